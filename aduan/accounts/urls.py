@@ -1,0 +1,10 @@
+from django.urls import path
+
+from aduan.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("masuk/", views.SignInView.as_view(), name="login"),
+    path("keluar/", views.SignOutView.as_view(), name="logout"),
+    path("daftar/", views.sign_up, name="signup"),
+]

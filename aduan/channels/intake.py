@@ -1,0 +1,149 @@
+"""The one way a report enters Aduan, whatever the channel.
+
+Every channel — the web form, staff manual entry, and later the API, Open311, WhatsApp,
+SMS and email — calls `submit_report`, so validation, deduplication of retried
+deliveries and the first timeline event are the same everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from aduan.organizations.models import Category, Organization, Region
+from aduan.reports.attachments import CleanFile
+from aduan.reports.codes import hash_secret, new_secret, new_tracking_code
+from aduan.reports.lifecycle import Action
+from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent
+
+
+@dataclass
+class Draft:
+    """What a reporter tells us, already validated by the channel's form or parser."""
+
+    title: str
+    body: str
+    kind: str = Kind.COMPLAINT
+    incident_date: datetime.date | None = None
+    region: Region | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str = ""
+    category: Category | None = None
+    suggested_organization: Organization | None = None
+    is_anonymous: bool = False
+    is_confidential: bool = False
+    show_reporter_name: bool = False
+    guest_name: str = ""
+    guest_email: str = ""
+    guest_phone: str = ""
+    attachments: list[CleanFile] = field(default_factory=list)
+
+
+@dataclass
+class Submission:
+    report: Report
+    created: bool
+    secret: str = ""  # the guest's secret link token; shown once, stored only as a hash
+
+
+def submit_report(
+    draft: Draft,
+    *,
+    reporter=None,
+    channel: str = Channel.WEB,
+    channel_reference: str = "",
+    entered_by=None,
+    received_by: Organization | None = None,
+    at: datetime.datetime | None = None,
+) -> Submission:
+    """Create a report, or return the existing one when this delivery was seen before.
+
+    `channel_reference` identifies the delivery within its channel (a form token, a
+    message id, an idempotency key); a retry with the same reference returns the first
+    report. `received_by` is the organization whose officer entered it by hand; the
+    report then waits for that organization's admins rather than the national queue.
+    """
+    if channel_reference:
+        existing = _existing(channel, channel_reference)
+        if existing:
+            return Submission(existing, created=False)
+    try:
+        return _create(draft, reporter, channel, channel_reference, entered_by, received_by, at)
+    except IntegrityError:
+        existing = _existing(channel, channel_reference) if channel_reference else None
+        if existing is None:
+            raise
+        return Submission(existing, created=False)
+
+
+def _existing(channel: str, reference: str) -> Report | None:
+    return Report.objects.filter(channel=channel, channel_reference=reference).first()
+
+
+def _create(draft, reporter, channel, channel_reference, entered_by, received_by, at):
+    at = at or timezone.now()
+    secret = "" if reporter else new_secret()
+    waiting_at = received_by or (
+        draft.suggested_organization.agency() if draft.suggested_organization else None
+    )
+    with transaction.atomic():
+        report = Report(
+            tracking_code=_unused_tracking_code(),
+            kind=draft.kind,
+            title=draft.title.strip(),
+            body=draft.body.strip(),
+            incident_date=draft.incident_date,
+            region=draft.region,
+            latitude=draft.latitude,
+            longitude=draft.longitude,
+            address=draft.address.strip(),
+            category=draft.category,
+            suggested_organization=draft.suggested_organization,
+            channel=channel,
+            channel_reference=channel_reference,
+            reporter=reporter,
+            guest_name="" if reporter else draft.guest_name.strip(),
+            guest_email="" if reporter else draft.guest_email.strip().lower(),
+            guest_phone="" if reporter else draft.guest_phone.strip(),
+            guest_secret_hash=hash_secret(secret) if secret else "",
+            is_anonymous=draft.is_anonymous,
+            is_confidential=draft.is_confidential,
+            show_reporter_name=draft.show_reporter_name and not draft.is_anonymous,
+            organization=waiting_at,
+            submitted_at=at,
+            updated_at=at,
+        )
+        report.save()
+        event = ReportEvent.objects.create(
+            report=report,
+            action=Action.SUBMIT,
+            actor=entered_by or reporter,
+            actor_organization=received_by,
+            by_reporter=entered_by is None,
+            at=at,
+            is_public=True,
+            to_status=report.status,
+            data={"channel": channel, "entered_by_staff": entered_by is not None},
+        )
+        for clean in draft.attachments:
+            Attachment.objects.create(
+                report=report,
+                event=event,
+                file=clean.as_django_file(),
+                original_name=clean.name,
+                content_type=clean.content_type,
+                size=len(clean.data),
+            )
+    return Submission(report, created=True, secret=secret)
+
+
+def _unused_tracking_code() -> str:
+    for _attempt in range(10):
+        code = new_tracking_code()
+        if not Report.objects.filter(tracking_code=code).exists():
+            return code
+    raise RuntimeError("Could not find a free tracking code")

@@ -1,0 +1,78 @@
+"""What roles a user holds, and where: the one source for every permission check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from aduan.organizations.models import Membership, Organization
+
+Role = Membership.Role
+ADMIN_ROLES = (Role.NATIONAL_ADMIN, Role.AGENCY_ADMIN)
+STAFF_ROLES = (Role.NATIONAL_ADMIN, Role.AGENCY_ADMIN, Role.LIAISON, Role.SUPERVISOR)
+
+
+@dataclass
+class Access:
+    """A user's active memberships, loaded once per request."""
+
+    memberships: list[Membership] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, user) -> Access:
+        if not getattr(user, "is_authenticated", False):
+            return cls()
+        cached = getattr(user, "_aduan_access", None)
+        if cached is None:
+            rows = Membership.objects.filter(
+                user=user, is_active=True, organization__is_active=True
+            ).select_related("organization")
+            cached = cls(list(rows))
+            user._aduan_access = cached
+        return cached
+
+    def orgs(self, *roles: str) -> list[Organization]:
+        return [m.organization for m in self.memberships if m.role in roles]
+
+    def has_role(self, *roles: str) -> bool:
+        return any(m.role in roles for m in self.memberships)
+
+    @cached_property
+    def is_national_admin(self) -> bool:
+        return self.has_role(Role.NATIONAL_ADMIN)
+
+    @property
+    def is_staff(self) -> bool:
+        """Works in the back office in any role (auditors included)."""
+        return bool(self.memberships)
+
+    def holds(self, org: Organization | None, *roles: str) -> bool:
+        """True if the user holds one of `roles` on `org` or on an organization above it."""
+        if org is None:
+            return False
+        return any(m.role in roles and m.organization.contains(org) for m in self.memberships)
+
+    def can_administer(self, org: Organization | None) -> bool:
+        """May verify, dispatch, hold and archive reports waiting at `org` (None = national)."""
+        if self.is_national_admin:
+            return True
+        return self.holds(org, Role.AGENCY_ADMIN)
+
+    def can_handle(self, org: Organization | None) -> bool:
+        """May respond to and complete reports dispatched to `org`."""
+        return self.holds(org, Role.LIAISON, Role.AGENCY_ADMIN)
+
+    def dispatch_targets(self):
+        """Organizations this user may dispatch to: their subtrees, or all for national admins."""
+        qs = Organization.objects.active()
+        if self.is_national_admin:
+            return qs
+        paths = [o.path for o in self.orgs(Role.AGENCY_ADMIN)]
+        if not paths:
+            return qs.none()
+        from django.db.models import Q
+
+        query = Q()
+        for path in paths:
+            query |= Q(path__startswith=path)
+        return qs.filter(query)

@@ -1,0 +1,113 @@
+"""Checking and cleaning uploaded files before they are stored.
+
+The type is decided by the file's content, never its name. Images are decoded and
+re-encoded from their pixels, which drops EXIF (GPS position, camera serial), XMP and
+any trailing payload; PDFs are accepted only when they parse as a PDF envelope.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+PDF_TYPE = "application/pdf"
+MAX_PIXELS = 40_000_000
+EXTENSIONS = {"image/jpeg": {"jpg", "jpeg"}, "image/png": {"png"}, "image/webp": {"webp"}}
+
+
+class AttachmentError(ValueError):
+    """The file cannot be accepted; the message names the file and says why."""
+
+
+@dataclass
+class CleanFile:
+    name: str
+    content_type: str
+    data: bytes
+
+    def as_django_file(self) -> ContentFile:
+        return ContentFile(self.data, name=self.name)
+
+
+def clean_upload(upload) -> CleanFile:
+    """Validate one uploaded file and return its cleaned bytes, or raise AttachmentError."""
+    name = (getattr(upload, "name", "") or "file")[-200:]
+    limit = settings.ADUAN_MAX_ATTACHMENT_BYTES
+    if upload.size > limit:
+        raise AttachmentError(
+            _("“%(name)s” is too large (%(size)s); the limit is %(limit)s.")
+            % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+        )
+    upload.seek(0)
+    data = upload.read()
+    if not data:
+        raise AttachmentError(_("“%(name)s” is empty.") % {"name": name})
+    kind = filetype.guess(data)
+    mime = kind.mime if kind else ""
+    if mime in IMAGE_TYPES:
+        _check_extension(name, mime)
+        return CleanFile(name, mime, _reencode_image(data, mime, name))
+    if mime == PDF_TYPE:
+        if not name.lower().endswith(".pdf"):
+            raise _mismatch(name)
+        _check_pdf(data, name)
+        return CleanFile(name, PDF_TYPE, data)
+    raise AttachmentError(
+        _("“%(name)s” is not a photo (JPEG, PNG, WebP) or a PDF document.") % {"name": name}
+    )
+
+
+def _mismatch(name: str) -> AttachmentError:
+    return AttachmentError(
+        _("The content of “%(name)s” does not match its file name.") % {"name": name}
+    )
+
+
+def _check_extension(name: str, mime: str) -> None:
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in EXTENSIONS[mime]:
+        raise _mismatch(name)
+
+
+def _reencode_image(data: bytes, mime: str, name: str) -> bytes:
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.width * probe.height > MAX_PIXELS:
+                raise AttachmentError(_("“%(name)s” has too many pixels.") % {"name": name})
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            if mime == "image/jpeg" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            # A fresh image carries pixels only: no EXIF, XMP, ICC comments or trailers.
+            clean = Image.frombytes(image.mode, image.size, image.tobytes())
+            if image.mode == "P":
+                clean.putpalette(image.getpalette())
+            out = io.BytesIO()
+            clean.save(out, format=IMAGE_TYPES[mime], quality=85, optimize=True)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise AttachmentError(_("“%(name)s” is not a readable image.") % {"name": name}) from exc
+
+
+def _check_pdf(data: bytes, name: str) -> None:
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        raise AttachmentError(_("“%(name)s” is not a complete PDF document.") % {"name": name})
+
+
+def clean_uploads(uploads) -> list[CleanFile]:
+    uploads = [u for u in uploads if u]
+    if len(uploads) > settings.ADUAN_MAX_ATTACHMENTS:
+        raise AttachmentError(
+            _("Attach at most %(count)d files.") % {"count": settings.ADUAN_MAX_ATTACHMENTS}
+        )
+    return [clean_upload(u) for u in uploads]

@@ -1,0 +1,510 @@
+"""The report lifecycle: the one place where a report's status changes.
+
+`TRANSITIONS` declares, for every action, the statuses it may start from and the status
+it leads to (None: the status stays). `transition()` checks the table, changes the row
+with a conditional UPDATE on `version` so a concurrent stale action loses cleanly, and
+writes the timeline event in the same transaction. The named functions below wrap it and
+check who may act; views, the API, commands and the admin call only those.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aduan.organizations.access import STAFF_ROLES, Access, Role
+from aduan.organizations.models import Organization
+from aduan.reports.models import Dispatch, Report, ReportEvent, Status, Tier
+
+S = Status
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", _("Submitted")
+    DISPATCH = "dispatch", _("Verified and dispatched")
+    HOLD = "hold", _("Put on hold")
+    ANSWER_HOLD = "answer_hold", _("Reporter answered")
+    ARCHIVE_INCOMPLETE = "archive_incomplete", _("Archived: no answer")
+    NOT_OUR_REMIT = "not_our_remit", _("Not our remit")
+    ARCHIVE = "archive", _("Archived")
+    MARK_DUPLICATE = "mark_duplicate", _("Marked as duplicate")
+    SET_FLAGS = "set_flags", _("Privacy changed")
+    RESPOND = "respond", _("Response")
+    NOTE = "note", _("Internal note")
+    COMPLETE = "complete", _("Completed")
+    SATISFIED = "satisfied", _("Reporter is satisfied")
+    NOT_SATISFIED = "not_satisfied", _("Reporter is not satisfied")
+    CLOSE_UNANSWERED = "close_unanswered", _("Closed: no reply")
+    RATE = "rate", _("Rated")
+    ESCALATE = "escalate", _("Escalated")
+    HAND_OVER = "hand_over", _("Handed over to an oversight body")
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[str]
+    target: str | None  # None: the status does not change
+
+
+def _rule(sources, target=None) -> Rule:
+    return Rule(frozenset(sources), target)
+
+
+OPEN_HANDLING = (S.DISPATCHED, S.IN_PROGRESS)
+UNVERIFIED = (S.SUBMITTED, S.ON_HOLD)
+
+TRANSITIONS: dict[str, Rule] = {
+    Action.DISPATCH: _rule((S.SUBMITTED, S.DISPATCHED), S.DISPATCHED),
+    Action.HOLD: _rule((S.SUBMITTED,), S.ON_HOLD),
+    Action.ANSWER_HOLD: _rule((S.ON_HOLD,), S.SUBMITTED),
+    Action.ARCHIVE_INCOMPLETE: _rule((S.ON_HOLD,), S.ARCHIVED),
+    Action.NOT_OUR_REMIT: _rule((S.DISPATCHED,), S.SUBMITTED),
+    Action.ARCHIVE: _rule((*UNVERIFIED, S.DISPATCHED), S.ARCHIVED),
+    Action.MARK_DUPLICATE: _rule((*UNVERIFIED, S.DISPATCHED), S.ARCHIVED),
+    Action.SET_FLAGS: _rule((*UNVERIFIED, S.DISPATCHED)),
+    Action.RESPOND: _rule(OPEN_HANDLING, S.IN_PROGRESS),
+    Action.NOTE: _rule(tuple(S)),
+    Action.COMPLETE: _rule(OPEN_HANDLING, S.COMPLETED),
+    Action.SATISFIED: _rule((S.COMPLETED,), S.CLOSED),
+    Action.NOT_SATISFIED: _rule((S.COMPLETED,), S.IN_PROGRESS),
+    Action.CLOSE_UNANSWERED: _rule((S.COMPLETED,), S.CLOSED),
+    Action.RATE: _rule((S.COMPLETED, S.CLOSED)),
+    Action.ESCALATE: _rule((S.SUBMITTED, *OPEN_HANDLING)),
+    Action.HAND_OVER: _rule(OPEN_HANDLING),
+}
+
+# Actions whose timeline entry the public may see on the report's page.
+PUBLIC_ACTIONS = frozenset(
+    {
+        Action.SUBMIT,
+        Action.DISPATCH,
+        Action.HOLD,
+        Action.ANSWER_HOLD,
+        Action.ARCHIVE_INCOMPLETE,
+        Action.ARCHIVE,
+        Action.MARK_DUPLICATE,
+        Action.RESPOND,
+        Action.COMPLETE,
+        Action.SATISFIED,
+        Action.NOT_SATISFIED,
+        Action.CLOSE_UNANSWERED,
+        Action.RATE,
+        Action.HAND_OVER,
+    }
+)
+REPORTER_ACTIONS = frozenset(
+    {Action.ANSWER_HOLD, Action.SATISFIED, Action.NOT_SATISFIED, Action.RATE, Action.HAND_OVER}
+)
+SYSTEM_ACTIONS = frozenset({Action.ARCHIVE_INCOMPLETE, Action.CLOSE_UNANSWERED})
+ADMIN_ACTIONS = frozenset(
+    {Action.DISPATCH, Action.HOLD, Action.ARCHIVE, Action.MARK_DUPLICATE, Action.SET_FLAGS}
+)
+HANDLER_ACTIONS = frozenset({Action.RESPOND, Action.COMPLETE, Action.NOT_OUR_REMIT})
+HAND_OVER_AFTER = datetime.timedelta(days=60)
+
+
+class ArchiveReason(models.TextChoices):
+    INCOMPLETE = "incomplete", _("Incomplete information")
+    NOT_PUBLIC_SERVICE = "not_public_service", _("Not a public-service matter")
+    DUPLICATE = "duplicate", _("Duplicate of another report")
+    ABUSIVE = "abusive", _("Abusive or offensive")
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope (legal case or crime)")
+
+
+class TransitionError(Exception):
+    """The action is not possible now; the message is fit to show the user."""
+
+
+class StaleReport(TransitionError):
+    """Someone else changed the report since the actor loaded it."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a signed-in user, the reporter (signed in or by secret link), or the
+    system (user None, reporter False)."""
+
+    user: object | None = None
+    is_reporter: bool = False
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls()
+
+    @property
+    def is_system(self) -> bool:
+        return self.user is None and not self.is_reporter
+
+
+def can_see(report: Report, access: Access) -> bool:
+    """The object-level form of `Report.objects.visible_to` for a loaded report (staff)."""
+    if access.is_national_admin:
+        return True
+    staff_orgs = access.orgs(*STAFF_ROLES)
+    if any(org.contains(report.organization) for org in staff_orgs):
+        return True
+    if any(org.contains(report.auditor_organization) for org in access.orgs(Role.AUDITOR)):
+        return True
+    paths = [org.path for org in staff_orgs]
+    if not paths:
+        return False
+    dispatchers = Dispatch.objects.filter(report=report).values_list(
+        "from_organization__path", flat=True
+    )
+    return any(p and any(p.startswith(path) for path in paths) for p in dispatchers)
+
+
+def allowed_actions(report: Report, actor: Actor) -> set[str]:
+    """Every action this actor may take on this report now."""
+    possible = {a for a, rule in TRANSITIONS.items() if report.status in rule.sources}
+    if actor.is_system:
+        return possible
+    if actor.is_reporter:
+        allowed = possible & REPORTER_ACTIONS
+        if report.rating is not None:
+            allowed.discard(Action.RATE)
+        if not _hand_over_due(report):
+            allowed.discard(Action.HAND_OVER)
+        return allowed
+    access = Access.of(actor.user)
+    allowed: set[str] = set()
+    if access.can_administer(report.organization):
+        allowed |= possible & ADMIN_ACTIONS
+    if access.can_handle(report.organization):
+        allowed |= possible & HANDLER_ACTIONS
+    if access.is_national_admin or access.holds(report.organization, Role.SUPERVISOR):
+        allowed |= possible & {Action.ESCALATE}
+    if access.has_role(*STAFF_ROLES) and can_see(report, access):
+        allowed |= possible & {Action.NOTE}
+    return allowed
+
+
+def _hand_over_due(report: Report) -> bool:
+    if report.auditor_organization_id or report.dispatched_at is None:
+        return False
+    return timezone.now() - report.dispatched_at >= HAND_OVER_AFTER
+
+
+def transition(
+    report: Report,
+    action: str,
+    actor: Actor,
+    *,
+    message: str = "",
+    changes: dict | None = None,
+    data: dict | None = None,
+    is_public: bool | None = None,
+    at: datetime.datetime | None = None,
+) -> ReportEvent:
+    """Apply `action` to `report` and record it; the only writer of `Report.status`.
+
+    Raises TransitionError when the table or the actor's rights forbid the action, and
+    StaleReport when the report changed since `report` was loaded (its `version`).
+    On success the in-memory `report` reflects the new row.
+    """
+    rule = TRANSITIONS[action]
+    if report.status not in rule.sources:
+        raise TransitionError(
+            _("This action is not possible while the report is “%(status)s”.")
+            % {"status": report.get_status_display()}
+        )
+    if action not in allowed_actions(report, actor):
+        raise PermissionDenied(_("You may not take this action on this report."))
+    at = at or timezone.now()
+    fields = dict(changes or {})
+    if rule.target is not None:
+        fields["status"] = rule.target
+    fields["updated_at"] = at
+    with transaction.atomic():
+        updated = Report.objects.filter(pk=report.pk, version=report.version).update(
+            version=F("version") + 1, **fields
+        )
+        if not updated:
+            raise StaleReport(
+                _(
+                    "Someone else changed this report a moment ago. "
+                    "Reload the page to see the latest state, then try again."
+                )
+            )
+        event = ReportEvent.objects.create(
+            report=report,
+            action=action,
+            actor=actor.user,
+            actor_organization=_acting_organization(report, actor),
+            by_reporter=actor.is_reporter,
+            at=at,
+            message=message,
+            is_public=action in PUBLIC_ACTIONS if is_public is None else is_public,
+            from_status=report.status,
+            to_status=fields.get("status", report.status),
+            data=data or {},
+        )
+    computed = [name for name, value in fields.items() if hasattr(value, "resolve_expression")]
+    for name, value in fields.items():
+        if name not in computed:
+            setattr(report, name, value)
+    report.version += 1
+    if computed:
+        report.refresh_from_db(fields=computed)
+    return event
+
+
+def _acting_organization(report: Report, actor: Actor) -> Organization | None:
+    """The organization in whose name a staff member acts on this report."""
+    if actor.user is None or actor.is_reporter:
+        return None
+    access = Access.of(actor.user)
+    best = None
+    for membership in access.memberships:
+        org = membership.organization
+        if org.contains(report.organization) and (best is None or org.depth > best.depth):
+            best = org
+    return best or next(iter(access.orgs(*STAFF_ROLES)), None)
+
+
+# --- Named actions -------------------------------------------------------------------
+
+
+def dispatch(
+    report: Report,
+    actor: Actor,
+    to: Organization,
+    *,
+    message: str = "",
+    tier: str | None = None,
+    at=None,
+) -> ReportEvent:
+    """Verify (if needed) and send the report to `to`, which the actor must be allowed to
+    dispatch to; a further dispatch down the tree keeps it dispatched."""
+    access = Access.of(actor.user)
+    if not access.dispatch_targets().filter(pk=to.pk).exists():
+        raise PermissionDenied(_("You may not dispatch reports to this organization."))
+    if to.pk == report.organization_id and report.status == S.DISPATCHED:
+        raise TransitionError(_("The report is already with this organization."))
+    at = at or timezone.now()
+    changes = {"organization": to, "dispatched_at": at}
+    if report.verified_at is None:
+        changes["verified_at"] = at
+    if tier:
+        if tier not in Tier.values:
+            raise TransitionError(_("Unknown handling tier."))
+        changes["tier"] = tier
+    with transaction.atomic():
+        event = transition(
+            report,
+            Action.DISPATCH,
+            actor,
+            message=message,
+            changes=changes,
+            data={"to": to.pk, "to_name": to.name, "from": report.organization_id},
+            at=at,
+        )
+        Dispatch.objects.create(
+            report=report, from_organization=event.actor_organization, to_organization=to, at=at
+        )
+    return event
+
+
+def hold(report: Report, actor: Actor, question: str, *, at=None) -> ReportEvent:
+    _require_text(question, _("Write the question for the reporter."))
+    at = at or timezone.now()
+    return transition(
+        report, Action.HOLD, actor, message=question, changes={"on_hold_since": at}, at=at
+    )
+
+
+def answer_hold(report: Report, actor: Actor, answer: str, *, at=None) -> ReportEvent:
+    _require_text(answer, _("Write your answer."))
+    return transition(
+        report,
+        Action.ANSWER_HOLD,
+        actor,
+        message=answer,
+        changes={"on_hold_since": None},
+        is_public=False,
+        at=at,
+    )
+
+
+def archive_incomplete(report: Report, *, at=None) -> ReportEvent:
+    at = at or timezone.now()
+    return transition(
+        report,
+        Action.ARCHIVE_INCOMPLETE,
+        Actor.system(),
+        message=str(_("The requested information did not arrive in time.")),
+        changes={"archived_at": at, "archive_reason": ArchiveReason.INCOMPLETE},
+        at=at,
+    )
+
+
+def not_our_remit(report: Report, actor: Actor, reason: str, *, at=None) -> ReportEvent:
+    """Pass the report back to whoever dispatched it (or the national queue)."""
+    _require_text(reason, _("Explain why this is not your organization's remit."))
+    last = Dispatch.objects.filter(report=report).order_by("-at", "-id").first()
+    back_to = last.from_organization if last else None
+    return transition(
+        report,
+        Action.NOT_OUR_REMIT,
+        actor,
+        message=reason,
+        changes={"organization": back_to},
+        data={"from": report.organization_id, "to": back_to.pk if back_to else None},
+        at=at,
+    )
+
+
+def archive(report: Report, actor: Actor, reason: str, message: str, *, at=None) -> ReportEvent:
+    if reason not in ArchiveReason.values or reason == ArchiveReason.DUPLICATE:
+        raise TransitionError(_("Choose why the report is archived."))
+    _require_text(message, _("Write the explanation the reporter will receive."))
+    at = at or timezone.now()
+    return transition(
+        report,
+        Action.ARCHIVE,
+        actor,
+        message=message,
+        changes={"archived_at": at, "archive_reason": reason},
+        data={"reason": reason},
+        at=at,
+    )
+
+
+def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -> ReportEvent:
+    """Archive `report` as a duplicate; its supporters move to `original`."""
+    from aduan.reports.models import Support
+
+    if original.pk == report.pk or original.duplicate_of_id == report.pk:
+        raise TransitionError(_("A report cannot be a duplicate of itself."))
+    at = at or timezone.now()
+    with transaction.atomic():
+        event = transition(
+            report,
+            Action.MARK_DUPLICATE,
+            actor,
+            message=str(_("This report duplicates %(code)s.") % {"code": original.tracking_code}),
+            changes={
+                "archived_at": at,
+                "archive_reason": ArchiveReason.DUPLICATE,
+                "duplicate_of": original,
+            },
+            data={"original": original.tracking_code},
+            at=at,
+        )
+        moved = 0
+        for support in Support.objects.filter(report=report):
+            _support, created = Support.objects.get_or_create(
+                report=original, user_id=support.user_id
+            )
+            moved += created
+        if moved:
+            Report.objects.filter(pk=original.pk).update(support_count=F("support_count") + moved)
+    return event
+
+
+def set_flags(
+    report: Report, actor: Actor, *, anonymous: bool = False, confidential: bool = False
+) -> ReportEvent:
+    """Turn privacy flags on during verification; they are never turned off."""
+    changes = {}
+    if anonymous and not report.is_anonymous:
+        changes["is_anonymous"] = True
+    if confidential and not report.is_confidential:
+        changes["is_confidential"] = True
+    if not changes:
+        raise TransitionError(_("Choose a privacy flag to turn on."))
+    return transition(report, Action.SET_FLAGS, actor, changes=changes, data=changes)
+
+
+def respond(report: Report, actor: Actor, message: str, *, at=None) -> ReportEvent:
+    _require_text(message, _("Write the response."))
+    at = at or timezone.now()
+    changes = {} if report.first_response_at else {"first_response_at": at}
+    return transition(report, Action.RESPOND, actor, message=message, changes=changes, at=at)
+
+
+def add_note(report: Report, actor: Actor, message: str, *, at=None) -> ReportEvent:
+    _require_text(message, _("Write the note."))
+    return transition(report, Action.NOTE, actor, message=message, is_public=False, at=at)
+
+
+def complete(report: Report, actor: Actor, message: str, *, at=None) -> ReportEvent:
+    _require_text(message, _("Write the final response."))
+    at = at or timezone.now()
+    changes = {"completed_at": at}
+    if not report.first_response_at:
+        changes["first_response_at"] = at
+    return transition(report, Action.COMPLETE, actor, message=message, changes=changes, at=at)
+
+
+def reply(
+    report: Report, actor: Actor, *, satisfied: bool, message: str = "", at=None
+) -> ReportEvent:
+    """The reporter's verdict on a completed report."""
+    at = at or timezone.now()
+    if satisfied:
+        return transition(
+            report, Action.SATISFIED, actor, message=message, changes={"closed_at": at}, at=at
+        )
+    _require_text(message, _("Tell us what is still not resolved."))
+    return transition(
+        report,
+        Action.NOT_SATISFIED,
+        actor,
+        message=message,
+        changes={"reopen_count": F("reopen_count") + 1, "completed_at": None},
+        at=at,
+    )
+
+
+def close_unanswered(report: Report, *, at=None) -> ReportEvent:
+    at = at or timezone.now()
+    return transition(
+        report, Action.CLOSE_UNANSWERED, Actor.system(), changes={"closed_at": at}, at=at
+    )
+
+
+def rate(report: Report, actor: Actor, stars: int, comment: str = "", *, at=None) -> ReportEvent:
+    if stars not in range(1, 6):
+        raise TransitionError(_("Choose a rating from 1 to 5."))
+    return transition(
+        report,
+        Action.RATE,
+        actor,
+        message=comment,
+        changes={"rating": stars, "rating_comment": comment},
+        data={"stars": stars},
+        at=at,
+    )
+
+
+def escalate(report: Report, actor: Actor, message: str = "", *, at=None) -> ReportEvent:
+    at = at or timezone.now()
+    return transition(
+        report, Action.ESCALATE, actor, message=message, changes={"escalated_at": at}, at=at
+    )
+
+
+def hand_over(report: Report, actor: Actor, auditor: Organization, message: str = "", *, at=None):
+    if auditor.kind != Organization.Kind.AUDITOR:
+        raise TransitionError(_("Reports can only be handed over to an oversight body."))
+    return transition(
+        report,
+        Action.HAND_OVER,
+        actor,
+        message=message,
+        changes={"auditor_organization": auditor},
+        data={"to": auditor.pk, "to_name": auditor.name},
+        at=at,
+    )
+
+
+def _require_text(text: str, error) -> None:
+    if not (text or "").strip():
+        raise TransitionError(error)

@@ -1,0 +1,353 @@
+"""Reports, their append-only timeline, attachments and supporters.
+
+The status of a report is written only by `aduan.reports.lifecycle.transition`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aduan.organizations.models import Category, Organization, Region
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Not yet verified")
+    ON_HOLD = "on_hold", _("On hold")
+    DISPATCHED = "dispatched", _("Dispatched")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Responded")
+    CLOSED = "closed", _("Closed")
+    ARCHIVED = "archived", _("Archived")
+
+
+PUBLIC_STATUSES = (Status.DISPATCHED, Status.IN_PROGRESS, Status.COMPLETED, Status.CLOSED)
+OPEN_STATUSES = (Status.SUBMITTED, Status.ON_HOLD, Status.DISPATCHED, Status.IN_PROGRESS)
+
+
+class Kind(models.TextChoices):
+    COMPLAINT = "complaint", _("Complaint")
+    ASPIRATION = "aspiration", _("Aspiration")
+    INFORMATION = "information", _("Information request")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Website")
+    MOBILE_WEB = "mobile_web", _("Mobile website")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    EMAIL = "email", _("Email")
+    SOCIAL_MEDIA = "social_media", _("Social media")
+    CALL_CENTER = "call_center", _("Call centre / phone")
+    WALK_IN = "walk_in", _("Walk-in")
+    LETTER = "letter", _("Letter")
+    SUGGESTION_BOX = "suggestion_box", _("Suggestion box")
+    API = "api", _("API")
+    OPEN311 = "open311", _("Open311")
+    LOCAL_SYSTEM = "local_system", _("Integrated local system")
+
+
+MANUAL_CHANNELS = (
+    Channel.CALL_CENTER,
+    Channel.WALK_IN,
+    Channel.LETTER,
+    Channel.SOCIAL_MEDIA,
+    Channel.SUGGESTION_BOX,
+)
+
+
+class Tier(models.TextChoices):
+    SIMPLE = "simple", _("Simple (5 working days)")
+    NORMAL = "normal", _("Normal (14 working days)")
+    FIELD = "field", _("Needs field inspection (60 working days)")
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def public(self) -> ReportQuerySet:
+        """Reports any visitor may see: verified, not confidential, not archived."""
+        return self.filter(status__in=PUBLIC_STATUSES, is_confidential=False)
+
+    def handled_by(self, org: Organization) -> ReportQuerySet:
+        return self.filter(organization__path__startswith=org.path)
+
+    def open(self) -> ReportQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def visible_to(self, user) -> ReportQuerySet:
+        """The one visibility rule for every back-office page, list, search and export.
+
+        National admins see everything. Other staff see what their organization subtree
+        handles now or has dispatched onward; auditors see what was handed over to them.
+        Citizens see only their own reports here; public pages use `public()`.
+        """
+        from aduan.organizations.access import ADMIN_ROLES, Access, Role
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        access = Access.of(user)
+        if access.is_national_admin:
+            return self.all()
+        query = Q(reporter=user)
+        staff_orgs = access.orgs(*ADMIN_ROLES, Role.LIAISON, Role.SUPERVISOR)
+        for org in staff_orgs:
+            dispatched_from = Dispatch.objects.filter(
+                report=OuterRef("pk"), from_organization__path__startswith=org.path
+            )
+            query |= Q(organization__path__startswith=org.path) | Exists(dispatched_from)
+        for org in access.orgs(Role.AUDITOR):
+            query |= Q(auditor_organization__path__startswith=org.path)
+        return self.filter(query)
+
+    def search(self, text: str) -> ReportQuerySet:
+        from aduan.reports.codes import normalize_tracking_code
+
+        text = text.strip()
+        if not text:
+            return self
+        code = normalize_tracking_code(text)
+        if code:
+            return self.filter(Q(tracking_code=code) | Q(title__icontains=text))
+        return self.filter(Q(title__icontains=text) | Q(body__icontains=text))
+
+
+class Report(models.Model):
+    tracking_code = models.CharField(_("tracking code"), max_length=9, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.COMPLAINT)
+    title = models.CharField(_("title"), max_length=150)
+    body = models.TextField(_("report"))
+    incident_date = models.DateField(_("date of incident"), null=True, blank=True)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("region")
+    )
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("category")
+    )
+    suggested_organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("suggested organization"),
+    )
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB
+    )
+    channel_reference = models.CharField(_("original reference"), max_length=120, blank=True)
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    guest_name = models.CharField(_("name"), max_length=150, blank=True)
+    guest_email = models.EmailField(_("email"), blank=True)
+    guest_phone = models.CharField(_("phone number"), max_length=20, blank=True)
+    guest_secret_hash = models.CharField(max_length=64, blank=True, editable=False)
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    is_confidential = models.BooleanField(_("confidential"), default=False)
+    show_reporter_name = models.BooleanField(_("show my name publicly"), default=False)
+
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED, editable=False
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("handling organization"),
+        editable=False,
+        help_text=_("Empty while the report waits for the national admins."),
+    )
+    auditor_organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audited_reports",
+        editable=False,
+    )
+    tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices, default=Tier.NORMAL)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    archive_reason = models.CharField(_("archive reason"), max_length=20, blank=True)
+
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    on_hold_since = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating_comment = models.TextField(blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    support_count = models.PositiveIntegerField(default=0)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "channel_reference"],
+                condition=~Q(channel_reference=""),
+                name="report_unique_channel_reference",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="report_rating_1_to_5",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "-submitted_at"]),
+            models.Index(fields=["status", "-submitted_at"]),
+            models.Index(fields=["reporter", "-submitted_at"]),
+            models.Index(fields=["auditor_organization", "-submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} {self.title}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_STATUSES and not self.is_confidential
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_reporter(self, user) -> bool:
+        return bool(self.reporter_id) and getattr(user, "pk", None) == self.reporter_id
+
+    def reporter_label(self, *, public: bool) -> str:
+        """The reporter's name as a page may show it; anonymity always wins."""
+        if self.is_anonymous:
+            return str(_("Anonymous"))
+        if public and not self.show_reporter_name:
+            return str(_("Citizen"))
+        if self.reporter_id:
+            return self.reporter.full_name
+        return self.guest_name or str(_("Guest"))
+
+
+class Dispatch(models.Model):
+    """Who sent a report where; lets a dispatching organization keep seeing it."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="dispatches")
+    from_organization = models.ForeignKey(
+        Organization, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["from_organization", "report"])]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.from_organization_id} → {self.to_organization_id}"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class ReportEvent(models.Model):
+    """One entry of a report's timeline. Written once, never changed or deleted."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    by_reporter = models.BooleanField(default=False)
+    at = models.DateTimeField(default=timezone.now)
+    message = models.TextField(blank=True)
+    is_public = models.BooleanField(default=False)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["report", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} @ {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Timeline events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Timeline events cannot be deleted")
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    from aduan.reports.codes import new_secret
+
+    ext = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(
+        instance.content_type, "pdf"
+    )
+    return f"attachments/{timezone.now():%Y/%m}/{new_secret()}.{ext}"
+
+
+class Attachment(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(
+        ReportEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    is_public = models.BooleanField(default=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class Support(models.Model):
+    """A citizen's "dukung" for a public report."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="support_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} supports {self.report_id}"

@@ -1,0 +1,53 @@
+"""Start a complete embedded installation: migrate, demo data, worker and web server."""
+
+import signal
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from aduan.organizations.models import Organization
+
+
+class Command(BaseCommand):
+    help = "Migrate, load demo data on first start, then run the worker and the web server."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--no-demo", action="store_true", help="Do not load demo data.")
+
+    def handle(self, *args, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Database is up to date.")
+        if not options["no_demo"] and not Organization.objects.exists():
+            self.stdout.write("First start: building the demo installation…")
+            call_command("seed_demo")
+        if not options["no_demo"]:
+            call_command("seed_demo", accounts_only=True)
+        worker = subprocess.Popen([sys.executable, "manage.py", "run_worker", "--queue-name", "*"])
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            self._serve(options)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+
+    def _serve(self, options):
+        from waitress import serve
+
+        from aduan.wsgi import application
+
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(self.style.SUCCESS(f"Aduan is running at {url} (Ctrl+C stops it)."))
+        self.stdout.write(f"Data lives in {settings.STATE_DIR}.")
+        serve(
+            application,
+            host=options["host"],
+            port=options["port"],
+            threads=options["threads"],
+            _quiet=True,
+        )

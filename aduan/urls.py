@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from aduan.system.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("akun/", include("aduan.accounts.urls")),
+    path("kantor/", include("aduan.workspace.urls")),
+    path("", include("aduan.portal.urls")),
+]
+# Attachments are never served from MEDIA_URL: they go through views that apply the
+# report's visibility rules (confidential reports, internal notes).

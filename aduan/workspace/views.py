@@ -1,0 +1,5 @@
+from django.shortcuts import render
+
+
+def inbox(request):
+    return render(request, "base.html")

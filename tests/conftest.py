@@ -1,0 +1,13 @@
+import pytest
+
+from tests.personas import build_world
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
