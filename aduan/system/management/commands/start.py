@@ -23,6 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database is up to date.")
+        call_command("collectstatic", interactive=False, verbosity=0)
         if not options["no_demo"] and not Organization.objects.exists():
             self.stdout.write("First start: building the demo installation…")
             call_command("seed_demo")
