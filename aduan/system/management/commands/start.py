@@ -29,7 +29,8 @@ class Command(BaseCommand):
             call_command("seed_demo")
         if not options["no_demo"]:
             call_command("seed_demo", accounts_only=True)
-        worker = subprocess.Popen([sys.executable, "manage.py", "run_worker", "--queue-name", "*"])
+        manage = str(settings.BASE_DIR / "manage.py")
+        worker = subprocess.Popen([sys.executable, manage, "run_worker", "--queue-name", "*"])
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             self._serve(options)
