@@ -5,8 +5,14 @@ from aduan.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("lapor/", views.home, name="submit"),
-    path("lacak/", views.home, name="track"),
-    path("laporan/", views.home, name="feed"),
-    path("akun/laporan-saya/", views.home, name="my_reports"),
+    path("lapor/", views.submit, name="submit"),
+    path("lapor/terkirim/", views.submitted, name="submitted"),
+    path("lacak/", views.track, name="track"),
+    path("laporan/", views.feed, name="feed"),
+    path("laporan/<str:code>/", views.report_page, name="report"),
+    path("laporan/<str:code>/k/<str:secret>/", views.secret_link, name="secret"),
+    path("laporan/<str:code>/aksi/<str:action>/", views.report_action, name="report_action"),
+    path("laporan/<str:code>/lampiran/<int:pk>/", views.attachment, name="attachment"),
+    path("akun/laporan-saya/", views.my_reports, name="my_reports"),
+    path("wilayah/", views.regions, name="regions"),
 ]

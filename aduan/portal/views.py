@@ -1,5 +1,404 @@
-from django.shortcuts import render
+"""The citizen portal: home, submitting, tracking, public reports and the reporter's page.
+
+Who may open a report page: anyone when the report is public; otherwise only its
+reporter — the signed-in owner, or a guest whose browser session holds the report
+(after submitting it or opening the secret link). Everyone else gets a 404, so a
+confidential report's existence is never revealed. Public visitors see masked text.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from aduan.channels.intake import Submission, submit_report
+from aduan.lib.masking import mask_personal_data
+from aduan.organizations.models import Organization, Region
+from aduan.portal import forms
+from aduan.portal.presenters import present_report, visible_attachments
+from aduan.reports import lifecycle
+from aduan.reports.codes import normalize_tracking_code, secret_matches
+from aduan.reports.lifecycle import Action, Actor, TransitionError
+from aduan.reports.models import Attachment, Channel, Report, Status, Support
+
+SESSION_REPORTER_OF = "portal.reporter_of"
+SESSION_SUBMITTED = "portal.submitted"
+PAGE_SIZE = 20
+LATEST_ON_HOME = 6
+HANDLED_STATUSES = (Status.IN_PROGRESS, Status.COMPLETED, Status.CLOSED)
+LIST_RELATED = ("category__parent", "region", "organization")
 
 
-def home(request):
-    return render(request, "base.html")
+# --- Who is looking -------------------------------------------------------------------
+
+
+def _remember_reporter(request: HttpRequest, report: Report) -> None:
+    """Mark this browser session as the reporter of a guest report."""
+    known = set(request.session.get(SESSION_REPORTER_OF, []))
+    known.add(report.pk)
+    request.session[SESSION_REPORTER_OF] = sorted(known)
+
+
+def _is_reporter(request: HttpRequest, report: Report) -> bool:
+    if report.reporter_id:
+        return report.is_reporter(request.user)
+    return report.pk in request.session.get(SESSION_REPORTER_OF, [])
+
+
+def _viewable_report(request: HttpRequest, code: str) -> tuple[Report, bool]:
+    """The report behind `code` and whether the visitor is its reporter; 404 when the
+    visitor may not see it (never telling a hidden report from a missing one)."""
+    normalized = normalize_tracking_code(code)
+    if not normalized:
+        raise Http404
+    report = get_object_or_404(
+        Report.objects.select_related("reporter", *LIST_RELATED), tracking_code=normalized
+    )
+    is_reporter = _is_reporter(request, report)
+    if not (report.is_public or is_reporter):
+        raise Http404
+    return report, is_reporter
+
+
+# --- Home, track, feed, my reports ------------------------------------------------------
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    figures = Report.objects.aggregate(
+        received=Count("pk"),
+        handled=Count("pk", filter=Q(status__in=HANDLED_STATUSES)),
+        closed=Count("pk", filter=Q(status=Status.CLOSED)),
+    )
+    latest = Report.objects.public().select_related(*LIST_RELATED).order_by("-submitted_at", "-pk")
+    context = {
+        "figures": figures,
+        "latest": latest[:LATEST_ON_HOME],
+        "track_form": forms.TrackForm(auto_id="id_track_%s"),
+    }
+    return render(request, "portal/home.html", context)
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    form = forms.TrackForm(request.GET if "code" in request.GET else None)
+    if form.is_bound and form.is_valid():
+        report = Report.objects.filter(tracking_code=form.cleaned_data["code"]).first()
+        if report and (report.is_public or _is_reporter(request, report)):
+            return redirect("portal:report", code=report.tracking_code)
+        # Same words for a missing and a hidden report: a code reveals nothing.
+        form.add_error(
+            "code",
+            _(
+                "We found no public report with this code. If it is your own report, "
+                "open it with your private link or sign in."
+            ),
+        )
+    return render(request, "portal/track.html", {"form": form})
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def _paginate(request: HttpRequest, queryset) -> dict:
+    """One page of `queryset` without COUNT(*): fetch one row more to know if a next exists."""
+    page = _page_number(request)
+    start = (page - 1) * PAGE_SIZE
+    rows = list(queryset[start : start + PAGE_SIZE + 1])
+    return {
+        "rows": rows[:PAGE_SIZE],
+        "page": page,
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if len(rows) > PAGE_SIZE else None,
+    }
+
+
+def _filter_feed(queryset, filters: dict):
+    if filters.get("q"):
+        queryset = queryset.search(filters["q"])
+    if filters.get("kind"):
+        queryset = queryset.filter(kind=filters["kind"])
+    if filters.get("category"):
+        category = filters["category"]
+        queryset = queryset.filter(Q(category=category) | Q(category__parent=category))
+    if filters.get("region"):
+        code = filters["region"]
+        queryset = queryset.filter(Q(region_id=code) | Q(region__code__startswith=f"{code}."))
+    if filters.get("organization"):
+        queryset = queryset.handled_by(filters["organization"])
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    return queryset
+
+
+def feed(request: HttpRequest) -> HttpResponse:
+    form = forms.FeedFilterForm(request.GET or None)
+    queryset = Report.objects.public().select_related(*LIST_RELATED)
+    if form.is_bound:
+        form.is_valid()  # an invalid filter is shown with its error and ignored
+        queryset = _filter_feed(queryset, form.cleaned_data)
+    page = _paginate(request, queryset.order_by("-submitted_at", "-pk"))
+    return render(request, "portal/feed.html", {"form": form, **page})
+
+
+@login_required
+def my_reports(request: HttpRequest) -> HttpResponse:
+    queryset = (
+        Report.objects.filter(reporter=request.user)
+        .select_related(*LIST_RELATED)
+        .order_by("-submitted_at", "-pk")
+    )
+    return render(request, "portal/my_reports.html", _paginate(request, queryset))
+
+
+@require_GET
+def regions(request: HttpRequest) -> JsonResponse:
+    """Children of ?parent=<code> (provinces without it) as [{"code", "name"}]."""
+    parent = request.GET.get("parent", "").strip()
+    if parent:
+        queryset = Region.objects.filter(parent_id=parent)
+    else:
+        queryset = Region.objects.filter(level=Region.Level.PROVINCE)
+    response = JsonResponse(list(queryset.order_by("name").values("code", "name")), safe=False)
+    patch_cache_control(response, public=True, max_age=24 * 3600)
+    return response
+
+
+# --- Submitting -----------------------------------------------------------------------
+
+
+def submit(request: HttpRequest) -> HttpResponse:
+    post = request.method == "POST"
+    form = forms.ReportForm(
+        request.POST if post else None, request.FILES if post else None, user=request.user
+    )
+    if post and form.is_valid():
+        submission = submit_report(
+            form.cleaned_draft(),
+            reporter=request.user if request.user.is_authenticated else None,
+            channel=Channel.WEB,
+            channel_reference=form.cleaned_data["form_token"],
+        )
+        response = _after_submission(request, submission)
+        if response:
+            return response
+        form.add_error(None, _("This form was already sent. Reload the page to write a new one."))
+    return render(request, "portal/submit.html", {"form": form})
+
+
+def _after_submission(request: HttpRequest, submission: Submission) -> HttpResponse | None:
+    """Send the reporter to the confirmation page; None when a reused form token belongs
+    to someone else's report.
+
+    A retry carries the form's one-time token, which only the browser that loaded the
+    form knows, so it proves a guest is the reporter even when the first response (and
+    its session cookie) never arrived.
+    """
+    report = submission.report
+    if not submission.created and report.reporter_id and not report.is_reporter(request.user):
+        return None
+    if report.reporter_id is None:
+        _remember_reporter(request, report)
+    pending = request.session.get(SESSION_SUBMITTED, {})
+    if submission.created or pending.get("code") != report.tracking_code:
+        request.session[SESSION_SUBMITTED] = {
+            "code": report.tracking_code,
+            "secret": submission.secret,
+        }
+    return redirect("portal:submitted")
+
+
+@never_cache
+def submitted(request: HttpRequest) -> HttpResponse:
+    """The confirmation, shown once: the guest's plain secret leaves the session here."""
+    pending = request.session.pop(SESSION_SUBMITTED, None)
+    report = pending and Report.objects.filter(tracking_code=pending.get("code")).first()
+    if not report:
+        return redirect("portal:track")
+    secret_url = ""
+    if pending.get("secret"):
+        secret_url = request.build_absolute_uri(
+            reverse("portal:secret", args=[report.tracking_code, pending["secret"]])
+        )
+    return render(request, "portal/submitted.html", {"report": report, "secret_url": secret_url})
+
+
+def secret_link(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    report = Report.objects.filter(tracking_code=normalize_tracking_code(code)).first()
+    if report is None or report.reporter_id or not secret_matches(secret, report.guest_secret_hash):
+        raise Http404
+    _remember_reporter(request, report)
+    return redirect("portal:report", code=report.tracking_code)
+
+
+# --- The report page and the reporter's actions ----------------------------------------------
+
+
+ACTION_FORMS = {
+    "answer_hold": forms.AnswerHoldForm,
+    "reply": forms.ReplyForm,
+    "rate": forms.RateForm,
+    "hand_over": forms.HandOverForm,
+}
+
+
+def _auditor_organization() -> Organization | None:
+    return (
+        Organization.objects.active()
+        .filter(kind=Organization.Kind.AUDITOR)
+        .order_by("path")
+        .first()
+    )
+
+
+def _reporter_actions(report: Report) -> list[str]:
+    """The portal actions the reporter may take now, in the order the page shows them."""
+    allowed = lifecycle.allowed_actions(report, Actor(report.reporter, is_reporter=True))
+    names = []
+    if Action.ANSWER_HOLD in allowed:
+        names.append("answer_hold")
+    if allowed & {Action.SATISFIED, Action.NOT_SATISFIED}:
+        names.append("reply")
+    if Action.RATE in allowed:
+        names.append("rate")
+    if Action.HAND_OVER in allowed and _auditor_organization():
+        names.append("hand_over")
+    return names
+
+
+def report_page(request: HttpRequest, code: str) -> HttpResponse:
+    report, is_reporter = _viewable_report(request, code)
+    return _render_report(request, report, is_reporter)
+
+
+def _render_report(request, report, is_reporter, bound=None, status=200) -> HttpResponse:
+    """Render the report page; `bound` is (action, form) to show again with its input."""
+    action_forms = []
+    if is_reporter:
+        names = _reporter_actions(report)
+        if bound and bound[0] not in names:
+            names.append(bound[0])  # no longer possible, but its message and text stay visible
+        for name in names:
+            if bound and bound[0] == name:
+                form = bound[1]
+            else:
+                form = ACTION_FORMS[name](
+                    initial={"version": report.version}, auto_id=f"id_{name}_%s"
+                )
+            action_forms.append({"name": name, "form": form})
+    context = present_report(report, is_reporter=is_reporter)
+    context["action_forms"] = action_forms
+    context["support"] = _support_state(request, report, is_reporter)
+    response = render(request, "portal/report.html", context, status=status)
+    if is_reporter:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _support_state(request, report, is_reporter) -> dict | None:
+    """Whether the support button shows and whether this user already supports."""
+    if is_reporter or not report.is_public:
+        return None
+    user = request.user
+    supported = user.is_authenticated and Support.objects.filter(report=report, user=user).exists()
+    return {"supported": supported, "can_support": user.is_authenticated and not supported}
+
+
+@require_POST
+def report_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    report, is_reporter = _viewable_report(request, code)
+    if action == "support":
+        return _support(request, report, is_reporter)
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404
+    if not is_reporter:
+        raise PermissionDenied
+    form = form_class(request.POST, auto_id=f"id_{action}_%s")
+    if not form.is_valid():
+        return _render_report(request, report, True, bound=(action, form), status=400)
+    report.version = form.cleaned_data["version"]
+    try:
+        _run_action(action, report, form.cleaned_data)
+    except (TransitionError, PermissionDenied) as error:
+        return _refused(request, report, action, form, error)
+    messages.success(request, _("Thank you, we have recorded it."))
+    return redirect("portal:report", code=report.tracking_code)
+
+
+def _refused(request, report, action, form, error) -> HttpResponse:
+    """Show why the action failed on the current report, keeping what was typed."""
+    report.refresh_from_db()
+    data = request.POST.copy()
+    data["version"] = str(report.version)  # the page now shows the latest state
+    form = type(form)(data, auto_id=f"id_{action}_%s")
+    form.is_valid()
+    form.add_error(None, str(error.args[0]) if error.args else _("This action is not possible."))
+    status = 409 if isinstance(error, TransitionError) else 403
+    return _render_report(request, report, True, bound=(action, form), status=status)
+
+
+def _run_action(action: str, report: Report, data: dict) -> None:
+    actor = Actor(report.reporter, is_reporter=True)
+    if action == "answer_hold":
+        lifecycle.answer_hold(report, actor, data["message"])
+    elif action == "reply":
+        satisfied = data["satisfied"] == "yes"
+        lifecycle.reply(report, actor, satisfied=satisfied, message=data["message"])
+    elif action == "rate":
+        lifecycle.rate(report, actor, data["stars"], data["message"])
+    elif action == "hand_over":
+        auditor = _auditor_organization()
+        if auditor is None:
+            raise TransitionError(_("No oversight body is available to take over reports."))
+        lifecycle.hand_over(report, actor, auditor, data["message"])
+
+
+def _support(request: HttpRequest, report: Report, is_reporter: bool) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("portal:report", args=[report.tracking_code]))
+    if is_reporter or not report.is_public:
+        raise PermissionDenied
+    with transaction.atomic():
+        _support_row, created = Support.objects.get_or_create(report=report, user=request.user)
+        if created:
+            Report.objects.filter(pk=report.pk).update(support_count=F("support_count") + 1)
+    if created:
+        messages.success(request, _("You support this report."))
+    else:
+        messages.info(request, _("You already support this report."))
+    return redirect("portal:report", code=report.tracking_code)
+
+
+# --- Attachments --------------------------------------------------------------------------
+
+
+def attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    report, is_reporter = _viewable_report(request, code)
+    item: Attachment = get_object_or_404(
+        visible_attachments(report, is_reporter=is_reporter), pk=pk
+    )
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    name = item.original_name if is_reporter else mask_personal_data(item.original_name)
+    response = FileResponse(
+        handle, content_type=item.content_type, as_attachment=not item.is_image, filename=name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True)
+    return response

@@ -204,8 +204,8 @@ def transition(
 ) -> ReportEvent:
     """Apply `action` to `report` and record it; the only writer of `Report.status`.
 
-    Raises TransitionError when the table or the actor's rights forbid the action, and
-    StaleReport when the report changed since `report` was loaded (its `version`).
+    Raises TransitionError when the table forbids the action from the current status,
+    PermissionDenied when the actor may not take it, and StaleReport when the report changed since `report` was loaded (its `version`).
     On success the in-memory `report` reflects the new row.
     """
     rule = TRANSITIONS[action]
@@ -288,6 +288,7 @@ def dispatch(
     if to.pk == report.organization_id and report.status == S.DISPATCHED:
         raise TransitionError(_("The report is already with this organization."))
     at = at or timezone.now()
+    dispatched_from = _dispatching_organization(report, access)
     changes = {"organization": to, "dispatched_at": at}
     if report.verified_at is None:
         changes["verified_at"] = at
@@ -306,9 +307,16 @@ def dispatch(
             at=at,
         )
         Dispatch.objects.create(
-            report=report, from_organization=event.actor_organization, to_organization=to, at=at
+            report=report, from_organization=dispatched_from, to_organization=to, at=at
         )
     return event
+
+
+def _dispatching_organization(report: Report, access: Access) -> Organization | None:
+    """Where a dispatch comes from: the deepest organization the actor administers that
+    holds the report, or None (the national queue) when a national admin acts from above."""
+    holders = [org for org in access.orgs(Role.AGENCY_ADMIN) if org.contains(report.organization)]
+    return max(holders, key=lambda org: org.depth) if holders else None
 
 
 def hold(report: Report, actor: Actor, question: str, *, at=None) -> ReportEvent:
@@ -347,7 +355,13 @@ def archive_incomplete(report: Report, *, at=None) -> ReportEvent:
 def not_our_remit(report: Report, actor: Actor, reason: str, *, at=None) -> ReportEvent:
     """Pass the report back to whoever dispatched it (or the national queue)."""
     _require_text(reason, _("Explain why this is not your organization's remit."))
-    last = Dispatch.objects.filter(report=report).order_by("-at", "-id").first()
+    # The dispatch that brought the report to its current organization, not merely the
+    # latest one: after an earlier bounce the latest may point elsewhere.
+    last = (
+        Dispatch.objects.filter(report=report, to_organization_id=report.organization_id)
+        .order_by("-at", "-id")
+        .first()
+    )
     back_to = last.from_organization if last else None
     return transition(
         report,

@@ -1,5 +1,488 @@
-from django.shortcuts import render
+"""The back office: inbox, export, report handling, manual entry and response templates.
+
+Every view requires a signed-in user with an active membership, loads reports only
+through `Report.objects.visible_to` and changes them only through the lifecycle.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from aduan.channels.intake import submit_report
+from aduan.organizations.access import Access
+from aduan.organizations.models import ResponseTemplate
+from aduan.reports.lifecycle import Action, Actor, StaleReport, TransitionError, allowed_actions
+from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent, Status
+from aduan.workspace import queries
+from aduan.workspace.forms import (
+    ACTION_FORMS,
+    InboxFilterForm,
+    ManualEntryForm,
+    ResponseTemplateForm,
+)
+from aduan.workspace.queries import get_report_for_user
+
+STALE_MESSAGE = gettext_lazy(
+    "Someone else changed this report a moment ago. Its latest state is shown below and "
+    "your text is kept: check it, then send again if it still applies."
+)
 
 
+def staff_required(view):
+    """Anonymous visitors go to sign in; signed-in users without a membership get 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not Access.of(request.user).is_staff:
+            raise PermissionDenied(_("The back office is for officers of connected agencies."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- Inbox and export ---------------------------------------------------------------
+
+
+def _filtered_reports(request):
+    access = Access.of(request.user)
+    tab = request.GET.get("tab")
+    if tab not in queries.TABS:
+        tab = queries.default_tab(access)
+    form = InboxFilterForm(request.GET or None, access=access)
+    reports = queries.tab_reports(request.user, tab)
+    if form.is_bound:
+        reports = queries.apply_filters(reports, form.filters())
+    return tab, form, queries.for_listing(reports)
+
+
+def _query_string(request, **changes) -> str:
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value is not None:
+            params[key] = value
+    return params.urlencode()
+
+
+@staff_required
 def inbox(request):
-    return render(request, "base.html")
+    tab, form, reports = _filtered_reports(request)
+    page = queries.paginate(reports, request.GET.get("page"))
+    for report in page.rows:
+        report.staff_reporter_label = report.reporter_label(public=False)
+    tabs = [
+        (key, label, _query_string(request, tab=key, page=None))
+        for key, label in queries.TABS.items()
+    ]
+    context = {
+        "tab": tab,
+        "tabs": tabs,
+        "form": form,
+        "page": page,
+        "next_query": _query_string(request, tab=tab, page=str(page.number + 1)),
+        "previous_query": _query_string(request, tab=tab, page=str(page.number - 1)),
+        "export_query": _query_string(request, tab=tab, page=None),
+        "can_enter": queries.can_enter_reports(Access.of(request.user)),
+    }
+    return render(request, "workspace/inbox.html", context)
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """A cell spreadsheet programs will not run as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_rows(reports, labels: dict):
+    writer = csv.writer(_Echo())
+    yield writer.writerow([csv_safe(h) for h in labels["header"]])
+    for report in reports.iterator(chunk_size=2000):
+        if report.is_anonymous:
+            reporter = labels["anonymous"]
+        elif report.reporter_id:
+            reporter = report.reporter.full_name
+        else:
+            reporter = report.guest_name or labels["guest"]
+        row = [
+            report.tracking_code,
+            timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M"),
+            labels["status"].get(report.status, report.status),
+            labels["kind"].get(report.kind, report.kind),
+            labels["channel"].get(report.channel, report.channel),
+            report.channel_reference,
+            report.title,
+            str(report.category) if report.category_id else "",
+            report.region.name if report.region_id else "",
+            report.organization.name if report.organization_id else labels["national"],
+            reporter,
+            labels["yes"] if report.is_confidential else "",
+            report.rating or "",
+        ]
+        yield writer.writerow([csv_safe(cell) for cell in row])
+
+
+@staff_required
+def export(request):
+    """The inbox's filtered, visible reports as CSV, streamed row by row."""
+    _tab, _form, reports = _filtered_reports(request)
+    # Labels are translated now: the rows are produced after the view has returned.
+    labels = {
+        "header": [
+            _("Tracking code"),
+            _("Submitted"),
+            _("Status"),
+            _("Kind"),
+            _("Channel"),
+            _("Original reference"),
+            _("Title"),
+            _("Category"),
+            _("Region"),
+            _("Handling organization"),
+            _("Reporter"),
+            _("Confidential"),
+            _("Rating"),
+        ],
+        "status": {k: str(v) for k, v in Status.choices},
+        "kind": {k: str(v) for k, v in Kind.choices},
+        "channel": {k: str(v) for k, v in Channel.choices},
+        "anonymous": _("Anonymous"),
+        "guest": _("Guest"),
+        "national": _("National queue"),
+        "yes": _("yes"),
+    }
+    filename = f"aduan-{timezone.localdate():%Y%m%d}.csv"
+    response = StreamingHttpResponse(
+        _csv_rows(reports, labels), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- The report page ----------------------------------------------------------------
+
+
+def _event_actor_label(event: ReportEvent, report: Report) -> str:
+    """Who acted, as staff may see it: an anonymous reporter stays anonymous."""
+    if event.by_reporter:
+        return report.reporter_label(public=False)
+    if event.actor_id:
+        org = event.actor_organization
+        return f"{event.actor.full_name} ({org.name})" if org else event.actor.full_name
+    return _("System")
+
+
+def _reporter_contact(report: Report) -> dict | None:
+    """Name, email and phone for staff; None when the reporter chose anonymity."""
+    if report.is_anonymous:
+        return None
+    if report.reporter_id:
+        user = report.reporter
+        return {"name": user.full_name, "email": user.email, "phone": user.phone}
+    return {"name": report.guest_name, "email": report.guest_email, "phone": report.guest_phone}
+
+
+def _action_forms(request, report: Report, bound=None) -> list:
+    """One form per action the user may take now; `bound` replaces its unbound twin."""
+    allowed = allowed_actions(report, Actor(user=request.user))
+    chosen = request.GET.get("use_template")
+    template_for = request.GET.get("for")
+    templates = {str(t.pk): t for t in queries.templates_for_report(report)}
+    forms = []
+    for action, form_class in ACTION_FORMS.items():
+        if action not in allowed:
+            continue
+        if bound is not None and bound.action == action:
+            forms.append(bound)
+            continue
+        initial = {}
+        if template_for == action and chosen in templates:
+            initial["message"] = templates[chosen].body
+        form = form_class(report=report, user=request.user, initial=initial)
+        if getattr(form, "has_choices", True):
+            forms.append(form)
+    return forms
+
+
+def _render_report(request, report: Report, *, bound=None, unsent: str = "", status=200):
+    events = report.events.select_related("actor", "actor_organization").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id"))
+    )
+    labels = dict(Action.choices)
+    timeline = [
+        (event, labels.get(event.action, event.action), _event_actor_label(event, report))
+        for event in events
+    ]
+    forms = _action_forms(request, report, bound)
+    if bound is not None and bound not in forms:
+        unsent = unsent or bound.data.get("message", "")
+    templates = queries.templates_for_report(report)
+    context = {
+        "report": report,
+        "timeline": timeline,
+        "dispatches": report.dispatches.select_related(
+            "from_organization", "to_organization"
+        ).order_by("at", "id"),
+        "attachments": list(report.attachments.all()),
+        "contact": _reporter_contact(report),
+        "reporter_label": report.reporter_label(public=False),
+        "action_forms": forms,
+        "response_templates": templates,
+        "template_bodies": {str(t.pk): t.body for t in templates},
+        "unsent": unsent,
+        "region_name": report.region.full_name() if report.region_id else "",
+    }
+    return render(request, "workspace/report.html", context, status=status)
+
+
+@staff_required
+def report_detail(request, code: str):
+    report = get_report_for_user(request, code)
+    return _render_report(request, report)
+
+
+def _posted_version(request) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+def _refuse_stale(request, report: Report, form_class):
+    """Re-render with the latest state; the typed text is kept, bound to the new version."""
+    fresh = get_report_for_user(request, report.tracking_code)
+    data = request.POST.copy()
+    data["version"] = str(fresh.version)
+    form = form_class(data, report=fresh, user=request.user)
+    messages.error(request, STALE_MESSAGE)
+    return _render_report(request, fresh, bound=form, status=409)
+
+
+@require_POST
+@staff_required
+def report_action(request, code: str, action: str):
+    """Take one lifecycle action; refuse stale, forbidden and invalid posts, keeping text."""
+    report = get_report_for_user(request, code)
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404("No such action")
+    version = _posted_version(request)
+    if version is not None and version != report.version:
+        return _refuse_stale(request, report, form_class)
+    form = form_class(request.POST, report=report, user=request.user)
+    actor = Actor(user=request.user)
+    if action not in allowed_actions(report, actor):
+        messages.error(request, _("You may not take this action on this report."))
+        return _render_report(request, report, bound=form, status=403)
+    if not form.is_valid():
+        return _render_report(request, report, bound=form, status=400)
+    report.version = version  # a concurrent change also loses at the database
+    try:
+        form.perform(actor)
+    except StaleReport:
+        return _refuse_stale(request, report, form_class)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not take this action on this report."))
+        return _render_report(request, report, bound=form, status=403)
+    except TransitionError as exc:
+        form.add_error(None, str(exc))
+        report.refresh_from_db()
+        return _render_report(request, report, bound=form, status=400)
+    return _after_action(request, report, action)
+
+
+def _after_action(request, report: Report, action: str):
+    messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
+    if Report.objects.visible_to(request.user).filter(pk=report.pk).exists():
+        return redirect("workspace:report", code=report.tracking_code)
+    messages.info(
+        request,
+        _("Report %(code)s has left your organization's queue.") % {"code": report.tracking_code},
+    )
+    return redirect("workspace:inbox")
+
+
+@staff_required
+def attachment(request, code: str, pk: int):
+    """Stream an attachment to staff who may see the report; never sniffed or framed."""
+    report = get_report_for_user(request, code)
+    item = get_object_or_404(Attachment, pk=pk, report=report)
+    inline = item.is_image
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The stored file is missing") from exc
+    response = FileResponse(
+        handle,
+        content_type=item.content_type,
+        as_attachment=not inline,
+        filename=item.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Manual entry -------------------------------------------------------------------
+
+
+def _guest_link_message(request, submission) -> None:
+    """Tell the officer the reporter's secret link once, to hand over with the code."""
+    if not submission.secret:
+        return
+    try:
+        path = reverse(
+            "portal:secret",
+            kwargs={"code": submission.report.tracking_code, "secret": submission.secret},
+        )
+    except NoReverseMatch:
+        return
+    messages.info(
+        request,
+        _("Give the reporter this private link to follow the report: %(link)s")
+        % {"link": request.build_absolute_uri(path)},
+    )
+
+
+def _taken_elsewhere(user, channel: str, reference: str) -> bool:
+    """True when another organization's report already uses this channel reference."""
+    existing = Report.objects.filter(channel=channel, channel_reference=reference)
+    return (
+        existing.exists()
+        and not Report.objects.visible_to(user).filter(pk__in=existing.values("pk")).exists()
+    )
+
+
+@staff_required
+def manual_entry(request):
+    """Enter a report received by phone, in person, by letter, social media or box."""
+    access = Access.of(request.user)
+    if not queries.can_enter_reports(access):
+        raise PermissionDenied(_("Only admins and liaison officers enter reports."))
+    form = ManualEntryForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        channel = form.cleaned_data["channel"]
+        reference = form.cleaned_data["channel_reference"]
+        if reference and _taken_elsewhere(request.user, channel, reference):
+            form.add_error(
+                "channel_reference",
+                _("Another organization already registered this reference; make it unique."),
+            )
+        else:
+            submission = submit_report(
+                form.draft(),
+                channel=channel,
+                channel_reference=reference,
+                entered_by=request.user,
+                received_by=queries.receiving_organization(access),
+                at=form.received_at(),
+            )
+            return _after_entry(request, submission)
+    status = 400 if form.is_bound else 200
+    return render(request, "workspace/manual_entry.html", {"form": form}, status=status)
+
+
+def _after_entry(request, submission):
+    report = submission.report
+    visible = Report.objects.visible_to(request.user).filter(pk=report.pk).exists()
+    if submission.created:
+        messages.success(
+            request, _("Report %(code)s was entered.") % {"code": report.tracking_code}
+        )
+        _guest_link_message(request, submission)
+    elif visible:
+        messages.info(
+            request,
+            _("This reference was entered before as report %(code)s; nothing new was created.")
+            % {"code": report.tracking_code},
+        )
+    else:
+        messages.info(request, _("This reference was entered before; nothing new was created."))
+    if visible:
+        return redirect("workspace:report", code=report.tracking_code)
+    return redirect("workspace:inbox")
+
+
+# --- Response templates -------------------------------------------------------------
+
+
+def _managed_template(request, pk: int) -> ResponseTemplate:
+    """A template the user may edit: 404 if they cannot even read it, 403 if read-only."""
+    access = Access.of(request.user)
+    template = get_object_or_404(queries.usable_templates(access), pk=pk)
+    if not access.can_administer(template.organization):
+        raise PermissionDenied(_("Only the organization's admins change its templates."))
+    return template
+
+
+@staff_required
+def templates(request):
+    access = Access.of(request.user)
+    items = queries.usable_templates(access).order_by("organization__path", "title")
+    managed = {t.pk for t in items if access.can_administer(t.organization)}
+    can_create = queries.administered_organizations(access).exists()
+    context = {"items": items, "managed": managed, "can_create": can_create}
+    return render(request, "workspace/templates.html", context)
+
+
+@staff_required
+def template_create(request):
+    access = Access.of(request.user)
+    if not queries.administered_organizations(access).exists():
+        raise PermissionDenied(_("Only admins create response templates."))
+    form = ResponseTemplateForm(request.POST or None, access=access)
+    if request.method == "POST" and form.is_valid():
+        template = form.save()
+        messages.success(request, _("Template “%(title)s” saved.") % {"title": template.title})
+        return redirect("workspace:templates")
+    context = {"form": form, "template": None}
+    status = 400 if form.is_bound else 200
+    return render(request, "workspace/template_form.html", context, status=status)
+
+
+@staff_required
+def template_edit(request, pk: int):
+    template = _managed_template(request, pk)
+    access = Access.of(request.user)
+    form = ResponseTemplateForm(request.POST or None, instance=template, access=access)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Template “%(title)s” saved.") % {"title": template.title})
+        return redirect("workspace:templates")
+    context = {"form": form, "template": template}
+    status = 400 if form.is_bound else 200
+    return render(request, "workspace/template_form.html", context, status=status)
+
+
+@require_POST
+@staff_required
+def template_delete(request, pk: int):
+    template = _managed_template(request, pk)
+    title = template.title
+    template.delete()
+    messages.success(request, _("Template “%(title)s” deleted.") % {"title": title})
+    return redirect("workspace:templates")

@@ -26,6 +26,8 @@ class Command(DBWorkerCommand):
             return super().handle(*args, **options)
         finally:
             stop.set()
+            # Wait for a beat in flight, or it could write the row again after the delete.
+            beat.join(timeout=HEARTBEAT_SECONDS)
             WorkerHeartbeat.objects.filter(worker_id=options["worker_id"]).delete()
 
     def _beat(self, worker_id: str, stop: threading.Event) -> None:

@@ -1,0 +1,93 @@
+"""Django admin for regions, the organization tree, memberships, categories and rules."""
+
+from django.contrib import admin
+
+from aduan.organizations.models import (
+    Category,
+    ConnectionDecree,
+    Membership,
+    Organization,
+    Region,
+    ResponseTemplate,
+    RoutingRule,
+)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    raw_id_fields = ("parent",)
+    list_select_related = ("parent",)
+    show_full_result_count = False  # ~91k rows: skip the second COUNT
+
+
+class ConnectionDecreeInline(admin.StackedInline):
+    model = ConnectionDecree
+    extra = 0
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ("user",)
+    fields = ("user", "role", "is_active")
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "short_name", "kind", "parent", "path", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "short_name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    raw_id_fields = ("parent",)
+    autocomplete_fields = ("regions",)
+    readonly_fields = ("path", "created_at")
+    list_select_related = ("parent",)
+    inlines = [ConnectionDecreeInline, MembershipInline]
+
+
+@admin.register(ConnectionDecree)
+class ConnectionDecreeAdmin(admin.ModelAdmin):
+    list_display = ("number", "organization", "issued_on", "valid_until")
+    list_filter = ("valid_until",)
+    search_fields = ("number", "organization__name")
+    raw_id_fields = ("organization",)
+    list_select_related = ("organization",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "organization", "is_active", "created_at")
+    list_filter = ("role", "is_active", "organization__kind")
+    search_fields = ("user__email", "user__full_name", "organization__name")
+    raw_id_fields = ("user", "organization")
+    list_select_related = ("user", "organization")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_en", "parent", "slug", "is_active")
+    list_filter = ("is_active", "parent")
+    search_fields = ("name", "name_en", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    list_select_related = ("parent",)
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ("category", "region", "organization", "owner")
+    list_filter = ("category__parent",)
+    search_fields = ("category__name", "region__name", "organization__name")
+    autocomplete_fields = ("region",)
+    raw_id_fields = ("category", "organization", "owner")
+    list_select_related = ("category__parent", "region", "organization", "owner")
+
+
+@admin.register(ResponseTemplate)
+class ResponseTemplateAdmin(admin.ModelAdmin):
+    list_display = ("title", "organization", "updated_at")
+    search_fields = ("title", "body", "organization__name")
+    raw_id_fields = ("organization",)
+    list_select_related = ("organization",)

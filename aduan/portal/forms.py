@@ -1,0 +1,371 @@
+"""Forms of the citizen portal: submitting, tracking, and the reporter's actions."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aduan.channels.intake import Draft
+from aduan.lib.phones import normalize_phone
+from aduan.organizations.models import Category, Organization, Region
+from aduan.reports.attachments import AttachmentError, clean_uploads
+from aduan.reports.codes import normalize_tracking_code
+from aduan.reports.models import PUBLIC_STATUSES, Kind, Status
+
+TITLE_MIN = 10
+BODY_MIN = 30
+INCIDENT_MAX_AGE_YEARS = 2
+
+
+class AccessibleErrorsMixin:
+    """Link every field error to its input (aria-describedby) so screen readers read it."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            bound = self[name]
+            ids = [f"{bound.auto_id}_error"]
+            if self.fields[name].help_text:
+                ids.append(f"{bound.auto_id}_helptext")
+            attrs = self.fields[name].widget.attrs
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = " ".join(ids)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Passes the list of uploads through; the form cleans them all together."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        return [upload for upload in (data or []) if upload]
+
+
+def _looks_like_text(text: str, *, min_words: int, min_distinct_chars: int) -> bool:
+    """Reject keyboard mashing such as "aaaaaaaaaa" or "tes tes tes tes tes"."""
+    words = text.lower().split()
+    distinct_chars = {ch for ch in text.lower() if ch.isalnum()}
+    return (
+        len(words) >= min_words
+        and len(set(words)) >= min(min_words, 3)
+        and len(distinct_chars) >= min_distinct_chars
+    )
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class ReportForm(AccessibleErrorsMixin, forms.Form):
+    """One form for a signed-in citizen and a guest; `cleaned_draft()` builds the Draft."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=_("Kind of report"), choices=Kind.choices, initial=Kind.COMPLAINT
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        min_length=TITLE_MIN,
+        max_length=150,
+        help_text=_("A short summary, e.g. “Broken street light on Jalan Merdeka”."),
+    )
+    body = forms.CharField(
+        label=_("What happened?"),
+        min_length=BODY_MIN,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Describe what, where and when. Do not write your ID number here."),
+    )
+    incident_date = forms.DateField(
+        label=_("Date of the incident"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    address = forms.CharField(label=_("Address or landmark"), required=False, max_length=255)
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("I don't know"),
+    )
+    suggested_organization = forms.ModelChoiceField(
+        label=_("Organization that should handle it"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("I don't know — let the admins decide"),
+    )
+    attachments = MultipleFileField(
+        label=_("Photos or documents"),
+        required=False,
+        widget=MultipleFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
+        ),
+        help_text=_("Up to 5 files: JPEG, PNG or WebP photos, or PDF documents."),
+    )
+    guest_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    guest_email = forms.EmailField(label=_("Email"), required=False)
+    guest_phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+    is_anonymous = forms.BooleanField(
+        label=_("Anonymous: hide my identity from the organizations"), required=False
+    )
+    is_confidential = forms.BooleanField(
+        label=_("Confidential: do not publish this report"), required=False
+    )
+    show_reporter_name = forms.BooleanField(
+        label=_("Show my name on the public page"), required=False
+    )
+
+    GUEST_FIELDS = ("guest_name", "guest_email", "guest_phone")
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user if getattr(user, "is_authenticated", False) else None
+        if self.user:
+            for name in self.GUEST_FIELDS:
+                del self.fields[name]
+        else:
+            self.fields["guest_name"].required = True
+            self.fields["guest_email"].help_text = _(
+                "Give an email address or a phone number so we can tell you about progress."
+            )
+        self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related(
+            "parent"
+        )
+        self.fields["suggested_organization"].queryset = (
+            Organization.objects.active().agencies().exclude(kind=Organization.Kind.AUDITOR)
+        )
+        self.fields["region"].choices = self._region_choices()
+        if not self.is_bound:
+            self.initial.setdefault("form_token", uuid.uuid4().hex)
+        if self.is_bound and self.files:
+            self.fields["attachments"].help_text = _(
+                "For your safety files are not kept when the form has errors: "
+                "choose them again before sending."
+            )
+
+    def _region_choices(self) -> list[tuple[str, str]]:
+        provinces = Region.objects.filter(level=Region.Level.PROVINCE).values_list("code", "name")
+        choices = [("", _("Choose a province")), *provinces]
+        chosen = (self.data.get("region") or "").strip() if self.is_bound else ""
+        if chosen and chosen not in {code for code, _name in choices}:
+            region = Region.objects.filter(code=chosen).first()
+            if region:  # keep a deeper choice selectable when the page is shown again
+                choices.append((region.code, region.full_name()))
+        return choices
+
+    def clean_form_token(self) -> str:
+        token = self.cleaned_data["form_token"]
+        try:
+            return uuid.UUID(token).hex
+        except ValueError as error:
+            raise forms.ValidationError(_("This form has expired; reload the page.")) from error
+
+    def clean_title(self) -> str:
+        title = " ".join(self.cleaned_data["title"].split())
+        if not _looks_like_text(title, min_words=2, min_distinct_chars=4):
+            raise forms.ValidationError(_("Write a title that says what the problem is."))
+        return title
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].strip()
+        if not _looks_like_text(body, min_words=5, min_distinct_chars=8):
+            raise forms.ValidationError(
+                _("Describe the problem in words: what happened, where and when.")
+            )
+        return body
+
+    def clean_incident_date(self) -> datetime.date | None:
+        day = self.cleaned_data["incident_date"]
+        if day is None:
+            return None
+        today = timezone.localdate()
+        if day > today:
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        if day < _years_before(today, INCIDENT_MAX_AGE_YEARS):
+            raise forms.ValidationError(_("We accept reports about the last two years only."))
+        return day
+
+    def clean_region(self) -> Region | None:
+        code = (self.cleaned_data.get("region") or "").strip()
+        if not code:
+            return None
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise forms.ValidationError(_("Choose a region from the list."))
+        return region
+
+    def clean_attachments(self):
+        try:
+            return clean_uploads(self.cleaned_data["attachments"])
+        except AttachmentError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_guest_name(self) -> str:
+        return " ".join(self.cleaned_data["guest_name"].split())
+
+    def clean_guest_phone(self) -> str:
+        raw = self.cleaned_data["guest_phone"].strip()
+        if not raw:
+            return ""
+        phone = normalize_phone(raw)
+        if not phone:
+            raise forms.ValidationError(_("Write an Indonesian phone number, e.g. 0812 3456 7890."))
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        contact_given = cleaned.get("guest_email") or cleaned.get("guest_phone")
+        contact_errors = self.errors.keys() & {"guest_email", "guest_phone"}
+        if self.user is None and not contact_given and not contact_errors:
+            self.add_error(
+                "guest_email",
+                _("Give an email address or a phone number so we can reach you."),
+            )
+        return cleaned
+
+    def cleaned_draft(self) -> Draft:
+        data = self.cleaned_data
+        return Draft(
+            title=data["title"],
+            body=data["body"],
+            kind=data["kind"],
+            incident_date=data["incident_date"],
+            region=data["region"],
+            address=data["address"],
+            category=data["category"],
+            suggested_organization=data["suggested_organization"],
+            is_anonymous=data["is_anonymous"],
+            is_confidential=data["is_confidential"],
+            show_reporter_name=data["show_reporter_name"],
+            guest_name=data.get("guest_name", ""),
+            guest_email=data.get("guest_email", ""),
+            guest_phone=data.get("guest_phone", ""),
+            attachments=data["attachments"],
+        )
+
+
+class TrackForm(AccessibleErrorsMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=20,
+        help_text=_("The eight characters you received, e.g. K7QM-3XPA."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def clean_code(self) -> str:
+        """Only the format; the view decides whether this visitor may open the report."""
+        code = normalize_tracking_code(self.cleaned_data["code"])
+        if not code:
+            raise forms.ValidationError(
+                _("A tracking code has eight letters and digits, e.g. K7QM-3XPA.")
+            )
+        return code
+
+
+class ActionForm(AccessibleErrorsMixin, forms.Form):
+    """Base of the reporter's action forms; `version` detects a report changed meanwhile."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class AnswerHoldForm(ActionForm):
+    message = forms.CharField(
+        label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
+    )
+
+
+class ReplyForm(ActionForm):
+    satisfied = forms.ChoiceField(
+        label=_("Is the problem solved?"),
+        choices=[("yes", _("Yes, I am satisfied")), ("no", _("No, it is not solved"))],
+        widget=forms.RadioSelect,
+    )
+    message = forms.CharField(
+        label=_("Your comment"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required when you are not satisfied: tell us what is still wrong."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("satisfied") == "no" and not cleaned.get("message", "").strip():
+            self.add_error("message", _("Tell us what is still not resolved."))
+        return cleaned
+
+
+class RateForm(ActionForm):
+    stars = forms.TypedChoiceField(
+        label=_("Your rating"),
+        coerce=int,
+        # The number beside the stars is what a screen reader announces.
+        choices=[(n, f"{'★' * n} {n}/5") for n in range(5, 0, -1)],
+        widget=forms.RadioSelect,
+    )
+    message = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class HandOverForm(ActionForm):
+    message = forms.CharField(
+        label=_("Why do you ask the oversight body to take over? (optional)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SupportForm(forms.Form):
+    """Supporting needs no input; the form only carries the CSRF token."""
+
+
+class FeedFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False
+    )
+    region = forms.ChoiceField(label=_("Province"), required=False)
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), queryset=Organization.objects.none(), required=False
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        self.fields["kind"].choices = everything + list(Kind.choices)
+        self.fields["status"].choices = everything + [
+            (s.value, s.label) for s in Status if s in PUBLIC_STATUSES
+        ]
+        self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related(
+            "parent"
+        )
+        self.fields["category"].empty_label = _("All")
+        self.fields["organization"].queryset = Organization.objects.active().agencies()
+        self.fields["organization"].empty_label = _("All")
+        provinces = Region.objects.filter(level=Region.Level.PROVINCE).values_list("code", "name")
+        self.fields["region"].choices = everything + list(provinces)

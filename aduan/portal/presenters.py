@@ -1,0 +1,119 @@
+"""What the report page shows, prepared for one kind of visitor.
+
+The reporter sees their own words as written plus their private entries (answers to a
+hold question). Everyone else sees public entries only, with personal data masked and
+the reporter named only as `reporter_label(public=True)` allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from aduan.lib.masking import mask_personal_data
+from aduan.reports.lifecycle import Action
+from aduan.reports.models import Report, ReportEvent, Status
+
+SYSTEM_ACTIONS = (Action.ARCHIVE_INCOMPLETE, Action.CLOSE_UNANSWERED)
+
+
+@dataclass
+class Entry:
+    """One timeline entry as the page shows it."""
+
+    action: str
+    label: str
+    at: object
+    who: str
+    message: str
+    detail: str
+    is_public: bool
+    attachments: list
+
+
+def visible_attachments(report: Report, *, is_reporter: bool):
+    """Attachments a visitor may open: the public ones on public entries, and for the
+    reporter also hidden ones — except those on internal (staff-only) entries."""
+    queryset = report.attachments.all()
+    on_shown_entry = Q(event__isnull=True) | Q(event__is_public=True)
+    if is_reporter:
+        return queryset.filter(on_shown_entry | Q(event__by_reporter=True))
+    return queryset.filter(on_shown_entry, is_public=True)
+
+
+def _label(action: str) -> str:
+    try:
+        return str(Action(action).label)
+    except ValueError:
+        return action
+
+
+def _who(event: ReportEvent, report: Report, is_reporter: bool) -> str:
+    if event.by_reporter:
+        return _("You") if is_reporter else report.reporter_label(public=True)
+    if event.actor_organization_id:
+        return event.actor_organization.name
+    if event.action in SYSTEM_ACTIONS:
+        return _("Aduan (automatic)")
+    return _("Complaint office")
+
+
+def _detail(event: ReportEvent) -> str:
+    if event.action == Action.DISPATCH and event.data.get("to_name"):
+        return _("Sent to %(name)s") % {"name": event.data["to_name"]}
+    if event.action == Action.HAND_OVER and event.data.get("to_name"):
+        return _("Handed over to %(name)s") % {"name": event.data["to_name"]}
+    if event.action == Action.RATE and event.data.get("stars"):
+        stars = int(event.data["stars"])
+        return _("%(stars)d of 5 stars") % {"stars": stars}
+    return ""
+
+
+def timeline(report: Report, *, is_reporter: bool, attachments: list) -> list[Entry]:
+    events = report.events.select_related("actor_organization")
+    if is_reporter:
+        events = events.filter(Q(is_public=True) | Q(by_reporter=True))
+    else:
+        events = events.filter(is_public=True)
+    shown = (lambda text: text) if is_reporter else mask_personal_data
+    by_event: dict[int, list] = {}
+    for item in attachments:
+        by_event.setdefault(item.event_id, []).append(item)
+    return [
+        Entry(
+            action=event.action,
+            label=_label(event.action),
+            at=event.at,
+            who=_who(event, report, is_reporter),
+            message=shown(event.message),
+            detail=_detail(event),
+            is_public=event.is_public,
+            attachments=by_event.get(event.pk, []),
+        )
+        for event in events
+    ]
+
+
+def present_report(report: Report, *, is_reporter: bool) -> dict:
+    """The template context of the report page for this visitor."""
+    shown = (lambda text: text) if is_reporter else mask_personal_data
+    attachments = list(visible_attachments(report, is_reporter=is_reporter))
+    for item in attachments:
+        item.shown_name = shown(item.original_name)
+    hold_question = ""
+    if is_reporter and report.status == Status.ON_HOLD:
+        last_hold = report.events.filter(action=Action.HOLD).order_by("-at", "-id").first()
+        hold_question = last_hold.message if last_hold else ""
+    return {
+        "report": report,
+        "is_reporter": is_reporter,
+        "title": shown(report.title),
+        "body": shown(report.body),
+        "address": shown(report.address),
+        "reporter_label": report.reporter_label(public=not is_reporter),
+        "timeline": timeline(report, is_reporter=is_reporter, attachments=attachments),
+        "attachments": attachments,
+        "hold_question": hold_question,
+    }

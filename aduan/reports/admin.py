@@ -1,0 +1,188 @@
+"""Django admin for reports: a superuser's window, never a way around the lifecycle.
+
+Status, version, handling organization and privacy flags are read-only: they change only
+through `aduan.reports.lifecycle`. Reports enter only through intake (no add) and are never
+deleted. The timeline is append-only, so events are view-only. For anonymous reports the
+reporter and the guest contact fields are not shown at all.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from aduan.reports.models import Attachment, Dispatch, Report, ReportEvent, Support
+
+REPORTER_FIELDS = ("reporter", "guest_name", "guest_email", "guest_phone", "show_reporter_name")
+EDITABLE_FIELDS = ("title", "body", "incident_date", "region", "address", "category")
+
+
+class ReadOnlyAdminMixin:
+    """No add, change or delete: the admin shows these rows, it never writes them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def actor_label(event: ReportEvent) -> str:
+    """Who acted, with an anonymous reporter's identity withheld."""
+    if event.by_reporter and event.report.is_anonymous:
+        return str(_("Anonymous reporter"))
+    if event.actor_id is None:
+        return str(_("Reporter")) if event.by_reporter else str(_("System"))
+    return str(event.actor)
+
+
+class ReportEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ReportEvent
+    fields = ("at", "action", "actor_name", "actor_organization", "to_status", "is_public")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    @admin.display(description=_("actor"))
+    def actor_name(self, obj):
+        return actor_label(obj)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("report", "actor", "actor_organization")
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = (
+        "tracking_code",
+        "title",
+        "status",
+        "kind",
+        "channel",
+        "organization",
+        "is_anonymous",
+        "is_confidential",
+        "submitted_at",
+    )
+    list_filter = ("status", "kind", "channel", "tier", "is_anonymous", "is_confidential")
+    search_fields = ("=tracking_code", "title")
+    list_select_related = ("organization",)
+    raw_id_fields = ("region", "category")
+    show_full_result_count = False  # millions of rows: avoid a second COUNT(*)
+    inlines = [ReportEventInline]
+
+    def has_add_permission(self, request):
+        return False  # reports enter only through channels.intake
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_fieldsets(self, request, obj=None):
+        reporter = () if obj is not None and obj.is_anonymous else REPORTER_FIELDS
+        sections = [
+            (None, {"fields": ("tracking_code", "kind", *EDITABLE_FIELDS[:3])}),
+            (_("Place and topic"), {"fields": ("region", "address", "category")}),
+            (
+                _("Handling"),
+                {
+                    "fields": (
+                        "status",
+                        "version",
+                        "organization",
+                        "suggested_organization",
+                        "auditor_organization",
+                        "tier",
+                        "duplicate_of",
+                        "archive_reason",
+                    )
+                },
+            ),
+            (
+                _("Channel and privacy"),
+                {
+                    "fields": (
+                        "channel",
+                        "channel_reference",
+                        "is_anonymous",
+                        "is_confidential",
+                        *reporter,
+                    )
+                },
+            ),  # fmt: skip
+            (_("Milestones"), {"fields": self.milestones}),
+            (
+                _("Reporter's verdict"),
+                {"fields": ("rating", "rating_comment", "reopen_count", "support_count")},
+            ),  # fmt: skip
+        ]
+        return sections
+
+    milestones = (
+        "submitted_at",
+        "verified_at",
+        "dispatched_at",
+        "first_response_at",
+        "completed_at",
+        "closed_at",
+        "archived_at",
+        "on_hold_since",
+        "escalated_at",
+        "updated_at",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        shown = [
+            f for _name, section in self.get_fieldsets(request, obj) for f in section["fields"]
+        ]
+        return [f for f in shown if f not in EDITABLE_FIELDS]
+
+
+@admin.register(ReportEvent)
+class ReportEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("report", "action", "actor_name", "actor_organization", "at", "is_public")
+    list_filter = ("action", "is_public", "by_reporter")
+    search_fields = ("=report__tracking_code",)
+    list_select_related = ("report", "actor", "actor_organization")
+    show_full_result_count = False
+    fields = (
+        "report",
+        "action",
+        "actor_name",
+        "actor_organization",
+        "by_reporter",
+        "at",
+        "from_status",
+        "to_status",
+        "is_public",
+        "message",
+        "data",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("actor"))
+    def actor_name(self, obj):
+        return actor_label(obj)
+
+
+@admin.register(Dispatch)
+class DispatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("report", "from_organization", "to_organization", "at")
+    search_fields = ("=report__tracking_code",)
+    list_select_related = ("report", "from_organization", "to_organization")
+    show_full_result_count = False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("original_name", "report", "content_type", "size", "is_public", "uploaded_at")
+    list_filter = ("content_type", "is_public")
+    search_fields = ("=report__tracking_code", "original_name")
+    list_select_related = ("report",)
+
+
+@admin.register(Support)
+class SupportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("report", "user", "at")
+    search_fields = ("=report__tracking_code", "user__email")
+    list_select_related = ("report", "user")

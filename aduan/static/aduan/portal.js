@@ -1,0 +1,124 @@
+/* Aduan portal: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  /* Forms marked data-once are sent once: the button disables itself, a second
+     click or Enter is ignored. The server also deduplicates by the form token. */
+  function sendOnce(form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.sent) {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.sent = "1";
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.disabled = true;
+        button.setAttribute("aria-busy", "true");
+      });
+    });
+  }
+
+  /* Region picker: the province <select> gains cascading selects (regency/city,
+     district, village) filled from the regions endpoint. The deepest chosen code is
+     sent in a hidden input named "region". */
+  function regionPicker(box) {
+    var province = box.querySelector("select");
+    if (!province || !window.fetch) return;
+    var url = box.dataset.url;
+    var hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = province.name;
+    province.removeAttribute("name");
+    box.appendChild(hidden);
+    var selects = [province];
+
+    function update() {
+      var value = "";
+      selects.forEach(function (select) {
+        if (select.value) value = select.value;
+      });
+      hidden.value = value;
+    }
+
+    function dropBelow(level) {
+      while (selects.length > level) {
+        var gone = selects.pop();
+        gone.parentNode.remove();
+      }
+    }
+
+    function addLevel(level, parentCode, chosen) {
+      return fetch(url + "?parent=" + encodeURIComponent(parentCode))
+        .then(function (response) { return response.ok ? response.json() : []; })
+        .then(function (items) {
+          if (!items.length) return null;
+          var id = province.id + "_level" + level;
+          var wrap = document.createElement("div");
+          wrap.className = "field";
+          var label = document.createElement("label");
+          label.htmlFor = id;
+          label.textContent = box.getAttribute("data-label-" + level);
+          var select = document.createElement("select");
+          select.id = id;
+          select.appendChild(new Option(box.dataset.choose || "—", ""));
+          items.forEach(function (item) {
+            select.appendChild(new Option(item.name, item.code, false, item.code === chosen));
+          });
+          wrap.appendChild(label);
+          wrap.appendChild(select);
+          box.appendChild(wrap);
+          selects.push(select);
+          select.addEventListener("change", function () { onChange(level); });
+          return select;
+        });
+    }
+
+    function onChange(level) {
+      var select = selects[level - 1];
+      dropBelow(level);
+      update();
+      if (select.value && level < 4) addLevel(level + 1, select.value, "").then(update);
+    }
+
+    province.addEventListener("change", function () { onChange(1); });
+
+    /* Restore a deeper choice after the server showed the form again. */
+    var selected = box.dataset.selected || "";
+    var parts = selected.split(".");
+    if (parts.length > 1) {
+      Array.prototype.slice.call(province.options).forEach(function (option) {
+        if (option.value.indexOf(".") !== -1) option.remove();
+      });
+      province.value = parts[0];
+      var chain = Promise.resolve();
+      parts.slice(1).forEach(function (_part, index) {
+        var level = index + 2;
+        var parentCode = parts.slice(0, level - 1).join(".");
+        var chosen = parts.slice(0, level).join(".");
+        chain = chain.then(function () { return addLevel(level, parentCode, chosen); });
+      });
+      chain.then(function () {
+        var last = selects[selects.length - 1];
+        if (last.value && selects.length < 4) return addLevel(selects.length + 1, last.value, "");
+      }).then(update);
+    }
+    update();
+  }
+
+  /* Coming back with the Back button restores a page whose button was disabled. */
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-once]").forEach(function (form) {
+      delete form.dataset.sent;
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+      });
+    });
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-once]").forEach(sendOnce);
+    document.querySelectorAll("[data-region-picker]").forEach(regionPicker);
+  });
+})();

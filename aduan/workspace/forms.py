@@ -1,0 +1,428 @@
+"""Back-office forms: inbox filters, one form per report action, manual entry, templates.
+
+Action forms only collect and validate input; the lifecycle functions they call decide
+whether the action is allowed and change the report.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aduan.channels.intake import Draft
+from aduan.organizations.access import Access
+from aduan.organizations.models import Category, Organization, Region, ResponseTemplate
+from aduan.reports import lifecycle
+from aduan.reports.attachments import AttachmentError, clean_uploads
+from aduan.reports.codes import normalize_tracking_code
+from aduan.reports.lifecycle import Action, ArchiveReason
+from aduan.reports.models import MANUAL_CHANNELS, Channel, Kind, Report, Status, Tier
+from aduan.workspace.queries import administered_organizations, visible_organizations
+
+ANY = [("", _("Any"))]
+
+
+class IndentedOrganizationField(forms.ModelChoiceField):
+    """An organization <select> whose options are indented by their depth in the tree."""
+
+    def label_from_instance(self, obj: Organization) -> str:
+        return "\u00a0\u00a0\u00a0" * (obj.depth - 1) + obj.name
+
+
+def _text(label, *, required: bool = True, rows: int = 4) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, widget=forms.Textarea(attrs={"rows": rows})
+    )
+
+
+# --- Inbox --------------------------------------------------------------------------
+
+
+class InboxFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(label=_("Status"), choices=ANY + Status.choices, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ANY + Kind.choices, required=False)
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True).select_related("parent"),
+        required=False,
+        empty_label=_("Any"),
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=ANY + Channel.choices, required=False)
+    organization = IndentedOrganizationField(
+        label=_("Organization"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("Any"),
+    )
+
+    def __init__(self, *args, access: Access, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.input_type = "search"
+        self.fields["organization"].queryset = visible_organizations(access)
+
+    def filters(self) -> dict:
+        """The valid filters; an invalid one is dropped (its error shows on the form)."""
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+# --- Report actions -----------------------------------------------------------------
+
+
+class ActionForm(forms.Form):
+    """Base of every report-action form: carries the report version the user saw."""
+
+    action: str = ""
+    heading = ""
+    submit_label = _("Save")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, data=None, *, report: Report, user, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.action}_%s")
+        super().__init__(data, **kwargs)
+        self.report = report
+        self.user = user
+        self.fields["version"].initial = report.version
+
+    def perform(self, actor: lifecycle.Actor):
+        raise NotImplementedError
+
+
+class DispatchForm(ActionForm):
+    action = Action.DISPATCH
+    heading = _("Verify and dispatch")
+    submit_label = _("Dispatch")
+    organization = IndentedOrganizationField(
+        label=_("Dispatch to"), queryset=Organization.objects.none()
+    )
+    tier = forms.ChoiceField(
+        label=_("Handling tier"),
+        choices=[("", _("Keep the current tier"))] + Tier.choices,
+        required=False,
+    )
+    message = _text(_("Message to the organization (optional)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        targets = (
+            Access.of(self.user)
+            .dispatch_targets()
+            .exclude(kind=Organization.Kind.AUDITOR)
+            .order_by("path")
+        )
+        if self.report.organization_id:
+            targets = targets.exclude(pk=self.report.organization_id)
+        self.fields["organization"].queryset = targets
+
+    def perform(self, actor):
+        data = self.cleaned_data
+        return lifecycle.dispatch(
+            self.report,
+            actor,
+            data["organization"],
+            message=data["message"],
+            tier=data["tier"] or None,
+        )
+
+
+class HoldForm(ActionForm):
+    action = Action.HOLD
+    heading = _("Ask the reporter for missing information")
+    submit_label = _("Put on hold")
+    message = _text(_("Question for the reporter"))
+
+    def perform(self, actor):
+        return lifecycle.hold(self.report, actor, self.cleaned_data["message"])
+
+
+class ArchiveForm(ActionForm):
+    action = Action.ARCHIVE
+    heading = _("Archive")
+    submit_label = _("Archive")
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[c for c in ArchiveReason.choices if c[0] != ArchiveReason.DUPLICATE],
+    )
+    message = _text(_("Explanation for the reporter"))
+
+    def perform(self, actor):
+        data = self.cleaned_data
+        return lifecycle.archive(self.report, actor, data["reason"], data["message"])
+
+
+class MarkDuplicateForm(ActionForm):
+    action = Action.MARK_DUPLICATE
+    heading = _("Mark as duplicate")
+    submit_label = _("Mark as duplicate")
+    original = forms.CharField(
+        label=_("Tracking code of the original report"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_original(self) -> Report:
+        code = normalize_tracking_code(self.cleaned_data["original"])
+        original = (
+            Report.objects.visible_to(self.user)
+            .filter(tracking_code=code)
+            .exclude(pk=self.report.pk)
+            .first()
+            if code
+            else None
+        )
+        if original is None:
+            raise forms.ValidationError(
+                _("No other report with this tracking code is visible to you.")
+            )
+        return original
+
+    def perform(self, actor):
+        return lifecycle.mark_duplicate(self.report, actor, self.cleaned_data["original"])
+
+
+class SetFlagsForm(ActionForm):
+    action = Action.SET_FLAGS
+    heading = _("Privacy")
+    submit_label = _("Turn on")
+    is_anonymous = forms.BooleanField(
+        label=_("Anonymous: hide the reporter's identity from every organization"),
+        required=False,
+    )
+    is_confidential = forms.BooleanField(
+        label=_("Confidential: never show this report in public"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("is_anonymous", "is_confidential"):
+            if getattr(self.report, name):
+                del self.fields[name]
+
+    @property
+    def has_choices(self) -> bool:
+        return "is_anonymous" in self.fields or "is_confidential" in self.fields
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("is_anonymous") or data.get("is_confidential")):
+            raise forms.ValidationError(_("Choose a privacy flag to turn on."))
+        return data
+
+    def perform(self, actor):
+        data = self.cleaned_data
+        return lifecycle.set_flags(
+            self.report,
+            actor,
+            anonymous=bool(data.get("is_anonymous")),
+            confidential=bool(data.get("is_confidential")),
+        )
+
+
+class RespondForm(ActionForm):
+    action = Action.RESPOND
+    heading = _("Public response")
+    submit_label = _("Send response")
+    uses_templates = True
+    message = _text(_("Response (public)"), rows=6)
+
+    def perform(self, actor):
+        return lifecycle.respond(self.report, actor, self.cleaned_data["message"])
+
+
+class CompleteForm(ActionForm):
+    action = Action.COMPLETE
+    heading = _("Complete")
+    submit_label = _("Complete the report")
+    uses_templates = True
+    message = _text(_("Final response (public)"), rows=6)
+
+    def perform(self, actor):
+        return lifecycle.complete(self.report, actor, self.cleaned_data["message"])
+
+
+class NoteForm(ActionForm):
+    action = Action.NOTE
+    heading = _("Internal note")
+    submit_label = _("Add note")
+    message = _text(_("Note (only staff see it)"), rows=3)
+
+    def perform(self, actor):
+        return lifecycle.add_note(self.report, actor, self.cleaned_data["message"])
+
+
+class NotOurRemitForm(ActionForm):
+    action = Action.NOT_OUR_REMIT
+    heading = _("Not our remit")
+    submit_label = _("Send back")
+    message = _text(_("Reason"), rows=3)
+
+    def perform(self, actor):
+        return lifecycle.not_our_remit(self.report, actor, self.cleaned_data["message"])
+
+
+class EscalateForm(ActionForm):
+    action = Action.ESCALATE
+    heading = _("Escalate")
+    submit_label = _("Escalate")
+    message = _text(_("Message (optional)"), required=False, rows=3)
+
+    def perform(self, actor):
+        return lifecycle.escalate(self.report, actor, self.cleaned_data["message"])
+
+
+# Display order on the report page.
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    form.action: form
+    for form in (
+        DispatchForm,
+        RespondForm,
+        CompleteForm,
+        NoteForm,
+        HoldForm,
+        NotOurRemitForm,
+        EscalateForm,
+        SetFlagsForm,
+        MarkDuplicateForm,
+        ArchiveForm,
+    )
+}
+
+
+# --- Manual entry -------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,.pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        single_clean = super().clean
+        return [single_clean(f, initial) for f in files]
+
+
+class ManualEntryForm(forms.Form):
+    """A report received outside the website, typed in by an officer."""
+
+    channel = forms.ChoiceField(
+        label=_("Received through"),
+        choices=[(c.value, c.label) for c in MANUAL_CHANNELS],
+    )
+    channel_reference = forms.CharField(
+        label=_("Original reference"),
+        max_length=120,
+        required=False,
+        help_text=_("Letter number, call ticket or post link. Required for letters."),
+    )
+    received_on = forms.DateField(
+        label=_("Date received"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=timezone.localdate,
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.COMPLAINT)
+    title = forms.CharField(label=_("Title"), max_length=150)
+    body = _text(_("Report"), rows=8)
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True).select_related("parent"),
+        required=False,
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region code"),
+        queryset=Region.objects.all(),
+        to_field_name="code",
+        required=False,
+        widget=forms.TextInput,
+        help_text=_("Kemendagri code of the village, district or regency, e.g. 33.74.12."),
+    )
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    incident_date = forms.DateField(
+        label=_("Date of incident"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    guest_name = forms.CharField(label=_("Reporter's name"), max_length=150, required=False)
+    guest_phone = forms.CharField(label=_("Reporter's phone"), max_length=20, required=False)
+    guest_email = forms.EmailField(label=_("Reporter's email"), required=False)
+    is_anonymous = forms.BooleanField(
+        label=_("Anonymous: hide the reporter's identity from every organization"),
+        required=False,
+    )
+    is_confidential = forms.BooleanField(
+        label=_("Confidential: never show this report in public"), required=False
+    )
+    attachments = MultipleFileField(label=_("Attachments (photos or PDF)"), required=False)
+
+    def clean_received_on(self) -> datetime.date:
+        value = self.cleaned_data["received_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date received cannot be in the future."))
+        return value
+
+    def clean_incident_date(self):
+        value = self.cleaned_data.get("incident_date")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The date of incident cannot be in the future."))
+        return value
+
+    def clean_attachments(self):
+        try:
+            return clean_uploads(self.cleaned_data.get("attachments") or [])
+        except AttachmentError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean(self):
+        data = super().clean()
+        data["channel_reference"] = (data.get("channel_reference") or "").strip()
+        if data.get("channel") == Channel.LETTER and not data["channel_reference"]:
+            self.add_error("channel_reference", _("Enter the letter number."))
+        return data
+
+    def draft(self) -> Draft:
+        data = self.cleaned_data
+        return Draft(
+            title=data["title"],
+            body=data["body"],
+            kind=data["kind"],
+            incident_date=data.get("incident_date"),
+            region=data.get("region"),
+            address=data.get("address", ""),
+            category=data.get("category"),
+            is_anonymous=data.get("is_anonymous", False),
+            is_confidential=data.get("is_confidential", False),
+            guest_name=data.get("guest_name", ""),
+            guest_email=data.get("guest_email", ""),
+            guest_phone=data.get("guest_phone", ""),
+            attachments=data.get("attachments") or [],
+        )
+
+    def received_at(self) -> datetime.datetime:
+        """Today's entries keep the current time; earlier ones count from noon that day."""
+        day = self.cleaned_data["received_on"]
+        if day == timezone.localdate():
+            return timezone.now()
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12, 0)))
+
+
+# --- Response templates -------------------------------------------------------------
+
+
+class ResponseTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ResponseTemplate
+        fields = ["organization", "title", "body"]
+        field_classes = {"organization": IndentedOrganizationField}
+        widgets = {"body": forms.Textarea(attrs={"rows": 8})}
+
+    def __init__(self, *args, access: Access, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = administered_organizations(access).order_by("path")

@@ -1,0 +1,199 @@
+"""Back-office questions about reports, organizations and templates.
+
+Every list here starts from `Report.objects.visible_to(user)`; the tabs and filters only
+narrow it. Pages are fetched without COUNT(*) so the inbox stays fast on large tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from aduan.organizations.access import ADMIN_ROLES, STAFF_ROLES, Access, Role
+from aduan.organizations.models import PATH_STEP, Organization, ResponseTemplate
+from aduan.reports.codes import normalize_tracking_code
+from aduan.reports.models import Report, Status
+
+PAGE_SIZE = 50
+
+TABS = {
+    "verify": _("To verify"),
+    "follow_up": _("Follow-up"),
+    "on_hold": _("On hold"),
+    "awaiting_reporter": _("Awaiting reporter"),
+    "all": _("All"),
+}
+ENTRY_ROLES = (Role.NATIONAL_ADMIN, Role.AGENCY_ADMIN, Role.LIAISON)
+
+
+def get_report_for_user(request, code: str) -> Report:
+    """The report with this tracking code if the signed-in user may see it, else Http404.
+
+    Hiding existence (404, not 403) keeps tracking codes of other agencies unguessable.
+    """
+    normalized = normalize_tracking_code(code)
+    report = (
+        Report.objects.visible_to(request.user)
+        .select_related(
+            "organization",
+            "category__parent",
+            "region",
+            "reporter",
+            "suggested_organization",
+            "duplicate_of",
+            "auditor_organization",
+        )
+        .filter(tracking_code=normalized)
+        .first()
+        if normalized
+        else None
+    )
+    if report is None:
+        raise Http404("No such report")
+    return report
+
+
+def subtree_q(orgs, field: str = "organization__path") -> Q:
+    """Rows whose `field` path lies in the subtree of any of `orgs`; never-true if none."""
+    query = Q(pk__in=[])
+    for org in orgs:
+        query |= Q(**{f"{field}__startswith": org.path})
+    return query
+
+
+def default_tab(access: Access) -> str:
+    return "verify" if access.has_role(*ADMIN_ROLES) else "follow_up"
+
+
+def tab_reports(user, tab: str) -> QuerySet[Report]:
+    """The visible reports that belong in an inbox tab."""
+    access = Access.of(user)
+    reports = Report.objects.visible_to(user)
+    if tab == "verify":
+        reports = reports.filter(status=Status.SUBMITTED)
+        if not access.is_national_admin:
+            reports = reports.filter(subtree_q(access.orgs(Role.AGENCY_ADMIN)))
+    elif tab == "follow_up":
+        reports = reports.filter(status__in=(Status.DISPATCHED, Status.IN_PROGRESS))
+        if not access.is_national_admin:
+            reports = reports.filter(
+                subtree_q(access.orgs(*STAFF_ROLES))
+                | subtree_q(access.orgs(Role.AUDITOR), "auditor_organization__path")
+            )
+    elif tab == "on_hold":
+        reports = reports.filter(status=Status.ON_HOLD)
+    elif tab == "awaiting_reporter":
+        reports = reports.filter(status=Status.COMPLETED)
+    return reports
+
+
+def apply_filters(reports: QuerySet[Report], data: dict) -> QuerySet[Report]:
+    """Narrow `reports` by the cleaned inbox filters (empty values are ignored)."""
+    if data.get("q"):
+        reports = reports.search(data["q"])
+    for name in ("status", "kind", "channel"):
+        if data.get(name):
+            reports = reports.filter(**{name: data[name]})
+    category = data.get("category")
+    if category:
+        reports = reports.filter(Q(category=category) | Q(category__parent=category))
+    organization = data.get("organization")
+    if organization:
+        reports = reports.filter(organization__path__startswith=organization.path)
+    return reports
+
+
+def for_listing(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """Everything a list row shows in one query, newest first."""
+    return (
+        reports.select_related("organization", "category__parent", "region", "reporter")
+        .defer("body", "rating_comment")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+@dataclass
+class Page:
+    rows: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def paginate(queryset: QuerySet, page_param, size: int | None = None) -> Page:
+    """One page of `queryset` by fetching size+1 rows: no COUNT(*), one query."""
+    size = size or PAGE_SIZE
+    try:
+        number = max(1, int(page_param or 1))
+    except (TypeError, ValueError):
+        number = 1
+    start = (number - 1) * size
+    rows = list(queryset[start : start + size + 1])
+    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
+
+
+def visible_organizations(access: Access) -> QuerySet[Organization]:
+    """Organizations a user may filter by: the subtrees they work in (all for national)."""
+    orgs = Organization.objects.active()
+    if access.is_national_admin:
+        return orgs
+    return orgs.filter(subtree_q(access.orgs(*STAFF_ROLES, Role.AUDITOR), "path"))
+
+
+def administered_organizations(access: Access) -> QuerySet[Organization]:
+    """Organizations whose response templates the user manages."""
+    orgs = Organization.objects.active()
+    if access.is_national_admin:
+        return orgs
+    return orgs.filter(subtree_q(access.orgs(Role.AGENCY_ADMIN), "path"))
+
+
+def _ancestor_paths(orgs) -> set[str]:
+    return {org.path[:n] for org in orgs for n in range(PATH_STEP, len(org.path) + 1, PATH_STEP)}
+
+
+def usable_templates(access: Access) -> QuerySet[ResponseTemplate]:
+    """Templates a user may read and use: those of the organizations above and at their
+    own, plus everything in the subtrees they administer."""
+    templates = ResponseTemplate.objects.select_related("organization")
+    if access.is_national_admin:
+        return templates
+    paths = _ancestor_paths(access.orgs(*STAFF_ROLES))
+    administered = subtree_q(access.orgs(Role.AGENCY_ADMIN))
+    return templates.filter(Q(organization__path__in=paths) | administered)
+
+
+def templates_for_report(report: Report) -> list[ResponseTemplate]:
+    """Templates of the report's handling organization and the organizations above it."""
+    if report.organization is None:
+        return []
+    prefixes = _ancestor_paths([report.organization])
+    return list(
+        ResponseTemplate.objects.filter(organization__path__in=prefixes).select_related(
+            "organization"
+        )
+    )
+
+
+def can_enter_reports(access: Access) -> bool:
+    return access.has_role(*ENTRY_ROLES)
+
+
+def receiving_organization(access: Access) -> Organization | None:
+    """The organization a hand-entered report waits at.
+
+    An agency admin's own agency; for a liaison, their unit, so the officer who took the
+    report keeps seeing it while their agency's admins (who administer the unit) verify
+    it. National admins work the national queue (None).
+    """
+    for role in (Role.AGENCY_ADMIN, Role.LIAISON):
+        orgs = access.orgs(role)
+        if orgs:
+            return min(orgs, key=lambda org: org.depth)
+    return None

@@ -1,0 +1,14 @@
+"""Template helpers for the back office."""
+
+from django import template
+
+from aduan.organizations.access import Access
+from aduan.workspace import queries
+
+register = template.Library()
+
+
+@register.filter
+def can_enter_reports(access: Access) -> bool:
+    """{% if access|can_enter_reports %}: may use the manual entry form."""
+    return isinstance(access, Access) and queries.can_enter_reports(access)

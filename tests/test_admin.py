@@ -1,0 +1,121 @@
+import pytest
+from django.urls import reverse
+
+from aduan.accounts.models import User
+from aduan.reports.models import Report, ReportEvent, Status
+from tests.personas import advance, submit
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root@example.id", "pw", full_name="Pengelola Sistem")
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def report(world):
+    report, _secret = submit(world, reporter=world.citizen)
+    return advance(world, report, Status.IN_PROGRESS)
+
+
+CHANGELISTS = [
+    "accounts_user",
+    "organizations_region",
+    "organizations_organization",
+    "organizations_membership",
+    "organizations_connectiondecree",
+    "organizations_category",
+    "organizations_routingrule",
+    "organizations_responsetemplate",
+    "reports_report",
+    "reports_reportevent",
+    "reports_dispatch",
+    "reports_attachment",
+    "reports_support",
+    "system_workerheartbeat",
+]
+
+
+@pytest.mark.parametrize("model", CHANGELISTS)
+def test_admin_lists_load_for_a_superuser(admin_client, report, model):
+    response = admin_client.get(reverse(f"admin:{model}_changelist"))
+    assert response.status_code == 200
+
+
+def test_admin_change_pages_load_for_a_superuser(admin_client, report, world):
+    for url in (
+        reverse("admin:reports_report_change", args=[report.pk]),
+        reverse("admin:organizations_organization_change", args=[world.agency.pk]),
+        reverse("admin:accounts_user_change", args=[world.citizen.pk]),
+        reverse("admin:accounts_user_add"),
+        reverse("admin:reports_reportevent_change", args=[report.events.first().pk]),
+        reverse("admin:reports_report_changelist") + "?q=" + report.tracking_code,
+    ):
+        assert admin_client.get(url).status_code == 200, url
+
+
+def test_report_events_cannot_be_changed_or_deleted_through_the_admin(admin_client, report):
+    event = report.events.first()
+    change = reverse("admin:reports_reportevent_change", args=[event.pk])
+    delete = reverse("admin:reports_reportevent_delete", args=[event.pk])
+
+    assert admin_client.post(change, {"message": "rewritten"}).status_code == 403
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert admin_client.get(reverse("admin:reports_reportevent_add")).status_code == 403
+    event.refresh_from_db()
+    assert event.message == ""
+    assert ReportEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_admin_cannot_change_a_report_status_or_delete_it(admin_client, report):
+    url = reverse("admin:reports_report_change", args=[report.pk])
+    form = {
+        "title": "Judul baru",
+        "body": report.body,
+        "status": Status.CLOSED,
+        "version": 99,
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(url, form)
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.title == "Judul baru"
+    assert (report.status, report.version) == (Status.IN_PROGRESS, 4)
+    delete = reverse("admin:reports_report_delete", args=[report.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert Report.objects.filter(pk=report.pk).exists()
+
+
+def test_an_anonymous_reporter_is_not_shown_in_the_admin(admin_client, world):
+    report, _secret = submit(world, reporter=world.citizen, is_anonymous=True)
+
+    page = admin_client.get(reverse("admin:reports_report_change", args=[report.pk]))
+    event = report.events.get()
+    event_page = admin_client.get(reverse("admin:reports_reportevent_change", args=[event.pk]))
+    events_list = admin_client.get(reverse("admin:reports_reportevent_changelist"))
+
+    for response in (page, event_page, events_list):
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert world.citizen.full_name not in html
+        assert world.citizen.email not in html
+
+
+def test_a_named_reporter_is_shown_in_the_admin(admin_client, world):
+    report, _secret = submit(world, reporter=None, guest_name="Budi Tamu")
+    page = admin_client.get(reverse("admin:reports_report_change", args=[report.pk]))
+    assert "Budi Tamu" in page.content.decode()
+
+
+def test_people_without_admin_access_are_refused(client, world):
+    client.force_login(world.agency_admin)
+    response = client.get(reverse("admin:reports_report_changelist"))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]

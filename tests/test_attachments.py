@@ -1,0 +1,152 @@
+"""Uploads are judged by content, cleaned of metadata, and refused when wrong or too big."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from aduan.reports.attachments import AttachmentError, clean_upload, clean_uploads
+
+GPS_IFD = 0x8825
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def _jpeg_with_gps(size=(64, 48)) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "KameraRahasia"  # Make
+    exif[0x0112] = 1  # Orientation
+    exif.get_ifd(GPS_IFD).update(
+        {1: "S", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 12.0)}  # Jakarta
+    )
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def _png(size=(32, 32), mode="RGBA") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _upload(name: str, data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data)
+
+
+def test_the_test_photo_really_carries_a_gps_position():
+    with Image.open(io.BytesIO(_jpeg_with_gps())) as image:
+        assert image.getexif().get_ifd(GPS_IFD)[1] == "S"
+
+
+def test_a_jpeg_loses_its_exif_and_gps_position_but_keeps_its_pixels():
+    clean = clean_upload(_upload("jalan.jpg", _jpeg_with_gps()))
+    assert clean.content_type == "image/jpeg"
+    assert b"Exif" not in clean.data and b"KameraRahasia" not in clean.data
+    with Image.open(io.BytesIO(clean.data)) as image:
+        assert image.format == "JPEG" and image.size == (64, 48)
+        assert not image.getexif()
+        assert not image.getexif().get_ifd(GPS_IFD)
+        assert "exif" not in image.info
+
+
+def test_a_rotated_photo_is_stored_upright():
+    image = Image.new("RGB", (40, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    clean = clean_upload(_upload("miring.JPEG", out.getvalue()))
+    with Image.open(io.BytesIO(clean.data)) as stored:
+        assert stored.size == (20, 40)
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "P", "L"])
+def test_a_png_is_accepted(mode):
+    clean = clean_upload(_upload("peta.png", _png(mode=mode)))
+    assert clean.content_type == "image/png"
+    with Image.open(io.BytesIO(clean.data)) as image:
+        assert image.format == "PNG" and image.size == (32, 32)
+
+
+def test_a_webp_is_accepted():
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (0, 128, 0)).save(out, format="WEBP")
+    assert clean_upload(_upload("foto.webp", out.getvalue())).content_type == "image/webp"
+
+
+def test_a_pdf_is_accepted_unchanged():
+    clean = clean_upload(_upload("surat.pdf", PDF))
+    assert (clean.content_type, clean.data) == ("application/pdf", PDF)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("foto.jpg", PDF),
+        ("foto.jpg", b"Just some text pretending to be a photo\n" * 10),
+        ("surat.pdf", _png()),
+        ("foto.png", b"<!DOCTYPE html><html><script>alert(1)</script></html>"),
+        ("foto.png", _jpeg_with_gps()),
+        ("foto", _png()),
+        ("skrip.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>'),
+        ("surat.pdf", b"%PDF-1.4\n" + b"0" * 100),  # no end of file marker
+    ],
+    ids=[
+        "pdf-named-jpg",
+        "text-named-jpg",
+        "png-named-pdf",
+        "html-named-png",
+        "jpeg-named-png",
+        "no-extension",
+        "svg",
+        "truncated-pdf",
+    ],
+)
+def test_a_file_whose_content_does_not_match_an_allowed_type_is_refused(name, data):
+    with pytest.raises(AttachmentError):
+        clean_upload(_upload(name, data))
+
+
+def test_an_oversized_file_is_refused(settings):
+    settings.ADUAN_MAX_ATTACHMENT_BYTES = 1000
+    data = _jpeg_with_gps(size=(400, 400))
+    assert len(data) > 1000
+    with pytest.raises(AttachmentError, match="too large"):
+        clean_upload(_upload("besar.jpg", data))
+
+
+def test_too_many_files_are_refused(settings):
+    settings.ADUAN_MAX_ATTACHMENTS = 2
+    files = [_upload(f"{i}.png", _png()) for i in range(3)]
+    with pytest.raises(AttachmentError):
+        clean_uploads(files)
+    assert len(clean_uploads(files[:2])) == 2
+
+
+def test_an_empty_file_is_refused():
+    with pytest.raises(AttachmentError, match="empty"):
+        clean_upload(_upload("kosong.jpg", b""))
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_a_truncated_image_is_refused(fmt):
+    out = io.BytesIO()
+    Image.effect_noise((200, 200), 60).convert("RGB").save(out, format=fmt)
+    data = out.getvalue()
+    name = "rusak.jpg" if fmt == "JPEG" else "rusak.png"
+    with pytest.raises(AttachmentError):
+        clean_upload(_upload(name, data[: len(data) // 2]))
+
+
+@pytest.mark.parametrize("side", [7_000, 12_000, 15_000])
+def test_a_decompression_bomb_is_refused(side):
+    out = io.BytesIO()
+    Image.new("1", (side, side)).save(out, format="PNG")  # tens of megapixels, tiny file
+    data = out.getvalue()
+    assert len(data) < 100_000
+    with pytest.raises(AttachmentError):
+        clean_upload(_upload("bom.png", data))

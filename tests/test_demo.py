@@ -1,0 +1,101 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+from django.utils import timezone
+
+from aduan.accounts.models import User
+from aduan.organizations.models import Membership, Organization
+from aduan.reports.lifecycle import Action
+from aduan.reports.models import Dispatch, Report, ReportEvent, Status
+from aduan.system.demo.world import DEMO_PASSWORD
+
+
+def seed(*args, **options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out, stderr=io.StringIO(), verbosity=0, **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo(db):
+    return seed(reports=40, seed=5)
+
+
+def test_the_demo_has_reports_in_every_status(demo):
+    statuses = set(Report.objects.values_list("status", flat=True))
+    assert statuses == set(Status.values)
+    assert Report.objects.count() == 40
+
+
+def test_every_role_has_a_demo_account_that_signs_in_with_the_shared_password(demo):
+    for role in Membership.Role.values:
+        membership = Membership.objects.filter(role=role).select_related("user").first()
+        assert membership is not None, role
+        assert membership.user.check_password(DEMO_PASSWORD)
+    citizen = User.objects.get(email="warga@demo.aduan.id")
+    assert not citizen.memberships.exists()
+    assert "admin.banyumas@demo.aduan.id" in demo
+    assert DEMO_PASSWORD in demo
+
+
+def test_one_agency_shows_as_not_connected_because_its_decree_expired(demo):
+    assert Organization.objects.get(slug="kab-banyumas").is_connected
+    assert not Organization.objects.get(slug="kab-purbalingga").is_connected
+
+
+def test_demo_timelines_lie_in_the_past_in_order_and_match_the_version(demo):
+    now = timezone.now()
+    for report in Report.objects.annotate(n=Count("events")).prefetch_related("events"):
+        times = [event.at for event in report.events.order_by("id")]
+        assert times == sorted(times)
+        assert times[-1] <= now
+        assert report.n == report.version  # SUBMIT plus one event per transition
+    assert ReportEvent.objects.filter(action=Action.SUBMIT).count() == 40
+
+
+def test_demo_covers_the_special_cases(demo):
+    assert Report.objects.exclude(duplicate_of=None).count() == 1
+    assert Report.objects.filter(reopen_count__gt=0).exists()
+    assert Report.objects.exclude(auditor_organization=None).exists()
+    assert ReportEvent.objects.filter(action=Action.NOT_OUR_REMIT).exists()
+    assert ReportEvent.objects.filter(action=Action.ANSWER_HOLD).exists()
+
+
+def test_the_demo_agency_admin_sees_reports_in_the_back_office(demo):
+    admin = User.objects.get(email="admin.banyumas@demo.aduan.id")
+    assert Report.objects.visible_to(admin).exists()
+
+
+def test_running_the_demo_again_builds_nothing_twice(demo):
+    counts = (Organization.objects.count(), User.objects.count(), Report.objects.count())
+    output = seed(reports=40)
+    assert "already exists" in output
+    assert (Organization.objects.count(), User.objects.count(), Report.objects.count()) == counts
+
+
+def test_synthetic_reports_come_with_their_timeline_and_dispatches(demo):
+    seed(synthetic=500, seed=9)
+
+    synthetic = Report.objects.filter(pk__gt=Report.objects.order_by("pk")[39].pk)
+    assert synthetic.count() == 500
+    assert len(set(Report.objects.values_list("tracking_code", flat=True))) == 540
+    submits = ReportEvent.objects.filter(report__in=synthetic, action=Action.SUBMIT)
+    assert submits.count() == 500
+    handled = synthetic.filter(status__in=["dispatched", "in_progress", "completed", "closed"])
+    assert Dispatch.objects.filter(report__in=handled).count() == handled.count() > 0
+    for report in synthetic.annotate(n=Count("events")):
+        assert report.n == report.version
+        assert report.organization_id or report.status not in handled.values_list(
+            "status", flat=True
+        )
+    assert synthetic.filter(status=Status.CLOSED, closed_at__isnull=True).count() == 0
+
+
+def test_accounts_only_prints_the_table_or_says_there_is_no_demo(db):
+    assert "No demo accounts" in seed(accounts_only=True)
+    seed(reports=20)
+    table = seed(accounts_only=True)
+    for email in ("admin.nasional", "pupr.banyumas", "bupati.banyumas", "pengawas.ombudsman"):
+        assert f"{email}@demo.aduan.id" in table

@@ -1,0 +1,712 @@
+"""The citizen portal: submitting, tracking, the report page, actions and public lists."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from PIL import ExifTags, Image
+
+from aduan.organizations.models import Region
+from aduan.reports import lifecycle
+from aduan.reports.models import Attachment, Report, Status, Support
+from tests.personas import PASSWORD, advance, as_user, days_ago, submit
+
+BODY = "Lubang besar di Jalan Merdeka depan pasar, sudah dua minggu, motor sering jatuh."
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def regions(db):
+    province = Region.objects.create(code="32", name="Jawa Barat", level=1)
+    regency = Region.objects.create(code="32.04", name="Kab. Bandung", level=2, parent=province)
+    Region.objects.create(code="32.73", name="Kota Bandung", level=2, parent=province)
+    Region.objects.create(code="31", name="DKI Jakarta", level=1)
+    return {"province": province, "regency": regency}
+
+
+def english(client: Client) -> Client:
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def signed_in(user) -> Client:
+    client = english(Client())
+    client.login(email=user.email, password=PASSWORD)
+    return client
+
+
+def jpeg_with_gps() -> bytes:
+    image = Image.new("RGB", (40, 30), (200, 30, 30))
+    exif = Image.Exif()
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "S"
+    gps[ExifTags.GPS.GPSLatitude] = (6.0, 54.0, 0.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (107.0, 36.0, 0.0)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def photo(name: str = "jalan.jpg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, jpeg_with_gps(), content_type="image/jpeg")
+
+
+def form_data(**overrides) -> dict:
+    data = {
+        "form_token": uuid.uuid4().hex,
+        "kind": "complaint",
+        "title": "Jalan berlubang di depan pasar",
+        "body": BODY,
+        "incident_date": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
+        "region": "",
+        "address": "Jl. Merdeka No. 10",
+        "guest_name": "Budi Tamu",
+        "guest_email": "budi@example.id",
+        "guest_phone": "",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def post_report(client: Client, **overrides):
+    return client.post(reverse("portal:submit"), form_data(**overrides))
+
+
+def report_url(report: Report) -> str:
+    return reverse("portal:report", args=[report.tracking_code])
+
+
+def action_url(report: Report, action: str) -> str:
+    return reverse("portal:report_action", args=[report.tracking_code, action])
+
+
+def guest_client_for(report: Report, secret: str) -> Client:
+    """A browser that opened the guest's secret link."""
+    client = english(Client())
+    client.get(reverse("portal:secret", args=[report.tracking_code, secret]))
+    return client
+
+
+def public_report(world, **fields) -> Report:
+    report, _secret = submit(world, **fields)
+    return advance(world, report, Status.DISPATCHED)
+
+
+# --- Home, regions ----------------------------------------------------------------------------
+
+
+def test_home_shows_live_figures_and_only_public_reports(world, django_assert_max_num_queries):
+    shown = public_report(world, title="Lampu jalan mati di alun-alun")
+    hidden = public_report(world, title="Pungutan liar rahasia di kantor", is_confidential=True)
+    closed, _ = submit(world, title="Sampah menumpuk di pasar baru")
+    advance(world, closed, Status.CLOSED)
+    client = english(Client())
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("portal:home"))
+    html = response.content.decode()
+    assert shown.tracking_code in html
+    assert hidden.tracking_code not in html
+    assert re.search(r'data-figure="received">\s*3<', html)
+    assert re.search(r'data-figure="handled">\s*1<', html)
+    assert re.search(r'data-figure="closed">\s*1<', html)
+
+
+def test_regions_lists_provinces_then_children_with_a_cache_header(regions):
+    client = Client()
+    provinces = client.get(reverse("portal:regions")).json()
+    assert provinces == [
+        {"code": "31", "name": "DKI Jakarta"},
+        {"code": "32", "name": "Jawa Barat"},
+    ]
+    response = client.get(reverse("portal:regions"), {"parent": "32"})
+    assert [r["code"] for r in response.json()] == ["32.04", "32.73"]
+    assert "max-age" in response["Cache-Control"]
+    assert client.get(reverse("portal:regions"), {"parent": "99"}).json() == []
+
+
+# --- Submitting ---------------------------------------------------------------------------------
+
+
+def test_guest_submits_with_a_photo_and_the_stored_copy_has_no_exif(world, regions):
+    original = jpeg_with_gps()
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    client = english(Client())
+    data = form_data(region="32.04", guest_phone="0812-3456-7890", category=world.potholes.pk)
+    data["attachments"] = [photo()]
+    response = client.post(reverse("portal:submit"), data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:submitted")
+
+    report = Report.objects.get()
+    assert report.channel == "web"
+    assert report.reporter is None
+    assert report.guest_phone == "+6281234567890"
+    assert report.region_id == "32.04"
+    stored = Attachment.objects.get(report=report)
+    with stored.file.open("rb") as handle:
+        data = handle.read()
+    assert b"Exif" not in data
+    image = Image.open(io.BytesIO(data))
+    assert not image.getexif()
+    assert stored.content_type == "image/jpeg"
+
+
+def test_confirmation_shows_the_code_and_the_secret_link_only_once(world):
+    client = english(Client())
+    post_report(client)
+    report = Report.objects.get()
+    response = client.get(reverse("portal:submitted"))
+    html = response.content.decode()
+    assert f'<span class="code">{report.tracking_code}</span>' in html
+    link = re.search(r'<a id="secret-link" href="([^"]+)"', html).group(1)
+    assert link.startswith("http://testserver/laporan/")
+    assert client.get(reverse("portal:submitted")).status_code == 302
+
+    stranger = english(Client())
+    assert stranger.get(report_url(report)).status_code == 404
+    response = stranger.get(link, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == report_url(report)
+
+
+def test_signed_in_citizen_submits_without_guest_fields(world):
+    client = signed_in(world.citizen)
+    form_page = client.get(reverse("portal:submit")).content.decode()
+    assert 'name="guest_name"' not in form_page
+    response = post_report(client, guest_name=None, guest_email=None, guest_phone=None)
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert report.reporter == world.citizen
+    assert report.guest_secret_hash == ""
+    html = client.get(reverse("portal:submitted")).content.decode()
+    assert report.tracking_code in html
+    assert 'id="secret-link"' not in html
+    assert client.get(report_url(report)).status_code == 200
+
+
+def test_double_submit_with_the_same_token_creates_one_report(world):
+    client = english(Client())
+    data = form_data()
+    first = client.post(reverse("portal:submit"), data)
+    second = client.post(reverse("portal:submit"), data)
+    assert first.status_code == second.status_code == 302
+    assert Report.objects.count() == 1
+    assert Report.objects.get().channel_reference == uuid.UUID(data["form_token"]).hex
+
+
+def test_a_retry_whose_first_response_was_lost_still_reaches_the_confirmation(world):
+    data = form_data()
+    english(Client()).post(reverse("portal:submit"), data)
+    retry = english(Client())  # the first response (and its cookie) never arrived
+    assert retry.post(reverse("portal:submit"), data).status_code == 302
+    report = Report.objects.get()
+    assert report.tracking_code in retry.get(reverse("portal:submitted")).content.decode()
+
+
+def test_another_users_form_token_does_not_reveal_their_report(world):
+    data = form_data(guest_name=None, guest_email=None)
+    signed_in(world.citizen).post(reverse("portal:submit"), data)
+    response = signed_in(world.outsider).post(reverse("portal:submit"), data)
+    assert response.status_code == 200
+    assert Report.objects.get().tracking_code not in response.content.decode()
+
+
+def test_submit_page_offers_provinces_and_categories(world, regions):
+    html = english(Client()).get(reverse("portal:submit")).content.decode()
+    assert '<option value="32">Jawa Barat</option>' in html
+    assert "Jalan Rusak" in html
+    assert 'name="form_token"' in html
+    assert 'enctype="multipart/form-data"' in html
+
+
+BAD_INPUTS = {
+    "empty title": ({"title": ""}, "title"),
+    "short title": ({"title": "Jalan"}, "title"),
+    "empty body": ({"body": ""}, "body"),
+    "short body": ({"body": "Jalan rusak parah."}, "body"),
+    "repeated character": ({"body": "a" * 60}, "body"),
+    "repeated word": ({"body": "tolong " * 12}, "body"),
+    "future date": (
+        {"incident_date": (timezone.localdate() + datetime.timedelta(days=2)).isoformat()},
+        "incident_date",
+    ),
+    "old date": ({"incident_date": "2019-01-01"}, "incident_date"),
+    "unknown region": ({"region": "99.99"}, "region"),
+    "no guest name": ({"guest_name": ""}, "guest_name"),
+    "no contact": ({"guest_email": "", "guest_phone": ""}, "guest_email"),
+    "bad phone": ({"guest_email": "", "guest_phone": "12345"}, "guest_phone"),
+}
+
+
+@pytest.mark.parametrize("overrides, field", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_input_is_refused_next_to_the_field_and_typed_values_are_kept(
+    world, regions, overrides, field
+):
+    data = form_data(address="Jl. Asia Afrika No. 8", **overrides)
+    response = english(Client()).post(reverse("portal:submit"), data)
+    assert response.status_code == 200
+    assert Report.objects.count() == 0
+    html = response.content.decode()
+    assert f'id="id_{field}_error"' in html
+    assert f'aria-describedby="id_{field}_error' in html
+    assert 'value="Jl. Asia Afrika No. 8"' in html
+    assert f'value="{data["form_token"]}"' in html
+    if field != "title":
+        assert 'value="Jalan berlubang di depan pasar"' in html
+
+
+def test_a_file_whose_content_does_not_match_its_name_is_refused(world):
+    data = form_data()
+    data["attachments"] = [SimpleUploadedFile("laporan.pdf", jpeg_with_gps())]
+    response = english(Client()).post(reverse("portal:submit"), data)
+    html = response.content.decode()
+    assert Report.objects.count() == 0
+    assert 'id="id_attachments_error"' in html
+    assert "does not match its file name" in html
+    assert "choose them again" in html
+    assert BODY in html
+
+
+def test_an_oversized_file_is_refused_with_the_limit(world, settings):
+    settings.ADUAN_MAX_ATTACHMENT_BYTES = 100
+    data = form_data()
+    data["attachments"] = [photo()]
+    html = english(Client()).post(reverse("portal:submit"), data).content.decode()
+    assert Report.objects.count() == 0
+    assert "is too large" in html
+    assert 'value="Jalan berlubang di depan pasar"' in html
+
+
+def test_a_deeper_region_stays_selected_when_the_form_is_shown_again(world, regions):
+    html = post_report(english(Client()), region="32.04", title="").content.decode()
+    assert '<option value="32.04" selected>Kab. Bandung, Jawa Barat</option>' in html
+
+
+# --- Tracking ---------------------------------------------------------------------------------
+
+
+def test_track_accepts_a_code_however_it_is_typed(world):
+    report = public_report(world)
+    typed = report.tracking_code.lower().replace("-", " ")
+    response = Client().get(reverse("portal:track"), {"code": typed})
+    assert response.status_code == 302
+    assert response["Location"] == report_url(report)
+
+
+def test_track_with_an_unknown_code_keeps_it_and_explains(world):
+    response = english(Client()).get(reverse("portal:track"), {"code": "ZZZZ-9999"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="ZZZZ-9999"' in html
+    assert "We found no public report with this code" in html
+
+
+def test_track_does_not_tell_a_confidential_report_from_a_missing_one(world):
+    report = public_report(world, is_confidential=True)
+    response = english(Client()).get(reverse("portal:track"), {"code": report.tracking_code})
+    assert response.status_code == 200
+    assert "We found no public report with this code" in response.content.decode()
+
+
+# --- The report page ---------------------------------------------------------------------------
+
+
+def test_a_public_report_is_open_to_everyone_with_public_entries_only(world):
+    report = public_report(world)
+    lifecycle.add_note(report, as_user(world.liaison_a), "Catatan internal: anggaran habis.")
+    html = english(Client()).get(report_url(report)).content.decode()
+    assert report.title in html
+    assert '<ol class="timeline">' in html
+    assert 'data-action="dispatch"' in html
+    assert "anggaran habis" not in html
+    assert 'data-action="note"' not in html
+
+
+@pytest.mark.parametrize("status", [Status.SUBMITTED, Status.ON_HOLD, Status.ARCHIVED])
+def test_unverified_and_archived_reports_are_hidden_from_the_public(world, status):
+    report, secret = submit(world)
+    advance(world, report, status)
+    assert english(Client()).get(report_url(report)).status_code == 404
+    assert signed_in(world.outsider).get(report_url(report)).status_code == 404
+    assert guest_client_for(report, secret).get(report_url(report)).status_code == 200
+
+
+def test_a_confidential_report_is_seen_only_by_its_reporter(world):
+    report, _ = submit(world, reporter=world.citizen, is_confidential=True)
+    advance(world, report, Status.IN_PROGRESS)
+    assert english(Client()).get(report_url(report)).status_code == 404
+    assert signed_in(world.outsider).get(report_url(report)).status_code == 404
+    assert signed_in(world.citizen).get(report_url(report)).status_code == 200
+    feed = english(Client()).get(reverse("portal:feed")).content.decode()
+    assert report.tracking_code not in feed
+
+
+def test_a_wrong_secret_is_a_404_and_grants_nothing(world):
+    report, secret = submit(world)
+    client = english(Client())
+    wrong = reverse("portal:secret", args=[report.tracking_code, secret[:-2] + "xx"])
+    assert client.get(wrong).status_code == 404
+    assert client.get(report_url(report)).status_code == 404
+
+
+def test_an_anonymous_reports_name_never_appears(world):
+    report, _ = submit(world, reporter=world.citizen, is_anonymous=True, show_reporter_name=True)
+    advance(world, report, Status.IN_PROGRESS)
+    for client in (english(Client()), signed_in(world.outsider)):
+        html = client.get(report_url(report)).content.decode()
+        assert "Siti Warga" not in html
+        assert "Anonymous" in html
+    feed = english(Client()).get(reverse("portal:feed")).content.decode()
+    assert "Siti Warga" not in feed
+
+
+def test_the_reporter_name_shows_publicly_only_when_chosen(world):
+    hidden = public_report(world, reporter=world.citizen)
+    shown = public_report(world, reporter=world.outsider, show_reporter_name=True)
+    assert "Siti Warga" not in english(Client()).get(report_url(hidden)).content.decode()
+    assert "Orang Lain" in english(Client()).get(report_url(shown)).content.decode()
+
+
+def test_personal_data_is_masked_for_the_public_but_not_for_the_reporter(world):
+    body = "Petugas minta uang, hubungi saya di 081234567890 atau budi@example.id. " + BODY
+    report, secret = submit(world, body=body, title="Pungli oleh kendaraan B 1234 ABC")
+    advance(world, report, Status.DISPATCHED)
+    public_html = english(Client()).get(report_url(report)).content.decode()
+    assert "081234567890" not in public_html
+    assert "budi@example.id" not in public_html
+    assert "B 1234 ABC" not in public_html
+    assert "0812******90" in public_html
+    feed = english(Client()).get(reverse("portal:feed")).content.decode()
+    assert "B 1234 ABC" not in feed and "081234567890" not in feed
+    own_html = guest_client_for(report, secret).get(report_url(report)).content.decode()
+    assert "081234567890" in own_html
+
+
+# --- Reporter actions -------------------------------------------------------------------------
+
+
+def test_the_reporter_answers_the_hold_question(world):
+    report, secret = submit(world)
+    advance(world, report, Status.ON_HOLD)
+    client = guest_client_for(report, secret)
+    html = client.get(report_url(report)).content.decode()
+    assert "Di mana lokasinya?" in html
+    assert 'data-action="answer_hold"' in html
+    response = client.post(
+        action_url(report, "answer_hold"),
+        {"version": report.version, "message": "Di depan pasar Kosambi, dekat tiang listrik."},
+    )
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED
+    own = client.get(report_url(report)).content.decode()
+    assert "dekat tiang listrik" in own
+    assert 'data-action="answer_hold"' in own  # the timeline entry, seen by the reporter
+
+
+def test_an_empty_answer_is_refused_and_nothing_changes(world):
+    report, secret = submit(world)
+    advance(world, report, Status.ON_HOLD)
+    response = guest_client_for(report, secret).post(
+        action_url(report, "answer_hold"), {"version": report.version, "message": ""}
+    )
+    assert response.status_code == 400
+    assert 'id="id_answer_hold_message_error"' in response.content.decode()
+    report.refresh_from_db()
+    assert report.status == Status.ON_HOLD
+
+
+def test_not_satisfied_without_a_reason_is_refused_with_the_choice_kept(world):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.COMPLETED)
+    response = signed_in(world.citizen).post(
+        action_url(report, "reply"), {"version": report.version, "satisfied": "no"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_reply_message_error"' in html
+    assert re.search(r'value="no"[^>]*checked', html)
+
+
+def test_not_satisfied_reopens_the_report(world):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.COMPLETED)
+    client = signed_in(world.citizen)
+    assert 'data-action="reply"' in client.get(report_url(report)).content.decode()
+    response = client.post(
+        action_url(report, "reply"),
+        {"version": report.version, "satisfied": "no", "message": "Lubangnya muncul lagi."},
+    )
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == Status.IN_PROGRESS
+    assert report.reopen_count == 1
+
+
+def test_satisfied_closes_the_report_and_then_the_reporter_rates_it(world):
+    report, secret = submit(world)
+    advance(world, report, Status.COMPLETED)
+    client = guest_client_for(report, secret)
+    client.post(action_url(report, "reply"), {"version": report.version, "satisfied": "yes"})
+    report.refresh_from_db()
+    assert report.status == Status.CLOSED
+    assert 'data-action="rate"' in client.get(report_url(report)).content.decode()
+    response = client.post(
+        action_url(report, "rate"),
+        {"version": report.version, "stars": "4", "message": "Cepat ditangani."},
+    )
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.rating == 4
+    assert report.rating_comment == "Cepat ditangani."
+    assert 'data-action="rate"' in client.get(report_url(report)).content.decode()
+    assert '<form method="post" action="' + action_url(report, "rate") not in (
+        client.get(report_url(report)).content.decode()
+    )
+
+
+def test_a_stale_action_shows_the_message_and_keeps_the_typed_text(world):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.COMPLETED)
+    seen_version = report.version
+    lifecycle.add_note(report, as_user(world.liaison_a), "Dicek ulang oleh tim.")
+    response = signed_in(world.citizen).post(
+        action_url(report, "reply"),
+        {"version": seen_version, "satisfied": "no", "message": "Masih berlubang di sisi kiri."},
+    )
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else changed this report" in html
+    assert "Masih berlubang di sisi kiri." in html
+    report.refresh_from_db()
+    assert report.status == Status.COMPLETED
+
+
+def test_an_action_not_possible_now_is_refused_with_its_reason(world):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.DISPATCHED)
+    response = signed_in(world.citizen).post(
+        action_url(report, "rate"),
+        {"version": report.version, "stars": "5", "message": "Terima kasih banyak."},
+    )
+    assert response.status_code in (403, 409)
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert "Terima kasih banyak." in html
+    report.refresh_from_db()
+    assert report.rating is None
+
+
+def test_the_reporter_hands_over_a_report_waiting_more_than_sixty_days(world):
+    report, _ = submit(world, reporter=world.citizen)
+    lifecycle.dispatch(report, as_user(world.national_admin), world.agency, at=days_ago(61))
+    client = signed_in(world.citizen)
+    assert 'data-action="hand_over"' in client.get(report_url(report)).content.decode()
+    response = client.post(action_url(report, "hand_over"), {"version": report.version})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.auditor_organization == world.ombudsman
+
+
+def test_hand_over_is_not_offered_before_sixty_days(world):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.DISPATCHED)
+    client = signed_in(world.citizen)
+    assert 'data-action="hand_over"' not in client.get(report_url(report)).content.decode()
+    response = client.post(action_url(report, "hand_over"), {"version": report.version})
+    assert response.status_code in (403, 409)
+    report.refresh_from_db()
+    assert report.auditor_organization is None
+
+
+# --- Support --------------------------------------------------------------------------------
+
+
+def test_a_citizen_supports_a_public_report_once(world):
+    report = public_report(world, reporter=world.citizen)
+    client = signed_in(world.outsider)
+    assert 'data-action="support"' in client.get(report_url(report)).content.decode()
+    client.post(action_url(report, "support"))
+    client.post(action_url(report, "support"))
+    report.refresh_from_db()
+    assert report.support_count == 1
+    assert Support.objects.filter(report=report, user=world.outsider).count() == 1
+
+
+def test_support_needs_an_account_and_is_not_for_the_reporter(world):
+    report = public_report(world, reporter=world.citizen)
+    response = Client().post(action_url(report, "support"))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+    assert signed_in(world.citizen).post(action_url(report, "support")).status_code == 403
+    report.refresh_from_db()
+    assert report.support_count == 0
+
+
+# --- Outsiders ----------------------------------------------------------------------------------
+
+
+def test_outsider_is_refused_the_reporters_actions(world):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.COMPLETED)
+    client = signed_in(world.outsider)
+    html = client.get(report_url(report)).content.decode()
+    assert 'data-action="reply"' not in html
+    response = client.post(action_url(report, "reply"), {"version": 1, "satisfied": "yes"})
+    assert response.status_code == 403
+    report.refresh_from_db()
+    assert report.status == Status.COMPLETED
+
+
+def test_outsider_is_refused_actions_on_a_hidden_report(world):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.ON_HOLD)
+    response = signed_in(world.outsider).post(
+        action_url(report, "answer_hold"), {"version": report.version, "message": "Bukan saya."}
+    )
+    assert response.status_code == 404
+
+
+def test_report_actions_are_post_only(world):
+    report = public_report(world)
+    assert Client().get(action_url(report, "support")).status_code == 405
+
+
+def test_unknown_actions_are_not_found(world):
+    report, secret = submit(world)
+    advance(world, report, Status.COMPLETED)
+    client = guest_client_for(report, secret)
+    assert client.post(action_url(report, "complete"), {"message": "x"}).status_code == 404
+
+
+def test_my_reports_needs_sign_in_and_lists_only_own_reports(world, django_assert_max_num_queries):
+    own = public_report(world, reporter=world.citizen)
+    other = public_report(world, reporter=world.outsider)
+    response = Client().get(reverse("portal:my_reports"))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+    client = signed_in(world.citizen)
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("portal:my_reports")).content.decode()
+    assert own.tracking_code in html
+    assert other.tracking_code not in html
+    assert "status-dispatched" in html
+    outsider_html = signed_in(world.outsider).get(reverse("portal:my_reports")).content.decode()
+    assert own.tracking_code not in outsider_html
+
+
+# --- Attachments ------------------------------------------------------------------------------
+
+
+def submit_with_photo(world, **fields) -> tuple[Report, str, Attachment]:
+    from aduan.reports.attachments import clean_upload
+
+    report, secret = submit(world, attachments=[clean_upload(photo())], **fields)
+    return report, secret, report.attachments.get()
+
+
+def test_a_public_reports_photo_is_served_inline_with_safe_headers(world):
+    report, _, item = submit_with_photo(world)
+    advance(world, report, Status.DISPATCHED)
+    html = english(Client()).get(report_url(report)).content.decode()
+    url = reverse("portal:attachment", args=[report.tracking_code, item.pk])
+    assert url in html
+    response = Client().get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("inline")
+    assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+
+
+def test_a_pdf_is_served_as_a_download(world):
+    from aduan.reports.attachments import clean_upload
+
+    pdf = SimpleUploadedFile("surat.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    report, _ = submit(world, attachments=[clean_upload(pdf)])
+    advance(world, report, Status.DISPATCHED)
+    item = report.attachments.get()
+    response = Client().get(reverse("portal:attachment", args=[report.tracking_code, item.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_outsider_is_refused_the_attachment_of_a_hidden_report(world):
+    report, secret, item = submit_with_photo(world, is_confidential=True)
+    advance(world, report, Status.DISPATCHED)
+    url = reverse("portal:attachment", args=[report.tracking_code, item.pk])
+    assert signed_in(world.outsider).get(url).status_code == 404
+    assert Client().get(url).status_code == 404
+    assert guest_client_for(report, secret).get(url).status_code == 200
+
+
+def test_an_attachment_of_another_report_is_not_served_under_this_code(world):
+    report = public_report(world)
+    other, _, item = submit_with_photo(world, is_confidential=True)
+    url = reverse("portal:attachment", args=[report.tracking_code, item.pk])
+    assert Client().get(url).status_code == 404
+
+
+# --- Feed ------------------------------------------------------------------------------------
+
+
+def test_the_feed_costs_the_same_few_queries_for_a_full_page(world, django_assert_max_num_queries):
+    for n in range(22):
+        public_report(world, title=f"Jalan rusak nomor {n} di desa")
+    client = english(Client())
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("portal:feed"))
+    html = response.content.decode()
+    assert html.count('class="card report-item"') == 20
+    assert 'rel="next"' in html and 'rel="prev"' not in html
+    with django_assert_max_num_queries(8):
+        second = client.get(reverse("portal:feed"), {"page": 2}).content.decode()
+    assert second.count('class="card report-item"') == 2
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
+def test_the_feed_filters_by_search_kind_status_region_and_organization(world, regions):
+    road = public_report(world, title="Jalan berlubang di Soreang", region=regions["regency"])
+    info = public_report(world, title="Informasi jadwal vaksin", kind="information")
+    advance(world, info, Status.IN_PROGRESS)
+    other, _ = submit(world, title="Izin usaha lambat diproses")
+    lifecycle.dispatch(other, as_user(world.national_admin), world.other_agency)
+    client = english(Client())
+
+    def codes(**params) -> set[str]:
+        html = client.get(reverse("portal:feed"), params).content.decode()
+        return set(re.findall(r'class="code">([A-Z0-9-]+)<', html))
+
+    assert codes(q="Soreang") == {road.tracking_code}
+    assert codes(kind="information") == {info.tracking_code}
+    assert codes(status="in_progress") == {info.tracking_code}
+    assert codes(region="32") == {road.tracking_code}
+    assert codes(organization=world.other_agency.pk) == {other.tracking_code}
+    assert codes(category=world.roads.pk) == {
+        road.tracking_code,
+        info.tracking_code,
+        other.tracking_code,
+    }
+    assert codes(status="submitted") == {
+        road.tracking_code,
+        info.tracking_code,
+        other.tracking_code,
+    }
+
+
+def test_outsider_opening_the_confirmation_page_learns_nothing(world):
+    post_report(english(Client()))
+    response = signed_in(world.outsider).get(reverse("portal:submitted"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:track")
