@@ -205,8 +205,9 @@ def transition(
     """Apply `action` to `report` and record it; the only writer of `Report.status`.
 
     Raises TransitionError when the table forbids the action from the current status,
-    PermissionDenied when the actor may not take it, and StaleReport when the report changed since `report` was loaded (its `version`).
-    On success the in-memory `report` reflects the new row.
+    PermissionDenied when the actor may not take it, and StaleReport when the report
+    changed since `report` was loaded (its `version`). On success the in-memory `report`
+    reflects the new row.
     """
     rule = TRANSITIONS[action]
     if report.status not in rule.sources:
