@@ -262,6 +262,20 @@ def test_a_report_cannot_duplicate_itself_or_its_own_duplicate(world):
         lifecycle.mark_duplicate(report, as_user(world.national_admin), other)
 
 
+def test_a_duplicate_of_a_duplicate_links_to_the_first_report(world):
+    first, _secret = submit(world, title="Pertama")
+    second, _secret = submit(world, title="Kedua")
+    third, _secret = submit(world, title="Ketiga")
+    Support.objects.create(report=third, user=world.outsider)
+    admin = as_user(world.national_admin)
+    lifecycle.mark_duplicate(second, admin, first)
+    lifecycle.mark_duplicate(third, admin, second)
+    third.refresh_from_db()
+    assert third.duplicate_of == first
+    assert first.supports.filter(user=world.outsider).exists()
+    assert not second.supports.exists()
+
+
 def test_privacy_flags_are_only_turned_on(world):
     report, _secret = submit(world)
     admin = as_user(world.national_admin)
@@ -293,6 +307,17 @@ def test_hand_over_is_refused_before_sixty_days(world):
             lifecycle.hand_over(report, _reporter(report), world.ombudsman)
     report.refresh_from_db()
     assert report.auditor_organization is None
+
+
+def test_passing_the_report_on_does_not_restart_the_hand_over_clock(world):
+    report, _secret = submit(world, reporter=world.citizen)
+    start = timezone.now()
+    lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
+    with time_machine.travel(start + datetime.timedelta(days=50)):
+        lifecycle.dispatch(report, as_user(world.agency_admin), world.unit_a)
+    with time_machine.travel(start + datetime.timedelta(days=61)):
+        lifecycle.hand_over(report, _reporter(report), world.ombudsman)
+    assert report.auditor_organization == world.ombudsman
 
 
 def test_hand_over_after_sixty_days_goes_only_to_an_oversight_body_and_only_once(world):

@@ -186,9 +186,11 @@ def allowed_actions(report: Report, actor: Actor) -> set[str]:
 
 
 def _hand_over_due(report: Report) -> bool:
-    if report.auditor_organization_id or report.dispatched_at is None:
+    # Counted from the first dispatch (verification): passing the report around inside
+    # the government must not restart the reporter's 60 days.
+    if report.auditor_organization_id or report.verified_at is None:
         return False
-    return timezone.now() - report.dispatched_at >= HAND_OVER_AFTER
+    return timezone.now() - report.verified_at >= HAND_OVER_AFTER
 
 
 def transition(
@@ -395,7 +397,8 @@ def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -
     """Archive `report` as a duplicate; its supporters move to `original`."""
     from aduan.reports.models import Support
 
-    if original.pk == report.pk or original.duplicate_of_id == report.pk:
+    original = _first_of_duplicates(original)
+    if original.pk == report.pk:
         raise TransitionError(_("A report cannot be a duplicate of itself."))
     at = at or timezone.now()
     with transaction.atomic():
@@ -421,6 +424,16 @@ def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -
         if moved:
             Report.objects.filter(pk=original.pk).update(support_count=F("support_count") + moved)
     return event
+
+
+def _first_of_duplicates(report: Report) -> Report:
+    """Follow duplicate links to the report they all repeat, so supporters end up on a
+    live report rather than on another archived duplicate."""
+    seen = {report.pk}
+    while report.duplicate_of_id and report.duplicate_of_id not in seen:
+        report = Report.objects.get(pk=report.duplicate_of_id)
+        seen.add(report.pk)
+    return report
 
 
 def set_flags(
