@@ -220,6 +220,7 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["organization", "status", "-submitted_at"]),
             models.Index(fields=["status", "-submitted_at"]),
+            models.Index(fields=["-submitted_at", "-id"], name="report_newest_first"),
             models.Index(fields=["reporter", "-submitted_at"]),
             models.Index(fields=["auditor_organization", "-submitted_at"]),
         ]
