@@ -33,7 +33,9 @@ ACT = {
     Action.ANSWER_HOLD: lambda w, r: lifecycle.answer_hold(r, _reporter(r), "Di Jalan Merdeka."),
     Action.ARCHIVE_INCOMPLETE: lambda w, r: lifecycle.archive_incomplete(r),
     Action.NOT_OUR_REMIT: lambda w, r: lifecycle.not_our_remit(
-        r, as_user(w.liaison_a), "Urusan Dinas Perhubungan."
+        r,
+        as_user(w.liaison_a if r.organization_id == w.unit_a.pk else w.agency_admin),
+        "Urusan Dinas Perhubungan.",
     ),
     Action.ARCHIVE: lambda w, r: lifecycle.archive(
         r, as_user(w.national_admin), "abusive", "Bahasa kasar."
@@ -66,7 +68,10 @@ def test_every_action_of_the_table_has_a_way_to_be_taken():
 
 @pytest.mark.parametrize(("action", "status"), PAIRS, ids=[f"{a}-{s}" for a, s in PAIRS])
 def test_each_action_from_each_status_follows_the_table(world, action, status):
-    report = advance(world, submit(world, reporter=world.citizen)[0], status)
+    # An unverified report can only be passed back by an organization holding it.
+    waiting_at = world.agency if action == Action.NOT_OUR_REMIT else None
+    report = submit(world, reporter=world.citizen, suggested_organization=waiting_at)[0]
+    report = advance(world, report, status)
     report.refresh_from_db()
     rule = TRANSITIONS[action]
     before = (report.version, report.events.count())
@@ -500,3 +505,17 @@ def test_every_status_change_writes_exactly_one_event(world):
     ]
     for before, after in zip(events, events[1:], strict=False):
         assert after.from_status == before.to_status
+
+
+def test_an_agency_can_pass_back_an_unverified_report_addressed_to_it(world):
+    report, _secret = submit(world, suggested_organization=world.agency)
+    assert report.organization == world.agency
+    lifecycle.not_our_remit(report, as_user(world.agency_admin), "Ini urusan Kota Lain.")
+    report.refresh_from_db()
+    assert (report.status, report.organization) == (Status.SUBMITTED, None)
+
+
+def test_the_national_queue_cannot_be_passed_back_by_anyone(world):
+    report, _secret = submit(world)
+    for user in (world.national_admin, world.agency_admin, world.liaison_a):
+        assert Action.NOT_OUR_REMIT not in lifecycle.allowed_actions(report, as_user(user))
