@@ -24,11 +24,12 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database is up to date.")
         call_command("collectstatic", interactive=False, verbosity=0)
-        if not options["no_demo"] and not Organization.objects.exists():
-            self.stdout.write("First start: building the demo installation…")
-            call_command("seed_demo")
         if not options["no_demo"]:
-            call_command("seed_demo", accounts_only=True)
+            if Organization.objects.exists():
+                call_command("seed_demo", accounts_only=True)
+            else:
+                self.stdout.write("First start: building the demo installation…")
+                call_command("seed_demo")
         manage = str(settings.BASE_DIR / "manage.py")
         worker = subprocess.Popen([sys.executable, manage, "run_worker", "--queue-name", "*"])
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
