@@ -41,9 +41,11 @@ def account_rows() -> list[tuple[str, str, str, str]]:
 def format_table(rows: list[tuple[str, str, str, str]]) -> str:
     headers = ("Email", "Password", "Role", "Organization")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(4)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
-    header = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-    return "\n".join([header, "  ".join("-" * w for w in widths), *lines])
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [headers, tuple("-" * w for w in widths), *rows]
+    ]
+    return "\n".join(lines)
 
 
 def other_officer_count() -> int:

@@ -68,6 +68,7 @@ class Command(BaseCommand):
                 yield f"inbox_all_per_page_{size}", f"{inbox}?tab=all&per_page={size}"
         else:
             yield "inbox_all_default_page", f"{inbox}?tab=all"
+        yield "inbox_default_tab", inbox  # what a user sees first: their work queue
         report = self._report_for(user)
         if report is not None:
             try:
