@@ -40,6 +40,14 @@ def test_every_role_has_a_demo_account_that_signs_in_with_the_shared_password(de
     assert DEMO_PASSWORD in demo
 
 
+def test_the_demo_has_an_operator_who_may_open_the_django_admin(demo, client):
+    operator = User.objects.get(email="operator@demo.aduan.id")
+    assert operator.is_superuser and not operator.memberships.exists()
+    client.force_login(operator)
+    assert client.get("/admin/reports/report/").status_code == 200
+    assert "operator@demo.aduan.id" in demo
+
+
 def test_one_agency_shows_as_not_connected_because_its_decree_expired(demo):
     assert Organization.objects.get(slug="kab-banyumas").is_connected
     assert not Organization.objects.get(slug="kab-purbalingga").is_connected

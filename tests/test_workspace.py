@@ -331,6 +331,18 @@ def test_inbox_query_count_does_not_grow_with_the_number_of_rows(
         client.get(reverse("workspace:inbox"), {"tab": "follow_up"})
 
 
+def test_inbox_page_size_is_chosen_from_the_offered_sizes(world, client_for):
+    client = client_for(world.national_admin)
+    for n in range(30):
+        submit(world, title=f"Laporan nomor {n}")
+    inbox = reverse("workspace:inbox")
+    assert len(_codes(client.get(inbox, {"tab": "all", "per_page": 25}))) == 25
+    assert len(_codes(client.get(inbox, {"tab": "all", "per_page": 100}))) == 30
+    page = client.get(inbox, {"tab": "all", "per_page": 25}).context
+    assert "per_page=25" in page["next_query"]
+    assert client.get(inbox, {"tab": "all", "per_page": 7}).context["page"].has_next is False
+
+
 # --- Export -------------------------------------------------------------------------
 
 

@@ -330,7 +330,7 @@ class ManualEntryForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.COMPLAINT)
     title = forms.CharField(label=_("Title"), max_length=150)
-    body = _text(_("Report"), rows=8)
+    body = _text(_("Report text"), rows=8)
     category = forms.ModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.filter(is_active=True).select_related("parent"),

@@ -18,6 +18,7 @@ from aduan.reports.codes import normalize_tracking_code
 from aduan.reports.models import Report, Status
 
 PAGE_SIZE = 50
+PAGE_SIZES = (25, 50, 100)
 
 TABS = {
     "verify": _("To verify"),
@@ -124,6 +125,15 @@ class Page:
     @property
     def has_previous(self) -> bool:
         return self.number > 1
+
+
+def page_size(param) -> int:
+    """The page size asked for with ?per_page, if it is one we offer."""
+    try:
+        size = int(param)
+    except (TypeError, ValueError):
+        return PAGE_SIZE
+    return size if size in PAGE_SIZES else PAGE_SIZE
 
 
 def paginate(queryset: QuerySet, page_param, size: int | None = None) -> Page:

@@ -82,7 +82,8 @@ def _query_string(request, **changes) -> str:
 @staff_required
 def inbox(request):
     tab, form, reports = _filtered_reports(request)
-    page = queries.paginate(reports, request.GET.get("page"))
+    size = queries.page_size(request.GET.get("per_page"))
+    page = queries.paginate(reports, request.GET.get("page"), size)
     for report in page.rows:
         report.staff_reporter_label = report.reporter_label(public=False)
     tabs = [

@@ -15,6 +15,7 @@ FEATURED = [
     "bupati.banyumas",
     "pengawas.ombudsman",
     "warga",
+    "operator",
 ]
 
 
@@ -32,7 +33,10 @@ def account_rows() -> list[tuple[str, str, str, str]]:
         if user is None:
             continue
         membership = memberships.get(user.pk)
-        role = membership.get_role_display() if membership else "Citizen"
+        if user.is_superuser:
+            role = "Superuser (/admin/)"
+        else:
+            role = membership.get_role_display() if membership else "Citizen"
         org = membership.organization.name if membership else "-"
         rows.append((email, DEMO_PASSWORD, str(role), org))
     return rows

@@ -174,6 +174,8 @@ def build_world() -> World:
         for i, name in enumerate(texts.CITIZEN_NAMES):
             local = "warga" if i == 0 else name.lower().replace(" ", ".")
             world.citizens.append(users.create(local, name, featured=i == 0))
+        operator = users.create("operator", "Operator Sistem", featured=True)
+        User.objects.filter(pk=operator.pk).update(is_staff=True, is_superuser=True)
         _build_categories(world)
         _build_routing_rules(world)
         _build_templates(world)
