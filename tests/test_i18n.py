@@ -253,6 +253,15 @@ def test_home_page_is_indonesian_by_default():
 
 
 @pytest.mark.django_db
+def test_a_browser_asking_for_english_still_gets_indonesian_until_the_visitor_switches():
+    client = Client(headers={"accept-language": "en-US,en;q=0.9"})
+    assert '<html lang="id">' in _html(client.get(reverse("portal:home")))
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert '<html lang="en">' in _html(client.get(reverse("portal:home")))
+
+
+@pytest.mark.django_db
 def test_submit_page_is_indonesian_by_default():
     html = _html(Client().get(reverse("portal:submit")))
     for text in ("Tulis laporan", "Jenis laporan", "Pengaduan", "Kirim laporan", "Anonim"):
