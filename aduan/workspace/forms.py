@@ -132,7 +132,7 @@ class DispatchForm(ActionForm):
 class HoldForm(ActionForm):
     action = Action.HOLD
     heading = _("Ask the reporter for missing information")
-    submit_label = _("Put on hold")
+    submit_label = _("Put the report on hold")
     message = _text(_("Question for the reporter"))
 
     def perform(self, actor):
