@@ -18,7 +18,7 @@ from django.utils import timezone
 from PIL import Image
 
 from aduan.channels.intake import Draft, submit_report
-from aduan.organizations.models import Region, ResponseTemplate
+from aduan.organizations.models import Region, ResponseTemplate, RoutingRule
 from aduan.reports import lifecycle
 from aduan.reports.attachments import CleanFile
 from aduan.reports.models import Channel, Kind, Report, ReportEvent, Status
@@ -505,6 +505,18 @@ def test_dispatch_picker_offers_an_agency_admin_only_their_units(world, cases, c
     assert list(form.fields["organization"].queryset) == [world.unit_a, world.unit_b]
     html = response.content.decode()
     assert f'value="{world.other_agency.pk}"' not in html.split('data-action="dispatch"')[1]
+
+
+def test_dispatch_picker_preselects_what_the_routing_rules_suggest(world, client_for):
+    RoutingRule.objects.create(category=world.roads, organization=world.unit_a)
+    report = submit(world, suggested_organization=world.agency)[0]
+    response = client_for(world.agency_admin).get(_report_url(report))
+    form = next(f for f in response.context["action_forms"] if f.action == "dispatch")
+    assert form.initial["organization"] == world.unit_a.pk
+    without_rule = submit(world, suggested_organization=world.agency, category=None)[0]
+    response = client_for(world.agency_admin).get(_report_url(without_rule))
+    form = next(f for f in response.context["action_forms"] if f.action == "dispatch")
+    assert "organization" not in form.initial
 
 
 def test_response_template_fills_the_textarea_without_javascript(world, cases, client_for):

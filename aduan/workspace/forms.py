@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft
 from aduan.organizations.access import Access
-from aduan.organizations.models import Category, Organization, Region, ResponseTemplate
+from aduan.organizations.models import (
+    Category,
+    Organization,
+    Region,
+    ResponseTemplate,
+    RoutingRule,
+)
 from aduan.reports import lifecycle
 from aduan.reports.attachments import AttachmentError, clean_uploads
 from aduan.reports.codes import normalize_tracking_code
@@ -117,6 +123,18 @@ class DispatchForm(ActionForm):
         if self.report.organization_id:
             targets = targets.exclude(pk=self.report.organization_id)
         self.fields["organization"].queryset = targets
+        if not self.is_bound:
+            self._suggest_from_routing_rules(targets)
+
+    def _suggest_from_routing_rules(self, targets) -> None:
+        """Preselect what the routing rules say for this category and region; the officer
+        still confirms the choice."""
+        suggested = RoutingRule.objects.route(self.report.category, self.report.region)
+        if suggested and targets.filter(pk=suggested.pk).exists():
+            self.initial["organization"] = suggested.pk
+            self.fields["organization"].help_text = _(
+                "Suggested by the routing rules: %(name)s."
+            ) % {"name": suggested.name}
 
     def perform(self, actor):
         data = self.cleaned_data
