@@ -9,7 +9,9 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import ExifTags, Image
@@ -710,3 +712,13 @@ def test_outsider_opening_the_confirmation_page_learns_nothing(world):
     response = signed_in(world.outsider).get(reverse("portal:submitted"))
     assert response.status_code == 302
     assert response["Location"] == reverse("portal:track")
+
+
+def test_home_figures_are_computed_once_a_minute_not_on_every_visit(world, client):
+    submit(world)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(reverse("portal:home")).context["figures"]["received"] == 1
+    submit(world, title="Laporan kedua tentang jalan")
+    with CaptureQueriesContext(connection) as second:
+        assert client.get(reverse("portal:home")).context["figures"]["received"] == 1
+    assert len(second.captured_queries) == len(first.captured_queries) - 1

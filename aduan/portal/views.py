@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aduan.channels.intake import Submission, submit_report
 from aduan.lib.masking import mask_personal_data
+from aduan.lib.paging import paginate
 from aduan.organizations.models import Organization, Region
 from aduan.portal import forms
 from aduan.portal.presenters import present_report, visible_attachments
@@ -36,6 +38,7 @@ SESSION_REPORTER_OF = "portal.reporter_of"
 SESSION_SUBMITTED = "portal.submitted"
 PAGE_SIZE = 20
 LATEST_ON_HOME = 6
+FIGURES_TTL = 60  # seconds
 HANDLED_STATUSES = (Status.IN_PROGRESS, Status.COMPLETED, Status.CLOSED)
 LIST_RELATED = ("category__parent", "region", "organization")
 
@@ -74,12 +77,17 @@ def _viewable_report(request: HttpRequest, code: str) -> tuple[Report, bool]:
 # --- Home, track, feed, my reports ------------------------------------------------------
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    figures = Report.objects.aggregate(
+def _live_figures() -> dict:
+    return Report.objects.aggregate(
         received=Count("pk"),
         handled=Count("pk", filter=Q(status__in=HANDLED_STATUSES)),
         closed=Count("pk", filter=Q(status=Status.CLOSED)),
     )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    # Counting every report scans the whole table; a minute-old figure is live enough.
+    figures = cache.get_or_set("portal.home.figures", _live_figures, FIGURES_TTL)
     latest = Report.objects.public().select_related(*LIST_RELATED).order_by("-submitted_at", "-pk")
     context = {
         "figures": figures,
@@ -106,23 +114,13 @@ def track(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/track.html", {"form": form})
 
 
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        return 1
-
-
 def _paginate(request: HttpRequest, queryset) -> dict:
-    """One page of `queryset` without COUNT(*): fetch one row more to know if a next exists."""
-    page = _page_number(request)
-    start = (page - 1) * PAGE_SIZE
-    rows = list(queryset[start : start + PAGE_SIZE + 1])
+    page = paginate(queryset, request.GET.get("page"), PAGE_SIZE)
     return {
-        "rows": rows[:PAGE_SIZE],
-        "page": page,
-        "previous_page": page - 1 if page > 1 else None,
-        "next_page": page + 1 if len(rows) > PAGE_SIZE else None,
+        "rows": page.rows,
+        "page": page.number,
+        "previous_page": page.previous_number,
+        "next_page": page.next_number,
     }
 
 

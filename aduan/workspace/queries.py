@@ -6,12 +6,12 @@ narrow it. Pages are fetched without COUNT(*) so the inbox stays fast on large t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from aduan.lib import paging
+from aduan.lib.paging import Page
 from aduan.organizations.access import ADMIN_ROLES, STAFF_ROLES, Access, Role
 from aduan.organizations.models import PATH_STEP, Organization, ResponseTemplate
 from aduan.reports.codes import normalize_tracking_code
@@ -116,17 +116,6 @@ def for_listing(reports: QuerySet[Report]) -> QuerySet[Report]:
     )
 
 
-@dataclass
-class Page:
-    rows: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
 def page_size(param) -> int:
     """The page size asked for with ?per_page, if it is one we offer."""
     try:
@@ -137,15 +126,7 @@ def page_size(param) -> int:
 
 
 def paginate(queryset: QuerySet, page_param, size: int | None = None) -> Page:
-    """One page of `queryset` by fetching size+1 rows: no COUNT(*), one query."""
-    size = size or PAGE_SIZE
-    try:
-        number = max(1, int(page_param or 1))
-    except (TypeError, ValueError):
-        number = 1
-    start = (number - 1) * size
-    rows = list(queryset[start : start + size + 1])
-    return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
+    return paging.paginate(queryset, page_param, size or PAGE_SIZE)
 
 
 def visible_organizations(access: Access) -> QuerySet[Organization]:
