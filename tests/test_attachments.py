@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from aduan.reports.attachments import AttachmentError, clean_upload, clean_uploads
@@ -115,7 +116,7 @@ def test_an_oversized_file_is_refused(settings):
     settings.ADUAN_MAX_ATTACHMENT_BYTES = 1000
     data = _jpeg_with_gps(size=(400, 400))
     assert len(data) > 1000
-    with pytest.raises(AttachmentError, match="too large"):
+    with translation.override("en"), pytest.raises(AttachmentError, match="too large"):
         clean_upload(_upload("besar.jpg", data))
 
 
@@ -128,7 +129,7 @@ def test_too_many_files_are_refused(settings):
 
 
 def test_an_empty_file_is_refused():
-    with pytest.raises(AttachmentError, match="empty"):
+    with translation.override("en"), pytest.raises(AttachmentError, match="empty"):
         clean_upload(_upload("kosong.jpg", b""))
 
 
@@ -150,3 +151,15 @@ def test_a_decompression_bomb_is_refused(side):
     assert len(data) < 100_000
     with pytest.raises(AttachmentError):
         clean_upload(_upload("bom.png", data))
+
+
+def test_a_transparent_palette_png_keeps_its_transparency():
+    image = Image.new("P", (8, 8), 0)
+    image.putpalette([255, 255, 255, 200, 30, 30] + [0, 0, 0] * 254)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", transparency=0)
+    upload = SimpleUploadedFile("peta.png", buffer.getvalue(), content_type="image/png")
+    clean = clean_upload(upload)
+    with Image.open(io.BytesIO(clean.data)) as stored:
+        assert stored.mode == "P"
+        assert stored.info.get("transparency") == 0

@@ -980,3 +980,15 @@ def test_national_admin_manages_any_template(world, client_for):
     assert template.pk in client.get(reverse("workspace:templates")).context["managed"]
     url = reverse("workspace:template_delete", kwargs={"pk": template.pk})
     assert client.post(url).status_code == 302
+
+
+def test_a_missing_version_is_refused_and_the_reason_is_shown(world, cases, client_for):
+    report = cases["at_a"]
+    client = client_for(world.liaison_a)
+    response = client.post(_action_url(report, "respond"), {"message": "Sedang dicek."})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'role="alert"' in html.split('data-action="respond"')[1].split("</form>")[0]
+    assert "Sedang dicek." in html
+    report.refresh_from_db()
+    assert report.status == Status.DISPATCHED

@@ -95,10 +95,14 @@ def _reencode_image(data: bytes, mime: str, name: str) -> bytes:
                 image = image.convert("RGB")
             # A fresh image carries pixels only: no EXIF, XMP, ICC comments or trailers.
             clean = Image.frombytes(image.mode, image.size, image.tobytes())
+            options = {"quality": 85, "optimize": True}
             if image.mode == "P":
                 clean.putpalette(image.getpalette())
+                # Transparency is part of the picture, not metadata: keep it.
+                if "transparency" in image.info:
+                    options["transparency"] = image.info["transparency"]
             out = io.BytesIO()
-            clean.save(out, format=IMAGE_TYPES[mime], quality=85, optimize=True)
+            clean.save(out, format=IMAGE_TYPES[mime], **options)
             return out.getvalue()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise AttachmentError(_("“%(name)s” is not a readable image.") % {"name": name}) from exc
