@@ -23,6 +23,7 @@ STAFF += ["other_admin"]
 PERSONAS = ["anonymous", "citizen", "guest", *STAFF, "outsider"]
 SIGNED_OUT = {"anonymous", "guest"}
 HANDLERS_OF_UNIT_A = {"national_admin", "agency_admin", "liaison_a", "supervisor"}
+TEMPLATE_MANAGERS = {"national_admin", "agency_admin", "other_admin"}
 ENTERERS = {"national_admin", "agency_admin", "liaison_a", "liaison_b", "other_admin"}
 
 
@@ -85,6 +86,9 @@ def _photo_of(report_attr, photo_attr):
 
 MATRIX = [
     ("portal:home", None, _everyone()),
+    ("portal:submit", None, _everyone()),
+    ("portal:track", None, _everyone()),
+    ("portal:regions", None, _everyone()),
     ("portal:feed", None, _everyone()),
     ("portal:report", _code("public"), _everyone()),
     ("portal:report", _code("confidential"), _everyone(404, citizen=200)),
@@ -105,6 +109,21 @@ MATRIX = [
         _code("public"),
         _staff_page(404, **dict.fromkeys(HANDLERS_OF_UNIT_A, 200)),
     ),
+    (
+        "workspace:report",
+        _code("confidential"),
+        _staff_page(404, **dict.fromkeys(HANDLERS_OF_UNIT_A, 200)),
+    ),
+    (
+        "workspace:attachment",
+        _photo_of("public", "public_photo"),
+        _staff_page(404, **dict.fromkeys(HANDLERS_OF_UNIT_A, 200)),
+    ),
+    (
+        "workspace:template_create",
+        None,
+        _staff_page(403, **dict.fromkeys(TEMPLATE_MANAGERS, 200)),
+    ),
 ]
 CASES = [
     pytest.param(name, kwargs, persona, table[persona], id=f"{name}-{i}-{persona}")
@@ -123,6 +142,35 @@ def test_permission_matrix(world, scene, name, kwargs, persona, expected):
         assert response["Location"].startswith(reverse(settings.LOGIN_URL))
     else:
         assert response.status_code == expected, response.content[:300]
+
+
+# Who may send a response to unit A's report: its handlers; staff who cannot see the
+# report get 404, staff who see it without the right get 403, citizens 403.
+RESPONDERS = _staff_page(
+    404,
+    citizen=403,
+    outsider=403,
+    national_admin=403,
+    supervisor=403,
+    agency_admin=302,
+    liaison_a=302,
+)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_handlers_may_respond_to_a_report(world, scene, persona):
+    client = _client(world, scene, persona)
+    url = reverse("workspace:action", args=[scene.public.tracking_code, "respond"])
+    response = client.post(url, {"message": "Kami tangani.", "version": scene.public.version})
+    expected = RESPONDERS[persona]
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse(settings.LOGIN_URL))
+    else:
+        assert response.status_code == expected
+    scene.public.refresh_from_db()
+    responded = scene.public.status == Status.IN_PROGRESS
+    assert responded == (expected == 302)
 
 
 # --- An anonymous reporter stays anonymous to staff -------------------------------------
