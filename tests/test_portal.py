@@ -19,7 +19,7 @@ from PIL import ExifTags, Image
 from aduan.organizations.models import Region
 from aduan.reports import lifecycle
 from aduan.reports.models import Attachment, Report, Status, Support
-from tests.personas import PASSWORD, advance, as_user, days_ago, submit
+from tests.personas import advance, as_user, days_ago, submit
 
 BODY = "Lubang besar di Jalan Merdeka depan pasar, sudah dua minggu, motor sering jatuh."
 
@@ -43,7 +43,7 @@ def english(client: Client) -> Client:
 
 def signed_in(user) -> Client:
     client = english(Client())
-    client.login(email=user.email, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

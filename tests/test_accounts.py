@@ -1,0 +1,63 @@
+"""Signing up and signing in, and the lock against password guessing."""
+
+from django.urls import reverse
+
+from aduan.accounts.models import User
+from tests.personas import PASSWORD
+
+
+def _sign_in(client, email, password):
+    return client.post(reverse("accounts:login"), {"username": email, "password": password})
+
+
+def test_a_citizen_signs_up_and_lands_on_their_reports(db, client):
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "full_name": "Dewi Lestari",
+            "email": "Dewi@Example.id",
+            "phone": "0812 3456 7890",
+            "password1": "sapu-lidi-merah-77",
+            "password2": "sapu-lidi-merah-77",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="dewi@example.id")
+    assert user.phone == "+6281234567890"
+    assert client.get(reverse("portal:my_reports")).status_code == 200
+
+
+def test_a_rejected_sign_up_keeps_what_was_typed(world, client):
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "full_name": "Siti Kedua",
+            "email": world.citizen.email,
+            "phone": "12",
+            "password1": "sapu-lidi-merah-77",
+            "password2": "lain-sekali",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="Siti Kedua"' in html
+    assert "already exists" in html and "two passwords differ" in html
+    assert "Indonesian phone number" in html
+
+
+def test_a_citizen_signs_in_with_email_and_password(world, client):
+    response = _sign_in(client, world.citizen.email, PASSWORD)
+    assert response.status_code == 302
+    assert client.get(reverse("portal:my_reports")).status_code == 200
+
+
+def test_too_many_wrong_passwords_lock_that_account_from_that_address(world, client, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _attempt in range(3):
+        assert _sign_in(client, world.citizen.email, "salah").status_code in (200, 429)
+    locked = _sign_in(client, world.citizen.email, PASSWORD)
+    assert locked.status_code == 429
+    assert "Terlalu banyak percobaan" in locked.content.decode()
+    # Another account from the same address is not locked out by someone else's guesses.
+    assert _sign_in(client, world.outsider.email, PASSWORD).status_code == 302
