@@ -42,6 +42,11 @@ class Access:
         return self.has_role(Role.NATIONAL_ADMIN)
 
     @property
+    def is_admin(self) -> bool:
+        """Administers some organization (national or agency admin)."""
+        return self.has_role(*ADMIN_ROLES)
+
+    @property
     def is_staff(self) -> bool:
         """Works in the back office in any role (auditors included)."""
         return bool(self.memberships)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aduan.lib import paging
 from aduan.lib.paging import Page
-from aduan.organizations.access import ADMIN_ROLES, STAFF_ROLES, Access, Role
+from aduan.organizations.access import STAFF_ROLES, Access, Role
 from aduan.organizations.models import PATH_STEP, Organization, ResponseTemplate
 from aduan.reports.codes import normalize_tracking_code
 from aduan.reports.models import Report, Status
@@ -66,7 +66,7 @@ def subtree_q(orgs, field: str = "organization__path") -> Q:
 
 
 def default_tab(access: Access) -> str:
-    return "verify" if access.has_role(*ADMIN_ROLES) else "follow_up"
+    return "verify" if access.is_admin else "follow_up"
 
 
 def tab_reports(user, tab: str) -> QuerySet[Report]:

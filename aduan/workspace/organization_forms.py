@@ -1,0 +1,206 @@
+"""Back-office forms for managing an organization: decrees, units, members, routing rules.
+
+Each form is bound to the organization whose page it sits on and, where choices depend on
+who is asking, to the user's `Access`. Views check that the user administers the
+organization before any of these forms is built.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from aduan.accounts.models import User
+from aduan.organizations.access import Access, Role
+from aduan.organizations.models import (
+    Category,
+    ConnectionDecree,
+    Membership,
+    Organization,
+    Region,
+    RoutingRule,
+)
+from aduan.workspace.forms import IndentedOrganizationField
+
+Kind = Organization.Kind
+UNIT_KINDS = (Kind.DEPARTMENT, Kind.DISTRICT, Kind.VILLAGE, Kind.DIVISION)
+# Roles an agency admin may hand out inside their subtree; the rest is national business.
+AGENCY_GRANTABLE_ROLES = (Role.AGENCY_ADMIN, Role.LIAISON, Role.SUPERVISOR)
+SLUG_ATTEMPTS = 5
+
+
+def grantable_roles(access: Access) -> tuple[str, ...]:
+    """Roles this user may grant or withdraw on organizations they administer."""
+    if access.is_national_admin:
+        return tuple(Role.values)
+    return AGENCY_GRANTABLE_ROLES
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DecreeForm(forms.ModelForm):
+    """A connection decree (SK pengelola) of the agency; the document is uploaded elsewhere."""
+
+    class Meta:
+        model = ConnectionDecree
+        fields = ["number", "issued_on", "valid_until", "admin_officers", "liaison_officers"]
+        widgets = {
+            "issued_on": _date_input(),
+            "valid_until": _date_input(),
+            "admin_officers": forms.Textarea(attrs={"rows": 3}),
+            "liaison_officers": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        kwargs.setdefault("auto_id", "id_decree_%s")
+        super().__init__(*args, **kwargs)
+        self.instance.organization = organization
+
+    def clean(self):
+        data = super().clean()
+        issued, until = data.get("issued_on"), data.get("valid_until")
+        if issued and until and until < issued:
+            self.add_error("valid_until", _("A decree cannot expire before it is issued."))
+        return data
+
+
+def unique_slug(name: str) -> str:
+    """A slug from `name` no organization uses yet: the slugified name, or it plus -2, -3…
+
+    Another request may take the same slug before ours is saved; `UnitForm.save` retries.
+    """
+    max_length = Organization._meta.get_field("slug").max_length
+    base = slugify(name)[: max_length - 8].strip("-") or "unit"
+    taken = set(Organization.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+class UnitForm(forms.ModelForm):
+    """A new unit (department, district, village or division) directly below `parent`."""
+
+    class Meta:
+        model = Organization
+        fields = ["name", "short_name", "kind"]
+
+    def __init__(self, *args, parent: Organization, **kwargs):
+        kwargs.setdefault("auto_id", "id_unit_%s")
+        super().__init__(*args, **kwargs)
+        self.parent = parent
+        self.fields["kind"].choices = [(k.value, k.label) for k in UNIT_KINDS]
+
+    def save(self, commit: bool = True) -> Organization:
+        """Save with a generated unique slug, retrying if a concurrent save took it."""
+        unit = super().save(commit=False)
+        unit.parent = self.parent
+        unit.time_zone = self.parent.time_zone
+        for attempt in range(SLUG_ATTEMPTS):
+            unit.slug = unique_slug(unit.name)
+            try:
+                with transaction.atomic():
+                    unit.save()
+                return unit
+            except IntegrityError:
+                unit.pk, unit.path = None, ""
+                if attempt == SLUG_ATTEMPTS - 1:
+                    raise
+        return unit
+
+
+class MemberForm(forms.Form):
+    """Give an existing user account a role on the organization."""
+
+    email = forms.EmailField(label=_("Email of the user account"))
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, organization: Organization, access: Access, **kwargs):
+        kwargs.setdefault("auto_id", "id_member_%s")
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        allowed = grantable_roles(access)
+        self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in allowed]
+
+    def clean_email(self) -> User:
+        email = self.cleaned_data["email"].strip().lower()
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            raise forms.ValidationError(
+                _("No user account has this email. Ask the officer to register first.")
+            )
+        return user
+
+    def clean(self):
+        data = super().clean()
+        user, role = data.get("email"), data.get("role")
+        if user and role:
+            existing = Membership.objects.filter(
+                user=user, organization=self.organization, role=role
+            ).first()
+            if existing and existing.is_active:
+                raise forms.ValidationError(_("This user already holds this role here."))
+            self.existing = existing
+        return data
+
+    def save(self) -> Membership:
+        """Create the membership, or reactivate the inactive one for the same role."""
+        existing = getattr(self, "existing", None)
+        if existing is not None:
+            existing.is_active = True
+            existing.save(update_fields=["is_active"])
+            return existing
+        return Membership.objects.create(
+            user=self.cleaned_data["email"],
+            organization=self.organization,
+            role=self.cleaned_data["role"],
+        )
+
+
+class RoutingRuleForm(forms.ModelForm):
+    """Category × optional region → a target in the subtrees the user administers.
+
+    The organization whose page the form is on becomes the rule's owner.
+    """
+
+    region = forms.ModelChoiceField(
+        label=_("Region code"),
+        queryset=Region.objects.all(),
+        to_field_name="code",
+        required=False,
+        widget=forms.TextInput,
+        help_text=_("Kemendagri code, e.g. 33.74.12. Leave empty for everywhere."),
+        error_messages={"invalid_choice": _("No region has this Kemendagri code.")},
+    )
+
+    class Meta:
+        model = RoutingRule
+        fields = ["category", "region", "organization"]
+        field_classes = {"organization": IndentedOrganizationField}
+        labels = {"organization": _("Send reports to")}
+
+    def __init__(self, *args, owner: Organization, targets, **kwargs):
+        kwargs.setdefault("auto_id", "id_rule_%s")
+        super().__init__(*args, **kwargs)
+        self.instance.owner = owner
+        self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related(
+            "parent"
+        )
+        self.fields["organization"].queryset = targets
+
+    def clean(self):
+        data = super().clean()
+        category, target = data.get("category"), data.get("organization")
+        if category and target:
+            clash = RoutingRule.objects.filter(
+                category=category, region=data.get("region"), organization=target
+            )
+            if clash.exists():
+                raise forms.ValidationError(_("This routing rule exists already."))
+        return data

@@ -1,0 +1,327 @@
+"""The back office's organization pages: the tree an admin manages, and one organization
+with its decrees, units, members and routing rules.
+
+Only admins come here: agency admins for the subtrees of their agency_admin memberships,
+national admins for everything. Signed-out visitors are sent to sign in, staff without
+an admin role get 403, and an organization outside the user's reach is a 404.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aduan.organizations.access import ADMIN_ROLES, Access, Role
+from aduan.organizations.models import (
+    PATH_STEP,
+    ConnectionDecree,
+    Membership,
+    Organization,
+    RoutingRule,
+)
+from aduan.workspace.organization_forms import (
+    DecreeForm,
+    MemberForm,
+    RoutingRuleForm,
+    UnitForm,
+    grantable_roles,
+)
+from aduan.workspace.queries import subtree_q
+
+CONNECTION_ROLES = {Role.AGENCY_ADMIN, Role.LIAISON}
+
+
+def admin_required(view):
+    """Anonymous visitors go to sign in; users holding no admin role get 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not Access.of(request.user).is_admin:
+            raise PermissionDenied(_("Only admins manage organizations."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def administered_tree(access: Access) -> QuerySet[Organization]:
+    """Every organization the user administers, inactive ones included, in tree order."""
+    orgs = Organization.objects.order_by("path")
+    if access.is_national_admin:
+        return orgs
+    return orgs.filter(subtree_q(access.orgs(Role.AGENCY_ADMIN), "path"))
+
+
+def get_administered_organization(request, pk: int) -> Organization:
+    """The organization `pk` if the signed-in admin administers it, else Http404."""
+    org = get_object_or_404(Organization.objects.select_related("parent"), pk=pk)
+    if not Access.of(request.user).can_administer(org):
+        raise Http404("No such organization")
+    return org
+
+
+# --- The tree -----------------------------------------------------------------------
+
+
+def _current_decrees(agencies: list[Organization]) -> dict[int, ConnectionDecree]:
+    """Each agency's decree valid today (the latest issued), in one query."""
+    today = timezone.localdate()
+    rows = (
+        ConnectionDecree.objects.filter(organization__in=agencies, issued_on__lte=today)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .order_by("organization_id", "-issued_on", "-id")
+        .defer("admin_officers", "liaison_officers")
+    )
+    decrees: dict[int, ConnectionDecree] = {}
+    for decree in rows:
+        decrees.setdefault(decree.organization_id, decree)
+    return decrees
+
+
+def _member_counts(orgs: list[Organization]) -> dict[int, dict[str, int]]:
+    """Active members (active user accounts) per organization and role, in one query."""
+    rows = (
+        Membership.objects.filter(organization__in=orgs, is_active=True, user__is_active=True)
+        .values_list("organization_id", "role")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for org_id, role, n in rows:
+        counts[org_id][role] = n
+    return counts
+
+
+def annotate_tree(orgs: list[Organization]) -> list[Organization]:
+    """Set indent, member_counts, decree and connected on each organization.
+
+    `orgs` must hold whole subtrees (as `administered_tree` returns them), so that the
+    roles counted below an agency are all its roles; `connected` then matches
+    `Organization.is_connected` without a query per agency.
+    """
+    counts = _member_counts(orgs)
+    decrees = _current_decrees([o for o in orgs if o.is_agency])
+    path_of = {o.pk: o.path for o in orgs}
+    roles_below: dict[str, set[str]] = defaultdict(set)
+    for org_id, by_role in counts.items():
+        path = path_of[org_id]
+        for n in range(PATH_STEP, len(path) + 1, PATH_STEP):
+            roles_below[path[:n]].update(by_role)
+    top = min((o.depth for o in orgs), default=1)
+    labels = dict(Role.choices)
+    for org in orgs:
+        org.indent = org.depth - top
+        org.indent_marker = "\u00a0\u00a0\u00a0\u00a0" * (org.indent - 1) + "└\u00a0"
+        by_role = counts.get(org.pk, {})
+        org.member_counts = [(labels[r], by_role[r]) for r in Role.values if by_role.get(r)]
+        org.decree = decrees.get(org.pk)
+        org.connected = org.decree is not None and roles_below[org.path] >= CONNECTION_ROLES
+    return orgs
+
+
+@admin_required
+def organizations(request):
+    """The organizations the user administers, as an indented tree."""
+    orgs = annotate_tree(list(administered_tree(Access.of(request.user))))
+    return render(request, "workspace/organizations/tree.html", {"organizations": orgs})
+
+
+# --- One organization ---------------------------------------------------------------
+
+
+def _rule_targets(access: Access) -> QuerySet[Organization]:
+    return administered_tree(access).filter(is_active=True).exclude(kind=Organization.Kind.AUDITOR)
+
+
+def _rules_of(org: Organization) -> QuerySet[RoutingRule]:
+    """Rules the organization owns, and rules that send reports into its subtree."""
+    return (
+        RoutingRule.objects.filter(Q(owner=org) | Q(organization__path__startswith=org.path))
+        .select_related("category__parent", "region", "organization", "owner")
+        .order_by("category__name", "region_id", "organization__path")
+    )
+
+
+def can_delete_rule(access: Access, rule: RoutingRule) -> bool:
+    """National rules (no owner) are the national admins'; others need owner and target."""
+    if rule.owner_id is None:
+        return access.is_national_admin
+    return access.can_administer(rule.owner) and access.can_administer(rule.organization)
+
+
+def can_change_membership(access: Access, membership: Membership) -> bool:
+    return membership.role in grantable_roles(access)
+
+
+def _forms(request, org: Organization, bound) -> dict:
+    """The page's four forms, unbound, except `bound` which replaces its twin."""
+    access = Access.of(request.user)
+    forms = {
+        "decree_form": DecreeForm(organization=org) if org.is_agency else None,
+        "unit_form": UnitForm(parent=org),
+        "member_form": MemberForm(organization=org, access=access),
+        "rule_form": RoutingRuleForm(owner=org, targets=_rule_targets(access)),
+    }
+    forms.update(bound or {})
+    return forms
+
+
+def _render_organization(request, org: Organization, *, bound=None, status: int = 200):
+    access = Access.of(request.user)
+    members = list(
+        org.memberships.select_related("user").order_by("-is_active", "role", "user__email")
+    )
+    rules = list(_rules_of(org))
+    context = {
+        "org": org,
+        "parent_is_administered": bool(org.parent_id) and access.can_administer(org.parent),
+        "connected": org.is_connected if org.is_agency else None,
+        "current_decree": org.current_decree() if org.is_agency else None,
+        "decrees": list(org.decrees.all()) if org.is_agency else [],
+        "units": list(org.children.order_by("name")),
+        "members": members,
+        "changeable_members": {m.pk for m in members if can_change_membership(access, m)},
+        "rules": rules,
+        "deletable_rules": {r.pk for r in rules if can_delete_rule(access, r)},
+        **_forms(request, org, bound),
+    }
+    return render(request, "workspace/organizations/detail.html", context, status=status)
+
+
+@admin_required
+def organization(request, pk: int):
+    org = get_administered_organization(request, pk)
+    return _render_organization(request, org)
+
+
+def _back(org: Organization, anchor: str):
+    response = redirect("workspace:organization", pk=org.pk)
+    response["Location"] += f"#{anchor}"
+    return response
+
+
+# --- Changes (POST only) --------------------------------------------------------------
+
+
+@require_POST
+@admin_required
+def decree_add(request, pk: int):
+    org = get_administered_organization(request, pk)
+    if not org.is_agency:
+        raise Http404("Only agencies have connection decrees")
+    form = DecreeForm(request.POST, organization=org)
+    if not form.is_valid():
+        return _render_organization(request, org, bound={"decree_form": form}, status=400)
+    decree = form.save()
+    messages.success(request, _("Decree %(number)s added.") % {"number": decree.number})
+    return _back(org, "decrees")
+
+
+@require_POST
+@admin_required
+def unit_add(request, pk: int):
+    org = get_administered_organization(request, pk)
+    form = UnitForm(request.POST, parent=org)
+    if not form.is_valid():
+        return _render_organization(request, org, bound={"unit_form": form}, status=400)
+    unit = form.save()
+    messages.success(request, _("Unit “%(name)s” added.") % {"name": unit.name})
+    return _back(org, "units")
+
+
+@require_POST
+@admin_required
+def member_add(request, pk: int):
+    org = get_administered_organization(request, pk)
+    form = MemberForm(request.POST, organization=org, access=Access.of(request.user))
+    if not form.is_valid():
+        return _render_organization(request, org, bound={"member_form": form}, status=400)
+    membership = form.save()
+    messages.success(
+        request,
+        _("%(user)s is now %(role)s here.")
+        % {"user": membership.user.email, "role": membership.get_role_display()},
+    )
+    return _back(org, "members")
+
+
+def _is_last_admin_membership(membership: Membership) -> bool:
+    """True if deactivating `membership` would leave its user no active admin role."""
+    if membership.role not in ADMIN_ROLES:
+        return False
+    others = Membership.objects.filter(
+        user_id=membership.user_id,
+        is_active=True,
+        role__in=ADMIN_ROLES,
+        organization__is_active=True,
+    ).exclude(pk=membership.pk)
+    return not others.exists()
+
+
+@require_POST
+@admin_required
+def member_status(request, pk: int, membership_pk: int):
+    """Deactivate (active=0) or reactivate (active=1) a membership; never delete it."""
+    org = get_administered_organization(request, pk)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_pk, organization=org
+    )
+    wanted = request.POST.get("active")
+    if wanted not in ("0", "1"):
+        return HttpResponseBadRequest("active must be 0 or 1")
+    if not can_change_membership(Access.of(request.user), membership):
+        raise PermissionDenied(_("Only national admins change this role."))
+    active = wanted == "1"
+    own = membership.user_id == request.user.pk
+    if not active and own and _is_last_admin_membership(membership):
+        messages.error(
+            request,
+            _(
+                "You cannot deactivate your own last admin role: you would lock yourself "
+                "out. Ask another admin to do it."
+            ),
+        )
+        return _render_organization(request, org, status=400)
+    Membership.objects.filter(pk=membership.pk).update(is_active=active)
+    values = {"user": membership.user.email, "role": membership.get_role_display()}
+    if active:
+        messages.success(request, _("%(user)s is %(role)s here again.") % values)
+    else:
+        messages.success(request, _("%(user)s is no longer %(role)s here.") % values)
+    return _back(org, "members")
+
+
+@require_POST
+@admin_required
+def rule_add(request, pk: int):
+    org = get_administered_organization(request, pk)
+    targets = _rule_targets(Access.of(request.user))
+    form = RoutingRuleForm(request.POST, owner=org, targets=targets)
+    if not form.is_valid():
+        return _render_organization(request, org, bound={"rule_form": form}, status=400)
+    rule = form.save()
+    messages.success(request, _("Routing rule added: %(rule)s.") % {"rule": rule})
+    return _back(org, "rules")
+
+
+@require_POST
+@admin_required
+def rule_delete(request, pk: int, rule_pk: int):
+    org = get_administered_organization(request, pk)
+    rule = get_object_or_404(_rules_of(org), pk=rule_pk)
+    if not can_delete_rule(Access.of(request.user), rule):
+        raise PermissionDenied(_("You may not delete this routing rule."))
+    label = str(rule)
+    rule.delete()
+    messages.success(request, _("Routing rule deleted: %(rule)s.") % {"rule": label})
+    return _back(org, "rules")
