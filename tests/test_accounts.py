@@ -1,8 +1,11 @@
 """Signing up and signing in, and the lock against password guessing."""
 
+import pytest
+from django import forms
 from django.urls import reverse
 
 from aduan.accounts.models import User
+from aduan.lib.phones import PhoneField
 from tests.personas import PASSWORD
 
 
@@ -61,3 +64,12 @@ def test_too_many_wrong_passwords_lock_that_account_from_that_address(world, cli
     assert "Terlalu banyak percobaan" in locked.content.decode()
     # Another account from the same address is not locked out by someone else's guesses.
     assert _sign_in(client, world.outsider.email, PASSWORD).status_code == 302
+
+
+def test_phone_numbers_are_cleaned_to_one_form_and_nonsense_is_refused():
+    field = PhoneField(required=False)
+    assert field.clean("0812-3456-7890") == "+6281234567890"
+    assert field.clean("+62 812 3456 7890") == "+6281234567890"
+    assert field.clean("") == ""
+    with pytest.raises(forms.ValidationError):
+        field.clean("12345")

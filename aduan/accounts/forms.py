@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
-from aduan.lib.phones import normalize_phone
+from aduan.lib.phones import PhoneField
 
 
 class SignInForm(AuthenticationForm):
@@ -15,6 +15,7 @@ class SignInForm(AuthenticationForm):
 
 
 class SignUpForm(forms.ModelForm):
+    phone = PhoneField(label=_("Phone number"), required=False)
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -33,7 +34,6 @@ class SignUpForm(forms.ModelForm):
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
-            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         }
 
     def clean_email(self) -> str:
@@ -47,15 +47,6 @@ class SignUpForm(forms.ModelForm):
         if len(name) < 2:
             raise forms.ValidationError(_("Write your name."))
         return name
-
-    def clean_phone(self) -> str:
-        raw = self.cleaned_data.get("phone", "")
-        if not raw:
-            return ""
-        phone = normalize_phone(raw)
-        if not phone:
-            raise forms.ValidationError(_("Write an Indonesian phone number, e.g. 0812 3456 7890."))
-        return phone
 
     def clean(self):
         cleaned = super().clean()

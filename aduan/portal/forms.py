@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft
-from aduan.lib.phones import normalize_phone
+from aduan.lib.phones import PhoneField
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.attachments import AttachmentError, clean_uploads
 from aduan.reports.codes import normalize_tracking_code
@@ -117,12 +117,7 @@ class ReportForm(AccessibleErrorsMixin, forms.Form):
     )
     guest_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     guest_email = forms.EmailField(label=_("Email"), required=False)
-    guest_phone = forms.CharField(
-        label=_("Phone number"),
-        max_length=30,
-        required=False,
-        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
-    )
+    guest_phone = PhoneField(label=_("Phone number"), required=False)
     is_anonymous = forms.BooleanField(
         label=_("Anonymous: hide my identity from the organizations"), required=False
     )
@@ -220,15 +215,6 @@ class ReportForm(AccessibleErrorsMixin, forms.Form):
 
     def clean_guest_name(self) -> str:
         return " ".join(self.cleaned_data["guest_name"].split())
-
-    def clean_guest_phone(self) -> str:
-        raw = self.cleaned_data["guest_phone"].strip()
-        if not raw:
-            return ""
-        phone = normalize_phone(raw)
-        if not phone:
-            raise forms.ValidationError(_("Write an Indonesian phone number, e.g. 0812 3456 7890."))
-        return phone
 
     def clean(self):
         cleaned = super().clean()

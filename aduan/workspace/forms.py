@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft
+from aduan.lib.phones import PhoneField
 from aduan.organizations.access import Access
 from aduan.organizations.models import (
     Category,
@@ -369,7 +370,7 @@ class ManualEntryForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     guest_name = forms.CharField(label=_("Reporter's name"), max_length=150, required=False)
-    guest_phone = forms.CharField(label=_("Reporter's phone"), max_length=20, required=False)
+    guest_phone = PhoneField(label=_("Reporter's phone"), required=False)
     guest_email = forms.EmailField(label=_("Reporter's email"), required=False)
     is_anonymous = forms.BooleanField(
         label=_("Anonymous: hide the reporter's identity from every organization"),
