@@ -120,6 +120,7 @@ class Story:
     reporter_actor: Actor
     clock: datetime.datetime
     last: datetime.datetime  # when the previous step happened
+    hold_answer: str = ""  # what the reporter will answer to the hold question
 
 
 class StoryBuilder:
@@ -297,12 +298,11 @@ class StoryBuilder:
         return texts.RESPONSES[parent]
 
     def step_hold(self, story: Story) -> None:
-        question = self.rng.choice(texts.HOLD_QUESTIONS)
+        question, story.hold_answer = self.rng.choice(texts.HOLD_EXCHANGES)
         lifecycle.hold(story.report, self._admin_for(story.report), question, at=story.clock)
 
     def step_answer(self, story: Story) -> None:
-        answer = self.rng.choice(texts.HOLD_ANSWERS)
-        lifecycle.answer_hold(story.report, story.reporter_actor, answer, at=story.clock)
+        lifecycle.answer_hold(story.report, story.reporter_actor, story.hold_answer, at=story.clock)
 
     def step_route(self, story: Story) -> None:
         """National queue → agency → unit, or agency → unit, as the real admins would."""

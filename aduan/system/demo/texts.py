@@ -447,20 +447,27 @@ INFORMATION_REQUESTS = [
     ),
 ]
 
-HOLD_QUESTIONS = [
-    "Mohon lengkapi lokasi persisnya (nama jalan, RT/RW, atau patokan terdekat) agar dapat "
-    "kami teruskan ke instansi yang tepat.",
-    "Mohon lampirkan foto kondisi di lokasi dan sebutkan sejak kapan kejadiannya.",
-    "Mohon sebutkan nama sekolah dan kelas anak Bapak/Ibu agar dapat ditindaklanjuti.",
-    "Mohon informasikan nomor registrasi permohonan Anda agar dapat kami telusuri.",
+# An admin's question for missing information and the reporter's answer to it.
+HOLD_EXCHANGES = [
+    (
+        "Mohon lengkapi lokasi persisnya (nama jalan, RT/RW, atau patokan terdekat) agar "
+        "dapat kami teruskan ke instansi yang tepat.",
+        "Lokasinya di depan warung bakso, sekitar 50 meter dari masjid, RT 03 RW 02.",
+    ),
+    (
+        "Mohon lampirkan foto kondisi di lokasi dan sebutkan sejak kapan kejadiannya.",
+        "Sudah saya lampirkan fotonya. Kejadiannya sejak awal bulan ini.",
+    ),
+    (
+        "Mohon sebutkan patokan terdekat agar petugas mudah menemukan lokasinya.",
+        "Patokannya dekat pos ronda, seberang toko bangunan.",
+    ),
+    (
+        "Mohon jelaskan kapan terakhir kali Bapak/Ibu mengurus hal ini dan ke kantor mana.",
+        "Terakhir saya datang ke kantor kecamatan dua minggu lalu, tetapi diminta menunggu.",
+    ),
 ]
-
-HOLD_ANSWERS = [
-    "Lokasinya di depan warung bakso, sekitar 50 meter dari masjid, RT 03 RW 02.",
-    "Sudah saya lampirkan fotonya. Kejadiannya sejak awal bulan ini.",
-    "Nomor registrasinya ada di bukti pengajuan, sudah saya kirim lewat pesan ini.",
-    "Patokannya dekat pos ronda, seberang toko bangunan.",
-]
+HOLD_QUESTIONS = [question for question, _answer in HOLD_EXCHANGES]
 
 NOT_OUR_REMIT = [
     "Ruas jalan tersebut berstatus jalan provinsi sehingga bukan kewenangan kami. Mohon "
