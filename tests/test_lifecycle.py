@@ -519,3 +519,12 @@ def test_the_national_queue_cannot_be_passed_back_by_anyone(world):
     report, _secret = submit(world)
     for user in (world.national_admin, world.agency_admin, world.liaison_a):
         assert Action.NOT_OUR_REMIT not in lifecycle.allowed_actions(report, as_user(user))
+
+
+def test_a_report_cannot_be_marked_duplicate_of_one_the_admin_cannot_see(world):
+    elsewhere, _secret = submit(world, suggested_organization=world.other_agency)
+    report, _secret = submit(world, suggested_organization=world.agency)
+    with pytest.raises(TransitionError):
+        lifecycle.mark_duplicate(report, as_user(world.agency_admin), elsewhere)
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED and report.duplicate_of is None

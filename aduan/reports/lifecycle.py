@@ -400,6 +400,9 @@ def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -
     original = _first_of_duplicates(original)
     if original.pk == report.pk:
         raise TransitionError(_("A report cannot be a duplicate of itself."))
+    if actor.user is not None and not can_see(original, Access.of(actor.user)):
+        # Linking to a report one may not see would reveal it through the timeline.
+        raise TransitionError(_("No report you can see has this tracking code."))
     at = at or timezone.now()
     with transaction.atomic():
         event = transition(
