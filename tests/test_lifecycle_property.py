@@ -188,4 +188,5 @@ def test_random_action_sequences_keep_the_lifecycle_invariants(world):
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
     )
-    assert {"dispatch", "respond", "complete", "satisfied", "not_our_remit"} <= TAKEN
+    # The machine must get past verification into handling, or it explored nothing.
+    assert {"dispatch", "respond", "complete"} <= TAKEN

@@ -384,10 +384,11 @@ class StoryBuilder:
 
     def step_duplicate(self, story: Story) -> None:
         original = self.original
-        admin = self._admin_for(story.report)
         if original is None:  # nothing to duplicate yet: archive it plainly instead
             self.step_archive(story)
             return
+        # The national admin sees both reports, wherever each one waits.
+        admin = Actor(self.world.national_admin)
         lifecycle.mark_duplicate(story.report, admin, original, at=story.clock)
 
 
