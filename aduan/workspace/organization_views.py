@@ -213,6 +213,16 @@ def _back(org: Organization, anchor: str):
 # --- Changes (POST only) --------------------------------------------------------------
 
 
+def _save_or_show_errors(request, org, form, form_key: str, section: str, success):
+    """Save a valid add-form and go back to its section with `success(saved)` as the
+    message; otherwise show the page again with the errors and the typed values."""
+    if not form.is_valid():
+        return _render_organization(request, org, bound={form_key: form}, status=400)
+    saved = form.save()
+    messages.success(request, success(saved))
+    return _back(org, section)
+
+
 @require_POST
 @admin_required
 def decree_add(request, pk: int):
@@ -220,11 +230,14 @@ def decree_add(request, pk: int):
     if not org.is_agency:
         raise Http404("Only agencies have connection decrees")
     form = DecreeForm(request.POST, organization=org)
-    if not form.is_valid():
-        return _render_organization(request, org, bound={"decree_form": form}, status=400)
-    decree = form.save()
-    messages.success(request, _("Decree %(number)s added.") % {"number": decree.number})
-    return _back(org, "decrees")
+    return _save_or_show_errors(
+        request,
+        org,
+        form,
+        "decree_form",
+        "decrees",
+        lambda decree: _("Decree %(number)s added.") % {"number": decree.number},
+    )
 
 
 @require_POST
@@ -232,11 +245,14 @@ def decree_add(request, pk: int):
 def unit_add(request, pk: int):
     org = get_administered_organization(request, pk)
     form = UnitForm(request.POST, parent=org)
-    if not form.is_valid():
-        return _render_organization(request, org, bound={"unit_form": form}, status=400)
-    unit = form.save()
-    messages.success(request, _("Unit “%(name)s” added.") % {"name": unit.name})
-    return _back(org, "units")
+    return _save_or_show_errors(
+        request,
+        org,
+        form,
+        "unit_form",
+        "units",
+        lambda unit: _("Unit “%(name)s” added.") % {"name": unit.name},
+    )
 
 
 @require_POST
@@ -244,15 +260,17 @@ def unit_add(request, pk: int):
 def member_add(request, pk: int):
     org = get_administered_organization(request, pk)
     form = MemberForm(request.POST, organization=org, access=Access.of(request.user))
-    if not form.is_valid():
-        return _render_organization(request, org, bound={"member_form": form}, status=400)
-    membership = form.save()
-    messages.success(
+    return _save_or_show_errors(
         request,
-        _("%(user)s is now %(role)s here.")
-        % {"user": membership.user.email, "role": membership.get_role_display()},
+        org,
+        form,
+        "member_form",
+        "members",
+        lambda membership: (
+            _("%(user)s is now %(role)s here.")
+            % {"user": membership.user.email, "role": membership.get_role_display()}
+        ),
     )
-    return _back(org, "members")
 
 
 def _is_last_admin_membership(membership: Membership) -> bool:
@@ -307,11 +325,14 @@ def rule_add(request, pk: int):
     org = get_administered_organization(request, pk)
     targets = _rule_targets(Access.of(request.user))
     form = RoutingRuleForm(request.POST, owner=org, targets=targets)
-    if not form.is_valid():
-        return _render_organization(request, org, bound={"rule_form": form}, status=400)
-    rule = form.save()
-    messages.success(request, _("Routing rule added: %(rule)s.") % {"rule": rule})
-    return _back(org, "rules")
+    return _save_or_show_errors(
+        request,
+        org,
+        form,
+        "rule_form",
+        "rules",
+        lambda rule: _("Routing rule added: %(rule)s.") % {"rule": rule},
+    )
 
 
 @require_POST
