@@ -5,6 +5,7 @@ the database-backed task queue and console email. Set DATABASE_URL to use Postgr
 """
 
 import datetime
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,8 @@ INSTALLED_APPS = [
     "aduan.portal",
     "aduan.workspace",
     "aduan.channels",
+    "aduan.deadlines",
+    "aduan.notifications",
     "aduan.system",
 ]
 
@@ -90,6 +93,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not memory, so tests can start real worker processes against it.
+    DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -159,6 +164,48 @@ ADUAN_WORKER_STALE_SECONDS = env_int("ADUAN_WORKER_STALE_SECONDS", 90)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Aduan <noreply@localhost>")
+# Real email providers through django-anymail, e.g. EMAIL_BACKEND=
+# anymail.backends.mailgun.EmailBackend with ANYMAIL_MAILGUN_API_KEY=... in the environment.
+ANYMAIL = {
+    key.removeprefix("ANYMAIL_"): value
+    for key, value in os.environ.items()
+    if key.startswith("ANYMAIL_")
+}
+
+# Where links in messages point: the public address of this installation.
+ADUAN_SITE_URL = env_str("ADUAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Deadlines in working days (DESIGN §5); per installation through the environment.
+ADUAN_DEADLINE_DAYS = {
+    "verification": env_int("ADUAN_DEADLINE_VERIFICATION_DAYS", 3),
+    "first_response": env_int("ADUAN_DEADLINE_FIRST_RESPONSE_DAYS", 5),
+    "completion_simple": env_int("ADUAN_DEADLINE_COMPLETION_SIMPLE_DAYS", 5),
+    "completion_normal": env_int("ADUAN_DEADLINE_COMPLETION_NORMAL_DAYS", 14),
+    "completion_field": env_int("ADUAN_DEADLINE_COMPLETION_FIELD_DAYS", 60),
+    "reporter_reply": env_int("ADUAN_DEADLINE_REPORTER_REPLY_DAYS", 10),
+    "missing_information": env_int("ADUAN_DEADLINE_MISSING_INFORMATION_DAYS", 10),
+}
+# Handlers are reminded this many working days before a deadline (at most half of it).
+ADUAN_REMIND_BEFORE_DAYS = env_int("ADUAN_REMIND_BEFORE_DAYS", 1)
+# The hour (local time of each organization) after which the daily digest goes out.
+ADUAN_DIGEST_HOUR = env_int("ADUAN_DIGEST_HOUR", 7)
+
+# Outbound messages: delivery attempts before a message is marked failed, and how long a
+# worker may hold a message it is sending before another worker may take it over.
+ADUAN_DELIVERY_MAX_ATTEMPTS = env_int("ADUAN_DELIVERY_MAX_ATTEMPTS", 8)
+ADUAN_DELIVERY_LEASE_SECONDS = env_int("ADUAN_DELIVERY_LEASE_SECONDS", 120)
+# WhatsApp Cloud API (Meta Graph API) for outbound messages; empty disables the channel.
+ADUAN_WHATSAPP_API_URL = env_str("ADUAN_WHATSAPP_API_URL", "https://graph.facebook.com/v21.0")
+ADUAN_WHATSAPP_PHONE_NUMBER_ID = env_str("ADUAN_WHATSAPP_PHONE_NUMBER_ID", "")
+ADUAN_WHATSAPP_TOKEN = env_str("ADUAN_WHATSAPP_TOKEN", "")
+# An approved message template with one body parameter, required by WhatsApp for
+# messages outside the 24-hour customer-service window; empty sends plain text.
+ADUAN_WHATSAPP_TEMPLATE = env_str("ADUAN_WHATSAPP_TEMPLATE", "")
+ADUAN_WHATSAPP_TEMPLATE_LANGUAGE = env_str("ADUAN_WHATSAPP_TEMPLATE_LANGUAGE", "id")
+# A generic HTTP SMS gateway: JSON POST of {to, message, reference}; empty disables SMS.
+ADUAN_SMS_GATEWAY_URL = env_str("ADUAN_SMS_GATEWAY_URL", "")
+ADUAN_SMS_GATEWAY_TOKEN = env_str("ADUAN_SMS_GATEWAY_TOKEN", "")
+ADUAN_SMS_SENDER = env_str("ADUAN_SMS_SENDER", "ADUAN")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

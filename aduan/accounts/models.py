@@ -32,6 +32,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("full name"), max_length=150)
     phone = models.CharField(_("phone number"), max_length=20, blank=True)
     language = models.CharField(_("language"), max_length=8, default="id")
+    # In-app notifications are always on; these add the outside channels.
+    notify_by_email = models.BooleanField(_("email"), default=True)
+    notify_by_whatsapp = models.BooleanField(_("WhatsApp"), default=False)
+    notify_by_sms = models.BooleanField(_("SMS"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("admin site access"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.attachments import CleanFile
 from aduan.reports.codes import hash_secret, new_secret, new_tracking_code
-from aduan.reports.lifecycle import Action
+from aduan.reports.lifecycle import Action, after_events
 from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent
 
 
@@ -40,6 +40,7 @@ class Draft:
     guest_name: str = ""
     guest_email: str = ""
     guest_phone: str = ""
+    language: str = "id"
     attachments: list[CleanFile] = field(default_factory=list)
 
 
@@ -113,6 +114,7 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
             is_anonymous=draft.is_anonymous,
             is_confidential=draft.is_confidential,
             show_reporter_name=draft.show_reporter_name and not draft.is_anonymous,
+            language=draft.language,
             organization=waiting_at,
             submitted_at=at,
             updated_at=at,
@@ -138,6 +140,8 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
                 content_type=clean.content_type,
                 size=len(clean.data),
             )
+        event.report = report
+        after_events([event], secret=secret)
     return Submission(report, created=True, secret=secret)
 
 

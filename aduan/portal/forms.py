@@ -7,6 +7,7 @@ import uuid
 
 from django import forms
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft
@@ -238,6 +239,7 @@ class ReportForm(AccessibleErrorsMixin, forms.Form):
             address=data["address"],
             category=data["category"],
             suggested_organization=data["suggested_organization"],
+            language=translation.get_language() or "id",
             is_anonymous=data["is_anonymous"],
             is_confidential=data["is_confidential"],
             show_reporter_name=data["show_reporter_name"],

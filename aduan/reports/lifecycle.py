@@ -248,14 +248,26 @@ def transition(
             to_status=fields.get("status", report.status),
             data=data or {},
         )
-    computed = [name for name, value in fields.items() if hasattr(value, "resolve_expression")]
-    for name, value in fields.items():
-        if name not in computed:
-            setattr(report, name, value)
-    report.version += 1
-    if computed:
-        report.refresh_from_db(fields=computed)
+        computed = [n for n, value in fields.items() if hasattr(value, "resolve_expression")]
+        for name, value in fields.items():
+            if name not in computed:
+                setattr(report, name, value)
+        report.version += 1
+        if computed:
+            report.refresh_from_db(fields=computed)
+        event.report = report
+        after_events([event])
     return event
+
+
+def after_events(events: list[ReportEvent], *, secret: str = "") -> None:
+    """What follows every timeline event, in its transaction: the deadlines move and the
+    people concerned are told. `secret` is a new guest report's secret-link token."""
+    from aduan.deadlines.clocks import follow
+    from aduan.notifications.events import announce
+
+    follow(events)
+    announce(events, secret=secret)
 
 
 def _acting_organization(report: Report, actor: Actor) -> Organization | None:

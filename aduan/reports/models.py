@@ -155,6 +155,8 @@ class Report(models.Model):
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     is_confidential = models.BooleanField(_("confidential"), default=False)
     show_reporter_name = models.BooleanField(_("show my name publicly"), default=False)
+    # The language the reporter used; messages to a guest reporter are written in it.
+    language = models.CharField(_("language"), max_length=8, default="id")
 
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED, editable=False
@@ -193,6 +195,9 @@ class Report(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
     on_hold_since = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # The earliest running deadline (aduan.deadlines), kept here to sort inboxes.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, editable=False)
+    due_clock = models.CharField(max_length=20, blank=True, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -223,6 +228,7 @@ class Report(models.Model):
             models.Index(fields=["-submitted_at", "-id"], name="report_newest_first"),
             models.Index(fields=["reporter", "-submitted_at"]),
             models.Index(fields=["auditor_organization", "-submitted_at"]),
+            models.Index(fields=["organization", "due_at"], name="report_due_by_org"),
         ]
 
     def __str__(self) -> str:

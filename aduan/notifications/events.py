@@ -1,0 +1,148 @@
+"""Who hears about what happens to a report: timeline events become messages.
+
+`announce` is called by the lifecycle for every event it writes, inside the same
+transaction. Each message's key starts with the event id, so it is written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aduan.notifications.models import Kind
+from aduan.notifications.outbox import (
+    Role,
+    members,
+    notify,
+    reporter_link,
+    reporter_of,
+    staff,
+    staff_link,
+)
+
+INBOX_ROLES = (Role.LIAISON, Role.AGENCY_ADMIN)
+ADMIN_ROLES = (Role.AGENCY_ADMIN, Role.NATIONAL_ADMIN)
+LEADER_ROLES = (Role.SUPERVISOR, Role.AGENCY_ADMIN)
+
+
+def announce(events, *, secret: str = "") -> None:
+    """Write the messages caused by `events` (ReportEvents with `report` loaded).
+
+    `secret` is a guest's secret-link token, known only at submission.
+    """
+    for event in events:
+        handler = HANDLERS.get(event.action)
+        if handler is not None:
+            handler(event, secret)
+
+
+def _context(event, **extra) -> dict:
+    report = event.report
+    return {
+        "report": report,
+        "code": report.tracking_code,
+        "title": report.title,
+        "organization": report.organization.name if report.organization_id else "",
+        "message": event.message,
+        "event": event,
+        **extra,
+    }
+
+
+def _to_reporter(kind: str) -> Callable:
+    def handler(event, secret: str) -> None:
+        report = event.report
+        link = reporter_link(report)
+        if secret:
+            link = f"{link}k/{secret}/"
+        notify(
+            kind,
+            reporter_of(report),
+            key=f"e{event.pk}",
+            context=_context(event),
+            report=report,
+            organization=report.organization,
+            link=link,
+        )
+
+    return handler
+
+
+def _to_inbox(event, roles=INBOX_ROLES, kind=Kind.NEW_IN_INBOX) -> None:
+    report = event.report
+    notify(
+        kind,
+        staff(members(report.organization, *roles)),
+        key=f"e{event.pk}:staff",
+        context=_context(event, reason=event.action),
+        report=report,
+        organization=report.organization,
+        link=staff_link(report),
+    )
+
+
+def _submitted(event, secret: str) -> None:
+    _to_reporter(Kind.RECEIVED)(event, secret)
+    # Reports for the national queue reach the national admins through the daily digest
+    # alone: one message per report would drown them.
+    if event.report.organization_id:
+        _to_inbox(event, ADMIN_ROLES)
+
+
+def _dispatched(event, secret: str) -> None:
+    if event.from_status == "submitted":
+        _to_reporter(Kind.DISPATCHED)(event, secret)
+    _to_inbox(event)
+
+
+def _back_to_verification(event, secret: str) -> None:
+    _to_inbox(event, ADMIN_ROLES)
+
+
+def _reopened(event, secret: str) -> None:
+    _to_inbox(event)
+
+
+def _escalated(event, secret: str) -> None:
+    report = event.report
+    above = report.organization.parent if report.organization_id else None
+    notify(
+        Kind.ESCALATED,
+        staff(members(above, *LEADER_ROLES)),
+        key=f"e{event.pk}:leaders",
+        context=_context(event),
+        report=report,
+        organization=above or report.organization,
+        link=staff_link(report),
+    )
+
+
+def _handed_over(event, secret: str) -> None:
+    report = event.report
+    notify(
+        Kind.HANDED_OVER,
+        staff(members(report.auditor_organization, Role.AUDITOR)),
+        key=f"e{event.pk}:auditors",
+        context=_context(event, auditor=report.auditor_organization.name),
+        report=report,
+        organization=report.auditor_organization,
+        link=staff_link(report),
+    )
+
+
+HANDLERS: dict[str, Callable] = {
+    "submit": _submitted,
+    "dispatch": _dispatched,
+    "hold": _to_reporter(Kind.HOLD_QUESTION),
+    "answer_hold": _back_to_verification,
+    "not_our_remit": _back_to_verification,
+    "respond": _to_reporter(Kind.RESPONSE),
+    "complete": _to_reporter(Kind.COMPLETED),
+    "satisfied": _to_reporter(Kind.CLOSED),
+    "close_unanswered": _to_reporter(Kind.CLOSED),
+    "not_satisfied": _reopened,
+    "archive": _to_reporter(Kind.ARCHIVED),
+    "archive_incomplete": _to_reporter(Kind.ARCHIVED),
+    "mark_duplicate": _to_reporter(Kind.ARCHIVED),
+    "escalate": _escalated,
+    "hand_over": _handed_over,
+}

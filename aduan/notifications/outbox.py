@@ -1,0 +1,204 @@
+"""Writing messages to the outbox, and who hears about what happens to a report.
+
+Call `notify` (or `announce`, for timeline events) inside the transaction that makes the
+change: the messages commit or roll back with it, and their delivery is enqueued only
+once it has committed. Idempotency keys name the cause (an event, a deadline, a digest
+day), so processing a cause twice writes each message once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from aduan.notifications import messages
+from aduan.notifications.models import Kind, Medium, Notification, State
+from aduan.organizations.models import Membership, Organization
+
+Role = Membership.Role
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone to tell: a user (in the app plus the channels they chose) or a guest
+    reporter known only by an email address or phone number."""
+
+    user: object | None = None
+    email: str = ""
+    phone: str = ""
+    language: str = "id"
+    name: str = ""
+
+    @classmethod
+    def of_user(cls, user) -> Recipient:
+        return cls(
+            user=user,
+            email=user.email if user.notify_by_email else "",
+            phone=user.phone if (user.notify_by_whatsapp or user.notify_by_sms) else "",
+            language=user.language or "id",
+            name=user.full_name,
+        )
+
+    @property
+    def ident(self) -> str:
+        return f"u{self.user.pk}" if self.user is not None else self.email or self.phone
+
+    def media(self) -> list[tuple[str, str]]:
+        """(medium, address) pairs this recipient is reached on."""
+        found: list[tuple[str, str]] = []
+        if self.user is not None:
+            found.append((Medium.IN_APP, ""))
+        if self.email:
+            found.append((Medium.EMAIL, self.email))
+        if self.phone:
+            wants_whatsapp = self.user.notify_by_whatsapp if self.user else True
+            wants_sms = self.user.notify_by_sms if self.user else not whatsapp_enabled()
+            if wants_whatsapp and whatsapp_enabled():
+                found.append((Medium.WHATSAPP, self.phone))
+            if wants_sms and sms_enabled():
+                found.append((Medium.SMS, self.phone))
+        return found
+
+
+def whatsapp_enabled() -> bool:
+    return bool(settings.ADUAN_WHATSAPP_PHONE_NUMBER_ID and settings.ADUAN_WHATSAPP_TOKEN)
+
+
+def sms_enabled() -> bool:
+    return bool(settings.ADUAN_SMS_GATEWAY_URL)
+
+
+def absolute(path: str) -> str:
+    return settings.ADUAN_SITE_URL + path
+
+
+def notify(
+    kind: str,
+    recipients: Iterable[Recipient],
+    *,
+    key: str,
+    context: dict,
+    report=None,
+    organization: Organization | None = None,
+    link: str = "",
+) -> int:
+    """Write `kind` for each recipient on each of their channels; returns rows written.
+
+    Call inside the transaction that causes the message. `key` names the cause; with the
+    recipient and channel it forms the idempotency key, so a repeat writes nothing.
+    """
+    now = timezone.now()
+    rows: list[Notification] = []
+    rendered: dict[str, messages.Rendered] = {}
+    for recipient in recipients:
+        media = recipient.media()
+        if not media:
+            continue
+        language = recipient.language if recipient.language in messages.LANGUAGES else "id"
+        if language not in rendered:
+            rendered[language] = messages.render(
+                kind, language, {**context, "link": link}, organization
+            )
+        text = rendered[language]
+        for medium, address in media:
+            rows.append(
+                Notification(
+                    key=f"{key}:{recipient.ident}:{medium}"[:200],
+                    kind=kind,
+                    medium=medium,
+                    user=recipient.user,
+                    address=address,
+                    language=language,
+                    report=report,
+                    organization=organization,
+                    subject=text.subject,
+                    body=text.body,
+                    short=text.short,
+                    link=link,
+                    state=State.SENT if medium == Medium.IN_APP else State.PENDING,
+                    sent_at=now if medium == Medium.IN_APP else None,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+    if not rows:
+        return 0
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    outgoing = [row.key for row in rows if row.medium != Medium.IN_APP]
+    if outgoing:
+        transaction.on_commit(lambda: enqueue_delivery(outgoing))
+    return len(rows)
+
+
+def enqueue_delivery(keys: list[str]) -> None:
+    """Hand freshly committed messages to the workers (the sweep catches any we miss)."""
+    from aduan.notifications.tasks import deliver_notifications
+
+    ids = list(
+        Notification.objects.filter(key__in=keys, state=State.PENDING).values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), 100):
+        deliver_notifications.enqueue(ids[start : start + 100])
+
+
+# --- Who is told ---------------------------------------------------------------------
+
+
+def members(org: Organization | None, *roles: str) -> list:
+    """Active users holding `roles` directly on `org`, or on its nearest ancestor that has
+    any; the national admins when `org` is None (the national queue) or nobody is found."""
+    if org is not None:
+        prefixes = [org.path[:end] for end in range(6, len(org.path) + 1, 6)]
+        rows = list(
+            Membership.objects.filter(
+                organization__path__in=prefixes, role__in=roles, is_active=True, user__is_active=True
+            ).select_related("user", "organization")
+        )
+        if rows:
+            deepest = max(len(m.organization.path) for m in rows)
+            return _unique(m.user for m in rows if len(m.organization.path) == deepest)
+    national = Membership.objects.filter(
+        role=Role.NATIONAL_ADMIN, is_active=True, user__is_active=True
+    ).select_related("user")
+    return _unique(m.user for m in national)
+
+
+def _unique(users) -> list:
+    seen: dict[int, object] = {}
+    for user in users:
+        seen.setdefault(user.pk, user)
+    return list(seen.values())
+
+
+def staff(users) -> list[Recipient]:
+    return [Recipient.of_user(user) for user in users]
+
+
+def reporter_of(report) -> list[Recipient]:
+    """The reporter, however they reached us; anonymity hides them from people, not from
+    the system that keeps them informed."""
+    if report.reporter_id:
+        return [Recipient.of_user(report.reporter)]
+    if report.guest_email or report.guest_phone:
+        return [
+            Recipient(
+                email=report.guest_email,
+                phone=report.guest_phone,
+                language=report.language or "id",
+                name=report.guest_name,
+            )
+        ]
+    return []
+
+
+def staff_link(report) -> str:
+    return absolute(reverse("workspace:report", args=[report.tracking_code]))
+
+
+def reporter_link(report) -> str:
+    return absolute(reverse("portal:report", args=[report.tracking_code]))
