@@ -15,8 +15,10 @@ class CalendarDay(models.Model):
     date = models.DateField(_("date"), unique=True)
     is_working_day = models.BooleanField(
         _("working day"),
-        help_text=_("On: a working day after all (e.g. a cancelled collective leave). "
-                    "Off: a day off added for this installation."),
+        help_text=_(
+            "On: a working day after all (e.g. a cancelled collective leave). "
+            "Off: a day off added for this installation."
+        ),
     )
     name = models.CharField(_("description"), max_length=120)
     created_by = models.ForeignKey(
@@ -124,3 +126,20 @@ class Deadline(models.Model):
     @property
     def is_for_reporter(self) -> bool:
         return self.clock in REPORTER_CLOCKS
+
+
+class DigestRun(models.Model):
+    """The claim on one day's digests in one time zone: whoever inserts it sends them."""
+
+    time_zone = models.CharField(max_length=40)
+    date = models.DateField()
+    started_at = models.DateTimeField()
+    organizations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["time_zone", "date"], name="one_digest_run_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.time_zone}"

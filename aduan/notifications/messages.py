@@ -67,9 +67,11 @@ def _render_text(source: str, context: dict) -> str:
     if not source.strip():
         return ""
     try:
-        return Template("{% autoescape off %}" + source + "{% endautoescape %}").render(
-            Context(context)
-        ).strip()
+        return (
+            Template("{% autoescape off %}" + source + "{% endautoescape %}")
+            .render(Context(context))
+            .strip()
+        )
     except TemplateSyntaxError:
         # A broken override must not stop the message: the built-in text is used.
         return ""

@@ -116,9 +116,7 @@ class Notification(models.Model):
                 condition=Q(state__in=["pending", "sending"]),
                 name="notification_to_send",
             ),
-            models.Index(
-                fields=["user", "medium", "-created_at"], name="notification_inbox"
-            ),
+            models.Index(fields=["user", "medium", "-created_at"], name="notification_inbox"),
             models.Index(
                 fields=["organization", "state", "-created_at"], name="notification_by_org"
             ),
@@ -169,7 +167,9 @@ class SupervisorReminder(models.Model):
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="+"
     )
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     sent_at = models.DateTimeField(default=timezone.now)
     message = models.TextField(blank=True)
     report_count = models.PositiveIntegerField(default=0)

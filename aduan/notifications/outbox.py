@@ -8,7 +8,9 @@ day), so processing a cause twice writes each message once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aduan.notifications import messages
-from aduan.notifications.models import Kind, Medium, Notification, State
+from aduan.notifications.models import Medium, Notification, State
 from aduan.organizations.models import Membership, Organization
 
 Role = Membership.Role
@@ -126,22 +128,51 @@ def notify(
                     next_attempt_at=now,
                 )
             )
+    pending = getattr(_batch, "rows", None)
+    if pending is not None:
+        pending.extend(rows)
+    else:
+        _write(rows)
+    return len(rows)
+
+
+_batch = threading.local()
+
+
+@contextmanager
+def collecting() -> Iterator[None]:
+    """Write all messages of a block in one INSERT, and look up each organization's
+    members once: for the deadline scan's batches. Nested use joins the outer block."""
+    if getattr(_batch, "rows", None) is not None:
+        yield
+        return
+    _batch.rows, _batch.members = [], {}
+    try:
+        yield
+        rows = _batch.rows
+    finally:
+        _batch.rows = _batch.members = None
+    _write(rows)
+
+
+def _write(rows: list[Notification]) -> None:
     if not rows:
-        return 0
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        return
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     outgoing = [row.key for row in rows if row.medium != Medium.IN_APP]
     if outgoing:
         transaction.on_commit(lambda: enqueue_delivery(outgoing))
-    return len(rows)
 
 
 def enqueue_delivery(keys: list[str]) -> None:
     """Hand freshly committed messages to the workers (the sweep catches any we miss)."""
     from aduan.notifications.tasks import deliver_notifications
 
-    ids = list(
-        Notification.objects.filter(key__in=keys, state=State.PENDING).values_list("pk", flat=True)
-    )
+    ids: list[int] = []
+    for start in range(0, len(keys), 500):
+        ids += Notification.objects.filter(
+            key__in=keys[start : start + 500], state=State.PENDING
+        ).values_list("pk", flat=True)
     for start in range(0, len(ids), 100):
         deliver_notifications.enqueue(ids[start : start + 100])
 
@@ -156,19 +187,22 @@ def members(org: Organization | None, *roles: str) -> list:
         prefixes = [org.path[:end] for end in range(6, len(org.path) + 1, 6)]
         rows = list(
             Membership.objects.filter(
-                organization__path__in=prefixes, role__in=roles, is_active=True, user__is_active=True
+                organization__path__in=prefixes,
+                role__in=roles,
+                is_active=True,
+                user__is_active=True,
             ).select_related("user", "organization")
         )
         if rows:
             deepest = max(len(m.organization.path) for m in rows)
-            return _unique(m.user for m in rows if len(m.organization.path) == deepest)
+            return unique(m.user for m in rows if len(m.organization.path) == deepest)
     national = Membership.objects.filter(
         role=Role.NATIONAL_ADMIN, is_active=True, user__is_active=True
     ).select_related("user")
-    return _unique(m.user for m in national)
+    return unique(m.user for m in national)
 
 
-def _unique(users) -> list:
+def unique(users) -> list:
     seen: dict[int, object] = {}
     for user in users:
         seen.setdefault(user.pk, user)

@@ -6,8 +6,7 @@ import datetime
 import uuid
 
 from django import forms
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft

@@ -107,6 +107,7 @@ ADMIN_ACTIONS = frozenset(
 )
 HANDLER_ACTIONS = frozenset({Action.RESPOND, Action.COMPLETE, Action.NOT_OUR_REMIT})
 HAND_OVER_AFTER = datetime.timedelta(days=60)
+INCOMPLETE_MESSAGE = _("The requested information did not arrive in time.")
 
 
 class ArchiveReason(models.TextChoices):
@@ -260,6 +261,62 @@ def transition(
     return event
 
 
+def apply_system_action(
+    action: str,
+    reports: list[Report],
+    *,
+    at: datetime.datetime,
+    message: str = "",
+    changes: dict | None = None,
+    data: dict | None = None,
+) -> list[ReportEvent]:
+    """Apply a system action (the deadline scan's) to many reports in a few queries.
+
+    Reports whose current status the table does not allow are skipped, so a report a
+    person changed meanwhile is left alone. Locks the rows it changes; call inside a
+    transaction. The in-memory reports that changed are updated.
+    """
+    if action not in SYSTEM_ACTIONS | {Action.ESCALATE}:
+        raise ValueError(f"{action} is not a system action")
+    if not reports:
+        return []
+    rule = TRANSITIONS[action]
+    current = dict(
+        Report.objects.select_for_update()
+        .filter(pk__in=[r.pk for r in reports], status__in=rule.sources)
+        .values_list("pk", "status")
+    )
+    if not current:
+        return []
+    fields = dict(changes or {})
+    if rule.target is not None:
+        fields["status"] = rule.target
+    fields["updated_at"] = at
+    Report.objects.filter(pk__in=list(current)).update(version=F("version") + 1, **fields)
+    events = ReportEvent.objects.bulk_create(
+        ReportEvent(
+            report_id=pk,
+            action=action,
+            at=at,
+            message=message,
+            is_public=action in PUBLIC_ACTIONS,
+            from_status=status,
+            to_status=fields.get("status", status),
+            data=data or {},
+        )
+        for pk, status in current.items()
+    )
+    by_id = {report.pk: report for report in reports}
+    for event in events:
+        report = by_id[event.report_id]
+        for name, value in fields.items():
+            setattr(report, name, value)
+        report.version += 1
+        event.report = report
+    after_events(events)
+    return events
+
+
 def after_events(events: list[ReportEvent], *, secret: str = "") -> None:
     """What follows every timeline event, in its transaction: the deadlines move and the
     people concerned are told. `secret` is a new guest report's secret-link token."""
@@ -361,7 +418,7 @@ def archive_incomplete(report: Report, *, at=None) -> ReportEvent:
         report,
         Action.ARCHIVE_INCOMPLETE,
         Actor.system(),
-        message=str(_("The requested information did not arrive in time.")),
+        message=str(INCOMPLETE_MESSAGE),
         changes={"archived_at": at, "archive_reason": ArchiveReason.INCOMPLETE},
         at=at,
     )

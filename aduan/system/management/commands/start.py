@@ -1,4 +1,5 @@
-"""Start a complete embedded installation: migrate, demo data, worker and web server."""
+"""Start a complete embedded installation: migrate, demo data, the task worker, the
+periodic scans (deadlines, digests, message retries) and the web server."""
 
 import signal
 import subprocess
@@ -12,7 +13,7 @@ from aduan.organizations.models import Organization
 
 
 class Command(BaseCommand):
-    help = "Migrate, load demo data on first start, then run the worker and the web server."
+    help = "Migrate, load demo data on first start, then run the worker, scans and web server."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -31,13 +32,18 @@ class Command(BaseCommand):
                 self.stdout.write("First start: building the demo installation…")
                 call_command("seed_demo")
         manage = str(settings.BASE_DIR / "manage.py")
-        worker = subprocess.Popen([sys.executable, manage, "run_worker", "--queue-name", "*"])
+        helpers = [
+            subprocess.Popen([sys.executable, manage, "run_worker", "--queue-name", "*"]),
+            subprocess.Popen([sys.executable, manage, "run_scans", "--loop", "60"]),
+        ]
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             self._serve(options)
         finally:
-            worker.terminate()
-            worker.wait(timeout=30)
+            for process in helpers:
+                process.terminate()
+            for process in helpers:
+                process.wait(timeout=30)
 
     def _serve(self, options):
         from waitress import serve

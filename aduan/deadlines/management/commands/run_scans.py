@@ -1,0 +1,55 @@
+"""Run the periodic work: deadline scan, daily digests, and the outbox sweep.
+
+Safe on several hosts at once: every step claims what it acts on (see the modules).
+`--loop N` repeats every N seconds until stopped; without it, one pass (for cron).
+"""
+
+import datetime
+import signal
+import threading
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from aduan.deadlines.digests import send_digests
+from aduan.deadlines.scan import scan
+from aduan.notifications.delivery import sweep_outbox
+
+
+class Command(BaseCommand):
+    help = "Remind, escalate and close by deadline, send daily digests, retry messages."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", type=float, default=0, help="Repeat every N seconds.")
+        parser.add_argument(
+            "--at", help="Act as if it were this moment (ISO 8601), e.g. to catch up."
+        )
+
+    def handle(self, *args, **options):
+        at = None
+        if options["at"]:
+            at = parse_datetime(options["at"])
+            if at is None:
+                raise CommandError("--at needs a date and time such as 2026-12-01T09:00")
+            if timezone.is_naive(at):
+                at = timezone.make_aware(at)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        while True:
+            self.run_once(at)
+            if not options["loop"] or stop.wait(options["loop"]):
+                return
+
+    def run_once(self, at: datetime.datetime | None) -> None:
+        close_old_connections()
+        now = at or timezone.now()
+        result = scan(now)
+        digests = send_digests(now)
+        swept = sweep_outbox(now)
+        if result.batches or digests or swept or self.verbosity > 1:
+            self.stdout.write(
+                f"{timezone.localtime(now):%Y-%m-%d %H:%M:%S} deadlines: {result}; "
+                f"digests: {digests}; messages re-queued: {swept}"
+            )
