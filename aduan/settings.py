@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "aduan.accounts.context_processors.roles",
+                "aduan.notifications.context_processors.unread",
             ],
         },
     },
@@ -172,8 +173,8 @@ ANYMAIL = {
     if key.startswith("ANYMAIL_")
 }
 
-# Where links in messages point: the public address of this installation.
-ADUAN_SITE_URL = env_str("ADUAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where links in messages point: the public address of this installation (SITE_URL).
+ADUAN_SITE_URL = SITE_URL
 
 # Deadlines in working days (DESIGN §5); per installation through the environment.
 ADUAN_DEADLINE_DAYS = {

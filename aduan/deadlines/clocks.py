@@ -57,15 +57,23 @@ EFFECTS: dict[str, Effect] = {
 }
 
 
-def working_days_for(clock: str, report: Report) -> int:
+def working_days_for(clock: str, tier: str) -> int:
     days = settings.ADUAN_DEADLINE_DAYS
-    if clock == C.COMPLETION:
-        return days[f"completion_{report.tier}"]
-    return days[clock]
+    return days[f"completion_{tier}"] if clock == C.COMPLETION else days[clock]
 
 
 def time_zone_of(report: Report) -> str:
     return report.organization.time_zone if report.organization_id else settings.TIME_ZONE
+
+
+def schedule(
+    start: datetime.datetime, span: float, days: int, tz: str, cal: calendar.WorkingCalendar
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """(due, remind) for `span` working seconds from `start`: handlers are reminded
+    ADUAN_REMIND_BEFORE_DAYS working days before, at most halfway through the clock."""
+    lead = min(settings.ADUAN_REMIND_BEFORE_DAYS * DAY, days * DAY / 2)
+    due = cal.add_working_seconds(start, span, tz)
+    return due, cal.add_working_seconds(start, max(span - lead, 0), tz)
 
 
 def new_deadline(
@@ -76,17 +84,16 @@ def new_deadline(
     seconds: float | None = None,
 ) -> Deadline:
     """A running clock from `start`; `seconds` of working time, or the clock's full span."""
-    days = working_days_for(clock, report)
+    days = working_days_for(clock, report.tier)
     span = days * DAY if seconds is None else seconds
-    tz = time_zone_of(report)
-    lead = min(settings.ADUAN_REMIND_BEFORE_DAYS * DAY, days * DAY / 2)
+    due, remind = schedule(start, span, days, time_zone_of(report), cal)
     return Deadline(
         report=report,
         clock=clock,
         organization_id=report.organization_id,
         started_at=start,
-        due_at=cal.add_working_seconds(start, span, tz),
-        remind_at=cal.add_working_seconds(start, max(span - lead, 0), tz),
+        due_at=due,
+        remind_at=remind,
         working_days=days,
     )
 

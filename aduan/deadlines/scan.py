@@ -123,7 +123,9 @@ def _expire_batch(now, limit: int, result: ScanResult) -> int:
         replies = [d.report for d in by_clock.pop(Clock.REPORTER_REPLY, [])]
         questions = [d.report for d in by_clock.pop(Clock.MISSING_INFORMATION, [])]
         result.closed += len(
-            lifecycle.apply_system_action(Action.CLOSE_UNANSWERED, replies, at=now)
+            lifecycle.apply_system_action(
+                Action.CLOSE_UNANSWERED, replies, at=now, changes={"closed_at": now}
+            )
         )
         result.archived += len(
             lifecycle.apply_system_action(

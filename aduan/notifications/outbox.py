@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from aduan.notifications import messages
-from aduan.notifications.models import Medium, Notification, State
-from aduan.organizations.models import Membership, Organization
+from aduan.notifications.models import Medium, MessageTemplate, Notification, State
+from aduan.organizations.models import PATH_STEP, Membership, Organization
 
 Role = Membership.Role
 
@@ -103,8 +104,12 @@ def notify(
             continue
         language = recipient.language if recipient.language in messages.LANGUAGES else "id"
         if language not in rendered:
-            rendered[language] = messages.render(
-                kind, language, {**context, "link": link}, organization
+            rendered[language] = messages.render_with(
+                kind,
+                language,
+                {**context, "link": link},
+                override=_override(kind, language, organization),
+                organization=organization,
             )
         text = rendered[language]
         for medium, address in media:
@@ -146,13 +151,31 @@ def collecting() -> Iterator[None]:
     if getattr(_batch, "rows", None) is not None:
         yield
         return
-    _batch.rows, _batch.members = [], {}
+    _batch.rows, _batch.members, _batch.memos = [], {}, {}
     try:
         yield
         rows = _batch.rows
     finally:
-        _batch.rows = _batch.members = None
+        _batch.rows = _batch.members = _batch.memos = None
     _write(rows)
+
+
+def _override(kind: str, language: str, organization):
+    """The organization's own wording; inside `collecting()` all overrides of a kind are
+    read once for the block."""
+    memo = getattr(_batch, "memos", None)
+    if memo is None or organization is None:
+        return messages.override_for(kind, language, organization)
+    key = (kind, language)
+    if key not in memo:
+        memo[key] = list(
+            MessageTemplate.objects.filter(kind=kind, language=language).select_related(
+                "organization"
+            )
+        )
+    prefixes = set(_prefixes(organization))
+    found = [t for t in memo[key] if t.organization.path in prefixes]
+    return max(found, key=lambda t: len(t.organization.path), default=None)
 
 
 def _write(rows: list[Notification]) -> None:
@@ -182,24 +205,44 @@ def enqueue_delivery(keys: list[str]) -> None:
 
 def members(org: Organization | None, *roles: str) -> list:
     """Active users holding `roles` directly on `org`, or on its nearest ancestor that has
-    any; the national admins when `org` is None (the national queue) or nobody is found."""
-    if org is not None:
-        prefixes = [org.path[:end] for end in range(6, len(org.path) + 1, 6)]
-        rows = list(
-            Membership.objects.filter(
-                organization__path__in=prefixes,
-                role__in=roles,
-                is_active=True,
-                user__is_active=True,
-            ).select_related("user", "organization")
+    any; the national admins when `org` is None (the national queue) or nobody is found.
+
+    Inside `collecting()` every membership is read once for the whole block, so a batch
+    of a thousand deadlines costs one query here, not one per organization."""
+    memo = getattr(_batch, "members", None)
+    if memo is None:
+        prefixes = _prefixes(org)
+        rows = Membership.objects.filter(
+            Q(organization__path__in=prefixes, role__in=roles) | Q(role=Role.NATIONAL_ADMIN),
+            is_active=True,
+            user__is_active=True,
+        ).select_related("user", "organization")
+        return _choose(list(rows), org, roles)
+    if "all" not in memo:
+        memo["all"] = list(
+            Membership.objects.filter(is_active=True, user__is_active=True).select_related(
+                "user", "organization"
+            )
         )
-        if rows:
-            deepest = max(len(m.organization.path) for m in rows)
-            return unique(m.user for m in rows if len(m.organization.path) == deepest)
-    national = Membership.objects.filter(
-        role=Role.NATIONAL_ADMIN, is_active=True, user__is_active=True
-    ).select_related("user")
-    return unique(m.user for m in national)
+    key = (org.pk if org else None, roles)
+    if key not in memo:
+        memo[key] = _choose(memo["all"], org, roles)
+    return memo[key]
+
+
+def _prefixes(org: Organization | None) -> list[str]:
+    if org is None:
+        return []
+    return [org.path[:end] for end in range(PATH_STEP, len(org.path) + 1, PATH_STEP)]
+
+
+def _choose(rows: list[Membership], org: Organization | None, roles) -> list:
+    prefixes = set(_prefixes(org))
+    mine = [m for m in rows if m.role in roles and m.organization.path in prefixes]
+    if mine:
+        deepest = max(len(m.organization.path) for m in mine)
+        return unique(m.user for m in mine if len(m.organization.path) == deepest)
+    return unique(m.user for m in rows if m.role == Role.NATIONAL_ADMIN)
 
 
 def unique(users) -> list:

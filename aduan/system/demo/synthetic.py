@@ -23,7 +23,10 @@ from collections.abc import Callable
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from aduan.organizations.models import Region
+from aduan.deadlines import calendar
+from aduan.deadlines.clocks import schedule, working_days_for
+from aduan.deadlines.models import STAFF_CLOCKS, Clock, Deadline
+from aduan.organizations.models import Organization, Region
 from aduan.reports.codes import ALPHABET, CODE_LENGTH
 from aduan.reports.lifecycle import PUBLIC_ACTIONS, Action, ArchiveReason
 from aduan.reports.models import Dispatch, Kind, Report, ReportEvent, Status, Tier
@@ -49,6 +52,14 @@ STATUS_MIX = {
     Status.COMPLETED: (0.06, 3, 14),
     Status.SUBMITTED: (0.12, 0, 30),
     Status.ON_HOLD: (0.05, 1, 14),
+}
+# Open means a clock runs: waiting for the government, or for the reporter's reply.
+OPEN_MIX = {
+    Status.SUBMITTED,
+    Status.ON_HOLD,
+    Status.DISPATCHED,
+    Status.IN_PROGRESS,
+    Status.COMPLETED,
 }
 HANDLED = {Status.DISPATCHED, Status.IN_PROGRESS, Status.COMPLETED, Status.CLOSED}
 
@@ -121,19 +132,30 @@ def write_rows(table: Table, rows: list[tuple]) -> None:
 class SyntheticLoader:
     """Generates and writes synthetic reports in batches over the demo organizations."""
 
-    def __init__(self, world: World, rng: random.Random, now: datetime.datetime | None = None):
+    def __init__(
+        self,
+        world: World,
+        rng: random.Random,
+        now: datetime.datetime | None = None,
+        *,
+        only_open: bool = False,
+    ):
         self.world = world
         self.rng = rng
         self.now = now or timezone.now()
-        self.reports, self.events, self.dispatches = (
+        self.reports, self.events, self.dispatches, self.deadlines = (
             Table(Report),
             Table(ReportEvent),
             Table(Dispatch),
+            Table(Deadline),
         )
+        self.calendar = calendar.current()
+        self.time_zones = dict(Organization.objects.values_list("pk", "time_zone"))
         self.targets = self._targets()
         self.citizen_ids = [c.pk for c in world.citizens]
-        self.statuses = list(STATUS_MIX)
-        self.status_weights = [share for share, _y, _o in STATUS_MIX.values()]
+        mix = {s: v for s, v in STATUS_MIX.items() if not only_open or s in OPEN_MIX}
+        self.statuses = list(mix)
+        self.status_weights = [share for share, _y, _o in mix.values()]
         self.channels = list(CHANNEL_WEIGHTS)
         self.channel_weights = list(CHANNEL_WEIGHTS.values())
 
@@ -225,10 +247,11 @@ class SyntheticLoader:
     def _batch(self, size: int) -> None:
         codes = self.tracking_codes(size)
         report_ids = reserve_ids(Report, size)
-        reports, events, dispatches = [], [], []
+        reports, events, dispatches, deadlines = [], [], [], []
         for report_id, code in zip(report_ids, codes, strict=True):
-            report, history = self._report(report_id, code)
+            report, history, clocks = self._report(report_id, code)
             reports.append(self.reports.row(report))
+            deadlines += clocks
             for event in history:
                 if event.pop("dispatch", False):
                     dispatches.append(event)
@@ -241,6 +264,11 @@ class SyntheticLoader:
         write_rows(
             self.dispatches,
             [self.dispatches.row({**d, "id": next(dispatch_ids)}) for d in dispatches],
+        )
+        deadline_ids = iter(reserve_ids(Deadline, len(deadlines)))
+        write_rows(
+            self.deadlines,
+            [self.deadlines.row({**d, "id": next(deadline_ids)}) for d in deadlines],
         )
 
     def _report(self, report_id: int, code: str) -> tuple[dict, list[dict]]:
@@ -288,9 +316,55 @@ class SyntheticLoader:
             agency = self.world.agencies[agency_slug]
             report["organization_id"] = agency.pk if rng.random() < 0.35 else None
             history.unverified(status)
+        clocks = self._clocks(report, history)
         report["version"] = len(history.events)  # SUBMIT creates version 1, each step adds 1
         report["updated_at"] = history.clock
-        return report, history.events + history.dispatches
+        running = min(clocks, key=lambda c: c["due_at"], default=None)
+        report["due_at"] = running["due_at"] if running else None
+        report["due_clock"] = running["clock"] if running else ""
+        return report, history.events + history.dispatches, clocks
+
+    def _clocks(self, report: dict, history: _History) -> list[dict]:
+        """The running clocks of the report's final state, as `aduan.deadlines.clocks`
+        leaves them. Staff deadlines already past count as handled by the scan: reminded,
+        marked overdue, and the report escalated (with its event)."""
+        since = {
+            Status.SUBMITTED: [(Clock.VERIFICATION, report["submitted_at"])],
+            Status.ON_HOLD: [(Clock.MISSING_INFORMATION, report.get("on_hold_since"))],
+            Status.DISPATCHED: [
+                (Clock.FIRST_RESPONSE, report.get("dispatched_at")),
+                (Clock.COMPLETION, report.get("dispatched_at")),
+            ],
+            Status.IN_PROGRESS: [(Clock.COMPLETION, report.get("dispatched_at"))],
+            Status.COMPLETED: [(Clock.REPORTER_REPLY, report.get("completed_at"))],
+        }.get(report["status"], [])
+        org = report.get("organization_id")
+        tz = self.time_zones.get(org) or calendar.zone(None).key
+        clocks = []
+        for clock, start in since:
+            days = working_days_for(clock, report["tier"])
+            due, remind = schedule(start, days * calendar.DAY, days, tz, self.calendar)
+            past = clock in STAFF_CLOCKS
+            clocks.append(
+                {
+                    "report_id": report["id"],
+                    "clock": clock,
+                    "organization_id": org,
+                    "started_at": start,
+                    "due_at": due,
+                    "remind_at": remind,
+                    "working_days": days,
+                    "reminded_at": remind if past and remind < self.now else None,
+                    "overdue_at": due if past and due < self.now else None,
+                }
+            )
+        late = [c["due_at"] for c in clocks if c["overdue_at"]]
+        if late:
+            report["escalated_at"] = min(late)
+            status = report["status"]
+            history.add(Action.ESCALATE, min(late), status, status, data={"automatic": True})
+            history.clock = max(history.clock, min(late))
+        return clocks
 
     @property
     def agency_weights(self) -> list[int]:

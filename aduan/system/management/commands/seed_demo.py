@@ -36,6 +36,11 @@ class Command(BaseCommand):
             "--synthetic", type=int, default=0, help="Also bulk-load N synthetic reports."
         )
         parser.add_argument(
+            "--open",
+            action="store_true",
+            help="Synthetic reports only in open statuses (for the deadline-scan benchmark).",
+        )
+        parser.add_argument(
             "--accounts-only",
             action="store_true",
             help="Only print the demo accounts (if the demo exists).",
@@ -56,7 +61,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Built {len(world.units)} units and {len(world.accounts)} accounts.")
             self._build_reports(world, rng, options["reports"], show)
         if options["synthetic"]:
-            self._load_synthetic(world, rng, options["synthetic"], show)
+            self._load_synthetic(world, rng, options["synthetic"], show, options["open"])
         self._print_accounts()
 
     def _build_reports(self, world, rng: random.Random, count: int, show: bool) -> None:
@@ -68,9 +73,11 @@ class Command(BaseCommand):
                 builder.build(status, steps)
         self.stdout.write(f"Built {count} demo reports through intake and the lifecycle.")
 
-    def _load_synthetic(self, world, rng: random.Random, count: int, show: bool) -> None:
+    def _load_synthetic(
+        self, world, rng: random.Random, count: int, show: bool, only_open: bool
+    ) -> None:
         started = time.monotonic()
-        loader = SyntheticLoader(world, rng)
+        loader = SyntheticLoader(world, rng, only_open=only_open)
         with tqdm(total=count, unit="report", disable=not show, file=self.stderr) as bar:
             loader.load(count, bar)
         seconds = time.monotonic() - started
