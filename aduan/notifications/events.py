@@ -11,6 +11,7 @@ from collections.abc import Callable
 from aduan.notifications.models import Kind
 from aduan.notifications.outbox import (
     Role,
+    confirmation_link,
     members,
     notify,
     reporter_link,
@@ -52,13 +53,16 @@ def _to_reporter(kind: str) -> Callable:
     def handler(event, secret: str) -> None:
         report = event.report
         link = reporter_link(report)
+        extra = {}
         if secret:
             link = f"{link}k/{secret}/"
+        if kind == Kind.RECEIVED and not report.reporter_id:
+            extra["confirmation_link"] = confirmation_link(report)
         notify(
             kind,
-            reporter_of(report),
+            reporter_of(report, confirmed_only=kind != Kind.RECEIVED),
             key=f"e{event.pk}",
-            context=_context(event),
+            context=_context(event, **extra),
             report=report,
             organization=report.organization,
             link=link,

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -256,11 +257,14 @@ def staff(users) -> list[Recipient]:
     return [Recipient.of_user(user) for user in users]
 
 
-def reporter_of(report) -> list[Recipient]:
+def reporter_of(report, *, confirmed_only: bool = True) -> list[Recipient]:
     """The reporter, however they reached us; anonymity hides them from people, not from
-    the system that keeps them informed."""
+    the system that keeps them informed. A guest's address counts only once confirmed,
+    except for the first message, which carries the confirmation link."""
     if report.reporter_id:
         return [Recipient.of_user(report.reporter)]
+    if confirmed_only and report.guest_contact_verified_at is None:
+        return []
     if report.guest_email or report.guest_phone:
         return [
             Recipient(
@@ -271,6 +275,38 @@ def reporter_of(report) -> list[Recipient]:
             )
         ]
     return []
+
+
+CONFIRMATION_SALT = "aduan.guest-contact"
+CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 60  # the link works for 60 days
+
+
+def confirmation_link(report) -> str:
+    """The link that confirms a guest reporter's email or phone number."""
+    token = signing.dumps(
+        {"r": report.pk, "a": report.guest_email or report.guest_phone},
+        salt=CONFIRMATION_SALT,
+        compress=True,
+    )
+    return absolute(reverse("portal:confirm_contact", args=[report.tracking_code, token]))
+
+
+def confirm_contact(report, token: str) -> bool:
+    """Mark the guest's address confirmed when `token` was made for this report and
+    address; False when it is not (tampered, expired, or for another address)."""
+    try:
+        data = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    address = report.guest_email or report.guest_phone
+    if data != {"r": report.pk, "a": address} or not address:
+        return False
+    if report.guest_contact_verified_at is None:
+        report.guest_contact_verified_at = timezone.now()
+        type(report).objects.filter(pk=report.pk).update(
+            guest_contact_verified_at=report.guest_contact_verified_at
+        )
+    return True
 
 
 def staff_link(report) -> str:

@@ -11,6 +11,11 @@ urlpatterns = [
     path("laporan/", views.feed, name="feed"),
     path("laporan/<str:code>/", views.report_page, name="report"),
     path("laporan/<str:code>/k/<str:secret>/", views.secret_link, name="secret"),
+    path(
+        "laporan/<str:code>/konfirmasi/<str:token>/",
+        views.confirm_contact,
+        name="confirm_contact",
+    ),
     path("laporan/<str:code>/aksi/<str:action>/", views.report_action, name="report_action"),
     path("laporan/<str:code>/lampiran/<int:pk>/", views.attachment, name="attachment"),
     path("akun/laporan-saya/", views.my_reports, name="my_reports"),

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from aduan.channels.intake import Submission, submit_report
 from aduan.lib.masking import mask_personal_data
 from aduan.lib.paging import paginate
+from aduan.notifications import outbox
 from aduan.organizations.models import Organization, Region
 from aduan.portal import forms
 from aduan.portal.presenters import present_report, visible_attachments
@@ -240,6 +241,17 @@ def secret_link(request: HttpRequest, code: str, secret: str) -> HttpResponse:
         raise Http404
     _remember_reporter(request, report)
     return redirect("portal:report", code=report.tracking_code)
+
+
+@require_GET
+def confirm_contact(request: HttpRequest, code: str, token: str) -> HttpResponse:
+    """A guest opened the confirmation link sent to their email or phone: from now on
+    updates on the report are sent there."""
+    report = Report.objects.filter(tracking_code=normalize_tracking_code(code)).first()
+    if report is None or report.reporter_id or not outbox.confirm_contact(report, token):
+        raise Http404
+    messages.success(request, _("Thank you: updates on this report will be sent to you."))
+    return redirect("portal:track")
 
 
 # --- The report page and the reporter's actions ----------------------------------------------

@@ -152,6 +152,9 @@ class Report(models.Model):
     guest_email = models.EmailField(_("email"), blank=True)
     guest_phone = models.CharField(_("phone number"), max_length=20, blank=True)
     guest_secret_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # A guest's email or phone receives updates only once its owner opened the
+    # confirmation link sent there, so a mistyped address is not sent a stranger's news.
+    guest_contact_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     is_confidential = models.BooleanField(_("confidential"), default=False)
     show_reporter_name = models.BooleanField(_("show my name publicly"), default=False)
