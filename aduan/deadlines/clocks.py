@@ -116,18 +116,28 @@ def follow(events) -> None:
         mine = running[report.pk]
         for clock, outcome in effect.stop.items():
             if clock in mine:
-                stops[(at, outcome)].append(mine[clock].pk)
+                stops[(at, outcome)].append(mine.pop(clock).pk)
         for clock in effect.pause:
             if clock in mine:
-                _pause(mine[clock], report, at, cal)
-        fresh += [new_deadline(report, clock, at, cal) for clock in effect.start]
-        fresh += _resume(effect, report, at, cal)
+                _pause(mine.pop(clock), report, at, cal)
+        started = [new_deadline(report, clock, at, cal) for clock in effect.start]
+        started += _resume(effect, report, at, cal)
+        mine.update((deadline.clock, deadline) for deadline in started)
+        fresh += started
     for (at, outcome), ids in stops.items():
         Deadline.objects.filter(pk__in=ids).update(stopped_at=at, outcome=outcome)
     Deadline.objects.bulk_create(fresh)
-    refresh_due(report_ids)
     if len(items) == 1:
-        items[0][1].refresh_from_db(fields=["due_at", "due_clock"])
+        _set_due(items[0][1], running[items[0][1].pk].values())
+    else:
+        refresh_due(report_ids)
+
+
+def _set_due(report: Report, deadlines) -> None:
+    earliest = min(deadlines, key=lambda d: d.due_at, default=None)
+    report.due_at = earliest.due_at if earliest else None
+    report.due_clock = earliest.clock if earliest else ""
+    Report.objects.filter(pk=report.pk).update(due_at=report.due_at, due_clock=report.due_clock)
 
 
 def _pause(deadline: Deadline, report: Report, at, cal) -> None:

@@ -97,6 +97,7 @@ def notify(
     recipient and channel it forms the idempotency key, so a repeat writes nothing.
     """
     now = timezone.now()
+    in_app_only = getattr(_batch, "in_app_only", False)
     rows: list[Notification] = []
     rendered: dict[str, messages.Rendered] = {}
     for recipient in recipients:
@@ -114,6 +115,8 @@ def notify(
             )
         text = rendered[language]
         for medium, address in media:
+            if in_app_only and medium != Medium.IN_APP:
+                continue
             rows.append(
                 Notification(
                     key=f"{key}:{recipient.ident}:{medium}"[:200],
@@ -143,6 +146,17 @@ def notify(
 
 
 _batch = threading.local()
+
+
+@contextmanager
+def in_app_only() -> Iterator[None]:
+    """Keep the messages of a block inside the app: for building the demo's history,
+    whose emails and text messages would have gone out long ago."""
+    _batch.in_app_only = True
+    try:
+        yield
+    finally:
+        _batch.in_app_only = False
 
 
 @contextmanager

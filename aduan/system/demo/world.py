@@ -145,7 +145,11 @@ class DemoUsers:
 
     def create(self, local: str, name: str, role: str = "citizen", org=None, featured=False):
         email = f"{local}@{EMAIL_DOMAIN}"
-        user = User.objects.create(email=email, full_name=name, password=self.password_hash)
+        # Officers read their messages in the app: the demo's many overdue reports would
+        # otherwise fill the console with email.
+        user = User.objects.create(
+            email=email, full_name=name, password=self.password_hash, notify_by_email=org is None
+        )
         if org is not None:
             Membership.objects.create(user=user, organization=org, role=role)
         self.world.accounts.append(Account(email, role, org, featured))

@@ -36,8 +36,24 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=30, help="Timed requests per page.")
         parser.add_argument("--admin", default=f"admin.banyumas@{EMAIL_DOMAIN}")
         parser.add_argument("--liaison", default=f"pupr.banyumas@{EMAIL_DOMAIN}")
+        parser.add_argument(
+            "--delivery",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Instead of the pages: time real workers sending N messages to a fake "
+            "SMS gateway (see aduan/system/benchmarks_delivery.py).",
+        )
+        parser.add_argument("--delivery-workers", type=int, default=2, metavar="W")
 
     def handle(self, *args, **options):
+        if options["delivery"]:
+            if options["delivery"] < 1 or options["delivery_workers"] < 1:
+                raise CommandError("--delivery and --delivery-workers must be at least 1.")
+            from aduan.system.benchmarks_delivery import drain
+
+            drain(options["delivery"], options["delivery_workers"], stdout=self.stdout)
+            return
         self.runs = max(2, options["runs"])
         self.emit("reports_in_database", Report.objects.count(), "reports")
         for label, email in (("agency_admin", options["admin"]), ("liaison", options["liaison"])):

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from tqdm import tqdm
 
+from aduan.notifications import outbox
 from aduan.reports.models import Report
 from aduan.system.demo.accounts import account_rows, format_table, other_officer_count
 from aduan.system.demo.stories import StoryBuilder, status_plan
@@ -66,12 +67,16 @@ class Command(BaseCommand):
 
     def _build_reports(self, world, rng: random.Random, count: int, show: bool) -> None:
         builder = StoryBuilder(world, rng)
+        with outbox.in_app_only():
+            self._build_each(builder, world, rng, count, show)
+        self.stdout.write(f"Built {count} demo reports through intake and the lifecycle.")
+
+    def _build_each(self, builder, world, rng: random.Random, count: int, show: bool) -> None:
         for status, steps in tqdm(
             status_plan(count, rng), unit="report", disable=not show, file=self.stderr
         ):
             with transaction.atomic():
                 builder.build(status, steps)
-        self.stdout.write(f"Built {count} demo reports through intake and the lifecycle.")
 
     def _load_synthetic(
         self, world, rng: random.Random, count: int, show: bool, only_open: bool
