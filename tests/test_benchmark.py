@@ -1,9 +1,14 @@
+import datetime
 import io
 import re
 
+import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 
-from aduan.reports.models import Status
+from aduan.deadlines import calendar
+from aduan.deadlines.models import Deadline
+from aduan.reports.models import ReportEvent, Status
 from tests.personas import advance, submit
 
 LINE = re.compile(r"^[a-z0-9_]+: \d+(\.\d+)? [a-z]+$")
@@ -31,3 +36,28 @@ def test_benchmark_prints_one_figure_per_line(world):
     assert any(name.startswith("inbox_all_") and name.endswith("_p95") for name in names)
     assert "report_page_liaison_queries" in names
     assert "reports_in_database: 4 reports" in lines
+
+
+def test_scan_benchmark_prints_figures_and_rolls_back_the_next_day(world):
+    now = timezone.now()
+    cal = calendar.current()
+    submitted = now
+    while cal.add_working_days(submitted, 3) > now + datetime.timedelta(hours=12):
+        submitted -= datetime.timedelta(hours=1)
+    with time_machine.travel(submitted, tick=False):
+        report, _secret = submit(world, reporter=world.citizen)
+    out = io.StringIO()
+
+    call_command("benchmark", scan=True, stdout=out)
+
+    lines = out.getvalue().strip().splitlines()
+    assert all(LINE.match(line) for line in lines), lines
+    figures = dict(line.split(": ", 1) for line in lines)
+    assert figures["open_reports"] == "1 reports"
+    assert figures["running_deadlines"] == "1 deadlines"
+    assert figures["scan_catch_up_reminded"] == "1 reports"
+    assert figures["scan_idle_reminded"] == "0 reports"
+    assert figures["scan_next_day_escalated"] == "1 reports"
+    assert figures["scan_next_day_queries"].endswith("queries")
+    assert not ReportEvent.objects.filter(report=report, action="escalate").exists()
+    assert Deadline.objects.get(report=report).overdue_at is None

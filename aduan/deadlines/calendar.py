@@ -40,8 +40,10 @@ class WorkingCalendar:
 
     def __init__(self, overrides: dict[datetime.date, bool] | None = None):
         self.overrides = dict(overrides or {})
-        self._years: tuple[int, int] | None = None
-        self._ordinals: list[int] = []
+        # ((first year, last year), sorted ordinals of the working days in them), replaced
+        # whole and only ever widened, so a reader holding one snapshot can index it
+        # while another thread (a threaded web server shares this calendar) extends it.
+        self._snapshot: tuple[tuple[int, int] | None, list[int]] = (None, [])
         self._lock = threading.Lock()
 
     # --- Which days are working days ------------------------------------------------
@@ -60,44 +62,53 @@ class WorkingCalendar:
         return day.weekday() < 5 and day not in _national_days(day.year)
 
     def _ensure(self, year: int) -> list[int]:
+        """A snapshot of the working days covering at least `year`."""
         if not FIRST_YEAR <= year <= LAST_YEAR:
             raise ValueError(f"The working-day calendar covers {FIRST_YEAR}–{LAST_YEAR}")
-        years = self._years
+        years, ordinals = self._snapshot
         if years and years[0] <= year <= years[1]:
-            return self._ordinals
+            return ordinals
         with self._lock:
-            low = min(year - 1, years[0] if years else year - 1)
-            high = max(year + 2, years[1] if years else year + 2)
-            low, high = max(low, FIRST_YEAR), min(high, LAST_YEAR)
+            # Another thread may have widened the snapshot while this one waited.
+            years, ordinals = self._snapshot
+            if years and years[0] <= year <= years[1]:
+                return ordinals
+            low = max(min(year - 1, years[0] if years else year), FIRST_YEAR)
+            high = min(max(year + 2, years[1] if years else year), LAST_YEAR)
             start, end = datetime.date(low, 1, 1), datetime.date(high, 12, 31)
-            self._ordinals = [
+            ordinals = [
                 o
                 for o in range(start.toordinal(), end.toordinal() + 1)
                 if self.is_working_day(datetime.date.fromordinal(o))
             ]
-            self._years = (low, high)
-            return self._ordinals
+            self._snapshot = ((low, high), ordinals)
+            return ordinals
 
-    def _index_after(self, day: datetime.date) -> tuple[list[int], int]:
-        """The array and the position of the first working day strictly after `day`."""
-        ordinals = self._ensure(day.year)
-        position = bisect.bisect_right(ordinals, day.toordinal())
-        if position >= len(ordinals) - 400:
-            ordinals = self._ensure(day.year + 2)
-            position = bisect.bisect_right(ordinals, day.toordinal())
-        return ordinals, position
+    def _working_day_after(self, day: datetime.date, skip: int = 0) -> datetime.date:
+        """The first working day strictly after `day`, or `skip` working days later."""
+        year = day.year
+        while True:
+            ordinals = self._ensure(year)
+            index = bisect.bisect_right(ordinals, day.toordinal()) + skip
+            if index < len(ordinals):
+                return datetime.date.fromordinal(ordinals[index])
+            covered = datetime.date.fromordinal(ordinals[-1]).year if ordinals else year
+            if covered >= LAST_YEAR:
+                raise ValueError("Deadline beyond the calendar's range")
+            # Every year has well over 200 working days.
+            year = min(covered + 1 + (index - len(ordinals)) // 200, LAST_YEAR)
 
     def next_working_day(self, day: datetime.date) -> datetime.date:
         """The first working day strictly after `day`."""
-        ordinals, position = self._index_after(day)
-        return datetime.date.fromordinal(ordinals[position])
+        return self._working_day_after(day)
 
     def working_days_in(self, start: datetime.date, end: datetime.date) -> int:
         """How many working days lie in [start, end)."""
         if end <= start:
             return 0
         self._ensure(start.year)
-        ordinals = self._ensure(end.year)
+        # Snapshots only widen, so this one still covers `start`.
+        ordinals = self._ensure((end - datetime.timedelta(days=1)).year)
         return bisect.bisect_left(ordinals, end.toordinal()) - bisect.bisect_left(
             ordinals, start.toordinal()
         )
@@ -112,9 +123,11 @@ class WorkingCalendar:
     def add_working_seconds(
         self, moment: datetime.datetime, seconds: float, tz: str | None = None
     ) -> datetime.datetime:
-        """The moment when `seconds` of working time have passed after `moment`."""
+        """The moment (aware, UTC) when `seconds` of working time have passed after
+        `moment`. Time on a day off does not count, so a moment on a day off starts
+        counting at the next working day's local midnight."""
         if seconds <= 0:
-            return moment
+            return moment.astimezone(datetime.UTC)
         local = moment.astimezone(zone(tz))
         today = local.date()
         if self.is_working_day(today):
@@ -124,26 +137,13 @@ class WorkingCalendar:
             seconds -= left_today
         whole, rest = divmod(seconds, DAY)
         whole = int(whole)
-        ordinals, position = self._index_after(today)
         if rest == 0:
             # Ends exactly at the end of a working day: midnight after it.
-            target = position + whole - 1
-            ordinals = self._reach(today, target)
-            day = datetime.date.fromordinal(ordinals[target]) + datetime.timedelta(days=1)
+            last = self._working_day_after(today, whole - 1)
+            day = last + datetime.timedelta(days=1)
             return _local_midnight(day, local.tzinfo).astimezone(datetime.UTC)
-        target = position + whole
-        ordinals = self._reach(today, target)
-        start = _local_midnight(datetime.date.fromordinal(ordinals[target]), local.tzinfo)
+        start = _local_midnight(self._working_day_after(today, whole), local.tzinfo)
         return (start + datetime.timedelta(seconds=rest)).astimezone(datetime.UTC)
-
-    def _reach(self, day: datetime.date, index: int) -> list[int]:
-        ordinals = self._ordinals
-        while index >= len(ordinals):
-            last = datetime.date.fromordinal(ordinals[-1])
-            ordinals = self._ensure(min(last.year + 3, LAST_YEAR))
-            if last.year + 3 > LAST_YEAR and index >= len(ordinals):
-                raise ValueError("Deadline beyond the calendar's range")
-        return ordinals
 
     def working_seconds_between(
         self, start: datetime.datetime, end: datetime.datetime, tz: str | None = None
@@ -189,6 +189,11 @@ def _national_days(year: int) -> frozenset[datetime.date]:
         )
         _national_cache[year] = days
     return days
+
+
+def collective_leave(year: int) -> frozenset[datetime.date]:
+    """The days of `year` that are collective leave (cuti bersama) rather than holidays."""
+    return frozenset(holidays.Indonesia(years=year, categories=(holidays.GOVERNMENT,)))
 
 
 # --- The installation's calendar -----------------------------------------------------

@@ -52,12 +52,8 @@ def _timed(emit, name: str, now) -> None:
     seconds = time.perf_counter() - started
     emit(f"{name}_seconds", f"{seconds:.2f}", "s")
     emit(f"{name}_queries", queries.count, "queries")
-    emit(
-        f"{name}_acted",
-        result.reminded + result.overdue + result.closed + result.archived,
-        "deadlines",
-    )
-    emit(f"{name}_detail", str(result).replace(" ", "_").replace(",", ""), "")
+    for field in ("reminded", "overdue", "escalated", "closed", "archived"):
+        emit(f"{name}_{field}", getattr(result, field), "reports")
 
 
 class _Counter:

@@ -1,4 +1,5 @@
-"""Measure the back-office and public pages against the current database.
+"""Measure the back-office and public pages against the current database; with
+`--scan`, the deadline scan; with `--delivery N`, real workers draining N messages.
 
 Prints one figure per line as `name: value unit`: median and 95th-percentile render time
 (in-process, through Django's test client, so without network or WSGI server overhead)
@@ -45,8 +46,19 @@ class Command(BaseCommand):
             "SMS gateway (see aduan/system/benchmarks_delivery.py).",
         )
         parser.add_argument("--delivery-workers", type=int, default=2, metavar="W")
+        parser.add_argument(
+            "--scan",
+            action="store_true",
+            help="Instead of the pages: time the deadline scan over the open reports "
+            "(see aduan/system/benchmarks_scan.py).",
+        )
 
     def handle(self, *args, **options):
+        if options["scan"]:
+            from aduan.system.benchmarks_scan import run
+
+            run(self.emit)
+            return
         if options["delivery"]:
             if options["delivery"] < 1 or options["delivery_workers"] < 1:
                 raise CommandError("--delivery and --delivery-workers must be at least 1.")
