@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("akun/", include("aduan.accounts.urls")),
     path("kantor/", include("aduan.workspace.urls")),
+    path("notifikasi/", include("aduan.notifications.urls")),
     path("", include("aduan.portal.urls")),
 ]
 # Attachments are never served from MEDIA_URL: they go through views that apply the

@@ -6,7 +6,7 @@ narrow it. Pages are fetched without COUNT(*) so the inbox stays fast on large t
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -107,12 +107,31 @@ def apply_filters(reports: QuerySet[Report], data: dict) -> QuerySet[Report]:
     return reports
 
 
-def for_listing(reports: QuerySet[Report]) -> QuerySet[Report]:
-    """Everything a list row shows in one query, newest first."""
+SORTS = {
+    "deadline": _("Deadline soonest"),
+    "newest": _("Newest first"),
+}
+# Work queues are worked in deadline order; "All" is browsed, so newest first there.
+BROWSING_TABS = ("all",)
+
+
+def default_sort(tab: str) -> str:
+    return "newest" if tab in BROWSING_TABS else "deadline"
+
+
+def _ordering(sort: str) -> tuple:
+    if sort == "deadline":
+        # Reports with no running clock (closed, archived) go last; id keeps pages stable.
+        return (F("due_at").asc(nulls_last=True), "id")
+    return ("-submitted_at", "-id")
+
+
+def for_listing(reports: QuerySet[Report], sort: str = "newest") -> QuerySet[Report]:
+    """Everything a list row shows in one query, in `sort` order (see SORTS)."""
     return (
         reports.select_related("organization", "category__parent", "region", "reporter")
         .defer("body", "rating_comment")
-        .order_by("-submitted_at", "-id")
+        .order_by(*_ordering(sort))
     )
 
 

@@ -1,20 +1,35 @@
 from django.urls import path
 
+from aduan.workspace import calendar_views, delivery_views, message_views, overdue_views, views
 from aduan.workspace import organization_views as org_views
-from aduan.workspace import views
 
 app_name = "workspace"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("pengiriman/", delivery_views.deliveries, name="deliveries"),
+    path("pengiriman/ulang/", delivery_views.delivery_retry_all, name="delivery_retry_all"),
+    path("pengiriman/<int:pk>/ulang/", delivery_views.delivery_retry, name="delivery_retry"),
     path("ekspor.csv", views.export, name="export"),
     path("laporan/<str:code>/", views.report_detail, name="report"),
     path("laporan/<str:code>/aksi/<str:action>/", views.report_action, name="action"),
     path("laporan/<str:code>/lampiran/<int:pk>/", views.attachment, name="attachment"),
     path("lapor-manual/", views.manual_entry, name="manual_entry"),
+    path("terlambat/", overdue_views.overdue, name="overdue"),
+    path("terlambat/<int:pk>/ingatkan/", overdue_views.overdue_remind, name="overdue_remind"),
     path("templat/", views.templates, name="templates"),
     path("templat/baru/", views.template_create, name="template_create"),
     path("templat/<int:pk>/", views.template_edit, name="template_edit"),
     path("templat/<int:pk>/hapus/", views.template_delete, name="template_delete"),
+    path("pesan/", message_views.message_list, name="messages"),
+    path(
+        "pesan/<int:org_pk>/<str:kind>/<str:language>/",
+        message_views.message_edit,
+        name="message_edit",
+    ),
+    path("kalender/", calendar_views.calendar_page, name="calendar"),
+    path("kalender/hari-libur/", calendar_views.calendar_day_off, name="calendar_day_off"),
+    path("kalender/hari-kerja/", calendar_views.calendar_working_day, name="calendar_working_day"),
+    path("kalender/<int:pk>/hapus/", calendar_views.calendar_delete, name="calendar_delete"),
     path("organisasi/", org_views.organizations, name="organizations"),
     path("organisasi/<int:pk>/", org_views.organization, name="organization"),
     path("organisasi/<int:pk>/sk/", org_views.decree_add, name="organization_decree_add"),

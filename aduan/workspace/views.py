@@ -67,7 +67,12 @@ def _filtered_reports(request):
     reports = queries.tab_reports(request.user, tab)
     if form.is_bound:
         reports = queries.apply_filters(reports, form.filters())
-    return tab, form, queries.for_listing(reports)
+    return tab, form, queries.for_listing(reports, _sort(request, tab))
+
+
+def _sort(request, tab: str) -> str:
+    sort = request.GET.get("sort")
+    return sort if sort in queries.SORTS else queries.default_sort(tab)
 
 
 def _query_string(request, **changes) -> str:
@@ -99,6 +104,8 @@ def inbox(request):
         "previous_query": _query_string(request, tab=tab, page=str(page.number - 1)),
         "export_query": _query_string(request, tab=tab, page=None),
         "can_enter": queries.can_enter_reports(Access.of(request.user)),
+        "sort": _sort(request, tab),
+        "sorts": queries.SORTS.items(),
     }
     return render(request, "workspace/inbox.html", context)
 

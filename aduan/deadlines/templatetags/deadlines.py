@@ -1,0 +1,97 @@
+"""Countdowns in templates: `{% load deadlines %}{% countdown report %}`.
+
+The calendar and the current time are fetched once per request (the calendar costs a
+query), so a list shows a countdown on every row at no extra cost per row.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.html import format_html
+
+from aduan.deadlines import calendar
+from aduan.deadlines.models import REPORTER_CLOCKS, Deadline
+from aduan.deadlines.presenters import (
+    Countdown,
+    DeadlineRow,
+    reporter_rows,
+    staff_rows,
+    time_zone_of,
+)
+from aduan.deadlines.presenters import countdown as count_down
+from aduan.deadlines.reminders import may_see_overdue
+from aduan.organizations.access import Access
+
+register = template.Library()
+
+_CACHE_ATTRIBUTE = "_aduan_deadline_clock"
+
+
+@register.simple_tag(takes_context=True)
+def countdown(context, obj) -> str:
+    """A small labelled span saying how long is left: for a report (its nearest deadline),
+    a running `Deadline`, or a row from `report_deadlines`. Empty when nothing runs."""
+    if isinstance(obj, DeadlineRow):
+        if obj.countdown is None:
+            return ""
+        return _badge(obj.countdown, obj.due_at, obj.time_zone)
+    due_at = getattr(obj, "due_at", None)
+    if due_at is None or (isinstance(obj, Deadline) and not obj.is_running):
+        return ""
+    clock = obj.clock if isinstance(obj, Deadline) else getattr(obj, "due_clock", "")
+    cal, now = _request_clock(context)
+    tz = time_zone_of(obj)
+    return _badge(count_down(due_at, clock, now, tz, cal=cal), due_at, tz)
+
+
+def _badge(result: Countdown, due_at, tz: str) -> str:
+    due = formats.date_format(timezone.localtime(due_at, calendar.zone(tz)), "DATETIME_FORMAT")
+    return format_html(
+        '<span class="badge countdown countdown--{}" data-countdown="{}" title="{}">{}</span>',
+        result.state,
+        result.state,
+        due,
+        result.text,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def report_deadlines(context, report, audience: str = "staff") -> list:
+    """The report's clocks for `audience` ("staff": all, running and stopped; "reporter":
+    what the reporter may see). One query."""
+    deadlines = list(
+        Deadline.objects.filter(report=report).select_related("organization").order_by("id")
+    )
+    cal, now = _request_clock(context)
+    if audience == "reporter":
+        return reporter_rows(deadlines, now=now, cal=cal)
+    return staff_rows(deadlines, now=now, cal=cal)
+
+
+def _request_clock(context):
+    """The calendar and "now" shared by every countdown of one request."""
+    request = context.get("request")
+    if request is not None:
+        cached = getattr(request, _CACHE_ATTRIBUTE, None)
+        if cached is None:
+            cached = (calendar.current(), timezone.now())
+            setattr(request, _CACHE_ATTRIBUTE, cached)
+        return cached
+    cached = context.render_context.get(_CACHE_ATTRIBUTE)
+    if cached is None:
+        cached = (calendar.current(), timezone.now())
+        context.render_context[_CACHE_ATTRIBUTE] = cached
+    return cached
+
+
+@register.filter
+def sees_overdue(access) -> bool:
+    """{% if access|sees_overdue %}: may open the overdue list."""
+    return isinstance(access, Access) and may_see_overdue(access)
+
+
+@register.filter
+def is_reporter_clock(clock: str) -> bool:
+    """True for the clocks that wait on the reporter rather than on the government."""
+    return clock in REPORTER_CLOCKS

@@ -1,0 +1,120 @@
+"""Outbound HTTP: the one place Aduan talks to other servers.
+
+Message providers (WhatsApp Cloud API, SMS gateways) and webhooks all call `post_json`.
+Everything goes through the module-level `transport`, a plain function from `Request` to
+`Response`, so tests replace it (monkeypatch `aduan.lib.http.transport`) instead of
+mocking a library. The real transport keeps one `requests.Session` per process, so
+connections to a provider are reused between messages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+USER_AGENT = "Aduan/1.0"
+
+
+class HttpError(Exception):
+    """The request got no HTTP answer at all: refused, timed out, name not found, TLS.
+
+    The message names the host and the reason, never the headers (they carry tokens).
+    """
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    text: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def json(self) -> Any:
+        """The body as JSON; ValueError when it is not JSON."""
+        return json.loads(self.text)
+
+
+Transport = Callable[[Request, float], Response]
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    # One session per process (and thread: requests does not promise that a Session is
+    # thread-safe), recreated after a fork so children never share a parent's sockets.
+    session = getattr(_local, "session", None)
+    if session is None or _local.pid != os.getpid():
+        session = requests.Session()
+        _local.session, _local.pid = session, os.getpid()
+    return session
+
+
+def _requests_transport(request: Request, timeout: float) -> Response:
+    try:
+        answer = _session().request(
+            request.method,
+            request.url,
+            data=request.body,
+            headers=request.headers,
+            timeout=timeout,
+            # A provider that redirects a POST is misconfigured; following would turn the
+            # POST into a GET and report success for a message that never went out.
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        host = urlsplit(request.url).netloc or request.url
+        raise HttpError(f"{host}: {type(exc).__name__}: {_reason(exc)}") from exc
+    return Response(status=answer.status_code, text=answer.text, headers=dict(answer.headers))
+
+
+def _reason(exc: Exception) -> str:
+    # requests nests urllib3's errors several levels deep; the innermost says what failed.
+    while exc.args and isinstance(exc.args[0], Exception):
+        exc = exc.args[0]
+    reason = getattr(exc, "reason", None)
+    return str(reason or exc)[:300]
+
+
+transport: Transport = _requests_transport
+
+
+def post_json(
+    url: str, payload: Any, *, headers: dict[str, str] | None = None, timeout: float = 10
+) -> Response:
+    """POST `payload` as JSON to `url` and return the answer, whatever its status.
+
+    Raises HttpError when no answer came back.
+    """
+    request = Request(
+        method="POST",
+        url=url,
+        headers={
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            **(headers or {}),
+        },
+        body=json.dumps(payload, ensure_ascii=False).encode(),
+    )
+    return transport(request, timeout)

@@ -1,0 +1,66 @@
+"""A guest's address receives updates only after its owner confirms it."""
+
+import re
+
+from django.urls import reverse
+
+from aduan.notifications.models import Kind, Notification
+from aduan.reports.models import Status
+from tests.personas import advance, submit
+
+
+def _confirmation_path(report) -> str:
+    received = Notification.objects.get(report=report, kind=Kind.RECEIVED, medium="email")
+    match = re.search(r"https?://[^/\s]+(/laporan/[^\s]+/konfirmasi/[^\s]+/)", received.body)
+    assert match, received.body
+    return match.group(1)
+
+
+def test_first_message_to_a_guest_carries_the_code_and_a_confirmation_link(world):
+    report, secret = submit(world)
+    received = Notification.objects.get(report=report, kind=Kind.RECEIVED)
+    assert received.address == "budi@example.id"
+    assert report.tracking_code in received.body
+    assert secret in received.link
+    assert _confirmation_path(report)
+
+
+def test_unconfirmed_guest_hears_nothing_more(world):
+    report, _ = submit(world)
+    advance(world, report, Status.IN_PROGRESS)
+    kinds = set(
+        Notification.objects.filter(address="budi@example.id").values_list("kind", flat=True)
+    )
+    assert kinds == {Kind.RECEIVED}
+
+
+def test_confirmed_guest_receives_the_updates(world, client):
+    report, _ = submit(world)
+    response = client.get(_confirmation_path(report))
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.guest_contact_verified_at is not None
+    advance(world, report, Status.IN_PROGRESS)
+    kinds = set(
+        Notification.objects.filter(address="budi@example.id").values_list("kind", flat=True)
+    )
+    assert {Kind.DISPATCHED, Kind.RESPONSE} <= kinds
+
+
+def test_tampered_or_foreign_confirmation_links_are_refused(world, client):
+    report, _ = submit(world)
+    other, _ = submit(world, title="Lampu jalan mati di gang Melati", guest_email="x@example.id")
+    path = _confirmation_path(report)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    assert client.get(path[:-2] + "x/").status_code == 404
+    foreign = reverse("portal:confirm_contact", args=[other.tracking_code, token])
+    assert client.get(foreign).status_code == 404
+    other.refresh_from_db()
+    assert other.guest_contact_verified_at is None
+
+
+def test_signed_in_reporters_need_no_confirmation(world):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.DISPATCHED)
+    kinds = set(Notification.objects.filter(user=world.citizen).values_list("kind", flat=True))
+    assert {Kind.RECEIVED, Kind.DISPATCHED} <= kinds
