@@ -13,7 +13,7 @@ from django.utils import timezone
 from aduan.deadlines.models import Clock, Deadline
 from aduan.notifications import messages
 from aduan.notifications.models import Kind, Medium, MessageTemplate, Notification
-from aduan.notifications.outbox import absolute, reporter_link, staff_link
+from aduan.notifications.outbox import absolute, confirmation_link, reporter_link, staff_link
 from aduan.reports import lifecycle
 from aduan.reports.models import Status
 from tests.personas import advance, as_user, submit
@@ -119,6 +119,7 @@ def realistic(world, kind: str, language: str = "id") -> tuple[dict, object]:
         link = reporter_link(report)
         if kind == Kind.RECEIVED:
             link = f"{link}k/{secret}/"
+            extra["confirmation_link"] = confirmation_link(report)
     else:
         link = staff_link(report)
     return _event_context(report, action, link, **extra), report.organization
@@ -164,8 +165,20 @@ def test_apostrophes_and_ampersands_are_not_html_escaped(world, kind, language):
 def test_short_text_fits_one_sms_for_a_typical_report(world, settings, kind, language):
     settings.ADUAN_SITE_URL = "https://lapor.kab-contoh.go.id"
     context, org = realistic(world, kind, language)
+    # A guest's first message also carries the confirmation link and takes two SMS
+    # (see the next test); every later message, and every signed-in reporter's, takes one.
+    context.pop("confirmation_link", None)
     short = messages.render(kind, language, context, org).short
     assert len(short) <= messages.SHORT_LIMIT, short
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_guests_first_short_message_carries_the_secret_and_confirmation_links(world, language):
+    context, org = realistic(world, Kind.RECEIVED, language)
+    text = messages.render(Kind.RECEIVED, language, context, org)
+    for part in (text.body, text.short):
+        assert context["link"] in part and context["confirmation_link"] in part
+        assert "/konfirmasi/" in context["confirmation_link"]
 
 
 def test_received_shows_the_tracking_code_and_the_guests_secret_link(world):
@@ -266,6 +279,16 @@ def test_deadline_dates_are_shown_in_the_organizations_time_zone(world):
     assert "10 Maret 2026, 10:00 WIT" in body
     english = messages.render(Kind.DUE_SOON, "en", context, world.unit_a).body
     assert "10 March 2026, 10:00 WIT" in english
+
+
+def test_a_response_holding_a_separator_line_stays_in_the_body(world):
+    report, _secret = submit(world, reporter=world.citizen)
+    advance(world, report, Status.DISPATCHED)
+    answer = "Rincian pekerjaan:\n-----\nPenambalan selesai.\n-----\nTerima kasih."
+    lifecycle.respond(report, as_user(world.liaison_a), answer)
+    note = Notification.objects.get(user=world.citizen, kind=Kind.RESPONSE, medium=Medium.IN_APP)
+    assert answer in note.body
+    assert note.short.startswith("Ada tanggapan baru") and "-----" not in note.short
 
 
 def test_a_missing_variable_renders_as_nothing(world):

@@ -116,10 +116,13 @@ def archive_reason_label(reason: str) -> str:
 
 
 def _split(text: str) -> Rendered:
-    parts = text.split(f"\n{SEPARATOR}\n")
-    if len(parts) != 3:
+    # The first and the last separator: an officer's response may itself hold a "-----"
+    # line, and the body is where it lands.
+    separator = f"\n{SEPARATOR}\n"
+    subject, _sep, rest = text.partition(separator)
+    body, _sep, short = rest.rpartition(separator)
+    if not _sep:
         raise ValueError("A message template needs subject, body and short text")
-    subject, body, short = parts
     return Rendered(_subject(subject), _body(body), _short(short))
 
 
@@ -274,6 +277,7 @@ DEADLINE_VARIABLES = ("report", "code", "title", "organization", "clock", "due_a
 
 KIND_VARIABLES: dict[str, tuple[str, ...]] = {
     **{kind: REPORT_VARIABLES for kind in REPORTER_KINDS if kind != Kind.REPLY_DUE},
+    Kind.RECEIVED: (*REPORT_VARIABLES, "confirmation_link"),
     Kind.ARCHIVED: (*REPORT_VARIABLES, "archive_reason"),
     Kind.NEW_IN_INBOX: (*REPORT_VARIABLES, "reason"),
     Kind.ESCALATED: REPORT_VARIABLES,
@@ -298,6 +302,9 @@ VARIABLES: dict[str, Promise] = {
     "event": _("The timeline entry: event.action, event.message, event.at"),
     "link": _("The full web address to open: the report, or the inbox"),
     "archive_reason": _("Why the report was archived"),
+    "confirmation_link": _(
+        "For a guest: the link that confirms their email or phone number (empty otherwise)"
+    ),
     "reason": _(
         "Why the report arrived: submit, dispatch, answer_hold, not_our_remit, not_satisfied"
     ),
@@ -381,8 +388,12 @@ def sample_context(kind: str, language: str, organization) -> dict:
     staff = kind not in REPORTER_KINDS
     path = "workspace:report" if staff else "portal:report"
     link = settings.ADUAN_SITE_URL + reverse(path, args=[report.tracking_code])
+    extra = {}
     if kind == Kind.RECEIVED:
         link += "k/Xk3vQ9mT2pLw8sRb4NcY7dFh6GjK1aZe/"  # a guest's secret link, as long as real
+        extra["confirmation_link"] = settings.ADUAN_SITE_URL + reverse(
+            "portal:confirm_contact", args=[report.tracking_code, "eyJyIjoxfQ:1vXq2b:contoh"]
+        )
     if kind in (Kind.REMINDER, Kind.DIGEST):
         link = settings.ADUAN_SITE_URL + reverse("workspace:inbox")
         return {
@@ -420,6 +431,7 @@ def sample_context(kind: str, language: str, organization) -> dict:
         "link": link,
         "reason": action,
         "auditor": "Ombudsman RI",
+        **extra,
     }
 
 

@@ -120,6 +120,11 @@ class Notification(models.Model):
             models.Index(
                 fields=["organization", "state", "-created_at"], name="notification_by_org"
             ),
+            models.Index(
+                fields=["state", "-created_at"],
+                condition=~Q(state="sent"),
+                name="notification_unsent",
+            ),
         ]
 
     def __str__(self) -> str:
