@@ -38,6 +38,9 @@ def test_confirmed_guest_receives_the_updates(world, client):
     report, _ = submit(world)
     response = client.get(_confirmation_path(report))
     assert response.status_code == 302
+    assert response["Location"] == reverse("portal:report", args=[report.tracking_code])
+    page = client.get(response["Location"])
+    assert page.status_code == 200  # the browser now acts as the reporter
     report.refresh_from_db()
     assert report.guest_contact_verified_at is not None
     advance(world, report, Status.IN_PROGRESS)

@@ -99,10 +99,12 @@ def _remind_batch(now, limit: int, result: ScanResult) -> int:
         ids = _claim("reminded_at", "remind_at", now, limit)
         if not ids:
             return 0
+        cal = calendar.current()
         for deadline in _load(ids):
             if deadline.due_at <= now:
                 continue  # already late: the overdue pass speaks for it
-            _tell(deadline, Kind.REPLY_DUE if deadline.is_for_reporter else Kind.DUE_SOON, now)
+            kind = Kind.REPLY_DUE if deadline.is_for_reporter else Kind.DUE_SOON
+            _tell(deadline, kind, now, cal)
             result.reminded += 1
         result.batches += 1
     return len(ids)
@@ -137,8 +139,9 @@ def _expire_batch(now, limit: int, result: ScanResult) -> int:
             )
         )
         late = [d for clock in by_clock.values() for d in clock]
+        cal = calendar.current()
         for deadline in late:
-            _tell(deadline, Kind.OVERDUE, now)
+            _tell(deadline, Kind.OVERDUE, now, cal)
         result.overdue += len(late)
         to_escalate = [
             d.report
@@ -174,7 +177,7 @@ def _unique(reports):
 # --- Messages ------------------------------------------------------------------------------
 
 
-def _tell(deadline: Deadline, kind: str, now) -> None:
+def _tell(deadline: Deadline, kind: str, now, cal: calendar.WorkingCalendar) -> None:
     from aduan.deadlines.presenters import countdown
 
     report = deadline.report
@@ -196,9 +199,11 @@ def _tell(deadline: Deadline, kind: str, now) -> None:
             "code": report.tracking_code,
             "title": report.title,
             "organization": deadline.organization.name if deadline.organization_id else "",
-            "clock": deadline.get_clock_display(),
+            "clock": Clock(deadline.clock).label,  # lazy: in each recipient's language
             "due_at": timezone.localtime(deadline.due_at, calendar.zone(tz)),
-            "due_text": lambda: countdown(deadline.due_at, deadline.clock, now=now, tz=tz).text,
+            "due_text": lambda: (
+                countdown(deadline.due_at, deadline.clock, now=now, tz=tz, cal=cal).text
+            ),
         },
         report=report,
         organization=deadline.organization,

@@ -246,12 +246,14 @@ def secret_link(request: HttpRequest, code: str, secret: str) -> HttpResponse:
 @require_GET
 def confirm_contact(request: HttpRequest, code: str, token: str) -> HttpResponse:
     """A guest opened the confirmation link sent to their email or phone: from now on
-    updates on the report are sent there."""
+    updates on the report are sent there, and this browser may act as the reporter."""
     report = Report.objects.filter(tracking_code=normalize_tracking_code(code)).first()
     if report is None or report.reporter_id or not outbox.confirm_contact(report, token):
         raise Http404
+    # The link reached the reporter's own inbox or phone: as good as the secret link.
+    _remember_reporter(request, report)
     messages.success(request, _("Thank you: updates on this report will be sent to you."))
-    return redirect("portal:track")
+    return redirect("portal:report", code=report.tracking_code)
 
 
 # --- The report page and the reporter's actions ----------------------------------------------
