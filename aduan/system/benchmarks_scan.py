@@ -1,12 +1,12 @@
 """The deadline scan under load: `manage.py benchmark --scan`.
 
 Measured against whatever the database holds (load it with `seed_demo --synthetic N
---open` for a million open reports). Three passes, each printed as `name: value unit`:
+--open` for a million open reports). Four passes, each printed as `name: value unit`:
 the catch-up pass at the current moment (whatever fell due since the data was written),
-an idle pass right after it (nothing due: the cost of asking), and a pass one working
-day later, which acts on a day's worth of reminders, overdue alerts, escalations and
-automatic closings. The last one runs inside a transaction that is rolled back, so the
-data is unchanged afterwards.
+an idle pass right after it (nothing due: the cost of asking), and passes one hour and
+one day later, which act on an hour's and a day's worth of reminders, overdue alerts,
+escalations and automatic closings at once (as after an outage of the scanners). Those
+two run inside a transaction that is rolled back, so the data is unchanged afterwards.
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ def run(emit) -> None:
     now = timezone.now()
     _timed(emit, "scan_catch_up", now)
     _timed(emit, "scan_idle", now)
-    try:
-        with transaction.atomic():
-            _timed(emit, "scan_next_day", now + datetime.timedelta(days=1))
-            raise Rollback
-    except Rollback:
-        pass
+    for name, ahead in (("scan_next_hour", 1), ("scan_next_day", 24)):
+        try:
+            with transaction.atomic():
+                _timed(emit, name, now + datetime.timedelta(hours=ahead))
+                raise Rollback
+        except Rollback:
+            pass
 
 
 def _completed() -> int:
