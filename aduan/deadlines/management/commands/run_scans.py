@@ -5,6 +5,7 @@ Safe on several hosts at once: every step claims what it acts on (see the module
 """
 
 import datetime
+import logging
 import signal
 import threading
 
@@ -16,6 +17,8 @@ from django.utils.dateparse import parse_datetime
 from aduan.deadlines.digests import send_digests
 from aduan.deadlines.scan import scan
 from aduan.notifications.delivery import sweep_outbox
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -35,15 +38,22 @@ class Command(BaseCommand):
                 raise CommandError("--at needs a date and time such as 2026-12-01T09:00")
             if timezone.is_naive(at):
                 at = timezone.make_aware(at)
+        self.verbosity = options["verbosity"]
+        if not options["loop"]:
+            self.run_once(at)
+            return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        while True:
-            self.run_once(at)
-            if not options["loop"] or stop.wait(options["loop"]):
-                return
+        while not stop.is_set():
+            close_old_connections()
+            try:
+                self.run_once(at)
+            except Exception:
+                # A database restart or a bad row must not end the loop: log, retry later.
+                logger.exception("The periodic scan failed; trying again in %s s", options["loop"])
+            stop.wait(options["loop"])
 
     def run_once(self, at: datetime.datetime | None) -> None:
-        close_old_connections()
         now = at or timezone.now()
         result = scan(now)
         digests = send_digests(now)

@@ -1,0 +1,37 @@
+"""The run_scans command: one pass for cron, a loop for a long-running process."""
+
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+
+from aduan.deadlines.models import Clock, Deadline
+from aduan.reports.models import ReportEvent, Status
+from tests.personas import advance, submit
+
+MONDAY = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
+
+
+def test_one_pass_escalates_what_is_overdue_and_says_so(world):
+    with time_machine.travel(MONDAY, tick=False):
+        report, _ = submit(world, reporter=world.citizen)
+        advance(world, report, Status.DISPATCHED)
+    out = io.StringIO()
+    call_command("run_scans", at="2026-12-02T09:00", stdout=out)
+    assert "escalated 1" in out.getvalue()
+    assert ReportEvent.objects.filter(report=report, action="escalate").count() == 1
+    first = Deadline.objects.get(report=report, clock=Clock.FIRST_RESPONSE, outcome="")
+    assert first.overdue_at is not None
+
+
+def test_a_pass_with_nothing_to_do_is_quiet(world):
+    out = io.StringIO()
+    call_command("run_scans", stdout=out)
+    assert out.getvalue() == ""
+
+
+def test_a_moment_that_is_not_a_date_is_refused():
+    with pytest.raises(CommandError, match="--at"):
+        call_command("run_scans", at="next tuesday")
