@@ -191,7 +191,7 @@ def test_received_shows_the_tracking_code_and_the_guests_secret_link(world):
     assert f"    {context['code']}\n" in text.body
     assert "/k/" in context["link"] and context["link"] in text.body
     assert "rahasia" in text.body
-    assert text.subject == f"Laporan Anda telah diterima – nomor pelacakan {context['code']}"
+    assert text.subject == f"Laporan Anda telah diterima – kode lacak {context['code']}"
 
 
 def test_reporter_messages_never_name_the_reporter(world):
@@ -604,7 +604,7 @@ def test_submitting_tells_a_signed_in_citizen_in_the_app_in_indonesian(world):
     note = Notification.objects.get(
         user=world.citizen, medium=Medium.IN_APP, kind=Kind.RECEIVED, report=report
     )
-    assert note.subject == f"Laporan Anda telah diterima – nomor pelacakan {report.tracking_code}"
+    assert note.subject == f"Laporan Anda telah diterima – kode lacak {report.tracking_code}"
     assert report.tracking_code in note.body and note.link in note.body
     assert note.link.endswith(f"/laporan/{report.tracking_code}/")
     assert TITLE in note.body and note.short and len(note.short) <= messages.SHORT_LIMIT

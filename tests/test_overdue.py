@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from aduan.deadlines.reminders import ReminderRefused, can_remind, remind_unit
 from aduan.deadlines.scan import scan
@@ -111,7 +112,7 @@ def test_a_reminder_lists_the_units_overdue_reports_and_reaches_its_liaison(worl
 
 def test_a_unit_with_nothing_overdue_is_not_reminded(world, late):
     lifecycle.respond(late["b"], as_user(world.liaison_b), "Sedang kami tangani.")
-    with pytest.raises(ReminderRefused, match="no overdue reports"):
+    with translation.override("en"), pytest.raises(ReminderRefused, match="no overdue reports"):
         remind_unit(world.unit_b, world.supervisor)
     assert not SupervisorReminder.objects.exists()
     assert not Notification.objects.filter(kind=Kind.REMINDER).exists()
@@ -129,7 +130,7 @@ def test_a_late_reporter_reply_is_not_the_units_fault(world, clock):
 def test_one_reminder_per_unit_per_sender_per_hour(world, late, clock):
     remind_unit(world.unit_a, world.supervisor)
     clock.move_to(TUESDAY_AFTER + datetime.timedelta(minutes=40))
-    with pytest.raises(ReminderRefused, match="already sent at 10:00"):
+    with translation.override("en"), pytest.raises(ReminderRefused, match="already sent at 10:00"):
         remind_unit(world.unit_a, world.supervisor)
     remind_unit(world.unit_a, world.agency_admin)  # another sender may
     remind_unit(world.unit_b, world.supervisor)  # another unit may be reminded
