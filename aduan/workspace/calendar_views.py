@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +25,7 @@ from django.views.decorators.http import require_POST
 from aduan.deadlines import calendar
 from aduan.deadlines.models import CalendarDay
 from aduan.organizations.access import Access
+from aduan.workspace.guards import requires
 from aduan.workspace.views import staff_required
 
 FIRST_DAY = datetime.date(calendar.FIRST_YEAR, 1, 1)
@@ -160,17 +159,10 @@ def calendar_page(request):
     return _render_calendar(request, _year_of(request))
 
 
-def national_admin_required(view):
-    """Staff who are not national admins get 403 (after `staff_required`'s own checks)."""
-
-    @staff_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not Access.of(request.user).is_national_admin:
-            raise PermissionDenied(_("Only national admins change the working-day calendar."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+national_admin_required = requires(
+    lambda access: access.is_national_admin,
+    gettext_lazy("Only national admins change the working-day calendar."),
+)
 
 
 def _back_to(year: int):

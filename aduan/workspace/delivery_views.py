@@ -7,16 +7,12 @@ they can hold a guest reporter's secret link. Addresses are shown masked.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from aduan.lib.paging import page_number
@@ -24,6 +20,7 @@ from aduan.notifications import delivery
 from aduan.notifications.models import Notification
 from aduan.organizations.access import Access, Role
 from aduan.workspace import queries
+from aduan.workspace.guards import requires
 
 PAGE_SIZE = 50
 # Everything the page shows; the texts (subject, body, short, link) stay in the database.
@@ -40,18 +37,9 @@ LISTED_FIELDS = (
 )
 
 
-def delivery_admin_required(view):
-    """Anonymous visitors go to sign in; users holding no admin role get 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not Access.of(request.user).is_admin:
-            raise PermissionDenied(_("Only admins see failed deliveries."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+delivery_admin_required = requires(
+    lambda access: access.is_admin, gettext_lazy("Only admins see failed deliveries.")
+)
 
 
 def visible_deliveries(access: Access) -> QuerySet[Notification]:

@@ -9,13 +9,9 @@ admin role get 403, and an organization outside the user's reach is a 404.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages as flash
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,23 +23,15 @@ from aduan.notifications import messages
 from aduan.notifications.models import Kind, MessageTemplate
 from aduan.organizations.access import ADMIN_ROLES, Access
 from aduan.organizations.models import Organization
+from aduan.workspace.guards import requires
 from aduan.workspace.organization_views import administered_tree, get_administered_organization
 
 PARTS = ("subject", "body", "short")
 
 
-def admin_required(view):
-    """Anonymous visitors go to sign in; users holding no admin role get 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not Access.of(request.user).is_admin:
-            raise PermissionDenied(_("Only admins change the wording of messages."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+admin_required = requires(
+    lambda access: access.is_admin, gettext_lazy("Only admins change the wording of messages.")
+)
 
 
 class MessageTextForm(forms.ModelForm):

@@ -9,16 +9,15 @@ an admin role get 403, and an organization outside the user's reach is a 404.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aduan.organizations.access import ADMIN_ROLES, Access, Role
@@ -29,6 +28,7 @@ from aduan.organizations.models import (
     Organization,
     RoutingRule,
 )
+from aduan.workspace.guards import requires
 from aduan.workspace.organization_forms import (
     DecreeForm,
     MemberForm,
@@ -41,18 +41,9 @@ from aduan.workspace.queries import subtree_q
 CONNECTION_ROLES = {Role.AGENCY_ADMIN, Role.LIAISON}
 
 
-def admin_required(view):
-    """Anonymous visitors go to sign in; users holding no admin role get 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not Access.of(request.user).is_admin:
-            raise PermissionDenied(_("Only admins manage organizations."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+admin_required = requires(
+    lambda access: access.is_admin, gettext_lazy("Only admins manage organizations.")
+)
 
 
 def administered_tree(access: Access) -> QuerySet[Organization]:

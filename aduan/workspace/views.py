@@ -7,10 +7,8 @@ through `Report.objects.visible_to` and changes them only through the lifecycle.
 from __future__ import annotations
 
 import csv
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, StreamingHttpResponse
@@ -33,6 +31,7 @@ from aduan.workspace.forms import (
     ManualEntryForm,
     ResponseTemplateForm,
 )
+from aduan.workspace.guards import requires
 from aduan.workspace.queries import get_report_for_user
 
 STALE_MESSAGE = gettext_lazy(
@@ -41,18 +40,10 @@ STALE_MESSAGE = gettext_lazy(
 )
 
 
-def staff_required(view):
-    """Anonymous visitors go to sign in; signed-in users without a membership get 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not Access.of(request.user).is_staff:
-            raise PermissionDenied(_("The back office is for officers of connected agencies."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+staff_required = requires(
+    lambda access: access.is_staff,
+    gettext_lazy("The back office is for officers of connected agencies."),
+)
 
 
 # --- Inbox and export ---------------------------------------------------------------
