@@ -118,6 +118,11 @@ class Notification(models.Model):
             ),
             models.Index(fields=["user", "medium", "-created_at"], name="notification_inbox"),
             models.Index(
+                fields=["user"],
+                condition=Q(medium="in_app", read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(
                 fields=["organization", "state", "-created_at"], name="notification_by_org"
             ),
             models.Index(

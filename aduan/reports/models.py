@@ -232,6 +232,9 @@ class Report(models.Model):
             models.Index(fields=["reporter", "-submitted_at"]),
             models.Index(fields=["auditor_organization", "-submitted_at"]),
             models.Index(fields=["organization", "due_at"], name="report_due_by_org"),
+            # Work queues in deadline order: walked in order, filtered, stopped at a page.
+            models.Index(fields=["status", "due_at", "id"], name="report_status_due"),
+            models.Index(fields=["due_at", "id"], name="report_due_soonest"),
         ]
 
     def __str__(self) -> str:
