@@ -344,9 +344,10 @@ def test_a_day_off_added_on_the_page_moves_new_verification_deadlines(world, cli
         response = client.post(DAY_OFF, {"date": "2026-07-14", "name": "Hari libur daerah"})
         assert response.status_code == 302 and CalendarDay.objects.exists()
         assert _verification_due(world) == datetime.datetime(2026, 7, 17, 10, tzinfo=WIB)
-    # Running deadlines keep the due time they were given (docs/operations.md).
+    # The running deadline keeps its three working days, counted on the corrected calendar.
     first = Deadline.objects.order_by("started_at", "id").first()
-    assert first.due_at == datetime.datetime(2026, 7, 16, 10, tzinfo=WIB)
+    assert first.due_at == datetime.datetime(2026, 7, 17, 10, tzinfo=WIB)
+    assert first.report.due_at == first.due_at
 
 
 def test_a_cancelled_collective_leave_brings_new_deadlines_forward(world, client_for):

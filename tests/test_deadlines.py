@@ -283,3 +283,20 @@ def test_two_scanners_at_the_same_moment_act_once():
     assert ReportEvent.objects.filter(action="escalate").count() == 20
     overdue = Notification.objects.filter(kind=Kind.OVERDUE)
     assert overdue.count() == overdue.values("report").distinct().count() * 2 == 20 * 2
+
+
+def test_a_new_day_off_moves_running_deadlines_that_span_it_and_no_others(dispatched, world):
+    from aduan.deadlines import calendar
+    from aduan.deadlines.clocks import reschedule_around
+    from aduan.deadlines.models import CalendarDay
+
+    later, _ = submit(world, reporter=world.citizen)  # verification: due Thursday 26th
+    first_before = running(dispatched, Clock.FIRST_RESPONSE).due_at
+    completion_before = running(dispatched, Clock.COMPLETION).due_at
+    before = calendar.current()
+    CalendarDay.objects.create(date=datetime.date(2026, 12, 4), is_working_day=False, name="Libur")
+    assert reschedule_around(datetime.date(2026, 12, 4), before, calendar.current()) == 1
+    assert running(dispatched, Clock.FIRST_RESPONSE).due_at == first_before  # due 30 Nov
+    assert completion_before == at(11, month=12)  # a Friday
+    assert running(dispatched, Clock.COMPLETION).due_at == at(14, month=12)  # the Monday after
+    assert running(later, Clock.VERIFICATION).due_at == at(26)

@@ -170,3 +170,35 @@ def refresh_due(report_ids: list[int]) -> None:
         due_at=Subquery(earliest.values("due_at")[:1]),
         due_clock=Coalesce(Subquery(earliest.values("clock")[:1]), Value("")),
     )
+
+
+def reschedule_around(
+    day: datetime.date, old: calendar.WorkingCalendar, new: calendar.WorkingCalendar
+) -> int:
+    """Move the running deadlines whose span covers `day` after the national admin made
+    it a day off or a working day: each keeps the working time it was given, counted on
+    the corrected calendar. Returns how many moved. Call inside a transaction."""
+    # A day wide margin each side: the rows' own time zones decide where `day` falls.
+    low = datetime.datetime.combine(day - datetime.timedelta(days=1), datetime.time(), datetime.UTC)
+    high = low + datetime.timedelta(days=3)
+    candidates = (
+        Deadline.objects.running()
+        .filter(started_at__lt=high, due_at__gt=low)
+        .select_related("organization")
+        .order_by("id")
+    )
+    moved: list[Deadline] = []
+    for deadline in candidates.iterator(chunk_size=2000):
+        tz = deadline.organization.time_zone if deadline.organization_id else settings.TIME_ZONE
+        span = old.working_seconds_between(deadline.started_at, deadline.due_at, tz)
+        lead = span - old.working_seconds_between(deadline.started_at, deadline.remind_at, tz)
+        due = new.add_working_seconds(deadline.started_at, span, tz)
+        remind = new.add_working_seconds(deadline.started_at, max(span - lead, 0), tz)
+        if (due, remind) != (deadline.due_at, deadline.remind_at):
+            deadline.due_at, deadline.remind_at = due, remind
+            moved.append(deadline)
+    Deadline.objects.bulk_update(moved, ["due_at", "remind_at"], batch_size=1000)
+    report_ids = sorted({deadline.report_id for deadline in moved})
+    for start in range(0, len(report_ids), 1000):
+        refresh_due(report_ids[start : start + 1000])
+    return len(moved)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aduan.deadlines import calendar
+from aduan.deadlines.clocks import reschedule_around
 from aduan.deadlines.models import CalendarDay
 from aduan.organizations.access import Access
 from aduan.workspace.guards import requires
@@ -177,7 +178,9 @@ def _add_correction(request, *, is_working_day: bool):
         form.instance.created_by = request.user
         try:
             with transaction.atomic():
+                before = calendar.current()
                 correction = form.save()
+                reschedule_around(correction.date, before, calendar.current())
         except IntegrityError:
             # Someone saved the same date between our check and our insert.
             form.add_error("date", _("This date already has a correction."))
@@ -209,7 +212,10 @@ def calendar_working_day(request):
 @national_admin_required
 def calendar_delete(request, pk: int):
     correction = get_object_or_404(CalendarDay, pk=pk)
-    correction.delete()
+    with transaction.atomic():
+        before = calendar.current()
+        correction.delete()
+        reschedule_around(correction.date, before, calendar.current())
     messages.success(
         request,
         _("The correction for %(day)s was removed; the national calendar applies again.")
