@@ -98,6 +98,36 @@ def test_synthetic_reports_come_with_their_timeline_and_dispatches(demo):
     for report in synthetic.annotate(n=Count("events")):
         assert report.n == report.version
     assert synthetic.filter(status=Status.CLOSED, closed_at__isnull=True).count() == 0
+    _assert_clocks_match_statuses(synthetic)
+
+
+def _assert_clocks_match_statuses(reports) -> None:
+    """Every open report has the running clocks its status implies, and its `due_at` is
+    the earliest of them; finished reports have none."""
+    expected = {
+        Status.SUBMITTED: {"verification"},
+        Status.ON_HOLD: {"missing_information"},
+        Status.DISPATCHED: {"first_response", "completion"},
+        Status.IN_PROGRESS: {"completion"},
+        Status.COMPLETED: {"reporter_reply"},
+        Status.CLOSED: set(),
+        Status.ARCHIVED: set(),
+    }
+    for report in reports.prefetch_related("deadlines"):
+        clocks = [d for d in report.deadlines.all() if d.stopped_at is None]
+        assert {d.clock for d in clocks} == expected[report.status], report.status
+        earliest = min((d.due_at for d in clocks), default=None)
+        assert report.due_at == earliest
+        if report.escalated_at is not None:
+            assert any(d.overdue_at for d in clocks)
+
+
+def test_open_only_synthetic_reports_all_have_running_clocks(demo):
+    seed(synthetic=200, seed=5, open=True)
+    synthetic = Report.objects.filter(pk__gt=Report.objects.order_by("pk")[39].pk)
+    assert synthetic.count() == 200
+    assert not synthetic.filter(status__in=[Status.CLOSED, Status.ARCHIVED]).exists()
+    _assert_clocks_match_statuses(synthetic)
 
 
 def test_accounts_only_prints_the_table_or_says_there_is_no_demo(db):
