@@ -43,6 +43,12 @@ INSTALLED_APPS = [
     "aduan.deadlines",
     "aduan.notifications",
     "aduan.system",
+    # Not "rest_framework": as an installed app its Indonesian catalogue would replace
+    # Django's own texts on every form ("Bidang ini harus diisi." for "This field is
+    # required."). The API renders JSON only and needs none of its templates.
+    "drf_spectacular",
+    "aduan.api",
+    "aduan.open311",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +213,40 @@ ADUAN_WHATSAPP_TEMPLATE_LANGUAGE = env_str("ADUAN_WHATSAPP_TEMPLATE_LANGUAGE", "
 ADUAN_SMS_GATEWAY_URL = env_str("ADUAN_SMS_GATEWAY_URL", "")
 ADUAN_SMS_GATEWAY_TOKEN = env_str("ADUAN_SMS_GATEWAY_TOKEN", "")
 ADUAN_SMS_SENDER = env_str("ADUAN_SMS_SENDER", "ADUAN")
+# Inbound messages (aduan/channels): the shared secret an SMS gateway sends with each
+# delivery (header X-Aduan-Token or ?token=), the WhatsApp webhook's verify token and
+# app secret (X-Hub-Signature-256); empty refuses the webhook. Inbound email is
+# authenticated by ANYMAIL_WEBHOOK_SECRET ("user:password", HTTP basic auth).
+ADUAN_SMS_INBOUND_TOKEN = env_str("ADUAN_SMS_INBOUND_TOKEN", "")
+ADUAN_WHATSAPP_VERIFY_TOKEN = env_str("ADUAN_WHATSAPP_VERIFY_TOKEN", "")
+ADUAN_WHATSAPP_APP_SECRET = env_str("ADUAN_WHATSAPP_APP_SECRET", "")
+
+# The REST API for local complaint systems (aduan.api): organization API keys only, JSON
+# only, errors as {"errors": [...]}; ADUAN_API_RATE limits each key (e.g. "600/min").
+ADUAN_API_RATE = env_str("ADUAN_API_RATE", "600/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["aduan.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["aduan.api.permissions.HasApiKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["aduan.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "aduan.api.pagination.IdCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "aduan.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Aduan API",
+    "DESCRIPTION": "Reports, responses and reference data for local complaint systems.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReportKindEnum": "aduan.reports.models.Kind",
+        "OrganizationKindEnum": "aduan.organizations.models.Organization.Kind",
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

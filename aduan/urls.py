@@ -9,7 +9,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("akun/", include("aduan.accounts.urls")),
     path("kantor/", include("aduan.workspace.urls")),
+    path("api/v1/", include("aduan.api.urls")),
+    path("open311/v2/", include("aduan.open311.urls")),
     path("notifikasi/", include("aduan.notifications.urls")),
+    path("masuk/", include("aduan.channels.urls")),
     path("", include("aduan.portal.urls")),
 ]
 # Attachments are never served from MEDIA_URL: they go through views that apply the

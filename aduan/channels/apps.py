@@ -6,3 +6,10 @@ class ChannelsConfig(AppConfig):
     name = "aduan.channels"
     label = "intake_channels"
     verbose_name = _("Channels")
+
+    def ready(self) -> None:
+        from anymail.signals import inbound
+
+        from aduan.channels.email import receive_email
+
+        inbound.connect(receive_email, dispatch_uid="aduan.channels.email")

@@ -56,7 +56,11 @@ def _to_reporter(kind: str) -> Callable:
         extra = {}
         if secret:
             link = f"{link}k/{secret}/"
-        if kind == Kind.RECEIVED and not report.reporter_id:
+        if (
+            kind == Kind.RECEIVED
+            and not report.reporter_id
+            and report.guest_contact_verified_at is None
+        ):
             extra["confirmation_link"] = confirmation_link(report)
         notify(
             kind,

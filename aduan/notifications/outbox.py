@@ -38,6 +38,9 @@ class Recipient:
     phone: str = ""
     language: str = "id"
     name: str = ""
+    # A guest who wrote to us by WhatsApp or SMS is answered on that medium when it is
+    # configured (Medium.WHATSAPP / Medium.SMS; "" keeps the default choice).
+    prefer: str = ""
 
     @classmethod
     def of_user(cls, user) -> Recipient:
@@ -60,6 +63,8 @@ class Recipient:
             found.append((Medium.IN_APP, ""))
         if self.email:
             found.append((Medium.EMAIL, self.email))
+        if self.phone and self.user is None and self._preferred_enabled():
+            return [*found, (self.prefer, self.phone)]
         if self.phone:
             wants_whatsapp = self.user.notify_by_whatsapp if self.user else True
             wants_sms = self.user.notify_by_sms if self.user else not whatsapp_enabled()
@@ -69,6 +74,10 @@ class Recipient:
                 found.append((Medium.SMS, self.phone))
         return found
 
+    def _preferred_enabled(self) -> bool:
+        enabled = _PHONE_MEDIA.get(self.prefer)
+        return enabled is not None and enabled()
+
 
 def whatsapp_enabled() -> bool:
     return bool(settings.ADUAN_WHATSAPP_PHONE_NUMBER_ID and settings.ADUAN_WHATSAPP_TOKEN)
@@ -76,6 +85,9 @@ def whatsapp_enabled() -> bool:
 
 def sms_enabled() -> bool:
     return bool(settings.ADUAN_SMS_GATEWAY_URL)
+
+
+_PHONE_MEDIA = {Medium.WHATSAPP: whatsapp_enabled, Medium.SMS: sms_enabled}
 
 
 def absolute(path: str) -> str:
@@ -287,6 +299,7 @@ def reporter_of(report, *, confirmed_only: bool = True) -> list[Recipient]:
                 phone=report.guest_phone,
                 language=report.language or "id",
                 name=report.guest_name,
+                prefer=report.channel,
             )
         ]
     return []

@@ -1,12 +1,24 @@
 from django.urls import path
 
-from aduan.workspace import calendar_views, delivery_views, message_views, overdue_views, views
+from aduan.workspace import (
+    apikey_views,
+    calendar_views,
+    delivery_views,
+    import_views,
+    message_views,
+    overdue_views,
+    views,
+)
 from aduan.workspace import organization_views as org_views
 
 app_name = "workspace"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("pengiriman/", delivery_views.deliveries, name="deliveries"),
+    path("kunci-api/", apikey_views.apikeys, name="apikeys"),
+    path("kunci-api/baru/", apikey_views.apikey_create, name="apikey_create"),
+    path("kunci-api/<int:pk>/putar/", apikey_views.apikey_rotate, name="apikey_rotate"),
+    path("kunci-api/<int:pk>/cabut/", apikey_views.apikey_revoke, name="apikey_revoke"),
     path("pengiriman/ulang/", delivery_views.delivery_retry_all, name="delivery_retry_all"),
     path("pengiriman/<int:pk>/ulang/", delivery_views.delivery_retry, name="delivery_retry"),
     path("ekspor.csv", views.export, name="export"),
@@ -14,6 +26,8 @@ urlpatterns = [
     path("laporan/<str:code>/aksi/<str:action>/", views.report_action, name="action"),
     path("laporan/<str:code>/lampiran/<int:pk>/", views.attachment, name="attachment"),
     path("lapor-manual/", views.manual_entry, name="manual_entry"),
+    path("impor/", import_views.import_page, name="import"),
+    path("impor/jalankan/", import_views.import_confirm, name="import_confirm"),
     path("terlambat/", overdue_views.overdue, name="overdue"),
     path("terlambat/<int:pk>/ingatkan/", overdue_views.overdue_remind, name="overdue_remind"),
     path("templat/", views.templates, name="templates"),

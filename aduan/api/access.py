@@ -1,0 +1,56 @@
+"""What an organization's API key may see and do, in the terms of the back office.
+
+An API key acts for its organization, never for a person. Reports it sees follow
+`Report.objects.visible_to` for that organization's staff: handled in its subtree now,
+dispatched onward from its subtree, or received by it (entered through its channel).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+
+from aduan.organizations.models import Membership, Organization
+from aduan.reports.lifecycle import Action, Actor
+from aduan.reports.models import Dispatch, Report, ReportEvent
+
+SERVICE_EMAIL = "api-{pk}@service.invalid"
+
+
+def reports_visible_to_organization(org: Organization):
+    dispatched_from = Dispatch.objects.filter(
+        report=OuterRef("pk"), from_organization__path__startswith=org.path
+    )
+    received_by = ReportEvent.objects.filter(
+        report=OuterRef("pk"), action=Action.SUBMIT, actor_organization__path__startswith=org.path
+    )
+    return Report.objects.filter(
+        Q(organization__path__startswith=org.path) | Exists(dispatched_from) | Exists(received_by)
+    )
+
+
+def service_actor(org: Organization) -> Actor:
+    """The lifecycle actor for an organization acting through its API key.
+
+    The lifecycle decides permissions from a user's memberships, so each organization
+    gets one service user holding the liaison role on it: it may respond to reports its
+    subtree handles and nothing more. The user is inactive with no usable password, so
+    it can never sign in, receives no notifications and does not count as the
+    organization's liaison when checking whether the agency is connected.
+    """
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        email=SERVICE_EMAIL.format(pk=org.pk),
+        defaults={"full_name": org.name, "is_active": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    # The key is the authority: revoking it is how an admin stops the system acting.
+    Membership.objects.update_or_create(
+        user=user,
+        organization=org,
+        role=Membership.Role.LIAISON,
+        defaults={"is_active": True},
+    )
+    return Actor(user=user)

@@ -1,0 +1,53 @@
+"""Every API error as {"errors": [{"field", "code", "message"}]}, naming the field."""
+
+from __future__ import annotations
+
+from rest_framework import exceptions, serializers, status
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "Conflict."
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django's 500 handling and logging
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    field = getattr(exc, "field", None)
+    response.data = {"errors": list(flatten(detail, field))}
+    return response
+
+
+def flatten(detail, field: str | None = None):
+    """Nested DRF error details as flat rows; nested fields are joined with dots."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if key in (api_settings.NON_FIELD_ERRORS_KEY, "detail"):
+                name = field
+            else:
+                name = f"{field}.{key}" if field else str(key)
+            yield from flatten(value, name)
+    elif isinstance(detail, list):
+        for item in detail:
+            yield from flatten(item, field)
+    else:
+        yield {
+            "field": field,
+            "code": getattr(detail, "code", None) or "error",
+            "message": str(detail),
+        }
+
+
+class ErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text="The field at fault, or null.")
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorsSerializer(serializers.Serializer):
+    errors = ErrorSerializer(many=True)

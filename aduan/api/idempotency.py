@@ -1,0 +1,118 @@
+"""The Idempotency-Key header of POST requests.
+
+The first request with a key claims it (a row with status 0) before doing anything, so a
+concurrent retry gets 409 instead of doing the work twice. A successful (2xx) answer is
+stored and replayed for the same key and the same request; the same key with a different
+request is refused with 409. Failed requests release the key so the client may fix the
+request and try again. A claim left behind by a crashed worker expires after a minute.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from functools import wraps
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from aduan.api.errors import Conflict
+from aduan.api.models import IdempotentResponse
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+ABANDONED_AFTER = datetime.timedelta(minutes=1)
+PENDING = 0
+
+
+def idempotent(method):
+    """Wrap an APIView `post` method."""
+
+    @wraps(method)
+    def wrapper(view, request, *args, **kwargs):
+        key = request.headers.get(HEADER, "").strip()
+        if not key:
+            return method(view, request, *args, **kwargs)
+        if len(key) > MAX_KEY_LENGTH:
+            error = _("At most %(count)d characters.") % {"count": MAX_KEY_LENGTH}
+            raise ValidationError({HEADER: error})
+        organization = request.auth.organization
+        digest = request_hash(request)
+        record = _claim(organization, key, digest)
+        if record is not None:
+            return _replay(record, digest)
+        try:
+            response = method(view, request, *args, **kwargs)
+        except BaseException:
+            _release(organization, key)
+            raise
+        if 200 <= response.status_code < 300:
+            IdempotentResponse.objects.filter(organization=organization, key=key).update(
+                status_code=response.status_code, body=response.data
+            )
+            response["Idempotent-Replayed"] = "false"
+        else:
+            _release(organization, key)
+        return response
+
+    return wrapper
+
+
+def request_hash(request) -> str:
+    raw = request._request.body  # read before DRF parses it, which caches it
+    try:
+        canonical = json.dumps(json.loads(raw or b"null"), sort_keys=True).encode()
+    except ValueError:
+        canonical = raw
+    return hashlib.sha256(request.method.encode() + request.path.encode() + canonical).hexdigest()
+
+
+def _claim(organization, key: str, digest: str) -> IdempotentResponse | None:
+    """None when this request claimed the key; otherwise the row that holds it."""
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                IdempotentResponse.objects.create(
+                    organization=organization, key=key, request_hash=digest, status_code=PENDING
+                )
+            return None
+        except IntegrityError:
+            record = IdempotentResponse.objects.filter(organization=organization, key=key).first()
+            if record is None:
+                continue  # released meanwhile: claim again
+            if (
+                record.status_code == PENDING
+                and record.created_at < timezone.now() - ABANDONED_AFTER
+            ):
+                IdempotentResponse.objects.filter(pk=record.pk, status_code=PENDING).delete()
+                continue
+            return record
+    raise _conflict(_("This Idempotency-Key is in use by another request."), "in_progress")
+
+
+def _replay(record: IdempotentResponse, digest: str) -> Response:
+    if record.status_code == PENDING:
+        raise _conflict(
+            _("A request with this Idempotency-Key is still being processed."), "in_progress"
+        )
+    if record.request_hash != digest:
+        raise _conflict(_("This Idempotency-Key was used with a different request."), "key_reused")
+    response = Response(record.body, status=record.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _release(organization, key: str) -> None:
+    IdempotentResponse.objects.filter(
+        organization=organization, key=key, status_code=PENDING
+    ).delete()
+
+
+def _conflict(message: str, code: str) -> Conflict:
+    error = Conflict(message, code=code)
+    error.field = HEADER
+    return error

@@ -1,0 +1,26 @@
+"""Every endpoint needs an API key holding the scope the view names for the method."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, permissions
+
+from aduan.api.models import ApiKey
+
+
+class HasApiKey(permissions.BasePermission):
+    """Views declare `scopes = {"GET": Scope..., "POST": Scope...}`."""
+
+    def has_permission(self, request, view) -> bool:
+        key = request.auth
+        if not isinstance(key, ApiKey):
+            return False  # DRF answers 401: there is an authenticator but no credentials
+        needed = getattr(view, "scopes", {}).get(request.method)
+        if needed is None:
+            return request.method == "OPTIONS"
+        if not key.has_scope(needed):
+            raise exceptions.PermissionDenied(
+                _("This API key lacks the scope “%(scope)s”.") % {"scope": needed},
+                code="missing_scope",
+            )
+        return True

@@ -1,0 +1,24 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularJSONAPIView
+
+from aduan.api import views
+
+app_name = "api"
+urlpatterns = [
+    path("categories/", views.CategoryList.as_view(), name="categories"),
+    path("organizations/", views.OrganizationList.as_view(), name="organizations"),
+    path("regions/", views.RegionList.as_view(), name="regions"),
+    path("reports/", views.ReportListCreate.as_view(), name="reports"),
+    path("reports/<str:code>/", views.ReportDetail.as_view(), name="report"),
+    path("reports/<str:code>/responses/", views.ResponseCreate.as_view(), name="responses"),
+    path("changes/", views.ChangeList.as_view(), name="changes"),
+    path(
+        "openapi.json",
+        SpectacularJSONAPIView.as_view(
+            authentication_classes=[],
+            permission_classes=[],
+            throttle_classes=[],
+        ),
+        name="openapi",
+    ),
+]

@@ -1,0 +1,285 @@
+"""The REST API for local complaint systems: reference data, reports, responses, changes.
+
+Each view names the key scope it needs per method (`scopes`); reports are loaded only
+through `reports_visible_to_organization` and changed only through the intake and the
+lifecycle.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from aduan.api.access import reports_visible_to_organization, service_actor
+from aduan.api.errors import Conflict, ErrorsSerializer
+from aduan.api.idempotency import idempotent
+from aduan.api.models import Scope
+from aduan.api.pagination import ChangesPagination
+from aduan.api.serializers import (
+    API_CHANNEL,
+    CategorySerializer,
+    EventSerializer,
+    OrganizationSerializer,
+    RegionSerializer,
+    ReportInSerializer,
+    ReportOutSerializer,
+    ResponseInSerializer,
+    channel_reference,
+)
+from aduan.channels.intake import Draft, submit_report
+from aduan.organizations.models import Category, Organization, Region
+from aduan.reports import lifecycle
+from aduan.reports.codes import normalize_tracking_code
+from aduan.reports.models import Report, ReportEvent
+
+ERROR_TEXTS = {
+    400: "The request is invalid; each error names its field.",
+    401: "No API key, or an unknown, revoked or expired one.",
+    403: "The API key lacks the scope this endpoint needs.",
+    404: "No such report among those the key's organization may see.",
+    409: "The Idempotency-Key was used with a different request, or the report's state "
+    "does not allow the action.",
+    429: "Too many requests with this key; wait for Retry-After seconds.",
+}
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Repeat a POST safely: the same key with the same body returns the first "
+    "answer; with a different body, 409.",
+)
+CURSOR_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="The opaque cursor from a `next` link."),
+    OpenApiParameter("limit", int, description="Rows per page, at most 200 (default 50)."),
+]
+
+
+def errors(*codes: int) -> dict:
+    return {
+        code: OpenApiResponse(ErrorsSerializer, description=ERROR_TEXTS[code]) for code in codes
+    }
+
+
+class OrganizationApiView(generics.GenericAPIView):
+    scopes: dict[str, str] = {}
+
+    @property
+    def organization(self) -> Organization:
+        return self.request.auth.organization
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "organization": self.organization}
+
+    def visible_reports(self):
+        return reports_visible_to_organization(self.organization)
+
+
+def for_output(reports):
+    """One query for the reports and one for all their public timelines."""
+    public_events = ReportEvent.objects.filter(is_public=True).order_by("at", "id")
+    return reports.select_related("category", "reporter").prefetch_related(
+        Prefetch("events", queryset=public_events, to_attr="public_events")
+    )
+
+
+# --- Reference data ------------------------------------------------------------------
+
+
+def list_schema(serializer, tag: str, *extra) -> extend_schema_view:
+    return extend_schema_view(
+        get=extend_schema(
+            tags=[tag],
+            parameters=[*CURSOR_PARAMETERS, *extra],
+            responses={200: serializer(many=True), **errors(400, 401, 403, 429)},
+        )
+    )
+
+
+@list_schema(CategorySerializer, "reference")
+class CategoryList(OrganizationApiView, generics.ListAPIView):
+    """Active report categories; `parent` is the slug of the parent category."""
+
+    scopes = {"GET": Scope.META_READ}
+    serializer_class = CategorySerializer
+    ordering = "id"
+
+    def get_queryset(self):
+        return Category.objects.filter(is_active=True).select_related("parent")
+
+
+@list_schema(OrganizationSerializer, "reference")
+class OrganizationList(OrganizationApiView, generics.ListAPIView):
+    """The active organization tree; `parent` is the id of the parent organization."""
+
+    scopes = {"GET": Scope.META_READ}
+    serializer_class = OrganizationSerializer
+    ordering = "path"
+
+    def get_queryset(self):
+        return Organization.objects.active()
+
+
+@list_schema(
+    RegionSerializer,
+    "reference",
+    OpenApiParameter("parent", str, description="Kemendagri code of the parent region."),
+)
+class RegionList(OrganizationApiView, generics.ListAPIView):
+    """Kemendagri regions below `parent` (provinces when no parent is given)."""
+
+    scopes = {"GET": Scope.META_READ}
+    serializer_class = RegionSerializer
+    ordering = "code"
+
+    def get_queryset(self):
+        parent = self.request.query_params.get("parent", "").strip()
+        if not parent:
+            return Region.objects.filter(parent__isnull=True)
+        if not Region.objects.filter(code=parent).exists():
+            raise ValidationError({"parent": _("Unknown region code.")}, code="invalid")
+        return Region.objects.filter(parent_id=parent)
+
+
+# --- Reports -------------------------------------------------------------------------
+
+
+class ReportListCreate(OrganizationApiView):
+    scopes = {"GET": Scope.REPORTS_READ, "POST": Scope.REPORTS_WRITE}
+    serializer_class = ReportOutSerializer
+    ordering = "-id"
+
+    def get_queryset(self):
+        return for_output(self.visible_reports())
+
+    @extend_schema(
+        tags=["reports"],
+        parameters=CURSOR_PARAMETERS,
+        responses={200: ReportOutSerializer(many=True), **errors(400, 401, 403, 429)},
+    )
+    def get(self, request):
+        """Reports the key's organization may see, newest first."""
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["reports"],
+        request=ReportInSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            200: OpenApiResponse(
+                ReportOutSerializer,
+                description="Already received: the same external_id was sent before.",
+            ),
+            201: OpenApiResponse(ReportOutSerializer, description="Created."),
+            **errors(400, 401, 403, 409, 429),
+        },
+    )
+    @idempotent
+    def post(self, request):
+        """Submit a report received by the key's organization."""
+        incoming = ReportInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        reporter = data.get("reporter") or {}
+        draft = Draft(
+            title=data["title"],
+            body=data["body"],
+            kind=data["kind"],
+            incident_date=data.get("incident_date"),
+            region=data.get("region"),
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+            address=data["address"],
+            category=data.get("category"),
+            is_anonymous=data["anonymous"],
+            is_confidential=data["confidential"],
+            guest_name=reporter.get("name", ""),
+            guest_email=reporter.get("email", ""),
+            guest_phone=reporter.get("phone", ""),
+        )
+        submission = submit_report(
+            draft,
+            channel=API_CHANNEL,
+            channel_reference=channel_reference(self.organization, data["external_id"]),
+            received_by=self.organization,
+        )
+        report = for_output(Report.objects.filter(pk=submission.report.pk)).get()
+        code = status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK
+        return Response(self.get_serializer(report).data, status=code)
+
+
+class ReportDetail(OrganizationApiView):
+    scopes = {"GET": Scope.REPORTS_READ}
+    serializer_class = ReportOutSerializer
+
+    @extend_schema(
+        tags=["reports"], responses={200: ReportOutSerializer, **errors(401, 403, 404, 429)}
+    )
+    def get(self, request, code: str):
+        """One report with its public timeline."""
+        report = _find(for_output(self.visible_reports()), code)
+        return Response(self.get_serializer(report).data)
+
+
+def _find(reports, code: str) -> Report:
+    normalized = normalize_tracking_code(code)
+    report = reports.filter(tracking_code=normalized).first() if normalized else None
+    if report is None:
+        raise Http404
+    return report
+
+
+class ResponseCreate(OrganizationApiView):
+    scopes = {"POST": Scope.REPORTS_WRITE}
+    serializer_class = ResponseInSerializer
+
+    @extend_schema(
+        tags=["reports"],
+        request=ResponseInSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: EventSerializer, **errors(400, 401, 403, 404, 409, 429)},
+    )
+    @idempotent
+    def post(self, request, code: str):
+        """Publish a response of the key's organization; only for reports it handles now."""
+        incoming = ResponseInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        report = _find(Report.objects.handled_by(self.organization), code)
+        try:
+            event = lifecycle.respond(
+                report, service_actor(self.organization), incoming.validated_data["message"]
+            )
+        except lifecycle.TransitionError as error:
+            raise Conflict(str(error), code="invalid_state") from None
+        except PermissionDenied:
+            raise Http404 from None
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+@list_schema(EventSerializer, "reports")
+class ChangeList(OrganizationApiView, generics.ListAPIView):
+    """Public timeline events of visible reports, oldest first, for syncing: keep the last
+    `next` link and follow it later to receive what happened since."""
+
+    scopes = {"GET": Scope.REPORTS_READ}
+    serializer_class = EventSerializer
+    pagination_class = ChangesPagination
+    ordering = "id"
+
+    def get_queryset(self):
+        visible = self.visible_reports().values("pk")
+        return ReportEvent.objects.filter(is_public=True, report__in=visible).select_related(
+            "report"
+        )

@@ -1,0 +1,176 @@
+"""Inbound email through django-anymail's normalised inbound signal.
+
+A new email becomes a guest report (the subject its title, the text its body, photos and
+PDFs its attachments). A reply about an existing report — found by In-Reply-To /
+References or a tracking code in the subject, and only when it comes from that report's
+reporter — answers the report's question when it is on hold; in any other state the
+sender is pointed to the report's page, where the reporter's actions are.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+
+from aduan.channels.intake import Draft
+from aduan.channels.models import ProcessedMessage
+from aduan.channels.replies import (
+    CODE_IN_TEXT,
+    MIN_TEXT,
+    answer,
+    logger,
+    reference,
+    sender_is_reporter,
+    short_title,
+    submit_guest_report,
+)
+from aduan.notifications.models import Medium, Notification
+from aduan.notifications.outbox import reporter_link
+from aduan.reports import lifecycle
+from aduan.reports.attachments import AttachmentError, CleanFile, clean_upload
+from aduan.reports.models import Channel, Report, Status
+
+MAX_TEXT = 20000
+MESSAGE_IDS = re.compile(r"<[^<>\s]+>")
+
+
+class _Upload(io.BytesIO):
+    """An email attachment shaped like an uploaded file, for `clean_uploads`."""
+
+    def __init__(self, name: str, data: bytes):
+        super().__init__(data)
+        self.name = name
+        self.size = len(data)
+
+
+def receive_email(sender=None, event=None, esp_name="", **kwargs) -> str:
+    """The receiver of `anymail.signals.inbound`; returns what happened (for tests)."""
+    message = event.message
+    address = message.from_email.addr_spec.strip().lower() if message.from_email else ""
+    if not address or "@" not in address:
+        logger.warning("Inbound email without a usable sender ignored (%s)", esp_name)
+        return "no_sender"
+    if getattr(message, "spam_detected", None):
+        # The provider's spam check failed (e.g. a forged sender): a reply must not
+        # act on someone else's report, and spam is not a report.
+        logger.warning("Inbound email flagged as spam by %s ignored", esp_name)
+        return "spam"
+    raw_id = (message.get("Message-ID") or "").strip() or f"{esp_name}:{event.event_id}"
+    message_id = reference(raw_id)
+    with transaction.atomic(), translation.override("id"):
+        _seen, new = ProcessedMessage.objects.get_or_create(
+            channel=Channel.EMAIL, reference=message_id
+        )
+        if not new:
+            return "duplicate"
+        text = _text_of(message)
+        report = _thread(message, address)
+        if report is not None:
+            return _follow_up(report, address, text, message_id)
+        return _new_report(message, address, text, message_id)
+
+
+def _text_of(message) -> str:
+    text = getattr(message, "stripped_text", None) or message.text or strip_tags(message.html or "")
+    # Quoted earlier messages of the thread are not part of what the sender says now.
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
+    return "\n".join(lines).strip()[:MAX_TEXT]
+
+
+def _thread(message, address: str) -> Report | None:
+    """The report this email answers, when its sender is that report's reporter."""
+    ids = MESSAGE_IDS.findall(" ".join(message.get(h) or "" for h in ("In-Reply-To", "References")))
+    candidates: list[Report] = []
+    if ids:
+        refs = [reference(i) for i in ids]
+        candidates += Report.objects.filter(channel=Channel.EMAIL, channel_reference__in=refs)
+        report_ids = Notification.objects.filter(
+            medium=Medium.EMAIL, provider_reference__in=ids, report__isnull=False
+        ).values_list("report_id", flat=True)
+        candidates += Report.objects.filter(pk__in=list(report_ids))
+    codes = CODE_IN_TEXT.findall((message.subject or "").upper())
+    if codes:
+        candidates += Report.objects.filter(tracking_code__in=codes)
+    for report in candidates:
+        if sender_is_reporter(report, email=address):
+            return report
+    return None
+
+
+def _follow_up(report: Report, address: str, text: str, message_id: str) -> str:
+    if report.status == Status.ON_HOLD and text:
+        actor = lifecycle.Actor(user=report.reporter, is_reporter=True)
+        lifecycle.answer_hold(report, actor, text)
+        logger.info("Email answer added to on-hold report %s", report.tracking_code)
+        return "answered"
+    notice = _(
+        "We received your email about report %(code)s, but replies by email are taken "
+        "only while we are waiting for your answer to a question. To follow or respond "
+        "to your report, open its page: %(link)s"
+    ) % {"code": report.tracking_code, "link": reporter_link(report)}
+    answer(Medium.EMAIL, address, notice, key=f"email:{message_id}", report=report)
+    return "pointed_to_page"
+
+
+def _new_report(message, address: str, text: str, message_id: str) -> str:
+    key = f"email:{message_id}"
+    subject = " ".join((message.subject or "").split())
+    text = text or subject
+    if len(text) < MIN_TEXT:
+        answer(
+            Medium.EMAIL,
+            address,
+            _(
+                "Your email is too short to be a report. Describe what happened, where and "
+                "since when, and send it again."
+            ),
+            key=key,
+        )
+        return "too_short"
+    files, refused = _attachments(message)
+    name = (message.from_email.display_name or "").strip()[:150]
+    draft = Draft(
+        title=short_title(subject, limit=150) if subject else short_title(text),
+        body=text,
+        guest_email=address,
+        guest_name=name,
+        language="id",
+        attachments=files,
+    )
+    submission = submit_guest_report(draft, channel=Channel.EMAIL, channel_reference=message_id)
+    report = submission.report
+    if refused:
+        notice = _(
+            "Your report %(code)s was received, but these attachments were not kept: "
+            "%(reasons)s Photos (JPEG, PNG, WebP) and PDF documents can be added on the "
+            "report's page."
+        ) % {"code": report.tracking_code, "reasons": " ".join(refused)}
+        answer(Medium.EMAIL, address, notice, key=key, report=report)
+    logger.info("Email report %s created", report.tracking_code)
+    return "created" if submission.created else "duplicate"
+
+
+def _attachments(message) -> tuple[list[CleanFile], list[str]]:
+    """The attachments we keep (photos and PDFs, cleaned) and why the others were not:
+    one unusable file must not cost the citizen the whole report."""
+    files: list[CleanFile] = []
+    refused: list[str] = []
+    for part in message.attachments:
+        name = (part.get_filename() or "lampiran")[-200:]
+        if len(files) >= settings.ADUAN_MAX_ATTACHMENTS:
+            refused.append(
+                _("“%(name)s”: at most %(count)d files are kept.")
+                % {"name": name, "count": settings.ADUAN_MAX_ATTACHMENTS}
+            )
+            continue
+        try:
+            files.append(clean_upload(_Upload(name, part.get_content_bytes() or b"")))
+        except AttachmentError as exc:
+            refused.append(str(exc))
+    return files, refused

@@ -1,0 +1,160 @@
+"""What the inbound channels share: making a guest's report, answering the sender, and
+the "STATUS <code>" question.
+
+Answers go through the outbox (a Notification row, delivered at least once by the
+workers), never straight to a provider from the webhook: the provider waits for our
+200, and a slow gateway must not make it deliver the message again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from aduan.channels.intake import Draft, Submission, submit_report
+from aduan.notifications.models import Kind, Medium, Notification, State
+from aduan.notifications.outbox import (
+    enqueue_delivery,
+    reporter_link,
+    sms_enabled,
+    whatsapp_enabled,
+)
+from aduan.reports.codes import normalize_tracking_code
+from aduan.reports.models import Report
+
+logger = logging.getLogger("aduan.channels")
+
+MIN_TEXT = 15  # shorter than this cannot describe a problem
+TITLE_LENGTH = 60
+REFERENCE_LENGTH = 120  # Report.channel_reference
+STATUS_COMMAND = re.compile(r"^\s*(?:status|cek)\s+(\S[\S ]{0,20})\s*$", re.IGNORECASE)
+CODE_IN_TEXT = re.compile(r"\b([A-HJKMNP-TV-Z2-9]{4}-[A-HJKMNP-TV-Z2-9]{4})\b")
+
+
+class InboundError(ValueError):
+    """The delivery cannot be used; the message says why (sent back as JSON, in English:
+    it is read by the gateway's operator, not by the citizen)."""
+
+
+def short_title(text: str, limit: int = TITLE_LENGTH) -> str:
+    """The first line of `text`, cut at a word boundary to at most `limit` characters."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[:limit].rsplit(" ", 1)[0]
+    return (cut if len(cut) >= limit // 2 else line[: limit - 1]) + "…"
+
+
+def reference(raw: str) -> str:
+    """A provider's message id as a channel reference: long ids are replaced by a digest,
+    which is just as unique and fits the column."""
+    raw = raw.strip()
+    if len(raw) <= REFERENCE_LENGTH:
+        return raw
+    return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def submit_guest_report(draft: Draft, *, channel: str, channel_reference: str) -> Submission:
+    """Submit a guest's report from a channel that proves the sender's address (an SMS or
+    WhatsApp message from the number, an email from the address): it counts as
+    confirmed, so later updates reach the sender without a confirmation link."""
+    with transaction.atomic():
+        submission = submit_report(draft, channel=channel, channel_reference=channel_reference)
+        if submission.created:
+            now = timezone.now()
+            Report.objects.filter(pk=submission.report.pk).update(guest_contact_verified_at=now)
+            submission.report.guest_contact_verified_at = now
+    return submission
+
+
+def status_command(text: str) -> str | None:
+    """The tracking code asked about by "STATUS <code>" / "CEK <code>" ("" when the code is
+    malformed), or None when `text` is not such a question."""
+    match = STATUS_COMMAND.match(text or "")
+    if not match:
+        return None
+    return normalize_tracking_code(match.group(1))
+
+
+def status_answer(code: str, *, phone: str = "", email: str = "") -> str:
+    """The status of the report `code`, in the sender's words, when the sender is its
+    reporter; otherwise the same neutral answer as for a code that does not exist, so
+    codes cannot be probed from someone else's phone."""
+    report = (
+        Report.objects.select_related("reporter").filter(tracking_code=code).first()
+        if code
+        else None
+    )
+    with translation.override("id"):
+        if report is None or not sender_is_reporter(report, phone=phone, email=email):
+            return _(
+                "We found no report with that code for this number. Check the code, or "
+                "follow your report on the website."
+            )
+        return _("Report %(code)s: %(status)s. Details: %(link)s") % {
+            "code": report.tracking_code,
+            "status": report.get_status_display(),
+            "link": reporter_link(report),
+        }
+
+
+def sender_is_reporter(report: Report, *, phone: str = "", email: str = "") -> bool:
+    if report.reporter_id:
+        user = report.reporter
+        return bool(
+            (phone and getattr(user, "phone", "") == phone)
+            or (email and user.email.lower() == email.lower())
+        )
+    return bool(
+        (phone and report.guest_phone == phone)
+        or (email and report.guest_email.lower() == email.lower())
+    )
+
+
+def answer(
+    medium: str,
+    address: str,
+    text: str,
+    *,
+    key: str,
+    report: Report | None = None,
+    subject: str = "",
+) -> bool:
+    """Write a plain answer to the sender into the outbox; False when that medium is not
+    configured (nobody could send it). `key` names the inbound message answered, so a
+    redelivered message is answered once."""
+    if medium == Medium.SMS and not sms_enabled():
+        return False
+    if medium == Medium.WHATSAPP and not whatsapp_enabled():
+        return False
+    now = timezone.now()
+    key = f"inbound:{key}:{medium}"[:200]
+    with translation.override("id"):
+        subject = subject or _("Your message to Aduan")
+    _row, created = Notification.objects.get_or_create(
+        key=key,
+        defaults={
+            # Answers are about a report when there is one; RESPONSE is the nearest kind
+            # (the outbox has no separate kind for conversational answers).
+            "kind": Kind.RESPONSE,
+            "medium": medium,
+            "address": address,
+            "language": "id",
+            "report": report,
+            "organization": report.organization if report else None,
+            "subject": str(subject)[:200],
+            "body": text,
+            "short": text,
+            "state": State.PENDING,
+            "created_at": now,
+            "next_attempt_at": now,
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: enqueue_delivery([key]))
+    return created

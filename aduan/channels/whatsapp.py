@@ -1,0 +1,231 @@
+"""Inbound WhatsApp (Meta Cloud API webhook): a short guided conversation that ends in a
+report, and "STATUS <code>".
+
+The conversation asks what happened, then where (words or a shared location), then asks
+to confirm. Meta delivers each message at least once; every message id is acted on once
+(ProcessedMessage), so a redelivery neither advances the conversation nor answers twice.
+Photos are recorded by their WhatsApp media id in the report text: downloading them
+needs a second authenticated Graph API call and is not done here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from aduan.channels.intake import Draft
+from aduan.channels.models import ProcessedMessage, WhatsAppConversation
+from aduan.channels.replies import (
+    MIN_TEXT,
+    InboundError,
+    answer,
+    logger,
+    reference,
+    short_title,
+    status_answer,
+    status_command,
+    submit_guest_report,
+)
+from aduan.lib.phones import normalize_phone
+from aduan.notifications.models import Medium
+from aduan.reports.models import Channel
+
+Step = WhatsAppConversation.Step
+YES = {"ya", "y", "yes", "kirim", "ok", "oke", "setuju", "benar"}
+CANCEL = {"batal", "cancel", "stop", "ulang"}
+SUPPORTED = {"text", "image", "location"}
+MAX_TEXT = 4000
+
+
+def signature_valid(body: bytes, header: str) -> bool:
+    """Meta signs the raw body with the app secret: "sha256=<hex HMAC-SHA256>"."""
+    secret = settings.ADUAN_WHATSAPP_APP_SECRET
+    if not secret or not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
+
+
+def verify_token_valid(token: str) -> bool:
+    expected = settings.ADUAN_WHATSAPP_VERIFY_TOKEN
+    return bool(expected and token) and hmac.compare_digest(expected.encode(), token.encode())
+
+
+def messages_in(payload) -> list[dict]:
+    """The messages of a webhook payload; status callbacks (sent/delivered/read) carry
+    none and are acknowledged without action."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
+        raise InboundError("not a WhatsApp webhook payload: 'entry' is missing")
+    found = []
+    for entry in payload["entry"]:
+        for change in entry.get("changes", []) if isinstance(entry, dict) else []:
+            value = change.get("value") if isinstance(change, dict) else None
+            if not isinstance(value, dict):
+                raise InboundError("malformed 'changes' in the WhatsApp payload")
+            for message in value.get("messages") or []:
+                if not (
+                    isinstance(message, dict)
+                    and isinstance(message.get("id"), str)
+                    and isinstance(message.get("from"), str)
+                ):
+                    raise InboundError("a WhatsApp message lacks 'id' or 'from'")
+                found.append(message)
+    return found
+
+
+def receive_message(message: dict) -> str:
+    """Act on one inbound message once; returns what happened."""
+    phone = normalize_phone(message["from"])
+    if not phone:
+        # Acknowledged, not refused: Meta would redeliver a refused message for days.
+        logger.warning("WhatsApp message from a non-Indonesian number ignored")
+        return "foreign_sender"
+    message_id = reference(message["id"])
+    content = _content(message)
+    with transaction.atomic(), translation.override("id"):
+        _seen, new = ProcessedMessage.objects.get_or_create(
+            channel=Channel.WHATSAPP, reference=message_id
+        )
+        if not new:
+            return "duplicate"
+        if content is None:
+            _say(phone, message_id, _("I can read text, photos and shared locations only."))
+            return "unsupported"
+        code = status_command(content.get("text", ""))
+        if code is not None:
+            _say(phone, message_id, status_answer(code, phone=phone))
+            return "status"
+        return _converse(phone, message_id, content)
+
+
+def _content(message: dict) -> dict | None:
+    """What a message says, as {"text"}, {"media"} or {"latitude", "longitude", ...};
+    None for types the conversation cannot use (stickers, audio, reactions...)."""
+    kind = message.get("type")
+    if kind not in SUPPORTED:
+        return None
+    part = message.get(kind)
+    if not isinstance(part, dict):
+        raise InboundError(f"a WhatsApp {kind} message lacks its '{kind}' object")
+    if kind == "text":
+        return {"text": str(part.get("body", ""))[:MAX_TEXT].strip()}
+    if kind == "image":
+        return {"media": str(part.get("id", ""))[:100], "text": str(part.get("caption", ""))}
+    try:
+        latitude, longitude = float(part["latitude"]), float(part["longitude"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InboundError("a WhatsApp location lacks latitude/longitude") from exc
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise InboundError("a WhatsApp location is out of range")
+    place = " ".join(str(part.get(k, "")) for k in ("name", "address") if part.get(k))
+    return {"latitude": latitude, "longitude": longitude, "place": place.strip()}
+
+
+def _converse(phone: str, message_id: str, content: dict) -> str:
+    conversation = WhatsAppConversation.objects.select_for_update().filter(phone=phone).first()
+    if conversation and conversation.is_expired():
+        conversation.delete()
+        conversation = None
+    text = content.get("text", "")
+    if text.lower() in CANCEL:
+        if conversation:
+            conversation.delete()
+        _say(phone, message_id, _("Cancelled. Send a message any time to start a new report."))
+        return "cancelled"
+    if conversation is None:
+        conversation = WhatsAppConversation(phone=phone, collected={})
+        greeting = _("Welcome to Aduan, the public-service complaint service.")
+    else:
+        greeting = ""
+    result = _take(conversation, content)
+    if greeting and result == "short":
+        result = "ok"  # a first "halo" is a greeting, not a too-short description
+    if result == "confirmed":
+        return _submit(conversation, phone, message_id)
+    conversation.updated_at = timezone.now()
+    conversation.save()
+    _say(phone, message_id, " ".join(filter(None, [greeting, _prompt(conversation, result)])))
+    return conversation.step
+
+
+def _take(conversation: WhatsAppConversation, content: dict) -> str:
+    """Store what the message adds and move to the next step; returns how it went."""
+    collected = conversation.collected
+    text = content.get("text", "")
+    if content.get("media"):
+        collected.setdefault("media", []).append(content["media"])
+    if "latitude" in content:
+        collected.update(
+            latitude=content["latitude"], longitude=content["longitude"], place=content["place"]
+        )
+    if conversation.step == Step.WHAT:
+        if len(text) >= MIN_TEXT:
+            collected["what"] = text
+            conversation.step = Step.CONFIRM if "latitude" in collected else Step.WHERE
+            return "ok"
+        return "short" if text else "ok"
+    if conversation.step == Step.WHERE:
+        if text or "latitude" in content:
+            if text:
+                collected["where"] = text
+            conversation.step = Step.CONFIRM
+        return "ok"
+    if text.lower() in YES:
+        return "confirmed"
+    return "ok"
+
+
+def _prompt(conversation: WhatsAppConversation, result: str) -> str:
+    if conversation.step == Step.WHAT:
+        if result == "short":
+            return _("Please tell us a little more: what happened, and since when?")
+        return _("What happened? Describe the problem in one message.")
+    if conversation.step == Step.WHERE:
+        return _("Where did it happen? Write the address or share your location.")
+    collected = conversation.collected
+    where = collected.get("where") or collected.get("place") or _("the shared location")
+    return _("Your report: “%(what)s” at %(where)s. Reply YA to send it, or BATAL to cancel.") % {
+        "what": short_title(collected.get("what", "")),
+        "where": where,
+    }
+
+
+def _submit(conversation: WhatsAppConversation, phone: str, message_id: str) -> str:
+    collected = conversation.collected
+    body = collected["what"]
+    if collected.get("media"):
+        # Kept as ids: fetching the photos is a separate Graph API download (not done).
+        body += "\n\n" + _("Photos sent on WhatsApp (media ids): %(ids)s") % {
+            "ids": ", ".join(collected["media"])
+        }
+    draft = Draft(
+        title=short_title(collected["what"]),
+        body=body,
+        address=(collected.get("where") or collected.get("place") or "")[:255],
+        latitude=_coordinate(collected.get("latitude")),
+        longitude=_coordinate(collected.get("longitude")),
+        guest_phone=phone,
+        language="id",
+    )
+    submission = submit_guest_report(draft, channel=Channel.WHATSAPP, channel_reference=message_id)
+    if conversation.pk:
+        conversation.delete()
+    logger.info("WhatsApp report %s created", submission.report.tracking_code)
+    # The tracking code goes out in the intake's RECEIVED message, on WhatsApp.
+    return "created"
+
+
+def _coordinate(value) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+def _say(phone: str, message_id: str, text) -> None:
+    answer(Medium.WHATSAPP, phone, str(text), key=f"whatsapp:{message_id}")

@@ -1,0 +1,170 @@
+"""POST requests: turning the spec's form fields into a Draft for channels.intake.
+
+Idempotency: a client that sends `device_id` and `client_request_id` gets the same report
+back for the same pair forever. Without them, the reference is a hash of the key's
+organization and every posted field within a ten-minute window (the current and the
+previous window are both checked), so an accidental double POST makes one report while
+the same text sent again later is a new report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aduan.channels.intake import Draft, Submission, submit_report
+from aduan.lib.phones import normalize_phone
+from aduan.organizations.models import Organization
+from aduan.reports.attachments import AttachmentError, clean_uploads
+from aduan.reports.models import Channel, Kind, Report
+
+from .documents import active_services
+from .filters import BadParameter, parse_moment
+
+WINDOW_SECONDS = 600
+TITLE_WORDS = 8
+
+
+class Invalid(ValueError):
+    """The POST cannot make a report; `problems` are the spec's error descriptions."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def submit_open311(post, files, organization: Organization) -> Submission:
+    draft = build_draft(post, files)
+    fixed = _client_reference(post, organization)
+    if fixed:
+        reference = fixed
+    else:
+        window = int(timezone.now().timestamp()) // WINDOW_SECONDS
+        earlier = _params_reference(post, files, organization, window - 1)
+        existing = Report.objects.filter(channel=Channel.OPEN311, channel_reference=earlier).first()
+        if existing:
+            return Submission(existing, created=False)
+        reference = _params_reference(post, files, organization, window)
+    return submit_report(
+        draft, channel=Channel.OPEN311, channel_reference=reference, received_by=organization
+    )
+
+
+def build_draft(post, files) -> Draft:
+    """Raise Invalid listing every problem, so a client can fix them all at once."""
+    problems: list[str] = []
+    fields = {name: post.get(name, "").strip() for name in post}
+    get = fields.get
+    category = _category(get("service_code", ""), problems)
+    description = get("description", "")
+    if not description:
+        problems.append(_("description is required."))
+    latitude, longitude = _coordinates(get("lat", ""), get("long", ""), problems)
+    address = get("address_string", "")[:255]
+    if latitude is None and not address:
+        problems.append(_("Give lat and long, or address_string."))
+    kind, incident_date = _attributes(fields, problems)
+    email, phone = _contact(get("email", ""), get("phone", ""), problems)
+    attachments = []
+    try:
+        attachments = clean_uploads(files.getlist("media"))
+    except AttachmentError as error:
+        problems.append(str(error))
+    if problems:
+        raise Invalid(problems)
+    name = " ".join(part for part in (get("first_name"), get("last_name")) if part)
+    return Draft(
+        title=_title(description),
+        body=description,
+        kind=kind,
+        incident_date=incident_date,
+        latitude=latitude,
+        longitude=longitude,
+        address=address,
+        category=category,
+        guest_name=name[:150],
+        guest_email=email,
+        guest_phone=phone,
+        attachments=attachments,
+    )
+
+
+def _category(code: str, problems: list[str]):
+    if not code:
+        problems.append(_("service_code is required."))
+        return None
+    category = active_services().filter(slug=code).first()
+    if category is None:
+        problems.append(_("service_code %(code)s is not a known service.") % {"code": code})
+    return category
+
+
+def _attributes(fields: dict, problems: list[str]):
+    kind = fields.get("attribute[kind]") or Kind.COMPLAINT
+    if kind not in Kind.values:
+        problems.append(_("attribute[kind] must be complaint, aspiration or information."))
+    incident_date = None
+    if raw := fields.get("attribute[incident_date]"):
+        try:
+            moment = parse_moment("attribute[incident_date]", raw)
+            incident_date = timezone.localtime(moment).date()
+        except BadParameter as error:
+            problems.append(str(error))
+    return kind, incident_date
+
+
+def _contact(email: str, raw_phone: str, problems: list[str]) -> tuple[str, str]:
+    email = email.lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(_("email is not a valid email address."))
+    phone = normalize_phone(raw_phone) if raw_phone else ""
+    if raw_phone and not phone:
+        problems.append(_("phone is not a valid Indonesian phone number."))
+    return email, phone
+
+
+def _coordinates(lat: str, long: str, problems: list[str]):
+    if not lat and not long:
+        return None, None
+    try:
+        latitude, longitude = round(float(lat), 6), round(float(long), 6)
+    except ValueError:
+        problems.append(_("lat and long must both be decimal degrees (WGS84)."))
+        return None, None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        problems.append(_("lat and long are outside the globe."))
+        return None, None
+    return latitude, longitude
+
+
+def _title(description: str) -> str:
+    words = description.split()
+    title = " ".join(words[:TITLE_WORDS])
+    if len(words) > TITLE_WORDS:
+        title += "…"
+    return title[:150]
+
+
+def _client_reference(post, organization: Organization) -> str:
+    device = post.get("device_id", "").strip()
+    client_id = post.get("client_request_id", "").strip()
+    if not (device and client_id):
+        return ""
+    digest = hashlib.sha256(f"{organization.pk}\n{device}\n{client_id}".encode()).hexdigest()
+    return f"client:{digest}"
+
+
+def _params_reference(post, files, organization: Organization, window: int) -> str:
+    fields = sorted(
+        (name, value) for name in post for value in post.getlist(name) if name != "api_key"
+    )
+    uploads = sorted((u.name, u.size) for u in files.getlist("media"))
+    material = repr((organization.pk, window, fields, uploads))
+    return "params:" + hashlib.sha256(material.encode()).hexdigest()

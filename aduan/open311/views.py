@@ -1,0 +1,162 @@
+"""Open311 GeoReport v2 endpoints (http://wiki.open311.org/GeoReport_v2).
+
+Every list shows public reports only (Report.objects.public()). One exception: the
+organization whose API key posted a report may look that report up by its id while it
+is still unverified, so a client can show "received" right after posting; it sees the
+same masked fields as the public, never the reporter.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from aduan.reports.codes import normalize_tracking_code
+from aduan.reports.lifecycle import Action
+from aduan.reports.models import Channel, Report
+
+from . import documents
+from .filters import BadParameter, parse_request_filter
+from .keys import api_key_organization
+from .renderers import errors, render
+from .submission import Invalid, submit_open311
+
+
+def speaks_locale(view):
+    """Answer in English when the client asks with `locale=en` (as some clients send)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        locale = request.GET.get("locale") or request.POST.get("locale") or ""
+        locale = locale.strip().lower()
+        if locale.startswith(("en", "id")):
+            with translation.override(locale[:2]):
+                return view(request, *args, **kwargs)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+def root(request: HttpRequest) -> HttpResponse:
+    return redirect("open311:discovery", fmt="json")
+
+
+@speaks_locale
+@require_GET
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    return render(documents.discovery(), fmt=fmt, root="discovery")
+
+
+@speaks_locale
+@require_GET
+def services(request: HttpRequest, fmt: str) -> HttpResponse:
+    english = (translation.get_language() or "").startswith("en")
+    body = [documents.service(c, english=english) for c in documents.active_services()]
+    return render(body, fmt=fmt, root="services")
+
+
+@speaks_locale
+@require_GET
+def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    category = documents.active_services().filter(slug=code).first()
+    if category is None:
+        return errors(fmt, 404, _("Service %(code)s not found.") % {"code": code})
+    return render(documents.service_definition(category), fmt=fmt, root="service_definition")
+
+
+@csrf_exempt
+@speaks_locale
+@require_http_methods(["GET", "POST"])
+def requests(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _post_request(request, fmt)
+    try:
+        wanted = parse_request_filter(request.GET)
+    except BadParameter as error:
+        return errors(fmt, 400, str(error))
+    start = (wanted.page - 1) * wanted.page_size
+    reports = Report.objects.public().filter(wanted.query).order_by("-submitted_at", "-id")
+    reports = documents.with_request_data(reports, extensions=wanted.extensions)
+    page = reports[start : start + wanted.page_size]
+    body = [documents.service_request(r, extensions=wanted.extensions) for r in page]
+    return render(body, fmt=fmt, root="service_requests")
+
+
+def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
+    # The spec puts api_key in the form; some clients send it in the query string.
+    raw_key = request.POST.get("api_key") or request.GET.get("api_key", "")
+    organization = api_key_organization(raw_key)
+    if organization is None:
+        return errors(fmt, 403, _("api_key is missing, unknown, revoked or may not submit."))
+    try:
+        submission = submit_open311(request.POST, request.FILES, organization)
+    except Invalid as invalid:
+        return errors(fmt, 400, *invalid.problems)
+    notice = _(
+        "Report received. It is public once the complaint office has verified it; "
+        "follow it with its tracking code %(code)s."
+    ) % {"code": submission.report.tracking_code}
+    body = [
+        {
+            "service_request_id": submission.report.tracking_code,
+            "service_notice": notice,
+            "account_id": None,
+        }
+    ]
+    return render(body, fmt=fmt, root="service_requests")
+
+
+def _viewable(request: HttpRequest, raw_code: str) -> Report | None:
+    """The report behind an id, if public or still pending for the key that posted it."""
+    code = normalize_tracking_code(raw_code)
+    if not code:
+        return None
+    report = Report.objects.filter(tracking_code=code).first()
+    if report is None or report.is_public:
+        return report
+    if report.is_confidential or report.channel != Channel.OPEN311:
+        return None
+    organization = api_key_organization(request.GET.get("api_key", ""))
+    posted_by_key = (
+        organization is not None
+        and report.events.filter(action=Action.SUBMIT, actor_organization=organization).exists()
+    )
+    return report if posted_by_key else None
+
+
+@speaks_locale
+@require_GET
+def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
+    report = _viewable(request, request_id)
+    if report is None:
+        return errors(fmt, 404, _("Request %(id)s not found.") % {"id": request_id})
+    extensions = request.GET.get("extensions", "").strip().lower() == "true"
+    report = documents.with_request_data(
+        Report.objects.filter(pk=report.pk), extensions=extensions
+    ).get()
+    body = [documents.service_request(report, extensions=extensions)]
+    return render(body, fmt=fmt, root="service_requests")
+
+
+@speaks_locale
+@require_GET
+def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
+    """Reports get their id at once, so a token is the id itself."""
+    report = _viewable(request, token)
+    if report is None:
+        return errors(fmt, 404, _("Token %(token)s not found.") % {"token": token})
+    body = [{"service_request_id": report.tracking_code, "token": report.tracking_code}]
+    return render(body, fmt=fmt, root="service_requests")
+
+
+@speaks_locale
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    fmt = "xml" if rest.endswith(".xml") else "json"
+    return errors(fmt, 404, _("No such Open311 resource; use a .json or .xml endpoint."))

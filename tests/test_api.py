@@ -1,0 +1,526 @@
+"""The REST API for local complaint systems (/api/v1/), used with organization keys."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from aduan.api.models import ApiKey, IdempotentResponse, Scope
+from aduan.organizations.models import Region
+from aduan.reports import lifecycle
+from aduan.reports.lifecycle import Action
+from aduan.reports.models import Channel, Report, ReportEvent, Status
+from tests.personas import advance, as_user, submit
+
+ALL_SCOPES = [Scope.REPORTS_READ, Scope.REPORTS_WRITE, Scope.META_READ]
+
+
+def new_key(org, scopes=ALL_SCOPES, **extra) -> str:
+    _key, secret = ApiKey.issue(organization=org, name="Sistem lokal", scopes=scopes, **extra)
+    return secret
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def get(client, url, secret, **params):
+    return client.get(url, params, headers=bearer(secret))
+
+
+def post(client, url, secret, data, **headers):
+    return client.post(
+        url, data, content_type="application/json", headers={**bearer(secret), **headers}
+    )
+
+
+def report_payload(**changes) -> dict:
+    payload = {
+        "external_id": "SIP-001",
+        "title": "Lampu jalan padam",
+        "body": "Lampu jalan di Jalan Diponegoro padam sejak tiga hari, gelap sekali.",
+        "kind": "complaint",
+        "category": "jalan-rusak",
+        "address": "Jl. Diponegoro 12",
+        "latitude": "-6.200000",
+        "longitude": "106.816666",
+        "incident_date": "2026-01-05",
+        "reporter": {"name": "Rina", "email": "rina@example.id", "phone": "0812 3456 7890"},
+    }
+    payload.update(changes)
+    return payload
+
+
+def error_fields(response) -> list:
+    return [error["field"] for error in response.json()["errors"]]
+
+
+def error_codes(response) -> list:
+    return [error["code"] for error in response.json()["errors"]]
+
+
+# --- Authentication and scopes ------------------------------------------------------
+
+
+def test_request_without_a_key_is_refused_with_401_and_a_json_error(client, world):
+    response = client.get("/api/v1/reports/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert error_codes(response) == ["not_authenticated"]
+
+
+def test_unknown_key_is_refused(client, world):
+    new_key(world.agency)
+    response = get(client, "/api/v1/reports/", "adn_not-a-real-key")
+    assert response.status_code == 401
+    assert error_codes(response) == ["invalid_key"]
+
+
+def test_revoked_key_is_refused(client, world):
+    secret = new_key(world.agency)
+    ApiKey.objects.update(revoked_at=timezone.now())
+    response = get(client, "/api/v1/reports/", secret)
+    assert response.status_code == 401
+    assert error_codes(response) == ["revoked_key"]
+
+
+def test_expired_key_is_refused(client, world):
+    secret = new_key(world.agency, expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    response = get(client, "/api/v1/reports/", secret)
+    assert response.status_code == 401
+    assert error_codes(response) == ["expired_key"]
+
+
+def test_key_of_an_inactive_organization_is_refused(client, world):
+    secret = new_key(world.other_agency)
+    world.other_agency.is_active = False
+    world.other_agency.save()
+    assert get(client, "/api/v1/reports/", secret).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "scope_missing"),
+    [
+        ("get", "/api/v1/reports/", Scope.REPORTS_READ),
+        ("get", "/api/v1/changes/", Scope.REPORTS_READ),
+        ("post", "/api/v1/reports/", Scope.REPORTS_WRITE),
+        ("post", "/api/v1/reports/ABCD-2345/responses/", Scope.REPORTS_WRITE),
+        ("get", "/api/v1/categories/", Scope.META_READ),
+        ("get", "/api/v1/organizations/", Scope.META_READ),
+        ("get", "/api/v1/regions/", Scope.META_READ),
+    ],
+)
+def test_key_without_the_needed_scope_gets_403(client, world, method, url, scope_missing):
+    secret = new_key(world.agency, scopes=[s for s in ALL_SCOPES if s != scope_missing])
+    response = get(client, url, secret) if method == "get" else post(client, url, secret, {})
+    assert response.status_code == 403
+    assert error_codes(response) == ["missing_scope"]
+    assert scope_missing in response.json()["errors"][0]["message"]
+
+
+def test_x_api_key_header_works_like_bearer(client, world):
+    secret = new_key(world.agency)
+    response = client.get("/api/v1/categories/", headers={"X-Api-Key": secret})
+    assert response.status_code == 200
+
+
+def test_use_of_a_key_is_recorded(client, world):
+    secret = new_key(world.agency)
+    get(client, "/api/v1/categories/", secret)
+    assert ApiKey.objects.get().last_used_at is not None
+
+
+def test_too_many_requests_get_429_with_retry_after(client, world, settings):
+    settings.ADUAN_API_RATE = "2/min"
+    secret = new_key(world.agency)
+    other = new_key(world.other_agency)
+    assert get(client, "/api/v1/categories/", secret).status_code == 200
+    assert get(client, "/api/v1/categories/", secret).status_code == 200
+    response = get(client, "/api/v1/categories/", secret)
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert error_codes(response) == ["throttled"]
+    # Limits are per key: another organization's system is not slowed down.
+    assert get(client, "/api/v1/categories/", other).status_code == 200
+
+
+# --- Reference data -----------------------------------------------------------------
+
+
+def test_categories_list_active_categories_with_their_parent(client, world):
+    response = get(client, "/api/v1/categories/", new_key(world.agency))
+    assert response.status_code == 200
+    rows = {row["slug"]: row for row in response.json()["results"]}
+    assert rows["jalan-rusak"]["parent"] == "infrastruktur"
+    assert rows["infrastruktur"]["parent"] is None
+
+
+def test_organizations_list_the_active_tree(client, world):
+    world.ombudsman.is_active = False
+    world.ombudsman.save()
+    response = get(client, "/api/v1/organizations/", new_key(world.agency))
+    rows = {row["id"]: row for row in response.json()["results"]}
+    assert rows[world.unit_a.pk]["parent"] == world.agency.pk
+    assert rows[world.unit_a.pk]["kind"] == "department"
+    assert world.ombudsman.pk not in rows
+
+
+def test_regions_list_children_of_a_parent_code(client, world):
+    province = Region.objects.create(code="33", name="Jawa Tengah", level=1)
+    Region.objects.create(code="33.01", name="Kab. Cilacap", level=2, parent=province)
+    Region.objects.create(code="34", name="DI Yogyakarta", level=1)
+    secret = new_key(world.agency)
+    top = get(client, "/api/v1/regions/", secret).json()["results"]
+    assert [row["code"] for row in top] == ["33", "34"]
+    below = get(client, "/api/v1/regions/", secret, parent="33").json()["results"]
+    assert below == [{"code": "33.01", "name": "Kab. Cilacap", "level": 2, "parent": "33"}]
+
+
+def test_unknown_parent_region_is_a_validation_error_on_that_field(client, world):
+    response = get(client, "/api/v1/regions/", new_key(world.agency), parent="99")
+    assert response.status_code == 400
+    assert error_fields(response) == ["parent"]
+
+
+# --- Submitting reports -------------------------------------------------------------
+
+
+def test_post_creates_a_report_received_by_the_keys_organization(client, world):
+    response = post(client, "/api/v1/reports/", new_key(world.agency), report_payload())
+    assert response.status_code == 201
+    body = response.json()
+    report = Report.objects.get(tracking_code=body["code"])
+    assert report.channel == Channel.LOCAL_SYSTEM
+    assert report.organization == world.agency  # waits for the agency's admins
+    assert report.guest_phone == "+6281234567890"
+    assert report.category == world.potholes
+    submitted = report.events.get(action=Action.SUBMIT)
+    assert submitted.actor_organization == world.agency
+    assert body["external_id"] == "SIP-001"
+    assert body["reporter"] == {
+        "name": "Rina",
+        "email": "rina@example.id",
+        "phone": "+6281234567890",
+    }
+    assert [event["action"] for event in body["timeline"]] == ["submit"]
+
+
+def test_retried_post_with_the_same_external_id_returns_the_same_report(client, world):
+    secret = new_key(world.agency)
+    first = post(client, "/api/v1/reports/", secret, report_payload())
+    again = post(client, "/api/v1/reports/", secret, report_payload(title="Judul lain"))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["code"] == first.json()["code"]
+    assert Report.objects.count() == 1
+
+
+def test_same_external_id_from_another_organization_is_another_report(client, world):
+    mine = post(client, "/api/v1/reports/", new_key(world.agency), report_payload())
+    theirs = post(client, "/api/v1/reports/", new_key(world.other_agency), report_payload())
+    assert theirs.status_code == 201
+    assert theirs.json()["code"] != mine.json()["code"]
+
+
+def test_idempotency_key_replays_the_first_answer(client, world):
+    secret = new_key(world.agency)
+    first = post(client, "/api/v1/reports/", secret, report_payload(), **{"Idempotency-Key": "k1"})
+    again = post(client, "/api/v1/reports/", secret, report_payload(), **{"Idempotency-Key": "k1"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Report.objects.count() == 1
+
+
+def test_idempotency_key_with_a_different_body_is_a_409(client, world):
+    secret = new_key(world.agency)
+    post(client, "/api/v1/reports/", secret, report_payload(), **{"Idempotency-Key": "k1"})
+    other = report_payload(external_id="SIP-002")
+    response = post(client, "/api/v1/reports/", secret, other, **{"Idempotency-Key": "k1"})
+    assert response.status_code == 409
+    assert error_fields(response) == ["Idempotency-Key"]
+    assert error_codes(response) == ["key_reused"]
+    assert Report.objects.count() == 1
+
+
+def test_failed_request_releases_its_idempotency_key(client, world):
+    secret = new_key(world.agency)
+    bad = post(client, "/api/v1/reports/", secret, {"title": ""}, **{"Idempotency-Key": "k9"})
+    assert bad.status_code == 400
+    assert not IdempotentResponse.objects.exists()
+    good = post(client, "/api/v1/reports/", secret, report_payload(), **{"Idempotency-Key": "k9"})
+    assert good.status_code == 201
+
+
+def test_idempotency_key_held_by_a_request_in_flight_is_a_409(client, world):
+    secret = new_key(world.agency)
+    # What a concurrent request leaves while it works: a claim without an answer yet.
+    IdempotentResponse.objects.create(
+        organization=world.agency, key="busy", request_hash="x", status_code=0
+    )
+    response = post(
+        client, "/api/v1/reports/", secret, report_payload(), **{"Idempotency-Key": "busy"}
+    )
+    assert response.status_code == 409
+    assert error_codes(response) == ["in_progress"]
+    assert not Report.objects.exists()
+
+
+def test_claim_abandoned_by_a_crashed_worker_is_taken_over(client, world):
+    secret = new_key(world.agency)
+    IdempotentResponse.objects.create(
+        organization=world.agency,
+        key="stale",
+        request_hash="x",
+        status_code=0,
+        created_at=timezone.now() - datetime.timedelta(minutes=5),
+    )
+    response = post(
+        client, "/api/v1/reports/", secret, report_payload(), **{"Idempotency-Key": "stale"}
+    )
+    assert response.status_code == 201
+    assert IdempotentResponse.objects.get(key="stale").status_code == 201
+
+
+def test_idempotency_keys_of_two_organizations_do_not_collide(client, world):
+    headers = {"Idempotency-Key": "same"}
+    mine = post(client, "/api/v1/reports/", new_key(world.agency), report_payload(), **headers)
+    theirs = post(
+        client, "/api/v1/reports/", new_key(world.other_agency), report_payload(), **headers
+    )
+    assert theirs.status_code == 201
+    assert theirs.json()["code"] != mine.json()["code"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"title": ""}, "title"),
+        ({"external_id": None}, "external_id"),
+        ({"category": "tidak-ada"}, "category"),
+        ({"region": "99.99"}, "region"),
+        ({"kind": "rumor"}, "kind"),
+        ({"latitude": "123"}, "latitude"),
+        ({"longitude": None}, "longitude"),
+        ({"incident_date": "2999-01-01"}, "incident_date"),
+        ({"reporter": {"email": "bukan-email"}}, "reporter.email"),
+        ({"reporter": {"phone": "12"}}, "reporter.phone"),
+    ],
+)
+def test_validation_errors_name_the_field(client, world, changes, field):
+    response = post(client, "/api/v1/reports/", new_key(world.agency), report_payload(**changes))
+    assert response.status_code == 400
+    assert field in error_fields(response)
+    assert all(error["message"] for error in response.json()["errors"])
+    assert not Report.objects.exists()
+
+
+def test_anonymous_report_never_shows_the_reporter(client, world):
+    secret = new_key(world.agency)
+    created = post(client, "/api/v1/reports/", secret, report_payload(anonymous=True)).json()
+    assert created["reporter"] is None
+    detail = get(client, f"/api/v1/reports/{created['code']}/", secret).json()
+    assert detail["reporter"] is None
+    listed = get(client, "/api/v1/reports/", secret).json()["results"]
+    assert listed[0]["reporter"] is None
+    assert "Rina" not in str(listed)
+
+
+# --- Reading reports ----------------------------------------------------------------
+
+
+def test_report_of_another_organization_is_404(client, world):
+    report = advance(world, submit(world)[0], Status.DISPATCHED)  # now at unit A
+    response = get(client, f"/api/v1/reports/{report.tracking_code}/", new_key(world.other_agency))
+    assert response.status_code == 404
+    assert error_codes(response) == ["not_found"]
+    listed = get(client, "/api/v1/reports/", new_key(world.other_agency)).json()["results"]
+    assert listed == []
+
+
+def test_sibling_unit_cannot_see_a_report_of_unit_a(client, world):
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    assert (
+        get(client, f"/api/v1/reports/{report.tracking_code}/", new_key(world.unit_b)).status_code
+        == 404
+    )
+    assert (
+        get(client, f"/api/v1/reports/{report.tracking_code}/", new_key(world.unit_a)).status_code
+        == 200
+    )
+
+
+def test_agency_sees_a_report_handled_below_it_with_its_public_timeline(client, world):
+    report = advance(world, submit(world)[0], Status.IN_PROGRESS)
+    response = get(
+        client, f"/api/v1/reports/{report.tracking_code.lower()}/", new_key(world.agency)
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "in_progress"
+    actions = [event["action"] for event in body["timeline"]]
+    assert actions == ["submit", "dispatch", "dispatch", "respond"]
+    # A report from another channel: handlers see the name, not the contact details.
+    assert body["reporter"] == {"name": "Budi Tamu", "email": "", "phone": ""}
+    assert body["external_id"] is None
+
+
+def test_internal_notes_are_not_in_the_timeline(client, world):
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    lifecycle.add_note(report, as_user(world.liaison_a), "Catatan internal rahasia")
+    body = get(client, f"/api/v1/reports/{report.tracking_code}/", new_key(world.unit_a)).json()
+    assert "Catatan internal rahasia" not in str(body)
+
+
+def test_receiving_organization_keeps_seeing_a_report_sent_elsewhere(client, world):
+    secret = new_key(world.other_agency)
+    code = post(client, "/api/v1/reports/", secret, report_payload()).json()["code"]
+    report = Report.objects.get(tracking_code=code)
+    lifecycle.dispatch(report, as_user(world.national_admin), world.unit_a)
+    body = get(client, f"/api/v1/reports/{code}/", secret).json()
+    assert body["organization"] == world.unit_a.pk
+    assert body["reporter"]["email"] == "rina@example.id"
+
+
+def test_report_list_pages_with_an_opaque_cursor(client, world):
+    secret = new_key(world.agency)
+    for number in range(5):
+        post(client, "/api/v1/reports/", secret, report_payload(external_id=f"E{number}"))
+    seen = []
+    url = "/api/v1/reports/?limit=2"
+    while url:
+        page = client.get(url, headers=bearer(secret)).json()
+        assert len(page["results"]) <= 2
+        seen += [row["external_id"] for row in page["results"]]
+        url = page["next"]
+    assert seen == ["E4", "E3", "E2", "E1", "E0"]
+
+
+def test_broken_cursor_is_a_validation_error_on_cursor(client, world):
+    response = get(client, "/api/v1/reports/", new_key(world.agency), cursor="bz14")  # "o=x"
+    assert response.status_code == 400
+    assert error_fields(response) == ["cursor"]
+
+
+def test_report_list_stays_within_its_query_budget(client, world, django_assert_max_num_queries):
+    secret = new_key(world.agency)
+    for number in range(6):
+        post(client, "/api/v1/reports/", secret, report_payload(external_id=f"Q{number}"))
+    for report in Report.objects.all()[:3]:
+        advance(world, report, Status.DISPATCHED)
+    get(client, "/api/v1/categories/", secret)  # last_used_at is fresh now
+    with django_assert_max_num_queries(4):
+        response = get(client, "/api/v1/reports/", secret)
+    assert len(response.json()["results"]) == 6
+
+
+# --- Changes feed -------------------------------------------------------------------
+
+
+def test_changes_feed_lists_public_events_in_order_after_the_cursor(client, world):
+    secret = new_key(world.agency)
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    submit(world, title="Laporan lain untuk nasional")  # national queue: not visible
+    page = get(client, "/api/v1/changes/", secret).json()
+    ids = [row["id"] for row in page["results"]]
+    assert ids == sorted(ids)
+    assert [row["action"] for row in page["results"]] == ["submit", "dispatch", "dispatch"]
+    assert {row["report"] for row in page["results"]} == {report.tracking_code}
+    assert page["next"] is not None
+    lifecycle.respond(report, as_user(world.liaison_a), "Sedang dikerjakan.")
+    following = client.get(page["next"], headers=bearer(secret)).json()
+    assert [row["action"] for row in following["results"]] == ["respond"]
+    assert ReportEvent.objects.filter(report=report, action=Action.RESPOND).count() == 1
+    # At the end of the feed, `next` stays usable for the next sync.
+    assert client.get(following["next"], headers=bearer(secret)).json()["results"] == []
+
+
+def test_changes_feed_of_another_organization_is_empty(client, world):
+    advance(world, submit(world)[0], Status.DISPATCHED)
+    page = get(client, "/api/v1/changes/", new_key(world.other_agency)).json()
+    assert page["results"] == []
+
+
+# --- Responses ----------------------------------------------------------------------
+
+
+def test_organization_responds_through_the_lifecycle(client, world):
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    url = f"/api/v1/reports/{report.tracking_code}/responses/"
+    response = post(client, url, new_key(world.unit_a), {"message": "Tim akan datang besok."})
+    assert response.status_code == 201
+    assert response.json()["action"] == "respond"
+    report.refresh_from_db()
+    assert report.status == Status.IN_PROGRESS
+    assert report.first_response_at is not None
+    event = report.events.get(action=Action.RESPOND)
+    assert event.actor_organization == world.unit_a
+    assert event.is_public
+    # The service user that acts for the organization can never sign in.
+    assert not event.actor.is_active
+    assert not event.actor.has_usable_password()
+
+
+def test_response_to_a_report_the_organization_does_not_handle_is_404(client, world):
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    url = f"/api/v1/reports/{report.tracking_code}/responses/"
+    for org in (world.unit_b, world.other_agency):
+        response = post(client, url, new_key(org), {"message": "Bukan urusan kami."})
+        assert response.status_code == 404
+    report.refresh_from_db()
+    assert report.status == Status.DISPATCHED
+
+
+def test_response_before_verification_is_a_409(client, world):
+    secret = new_key(world.agency)
+    code = post(client, "/api/v1/reports/", secret, report_payload()).json()["code"]
+    url = f"/api/v1/reports/{code}/responses/"
+    response = post(client, url, secret, {"message": "Terlalu dini."})
+    assert response.status_code == 409
+    assert error_codes(response) == ["invalid_state"]
+
+
+def test_empty_response_names_the_message_field(client, world):
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    url = f"/api/v1/reports/{report.tracking_code}/responses/"
+    response = post(client, url, new_key(world.unit_a), {"message": ""})
+    assert response.status_code == 400
+    assert error_fields(response) == ["message"]
+
+
+def test_retried_response_with_an_idempotency_key_is_published_once(client, world):
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    url = f"/api/v1/reports/{report.tracking_code}/responses/"
+    secret = new_key(world.unit_a)
+    headers = {"Idempotency-Key": "resp-1"}
+    first = post(client, url, secret, {"message": "Sedang ditangani."}, **headers)
+    again = post(client, url, secret, {"message": "Sedang ditangani."}, **headers)
+    assert again.json() == first.json()
+    assert report.events.filter(action=Action.RESPOND).count() == 1
+
+
+# --- OpenAPI ------------------------------------------------------------------------
+
+
+def test_openapi_document_lists_every_endpoint_and_its_errors(client, db):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    paths = document["paths"]
+    for path in [
+        "/api/v1/categories/",
+        "/api/v1/organizations/",
+        "/api/v1/regions/",
+        "/api/v1/reports/",
+        "/api/v1/reports/{code}/",
+        "/api/v1/reports/{code}/responses/",
+        "/api/v1/changes/",
+    ]:
+        assert path in paths
+    create = paths["/api/v1/reports/"]["post"]
+    assert {"200", "201", "400", "401", "403", "409", "429"} <= set(create["responses"])
+    assert "404" in paths["/api/v1/reports/{code}/"]["get"]["responses"]
+    assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
+    assert "apiKey" in document["components"]["securitySchemes"]

@@ -1,0 +1,264 @@
+import base64
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from aduan.notifications.models import Kind, Medium, Notification
+from aduan.reports.lifecycle import Action
+from aduan.reports.models import Attachment, Channel, Report, ReportEvent, Status
+from tests.personas import advance, submit
+
+URL = "/masuk/email/"
+AUTH = "postmark:inbound-pass"
+SENDER = "Siti.Warga@Example.id"
+BODY = "Saluran air di depan SD Negeri 3 tersumbat dan banjir setiap hujan turun."
+
+
+@pytest.fixture(autouse=True)
+def _anymail(settings):
+    settings.ANYMAIL = {"WEBHOOK_SECRET": AUTH}
+
+
+def inbound(
+    *,
+    message_id="<m1@mail.example.id>",
+    subject="Saluran air tersumbat",
+    text=BODY,
+    sender=SENDER,
+    attachments=(),
+    headers=(),
+):
+    return {
+        "FromFull": {"Email": sender, "Name": "Siti Warga"},
+        "ToFull": [{"Email": "lapor@aduan.example.id", "Name": ""}],
+        "Subject": subject,
+        "TextBody": text,
+        "HtmlBody": "",
+        "MessageID": "postmark-uuid",
+        "Headers": [{"Name": "Message-ID", "Value": message_id}, *headers],
+        "Attachments": list(attachments),
+    }
+
+
+def attachment(name, data, content_type):
+    return {
+        "Name": name,
+        "Content": base64.b64encode(data).decode(),
+        "ContentType": content_type,
+        "ContentLength": len(data),
+    }
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, format="PNG")
+    return out.getvalue()
+
+
+def post(client, payload, *, auth=AUTH):
+    headers = {}
+    if auth:
+        headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
+    body = payload if isinstance(payload, bytes) else json.dumps(payload)
+    return client.post(URL, body, content_type="application/json", headers=headers)
+
+
+def notices_to(address):
+    return Notification.objects.filter(address=address, medium=Medium.EMAIL).exclude(
+        kind=Kind.RECEIVED
+    )
+
+
+def test_an_email_becomes_a_guest_report_with_a_confirmed_address(client, db):
+    response = post(client, inbound())
+
+    assert response.status_code == 200
+    report = Report.objects.get()
+    assert report.channel == Channel.EMAIL
+    assert report.channel_reference == "<m1@mail.example.id>"
+    assert report.title == "Saluran air tersumbat"
+    assert report.body == BODY
+    assert report.guest_email == "siti.warga@example.id"
+    assert report.guest_name == "Siti Warga"
+    assert report.guest_contact_verified_at is not None
+    received = Notification.objects.get(kind=Kind.RECEIVED)
+    assert received.address == "siti.warga@example.id"
+    assert report.tracking_code in received.subject
+
+
+def test_a_photo_attachment_is_kept(client, db):
+    post(client, inbound(attachments=[attachment("saluran.png", png(), "image/png")]))
+
+    kept = Attachment.objects.get()
+    assert kept.report == Report.objects.get()
+    assert kept.content_type == "image/png"
+    assert kept.original_name == "saluran.png"
+
+
+def test_an_unsupported_attachment_is_refused_but_the_report_kept(client, db):
+    program = attachment("hadiah.exe", b"MZ\x90\x00" * 64, "application/octet-stream")
+
+    post(client, inbound(attachments=[program]))
+
+    report = Report.objects.get()
+    assert not Attachment.objects.exists()
+    notice = notices_to("siti.warga@example.id").get()
+    assert "hadiah.exe" in notice.body
+    assert report.tracking_code in notice.body
+
+
+def test_a_redelivered_email_creates_one_report(client, db):
+    post(client, inbound())
+    post(client, inbound())
+
+    assert Report.objects.count() == 1
+    assert Notification.objects.filter(kind=Kind.RECEIVED).count() == 1
+
+
+def test_a_reply_in_the_thread_answers_the_question_of_an_on_hold_report(client, world):
+    post(client, inbound())
+    report = advance(world, Report.objects.get(), Status.ON_HOLD)
+
+    reply = inbound(
+        message_id="<m2@mail.example.id>",
+        subject="Re: Saluran air tersumbat",
+        text="Lokasinya di Jalan Kenanga 12.\n> Di mana lokasinya?",
+        headers=[{"Name": "In-Reply-To", "Value": "<m1@mail.example.id>"}],
+    )
+    post(client, reply)
+
+    assert Report.objects.count() == 1
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED
+    answer = ReportEvent.objects.get(report=report, action=Action.ANSWER_HOLD)
+    assert answer.message == "Lokasinya di Jalan Kenanga 12."
+    assert answer.by_reporter
+
+
+def test_a_tracking_code_in_the_subject_threads_a_reply_from_the_reporter(client, world):
+    report, _secret = submit(world, guest_email="budi@example.id")
+    advance(world, report, Status.ON_HOLD)
+
+    post(
+        client,
+        inbound(
+            message_id="<m3@mail.example.id>",
+            subject=f"Jawaban untuk laporan {report.tracking_code}",
+            text="Lubangnya tepat di depan gerbang pasar.",
+            sender="budi@example.id",
+        ),
+    )
+
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED
+    assert Report.objects.count() == 1
+
+
+def test_a_tracking_code_from_another_sender_does_not_touch_the_report(client, world):
+    report, _secret = submit(world, guest_email="budi@example.id")
+    advance(world, report, Status.ON_HOLD)
+
+    post(client, inbound(subject=f"Tentang {report.tracking_code}", sender="orang@lain.id"))
+
+    report.refresh_from_db()
+    assert report.status == Status.ON_HOLD
+    assert Report.objects.count() == 2
+
+
+def test_a_reply_to_a_report_that_is_not_on_hold_points_to_its_page(client, db):
+    post(client, inbound())
+    report = Report.objects.get()
+
+    post(
+        client,
+        inbound(
+            message_id="<m4@mail.example.id>",
+            subject=f"Re: [{report.tracking_code}] Saluran air tersumbat",
+            text="Apakah sudah ada perkembangan dari laporan saya?",
+        ),
+    )
+
+    assert Report.objects.count() == 1
+    assert not ReportEvent.objects.filter(action=Action.ANSWER_HOLD).exists()
+    notice = notices_to("siti.warga@example.id").get()
+    assert f"/{report.tracking_code}/" in notice.body
+
+
+def test_a_too_short_email_creates_nothing(client, db):
+    post(client, inbound(text="tolong", subject=""))
+
+    assert not Report.objects.exists()
+    assert notices_to("siti.warga@example.id").count() == 1
+
+
+def test_wrong_or_missing_basic_auth_is_refused(client, db):
+    assert post(client, inbound(), auth="postmark:guess").status_code == 403
+    assert post(client, inbound(), auth="").status_code == 403
+    assert not Report.objects.exists()
+
+
+def test_the_webhook_is_closed_while_no_secret_is_configured(client, db, settings):
+    settings.ANYMAIL = {}
+
+    assert post(client, inbound()).status_code == 403
+    assert not Report.objects.exists()
+
+
+def test_malformed_payloads_get_a_json_error(client, db):
+    broken = post(client, b"{not json")
+    foreign = post(client, {"hello": "world"})
+
+    for response in (broken, foreign):
+        assert response.status_code == 400
+        assert response.json()["error"]
+    assert not Report.objects.exists()
+
+
+def test_an_email_with_only_a_subject_uses_it_as_the_text(client, db):
+    post(client, inbound(subject="Jalan di depan Puskesmas Cibeber berlubang", text=""))
+
+    report = Report.objects.get()
+    assert report.body == "Jalan di depan Puskesmas Cibeber berlubang"
+
+
+def test_an_oversized_email_is_refused(client, db, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
+
+    response = post(client, inbound(text="x" * 4096))
+
+    assert response.status_code == 413
+    assert not Report.objects.exists()
+
+
+def test_a_reply_to_our_question_email_is_threaded_by_its_message_id(client, world):
+    report, _secret = submit(world, guest_email="budi@example.id")
+    report.guest_contact_verified_at = report.submitted_at
+    Report.objects.filter(pk=report.pk).update(guest_contact_verified_at=report.submitted_at)
+    advance(world, report, Status.ON_HOLD)
+    question = Notification.objects.get(kind=Kind.HOLD_QUESTION, medium=Medium.EMAIL)
+    Notification.objects.filter(pk=question.pk).update(provider_reference="<q1@aduan.test>")
+
+    post(
+        client,
+        inbound(
+            message_id="<m5@mail.example.id>",
+            subject="Re: Pertanyaan tentang laporan",
+            text="Di depan gerbang pasar.",
+            sender="budi@example.id",
+            headers=[{"Name": "References", "Value": "<x@y.id> <q1@aduan.test>"}],
+        ),
+    )
+
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED
+    assert Report.objects.count() == 1
+
+
+def test_an_email_flagged_as_spam_is_ignored(client, db):
+    spam = inbound(headers=[{"Name": "X-Spam-Status", "Value": "Yes"}])
+
+    assert post(client, spam).status_code == 200
+    assert not Report.objects.exists()
+    assert not Notification.objects.exists()
