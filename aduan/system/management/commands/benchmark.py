@@ -1,5 +1,6 @@
 """Measure the back-office and public pages against the current database; with
-`--scan`, the deadline scan; with `--delivery N`, real workers draining N messages.
+`--scan`, the deadline scan; with `--delivery N`, real workers draining N messages; with
+`--api-load`, reports created through the REST API served by gunicorn.
 
 Prints one figure per line as `name: value unit`: median and 95th-percentile render time
 (in-process, through Django's test client, so without network or WSGI server overhead)
@@ -52,8 +53,38 @@ class Command(BaseCommand):
             help="Instead of the pages: time the deadline scan over the open reports "
             "(see aduan/system/benchmarks_scan.py).",
         )
+        parser.add_argument(
+            "--api-load",
+            action="store_true",
+            help="Instead of the pages: clients creating reports through the REST API on a "
+            "gunicorn subprocess (see aduan/system/benchmarks_api.py).",
+        )
+        parser.add_argument("--api-seconds", type=float, default=30, metavar="S")
+        parser.add_argument("--api-clients", type=int, default=16, metavar="C")
+        parser.add_argument("--api-workers", type=int, default=2, metavar="N")
+        parser.add_argument(
+            "--api-threads", type=int, default=4, metavar="T", help="0: sync workers."
+        )
 
     def handle(self, *args, **options):
+        if options["api_load"]:
+            if (
+                min(options["api_clients"], options["api_workers"]) < 1
+                or options["api_seconds"] <= 0
+                or options["api_threads"] < 0
+            ):
+                raise CommandError("--api-clients/--api-workers/--api-seconds must be positive.")
+            from aduan.system.benchmarks_api import run as api_load
+
+            api_load(
+                self.emit,
+                seconds=options["api_seconds"],
+                clients=options["api_clients"],
+                workers=options["api_workers"],
+                threads=options["api_threads"],
+                progress=self.stderr,
+            )
+            return
         if options["scan"]:
             from aduan.system.benchmarks_scan import run
 
