@@ -62,8 +62,10 @@ def working_days_for(clock: str, tier: str) -> int:
     return days[f"completion_{tier}"] if clock == C.COMPLETION else days[clock]
 
 
-def time_zone_of(report: Report) -> str:
-    return report.organization.time_zone if report.organization_id else settings.TIME_ZONE
+def time_zone_of(obj: Report | Deadline) -> str:
+    """The time zone a report's (or one deadline's) clocks run in: its organization's,
+    else the installation's for the national queue."""
+    return obj.organization.time_zone if obj.organization_id else settings.TIME_ZONE
 
 
 def schedule(
@@ -189,7 +191,7 @@ def reschedule_around(
     )
     moved: list[Deadline] = []
     for deadline in candidates.iterator(chunk_size=2000):
-        tz = deadline.organization.time_zone if deadline.organization_id else settings.TIME_ZONE
+        tz = time_zone_of(deadline)
         span = old.working_seconds_between(deadline.started_at, deadline.due_at, tz)
         lead = span - old.working_seconds_between(deadline.started_at, deadline.remind_at, tz)
         due = new.add_working_seconds(deadline.started_at, span, tz)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from aduan.deadlines import calendar
+from aduan.deadlines.clocks import time_zone_of
 from aduan.deadlines.models import REPORTER_CLOCKS, STAFF_CLOCKS, Clock, Deadline
 
 OK, SOON, OVERDUE = "ok", "soon", "overdue"
@@ -27,12 +28,6 @@ class Countdown:
     text: str
     state: str  # OK, SOON or OVERDUE
     working_days: float  # working days left; negative once overdue
-
-
-def time_zone_of(obj) -> str:
-    """The time zone a report's (or a deadline's) clocks run in."""
-    organization = getattr(obj, "organization", None)
-    return organization.time_zone if organization is not None else settings.TIME_ZONE
 
 
 def countdown(
@@ -139,38 +134,14 @@ def staff_rows(deadlines, *, now=None, cal=None) -> list[DeadlineRow]:
     now = now or timezone.now()
     cal = cal or calendar.current()
     labels = dict(Clock.choices)
-    rows = []
     running = sorted((d for d in deadlines if d.is_running), key=lambda d: (d.due_at, d.pk))
     stopped = sorted(
         (d for d in deadlines if not d.is_running), key=lambda d: (d.stopped_at, d.pk), reverse=True
     )
-    for deadline in running:
-        rows.append(
-            DeadlineRow(
-                clock=deadline.clock,
-                label=str(labels.get(deadline.clock, deadline.clock)),
-                due_at=deadline.due_at,
-                running=True,
-                countdown=countdown(
-                    deadline.due_at, deadline.clock, now, time_zone_of(deadline), cal=cal
-                ),
-                time_zone=time_zone_of(deadline),
-            )
-        )
-    for deadline in stopped:
-        rows.append(
-            DeadlineRow(
-                clock=deadline.clock,
-                label=str(labels.get(deadline.clock, deadline.clock)),
-                due_at=deadline.due_at,
-                running=False,
-                countdown=None,
-                outcome=deadline.get_outcome_display(),
-                stopped_at=deadline.stopped_at,
-                time_zone=time_zone_of(deadline),
-            )
-        )
-    return rows
+    return [
+        _row(deadline, str(labels.get(deadline.clock, deadline.clock)), now, cal)
+        for deadline in running + stopped
+    ]
 
 
 def reporter_rows(deadlines, *, now=None, cal=None) -> list[DeadlineRow]:
@@ -182,23 +153,35 @@ def reporter_rows(deadlines, *, now=None, cal=None) -> list[DeadlineRow]:
     rows = []
     handling = next((d for d in running if d.clock in STAFF_CLOCKS), None)
     if handling is not None:
-        rows.append(_reporter_row(handling, _("Being handled"), now, cal))
+        rows.append(_row(handling, _("Being handled"), now, cal))
     labels = {
         Clock.REPORTER_REPLY: _("Your reply"),
         Clock.MISSING_INFORMATION: _("Your answer to our question"),
     }
     for deadline in running:
         if deadline.clock in REPORTER_CLOCKS:
-            rows.append(_reporter_row(deadline, labels[deadline.clock], now, cal))
+            rows.append(_row(deadline, labels[deadline.clock], now, cal))
     return rows
 
 
-def _reporter_row(deadline: Deadline, label: str, now, cal) -> DeadlineRow:
+def _row(deadline: Deadline, label: str, now, cal) -> DeadlineRow:
+    tz = time_zone_of(deadline)
+    if deadline.is_running:
+        return DeadlineRow(
+            clock=deadline.clock,
+            label=label,
+            due_at=deadline.due_at,
+            running=True,
+            countdown=countdown(deadline.due_at, deadline.clock, now, tz, cal=cal),
+            time_zone=tz,
+        )
     return DeadlineRow(
         clock=deadline.clock,
         label=label,
         due_at=deadline.due_at,
-        running=True,
-        countdown=countdown(deadline.due_at, deadline.clock, now, time_zone_of(deadline), cal=cal),
-        time_zone=time_zone_of(deadline),
+        running=False,
+        countdown=None,
+        outcome=deadline.get_outcome_display(),
+        stopped_at=deadline.stopped_at,
+        time_zone=tz,
     )

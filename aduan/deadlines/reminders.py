@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aduan.deadlines import calendar
+from aduan.deadlines.clocks import time_zone_of
 from aduan.deadlines.models import STAFF_CLOCKS, Deadline
 from aduan.notifications.models import Kind, SupervisorReminder
 from aduan.notifications.outbox import absolute, members, notify, staff, staff_link
@@ -131,7 +132,7 @@ def _refuse_if_recent(unit: Organization, sender, now: datetime.datetime) -> Non
 
 def _report_item(report: Report, now: datetime.datetime, cal) -> dict:
     """One report as the message lists it; plain values, rendered in each reader's language."""
-    tz = report.organization.time_zone if report.organization_id else None
+    tz = time_zone_of(report)
     return {
         "report": report,
         "days_late": math.floor(max(cal.working_days_between(report.due_at, now, tz), 0)),

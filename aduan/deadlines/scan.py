@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from aduan.deadlines import calendar
+from aduan.deadlines.clocks import time_zone_of
 from aduan.deadlines.models import Clock, Deadline
 from aduan.notifications import outbox
 from aduan.notifications.models import Kind
@@ -189,7 +190,7 @@ def _tell(deadline: Deadline, kind: str, now, cal: calendar.WorkingCalendar) -> 
             outbox.members(deadline.organization, *RESPONSIBLE[deadline.clock])
         )
         link = outbox.staff_link(report)
-    tz = deadline.organization.time_zone if deadline.organization_id else None
+    tz = time_zone_of(deadline)
     outbox.notify(
         kind,
         recipients,

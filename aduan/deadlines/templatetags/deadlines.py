@@ -11,13 +11,13 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 
 from aduan.deadlines import calendar
+from aduan.deadlines.clocks import time_zone_of
 from aduan.deadlines.models import REPORTER_CLOCKS, Deadline
 from aduan.deadlines.presenters import (
     Countdown,
     DeadlineRow,
     reporter_rows,
     staff_rows,
-    time_zone_of,
 )
 from aduan.deadlines.presenters import countdown as count_down
 from aduan.deadlines.reminders import may_see_overdue
