@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "aduan.api",
     "aduan.open311",
+    "aduan.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +202,11 @@ ADUAN_DIGEST_HOUR = env_int("ADUAN_DIGEST_HOUR", 7)
 # worker may hold a message it is sending before another worker may take it over.
 ADUAN_DELIVERY_MAX_ATTEMPTS = env_int("ADUAN_DELIVERY_MAX_ATTEMPTS", 8)
 ADUAN_DELIVERY_LEASE_SECONDS = env_int("ADUAN_DELIVERY_LEASE_SECONDS", 120)
+# Outbound webhooks and forwarding to an uplink: attempts before a call is marked failed
+# (30 s doubling to 6 h between them: 12 attempts span about a day and a half), and
+# whether plain-http URLs are accepted (only for loopback tests and closed networks).
+ADUAN_WEBHOOK_MAX_ATTEMPTS = env_int("ADUAN_WEBHOOK_MAX_ATTEMPTS", 12)
+ADUAN_WEBHOOKS_ALLOW_HTTP = env_bool("ADUAN_WEBHOOKS_ALLOW_HTTP", False)
 # WhatsApp Cloud API (Meta Graph API) for outbound messages; empty disables the channel.
 ADUAN_WHATSAPP_API_URL = env_str("ADUAN_WHATSAPP_API_URL", "https://graph.facebook.com/v21.0")
 ADUAN_WHATSAPP_PHONE_NUMBER_ID = env_str("ADUAN_WHATSAPP_PHONE_NUMBER_ID", "")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("aduan.api.urls")),
     path("open311/v2/", include("aduan.open311.urls")),
     path("notifikasi/", include("aduan.notifications.urls")),
+    path("masuk/uplink/", include("aduan.webhooks.urls")),
     path("masuk/", include("aduan.channels.urls")),
     path("", include("aduan.portal.urls")),
 ]

@@ -98,8 +98,8 @@ def test_a_message_claimed_by_one_worker_is_not_claimed_by_another():
     rows = write(3)
     ids = [row.pk for row in rows]
 
-    first_worker = delivery._claim(ids[:2])
-    second_worker = delivery._claim(ids)
+    first_worker = delivery.QUEUE.claim(ids[:2])
+    second_worker = delivery.QUEUE.claim(ids)
 
     assert [row.pk for row in first_worker] == ids[:2]
     assert [row.pk for row in second_worker] == ids[2:]
@@ -208,7 +208,7 @@ def test_an_unreachable_gateway_is_retried(settings):
 def test_a_worker_that_died_mid_send_is_taken_over_once_its_lease_expires(gateway, settings):
     settings.ADUAN_DELIVERY_LEASE_SECONDS = 60
     [row] = write()
-    assert delivery._claim([row.pk])  # and the worker dies
+    assert delivery.QUEUE.claim([row.pk])  # and the worker dies
 
     assert delivery.deliver([row.pk]) == 0  # the lease still holds
     with later(61):
@@ -222,12 +222,12 @@ def test_a_worker_that_died_mid_send_is_taken_over_once_its_lease_expires(gatewa
 
 def test_a_worker_whose_lease_was_taken_over_cannot_overwrite_the_outcome(gateway, settings):
     settings.ADUAN_DELIVERY_LEASE_SECONDS = 60
-    [slow_worker] = delivery._claim([row.pk for row in write()])
+    [slow_worker] = delivery.QUEUE.claim([row.pk for row in write()])
     with later(61):
         delivery.deliver([slow_worker.pk])
 
-    failure = delivery._failure(slow_worker, "SMS gateway: timed out", retryable=True)
-    delivery._settle(slow_worker, failure)
+    failure = delivery.QUEUE.failure(slow_worker, "SMS gateway: timed out", retryable=True)
+    delivery.QUEUE.settle(slow_worker, failure)
 
     row = fresh(slow_worker)
     assert row.state == State.SENT
@@ -237,13 +237,13 @@ def test_a_worker_whose_lease_was_taken_over_cannot_overwrite_the_outcome(gatewa
 def test_a_slow_batch_renews_its_leases_and_skips_messages_taken_over(gateway, settings):
     settings.ADUAN_DELIVERY_LEASE_SECONDS = 60
     first, second = write(2)
-    batch = delivery._claim([first.pk, second.pk])
+    batch = delivery.QUEUE.claim([first.pk, second.pk])
 
     with later(40):  # past half the lease: each message's lease is renewed before sending
-        assert delivery._send_claimed(batch[:1]) == 1
+        assert delivery.QUEUE.send_claimed(batch[:1]) == 1
     with later(61):  # the second one's lease ran out and another worker took it
         assert delivery.deliver([second.pk]) == 1
-        assert delivery._send_claimed(batch[1:]) == 0
+        assert delivery.QUEUE.send_claimed(batch[1:]) == 0
 
     assert fresh(first).state == fresh(second).state == State.SENT
     assert gateway.received == {first.key: 1, second.key: 1}

@@ -57,6 +57,12 @@ ACT = {
     Action.RATE: lambda w, r: lifecycle.rate(r, _reporter(r), 4, "Cepat."),
     Action.ESCALATE: lambda w, r: lifecycle.escalate(r, as_user(w.national_admin), "Lambat."),
     Action.HAND_OVER: lambda w, r: lifecycle.hand_over(r, _reporter(r), w.ombudsman, "Tolong."),
+    Action.FORWARD: lambda w, r: lifecycle.forward(
+        r, as_user(w.national_admin), "Diteruskan.", data={"uplink": "nasional"}
+    ),
+    Action.REMOTE_UPDATE: lambda w, r: lifecycle.record_remote_update(
+        r, "Tanggapan dari pusat.", data={"uplink": "nasional"}
+    ),
 }
 
 PAIRS = [(action, status) for action in TRANSITIONS for status in Status]
@@ -382,8 +388,8 @@ def test_a_report_suggesting_an_agency_waits_for_that_agencys_admin(world):
 
 STAFF_EXPECTATIONS = {
     # persona: actions allowed on an in-progress report handled by unit A
-    "national_admin": {"escalate", "note"},
-    "agency_admin": {"respond", "complete", "note"},
+    "national_admin": {"escalate", "note", "forward"},
+    "agency_admin": {"respond", "complete", "note", "forward"},
     "liaison_a": {"respond", "complete", "note"},
     "liaison_b": set(),
     "supervisor": {"escalate", "note"},
@@ -400,8 +406,17 @@ def test_who_may_act_on_an_in_progress_report_of_unit_a(world, persona, expected
 
 
 DISPATCHED_EXPECTATIONS = {
-    "national_admin": {"dispatch", "archive", "mark_duplicate", "set_flags", "escalate", "note"},
+    "national_admin": {
+        "dispatch",
+        "archive",
+        "mark_duplicate",
+        "set_flags",
+        "escalate",
+        "note",
+        "forward",
+    },
     "agency_admin": {
+        "forward",
         "dispatch",
         "archive",
         "mark_duplicate",

@@ -45,11 +45,14 @@ def _take(w, report, action, actor, target, others):
         "rate": lambda: lifecycle.rate(report, actor, 3),
         "escalate": lambda: lifecycle.escalate(report, actor),
         "hand_over": lambda: lifecycle.hand_over(report, actor, w.ombudsman),
+        "forward": lambda: lifecycle.forward(report, actor, "Diteruskan.", data={}),
+        "remote_update": lambda: lifecycle.transition(report, action, actor),
     }
-    if action in ("archive_incomplete", "close_unanswered") and actor.is_system:
+    if action in ("archive_incomplete", "close_unanswered", "remote_update") and actor.is_system:
         calls[action] = {
             "archive_incomplete": lambda: lifecycle.archive_incomplete(report),
             "close_unanswered": lambda: lifecycle.close_unanswered(report),
+            "remote_update": lambda: lifecycle.record_remote_update(report, "Kabar.", data={}),
         }[action]
     return calls[action]()
 

@@ -17,20 +17,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from aduan.lib import http
+from aduan.lib.leasing import DeliveryError
 from aduan.notifications.models import Medium, Notification
 
 # Statuses that say "not now" rather than "never": timeouts and rate limits.
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 ERROR_TEXT_LIMIT = 300
-
-
-class DeliveryError(Exception):
-    """The message did not go out. `retryable` is False when sending again cannot help
-    (a refused address, a rejected payload, a missing configuration)."""
-
-    def __init__(self, message: str, *, retryable: bool):
-        super().__init__(message)
-        self.retryable = retryable
 
 
 class Adapter:

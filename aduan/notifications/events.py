@@ -153,4 +153,6 @@ HANDLERS: dict[str, Callable] = {
     "mark_duplicate": _to_reporter(Kind.ARCHIVED),
     "escalate": _escalated,
     "hand_over": _handed_over,
+    # What a connected system (the report was forwarded there) answered, relayed.
+    "remote_update": _to_reporter(Kind.RESPONSE),
 }

@@ -14,19 +14,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aduan.lib.leasing import State, due_q
+
 
 class Medium(models.TextChoices):
     IN_APP = "in_app", _("In the app")
     EMAIL = "email", _("Email")
     WHATSAPP = "whatsapp", _("WhatsApp")
     SMS = "sms", _("SMS")
-
-
-class State(models.TextChoices):
-    PENDING = "pending", _("Waiting to be sent")
-    SENDING = "sending", _("Being sent")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
 
 
 class Kind(models.TextChoices):
@@ -59,10 +54,7 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def due(self, now=None) -> NotificationQuerySet:
         """Messages a worker should (re)try now: waiting and due, or abandoned mid-send."""
         now = now or timezone.now()
-        return self.filter(
-            Q(state=State.PENDING, next_attempt_at__lte=now)
-            | Q(state=State.SENDING, lease_until__lt=now)
-        )
+        return self.filter(due_q(now))
 
 
 class Notification(models.Model):

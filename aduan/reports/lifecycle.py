@@ -44,6 +44,8 @@ class Action(models.TextChoices):
     RATE = "rate", _("Rated")
     ESCALATE = "escalate", _("Escalated")
     HAND_OVER = "hand_over", _("Handed over to an oversight body")
+    FORWARD = "forward", _("Forwarded to a connected system")
+    REMOTE_UPDATE = "remote_update", _("Update from a connected system")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ TRANSITIONS: dict[str, Rule] = {
     Action.RATE: _rule((S.COMPLETED, S.CLOSED)),
     Action.ESCALATE: _rule((S.SUBMITTED, *OPEN_HANDLING)),
     Action.HAND_OVER: _rule(OPEN_HANDLING),
+    Action.FORWARD: _rule((*UNVERIFIED, *OPEN_HANDLING)),
+    # Whatever the connected system says is recorded, even after the report closed here.
+    Action.REMOTE_UPDATE: _rule(tuple(S)),
 }
 
 # Actions whose timeline entry the public may see on the report's page.
@@ -96,6 +101,7 @@ PUBLIC_ACTIONS = frozenset(
         Action.CLOSE_UNANSWERED,
         Action.RATE,
         Action.HAND_OVER,
+        Action.FORWARD,
     }
 )
 REPORTER_ACTIONS = frozenset(
@@ -103,7 +109,14 @@ REPORTER_ACTIONS = frozenset(
 )
 SYSTEM_ACTIONS = frozenset({Action.ARCHIVE_INCOMPLETE, Action.CLOSE_UNANSWERED})
 ADMIN_ACTIONS = frozenset(
-    {Action.DISPATCH, Action.HOLD, Action.ARCHIVE, Action.MARK_DUPLICATE, Action.SET_FLAGS}
+    {
+        Action.DISPATCH,
+        Action.HOLD,
+        Action.ARCHIVE,
+        Action.MARK_DUPLICATE,
+        Action.SET_FLAGS,
+        Action.FORWARD,
+    }
 )
 HANDLER_ACTIONS = frozenset({Action.RESPOND, Action.COMPLETE, Action.NOT_OUR_REMIT})
 HAND_OVER_AFTER = datetime.timedelta(days=60)
@@ -318,13 +331,16 @@ def apply_system_action(
 
 
 def after_events(events: list[ReportEvent], *, secret: str = "") -> None:
-    """What follows every timeline event, in its transaction: the deadlines move and the
-    people concerned are told. `secret` is a new guest report's secret-link token."""
+    """What follows every timeline event, in its transaction: the deadlines move, the
+    people concerned are told and connected systems' webhooks are queued. `secret` is a
+    new guest report's secret-link token."""
     from aduan.deadlines.clocks import follow
     from aduan.notifications.events import announce
+    from aduan.webhooks.outbound import enqueue_webhooks
 
     follow(events)
     announce(events, secret=secret)
+    enqueue_webhooks(events)
 
 
 def _acting_organization(report: Report, actor: Actor) -> Organization | None:
@@ -601,6 +617,26 @@ def hand_over(report: Report, actor: Actor, auditor: Organization, message: str 
         message=message,
         changes={"auditor_organization": auditor},
         data={"to": auditor.pk, "to_name": auditor.name},
+        at=at,
+    )
+
+
+def forward(report: Report, actor: Actor, message: str, *, data: dict, at=None) -> ReportEvent:
+    """Record that an admin forwarded the report to a connected system (`data` names it);
+    the status stays: the report is still this instance's to follow."""
+    return transition(report, Action.FORWARD, actor, message=message, data=data, at=at)
+
+
+def record_remote_update(report: Report, message: str, *, data: dict, at=None) -> ReportEvent:
+    """Record what a connected system the report was forwarded to says about it. Only
+    public texts leave that system, so the entry is public."""
+    return transition(
+        report,
+        Action.REMOTE_UPDATE,
+        Actor.system(),
+        message=message,
+        data=data,
+        is_public=True,
         at=at,
     )
 

@@ -17,12 +17,16 @@ from django.utils.dateparse import parse_datetime
 from aduan.deadlines.digests import send_digests
 from aduan.deadlines.scan import scan
 from aduan.notifications.delivery import sweep_outbox
+from aduan.webhooks import forwarding, outbound
 
 logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Remind, escalate and close by deadline, send daily digests, retry messages."
+    help = (
+        "Remind, escalate and close by deadline, send daily digests, retry messages "
+        "and webhook calls."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", type=float, default=0, help="Repeat every N seconds.")
@@ -58,8 +62,10 @@ class Command(BaseCommand):
         result = scan(now)
         digests = send_digests(now)
         swept = sweep_outbox(now)
-        if result.batches or digests or swept or self.verbosity > 1:
+        calls = outbound.sweep(now) + forwarding.sweep(now)
+        if result.batches or digests or swept or calls or self.verbosity > 1:
             self.stdout.write(
                 f"{timezone.localtime(now):%Y-%m-%d %H:%M:%S} deadlines: {result}; "
-                f"digests: {digests}; messages re-queued: {swept}"
+                f"digests: {digests}; messages re-queued: {swept}; "
+                f"webhook calls re-queued: {calls}"
             )

@@ -1,0 +1,231 @@
+"""Forwarding reports to an uplink and recording what the uplink says back.
+
+An admin forwards a report (`forward`): the timeline says so, and a Forwarding row holds
+the call. The worker sends it to the uplink's REST API with an idempotency key, so a
+retry after a crash never creates a second report there, and records the uplink's
+tracking code. The uplink's signed webhooks (`record_update`) then become
+`remote_update` events on the local report, which the reporter hears about as usual.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aduan.lib import http
+from aduan.lib.leasing import DeliveryError, LeasedQueue
+from aduan.reports import lifecycle
+from aduan.reports.lifecycle import Actor
+from aduan.reports.models import Report, Status
+from aduan.webhooks.models import EventType, Forwarding, Uplink
+
+ERROR_TEXT_LIMIT = 300
+# Fields the uplink may not know (its own category list, regions not loaded): when it
+# refuses one of them, the report goes again without them rather than not at all.
+OPTIONAL_FIELDS = ("category", "region")
+
+
+class AlreadyForwarded(lifecycle.TransitionError):
+    pass
+
+
+def forward(report: Report, actor: Actor, uplink: Uplink, note: str = "") -> Forwarding:
+    """Forward `report` to `uplink` in the actor's name; the call is made after commit.
+
+    Raises PermissionDenied, TransitionError (AlreadyForwarded when it went there before).
+    """
+    with transaction.atomic():
+        if Forwarding.objects.filter(report=report, uplink=uplink).exists():
+            raise AlreadyForwarded(_("This report was already forwarded to %s.") % uplink.name)
+        message = _("Forwarded to %s.") % uplink.name
+        if note.strip():
+            message = f"{message}\n\n{note.strip()}"
+        lifecycle.forward(report, actor, message, data={"uplink": uplink.slug})
+        forwarding = Forwarding.objects.create(
+            report=report, uplink=uplink, forwarded_by=actor.user
+        )
+        transaction.on_commit(lambda: enqueue_forwarding([forwarding.pk]))
+    return forwarding
+
+
+def enqueue_forwarding(ids: list[int]) -> None:
+    from aduan.webhooks.tasks import forward_reports
+
+    if ids:
+        forward_reports.enqueue(ids)
+
+
+def report_payload(report: Report) -> dict:
+    """What the uplink receives: the report without the reporter's contact details (the
+    reporter keeps hearing from this instance, which relays the uplink's answers)."""
+    payload = {
+        "external_id": report.tracking_code,
+        "title": report.title,
+        "body": report.body,
+        "kind": report.kind,
+        "address": report.address,
+        "anonymous": report.is_anonymous,
+        "confidential": report.is_confidential,
+        "category": report.category.slug if report.category_id else None,
+        "region": report.region_id,
+        "incident_date": report.incident_date.isoformat() if report.incident_date else None,
+    }
+    if report.latitude is not None and report.longitude is not None:
+        payload["latitude"], payload["longitude"] = str(report.latitude), str(report.longitude)
+    if not report.is_anonymous:
+        payload["reporter"] = {"name": report.reporter_label(public=False)}
+    return payload
+
+
+def _post(forwarding: Forwarding, payload: dict, key_suffix: str = "") -> http.Response:
+    uplink = forwarding.uplink
+    return http.post_json(
+        uplink.api_url("reports/"),
+        payload,
+        headers={
+            "Authorization": f"Bearer {uplink.api_key}",
+            "Idempotency-Key": f"forward-{forwarding.pk}{key_suffix}",
+        },
+    )
+
+
+def _refused_fields(answer: http.Response) -> set[str]:
+    if answer.status != 400:
+        return set()
+    try:
+        return {error.get("field") for error in answer.json().get("errors", [])}
+    except (ValueError, AttributeError):
+        return set()
+
+
+def _send(forwarding: Forwarding) -> dict:
+    payload = report_payload(forwarding.report)
+    try:
+        answer = _post(forwarding, payload)
+        refused = _refused_fields(answer)
+        if refused and refused <= set(OPTIONAL_FIELDS):
+            # A different body needs a different idempotency key.
+            answer = _post(forwarding, {**payload, **dict.fromkeys(refused)}, "-plain")
+    except http.HttpError as exc:
+        raise DeliveryError(str(exc), retryable=True) from exc
+    if answer.status not in (200, 201):
+        retryable = answer.status >= 500 or answer.status in (408, 409, 429)
+        raise DeliveryError(
+            f"HTTP {answer.status}: {answer.text[:ERROR_TEXT_LIMIT]}", retryable=retryable
+        )
+    try:
+        remote = answer.json()
+        return {
+            "remote_code": str(remote["code"])[:20],
+            "remote_status": str(remote.get("status", ""))[:12],
+            "remote_updated_at": timezone.now(),
+        }
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DeliveryError(f"Unexpected answer: {answer.text[:200]}", retryable=False) from exc
+
+
+QUEUE = LeasedQueue(
+    claimable=lambda now: (
+        Forwarding.objects.due(now)
+        .filter(uplink__is_active=True)
+        .select_related("uplink", "report__category")
+    ),
+    send=_send,
+    lease=lambda: datetime.timedelta(seconds=settings.ADUAN_DELIVERY_LEASE_SECONDS),
+    max_attempts=lambda: settings.ADUAN_WEBHOOK_MAX_ATTEMPTS,
+    label="Forwarding",
+)
+
+
+def deliver(ids: list[int]) -> int:
+    """Send the due forwardings among `ids`; call outside any transaction."""
+    return QUEUE.deliver(ids)
+
+
+def retry(forwardings) -> int:
+    return QUEUE.retry_all(forwardings, enqueue_forwarding)
+
+
+def sweep(now: datetime.datetime | None = None, limit: int = 500) -> int:
+    ids = list(
+        Forwarding.objects.due(now)
+        .filter(uplink__is_active=True)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    enqueue_forwarding(ids)
+    return len(ids)
+
+
+# --- What the uplink says back --------------------------------------------------------
+
+
+def record_update(uplink: Uplink, call: dict) -> str:
+    """Apply one verified webhook call of `uplink`; returns "recorded" or "ignored".
+
+    Call inside a transaction. Raises ValueError when the call is malformed.
+    """
+    kind, event, remote = _parse(call)
+    forwarding = (
+        Forwarding.objects.select_for_update(of=("self",))
+        .select_related("report")
+        .filter(uplink=uplink)
+        .filter(
+            Q(report__tracking_code=remote.get("external_id") or "") | Q(remote_code=remote["code"])
+        )
+        .first()
+    )
+    if forwarding is None:
+        return "ignored"
+    forwarding.remote_code = forwarding.remote_code or str(remote["code"])[:20]
+    forwarding.remote_status = str(remote.get("status", ""))[:12]
+    forwarding.remote_updated_at = timezone.now()
+    forwarding.save(update_fields=["remote_code", "remote_status", "remote_updated_at"])
+    if kind == EventType.CREATED:
+        return "recorded"
+    _record_event(forwarding, uplink, kind, event)
+    return "recorded"
+
+
+def _parse(call: dict) -> tuple[str, dict, dict]:
+    try:
+        kind = call["type"]
+        event = call["data"]["event"]
+        remote = call["data"]["report"]
+        remote["code"]  # noqa: B018 (presence check)
+    except (KeyError, TypeError):
+        raise ValueError("expected {type, data: {event, report: {code, …}}}") from None
+    if kind not in EventType.values or not isinstance(event, dict):
+        raise ValueError(f"unknown event type {kind!r}")
+    return kind, event, remote
+
+
+def _record_event(forwarding: Forwarding, uplink: Uplink, kind: str, event: dict) -> None:
+    data = {
+        "uplink": uplink.slug,
+        "remote_code": forwarding.remote_code,
+        "remote_event": event.get("id"),
+        "remote_action": str(event.get("action", ""))[:24],
+        "remote_status": str(event.get("to_status", ""))[:12],
+    }
+    lines = []
+    status_label = dict(Status.choices).get(data["remote_status"])
+    if kind == EventType.STATUS_CHANGED and status_label:
+        lines.append(
+            _("Status at %(uplink)s: %(status)s.") % {"uplink": uplink.name, "status": status_label}
+        )
+    lines.append(str(event.get("message") or "")[:20000])
+    message = "\n\n".join(line for line in lines if line)
+    report = forwarding.report
+    for _attempt in range(3):
+        try:
+            lifecycle.record_remote_update(report, message, data=data)
+            return
+        except lifecycle.StaleReport:
+            report.refresh_from_db()
+    raise lifecycle.StaleReport("the report kept changing")

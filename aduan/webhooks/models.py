@@ -1,0 +1,188 @@
+"""Keeping other systems in sync: webhooks out, and reports forwarded to an uplink.
+
+Outbound: an organization's `WebhookEndpoint` receives a signed call for every status
+change and public response of the reports it may see; each call is a `WebhookDelivery`
+row, delivered at least once with retries, and kept as the delivery log.
+
+Upstream: an `Uplink` is another Aduan (or SP4N-LAPOR!-compatible) instance this one
+forwards reports to through its REST API; a `Forwarding` row per forwarded report carries
+the call to make and, once made, the remote tracking code, so that the uplink's signed
+webhooks can be matched back to the local report.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aduan.lib.leasing import State, due_q
+from aduan.organizations.models import Organization
+
+SECRET_PREFIX = "whsec_"
+
+
+def new_signing_secret() -> str:
+    """A secret in the Standard Webhooks format: `whsec_` and 32 random bytes in base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class EventType(models.TextChoices):
+    CREATED = "report.created", _("A report was received")
+    STATUS_CHANGED = "report.status_changed", _("A report's status changed")
+    RESPONSE_PUBLISHED = "report.response_published", _("A response was published")
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def due(self, now=None):
+        return self.filter(due_q(now or timezone.now()))
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of a connected system that hears about the reports its organization sees."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=150)
+    secret = models.CharField(max_length=100, default=new_signing_secret, editable=False)
+    event_types = models.JSONField(_("events"), default=list)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["organization__name", "url"]
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One call to one endpoint about one timeline event; the same `message_id` on every
+    attempt, so the receiver recognises a retry."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey("reports.ReportEvent", on_delete=models.CASCADE, related_name="+")
+    event_type = models.CharField(_("event"), max_length=40, choices=EventType.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_response = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="webhook_once_per_event")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state__in=["pending", "sending"]),
+                name="webhook_to_send",
+            ),
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_log"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} #{self.event_id} → {self.endpoint_id}"
+
+    @property
+    def message_id(self) -> str:
+        return f"msg_{self.event_id}"
+
+
+class Uplink(models.Model):
+    """Another instance this one forwards reports to, and hears back from.
+
+    `api_key` is the key the uplink issued to `organization` (it acts there in that
+    organization's name); `webhook_secret` is the signing secret of the webhook the uplink
+    calls at `/masuk/uplink/<slug>/`.
+    """
+
+    slug = models.SlugField(_("short name"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="uplinks")
+    base_url = models.URLField(_("address"), max_length=300)
+    api_key = models.CharField(_("API key"), max_length=200)
+    webhook_secret = models.CharField(_("webhook signing secret"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("connected instance")
+        verbose_name_plural = _("connected instances")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def api_url(self, path: str) -> str:
+        return f"{self.base_url.rstrip('/')}/api/v1/{path}"
+
+
+class Forwarding(models.Model):
+    """A report forwarded to an uplink: the call to make, then the remote report."""
+
+    report = models.ForeignKey(
+        "reports.Report", on_delete=models.CASCADE, related_name="forwardings"
+    )
+    uplink = models.ForeignKey(Uplink, on_delete=models.PROTECT, related_name="forwardings")
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    remote_code = models.CharField(_("tracking code there"), max_length=20, blank=True)
+    remote_status = models.CharField(_("status there"), max_length=12, blank=True)
+    remote_updated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("forwarded report")
+        verbose_name_plural = _("forwarded reports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "uplink"], name="forward_once_per_uplink")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state__in=["pending", "sending"]),
+                name="forwarding_to_send",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} → {self.uplink}"

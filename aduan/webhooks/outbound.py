@@ -1,0 +1,175 @@
+"""Webhooks out: which events go to which endpoints, what a call carries, how it is sent.
+
+`enqueue_webhooks` runs in the transaction of every timeline event (the lifecycle calls
+it), so a call exists exactly when its event does. Calls are sent by the task worker
+after the commit, at least once, with `aduan.lib.leasing`'s retries; the receiver tells a
+retry by its `webhook-id`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.urls import reverse
+
+from aduan.lib import http
+from aduan.lib.leasing import DeliveryError, LeasedQueue
+from aduan.reports.models import ReportEvent
+from aduan.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
+from aduan.webhooks.signing import signed_headers
+
+CHUNK = 50
+RESPONSE_LIMIT = 500
+TIMEOUT_SECONDS = 10
+
+
+def event_type_of(event: ReportEvent) -> str | None:
+    """What a timeline event means to a connected system, or None if nothing."""
+    from aduan.reports.lifecycle import Action
+
+    if event.action == Action.SUBMIT:
+        return EventType.CREATED
+    if event.action == Action.RESPOND:
+        return EventType.RESPONSE_PUBLISHED
+    if event.to_status and event.to_status != event.from_status:
+        return EventType.STATUS_CHANGED
+    return None
+
+
+def enqueue_webhooks(events: list[ReportEvent]) -> list[WebhookDelivery]:
+    """Write a delivery for every active endpoint that may see each event's report and
+    asked for its type; sending starts when the transaction commits."""
+    typed = [(event, event_type_of(event)) for event in events]
+    typed = [(event, kind) for event, kind in typed if kind]
+    if not typed:
+        return []
+    endpoints = list(WebhookEndpoint.objects.filter(is_active=True).select_related("organization"))
+    if not endpoints:
+        return []
+    from aduan.api.access import reports_visible_to_organization
+
+    report_ids = {event.report_id for event, _kind in typed}
+    deliveries = []
+    for endpoint in endpoints:
+        visible = set(
+            reports_visible_to_organization(endpoint.organization)
+            .filter(pk__in=report_ids)
+            .values_list("pk", flat=True)
+        )
+        deliveries += [
+            WebhookDelivery(endpoint=endpoint, event=event, event_type=kind)
+            for event, kind in typed
+            if event.report_id in visible and kind in endpoint.event_types
+        ]
+    if deliveries:
+        WebhookDelivery.objects.bulk_create(deliveries)
+        ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(lambda: enqueue_delivery(ids))
+    return deliveries
+
+
+def enqueue_delivery(ids: list[int]) -> None:
+    from aduan.webhooks.tasks import deliver_webhooks
+
+    for start in range(0, len(ids), CHUNK):
+        deliver_webhooks.enqueue(ids[start : start + CHUNK])
+
+
+def payload(delivery: WebhookDelivery) -> dict:
+    """The body of a call: {type, timestamp, data: {event, report}} as Standard Webhooks
+    suggests. Internal texts never leave: a message goes out only with a public event."""
+    from aduan.api.serializers import EventSerializer, channel_reference
+
+    event = delivery.event
+    report = event.report
+    org = delivery.endpoint.organization
+    reference_prefix = channel_reference(org, "")
+    external_id = None
+    if report.channel_reference.startswith(reference_prefix):
+        external_id = report.channel_reference.removeprefix(reference_prefix)
+    event_data = dict(EventSerializer(event).data)
+    if not event.is_public:
+        event_data["message"] = ""
+    return {
+        "type": delivery.event_type,
+        "timestamp": event.at,
+        "data": {
+            "event": event_data,
+            "report": {
+                "code": report.tracking_code,
+                "external_id": external_id,
+                "title": report.title if not report.is_confidential else "",
+                "status": report.status,
+                "organization": report.organization_id,
+                "updated_at": report.updated_at,
+                "url": settings.ADUAN_SITE_URL.rstrip("/")
+                + reverse("portal:report", args=[report.tracking_code]),
+            },
+        },
+    }
+
+
+def _send(delivery: WebhookDelivery) -> dict:
+    endpoint = delivery.endpoint
+    body = json.dumps(payload(delivery), cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+    request = http.Request(
+        method="POST",
+        url=endpoint.url,
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": http.USER_AGENT,
+            **signed_headers(endpoint.secret, delivery.message_id, body),
+        },
+        body=body,
+    )
+    try:
+        answer = http.transport(request, TIMEOUT_SECONDS)
+    except http.HttpError as exc:
+        raise DeliveryError(str(exc), retryable=True, details={"last_status_code": None}) from exc
+    details = {"last_status_code": answer.status, "last_response": answer.text[:RESPONSE_LIMIT]}
+    if not answer.ok:
+        # 410 Gone: the receiver says the endpoint no longer exists; anything else may
+        # be a passing outage or a fix on its way, so it is tried again later.
+        raise DeliveryError(
+            f"HTTP {answer.status}", retryable=answer.status != 410, details=details
+        )
+    return details
+
+
+QUEUE = LeasedQueue(
+    claimable=lambda now: (
+        WebhookDelivery.objects.due(now)
+        .filter(endpoint__is_active=True)
+        .select_related("endpoint__organization", "event__report")
+    ),
+    send=_send,
+    lease=lambda: datetime.timedelta(seconds=settings.ADUAN_DELIVERY_LEASE_SECONDS),
+    max_attempts=lambda: settings.ADUAN_WEBHOOK_MAX_ATTEMPTS,
+    label="Webhook delivery",
+)
+
+
+def deliver(ids: list[int]) -> int:
+    """Send the due calls among `ids`; call outside any transaction."""
+    return QUEUE.deliver(ids)
+
+
+def retry(deliveries) -> int:
+    """Make failed or waiting calls due now; sent when the transaction commits."""
+    return QUEUE.retry_all(deliveries, enqueue_delivery)
+
+
+def sweep(now: datetime.datetime | None = None, limit: int = 2000) -> int:
+    """Enqueue every call that is due (retries, lost enqueues, dead workers)."""
+    ids = list(
+        WebhookDelivery.objects.due(now)
+        .filter(endpoint__is_active=True)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    enqueue_delivery(ids)
+    return len(ids)
