@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aduan.lib.leasing import State, due_q
 from aduan.organizations.models import Organization
+from aduan.reports.models import Status
 
 SECRET_PREFIX = "whsec_"
 
@@ -162,7 +163,9 @@ class Forwarding(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     remote_code = models.CharField(_("tracking code there"), max_length=20, blank=True)
-    remote_status = models.CharField(_("status there"), max_length=12, blank=True)
+    remote_status = models.CharField(
+        _("status there"), max_length=12, blank=True, choices=Status.choices
+    )
     remote_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)

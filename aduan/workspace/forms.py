@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft
 from aduan.lib.phones import PhoneField
-from aduan.organizations.access import Access
+from aduan.organizations.access import Access, Role
 from aduan.organizations.models import (
     Category,
     Organization,
@@ -27,7 +27,8 @@ from aduan.reports.attachments import AttachmentError, clean_uploads
 from aduan.reports.codes import normalize_tracking_code
 from aduan.reports.lifecycle import Action, ArchiveReason
 from aduan.reports.models import MANUAL_CHANNELS, Channel, Kind, Report, Status, Tier
-from aduan.workspace.queries import administered_organizations, visible_organizations
+from aduan.webhooks.models import Uplink
+from aduan.workspace.queries import administered_organizations, subtree_q, visible_organizations
 
 ANY = [("", _("Any"))]
 
@@ -293,6 +294,30 @@ class EscalateForm(ActionForm):
         return lifecycle.escalate(self.report, actor, self.cleaned_data["message"])
 
 
+class ForwardForm(ActionForm):
+    action = Action.FORWARD
+    heading = _("Forward to a connected system")
+    submit_label = _("Forward")
+    uplink = forms.ModelChoiceField(label=_("Forward to"), queryset=Uplink.objects.none())
+    message = _text(_("Note for the timeline (optional)"), required=False, rows=2)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        access = Access.of(self.user)
+        uplinks = Uplink.objects.filter(is_active=True).exclude(forwardings__report=self.report)
+        if not access.is_national_admin:
+            uplinks = uplinks.filter(subtree_q(access.orgs(Role.AGENCY_ADMIN)))
+        self.fields["uplink"].queryset = uplinks
+        self.has_choices = uplinks.exists()
+
+    def perform(self, actor):
+        from aduan.webhooks.forwarding import forward
+
+        return forward(
+            self.report, actor, self.cleaned_data["uplink"], self.cleaned_data["message"]
+        )
+
+
 # Display order on the report page.
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     form.action: form
@@ -307,6 +332,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         SetFlagsForm,
         MarkDuplicateForm,
         ArchiveForm,
+        ForwardForm,
     )
 }
 

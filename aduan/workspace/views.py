@@ -246,6 +246,7 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
             "from_organization", "to_organization"
         ).order_by("at", "id"),
         "attachments": list(report.attachments.all()),
+        "forwardings": list(report.forwardings.select_related("uplink")),
         "contact": _reporter_contact(report),
         "reporter_label": report.reporter_label(public=False),
         "action_forms": forms,
