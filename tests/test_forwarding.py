@@ -1,0 +1,251 @@
+"""Forwarding a report to an uplink, and recording the uplink's signed webhooks."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from aduan.channels.models import ProcessedMessage
+from aduan.lib import http
+from aduan.lib.leasing import State
+from aduan.notifications.models import Kind, Notification
+from aduan.reports.lifecycle import Action, TransitionError
+from aduan.reports.models import Status
+from aduan.webhooks import forwarding, signing
+from aduan.webhooks.models import Forwarding, Uplink, new_signing_secret
+from tests.personas import advance, as_user, submit
+from tests.test_webhooks import Receiver
+
+
+@pytest.fixture
+def receiver(monkeypatch):
+    fake = Receiver()
+    monkeypatch.setattr(http, "transport", fake)
+    return fake
+
+
+@pytest.fixture
+def uplink(world):
+    return Uplink.objects.create(
+        slug="nasional",
+        name="SP4N-LAPOR! Nasional",
+        organization=world.agency,
+        base_url="https://lapor.example.go.id/",
+        api_key="adn_remote-key",
+        webhook_secret=new_signing_secret(),
+    )
+
+
+def forwarded(world, uplink, **submit_fields):
+    report = advance(world, submit(world, reporter=world.citizen, **submit_fields)[0], "dispatched")
+    return report, forwarding.forward(report, as_user(world.agency_admin), uplink, "Mohon dibantu.")
+
+
+def remote_answer(code="RMT2345X", status="submitted", http_status=201):
+    return http.Response(http_status, json.dumps({"code": code, "status": status}))
+
+
+# --- Forwarding ------------------------------------------------------------------------
+
+
+def test_forwarding_is_recorded_on_the_timeline_and_sent_with_an_idempotency_key(
+    world, uplink, receiver
+):
+    report, item = forwarded(world, uplink, is_anonymous=False)
+    event = report.events.latest("id")
+    assert (event.action, event.is_public, report.status) == (Action.FORWARD, True, "dispatched")
+    assert "SP4N-LAPOR! Nasional" in event.message and "Mohon dibantu." in event.message
+    receiver.answers = [remote_answer()]
+    assert forwarding.deliver([item.pk]) == 1
+    [request] = receiver.requests
+    assert request.url == "https://lapor.example.go.id/api/v1/reports/"
+    assert request.headers["Authorization"] == "Bearer adn_remote-key"
+    assert request.headers["Idempotency-Key"] == f"forward-{item.pk}"
+    sent = request.json()
+    assert sent["external_id"] == report.tracking_code
+    assert sent["title"] == report.title and sent["category"] == "jalan-rusak"
+    # The reporter keeps hearing from here: no contact details travel.
+    assert sent["reporter"] == {"name": world.citizen.full_name}
+    item.refresh_from_db()
+    assert (item.state, item.remote_code, item.remote_status) == (
+        State.SENT,
+        "RMT2345X",
+        "submitted",
+    )
+
+
+def test_an_anonymous_report_is_forwarded_without_a_reporter(world, uplink, receiver):
+    _report, item = forwarded(world, uplink, is_anonymous=True)
+    receiver.answers = [remote_answer()]
+    forwarding.deliver([item.pk])
+    assert "reporter" not in receiver.requests[0].json()
+
+
+def test_a_category_the_uplink_does_not_know_is_dropped_and_the_report_sent_again(
+    world, uplink, receiver
+):
+    _report, item = forwarded(world, uplink)
+    unknown = {"errors": [{"field": "category", "code": "does_not_exist", "message": "?"}]}
+    receiver.answers = [http.Response(400, json.dumps(unknown)), remote_answer()]
+    assert forwarding.deliver([item.pk]) == 1
+    first, second = receiver.requests
+    assert second.json()["category"] is None
+    assert second.headers["Idempotency-Key"] == f"forward-{item.pk}-plain"
+
+
+def test_a_refused_key_fails_at_once_and_a_server_error_is_retried(world, uplink, receiver):
+    _report, item = forwarded(world, uplink)
+    receiver.answers = [http.Response(503, "down")]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert (item.state, item.last_error) == (State.PENDING, "HTTP 503: down")
+    forwarding.retry(Forwarding.objects.all())
+    receiver.answers = [http.Response(401, '{"errors": []}')]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert item.state == State.FAILED and item.last_error.startswith("HTTP 401")
+
+
+def test_only_admins_of_the_report_may_forward_it(world, uplink):
+    report = advance(world, submit(world)[0], "dispatched")
+    with pytest.raises(PermissionDenied):
+        forwarding.forward(report, as_user(world.liaison_a), uplink)
+    with pytest.raises(PermissionDenied):
+        forwarding.forward(report, as_user(world.other_admin), uplink)
+    assert not Forwarding.objects.exists()
+
+
+def test_a_report_goes_to_the_same_uplink_once(world, uplink):
+    report, _item = forwarded(world, uplink)
+    with pytest.raises(forwarding.AlreadyForwarded):
+        forwarding.forward(report, as_user(world.agency_admin), uplink)
+    assert Forwarding.objects.count() == 1
+
+
+def test_a_closed_report_cannot_be_forwarded(world, uplink):
+    report = advance(world, submit(world, reporter=world.citizen)[0], Status.CLOSED)
+    with pytest.raises(TransitionError):
+        forwarding.forward(report, as_user(world.national_admin), uplink)
+
+
+# --- The uplink's webhooks -------------------------------------------------------------
+
+
+def call_body(report, *, kind="report.response_published", action="respond", message="", **ev):
+    event = {"id": 77, "action": action, "message": message, "to_status": "in_progress", **ev}
+    remote = {"code": "RMT2345X", "external_id": report.tracking_code, "status": "in_progress"}
+    return json.dumps({"type": kind, "data": {"event": event, "report": remote}}).encode()
+
+
+def post_call(client, uplink, body, *, message_id="msg_77", secret=None, now=None, **headers):
+    signed = signing.signed_headers(secret or uplink.webhook_secret, message_id, body, now=now)
+    return client.post(
+        reverse("webhooks:receive", args=[uplink.slug]),
+        body,
+        content_type="application/json",
+        headers={**signed, **headers},
+    )
+
+
+def test_a_signed_response_from_the_uplink_reaches_the_timeline_and_the_reporter(
+    world, uplink, client
+):
+    report, _item = forwarded(world, uplink)
+    answer = post_call(client, uplink, call_body(report, message="Sedang diperbaiki pusat."))
+    assert answer.status_code == 200 and answer.json() == {"status": "recorded"}
+    event = report.events.latest("id")
+    assert (event.action, event.is_public, event.message) == (
+        Action.REMOTE_UPDATE,
+        True,
+        "Sedang diperbaiki pusat.",
+    )
+    assert event.data["remote_code"] == "RMT2345X"
+    assert Notification.objects.filter(
+        user=world.citizen, kind=Kind.RESPONSE, report=report
+    ).exists()
+    item = Forwarding.objects.get()
+    assert (item.remote_code, item.remote_status) == ("RMT2345X", "in_progress")
+
+
+def test_a_status_change_there_is_told_in_words(world, uplink, client):
+    report, _item = forwarded(world, uplink)
+    body = call_body(report, kind="report.status_changed", action="complete", to_status="completed")
+    post_call(client, uplink, body)
+    message = report.events.latest("id").message
+    assert "SP4N-LAPOR! Nasional" in message
+    assert str(Status.COMPLETED.label) in message
+
+
+def test_a_replayed_call_is_recorded_once(world, uplink, client):
+    report, _item = forwarded(world, uplink)
+    body = call_body(report, message="Sekali saja.")
+    assert post_call(client, uplink, body).json() == {"status": "recorded"}
+    assert post_call(client, uplink, body).json() == {"status": "duplicate"}
+    assert report.events.filter(action=Action.REMOTE_UPDATE).count() == 1
+
+
+def test_a_wrong_signature_or_an_old_call_is_refused_and_nothing_is_written(world, uplink, client):
+    report, _item = forwarded(world, uplink)
+    body = call_body(report, message="Palsu.")
+    forged = post_call(client, uplink, body, secret=new_signing_secret())
+    assert forged.status_code == 401
+    assert forged.json()["errors"][0]["field"] == "webhook-signature"
+    stale = post_call(client, uplink, body, now=time.time() - 3600)
+    assert stale.status_code == 401 and "too far" in stale.json()["errors"][0]["message"]
+    unsigned = client.post(
+        reverse("webhooks:receive", args=[uplink.slug]), body, content_type="application/json"
+    )
+    assert unsigned.status_code == 401
+    assert not report.events.filter(action=Action.REMOTE_UPDATE).exists()
+    assert not ProcessedMessage.objects.exists()
+
+
+def test_malformed_and_unknown_calls_get_a_clear_400_and_leave_nothing(world, uplink, client):
+    report, _item = forwarded(world, uplink)
+    for body in (b"not json", b"[]", b'{"type": "report.exploded", "data": {}}'):
+        answer = post_call(client, uplink, body, message_id=f"msg_{len(body)}")
+        assert answer.status_code == 400, body
+        assert answer.json()["errors"][0]["code"] in {"invalid_json", "invalid"}
+    assert not ProcessedMessage.objects.exists()
+    assert not report.events.filter(action=Action.REMOTE_UPDATE).exists()
+
+
+def test_an_oversized_call_is_refused(world, uplink, client):
+    body = b'{"pad": "' + b"x" * 300_000 + b'"}'
+    answer = post_call(client, uplink, body)
+    assert answer.status_code == 413
+
+
+def test_a_call_about_a_report_never_forwarded_is_ignored(world, uplink, client):
+    other = submit(world)[0]
+    answer = post_call(client, uplink, call_body(other, message="?"))
+    assert answer.json() == {"status": "ignored"}
+    assert not other.events.filter(action=Action.REMOTE_UPDATE).exists()
+
+
+def test_an_unknown_or_inactive_uplink_is_404_and_get_is_405(world, uplink, client):
+    report, _item = forwarded(world, uplink)
+    body = call_body(report)
+    url = reverse("webhooks:receive", args=["tidak-ada"])
+    assert client.post(url, body, content_type="application/json").status_code == 404
+    Uplink.objects.filter(pk=uplink.pk).update(is_active=False)
+    assert post_call(client, uplink, body).status_code == 404
+    assert client.get(reverse("webhooks:receive", args=[uplink.slug])).status_code == 405
+
+
+def test_a_call_signed_for_another_uplink_is_refused(world, uplink, client):
+    other = Uplink.objects.create(
+        slug="provinsi",
+        name="Provinsi",
+        organization=world.agency,
+        base_url="https://provinsi.example.go.id/",
+        api_key="k",
+        webhook_secret=new_signing_secret(),
+    )
+    report, _item = forwarded(world, uplink)
+    answer = post_call(client, uplink, call_body(report), secret=other.webhook_secret)
+    assert answer.status_code == 401
