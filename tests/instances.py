@@ -1,0 +1,130 @@
+"""Steps run inside separate live Aduan instances by tests/test_two_instances.py.
+
+Each function runs in `manage.py shell` of one instance (its own database) and prints
+one JSON line with what the test needs next. Data is made through the real functions.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from aduan.accounts.models import User
+from aduan.api.models import ApiKey, Scope
+from aduan.channels.intake import Draft, submit_report
+from aduan.notifications.models import Kind, Notification
+from aduan.organizations.models import Category, ConnectionDecree, Membership, Organization
+from aduan.reports import lifecycle
+from aduan.reports.lifecycle import Action, Actor
+from aduan.reports.models import Report
+from aduan.webhooks.forwarding import forward
+from aduan.webhooks.models import EventType, Forwarding, Uplink, WebhookEndpoint
+
+Role = Membership.Role
+K = Organization.Kind
+REGENCY = "Pemerintah Kabupaten Banyumas"
+
+
+def _member(email: str, org: Organization, role: str) -> User:
+    user = User.objects.create_user(email=email, password="kata-sandi-uji-123", full_name=email)
+    Membership.objects.create(user=user, organization=org, role=role)
+    return user
+
+
+def _regency(slug: str) -> Organization:
+    org = Organization.objects.create(name=REGENCY, slug=slug, kind=K.REGENCY)
+    ConnectionDecree.objects.create(
+        organization=org,
+        number="100/1/2026",
+        issued_on=datetime.date(2026, 1, 2),
+        valid_until=datetime.date(2030, 12, 31),
+    )
+    Category.objects.create(name="Jalan Rusak", slug="jalan-rusak")
+    return org
+
+
+def setup_national(receiver_url: str) -> None:
+    national = Organization.objects.create(
+        name="Pengelola Nasional", slug="nasional", kind=K.MINISTRY
+    )
+    regency = _regency("kab-banyumas")
+    unit = Organization.objects.create(
+        name="Dinas PUPR", slug="kab-banyumas-pupr", kind=K.DEPARTMENT, parent=regency
+    )
+    _member("admin@nasional.example.id", national, Role.NATIONAL_ADMIN)
+    _member("pupr@banyumas.example.id", unit, Role.LIAISON)
+    _key, secret = ApiKey.issue(
+        organization=regency,
+        name="Aduan Kabupaten Banyumas",
+        scopes=[Scope.REPORTS_READ, Scope.REPORTS_WRITE, Scope.META_READ],
+    )
+    endpoint = WebhookEndpoint.objects.create(
+        organization=regency,
+        url=receiver_url,
+        description="Aduan Kabupaten Banyumas",
+        event_types=list(EventType.values),
+    )
+    print(json.dumps({"api_key": secret, "webhook_secret": endpoint.secret}))
+
+
+def setup_regency(national_url: str, api_key: str, webhook_secret: str) -> None:
+    regency = _regency("banyumas")
+    admin = _member("admin@banyumas.example.id", regency, Role.AGENCY_ADMIN)
+    citizen = User.objects.create_user(
+        email="warga@example.id", password="kata-sandi-uji-123", full_name="Siti Warga"
+    )
+    uplink = Uplink.objects.create(
+        slug="nasional",
+        name="SP4N-LAPOR! Nasional",
+        organization=regency,
+        base_url=national_url,
+        api_key=api_key,
+        webhook_secret=webhook_secret,
+    )
+    draft = Draft(
+        title="Jembatan provinsi retak",
+        body="Jembatan di jalan provinsi dekat Sokaraja retak lebar, truk masih lewat.",
+        category=Category.objects.get(slug="jalan-rusak"),
+        address="Jl. Raya Sokaraja",
+    )
+    report = submit_report(draft, reporter=citizen, received_by=regency).report
+    forward(report, Actor(user=admin), uplink, "Kewenangan pusat.")
+    print(json.dumps({"code": report.tracking_code}))
+
+
+def handle_on_national(external_id: str) -> None:
+    report = Report.objects.get(channel_reference__endswith=f":{external_id}")
+    admin = User.objects.get(email="admin@nasional.example.id")
+    liaison = User.objects.get(email="pupr@banyumas.example.id")
+    unit = Organization.objects.get(slug="kab-banyumas-pupr")
+    lifecycle.dispatch(report, Actor(user=admin), unit)
+    lifecycle.respond(report, Actor(user=liaison), "Tim PUPR meninjau jembatan besok pagi.")
+    lifecycle.complete(report, Actor(user=liaison), "Jembatan sudah ditambal dan diberi rambu.")
+    print(json.dumps({"code": report.tracking_code, "status": report.status}))
+
+
+def regency_state(code: str) -> None:
+    report = Report.objects.get(tracking_code=code)
+    item = Forwarding.objects.get(report=report)
+    updates = report.events.filter(action=Action.REMOTE_UPDATE).order_by("id")
+    print(
+        json.dumps(
+            {
+                "forwarding": item.state,
+                "remote_code": item.remote_code,
+                "remote_status": item.remote_status,
+                "updates": [
+                    {
+                        "message": e.message,
+                        "public": e.is_public,
+                        "remote_action": e.data.get("remote_action"),
+                    }
+                    for e in updates
+                ],
+                "status": report.status,
+                "reporter_told": Notification.objects.filter(
+                    report=report, kind=Kind.RESPONSE, user=report.reporter, medium="in_app"
+                ).count(),
+            }
+        )
+    )
