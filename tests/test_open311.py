@@ -561,11 +561,11 @@ def test_post_accepts_a_media_upload(client, world, writer_key):
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"service_code": "tidak-ada"}, "service_code"),
         ({"service_code": ""}, "service_code"),
         ({"description": ""}, "description"),
         ({"lat": "", "long": "", "address_string": ""}, "lat"),
         ({"lat": "utara"}, "lat"),
+        ({"long": "", "address_string": ""}, "long"),
         ({"attribute[kind]": "gossip"}, "attribute[kind]"),
         ({"attribute[incident_date]": "kemarin"}, "incident_date"),
         ({"email": "bukan-email"}, "email"),
@@ -617,3 +617,149 @@ def test_services_and_one_request_have_query_budgets(client, world, django_asser
     report = public_report(world)
     with django_assert_max_num_queries(4):
         get_json(client, f"requests/{report.tracking_code}.json", extensions="true")
+
+
+# Audit against the specification: jurisdictions, locations, attributes, errors
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "aduan.example.id",
+        "www.aduan.example.id",
+        "https://aduan.example.id/",
+        "ADUAN.example.id:8443",
+    ],
+)
+def test_our_own_jurisdiction_id_is_accepted_in_any_usual_spelling(client, world, settings, given):
+    settings.SITE_URL = "https://aduan.example.id"
+    body = get_json(client, "services.json", jurisdiction_id=given)
+    assert [s["service_code"] for s in body] == ["jalan-rusak"]
+
+
+@pytest.mark.parametrize("path", ["services", "services/jalan-rusak", "requests", "discovery"])
+def test_an_unknown_jurisdiction_id_is_the_specs_404_naming_it(client, world, settings, path):
+    settings.SITE_URL = "https://aduan.example.id"
+    error = get_json(client, f"{path}.json", expect=404, jurisdiction_id="sfgov.org", locale="en")
+    assert error[0]["code"] == 404
+    assert "jurisdiction_id sfgov.org not found" in error[0]["description"]
+    assert "aduan.example.id" in error[0]["description"]
+    root = get_xml(client, f"{path}.xml", expect=404, jurisdiction_id="sfgov.org")
+    assert root.tag == "errors" and root.findtext("error/code") == "404"
+
+
+def test_a_post_for_another_jurisdiction_makes_no_report(client, world, writer_key):
+    response = post_request(client, **valid_post(writer_key, jurisdiction_id="sfgov.org"))
+    assert response.status_code == 404
+    assert "jurisdiction_id" in response.json()[0]["description"]
+    assert not Report.objects.exists()
+
+
+def test_post_for_an_unknown_service_code_is_404_as_the_spec_says(client, world, writer_key):
+    response = post_request(client, "xml", **valid_post(writer_key, service_code="tidak-ada"))
+    assert response.status_code == 404
+    root = ET.fromstring(response.content)
+    assert root.findtext("error/code") == "404"
+    assert "service_code tidak-ada" in root.findtext("error/description")
+    assert not Report.objects.exists()
+
+
+def test_address_id_alone_is_a_location(client, world, writer_key):
+    fields = valid_post(writer_key, lat="", long="", address_string="", address_id="RT05-RW02")
+    response = post_request(client, **fields)
+    assert response.status_code == 200, response.content
+    report = Report.objects.get(tracking_code=response.json()[0]["service_request_id"])
+    assert report.address == "RT05-RW02" and report.latitude is None
+
+
+def test_attributes_the_definition_does_not_name_are_ignored(client, world, writer_key):
+    fields = valid_post(writer_key, **{"attribute[title]": "x", "attribute[report_url]": "y"})
+    assert post_request(client, **fields).status_code == 200
+
+
+@pytest.fixture
+def strict_definition(monkeypatch):
+    """A service whose definition has required attributes, as some agencies will need."""
+    attributes = [
+        {
+            "variable": True,
+            "code": "side",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "datatype_description": None,
+            "order": 1,
+            "description": "Which side of the road?",
+            "values": [{"key": "left", "name": "Kiri"}, {"key": "right", "name": "Kanan"}],
+        },
+        {
+            "variable": True,
+            "code": "lanes",
+            "datatype": "multivaluelist",
+            "required": True,
+            "datatype_description": None,
+            "order": 2,
+            "description": "Which lanes?",
+            "values": [{"key": "1", "name": "Satu"}, {"key": "2", "name": "Dua"}],
+        },
+        {
+            "variable": True,
+            "code": "depth",
+            "datatype": "number",
+            "required": False,
+            "datatype_description": "cm",
+            "order": 3,
+            "description": "How deep?",
+        },
+    ]
+    monkeypatch.setattr("aduan.open311.submission.service_attributes", lambda c: attributes)
+    monkeypatch.setattr("aduan.open311.documents.service_attributes", lambda c: attributes)
+
+
+def test_required_attributes_are_enforced_with_the_specs_400(
+    client, world, writer_key, strict_definition
+):
+    definition = get_json(client, "services/jalan-rusak.json")
+    assert [a["required"] for a in definition["attributes"]] == [True, True, False]
+    response = post_request(client, **valid_post(writer_key, **{"attribute[depth]": "dalam"}))
+    assert response.status_code == 400
+    problems = " ".join(error["description"] for error in response.json())
+    assert "attribute[side]" in problems and "attribute[lanes]" in problems
+    assert "attribute[depth]" in problems
+    wrong = post_request(client, **valid_post(writer_key, **{"attribute[side]": "middle"}))
+    assert "left, right" in " ".join(e["description"] for e in wrong.json())
+    assert not Report.objects.exists()
+    fields = valid_post(writer_key, **{"attribute[side]": "left", "attribute[depth]": "12.5"})
+    fields["attribute[lanes][]"] = ["1", "2"]
+    response = post_request(client, **fields)
+    assert response.status_code == 200, response.content
+
+
+def test_a_wrong_method_gets_an_error_body_and_allow_header(client, world):
+    response = client.put(BASE + "requests.xml")
+    assert response.status_code == 405
+    assert set(response["Allow"].split(", ")) == {"GET", "POST", "HEAD"}
+    assert ET.fromstring(response.content).findtext("error/code") == "405"
+    assert client.delete(BASE + "services.json").json()[0]["code"] == 405
+    assert client.head(BASE + "services.json").status_code == 200
+
+
+def test_public_reads_allow_browser_apps_from_any_origin(client, world):
+    for path in ("discovery.json", "services.xml", "requests.json", "nothing.json"):
+        assert client.get(BASE + path)["Access-Control-Allow-Origin"] == "*"
+
+
+def test_list_filters_may_be_repeated_instead_of_comma_separated(client, world):
+    open_report = public_report(world)
+    closed = advance(world, public_report(world), Status.CLOSED)
+    response = client.get(BASE + "requests.json?status=open&status=closed")
+    assert set(ids(response.json())) == {open_report.tracking_code, closed.tracking_code}
+    query = (
+        f"service_request_id={closed.tracking_code}&service_request_id={open_report.tracking_code}"
+    )
+    assert len(client.get(f"{BASE}requests.json?{query}").json()) == 2
+
+
+def test_control_characters_in_report_text_do_not_break_the_xml(client, world):
+    report = public_report(world, body="Lampu mati\x08 sejak\x0b kemarin\tmalam")
+    root = get_xml(client, f"requests/{report.tracking_code}.xml")
+    assert root.findtext("request/description") == "Lampu mati sejak kemarin\tmalam"

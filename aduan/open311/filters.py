@@ -59,6 +59,11 @@ def _positive_int(params, name: str, default: int, maximum: int | None = None) -
     return min(int(raw), maximum) if maximum else int(raw)
 
 
+def listed(params, name: str) -> str:
+    """A list parameter; the spec lets clients repeat it or separate values by commas."""
+    return ",".join(value.strip() for value in params.getlist(name) if value.strip())
+
+
 def request_ids(raw: str) -> list[str]:
     codes = [normalize_tracking_code(part) for part in raw.split(",") if part.strip()]
     return [code for code in codes if code]
@@ -69,12 +74,12 @@ def parse_request_filter(params) -> RequestFilter:
     page = _positive_int(params, "page", 1)
     page_size = _positive_int(params, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     extensions = params.get("extensions", "").strip().lower() == "true"
-    ids = params.get("service_request_id", "").strip()
+    ids = listed(params, "service_request_id")
     if ids:
         # Per spec, a list of ids overrides every other filter.
         return RequestFilter(Q(tracking_code__in=request_ids(ids)), page, page_size, extensions)
-    query = _date_window(params) & _status_query(params)
-    if codes := [c.strip() for c in params.get("service_code", "").split(",") if c.strip()]:
+    query = date_window(params, "submitted_at") & _status_query(params)
+    if codes := [c.strip() for c in listed(params, "service_code").split(",") if c.strip()]:
         query &= Q(category__slug__in=codes)
     for name, lookup in (("updated_after", "gt"), ("updated_before", "lt")):
         if raw := params.get(name, "").strip():
@@ -82,8 +87,8 @@ def parse_request_filter(params) -> RequestFilter:
     return RequestFilter(query, page, page_size, extensions)
 
 
-def _date_window(params) -> Q:
-    """start_date/end_date on the requested time; the last 90 days unless said otherwise."""
+def date_window(params, field: str) -> Q:
+    """start_date/end_date on `field`; the last 90 days unless said otherwise."""
     start_raw = params.get("start_date", "").strip()
     end_raw = params.get("end_date", "").strip()
     start = parse_moment("start_date", start_raw) if start_raw else None
@@ -98,11 +103,11 @@ def _date_window(params) -> Q:
         raise BadParameter(_("end_date must not be before start_date."))
     if end - start > MAX_SPAN:
         raise BadParameter(_("The span between start_date and end_date is at most 90 days."))
-    return Q(submitted_at__gte=start, submitted_at__lte=end)
+    return Q(**{f"{field}__gte": start, f"{field}__lte": end})
 
 
 def _status_query(params) -> Q:
-    wanted = {s.strip().lower() for s in params.get("status", "").split(",") if s.strip()}
+    wanted = {s.strip().lower() for s in listed(params, "status").split(",") if s.strip()}
     if not wanted:
         return Q()
     if not wanted <= {"open", "closed"}:
@@ -112,3 +117,24 @@ def _status_query(params) -> Q:
     if wanted == {"open"}:
         return ~Q(status__in=CLOSED_STATUSES)
     return Q(status__in=Status.values)
+
+
+@dataclass
+class UpdateFilter:
+    query: Q
+    page: int
+    page_size: int
+
+
+def parse_update_filter(params) -> UpdateFilter:
+    """GET servicerequestupdates: the same dates and paging as requests, on the update time.
+
+    `service_request_id` (comma-separated) narrows to those requests and, as for GET
+    requests, lifts the date window so a client can fetch a request's whole history.
+    """
+    page = _positive_int(params, "page", 1)
+    page_size = _positive_int(params, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    ids = listed(params, "service_request_id")
+    if ids:
+        return UpdateFilter(Q(report__tracking_code__in=request_ids(ids)), page, page_size)
+    return UpdateFilter(date_window(params, "at"), page, page_size)

@@ -1,13 +1,15 @@
 """Rendering plain dicts and lists as GeoReport v2 JSON or XML.
 
 The XML follows the spec's examples: a list is an element whose children all carry the
-singular name the spec gives them (<services><service>, <service_requests><request>),
-booleans are "true"/"false" and a missing value is an empty element.
+singular name the spec gives them (<services><service>, <service_requests><request>, and
+FixMyStreet's <service_request_updates><request_update>), booleans are "true"/"false" and
+a missing value is an empty element.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
@@ -18,10 +20,14 @@ CONTENT_TYPES = {
     "xml": "text/xml; charset=utf-8",
 }
 
+# Characters XML 1.0 cannot carry at all; report text from SMS or email may hold them.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
 # The element name of each item of a list, by the list's own element name.
 ITEM_NAMES = {
     "services": "service",
     "service_requests": "request",
+    "service_request_updates": "request_update",
     "attributes": "attribute",
     "values": "value",
     "endpoints": "endpoint",
@@ -55,7 +61,7 @@ def _fill(element: ET.Element, value) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = NOT_XML.sub("", str(value))
 
 
 def errors(fmt: str, status: int, *descriptions: str) -> HttpResponse:

@@ -22,7 +22,7 @@ from aduan.organizations.models import Organization
 from aduan.reports.attachments import AttachmentError, clean_uploads
 from aduan.reports.models import Channel, Kind, Report
 
-from .documents import active_services
+from .documents import active_services, service_attributes
 from .filters import BadParameter, parse_moment
 
 WINDOW_SECONDS = 600
@@ -30,11 +30,13 @@ TITLE_WORDS = 8
 
 
 class Invalid(ValueError):
-    """The POST cannot make a report; `problems` are the spec's error descriptions."""
+    """The POST cannot make a report; `problems` are the spec's error descriptions and
+    `status` the HTTP status the spec gives them (404 for an unknown service_code)."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], status: int = 400):
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.status = status
 
 
 def submit_open311(post, files, organization: Organization) -> Submission:
@@ -57,18 +59,18 @@ def submit_open311(post, files, organization: Organization) -> Submission:
 def build_draft(post, files) -> Draft:
     """Raise Invalid listing every problem, so a client can fix them all at once."""
     problems: list[str] = []
-    fields = {name: post.get(name, "").strip() for name in post}
-    get = fields.get
-    category = _category(get("service_code", ""), problems)
-    description = get("description", "")
+    get = _field_getter(post)
+    category = _category(get("service_code"), problems)
+    description = get("description")
     if not description:
         problems.append(_("description is required."))
-    latitude, longitude = _coordinates(get("lat", ""), get("long", ""), problems)
-    address = get("address_string", "")[:255]
-    if latitude is None and not address:
-        problems.append(_("Give lat and long, or address_string."))
-    kind, incident_date = _attributes(fields, problems)
-    email, phone = _contact(get("email", ""), get("phone", ""), problems)
+    latitude, longitude = _coordinates(get("lat"), get("long"), problems)
+    # An address_id we cannot look up still tells the organization where to look.
+    address = (get("address_string") or get("address_id"))[:255]
+    if latitude is None and not address and not (get("lat") or get("long")):
+        problems.append(_("Give lat and long, address_string or address_id."))
+    values = _attribute_values(post, category, problems)
+    email, phone = _contact(get("email"), get("phone"), problems)
     attachments = []
     try:
         attachments = clean_uploads(files.getlist("media"))
@@ -80,8 +82,8 @@ def build_draft(post, files) -> Draft:
     return Draft(
         title=_title(description),
         body=description,
-        kind=kind,
-        incident_date=incident_date,
+        kind=values.get("kind") or Kind.COMPLAINT,
+        incident_date=_local_date(values.get("incident_date")),
         latitude=latitude,
         longitude=longitude,
         address=address,
@@ -93,28 +95,67 @@ def build_draft(post, files) -> Draft:
     )
 
 
+def _field_getter(post):
+    return lambda name: post.get(name, "").strip()
+
+
 def _category(code: str, problems: list[str]):
+    """The service; the spec's 400 when service_code is missing, 404 when unknown."""
     if not code:
         problems.append(_("service_code is required."))
         return None
     category = active_services().filter(slug=code).first()
     if category is None:
-        problems.append(_("service_code %(code)s is not a known service.") % {"code": code})
+        raise Invalid([_("service_code %(code)s is not a known service.") % {"code": code}], 404)
     return category
 
 
-def _attributes(fields: dict, problems: list[str]):
-    kind = fields.get("attribute[kind]") or Kind.COMPLAINT
-    if kind not in Kind.values:
-        problems.append(_("attribute[kind] must be complaint, aspiration or information."))
-    incident_date = None
-    if raw := fields.get("attribute[incident_date]"):
+def _attribute_values(post, category, problems: list[str]) -> dict:
+    """attribute[code]=value (multivaluelist: attribute[code][]=…) checked against the
+    service definition: required ones must be there, list values must be its keys.
+    Attributes the definition does not name are ignored, as clients send their own."""
+    values = {}
+    for attribute in service_attributes(category) if category else []:
+        if not attribute["variable"]:
+            continue
+        name = f"attribute[{attribute['code']}]"
+        if attribute["datatype"] == "multivaluelist":
+            raw = [v.strip() for v in post.getlist(name + "[]") + post.getlist(name) if v.strip()]
+        else:
+            raw = post.get(name, "").strip()
+        if not raw:
+            if attribute["required"]:
+                problems.append(_("%(name)s is required for this service.") % {"name": name})
+            continue
         try:
-            moment = parse_moment("attribute[incident_date]", raw)
-            incident_date = timezone.localtime(moment).date()
+            values[attribute["code"]] = _attribute_value(attribute, name, raw)
         except BadParameter as error:
             problems.append(str(error))
-    return kind, incident_date
+    return values
+
+
+def _attribute_value(attribute: dict, name: str, raw):
+    datatype = attribute["datatype"]
+    if datatype in ("singlevaluelist", "multivaluelist"):
+        keys = [str(value["key"]) for value in attribute.get("values", [])]
+        chosen = raw if isinstance(raw, list) else [raw]
+        if any(value not in keys for value in chosen):
+            raise BadParameter(
+                _("%(name)s must be one of: %(keys)s.") % {"name": name, "keys": ", ".join(keys)}
+            )
+        return raw
+    if datatype == "datetime":
+        return parse_moment(name, raw)
+    if datatype == "number":
+        try:
+            return float(raw)
+        except ValueError:
+            raise BadParameter(_("%(name)s must be a number.") % {"name": name}) from None
+    return raw
+
+
+def _local_date(moment):
+    return timezone.localtime(moment).date() if moment else None
 
 
 def _contact(email: str, raw_phone: str, problems: list[str]) -> tuple[str, str]:
@@ -132,6 +173,9 @@ def _contact(email: str, raw_phone: str, problems: list[str]) -> tuple[str, str]
 
 def _coordinates(lat: str, long: str, problems: list[str]):
     if not lat and not long:
+        return None, None
+    if not (lat and long):
+        problems.append(_("lat and long must be sent together."))
         return None, None
     try:
         latitude, longitude = round(float(lat), 6), round(float(long), 6)

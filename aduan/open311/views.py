@@ -8,6 +8,7 @@ same masked fields as the public, never the reporter.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 from django.http import HttpRequest, HttpResponse
@@ -15,32 +16,60 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from aduan.reports.codes import normalize_tracking_code
 from aduan.reports.lifecycle import Action
-from aduan.reports.models import Channel, Report
+from aduan.reports.models import Channel, Report, ReportEvent
 
 from . import documents
-from .filters import BadParameter, parse_request_filter
+from .filters import BadParameter, parse_request_filter, parse_update_filter
+from .jurisdiction import is_ours, jurisdiction_id
 from .keys import api_key_organization
 from .renderers import errors, render
 from .submission import Invalid, submit_open311
+from .updates import post_update
 
 
-def speaks_locale(view):
-    """Answer in English when the client asks with `locale=en` (as some clients send)."""
+def open311(*methods: str):
+    """Wrap a GeoReport view: the spec's error body for a wrong method or an unknown
+    `jurisdiction_id`, English with `locale=en` (as some clients send), and CORS for the
+    browser apps that read public data straight from the endpoint."""
 
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        locale = request.GET.get("locale") or request.POST.get("locale") or ""
-        locale = locale.strip().lower()
-        if locale.startswith(("en", "id")):
-            with translation.override(locale[:2]):
-                return view(request, *args, **kwargs)
-        return view(request, *args, **kwargs)
+    if "GET" in methods:
+        methods = (*methods, "HEAD")
 
-    return wrapper
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            with _language(request):
+                response = _checked(request, methods) or view(request, *args, **kwargs)
+            response["Access-Control-Allow-Origin"] = "*"
+            return response
+
+        return csrf_exempt(wrapper)
+
+    return decorate
+
+
+def _language(request: HttpRequest):
+    locale = (request.GET.get("locale") or request.POST.get("locale") or "").strip().lower()
+    if locale.startswith(("en", "id")):
+        return translation.override(locale[:2])
+    return contextlib.nullcontext()
+
+
+def _checked(request: HttpRequest, methods) -> HttpResponse | None:
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    if request.method not in methods:
+        response = errors(fmt, 405, _("Use %(methods)s here.") % {"methods": ", ".join(methods)})
+        response["Allow"] = ", ".join(methods)
+        return response
+    given = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id") or ""
+    if not is_ours(given):
+        text = _("jurisdiction_id %(given)s not found; this endpoint serves %(ours)s.")
+        return errors(fmt, 404, text % {"given": given, "ours": jurisdiction_id()})
+    return None
 
 
 @require_GET
@@ -48,22 +77,19 @@ def root(request: HttpRequest) -> HttpResponse:
     return redirect("open311:discovery", fmt="json")
 
 
-@speaks_locale
-@require_GET
+@open311("GET")
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     return render(documents.discovery(), fmt=fmt, root="discovery")
 
 
-@speaks_locale
-@require_GET
+@open311("GET")
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
     english = (translation.get_language() or "").startswith("en")
     body = [documents.service(c, english=english) for c in documents.active_services()]
     return render(body, fmt=fmt, root="services")
 
 
-@speaks_locale
-@require_GET
+@open311("GET")
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     category = documents.active_services().filter(slug=code).first()
     if category is None:
@@ -71,9 +97,7 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
     return render(documents.service_definition(category), fmt=fmt, root="service_definition")
 
 
-@csrf_exempt
-@speaks_locale
-@require_http_methods(["GET", "POST"])
+@open311("GET", "POST")
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _post_request(request, fmt)
@@ -98,7 +122,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
         submission = submit_open311(request.POST, request.FILES, organization)
     except Invalid as invalid:
-        return errors(fmt, 400, *invalid.problems)
+        return errors(fmt, invalid.status, *invalid.problems)
     notice = _(
         "Report received. It is public once the complaint office has verified it; "
         "follow it with its tracking code %(code)s."
@@ -131,8 +155,7 @@ def _viewable(request: HttpRequest, raw_code: str) -> Report | None:
     return report if posted_by_key else None
 
 
-@speaks_locale
-@require_GET
+@open311("GET")
 def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
     report = _viewable(request, request_id)
     if report is None:
@@ -145,8 +168,7 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
     return render(body, fmt=fmt, root="service_requests")
 
 
-@speaks_locale
-@require_GET
+@open311("GET")
 def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     """Reports get their id at once, so a token is the id itself."""
     report = _viewable(request, token)
@@ -156,7 +178,40 @@ def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     return render(body, fmt=fmt, root="service_requests")
 
 
-@speaks_locale
+@open311("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     fmt = "xml" if rest.endswith(".xml") else "json"
     return errors(fmt, 404, _("No such Open311 resource; use a .json or .xml endpoint."))
+
+
+@open311("GET", "POST")
+def service_request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
+    """FixMyStreet's updates extension: the public timeline of public reports, and an
+    organization's response posted with its API key."""
+    if request.method == "POST":
+        return _post_update(request, fmt)
+    try:
+        wanted = parse_update_filter(request.GET)
+    except BadParameter as error:
+        return errors(fmt, 400, str(error))
+    start = (wanted.page - 1) * wanted.page_size
+    events = (
+        ReportEvent.objects.filter(wanted.query, is_public=True, report__in=Report.objects.public())
+        .exclude(action=Action.SUBMIT)
+        .order_by("at", "id")
+    )
+    page = documents.with_update_data(events)[start : start + wanted.page_size]
+    body = [documents.service_request_update(event) for event in page]
+    return render(body, fmt=fmt, root="service_request_updates")
+
+
+def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
+    raw_key = request.POST.get("api_key") or request.GET.get("api_key", "")
+    organization = api_key_organization(raw_key)
+    if organization is None:
+        return errors(fmt, 403, _("api_key is missing, unknown, revoked or may not submit."))
+    try:
+        answer = post_update(request.POST, organization)
+    except Invalid as invalid:
+        return errors(fmt, invalid.status, *invalid.problems)
+    return render([answer], fmt=fmt, root="service_request_updates")
