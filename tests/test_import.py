@@ -7,10 +7,12 @@ import datetime
 import io
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 from openpyxl import Workbook
 
 from aduan.channels.importing import (
@@ -19,8 +21,14 @@ from aduan.channels.importing import (
     parse_channel,
     parse_moment,
     read_table,
+    requeue_stalled_imports,
     run_import,
+    run_job,
+    start_job,
 )
+from aduan.channels.models import ImportJob
+from aduan.notifications.models import Kind as MessageKind
+from aduan.notifications.models import Notification
 from aduan.organizations.models import Membership, Region
 from aduan.reports.models import Channel, Kind, Report, ReportEvent
 
@@ -334,12 +342,43 @@ def test_command_refuses_users_who_do_not_administer_the_organization(world, tmp
 
 # --- The back-office page -------------------------------------------------------------
 
+TASK_PATH = "aduan.channels.tasks.run_import_job"
+
 
 def upload(client, data: bytes, name="rekap.csv", **fields):
     fields.setdefault("dry_run", "on")
     return client.post(
         reverse("workspace:import"), {"file": SimpleUploadedFile(name, data), **fields}
     )
+
+
+def run_queued_imports() -> list[str]:
+    """What a worker does: run the import tasks enqueued so far, once each."""
+    outcomes = []
+    for queued in DBTaskResult.objects.ready().filter(task_path=TASK_PATH).order_by("enqueued_at"):
+        queued.delete()
+        outcomes.append(queued.task.call(*queued.args_kwargs["args"]))
+    return outcomes
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Runs a request's after-commit callbacks (the enqueues), as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def import_now(client, committed):
+    """Uploads without a dry run, then lets the worker run the import it started."""
+
+    def run(data: bytes, name="rekap.csv", **fields):
+        fields.setdefault("dry_run", "")
+        with committed():
+            response = upload(client, data, name, **fields)
+        run_queued_imports()
+        return response
+
+    return run
 
 
 def test_anonymous_visitor_is_sent_to_sign_in(client, world):
@@ -384,19 +423,27 @@ def test_preview_shows_rows_and_errors_and_writes_nothing(client, world):
     assert not Report.objects.exists()
 
 
-def test_import_now_imports_the_file_kept_on_the_server_once(client, world):
+def test_import_now_imports_the_file_kept_on_the_server_once_in_the_background(
+    client, world, committed
+):
     client.force_login(world.agency_admin)
     preview = upload(client, csv_bytes(*ROWS))
     token = preview.context["token"]
 
-    done = client.post(reverse("workspace:import_confirm"), {"token": token})
+    with committed():
+        started = client.post(reverse("workspace:import_confirm"), {"token": token})
     replay = client.post(reverse("workspace:import_confirm"), {"token": token})
+    assert not Report.objects.exists()  # nothing happens before the worker runs
+    assert run_queued_imports() == ["done"]
 
-    assert done.status_code == 200
-    assert 'data-count="new">2<' in done.content.decode()
+    job = ImportJob.objects.get()
+    assert started.status_code == 302
+    assert started["Location"] == reverse("workspace:import_job", args=[job.pk])
     assert Report.objects.filter(organization=world.agency).count() == 2
     assert replay.status_code == 400
-    assert Report.objects.count() == 2
+    page = client.get(started["Location"]).content.decode()
+    assert 'data-count="new">2<' in page
+    assert 'http-equiv="refresh"' not in page
 
 
 def test_another_admin_cannot_use_someone_elses_preview_token(client, world):
@@ -411,23 +458,25 @@ def test_another_admin_cannot_use_someone_elses_preview_token(client, world):
     assert not Report.objects.exists()
 
 
-def test_unchecking_dry_run_imports_at_once(client, world):
+def test_unchecking_dry_run_starts_the_import_at_once(client, world, import_now):
     client.force_login(world.agency_admin)
 
-    response = upload(client, csv_bytes(*ROWS), dry_run="")
+    response = import_now(csv_bytes(*ROWS))
 
-    assert response.status_code == 200
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "workspace:import_job", args=[ImportJob.objects.get().pk]
+    )
     assert Report.objects.count() == 2
-    assert 'name="token"' not in response.content.decode()
 
 
-def test_page_reads_xlsx_uploads(client, world):
+def test_page_reads_xlsx_uploads(client, world, import_now):
     client.force_login(world.agency_admin)
     data = xlsx_bytes([["nomor", "kanal", "tanggal", "isi"], ["X-1", "surat", "02/01/2026", "Isi"]])
 
-    response = upload(client, data, name="rekap.xlsx", dry_run="")
+    response = import_now(data, name="rekap.xlsx")
 
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert Report.objects.get(channel_reference="X-1").channel == Channel.LETTER
 
 
@@ -460,34 +509,35 @@ def test_page_sends_large_files_to_the_command(client, world, monkeypatch):
     assert not Report.objects.exists()
 
 
-def test_national_admin_imports_into_the_national_queue(client, world):
+def test_national_admin_imports_into_the_national_queue(client, world, import_now):
     client.force_login(world.national_admin)
 
-    upload(client, csv_bytes(*ROWS), dry_run="")
+    import_now(csv_bytes(*ROWS))
 
     assert Report.objects.filter(organization=None).count() == 2
 
 
-def test_admin_of_several_organizations_chooses_which_one_receives(client, world):
+def test_admin_of_several_organizations_chooses_which_one_receives(client, world, import_now):
     Membership.objects.create(
         user=world.agency_admin, organization=world.other_agency, role=Membership.Role.AGENCY_ADMIN
     )
     client.force_login(world.agency_admin)
 
     form_page = client.get(reverse("workspace:import")).content.decode()
-    upload(client, csv_bytes(*ROWS), dry_run="", target="kota-lain")
+    import_now(csv_bytes(*ROWS), target="kota-lain")
 
     assert '<option value="kota-lain"' in form_page
     assert Report.objects.filter(organization=world.other_agency).count() == 2
 
 
-def test_admin_cannot_import_for_an_organization_they_do_not_administer(client, world):
+def test_admin_cannot_import_for_an_organization_they_do_not_administer(client, world, import_now):
     client.force_login(world.agency_admin)
 
-    response = upload(client, csv_bytes(*ROWS), dry_run="", target="kota-lain")
+    response = import_now(csv_bytes(*ROWS), target="kota-lain")
 
     assert response.status_code == 400
     assert not Report.objects.exists()
+    assert not ImportJob.objects.exists()
 
 
 def test_unknown_columns_are_reported_as_ignored(world):
@@ -524,12 +574,277 @@ def test_preview_lists_every_error_even_beyond_the_rows_shown(client, world, mon
     assert "Row 4, column received_at:" in page
 
 
-def test_dry_run_costs_about_one_query_per_row(world, django_assert_max_num_queries):
+def test_dry_run_looks_up_references_in_chunks_not_row_by_row(
+    world, django_assert_max_num_queries, monkeypatch
+):
+    monkeypatch.setattr("aduan.channels.importing.LOOKUP_CHUNK", 20)
+    import_csv(world, csv_bytes(ROWS[0]))
     rows = [f"Q-{n},sms,2026-01-01,,Isi {n},,jalan-rusak" for n in range(40)]
-    data = csv_bytes(*rows, header="reference,channel,date,title,body,kind,category")
+    again = "CC-001,call_center,2026-01-05,,Lampu di Jl. Sudirman mati,,jalan-rusak"
+    data = csv_bytes(*rows, again, header="reference,channel,date,title,body,kind,category")
     table = read_table(io.BytesIO(data), "rekap.csv")
 
-    with django_assert_max_num_queries(45):
+    # A category lookup, one reference lookup per chunk of 20, two for the known one.
+    with django_assert_max_num_queries(8):
         summary = run_import(table, user=world.agency_admin, received_by=world.agency, dry_run=True)
 
-    assert summary.new == 40
+    assert (summary.new, summary.existing) == (40, 1)
+
+
+# --- Imports in the background --------------------------------------------------------
+
+
+def start(world, data: bytes, *, user=None, name="rekap.csv", notify_reporters=True, lang="en"):
+    """Starts a job as the page does; the worker writes its errors in `lang`, the
+    language of the admin who started it."""
+    from aduan.channels.importing import import_targets
+
+    user = user or world.agency_admin
+    type(user).objects.filter(pk=user.pk).update(language=lang)
+    target = next(t for t in import_targets(user) if t.key == "kab-contoh")
+    return start_job(
+        user=user, target=target, data=data, name=name, notify_reporters=notify_reporters
+    )
+
+
+def test_a_job_records_who_where_what_and_every_rows_outcome(world):
+    job = start(world, csv_bytes(*ROWS, ROWS[0], "BAD-1,sms,kemarin,,Isi"))
+
+    assert run_job(job.pk) == "done"
+
+    job.refresh_from_db()
+    assert (job.created_by, job.organization) == (world.agency_admin, world.agency)
+    assert job.file_name == "rekap.csv"
+    assert job.file.read().startswith(HEADER.encode())
+    assert job.state == ImportJob.State.DONE
+    assert (job.total, job.done, job.created, job.duplicates, job.failed) == (4, 4, 2, 1, 1)
+    assert job.started_at <= job.finished_at
+    assert any(error.startswith("Row 5, column received_at:") for error in job.errors)
+    assert any("row 2" in error for error in job.errors)
+
+
+def test_a_jobs_errors_are_written_in_the_language_of_the_admin_who_started_it(world):
+    job = start(world, csv_bytes("BAD-1,sms,kemarin,,Isi"), lang="id")
+
+    run_job(job.pk)
+
+    job.refresh_from_db()
+    assert job.errors[0].startswith("Baris 2, kolom received_at:")
+
+
+def test_a_job_is_enqueued_only_after_its_transaction_commits(world, committed):
+    with committed() as callbacks:
+        job = start(world, csv_bytes(*ROWS))
+        assert not DBTaskResult.objects.filter(task_path=TASK_PATH).exists()
+
+    assert len(callbacks) == 1
+    assert DBTaskResult.objects.get(task_path=TASK_PATH).args_kwargs["args"] == [job.pk]
+
+
+def test_a_job_delivered_twice_imports_once(world):
+    job = start(world, csv_bytes(*ROWS))
+
+    assert run_job(job.pk) == "done"
+    assert run_job(job.pk) == "skipped"
+    assert Report.objects.count() == 2
+
+
+def test_the_progress_is_written_while_the_job_runs(world, monkeypatch):
+    from aduan.channels import importing
+
+    monkeypatch.setattr(importing, "PROGRESS_ROWS", 1)
+    seen = []
+    real_submit = importing.submit_report
+
+    def watching(*args, **kwargs):
+        seen.append(ImportJob.objects.values_list("done", "created").get())
+        return real_submit(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "submit_report", watching)
+    job = start(world, csv_bytes(*ROWS, "CC-003,sms,2026-01-07,,Isi ketiga"))
+
+    run_job(job.pk)
+
+    assert seen == [(0, 0), (1, 1), (2, 2)]
+
+
+def test_an_import_whose_worker_died_is_run_again_without_duplicates(world, monkeypatch):
+    from aduan.channels import importing
+
+    job = start(world, csv_bytes(*ROWS, "CC-003,sms,2026-01-07,,Isi ketiga"))
+    real_submit = importing.submit_report
+    calls = []
+
+    def dies_on_the_third_row(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise SystemExit  # the worker process is killed mid-import
+        return real_submit(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "submit_report", dies_on_the_third_row)
+    with pytest.raises(SystemExit):
+        run_job(job.pk)
+    monkeypatch.setattr(importing, "submit_report", real_submit)
+    DBTaskResult.objects.all().delete()
+
+    assert requeue_stalled_imports() == 0  # still within its lease of silence
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=11)):
+        assert requeue_stalled_imports() == 1
+        assert requeue_stalled_imports() == 0
+        assert run_queued_imports() == ["done"]
+
+    job.refresh_from_db()
+    assert (job.state, job.created, job.duplicates) == (ImportJob.State.DONE, 1, 2)
+    assert Report.objects.count() == 3
+
+
+def test_a_file_that_cannot_be_read_fails_the_job_and_says_why(world):
+    job = start(world, csv_bytes("X-1,sms,2026-01-01", header="reference,channel,date"))
+
+    assert run_job(job.pk) == "failed"
+
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.FAILED
+    assert "body" in job.problem
+    assert job.finished_at is not None
+    assert not Report.objects.exists()
+
+
+def test_an_admin_who_lost_the_role_before_the_job_ran_imports_nothing(world):
+    job = start(world, csv_bytes(*ROWS))
+    Membership.objects.filter(user=world.agency_admin).delete()
+
+    assert run_job(job.pk) == "failed"
+    assert not Report.objects.exists()
+
+
+def test_the_progress_page_refreshes_itself_until_the_job_ends(client, world):
+    job = start(world, csv_bytes(*ROWS))
+    client.force_login(world.agency_admin)
+    url = reverse("workspace:import_job", args=[job.pk])
+
+    waiting = client.get(url).content.decode()
+    run_job(job.pk)
+    finished = client.get(url).content.decode()
+
+    assert 'http-equiv="refresh"' in waiting
+    assert 'data-import-state="queued"' in waiting
+    assert 'http-equiv="refresh"' not in finished
+    assert 'data-import-state="done"' in finished
+
+
+def test_the_progress_page_shows_the_rows_done_while_the_job_runs(client, world, monkeypatch):
+    from aduan.channels import importing
+
+    monkeypatch.setattr(importing, "PROGRESS_ROWS", 1)
+    job = start(world, csv_bytes(*ROWS, "CC-003,sms,2026-01-07,,Isi ketiga"))
+    client.force_login(world.agency_admin)
+    url = reverse("workspace:import_job", args=[job.pk])
+    pages = []
+    real_submit = importing.submit_report
+
+    def watching(*args, **kwargs):
+        pages.append(client.get(url).content.decode())
+        return real_submit(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "submit_report", watching)
+    run_job(job.pk)
+
+    last = pages[-1]
+    assert 'data-import-state="running"' in last
+    assert "2 of 3 rows" in last
+    assert 'value="66"' in last
+    assert 'http-equiv="refresh"' in last
+
+
+def test_the_progress_page_lists_every_error_at_the_end(client, world):
+    job = start(world, csv_bytes(ROWS[0], "BAD-1,sms,kemarin,,Isi", "BAD-2,fax,2026-01-01,,Isi"))
+    run_job(job.pk)
+    client.force_login(world.agency_admin)
+
+    page = client.get(reverse("workspace:import_job", args=[job.pk])).content.decode()
+
+    assert 'data-count="invalid">2<' in page
+    assert "Row 3, column received_at:" in page
+    assert "Row 4, column channel:" in page
+
+
+def test_the_import_page_lists_recent_jobs_of_ones_organizations_only(client, world):
+    mine = start(world, csv_bytes(*ROWS), name="rekap-saya.csv")
+    client.force_login(world.other_admin)
+    other_page = client.get(reverse("workspace:import")).content.decode()
+    client.force_login(world.agency_admin)
+
+    page = client.get(reverse("workspace:import")).content.decode()
+
+    assert reverse("workspace:import_job", args=[mine.pk]) in page
+    assert "rekap-saya.csv" not in other_page
+
+
+def test_admin_of_another_organization_gets_404_on_the_progress_page(client, world):
+    job = start(world, csv_bytes(*ROWS))
+    client.force_login(world.other_admin)
+
+    assert client.get(reverse("workspace:import_job", args=[job.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("user_attr", ["outsider", "liaison_a", "citizen"])
+def test_non_admins_are_refused_the_progress_page(client, world, user_attr):
+    job = start(world, csv_bytes(*ROWS))
+    client.force_login(getattr(world, user_attr))
+
+    assert client.get(reverse("workspace:import_job", args=[job.pk])).status_code == 403
+
+
+def test_progress_page_costs_a_fixed_number_of_queries(
+    client, world, django_assert_max_num_queries
+):
+    job = start(world, csv_bytes(*ROWS, "BAD-1,sms,kemarin,,Isi"))
+    run_job(job.pk)
+    client.force_login(world.agency_admin)
+
+    with django_assert_max_num_queries(20):
+        client.get(reverse("workspace:import_job", args=[job.pk]))
+
+
+def received_messages():
+    return Notification.objects.filter(kind=MessageKind.RECEIVED)
+
+
+def test_reporters_of_an_import_are_told_by_default(world):
+    run_job(start(world, csv_bytes(ROWS[0])).pk)
+
+    assert received_messages().filter(address="budi@example.id").exists()
+
+
+def test_an_old_recap_can_be_imported_without_telling_the_reporters(
+    client, world, import_now, committed
+):
+    client.force_login(world.agency_admin)
+    import_now(csv_bytes(ROWS[0]), quiet="on")
+    preview = upload(client, csv_bytes(ROWS[1]), quiet="on")
+    with committed():
+        client.post(reverse("workspace:import_confirm"), {"token": preview.context["token"]})
+    run_queued_imports()
+
+    assert Report.objects.count() == 2
+    assert not ImportJob.objects.filter(notify_reporters=True).exists()
+    assert not received_messages().exists()
+
+
+def test_command_no_notify_flag_tells_no_reporter(world, tmp_path):
+    path = tmp_path / "rekap.csv"
+    path.write_bytes(csv_bytes(ROWS[0]))
+
+    call_command(
+        "import_reports",
+        str(path),
+        organization="kab-contoh",
+        user=world.agency_admin.email,
+        no_notify=True,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+
+    assert Report.objects.count() == 1
+    assert not received_messages().exists()

@@ -5,10 +5,12 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
+import time_machine
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from aduan.channels.models import WhatsAppConversation
+from aduan.channels.models import WhatsAppConversation, WhatsAppMedia
+from aduan.channels.whatsapp import end_idle_conversations
 from aduan.notifications.models import Kind, Medium, Notification
 from aduan.reports.models import Channel, Report
 
@@ -138,12 +140,14 @@ def test_a_descriptive_first_message_and_a_written_address_are_enough(client, db
     assert Report.objects.get().address == "Jl. Melati 5, Sukamaju"
 
 
-def test_a_photo_is_recorded_by_its_media_id(client, db):
+def test_a_photo_is_queued_for_download_with_the_report(client, db):
     say(client, text("wamid.1", WHAT))
     say(client, message("wamid.2", "image", id="MEDIA-777", mime_type="image/jpeg"))
     say(client, text("wamid.3", "Depan balai desa"), text("wamid.4", "ya"))
 
-    assert "MEDIA-777" in Report.objects.get().body
+    media = WhatsAppMedia.objects.get()
+    assert (media.report, media.media_id) == (Report.objects.get(), "MEDIA-777")
+    assert media.state == WhatsAppMedia.State.PENDING
 
 
 def test_a_redelivered_message_does_not_advance_the_conversation_twice(client, db):
@@ -249,3 +253,85 @@ def test_a_location_first_skips_the_question_where(client, db):
     say(client, text("wamid.4", "ya"))
 
     assert Report.objects.get().latitude == Decimal("-7.250000")
+
+
+# --- Ending idle conversations --------------------------------------------------------
+
+
+def expiry_notices(phone=PHONE):
+    return answers(phone).filter(key__contains=":expired:")
+
+
+def test_a_conversation_idle_past_the_limit_is_ended_and_the_citizen_told(client, db):
+    with time_machine.travel("2026-03-02 08:00 +0700", tick=False):
+        say(client, text("wamid.1", WHAT))
+    with time_machine.travel("2026-03-03 08:01 +0700", tick=False):
+        ended = end_idle_conversations()
+
+    assert ended == 1
+    assert not WhatsAppConversation.objects.exists()
+    with translation.override("id"):
+        assert "24" in expiry_notices().get().short
+
+
+def test_a_conversation_inside_the_limit_is_kept(client, db):
+    with time_machine.travel("2026-03-02 08:00 +0700", tick=False):
+        say(client, text("wamid.1", WHAT))
+    with time_machine.travel("2026-03-03 07:59 +0700", tick=False):
+        assert end_idle_conversations() == 0
+
+    assert WhatsAppConversation.objects.exists()
+
+
+def test_a_conversation_that_was_only_a_greeting_ends_silently(client, db):
+    with time_machine.travel("2026-03-02 08:00 +0700", tick=False):
+        say(client, text("wamid.1", "halo"))
+    with time_machine.travel("2026-03-04 08:00 +0700", tick=False):
+        assert end_idle_conversations() == 1
+
+    assert not expiry_notices().exists()
+
+
+def test_the_limit_is_a_setting(client, db, settings):
+    settings.ADUAN_WHATSAPP_CONVERSATION_HOURS = 2
+    with time_machine.travel("2026-03-02 08:00 +0700", tick=False):
+        say(client, text("wamid.1", WHAT))
+    with time_machine.travel("2026-03-02 10:01 +0700", tick=False):
+        assert end_idle_conversations() == 1
+        assert say(client, text("wamid.2", "ya")) == ["what"]
+
+    assert not Report.objects.exists()
+
+
+def test_running_the_sweep_twice_tells_the_citizen_once(client, db):
+    with time_machine.travel("2026-03-02 08:00 +0700", tick=False):
+        say(client, text("wamid.1", WHAT))
+    with time_machine.travel("2026-03-05 08:00 +0700", tick=False):
+        end_idle_conversations()
+        assert end_idle_conversations() == 0
+
+    assert expiry_notices().count() == 1
+
+
+def test_a_conversation_answered_meanwhile_is_not_ended(client, db, monkeypatch):
+    from django.db import transaction
+
+    from aduan.channels import whatsapp
+
+    class CitizenWritesFirst:
+        """The sweep has read its idle rows; the citizen's message commits just before
+        the sweep's delete."""
+
+        @staticmethod
+        def atomic():
+            WhatsAppConversation.objects.update(updated_at=timezone.now())
+            return transaction.atomic()
+
+    with time_machine.travel("2026-03-02 08:00 +0700", tick=False):
+        say(client, text("wamid.1", WHAT))
+    monkeypatch.setattr(whatsapp, "transaction", CitizenWritesFirst)
+    with time_machine.travel("2026-03-05 08:00 +0700", tick=False):
+        assert end_idle_conversations() == 0
+
+    assert WhatsAppConversation.objects.exists()
+    assert not expiry_notices().exists()

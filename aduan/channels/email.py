@@ -9,7 +9,6 @@ sender is pointed to the report's page, where the reporter's actions are.
 
 from __future__ import annotations
 
-import io
 import re
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from aduan.channels.models import ProcessedMessage
 from aduan.channels.replies import (
     CODE_IN_TEXT,
     MIN_TEXT,
+    BytesUpload,
     answer,
     logger,
     reference,
@@ -38,15 +38,6 @@ from aduan.reports.models import Channel, Report, Status
 
 MAX_TEXT = 20000
 MESSAGE_IDS = re.compile(r"<[^<>\s]+>")
-
-
-class _Upload(io.BytesIO):
-    """An email attachment shaped like an uploaded file, for `clean_uploads`."""
-
-    def __init__(self, name: str, data: bytes):
-        super().__init__(data)
-        self.name = name
-        self.size = len(data)
 
 
 def receive_email(sender=None, event=None, esp_name="", **kwargs) -> str:
@@ -170,7 +161,7 @@ def _attachments(message) -> tuple[list[CleanFile], list[str]]:
             )
             continue
         try:
-            files.append(clean_upload(_Upload(name, part.get_content_bytes() or b"")))
+            files.append(clean_upload(BytesUpload(name, part.get_content_bytes() or b"")))
         except AttachmentError as exc:
             refused.append(str(exc))
     return files, refused

@@ -15,18 +15,22 @@ import datetime
 import io
 import logging
 import re
+import secrets
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aduan.channels.intake import Draft, submit_report
 from aduan.lib.phones import normalize_phone
+from aduan.notifications.outbox import in_app_only
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.models import MANUAL_CHANNELS, Channel, Kind, Report
 
@@ -34,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 EXTENSIONS = (".csv", ".xlsx")
+LOOKUP_CHUNK = 500  # rows whose references are looked up in one query
 IMPORTABLE_CHANNELS = (*MANUAL_CHANNELS, Channel.SMS, Channel.WHATSAPP, Channel.EMAIL)
 TITLE_MAX = Report._meta.get_field("title").max_length
 REFERENCE_MAX = Report._meta.get_field("channel_reference").max_length
@@ -517,27 +522,72 @@ def run_import(
     received_by: Organization | None,
     dry_run: bool,
     progress: Callable[[Iterable], Iterable] = lambda rows: rows,
+    on_result: Callable[[RowResult], None] | None = None,
+    notify_reporters: bool = True,
 ) -> ImportSummary:
     """Validate every row of `table`; unless `dry_run`, create the valid new ones.
 
     Rows whose channel and reference were seen before are skipped; a reference another
     organization already used is refused, since its report is not this officer's to see.
+    `on_result` is called with each row's outcome as soon as it is known. Without
+    `notify_reporters` (old recaps), every message the import causes stays in the app:
+    reporters hear nothing, staff see in-app notices but get no email or text.
     """
+    if not notify_reporters:
+        with in_app_only():
+            return run_import(
+                table,
+                user=user,
+                received_by=received_by,
+                dry_run=dry_run,
+                progress=progress,
+                on_result=on_result,
+            )
     columns = map_columns(table.headers)
     reader = RowReader(columns)
     summary = ImportSummary(dry_run=dry_run, ignored_columns=columns.ignored)
     seen: dict[tuple[str, str], int] = {}
-    for number, values in progress(table.rows):
-        result, intake = reader.read(number, values)
-        if result.status == RowStatus.NEW:
-            _classify(result, user, seen)
-        if result.status == RowStatus.NEW and not dry_run:
-            _create(result, intake, user, received_by)
-        summary.results.append(result)
+    for chunk in _chunks(progress(table.rows), LOOKUP_CHUNK):
+        read = [reader.read(number, values) for number, values in chunk]
+        known = _known_references([result for result, _intake in read])
+        for result, intake in read:
+            if result.status == RowStatus.NEW:
+                _classify(result, user, seen, known)
+            if result.status == RowStatus.NEW and not dry_run:
+                _create(result, intake, user, received_by)
+            summary.results.append(result)
+            if on_result is not None:
+                on_result(result)
     return summary
 
 
-def _classify(result: RowResult, user, seen: dict[tuple[str, str], int]) -> None:
+def _chunks(rows: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _known_references(results: list[RowResult]) -> set[tuple[str, str]]:
+    """The (channel, reference) pairs among `results` that some report already has: one
+    query per chunk of rows instead of one per row, since most rows are new."""
+    references = {r.reference for r in results if r.status == RowStatus.NEW and r.reference}
+    if not references:
+        return set()
+    return set(
+        Report.objects.filter(channel_reference__in=references).values_list(
+            "channel", "channel_reference"
+        )
+    )
+
+
+def _classify(
+    result: RowResult, user, seen: dict[tuple[str, str], int], known: set[tuple[str, str]]
+) -> None:
     key = (result.channel, result.reference)
     if key in seen:
         result.status = RowStatus.EXISTS
@@ -547,7 +597,8 @@ def _classify(result: RowResult, user, seen: dict[tuple[str, str], int]) -> None
         )
         return
     seen[key] = result.row
-    # New rows, the common case, cost one query; only a known reference asks who sees it.
+    if key not in known:
+        return  # the common case: a new reference, already checked with its chunk
     existing = Report.objects.filter(
         channel=result.channel, channel_reference=result.reference
     ).first()
@@ -614,3 +665,143 @@ def import_targets(user) -> list[Target]:
         if m.role == Role.AGENCY_ADMIN
     ]
     return targets
+
+
+# --- Imports in the background -------------------------------------------------------
+
+PROGRESS_ROWS = 25  # the job's counters are written at most every this many rows...
+PROGRESS_SECONDS = 2.0  # ...or this many seconds, whichever comes first
+ERRORS_KEPT = 10_000
+STALLED_AFTER = datetime.timedelta(minutes=10)
+
+
+def start_job(*, user, target: Target, data: bytes, name: str, notify_reporters: bool = True):
+    """Store the file as a new ImportJob and enqueue its import once the transaction
+    commits; returns the job. `target` must be one of `import_targets(user)`."""
+    from aduan.channels.models import ImportJob
+    from aduan.channels.tasks import run_import_job
+
+    with transaction.atomic():
+        job = ImportJob(
+            created_by=user,
+            organization=Organization.objects.get(slug=target.key),
+            file_name=Path(name).name[-200:],
+            notify_reporters=notify_reporters,
+        )
+        # A random stored name: the officer's file name may hold personal data.
+        job.file.save(secrets.token_hex(16) + Path(name).suffix.lower(), ContentFile(data))
+        transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job
+
+
+def run_job(pk: int) -> str:
+    """Run ImportJob `pk` once: claimed from QUEUED with a conditional UPDATE, so a task
+    delivered twice imports once. Call outside any transaction (each row commits alone)."""
+    from aduan.channels.models import ImportJob
+
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=pk, state=ImportJob.State.QUEUED).update(
+        state=ImportJob.State.RUNNING, started_at=now, progress_at=now
+    )
+    if not claimed:
+        return "skipped"
+    job = ImportJob.objects.select_related("created_by", "organization").get(pk=pk)
+    progress = JobProgress(job)
+    with translation.override(job.created_by.language or "id"):
+        try:
+            summary = _run_job_file(job, progress)
+        except ImportFileError as error:
+            progress.finish(ImportJob.State.FAILED, problem=str(error))
+            return "failed"
+        except Exception:
+            logger.exception("Import job %s stopped", pk)
+            problem = _(
+                "The import stopped because of an unexpected error. The reports created so "
+                "far are kept; importing the same file again skips them."
+            )
+            progress.finish(ImportJob.State.FAILED, problem=problem)
+            raise
+    progress.finish(ImportJob.State.DONE, ignored=summary.ignored_columns)
+    return "done"
+
+
+def requeue_stalled_imports(now: datetime.datetime | None = None) -> int:
+    """Hand imports whose worker died (running, no progress for STALLED_AFTER) to another
+    worker. For the periodic scan. The new run starts from the top: the rows imported
+    before count as already imported, nothing is created twice. Returns how many."""
+    from aduan.channels.models import ImportJob
+    from aduan.channels.tasks import run_import_job
+
+    cutoff = (now or timezone.now()) - STALLED_AFTER
+    stalled = ImportJob.objects.filter(state=ImportJob.State.RUNNING, progress_at__lt=cutoff)
+    requeued = 0
+    for pk in stalled.values_list("pk", flat=True):
+        # Conditional, like the claim: two scanning hosts requeue a job once.
+        if stalled.filter(pk=pk).update(state=ImportJob.State.QUEUED):
+            logger.warning("Import job %s had stalled; queued again", pk)
+            run_import_job.enqueue(pk)
+            requeued += 1
+    return requeued
+
+
+def _run_job_file(job, progress: JobProgress) -> ImportSummary:
+    target = next(
+        (t for t in import_targets(job.created_by) if t.key == job.organization.slug), None
+    )
+    if target is None:
+        # Checked again here: the admin may have lost the role since the upload.
+        raise ImportFileError(
+            _("%(user)s is not an admin of organization %(org)s.")
+            % {"user": job.created_by.email, "org": job.organization.slug}
+        )
+    with job.file.open("rb") as source:
+        table = read_table(source, job.file_name)
+    map_columns(table.headers)
+    progress.begin(len(table.rows))
+    return run_import(
+        table,
+        user=job.created_by,
+        received_by=target.received_by,
+        dry_run=False,
+        on_result=progress.add,
+        notify_reporters=job.notify_reporters,
+    )
+
+
+class JobProgress:
+    """Counts an ImportJob's rows and writes the counters every few rows or seconds, so
+    the progress page moves without one UPDATE per row."""
+
+    def __init__(self, job):
+        self.job = job
+        self.counts = {"done": 0, "created": 0, "duplicates": 0, "failed": 0}
+        self.errors: list[str] = []
+        self.written_at = time.monotonic()
+
+    def begin(self, total: int) -> None:
+        self._write(total=total)
+
+    def add(self, result: RowResult) -> None:
+        field_name = {
+            RowStatus.NEW: "created",
+            RowStatus.EXISTS: "duplicates",
+            RowStatus.INVALID: "failed",
+        }[result.status]
+        self.counts["done"] += 1
+        self.counts[field_name] += 1
+        self.errors += result.errors[: max(0, ERRORS_KEPT - len(self.errors))]
+        due = time.monotonic() - self.written_at >= PROGRESS_SECONDS
+        if due or self.counts["done"] % PROGRESS_ROWS == 0:
+            self._write()
+
+    def _write(self, **more) -> None:
+        type(self.job).objects.filter(pk=self.job.pk).update(
+            **self.counts, progress_at=timezone.now(), **more
+        )
+        self.written_at = time.monotonic()
+
+    def finish(self, state: str, *, problem: str = "", ignored: list[str] | None = None) -> None:
+        errors = list(self.errors)
+        if ignored:
+            errors.insert(0, _("Ignored columns: %s") % ", ".join(ignored))
+        self._write(state=state, problem=problem, errors=errors, finished_at=timezone.now())

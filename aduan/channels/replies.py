@@ -9,6 +9,7 @@ workers), never straight to a provider from the webhook: the provider waits for 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import re
 
@@ -34,6 +35,16 @@ TITLE_LENGTH = 60
 REFERENCE_LENGTH = 120  # Report.channel_reference
 STATUS_COMMAND = re.compile(r"^\s*(?:status|cek)\s+(\S[\S ]{0,20})\s*$", re.IGNORECASE)
 CODE_IN_TEXT = re.compile(r"\b([A-HJKMNP-TV-Z2-9]{4}-[A-HJKMNP-TV-Z2-9]{4})\b")
+
+
+class BytesUpload(io.BytesIO):
+    """Bytes received on a channel (an email attachment, a WhatsApp photo) shaped like an
+    uploaded file, so they are cleaned by `clean_upload` exactly like a web upload."""
+
+    def __init__(self, name: str, data: bytes):
+        super().__init__(data)
+        self.name = name
+        self.size = len(data)
 
 
 class InboundError(ValueError):

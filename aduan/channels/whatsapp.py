@@ -4,12 +4,14 @@ report, and "STATUS <code>".
 The conversation asks what happened, then where (words or a shared location), then asks
 to confirm. Meta delivers each message at least once; every message id is acted on once
 (ProcessedMessage), so a redelivery neither advances the conversation nor answers twice.
-Photos are recorded by their WhatsApp media id in the report text: downloading them
-needs a second authenticated Graph API call and is not done here.
+Photos are fetched from the Graph API after the report exists, by a background task
+(aduan.channels.media). A conversation left silent for ADUAN_WHATSAPP_CONVERSATION_HOURS
+is ended by `end_idle_conversations`, run by the periodic scan.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,7 +22,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aduan.channels.intake import Draft
-from aduan.channels.models import ProcessedMessage, WhatsAppConversation
+from aduan.channels.media import queue_downloads
+from aduan.channels.models import ProcessedMessage, WhatsAppConversation, conversation_lifetime
 from aduan.channels.replies import (
     MIN_TEXT,
     InboundError,
@@ -41,6 +44,7 @@ YES = {"ya", "y", "yes", "kirim", "ok", "oke", "setuju", "benar"}
 CANCEL = {"batal", "cancel", "stop", "ulang"}
 SUPPORTED = {"text", "image", "location"}
 MAX_TEXT = 4000
+MAX_MEDIA = 20  # photos remembered per conversation; a report keeps fewer
 
 
 def signature_valid(body: bytes, header: str) -> bool:
@@ -158,7 +162,7 @@ def _take(conversation: WhatsAppConversation, content: dict) -> str:
     """Store what the message adds and move to the next step; returns how it went."""
     collected = conversation.collected
     text = content.get("text", "")
-    if content.get("media"):
+    if content.get("media") and len(collected.get("media", [])) < MAX_MEDIA:
         collected.setdefault("media", []).append(content["media"])
     if "latitude" in content:
         collected.update(
@@ -198,15 +202,9 @@ def _prompt(conversation: WhatsAppConversation, result: str) -> str:
 
 def _submit(conversation: WhatsAppConversation, phone: str, message_id: str) -> str:
     collected = conversation.collected
-    body = collected["what"]
-    if collected.get("media"):
-        # Kept as ids: fetching the photos is a separate Graph API download (not done).
-        body += "\n\n" + _("Photos sent on WhatsApp (media ids): %(ids)s") % {
-            "ids": ", ".join(collected["media"])
-        }
     draft = Draft(
         title=short_title(collected["what"]),
-        body=body,
+        body=collected["what"],
         address=(collected.get("where") or collected.get("place") or "")[:255],
         latitude=_coordinate(collected.get("latitude")),
         longitude=_coordinate(collected.get("longitude")),
@@ -214,6 +212,8 @@ def _submit(conversation: WhatsAppConversation, phone: str, message_id: str) -> 
         language="id",
     )
     submission = submit_guest_report(draft, channel=Channel.WHATSAPP, channel_reference=message_id)
+    if submission.created and collected.get("media"):
+        queue_downloads(submission.report, collected["media"])
     if conversation.pk:
         conversation.delete()
     logger.info("WhatsApp report %s created", submission.report.tracking_code)
@@ -229,3 +229,32 @@ def _coordinate(value) -> Decimal | None:
 
 def _say(phone: str, message_id: str, text) -> None:
     answer(Medium.WHATSAPP, phone, str(text), key=f"whatsapp:{message_id}")
+
+
+def end_idle_conversations(now: datetime.datetime | None = None, limit: int = 1000) -> int:
+    """End the conversations silent for longer than ADUAN_WHATSAPP_CONVERSATION_HOURS
+    (default 24); a citizen who had already described a problem is told on WhatsApp that
+    the unfinished report was discarded. Returns how many ended.
+
+    For the periodic scan; safe on several hosts at once and against a message arriving
+    meanwhile: each row is deleted only while its `updated_at` is still the one read.
+    """
+    now = now or timezone.now()
+    idle = WhatsAppConversation.objects.filter(updated_at__lt=now - conversation_lifetime())
+    ended = 0
+    for conversation in idle.order_by("updated_at")[:limit]:
+        with transaction.atomic(), translation.override("id"):
+            deleted, _rows = WhatsAppConversation.objects.filter(
+                pk=conversation.pk, updated_at=conversation.updated_at
+            ).delete()
+            if not deleted:
+                continue
+            ended += 1
+            if conversation.collected.get("what"):
+                key = f"expired:{conversation.phone}:{conversation.updated_at.timestamp():.0f}"
+                notice = _(
+                    "Your unfinished report was discarded after %(hours)d hours without an "
+                    "answer. Send a message any time to start again."
+                ) % {"hours": conversation_lifetime() // datetime.timedelta(hours=1)}
+                answer(Medium.WHATSAPP, conversation.phone, notice, key=key)
+    return ended

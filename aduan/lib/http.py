@@ -1,10 +1,11 @@
 """Outbound HTTP: the one place Aduan talks to other servers.
 
-Message providers (WhatsApp Cloud API, SMS gateways) and webhooks all call `post_json`.
-Everything goes through the module-level `transport`, a plain function from `Request` to
-`Response`, so tests replace it (monkeypatch `aduan.lib.http.transport`) instead of
-mocking a library. The real transport keeps one `requests.Session` per process, so
-connections to a provider are reused between messages.
+Message providers (WhatsApp Cloud API, SMS gateways) and webhooks all call `post_json`;
+downloads (WhatsApp media) call `get`. Everything goes through the module-level
+`transport`, a plain function from `Request` to `Response`, so tests replace it
+(monkeypatch `aduan.lib.http.transport`) instead of mocking a library. The real transport
+keeps one `requests.Session` per process, so connections to a provider are reused
+between messages.
 """
 
 from __future__ import annotations
@@ -29,12 +30,18 @@ class HttpError(Exception):
     """
 
 
+class TooLarge(Exception):
+    """The answer's body is longer than the caller's `max_bytes`; reading stopped there."""
+
+
 @dataclass(frozen=True)
 class Request:
     method: str
     url: str
     headers: dict[str, str]
     body: bytes
+    # A download stops (TooLarge) past this many bytes; None reads any body.
+    max_bytes: int | None = None
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -45,6 +52,7 @@ class Response:
     status: int
     text: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    content: bytes = b""  # the raw body; set by `get`, whose answers may not be text
 
     @property
     def ok(self) -> bool:
@@ -52,7 +60,7 @@ class Response:
 
     def json(self) -> Any:
         """The body as JSON; ValueError when it is not JSON."""
-        return json.loads(self.text)
+        return json.loads(self.text or self.content)
 
 
 Transport = Callable[[Request, float], Response]
@@ -71,6 +79,7 @@ def _session() -> requests.Session:
 
 
 def _requests_transport(request: Request, timeout: float) -> Response:
+    streamed = request.method == "GET"
     try:
         answer = _session().request(
             request.method,
@@ -80,12 +89,31 @@ def _requests_transport(request: Request, timeout: float) -> Response:
             timeout=timeout,
             # A provider that redirects a POST is misconfigured; following would turn the
             # POST into a GET and report success for a message that never went out.
-            allow_redirects=False,
+            # Downloads may be served from elsewhere (a CDN) and are safe to follow.
+            allow_redirects=streamed,
+            stream=streamed,
         )
+        if not streamed:
+            return Response(
+                status=answer.status_code, text=answer.text, headers=dict(answer.headers)
+            )
+        with answer:
+            content = _read_limited(answer, request.max_bytes)
     except requests.RequestException as exc:
         host = urlsplit(request.url).netloc or request.url
         raise HttpError(f"{host}: {type(exc).__name__}: {_reason(exc)}") from exc
-    return Response(status=answer.status_code, text=answer.text, headers=dict(answer.headers))
+    return Response(status=answer.status_code, headers=dict(answer.headers), content=content)
+
+
+def _read_limited(answer: requests.Response, max_bytes: int | None) -> bytes:
+    # Read in chunks so a huge (or endless) body is cut off, not held in memory whole.
+    chunks, size = [], 0
+    for chunk in answer.iter_content(chunk_size=64 * 1024):
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise TooLarge(f"more than {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _reason(exc: Exception) -> str:
@@ -118,3 +146,28 @@ def post_json(
         body=json.dumps(payload, ensure_ascii=False).encode(),
     )
     return transport(request, timeout)
+
+
+def get(
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+    max_bytes: int | None = None,
+) -> Response:
+    """GET `url` and return the answer (its body in `content`), whatever its status.
+
+    Raises HttpError when no answer came back, TooLarge when the body is longer than
+    `max_bytes` (checked here too, so a replaced transport need not enforce it).
+    """
+    request = Request(
+        method="GET",
+        url=url,
+        headers={"User-Agent": USER_AGENT, **(headers or {})},
+        body=b"",
+        max_bytes=max_bytes,
+    )
+    response = transport(request, timeout)
+    if max_bytes is not None and len(response.content) > max_bytes:
+        raise TooLarge(f"more than {max_bytes} bytes")
+    return response

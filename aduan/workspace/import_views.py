@@ -1,9 +1,10 @@
 """The import page: admins upload a CSV or XLSX recap, preview it, then import it.
 
 The preview keeps the uploaded file on the server under a random token remembered in the
-officer's session; "Import now" reads that same file again and validates every row anew,
-so nothing parsed on the client, or stale, is ever trusted. Large files belong to the
-`import_reports` command.
+officer's session; "Import now" hands that same file to a background task (an
+ImportJob), which validates every row anew, so nothing parsed on the client, or stale,
+is ever trusted. The job's page shows its progress and, at the end, every row's errors.
+Files beyond the page's limits belong to the `import_reports` command.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,10 +33,14 @@ from aduan.channels.importing import (
     map_columns,
     read_table,
     run_import,
+    start_job,
 )
+from aduan.channels.models import ImportJob
 from aduan.workspace.guards import requires
 
-MAX_ROWS_ON_PAGE = 5000
+MAX_ROWS_ON_PAGE = 100_000
+RECENT_JOBS = 10
+REFRESH_SECONDS = 2
 PREVIEW_ROWS = 50
 SESSION_KEY = "aduan_imports"
 KEEP_SECONDS = 24 * 60 * 60
@@ -55,6 +61,10 @@ class ImportForm(forms.Form):
         label=gettext_lazy("Dry run: check the file and show what would happen"),
         required=False,
         initial=True,
+    )
+    quiet = forms.BooleanField(
+        label=gettext_lazy("Old recap: do not send the reporters the “report received” message"),
+        required=False,
     )
 
     def __init__(self, *args, targets: list[Target], **kwargs):
@@ -92,17 +102,26 @@ def import_page(request):
     form = ImportForm(request.POST or None, request.FILES or None, targets=targets)
     if request.method != "POST" or not form.is_valid():
         status = 400 if form.is_bound else 200
-        return render(request, "workspace/import.html", {"form": form}, status=status)
+        return _form_page(request, form, status=status)
     upload = form.cleaned_data["file"]
     target = form.target_choice()
     data = upload.read()
     table = _table_or_error(form, data, upload.name)
     if table is None:
-        return render(request, "workspace/import.html", {"form": form}, status=400)
-    dry_run = form.cleaned_data["dry_run"]
-    summary = run_import(table, user=request.user, received_by=target.received_by, dry_run=dry_run)
-    token = _keep(request, data, upload.name, target) if dry_run and summary.new else ""
-    return _summary_page(request, summary, target, upload.name, token)
+        return _form_page(request, form, status=400)
+    quiet = form.cleaned_data["quiet"]
+    if not form.cleaned_data["dry_run"]:
+        job = start_job(
+            user=request.user,
+            target=target,
+            data=data,
+            name=upload.name,
+            notify_reporters=not quiet,
+        )
+        return redirect("workspace:import_job", pk=job.pk)
+    summary = run_import(table, user=request.user, received_by=target.received_by, dry_run=True)
+    token = _keep(request, data, upload.name, target, quiet) if summary.new else ""
+    return _summary_page(request, summary, target, upload.name, token, quiet)
 
 
 @require_POST
@@ -112,27 +131,47 @@ def import_confirm(request):
     kept = request.session.get(SESSION_KEY, {}).get(token)
     targets = {target.key: target for target in import_targets(request.user)}
     if not kept or kept["target"] not in targets or not _kept_path(token).is_file():
-        return render(
-            request,
-            "workspace/import.html",
-            {
-                "form": ImportForm(targets=list(targets.values())),
-                "expired": True,
-            },
-            status=400,
-        )
-    target = targets[kept["target"]]
-    path = _kept_path(token)
+        form = ImportForm(targets=list(targets.values()))
+        return _form_page(request, form, status=400, expired=True)
     try:
-        table = read_table(path, kept["name"])
-        summary = run_import(
-            table, user=request.user, received_by=target.received_by, dry_run=False
+        job = start_job(
+            user=request.user,
+            target=targets[kept["target"]],
+            data=_kept_path(token).read_bytes(),
+            name=kept["name"],
+            notify_reporters=not kept.get("quiet", False),
         )
-    except ImportFileError:
-        return redirect("workspace:import")
     finally:
         _forget(request, token)
-    return _summary_page(request, summary, target, kept["name"], "")
+    return redirect("workspace:import_job", pk=job.pk)
+
+
+@import_admin_required
+def import_job(request, pk: int):
+    """An import's progress, refreshing itself until it ends; then its counts and errors.
+    Only admins of the receiving organization see it (others get 404)."""
+    job = _jobs_for(request.user).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    context = {"job": job, "refresh": 0 if job.is_finished else REFRESH_SECONDS}
+    return render(request, "workspace/import_job.html", context)
+
+
+def _jobs_for(user):
+    slugs = [target.key for target in import_targets(user)]
+    return ImportJob.objects.filter(organization__slug__in=slugs).select_related(
+        "organization", "created_by"
+    )
+
+
+def _form_page(request, form: ImportForm, *, status: int = 200, expired: bool = False):
+    context = {
+        "form": form,
+        "expired": expired,
+        "jobs": _jobs_for(request.user)[:RECENT_JOBS],
+        "limit": MAX_ROWS_ON_PAGE,
+    }
+    return render(request, "workspace/import.html", context, status=status)
 
 
 def _table_or_error(form: ImportForm, data: bytes, name: str) -> Table | None:
@@ -155,8 +194,11 @@ def _table_or_error(form: ImportForm, data: bytes, name: str) -> Table | None:
     return table
 
 
-def _summary_page(request, summary: ImportSummary, target: Target, name: str, token: str):
+def _summary_page(
+    request, summary: ImportSummary, target: Target, name: str, token: str, quiet: bool
+):
     context = {
+        "quiet": quiet,
         "summary": summary,
         "preview": summary.results[:PREVIEW_ROWS],
         "preview_rows": PREVIEW_ROWS,
@@ -181,14 +223,14 @@ def _kept_path(token: str) -> Path:
     return _kept_dir() / token
 
 
-def _keep(request, data: bytes, name: str, target: Target) -> str:
+def _keep(request, data: bytes, name: str, target: Target, quiet: bool) -> str:
     token = secrets.token_urlsafe(24)
     directory = _kept_dir()
     directory.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(directory)
     _kept_path(token).write_bytes(data)
     kept = request.session.get(SESSION_KEY, {})
-    kept[token] = {"name": Path(name).name, "target": target.key}
+    kept[token] = {"name": Path(name).name, "target": target.key, "quiet": quiet}
     request.session[SESSION_KEY] = kept
     return token
 

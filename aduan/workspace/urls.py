@@ -8,6 +8,7 @@ from aduan.workspace import (
     message_views,
     overdue_views,
     views,
+    webhook_views,
 )
 from aduan.workspace import organization_views as org_views
 
@@ -21,6 +22,12 @@ urlpatterns = [
     path("kunci-api/<int:pk>/cabut/", apikey_views.apikey_revoke, name="apikey_revoke"),
     path("pengiriman/ulang/", delivery_views.delivery_retry_all, name="delivery_retry_all"),
     path("pengiriman/<int:pk>/ulang/", delivery_views.delivery_retry, name="delivery_retry"),
+    path("webhook/", webhook_views.webhooks, name="webhooks"),
+    path("webhook/baru/", webhook_views.webhook_create, name="webhook_create"),
+    path("webhook/<int:pk>/", webhook_views.webhook_log, name="webhook_log"),
+    path("webhook/<int:pk>/rahasia/", webhook_views.webhook_renew_secret, name="webhook_secret"),
+    path("webhook/<int:pk>/aktif/", webhook_views.webhook_toggle, name="webhook_toggle"),
+    path("webhook/<int:pk>/ulang/", webhook_views.webhook_retry, name="webhook_retry"),
     path("ekspor.csv", views.export, name="export"),
     path("laporan/<str:code>/", views.report_detail, name="report"),
     path("laporan/<str:code>/aksi/<str:action>/", views.report_action, name="action"),
@@ -28,6 +35,7 @@ urlpatterns = [
     path("lapor-manual/", views.manual_entry, name="manual_entry"),
     path("impor/", import_views.import_page, name="import"),
     path("impor/jalankan/", import_views.import_confirm, name="import_confirm"),
+    path("impor/<int:pk>/", import_views.import_job, name="import_job"),
     path("terlambat/", overdue_views.overdue, name="overdue"),
     path("terlambat/<int:pk>/ingatkan/", overdue_views.overdue_remind, name="overdue_remind"),
     path("templat/", views.templates, name="templates"),

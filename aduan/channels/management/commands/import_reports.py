@@ -26,6 +26,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Validate and report; write nothing."
         )
+        parser.add_argument(
+            "--no-notify",
+            action="store_true",
+            help="Old recaps: send the reporters no 'report received' message (messages "
+            "caused by the import stay in the app).",
+        )
 
     def handle(self, *args, **options):
         user = get_user_model().objects.filter(email__iexact=options["user"]).first()
@@ -50,6 +56,7 @@ class Command(BaseCommand):
                     received_by=target.received_by,
                     dry_run=options["dry_run"],
                     progress=lambda rows: _counted(rows, bar),
+                    notify_reporters=not options["no_notify"],
                 )
         except ImportFileError as error:
             raise CommandError(str(error)) from error
