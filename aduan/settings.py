@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "aduan.api",
     "aduan.open311",
     "aduan.webhooks",
+    "aduan.analytics",
 ]
 
 MIDDLEWARE = [
@@ -87,8 +88,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{STATE_DIR / 'aduan.sqlite3'}",
+    # An empty DATABASE_URL means the default, as an unset one does.
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", "") or f"sqlite:///{STATE_DIR / 'aduan.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -202,12 +204,21 @@ ADUAN_DIGEST_HOUR = env_int("ADUAN_DIGEST_HOUR", 7)
 # worker may hold a message it is sending before another worker may take it over.
 ADUAN_DELIVERY_MAX_ATTEMPTS = env_int("ADUAN_DELIVERY_MAX_ATTEMPTS", 8)
 ADUAN_DELIVERY_LEASE_SECONDS = env_int("ADUAN_DELIVERY_LEASE_SECONDS", 120)
+# Monitoring: an agency is active when an officer acted on a report within this many
+# days; the league table ranks only organizations with this many verified reports
+# submitted within its window of days.
+ADUAN_ACTIVE_AGENCY_DAYS = env_int("ADUAN_ACTIVE_AGENCY_DAYS", 30)
+ADUAN_LEAGUE_MIN_REPORTS = env_int("ADUAN_LEAGUE_MIN_REPORTS", 10)
+ADUAN_LEAGUE_WINDOW_DAYS = env_int("ADUAN_LEAGUE_WINDOW_DAYS", 90)
+
 # Outbound webhooks and forwarding to an uplink: attempts before a call is marked failed
 # (30 s doubling to 6 h between them: 12 attempts span about a day and a half), and
 # whether plain-http URLs are accepted (only for loopback tests and closed networks).
 ADUAN_WEBHOOK_MAX_ATTEMPTS = env_int("ADUAN_WEBHOOK_MAX_ATTEMPTS", 12)
 ADUAN_WEBHOOKS_ALLOW_HTTP = env_bool("ADUAN_WEBHOOKS_ALLOW_HTTP", False)
 # WhatsApp Cloud API (Meta Graph API) for outbound messages; empty disables the channel.
+# A WhatsApp conversation silent this long is ended; its unfinished report is discarded.
+ADUAN_WHATSAPP_CONVERSATION_HOURS = env_int("ADUAN_WHATSAPP_CONVERSATION_HOURS", 24)
 ADUAN_WHATSAPP_API_URL = env_str("ADUAN_WHATSAPP_API_URL", "https://graph.facebook.com/v21.0")
 ADUAN_WHATSAPP_PHONE_NUMBER_ID = env_str("ADUAN_WHATSAPP_PHONE_NUMBER_ID", "")
 ADUAN_WHATSAPP_TOKEN = env_str("ADUAN_WHATSAPP_TOKEN", "")

@@ -14,6 +14,10 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from aduan.analytics.facts import refresh_facts
+from aduan.channels.importing import requeue_stalled_imports
+from aduan.channels.media import retry_media_downloads
+from aduan.channels.whatsapp import end_idle_conversations
 from aduan.deadlines.digests import send_digests
 from aduan.deadlines.scan import scan
 from aduan.notifications.delivery import sweep_outbox
@@ -63,9 +67,14 @@ class Command(BaseCommand):
         digests = send_digests(now)
         swept = sweep_outbox(now)
         calls = outbound.sweep(now) + forwarding.sweep(now)
-        if result.batches or digests or swept or calls or self.verbosity > 1:
+        facts = refresh_facts(now)
+        channels = (
+            end_idle_conversations(now) + retry_media_downloads(now) + requeue_stalled_imports(now)
+        )
+        if result.batches or digests or swept or calls or channels or self.verbosity > 1:
             self.stdout.write(
                 f"{timezone.localtime(now):%Y-%m-%d %H:%M:%S} deadlines: {result}; "
                 f"digests: {digests}; messages re-queued: {swept}; "
-                f"webhook calls re-queued: {calls}"
+                f"webhook calls re-queued: {calls}; report facts refreshed: {facts}; "
+                f"conversations ended, photos and imports re-queued: {channels}"
             )

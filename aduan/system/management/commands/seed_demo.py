@@ -63,6 +63,10 @@ class Command(BaseCommand):
             self._build_reports(world, rng, options["reports"], show)
         if options["synthetic"]:
             self._load_synthetic(world, rng, options["synthetic"], show, options["open"])
+        if options["reports"] or options["synthetic"]:
+            # The history was written with past dates, which the incremental refresh of
+            # the monitoring facts does not look back to.
+            call_command("rebuild_facts", verbosity=options["verbosity"])
         self._print_accounts()
 
     def _build_reports(self, world, rng: random.Random, count: int, show: bool) -> None:

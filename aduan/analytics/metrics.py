@@ -1,0 +1,309 @@
+"""The monitoring figures (monev) for an organization subtree and a period.
+
+Every figure is defined in docs/metrics.md; the names here are the names there. A
+report belongs to the subtree of the organization handling it now (the national queue
+counts only for the whole installation) and to the period in which it was submitted.
+Figures about deadlines belong to the organization that had to meet each deadline.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Aggregate, Avg, Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from aduan.analytics.models import ReportFact
+from aduan.deadlines.models import STAFF_CLOCKS, Deadline, Outcome
+from aduan.organizations.models import Organization
+from aduan.reports.models import OPEN_STATUSES, Report, Status
+
+SETTLED = (Status.COMPLETED, Status.CLOSED)
+DURATIONS = (
+    "verification_hours",
+    "verification_working_days",
+    "first_response_hours",
+    "first_response_working_days",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days `start` to `end` inclusive, in the installation's time zone."""
+
+    start: datetime.date
+    end: datetime.date
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        first = datetime.date(year, month, 1)
+        following = (first + datetime.timedelta(days=32)).replace(day=1)
+        return cls(first, following - datetime.timedelta(days=1))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before; for whole months, the month before."""
+        if self.start.day == 1 and self == Period.month(self.start.year, self.start.month):
+            before = self.start - datetime.timedelta(days=1)
+            return Period.month(before.year, before.month)
+        return Period(
+            self.start - datetime.timedelta(days=self.days),
+            self.start - datetime.timedelta(days=1),
+        )
+
+    def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        tz = timezone.get_default_timezone()
+        start = datetime.datetime.combine(self.start, datetime.time(), tzinfo=tz)
+        end = datetime.datetime.combine(
+            self.end + datetime.timedelta(days=1), datetime.time(), tzinfo=tz
+        )
+        return start, end
+
+
+class Median(Aggregate):
+    """PostgreSQL's continuous median; other databases compute it in Python."""
+
+    function = "PERCENTILE_CONT"
+    name = "median"
+    output_field = FloatField()
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+
+def in_scope(facts: QuerySet, org: Organization | None) -> QuerySet:
+    return facts if org is None else facts.filter(org_path__startswith=org.path)
+
+
+def cohort(org: Organization | None, period: Period) -> QuerySet[ReportFact]:
+    start, end = period.bounds()
+    facts = ReportFact.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+    return in_scope(facts, org)
+
+
+def _ratio(part, whole) -> float | None:
+    return part / whole if whole else None
+
+
+def _medians(facts: QuerySet) -> dict[str, float | None]:
+    if connection.vendor == "postgresql":
+        return facts.aggregate(**{f"median_{name}": Median(name) for name in DURATIONS})
+    columns = list(zip(*facts.values_list(*DURATIONS), strict=True)) or [()] * len(DURATIONS)
+    result = {}
+    for name, column in zip(DURATIONS, columns, strict=True):
+        values = [v for v in column if v is not None]
+        result[f"median_{name}"] = statistics.median(values) if values else None
+    return result
+
+
+def summary(org: Organization | None, period: Period) -> dict:
+    """The key figures of the reports submitted in `period` to `org`'s subtree."""
+    facts = cohort(org, period)
+    verified = Q(verified=True)
+    counted = facts.aggregate(
+        # Prefixed: an aggregate may not share its name with a field it filters on.
+        c_received=Count("pk"),
+        c_verified=Count("pk", filter=verified),
+        c_followed_up=Count("pk", filter=verified & Q(responded=True)),
+        c_settled=Count("pk", filter=verified & Q(status__in=SETTLED)),
+        c_closed=Count("pk", filter=verified & Q(status=Status.CLOSED)),
+        c_archived=Count("pk", filter=Q(status=Status.ARCHIVED)),
+        c_open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        c_ever_completed=Count("pk", filter=Q(ever_completed=True)),
+        c_reopened=Count("pk", filter=Q(reopened=True)),
+        c_rated=Count("rating"),
+        c_rating_sum=Sum("rating"),
+        c_verdicts=Count("satisfied"),
+        c_satisfied=Count("pk", filter=Q(satisfied=True)),
+        **{f"c_mean_{name}": Avg(name) for name in DURATIONS},
+    )
+    figures = {key.removeprefix("c_"): value for key, value in counted.items()}
+    figures.update(_medians(facts))
+    figures["follow_up_rate"] = _ratio(figures["followed_up"], figures["verified"])
+    figures["completion_rate"] = _ratio(figures["closed"], figures["verified"])
+    figures["settled_rate"] = _ratio(figures["settled"], figures["verified"])
+    figures["reopen_rate"] = _ratio(figures["reopened"], figures["ever_completed"])
+    figures["mean_rating"] = _ratio(figures.pop("rating_sum") or 0, figures["rated"])
+    figures["satisfied_share"] = _ratio(figures["satisfied"], figures["verdicts"])
+    figures["within_deadline"] = within_deadline(org, period)
+    return figures
+
+
+def with_change(org: Organization | None, period: Period) -> dict:
+    """`summary` of `period` and of the period before, side by side."""
+    return {"current": summary(org, period), "previous": summary(org, period.previous())}
+
+
+def breakdown(org: Organization | None, period: Period, field: str) -> list[tuple]:
+    """(value, count) of the period's reports by `field`: status, kind, channel,
+    category_group or regency_code; largest first."""
+    rows = cohort(org, period).values_list(field).annotate(n=Count("pk")).order_by("-n", field)
+    return list(rows)
+
+
+def within_deadline(
+    org: Organization | None, period: Period, now: datetime.datetime | None = None
+) -> dict[str, dict]:
+    """For each staff clock started in `period`: deadlines met in time, missed, share."""
+    now = now or timezone.now()
+    start, end = period.bounds()
+    deadlines = Deadline.objects.filter(
+        clock__in=STAFF_CLOCKS, started_at__gte=start, started_at__lt=end
+    ).exclude(outcome__in=[Outcome.CANCELLED, Outcome.PAUSED])
+    if org is not None:
+        deadlines = deadlines.filter(organization__path__startswith=org.path)
+    in_time = Q(outcome=Outcome.MET, stopped_at__lte=F("due_at"))
+    late = (
+        Q(outcome=Outcome.MET, stopped_at__gt=F("due_at"))
+        | Q(outcome=Outcome.LAPSED)
+        | Q(stopped_at__isnull=True, due_at__lt=now)
+    )
+    rows = deadlines.values("clock").annotate(
+        met=Count("pk", filter=in_time), missed=Count("pk", filter=late)
+    )
+    result = {clock: {"met": 0, "missed": 0, "share": None} for clock in STAFF_CLOCKS}
+    for row in rows:
+        result[row["clock"]] = {
+            "met": row["met"],
+            "missed": row["missed"],
+            "share": _ratio(row["met"], row["met"] + row["missed"]),
+        }
+    return result
+
+
+def monthly_trend(org: Organization | None, months: int, until: datetime.date) -> list[dict]:
+    """Per month, the last `months` up to the month of `until`: received, verified,
+    followed up, follow-up rate, median verification and first-response working days."""
+    last = Period.month(until.year, until.month)
+    first = last
+    for _ in range(months - 1):
+        first = first.previous()
+    start, end = Period(first.start, last.end).bounds()
+    tz = timezone.get_default_timezone()
+    facts = in_scope(ReportFact.objects.filter(submitted_at__gte=start, submitted_at__lt=end), org)
+    grouped = (
+        facts.annotate(month=TruncMonth("submitted_at", tzinfo=tz))
+        .values("month")
+        .annotate(
+            c_received=Count("pk"),
+            c_verified=Count("pk", filter=Q(verified=True)),
+            c_followed_up=Count("pk", filter=Q(verified=True, responded=True)),
+        )
+        .order_by("month")
+    )
+    by_month = {
+        _month_key(row["month"]): {k.removeprefix("c_"): v for k, v in row.items()}
+        for row in grouped
+    }
+    trend = []
+    period = first
+    for _ in range(months):
+        row = by_month.get((period.start.year, period.start.month), {})
+        medians = _medians(cohort(org, period)) if row else {}
+        trend.append(
+            {
+                "month": period.start,
+                "received": row.get("received", 0),
+                "verified": row.get("verified", 0),
+                "followed_up": row.get("followed_up", 0),
+                "follow_up_rate": _ratio(row.get("followed_up", 0), row.get("verified", 0)),
+                "median_verification_working_days": medians.get("median_verification_working_days"),
+                "median_first_response_working_days": medians.get(
+                    "median_first_response_working_days"
+                ),
+            }
+        )
+        period = Period.month(*(period.end + datetime.timedelta(days=1)).timetuple()[:2])
+    return trend
+
+
+def _month_key(value) -> tuple[int, int]:
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return value.year, value.month
+
+
+def overdue(org: Organization | None, now: datetime.datetime | None = None) -> QuerySet[Report]:
+    """Open reports of the subtree whose running deadline has passed, oldest first."""
+    now = now or timezone.now()
+    reports = Report.objects.filter(status__in=OPEN_STATUSES, due_at__lt=now)
+    if org is not None:
+        reports = reports.handled_by(org)
+    return reports.select_related("organization").order_by("due_at", "pk")
+
+
+def agencies_overview(
+    org: Organization | None = None, now: datetime.datetime | None = None
+) -> dict:
+    """Agencies of the subtree (or all): how many, connected, and active — connected and
+    with an officer's action on a report in the last ACTIVE_DAYS days."""
+    from aduan.reports.models import ReportEvent
+
+    now = now or timezone.now()
+    agencies = Organization.objects.active().agencies()
+    if org is not None:
+        agencies = agencies.filter(path__startswith=org.path)
+    agencies = list(agencies)
+    connected = [agency for agency in agencies if agency.is_connected]
+    since = now - datetime.timedelta(days=settings.ADUAN_ACTIVE_AGENCY_DAYS)
+    acting_paths = set(
+        ReportEvent.objects.filter(
+            at__gte=since, actor_organization__isnull=False, by_reporter=False
+        )
+        .values_list("actor_organization__path", flat=True)
+        .distinct()
+    )
+    active = [a for a in connected if any(p.startswith(a.path) for p in acting_paths)]
+    return {
+        "agencies": len(agencies),
+        "connected": len(connected),
+        "active": len(active),
+        "connected_share": _ratio(len(connected), len(agencies)),
+        "active_share": _ratio(len(active), len(connected)),
+    }
+
+
+def league_table(
+    parent: Organization | None,
+    now: datetime.datetime | None = None,
+) -> dict[str, list[dict]]:
+    """The organizations directly below `parent` (agencies below the national level when
+    None), ranked fairly: only those with at least ADUAN_LEAGUE_MIN_REPORTS verified
+    reports submitted in the last ADUAN_LEAGUE_WINDOW_DAYS days, by the share of first
+    responses in time, then the median first-response time. Others are listed unranked."""
+    now = now or timezone.now()
+    if parent is None:
+        members = list(Organization.objects.active().agencies().filter(parent__isnull=True))
+    else:
+        members = list(parent.children.filter(is_active=True))
+    today = timezone.localdate(now)
+    window = Period(today - datetime.timedelta(days=settings.ADUAN_LEAGUE_WINDOW_DAYS - 1), today)
+    ranked, unranked = [], []
+    for member in members:
+        figures = summary(member, window)
+        row = {
+            "organization": member,
+            "verified": figures["verified"],
+            "follow_up_rate": figures["follow_up_rate"],
+            "median_first_response_working_days": figures["median_first_response_working_days"],
+            "first_response_in_time": figures["within_deadline"]["first_response"]["share"],
+        }
+        enough = figures["verified"] >= settings.ADUAN_LEAGUE_MIN_REPORTS
+        (ranked if enough else unranked).append(row)
+    ranked.sort(
+        key=lambda r: (
+            -(r["first_response_in_time"] or 0),
+            r["median_first_response_working_days"] or float("inf"),
+            r["organization"].name,
+        )
+    )
+    for place, row in enumerate(ranked, start=1):
+        row["place"] = place
+    unranked.sort(key=lambda r: r["organization"].name)
+    return {"ranked": ranked, "unranked": unranked}
