@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from aduan.lib.tasks import enqueue_with_transaction
 from aduan.notifications import messages
 from aduan.notifications.models import Medium, MessageTemplate, Notification, State
 from aduan.organizations.models import PATH_STEP, Membership, Organization
@@ -212,7 +212,7 @@ def _write(rows: list[Notification]) -> None:
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     outgoing = [row.key for row in rows if row.medium != Medium.IN_APP]
     if outgoing:
-        transaction.on_commit(lambda: enqueue_delivery(outgoing))
+        enqueue_with_transaction(lambda: enqueue_delivery(outgoing))
 
 
 def enqueue_delivery(keys: list[str]) -> None:

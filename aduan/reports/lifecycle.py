@@ -336,10 +336,13 @@ def after_events(events: list[ReportEvent], *, secret: str = "") -> None:
     new guest report's secret-link token."""
     from aduan.deadlines.clocks import follow
     from aduan.notifications.events import announce
+    from aduan.notifications.outbox import collecting
     from aduan.webhooks.outbound import enqueue_webhooks
 
     follow(events)
-    announce(events, secret=secret)
+    # One INSERT and one delivery task for all the messages of these events.
+    with collecting():
+        announce(events, secret=secret)
     enqueue_webhooks(events)
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from aduan.lib import http
 from aduan.lib.leasing import DeliveryError, LeasedQueue
+from aduan.lib.tasks import enqueue_with_transaction
 from aduan.reports import lifecycle
 from aduan.reports.lifecycle import Actor
 from aduan.reports.models import Report, Status
@@ -49,7 +50,7 @@ def forward(report: Report, actor: Actor, uplink: Uplink, note: str = "") -> For
         forwarding = Forwarding.objects.create(
             report=report, uplink=uplink, forwarded_by=actor.user
         )
-        transaction.on_commit(lambda: enqueue_forwarding([forwarding.pk]))
+        enqueue_with_transaction(lambda: enqueue_forwarding([forwarding.pk]))
     return forwarding
 
 

@@ -13,11 +13,11 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.urls import reverse
 
 from aduan.lib import http
 from aduan.lib.leasing import DeliveryError, LeasedQueue
+from aduan.lib.tasks import enqueue_with_transaction
 from aduan.reports.models import ReportEvent
 from aduan.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
 from aduan.webhooks.signing import signed_headers
@@ -68,7 +68,7 @@ def enqueue_webhooks(events: list[ReportEvent]) -> list[WebhookDelivery]:
     if deliveries:
         WebhookDelivery.objects.bulk_create(deliveries)
         ids = [delivery.pk for delivery in deliveries]
-        transaction.on_commit(lambda: enqueue_delivery(ids))
+        enqueue_with_transaction(lambda: enqueue_delivery(ids))
     return deliveries
 
 
