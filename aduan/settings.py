@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from aduan.lib.env import env_bool, env_int, env_list, env_secret, env_str
+from aduan.lib.env import cache_config, env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(env_str("ADUAN_STATE_DIR", str(BASE_DIR / "var")))
@@ -105,6 +105,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, so tests can start real worker processes against it.
     DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / "test.sqlite3")}
+
+# Each process's own memory by default. With several processes or hosts, point every
+# one at the same Redis (ADUAN_CACHE_URL=redis://host:6379/0) so the API's per-key rate
+# limits and the cached public figures are shared.
+CACHES = {"default": cache_config(env_str("ADUAN_CACHE_URL", ""))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -60,3 +60,13 @@ def env_secret(name: str, state_dir: Path) -> str:
     path.write_text(value)
     path.chmod(0o600)
     return value
+
+
+def cache_config(url: str) -> dict:
+    """Django's CACHES entry for `url`: empty for each process's own memory, or a
+    redis:// (rediss://) address for a cache every process and host shares."""
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(f"ADUAN_CACHE_URL must be a redis:// address, got {url!r}")
