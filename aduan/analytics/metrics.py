@@ -187,6 +187,8 @@ def monthly_trend(org: Organization | None, months: int, until: datetime.date) -
     start, end = Period(first.start, last.end).bounds()
     tz = timezone.get_default_timezone()
     facts = in_scope(ReportFact.objects.filter(submitted_at__gte=start, submitted_at__lt=end), org)
+    on_postgresql = connection.vendor == "postgresql"
+    trend_medians = ("verification_working_days", "first_response_working_days")
     grouped = (
         facts.annotate(month=TruncMonth("submitted_at", tzinfo=tz))
         .values("month")
@@ -194,6 +196,11 @@ def monthly_trend(org: Organization | None, months: int, until: datetime.date) -
             c_received=Count("pk"),
             c_verified=Count("pk", filter=Q(verified=True)),
             c_followed_up=Count("pk", filter=Q(verified=True, responded=True)),
+            **(
+                {f"c_median_{name}": Median(name) for name in trend_medians}
+                if on_postgresql
+                else {}
+            ),
         )
         .order_by("month")
     )
@@ -205,7 +212,8 @@ def monthly_trend(org: Organization | None, months: int, until: datetime.date) -
     period = first
     for _ in range(months):
         row = by_month.get((period.start.year, period.start.month), {})
-        medians = _medians(cohort(org, period)) if row else {}
+        # Other databases have no median aggregate: one query per month with reports.
+        medians = row if on_postgresql or not row else _medians(cohort(org, period))
         trend.append(
             {
                 "month": period.start,
@@ -238,64 +246,99 @@ def overdue(org: Organization | None, now: datetime.datetime | None = None) -> Q
     return reports.select_related("organization").order_by("due_at", "pk")
 
 
-def agencies_overview(
-    org: Organization | None = None, now: datetime.datetime | None = None
-) -> dict:
-    """Agencies of the subtree (or all): how many, connected, and active — connected and
-    with an officer's action on a report in the last ACTIVE_DAYS days."""
-    from aduan.reports.models import ReportEvent
+def _branch(field: str, parent: Organization | None):
+    """The path of the child of `parent` (or of the top-level organization) above `field`."""
+    from django.db.models.functions import Substr
 
-    now = now or timezone.now()
-    agencies = Organization.objects.active().agencies()
-    if org is not None:
-        agencies = agencies.filter(path__startswith=org.path)
-    agencies = list(agencies)
-    connected = [agency for agency in agencies if agency.is_connected]
-    since = now - datetime.timedelta(days=settings.ADUAN_ACTIVE_AGENCY_DAYS)
-    acting_paths = set(
-        ReportEvent.objects.filter(
-            at__gte=since, actor_organization__isnull=False, by_reporter=False
-        )
-        .values_list("actor_organization__path", flat=True)
-        .distinct()
+    from aduan.organizations.models import PATH_STEP
+
+    length = (len(parent.path) if parent is not None else 0) + PATH_STEP
+    return Substr(field, 1, length)
+
+
+def _members(parent: Organization | None) -> list[Organization]:
+    if parent is None:
+        return list(Organization.objects.active().agencies().filter(parent__isnull=True))
+    return list(parent.children.filter(is_active=True))
+
+
+def _branch_medians(facts: QuerySet, field: str) -> dict[str, float | None]:
+    if connection.vendor == "postgresql":
+        rows = facts.values("branch").annotate(median=Median(field)).order_by()
+        return {row["branch"]: row["median"] for row in rows}
+    values: dict[str, list[float]] = {}
+    for branch, value in facts.filter(**{f"{field}__isnull": False}).values_list("branch", field):
+        values.setdefault(branch, []).append(value)
+    return {branch: statistics.median(column) for branch, column in values.items()}
+
+
+def _branch_first_responses(
+    parent: Organization | None, window: Period, now: datetime.datetime
+) -> dict[str, float | None]:
+    """Per branch, the share of first-response deadlines started in `window` met in time,
+    counted as `within_deadline` counts them."""
+    from aduan.deadlines.models import Clock
+
+    start, end = window.bounds()
+    deadlines = Deadline.objects.filter(
+        clock=Clock.FIRST_RESPONSE, started_at__gte=start, started_at__lt=end
+    ).exclude(outcome__in=[Outcome.CANCELLED, Outcome.PAUSED])
+    if parent is not None:
+        deadlines = deadlines.filter(organization__path__startswith=parent.path)
+    in_time = Q(outcome=Outcome.MET, stopped_at__lte=F("due_at"))
+    late = (
+        Q(outcome=Outcome.MET, stopped_at__gt=F("due_at"))
+        | Q(outcome=Outcome.LAPSED)
+        | Q(stopped_at__isnull=True, due_at__lt=now)
     )
-    active = [a for a in connected if any(p.startswith(a.path) for p in acting_paths)]
-    return {
-        "agencies": len(agencies),
-        "connected": len(connected),
-        "active": len(active),
-        "connected_share": _ratio(len(connected), len(agencies)),
-        "active_share": _ratio(len(active), len(connected)),
-    }
+    rows = (
+        deadlines.annotate(branch=_branch("organization__path", parent))
+        .values("branch")
+        .annotate(met=Count("pk", filter=in_time), missed=Count("pk", filter=late))
+        .order_by()
+    )
+    return {row["branch"]: _ratio(row["met"], row["met"] + row["missed"]) for row in rows}
 
 
 def league_table(
-    parent: Organization | None,
-    now: datetime.datetime | None = None,
+    parent: Organization | None, now: datetime.datetime | None = None
 ) -> dict[str, list[dict]]:
-    """The organizations directly below `parent` (agencies below the national level when
-    None), ranked fairly: only those with at least ADUAN_LEAGUE_MIN_REPORTS verified
-    reports submitted in the last ADUAN_LEAGUE_WINDOW_DAYS days, by the share of first
-    responses in time, then the median first-response time. Others are listed unranked."""
+    """The organizations directly below `parent` (the top-level agencies when None),
+    ranked fairly: only those with at least ADUAN_LEAGUE_MIN_REPORTS verified reports
+    submitted in the last ADUAN_LEAGUE_WINDOW_DAYS days, by the share of first responses
+    in time, then the median first-response time. Others are listed unranked. Four
+    queries however many organizations there are."""
     now = now or timezone.now()
-    if parent is None:
-        members = list(Organization.objects.active().agencies().filter(parent__isnull=True))
-    else:
-        members = list(parent.children.filter(is_active=True))
+    members = _members(parent)
+    if not members:
+        return {"ranked": [], "unranked": []}
     today = timezone.localdate(now)
     window = Period(today - datetime.timedelta(days=settings.ADUAN_LEAGUE_WINDOW_DAYS - 1), today)
+    facts = cohort(parent, window).annotate(branch=_branch("org_path", parent))
+    counted = {
+        row["branch"]: row
+        for row in facts.values("branch")
+        .annotate(
+            c_verified=Count("pk", filter=Q(verified=True)),
+            c_followed_up=Count("pk", filter=Q(verified=True, responded=True)),
+        )
+        .order_by()
+    }
+    medians = _branch_medians(facts, "first_response_working_days")
+    in_time = _branch_first_responses(parent, window, now)
     ranked, unranked = [], []
     for member in members:
-        figures = summary(member, window)
-        row = {
+        row = counted.get(member.path, {})
+        verified = row.get("c_verified", 0)
+        entry = {
             "organization": member,
-            "verified": figures["verified"],
-            "follow_up_rate": figures["follow_up_rate"],
-            "median_first_response_working_days": figures["median_first_response_working_days"],
-            "first_response_in_time": figures["within_deadline"]["first_response"]["share"],
+            "verified": verified,
+            "follow_up_rate": _ratio(row.get("c_followed_up", 0), verified),
+            "median_first_response_working_days": medians.get(member.path),
+            "first_response_in_time": in_time.get(member.path),
         }
-        enough = figures["verified"] >= settings.ADUAN_LEAGUE_MIN_REPORTS
-        (ranked if enough else unranked).append(row)
+        enough = verified >= settings.ADUAN_LEAGUE_MIN_REPORTS
+        (ranked if enough else unranked).append(entry)
     ranked.sort(
         key=lambda r: (
             -(r["first_response_in_time"] or 0),
@@ -303,7 +346,94 @@ def league_table(
             r["organization"].name,
         )
     )
-    for place, row in enumerate(ranked, start=1):
-        row["place"] = place
+    for place, entry in enumerate(ranked, start=1):
+        entry["place"] = place
     unranked.sort(key=lambda r: r["organization"].name)
     return {"ranked": ranked, "unranked": unranked}
+
+
+def overdue_by_branch(
+    parent: Organization | None, now: datetime.datetime | None = None
+) -> dict[str, int]:
+    """How many reports `overdue` lists below each child of `parent`, by the child's path."""
+    rows = (
+        overdue(parent, now)
+        .exclude(organization__isnull=True)
+        .annotate(branch=_branch("organization__path", parent))
+        .values("branch")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["branch"]: row["n"] for row in rows}
+
+
+def _prefixes(path: str) -> list[str]:
+    from aduan.organizations.models import PATH_STEP
+
+    return [path[:n] for n in range(PATH_STEP, len(path) + 1, PATH_STEP)]
+
+
+def _staffed(org: Organization | None) -> dict[str, set[str]]:
+    """The admin and liaison roles held at or below each path (of the subtree of `org`)."""
+    from aduan.organizations.models import Membership
+
+    staffed = Membership.objects.filter(
+        is_active=True,
+        user__is_active=True,
+        role__in=[Membership.Role.AGENCY_ADMIN, Membership.Role.LIAISON],
+    )
+    if org is not None:
+        staffed = staffed.filter(organization__path__startswith=org.path)
+    roles_below: dict[str, set[str]] = {}
+    for path, role in staffed.values_list("organization__path", "role").distinct():
+        for prefix in _prefixes(path):
+            roles_below.setdefault(prefix, set()).add(role)
+    return roles_below
+
+
+def _acting_paths(since: datetime.datetime) -> set[str]:
+    """Paths at or above every organization whose officer acted on a report since then."""
+    from aduan.reports.models import ReportEvent
+
+    acting: set[str] = set()
+    events = ReportEvent.objects.filter(
+        at__gte=since, actor_organization__isnull=False, by_reporter=False
+    )
+    for path in events.values_list("actor_organization__path", flat=True).distinct():
+        acting.update(_prefixes(path))
+    return acting
+
+
+def agencies_overview(
+    org: Organization | None = None, now: datetime.datetime | None = None
+) -> dict:
+    """Agencies of the subtree (or all): how many, connected (a valid decree, an agency
+    admin and a liaison), and active (connected, and an officer of theirs acted on a
+    report in the last ADUAN_ACTIVE_AGENCY_DAYS days). Four queries however many."""
+    from aduan.organizations.models import ConnectionDecree, Membership
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    agencies = Organization.objects.active().agencies()
+    if org is not None:
+        agencies = agencies.filter(path__startswith=org.path)
+    agencies = list(agencies)
+    decreed = set(
+        ConnectionDecree.objects.filter(organization__in=agencies, issued_on__lte=today)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .values_list("organization_id", flat=True)
+    )
+    roles_below = _staffed(org)
+    needed = {Membership.Role.AGENCY_ADMIN, Membership.Role.LIAISON}
+    connected = [
+        a for a in agencies if a.pk in decreed and needed <= roles_below.get(a.path, set())
+    ]
+    acting = _acting_paths(now - datetime.timedelta(days=settings.ADUAN_ACTIVE_AGENCY_DAYS))
+    active = [a for a in connected if a.path in acting]
+    return {
+        "agencies": len(agencies),
+        "connected": len(connected),
+        "active": len(active),
+        "connected_share": _ratio(len(connected), len(agencies)),
+        "active_share": _ratio(len(active), len(connected)),
+    }

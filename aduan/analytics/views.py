@@ -1,0 +1,478 @@
+"""Monitoring and evaluation (monev) dashboards and their exports.
+
+A dashboard shows one organization's subtree (or, for national admins, the whole
+installation) for one period beside the period before. Who sees what follows the tree:
+national admins everything, agency admins and supervisors their organization's subtree,
+liaisons their unit's. `?org=` drills into any organization within that; anything else
+is a 404, so the existence of other agencies' units is not confirmed. Every figure comes
+from `aduan.analytics.metrics`; this module only chooses, labels and formats them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aduan.analytics import charts, exports, metrics
+from aduan.analytics.metrics import Period
+from aduan.deadlines.models import STAFF_CLOCKS, Clock
+from aduan.deadlines.reminders import can_remind
+from aduan.organizations.access import STAFF_ROLES, Access
+from aduan.organizations.models import Category, Organization, Region
+from aduan.reports.models import Channel, Kind, Status
+from aduan.workspace.guards import requires
+
+TREND_MONTHS = 12
+OVERDUE_SHOWN = 20
+LONGEST_PERIOD_DAYS = 3 * 366
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def may_see_dashboards(access: Access) -> bool:
+    """Admins, liaisons and supervisors; auditors and citizens have no dashboard."""
+    return access.has_role(*STAFF_ROLES)
+
+
+monev_required = requires(
+    may_see_dashboards,
+    gettext_lazy("Dashboards are shown to admins, liaison officers and supervisors."),
+)
+
+
+# --- Whose figures, and when ----------------------------------------------------------
+
+
+def dashboard_roots(access: Access) -> list[Organization] | None:
+    """The organizations whose subtrees the user may look at; None for everything."""
+    if access.is_national_admin:
+        return None
+    return sorted(access.orgs(*STAFF_ROLES), key=lambda org: (org.depth, org.name))
+
+
+def chosen_organization(request, access: Access) -> Organization | None:
+    """The organization in ?org if the user may see it (404 otherwise); without ?org,
+    the top of what the user may see (None: the whole installation)."""
+    roots = dashboard_roots(access)
+    raw = request.GET.get("org")
+    if not raw:
+        return None if roots is None else roots[0]
+    try:
+        org = Organization.objects.get(pk=int(raw))
+    except (ValueError, Organization.DoesNotExist) as exc:
+        raise Http404("No such organization") from exc
+    if roots is not None and not any(root.contains(org) for root in roots):
+        raise Http404("Not in your part of the tree")
+    return org
+
+
+class PeriodForm(forms.Form):
+    """A month (YYYY-MM) or a custom range of days; empty means the current month."""
+
+    month = forms.CharField(label=gettext_lazy("Month"), required=False)
+    start = forms.DateField(label=gettext_lazy("First day"), required=False)
+    end = forms.DateField(label=gettext_lazy("Last day"), required=False)
+
+    def clean_month(self) -> tuple[int, int] | None:
+        raw = self.cleaned_data["month"].strip()
+        if not raw:
+            return None
+        match = MONTH_PATTERN.match(raw)
+        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+            raise ValidationError(_("Enter a month as YYYY-MM."))
+        return int(match[1]), int(match[2])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if bool(start) != bool(end):
+            raise ValidationError(_("A custom period needs both a first and a last day."))
+        if start and end:
+            if start > end:
+                raise ValidationError(_("The first day must not be after the last day."))
+            if (end - start).days >= LONGEST_PERIOD_DAYS:
+                raise ValidationError(_("A period may span at most three years."))
+        return data
+
+    def period(self, today: datetime.date) -> Period:
+        """The chosen period; the current month when the form is empty or invalid."""
+        if self.is_bound and self.is_valid():
+            data = self.cleaned_data
+            if data.get("start"):
+                return Period(data["start"], data["end"])
+            if data.get("month"):
+                return Period.month(*data["month"])
+        return Period.month(today.year, today.month)
+
+
+# --- Formatting -------------------------------------------------------------------------
+
+
+def _number(value: float, digits: int = 1) -> str:
+    return number_format(value, digits, force_grouping=True)
+
+
+def show(value, unit: str) -> str:
+    """A figure as the dashboard writes it, in the current language."""
+    if value is None:
+        return "—"
+    if unit == "count":
+        return _number(value, 0)
+    if unit == "share":
+        return _("%(value)s %%") % {"value": _number(value * 100)}
+    if unit == "working_days":
+        return _("%(value)s working days") % {"value": _number(value)}
+    if unit == "hours":
+        return _("%(value)s hours") % {"value": _number(value)}
+    return _number(value)
+
+
+def show_change(row: dict) -> str:
+    """The change from the previous period: percentage points for shares, the relative
+    change beside the difference for counts."""
+    change, unit = row["change"], row["unit"]
+    if change is None:
+        return "—"
+    sign = "+" if change > 0 else ""
+    if unit == "share":
+        return _("%(value)s pp") % {"value": sign + _number(change * 100)}
+    if unit == "count":
+        text = sign + _number(change, 0)
+        if row["previous"]:
+            relative = sign + _number(change / row["previous"] * 100)
+            text += " (" + _("%(value)s %%") % {"value": relative} + ")"
+        return text
+    return sign + show(change, unit)
+
+
+def _direction(change: float | None) -> str:
+    if change is None:
+        return ""
+    return "up" if change > 0 else "down" if change < 0 else "same"
+
+
+# --- The figures ------------------------------------------------------------------------
+
+# (key in metrics.summary, label, unit, whether a higher value is better)
+KEY_FIGURES = [
+    ("received", gettext_lazy("Reports received"), "count", None),
+    ("verified", gettext_lazy("Reports verified and dispatched"), "count", None),
+    ("follow_up_rate", gettext_lazy("Follow-up rate"), "share", True),
+    ("completion_rate", gettext_lazy("Completion rate (closed / dispatched)"), "share", True),
+    ("settled_rate", gettext_lazy("Settled rate"), "share", True),
+    (
+        "median_verification_working_days",
+        gettext_lazy("Median verification time (working days)"),
+        "working_days",
+        False,
+    ),
+    (
+        "mean_verification_working_days",
+        gettext_lazy("Mean verification time (working days)"),
+        "working_days",
+        False,
+    ),
+    ("median_verification_hours", gettext_lazy("Median verification time (hours)"), "hours", False),
+    ("mean_verification_hours", gettext_lazy("Mean verification time (hours)"), "hours", False),
+    (
+        "median_first_response_working_days",
+        gettext_lazy("Median first-response time (working days)"),
+        "working_days",
+        False,
+    ),
+    (
+        "mean_first_response_working_days",
+        gettext_lazy("Mean first-response time (working days)"),
+        "working_days",
+        False,
+    ),
+    (
+        "median_first_response_hours",
+        gettext_lazy("Median first-response time (hours)"),
+        "hours",
+        False,
+    ),
+    ("mean_first_response_hours", gettext_lazy("Mean first-response time (hours)"), "hours", False),
+    ("reopen_rate", gettext_lazy("Reopen rate"), "share", False),
+    ("mean_rating", gettext_lazy("Mean rating (1–5)"), "rating", True),
+    ("satisfied_share", gettext_lazy("Reporters satisfied"), "share", True),
+]
+WITHIN_DEADLINE_LABELS = {
+    Clock.VERIFICATION: gettext_lazy("Verified within the deadline"),
+    Clock.FIRST_RESPONSE: gettext_lazy("First response within the deadline"),
+    Clock.COMPLETION: gettext_lazy("Completed within the deadline"),
+}
+
+
+def _figure(key: str, label, unit: str, better, current, previous) -> dict:
+    change = None if current is None or previous is None else current - previous
+    row = {
+        "key": key,
+        "label": str(label),
+        "unit": unit,
+        "current": current,
+        "previous": previous,
+        "change": change,
+        "direction": _direction(change),
+    }
+    if better is not None and change:
+        row["verdict"] = "better" if (change > 0) == better else "worse"
+    row["shown"] = show(current, unit)
+    row["shown_previous"] = show(previous, unit)
+    row["shown_change"] = show_change(row)
+    return row
+
+
+def key_figures(change: dict, overdue_count: int) -> list[dict]:
+    """The key figures of the period beside the previous one; the overdue count is a
+    snapshot of now, so it has no previous value."""
+    current, previous = change["current"], change["previous"]
+    rows = [
+        _figure(key, label, unit, better, current[key], previous[key])
+        for key, label, unit, better in KEY_FIGURES
+    ]
+    at = 5  # after the rates, before the durations
+    for clock in STAFF_CLOCKS:
+        rows.insert(
+            at,
+            _figure(
+                f"within_deadline_{clock}",
+                WITHIN_DEADLINE_LABELS[clock],
+                "share",
+                True,
+                current["within_deadline"][clock]["share"],
+                previous["within_deadline"][clock]["share"],
+            ),
+        )
+        at += 1
+    rows.append(_figure("overdue", _("Overdue now"), "count", False, overdue_count, None))
+    return rows
+
+
+def _labelled(rows: list[tuple], labels: dict, missing: str) -> list[dict]:
+    largest = max((count for _value, count in rows), default=0)
+    return [
+        {
+            "value": value,
+            "label": str(labels.get(value, value)) if value not in (None, "") else missing,
+            "count": count,
+            "width": round(100 * count / largest, 1) if largest else 0,
+        }
+        for value, count in rows
+    ]
+
+
+def breakdowns(org: Organization | None, period: Period) -> list[dict]:
+    """Each breakdown of the period's reports, with readable labels."""
+    by = {
+        field: metrics.breakdown(org, period, field)
+        for field in ("status", "kind", "category_group", "channel", "regency_code")
+    }
+    categories = Category.objects.in_bulk([v for v, _n in by["category_group"] if v])
+    regions = Region.objects.filter(code__in=[v for v, _n in by["regency_code"] if v])
+    sections = [
+        ("status", _("By status"), dict(Status.choices), _("Unknown")),
+        ("kind", _("By kind"), dict(Kind.choices), _("Unknown")),
+        ("category_group", _("By category"), categories, _("No category")),
+        ("channel", _("By channel"), dict(Channel.choices), _("Unknown")),
+        ("regency_code", _("By region"), {r.code: r.name for r in regions}, _("No region")),
+    ]
+    return [
+        {"field": field, "title": title, "rows": _labelled(by[field], labels, missing)}
+        for field, title, labels, missing in sections
+    ]
+
+
+def _share_format(value: float) -> str:
+    return _("%(value)s %%") % {"value": _number(value * 100, 0)}
+
+
+def trend_charts(trend: list[dict]) -> list:
+    """The four trend charts of the last months, as SVG."""
+    labels = [date_format(row["month"], "M y") for row in trend]
+
+    def points(key):
+        return list(zip(labels, [row[key] for row in trend], strict=True))
+
+    def days(value):
+        return _number(value)
+
+    return [
+        charts.bar_chart(
+            points("received"),
+            chart_id="trend-received",
+            title=_("Reports received per month"),
+            description=_describe(_("Reports received"), points("received"), str),
+        ),
+        charts.line_chart(
+            points("follow_up_rate"),
+            chart_id="trend-follow-up",
+            title=_("Follow-up rate per month"),
+            description=_describe(_("Follow-up rate"), points("follow_up_rate"), _share_format),
+            value_format=_share_format,
+            top=1.0,
+        ),
+        charts.line_chart(
+            points("median_first_response_working_days"),
+            chart_id="trend-first-response",
+            title=_("Median first-response time per month, in working days"),
+            description=_describe(
+                _("Median first-response time"), points("median_first_response_working_days"), days
+            ),
+            value_format=days,
+        ),
+        charts.line_chart(
+            points("median_verification_working_days"),
+            chart_id="trend-verification",
+            title=_("Median verification time per month, in working days"),
+            description=_describe(
+                _("Median verification time"), points("median_verification_working_days"), days
+            ),
+            value_format=days,
+        ),
+    ]
+
+
+def _describe(what: str, points, fmt) -> str:
+    """A sentence listing every value, for screen readers."""
+    values = ", ".join(
+        f"{label}: {fmt(value) if value is not None else _('no data')}" for label, value in points
+    )
+    return f"{what} — {values}."
+
+
+def league(org: Organization | None, access: Access, now: datetime.datetime) -> dict:
+    """The fair league table of the organizations below `org`, with each one's overdue
+    count and whether the user may remind it."""
+    table = metrics.league_table(org, now)
+    late = metrics.overdue_by_branch(org, now)
+    for row in table["ranked"] + table["unranked"]:
+        child = row["organization"]
+        row["overdue"] = late.get(child.path, 0)
+        row["can_remind"] = row["overdue"] > 0 and can_remind(access, child)
+        for key, unit in (
+            ("follow_up_rate", "share"),
+            ("first_response_in_time", "share"),
+            ("median_first_response_working_days", "working_days"),
+        ):
+            row[f"shown_{key}"] = show(row[key], unit)
+    return table
+
+
+def collect(
+    org: Organization | None, period: Period, access: Access, now: datetime.datetime
+) -> dict:
+    """Everything a dashboard and its export show, for `org`'s subtree and `period`."""
+    overdue = metrics.overdue(org, now)
+    overdue_count = overdue.count()
+    trend = metrics.monthly_trend(org, TREND_MONTHS, period.end)
+    shows_agencies = org is None or org.is_agency
+    return {
+        "organization": org,
+        "period": period,
+        "previous_period": period.previous(),
+        "now": now,
+        "key_figures": key_figures(metrics.with_change(org, period), overdue_count),
+        "overdue_count": overdue_count,
+        "overdue": overdue.select_related("category"),
+        "trend": trend,
+        "breakdowns": breakdowns(org, period),
+        "league": league(org, access, now),
+        "agencies": metrics.agencies_overview(org, now) if shows_agencies else None,
+    }
+
+
+def _period_query(request, form: PeriodForm) -> str:
+    """The query string that selects the same period, for links to other organizations."""
+    if not (form.is_bound and form.is_valid()):
+        return ""
+    names = ("month", "start", "end")
+    return urlencode({name: request.GET[name] for name in names if request.GET.get(name)})
+
+
+def _scope_query(org: Organization | None, period_query: str) -> str:
+    """The query string that selects the same organization and period."""
+    parts = [f"org={org.pk}"] if org is not None else []
+    return "&".join(parts + ([period_query] if period_query else []))
+
+
+def _trail(org: Organization | None, access: Access) -> list[Organization]:
+    """The organizations above `org` that the user may also look at, top first."""
+    if org is None:
+        return []
+    roots = dashboard_roots(access)
+    above = [a for a in org.ancestors().order_by("path") if a.pk != org.pk]
+    if roots is None:
+        return above
+    return [a for a in above if any(root.contains(a) for root in roots)]
+
+
+def _scope(request) -> tuple[Access, Organization | None, PeriodForm, Period]:
+    access = Access.of(request.user)
+    org = chosen_organization(request, access)
+    form = PeriodForm(request.GET if _asks_for_period(request) else None)
+    period = form.period(timezone.localdate())
+    return access, org, form, period
+
+
+def _asks_for_period(request) -> bool:
+    return any(request.GET.get(name) for name in ("month", "start", "end"))
+
+
+# --- Views ------------------------------------------------------------------------------
+
+
+@monev_required
+def dashboard(request):
+    access, org, form, period = _scope(request)
+    now = timezone.now()
+    data = collect(org, period, access, now)
+    overdue = list(data["overdue"][:OVERDUE_SHOWN])
+    period_query = _period_query(request, form)
+    agencies = data["agencies"]
+    if agencies is not None:
+        agencies["shown_connected_share"] = show(agencies["connected_share"], "share")
+        agencies["shown_active_share"] = show(agencies["active_share"], "share")
+    context = {
+        **data,
+        "form": form,
+        "overdue": overdue,
+        "charts": trend_charts(data["trend"]),
+        "trail": _trail(org, access),
+        "period_query": period_query,
+        "scope_query": _scope_query(org, period_query),
+        "league_window": settings.ADUAN_LEAGUE_WINDOW_DAYS,
+        "league_minimum": settings.ADUAN_LEAGUE_MIN_REPORTS,
+        "active_days": settings.ADUAN_ACTIVE_AGENCY_DAYS,
+        "month_value": f"{period.start:%Y-%m}",
+        "is_month": period == Period.month(period.start.year, period.start.month),
+    }
+    return render(request, "analytics/dashboard.html", context)
+
+
+@monev_required
+def dashboard_export(request, fmt: str):
+    """The figures of the dashboard with the same ?org and period, as CSV or XLSX."""
+    access, org, _form, period = _scope(request)
+    data = collect(org, period, access, timezone.now())
+    tables = exports.dashboard_tables(data)
+    return exports.respond(tables, fmt, exports.filename("monev", org, period, fmt))
+
+
+@monev_required
+def overdue_export(request, fmt: str):
+    """Every overdue report of the organization's subtree, oldest deadline first."""
+    access, org, _form, period = _scope(request)
+    reports = metrics.overdue(org, timezone.now()).select_related("category")
+    tables = [exports.overdue_table(reports)]
+    return exports.respond(tables, fmt, exports.filename("terlambat", org, None, fmt))

@@ -1,0 +1,430 @@
+"""The monitoring dashboards (/kantor/monev/): who sees which subtree, the figures they
+show, the SVG charts, and a query budget that does not grow with the data.
+
+The dated fixture puts reports in December 2025 and January 2026 (WIB) through the real
+intake and lifecycle, then rebuilds the facts as the worker would.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import xml.etree.ElementTree as ET
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings as django_settings
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from aduan.analytics import charts, metrics
+from aduan.analytics.facts import rebuild_facts
+from aduan.analytics.metrics import Period
+from aduan.channels.intake import Draft, submit_report
+from aduan.organizations.models import Membership, Organization
+from aduan.reports import lifecycle
+from aduan.reports.models import ReportEvent, Status
+from tests.personas import as_reporter, as_user
+
+WIB = ZoneInfo("Asia/Jakarta")
+JANUARY = Period.month(2026, 1)
+DECEMBER = Period.month(2025, 12)
+URL = reverse("monev:dashboard")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def at(month: int, day: int, hour: int = 9, year: int = 2026) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, tzinfo=WIB)
+
+
+def report_at(world, when, title="Lampu jalan padam di depan sekolah"):
+    draft = Draft(
+        title=title,
+        body="Lampu jalan padam sejak seminggu, jalan gelap dan rawan.",
+        category=world.potholes,
+    )
+    return submit_report(draft, reporter=world.citizen, at=when).report
+
+
+@pytest.fixture
+def dated(world):
+    return make_dated_reports(world)
+
+
+def make_dated_reports(world) -> dict:
+    """January: R1 closed by unit A; R2 dispatched to unit B and never answered (overdue
+    now); R3 archived. December: R4 answered and completed by unit A."""
+    admin, liaison_a = as_user(world.national_admin), as_user(world.liaison_a)
+    r = {}
+    r[1] = report_at(world, at(1, 5))
+    lifecycle.dispatch(r[1], admin, world.unit_a, at=at(1, 7))
+    lifecycle.respond(r[1], liaison_a, "Petugas dijadwalkan.", at=at(1, 9))
+    lifecycle.complete(r[1], liaison_a, "Lampu sudah diganti.", at=at(1, 12))
+    lifecycle.reply(r[1], as_reporter(world.citizen), satisfied=True, at=at(1, 12, 12))
+    r[2] = report_at(world, at(1, 9))
+    lifecycle.dispatch(r[2], admin, world.unit_b, at=at(1, 12))
+    r[3] = report_at(world, at(1, 6))
+    lifecycle.archive(r[3], admin, "abusive", "Bahasa kasar.", at=at(1, 8))
+    r[4] = report_at(world, at(12, 10, year=2025))
+    lifecycle.dispatch(r[4], admin, world.unit_a, at=at(12, 11, year=2025))
+    lifecycle.respond(r[4], liaison_a, "Ditangani.", at=at(12, 12, year=2025))
+    lifecycle.complete(r[4], liaison_a, "Sudah diperbaiki.", at=at(12, 15, year=2025))
+    rebuild_facts()
+    return r
+
+
+def page(client, user, **params):
+    client.force_login(user)
+    return client.get(URL, params)
+
+
+def shown_figures(html: str) -> dict[str, str]:
+    """data-key → data-value of every key-figure tile."""
+    pattern = re.compile(
+        r'data-key="([a-z_]+)" data-unit="[a-z_]+">.*?data-value="([^"]*)"', re.DOTALL
+    )
+    return dict(pattern.findall(html))
+
+
+# --- Who sees what ---------------------------------------------------------------------
+
+
+def test_outsider_is_refused(client, world):
+    assert page(client, world.outsider).status_code == 403
+
+
+def test_citizen_and_auditor_are_refused(client, world):
+    assert page(client, world.citizen).status_code == 403
+    assert page(client, world.auditor).status_code == 403
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client, world):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("persona", "org"),
+    [
+        ("national_admin", None),
+        ("agency_admin", "agency"),
+        ("supervisor", "agency"),
+        ("liaison_a", "unit_a"),
+        ("liaison_b", "unit_b"),
+        ("other_admin", "other_agency"),
+    ],
+)
+def test_each_staff_persona_starts_at_the_top_of_what_they_may_see(client, world, persona, org):
+    response = page(client, getattr(world, persona))
+    assert response.status_code == 200
+    expected = getattr(world, org) if org else None
+    assert response.context["organization"] == expected
+
+
+def test_agency_admin_and_supervisor_drill_into_a_unit(client, world):
+    for user in (world.agency_admin, world.supervisor):
+        response = page(client, user, org=world.unit_b.pk)
+        assert response.status_code == 200
+        assert response.context["organization"] == world.unit_b
+        # The way back up is offered, and only within what the user may see.
+        assert response.context["trail"] == [world.agency]
+
+
+def test_national_admin_drills_into_any_organization(client, world):
+    response = page(client, world.national_admin, org=world.unit_a.pk)
+    assert response.status_code == 200
+    assert response.context["trail"] == [world.agency]
+
+
+def test_other_agency_admin_drilling_into_this_agency_gets_404(client, world):
+    assert page(client, world.other_admin, org=world.agency.pk).status_code == 404
+    assert page(client, world.other_admin, org=world.unit_a.pk).status_code == 404
+
+
+def test_liaison_of_unit_b_drilling_into_unit_a_gets_404(client, world):
+    assert page(client, world.liaison_b, org=world.unit_a.pk).status_code == 404
+    # Nor up to their own agency: a liaison sees their unit only.
+    assert page(client, world.liaison_b, org=world.agency.pk).status_code == 404
+
+
+def test_an_unknown_or_malformed_organization_gets_404(client, world):
+    assert page(client, world.national_admin, org=999999).status_code == 404
+    assert page(client, world.national_admin, org="dpu").status_code == 404
+
+
+def test_an_inactive_membership_gives_no_dashboard(client, world):
+    Membership.objects.filter(user=world.liaison_a).update(is_active=False)
+    assert page(client, world.liaison_a).status_code == 403
+
+
+def test_the_back_office_menu_links_to_the_dashboard_for_staff_only(client, world):
+    client.force_login(world.liaison_a)
+    assert URL in client.get(reverse("workspace:inbox")).content.decode()
+    client.force_login(world.auditor)
+    assert URL not in client.get(reverse("workspace:inbox")).content.decode()
+
+
+# --- The figures -------------------------------------------------------------------------
+
+
+def test_the_key_figures_on_the_page_are_those_of_the_metrics(client, world, dated):
+    response = page(client, world.agency_admin, month="2026-01")
+    figures = shown_figures(response.content.decode())
+    expected = metrics.summary(world.agency, JANUARY)
+    assert expected["received"] == 2 and expected["verified"] == 2  # R1, R2 (R3 is national)
+    for key in (
+        "received",
+        "verified",
+        "follow_up_rate",
+        "completion_rate",
+        "settled_rate",
+        "median_verification_working_days",
+        "mean_first_response_hours",
+        "satisfied_share",
+    ):
+        assert float(figures[key]) == pytest.approx(expected[key]), key
+    # R1 answered in time, R2 never: the first-response deadlines were unit A's and B's.
+    assert expected["within_deadline"]["first_response"]["share"] == pytest.approx(0.5)
+    assert float(figures["within_deadline_first_response"]) == pytest.approx(0.5)
+    assert figures["within_deadline_verification"] == ""  # the national queue's clock
+    assert int(figures["overdue"]) == metrics.overdue(world.agency).count() == 1
+
+
+def test_each_figure_shows_its_change_from_the_previous_month(client, world, dated):
+    response = page(client, world.agency_admin, month="2026-01")
+    rows = {row["key"]: row for row in response.context["key_figures"]}
+    # December: R4 verified and answered (rate 100 %); January: one of two (50 %).
+    assert (rows["received"]["current"], rows["received"]["previous"]) == (2, 1)
+    assert rows["received"]["direction"] == "up"
+    assert rows["follow_up_rate"]["change"] == pytest.approx(-0.5)
+    assert rows["follow_up_rate"]["verdict"] == "worse"
+    html = response.content.decode()
+    assert "50,0 %" in html  # Indonesian decimals
+    assert "-50,0 pp" in rows["follow_up_rate"]["shown_change"]
+    assert rows["received"]["shown_change"] == "+1 (+100,0 %)"
+    assert "▼" in html and "▲" in html
+
+
+def test_a_custom_period_is_compared_with_the_days_just_before(client, world, dated):
+    response = page(client, world.national_admin, start="2026-01-05", end="2026-01-08")
+    assert response.context["period"] == Period(
+        datetime.date(2026, 1, 5), datetime.date(2026, 1, 8)
+    )
+    assert response.context["previous_period"].end == datetime.date(2026, 1, 4)
+    rows = {row["key"]: row for row in response.context["key_figures"]}
+    assert rows["received"]["current"] == 2  # R1 and R3; R2 came on the 9th
+
+
+def test_a_malformed_period_shows_an_error_and_the_current_month(client, world):
+    response = page(client, world.national_admin, month="2026-13")
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    today = datetime.date.today()
+    assert response.context["period"].start == datetime.date(today.year, today.month, 1)
+    response = page(client, world.national_admin, start="2026-02-01", end="2026-01-01")
+    assert response.context["form"].errors
+
+
+def test_the_breakdowns_are_labelled(client, world, dated):
+    response = page(client, world.national_admin, month="2026-01")
+    sections = {s["field"]: s["rows"] for s in response.context["breakdowns"]}
+    assert [(r["label"], r["count"]) for r in sections["category_group"]] == [("Infrastruktur", 3)]
+    assert {r["value"]: r["count"] for r in sections["status"]} == {
+        "closed": 1,
+        "dispatched": 1,
+        "archived": 1,
+    }
+    html = response.content.decode()
+    with translation.override("id"):
+        assert str(Status.CLOSED.label) in html
+
+
+def test_the_overdue_list_links_to_the_reports_and_the_full_list(client, world, dated):
+    html = page(client, world.supervisor).content.decode()
+    late = dated[2]
+    assert reverse("workspace:report", args=[late.tracking_code]) in html
+    assert f"{reverse('workspace:overdue')}?unit={world.agency.pk}" in html
+
+
+def test_the_league_table_links_each_unit_and_offers_supervisors_a_reminder(
+    client, world, dated, settings
+):
+    settings.ADUAN_LEAGUE_WINDOW_DAYS = 3650  # the fixture's reports are months old
+    settings.ADUAN_LEAGUE_MIN_REPORTS = 2
+    response = page(client, world.supervisor)
+    league = response.context["league"]
+    assert [row["organization"] for row in league["ranked"]] == [world.unit_a]
+    assert [row["organization"] for row in league["unranked"]] == [world.unit_b]
+    assert [row["overdue"] for row in league["ranked"] + league["unranked"]] == [0, 1]
+    html = response.content.decode()
+    assert f'href="?org={world.unit_a.pk}"' in html
+    # Unit B has the overdue report: the supervisor may remind it, unit A has nothing late.
+    remind = f"{reverse('workspace:overdue')}?unit={world.unit_b.pk}#remind-message-"
+    assert remind in html
+    assert f"?unit={world.unit_a.pk}#remind" not in html
+
+
+def test_liaisons_get_no_reminder_link(client, world, dated):
+    Organization.objects.create(
+        name="Bidang Jalan", slug="dpu-jalan", kind="division", parent=world.unit_a
+    )
+    html = page(client, world.liaison_a).content.decode()
+    assert "Bidang Jalan" in html
+    assert "#remind-message-" not in html
+
+
+def test_connected_and_active_agencies_show_for_national_and_agency_scopes(client, world):
+    national = page(client, world.national_admin).context
+    assert national["agencies"]["connected"] == 1
+    assert page(client, world.agency_admin).context["agencies"]["agencies"] == 1
+    assert page(client, world.liaison_a).context["agencies"] is None
+
+
+def league_table_one_by_one(parent, now=None):
+    """The league table the slow, obvious way: `summary` for each child in turn."""
+    now = now or timezone.now()
+    if parent is None:
+        members = Organization.objects.active().agencies().filter(parent__isnull=True)
+    else:
+        members = parent.children.filter(is_active=True)
+    today = timezone.localdate(now)
+    window = Period(
+        today - datetime.timedelta(days=django_settings.ADUAN_LEAGUE_WINDOW_DAYS - 1), today
+    )
+    ranked, unranked = [], []
+    for member in members:
+        figures = metrics.summary(member, window)
+        row = {
+            "organization": member,
+            "verified": figures["verified"],
+            "follow_up_rate": figures["follow_up_rate"],
+            "median_first_response_working_days": figures["median_first_response_working_days"],
+            "first_response_in_time": figures["within_deadline"]["first_response"]["share"],
+        }
+        enough = figures["verified"] >= django_settings.ADUAN_LEAGUE_MIN_REPORTS
+        (ranked if enough else unranked).append(row)
+    ranked.sort(
+        key=lambda r: (
+            -(r["first_response_in_time"] or 0),
+            r["median_first_response_working_days"] or float("inf"),
+            r["organization"].name,
+        )
+    )
+    for place, row in enumerate(ranked, start=1):
+        row["place"] = place
+    unranked.sort(key=lambda r: r["organization"].name)
+    return {"ranked": ranked, "unranked": unranked}
+
+
+def agencies_one_by_one(org=None):
+    """Connected and active agencies the slow, obvious way: `is_connected` per agency."""
+    agencies = Organization.objects.active().agencies()
+    if org is not None:
+        agencies = agencies.filter(path__startswith=org.path)
+    connected = [a for a in agencies if a.is_connected]
+    since = timezone.now() - datetime.timedelta(days=django_settings.ADUAN_ACTIVE_AGENCY_DAYS)
+    paths = set(
+        ReportEvent.objects.filter(
+            at__gte=since, actor_organization__isnull=False, by_reporter=False
+        ).values_list("actor_organization__path", flat=True)
+    )
+    active = [a for a in connected if any(p.startswith(a.path) for p in paths)]
+    return {"agencies": len(agencies), "connected": len(connected), "active": len(active)}
+
+
+def test_the_league_table_equals_the_one_computed_organization_by_organization(
+    world, dated, settings
+):
+    settings.ADUAN_LEAGUE_WINDOW_DAYS = 3650
+    settings.ADUAN_LEAGUE_MIN_REPORTS = 1
+    for parent in (None, world.agency, world.unit_a):
+        assert metrics.league_table(parent) == league_table_one_by_one(parent)
+
+
+def test_the_agencies_overview_equals_the_one_computed_agency_by_agency(world, dated):
+    lifecycle.respond(dated[2], as_user(world.liaison_b), "Ditangani.")
+    for org in (None, world.agency, world.other_agency):
+        overview = metrics.agencies_overview(org)
+        counts = {k: overview[k] for k in ("agencies", "connected", "active")}
+        assert counts == agencies_one_by_one(org)
+    assert metrics.agencies_overview()["active"] == 1
+
+
+# --- Charts ---------------------------------------------------------------------------------
+
+
+def test_a_bar_chart_is_well_formed_svg_with_proportional_bars():
+    svg = charts.bar_chart(
+        [("Jan", 10), ("Feb", 5), ("Mar", None), ("<&>", 2.5)],
+        chart_id="t",
+        title="Reports & more",
+        description="Ten, five, none, two and a half.",
+    )
+    root = ET.fromstring(str(svg))
+    assert root.tag == f"{SVG}svg"
+    assert root.find(f"{SVG}title").text == "Reports & more"
+    assert root.get("aria-labelledby") == "t-title t-desc"
+    bars = root.findall(f".//{SVG}rect")
+    heights = [float(bar.get("height")) for bar in bars]
+    assert len(bars) == 3  # the missing month is a gap, not a zero bar
+    assert heights[0] == pytest.approx(2 * heights[1])
+    assert heights[0] == pytest.approx(4 * heights[2])
+    labels = [t.text for t in root.iter(f"{SVG}text")]
+    assert "<&>" in labels
+
+
+def test_a_line_chart_breaks_where_values_are_missing():
+    svg = charts.line_chart(
+        [("a", 0.5), ("b", 1.0), ("c", None), ("d", 0.25), ("e", 0.75)],
+        chart_id="l",
+        title="Rate",
+        description="Rate per month.",
+        top=1.0,
+    )
+    root = ET.fromstring(str(svg))
+    lines = root.findall(f".//{SVG}polyline")
+    assert len(lines) == 2
+    ys = [float(c.get("cy")) for c in root.iter(f"{SVG}circle")]
+    baseline = charts.HEIGHT - charts.BOTTOM
+    plot = baseline - charts.TOP
+    assert [baseline - y for y in ys] == pytest.approx([plot * 0.5, plot, plot * 0.25, plot * 0.75])
+
+
+def test_the_axis_top_is_a_round_number():
+    assert [charts.nice_ceiling(v) for v in (0, 0.7, 3, 7, 12, 180)] == [1, 1, 5, 10, 20, 200]
+
+
+def test_the_dashboard_charts_parse_as_xml(client, world, dated):
+    response = page(client, world.national_admin, month="2026-01")
+    for chart in response.context["charts"]:
+        root = ET.fromstring(str(chart))
+        assert root.find(f"{SVG}desc").text
+
+
+# --- Query budget ------------------------------------------------------------------------------
+
+
+def _grow(world, units: int) -> None:
+    """More units below the agency, each with a report, and more reports of unit A."""
+    admin = as_user(world.national_admin)
+    for n in range(units):
+        unit = Organization.objects.create(
+            name=f"Kecamatan {n}", slug=f"kec-{n}", kind="district", parent=world.agency
+        )
+        report = report_at(world, at(1, 13))
+        lifecycle.dispatch(report, admin, unit, at=at(1, 14))
+    rebuild_facts()
+
+
+@pytest.mark.parametrize("persona", ["national_admin", "agency_admin", "supervisor", "liaison_a"])
+def test_each_dashboard_stays_within_its_query_budget_as_data_grows(
+    client, world, dated, persona, django_assert_max_num_queries
+):
+    user = getattr(world, persona)
+    client.force_login(user)
+    with django_assert_max_num_queries(45):
+        assert client.get(URL, {"month": "2026-01"}).status_code == 200
+    _grow(world, 8)
+    with django_assert_max_num_queries(45):
+        assert client.get(URL, {"month": "2026-01"}).status_code == 200
