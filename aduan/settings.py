@@ -246,6 +246,8 @@ ADUAN_WHATSAPP_APP_SECRET = env_str("ADUAN_WHATSAPP_APP_SECRET", "")
 # The REST API for local complaint systems (aduan.api): organization API keys only, JSON
 # only, errors as {"errors": [...]}; ADUAN_API_RATE limits each key (e.g. "600/min").
 ADUAN_API_RATE = env_str("ADUAN_API_RATE", "600/min")
+# Days the API keeps its answers to idempotent POSTs for replays.
+ADUAN_IDEMPOTENCY_DAYS = env_int("ADUAN_IDEMPOTENCY_DAYS", 7)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["aduan.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["aduan.api.permissions.HasApiKey"],

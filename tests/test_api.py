@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 
 import pytest
@@ -34,6 +35,9 @@ def post(client, url, secret, data, **headers):
     return client.post(
         url, data, content_type="application/json", headers={**bearer(secret), **headers}
     )
+
+
+FORGED_ID_CURSORS = ["o=x", "p=abc", "p=1\x00", "p=1.5"]
 
 
 def report_payload(**changes) -> dict:
@@ -107,6 +111,8 @@ def test_key_of_an_inactive_organization_is_refused(client, world):
         ("get", "/api/v1/changes/", Scope.REPORTS_READ),
         ("post", "/api/v1/reports/", Scope.REPORTS_WRITE),
         ("post", "/api/v1/reports/ABCD-2345/responses/", Scope.REPORTS_WRITE),
+        ("post", "/api/v1/reports/ABCD-2345/completion/", Scope.REPORTS_WRITE),
+        ("post", "/api/v1/reports/ABCD-2345/replies/", Scope.REPORTS_WRITE),
         ("get", "/api/v1/categories/", Scope.META_READ),
         ("get", "/api/v1/organizations/", Scope.META_READ),
         ("get", "/api/v1/regions/", Scope.META_READ),
@@ -178,8 +184,9 @@ def test_regions_list_children_of_a_parent_code(client, world):
     assert below == [{"code": "33.01", "name": "Kab. Cilacap", "level": 2, "parent": "33"}]
 
 
-def test_unknown_parent_region_is_a_validation_error_on_that_field(client, world):
-    response = get(client, "/api/v1/regions/", new_key(world.agency), parent="99")
+@pytest.mark.parametrize("parent", ["99", "3\x003"])
+def test_unknown_parent_region_is_a_validation_error_on_that_field(client, world, parent):
+    response = get(client, "/api/v1/regions/", new_key(world.agency), parent=parent)
     assert response.status_code == 400
     assert error_fields(response) == ["parent"]
 
@@ -397,10 +404,26 @@ def test_report_list_pages_with_an_opaque_cursor(client, world):
     assert seen == ["E4", "E3", "E2", "E1", "E0"]
 
 
-def test_broken_cursor_is_a_validation_error_on_cursor(client, world):
-    response = get(client, "/api/v1/reports/", new_key(world.agency), cursor="bz14")  # "o=x"
+@pytest.mark.parametrize(
+    ("url", "decoded"),
+    [
+        *[(url, d) for url in ("/api/v1/reports/", "/api/v1/changes/") for d in FORGED_ID_CURSORS],
+        ("/api/v1/regions/", "o=x"),
+        ("/api/v1/regions/", "p=33\x00"),  # positions by code are text, but never with NUL
+    ],
+)
+def test_broken_or_forged_cursor_is_a_validation_error_on_cursor(client, world, url, decoded):
+    cursor = base64.b64encode(decoded.encode()).decode()
+    response = get(client, url, new_key(world.agency), cursor=cursor)
     assert response.status_code == 400
     assert error_fields(response) == ["cursor"]
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "x", "", "1.5"])
+def test_broken_limit_is_a_validation_error_on_limit(client, world, limit):
+    response = get(client, "/api/v1/reports/", new_key(world.agency), limit=limit)
+    assert response.status_code == 400
+    assert error_fields(response) == ["limit"]
 
 
 def test_report_list_stays_within_its_query_budget(client, world, django_assert_max_num_queries):
@@ -516,6 +539,8 @@ def test_openapi_document_lists_every_endpoint_and_its_errors(client, db):
         "/api/v1/reports/",
         "/api/v1/reports/{code}/",
         "/api/v1/reports/{code}/responses/",
+        "/api/v1/reports/{code}/completion/",
+        "/api/v1/reports/{code}/replies/",
         "/api/v1/changes/",
     ]:
         assert path in paths
@@ -524,3 +549,47 @@ def test_openapi_document_lists_every_endpoint_and_its_errors(client, db):
     assert "404" in paths["/api/v1/reports/{code}/"]["get"]["responses"]
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
     assert "apiKey" in document["components"]["securitySchemes"]
+
+
+def test_method_an_endpoint_does_not_have_is_405_not_403(client, world):
+    secret = new_key(world.agency)
+    response = client.delete("/api/v1/reports/", headers=bearer(secret))
+    assert response.status_code == 405
+    assert "POST" in response["Allow"]
+    assert client.delete("/api/v1/reports/").status_code == 401
+
+
+def test_head_needs_the_same_scope_as_get(client, world):
+    reader = new_key(world.agency, scopes=[Scope.REPORTS_READ])
+    assert client.head("/api/v1/reports/", headers=bearer(reader)).status_code == 200
+    writer = new_key(world.agency, scopes=[Scope.REPORTS_WRITE])
+    assert client.head("/api/v1/reports/", headers=bearer(writer)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"title": 5}, "title"),
+        ({"anonymous": 0}, "anonymous"),
+        ({"confidential": "no"}, "confidential"),
+        ({"latitude": "", "longitude": ""}, "latitude"),
+        ({"latitude": "1e1"}, "latitude"),
+        ({"reporter": {"email": 7}}, "reporter.email"),
+        ({"region": ""}, "region"),
+        ({"category": 1}, "category"),
+    ],
+)
+def test_fields_take_only_the_json_types_the_document_promises(client, world, changes, field):
+    response = post(client, "/api/v1/reports/", new_key(world.agency), report_payload(**changes))
+    assert response.status_code == 400
+    assert field in error_fields(response)
+
+
+def test_coordinates_may_be_numbers(client, world):
+    payload = report_payload(latitude=-7.7, longitude=109)
+    response = post(client, "/api/v1/reports/", new_key(world.agency), payload)
+    assert response.status_code == 201
+    assert (response.json()["latitude"], response.json()["longitude"]) == (
+        "-7.700000",
+        "109.000000",
+    )

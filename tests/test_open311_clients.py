@@ -1,19 +1,18 @@
 """A published GeoReport v2 client, unmodified, against the endpoint over real HTTP.
 
 `georeport` (PyPI, a thin wrapper over requests and xmltodict) is a test-only
-dependency; the test is skipped where it is not installed.
+dependency pinned in requirements-dev.txt.
 """
 
 from __future__ import annotations
 
+import georeport
 import pytest
 from django.db import connections
 
 from aduan.reports import lifecycle
 from aduan.reports.models import Status
 from tests.personas import advance, as_user, days_ago, submit
-
-georeport = pytest.importorskip("georeport")
 
 
 @pytest.fixture
@@ -91,7 +90,8 @@ def test_the_georeport_client_gets_an_empty_list_outside_the_window(city):
 
 
 def test_the_georeport_client_sees_the_specs_http_errors(city):
-    requests = pytest.importorskip("requests")
+    import requests
+
     client = georeport.GeoReport(city["root"], jurisdiction="sfgov.org")
     with pytest.raises(requests.HTTPError) as raised:
         client.get_service_list()

@@ -29,6 +29,24 @@ def reports_visible_to_organization(org: Organization):
     )
 
 
+def reports_received_by(org: Organization):
+    """Reports that entered through the channel of `org`'s subtree: its system may relay
+    what their reporter says, as the reporter would on the report's own page."""
+    received = ReportEvent.objects.filter(
+        report=OuterRef("pk"), action=Action.SUBMIT, actor_organization__path__startswith=org.path
+    )
+    return Report.objects.filter(Exists(received))
+
+
+def relayed_reporter(report: Report) -> Actor:
+    """The reporter of `report`, speaking through the system that received the report.
+
+    That system vouches for who is speaking, as the email channel does for a known
+    sender, so the lifecycle lets this actor take the reporter's actions and no others.
+    """
+    return Actor(user=report.reporter, is_reporter=True)
+
+
 def service_actor(org: Organization) -> Actor:
     """The lifecycle actor for an organization acting through its API key.
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 from functools import wraps
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +28,8 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 ABANDONED_AFTER = datetime.timedelta(minutes=1)
 PENDING = 0
+# How long answers are kept for replay unless ADUAN_IDEMPOTENCY_DAYS says otherwise.
+DEFAULT_KEEP_DAYS = 7
 
 
 def idempotent(method):
@@ -116,3 +119,14 @@ def _conflict(message: str, code: str) -> Conflict:
     error = Conflict(message, code=code)
     error.field = HEADER
     return error
+
+
+def forget_old_answers(now: datetime.datetime) -> int:
+    """Delete remembered answers (and abandoned claims) older than the replay window,
+    `ADUAN_IDEMPOTENCY_DAYS` (default 7); returns how many went. A retry after that is
+    handled as a new request, which `external_id` still keeps from making a second
+    report. Safe to run from several workers at once."""
+    days = getattr(settings, "ADUAN_IDEMPOTENCY_DAYS", DEFAULT_KEEP_DAYS)
+    cutoff = now - datetime.timedelta(days=days)
+    deleted, _by_model = IdempotentResponse.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

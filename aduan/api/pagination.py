@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
@@ -18,11 +19,46 @@ class IdCursorPagination(CursorPagination):
     def get_ordering(self, request, queryset, view):
         return (getattr(view, "ordering", None) or self.ordering,)
 
+    def get_page_size(self, request) -> int:
+        # DRF ignores a broken `limit` silently; a client with a typo should hear of it.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            raise ValidationError(
+                {self.page_size_query_param: _("Write a whole number from 1 upwards.")}
+            )
+        return min(int(raw), self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        name = self.get_ordering(request, queryset, view)[0].lstrip("-")
+        self._position_field = queryset.model._meta.get_field(name)
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound:
-            raise ValidationError({self.cursor_query_param: _("Invalid cursor.")}) from None
+            cursor = None
+            valid = False
+        else:
+            valid = cursor is None or self._valid_position(cursor.position)
+        if not valid:
+            raise ValidationError({self.cursor_query_param: _("Invalid cursor.")})
+        return cursor
+
+    def _valid_position(self, position: str | None) -> bool:
+        """A cursor is opaque but not signed: a forged position must be a 400, not an
+        error in the query (a word for an id, or a NUL that PostgreSQL refuses)."""
+        if position is None:
+            return True
+        if "\x00" in position:
+            return False
+        try:
+            self._position_field.get_prep_value(self._position_field.to_python(position))
+        except (DjangoValidationError, TypeError, ValueError):
+            return False
+        return True
 
 
 class ChangesPagination(IdCursorPagination):

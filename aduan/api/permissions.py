@@ -15,9 +15,11 @@ class HasApiKey(permissions.BasePermission):
         key = request.auth
         if not isinstance(key, ApiKey):
             return False  # DRF answers 401: there is an authenticator but no credentials
-        needed = getattr(view, "scopes", {}).get(request.method)
+        method = "GET" if request.method == "HEAD" else request.method  # as Django does
+        needed = getattr(view, "scopes", {}).get(method)
         if needed is None:
-            return request.method == "OPTIONS"
+            # A method the view does not implement gets DRF's 405 with its Allow header.
+            return request.method == "OPTIONS" or not hasattr(view, request.method.lower())
         if not key.has_scope(needed):
             raise exceptions.PermissionDenied(
                 _("This API key lacks the scope “%(scope)s”.") % {"scope": needed},

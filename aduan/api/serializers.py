@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -21,8 +24,79 @@ def channel_reference(org: Organization, external_id: str) -> str:
     return f"{org.pk}:{external_id}"
 
 
+# DRF's input fields convert what they can: numbers into text, 0 and "off" into false,
+# "5" into 5. The OpenAPI document promises JSON types, so input fields take only those.
+
+
+class StringsOnly:
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TextField(StringsOnly, serializers.CharField):
+    pass
+
+
+class EmailField(StringsOnly, serializers.EmailField):
+    pass
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class SlugField(serializers.SlugRelatedField):
+    """A related object by its slug or code: a non-empty string, or null where allowed."""
+
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for related fields.
+        if data == "":
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+COORDINATE_PATTERN = r"^-?\d{1,3}(\.\d{1,6})?$"
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string", "pattern": COORDINATE_PATTERN}, {"type": "number"}],
+        "nullable": True,
+        "description": "Degrees with at most 6 decimals, as a string or a number.",
+    }
+)
+class CoordinateField(serializers.DecimalField):
+    def validate_empty_values(self, data):
+        # DRF reads "" as null here; the document says a string is a number in text.
+        if isinstance(data, str) and not re.fullmatch(COORDINATE_PATTERN, data):
+            self.fail("invalid")
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Category
@@ -42,9 +116,9 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class ReporterInSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    name = TextField(max_length=150, required=False, allow_blank=True, default="")
+    email = EmailField(required=False, allow_blank=True, default="")
+    phone = TextField(max_length=30, required=False, allow_blank=True, default="")
 
     def validate_phone(self, value: str) -> str:
         if not value:
@@ -58,27 +132,27 @@ class ReporterInSerializer(serializers.Serializer):
 
 
 class ReportInSerializer(serializers.Serializer):
-    external_id = serializers.CharField(
+    external_id = TextField(
         max_length=EXTERNAL_ID_MAX_LENGTH,
         help_text="The report's id in your system; a retried POST with it returns the same report.",
     )
-    title = serializers.CharField(max_length=150)
-    body = serializers.CharField(max_length=20000)
+    title = TextField(max_length=150)
+    body = TextField(max_length=20000)
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.COMPLAINT)
-    category = serializers.SlugRelatedField(
+    category = SlugField(
         slug_field="slug",
         queryset=Category.objects.filter(is_active=True),
         required=False,
         allow_null=True,
     )
-    region = serializers.SlugRelatedField(
+    region = SlugField(
         slug_field="code", queryset=Region.objects.all(), required=False, allow_null=True
     )
-    address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    latitude = serializers.DecimalField(
+    address = TextField(max_length=255, required=False, allow_blank=True, default="")
+    latitude = CoordinateField(
         max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True
     )
-    longitude = serializers.DecimalField(
+    longitude = CoordinateField(
         max_digits=9,
         decimal_places=6,
         min_value=-180,
@@ -88,8 +162,8 @@ class ReportInSerializer(serializers.Serializer):
     )
     incident_date = serializers.DateField(required=False, allow_null=True)
     reporter = ReporterInSerializer(required=False)
-    anonymous = serializers.BooleanField(default=False)
-    confidential = serializers.BooleanField(default=False)
+    anonymous = StrictBooleanField(default=False)
+    confidential = StrictBooleanField(default=False)
 
     def validate_incident_date(self, value):
         if value and value > timezone.localdate():
@@ -145,7 +219,7 @@ class ReportOutSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="tracking_code")
     external_id = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=Status.choices)
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     region = serializers.CharField(source="region_id", allow_null=True)
     anonymous = serializers.BooleanField(source="is_anonymous")
     confidential = serializers.BooleanField(source="is_confidential")
@@ -202,4 +276,65 @@ class ReportOutSerializer(serializers.ModelSerializer):
 
 
 class ResponseInSerializer(serializers.Serializer):
-    message = serializers.CharField(max_length=20000)
+    message = TextField(max_length=20000)
+
+
+class CompletionInSerializer(serializers.Serializer):
+    message = TextField(max_length=20000, help_text="The final response the reporter receives.")
+
+
+class ReplyAction(models.TextChoices):
+    """What the reporter said, named like the timeline actions it leads to."""
+
+    ANSWER_HOLD = "answer_hold"
+    SATISFIED = "satisfied"
+    NOT_SATISFIED = "not_satisfied"
+    RATE = "rate"
+
+
+class ReplyInSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=ReplyAction.choices)
+    message = TextField(
+        max_length=20000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The answer (answer_hold), what is still not resolved (not_satisfied, "
+        "required for both) or a comment (satisfied, rate).",
+    )
+    stars = StrictIntegerField(
+        min_value=1, max_value=5, required=False, help_text="1 to 5; only with action rate."
+    )
+
+    def validate(self, attrs):
+        action = attrs["action"]
+        wants_words = action in (ReplyAction.ANSWER_HOLD, ReplyAction.NOT_SATISFIED)
+        if wants_words and not attrs["message"].strip():
+            raise serializers.ValidationError(
+                {"message": _("Write the reporter's words.")}, code="required"
+            )
+        if action == ReplyAction.RATE and "stars" not in attrs:
+            raise serializers.ValidationError(
+                {"stars": _("Give a rating from 1 to 5.")}, code="required"
+            )
+        if action != ReplyAction.RATE and "stars" in attrs:
+            raise serializers.ValidationError(
+                {"stars": _("Stars go only with the action “rate”.")}, code="invalid"
+            )
+        return attrs
+
+
+class ReportFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Status.choices, required=False, help_text="Only reports in this status."
+    )
+    updated_since = serializers.DateTimeField(
+        required=False,
+        help_text="Only reports changed at or after this ISO 8601 time (with its offset; "
+        "without one, Asia/Jakarta time).",
+    )
+    external_id = serializers.CharField(
+        max_length=EXTERNAL_ID_MAX_LENGTH,
+        required=False,
+        help_text="Only the report your organization submitted with this id.",
+    )

@@ -11,6 +11,8 @@ urlpatterns = [
     path("reports/", views.ReportListCreate.as_view(), name="reports"),
     path("reports/<str:code>/", views.ReportDetail.as_view(), name="report"),
     path("reports/<str:code>/responses/", views.ResponseCreate.as_view(), name="responses"),
+    path("reports/<str:code>/completion/", views.CompletionCreate.as_view(), name="completion"),
+    path("reports/<str:code>/replies/", views.ReplyCreate.as_view(), name="replies"),
     path("changes/", views.ChangeList.as_view(), name="changes"),
     path(
         "openapi.json",

@@ -7,6 +7,8 @@ lifecycle.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
@@ -21,17 +23,26 @@ from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from aduan.api.access import reports_visible_to_organization, service_actor
+from aduan.api.access import (
+    relayed_reporter,
+    reports_received_by,
+    reports_visible_to_organization,
+    service_actor,
+)
 from aduan.api.errors import Conflict, ErrorsSerializer
-from aduan.api.idempotency import idempotent
+from aduan.api.idempotency import MAX_KEY_LENGTH, idempotent
 from aduan.api.models import Scope
 from aduan.api.pagination import ChangesPagination
 from aduan.api.serializers import (
     API_CHANNEL,
     CategorySerializer,
+    CompletionInSerializer,
     EventSerializer,
     OrganizationSerializer,
     RegionSerializer,
+    ReplyAction,
+    ReplyInSerializer,
+    ReportFilterSerializer,
     ReportInSerializer,
     ReportOutSerializer,
     ResponseInSerializer,
@@ -50,19 +61,24 @@ ERROR_TEXTS = {
     404: "No such report among those the key's organization may see.",
     409: "The Idempotency-Key was used with a different request, or the report's state "
     "does not allow the action.",
+    415: "The body is not JSON (Content-Type application/json).",
     429: "Too many requests with this key; wait for Retry-After seconds.",
 }
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "maxLength": MAX_KEY_LENGTH},
     OpenApiParameter.HEADER,
     required=False,
     description="Repeat a POST safely: the same key with the same body returns the first "
-    "answer; with a different body, 409.",
+    "answer; with a different body, 409. An empty key counts as none.",
 )
 CURSOR_PARAMETERS = [
     OpenApiParameter("cursor", str, description="The opaque cursor from a `next` link."),
-    OpenApiParameter("limit", int, description="Rows per page, at most 200 (default 50)."),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1},
+        description="Rows per page, from 1 (default 50); more than 200 gives 200.",
+    ),
 ]
 
 
@@ -147,7 +163,8 @@ class RegionList(OrganizationApiView, generics.ListAPIView):
         parent = self.request.query_params.get("parent", "").strip()
         if not parent:
             return Region.objects.filter(parent__isnull=True)
-        if not Region.objects.filter(code=parent).exists():
+        # PostgreSQL refuses text with NUL; no region code has one anyway.
+        if "\x00" in parent or not Region.objects.filter(code=parent).exists():
             raise ValidationError({"parent": _("Unknown region code.")}, code="invalid")
         return Region.objects.filter(parent_id=parent)
 
@@ -163,14 +180,28 @@ class ReportListCreate(OrganizationApiView):
     def get_queryset(self):
         return for_output(self.visible_reports())
 
+    def filter_queryset(self, reports):
+        # A plain dict, not the QueryDict: DRF would read `?status=` as no filter at all.
+        incoming = ReportFilterSerializer(data=self.request.query_params.dict())
+        incoming.is_valid(raise_exception=True)
+        wanted = incoming.validated_data
+        if "status" in wanted:
+            reports = reports.filter(status=wanted["status"])
+        if "updated_since" in wanted:
+            reports = reports.filter(updated_at__gte=wanted["updated_since"])
+        if "external_id" in wanted:
+            reference = channel_reference(self.organization, wanted["external_id"])
+            reports = reports.filter(channel=API_CHANNEL, channel_reference=reference)
+        return reports
+
     @extend_schema(
         tags=["reports"],
-        parameters=CURSOR_PARAMETERS,
+        parameters=[*CURSOR_PARAMETERS, ReportFilterSerializer],
         responses={200: ReportOutSerializer(many=True), **errors(400, 401, 403, 429)},
     )
     def get(self, request):
-        """Reports the key's organization may see, newest first."""
-        page = self.paginate_queryset(self.get_queryset())
+        """Reports the key's organization may see, newest first, optionally filtered."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
@@ -183,7 +214,7 @@ class ReportListCreate(OrganizationApiView):
                 description="Already received: the same external_id was sent before.",
             ),
             201: OpenApiResponse(ReportOutSerializer, description="Created."),
-            **errors(400, 401, 403, 409, 429),
+            **errors(400, 401, 403, 409, 415, 429),
         },
     )
     @idempotent
@@ -249,7 +280,7 @@ class ResponseCreate(OrganizationApiView):
         tags=["reports"],
         request=ResponseInSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: EventSerializer, **errors(400, 401, 403, 404, 409, 429)},
+        responses={201: EventSerializer, **errors(400, 401, 403, 404, 409, 415, 429)},
     )
     @idempotent
     def post(self, request, code: str):
@@ -257,15 +288,83 @@ class ResponseCreate(OrganizationApiView):
         incoming = ResponseInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         report = _find(Report.objects.handled_by(self.organization), code)
-        try:
+        with _refusals_as_errors():
             event = lifecycle.respond(
                 report, service_actor(self.organization), incoming.validated_data["message"]
             )
-        except lifecycle.TransitionError as error:
-            raise Conflict(str(error), code="invalid_state") from None
-        except PermissionDenied:
-            raise Http404 from None
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+@contextmanager
+def _refusals_as_errors(forbidden=Http404):
+    """The lifecycle's refusals as API errors: a state that forbids the action is 409;
+    an actor who may not take it gets `forbidden` (404 hides reports from outsiders)."""
+    try:
+        yield
+    except lifecycle.TransitionError as error:
+        raise Conflict(str(error), code="invalid_state") from None
+    except PermissionDenied as error:
+        if forbidden is Conflict:
+            raise Conflict(str(error), code="invalid_state") from None
+        raise forbidden from None
+
+
+class CompletionCreate(OrganizationApiView):
+    scopes = {"POST": Scope.REPORTS_WRITE}
+    serializer_class = CompletionInSerializer
+
+    @extend_schema(
+        tags=["reports"],
+        request=CompletionInSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: EventSerializer, **errors(400, 401, 403, 404, 409, 415, 429)},
+    )
+    @idempotent
+    def post(self, request, code: str):
+        """Complete a report the key's organization handles now, with the final response;
+        the reporter is then asked whether they are satisfied."""
+        incoming = CompletionInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        report = _find(Report.objects.handled_by(self.organization), code)
+        with _refusals_as_errors():
+            event = lifecycle.complete(
+                report, service_actor(self.organization), incoming.validated_data["message"]
+            )
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class ReplyCreate(OrganizationApiView):
+    scopes = {"POST": Scope.REPORTS_WRITE}
+    serializer_class = ReplyInSerializer
+
+    @extend_schema(
+        tags=["reports"],
+        request=ReplyInSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: EventSerializer, **errors(400, 401, 403, 404, 409, 415, 429)},
+    )
+    @idempotent
+    def post(self, request, code: str):
+        """Relay what the reporter said about a report received through the key's
+        organization: an answer while on hold, a verdict on the completion, a rating."""
+        incoming = ReplyInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        report = _find(reports_received_by(self.organization), code)
+        # The reporter may act, so a refusal is about the report's state (already rated).
+        with _refusals_as_errors(forbidden=Conflict):
+            event = _relay(report, data["action"], data["message"], data.get("stars"))
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+def _relay(report: Report, action: str, message: str, stars: int | None) -> ReportEvent:
+    actor = relayed_reporter(report)
+    if action == ReplyAction.ANSWER_HOLD:
+        return lifecycle.answer_hold(report, actor, message)
+    if action == ReplyAction.RATE:
+        return lifecycle.rate(report, actor, stars, message)
+    satisfied = action == ReplyAction.SATISFIED
+    return lifecycle.reply(report, actor, satisfied=satisfied, message=message)
 
 
 @list_schema(EventSerializer, "reports")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from aduan.analytics.facts import refresh_facts
+from aduan.api.idempotency import forget_old_answers
 from aduan.channels.importing import requeue_stalled_imports
 from aduan.channels.media import retry_media_downloads
 from aduan.channels.whatsapp import end_idle_conversations
@@ -71,6 +72,7 @@ class Command(BaseCommand):
         channels = (
             end_idle_conversations(now) + retry_media_downloads(now) + requeue_stalled_imports(now)
         )
+        forget_old_answers(now)
         if result.batches or digests or swept or calls or channels or self.verbosity > 1:
             self.stdout.write(
                 f"{timezone.localtime(now):%Y-%m-%d %H:%M:%S} deadlines: {result}; "
