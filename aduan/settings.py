@@ -209,6 +209,17 @@ ADUAN_DIGEST_HOUR = env_int("ADUAN_DIGEST_HOUR", 7)
 # worker may hold a message it is sending before another worker may take it over.
 ADUAN_DELIVERY_MAX_ATTEMPTS = env_int("ADUAN_DELIVERY_MAX_ATTEMPTS", 8)
 ADUAN_DELIVERY_LEASE_SECONDS = env_int("ADUAN_DELIVERY_LEASE_SECONDS", 120)
+# The public map, search and open data (docs/portal.md, docs/opendata.md). Tiles come from
+# the tile server named here, in the visitor's browser; the server never fetches any.
+ADUAN_MAP_TILE_URL = env_str("ADUAN_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+ADUAN_MAP_ATTRIBUTION = env_str(
+    "ADUAN_MAP_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+ADUAN_MAP_MAX_FEATURES = env_int("ADUAN_MAP_MAX_FEATURES", 500)
+ADUAN_SEARCH_RANK_WINDOW = env_int("ADUAN_SEARCH_RANK_WINDOW", 2000)
+ADUAN_OPEN_DATA_BATCH_SIZE = env_int("ADUAN_OPEN_DATA_BATCH_SIZE", 1000)
+
 # Monitoring: an agency is active when an officer acted on a report within this many
 # days; the league table ranks only organizations with this many verified reports
 # submitted within its window of days.

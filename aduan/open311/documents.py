@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aduan.lib.masking import mask_personal_data
 from aduan.organizations.models import Category
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Attachment, Kind, Report, ReportEvent, Status
+from aduan.reports.privacy import public_coordinate, public_text
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-23T00:00:00+07:00"
@@ -114,7 +114,7 @@ def with_request_data(reports, *, extensions: bool):
         is_public=True,
         content_type__startswith="image/",
     ).order_by("uploaded_at", "id")
-    return reports.select_related("category", "organization").prefetch_related(
+    return reports.select_related("category", "organization", "reporter").prefetch_related(
         Prefetch("events", queryset=events, to_attr="public_events"),
         Prefetch("attachments", queryset=images, to_attr="public_images"),
     )
@@ -131,20 +131,20 @@ def service_request(report: Report, *, extensions: bool = False) -> dict:
     data = {
         "service_request_id": report.tracking_code,
         "status": open_or_closed(report.status),
-        "status_notes": mask_personal_data(notes[-1].message) if notes else None,
+        "status_notes": public_text(notes[-1].message, report) if notes else None,
         "service_name": category.name if category else None,
         "service_code": category.slug if category else None,
-        "description": mask_personal_data(report.body),
+        "description": public_text(report.body, report),
         "agency_responsible": report.organization.name if report.organization_id else None,
         "service_notice": None,
         "requested_datetime": iso(report.submitted_at),
         "updated_datetime": iso(report.updated_at),
         "expected_datetime": iso(report.due_at),
-        "address": mask_personal_data(report.address) or None,
+        "address": public_text(report.address, report) or None,
         "address_id": None,
         "zipcode": None,
-        "lat": float(report.latitude) if report.latitude is not None else None,
-        "long": float(report.longitude) if report.longitude is not None else None,
+        "lat": public_coordinate(report.latitude),
+        "long": public_coordinate(report.longitude),
         "media_url": media_url,
     }
     if extensions:
@@ -162,7 +162,7 @@ def _extended_attributes(report: Report) -> dict:
                 "datetime": iso(event.at),
                 "type": event.action,
                 "summary": _action_label(event.action),
-                "description": mask_personal_data(event.message),
+                "description": public_text(event.message, report),
                 "status": open_or_closed(event.to_status) if event.to_status else None,
                 "detailed_status": event.to_status or None,
             }
@@ -174,7 +174,7 @@ def _extended_attributes(report: Report) -> dict:
 def with_update_data(events):
     """Prefetch what `service_request_update` reads: a fixed number of queries per page."""
     images = Attachment.objects.filter(is_public=True, content_type__startswith="image/")
-    return events.select_related("report").prefetch_related(
+    return events.select_related("report__reporter").prefetch_related(
         Prefetch("attachments", queryset=images.order_by("uploaded_at", "id"), to_attr="images")
     )
 
@@ -192,7 +192,7 @@ def service_request_update(event: ReportEvent) -> dict:
         "service_request_id": report.tracking_code,
         "status": open_or_closed(status),
         "updated_datetime": iso(event.at),
-        "description": mask_personal_data(event.message) or _action_label(event.action),
+        "description": public_text(event.message, event.report) or _action_label(event.action),
         "media_url": media_url,
         "external_status_code": status,
     }

@@ -6,6 +6,8 @@ import datetime
 import uuid
 
 from django import forms
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -14,11 +16,13 @@ from aduan.lib.phones import PhoneField
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.attachments import AttachmentError, clean_uploads
 from aduan.reports.codes import normalize_tracking_code
-from aduan.reports.models import PUBLIC_STATUSES, Kind, Status
+from aduan.reports.models import PUBLIC_STATUSES, Kind, Report, Status, has_private_words
 
 TITLE_MIN = 10
 BODY_MIN = 30
 INCIDENT_MAX_AGE_YEARS = 2
+# Public lists rank the newest this many matches of a search (ReportQuerySet.search).
+RANK_WINDOW = 2000
 
 
 class AccessibleErrorsMixin:
@@ -356,3 +360,71 @@ class FeedFilterForm(forms.Form):
         self.fields["organization"].empty_label = _("All")
         provinces = Region.objects.filter(level=Region.Level.PROVINCE).values_list("code", "name")
         self.fields["region"].choices = everything + list(provinces)
+
+    def filter_reports(self, reports: QuerySet[Report], *, ranked: bool = True) -> QuerySet[Report]:
+        """Narrow public `reports` by the valid filters (invalid ones are ignored).
+
+        A search orders by relevance (see ReportQuerySet.search), among the newest
+        ADUAN_SEARCH_RANK_WINDOW matches when `ranked`; callers that need every match
+        (exports) pass ranked=False and set their own order.
+        """
+        if not self.is_bound:
+            return reports
+        self.is_valid()
+        filters = self.cleaned_data
+        if filters.get("kind"):
+            reports = reports.filter(kind=filters["kind"])
+        if filters.get("category"):
+            category = filters["category"]
+            reports = reports.filter(Q(category=category) | Q(category__parent=category))
+        if filters.get("region"):
+            code = filters["region"]
+            reports = reports.filter(Q(region_id=code) | Q(region__code__startswith=f"{code}."))
+        if filters.get("organization"):
+            reports = reports.handled_by(filters["organization"])
+        if filters.get("status"):
+            reports = reports.filter(status=filters["status"])
+        if filters.get("q"):
+            # Last: a rank window is taken from the reports as filtered so far.
+            window = getattr(settings, "ADUAN_SEARCH_RANK_WINDOW", RANK_WINDOW) if ranked else None
+            reports = reports.search(filters["q"], public=True, rank_window=window)
+        return reports
+
+    @property
+    def ignored_private_words(self) -> bool:
+        """Whether the search dropped words that could be personal data."""
+        text = self.cleaned_data.get("q", "") if self.is_bound and self.is_valid() else ""
+        return bool(text) and not normalize_tracking_code(text) and has_private_words(text)
+
+
+class OpenDataFilterForm(FeedFilterForm):
+    """The feed filters plus a period of submission dates, both ends included."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword, so these fields are not class attributes.
+        self.fields["from"] = forms.DateField(label=_("From"), required=False)
+        self.fields["to"] = forms.DateField(label=_("To"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and start > end:
+            self.add_error("to", _("The end of the period is before its start."))
+        return cleaned
+
+    def filter_reports(
+        self, reports: QuerySet[Report], *, ranked: bool = False
+    ) -> QuerySet[Report]:
+        reports = super().filter_reports(reports, ranked=ranked)
+        if self.cleaned_data.get("from"):
+            reports = reports.filter(submitted_at__gte=_start_of_day(self.cleaned_data["from"]))
+        if self.cleaned_data.get("to"):
+            next_day = self.cleaned_data["to"] + datetime.timedelta(days=1)
+            reports = reports.filter(submitted_at__lt=_start_of_day(next_day))
+        return reports
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    """Midnight of `day` in the site's time zone, where people count their days."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

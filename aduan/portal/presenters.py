@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from aduan.lib.masking import mask_personal_data
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Report, ReportEvent, Status
+from aduan.reports.privacy import public_text
 
 SYSTEM_ACTIONS = (Action.ARCHIVE_INCOMPLETE, Action.CLOSE_UNANSWERED)
 
@@ -77,7 +77,7 @@ def timeline(report: Report, *, is_reporter: bool, attachments: list) -> list[En
         events = events.filter(Q(is_public=True) | Q(by_reporter=True))
     else:
         events = events.filter(is_public=True)
-    shown = (lambda text: text) if is_reporter else mask_personal_data
+    shown = (lambda text: text) if is_reporter else (lambda text: public_text(text, report))
     by_event: dict[int, list] = {}
     for item in attachments:
         by_event.setdefault(item.event_id, []).append(item)
@@ -98,7 +98,7 @@ def timeline(report: Report, *, is_reporter: bool, attachments: list) -> list[En
 
 def present_report(report: Report, *, is_reporter: bool) -> dict:
     """The template context of the report page for this visitor."""
-    shown = (lambda text: text) if is_reporter else mask_personal_data
+    shown = (lambda text: text) if is_reporter else (lambda text: public_text(text, report))
     attachments = list(visible_attachments(report, is_reporter=is_reporter))
     for item in attachments:
         item.shown_name = shown(item.original_name)

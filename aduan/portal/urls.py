@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aduan.portal import views
+from aduan.portal import maps, opendata, views
 
 app_name = "portal"
 urlpatterns = [
@@ -9,6 +9,10 @@ urlpatterns = [
     path("lapor/terkirim/", views.submitted, name="submitted"),
     path("lacak/", views.track, name="track"),
     path("laporan/", views.feed, name="feed"),
+    path("peta/", maps.map_page, name="map"),
+    path("peta/laporan.geojson", maps.map_reports, name="map_reports"),
+    path("data/laporan.csv", opendata.reports_csv, name="open_data_csv"),
+    path("data/laporan.json", opendata.reports_json, name="open_data_json"),
     path("laporan/<str:code>/", views.report_page, name="report"),
     path("laporan/<str:code>/k/<str:secret>/", views.secret_link, name="secret"),
     path(

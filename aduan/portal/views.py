@@ -24,7 +24,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from aduan.channels.intake import Submission, submit_report
-from aduan.lib.masking import mask_personal_data
 from aduan.lib.paging import paginate
 from aduan.notifications import outbox
 from aduan.organizations.models import Organization, Region
@@ -34,6 +33,7 @@ from aduan.reports import lifecycle
 from aduan.reports.codes import normalize_tracking_code, secret_matches
 from aduan.reports.lifecycle import Action, Actor, TransitionError
 from aduan.reports.models import Attachment, Channel, Report, Status, Support
+from aduan.reports.privacy import PUBLIC_RELATED, public_text
 
 SESSION_REPORTER_OF = "portal.reporter_of"
 SESSION_SUBMITTED = "portal.submitted"
@@ -89,7 +89,11 @@ def _live_figures() -> dict:
 def home(request: HttpRequest) -> HttpResponse:
     # Counting every report scans the whole table; a minute-old figure is live enough.
     figures = cache.get_or_set("portal.home.figures", _live_figures, FIGURES_TTL)
-    latest = Report.objects.public().select_related(*LIST_RELATED).order_by("-submitted_at", "-pk")
+    latest = (
+        Report.objects.public()
+        .select_related(*LIST_RELATED, *PUBLIC_RELATED)
+        .order_by("-submitted_at", "-pk")
+    )
     context = {
         "figures": figures,
         "latest": latest[:LATEST_ON_HOME],
@@ -125,31 +129,16 @@ def _paginate(request: HttpRequest, queryset) -> dict:
     }
 
 
-def _filter_feed(queryset, filters: dict):
-    if filters.get("q"):
-        queryset = queryset.search(filters["q"])
-    if filters.get("kind"):
-        queryset = queryset.filter(kind=filters["kind"])
-    if filters.get("category"):
-        category = filters["category"]
-        queryset = queryset.filter(Q(category=category) | Q(category__parent=category))
-    if filters.get("region"):
-        code = filters["region"]
-        queryset = queryset.filter(Q(region_id=code) | Q(region__code__startswith=f"{code}."))
-    if filters.get("organization"):
-        queryset = queryset.handled_by(filters["organization"])
-    if filters.get("status"):
-        queryset = queryset.filter(status=filters["status"])
-    return queryset
-
-
 def feed(request: HttpRequest) -> HttpResponse:
     form = forms.FeedFilterForm(request.GET or None)
-    queryset = Report.objects.public().select_related(*LIST_RELATED)
-    if form.is_bound:
-        form.is_valid()  # an invalid filter is shown with its error and ignored
-        queryset = _filter_feed(queryset, form.cleaned_data)
-    page = _paginate(request, queryset.order_by("-submitted_at", "-pk"))
+    newest = (
+        Report.objects.public()
+        .select_related(*LIST_RELATED, *PUBLIC_RELATED)
+        .order_by("-submitted_at", "-pk")
+    )
+    # A search replaces the order with its ranking; an invalid filter shows its error
+    # and is ignored.
+    page = _paginate(request, form.filter_reports(newest))
     return render(request, "portal/feed.html", {"form": form, **page})
 
 
@@ -407,7 +396,7 @@ def attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
         handle = item.file.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
-    name = item.original_name if is_reporter else mask_personal_data(item.original_name)
+    name = item.original_name if is_reporter else public_text(item.original_name, report)
     response = FileResponse(
         handle, content_type=item.content_type, as_attachment=not item.is_image, filename=name
     )

@@ -5,9 +5,13 @@ The status of a report is written only by `aduan.reports.lifecycle.transition`.
 
 from __future__ import annotations
 
+import functools
+import re
+
 from django.conf import settings
-from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db import connections, models
+from django.db.models import Exists, Expression, OuterRef, Q
+from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -101,16 +105,107 @@ class ReportQuerySet(models.QuerySet["Report"]):
             query |= Q(auditor_organization__path__startswith=org.path)
         return self.filter(query)
 
-    def search(self, text: str) -> ReportQuerySet:
+    def search(
+        self, text: str, *, public: bool = False, rank_window: int | None = None
+    ) -> ReportQuerySet:
+        """Reports whose title or body match `text`, best match first.
+
+        PostgreSQL: full-text search with the Indonesian configuration (stemming:
+        "perbaikan jalanan" finds "baik" and "jalan") over the stored `search_document`
+        (migration 0006), web-search syntax ("exact phrase", -excluded, or), ranked with
+        title words weighing more than body words, newest first among equals. Elsewhere
+        (SQLite): every word must appear in the title or body, newest first. On both, a
+        tracking code finds its report. A later `order_by()` replaces the ranking.
+
+        `public=True` (portal, map, open data) ignores words holding digits or "@":
+        public pages show NIKs, phone numbers, emails and plates masked, and a search
+        for them must not reveal which report holds them.
+
+        `rank_window` (PostgreSQL): rank only the newest N matches and leave the older
+        ones out. Ranking reads every match, so a common word ("jalan") would cost a read
+        of a large share of all reports; lists shown a page at a time pass a window,
+        exports (which need every match) do not. Apply the other filters first: the
+        window is taken from the queryset as it is.
+        """
         from aduan.reports.codes import normalize_tracking_code
 
-        text = text.strip()
+        text = " ".join(text.split())
         if not text:
             return self
         code = normalize_tracking_code(text)
+        words = _public_words(text) if public else text.split()
+        if not words:
+            return self.filter(tracking_code=code) if code else self.none()
+        if connections[self.db].vendor == "postgresql":
+            return self._search_postgresql(" ".join(words), code, rank_window)
+        return self._search_words(words, code)
+
+    def _search_postgresql(self, text: str, code: str, rank_window: int | None) -> ReportQuerySet:
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        matches = Q(search_document=query)
         if code:
-            return self.filter(Q(tracking_code=code) | Q(title__icontains=text))
-        return self.filter(Q(title__icontains=text) | Q(body__icontains=text))
+            matches |= Q(tracking_code=code)
+        found = self.alias(search_document=StoredSearchDocument()).filter(matches)
+        if rank_window:
+            newest = found.order_by("-submitted_at", "-pk").values("pk")[:rank_window]
+            found = self.filter(pk__in=newest)
+        return found.alias(search_rank=SearchRank(StoredSearchDocument(), query)).order_by(
+            "-search_rank", "-submitted_at", "-pk"
+        )
+
+    def _search_words(self, words: list[str], code: str) -> ReportQuerySet:
+        """The portable fallback: every word (a leading "-" excludes it) in title or body."""
+        matches = Q()
+        for word in words:
+            word = word.strip('"')
+            excluded = word.startswith("-") and len(word) > 1
+            word = word.removeprefix("-") if excluded else word
+            if not word or word.lower() == "or":
+                continue
+            found = Q(title__icontains=word) | Q(body__icontains=word)
+            matches &= ~found if excluded else found
+        if code:
+            matches |= Q(tracking_code=code)
+        return self.filter(matches).order_by("-submitted_at", "-pk")
+
+
+# The text search configuration of the stored search document; PostgreSQL ships it.
+SEARCH_CONFIG = "indonesian"
+# Words a public search ignores: see ReportQuerySet.search.
+_PRIVATE_WORD = re.compile(r"[\d@]")
+
+
+def _public_words(text: str) -> list[str]:
+    return [word for word in text.split() if not _PRIVATE_WORD.search(word)]
+
+
+def has_private_words(text: str) -> bool:
+    """Whether a public search ignores some words of `text`."""
+    return bool(_PRIVATE_WORD.search(text))
+
+
+class StoredSearchDocument(Expression):
+    """The report's `search_document` tsvector column.
+
+    The column exists on PostgreSQL only and is unknown to the model on purpose: a
+    trigger (migration 0006) keeps it current from title and body on every write, so no
+    Python code path can forget it, and ordinary queries never load it.
+    """
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        return Col(query.get_initial_alias(), _search_document_field())
+
+
+@functools.cache
+def _search_document_field():
+    from django.contrib.postgres.search import SearchVectorField
+
+    field = SearchVectorField()
+    field.set_attributes_from_name("search_document")
+    field.model = Report  # expressions identify a column by its model and name
+    return field
 
 
 class Report(models.Model):

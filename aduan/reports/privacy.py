@@ -1,0 +1,57 @@
+"""What a report may show on public surfaces: the report page, feed, home, map, open
+data and Open311. One place, so no surface can drift from the others.
+
+- Free text passes through `mask_personal_data` (NIK and KK numbers, phone numbers,
+  emails, vehicle plates), and the reporter's own name is masked wherever it is written
+  ("Saya Rahmawati, warga RT 3…", "Rumah Bu Rahmawati"): reporters sign their reports,
+  and an anonymous report signed with a name is not anonymous.
+- Coordinates are rounded to three decimals, about 110 m at Indonesia's latitudes:
+  enough to place a pothole on a street, too coarse to point at one house when the
+  problem is next to the reporter's home.
+- Nothing about the reporter is ever included (name, contact, account, anonymity).
+
+Lists must load the reporter's name with the report (`PUBLIC_RELATED`), or each row
+costs a query.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from aduan.lib.masking import MASK, mask_personal_data
+from aduan.reports.models import Report
+
+COORDINATE_STEP = Decimal("0.001")
+PUBLIC_RELATED = ("reporter",)
+# Shorter parts ("Bu", "Al") are words of their own more often than names.
+NAME_PART_MIN = 3
+
+
+def reporter_name_pattern(report: Report) -> re.Pattern | None:
+    """Words of the reporter's name written with a capital, or the whole name in any case."""
+    name = report.guest_name if report.reporter_id is None else report.reporter.full_name
+    parts = [part for part in re.findall(r"\w+", name or "") if len(part) >= NAME_PART_MIN]
+    if not parts:
+        return None
+    whole = r"\s+".join(re.escape(part) for part in parts)
+    written = {variant for part in parts for variant in (part[0].upper() + part[1:], part.upper())}
+    capitalised = "|".join(re.escape(variant) for variant in sorted(written))
+    return re.compile(rf"(?i:\b{whole}\b)|\b(?:{capitalised})\b")
+
+
+def _mask_name(match: re.Match) -> str:
+    return " ".join(word[0] + MASK * 3 for word in match.group(0).split())
+
+
+def public_text(text: str, report: Report | None = None) -> str:
+    """`text` as the public may read it; give `report` to mask its reporter's name too."""
+    text = mask_personal_data(text or "")
+    pattern = reporter_name_pattern(report) if report is not None else None
+    return pattern.sub(_mask_name, text) if pattern else text
+
+
+def public_coordinate(value: Decimal | float | None) -> float | None:
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(COORDINATE_STEP, rounding=ROUND_HALF_EVEN))

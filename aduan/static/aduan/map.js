@@ -1,0 +1,85 @@
+/* Aduan public map: loads the public reports inside the visible area as GeoJSON and
+   shows them as dots. Pop-ups are built with textContent only: report text is never
+   parsed as HTML. Needs the vendored Leaflet (aduan/vendor/leaflet/leaflet.js). */
+(function () {
+  "use strict";
+
+  var box = document.getElementById("report-map");
+  if (!box || !window.L || !window.fetch) return;
+  var data = box.dataset;
+  var status = document.getElementById("report-map-status");
+  var COLOURS = {
+    dispatched: "#b45309",
+    in_progress: "#1d4ed8",
+    completed: "#047857",
+    closed: "#4b5563"
+  };
+
+  var map = L.map(box);
+  var b = data.bounds.split(",").map(Number);
+  map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+  L.tileLayer(data.tileUrl, { attribution: data.attribution, maxZoom: 19 }).addTo(map);
+  var dots = L.layerGroup().addTo(map);
+
+  function element(tag, text, parent) {
+    var node = document.createElement(tag);
+    if (text) node.textContent = text;
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  function popup(props) {
+    var root = element("div");
+    root.className = "map-popup";
+    var link = element("a", props.title, element("h3", "", root));
+    link.href = props.url;
+    element("p", props.code + " · " + props.status_label, root);
+    element("p", [props.kind, props.category, props.submitted].filter(Boolean).join(" · "), root);
+    var open = element("a", data.textOpen, element("p", "", root));
+    open.href = props.url;
+    return root;
+  }
+
+  function dot(feature, latlng) {
+    var colour = COLOURS[feature.properties.status] || "#4b5563";
+    return L.circleMarker(latlng, {
+      radius: 7, color: "#fff", weight: 1, fillColor: colour, fillOpacity: 0.9
+    });
+  }
+
+  function geojsonUrl() {
+    var params = new URLSearchParams(window.location.search);
+    params.delete("page");
+    params.set("bbox", map.getBounds().toBBoxString());
+    return data.geojsonUrl + "?" + params.toString();
+  }
+
+  var pending = null;
+  function load() {
+    if (pending) pending.abort();
+    pending = window.AbortController ? new AbortController() : null;
+    fetch(geojsonUrl(), { signal: pending && pending.signal, headers: { Accept: "application/geo+json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
+      .then(function (collection) {
+        dots.clearLayers();
+        L.geoJSON(collection, {
+          pointToLayer: dot,
+          onEachFeature: function (feature, layer) { layer.bindPopup(popup(feature.properties)); }
+        }).addTo(dots);
+        status.textContent = collection.truncated ? data.textTruncated : "";
+      })
+      .catch(function (error) {
+        if (error.name !== "AbortError") status.textContent = data.textFailed;
+      });
+  }
+
+  var timer = null;
+  map.on("moveend", function () {
+    clearTimeout(timer);
+    timer = setTimeout(load, 250);
+  });
+  load();
+})();
