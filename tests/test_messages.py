@@ -33,6 +33,7 @@ REPORT_ACTIONS = {
     Kind.NEW_IN_INBOX: (Status.DISPATCHED, "dispatch"),
     Kind.ESCALATED: (Status.DISPATCHED, "dispatch"),
     Kind.HANDED_OVER: (Status.IN_PROGRESS, "respond"),
+    Kind.FOLLOWED: (Status.IN_PROGRESS, "respond"),
 }
 DEADLINE_CLOCKS = {
     Kind.DUE_SOON: (Status.DISPATCHED, Clock.COMPLETION),
@@ -115,6 +116,8 @@ def realistic(world, kind: str, language: str = "id") -> tuple[dict, object]:
         extra["reason"] = "dispatch"
     if kind == Kind.HANDED_OVER:
         extra["auditor"] = world.ombudsman.name
+    if kind == Kind.FOLLOWED:
+        extra["status"] = report.get_status_display()
     if kind in messages.REPORTER_KINDS:
         link = reporter_link(report)
         if kind == Kind.RECEIVED:

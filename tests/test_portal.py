@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import ExifTags, Image
 
+from aduan.notifications.models import Kind, Notification
 from aduan.organizations.models import Region
 from aduan.reports import lifecycle
-from aduan.reports.models import Attachment, Report, Status, Support
+from aduan.reports.models import Attachment, Report, Status, Subscription, Support
 from tests.personas import advance, as_user, days_ago, submit
 
 BODY = "Lubang besar di Jalan Merdeka depan pasar, sudah dua minggu, motor sering jatuh."
@@ -722,3 +723,54 @@ def test_home_figures_are_computed_once_a_minute_not_on_every_visit(world, clien
     with CaptureQueriesContext(connection) as second:
         assert client.get(reverse("portal:home")).context["figures"]["received"] == 1
     assert len(second.captured_queries) == len(first.captured_queries) - 1
+
+
+# --- Following a report -----------------------------------------------------------------
+
+
+def _public_report(world):
+    report, _secret = submit(world, reporter=world.citizen, title="Lampu taman mati")
+    return advance(world, report, Status.DISPATCHED)
+
+
+def test_a_citizen_follows_a_public_report_and_hears_of_its_response(client, world):
+    report = _public_report(world)
+    client.force_login(world.outsider)
+    url = reverse("portal:report_action", args=[report.tracking_code, "follow"])
+    assert client.post(url).status_code == 302
+    assert client.post(url).status_code == 302  # twice is still once
+    assert Subscription.objects.filter(report=report, user=world.outsider).count() == 1
+    page = client.get(reverse("portal:report", args=[report.tracking_code])).content.decode()
+    assert 'data-action="unfollow"' in page
+    lifecycle.respond(
+        report, as_user(world.liaison_a), "Petugas datang besok, hubungi 081234567890."
+    )
+    told = Notification.objects.get(user=world.outsider, kind=Kind.FOLLOWED, medium="in_app")
+    assert report.tracking_code in told.subject
+    assert "Petugas datang besok" in told.body
+    assert "081234567890" not in told.body  # followers read what the public page shows
+    # The reporter hears as the reporter, not once more as a follower.
+    assert not Notification.objects.filter(user=world.citizen, kind=Kind.FOLLOWED).exists()
+
+
+def test_unfollowing_stops_the_news(client, world):
+    report = _public_report(world)
+    client.force_login(world.outsider)
+    client.post(reverse("portal:report_action", args=[report.tracking_code, "follow"]))
+    client.post(reverse("portal:report_action", args=[report.tracking_code, "unfollow"]))
+    lifecycle.respond(report, as_user(world.liaison_a), "Sedang dikerjakan.")
+    assert not Notification.objects.filter(user=world.outsider, kind=Kind.FOLLOWED).exists()
+
+
+def test_a_report_that_is_not_public_cannot_be_followed(client, world):
+    unverified, _secret = submit(world, reporter=world.citizen)
+    client.force_login(world.outsider)
+    answer = client.post(reverse("portal:report_action", args=[unverified.tracking_code, "follow"]))
+    assert answer.status_code == 404
+    assert not Subscription.objects.exists()
+
+
+def test_a_visitor_must_sign_in_to_follow(client, world):
+    report = _public_report(world)
+    answer = client.post(reverse("portal:report_action", args=[report.tracking_code, "follow"]))
+    assert answer.status_code == 302 and reverse("accounts:login") in answer["Location"]

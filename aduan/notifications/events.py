@@ -23,6 +23,8 @@ from aduan.notifications.outbox import (
 INBOX_ROLES = (Role.LIAISON, Role.AGENCY_ADMIN)
 ADMIN_ROLES = (Role.AGENCY_ADMIN, Role.NATIONAL_ADMIN)
 LEADER_ROLES = (Role.SUPERVISOR, Role.AGENCY_ADMIN)
+# What followers of a report hear about: its public answers and its outcome.
+FOLLOWED_KINDS = frozenset({Kind.RESPONSE, Kind.COMPLETED, Kind.CLOSED, Kind.ARCHIVED})
 
 
 def announce(events, *, secret: str = "") -> None:
@@ -49,6 +51,35 @@ def _context(event, **extra) -> dict:
     }
 
 
+def _to_followers(event) -> None:
+    """Citizens following the report hear of its public news (never the reporter twice)."""
+    from aduan.reports.privacy import public_text
+
+    report = event.report
+    if report.is_confidential:
+        return
+    followers = [
+        subscription.user
+        for subscription in report.subscriptions.select_related("user")
+        if subscription.user_id != report.reporter_id and subscription.user.is_active
+    ]
+    notify(
+        Kind.FOLLOWED,
+        staff(followers),
+        key=f"e{event.pk}:followers",
+        # Followers read what the public page shows, personal data masked.
+        context=_context(
+            event,
+            status=report.get_status_display(),
+            title=public_text(report.title, report),
+            message=public_text(event.message, report),
+        ),
+        report=report,
+        organization=report.organization,
+        link=reporter_link(report),
+    )
+
+
 def _to_reporter(kind: str) -> Callable:
     def handler(event, secret: str) -> None:
         report = event.report
@@ -62,6 +93,8 @@ def _to_reporter(kind: str) -> Callable:
             and report.guest_contact_verified_at is None
         ):
             extra["confirmation_link"] = confirmation_link(report)
+        if kind in FOLLOWED_KINDS and event.is_public:
+            _to_followers(event)
         notify(
             kind,
             reporter_of(report, confirmed_only=kind != Kind.RECEIVED),

@@ -48,6 +48,7 @@ REPORTER_KINDS = (
     Kind.CLOSED,
     Kind.ARCHIVED,
     Kind.REPLY_DUE,
+    Kind.FOLLOWED,
 )
 
 
@@ -287,6 +288,7 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
     Kind.REPLY_DUE: (*DEADLINE_VARIABLES, "link"),
     Kind.REMINDER: ("organization", "sender", "message", "reports", "count", "link"),
     Kind.DIGEST: ("organization", "date", "counts", "overdue", "due_soon", "link"),
+    Kind.FOLLOWED: (*REPORT_VARIABLES, "status"),
 }
 
 VARIABLES: dict[str, Promise] = {
@@ -319,6 +321,7 @@ VARIABLES: dict[str, Promise] = {
     "counts": _("Figures: counts.new, counts.due_soon, counts.overdue, counts.escalated"),
     "overdue": _("Up to 10 overdue reports"),
     "due_soon": _("Up to 10 reports falling due soon"),
+    "status": _("The report's status now, in words"),
     "site_name": _("The name of this service"),
     "days": _(
         "Deadline lengths in working days: days.verification, days.first_response, "
@@ -358,6 +361,7 @@ _SAMPLE_ACTIONS = {
     Kind.NEW_IN_INBOX: "dispatch",
     Kind.ESCALATED: "escalate",
     Kind.HANDED_OVER: "hand_over",
+    Kind.FOLLOWED: "respond",
 }
 
 
@@ -422,7 +426,8 @@ def sample_context(kind: str, language: str, organization) -> dict:
             "link": link,
         }
     action = _SAMPLE_ACTIONS[kind]
-    event = ReportEvent(report=report, action=action, message=texts.get(kind, ""), at=now)
+    message = texts.get(Kind.RESPONSE if kind == Kind.FOLLOWED else kind, "")
+    event = ReportEvent(report=report, action=action, message=message, at=now)
     return {
         **base,
         "organization": name,
@@ -431,6 +436,7 @@ def sample_context(kind: str, language: str, organization) -> dict:
         "link": link,
         "reason": action,
         "auditor": "Ombudsman RI",
+        "status": report.get_status_display(),
         **extra,
     }
 

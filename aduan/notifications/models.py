@@ -42,6 +42,8 @@ class Kind(models.TextChoices):
     REMINDER = "reminder", _("Reminder from a supervisor")
     HANDED_OVER = "handed_over", _("Report handed over for oversight")
     DIGEST = "digest", _("Daily digest")
+    # To citizens following a report
+    FOLLOWED = "followed", _("News of a report you follow")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

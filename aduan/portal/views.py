@@ -32,7 +32,7 @@ from aduan.portal.presenters import present_report, visible_attachments
 from aduan.reports import lifecycle
 from aduan.reports.codes import normalize_tracking_code, secret_matches
 from aduan.reports.lifecycle import Action, Actor, TransitionError
-from aduan.reports.models import Attachment, Channel, Report, Status, Support
+from aduan.reports.models import Attachment, Channel, Report, Status, Subscription, Support
 from aduan.reports.privacy import PUBLIC_RELATED, public_text
 
 SESSION_REPORTER_OF = "portal.reporter_of"
@@ -315,7 +315,14 @@ def _support_state(request, report, is_reporter) -> dict | None:
         return None
     user = request.user
     supported = user.is_authenticated and Support.objects.filter(report=report, user=user).exists()
-    return {"supported": supported, "can_support": user.is_authenticated and not supported}
+    following = (
+        user.is_authenticated and Subscription.objects.filter(report=report, user=user).exists()
+    )
+    return {
+        "supported": supported,
+        "can_support": user.is_authenticated and not supported,
+        "following": following,
+    }
 
 
 @require_POST
@@ -323,6 +330,8 @@ def report_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
     report, is_reporter = _viewable_report(request, code)
     if action == "support":
         return _support(request, report, is_reporter)
+    if action in ("follow", "unfollow"):
+        return _follow(request, report, is_reporter, follow=action == "follow")
     form_class = ACTION_FORMS.get(action)
     if form_class is None:
         raise Http404
@@ -381,6 +390,21 @@ def _support(request: HttpRequest, report: Report, is_reporter: bool) -> HttpRes
         messages.success(request, _("You support this report."))
     else:
         messages.info(request, _("You already support this report."))
+    return redirect("portal:report", code=report.tracking_code)
+
+
+def _follow(request: HttpRequest, report: Report, is_reporter: bool, *, follow: bool):
+    """Follow a public report (news of its responses and outcome) or stop following."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("portal:report", args=[report.tracking_code]))
+    if is_reporter or not report.is_public:
+        raise PermissionDenied
+    if follow:
+        Subscription.objects.get_or_create(report=report, user=request.user)
+        messages.success(request, _("You follow this report: we will tell you of its news."))
+    else:
+        Subscription.objects.filter(report=report, user=request.user).delete()
+        messages.info(request, _("You no longer follow this report."))
     return redirect("portal:report", code=report.tracking_code)
 
 

@@ -459,3 +459,19 @@ class Support(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} supports {self.report_id}"
+
+
+class Subscription(models.Model):
+    """A citizen following a public report: told of its public responses and outcome."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="subscriptions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="subscription_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.report_id}"
