@@ -8,6 +8,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("akun/", include("aduan.accounts.urls")),
+    path("kantor/monev/", include("aduan.analytics.urls")),
+    path("kantor/rekap/", include("aduan.analytics.recap_urls")),
     path("kantor/", include("aduan.workspace.urls")),
     path("api/v1/", include("aduan.api.urls")),
     path("open311/v2/", include("aduan.open311.urls")),

@@ -399,7 +399,8 @@ def _acting_paths(since: datetime.datetime) -> set[str]:
     events = ReportEvent.objects.filter(
         at__gte=since, actor_organization__isnull=False, by_reporter=False
     )
-    for path in events.values_list("actor_organization__path", flat=True).distinct():
+    # No ordering: the timeline's default ordering would join the DISTINCT.
+    for path in events.order_by().values_list("actor_organization__path", flat=True).distinct():
         acting.update(_prefixes(path))
     return acting
 

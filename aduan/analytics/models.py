@@ -9,8 +9,13 @@ the holiday calendar. The worker keeps the rows current (`facts.refresh_facts`, 
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportFact(models.Model):
@@ -60,3 +65,75 @@ class FactsRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.updated_until}"
+
+
+def _random_recap_name() -> str:
+    return secrets.token_hex(16) + ".pdf"
+
+
+class RecapJob(models.Model):
+    """One monthly recap PDF of an organization, built by a background task.
+
+    The file lives under STATE_DIR/recaps with a random name, so nobody can guess the
+    address of another organization's recap; it is served only through the download view,
+    which checks who may see the organization."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    class Step(models.TextChoices):
+        WAITING = "waiting", _("Waiting for a worker")
+        FIGURES = "figures", _("Key figures")
+        TREND = "trend", _("Monthly trend")
+        CATEGORIES = "categories", _("Categories")
+        OVERDUE = "overdue", _("Overdue reports")
+        UNITS = "units", _("Best and slowest units")
+        AGENCIES = "agencies", _("Connected agencies")
+        WRITING = "writing", _("Writing the PDF")
+        DONE = "done", _("Done")
+
+    # None: the whole installation (national recap).
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    month = models.DateField()  # the first day of the month
+    language = models.CharField(max_length=8, default="id")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    step = models.CharField(max_length=12, choices=Step.choices, default=Step.WAITING)
+    file_name = models.CharField(max_length=40, default=_random_recap_name, editable=False)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Written with the progress: a running job silent for long has lost its worker.
+    progress_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly recap")
+        verbose_name_plural = _("monthly recaps")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="recap_by_user")]
+
+    def __str__(self) -> str:
+        scope = self.organization.name if self.organization_id else "national"
+        return f"recap {scope} {self.month:%Y-%m} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def path(self) -> Path:
+        """Where the PDF is (or will be) written; read from settings at call time."""
+        return Path(settings.STATE_DIR) / "recaps" / self.file_name

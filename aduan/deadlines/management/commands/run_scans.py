@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from aduan.analytics.facts import refresh_facts
+from aduan.analytics.recap import requeue_stalled_recaps
 from aduan.api.idempotency import forget_old_answers
 from aduan.channels.importing import requeue_stalled_imports
 from aduan.channels.media import retry_media_downloads
@@ -70,7 +71,10 @@ class Command(BaseCommand):
         calls = outbound.sweep(now) + forwarding.sweep(now)
         facts = refresh_facts(now)
         channels = (
-            end_idle_conversations(now) + retry_media_downloads(now) + requeue_stalled_imports(now)
+            end_idle_conversations(now)
+            + retry_media_downloads(now)
+            + requeue_stalled_imports(now)
+            + requeue_stalled_recaps(now)
         )
         forget_old_answers(now)
         if result.batches or digests or swept or calls or channels or self.verbosity > 1:

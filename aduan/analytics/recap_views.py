@@ -1,0 +1,129 @@
+"""Back-office pages of the monthly recap PDF: ask for one, watch it being built, download it.
+
+Who may ask: national admins (any organization and the national recap), agency admins
+and supervisors (their subtree), liaisons (their unit). A job's page and file are shown
+to whoever may ask for a recap of the job's organization, so colleagues can share one;
+anyone else gets 404, which hides that the job exists.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from aduan.analytics.models import RecapJob
+from aduan.analytics.recap import (
+    RECAP_ROLES,
+    can_request_recaps,
+    may_request,
+    month_label,
+    recap_organizations,
+    start_recap,
+)
+from aduan.organizations.access import Access
+from aduan.workspace.guards import requires
+
+MONTHS_OFFERED = 24
+RECENT_JOBS = 10
+REFRESH_SECONDS = 2
+
+recap_required = requires(
+    can_request_recaps,
+    gettext_lazy("Monthly recaps are for admins, supervisors and liaisons."),
+)
+
+
+def _months(today: datetime.date) -> list[datetime.date]:
+    first = today.replace(day=1)
+    months = [first]
+    while len(months) < MONTHS_OFFERED:
+        months.append((months[-1] - datetime.timedelta(days=1)).replace(day=1))
+    return months
+
+
+class OrganizationChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        # Indented by depth so the tree reads in a plain <select>.
+        return "\u2003" * max(0, obj.depth - 1) + obj.name
+
+
+class RecapForm(forms.Form):
+    organization = OrganizationChoice(queryset=None, label=gettext_lazy("Organization"))
+    month = forms.TypedChoiceField(label=gettext_lazy("Month"), coerce=datetime.date.fromisoformat)
+    language = forms.ChoiceField(label=gettext_lazy("Language of the recap"))
+
+    def __init__(self, *args, access: Access, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["organization"]
+        field.queryset = recap_organizations(access)
+        if access.is_national_admin:
+            # The empty choice is the national recap, which only national admins may ask.
+            field.required = False
+            field.empty_label = gettext_lazy("National (all agencies)")
+        else:
+            own = access.orgs(*RECAP_ROLES)
+            field.initial = min(own, key=lambda org: org.depth).pk if own else None
+        months = _months(timezone.localdate())
+        self.fields["month"].choices = [(m.isoformat(), month_label(m)) for m in months]
+        # The last whole month is the one evaluation meetings discuss.
+        self.fields["month"].initial = months[1].isoformat()
+        self.fields["language"].choices = settings.LANGUAGES
+        self.fields["language"].initial = translation.get_language()
+
+
+@require_http_methods(["GET", "POST"])
+@recap_required
+def recap_page(request):
+    access = Access.of(request.user)
+    form = RecapForm(request.POST or None, access=access)
+    if request.method == "POST" and form.is_valid():
+        org = form.cleaned_data["organization"]
+        if not may_request(access, org):
+            raise Http404("Not in your part of the tree")
+        job = start_recap(
+            request.user, org, form.cleaned_data["month"], form.cleaned_data["language"]
+        )
+        return redirect("recap:job", pk=job.pk)
+    jobs = (
+        RecapJob.objects.filter(requested_by=request.user)
+        .select_related("organization")
+        .order_by("-created_at", "-id")[:RECENT_JOBS]
+    )
+    status = 400 if form.is_bound else 200
+    return render(request, "analytics/recap.html", {"form": form, "jobs": jobs}, status=status)
+
+
+def _job_for(request, pk: int) -> RecapJob:
+    job = RecapJob.objects.select_related("organization", "requested_by").filter(pk=pk).first()
+    if job is None or not may_request(Access.of(request.user), job.organization):
+        raise Http404("No such recap")
+    return job
+
+
+@recap_required
+def recap_job(request, pk: int):
+    """The recap's progress, refreshing itself until it ends; then the download link."""
+    job = _job_for(request, pk)
+    context = {"job": job, "refresh": 0 if job.is_finished else REFRESH_SECONDS}
+    return render(request, "analytics/recap_job.html", context)
+
+
+@recap_required
+def recap_download(request, pk: int):
+    job = _job_for(request, pk)
+    if job.state != RecapJob.State.DONE or not job.path.is_file():
+        raise Http404("The recap is not ready")
+    scope = job.organization.slug if job.organization_id else "nasional"
+    name = f"rekap-{scope}-{formats.date_format(job.month, 'Y-m')}.pdf"
+    response = FileResponse(
+        job.path.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
