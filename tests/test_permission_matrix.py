@@ -90,6 +90,8 @@ MATRIX = [
     ("portal:track", None, _everyone()),
     ("portal:regions", None, _everyone()),
     ("portal:feed", None, _everyone()),
+    ("portal:organizations", None, _everyone()),
+    ("portal:stories", None, _everyone()),
     ("portal:report", _code("public"), _everyone()),
     ("portal:report", _code("confidential"), _everyone(404, citizen=200)),
     ("portal:report", _code("unverified"), _everyone(404, guest=200)),

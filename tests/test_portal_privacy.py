@@ -94,6 +94,10 @@ def public_surfaces(reports) -> dict[str, str]:
         "csv search": client.get(reverse("portal:open_data_csv"), {"q": "pungli"}),
     }
     for report in reports:
+        organization = report.organization
+        pages[f"organization {organization.slug}"] = client.get(
+            reverse("portal:organization", args=[organization.slug])
+        )
         pages[report.tracking_code] = client.get(
             reverse("portal:report", args=[report.tracking_code])
         )
@@ -120,6 +124,8 @@ def test_the_planted_reports_are_really_on_every_listing(planted):
     for name in ("feed", "search", "map", "map search", "csv", "json", "csv search"):
         for report in planted:
             assert report.tracking_code in texts[name], name
+    for report in planted:
+        assert report.tracking_code in texts[f"organization {report.organization.slug}"]
     for name in ("feed", "csv", "json", *[r.tracking_code for r in planted]):
         assert "3204************" in texts[name], name  # the masked NIK is there instead
     for name in ("home", "feed", "map", "csv", "json"):

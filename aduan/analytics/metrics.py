@@ -405,20 +405,15 @@ def _acting_paths(since: datetime.datetime) -> set[str]:
     return acting
 
 
-def agencies_overview(
-    org: Organization | None = None, now: datetime.datetime | None = None
-) -> dict:
-    """Agencies of the subtree (or all): how many, connected (a valid decree, an agency
-    admin and a liaison), and active (connected, and an officer of theirs acted on a
-    report in the last ADUAN_ACTIVE_AGENCY_DAYS days). Four queries however many."""
+def connected_agencies(
+    agencies: list[Organization], org: Organization | None = None, today=None
+) -> list[Organization]:
+    """Those of `agencies` (all within `org`'s subtree, or anywhere when None) that are
+    connected: a valid decree, an agency admin and a liaison at or below them. Two
+    queries however many agencies (`Organization.is_connected` one agency at a time)."""
     from aduan.organizations.models import ConnectionDecree, Membership
 
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    agencies = Organization.objects.active().agencies()
-    if org is not None:
-        agencies = agencies.filter(path__startswith=org.path)
-    agencies = list(agencies)
+    today = today or timezone.localdate()
     decreed = set(
         ConnectionDecree.objects.filter(organization__in=agencies, issued_on__lte=today)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
@@ -426,9 +421,21 @@ def agencies_overview(
     )
     roles_below = _staffed(org)
     needed = {Membership.Role.AGENCY_ADMIN, Membership.Role.LIAISON}
-    connected = [
-        a for a in agencies if a.pk in decreed and needed <= roles_below.get(a.path, set())
-    ]
+    return [a for a in agencies if a.pk in decreed and needed <= roles_below.get(a.path, set())]
+
+
+def agencies_overview(
+    org: Organization | None = None, now: datetime.datetime | None = None
+) -> dict:
+    """Agencies of the subtree (or all): how many, connected (a valid decree, an agency
+    admin and a liaison), and active (connected, and an officer of theirs acted on a
+    report in the last ADUAN_ACTIVE_AGENCY_DAYS days). Four queries however many."""
+    now = now or timezone.now()
+    agencies = Organization.objects.active().agencies()
+    if org is not None:
+        agencies = agencies.filter(path__startswith=org.path)
+    agencies = list(agencies)
+    connected = connected_agencies(agencies, org, timezone.localdate(now))
     acting = _acting_paths(now - datetime.timedelta(days=settings.ADUAN_ACTIVE_AGENCY_DAYS))
     active = [a for a in connected if a.path in acting]
     return {

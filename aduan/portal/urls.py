@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aduan.portal import maps, opendata, views
+from aduan.portal import maps, opendata, organizations, views
 
 app_name = "portal"
 urlpatterns = [
@@ -24,4 +24,7 @@ urlpatterns = [
     path("laporan/<str:code>/lampiran/<int:pk>/", views.attachment, name="attachment"),
     path("akun/laporan-saya/", views.my_reports, name="my_reports"),
     path("wilayah/", views.regions, name="regions"),
+    path("instansi/", organizations.organization_list, name="organizations"),
+    path("instansi/<slug:slug>/", organizations.organization_page, name="organization"),
+    path("kisah-sukses/", organizations.success_stories, name="stories"),
 ]

@@ -12,3 +12,12 @@ def mask(text: str, report=None) -> str:
     """Personal data masked, for text shown on a public surface; `text|mask:report` also
     masks the name of that report's reporter (load it with the report: PUBLIC_RELATED)."""
     return public_text(text, report or None)
+
+
+@register.filter
+def figure(value, unit: str) -> str:
+    """{{ value|figure:"share" }}: a monitoring figure written as the dashboards write it
+    (count, share, working_days, hours); "—" when there is nothing to measure."""
+    from aduan.analytics.views import show
+
+    return show(value, unit)
