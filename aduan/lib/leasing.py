@@ -98,11 +98,13 @@ class LeasedQueue:
 
     `claimable(now)` gives the rows that may be claimed now; `send(row)` delivers one row
     and returns extra field values to record with its success, or raises DeliveryError;
-    `lease()` and `max_attempts()` read the settings at call time.
+    `enqueue(ids)` hands rows to the workers; `lease()` and `max_attempts()` read the
+    settings at call time.
     """
 
     claimable: Callable[[datetime.datetime], QuerySet]
     send: Callable[[models.Model], dict]
+    enqueue: Callable[[list[int]], None]
     lease: Callable[[], datetime.timedelta]
     max_attempts: Callable[[], int]
     label: str
@@ -201,15 +203,28 @@ class LeasedQueue:
         if not self.held(row).update(**changes):
             log.warning("%s %s: its lease passed to another worker mid-send", self.label, row.pk)
 
-    def retry_all(self, rows: QuerySet, enqueue: Callable[[list[int]], None]) -> int:
+    def retry_all(self, rows: QuerySet) -> int:
         """Make failed or waiting rows among `rows` due now with a fresh attempt count and
-        `enqueue` their ids when the surrounding transaction commits; rows being sent
-        right now are left alone. Returns how many rows were made due."""
+        enqueue them when the surrounding transaction commits; rows being sent right now
+        are left alone. Returns how many rows were made due."""
         retryable = rows.filter(state__in=[State.FAILED, State.PENDING])
         chosen = list(retryable.values_list("pk", flat=True))
         count = retryable.filter(pk__in=chosen).update(
             state=State.PENDING, next_attempt_at=timezone.now(), attempts=0, lease_until=None
         )
         if chosen:
-            transaction.on_commit(lambda: enqueue(chosen))
+            transaction.on_commit(lambda: self.enqueue(chosen))
         return count
+
+    def sweep(self, now: datetime.datetime | None = None, limit: int = 5000) -> int:
+        """Enqueue every row that is due: retries whose time has come, enqueues lost with
+        a crashed process, rows whose worker died mid-send. Safe on several hosts at once:
+        a row enqueued twice is still claimed once. Returns how many were enqueued."""
+        ids = list(
+            self.claimable(now or timezone.now())
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            self.enqueue(ids)
+        return len(ids)

@@ -30,6 +30,7 @@ def _send_one(row: Notification) -> dict:
 QUEUE = LeasedQueue(
     claimable=lambda now: Notification.objects.due(now).exclude(medium=Medium.IN_APP),
     send=_send_one,
+    enqueue=lambda ids: _enqueue(ids),
     lease=lambda: datetime.timedelta(seconds=settings.ADUAN_DELIVERY_LEASE_SECONDS),
     max_attempts=lambda: settings.ADUAN_DELIVERY_MAX_ATTEMPTS,
     label="Notification",
@@ -45,20 +46,8 @@ def deliver(ids: Iterable[int]) -> int:
 
 
 def sweep_outbox(now: datetime.datetime | None = None, limit: int = 5000) -> int:
-    """Enqueue delivery of every message that is due: retries whose time has come,
-    enqueues lost with a crashed web process, messages whose worker died mid-send.
-
-    Safe on several hosts at once: a message enqueued twice is still claimed once.
-    Returns how many messages were enqueued.
-    """
-    ids = list(
-        Notification.objects.due(now)
-        .exclude(medium=Medium.IN_APP)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    _enqueue(ids)
-    return len(ids)
+    """Enqueue delivery of every message that is due (see LeasedQueue.sweep)."""
+    return QUEUE.sweep(now, limit)
 
 
 def _enqueue(ids: list[int]) -> None:
@@ -79,7 +68,7 @@ def retry_all(ids: Iterable[int]) -> int:
     Delivery is enqueued when the surrounding transaction commits.
     """
     rows = Notification.objects.filter(pk__in=list(ids)).exclude(medium=Medium.IN_APP)
-    return QUEUE.retry_all(rows, _enqueue)
+    return QUEUE.retry_all(rows)
 
 
 def needing_attention(now: datetime.datetime | None = None) -> QuerySet[Notification]:

@@ -137,30 +137,14 @@ QUEUE = LeasedQueue(
         .select_related("uplink", "report__category")
     ),
     send=_send,
+    enqueue=enqueue_forwarding,
     lease=lambda: datetime.timedelta(seconds=settings.ADUAN_DELIVERY_LEASE_SECONDS),
     max_attempts=lambda: settings.ADUAN_WEBHOOK_MAX_ATTEMPTS,
     label="Forwarding",
 )
-
-
-def deliver(ids: list[int]) -> int:
-    """Send the due forwardings among `ids`; call outside any transaction."""
-    return QUEUE.deliver(ids)
-
-
-def retry(forwardings) -> int:
-    return QUEUE.retry_all(forwardings, enqueue_forwarding)
-
-
-def sweep(now: datetime.datetime | None = None, limit: int = 500) -> int:
-    ids = list(
-        Forwarding.objects.due(now)
-        .filter(uplink__is_active=True)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    enqueue_forwarding(ids)
-    return len(ids)
+# Send due forwardings (outside any transaction); make failed ones due again; enqueue
+# what is due (the periodic scan).
+deliver, retry, sweep = QUEUE.deliver, QUEUE.retry_all, QUEUE.sweep
 
 
 # --- What the uplink says back --------------------------------------------------------

@@ -147,29 +147,11 @@ QUEUE = LeasedQueue(
         .select_related("endpoint__organization", "event__report")
     ),
     send=_send,
+    enqueue=enqueue_delivery,
     lease=lambda: datetime.timedelta(seconds=settings.ADUAN_DELIVERY_LEASE_SECONDS),
     max_attempts=lambda: settings.ADUAN_WEBHOOK_MAX_ATTEMPTS,
     label="Webhook delivery",
 )
-
-
-def deliver(ids: list[int]) -> int:
-    """Send the due calls among `ids`; call outside any transaction."""
-    return QUEUE.deliver(ids)
-
-
-def retry(deliveries) -> int:
-    """Make failed or waiting calls due now; sent when the transaction commits."""
-    return QUEUE.retry_all(deliveries, enqueue_delivery)
-
-
-def sweep(now: datetime.datetime | None = None, limit: int = 2000) -> int:
-    """Enqueue every call that is due (retries, lost enqueues, dead workers)."""
-    ids = list(
-        WebhookDelivery.objects.due(now)
-        .filter(endpoint__is_active=True)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    enqueue_delivery(ids)
-    return len(ids)
+# Send due calls (outside any transaction); make failed ones due again; enqueue what is
+# due (the periodic scan).
+deliver, retry, sweep = QUEUE.deliver, QUEUE.retry_all, QUEUE.sweep
