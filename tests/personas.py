@@ -91,6 +91,16 @@ def submit(
     return submission.report, submission.secret
 
 
+def report_at(world, when, title="Lampu jalan padam di depan sekolah") -> Report:
+    """A citizen's report submitted at the moment `when` (for dated figures)."""
+    draft = Draft(
+        title=title,
+        body="Lampu jalan padam sejak seminggu, jalan gelap dan rawan.",
+        category=world.potholes,
+    )
+    return submit_report(draft, reporter=world.citizen, at=when).report
+
+
 def as_user(user) -> Actor:
     return Actor(user=user)
 

@@ -20,11 +20,10 @@ from django.utils import timezone, translation
 from aduan.analytics import charts, metrics
 from aduan.analytics.facts import rebuild_facts
 from aduan.analytics.metrics import Period
-from aduan.channels.intake import Draft, submit_report
 from aduan.organizations.models import Membership, Organization
 from aduan.reports import lifecycle
 from aduan.reports.models import ReportEvent, Status
-from tests.personas import as_reporter, as_user
+from tests.personas import as_reporter, as_user, report_at
 
 WIB = ZoneInfo("Asia/Jakarta")
 JANUARY = Period.month(2026, 1)
@@ -35,15 +34,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def at(month: int, day: int, hour: int = 9, year: int = 2026) -> datetime.datetime:
     return datetime.datetime(year, month, day, hour, tzinfo=WIB)
-
-
-def report_at(world, when, title="Lampu jalan padam di depan sekolah"):
-    draft = Draft(
-        title=title,
-        body="Lampu jalan padam sejak seminggu, jalan gelap dan rawan.",
-        category=world.potholes,
-    )
-    return submit_report(draft, reporter=world.citizen, at=when).report
 
 
 @pytest.fixture

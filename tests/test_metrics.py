@@ -16,10 +16,9 @@ from aduan.analytics import metrics
 from aduan.analytics.facts import rebuild_facts, refresh_facts
 from aduan.analytics.metrics import Period
 from aduan.analytics.models import ReportFact
-from aduan.channels.intake import Draft, submit_report
 from aduan.reports import lifecycle
 from aduan.reports.models import Status
-from tests.personas import as_reporter, as_user
+from tests.personas import as_reporter, as_user, report_at
 
 WIB = ZoneInfo("Asia/Jakarta")
 JANUARY = Period.month(2026, 1)
@@ -27,15 +26,6 @@ JANUARY = Period.month(2026, 1)
 
 def at(day: int, hour: int, month: int = 1) -> datetime.datetime:
     return datetime.datetime(2026, month, day, hour, tzinfo=WIB)
-
-
-def report_at(world, when, title="Lampu jalan padam di depan sekolah"):
-    draft = Draft(
-        title=title,
-        body="Lampu jalan padam sejak seminggu, jalan gelap dan rawan.",
-        category=world.potholes,
-    )
-    return submit_report(draft, reporter=world.citizen, at=when).report
 
 
 @pytest.fixture

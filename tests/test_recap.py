@@ -22,10 +22,9 @@ from django_tasks_db.models import DBTaskResult
 from aduan.analytics import recap
 from aduan.analytics.facts import rebuild_facts
 from aduan.analytics.models import RecapJob
-from aduan.channels.intake import Draft, submit_report
 from aduan.organizations.models import Organization
 from aduan.reports import lifecycle
-from tests.personas import as_user
+from tests.personas import as_user, report_at
 
 WIB = ZoneInfo("Asia/Jakarta")
 JANUARY = datetime.date(2026, 1, 1)
@@ -36,15 +35,6 @@ PHONE = "081234567890"
 
 def at(day: int, hour: int, month: int = 1) -> datetime.datetime:
     return datetime.datetime(2026, month, day, hour, tzinfo=WIB)
-
-
-def report_at(world, when, title="Lampu jalan padam di depan sekolah"):
-    draft = Draft(
-        title=title,
-        body="Lampu jalan padam sejak seminggu, jalan gelap dan rawan.",
-        category=world.potholes,
-    )
-    return submit_report(draft, reporter=world.citizen, at=when).report
 
 
 @pytest.fixture
