@@ -36,7 +36,10 @@ def receive(request, slug: str):
     uplink = Uplink.objects.filter(slug=slug, is_active=True).first()
     if uplink is None:
         return _refuse(404, "", "not_found", "No active uplink with this address.")
-    if int(request.headers.get("Content-Length") or 0) > MAX_BODY_BYTES:
+    declared = request.headers.get("Content-Length", "")
+    if (declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(
+        request.body
+    ) > MAX_BODY_BYTES:
         log.warning("Uplink %s: call refused, body over %s bytes", slug, MAX_BODY_BYTES)
         return _refuse(413, "", "too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
     body = request.body
