@@ -246,7 +246,12 @@ class ReportListCreate(OrganizationApiView):
             channel_reference=channel_reference(self.organization, data["external_id"]),
             received_by=self.organization,
         )
-        report = for_output(Report.objects.filter(pk=submission.report.pk)).get()
+        if submission.created:
+            # Answer from what was just written: its one public event is the submission.
+            report = submission.report
+            report.public_events = [submission.event]
+        else:
+            report = for_output(Report.objects.filter(pk=submission.report.pk)).get()
         code = status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK
         return Response(self.get_serializer(report).data, status=code)
 

@@ -49,6 +49,7 @@ class Submission:
     report: Report
     created: bool
     secret: str = ""  # the guest's secret link token; shown once, stored only as a hash
+    event: ReportEvent | None = None  # the submission's timeline entry, when just created
 
 
 def submit_report(
@@ -142,7 +143,7 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
             )
         event.report = report
         after_events([event], secret=secret)
-    return Submission(report, created=True, secret=secret)
+    return Submission(report, created=True, secret=secret, event=event)
 
 
 def _unused_tracking_code() -> str:

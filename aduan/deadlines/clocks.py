@@ -110,8 +110,10 @@ def follow(events) -> None:
     cal = calendar.current()
     report_ids = [report.pk for _effect, report, _at in items]
     running: dict[int, dict[str, Deadline]] = defaultdict(dict)
-    for deadline in Deadline.objects.filter(report_id__in=report_ids, stopped_at__isnull=True):
-        running[deadline.report_id][deadline.clock] = deadline
+    # A submission is a report's first event: it has no clocks yet to look up.
+    if any(effect is not EFFECTS["submit"] for effect, _report, _at in items):
+        for deadline in Deadline.objects.filter(report_id__in=report_ids, stopped_at__isnull=True):
+            running[deadline.report_id][deadline.clock] = deadline
     stops: dict[tuple, list[int]] = defaultdict(list)
     fresh: list[Deadline] = []
     for effect, report, at in items:

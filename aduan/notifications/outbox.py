@@ -189,20 +189,19 @@ def collecting() -> Iterator[None]:
 
 
 def _override(kind: str, language: str, organization):
-    """The organization's own wording; inside `collecting()` all overrides of a kind are
-    read once for the block."""
+    """The organization's own wording; inside `collecting()` the overrides of every kind
+    for the organization and its ancestors are read once per language for the block."""
     memo = getattr(_batch, "memos", None)
     if memo is None or organization is None:
         return messages.override_for(kind, language, organization)
-    key = (kind, language)
+    key = (language, organization.pk)
     if key not in memo:
         memo[key] = list(
-            MessageTemplate.objects.filter(kind=kind, language=language).select_related(
-                "organization"
-            )
+            MessageTemplate.objects.filter(
+                language=language, organization__path__in=list(_prefixes(organization))
+            ).select_related("organization")
         )
-    prefixes = set(_prefixes(organization))
-    found = [t for t in memo[key] if t.organization.path in prefixes]
+    found = [t for t in memo[key] if t.kind == kind]
     return max(found, key=lambda t: len(t.organization.path), default=None)
 
 
