@@ -100,6 +100,7 @@ MATRIX = [
     ("portal:my_reports", None, _everyone(200, anonymous=LOGIN, guest=LOGIN)),
     ("workspace:inbox", None, _staff_page()),
     ("workspace:export", None, _staff_page()),
+    ("workspace:export_xlsx", None, _staff_page()),
     ("workspace:templates", None, _staff_page()),
     (
         "workspace:manual_entry",

@@ -394,6 +394,24 @@ def test_export_escapes_cells_a_spreadsheet_would_run_as_formulas(world, client_
     assert names == {"'@SUM(A1)", "'-Budi"}
 
 
+def test_the_xlsx_export_holds_the_same_visible_filtered_reports(world, cases, client_for):
+    from openpyxl import load_workbook
+
+    response = client_for(world.liaison_a).get(reverse("workspace:export_xlsx"), {"tab": "all"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Tracking code"
+    assert {row[0] for row in rows[1:]} == {
+        cases[name].tracking_code for name in EXPECTED_TABS["liaison_a"]["all"]
+    }
+
+
+def test_the_xlsx_export_is_refused_to_citizens(world, client_for):
+    assert client_for(world.outsider).get(reverse("workspace:export_xlsx")).status_code == 403
+
+
 def test_csv_safe_leaves_ordinary_text_alone():
     assert views.csv_safe("Jalan rusak") == "Jalan rusak"
     assert views.csv_safe(None) == ""

@@ -29,6 +29,7 @@ urlpatterns = [
     path("webhook/<int:pk>/aktif/", webhook_views.webhook_toggle, name="webhook_toggle"),
     path("webhook/<int:pk>/ulang/", webhook_views.webhook_retry, name="webhook_retry"),
     path("ekspor.csv", views.export, name="export"),
+    path("ekspor.xlsx", views.export_xlsx, name="export_xlsx"),
     path("laporan/<str:code>/", views.report_detail, name="report"),
     path("laporan/<str:code>/aksi/<str:action>/", views.report_action, name="action"),
     path("laporan/<str:code>/lampiran/<int:pk>/", views.attachment, name="attachment"),

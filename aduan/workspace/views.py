@@ -7,11 +7,12 @@ through `Report.objects.visible_to` and changes them only through the lifecycle.
 from __future__ import annotations
 
 import csv
+import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -24,6 +25,8 @@ from aduan.organizations.access import Access
 from aduan.organizations.models import ResponseTemplate
 from aduan.reports.lifecycle import Action, Actor, StaleReport, TransitionError, allowed_actions
 from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent, Status
+from aduan.triage.duplicates import likely_duplicates
+from aduan.triage.hints import report_flags
 from aduan.workspace import queries
 from aduan.workspace.forms import (
     ACTION_FORMS,
@@ -115,9 +118,12 @@ class _Echo:
         return value
 
 
-def _csv_rows(reports, labels: dict):
-    writer = csv.writer(_Echo())
-    yield writer.writerow([csv_safe(h) for h in labels["header"]])
+XLSX_ROW_LIMIT = 100_000
+
+
+def _rows(reports, labels: dict):
+    """The export's header, then one list of cells per visible report."""
+    yield list(labels["header"])
     for report in reports.iterator(chunk_size=2000):
         if report.is_anonymous:
             reporter = labels["anonymous"]
@@ -125,7 +131,7 @@ def _csv_rows(reports, labels: dict):
             reporter = report.reporter.full_name
         else:
             reporter = report.guest_name or labels["guest"]
-        row = [
+        yield [
             report.tracking_code,
             timezone.localtime(report.submitted_at).strftime("%Y-%m-%d %H:%M"),
             labels["status"].get(report.status, report.status),
@@ -140,15 +146,11 @@ def _csv_rows(reports, labels: dict):
             labels["yes"] if report.is_confidential else "",
             report.rating or "",
         ]
-        yield writer.writerow([csv_safe(cell) for cell in row])
 
 
-@staff_required
-def export(request):
-    """The inbox's filtered, visible reports as CSV, streamed row by row."""
-    _tab, _form, reports = _filtered_reports(request)
-    # Labels are translated now: the rows are produced after the view has returned.
-    labels = {
+def _export_labels() -> dict:
+    # Translated now: a streamed export produces its rows after the view has returned.
+    return {
         "header": [
             _("Tracking code"),
             _("Submitted"),
@@ -172,13 +174,44 @@ def export(request):
         "national": _("National queue"),
         "yes": _("yes"),
     }
-    filename = f"aduan-{timezone.localdate():%Y%m%d}.csv"
-    response = StreamingHttpResponse(
-        _csv_rows(reports, labels), content_type="text/csv; charset=utf-8"
-    )
+
+
+def _attachment(response, extension: str):
+    filename = f"aduan-{timezone.localdate():%Y%m%d}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@staff_required
+def export(request):
+    """The inbox's filtered, visible reports as CSV, streamed row by row."""
+    _tab, _form, reports = _filtered_reports(request)
+    writer = csv.writer(_Echo())
+    lines = (
+        writer.writerow([csv_safe(cell) for cell in row])
+        for row in _rows(reports, _export_labels())
+    )
+    return _attachment(StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8"), "csv")
+
+
+@staff_required
+def export_xlsx(request):
+    """The same list as an Excel workbook, up to XLSX_ROW_LIMIT reports (CSV for more)."""
+    from openpyxl import Workbook
+
+    _tab, _form, reports = _filtered_reports(request)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Reports"))
+    for row in _rows(reports[:XLSX_ROW_LIMIT], _export_labels()):
+        sheet.append([csv_safe(cell) if isinstance(cell, str) else cell for cell in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    return _attachment(response, "xlsx")
 
 
 # --- The report page ----------------------------------------------------------------
@@ -254,6 +287,9 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
         "template_bodies": {str(t.pk): t.body for t in templates},
         "unsent": unsent,
         "region_name": report.region.full_name() if report.region_id else "",
+        "likely_duplicates": likely_duplicates(report, request.user),
+        "can_mark_duplicate": any(f.action == Action.MARK_DUPLICATE for f in forms),
+        "triage_flags": report_flags(report),
     }
     return render(request, "workspace/report.html", context, status=status)
 
