@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "aduan.open311",
     "aduan.webhooks",
     "aduan.analytics",
+    "aduan.triage",
 ]
 
 MIDDLEWARE = [
@@ -217,7 +218,7 @@ ADUAN_MAP_ATTRIBUTION = env_str(
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
 ADUAN_MAP_MAX_FEATURES = env_int("ADUAN_MAP_MAX_FEATURES", 500)
-ADUAN_SEARCH_RANK_WINDOW = env_int("ADUAN_SEARCH_RANK_WINDOW", 2000)
+ADUAN_SEARCH_RANK_WINDOW = env_int("ADUAN_SEARCH_RANK_WINDOW", 200)
 ADUAN_OPEN_DATA_BATCH_SIZE = env_int("ADUAN_OPEN_DATA_BATCH_SIZE", 1000)
 
 # Monitoring: an agency is active when an officer acted on a report within this many

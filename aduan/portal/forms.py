@@ -17,12 +17,14 @@ from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.attachments import AttachmentError, clean_uploads
 from aduan.reports.codes import normalize_tracking_code
 from aduan.reports.models import PUBLIC_STATUSES, Kind, Report, Status, has_private_words
+from aduan.triage.hints import completeness_hints
 
 TITLE_MIN = 10
 BODY_MIN = 30
 INCIDENT_MAX_AGE_YEARS = 2
 # Public lists rank the newest this many matches of a search (ReportQuerySet.search).
-RANK_WINDOW = 2000
+RANK_WINDOW = 200
+DRAFT_BODY_CHARS = 5000
 
 
 class AccessibleErrorsMixin:
@@ -231,6 +233,22 @@ class ReportForm(AccessibleErrorsMixin, forms.Form):
             )
         return cleaned
 
+    def completeness_hints(self) -> list:
+        """Hints on what the bound report still lacks (shown again after a failed send)."""
+        if not self.is_bound:
+            return []
+        data = getattr(self, "cleaned_data", {})
+        region = data.get("region")
+        return completeness_hints(
+            data.get("title") or self.data.get("title", ""),
+            data.get("body") or self.data.get("body", ""),
+            has_region=region is not None,
+            region_level=region.level if region else None,
+            address=data.get("address", ""),
+            incident_date=data.get("incident_date"),
+            kind=data.get("kind") or Kind.COMPLAINT,
+        )
+
     def cleaned_draft(self) -> Draft:
         data = self.cleaned_data
         return Draft(
@@ -251,6 +269,33 @@ class ReportForm(AccessibleErrorsMixin, forms.Form):
             guest_phone=data.get("guest_phone", ""),
             attachments=data["attachments"],
         )
+
+
+class DraftCheckForm(forms.Form):
+    """The part of a draft the submit page sends for similar reports and hints; long
+    texts are cut rather than refused, since only their start is compared."""
+
+    title = forms.CharField(required=False)
+    body = forms.CharField(required=False)
+    kind = forms.ChoiceField(choices=Kind.choices, required=False)
+    region = forms.CharField(required=False, max_length=13)
+    address = forms.CharField(required=False)
+    incident_date = forms.DateField(required=False)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180)
+
+    def clean_title(self) -> str:
+        return self.cleaned_data["title"][:150]
+
+    def clean_body(self) -> str:
+        return self.cleaned_data["body"][:DRAFT_BODY_CHARS]
+
+    def clean_address(self) -> str:
+        return self.cleaned_data["address"][:255]
+
+    def clean_region(self) -> Region | None:
+        code = self.cleaned_data["region"].strip()
+        return Region.objects.filter(code=code).first() if code else None
 
 
 class TrackForm(AccessibleErrorsMixin, forms.Form):

@@ -1,6 +1,7 @@
 """Measure the back-office and public pages against the current database; with
 `--scan`, the deadline scan; with `--delivery N`, real workers draining N messages; with
-`--api-load`, reports created through the REST API served by gunicorn.
+`--api-load`, reports created through the REST API served by gunicorn; with `--monev`,
+the monitoring dashboards, the public search and the monthly recap PDF.
 
 Prints one figure per line as `name: value unit`: median and 95th-percentile render time
 (in-process, through Django's test client, so without network or WSGI server overhead)
@@ -59,6 +60,12 @@ class Command(BaseCommand):
             help="Instead of the pages: clients creating reports through the REST API on a "
             "gunicorn subprocess (see aduan/system/benchmarks_api.py).",
         )
+        parser.add_argument(
+            "--monev",
+            action="store_true",
+            help="Instead of the pages: the national and agency dashboards, a two-word public "
+            "search and the monthly recap PDF (see aduan/system/benchmarks_monev.py).",
+        )
         parser.add_argument("--api-seconds", type=float, default=30, metavar="S")
         parser.add_argument("--api-clients", type=int, default=16, metavar="C")
         parser.add_argument("--api-workers", type=int, default=2, metavar="N")
@@ -84,6 +91,12 @@ class Command(BaseCommand):
                 threads=options["api_threads"],
                 progress=self.stderr,
             )
+            return
+        if options["monev"]:
+            from aduan.system.benchmarks_monev import run as monev
+
+            self.runs = max(2, options["runs"])
+            monev(self.emit, self.measure, self._client, options["runs"])
             return
         if options["scan"]:
             from aduan.system.benchmarks_scan import run

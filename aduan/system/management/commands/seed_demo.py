@@ -3,7 +3,8 @@
 All demo accounts share one password, printed with the accounts table (`--accounts-only`
 prints only the table; `start` does that on every start). Reports are built through the
 real intake and lifecycle with past timestamps; `--synthetic N` adds N bulk-loaded
-reports for load testing (see `aduan.system.demo.synthetic`).
+reports for load testing (see `aduan.system.demo.synthetic`), spread over `--years` and
+over synthetic agencies added up to `--organizations N`.
 
 Running it again on a database that already holds the demo does not build a second one:
 it only adds synthetic reports when asked and prints the accounts.
@@ -20,10 +21,11 @@ from django.db import transaction
 from tqdm import tqdm
 
 from aduan.notifications import outbox
+from aduan.organizations.models import Organization
 from aduan.reports.models import Report
 from aduan.system.demo.accounts import account_rows, format_table, other_officer_count
 from aduan.system.demo.stories import StoryBuilder, status_plan
-from aduan.system.demo.synthetic import SyntheticLoader
+from aduan.system.demo.synthetic import SyntheticLoader, ensure_organizations
 from aduan.system.demo.world import DEMO_PASSWORD, build_world, demo_exists, load_world
 
 
@@ -40,6 +42,20 @@ class Command(BaseCommand):
             "--open",
             action="store_true",
             help="Synthetic reports only in open statuses (for the deadline-scan benchmark).",
+        )
+        parser.add_argument(
+            "--years",
+            type=float,
+            default=None,
+            help="Spread the synthetic reports over this many years (old ones mostly closed).",
+        )
+        parser.add_argument(
+            "--organizations",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Before the synthetic load, add synthetic agencies with units until there "
+            "are N organizations.",
         )
         parser.add_argument(
             "--accounts-only",
@@ -61,12 +77,17 @@ class Command(BaseCommand):
             world = build_world()
             self.stdout.write(f"Built {len(world.units)} units and {len(world.accounts)} accounts.")
             self._build_reports(world, rng, options["reports"], show)
-        if options["synthetic"]:
-            self._load_synthetic(world, rng, options["synthetic"], show, options["open"])
-        if options["reports"] or options["synthetic"]:
             # The history was written with past dates, which the incremental refresh of
             # the monitoring facts does not look back to.
             call_command("rebuild_facts", verbosity=options["verbosity"])
+        if options["organizations"]:
+            added = ensure_organizations(world, options["organizations"], rng)
+            self.stdout.write(
+                f"Added {added} synthetic organizations; {Organization.objects.count()} in total."
+            )
+        if options["synthetic"]:
+            # The loader writes the facts of its reports itself: no rebuild needed.
+            self._load_synthetic(world, rng, options["synthetic"], show, options)
         self._print_accounts()
 
     def _build_reports(self, world, rng: random.Random, count: int, show: bool) -> None:
@@ -82,11 +103,9 @@ class Command(BaseCommand):
             with transaction.atomic():
                 builder.build(status, steps)
 
-    def _load_synthetic(
-        self, world, rng: random.Random, count: int, show: bool, only_open: bool
-    ) -> None:
+    def _load_synthetic(self, world, rng: random.Random, count: int, show: bool, options) -> None:
         started = time.monotonic()
-        loader = SyntheticLoader(world, rng, only_open=only_open)
+        loader = SyntheticLoader(world, rng, only_open=options["open"], years=options["years"])
         with tqdm(total=count, unit="report", disable=not show, file=self.stderr) as bar:
             loader.load(count, bar)
         seconds = time.monotonic() - started
