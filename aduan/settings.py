@@ -227,6 +227,9 @@ ADUAN_OPEN_DATA_BATCH_SIZE = env_int("ADUAN_OPEN_DATA_BATCH_SIZE", 1000)
 ADUAN_ACTIVE_AGENCY_DAYS = env_int("ADUAN_ACTIVE_AGENCY_DAYS", 30)
 ADUAN_LEAGUE_MIN_REPORTS = env_int("ADUAN_LEAGUE_MIN_REPORTS", 10)
 ADUAN_LEAGUE_WINDOW_DAYS = env_int("ADUAN_LEAGUE_WINDOW_DAYS", 90)
+# Dashboards show figures computed at most this long ago; the scan recomputes the ones
+# people look at before that (aduan/analytics/snapshots.py).
+ADUAN_FIGURES_MAX_AGE_SECONDS = env_int("ADUAN_FIGURES_MAX_AGE_SECONDS", 600)
 
 # Outbound webhooks and forwarding to an uplink: attempts before a call is marked failed
 # (30 s doubling to 6 h between them: 12 attempts span about a day and a half), and

@@ -137,3 +137,20 @@ class RecapJob(models.Model):
     def path(self) -> Path:
         """Where the PDF is (or will be) written; read from settings at call time."""
         return Path(settings.STATE_DIR) / "recaps" / self.file_name
+
+
+class FigureSnapshot(models.Model):
+    """The monitoring figures of one scope and period as last computed, so a dashboard
+    reads them instead of aggregating a million facts per request. The scan recomputes
+    the snapshots people look at before they grow older than ADUAN_FIGURES_MAX_AGE."""
+
+    key = models.CharField(max_length=80, primary_key=True)
+    data = models.JSONField()
+    computed_at = models.DateTimeField()
+    viewed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["viewed_at", "computed_at"], name="snapshot_to_refresh")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.computed_at:%Y-%m-%d %H:%M}"

@@ -24,7 +24,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aduan.analytics import charts, exports, metrics
+from aduan.analytics import charts, exports, metrics, snapshots
 from aduan.analytics.metrics import Period
 from aduan.deadlines.models import STAFF_CLOCKS, Clock
 from aduan.deadlines.reminders import can_remind
@@ -272,12 +272,9 @@ def _labelled(rows: list[tuple], labels: dict, missing: str) -> list[dict]:
     ]
 
 
-def breakdowns(org: Organization | None, period: Period) -> list[dict]:
-    """Each breakdown of the period's reports, with readable labels."""
-    by = {
-        field: metrics.breakdown(org, period, field)
-        for field in ("status", "kind", "category_group", "channel", "regency_code")
-    }
+def breakdowns(by: dict[str, list[tuple]]) -> list[dict]:
+    """Each breakdown of the period's reports (`metrics.breakdown` by field), with
+    readable labels."""
     categories = Category.objects.in_bulk([v for v, _n in by["category_group"] if v])
     regions = Region.objects.filter(code__in=[v for v, _n in by["regency_code"] if v])
     sections = [
@@ -351,11 +348,9 @@ def _describe(what: str, points, fmt) -> str:
     return f"{what} — {values}."
 
 
-def league(org: Organization | None, access: Access, now: datetime.datetime) -> dict:
-    """The fair league table of the organizations below `org`, with each one's overdue
-    count and whether the user may remind it."""
-    table = metrics.league_table(org, now)
-    late = metrics.overdue_by_branch(org, now)
+def league(table: dict, late: dict[str, int], access: Access) -> dict:
+    """The fair league table of the organizations below the chosen one, with each one's
+    overdue count (`late`, by path) and whether the user may remind it."""
     for row in table["ranked"] + table["unranked"]:
         child = row["organization"]
         row["overdue"] = late.get(child.path, 0)
@@ -372,23 +367,22 @@ def league(org: Organization | None, access: Access, now: datetime.datetime) -> 
 def collect(
     org: Organization | None, period: Period, access: Access, now: datetime.datetime
 ) -> dict:
-    """Everything a dashboard and its export show, for `org`'s subtree and `period`."""
-    overdue = metrics.overdue(org, now)
-    overdue_count = overdue.count()
-    trend = metrics.monthly_trend(org, TREND_MONTHS, period.end)
-    shows_agencies = org is None or org.is_agency
+    """Everything a dashboard and its export show, for `org`'s subtree and `period`,
+    from the figures' snapshot (at most ADUAN_FIGURES_MAX_AGE_SECONDS old)."""
+    data = snapshots.figures(org, period, now)
     return {
         "organization": org,
         "period": period,
         "previous_period": period.previous(),
         "now": now,
-        "key_figures": key_figures(metrics.with_change(org, period), overdue_count),
-        "overdue_count": overdue_count,
-        "overdue": overdue.select_related("category"),
-        "trend": trend,
-        "breakdowns": breakdowns(org, period),
-        "league": league(org, access, now),
-        "agencies": metrics.agencies_overview(org, now) if shows_agencies else None,
+        "computed_at": data["computed_at"],
+        "key_figures": key_figures(data["change"], data["overdue_count"]),
+        "overdue_count": data["overdue_count"],
+        "overdue": data["overdue"],
+        "trend": data["trend"],
+        "breakdowns": breakdowns(data["breakdowns"]),
+        "league": league(data["league"], data["overdue_by_branch"], access),
+        "agencies": data["agencies"],
     }
 
 

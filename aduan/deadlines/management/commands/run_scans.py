@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from aduan.analytics.facts import refresh_facts
 from aduan.analytics.recap import requeue_stalled_recaps
+from aduan.analytics.snapshots import refresh_snapshots
 from aduan.api.idempotency import forget_old_answers
 from aduan.channels.importing import requeue_stalled_imports
 from aduan.channels.media import retry_media_downloads
@@ -70,6 +71,7 @@ class Command(BaseCommand):
         swept = sweep_outbox(now)
         calls = outbound.sweep(now) + forwarding.sweep(now)
         facts = refresh_facts(now)
+        refresh_snapshots(now)
         channels = (
             end_idle_conversations(now)
             + retry_media_downloads(now)
