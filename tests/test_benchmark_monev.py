@@ -20,6 +20,8 @@ LINE = re.compile(r"^[a-z0-9_]+: \d+(\.\d+)? [a-z]+$")
 FIGURES = [
     "reports_in_database",
     "organizations_in_database",
+    "national_dashboard_snapshot_compute",
+    "agency_dashboard_snapshot_compute",
     *(
         f"{page}_{figure}"
         for page in (
