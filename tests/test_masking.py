@@ -86,3 +86,83 @@ def test_several_kinds_of_personal_data_in_one_text_are_all_masked():
 
 def test_empty_text_stays_empty():
     assert mask_personal_data("") == ""
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Jl. Merdeka No. 12", "Jl. Merdeka No. ***"),
+        ("Jalan Sudirman no 5 RT 03/RW 04", "Jalan Sudirman no *** RT **/RW **"),
+        ("Gg. Mawar 7", "Gg. Mawar ***"),
+        ("rumah di jl.veteran no.12A, rt.003/rw.004", "rumah di jl.veteran no.***, rt.**/rw.**"),
+        ("Jl. K.H. Wahid Hasyim Nomor 45 RT 2 RW 7", "Jl. K.H. Wahid Hasyim Nomor *** RT ** RW **"),
+        ("Perum Griya Asri Blok C2 No. 7", "Perum Griya Asri Blok C** No. ***"),
+        ("Jl. Melati Gg. 3 No. 10", "Jl. Melati Gg. 3 No. ***"),
+        ("Jl. Bukit Dahlia 13 no. 73", "Jl. Bukit Dahlia 13 no. ***"),
+        ("Gang Kelinci 12/3, RT 4", "Gang Kelinci ***, RT **"),
+    ],
+)
+def test_house_numbers_and_their_rt_rw_are_masked_keeping_the_street(text, expected):
+    assert mask_personal_data(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jalan Merdeka 2 km dari pasar rusak parah.",
+        "Jalan Merdeka 12 Januari 2026 ditutup tanpa pemberitahuan.",
+        "Jl. Ahmad Yani Km. 5 berlubang, Jl. Raya Bogor km 32 juga.",
+        "Di Jalan Diponegoro 3 lubang besar belum ditambal.",
+        "jalan rusak 3 titik di desa kami",
+        "Jalan Pemuda 08.30 selalu macet.",
+        "Lubang di Jalan Pahlawan sejak 2024 belum diperbaiki.",
+        "Sesuai jalan Pasal 28 ayat 3 undang-undang.",
+        "Jalan Sudirman RT 03 RW 04 gelap gulita.",
+    ],
+)
+def test_street_names_with_ordinary_numbers_are_left_alone(text):
+    assert mask_personal_data(text) == text
+
+
+def test_a_realistic_complaint_loses_every_planted_identifier_and_nothing_else():
+    # Written for this test; every identifier in it is invented.
+    text = (
+        "Yth. Bapak Bupati, saya Sri (NIK 3374015203880004, KK 3374010101090123) warga "
+        "Jl. Kenanga No. 17 RT 05/RW 02 melaporkan bahwa sejak 3 hari jalan di depan "
+        "SD Negeri 2 berlubang sedalam 30 cm. Tanggal 12/01/2026 pukul 08.30 motor "
+        "H 4821 KQ jatuh di sana, 2 km dari pasar. Perbaikan tahun 2024 senilai "
+        "Rp 50.000.000 tidak bertahan. Hubungi saya di 0812-2345-6789 atau "
+        "sri.lestari88@yahoo.co.id. Terima kasih."
+    )
+    masked = mask_personal_data(text)
+    for secret in (
+        "5203880004",
+        "0101090123",
+        "No. 17",
+        "RT 05",
+        "RW 02",
+        "4821",
+        "2345-67",
+        "sri.lestari88",
+    ):
+        assert secret not in masked
+    for ordinary in (
+        "Jl. Kenanga No. ***",
+        "3 hari",
+        "SD Negeri 2",
+        "30 cm",
+        "12/01/2026",
+        "08.30",
+        "2 km",
+        "tahun 2024",
+        "Rp 50.000.000",
+        "H **** ***",
+        "s***@yahoo.co.id",
+    ):
+        assert ordinary in masked
+
+
+def test_public_text_masks_house_numbers_for_every_public_surface():
+    from aduan.reports.privacy import public_text
+
+    assert public_text("Lampu mati di Jl. Kenanga No. 17") == "Lampu mati di Jl. Kenanga No. ***"

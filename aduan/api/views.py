@@ -19,7 +19,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -267,6 +267,46 @@ class ReportDetail(OrganizationApiView):
         """One report with its public timeline."""
         report = _find(for_output(self.visible_reports()), code)
         return Response(self.get_serializer(report).data)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="target.pk")
+    slug = serializers.CharField(source="target.slug")
+    name = serializers.CharField(source="target.name")
+    confidence = serializers.FloatField(allow_null=True, help_text="Null for a routing rule.")
+    source = serializers.ChoiceField(choices=["model", "routing_rule"])
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    organizations = SuggestionSerializer(many=True)
+    categories = SuggestionSerializer(many=True)
+
+
+class ReportSuggestions(OrganizationApiView):
+    scopes = {"GET": Scope.REPORTS_READ}
+    serializer_class = SuggestionsSerializer
+
+    @extend_schema(
+        tags=["reports"], responses={200: SuggestionsSerializer, **errors(401, 403, 404, 429)}
+    )
+    def get(self, request, code: str):
+        """Triage suggestions: the likeliest organizations of the key's subtree to dispatch
+        the report to, and its likeliest categories, best first with their confidence."""
+        from aduan.triage.suggest import suggest_categories, suggest_for_targets
+
+        report = _find(self.visible_reports(), code)
+        targets = (
+            Organization.objects.active()
+            .subtree_of(self.organization)
+            .exclude(kind=Organization.Kind.AUDITOR)
+        )
+        if report.organization_id:
+            targets = targets.exclude(pk=report.organization_id)
+        found = {
+            "organizations": suggest_for_targets(report, targets, agencies_only=False),
+            "categories": suggest_categories(report),
+        }
+        return Response(SuggestionsSerializer(found).data)
 
 
 def _find(reports, code: str) -> Report:

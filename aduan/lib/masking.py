@@ -100,6 +100,47 @@ PLATE = re.compile(
     re.IGNORECASE,
 )
 
+# Street addresses: the street name helps locate a pothole, the house number and the
+# neighbourhood unit (RT/RW) after it point at one household.
+_STREET_MARKER = (
+    r"(?:jalan|jln|jl|gang|gg|lorong|lr|perumahan|perum|kompleks|komplek|komp)(?:\s?\.|(?!\w))"
+)
+# Words that end a street name rather than belong to it.
+_NOT_NAME = (
+    r"(?:no|nomor|nomer|nmr|rt|rw|km|blok|kav|kel|kec|desa|dekat|depan|di|dan|yang|yg|sejak"
+    r"|pasal|ayat)"
+)
+_LABEL = r"(?:\s*[,.]?\s*(?:no|nomor|nomer|nmr)\.?\s*:?\s*)"
+_NAME_WORD = (
+    # A numbered alley belongs to the name: "Jl. Merdeka Gg. 3 No. 10".
+    # So does a number right before the house number: "Jl. Bukit Dahlia 13 No. 73".
+    rf"(?:(?:gg|gang|lorong)\.?\s*\d{{1,3}}(?!\d)|\d{{1,3}}(?={_LABEL}\d)"
+    rf"|(?!{_NOT_NAME}\b)[^\W\d_][\w'’-]*+\.?)"
+)
+# A number written straight after a street name is a house number unless a unit, a
+# month or a clock time follows it ("Jalan Merdeka 2 km", "Jalan Merdeka 12 Januari").
+_NOT_HOUSE = (
+    r"(?:km|kilo\w*|m|meter|cm|mm|hari|jam|menit|detik|minggu|pekan|bulan|tahun|thn|kali|x|"
+    r"orang|org|unit|buah|titik|lubang|rumah|kk|jiwa|ekor|persen|jan\w*|feb\w*|mar\w*|apr\w*|"
+    r"mei|jun\w*|jul\w*|ag\w*|sep\w*|okt\w*|nov\w*|des\w*)"
+)
+_HOUSE_NUMBER = r"\d{1,4}[a-z]?(?:\s?[-/]\s?\d{1,4}[a-z]?)?"
+_BARE_NUMBER = r"\d{1,3}[a-z]?(?:/\d{1,3}[a-z]?)?"
+_BLOCK = r"(?:\s*,?\s*blok\s*[a-z]{0,2}\s*\d{0,3}[a-z]?)"
+_RT_RW = r"(?:\s*[,/]?\s*(?:rt|rw)\.?\s*:?\s*\d{1,3}(?:\s*/\s*(?:rw\.?\s*)?\d{1,3})?)"
+ADDRESS = re.compile(
+    rf"(?<!\w)(?P<street>{_STREET_MARKER}\s*(?:{_NAME_WORD}\s*?){{1,5}}?)"
+    rf"(?:"
+    rf"(?P<block>{_BLOCK}?)(?P<label>{_LABEL})"
+    rf"(?P<number>{_HOUSE_NUMBER})"
+    rf"|(?P<gap>\s+)(?P<bare>{_BARE_NUMBER})(?!\s*{_NOT_HOUSE}\b|{_LABEL}\d)"
+    rf")"
+    rf"(?!\w|[.,:]\d)"
+    rf"(?P<tail>{_RT_RW}*)",
+    re.IGNORECASE,
+)
+_MARKER_AT_START = re.compile(rf"^{_STREET_MARKER}\s*", re.IGNORECASE)
+
 
 def _mask_digits(text: str, keep_start: int, keep_end: int) -> str:
     """Replace every digit except the first `keep_start` and last `keep_end` ones."""
@@ -125,16 +166,37 @@ def _mask_plate(match: re.Match) -> str:
     return f"{match.group(1).upper()} {MASK * 4} {MASK * 3}"
 
 
+def _mask_address(match: re.Match) -> str:
+    street = match.group("street")
+    if match.group("bare") is not None and not _is_proper_name(street):
+        # Without "No." only a capitalised name marks a street: "jalan rusak 3 titik".
+        return match.group(0)
+    if match.group("bare") is not None:
+        house = match.group("gap") + MASK * 3
+    else:
+        block = re.sub(r"\d+", MASK * 2, match.group("block"))
+        house = block + match.group("label") + MASK * 3
+    return street + house + re.sub(r"\d+", MASK * 2, match.group("tail"))
+
+
+def _is_proper_name(street: str) -> bool:
+    name = _MARKER_AT_START.sub("", street)
+    return all(word[0].isupper() for word in name.split())
+
+
 def mask_personal_data(text: str) -> str:
-    """Return `text` with NIKs, phone numbers, emails and vehicle plates masked.
+    """Return `text` with NIKs, phone numbers, emails, vehicle plates and house numbers
+    (with the RT/RW after them) masked.
 
     Order matters: a NIK may start with "62" (Central Kalimantan), so NIKs are masked
     before phone numbers; emails before plates so an address like "b1234ab@x.id" is
-    handled as an email.
+    handled as an email; addresses last, once no other number can be read as a house
+    number.
     """
     if not text:
         return text
     text = NIK.sub(_mask_nik, text)
     text = PHONE.sub(_mask_phone, text)
     text = EMAIL.sub(_mask_email, text)
-    return PLATE.sub(_mask_plate, text)
+    text = PLATE.sub(_mask_plate, text)
+    return ADDRESS.sub(_mask_address, text)

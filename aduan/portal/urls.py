@@ -1,12 +1,13 @@
 from django.urls import path
 
-from aduan.portal import maps, opendata, organizations, views
+from aduan.portal import maps, opendata, organizations, triage_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("lapor/", views.submit, name="submit"),
     path("lapor/terkirim/", views.submitted, name="submitted"),
+    path("lapor/periksa/", triage_views.draft_checks, name="draft_checks"),
     path("lacak/", views.track, name="track"),
     path("laporan/", views.feed, name="feed"),
     path("peta/", maps.map_page, name="map"),

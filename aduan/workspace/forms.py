@@ -20,7 +20,6 @@ from aduan.organizations.models import (
     Organization,
     Region,
     ResponseTemplate,
-    RoutingRule,
 )
 from aduan.reports import lifecycle
 from aduan.reports.attachments import AttachmentError, clean_uploads
@@ -101,6 +100,9 @@ class ActionForm(forms.Form):
 
 
 class DispatchForm(ActionForm):
+    """Dispatch, with the triage suggestions: the best is preselected, and each one has
+    its own button (`accept`) that dispatches to it in one click."""
+
     action = Action.DISPATCH
     heading = _("Verify and dispatch")
     submit_label = _("Dispatch")
@@ -115,28 +117,42 @@ class DispatchForm(ActionForm):
     message = _text(_("Message to the organization (optional)"), required=False)
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        targets = (
-            Access.of(self.user)
-            .dispatch_targets()
-            .exclude(kind=Organization.Kind.AUDITOR)
-            .order_by("path")
-        )
-        if self.report.organization_id:
-            targets = targets.exclude(pk=self.report.organization_id)
-        self.fields["organization"].queryset = targets
-        if not self.is_bound:
-            self._suggest_from_routing_rules(targets)
+        from aduan.triage.suggest import dispatch_targets, suggest_categories, suggest_for_targets
 
-    def _suggest_from_routing_rules(self, targets) -> None:
-        """Preselect what the routing rules say for this category and region; the officer
-        still confirms the choice."""
-        suggested = RoutingRule.objects.route(self.report.category, self.report.region)
-        if suggested and targets.filter(pk=suggested.pk).exists():
-            self.initial["organization"] = suggested.pk
-            self.fields["organization"].help_text = _(
-                "Suggested by the routing rules: %(name)s."
-            ) % {"name": suggested.name}
+        super().__init__(*args, **kwargs)
+        access = Access.of(self.user)
+        targets = dispatch_targets(access, self.report).order_by("path")
+        self.fields["organization"].queryset = targets
+        self.suggestions = []
+        self.category_suggestions = []
+        if self.is_bound:
+            return
+        self.suggestions = suggest_for_targets(
+            self.report, targets, agencies_only=access.is_national_admin
+        )
+        self.category_suggestions = suggest_categories(self.report)
+        if self.suggestions:
+            best = self.suggestions[0]
+            self.initial["organization"] = best.target.pk
+            self.fields["organization"].help_text = _("Preselected: %(name)s (%(source)s).") % {
+                "name": best.target.name,
+                "source": best.source_label,
+            }
+
+    def clean(self):
+        """A suggestion's button posts `accept` (not a form field: a hidden input of the
+        same name would shadow the button's value); it wins over the list."""
+        data = super().clean()
+        accepted = self.data.get("accept")
+        if accepted:
+            field = self.fields["organization"]
+            try:
+                data["organization"] = field.clean(accepted)
+            except forms.ValidationError as exc:
+                self.add_error("organization", exc)
+            else:
+                self.errors.pop("organization", None)
+        return data
 
     def perform(self, actor):
         data = self.cleaned_data

@@ -18,6 +18,7 @@ from aduan.analytics.facts import refresh_facts
 from aduan.analytics.recap import requeue_stalled_recaps
 from aduan.analytics.snapshots import refresh_snapshots
 from aduan.api.idempotency import forget_old_answers
+from aduan.triage.training import retrain_if_due
 from aduan.channels.importing import requeue_stalled_imports
 from aduan.channels.media import retry_media_downloads
 from aduan.channels.whatsapp import end_idle_conversations
@@ -79,6 +80,7 @@ class Command(BaseCommand):
             + requeue_stalled_recaps(now)
         )
         forget_old_answers(now)
+        retrain_if_due(now)
         if result.batches or digests or swept or calls or channels or self.verbosity > 1:
             self.stdout.write(
                 f"{timezone.localtime(now):%Y-%m-%d %H:%M:%S} deadlines: {result}; "

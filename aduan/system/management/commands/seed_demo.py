@@ -80,6 +80,9 @@ class Command(BaseCommand):
             # The history was written with past dates, which the incremental refresh of
             # the monitoring facts does not look back to.
             call_command("rebuild_facts", verbosity=options["verbosity"])
+            # Learn routing from the demo's dispatch history, so the verification page
+            # suggests organizations and categories from the first start.
+            call_command("retrain_triage", verbosity=options["verbosity"])
         if options["organizations"]:
             added = ensure_organizations(world, options["organizations"], rng)
             self.stdout.write(

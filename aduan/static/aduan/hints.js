@@ -1,0 +1,97 @@
+/* Aduan submit page: hints on what a report still lacks, and similar open reports
+   nearby that the citizen may support instead. Progressive enhancement: the form works
+   without this file, and the hints never block sending. */
+(function () {
+  "use strict";
+
+  var FIELDS = ["title", "body", "kind", "region", "address", "incident_date"];
+  var WAIT_MS = 800;
+  var MIN_CHARS = 15;
+
+  function draftOf(form) {
+    var params = new URLSearchParams();
+    FIELDS.forEach(function (name) {
+      var input = form.querySelector("[name=" + name + "]");
+      if (input && input.value) params.append(name, input.value);
+    });
+    var token = form.querySelector("[name=csrfmiddlewaretoken]");
+    if (token) params.append("csrfmiddlewaretoken", token.value);
+    return params;
+  }
+
+  function showHints(form, hints) {
+    form.querySelectorAll("[data-hints-for]").forEach(function (list) {
+      var field = list.getAttribute("data-hints-for");
+      list.textContent = "";
+      hints.forEach(function (hint) {
+        if (hint.field !== field) return;
+        var item = document.createElement("li");
+        item.setAttribute("data-hint", hint.code);
+        item.textContent = hint.message;
+        list.appendChild(item);
+      });
+    });
+  }
+
+  function showSimilar(box, reports) {
+    var list = box.querySelector("ul");
+    list.textContent = "";
+    reports.forEach(function (report) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = report.url;
+      // A new tab keeps the draft the citizen is writing here.
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = report.title;
+      var meta = document.createElement("span");
+      meta.className = "hint";
+      meta.textContent = report.code + " · " + report.status + " · " +
+        report.supporters + " " + (box.getAttribute("data-supporters") || "");
+      item.appendChild(link);
+      item.appendChild(meta);
+      list.appendChild(item);
+    });
+    box.hidden = reports.length === 0;
+  }
+
+  function enhance(form) {
+    var url = form.getAttribute("data-draft-checks");
+    var box = form.querySelector("[data-similar]");
+    var timer = null;
+    var last = "";
+
+    function check() {
+      var draft = draftOf(form);
+      var text = (draft.get("title") || "") + (draft.get("body") || "");
+      var key = draft.toString();
+      if (text.length < MIN_CHARS || key === last) return;
+      last = key;
+      fetch(url, {
+        method: "POST",
+        body: draft,
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" }
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (result) {
+          if (!result) return;
+          showHints(form, result.hints || []);
+          if (box) showSimilar(box, result.similar || []);
+        })
+        .catch(function () { /* hints are a help, not a requirement */ });
+    }
+
+    function later() {
+      clearTimeout(timer);
+      timer = setTimeout(check, WAIT_MS);
+    }
+
+    form.addEventListener("input", later);
+    // The region picker replaces its selects; a change bubbles up from any of them.
+    form.addEventListener("change", later);
+  }
+
+  if (!window.fetch || !window.URLSearchParams) return;
+  document.querySelectorAll("form[data-draft-checks]").forEach(enhance);
+})();

@@ -1,0 +1,297 @@
+"""Reports about the same problem: the same words, the same place, the same weeks.
+
+Two uses: a citizen about to file sees similar open public reports nearby and can
+support one instead (`similar_open_reports`), and staff see likely duplicates of a
+report with a one-click "mark as duplicate" (`likely_duplicates`).
+
+Place and time choose the candidates, with an indexed query: reports of the same
+regency (or within `FAR_KM` of the coordinates) submitted within `WINDOW_DAYS`, newest
+first, at most `CANDIDATES` of them; open public ones for citizens, any not archived
+that the user may see for staff. Never a scan of all reports. Text then ranks them:
+cosine similarity of word counts and of character 3-gram counts (which bridge "lubang"
+and "berlubang", "jln" and "jalan" after normalising), each weighted by how rare it is
+among the candidates. Place and time raise or lower the score, and rule out villages of
+another district and reports naming other streets; a report without a place has no
+candidates, because text alone would match every pothole in the country.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from aduan.organizations.models import Region
+from aduan.reports.models import Report, Status
+from aduan.triage.text import normalize
+
+WINDOW_DAYS = 60
+NEARBY_KM = 1.0  # coordinates this close count as the same place
+FAR_KM = 3.0  # coordinates farther apart rule a report out
+CANDIDATES = 300
+MIN_TEXT = 0.3  # below this the words are about something else, wherever it is
+MIN_SCORE = 0.3
+BODY_CHARS = 3000  # enough to compare; bounds the work on a pasted essay
+KM_PER_DEGREE = 111.32
+# Score of a shared region by the depth of the deepest region both are in.
+# When one side names only a district or regency, how precisely it is known.
+REGION_PLACE = {4: 1.0, 3: 0.7, 2: 0.5, 1: 0.25}
+VILLAGE_DEPTH = 4
+OTHER_VILLAGE_PLACE = 0.3  # another village of the same district
+# A street named in the text: "Jl. Raya Sokaraja", "jalan Gatot Subroto", "Gg. Mawar".
+STREET = re.compile(
+    r"(?<!\w)(?i:jalan|jln|jl|gang|gg)(?:\s?\.|\s)\s*((?:[A-Z][\w'’-]*\.?\s?){1,4})"
+)
+# Words every complaint uses: they say nothing about which problem it is.
+COMMON_WORDS = frozenset(
+    """
+    di ke dari yang dan atau ini itu ada adalah untuk dengan pada dalam karena sudah
+    belum tidak akan juga saya kami kita mereka ia dia sangat sekali sehingga tetapi
+    tapi namun jadi bisa dapat oleh para pun lagi masih hanya sampai agar supaya mohon
+    tolong segera pak bu bapak ibu warga kami laporan lapor xnum xlongnum xurl xemail
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What is compared: a report, or a draft the citizen is still writing."""
+
+    title: str
+    body: str
+    region_code: str = ""
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    at: datetime.datetime | None = None
+    exclude_pk: int | None = None
+
+    @classmethod
+    def of(cls, item) -> Probe:
+        """A Probe from a Report, a channels.intake.Draft or a Probe."""
+        if isinstance(item, Probe):
+            return item
+        region_code = getattr(item, "region_id", None)
+        if region_code is None and getattr(item, "region", None) is not None:
+            region_code = item.region.code
+        return cls(
+            title=item.title or "",
+            body=item.body or "",
+            region_code=region_code or "",
+            address=getattr(item, "address", "") or "",
+            latitude=_float(item.latitude),
+            longitude=_float(item.longitude),
+            at=getattr(item, "submitted_at", None),
+            exclude_pk=item.pk if isinstance(item, Report) else None,
+        )
+
+
+@dataclass(frozen=True)
+class Match:
+    report: Report
+    score: float
+    text: float
+    place: float
+    days: int
+    distance_km: float | None
+
+
+def similar_open_reports(draft_or_report, limit: int = 5) -> list[Match]:
+    """Open public reports like `draft_or_report` nearby, best first (for citizens).
+
+    The reports come with their reporter loaded, for `aduan.reports.privacy.public_text`.
+    """
+    probe = Probe.of(draft_or_report)
+    reports = Report.objects.public().open().select_related("reporter")
+    return _rank(probe, _candidates(probe, reports), limit)
+
+
+def likely_duplicates(report: Report, user, limit: int = 5) -> list[Match]:
+    """Reports `user` may see that likely describe the same problem as `report`."""
+    if report.status == Status.ARCHIVED:
+        return []
+    reports = Report.objects.visible_to(user).exclude(status=Status.ARCHIVED)
+    probe = Probe.of(report)
+    return _rank(probe, _candidates(probe, reports), limit)
+
+
+# --- Candidates: place and time, from the database ----------------------------------
+
+
+def _candidates(probe: Probe, reports: QuerySet[Report]) -> list[Report]:
+    place = _place_filter(probe)
+    if place is None:
+        return []
+    at = probe.at or timezone.now()
+    window = datetime.timedelta(days=WINDOW_DAYS)
+    found = reports.filter(place, submitted_at__gte=at - window, submitted_at__lte=at + window)
+    if probe.exclude_pk is not None:
+        found = found.exclude(pk=probe.exclude_pk)
+    return list(found.order_by("-submitted_at", "-pk")[:CANDIDATES])
+
+
+def _place_filter(probe: Probe) -> Q | None:
+    """Reports of the probe's regency (its province when only that is known), or within
+    FAR_KM of its coordinates; None when the probe has no place at all."""
+    place = None
+    if probe.region_code:
+        scope = ".".join(probe.region_code.split(".")[:2])
+        # Parent links rather than a code prefix: LIKE 'x%' needs a special index on
+        # PostgreSQL, the parent index serves this on every database.
+        regions = Region.objects.filter(
+            Q(pk=scope)
+            | Q(parent_id=scope)
+            | Q(parent__parent_id=scope)
+            | Q(parent__parent__parent_id=scope)
+        ).values("code")
+        place = Q(region_id__in=regions)
+    if probe.latitude is not None and probe.longitude is not None:
+        lat_delta = FAR_KM / KM_PER_DEGREE
+        lng_delta = FAR_KM / (KM_PER_DEGREE * max(math.cos(math.radians(probe.latitude)), 0.01))
+        box = Q(
+            latitude__range=_range(probe.latitude, lat_delta),
+            longitude__range=_range(probe.longitude, lng_delta),
+        )
+        place = box if place is None else place | box
+    return place
+
+
+def _range(center: float, delta: float) -> tuple[Decimal, Decimal]:
+    return (Decimal(f"{center - delta:.6f}"), Decimal(f"{center + delta:.6f}"))
+
+
+# --- Ranking: text, place, time -------------------------------------------------------
+
+
+def _rank(probe: Probe, candidates: list[Report], limit: int) -> list[Match]:
+    if not candidates:
+        return []
+    features = [_features(probe.title, probe.body)]
+    features += [_features(r.title, r.body) for r in candidates]
+    weights = _inverse_document_frequency(features)
+    probe_vectors = _weighted(features[0], weights)
+    at = probe.at or timezone.now()
+    streets = _streets(probe.title, probe.body, probe.address)
+    matches = []
+    for report, feature in zip(candidates, features[1:], strict=True):
+        text = _text_similarity(probe_vectors, _weighted(feature, weights))
+        place, distance = _place_similarity(probe, report)
+        if distance is None and _other_streets(streets, report):
+            place = None
+        if text < MIN_TEXT or place is None:
+            continue
+        days = abs((report.submitted_at - at).days)
+        recency = max(0.0, 1 - days / WINDOW_DAYS)
+        score = text * (0.55 + 0.3 * place + 0.15 * recency)
+        if score >= MIN_SCORE:
+            matches.append(Match(report, round(score, 3), round(text, 3), place, days, distance))
+    matches.sort(key=lambda m: (-m.score, -m.report.submitted_at.timestamp()))
+    return matches[:limit]
+
+
+Features = tuple[Counter, Counter]
+
+
+def _features(title: str, body: str) -> Features:
+    # The title twice: it is the citizen's own summary of the problem.
+    text = normalize(f"{title} {title} {body[:BODY_CHARS]}")
+    words = [w for w in text.split() if w not in COMMON_WORDS]
+    grams: Counter = Counter()
+    for word in words:
+        padded = f" {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return Counter(words), grams
+
+
+def _inverse_document_frequency(features: list[Features]) -> tuple[dict, dict]:
+    count = len(features)
+    result = []
+    for part in (0, 1):
+        seen: Counter = Counter()
+        for feature in features:
+            seen.update(feature[part].keys())
+        result.append({key: math.log((count + 1) / (n + 1)) + 1 for key, n in seen.items()})
+    return result[0], result[1]
+
+
+def _weighted(feature: Features, weights: tuple[dict, dict]) -> tuple[dict, dict]:
+    return tuple(
+        {key: n * weights[part][key] for key, n in feature[part].items()} for part in (0, 1)
+    )
+
+
+def _cosine(a: dict, b: dict) -> float:
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(value * b.get(key, 0.0) for key, value in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def _text_similarity(a: tuple[dict, dict], b: tuple[dict, dict]) -> float:
+    return 0.5 * _cosine(a[0], b[0]) + 0.5 * _cosine(a[1], b[1])
+
+
+def _place_similarity(probe: Probe, report: Report) -> tuple[float | None, float | None]:
+    """(score, distance in km); score None when the two places are too far apart."""
+    lat, lng = _float(report.latitude), _float(report.longitude)
+    if None not in (probe.latitude, probe.longitude, lat, lng):
+        distance = _distance_km(probe.latitude, probe.longitude, lat, lng)
+        if distance > FAR_KM:
+            return None, round(distance, 2)
+        near = 1.0 if distance <= NEARBY_KM else (FAR_KM - distance) / (FAR_KM - NEARBY_KM)
+        return near, round(distance, 2)
+    if not (probe.region_code and report.region_id):
+        # Only one side has coordinates, the other only a region: the bounding box or
+        # the regency brought it here; count it as the same regency.
+        return REGION_PLACE[2], None
+    mine, theirs = probe.region_code.split("."), report.region_id.split(".")
+    shared = 0
+    for part, other in zip(mine, theirs, strict=False):
+        if part != other:
+            break
+        shared += 1
+    if len(mine) == len(theirs) == VILLAGE_DEPTH and shared < VILLAGE_DEPTH:
+        # Both name their village, and the villages differ: a neighbouring village may
+        # share a road or a river, a village in another district does not.
+        return (OTHER_VILLAGE_PLACE if shared == VILLAGE_DEPTH - 1 else None), None
+    return (REGION_PLACE.get(shared) if shared else None), None
+
+
+def _streets(*texts: str) -> set[str]:
+    return {
+        " ".join(match.group(1).lower().replace(".", " ").split())
+        for text in texts
+        for match in STREET.finditer(text or "")
+    }
+
+
+def _other_streets(streets: set[str], report: Report) -> bool:
+    """Whether both name streets and no street of one is a street of the other: reports
+    on Jl. Raya Sokaraja and Jl. Gerilya are about different places."""
+    if not streets:
+        return False
+    theirs = _streets(report.title, report.body, report.address)
+    if not theirs:
+        return False
+    return not any(a in b or b in a for a in streets for b in theirs)
+
+
+def _distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lng2 - lng1)
+    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)

@@ -1,0 +1,60 @@
+"""Train new suggestion models from the installation's history, or switch the live one.
+
+python manage.py retrain_triage                 # both kinds, now, in this process
+python manage.py retrain_triage --kind category
+python manage.py retrain_triage --background    # enqueue for the worker instead
+python manage.py retrain_triage --list
+python manage.py retrain_triage --make-live organization 3
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from aduan.triage import training
+from aduan.triage.models import TriageModel
+
+
+class Command(BaseCommand):
+    help = "Retrain the triage suggestion models, list them, or switch the live one."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--kind", choices=TriageModel.Kind.values, action="append")
+        parser.add_argument("--background", action="store_true", help="Enqueue a task.")
+        parser.add_argument("--list", action="store_true", help="List the recorded models.")
+        parser.add_argument(
+            "--make-live", nargs=2, metavar=("KIND", "VERSION"), help="Switch the live model."
+        )
+
+    def handle(self, *args, **options):
+        if options["list"]:
+            return self._list()
+        if options["make_live"]:
+            return self._make_live(*options["make_live"])
+        kinds = options["kind"] or list(TriageModel.Kind.values)
+        if options["background"]:
+            from aduan.triage.tasks import retrain_triage
+
+            retrain_triage.enqueue(kinds)
+            self.stdout.write(f"Enqueued: {', '.join(kinds)}.")
+            return
+        for kind in kinds:
+            row = training.train(kind, stdout=self.stdout)
+            if row is not None:
+                live = " (live)" if row.is_live else ""
+                self.stdout.write(f"{row}{live}: {row.n_samples} reports, {row.metrics}")
+
+    def _list(self):
+        for row in TriageModel.objects.all():
+            live = "live" if row.is_live else "    "
+            self.stdout.write(
+                f"{row.kind:12} v{row.version:<4} {live} {row.trained_at:%Y-%m-%d %H:%M} "
+                f"{row.n_samples} reports {row.metrics}"
+            )
+
+    def _make_live(self, kind: str, version: str):
+        row = TriageModel.objects.filter(kind=kind, version=version).first()
+        if row is None:
+            raise CommandError(f"No {kind} model with version {version}.")
+        row.make_live()
+        self.stdout.write(f"{row} is live.")

@@ -1,0 +1,48 @@
+"""Trained suggestion models, recorded as data: which exist, how good, which one is live."""
+
+from __future__ import annotations
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TriageModel(models.Model):
+    """One trained classifier; its weights live in a joblib file under STATE_DIR/triage."""
+
+    class Kind(models.TextChoices):
+        ORGANIZATION = "organization", _("organization")
+        CATEGORY = "category", _("category")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    trained_at = models.DateTimeField(_("trained at"), default=timezone.now)
+    n_samples = models.PositiveIntegerField(_("reports learned from"), default=0)
+    n_negatives = models.PositiveIntegerField(_("'not our remit' examples"), default=0)
+    # Held-out figures: top1, top3, macro_f1, train_seconds, n_train, n_test.
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    file = models.CharField(_("file"), max_length=255)
+    is_live = models.BooleanField(_("live"), default=False)
+
+    class Meta:
+        verbose_name = _("triage model")
+        verbose_name_plural = _("triage models")
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="triage_model_version"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(is_live=True), name="triage_one_live_model"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+    def make_live(self) -> None:
+        """Serve this model from now on; every process picks it up at its next suggestion."""
+        with transaction.atomic():
+            TriageModel.objects.filter(kind=self.kind, is_live=True).exclude(pk=self.pk).update(
+                is_live=False
+            )
+            TriageModel.objects.filter(pk=self.pk).update(is_live=True)
+        self.is_live = True

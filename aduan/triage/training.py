@@ -1,0 +1,224 @@
+"""Learning suggestion models from the installation's own history.
+
+Labels come from what officers did, never from what a model said:
+- organization: the organization a report was last dispatched to and still sits with
+  (a dispatch passed back as "not our remit" is not a label, nor a report still waiting
+  at an organization with units to route it to), and every "not our remit" as a
+  negative example for the organization that said it;
+- category: the category of every report an admin verified.
+
+Settings (read when used, with these defaults):
+- TRIAGE_MIN_SAMPLES = 20: fewer labelled reports train no model (routing rules serve);
+- TRIAGE_MAX_REPORTS = 100_000: the newest reports a model learns from;
+- TRIAGE_RETRAIN_AFTER_LABELS = 200: new dispatches that make a retraining due;
+- TRIAGE_RETRAIN_EVERY_DAYS = 7: age after which any new label makes it due;
+- TRIAGE_AUTO_PROMOTE = True: a new model goes live at once (else an admin switches);
+- TRIAGE_RETRAIN_GUARD_SECONDS = 3600: after enqueueing, scans wait this long before
+  enqueueing again (the worker may still be training).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import F, Max
+
+from aduan.organizations.models import Organization
+from aduan.reports.lifecycle import Action
+from aduan.reports.models import Dispatch, Report, ReportEvent, Status
+from aduan.triage.models import TriageModel
+
+log = logging.getLogger(__name__)
+Kind = TriageModel.Kind
+HOLDOUT_SHARE = 0.2
+
+
+def setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+_REGION_LETTERS = str.maketrans("0123456789.", "abcdefghijx")
+
+
+def report_text(title: str, body: str, region_code: str | None = None) -> str:
+    """The text a model reads: title, body, and the report's region as words.
+
+    Where a report happened says much about who handles it (which regency, which
+    district office), so the region and the regions above it become words of their own,
+    spelled in letters so that the text handling keeps them ("33.02" → "wilayahddxac").
+    """
+    regions = ""
+    if region_code:
+        parts = region_code.split(".")
+        codes = [".".join(parts[:n]) for n in range(1, len(parts) + 1)]
+        regions = " ".join("wilayah" + c.translate(_REGION_LETTERS) for c in codes)
+    return f"{title}\n{body}\n{regions}"
+
+
+@dataclass
+class History:
+    """Labelled texts, oldest first, and "not our remit" examples."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    negative_texts: list[str] = field(default_factory=list)
+    negative_labels: list[int] = field(default_factory=list)
+
+
+def organization_history(limit: int | None = None) -> History:
+    limit = limit or setting("TRIAGE_MAX_REPORTS", 100_000)
+    current = (
+        Dispatch.objects.filter(to_organization_id=F("report__organization_id"))
+        .values("report_id")
+        .annotate(last=Max("at"))
+        .order_by("-last")[:limit]
+    )
+    order = {row["report_id"]: row["last"] for row in current}
+    reports = Report.objects.filter(pk__in=list(order)).values_list(
+        "pk", "title", "body", "region_id", "organization_id", "status"
+    )
+    # A report still waiting at an organization with units may yet go further down:
+    # where it ends up is the label, not where it waits.
+    parents = set(
+        Organization.objects.active()
+        .filter(parent__isnull=False)
+        .values_list("parent_id", flat=True)
+    )
+    history = History()
+    for _pk, title, body, region, org, status in sorted(reports, key=lambda r: (order[r[0]], r[0])):
+        if status == Status.DISPATCHED and org in parents:
+            continue
+        history.texts.append(report_text(title, body, region))
+        history.labels.append(org)
+    declined = ReportEvent.objects.filter(action=Action.NOT_OUR_REMIT).order_by("-at")[:limit]
+    fields = ("report__title", "report__body", "report__region_id", "data")
+    for title, body, region, data in declined.values_list(*fields):
+        if (data or {}).get("from"):
+            history.negative_texts.append(report_text(title, body, region))
+            history.negative_labels.append(data["from"])
+    return history
+
+
+def category_history(limit: int | None = None) -> History:
+    limit = limit or setting("TRIAGE_MAX_REPORTS", 100_000)
+    rows = (
+        Report.objects.filter(category__isnull=False, verified_at__isnull=False)
+        .order_by("-verified_at", "-pk")
+        .values_list("title", "body", "region_id", "category_id")[:limit]
+    )
+    history = History()
+    for title, body, region, category in reversed(list(rows)):
+        history.texts.append(report_text(title, body, region))
+        history.labels.append(category)
+    return history
+
+
+HISTORIES = {Kind.ORGANIZATION: organization_history, Kind.CATEGORY: category_history}
+
+
+def model_dir() -> Path:
+    path = Path(settings.STATE_DIR) / "triage"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def train(kind: str, *, stdout=None) -> TriageModel | None:
+    """Train a model of `kind` from the history, record it, and make it live if the
+    settings say so. None when the history is too thin (routing rules serve meanwhile)."""
+    import joblib
+
+    from aduan.triage.classifier import train_for_serving
+
+    say = stdout.write if stdout else log.info
+    history = HISTORIES[kind]()
+    if len(history.labels) < setting("TRIAGE_MIN_SAMPLES", 20) or len(set(history.labels)) < 2:
+        say(f"{kind}: {len(history.labels)} labelled reports, too few to train.")
+        return None
+    started = time.perf_counter()
+    # Scored on the newest fifth after learning from the rest, like tomorrow's reports;
+    # the served model then learns from every report, the newest mattering most.
+    say(f"{kind}: learning from {len(history.labels)} reports…")
+    model, evaluation = train_for_serving(
+        history.texts, history.labels, holdout=round(len(history.labels) * HOLDOUT_SHARE)
+    )
+    model.remember_negatives(history.negative_texts, history.negative_labels)
+    metrics = evaluation.as_dict() | {"total_seconds": round(time.perf_counter() - started, 2)}
+    return _record(kind, model, history, metrics, joblib)
+
+
+def _record(kind: str, model, history: History, metrics: dict, joblib) -> TriageModel:
+    latest = TriageModel.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0
+    version = latest + 1
+    path = model_dir() / f"{kind}-v{version}.joblib"
+    joblib.dump(model, path, compress=3)
+    row = TriageModel.objects.create(
+        kind=kind,
+        version=version,
+        n_samples=len(history.labels),
+        n_negatives=len(history.negative_labels),
+        metrics=metrics,
+        file=str(path),
+    )
+    has_live = TriageModel.objects.filter(kind=kind, is_live=True).exists()
+    if setting("TRIAGE_AUTO_PROMOTE", True) or not has_live:
+        row.make_live()
+    return row
+
+
+def new_labels_since(kind: str, since: datetime.datetime | None) -> int:
+    if kind == Kind.ORGANIZATION:
+        dispatches = Dispatch.objects.all()
+        declined = ReportEvent.objects.filter(action=Action.NOT_OUR_REMIT)
+        if since:
+            dispatches, declined = dispatches.filter(at__gt=since), declined.filter(at__gt=since)
+        return dispatches.count() + declined.count()
+    verified = Report.objects.filter(category__isnull=False, verified_at__isnull=False)
+    return (verified.filter(verified_at__gt=since) if since else verified).count()
+
+
+def _has_two_labels(kind: str) -> bool:
+    """Whether a model could be trained: a single label teaches nothing."""
+    if kind == Kind.ORGANIZATION:
+        labels = Dispatch.objects.values("to_organization")
+    else:
+        labels = Report.objects.filter(category__isnull=False, verified_at__isnull=False)
+        labels = labels.values("category")
+    return labels.order_by().distinct()[:2].count() == 2
+
+
+def due_kinds(now: datetime.datetime) -> list[str]:
+    """Kinds whose model is missing and could be trained, or stale by the settings."""
+    due = []
+    every = datetime.timedelta(days=setting("TRIAGE_RETRAIN_EVERY_DAYS", 7))
+    for kind in Kind.values:
+        last = TriageModel.objects.filter(kind=kind).order_by("-trained_at").first()
+        fresh = new_labels_since(kind, last.trained_at if last else None)
+        if last is None:
+            if fresh >= setting("TRIAGE_MIN_SAMPLES", 20) and _has_two_labels(kind):
+                due.append(kind)
+        elif fresh >= setting("TRIAGE_RETRAIN_AFTER_LABELS", 200) or (
+            fresh and now - last.trained_at >= every
+        ):
+            due.append(kind)
+    return due
+
+
+def retrain_if_due(now: datetime.datetime) -> list[str]:
+    """For the periodic scan: enqueue a retraining of every kind that is due."""
+    from django.core.cache import cache
+
+    from aduan.lib.tasks import enqueue_with_transaction
+    from aduan.triage.tasks import retrain_triage
+
+    kinds = due_kinds(now)
+    # A retraining takes a while: later scans must not enqueue it again meanwhile.
+    guard = setting("TRIAGE_RETRAIN_GUARD_SECONDS", 3600)
+    if not kinds or not cache.add("triage:retrain-enqueued", now.isoformat(), guard):
+        return []
+    enqueue_with_transaction(lambda: retrain_triage.enqueue(kinds))
+    return kinds

@@ -1,0 +1,282 @@
+"""Duplicates and related reports: text, place and time together, for citizens (public
+open reports only, masked) and for staff (only what they may see)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from aduan.channels.intake import Draft, submit_report
+from aduan.organizations.models import Region
+from aduan.reports import lifecycle
+from aduan.reports.models import Report, Status
+from aduan.triage.duplicates import Probe, likely_duplicates, similar_open_reports
+from tests.personas import advance, as_user
+
+POTHOLE_TITLE = "Jalan berlubang besar di depan Pasar Kliwon"
+POTHOLE_BODY = (
+    "Jalan di depan Pasar Kliwon berlubang besar dan dalam, sudah dua minggu. "
+    "Motor sering jatuh saat hujan. Mohon segera ditambal."
+)
+# The same problem told by another citizen in other words.
+REPHRASED_TITLE = "Lubang di jalan dekat pasar Kliwon"
+REPHRASED_BODY = (
+    "Ada lubang dalam di jln depan pasar kliwon, sdh 2 minggu blm diperbaiki, "
+    "pengendara motor banyak yg jatuh. Tolong ditambal."
+)
+STREETLIGHT_TITLE = "Lampu penerangan jalan padam di dekat balai desa"
+STREETLIGHT_BODY = (
+    "Lampu penerangan jalan umum mati total sejak sebulan, malam hari gelap gulita "
+    "dan rawan pencurian. Mohon lampunya diganti."
+)
+
+
+@pytest.fixture
+def places(db):
+    def region(code, name, level):
+        parent = code.rsplit(".", 1)[0] if "." in code else None
+        return Region.objects.create(code=code, name=name, level=level, parent_id=parent)
+
+    region("32", "Jawa Barat", 1)
+    region("32.04", "Kab. Bandung", 2)
+    region("32.04.01", "Kec. Ciwidey", 3)
+    region("32.73", "Kota Bandung", 2)
+    region("32.73.01", "Kec. Sukasari", 3)
+    return {
+        "village": region("32.04.01.2001", "Desa Lebakmuncang", 4),
+        "next_village": region("32.04.01.2002", "Desa Panundaan", 4),
+        "other_city": region("32.73.01.1001", "Kel. Gegerkalong", 4),
+    }
+
+
+def _report(world, title, body, region=None, *, days_ago=0, status=Status.DISPATCHED, **extra):
+    """A citizen's report, walked through the real lifecycle to `status`."""
+    draft = Draft(title=title, body=body, region=region, category=world.potholes, **extra)
+    at = timezone.now() - datetime.timedelta(days=days_ago)
+    report = submit_report(draft, reporter=world.citizen, at=at).report
+    return advance(world, report, status)
+
+
+def _codes(matches) -> list[str]:
+    return [match.report.tracking_code for match in matches]
+
+
+def test_a_rephrased_report_in_the_same_village_is_a_likely_duplicate(world, places):
+    first = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=5)
+    second = _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"])
+    matches = likely_duplicates(second, world.national_admin)
+    assert _codes(matches) == [first.tracking_code]
+    assert matches[0].place == 1.0
+
+
+def test_an_unrelated_report_in_the_same_village_is_not_a_duplicate(world, places):
+    _report(world, STREETLIGHT_TITLE, STREETLIGHT_BODY, places["village"])
+    pothole = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"])
+    assert likely_duplicates(pothole, world.national_admin) == []
+
+
+def test_the_same_words_in_another_regency_are_not_a_duplicate(world, places):
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["other_city"])
+    pothole = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"])
+    assert likely_duplicates(pothole, world.national_admin) == []
+
+
+def test_the_same_words_a_year_earlier_are_not_a_duplicate(world, places):
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=365)
+    pothole = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"])
+    assert likely_duplicates(pothole, world.national_admin) == []
+
+
+def test_a_neighbouring_village_counts_but_less_than_the_same_one(world, places):
+    same = _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"])
+    near = _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["next_village"])
+    pothole = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"])
+    matches = likely_duplicates(pothole, world.national_admin)
+    assert _codes(matches) == [same.tracking_code, near.tracking_code]
+    assert matches[0].score > matches[1].score
+
+
+def test_coordinates_decide_between_near_and_far(world, places):
+    near = _report(world, POTHOLE_TITLE, POTHOLE_BODY, latitude=-7.1000, longitude=107.5000)
+    # About 5.5 km further north: another street, even if the words are the same.
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, latitude=-7.0500, longitude=107.5000)
+    probe = Probe(REPHRASED_TITLE, REPHRASED_BODY, latitude=-7.1030, longitude=107.5010)
+    matches = similar_open_reports(probe)
+    assert _codes(matches) == [near.tracking_code]
+    assert matches[0].distance_km < 1
+
+
+def test_a_draft_without_any_place_has_no_candidates(world, places):
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"])
+    assert similar_open_reports(Probe(POTHOLE_TITLE, POTHOLE_BODY)) == []
+
+
+def test_citizens_are_shown_only_open_public_reports(world, places):
+    village = places["village"]
+    shown = _report(world, POTHOLE_TITLE, POTHOLE_BODY, village)
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, village, status=Status.SUBMITTED)
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, village, status=Status.COMPLETED)
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, village, is_confidential=True)
+    draft = Draft(title=REPHRASED_TITLE, body=REPHRASED_BODY, region=village)
+    assert _codes(similar_open_reports(draft)) == [shown.tracking_code]
+
+
+def test_staff_see_only_duplicates_they_may_see(world, places):
+    theirs = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], status=Status.SUBMITTED)
+    lifecycle.dispatch(theirs, as_user(world.national_admin), world.other_agency)
+    hidden = _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"])
+    assert likely_duplicates(theirs, world.other_admin) == []
+    assert _codes(likely_duplicates(theirs, world.national_admin)) == [hidden.tracking_code]
+    assert likely_duplicates(hidden, world.outsider) == []
+
+
+# --- The back-office panel ------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_client(client):
+    def sign_in(user):
+        client.force_login(user)
+        client.cookies["django_language"] = "en"
+        return client
+
+    return sign_in
+
+
+def test_the_report_page_offers_a_one_click_mark_as_duplicate(world, places, staff_client):
+    original = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=3)
+    copy = _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"])
+    client = staff_client(world.agency_admin)
+    page = client.get(reverse("workspace:report", args=[copy.tracking_code]))
+    html = page.content.decode()
+    assert f'data-duplicate="{original.tracking_code}"' in html
+    assert f'name="original" value="{original.tracking_code}"' in html
+    response = client.post(
+        reverse("workspace:action", args=[copy.tracking_code, "mark_duplicate"]),
+        {"version": copy.version, "original": original.tracking_code},
+    )
+    assert response.status_code == 302
+    copy.refresh_from_db()
+    assert copy.status == Status.ARCHIVED
+    assert copy.duplicate_of == original
+
+
+def test_a_liaison_sees_duplicates_without_the_merge_button(world, places, staff_client):
+    original = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=3)
+    copy = _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"])
+    html = (
+        staff_client(world.liaison_a)
+        .get(reverse("workspace:report", args=[copy.tracking_code]))
+        .content.decode()
+    )
+    assert f'data-duplicate="{original.tracking_code}"' in html
+    assert 'name="original"' not in html
+
+
+def test_outsider_is_refused_the_report_page_and_its_duplicates(world, places, staff_client):
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=3)
+    copy = _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"])
+    response = staff_client(world.outsider).get(
+        reverse("workspace:report", args=[copy.tracking_code])
+    )
+    assert response.status_code in (403, 404)
+
+
+def _page_queries(client, report) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert (
+            client.get(reverse("workspace:report", args=[report.tracking_code])).status_code == 200
+        )
+    return len(queries)
+
+
+def test_the_panel_costs_the_same_queries_for_one_or_five_duplicates(world, places, staff_client):
+    client = staff_client(world.national_admin)
+    _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"], days_ago=2)
+    probe = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"])
+    with_one = _page_queries(client, probe)
+    for days in (3, 4, 5, 6):
+        _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"], days_ago=days)
+    assert len(likely_duplicates(probe, world.national_admin)) == 5
+    assert _page_queries(client, probe) == with_one
+
+
+def test_finding_duplicates_takes_one_query_for_a_national_admin(
+    world, places, django_assert_max_num_queries
+):
+    for days in range(6):
+        _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"], days_ago=days)
+    probe = Report.objects.order_by("pk").first()
+    admin = world.national_admin
+    likely_duplicates(probe, admin)  # the user's memberships are loaded once per user
+    with django_assert_max_num_queries(1):
+        assert len(likely_duplicates(probe, admin)) == 5
+
+
+# --- The citizen's endpoint -------------------------------------------------------------
+
+
+def _check(client, **fields):
+    return client.post(reverse("portal:draft_checks"), fields)
+
+
+def test_the_draft_check_lists_similar_public_reports_with_masked_titles(client, world, places):
+    title = "Jalan berlubang di depan Pasar Kliwon, hubungi 081234567890"
+    shown = _report(world, title, POTHOLE_BODY, places["village"])
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], is_confidential=True)
+    response = _check(
+        client, title=REPHRASED_TITLE, body=REPHRASED_BODY, region=places["village"].code
+    )
+    assert response.status_code == 200
+    assert (
+        response["Cache-Control"].startswith("private") or "no-store" in response["Cache-Control"]
+    )
+    similar = response.json()["similar"]
+    assert [item["code"] for item in similar] == [shown.tracking_code]
+    assert "081234567890" not in similar[0]["title"]
+    assert similar[0]["url"] == reverse("portal:report", args=[shown.tracking_code])
+
+
+def test_the_draft_check_stays_within_its_query_budget(
+    client, world, places, django_assert_max_num_queries
+):
+    for days in range(6):
+        _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=days)
+    with django_assert_max_num_queries(2):
+        response = _check(
+            client, title=REPHRASED_TITLE, body=REPHRASED_BODY, region=places["village"].code
+        )
+    assert len(response.json()["similar"]) == 5
+
+
+def test_the_draft_check_refuses_get_and_posts_from_other_sites(world, places):
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"])
+    url = reverse("portal:draft_checks")
+    query = {"title": REPHRASED_TITLE, "body": REPHRASED_BODY, "region": places["village"].code}
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.get(url, query).status_code == 405
+    assert strict.post(url, query).status_code == 403
+
+
+def test_the_draft_check_ignores_nonsense_input(client, world, places):
+    response = _check(
+        client, title="x" * 10000, region="99.99", lat="north", incident_date="kemarin"
+    )
+    assert response.status_code == 200
+    assert response.json()["similar"] == []
+
+
+def test_reports_naming_different_streets_are_not_duplicates(world, places):
+    village = places["village"]
+    body = "Lampu penerangan jalan mati sejak seminggu, malam gelap sekali. Mohon diganti."
+    _report(world, "Lampu jalan mati di Jl. Gerilya", body, village)
+    same_street = _report(world, "Lampu PJU padam di jalan Gerilya", body, village)
+    probe = _report(world, "Lampu jalan mati di Jl. Raya Sokaraja", body, village)
+    assert likely_duplicates(probe, world.national_admin) == []
+    assert len(likely_duplicates(same_street, world.national_admin)) == 1

@@ -1,0 +1,186 @@
+"""Completeness hints while a citizen writes, urgency flags and the abusive-language flag."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from aduan.organizations.models import Region
+from aduan.triage.hints import completeness_hints, is_abusive, urgency
+from tests.personas import submit
+
+COMPLETE_BODY = (
+    "Sejak tiga minggu lalu lampu penerangan di Jalan Kenanga depan SD Negeri 2 padam, "
+    "anak-anak pulang mengaji dalam gelap. Mohon lampunya segera diganti."
+)
+
+
+def _codes(title: str, body: str, **context) -> list[str]:
+    return [hint.code for hint in completeness_hints(title, body, **context)]
+
+
+def test_a_complete_report_gets_no_hints():
+    assert _codes("Lampu jalan padam", COMPLETE_BODY) == []
+
+
+def test_a_short_report_is_told_to_say_more():
+    assert "too_short" in _codes("Jalan rusak", "Jalan rusak parah, mohon diperbaiki.")
+
+
+def test_a_report_without_a_place_is_asked_where():
+    body = "Sudah seminggu sampah menumpuk dan berbau, lalat di mana-mana. Tolong diangkut segera."
+    assert _codes("Sampah menumpuk", body) == ["too_short", "no_place"]
+
+
+def test_an_address_or_a_village_is_a_place():
+    body = "Sudah seminggu sampah menumpuk dan berbau, lalat di mana-mana. Tolong diangkut segera."
+    assert "no_place" not in _codes("Sampah", body, address="Pos ronda RT 2")
+    assert "no_place" not in _codes("Sampah", body, has_region=True, region_level=4)
+    assert "no_place" in _codes("Sampah", body, has_region=True, region_level=1)
+
+
+def test_a_report_without_a_date_is_asked_when():
+    body = "Lampu penerangan di Jalan Kenanga padam, gelap sekali. Mohon segera diganti."
+    assert "no_date" in _codes("Lampu padam", body)
+    assert "no_date" not in _codes("Lampu padam", body, incident_date=datetime.date(2026, 1, 5))
+    assert "no_date" not in _codes("Lampu padam", body + " Padam sejak 3 hari.")
+    assert "no_date" not in _codes("Lampu padam", body + " Terjadi tanggal 12 Januari.")
+
+
+def test_a_report_without_a_request_is_asked_what_it_wants():
+    body = "Lampu penerangan di Jalan Kenanga padam sejak kemarin, jalan gelap sekali."
+    assert "no_request" in _codes("Lampu padam", body)
+    assert "no_request" not in _codes("Lampu padam", body + " Nyuwun tulung didandani.")
+
+
+def test_a_question_is_a_request_for_an_information_request():
+    body = "Kapan pendaftaran sekolah negeri di kecamatan kami dibuka tahun ini?"
+    assert "no_request" not in _codes("Pendaftaran", body, kind="information")
+
+
+def test_hints_speak_the_visitors_language():
+    with translation.override("en"):
+        hint = completeness_hints("Sampah", "Sampah menumpuk")[0]
+    assert hint.as_dict() == {
+        "code": "too_short",
+        "field": "body",
+        "message": "Tell a little more: what happened, where exactly, and since when.",
+    }
+
+
+@pytest.mark.parametrize(
+    "text, flag",
+    [
+        ("Rumah warga kebanjiran setinggi lutut sejak subuh", "flood"),
+        ("Omah-omah kena blabur, banyu mlebu omah", "flood"),
+        ("Gudang di pasar terbakar, api belum padam", "fire"),
+        ("Pohon beringin tumbang menutup jalan desa", "fallen_tree"),
+        ("Wit gedhe ambruk neng dalan", "fallen_tree"),
+        ("Tangkal kalapa rubuh kana imah", "fallen_tree"),
+        ("Jembatan gantung di dusun kami putus diterjang arus", "collapsed_bridge"),
+        ("Kreteg desa ambrol wingi sore", "collapsed_bridge"),
+        ("Tebing longsor menimbun separuh jalan", "landslide"),
+        ("Ibu saya pingsan, ambulans puskesmas tidak datang", "medical"),
+    ],
+)
+def test_urgent_events_are_flagged(text, flag):
+    assert flag in urgency(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jalan berlubang di depan pasar, mohon ditambal.",
+        "Pohon di taman kota perlu dipangkas, daunnya menutupi lampu.",
+        "Jembatan desa catnya mengelupas dan perlu dicat ulang.",
+        "Pengurusan akta kelahiran lama sekali, sudah tiga bulan.",
+    ],
+)
+def test_ordinary_reports_are_not_flagged_urgent(text):
+    assert urgency(text) == []
+
+
+def test_urgency_reads_a_report_title_and_body(world):
+    report, _secret = submit(world, title="Banjir di perumahan", body="Air masuk rumah warga.")
+    assert urgency(report) == ["flood"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pelayanan kantor ini lambat, dasar petugas goblok!",
+        "Bangsat kalian semua, laporan saya tidak dibalas",
+        "Pejabatnya tolol, g0bl0kkk semua",
+        "Dasar anjing, kerja tidak becus",
+        "Kalian babi semua",
+    ],
+)
+def test_insults_are_flagged_as_abusive(text):
+    assert is_abusive(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Banyak anjing liar berkeliaran di sekitar sekolah, anak-anak takut.",
+        "Babi hutan merusak kebun warga setiap malam.",
+        "Petugas sangat lambat dan tidak ramah, kami kecewa sekali.",
+        "Monyet dari hutan masuk permukiman dan mencuri makanan.",
+    ],
+)
+def test_angry_or_animal_words_alone_are_not_abusive(text):
+    assert not is_abusive(text)
+
+
+# --- Where the flags and hints show -----------------------------------------------------
+
+
+def test_the_back_office_report_page_shows_urgency_and_abuse_badges(client, world):
+    report, _secret = submit(
+        world, title="Pohon tumbang, petugas goblok", body="Pohon tumbang menutup jalan, lambat!"
+    )
+    client.force_login(world.national_admin)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("workspace:report", args=[report.tracking_code])).content.decode()
+    assert 'data-urgency="fallen_tree"' in html
+    assert 'data-flag="abusive"' in html
+
+
+def test_the_draft_check_returns_hints_for_the_fields(client, db):
+    region = Region.objects.create(code="32", name="Jawa Barat", level=1)
+    response = client.post(
+        reverse("portal:draft_checks"),
+        {"title": "Sampah", "body": "Sampah menumpuk bau sekali.", "region": region.code},
+    )
+    hints = {hint["code"]: hint["field"] for hint in response.json()["hints"]}
+    assert hints == {
+        "too_short": "body",
+        "no_place": "address",
+        "no_date": "incident_date",
+        "no_request": "body",
+    }
+
+
+def test_the_submit_page_shows_hints_again_after_a_failed_send(client, db):
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        reverse("portal:submit"),
+        {"form_token": "not-a-token", "title": "Sampah numpuk", "body": "Sampah menumpuk bau."},
+    )
+    html = response.content.decode()
+    assert 'data-hint="no_place"' in html
+    assert 'data-hint="no_date"' in html
+
+
+def test_the_submit_page_without_input_shows_no_hints(client, db):
+    html = client.get(reverse("portal:submit")).content.decode()
+    assert "data-hint=" not in html
+    assert reverse("portal:draft_checks") in html
+
+
+def test_bego_is_an_excavator_unless_aimed_at_someone():
+    assert not is_abusive("Alat berat bego menambang pasir di sungai tanpa izin.")
+    assert is_abusive("Petugas bego, tidak bisa kerja.")

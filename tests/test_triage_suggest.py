@@ -1,0 +1,282 @@
+"""Triage suggestions: learned from dispatches, lowered by "not our remit", routing rules
+as the fallback, shown in the dispatch form and the API. Tiny models, written texts."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from aduan.api.models import ApiKey, Scope
+from aduan.organizations.access import Access
+from aduan.organizations.models import RoutingRule
+from aduan.reports import lifecycle
+from aduan.triage import training
+from aduan.triage.classifier import TextClassifier
+from aduan.triage.models import TriageModel
+from aduan.triage.suggest import (
+    SOURCE_MODEL,
+    SOURCE_ROUTING_RULE,
+    live_model,
+    suggest_categories,
+    suggest_organizations,
+)
+from aduan.triage.text import normalize
+from tests.personas import as_user, submit
+
+ROADS = [
+    ("Jalan berlubang", "Jln di depan pasar berlubang besar, motor sering jatuh."),
+    ("Aspal rusak", "Aspal jalan desa rusak parah dan berlubang sejak banjir."),
+    ("Jembatan retak", "Jembatan kecil di dusun retak, jalan tdk bisa dilewati truk."),
+    ("Jalan rusak berat", "Jalan kabupaten rusak berat, lubang di mana-mana, mhn diaspal."),
+    ("Lubang di jalan", "Ada lubang dalam di tengah jalan dekat sekolah, bahaya."),
+    ("Perbaikan jalan", "Mohon perbaikan jalan yg rusak dan berlubang di kampung kami."),
+]
+TRAFFIC = [
+    ("Lampu lalu lintas mati", "Lampu lalu lintas di perempatan mati, kendaraan semrawut."),
+    ("Parkir liar", "Parkir liar di bahu jalan bikin macet, tukang parkir minta lebih."),
+    ("Angkot ngetem", "Angkot ngetem sembarangan di depan terminal, lalu lintas macet."),
+    ("Rambu hilang", "Rambu lalu lintas dilarang parkir hilang, kendaraan parkir liar."),
+    ("Traffic light rusak", "Traffic light di simpang empat rusak, lampu merah tdk menyala."),
+    ("Terminal semrawut", "Bus ngetem di luar terminal, lalu lintas jadi macet tiap pagi."),
+]
+NEW_TRAFFIC = ("Lampu merah mati", "Lampu lalu lintas perempatan pasar mati, macet dan semrawut.")
+
+
+@pytest.fixture(autouse=True)
+def _small_models(settings, tmp_path):
+    settings.STATE_DIR = tmp_path
+    settings.TRIAGE_MIN_SAMPLES = 4
+    settings.TRIAGE_AUTO_PROMOTE = True
+
+
+def dispatched(world, title: str, body: str, unit):
+    """A report routed the way officers route: national → agency → unit."""
+    report = submit(world, title=title, body=body)[0]
+    lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
+    lifecycle.dispatch(report, as_user(world.agency_admin), unit)
+    return report
+
+
+def add_history(world) -> None:
+    for title, body in ROADS:
+        dispatched(world, title, body, world.unit_a)
+    for title, body in TRAFFIC:
+        dispatched(world, title, body, world.unit_b)
+
+
+def waiting_at_agency(world, title: str = NEW_TRAFFIC[0], body: str = NEW_TRAFFIC[1]):
+    report = submit(world, title=title, body=body)[0]
+    lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
+    return report
+
+
+def confidence_of(suggestions, org) -> float:
+    return next((s.confidence for s in suggestions if s.target == org), 0.0)
+
+
+def test_normalizing_expands_abbreviations_and_drops_greetings_and_numbers():
+    text = "Yth. Bapak Bupati, Assalamu'alaikum. Jln yg rusak tdk diperbaiki, hub 081234567890"
+    assert normalize(text) == "bupati jalan yang rusak tidak diperbaiki hub xlongnum"
+
+
+def test_normalizing_keeps_javanese_and_sundanese_words():
+    assert normalize("Dalan rusak, mboten wonten lampu; jalanna ruksak pisan") == (
+        "dalan rusak mboten wonten lampu jalanna ruksak pisan"
+    )
+
+
+def test_the_routing_rules_suggest_while_there_is_no_model(world):
+    RoutingRule.objects.create(category=world.potholes, organization=world.unit_a)
+    report = waiting_at_agency(world)
+    suggestions = suggest_organizations(report, Access.of(world.agency_admin))
+    assert [(s.target, s.source, s.confidence) for s in suggestions] == [
+        (world.unit_a, SOURCE_ROUTING_RULE, None)
+    ]
+    assert suggest_categories(report) == []
+
+
+def test_suggestions_improve_after_dispatch_history_is_added(world):
+    RoutingRule.objects.create(category=world.potholes, organization=world.unit_a)
+    report = waiting_at_agency(world)
+    access = Access.of(world.agency_admin)
+    before = suggest_organizations(report, access)
+    assert before[0].target == world.unit_a  # the rule, wrong for a traffic complaint
+
+    add_history(world)
+    assert training.train(TriageModel.Kind.ORGANIZATION).is_live
+
+    after = suggest_organizations(report, access)
+    assert after[0].target == world.unit_b
+    assert after[0].source == SOURCE_MODEL
+    assert after[0].confidence > confidence_of(after, world.unit_a)
+    assert sum(s.confidence for s in after if s.source == SOURCE_MODEL) <= 1.0 + 1e-9
+
+
+def test_a_national_admin_is_offered_the_agency_above_the_predicted_unit(world):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1])[0]
+    suggestions = suggest_organizations(report, Access.of(world.national_admin))
+    assert suggestions[0].target == world.agency
+    assert suggestions[0].confidence == pytest.approx(1.0)  # both units add up at the agency
+
+
+def test_an_admin_of_another_agency_gets_no_suggestion_outside_their_tree(world):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1])[0]
+    assert suggest_organizations(report, Access.of(world.other_admin)) == []
+
+
+def test_a_not_our_remit_lowers_that_organization(world):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    access = Access.of(world.agency_admin)
+    before = confidence_of(suggest_organizations(report, access), world.unit_b)
+
+    bounced = dispatched(world, "Lampu lalu lintas mati lagi", NEW_TRAFFIC[1], world.unit_b)
+    lifecycle.not_our_remit(bounced, as_user(world.liaison_b), "Lampu itu milik provinsi.")
+    training.train(TriageModel.Kind.ORGANIZATION)
+
+    after = confidence_of(suggest_organizations(report, access), world.unit_b)
+    assert after < before
+
+
+def test_a_negative_example_alone_lowers_its_label():
+    texts = [body for _, body in ROADS + TRAFFIC]
+    labels = ["roads"] * len(ROADS) + ["traffic"] * len(TRAFFIC)
+    model = TextClassifier().fit(texts, labels)
+    before = dict(model.top(NEW_TRAFFIC[1], 2))["traffic"]
+    model.remember_negatives([NEW_TRAFFIC[1]], ["traffic"])
+    assert dict(model.top(NEW_TRAFFIC[1], 2))["traffic"] < before
+
+
+def test_categories_are_suggested_from_verified_reports(world):
+    for title, body in ROADS:
+        dispatched(world, title, body, world.unit_a)
+    for title, body in TRAFFIC:
+        report = submit(world, title=title, body=body, category=world.roads)[0]
+        lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
+    training.train(TriageModel.Kind.CATEGORY)
+    report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1], category=None)[0]
+    suggestions = suggest_categories(report)
+    assert [s.target for s in suggestions] == [world.roads, world.potholes]
+
+
+def test_too_little_history_trains_no_model(world):
+    dispatched(world, *ROADS[0], world.unit_a)
+    assert training.train(TriageModel.Kind.ORGANIZATION) is None
+    assert not TriageModel.objects.exists()
+
+
+def test_the_live_model_can_be_switched_and_every_process_follows(world):
+    add_history(world)
+    first = training.train(TriageModel.Kind.ORGANIZATION)
+    second = training.train(TriageModel.Kind.ORGANIZATION)
+    assert (first.version, second.version) == (1, 2)
+    served = live_model(TriageModel.Kind.ORGANIZATION)
+    assert live_model(TriageModel.Kind.ORGANIZATION) is served  # loaded once
+    call_command("retrain_triage", "--make-live", "organization", "1")
+    assert list(TriageModel.objects.filter(is_live=True)) == [first]
+    assert live_model(TriageModel.Kind.ORGANIZATION) is not served
+
+
+def test_retraining_is_due_after_enough_new_labels(world, settings):
+    settings.TRIAGE_RETRAIN_AFTER_LABELS = 3
+    from django.utils import timezone
+
+    assert training.retrain_if_due(timezone.now()) == []
+    add_history(world)
+    assert TriageModel.Kind.ORGANIZATION in training.due_kinds(timezone.now())
+    call_command("retrain_triage")
+    assert training.due_kinds(timezone.now()) == []
+    for title, body in ROADS[:2]:
+        dispatched(world, title, body, world.unit_a)
+    assert training.retrain_if_due(timezone.now()) == [TriageModel.Kind.ORGANIZATION]
+    assert training.retrain_if_due(timezone.now()) == []  # enqueued already
+
+
+# --- The dispatch form -------------------------------------------------------------------
+
+
+def report_page(client, user, report):
+    client.force_login(user)
+    return client.get(reverse("workspace:report", args=[report.tracking_code]))
+
+
+def test_the_dispatch_form_shows_the_suggestions_and_preselects_the_best(world, client):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    response = report_page(client, world.agency_admin, report)
+    form = next(f for f in response.context["action_forms"] if f.action == "dispatch")
+    assert form.initial["organization"] == world.unit_b.pk
+    html = response.content.decode()
+    assert f'name="accept" value="{world.unit_b.pk}"' in html
+    assert 'data-source="model"' in html
+    assert 'type="hidden" name="accept"' not in html  # it would shadow the buttons
+
+
+def test_one_click_on_a_suggestion_dispatches_there(world, client):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    client.force_login(world.agency_admin)
+    url = reverse("workspace:action", args=[report.tracking_code, "dispatch"])
+    # As a browser sends it: the list's preselected value and the clicked button's.
+    posted = {"organization": world.unit_a.pk, "accept": world.unit_b.pk}
+    response = client.post(url, {**posted, "version": report.version})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.organization == world.unit_b
+
+
+def test_one_click_cannot_dispatch_outside_the_admins_targets(world, client):
+    report = waiting_at_agency(world)
+    client.force_login(world.agency_admin)
+    url = reverse("workspace:action", args=[report.tracking_code, "dispatch"])
+    posted = {"organization": world.unit_a.pk, "accept": world.other_agency.pk}
+    response = client.post(url, {**posted, "version": report.version})
+    assert response.status_code == 400
+    report.refresh_from_db()
+    assert report.organization == world.agency
+
+
+def test_an_outsider_sees_neither_the_report_nor_its_suggestions(world, client):
+    report = waiting_at_agency(world)
+    response = report_page(client, world.outsider, report)
+    assert response.status_code in (403, 404)
+    assert b"data-suggestions" not in response.content
+
+
+# --- The API -----------------------------------------------------------------------------
+
+
+def api_get(client, org, report, scopes=(Scope.REPORTS_READ,)):
+    _key, secret = ApiKey.issue(organization=org, name="Sistem lokal", scopes=list(scopes))
+    url = reverse("api:suggestions", args=[report.tracking_code])
+    return client.get(url, headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_the_api_gives_an_agency_its_suggestions(world, client):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    response = api_get(client, world.agency, report)
+    assert response.status_code == 200
+    first = response.json()["organizations"][0]
+    assert (first["slug"], first["source"]) == (world.unit_b.slug, "model")
+    assert 0 < first["confidence"] <= 1
+    assert response.json()["categories"] == []
+
+
+def test_the_api_refuses_another_organizations_key(world, client):
+    report = waiting_at_agency(world)
+    assert api_get(client, world.other_agency, report).status_code == 404
+
+
+def test_the_api_needs_the_read_scope(world, client):
+    report = waiting_at_agency(world)
+    assert api_get(client, world.agency, report, scopes=[Scope.META_READ]).status_code == 403
