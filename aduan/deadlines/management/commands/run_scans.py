@@ -18,13 +18,13 @@ from aduan.analytics.facts import refresh_facts
 from aduan.analytics.recap import requeue_stalled_recaps
 from aduan.analytics.snapshots import refresh_snapshots
 from aduan.api.idempotency import forget_old_answers
-from aduan.triage.training import retrain_if_due
 from aduan.channels.importing import requeue_stalled_imports
 from aduan.channels.media import retry_media_downloads
 from aduan.channels.whatsapp import end_idle_conversations
 from aduan.deadlines.digests import send_digests
 from aduan.deadlines.scan import scan
 from aduan.notifications.delivery import sweep_outbox
+from aduan.triage.training import retrain_if_due
 from aduan.webhooks import forwarding, outbound
 
 logger = logging.getLogger(__name__)
