@@ -342,8 +342,9 @@ def trend_charts(trend: list[dict]) -> list:
 
 def _describe(what: str, points, fmt) -> str:
     """A sentence listing every value, for screen readers."""
+    missing = _("no data")
     values = ", ".join(
-        f"{label}: {fmt(value) if value is not None else _('no data')}" for label, value in points
+        f"{label}: {fmt(value) if value is not None else missing}" for label, value in points
     )
     return f"{what} — {values}."
 
