@@ -20,6 +20,7 @@ Settings (read when used, with these defaults):
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -42,21 +43,25 @@ def setting(name: str, default):
     return getattr(settings, name, default)
 
 
-_REGION_LETTERS = str.maketrans("0123456789.", "abcdefghijx")
+def _region_word(code: str) -> str:
+    """A word standing for one region: ten letters from a hash of its code, so that two
+    regions share no character n-grams beyond chance (codes spelled out, like "33.02"
+    and "33.74", would look alike to the character features and blur the regions)."""
+    digest = hashlib.sha256(code.encode()).hexdigest()[:10]
+    return "".join(chr(ord("a") + int(digit, 16)) for digit in digest)
 
 
 def report_text(title: str, body: str, region_code: str | None = None) -> str:
     """The text a model reads: title, body, and the report's region as words.
 
     Where a report happened says much about who handles it (which regency, which
-    district office), so the region and the regions above it become words of their own,
-    spelled in letters so that the text handling keeps them ("33.02" → "wilayahddxac").
+    district office), so the region and the regions above it become words of their own.
     """
     regions = ""
     if region_code:
         parts = region_code.split(".")
         codes = [".".join(parts[:n]) for n in range(1, len(parts) + 1)]
-        regions = " ".join("wilayah" + c.translate(_REGION_LETTERS) for c in codes)
+        regions = " ".join(_region_word(c) for c in codes)
     return f"{title}\n{body}\n{regions}"
 
 
