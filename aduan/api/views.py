@@ -7,6 +7,7 @@ lifecycle.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
@@ -317,9 +318,27 @@ def _find(reports, code: str) -> Report:
     return report
 
 
-class ResponseCreate(OrganizationApiView):
+class HandlerActionCreate(OrganizationApiView):
+    """POST one handler action (`perform`: a lifecycle function taking the report, the
+    actor and the message) of the key's organization, on a report it handles now."""
+
     scopes = {"POST": Scope.REPORTS_WRITE}
+    perform: Callable
+
+    def _act(self, request, code: str) -> Response:
+        incoming = self.serializer_class(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        report = _find(Report.objects.handled_by(self.organization), code)
+        with _refusals_as_errors():
+            event = type(self).perform(
+                report, service_actor(self.organization), incoming.validated_data["message"]
+            )
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class ResponseCreate(HandlerActionCreate):
     serializer_class = ResponseInSerializer
+    perform = staticmethod(lifecycle.respond)
 
     @extend_schema(
         tags=["reports"],
@@ -330,14 +349,7 @@ class ResponseCreate(OrganizationApiView):
     @idempotent
     def post(self, request, code: str):
         """Publish a response of the key's organization; only for reports it handles now."""
-        incoming = ResponseInSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        report = _find(Report.objects.handled_by(self.organization), code)
-        with _refusals_as_errors():
-            event = lifecycle.respond(
-                report, service_actor(self.organization), incoming.validated_data["message"]
-            )
-        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return self._act(request, code)
 
 
 @contextmanager
@@ -354,9 +366,9 @@ def _refusals_as_errors(forbidden=Http404):
         raise forbidden from None
 
 
-class CompletionCreate(OrganizationApiView):
-    scopes = {"POST": Scope.REPORTS_WRITE}
+class CompletionCreate(HandlerActionCreate):
     serializer_class = CompletionInSerializer
+    perform = staticmethod(lifecycle.complete)
 
     @extend_schema(
         tags=["reports"],
@@ -368,14 +380,7 @@ class CompletionCreate(OrganizationApiView):
     def post(self, request, code: str):
         """Complete a report the key's organization handles now, with the final response;
         the reporter is then asked whether they are satisfied."""
-        incoming = CompletionInSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        report = _find(Report.objects.handled_by(self.organization), code)
-        with _refusals_as_errors():
-            event = lifecycle.complete(
-                report, service_actor(self.organization), incoming.validated_data["message"]
-            )
-        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return self._act(request, code)
 
 
 class ReplyCreate(OrganizationApiView):

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from aduan.api.models import ApiKey, Scope
-from aduan.organizations.access import Access, Role
+from aduan.organizations.access import Access
 from aduan.workspace import queries
 from aduan.workspace.forms import IndentedOrganizationField
 from aduan.workspace.guards import requires
@@ -68,9 +68,7 @@ class ApiKeyForm(forms.Form):
 
 def managed_keys(access: Access):
     keys = ApiKey.objects.select_related("organization", "created_by")
-    if access.is_national_admin:
-        return keys
-    return keys.filter(queries.subtree_q(access.orgs(Role.AGENCY_ADMIN)))
+    return queries.administered_by(keys, access)
 
 
 @key_admin_required

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from aduan.lib.paging import page_number
 from aduan.notifications import delivery
 from aduan.notifications.models import Notification
-from aduan.organizations.access import Access, Role
+from aduan.organizations.access import Access
 from aduan.workspace import queries
 from aduan.workspace.guards import requires
 
@@ -44,10 +44,7 @@ delivery_admin_required = requires(
 
 def visible_deliveries(access: Access) -> QuerySet[Notification]:
     """Messages needing attention that this admin may see and send again."""
-    rows = delivery.needing_attention()
-    if not access.is_national_admin:
-        rows = rows.filter(queries.subtree_q(access.orgs(Role.AGENCY_ADMIN)))
-    return rows
+    return queries.administered_by(delivery.needing_attention(), access)
 
 
 def mask_address(address: str) -> str:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft
 from aduan.lib.phones import PhoneField
-from aduan.organizations.access import Access, Role
+from aduan.organizations.access import Access
 from aduan.organizations.models import (
     Category,
     Organization,
@@ -27,7 +27,11 @@ from aduan.reports.codes import normalize_tracking_code
 from aduan.reports.lifecycle import Action, ArchiveReason
 from aduan.reports.models import MANUAL_CHANNELS, Channel, Kind, Report, Status, Tier
 from aduan.webhooks.models import Uplink
-from aduan.workspace.queries import administered_organizations, subtree_q, visible_organizations
+from aduan.workspace.queries import (
+    administered_by,
+    administered_organizations,
+    visible_organizations,
+)
 
 ANY = [("", _("Any"))]
 
@@ -320,9 +324,9 @@ class ForwardForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         access = Access.of(self.user)
-        uplinks = Uplink.objects.filter(is_active=True).exclude(forwardings__report=self.report)
-        if not access.is_national_admin:
-            uplinks = uplinks.filter(subtree_q(access.orgs(Role.AGENCY_ADMIN)))
+        uplinks = administered_by(
+            Uplink.objects.filter(is_active=True).exclude(forwardings__report=self.report), access
+        )
         self.fields["uplink"].queryset = uplinks
         self.has_choices = uplinks.exists()
 

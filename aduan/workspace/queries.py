@@ -65,6 +65,14 @@ def subtree_q(orgs, field: str = "organization__path") -> Q:
     return query
 
 
+def administered_by(rows: QuerySet, access: Access, field: str = "organization__path") -> QuerySet:
+    """The rows belonging to organizations `access` administers: all of them for national
+    admins, the subtrees of their organizations for agency admins, none for others."""
+    if access.is_national_admin:
+        return rows
+    return rows.filter(subtree_q(access.orgs(Role.AGENCY_ADMIN), field))
+
+
 def default_tab(access: Access) -> str:
     return "verify" if access.is_admin else "follow_up"
 
@@ -75,8 +83,7 @@ def tab_reports(user, tab: str) -> QuerySet[Report]:
     reports = Report.objects.visible_to(user)
     if tab == "verify":
         reports = reports.filter(status=Status.SUBMITTED)
-        if not access.is_national_admin:
-            reports = reports.filter(subtree_q(access.orgs(Role.AGENCY_ADMIN)))
+        reports = administered_by(reports, access)
     elif tab == "follow_up":
         reports = reports.filter(status__in=(Status.DISPATCHED, Status.IN_PROGRESS))
         if not access.is_national_admin:

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from aduan.lib.leasing import State
-from aduan.organizations.access import Access, Role
+from aduan.organizations.access import Access
 from aduan.webhooks import outbound
 from aduan.webhooks.models import EventType, WebhookEndpoint, new_signing_secret
 from aduan.workspace import queries
@@ -70,9 +70,7 @@ class EndpointForm(forms.Form):
 
 def managed_endpoints(access: Access):
     endpoints = WebhookEndpoint.objects.select_related("organization")
-    if access.is_national_admin:
-        return endpoints
-    return endpoints.filter(queries.subtree_q(access.orgs(Role.AGENCY_ADMIN)))
+    return queries.administered_by(endpoints, access)
 
 
 @webhook_admin_required
