@@ -165,6 +165,66 @@ def test_categories_are_suggested_from_verified_reports(world):
     assert [s.target for s in suggestions] == [world.roads, world.potholes]
 
 
+def category_history(world) -> None:
+    for title, body in ROADS:
+        dispatched(world, title, body, world.unit_a)
+    for title, body in TRAFFIC:
+        report = submit(world, title=title, body=body, category=world.roads)[0]
+        lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
+    training.train(TriageModel.Kind.CATEGORY)
+
+
+def test_the_dispatch_form_preselects_the_likeliest_category_when_none_is_set(world, client):
+    category_history(world)
+    report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1], category=None)[0]
+    response = report_page(client, world.national_admin, report)
+    form = next(f for f in response.context["action_forms"] if f.action == "dispatch")
+    assert form.initial["category"] == world.roads.pk
+    html = response.content.decode()
+    assert f'data-fill="#id_dispatch_category" data-value="{world.potholes.pk}"' in html
+
+
+def test_the_dispatch_form_keeps_a_category_the_report_already_has(world, client):
+    category_history(world)
+    report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1], category=world.potholes)[0]
+    response = report_page(client, world.national_admin, report)
+    form = next(f for f in response.context["action_forms"] if f.action == "dispatch")
+    assert "category" not in form.initial
+
+
+def test_dispatching_with_a_category_settles_it_on_the_timeline(world, client):
+    report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1], category=None)[0]
+    client.force_login(world.national_admin)
+    url = reverse("workspace:action", args=[report.tracking_code, "dispatch"])
+    posted = {"organization": world.agency.pk, "category": world.potholes.pk}
+    response = client.post(url, {**posted, "version": report.version})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.category == world.potholes
+    event = report.events.get(action=lifecycle.Action.DISPATCH)
+    assert event.data["category"] == world.potholes.pk
+    assert event.data["previous_category"] is None
+
+
+def test_dispatching_without_a_category_keeps_the_reporters_choice(world):
+    report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1], category=world.roads)[0]
+    lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
+    report.refresh_from_db()
+    assert report.category == world.roads
+
+
+def test_a_retired_category_cannot_be_set_by_dispatching(world):
+    report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1], category=None)[0]
+    world.potholes.is_active = False
+    world.potholes.save()
+    with pytest.raises(lifecycle.TransitionError):
+        lifecycle.dispatch(
+            report, as_user(world.national_admin), world.agency, category=world.potholes
+        )
+    report.refresh_from_db()
+    assert report.category is None and report.status == "submitted"
+
+
 def test_too_little_history_trains_no_model(world):
     dispatched(world, *ROADS[0], world.unit_a)
     assert training.train(TriageModel.Kind.ORGANIZATION) is None

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aduan.organizations.access import STAFF_ROLES, Access, Role
-from aduan.organizations.models import Organization
+from aduan.organizations.models import Category, Organization
 from aduan.reports.models import Dispatch, Report, ReportEvent, Status, Tier
 
 S = Status
@@ -369,10 +369,12 @@ def dispatch(
     *,
     message: str = "",
     tier: str | None = None,
+    category: Category | None = None,
     at=None,
 ) -> ReportEvent:
     """Verify (if needed) and send the report to `to`, which the actor must be allowed to
-    dispatch to; a further dispatch down the tree keeps it dispatched."""
+    dispatch to; a further dispatch down the tree keeps it dispatched. A `category`
+    other than the report's sets it: verifying is when an admin settles the category."""
     access = Access.of(actor.user)
     if not access.dispatch_targets().filter(pk=to.pk).exists():
         raise PermissionDenied(_("You may not dispatch reports to this organization."))
@@ -387,15 +389,15 @@ def dispatch(
         if tier not in Tier.values:
             raise TransitionError(_("Unknown handling tier."))
         changes["tier"] = tier
+    data = {"to": to.pk, "to_name": to.name, "from": report.organization_id}
+    if category is not None and category.pk != report.category_id:
+        if not category.is_active:
+            raise TransitionError(_("This category is no longer in use."))
+        changes["category"] = category
+        data |= {"category": category.pk, "previous_category": report.category_id}
     with transaction.atomic():
         event = transition(
-            report,
-            Action.DISPATCH,
-            actor,
-            message=message,
-            changes=changes,
-            data={"to": to.pk, "to_name": to.name, "from": report.organization_id},
-            at=at,
+            report, Action.DISPATCH, actor, message=message, changes=changes, data=data, at=at
         )
         Dispatch.objects.create(
             report=report, from_organization=dispatched_from, to_organization=to, at=at

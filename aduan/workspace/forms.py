@@ -113,6 +113,12 @@ class DispatchForm(ActionForm):
     organization = IndentedOrganizationField(
         label=_("Dispatch to"), queryset=Organization.objects.none()
     )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True).select_related("parent"),
+        required=False,
+        empty_label=_("Keep the current category"),
+    )
     tier = forms.ChoiceField(
         label=_("Handling tier"),
         choices=[("", _("Keep the current tier"))] + Tier.choices,
@@ -135,6 +141,8 @@ class DispatchForm(ActionForm):
             self.report, targets, agencies_only=access.is_national_admin
         )
         self.category_suggestions = suggest_categories(self.report)
+        if self.category_suggestions and self.report.category_id is None:
+            self.initial["category"] = self.category_suggestions[0].target.pk
         if self.suggestions:
             best = self.suggestions[0]
             self.initial["organization"] = best.target.pk
@@ -166,6 +174,7 @@ class DispatchForm(ActionForm):
             data["organization"],
             message=data["message"],
             tier=data["tier"] or None,
+            category=data.get("category"),
         )
 
 

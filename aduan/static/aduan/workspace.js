@@ -4,3 +4,14 @@ document.querySelectorAll("button[data-confirm]").forEach(function (button) {
     if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
   });
 });
+
+// A suggestion that fills a field instead of submitting: <button data-fill="#id" data-value="…">.
+document.querySelectorAll("button[data-fill]").forEach(function (button) {
+  button.addEventListener("click", function () {
+    var field = document.querySelector(button.getAttribute("data-fill"));
+    if (!field) { return; }
+    field.value = button.getAttribute("data-value");
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+    field.focus();
+  });
+});
