@@ -149,6 +149,29 @@ def test_the_back_office_report_page_shows_urgency_and_abuse_badges(client, worl
     assert 'data-flag="abusive"' in html
 
 
+def test_intake_stores_the_flags_so_that_inboxes_can_sort_on_them(world):
+    urgent, _secret = submit(world, title="Banjir bandang", body="Air setinggi dada, tolong.")
+    plain, _secret = submit(world)
+    rude, _secret = submit(world, title="Dasar petugas goblok", body="Jalan rusak tidak diurus!")
+    assert (urgent.is_urgent, urgent.urgency_flags, urgent.is_abusive) == (True, ["flood"], False)
+    assert (plain.is_urgent, plain.urgency_flags, plain.is_abusive) == (False, [], False)
+    assert (rude.is_urgent, rude.is_abusive) == (False, True)
+
+
+def test_work_queues_list_urgent_reports_first_then_by_deadline(client, world):
+    first, _secret = submit(world, title="Lampu jalan mati")
+    second, _secret = submit(world, title="Pohon tumbang menutup jalan")
+    client.force_login(world.national_admin)
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("workspace:inbox"))
+    codes = [r.tracking_code for r in response.context["page"].rows]
+    assert codes.index(second.tracking_code) < codes.index(first.tracking_code)
+    assert 'data-urgency="fallen_tree"' in response.content.decode()
+    by_deadline = client.get(reverse("workspace:inbox"), {"sort": "deadline"})
+    codes = [r.tracking_code for r in by_deadline.context["page"].rows]
+    assert codes.index(first.tracking_code) < codes.index(second.tracking_code)
+
+
 def test_the_draft_check_returns_hints_for_the_fields(client, db):
     region = Region.objects.create(code="32", name="Jawa Barat", level=1)
     response = client.post(

@@ -18,6 +18,7 @@ from aduan.reports.attachments import CleanFile
 from aduan.reports.codes import hash_secret, new_secret, new_tracking_code
 from aduan.reports.lifecycle import Action, after_events
 from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent
+from aduan.triage.hints import urgency_and_abuse
 
 
 @dataclass
@@ -92,6 +93,7 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
     waiting_at = received_by or (
         draft.suggested_organization.agency() if draft.suggested_organization else None
     )
+    flags = urgency_and_abuse(draft.title, draft.body)
     with transaction.atomic():
         report = Report(
             tracking_code=_unused_tracking_code(),
@@ -119,6 +121,7 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
             organization=waiting_at,
             submitted_at=at,
             updated_at=at,
+            **flags,
         )
         report.save()
         event = ReportEvent.objects.create(

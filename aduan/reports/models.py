@@ -283,6 +283,11 @@ class Report(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
     )
     archive_reason = models.CharField(_("archive reason"), max_length=20, blank=True)
+    # Read from the text at intake (aduan.triage.hints): urgent reports lead work queues;
+    # the abusive-language flag is for admins only, never shown in public.
+    urgency_flags = models.JSONField(default=list, blank=True, editable=False)
+    is_urgent = models.BooleanField(_("urgent"), default=False, editable=False)
+    is_abusive = models.BooleanField(default=False, editable=False)
 
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     verified_at = models.DateTimeField(null=True, blank=True)
@@ -330,6 +335,7 @@ class Report(models.Model):
             # Work queues in deadline order: walked in order, filtered, stopped at a page.
             models.Index(fields=["status", "due_at", "id"], name="report_status_due"),
             models.Index(fields=["due_at", "id"], name="report_due_soonest"),
+            models.Index(fields=["-is_urgent", "due_at", "id"], name="report_urgent_first"),
         ]
 
     def __str__(self) -> str:

@@ -426,10 +426,19 @@ def _shouted(text: str, word: str) -> bool:
     return bool(re.search(rf"(?i)\b{re.escape(word)}\w*\s*!", text))
 
 
+def urgency_and_abuse(title: str, body: str) -> dict:
+    """The flags a report stores at intake (`Report.urgency_flags`, `is_urgent`,
+    `is_abusive`), so that inboxes sort and filter on them."""
+    text = f"{title}\n{body}"
+    flags = urgency(text)
+    return {"urgency_flags": flags, "is_urgent": bool(flags), "is_abusive": is_abusive(text)}
+
+
 def report_flags(report) -> dict:
-    """Urgency badges [(flag, label)] and the abusive-language flag, for staff pages."""
+    """Urgency badges [(flag, label)] and the abusive-language flag, for staff pages,
+    from what intake stored."""
     labels = urgency_labels()
     return {
-        "urgency": [(flag, labels[flag]) for flag in urgency(report)],
-        "abusive": is_abusive(_text_of(report)),
+        "urgency": [(flag, labels[flag]) for flag in report.urgency_flags if flag in labels],
+        "abusive": report.is_abusive,
     }

@@ -115,21 +115,26 @@ def apply_filters(reports: QuerySet[Report], data: dict) -> QuerySet[Report]:
 
 
 SORTS = {
+    "urgent": _("Urgent first, then deadline"),
     "deadline": _("Deadline soonest"),
     "newest": _("Newest first"),
 }
-# Work queues are worked in deadline order; "All" is browsed, so newest first there.
+# Work queues are worked urgent reports first (flood, fire, a medical emergency…), then
+# in deadline order; "All" is browsed, so newest first there.
 BROWSING_TABS = ("all",)
 
 
 def default_sort(tab: str) -> str:
-    return "newest" if tab in BROWSING_TABS else "deadline"
+    return "newest" if tab in BROWSING_TABS else "urgent"
 
 
 def _ordering(sort: str) -> tuple:
+    # Reports with no running clock (closed, archived) go last; id keeps pages stable.
+    by_deadline = (F("due_at").asc(nulls_last=True), "id")
+    if sort == "urgent":
+        return ("-is_urgent", *by_deadline)
     if sort == "deadline":
-        # Reports with no running clock (closed, archived) go last; id keeps pages stable.
-        return (F("due_at").asc(nulls_last=True), "id")
+        return by_deadline
     return ("-submitted_at", "-id")
 
 

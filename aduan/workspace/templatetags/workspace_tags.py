@@ -12,3 +12,11 @@ register = template.Library()
 def can_enter_reports(access: Access) -> bool:
     """{% if access|can_enter_reports %}: may use the manual entry form."""
     return isinstance(access, Access) and queries.can_enter_reports(access)
+
+
+@register.filter
+def urgency_label(flag: str) -> str:
+    """ "flood" → "Banjir" (see aduan.triage.hints.urgency_labels)."""
+    from aduan.triage.hints import urgency_labels
+
+    return urgency_labels().get(flag, flag)
