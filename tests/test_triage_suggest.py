@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from aduan.api.models import ApiKey, Scope
 from aduan.organizations.access import Access
-from aduan.organizations.models import RoutingRule
+from aduan.organizations.models import Region, RoutingRule
 from aduan.reports import lifecycle
 from aduan.triage import training
 from aduan.triage.classifier import TextClassifier
@@ -120,6 +120,47 @@ def test_a_national_admin_is_offered_the_agency_above_the_predicted_unit(world):
     suggestions = suggest_organizations(report, Access.of(world.national_admin))
     assert suggestions[0].target == world.agency
     assert suggestions[0].confidence == pytest.approx(1.0)  # both units add up at the agency
+
+
+def regions_of_two_agencies(world):
+    """The agency serves regency 33.01, the other agency regency 33.02."""
+    province = Region.objects.create(code="33", name="Jawa Tengah", level=1)
+    mine = Region.objects.create(code="33.01", name="Contoh", level=2, parent=province)
+    theirs = Region.objects.create(code="33.02", name="Lain", level=2, parent=province)
+    district = Region.objects.create(code="33.02.01", name="Kec. Lain", level=3, parent=theirs)
+    village = Region.objects.create(code="33.02.01.2001", name="Desa", level=4, parent=district)
+    world.agency.regions.set([mine])
+    world.other_agency.regions.set([theirs])
+    return mine, village
+
+
+def test_a_national_admin_is_offered_the_agency_whose_jurisdiction_covers_the_place(world):
+    mine, village = regions_of_two_agencies(world)
+    add_history(world)  # every past report went to the agency's units
+    training.train(TriageModel.Kind.ORGANIZATION)
+    access = Access.of(world.national_admin)
+    there = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1], region=village)[0]
+    here = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1], region=mine)[0]
+    assert suggest_organizations(there, access)[0].target == world.other_agency
+    assert suggest_organizations(here, access)[0].target == world.agency
+    nowhere = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1])[0]
+    assert suggest_organizations(nowhere, access)[0].target == world.agency
+
+
+def test_a_routing_rule_keeps_a_place_while_the_model_knows_little(world):
+    RoutingRule.objects.create(category=world.potholes, organization=world.unit_a)
+    for title, body in TRAFFIC:
+        dispatched(world, title, body, world.unit_b)
+    for title, body in ROADS[:2]:
+        dispatched(world, title, body, world.unit_a)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    # A traffic text the reporter filed under potholes, which the rule sends to unit A.
+    report = waiting_at_agency(world)
+    suggestions = suggest_organizations(report, Access.of(world.agency_admin))
+    assert suggestions[0].target == world.unit_b
+    lifted = next(s for s in suggestions if s.target == world.unit_a)
+    assert lifted.source == SOURCE_ROUTING_RULE
+    assert lifted.confidence == pytest.approx(1 / 3)
 
 
 def test_an_admin_of_another_agency_gets_no_suggestion_outside_their_tree(world):

@@ -109,21 +109,59 @@ def suggest_for_targets(
     report: Report, targets, *, agencies_only: bool, k: int = TOP
 ) -> list[Suggestion]:
     ranked = _distribution(TriageModel.Kind.ORGANIZATION, report)
+    rule = _rule_target(report, targets, agencies_only)
+    if not ranked:
+        return [Suggestion(rule, None, SOURCE_ROUTING_RULE)] if rule else []
     scores = _at_dispatch_level(ranked, targets, agencies_only)
+    if report.region_id:
+        scores = _weigh_by_jurisdiction(scores, report.region_id, targets, agencies_only)
+    lifted = _lift_rule_target(scores, rule)
     # The officer chooses among their targets: confidence is the model's probability
     # given that the report goes to one of them (an agency admin looking at a report
     # in their inbox asks "which of my units", not "which of all units in the country").
     total = sum(p for _, p in scores.values()) or 1.0
-    found = [
-        Suggestion(org, p / total, SOURCE_MODEL)
-        for org, p in sorted(scores.values(), key=lambda item: -item[1])
-    ][:k]
-    if len(found) < k:
-        rule = RoutingRule.objects.route(report.category, report.region)
-        listed = {s.target.pk for s in found}
-        if rule and rule.pk not in listed and targets.filter(pk=rule.pk).exists():
-            found.append(Suggestion(rule, None, SOURCE_ROUTING_RULE))
-    return found
+    ordered = sorted(scores.values(), key=lambda item: -item[1])[:k]
+    return [
+        Suggestion(org, p / total, SOURCE_ROUTING_RULE if org.pk == lifted else SOURCE_MODEL)
+        for org, p in ordered
+        if p > 0
+    ]
+
+
+# The officers' own routing rule for the report's category and place is evidence too:
+# its organization gets at least this share of the other candidates' total, so it shows
+# while the history is thin and yields to a model that has learned otherwise.
+RULE_SHARE = 0.5
+RULE_CATEGORY_CONFIDENCE = 0.5  # a suggested category good enough to look a rule up
+
+
+def _rule_target(report: Report, targets, agencies_only: bool) -> Organization | None:
+    """The routing rule's organization for the report (its category, or the likeliest
+    suggested one), at the level of `targets`; None when there is no such rule."""
+    category = report.category
+    if category is None:
+        best = suggest_categories(report, k=1)
+        if best and best[0].confidence >= RULE_CATEGORY_CONFIDENCE:
+            category = best[0].target
+    org = RoutingRule.objects.route(category, report.region)
+    if org is None:
+        return None
+    prefixes = [org.path[:n] for n in range(PATH_STEP, len(org.path) + 1, PATH_STEP)]
+    allowed = {o.path: o for o in targets.filter(path__in=prefixes)}
+    return _level_of(org, allowed, agencies_only)
+
+
+def _lift_rule_target(scores: dict, rule: Organization | None) -> int | None:
+    """Give the rule's organization its share; returns its pk when that lifted it."""
+    if rule is None:
+        return None
+    others = sum(p for pk, (_, p) in scores.items() if pk != rule.pk)
+    current = scores.get(rule.pk, (rule, 0.0))[1]
+    floor = RULE_SHARE * others
+    if current >= floor:
+        return None
+    scores[rule.pk] = (rule, floor)
+    return rule.pk
 
 
 def _at_dispatch_level(ranked, targets, agencies_only: bool) -> dict[int, tuple]:
@@ -157,3 +195,42 @@ def _level_of(org: Organization, allowed: dict[str, Organization], agencies_only
         if candidate is not None and candidate.is_agency:
             return candidate
     return None
+
+
+# How much a declared jurisdiction weighs on the model's probabilities. A regency's
+# office does not handle a pothole in another regency, however alike the texts; the
+# model learns places only from what it has seen dispatched, jurisdictions say it outright.
+OUTSIDE_JURISDICTION = 0.002
+# A target whose jurisdiction covers the report's region but which the model never saw
+# (a newly connected agency) still gets a place among the suggestions; the nearer its
+# jurisdiction is to the report's place, the higher (a city before its province).
+JURISDICTION_FLOOR = 0.02
+
+
+def _weigh_by_jurisdiction(scores: dict, region_code: str, targets, agencies_only: bool):
+    """Lower the targets whose declared regions leave out `region_code`, and add those
+    that cover it; targets that declare no region are left as the model ranked them."""
+    parts = region_code.split(".")
+    above = {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
+    covering = targets.filter(regions__code__in=above).distinct()
+    if agencies_only:
+        covering = covering.agencies()
+    for org in covering:
+        scores.setdefault(org.pk, (org, 0.0))
+    declared: dict[int, set[str]] = defaultdict(set)
+    links = Organization.regions.through.objects.filter(organization_id__in=list(scores))
+    for org_id, code in links.values_list("organization_id", "region_id"):
+        declared[org_id].add(code)
+    weighed = {}
+    for pk, (org, probability) in scores.items():
+        codes = declared.get(pk)
+        if codes and codes & above:
+            nearest = max(len(c.split(".")) for c in codes & above)
+            probability = max(probability, JURISDICTION_FLOOR * nearest / len(parts))
+        # Covered: a declared region is the report's or above it. Undecided: the report
+        # names only a wider region than the declared one (a regency, not the village).
+        undecided = codes and any(c.startswith(region_code + ".") for c in codes)
+        if codes and not (codes & above) and not undecided:
+            probability *= OUTSIDE_JURISDICTION
+        weighed[pk] = (org, probability)
+    return weighed
