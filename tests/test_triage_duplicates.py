@@ -280,3 +280,20 @@ def test_reports_naming_different_streets_are_not_duplicates(world, places):
     probe = _report(world, "Lampu jalan mati di Jl. Raya Sokaraja", body, village)
     assert likely_duplicates(probe, world.national_admin) == []
     assert len(likely_duplicates(same_street, world.national_admin)) == 1
+
+
+def test_two_problems_on_one_street_are_not_duplicates(world, places):
+    village = places["village"]
+    _report(
+        world,
+        "Lampu lalu lintas mati di simpang Jl. Raya Baturraden",
+        "Lampu lalu lintas di simpang Jl. Raya Baturraden mati, kendaraan saling serobot.",
+        village,
+    )
+    vendors = _report(
+        world,
+        "PKL memenuhi trotoar Jl. Raya Baturraden",
+        "Pedagang kaki lima memenuhi trotoar Jl. Raya Baturraden, pejalan kaki turun ke jalan.",
+        village,
+    )
+    assert likely_duplicates(vendors, world.national_admin) == []

@@ -199,8 +199,11 @@ Features = tuple[Counter, Counter]
 
 
 def _features(title: str, body: str) -> Features:
-    # The title twice: it is the citizen's own summary of the problem.
-    text = normalize(f"{title} {title} {body[:BODY_CHARS]}")
+    # The title twice: it is the citizen's own summary of the problem. Street names are
+    # left out: they say where, which the place score weighs (`_other_streets`); in the
+    # text they would make a broken traffic light and street vendors on one road alike.
+    text = STREET.sub(" jalan ", f"{title} {title} {body[:BODY_CHARS]}")
+    text = normalize(text)
     words = [w for w in text.split() if w not in COMMON_WORDS]
     grams: Counter = Counter()
     for word in words:
