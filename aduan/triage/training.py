@@ -13,8 +13,8 @@ Settings (read when used, with these defaults):
 - TRIAGE_RETRAIN_AFTER_LABELS = 200: new dispatches that make a retraining due;
 - TRIAGE_RETRAIN_EVERY_DAYS = 7: age after which any new label makes it due;
 - TRIAGE_AUTO_PROMOTE = True: a new model goes live at once (else an admin switches);
-- TRIAGE_RETRAIN_GUARD_SECONDS = 3600: after enqueueing, scans wait this long before
-  enqueueing again (the worker may still be training).
+- TRIAGE_RETRAIN_GUARD_SECONDS = 3600: a queued or running retraining holds back
+  another for at most this long (after that its worker is taken for dead).
 """
 
 from __future__ import annotations
@@ -213,17 +213,44 @@ def due_kinds(now: datetime.datetime) -> list[str]:
     return due
 
 
-def retrain_if_due(now: datetime.datetime) -> list[str]:
-    """For the periodic scan: enqueue a retraining of every kind that is due."""
-    from django.core.cache import cache
+RETRAIN_TASK = "aduan.triage.tasks.retrain_triage"
 
+
+def retraining_queued(now: datetime.datetime) -> datetime.datetime | None:
+    """When the retraining that is still waiting or running was enqueued, or None.
+
+    Read from the task queue itself, so every process and host agrees; a task older
+    than TRIAGE_RETRAIN_GUARD_SECONDS counts as lost (its worker died) and no longer
+    holds the next one back.
+    """
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    guard = datetime.timedelta(seconds=setting("TRIAGE_RETRAIN_GUARD_SECONDS", 3600))
+    return (
+        DBTaskResult.objects.filter(
+            task_path=RETRAIN_TASK,
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+            enqueued_at__gte=now - guard,
+        )
+        .order_by("-enqueued_at")
+        .values_list("enqueued_at", flat=True)
+        .first()
+    )
+
+
+def enqueue_retraining(kinds: list[str], now: datetime.datetime) -> bool:
+    """Queue a retraining of `kinds` for the worker unless one is queued or running."""
     from aduan.lib.tasks import enqueue_with_transaction
     from aduan.triage.tasks import retrain_triage
 
-    kinds = due_kinds(now)
-    # A retraining takes a while: later scans must not enqueue it again meanwhile.
-    guard = setting("TRIAGE_RETRAIN_GUARD_SECONDS", 3600)
-    if not kinds or not cache.add("triage:retrain-enqueued", now.isoformat(), guard):
-        return []
+    if not kinds or retraining_queued(now):
+        return False
     enqueue_with_transaction(lambda: retrain_triage.enqueue(kinds))
-    return kinds
+    return True
+
+
+def retrain_if_due(now: datetime.datetime) -> list[str]:
+    """For the periodic scan: enqueue a retraining of every kind that is due."""
+    kinds = due_kinds(now)
+    return kinds if enqueue_retraining(kinds, now) else []

@@ -7,6 +7,7 @@ from aduan.workspace import (
     import_views,
     message_views,
     overdue_views,
+    triage_views,
     views,
     webhook_views,
 )
@@ -49,6 +50,9 @@ urlpatterns = [
         message_views.message_edit,
         name="message_edit",
     ),
+    path("triase/", triage_views.triage_models, name="triage"),
+    path("triase/latih/", triage_views.triage_retrain, name="triage_retrain"),
+    path("triase/<int:pk>/aktif/", triage_views.triage_make_live, name="triage_make_live"),
     path("kalender/", calendar_views.calendar_page, name="calendar"),
     path("kalender/hari-libur/", calendar_views.calendar_day_off, name="calendar_day_off"),
     path("kalender/hari-kerja/", calendar_views.calendar_working_day, name="calendar_working_day"),
