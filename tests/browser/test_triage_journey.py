@@ -1,0 +1,74 @@
+"""An agency admin routes a new report with the suggestions: one click picks the
+category, one click dispatches to the suggested unit; a rephrased copy of it is then
+shown as a likely duplicate and merged with one click."""
+
+import pytest
+from django.test import override_settings
+
+from aduan.organizations.models import Region
+from aduan.reports import lifecycle
+from aduan.reports.models import Status
+from aduan.triage import training
+from aduan.triage.models import TriageModel
+from tests.browser.conftest import sign_in
+from tests.personas import PASSWORD, as_user, submit
+from tests.test_triage_suggest import NEW_TRAFFIC, ROADS, TRAFFIC, dispatched
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def learn_history(world) -> None:
+    """Roads went to unit A under "Jalan Rusak", traffic to unit B under "Infrastruktur"."""
+    for title, body in ROADS:
+        dispatched(world, title, body, world.unit_a)
+    for title, body in TRAFFIC:
+        report = submit(world, title=title, body=body, category=world.roads)[0]
+        lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
+        lifecycle.dispatch(report, as_user(world.agency_admin), world.unit_b)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    training.train(TriageModel.Kind.CATEGORY)
+
+
+def test_an_admin_routes_with_two_clicks_and_merges_a_duplicate(world, new_page, tmp_path):
+    parent = None
+    for code, level in [("33", 1), ("33.02", 2), ("33.02.01", 3), ("33.02.01.2001", 4)]:
+        parent = Region.objects.create(
+            code=code, name=f"Wilayah {code}", level=level, parent=parent
+        )
+    village = parent
+    with override_settings(STATE_DIR=tmp_path, TRIAGE_MIN_SAMPLES=4):
+        learn_history(world)
+        first = submit(
+            world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1], category=None, region=village
+        )[0]
+        lifecycle.dispatch(first, as_user(world.national_admin), world.agency)
+
+        admin = new_page()
+        sign_in(admin, world.agency_admin.email, PASSWORD)
+        admin.goto(f"/kantor/laporan/{first.tracking_code}/")
+        card = admin.locator("#action-dispatch")
+        suggested = card.locator("[data-suggestions=organization] li").first
+        assert suggested.get_attribute("data-suggestion") == str(world.unit_b.pk)
+        category = card.locator("select[name=category]")
+        card.locator(
+            f"[data-suggestions=category] button[data-value='{world.potholes.pk}']"
+        ).click()
+        assert category.input_value() == str(world.potholes.pk)
+        with admin.expect_navigation():
+            suggested.locator("button[name=accept]").click()
+        first.refresh_from_db()
+        assert (first.organization, first.category) == (world.unit_b, world.potholes)
+
+        copy = submit(
+            world,
+            title="Traffic light perempatan pasar mati",
+            body="Lampu merah di perempatan pasar tdk menyala, lalu lintas semrawut.",
+            region=village,
+        )[0]
+        lifecycle.dispatch(copy, as_user(world.national_admin), world.agency)
+        admin.goto(f"/kantor/laporan/{copy.tracking_code}/")
+        row = admin.locator(f"[data-duplicate='{first.tracking_code}']")
+        with admin.expect_navigation():
+            row.locator("button[type=submit]").click()
+        copy.refresh_from_db()
+        assert (copy.status, copy.duplicate_of) == (Status.ARCHIVED, first)
