@@ -131,7 +131,10 @@ AXES_RESET_ON_SUCCESS = True
 # The sign-in form names its email field "username", as Django's AuthenticationForm does.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
-AXES_IPWARE_PROXY_COUNT = env_int("ADUAN_TRUSTED_PROXIES", 0)
+# Reverse proxies in front of Aduan: the client's address is then read from
+# X-Forwarded-For (aduan.lib.ratelimits.client_ip), for sign-in lockouts and rate limits.
+ADUAN_TRUSTED_PROXIES = env_int("ADUAN_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "aduan.lib.ratelimits.client_ip"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
 
+from aduan.lib.ratelimits import limited
 from aduan.organizations.models import Region
 from aduan.portal.forms import DraftCheckForm
 from aduan.reports.privacy import public_text
@@ -24,6 +25,7 @@ SIMILAR_LIMIT = 5
 
 
 @require_POST
+@limited("draft_check", as_json=True)
 def draft_checks(request: HttpRequest) -> JsonResponse:
     """{"similar": [...], "hints": [...]} for the draft in the POST body (see
     DraftCheckForm); invalid fields are ignored rather than reported, since the

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aduan.channels.intake import Submission, submit_report
 from aduan.lib.paging import paginate
+from aduan.lib.ratelimits import limited
 from aduan.notifications import outbox
 from aduan.organizations.models import Organization, Region
 from aduan.portal import forms
@@ -102,6 +103,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", context)
 
 
+@limited("lookup")
 def track(request: HttpRequest) -> HttpResponse:
     form = forms.TrackForm(request.GET if "code" in request.GET else None)
     if form.is_bound and form.is_valid():
@@ -224,6 +226,7 @@ def submitted(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/submitted.html", {"report": report, "secret_url": secret_url})
 
 
+@limited("lookup")
 def secret_link(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     report = Report.objects.filter(tracking_code=normalize_tracking_code(code)).first()
     if report is None or report.reporter_id or not secret_matches(secret, report.guest_secret_hash):
@@ -233,6 +236,7 @@ def secret_link(request: HttpRequest, code: str, secret: str) -> HttpResponse:
 
 
 @require_GET
+@limited("lookup")
 def confirm_contact(request: HttpRequest, code: str, token: str) -> HttpResponse:
     """A guest opened the confirmation link sent to their email or phone: from now on
     updates on the report are sent there, and this browser may act as the reporter."""
