@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -848,3 +849,29 @@ def test_command_no_notify_flag_tells_no_reporter(world, tmp_path):
 
     assert Report.objects.count() == 1
     assert not received_messages().exists()
+
+
+def test_a_finished_imports_file_is_deleted_after_the_retention_period(world, settings):
+    from aduan.channels.importing import forget_old_import_files
+
+    settings.ADUAN_IMPORT_FILE_DAYS = 30
+    job = start(world, csv_bytes(*ROWS))
+    run_job(job.pk)
+    job.refresh_from_db()
+    stored = Path(job.file.path)
+    assert stored.is_file()
+    assert forget_old_import_files(job.finished_at + datetime.timedelta(days=29)) == 0
+    assert forget_old_import_files(job.finished_at + datetime.timedelta(days=31)) == 1
+    job.refresh_from_db()
+    assert not stored.exists() and job.file.name == ""
+    assert (job.state, job.created) == (ImportJob.State.DONE, 2)  # the record stays
+    assert forget_old_import_files(job.finished_at + datetime.timedelta(days=32)) == 0
+
+
+def test_a_queued_imports_file_is_kept_however_old(world):
+    from aduan.channels.importing import forget_old_import_files
+
+    job = start(world, csv_bytes(*ROWS))
+    assert forget_old_import_files(job.created_at + datetime.timedelta(days=400)) == 0
+    job.refresh_from_db()
+    assert job.file.name

@@ -447,3 +447,19 @@ def test_the_recap_pages_cost_a_bounded_number_of_queries(
         assert client.get(reverse("recap:form")).status_code == 200
     with django_assert_max_num_queries(5):
         assert client.get(reverse("recap:job", args=[done_job.pk])).status_code == 200
+
+
+def test_an_old_recaps_pdf_is_deleted_and_the_page_says_so(world, january, client, settings):
+    settings.ADUAN_RECAP_FILE_DAYS = 365
+    job = recap.start_recap(world.agency_admin, world.agency, JANUARY, "en")
+    recap.run_job(job.pk)
+    job.refresh_from_db()
+    assert recap.forget_old_recaps(job.finished_at + datetime.timedelta(days=300)) == 0
+    assert job.path.is_file()
+    assert recap.forget_old_recaps(job.finished_at + datetime.timedelta(days=366)) == 1
+    assert not job.path.exists()
+    client.force_login(world.agency_admin)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("recap:job", args=[job.pk])).content.decode()
+    assert "data-recap-expired" in page and "data-recap-download" not in page
+    assert client.get(reverse("recap:download", args=[job.pk])).status_code == 404

@@ -134,6 +134,11 @@ class RecapJob(models.Model):
         return self.state in (self.State.DONE, self.State.FAILED)
 
     @property
+    def is_downloadable(self) -> bool:
+        """Built, and its file not yet deleted by the retention rule (forget_old_recaps)."""
+        return self.state == self.State.DONE and self.path.is_file()
+
+    @property
     def path(self) -> Path:
         """Where the PDF is (or will be) written; read from settings at call time."""
         return Path(settings.STATE_DIR) / "recaps" / self.file_name

@@ -316,6 +316,21 @@ def requeue_stalled_recaps(now: datetime.datetime | None = None) -> int:
     return requeued
 
 
+def forget_old_recaps(now: datetime.datetime | None = None) -> int:
+    """Delete recap PDFs finished more than ADUAN_RECAP_FILE_DAYS ago (default 365); the
+    request stays listed, and the figures can be built again for the same month. For
+    the periodic scan; returns how many files were deleted."""
+    days = getattr(settings, "ADUAN_RECAP_FILE_DAYS", 365)
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    old = RecapJob.objects.filter(state=RecapJob.State.DONE, finished_at__lt=cutoff)
+    forgotten = 0
+    for job in old.only("pk", "file_name"):
+        if job.path.is_file():
+            job.path.unlink(missing_ok=True)
+            forgotten += 1
+    return forgotten
+
+
 def benchmark_recap(org: Organization | None, month: datetime.date) -> float:
     """Seconds to gather the figures and lay out the recap PDF (nothing is written)."""
     started = time.perf_counter()

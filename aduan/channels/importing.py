@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
@@ -742,6 +743,24 @@ def requeue_stalled_imports(now: datetime.datetime | None = None) -> int:
             run_import_job.enqueue(pk)
             requeued += 1
     return requeued
+
+
+def forget_old_import_files(now: datetime.datetime | None = None) -> int:
+    """Delete the stored files of imports finished more than ADUAN_IMPORT_FILE_DAYS ago
+    (default 30): they hold reporters' personal data, and the reports they created and
+    the job's counts and row errors stay. For the periodic scan; returns how many."""
+    from aduan.channels.models import ImportJob
+
+    days = getattr(settings, "ADUAN_IMPORT_FILE_DAYS", 30)
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    finished = ImportJob.objects.filter(
+        state__in=[ImportJob.State.DONE, ImportJob.State.FAILED], finished_at__lt=cutoff
+    ).exclude(file="")
+    forgotten = 0
+    for job in finished.only("pk", "file"):
+        job.file.delete(save=False)
+        forgotten += ImportJob.objects.filter(pk=job.pk).update(file="")
+    return forgotten
 
 
 def _run_job_file(job, progress: JobProgress) -> ImportSummary:

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from aduan.analytics.facts import refresh_facts
-from aduan.analytics.recap import requeue_stalled_recaps
+from aduan.analytics.recap import forget_old_recaps, requeue_stalled_recaps
 from aduan.analytics.snapshots import refresh_snapshots
 from aduan.api.idempotency import forget_old_answers
-from aduan.channels.importing import requeue_stalled_imports
+from aduan.channels.importing import forget_old_import_files, requeue_stalled_imports
 from aduan.channels.media import retry_media_downloads
 from aduan.channels.whatsapp import end_idle_conversations
 from aduan.deadlines.digests import send_digests
@@ -80,6 +80,8 @@ class Command(BaseCommand):
             + requeue_stalled_recaps(now)
         )
         forget_old_answers(now)
+        forget_old_import_files(now)
+        forget_old_recaps(now)
         retrain_if_due(now)
         if result.batches or digests or swept or calls or channels or self.verbosity > 1:
             self.stdout.write(
