@@ -61,3 +61,38 @@ def test_scan_benchmark_prints_figures_and_rolls_back_the_next_day(world):
     assert figures["scan_next_day_queries"].endswith("queries")
     assert not ReportEvent.objects.filter(report=report, action="escalate").exists()
     assert Deadline.objects.get(report=report).overdue_at is None
+
+
+def test_triage_benchmark_retrains_on_a_resampled_history_and_prints_figures(tmp_path):
+    import csv
+
+    from tests.test_triage_suggest import ROADS, TRAFFIC
+
+    path = tmp_path / "labelled.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["isi", "tujuan"])
+        for title, body in ROADS:
+            writer.writerow([f"{title}. {body}", "Dinas Pekerjaan Umum"])
+        for title, body in TRAFFIC:
+            writer.writerow([f"{title}. {body}", "Dinas Perhubungan"])
+    out = io.StringIO()
+    call_command(
+        "benchmark",
+        triage=str(path),
+        triage_text="isi",
+        triage_label="tujuan",
+        triage_rows=300,
+        stdout=out,
+    )
+    figures = dict(line.split(": ", 1) for line in out.getvalue().splitlines())
+    assert figures["triage_rows"] == "300 reports"
+    assert figures["triage_labels"] == "2 labels"
+    units = {
+        "triage_retrain_seconds": "s",
+        "triage_suggest_ms_p95": "ms",
+        "triage_model_file_mb": "MB",
+    }
+    for name, unit in units.items():
+        value, shown_unit = figures[name].split()
+        assert float(value) >= 0 and shown_unit == unit

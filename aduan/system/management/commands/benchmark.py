@@ -1,7 +1,8 @@
 """Measure the back-office and public pages against the current database; with
 `--scan`, the deadline scan; with `--delivery N`, real workers draining N messages; with
 `--api-load`, reports created through the REST API served by gunicorn; with `--monev`,
-the monitoring dashboards, the public search and the monthly recap PDF.
+the monitoring dashboards, the public search and the monthly recap PDF; with `--triage
+CSV`, retraining the suggestion models on a large resampled history and scoring reports.
 
 Prints one figure per line as `name: value unit`: median and 95th-percentile render time
 (in-process, through Django's test client, so without network or WSGI server overhead)
@@ -66,6 +67,15 @@ class Command(BaseCommand):
             help="Instead of the pages: the national and agency dashboards, a two-word public "
             "search and the monthly recap PDF (see aduan/system/benchmarks_monev.py).",
         )
+        parser.add_argument(
+            "--triage",
+            metavar="CSV",
+            help="Instead of the pages: retrain the suggestion pipeline on --triage-rows "
+            "reports resampled from a labelled CSV (see aduan/system/benchmarks_triage.py).",
+        )
+        parser.add_argument("--triage-text", default="text", metavar="COLUMN")
+        parser.add_argument("--triage-label", default="label", metavar="COLUMN")
+        parser.add_argument("--triage-rows", type=int, default=100_000, metavar="N")
         parser.add_argument("--api-seconds", type=float, default=30, metavar="S")
         parser.add_argument("--api-clients", type=int, default=16, metavar="C")
         parser.add_argument("--api-workers", type=int, default=2, metavar="N")
@@ -90,6 +100,19 @@ class Command(BaseCommand):
                 workers=options["api_workers"],
                 threads=options["api_threads"],
                 progress=self.stderr,
+            )
+            return
+        if options["triage"]:
+            if options["triage_rows"] < 100:
+                raise CommandError("--triage-rows must be at least 100.")
+            from aduan.system.benchmarks_triage import run as triage
+
+            triage(
+                self.emit,
+                options["triage"],
+                options["triage_text"],
+                options["triage_label"],
+                options["triage_rows"],
             )
             return
         if options["monev"]:
