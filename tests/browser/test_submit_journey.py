@@ -1,0 +1,55 @@
+"""While a citizen writes a report, the page shows what it still lacks and a similar open
+report nearby that they may support instead of filing the same problem again."""
+
+import pytest
+
+from aduan.organizations.models import Region
+from aduan.reports.models import Status
+from tests.personas import advance, submit
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def village_with_parents() -> Region:
+    parent = None
+    for code, name, level in [
+        ("33", "Jawa Tengah", 1),
+        ("33.02", "Kabupaten Banyumas", 2),
+        ("33.02.01", "Lumbir", 3),
+        ("33.02.01.2001", "Cingebul", 4),
+    ]:
+        parent = Region.objects.create(code=code, name=name, level=level, parent=parent)
+    return parent
+
+
+def test_a_citizen_sees_hints_and_a_similar_report_nearby_while_writing(world, new_page):
+    village = village_with_parents()
+    existing, _ = submit(
+        world,
+        reporter=world.citizen,
+        title="Jalan berlubang besar di depan Pasar Kliwon",
+        body="Jalan di depan Pasar Kliwon berlubang besar dan dalam. Motor sering jatuh.",
+        region=village,
+    )
+    advance(world, existing, Status.DISPATCHED)
+
+    page = new_page()
+    page.goto("/lapor/")
+    page.select_option("#id_region", "33")
+    page.select_option("#id_region_level2", "33.02")
+    page.select_option("#id_region_level3", "33.02.01")
+    page.select_option("#id_region_level4", "33.02.01.2001")
+    page.fill("#id_title", "Lubang di jalan dekat pasar Kliwon")
+    page.fill("#id_body", "Ada lubang dalam di jln depan pasar kliwon, motor banyak yg jatuh.")
+
+    similar = page.locator("[data-similar]")
+    similar.wait_for(state="visible")
+    link = similar.locator("a").first
+    assert link.get_attribute("href").endswith(f"/laporan/{existing.tracking_code}/")
+    assert existing.tracking_code in similar.inner_text()
+    no_date = page.locator("[data-hints-for=incident_date] [data-hint=no_date]")
+    no_date.wait_for(state="visible")
+    assert "kapan" in no_date.inner_text().lower()
+
+    page.fill("#id_incident_date", "2026-11-30")
+    no_date.wait_for(state="detached")
