@@ -381,3 +381,13 @@ def test_the_api_refuses_another_organizations_key(world, client):
 def test_the_api_needs_the_read_scope(world, client):
     report = waiting_at_agency(world)
     assert api_get(client, world.agency, report, scopes=[Scope.META_READ]).status_code == 403
+
+
+def test_each_label_is_named_for_the_model_with_the_regions_it_serves(world):
+    mine, _village = regions_of_two_agencies(world)
+    names = training.label_names(TriageModel.Kind.ORGANIZATION, {world.agency.pk, world.unit_a.pk})
+    assert names[world.unit_a.pk] == "Dinas Pekerjaan Umum"
+    region_words = training.report_text("", "", mine.code).split()
+    assert names[world.agency.pk].split() == ["Pemerintah", "Kabupaten", "Contoh", *region_words]
+    categories = training.label_names(TriageModel.Kind.CATEGORY, {world.potholes.pk})
+    assert categories == {world.potholes.pk: "Infrastruktur Jalan Rusak"}

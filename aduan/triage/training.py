@@ -126,6 +126,22 @@ def category_history(limit: int | None = None) -> History:
 HISTORIES = {Kind.ORGANIZATION: organization_history, Kind.CATEGORY: category_history}
 
 
+def label_names(kind: str, labels: set[int]) -> dict[int, str]:
+    """What each label is called, as a text the model reads beside the reports: an
+    organization's name with the regions it declares it serves, a category's name with
+    its parent's. It tells the model about a label before its history does."""
+    from aduan.organizations.models import Category
+
+    if kind == Kind.ORGANIZATION:
+        orgs = Organization.objects.filter(pk__in=labels).prefetch_related("regions")
+        return {
+            org.pk: " ".join([org.name] + [report_text("", "", r.code) for r in org.regions.all()])
+            for org in orgs
+        }
+    categories = Category.objects.filter(pk__in=labels).select_related("parent")
+    return {c.pk: f"{c.parent.name} {c.name}" if c.parent else c.name for c in categories}
+
+
 def model_dir() -> Path:
     path = Path(settings.STATE_DIR) / "triage"
     path.mkdir(parents=True, exist_ok=True)
@@ -149,7 +165,10 @@ def train(kind: str, *, stdout=None) -> TriageModel | None:
     # the served model then learns from every report, the newest mattering most.
     say(f"{kind}: learning from {len(history.labels)} reports…")
     model, evaluation = train_for_serving(
-        history.texts, history.labels, holdout=round(len(history.labels) * HOLDOUT_SHARE)
+        history.texts,
+        history.labels,
+        holdout=round(len(history.labels) * HOLDOUT_SHARE),
+        names=label_names(kind, set(history.labels)),
     )
     model.remember_negatives(history.negative_texts, history.negative_labels)
     metrics = evaluation.as_dict() | {"total_seconds": round(time.perf_counter() - started, 2)}
