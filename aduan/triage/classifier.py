@@ -45,6 +45,7 @@ SVM_TEMPERATURE = 0.5  # turns SVM margins into a distribution before blending
 NB_ALPHA = 0.1
 SVM_PER_CLASS = 150
 BLEND = 0.5  # share of the SVM in the blend
+LARGE_HISTORY = 5000  # reports from which words seen once are left out
 NAME_WEIGHT = 1.0  # a label's name counts as one report of that label
 NEGATIVE_PENALTY = 0.6  # how far a near-identical "not our remit" lowers a score
 TEMPERATURES = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 3.0)
@@ -66,7 +67,12 @@ class Features:
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         docs = [normalize(t) for t in texts]
         min_df = 2 if len(docs) >= 50 else 1
-        self.tokens = CountVectorizer(token_pattern=r"\S+", lowercase=False, dtype=np.float64)
+        # In a large history a word seen in one report is mostly a typo: it would only
+        # grow the model (its character n-grams still count when a new report has it).
+        word_min_df = 2 if len(docs) >= LARGE_HISTORY else 1
+        self.tokens = CountVectorizer(
+            token_pattern=r"\S+", lowercase=False, dtype=np.float64, min_df=word_min_df
+        )
         try:
             counts = self.tokens.fit_transform(docs)
         except ValueError:  # every text was empty after normalizing
