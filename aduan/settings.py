@@ -107,6 +107,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so tests can start real worker processes against it.
     DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / "test.sqlite3")}
 
+# A PostgreSQL read replica for dashboards and public pages (aduan/lib/replica.py).
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL", ""),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = DATABASES["default"].get("OPTIONS", {})
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["aduan.lib.replica.ReplicaRouter"]
+
 # Each process's own memory by default. With several processes or hosts, point every
 # one at the same Redis (ADUAN_CACHE_URL=redis://host:6379/0) so the API's per-key rate
 # limits and the cached public figures are shared.

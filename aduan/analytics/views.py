@@ -28,6 +28,7 @@ from aduan.analytics import charts, exports, metrics, snapshots
 from aduan.analytics.metrics import Period
 from aduan.deadlines.models import STAFF_CLOCKS, Clock
 from aduan.deadlines.reminders import can_remind
+from aduan.lib.replica import reads_from_replica
 from aduan.organizations.access import STAFF_ROLES, Access
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.models import Channel, Kind, Status
@@ -428,6 +429,7 @@ def _asks_for_period(request) -> bool:
 
 
 @monev_required
+@reads_from_replica
 def dashboard(request):
     access, org, form, period = _scope(request)
     now = timezone.now()
@@ -456,6 +458,7 @@ def dashboard(request):
 
 
 @monev_required
+@reads_from_replica
 def dashboard_export(request, fmt: str):
     """The figures of the dashboard with the same ?org and period, as CSV or XLSX."""
     access, org, _form, period = _scope(request)
@@ -465,6 +468,7 @@ def dashboard_export(request, fmt: str):
 
 
 @monev_required
+@reads_from_replica
 def overdue_export(request, fmt: str):
     """Every overdue report of the organization's subtree, oldest deadline first."""
     access, org, _form, period = _scope(request)

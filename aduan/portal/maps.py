@@ -18,6 +18,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from aduan.lib.replica import reads_from_replica
 from aduan.portal.forms import FeedFilterForm
 from aduan.reports.models import Report
 from aduan.reports.privacy import PUBLIC_RELATED, public_coordinate, public_text
@@ -37,6 +38,7 @@ def max_features() -> int:
 
 
 @require_GET
+@reads_from_replica
 def map_page(request: HttpRequest) -> HttpResponse:
     form = FeedFilterForm(request.GET or None)
     if form.is_bound:
@@ -68,6 +70,7 @@ def parse_bbox(text: str) -> tuple[float, float, float, float] | None:
 
 
 @require_GET
+@reads_from_replica
 def map_reports(request: HttpRequest) -> HttpResponse:
     """Public reports with coordinates as a GeoJSON FeatureCollection, newest (or best
     matching) first; "truncated" says more reports lie in the box than were sent."""

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from aduan.lib.replica import reads_from_replica
 from aduan.portal.forms import OpenDataFilterForm
 from aduan.reports.models import Report
 from aduan.reports.privacy import PUBLIC_RELATED, public_coordinate, public_text
@@ -187,6 +188,7 @@ def _download(response: StreamingHttpResponse, extension: str) -> StreamingHttpR
 
 
 @require_GET
+@reads_from_replica
 def reports_csv(request: HttpRequest) -> HttpResponse:
     reports, filters = _selected(request)
     if reports is None:
@@ -196,6 +198,7 @@ def reports_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@reads_from_replica
 def reports_json(request: HttpRequest) -> HttpResponse:
     reports, filters = _selected(request)
     if reports is None:

@@ -20,6 +20,7 @@ from aduan.analytics import metrics
 from aduan.analytics.metrics import Period
 from aduan.analytics.models import ReportFact
 from aduan.lib.paging import paginate
+from aduan.lib.replica import reads_from_replica
 from aduan.organizations.models import Organization
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Report, ReportEvent, Status
@@ -77,6 +78,7 @@ def _agency_rows(agencies: list[Organization], period: Period) -> list[dict]:
 
 
 @require_GET
+@reads_from_replica
 def organization_list(request: HttpRequest) -> HttpResponse:
     agencies = list(Organization.objects.active().agencies().order_by("name"))
     period = _window()
@@ -90,6 +92,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@reads_from_replica
 def organization_page(request: HttpRequest, slug: str) -> HttpResponse:
     from aduan.analytics.views import trend_charts
 
@@ -117,6 +120,7 @@ def organization_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@reads_from_replica
 def success_stories(request: HttpRequest) -> HttpResponse:
     """Public reports the reporter closed satisfied and rated well, newest first, each
     with the completion that settled it."""

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from aduan.channels.intake import Submission, submit_report
 from aduan.lib.paging import paginate
 from aduan.lib.ratelimits import limited
+from aduan.lib.replica import reads_from_replica
 from aduan.notifications import outbox
 from aduan.organizations.models import Organization, Region
 from aduan.portal import forms
@@ -87,6 +88,7 @@ def _live_figures() -> dict:
     )
 
 
+@reads_from_replica
 def home(request: HttpRequest) -> HttpResponse:
     # Counting every report scans the whole table; a minute-old figure is live enough.
     figures = cache.get_or_set("portal.home.figures", _live_figures, FIGURES_TTL)
@@ -131,6 +133,7 @@ def _paginate(request: HttpRequest, queryset) -> dict:
     }
 
 
+@reads_from_replica
 def feed(request: HttpRequest) -> HttpResponse:
     form = forms.FeedFilterForm(request.GET or None)
     newest = (
