@@ -107,6 +107,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so tests can start real worker processes against it.
     DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / "test.sqlite3")}
 
+# Each process remembers an API key it has looked up for this many seconds, so a revoked
+# key is refused by every process within that time (0: look it up on every request).
+ADUAN_API_KEY_CACHE_SECONDS = env_int("ADUAN_API_KEY_CACHE_SECONDS", 5)
+
 # A PostgreSQL read replica for dashboards and public pages (aduan/lib/replica.py).
 if env_str("DATABASE_REPLICA_URL", ""):
     DATABASES["replica"] = dj_database_url.parse(

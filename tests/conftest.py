@@ -12,7 +12,10 @@ def world(db):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from aduan.api.auth import forget_keys
+
     cache.clear()
+    forget_keys()
 
 
 @pytest.fixture(autouse=True)

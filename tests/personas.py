@@ -144,3 +144,32 @@ _STEPS = {
 
 def days_ago(days: int) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(days=days)
+
+
+def run_announcements() -> list[str]:
+    """What a worker does with the queued messages of new reports: claim and run each
+    task once, through django-tasks' own worker code; returns their outcomes."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    from aduan.notifications.tasks import announce_submission
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+
+    queued = DBTaskResult.objects.ready().filter(task_path=announce_submission.module_path)
+    outcomes = []
+    for row in queued.order_by("enqueued_at"):
+        row.claim(worker.worker_id)
+        worker.run_task(row)
+        row.refresh_from_db()
+        outcomes.append(row.status)
+    return outcomes

@@ -6,6 +6,7 @@ import base64
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from aduan.api.models import ApiKey, IdempotentResponse, Scope
@@ -88,6 +89,39 @@ def test_revoked_key_is_refused(client, world):
     response = get(client, "/api/v1/reports/", secret)
     assert response.status_code == 401
     assert error_codes(response) == ["revoked_key"]
+
+
+def test_a_key_revoked_while_in_use_is_refused_once_the_cache_window_has_passed(client, world):
+    from aduan.api.auth import KEY_CACHE_SECONDS
+
+    secret = new_key(world.agency)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        assert get(client, "/api/v1/reports/", secret).status_code == 200
+        ApiKey.objects.update(revoked_at=timezone.now())
+        # This process read the key a moment ago and trusts it for the cache window.
+        assert get(client, "/api/v1/reports/", secret).status_code == 200
+        traveller.shift(datetime.timedelta(seconds=KEY_CACHE_SECONDS))
+        response = get(client, "/api/v1/reports/", secret)
+    assert response.status_code == 401
+    assert error_codes(response) == ["revoked_key"]
+
+
+def test_a_key_revoked_here_is_refused_at_once_once_forgotten(client, world):
+    from aduan.api.auth import forget_keys
+
+    secret = new_key(world.agency)
+    assert get(client, "/api/v1/reports/", secret).status_code == 200
+    ApiKey.objects.update(revoked_at=timezone.now())
+    forget_keys()
+    assert get(client, "/api/v1/reports/", secret).status_code == 401
+
+
+def test_a_key_read_with_no_cache_window_is_refused_at_once(client, world, settings):
+    settings.ADUAN_API_KEY_CACHE_SECONDS = 0
+    secret = new_key(world.agency)
+    assert get(client, "/api/v1/reports/", secret).status_code == 200
+    ApiKey.objects.update(revoked_at=timezone.now())
+    assert get(client, "/api/v1/reports/", secret).status_code == 401
 
 
 def test_expired_key_is_refused(client, world):
@@ -221,6 +255,38 @@ def test_retried_post_with_the_same_external_id_returns_the_same_report(client, 
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["code"] == first.json()["code"]
     assert Report.objects.count() == 1
+
+
+def test_post_writes_the_report_in_a_fixed_few_statements(
+    client, world, django_assert_max_num_queries
+):
+    secret = new_key(world.agency)
+    post(client, "/api/v1/reports/", secret, report_payload(external_id="Q0"))
+    # The category named, the savepoint and its release, the calendar, then one INSERT
+    # each for the report, its first deadline, its event and the task that tells people.
+    with django_assert_max_num_queries(8):
+        response = post(client, "/api/v1/reports/", secret, report_payload(external_id="Q1"))
+    assert response.status_code == 201
+
+
+def test_a_new_report_reaches_the_webhooks_once_the_worker_ran_however_often(client, world):
+    from aduan.notifications.tasks import announce_submission
+    from aduan.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
+    from tests.test_messages import run_announcements
+
+    WebhookEndpoint.objects.create(
+        organization=world.agency,
+        url="https://sipadu.example.id/aduan",
+        event_types=[EventType.CREATED],
+    )
+    response = post(client, "/api/v1/reports/", new_key(world.agency), report_payload())
+    event = ReportEvent.objects.get(report__tracking_code=response.json()["code"])
+    assert not WebhookDelivery.objects.exists()  # the worker's job, after the answer
+    assert run_announcements() == ["SUCCESSFUL"]
+    announce_submission.enqueue(event.pk, "")
+    assert run_announcements() == ["SUCCESSFUL"]
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.event, delivery.event_type) == (event, EventType.CREATED)
 
 
 def test_same_external_id_from_another_organization_is_another_report(client, world):

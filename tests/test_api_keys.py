@@ -78,6 +78,7 @@ def test_agency_admin_cannot_create_a_key_for_another_agency(client, world):
 
 def test_rotating_a_key_gives_a_new_secret_and_revokes_the_old(client, world):
     old, old_secret = key_for(world.agency)
+    assert api_status(client, old_secret) == 200  # this process now remembers the key
     client.force_login(world.agency_admin)
     response = client.post(f"/kantor/kunci-api/{old.pk}/putar/")
     new_secret = shown_secret(response)
@@ -101,6 +102,7 @@ def test_revoked_key_cannot_be_rotated(client, world):
 
 def test_revoking_a_key_refuses_it_at_once(client, world):
     key, secret = key_for(world.agency)
+    assert api_status(client, secret) == 200  # this process now remembers the key
     client.force_login(world.agency_admin)
     response = client.post(f"/kantor/kunci-api/{key.pk}/cabut/")
     assert response.status_code == 302

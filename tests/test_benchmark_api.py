@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from aduan.api.models import ApiKey
+from aduan.notifications.models import Kind, Notification
 from aduan.reports.models import Report
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,6 +24,7 @@ def test_the_api_load_benchmark_creates_durable_reports_through_gunicorn(world):
         api_seconds=2,
         api_clients=2,
         api_workers=1,
+        api_drain=True,
         stdout=out,
         stderr=io.StringIO(),
     )
@@ -40,3 +42,9 @@ def test_the_api_load_benchmark_creates_durable_reports_through_gunicorn(world):
     # Warm-up reports (one per client) and the timed ones stay; the key does not.
     assert Report.objects.filter(channel="local_system").count() == created + 2
     assert not ApiKey.objects.exists()
+    # One worker wrote every new report's "received" message afterwards.
+    assert int(figures["api_drain_tasks"]) == created + 2
+    assert figures["api_drain_failed"] == "0"
+    assert float(figures["api_drain_seconds"]) > 0
+    received = Notification.objects.filter(kind=Kind.RECEIVED, report__channel="local_system")
+    assert received.values("report").distinct().count() == created + 2

@@ -219,7 +219,7 @@ def test_visitors_of_a_public_report_see_no_deadlines(world, clock):
 # --- Sorting the inbox -------------------------------------------------------------------
 
 
-def test_work_queues_are_sorted_by_deadline_soonest_by_default(world, clock):
+def test_work_queues_are_sorted_urgent_first_then_by_deadline_by_default(world, clock):
     first, _ = submit(world, title="Pertama")
     second, _ = submit(world, title="Kedua")
     advance(world, first, Status.DISPATCHED)  # first response due next Monday
@@ -227,11 +227,11 @@ def test_work_queues_are_sorted_by_deadline_soonest_by_default(world, clock):
     advance(world, second, Status.DISPATCHED)  # due next Tuesday
     client = english(Client(), world.liaison_a)
     response = client.get(reverse("workspace:inbox"), {"tab": "follow_up"})
-    assert response.context["sort"] == "deadline"
+    assert response.context["sort"] == "urgent"
     assert _codes(response.content.decode()) == [first.tracking_code, second.tracking_code]
     newest = client.get(reverse("workspace:inbox"), {"tab": "follow_up", "sort": "newest"})
     assert _codes(newest.content.decode()) == [second.tracking_code, first.tracking_code]
-    assert 'value="deadline" selected' in response.content.decode()
+    assert 'value="urgent" selected' in response.content.decode()
 
 
 def test_the_all_tab_stays_newest_first_and_puts_finished_reports_last_by_deadline(world, clock):

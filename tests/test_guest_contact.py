@@ -6,7 +6,16 @@ from django.urls import reverse
 
 from aduan.notifications.models import Kind, Notification
 from aduan.reports.models import Status
-from tests.personas import advance, submit
+from tests.personas import advance
+from tests.personas import submit as submit_only
+from tests.test_messages import run_announcements
+
+
+def submit(world, **fields):
+    """A submission whose messages the worker has written."""
+    report, secret = submit_only(world, **fields)
+    assert run_announcements() == ["SUCCESSFUL"]
+    return report, secret
 
 
 def _confirmation_path(report) -> str:

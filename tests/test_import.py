@@ -32,6 +32,7 @@ from aduan.notifications.models import Kind as MessageKind
 from aduan.notifications.models import Notification
 from aduan.organizations.models import Membership, Region
 from aduan.reports.models import Channel, Kind, Report, ReportEvent
+from tests.personas import run_announcements
 
 HEADER = "reference,channel,received_at,title,body,kind,category,name,email,phone,anonymous"
 ROWS = [
@@ -814,6 +815,7 @@ def received_messages():
 
 def test_reporters_of_an_import_are_told_by_default(world):
     run_job(start(world, csv_bytes(ROWS[0])).pk)
+    assert run_announcements() == ["SUCCESSFUL"]  # the worker writes them
 
     assert received_messages().filter(address="budi@example.id").exists()
 

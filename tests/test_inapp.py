@@ -14,6 +14,7 @@ from aduan.notifications.models import Kind, Medium, Notification
 from aduan.notifications.outbox import Recipient, notify
 from aduan.reports.models import Status
 from tests.personas import advance, submit
+from tests.test_messages import run_announcements
 
 LIST = "/notifikasi/"
 
@@ -47,6 +48,7 @@ def _open_url(notification) -> str:
 def received(world):
     """The citizen's "report received" message, written by the real lifecycle."""
     report, _ = submit(world, reporter=world.citizen)
+    assert run_announcements() == ["SUCCESSFUL"]
     return report, Notification.objects.get(
         user=world.citizen, medium=Medium.IN_APP, kind=Kind.RECEIVED
     )

@@ -8,7 +8,7 @@ from PIL import Image
 from aduan.notifications.models import Kind, Medium, Notification
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Attachment, Channel, Report, ReportEvent, Status
-from tests.personas import advance, submit
+from tests.personas import advance, run_announcements, submit
 
 URL = "/masuk/email/"
 AUTH = "postmark:inbound-pass"
@@ -83,6 +83,7 @@ def test_an_email_becomes_a_guest_report_with_a_confirmed_address(client, db):
     assert report.guest_email == "siti.warga@example.id"
     assert report.guest_name == "Siti Warga"
     assert report.guest_contact_verified_at is not None
+    assert run_announcements() == ["SUCCESSFUL"]  # the worker writes them
     received = Notification.objects.get(kind=Kind.RECEIVED)
     assert received.address == "siti.warga@example.id"
     assert report.tracking_code in received.subject
@@ -113,6 +114,7 @@ def test_a_redelivered_email_creates_one_report(client, db):
     post(client, inbound())
     post(client, inbound())
 
+    assert run_announcements() == ["SUCCESSFUL"]  # the worker writes them
     assert Report.objects.count() == 1
     assert Notification.objects.filter(kind=Kind.RECEIVED).count() == 1
 

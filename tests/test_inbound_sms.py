@@ -6,7 +6,7 @@ from aduan.channels.replies import short_title
 from aduan.notifications.models import Kind, Medium, Notification
 from aduan.notifications.outbox import Recipient, reporter_of
 from aduan.reports.models import Channel, Report
-from tests.personas import advance
+from tests.personas import advance, run_announcements
 
 URL = "/masuk/sms/"
 TOKEN = "gateway-secret"
@@ -53,6 +53,7 @@ def test_the_tracking_code_is_sent_back_by_sms_even_when_whatsapp_is_configured(
     post(client)
 
     report = Report.objects.get()
+    assert run_announcements() == ["SUCCESSFUL"]  # the worker writes them
     received = Notification.objects.get(kind=Kind.RECEIVED)
     assert received.medium == Medium.SMS
     assert received.address == "+6281234567890"
@@ -72,6 +73,7 @@ def test_a_retried_delivery_returns_the_same_report(client, db):
     first = post(client).json()
     second = post(client).json()
 
+    assert run_announcements() == ["SUCCESSFUL"]  # the worker writes them
     assert Report.objects.count() == 1
     assert second == {"result": "duplicate", "tracking_code": first["tracking_code"]}
     assert Notification.objects.filter(kind=Kind.RECEIVED).count() == 1

@@ -13,6 +13,7 @@ from aduan.channels.models import WhatsAppConversation, WhatsAppMedia
 from aduan.channels.whatsapp import end_idle_conversations
 from aduan.notifications.models import Kind, Medium, Notification
 from aduan.reports.models import Channel, Report
+from tests.personas import run_announcements
 
 URL = "/masuk/whatsapp/"
 SECRET = "meta-app-secret"
@@ -126,6 +127,7 @@ def test_the_conversation_asks_what_where_and_confirms_before_reporting(client, 
     assert report.guest_contact_verified_at is not None
     assert not WhatsAppConversation.objects.exists()
     assert answers().count() == 3
+    assert run_announcements() == ["SUCCESSFUL"]  # the worker writes them
     received = Notification.objects.get(kind=Kind.RECEIVED)
     assert (received.medium, received.address) == (Medium.WHATSAPP, PHONE)
     assert report.tracking_code in received.short

@@ -106,3 +106,24 @@ def test_deliveries_without_a_reference_are_never_merged(world):
     submit_report(_draft())
     submit_report(_draft())
     assert Report.objects.count() == 2
+
+
+def test_a_tracking_code_already_taken_is_drawn_again(world, monkeypatch):
+    from aduan.channels import intake
+
+    taken = submit_report(_draft()).report.tracking_code
+    codes = iter([taken, "ABCD-EFGH"])
+    monkeypatch.setattr(intake, "new_tracking_code", lambda: next(codes))
+    again = submit_report(_draft(), channel=Channel.API, channel_reference="idem-2")
+    assert again.created and again.report.tracking_code == "ABCD-EFGH"
+    assert Report.objects.count() == 2
+
+
+def test_a_new_report_is_written_with_the_due_time_of_its_first_clock(world):
+    from aduan.deadlines.models import Clock, Deadline
+
+    report = submit_report(_draft()).report
+    report.refresh_from_db()
+    deadline = Deadline.objects.get(report=report)
+    assert deadline.clock == Clock.VERIFICATION and deadline.started_at == report.submitted_at
+    assert (report.due_at, report.due_clock) == (deadline.due_at, Clock.VERIFICATION)

@@ -1,5 +1,6 @@
 """Message texts: every kind in both languages, organizations' own wording, the back-office
-pages that edit it, and a submitted report producing its message end to end."""
+pages that edit it, and a submitted report producing its message end to end (written by
+the worker's task, once however often it runs)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from aduan.deadlines.models import Clock, Deadline
 from aduan.notifications import messages
 from aduan.notifications.models import Kind, Medium, MessageTemplate, Notification
 from aduan.notifications.outbox import absolute, confirmation_link, reporter_link, staff_link
+from aduan.notifications.tasks import announce_submission
 from aduan.reports import lifecycle
 from aduan.reports.models import Status
-from tests.personas import advance, as_user, submit
+from tests.personas import advance, as_user, run_announcements, submit
 
 LANGUAGES = ("id", "en")
 # An apostrophe, an ampersand and angle brackets: what HTML escaping would mangle.
@@ -604,6 +607,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(world, client):
 
 def test_submitting_tells_a_signed_in_citizen_in_the_app_in_indonesian(world):
     report, _secret = submit(world, reporter=world.citizen, title=TITLE)
+    assert run_announcements() == ["SUCCESSFUL"]
     note = Notification.objects.get(
         user=world.citizen, medium=Medium.IN_APP, kind=Kind.RECEIVED, report=report
     )
@@ -615,6 +619,7 @@ def test_submitting_tells_a_signed_in_citizen_in_the_app_in_indonesian(world):
 
 def test_submitting_as_a_guest_emails_the_secret_link(world):
     report, secret = submit(world, title=TITLE)
+    assert run_announcements() == ["SUCCESSFUL"]
     note = Notification.objects.get(medium=Medium.EMAIL, kind=Kind.RECEIVED, report=report)
     assert note.address == "budi@example.id"
     assert note.link.endswith(f"/k/{secret}/") and note.link in note.body
@@ -626,8 +631,64 @@ def test_an_english_speaking_citizen_is_told_in_english(world):
     world.citizen.language = "en"
     world.citizen.save()
     report, _secret = submit(world, reporter=world.citizen)
+    assert run_announcements() == ["SUCCESSFUL"]
     note = Notification.objects.get(user=world.citizen, medium=Medium.IN_APP, kind=Kind.RECEIVED)
     assert note.subject == f"Your report has been received – tracking code {report.tracking_code}"
+
+
+def test_a_new_reports_messages_are_written_once_even_if_its_task_runs_twice(world):
+    report, secret = submit(world, title=TITLE, suggested_organization=world.unit_a)
+    assert not Notification.objects.filter(report=report).exists()  # the worker's job
+    assert run_announcements() == ["SUCCESSFUL"]
+    rows = Notification.objects.filter(report=report)
+    assert set(rows.values_list("kind", flat=True)) == {Kind.RECEIVED, Kind.NEW_IN_INBOX}
+    written = sorted(rows.values_list("key", flat=True))
+    # A worker that wrote the messages and died before marking its task done: the same
+    # task runs again.
+    event = report.events.get(action=lifecycle.Action.SUBMIT)
+    announce_submission.enqueue(event.pk, secret)
+    assert run_announcements() == ["SUCCESSFUL"]
+    again = sorted(Notification.objects.filter(report=report).values_list("key", flat=True))
+    assert again == written
+
+
+def test_the_task_table_keeps_no_guest_secret_once_the_message_is_written(world):
+    report, secret = submit(world, title=TITLE)
+    queued = DBTaskResult.objects.get(task_path=announce_submission.module_path)
+    assert secret in str(queued.args_kwargs)
+    assert run_announcements() == ["SUCCESSFUL"]
+    queued.refresh_from_db()
+    assert secret not in str(queued.args_kwargs)
+    note = Notification.objects.get(medium=Medium.EMAIL, kind=Kind.RECEIVED, report=report)
+    assert note.link.endswith(f"/k/{secret}/")
+
+
+def test_a_failed_announcement_is_retried_later_with_the_secret(world, monkeypatch):
+    from aduan.notifications import events
+
+    report, secret = submit(world, title=TITLE)
+    monkeypatch.setattr(events, "announce", lambda *args, **kwargs: 1 / 0)
+    assert run_announcements() == ["FAILED"]
+    assert not Notification.objects.filter(report=report).exists()
+    failed = DBTaskResult.objects.get(status="FAILED")
+    assert secret not in str(failed.args_kwargs)
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.run_after > timezone.now()
+    monkeypatch.undo()
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+    assert run_announcements() == ["SUCCESSFUL"]
+    note = Notification.objects.get(medium=Medium.EMAIL, kind=Kind.RECEIVED, report=report)
+    assert note.link.endswith(f"/k/{secret}/")
+
+
+def test_reports_built_inside_in_app_only_are_announced_at_once(world):
+    from aduan.notifications.outbox import in_app_only
+
+    with in_app_only():
+        report, _secret = submit(world, reporter=world.citizen)
+    assert not DBTaskResult.objects.filter(task_path=announce_submission.module_path).exists()
+    kinds = set(Notification.objects.filter(report=report).values_list("medium", flat=True))
+    assert kinds == {Medium.IN_APP}
 
 
 def test_an_agencys_wording_reaches_the_reporter_through_the_lifecycle(world):
@@ -644,3 +705,20 @@ def test_a_half_closed_variable_is_refused_rather_than_sent_as_text(world, clien
     assert response.status_code == 400
     assert 'id="id_subject_error"' in response.content.decode()
     assert response.context["preview"] is None
+
+
+def test_an_announcement_whose_worker_died_is_queued_again_by_the_scan(world):
+    from aduan.notifications.tasks import requeue_stalled_announcements
+
+    report, secret = submit(world, title=TITLE)
+    stuck = DBTaskResult.objects.get(task_path=announce_submission.module_path)
+    stuck.claim("a-worker-that-died")
+    started = DBTaskResult.objects.get(pk=stuck.pk).started_at
+    assert requeue_stalled_announcements(started + datetime.timedelta(minutes=5)) == 0
+    assert requeue_stalled_announcements(started + datetime.timedelta(minutes=11)) == 1
+    stuck.refresh_from_db()
+    assert stuck.status == "FAILED" and secret not in str(stuck.args_kwargs)
+    assert requeue_stalled_announcements(started + datetime.timedelta(minutes=12)) == 0
+    assert run_announcements() == ["SUCCESSFUL"]
+    note = Notification.objects.get(medium=Medium.EMAIL, kind=Kind.RECEIVED, report=report)
+    assert note.link.endswith(f"/k/{secret}/")

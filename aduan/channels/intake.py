@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from aduan.deadlines.clocks import first_clocks
+from aduan.deadlines.models import Deadline
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.attachments import CleanFile
 from aduan.reports.codes import hash_secret, new_secret, new_tracking_code
 from aduan.reports.lifecycle import Action, after_events
 from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent
 from aduan.triage.hints import urgency_and_abuse
+
+CODE_ATTEMPTS = 10
 
 
 @dataclass
@@ -70,24 +74,28 @@ def submit_report(
     report. `received_by` is the organization whose officer entered it by hand; the
     report then waits for that organization's admins rather than the national queue.
     """
-    if channel_reference:
-        existing = _existing(channel, channel_reference)
-        if existing:
-            return Submission(existing, created=False)
-    try:
-        return _create(draft, reporter, channel, channel_reference, entered_by, received_by, at)
-    except IntegrityError:
-        existing = _existing(channel, channel_reference) if channel_reference else None
-        if existing is None:
-            raise
-        return Submission(existing, created=False)
+    # The unique constraints on the reference and the tracking code answer both "seen
+    # before?" and "code free?" in the INSERT itself: no look-ups before it.
+    for _attempt in range(CODE_ATTEMPTS):
+        code = new_tracking_code()
+        try:
+            return _create(
+                draft, reporter, channel, channel_reference, entered_by, received_by, at, code
+            )
+        except IntegrityError:
+            existing = _existing(channel, channel_reference) if channel_reference else None
+            if existing is not None:
+                return Submission(existing, created=False)
+            if not Report.objects.filter(tracking_code=code).exists():
+                raise
+    raise RuntimeError("Could not find a free tracking code")
 
 
 def _existing(channel: str, reference: str) -> Report | None:
     return Report.objects.filter(channel=channel, channel_reference=reference).first()
 
 
-def _create(draft, reporter, channel, channel_reference, entered_by, received_by, at):
+def _create(draft, reporter, channel, channel_reference, entered_by, received_by, at, code):
     at = at or timezone.now()
     secret = "" if reporter else new_secret()
     waiting_at = received_by or (
@@ -96,7 +104,7 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
     flags = urgency_and_abuse(draft.title, draft.body)
     with transaction.atomic():
         report = Report(
-            tracking_code=_unused_tracking_code(),
+            tracking_code=code,
             kind=draft.kind,
             title=draft.title.strip(),
             body=draft.body.strip(),
@@ -123,7 +131,9 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
             updated_at=at,
             **flags,
         )
+        deadlines = first_clocks(report, at)
         report.save()
+        Deadline.objects.bulk_create(deadlines)
         event = ReportEvent.objects.create(
             report=report,
             action=Action.SUBMIT,
@@ -147,11 +157,3 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
         event.report = report
         after_events([event], secret=secret)
     return Submission(report, created=True, secret=secret, event=event)
-
-
-def _unused_tracking_code() -> str:
-    for _attempt in range(10):
-        code = new_tracking_code()
-        if not Report.objects.filter(tracking_code=code).exists():
-            return code
-    raise RuntimeError("Could not find a free tracking code")

@@ -2,7 +2,9 @@
 
 `follow(events)` is called by the lifecycle inside the transaction of every event, and
 keeps `Deadline` rows and each report's `due_at` in step with the report's status. It
-works on a list so the scan's bulk actions cost a handful of queries per batch.
+works on a list so the scan's bulk actions cost a handful of queries per batch. A new
+report's first clock is worked out by the intake before the report is written
+(`first_clocks`), so the report row is inserted with its due time.
 """
 
 from __future__ import annotations
@@ -98,6 +100,19 @@ def new_deadline(
         remind_at=remind,
         working_days=days,
     )
+
+
+def first_clocks(report: Report, at: datetime.datetime) -> list[Deadline]:
+    """The clocks a submission starts, for a new report not yet written: puts the
+    earliest due time on `report`, so that it is inserted with it and no UPDATE follows.
+    Save the returned deadlines once the report has its id; `follow` must then not see
+    the submission event again."""
+    cal = calendar.current()
+    started = [new_deadline(report, clock, at, cal) for clock in EFFECTS["submit"].start]
+    earliest = min(started, key=lambda d: d.due_at, default=None)
+    report.due_at = earliest.due_at if earliest else None
+    report.due_clock = earliest.clock if earliest else ""
+    return started
 
 
 def follow(events) -> None:

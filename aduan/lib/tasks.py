@@ -23,3 +23,15 @@ def enqueue_with_transaction(enqueue: Callable[[], None]) -> None:
         enqueue()
     else:
         transaction.on_commit(enqueue)
+
+
+def forget_arguments(task_result_id: str, args: list, kwargs: dict | None = None) -> None:
+    """Overwrite the stored arguments of a queued task (database backend only): for a
+    secret that a task needs once and the task table must not keep."""
+    if settings.TASKS.get("default", {}).get("BACKEND", "") not in TRANSACTIONAL_BACKENDS:
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(pk=task_result_id).update(
+        args_kwargs={"args": args, "kwargs": kwargs or {}}
+    )

@@ -1,16 +1,24 @@
 """Who hears about what happens to a report: timeline events become messages.
 
 `announce` is called by the lifecycle for every event it writes, inside the same
-transaction. Each message's key starts with the event id, so it is written once.
+transaction. A new report's submission is the exception: `announce_later` queues one
+task in the submission's transaction and the worker writes its messages and webhook
+calls (`announce_submission`), which keeps the many channels' intake short. Each
+message's key starts with the event id, so it is written once however often its cause
+is processed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import transaction
+
+from aduan.lib.tasks import enqueue_with_transaction
 from aduan.notifications.models import Kind
 from aduan.notifications.outbox import (
     Role,
+    collecting,
     confirmation_link,
     members,
     notify,
@@ -36,6 +44,46 @@ def announce(events, *, secret: str = "") -> None:
         handler = HANDLERS.get(event.action)
         if handler is not None:
             handler(event, secret)
+
+
+def announce_later(events, *, secret: str = "") -> None:
+    """Queue what new reports' submission `events` cause — their messages and webhook
+    calls — for the worker, one task per event; call inside the transaction that wrote
+    them (the task commits with them). The guest's `secret` travels in the task's
+    arguments, which the task blanks when it has written the message with the link."""
+    from aduan.notifications.tasks import announce_submission
+
+    for event in events:
+        enqueue_with_transaction(
+            lambda event_id=event.pk: announce_submission.enqueue(event_id, secret)
+        )
+
+
+def announce_submission(event_id: int, secret: str = "", *, then: Callable | None = None) -> bool:
+    """Write the messages and webhook calls of a submission queued by `announce_later`;
+    False if the event is gone. One transaction, with `then` (the task blanking its
+    secret) at its end.
+
+    Idempotent: the messages' keys are unique and a webhook call exists once per event
+    and endpoint, so a second run writes nothing. Messages describe the report as the
+    worker finds it, normally a second after it came in.
+    """
+    from aduan.reports.models import ReportEvent
+    from aduan.webhooks.models import WebhookDelivery
+    from aduan.webhooks.outbound import enqueue_webhooks
+
+    with transaction.atomic():
+        event = (
+            ReportEvent.objects.select_related("report__organization").filter(pk=event_id).first()
+        )
+        if event is not None:
+            with collecting():
+                announce([event], secret=secret)
+            if not WebhookDelivery.objects.filter(event=event).exists():
+                enqueue_webhooks([event])
+        if then is not None:
+            then()
+    return event is not None
 
 
 def _context(event, **extra) -> dict:

@@ -110,7 +110,7 @@ def notify(
     recipient and channel it forms the idempotency key, so a repeat writes nothing.
     """
     now = timezone.now()
-    in_app_only = getattr(_batch, "in_app_only", False)
+    in_app_only = is_in_app_only()
     rows: list[Notification] = []
     rendered: dict[str, messages.Rendered] = {}
     for recipient in recipients:
@@ -170,6 +170,10 @@ def in_app_only() -> Iterator[None]:
         yield
     finally:
         _batch.in_app_only = False
+
+
+def is_in_app_only() -> bool:
+    return getattr(_batch, "in_app_only", False)
 
 
 @contextmanager

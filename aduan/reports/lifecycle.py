@@ -333,17 +333,30 @@ def apply_system_action(
 def after_events(events: list[ReportEvent], *, secret: str = "") -> None:
     """What follows every timeline event, in its transaction: the deadlines move, the
     people concerned are told and connected systems' webhooks are queued. `secret` is a
-    new guest report's secret-link token."""
+    new guest report's secret-link token.
+
+    A submission (the intake's) comes with its first clock already started
+    (`first_clocks`), and the worker tells people and connected systems about it (one
+    task queued here), so that every channel's intake writes only the report, its event,
+    its first deadline and that task. Inside `in_app_only()` (imports of old recaps, the
+    demo's history) everything happens at once, as that block asks."""
     from aduan.deadlines.clocks import follow
-    from aduan.notifications.events import announce
-    from aduan.notifications.outbox import collecting
+    from aduan.notifications.events import announce, announce_later
+    from aduan.notifications.outbox import collecting, is_in_app_only
     from aduan.webhooks.outbound import enqueue_webhooks
 
-    follow(events)
-    # One INSERT and one delivery task for all the messages of these events.
-    with collecting():
-        announce(events, secret=secret)
-    enqueue_webhooks(events)
+    submitted = [event for event in events if event.action == Action.SUBMIT]
+    others = [event for event in events if event.action != Action.SUBMIT]
+    follow(others)
+    now = events
+    if not is_in_app_only():
+        announce_later(submitted, secret=secret)
+        now = others
+    if now:
+        # One INSERT and one delivery task for all the messages of these events.
+        with collecting():
+            announce(now, secret=secret)
+        enqueue_webhooks(now)
 
 
 def _acting_organization(report: Report, actor: Actor) -> Organization | None:

@@ -35,7 +35,7 @@ from aduan.api.models import ApiKey, Scope
 from aduan.api.serializers import API_CHANNEL, channel_reference
 from aduan.organizations.models import Organization
 from aduan.reports.models import Report
-from aduan.system.benchmarks_delivery import database_url, wait_until
+from aduan.system.benchmarks_delivery import database_url, start_worker, stop_worker, wait_until
 
 DEMO_AGENCY = "kab-banyumas"
 KEY_NAME = "benchmark --api-load"
@@ -48,9 +48,11 @@ def run(
     clients: int = 16,
     workers: int = 2,
     threads: int = 4,
+    drain: bool = False,
     progress=None,
 ) -> dict[str, float]:
-    """Run the load; `threads` 0 means sync gunicorn workers, otherwise gthread."""
+    """Run the load; `threads` 0 means sync gunicorn workers, otherwise gthread. With
+    `drain`, one task worker then writes the queued messages of the new reports, timed."""
     progress = progress or sys.stderr
     organization = _organization()
     key, secret = ApiKey.issue(
@@ -100,14 +102,53 @@ def run(
         "api_machine_cpu_busy": (load["busy"], "%"),
         "api_client_cpu": (round(100 * load["client_cpu"] / elapsed / cpus, 1), "%"),
         "api_server_cpu": (round(100 * load["server_cpu"] / elapsed / cpus, 1), "%"),
+        "api_database_cpu": (round(100 * load["database_cpu"] / elapsed / cpus, 1), "%"),
         "api_load_average_1m": (load["loadavg"], "load"),
     }
     for status, count in sorted(statuses.items()):
         if status != 201:
             figures[f"api_status_{status}"] = (count, "requests")
+    if drain:
+        figures.update(_drain(progress))
     for name, (value, unit) in figures.items():
         emit(name, value, unit)
     return {name: value for name, (value, _unit) in figures.items()}
+
+
+def _announcements():
+    from django_tasks_db.models import DBTaskResult
+
+    from aduan.notifications.tasks import announce_submission
+
+    return DBTaskResult.objects.filter(task_path=announce_submission.module_path)
+
+
+def _drain(progress) -> dict[str, tuple[float, str]]:
+    """Start one real task worker and time it until no submission's messages are left to
+    write (their delivery is not waited for)."""
+    waiting = _announcements().filter(status="READY").count()
+    progress.write(f"api-load: one worker writes the messages of {waiting} new reports\n")
+    started = time.perf_counter()
+    worker = start_worker({})
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    cpu = 0.0
+    try:
+        left = _announcements().filter(status__in=["READY", "RUNNING"])
+        drained = wait_until(lambda: not left.exists(), timeout=max(60, waiting), step=0.2)
+        elapsed = time.perf_counter() - started
+        with contextlib.suppress(OSError):
+            cpu = _process_cpu(str(worker.pid), tick)
+    finally:
+        stop_worker(worker)
+    failed = _announcements().filter(status="FAILED").count()
+    return {
+        "api_drain_tasks": (waiting, "tasks"),
+        "api_drain_seconds": (round(elapsed, 2) if drained else 0, "s"),
+        "api_drain_tasks_per_second": (round(waiting / elapsed, 1) if drained else 0, "tasks/s"),
+        "api_drain_failed": (failed, "tasks"),
+        # Includes starting the worker and sending the messages it had time for.
+        "api_drain_worker_cpu_per_task": (round(1000 * cpu / waiting, 1) if waiting else 0, "ms"),
+    }
 
 
 def _organization() -> Organization:
@@ -220,6 +261,7 @@ def _load(base: str, secret: str, prefix: str, clients: int, seconds: float, ser
         thread.start()
     ready.wait(timeout=120)  # every client is warm (BrokenBarrierError otherwise)
     cpu_before, usage_before, server_before = _cpu_times(), _self_cpu(), _children_cpu(server)
+    database_before = _database_cpu()
     started = time.perf_counter()
     deadline[0] = started + seconds
     go.set()
@@ -227,11 +269,15 @@ def _load(base: str, secret: str, prefix: str, clients: int, seconds: float, ser
         thread.join()
     elapsed = time.perf_counter() - started
     cpu_after, usage_after, server_after = _cpu_times(), _self_cpu(), _children_cpu(server)
+    database_after = _database_cpu()
     busy = (cpu_after[0] - cpu_before[0]) / max(1, cpu_after[1] - cpu_before[1])
     load = {
         "busy": round(100 * busy, 1),
         "client_cpu": usage_after - usage_before,
         "server_cpu": server_after - server_before,
+        "database_cpu": sum(
+            seconds - database_before.get(pid, 0) for pid, seconds in database_after.items()
+        ),
         "loadavg": round(os.getloadavg()[0], 2),
     }
     return [r for mine in results for r in mine], elapsed, load
@@ -262,6 +308,23 @@ def _self_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _process_cpu(pid: str, tick: float) -> float:
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / tick
+
+
+def _database_cpu() -> dict[str, float]:
+    """CPU seconds used so far by each PostgreSQL process on this machine (Linux /proc
+    only; empty when the database runs elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    used = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if (proc / "comm").read_text().strip() == "postgres":
+                used[proc.name] = _process_cpu(proc.name, tick)
+    return used
+
+
 def _children_cpu(pid: int) -> float:
     """CPU seconds used so far by gunicorn's master and workers (Linux /proc only)."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -271,9 +334,6 @@ def _children_cpu(pid: int) -> float:
     except OSError:
         return 0.0
     for child in [str(pid), *children]:
-        try:
-            stat = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(stat[11]) + int(stat[12])) / tick
+        with contextlib.suppress(OSError):
+            total += _process_cpu(child, tick)
     return total

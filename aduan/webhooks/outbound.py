@@ -1,7 +1,9 @@
 """Webhooks out: which events go to which endpoints, what a call carries, how it is sent.
 
 `enqueue_webhooks` runs in the transaction of every timeline event (the lifecycle calls
-it), so a call exists exactly when its event does. Calls are sent by the task worker
+it), so a call exists exactly when its event does; for a new report's submission the
+worker's announcement task calls it, once (`notifications.events.announce_submission`).
+Calls are sent by the task worker
 after the commit, at least once, with `aduan.lib.leasing`'s retries; the receiver tells a
 retry by its `webhook-id`.
 """

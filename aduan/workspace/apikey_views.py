@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from aduan.api.auth import forget_keys
 from aduan.api.models import ApiKey, Scope
 from aduan.organizations.access import Access
 from aduan.workspace import queries
@@ -124,6 +125,7 @@ def apikey_rotate(request, pk: int):
             expires_at=old.expires_at,
         )
         ApiKey.objects.filter(pk=old.pk).update(revoked_at=timezone.now(), replaced_by=key)
+    forget_keys()  # this process refuses the old key at once; others within seconds
     return _show_secret(request, key, secret)
 
 
@@ -135,5 +137,6 @@ def apikey_revoke(request, pk: int):
         revoked_at=timezone.now()
     )
     if revoked:
+        forget_keys()  # this process refuses it at once; others within seconds
         messages.success(request, _("The key was revoked; systems using it are refused now."))
     return redirect("workspace:apikeys")

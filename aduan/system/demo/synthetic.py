@@ -163,6 +163,8 @@ class Table:
 def _default(field: models.Field):
     if field.has_default() and not callable(field.default):
         return field.default
+    if field.has_default() and isinstance(field, models.JSONField):
+        return field.get_default()  # a fresh [] or {}: the loader never mutates it
     if field.null:
         return None
     return "" if isinstance(field, models.CharField | models.TextField) else None

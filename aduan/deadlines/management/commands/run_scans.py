@@ -24,6 +24,7 @@ from aduan.channels.whatsapp import end_idle_conversations
 from aduan.deadlines.digests import send_digests
 from aduan.deadlines.scan import scan
 from aduan.notifications.delivery import sweep_outbox
+from aduan.notifications.tasks import requeue_stalled_announcements
 from aduan.triage.training import retrain_if_due
 from aduan.webhooks import forwarding, outbound
 
@@ -78,6 +79,7 @@ class Command(BaseCommand):
             + retry_media_downloads(now)
             + requeue_stalled_imports(now)
             + requeue_stalled_recaps(now)
+            + requeue_stalled_announcements(now)
         )
         forget_old_answers(now)
         forget_old_import_files(now)

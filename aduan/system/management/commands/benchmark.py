@@ -82,6 +82,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--api-threads", type=int, default=4, metavar="T", help="0: sync workers."
         )
+        parser.add_argument(
+            "--api-drain",
+            action="store_true",
+            help="After the load, time one task worker writing the new reports' messages.",
+        )
 
     def handle(self, *args, **options):
         if options["api_load"]:
@@ -99,6 +104,7 @@ class Command(BaseCommand):
                 clients=options["api_clients"],
                 workers=options["api_workers"],
                 threads=options["api_threads"],
+                drain=options["api_drain"],
                 progress=self.stderr,
             )
             return
