@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from aduan.api.models import ApiKey, Scope
 from aduan.organizations.access import Access
-from aduan.organizations.models import Region, RoutingRule
+from aduan.organizations.models import Organization, Region, RoutingRule
 from aduan.reports import lifecycle
 from aduan.triage import training
 from aduan.triage.classifier import TextClassifier
@@ -161,6 +161,46 @@ def test_a_routing_rule_keeps_a_place_while_the_model_knows_little(world):
     lifted = next(s for s in suggestions if s.target == world.unit_a)
     assert lifted.source == SOURCE_ROUTING_RULE
     assert lifted.confidence == pytest.approx(1 / 3)
+
+
+def a_province_above_a_second_regency(world):
+    """Province → regency → its department, beside the world's own agency."""
+    K = Organization.Kind
+    province = Organization.objects.create(name="Provinsi Contoh", slug="prov", kind=K.PROVINCE)
+    regency = Organization.objects.create(
+        name="Kabupaten Kedua", slug="kab-2", kind=K.REGENCY, parent=province
+    )
+    department = Organization.objects.create(
+        name="Dinas Perhubungan Kedua", slug="kab-2-dishub", kind=K.DEPARTMENT, parent=regency
+    )
+    return province, regency, department
+
+
+def test_a_departments_report_is_offered_to_its_regency_never_the_province_above(world):
+    province, regency, department = a_province_above_a_second_regency(world)
+    for title, body in ROADS:
+        dispatched(world, title, body, world.unit_a)
+    for title, body in TRAFFIC:
+        report = submit(world, title=title, body=body)[0]
+        lifecycle.dispatch(report, as_user(world.national_admin), department)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    access = Access.of(world.national_admin)
+    new = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1])[0]
+    assert suggest_organizations(new, access)[0].target == regency
+    # Waiting at that regency already: the province above is no alternative.
+    lifecycle.dispatch(new, as_user(world.national_admin), regency)
+    new.refresh_from_db()
+    assert province not in [s.target for s in suggest_organizations(new, access)]
+
+
+def test_a_report_waiting_where_the_model_expects_it_gets_no_suggestion(world, client):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    assert suggest_organizations(report, Access.of(world.national_admin)) == []
+    response = report_page(client, world.national_admin, report)
+    form = next(f for f in response.context["action_forms"] if f.action == "dispatch")
+    assert "organization" not in form.initial  # nothing preselected on a weak guess
 
 
 def test_an_admin_of_another_agency_gets_no_suggestion_outside_their_tree(world):
@@ -383,11 +423,13 @@ def test_the_api_needs_the_read_scope(world, client):
     assert api_get(client, world.agency, report, scopes=[Scope.META_READ]).status_code == 403
 
 
-def test_each_label_is_named_for_the_model_with_the_regions_it_serves(world):
-    mine, _village = regions_of_two_agencies(world)
+def test_each_label_is_named_for_the_model_by_its_name_alone(world):
+    regions_of_two_agencies(world)
     names = training.label_names(TriageModel.Kind.ORGANIZATION, {world.agency.pk, world.unit_a.pk})
-    assert names[world.unit_a.pk] == "Dinas Pekerjaan Umum"
-    region_words = training.report_text("", "", mine.code).split()
-    assert names[world.agency.pk].split() == ["Pemerintah", "Kabupaten", "Contoh", *region_words]
+    # Not its regions: a province's words are in every report of the province.
+    assert names == {
+        world.agency.pk: "Pemerintah Kabupaten Contoh",
+        world.unit_a.pk: "Dinas Pekerjaan Umum",
+    }
     categories = training.label_names(TriageModel.Kind.CATEGORY, {world.potholes.pk})
     assert categories == {world.potholes.pk: "Infrastruktur Jalan Rusak"}

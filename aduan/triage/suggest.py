@@ -14,7 +14,6 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aduan.organizations.access import Access
@@ -25,6 +24,7 @@ from aduan.triage.training import report_text
 
 log = logging.getLogger(__name__)
 TOP = 3
+MIN_SHARE = 0.02  # an organization less likely than this is not worth a button
 CANDIDATES = 25  # model labels looked at before mapping them to dispatch targets
 
 SOURCE_MODEL = "model"
@@ -112,19 +112,24 @@ def suggest_for_targets(
     rule = _rule_target(report, targets, agencies_only)
     if not ranked:
         return [Suggestion(rule, None, SOURCE_ROUTING_RULE)] if rule else []
-    scores = _at_dispatch_level(ranked, targets, agencies_only)
+    holder = report.organization_id
+    allowed = targets | Organization.objects.filter(pk=holder) if holder else targets
+    scores = _at_dispatch_level(ranked, allowed, agencies_only)
     if report.region_id:
-        scores = _weigh_by_jurisdiction(scores, report.region_id, targets, agencies_only)
+        scores = _weigh_by_jurisdiction(scores, report.region_id, allowed, agencies_only)
+    # Where the report waits now is not a suggestion, but what the model gives it counts:
+    # alternatives to a report that is where the model expects it look unlikely.
+    held = scores.pop(holder, (None, 0.0))[1] if holder else 0.0
     lifted = _lift_rule_target(scores, rule)
     # The officer chooses among their targets: confidence is the model's probability
     # given that the report goes to one of them (an agency admin looking at a report
     # in their inbox asks "which of my units", not "which of all units in the country").
-    total = sum(p for _, p in scores.values()) or 1.0
+    total = sum(p for _, p in scores.values()) + held or 1.0
     ordered = sorted(scores.values(), key=lambda item: -item[1])[:k]
     return [
         Suggestion(org, p / total, SOURCE_ROUTING_RULE if org.pk == lifted else SOURCE_MODEL)
         for org, p in ordered
-        if p > 0
+        if p / total >= MIN_SHARE
     ]
 
 
@@ -147,8 +152,9 @@ def _rule_target(report: Report, targets, agencies_only: bool) -> Organization |
     if org is None:
         return None
     prefixes = [org.path[:n] for n in range(PATH_STEP, len(org.path) + 1, PATH_STEP)]
-    allowed = {o.path: o for o in targets.filter(path__in=prefixes)}
-    return _level_of(org, allowed, agencies_only)
+    above = {o.path: o for o in Organization.objects.filter(path__in=prefixes)}
+    target = _level_of(org, above, agencies_only)
+    return target if target and targets.filter(pk=target.pk).exists() else None
 
 
 def _lift_rule_target(scores: dict, rule: Organization | None) -> int | None:
@@ -166,7 +172,8 @@ def _lift_rule_target(scores: dict, rule: Organization | None) -> int | None:
 
 def _at_dispatch_level(ranked, targets, agencies_only: bool) -> dict[int, tuple]:
     """Sum the probabilities of predicted organizations onto the dispatch targets that
-    stand for them: the organization itself, or (agencies only) its nearest agency."""
+    stand for them: the organization itself, or (agencies only) its nearest agency —
+    never an agency further up (a regency's department is not the province's remit)."""
     if not ranked:
         return {}
     predicted = {o.pk: o for o in Organization.objects.filter(pk__in=[pk for pk, _ in ranked])}
@@ -175,23 +182,25 @@ def _at_dispatch_level(ranked, targets, agencies_only: bool) -> dict[int, tuple]
         for org in predicted.values()
         for n in range(PATH_STEP, len(org.path) + 1, PATH_STEP)
     }
-    allowed = {o.path: o for o in targets.filter(Q(path__in=prefixes))}
+    above = {o.path: o for o in Organization.objects.filter(path__in=prefixes)}
+    allowed = set(targets.filter(path__in=prefixes).values_list("pk", flat=True))
     scores: dict[int, tuple] = {}
     totals: dict[int, float] = defaultdict(float)
     for pk, probability in ranked:
         org = predicted.get(pk)
-        target = org and _level_of(org, allowed, agencies_only)
-        if target is not None:
+        target = org and _level_of(org, above, agencies_only)
+        if target is not None and target.pk in allowed:
             totals[target.pk] += probability
             scores[target.pk] = (target, totals[target.pk])
     return scores
 
 
-def _level_of(org: Organization, allowed: dict[str, Organization], agencies_only: bool):
+def _level_of(org: Organization, above: dict[str, Organization], agencies_only: bool):
+    """`org` itself, or with `agencies_only` the nearest agency at or above it."""
     if not agencies_only:
-        return allowed.get(org.path)
+        return org
     for n in range(len(org.path), 0, -PATH_STEP):
-        candidate = allowed.get(org.path[:n])
+        candidate = above.get(org.path[:n])
         if candidate is not None and candidate.is_agency:
             return candidate
     return None

@@ -128,16 +128,15 @@ HISTORIES = {Kind.ORGANIZATION: organization_history, Kind.CATEGORY: category_hi
 
 def label_names(kind: str, labels: set[int]) -> dict[int, str]:
     """What each label is called, as a text the model reads beside the reports: an
-    organization's name with the regions it declares it serves, a category's name with
-    its parent's. It tells the model about a label before its history does."""
+    organization's name, a category's name with its parent's. It tells the model about
+    a label before its history does. Not the regions an organization serves: the words
+    of a province are in every report of that province, so a name carrying them would
+    pull every report towards the province; jurisdictions weigh in after the model
+    (`aduan.triage.suggest`)."""
     from aduan.organizations.models import Category
 
     if kind == Kind.ORGANIZATION:
-        orgs = Organization.objects.filter(pk__in=labels).prefetch_related("regions")
-        return {
-            org.pk: " ".join([org.name] + [report_text("", "", r.code) for r in org.regions.all()])
-            for org in orgs
-        }
+        return dict(Organization.objects.filter(pk__in=labels).values_list("pk", "name"))
     categories = Category.objects.filter(pk__in=labels).select_related("parent")
     return {c.pk: f"{c.parent.name} {c.name}" if c.parent else c.name for c in categories}
 

@@ -103,6 +103,9 @@ class ActionForm(forms.Form):
         raise NotImplementedError
 
 
+PRESELECT_CONFIDENCE = 0.3
+
+
 class DispatchForm(ActionForm):
     """Dispatch, with the triage suggestions: the best is preselected, and each one has
     its own button (`accept`) that dispatches to it in one click."""
@@ -141,10 +144,13 @@ class DispatchForm(ActionForm):
             self.report, targets, agencies_only=access.is_national_admin
         )
         self.category_suggestions = suggest_categories(self.report)
-        if self.category_suggestions and self.report.category_id is None:
-            self.initial["category"] = self.category_suggestions[0].target.pk
-        if self.suggestions:
-            best = self.suggestions[0]
+        likeliest = self.category_suggestions[0] if self.category_suggestions else None
+        fair = likeliest and likeliest.confidence >= PRESELECT_CONFIDENCE
+        if fair and self.report.category_id is None:
+            self.initial["category"] = likeliest.target.pk
+        best = self.suggestions[0] if self.suggestions else None
+        # A guess is preselected only when it is a fair one (or the admins' own rule).
+        if best and (best.confidence is None or best.confidence >= PRESELECT_CONFIDENCE):
             self.initial["organization"] = best.target.pk
             self.fields["organization"].help_text = _("Preselected: %(name)s (%(source)s).") % {
                 "name": best.target.name,
