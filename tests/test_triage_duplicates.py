@@ -297,3 +297,18 @@ def test_two_problems_on_one_street_are_not_duplicates(world, places):
         village,
     )
     assert likely_duplicates(vendors, world.national_admin) == []
+
+
+def test_a_duplicate_is_found_behind_many_newer_reports_of_the_same_place(world, places):
+    original = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=20)
+    for n in range(70):  # more than the ranked candidates a PostgreSQL query keeps
+        _report(
+            world,
+            f"{STREETLIGHT_TITLE} nomor {n}",
+            STREETLIGHT_BODY,
+            places["village"],
+            days_ago=10,
+            status=Status.SUBMITTED,
+        )
+    copy = _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"])
+    assert _codes(likely_duplicates(copy, world.national_admin)) == [original.tracking_code]

@@ -5,9 +5,11 @@ support one instead (`similar_open_reports`), and staff see likely duplicates of
 report with a one-click "mark as duplicate" (`likely_duplicates`).
 
 Place and time choose the candidates, with an indexed query: reports of the same
-regency (or within `FAR_KM` of the coordinates) submitted within `WINDOW_DAYS`, newest
-first, at most `CANDIDATES` of them; open public ones for citizens, any not archived
-that the user may see for staff. Never a scan of all reports. Text then ranks them:
+regency (of the same district when the probe names its village), or within `FAR_KM` of
+the coordinates, submitted within `WINDOW_DAYS`; on PostgreSQL the `RANKED_CANDIDATES`
+most alike by the full-text index, elsewhere the newest `CANDIDATES`; open public ones
+for citizens, any not archived that the user may see for staff. Never a scan of all
+reports. Text then ranks them:
 cosine similarity of word counts and of character 3-gram counts (which bridge "lubang"
 and "berlubang", "jln" and "jalan" after normalising), each weighted by how rare it is
 among the candidates. Place and time raise or lower the score, and rule out villages of
@@ -24,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -35,6 +38,8 @@ WINDOW_DAYS = 60
 NEARBY_KM = 1.0  # coordinates this close count as the same place
 FAR_KM = 3.0  # coordinates farther apart rule a report out
 CANDIDATES = 300
+RANKED_CANDIDATES = 60  # on PostgreSQL, the most alike by the full-text rank
+QUERY_WORDS = 16  # the probe's longest words a PostgreSQL candidate must share one of
 MIN_TEXT = 0.3  # below this the words are about something else, wherever it is
 MIN_SCORE = 0.3
 BODY_CHARS = 3000  # enough to compare; bounds the work on a pasted essay
@@ -133,15 +138,47 @@ def _candidates(probe: Probe, reports: QuerySet[Report]) -> list[Report]:
     found = reports.filter(place, submitted_at__gte=at - window, submitted_at__lte=at + window)
     if probe.exclude_pk is not None:
         found = found.exclude(pk=probe.exclude_pk)
+    if connections[found.db].vendor == "postgresql":
+        return list(_sharing_words(found, probe)[:RANKED_CANDIDATES])
     return list(found.order_by("-submitted_at", "-pk")[:CANDIDATES])
+
+
+def _sharing_words(reports: QuerySet[Report], probe: Probe) -> QuerySet[Report]:
+    """PostgreSQL: of the reports near in place and time, those sharing a word with the
+    probe (stemmed, through the full-text index), most alike first: in a busy regency
+    the newest few hundred need not hold the duplicate, the best-matching ones do."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+
+    from aduan.reports.models import SEARCH_CONFIG, StoredSearchDocument
+
+    raw = _WORD.findall(f"{probe.title} {probe.body[:BODY_CHARS]}".lower())
+    words = {w for w in raw + normalize(" ".join(raw)).split() if w not in COMMON_WORDS}
+    words = sorted((w for w in words if len(w) > 2), key=len, reverse=True)[:QUERY_WORDS]
+    if not words:
+        return reports.order_by("-submitted_at", "-pk")
+    query = SearchQuery(" or ".join(words), search_type="websearch", config=SEARCH_CONFIG)
+    return (
+        reports.alias(document=StoredSearchDocument())
+        .filter(document=query)
+        .alias(likeness=SearchRank(StoredSearchDocument(), query))
+        .order_by("-likeness", "-submitted_at", "-pk")
+    )
 
 
 def _place_filter(probe: Probe) -> Q | None:
     """Reports of the probe's regency (its province when only that is known), or within
     FAR_KM of its coordinates; None when the probe has no place at all."""
     place = None
-    if probe.region_code:
-        scope = ".".join(probe.region_code.split(".")[:2])
+    parts = probe.region_code.split(".") if probe.region_code else []
+    if len(parts) == VILLAGE_DEPTH:
+        # A village in another district can never match (see _place_similarity): only
+        # its district's villages, the district and the regency themselves are looked at,
+        # which keeps a large regency's thousands of reports out of the query.
+        regency, district = ".".join(parts[:2]), ".".join(parts[:3])
+        nearby = Region.objects.filter(Q(pk__in=[regency, district]) | Q(parent_id=district))
+        place = Q(region_id__in=nearby.values("code"))
+    elif parts:
+        scope = ".".join(parts[:2])
         # Parent links rather than a code prefix: LIKE 'x%' needs a special index on
         # PostgreSQL, the parent index serves this on every database.
         regions = Region.objects.filter(
@@ -164,6 +201,9 @@ def _place_filter(probe: Probe) -> Q | None:
 
 def _range(center: float, delta: float) -> tuple[Decimal, Decimal]:
     return (Decimal(f"{center - delta:.6f}"), Decimal(f"{center + delta:.6f}"))
+
+
+_WORD = re.compile(r"[a-z]+")
 
 
 # --- Ranking: text, place, time -------------------------------------------------------
