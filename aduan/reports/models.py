@@ -335,7 +335,9 @@ class Report(models.Model):
             # Work queues in deadline order: walked in order, filtered, stopped at a page.
             models.Index(fields=["status", "due_at", "id"], name="report_status_due"),
             models.Index(fields=["due_at", "id"], name="report_due_soonest"),
-            models.Index(fields=["-is_urgent", "due_at", "id"], name="report_urgent_first"),
+            models.Index(
+                fields=["status", "-is_urgent", "due_at", "id"], name="report_status_urgent_due"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -50,7 +50,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="report",
-            index=models.Index(fields=["-is_urgent", "due_at", "id"], name="report_urgent_first"),
+            index=models.Index(
+                fields=["status", "-is_urgent", "due_at", "id"], name="report_status_urgent_due"
+            ),
         ),
         migrations.RunPython(flag_existing_reports, migrations.RunPython.noop),
     ]
