@@ -88,7 +88,9 @@ def suggest_categories(report: Report, k: int = TOP) -> list[Suggestion]:
     ranked = _distribution(TriageModel.Kind.CATEGORY, report)
     categories = Category.objects.filter(pk__in=[pk for pk, _ in ranked], is_active=True)
     by_pk = {c.pk: c for c in categories.select_related("parent")}
-    found = [Suggestion(by_pk[pk], p, SOURCE_MODEL) for pk, p in ranked if pk in by_pk]
+    found = [
+        Suggestion(by_pk[pk], p, SOURCE_MODEL) for pk, p in ranked if pk in by_pk and p >= MIN_SHARE
+    ]
     return found[:k]
 
 
