@@ -13,6 +13,13 @@ from django.utils.translation import gettext_lazy as _
 PATH_STEP = 6  # characters of the materialized path per tree level
 
 
+def region_ancestor_codes(code: str) -> list[str]:
+    """A Kemendagri code and the codes above it, nearest first: "33.02.01" → "33.02.01",
+    "33.02", "33"."""
+    parts = code.split(".")
+    return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
 class Region(models.Model):
     """A Kemendagri administrative region: province, regency/city, district or village."""
 
@@ -40,8 +47,7 @@ class Region(models.Model):
 
     def ancestor_codes(self) -> list[str]:
         """Codes of this region and every region above it, nearest first."""
-        parts = self.code.split(".")
-        return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+        return region_ancestor_codes(self.code)
 
     def full_name(self) -> str:
         regions = {r.code: r.name for r in Region.objects.filter(code__in=self.ancestor_codes())}
@@ -146,9 +152,12 @@ class Organization(models.Model):
         """True when `other` is this organization or lies below it."""
         return other is not None and other.path.startswith(self.path)
 
+    def ancestor_paths(self) -> list[str]:
+        """The paths of this organization and every organization above it, top first."""
+        return [self.path[:n] for n in range(PATH_STEP, len(self.path) + 1, PATH_STEP)]
+
     def ancestors(self) -> OrganizationQuerySet:
-        prefixes = [self.path[:n] for n in range(PATH_STEP, len(self.path) + 1, PATH_STEP)]
-        return Organization.objects.filter(path__in=prefixes)
+        return Organization.objects.filter(path__in=self.ancestor_paths())
 
     def agency(self) -> Organization:
         """The nearest agency at or above this node (a unit's instansi)."""

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from aduan.organizations.access import Access
-from aduan.organizations.models import PATH_STEP, Category, Organization, RoutingRule
+from aduan.organizations.models import (
+    Category,
+    Organization,
+    RoutingRule,
+    region_ancestor_codes,
+)
 from aduan.reports.models import Report
 from aduan.triage.models import TriageModel
 from aduan.triage.training import report_text
@@ -153,9 +158,7 @@ def _rule_target(report: Report, targets, agencies_only: bool) -> Organization |
     org = RoutingRule.objects.route(category, report.region)
     if org is None:
         return None
-    prefixes = [org.path[:n] for n in range(PATH_STEP, len(org.path) + 1, PATH_STEP)]
-    above = {o.path: o for o in Organization.objects.filter(path__in=prefixes)}
-    target = _level_of(org, above, agencies_only)
+    target = _level_of(org, {o.path: o for o in org.ancestors()}, agencies_only)
     return target if target and targets.filter(pk=target.pk).exists() else None
 
 
@@ -179,11 +182,7 @@ def _at_dispatch_level(ranked, targets, agencies_only: bool) -> dict[int, tuple]
     if not ranked:
         return {}
     predicted = {o.pk: o for o in Organization.objects.filter(pk__in=[pk for pk, _ in ranked])}
-    prefixes = {
-        org.path[:n]
-        for org in predicted.values()
-        for n in range(PATH_STEP, len(org.path) + 1, PATH_STEP)
-    }
+    prefixes = {path for org in predicted.values() for path in org.ancestor_paths()}
     above = {o.path: o for o in Organization.objects.filter(path__in=prefixes)}
     allowed = set(targets.filter(path__in=prefixes).values_list("pk", flat=True))
     scores: dict[int, tuple] = {}
@@ -201,8 +200,8 @@ def _level_of(org: Organization, above: dict[str, Organization], agencies_only: 
     """`org` itself, or with `agencies_only` the nearest agency at or above it."""
     if not agencies_only:
         return org
-    for n in range(len(org.path), 0, -PATH_STEP):
-        candidate = above.get(org.path[:n])
+    for path in reversed(org.ancestor_paths()):
+        candidate = above.get(path)
         if candidate is not None and candidate.is_agency:
             return candidate
     return None
@@ -221,8 +220,8 @@ JURISDICTION_FLOOR = 0.02
 def _weigh_by_jurisdiction(scores: dict, region_code: str, targets, agencies_only: bool):
     """Lower the targets whose declared regions leave out `region_code`, and add those
     that cover it; targets that declare no region are left as the model ranked them."""
-    parts = region_code.split(".")
-    above = {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
+    depth = len(region_code.split("."))
+    above = set(region_ancestor_codes(region_code))
     covering = targets.filter(regions__code__in=above).distinct()
     if agencies_only:
         covering = covering.agencies()
@@ -237,7 +236,7 @@ def _weigh_by_jurisdiction(scores: dict, region_code: str, targets, agencies_onl
         codes = declared.get(pk)
         if codes and codes & above:
             nearest = max(len(c.split(".")) for c in codes & above)
-            probability = max(probability, JURISDICTION_FLOOR * nearest / len(parts))
+            probability = max(probability, JURISDICTION_FLOOR * nearest / depth)
         # Covered: a declared region is the report's or above it. Undecided: the report
         # names only a wider region than the declared one (a regency, not the village).
         undecided = codes and any(c.startswith(region_code + ".") for c in codes)

@@ -29,7 +29,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import F, Max
 
-from aduan.organizations.models import Organization
+from aduan.organizations.models import Organization, region_ancestor_codes
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Dispatch, Report, ReportEvent, Status
 from aduan.triage.models import TriageModel
@@ -59,8 +59,7 @@ def report_text(title: str, body: str, region_code: str | None = None) -> str:
     """
     regions = ""
     if region_code:
-        parts = region_code.split(".")
-        codes = [".".join(parts[:n]) for n in range(1, len(parts) + 1)]
+        codes = reversed(region_ancestor_codes(region_code))
         regions = " ".join(_region_word(c) for c in codes)
     return f"{title}\n{body}\n{regions}"
 
