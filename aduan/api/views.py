@@ -303,9 +303,12 @@ class ReportSuggestions(OrganizationApiView):
         )
         if report.organization_id:
             targets = targets.exclude(pk=report.organization_id)
+        categories = suggest_categories(report)
         found = {
-            "organizations": suggest_for_targets(report, targets, agencies_only=False),
-            "categories": suggest_categories(report),
+            "organizations": suggest_for_targets(
+                report, targets, agencies_only=False, categories=categories
+            ),
+            "categories": categories,
         }
         return Response(SuggestionsSerializer(found).data)
 

@@ -113,10 +113,17 @@ def dispatch_targets(access: Access, report: Report):
 
 
 def suggest_for_targets(
-    report: Report, targets, *, agencies_only: bool, k: int = TOP
+    report: Report,
+    targets,
+    *,
+    agencies_only: bool,
+    k: int = TOP,
+    categories: list[Suggestion] | None = None,
 ) -> list[Suggestion]:
+    """`categories`: the report's category suggestions when the caller has them
+    already (they choose the routing rule of a report without a category)."""
     ranked = _distribution(TriageModel.Kind.ORGANIZATION, report)
-    rule = _rule_target(report, targets, agencies_only)
+    rule = _rule_target(report, targets, agencies_only, categories)
     if not ranked:
         return [Suggestion(rule, None, SOURCE_ROUTING_RULE)] if rule else []
     holder = report.organization_id
@@ -147,12 +154,12 @@ RULE_SHARE = 0.5
 RULE_CATEGORY_CONFIDENCE = 0.5  # a suggested category good enough to look a rule up
 
 
-def _rule_target(report: Report, targets, agencies_only: bool) -> Organization | None:
+def _rule_target(report: Report, targets, agencies_only: bool, categories) -> Organization | None:
     """The routing rule's organization for the report (its category, or the likeliest
     suggested one), at the level of `targets`; None when there is no such rule."""
     category = report.category
     if category is None:
-        best = suggest_categories(report, k=1)
+        best = suggest_categories(report, k=1) if categories is None else categories
         if best and best[0].confidence >= RULE_CATEGORY_CONFIDENCE:
             category = best[0].target
     org = RoutingRule.objects.route(category, report.region)

@@ -140,10 +140,13 @@ class DispatchForm(ActionForm):
         self.category_suggestions = []
         if self.is_bound:
             return
-        self.suggestions = suggest_for_targets(
-            self.report, targets, agencies_only=access.is_national_admin
-        )
         self.category_suggestions = suggest_categories(self.report)
+        self.suggestions = suggest_for_targets(
+            self.report,
+            targets,
+            agencies_only=access.is_national_admin,
+            categories=self.category_suggestions,
+        )
         likeliest = self.category_suggestions[0] if self.category_suggestions else None
         fair = likeliest and likeliest.confidence >= PRESELECT_CONFIDENCE
         if fair and self.report.category_id is None:
