@@ -108,6 +108,7 @@ def _note_use(key: ApiKey) -> None:
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now  # a remembered key is not written again on every request
         key.last_used_at = now
 
 
