@@ -11,7 +11,15 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from aduan.lib.env import cache_config, env_bool, env_int, env_list, env_secret, env_str
+from aduan.lib.env import (
+    cache_config,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(env_str("ADUAN_STATE_DIR", str(BASE_DIR / "var")))
@@ -106,10 +114,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, so tests can start real worker processes against it.
     DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / "test.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # aduan/lib/postgresql: Django's backend with a cheaper per-request health check.
+    DATABASES["default"]["ENGINE"] = "aduan.lib.postgresql"
+    DATABASES["default"]["OPTIONS"] = {
+        # Parameters bound by the server, and a statement a connection has run five
+        # times prepared (psycopg's default): less parsing and planning per request.
+        # Off for a pooler that cannot keep prepared statements (PgBouncer before 1.21
+        # in transaction mode).
+        "server_side_binding": True,
+        "prepare_threshold": 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None,
+        # Seconds after a request in which a connection is trusted without `SELECT 1`.
+        "health_check_after": env_float("DATABASE_HEALTH_CHECK_AFTER", 1.0),
+    }
 
 # Each process remembers an API key it has looked up for this many seconds, so a revoked
 # key is refused by every process within that time (0: look it up on every request).
 ADUAN_API_KEY_CACHE_SECONDS = env_int("ADUAN_API_KEY_CACHE_SECONDS", 5)
+# Likewise the working-day calendar, for a new report's first deadline; clocks started
+# on an out-of-date calendar are moved by a task after a correction (0: read it always).
+ADUAN_CALENDAR_CACHE_SECONDS = env_int("ADUAN_CALENDAR_CACHE_SECONDS", 5)
 
 # A PostgreSQL read replica for dashboards and public pages (aduan/lib/replica.py).
 if env_str("DATABASE_REPLICA_URL", ""):
@@ -118,7 +142,9 @@ if env_str("DATABASE_REPLICA_URL", ""):
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
-    DATABASES["replica"]["OPTIONS"] = DATABASES["default"].get("OPTIONS", {})
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["ENGINE"] = DATABASES["default"]["ENGINE"]
+        DATABASES["replica"]["OPTIONS"] = DATABASES["default"].get("OPTIONS", {})
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["aduan.lib.replica.ReplicaRouter"]
 

@@ -13,9 +13,11 @@ def _fresh_cache():
     from django.core.cache import cache
 
     from aduan.api.auth import forget_keys
+    from aduan.deadlines import calendar
 
     cache.clear()
     forget_keys()
+    calendar.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -408,3 +408,26 @@ def test_admin_never_writes_deadlines(admin_client, world):
         admin_client.get(reverse("admin:deadlines_deadline_delete", args=[deadline.pk])).status_code
         == 403
     )
+
+
+def test_a_correction_in_the_admin_moves_running_deadlines_as_the_page_does(admin_client, world):
+    with time_machine.travel(datetime.datetime(2026, 7, 13, 10, tzinfo=WIB), tick=False):
+        submit(world, reporter=world.citizen)
+        response = admin_client.post(
+            reverse("admin:deadlines_calendarday_add"),
+            {"date": "2026-07-14", "is_working_day": "", "name": "Hari libur daerah"},
+        )
+        assert response.status_code == 302
+        assert Deadline.objects.get().due_at == datetime.datetime(2026, 7, 17, 10, tzinfo=WIB)
+        correction = CalendarDay.objects.get()
+        url = reverse("admin:deadlines_calendarday_change", args=[correction.pk])
+        response = admin_client.post(
+            url, {"date": "2026-07-20", "is_working_day": "", "name": "Hari libur daerah"}
+        )
+        assert response.status_code == 302
+        # Moved off the deadline's span: back to Thursday.
+        assert Deadline.objects.get().due_at == datetime.datetime(2026, 7, 16, 10, tzinfo=WIB)
+        url = reverse("admin:deadlines_calendarday_delete", args=[correction.pk])
+        assert admin_client.post(url, {"post": "yes"}).status_code == 302
+        assert not CalendarDay.objects.exists()
+    assert Deadline.objects.get().report.due_at == datetime.datetime(2026, 7, 16, 10, tzinfo=WIB)

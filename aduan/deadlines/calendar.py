@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import threading
+import time
 import zoneinfo
 
 import holidays
@@ -198,20 +199,35 @@ def collective_leave(year: int) -> frozenset[datetime.date]:
 
 # --- The installation's calendar -----------------------------------------------------
 
-_current: tuple[object, WorkingCalendar] | None = None
+_current: tuple[object, WorkingCalendar, float] | None = None  # (rows, calendar, read at)
 
 
-def current() -> WorkingCalendar:
+def current(max_age: float | None = None) -> WorkingCalendar:
     """The installation's calendar: national days plus `CalendarDay` corrections.
 
     Rebuilt when the corrections change (one small query per call decides that), so
-    every web process and worker follows the national admin's edits at once.
+    every web process and worker follows the national admin's edits at once. With
+    `max_age`, a calendar this process read less than `max_age` seconds ago is used
+    without the query: for the intake, where a new report's first clock would otherwise
+    cost a round trip; `catch_up_correction` then moves the clocks started in that
+    window on a calendar that was already out of date.
     """
     global _current
     from aduan.deadlines.models import CalendarDay
 
+    now = time.monotonic()
+    if max_age and _current is not None and now - _current[2] < max_age:
+        return _current[1]
     rows = list(CalendarDay.objects.values_list("date", "is_working_day"))
     stamp = tuple(sorted(rows))
     if _current is None or _current[0] != stamp:
-        _current = (stamp, WorkingCalendar(dict(rows)))
+        _current = (stamp, WorkingCalendar(dict(rows)), now)
+    else:
+        _current = (stamp, _current[1], now)
     return _current[1]
+
+
+def forget() -> None:
+    """Make this process read the corrections again at the next `current()`."""
+    global _current
+    _current = None

@@ -107,7 +107,7 @@ def first_clocks(report: Report, at: datetime.datetime) -> list[Deadline]:
     earliest due time on `report`, so that it is inserted with it and no UPDATE follows.
     Save the returned deadlines once the report has its id; `follow` must then not see
     the submission event again."""
-    cal = calendar.current()
+    cal = calendar.current(max_age=settings.ADUAN_CALENDAR_CACHE_SECONDS)
     started = [new_deadline(report, clock, at, cal) for clock in EFFECTS["submit"].start]
     earliest = min(started, key=lambda d: d.due_at, default=None)
     report.due_at = earliest.due_at if earliest else None
@@ -213,6 +213,46 @@ def reschedule_around(
         lead = span - old.working_seconds_between(deadline.started_at, deadline.remind_at, tz)
         due = new.add_working_seconds(deadline.started_at, span, tz)
         remind = new.add_working_seconds(deadline.started_at, max(span - lead, 0), tz)
+        if (due, remind) != (deadline.due_at, deadline.remind_at):
+            deadline.due_at, deadline.remind_at = due, remind
+            moved.append(deadline)
+    Deadline.objects.bulk_update(moved, ["due_at", "remind_at"], batch_size=1000)
+    report_ids = sorted({deadline.report_id for deadline in moved})
+    for start in range(0, len(report_ids), 1000):
+        refresh_due(report_ids[start : start + 1000])
+    return len(moved)
+
+
+def catch_up_correction(day: datetime.date, was: bool | None, since: datetime.datetime) -> int:
+    """Move the clocks an intake started, after the national admin corrected `day`, on
+    the calendar it had read before (`calendar.current(max_age=…)`): running clocks
+    started since `since` whose due time is still what the calendar before the
+    correction (`was`: the day's earlier correction, None for none) gives for their full
+    span. Clocks already on the corrected calendar, or moved by `reschedule_around`, no
+    longer match and are left alone. Returns how many moved."""
+    new = calendar.current()
+    overrides = dict(new.overrides)
+    if was is None:
+        overrides.pop(day, None)
+    else:
+        overrides[day] = was
+    old = calendar.WorkingCalendar(overrides)
+    low = datetime.datetime.combine(day - datetime.timedelta(days=1), datetime.time(), datetime.UTC)
+    candidates = (
+        Deadline.objects.running()
+        .filter(started_at__gte=since, due_at__gt=low)
+        .select_related("organization")
+        .order_by("id")
+    )
+    moved: list[Deadline] = []
+    for deadline in candidates.iterator(chunk_size=2000):
+        tz = time_zone_of(deadline)
+        days = deadline.working_days
+        if (deadline.due_at, deadline.remind_at) != schedule(
+            deadline.started_at, days * DAY, days, tz, old
+        ):
+            continue
+        due, remind = schedule(deadline.started_at, days * DAY, days, tz, new)
         if (due, remind) != (deadline.due_at, deadline.remind_at):
             deadline.due_at, deadline.remind_at = due, remind
             moved.append(deadline)

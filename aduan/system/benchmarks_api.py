@@ -3,10 +3,11 @@
 Against the current database (DATABASE_URL; in tests, the test database): issues an API
 key with scope reports:write for the demo agency (`seed_demo`; otherwise any active
 agency), starts gunicorn as a subprocess on a free loopback port with the same
-environment, waits for /healthz, then lets `clients` threads (one keep-alive
-requests.Session each) POST reports with unique external ids for `seconds` seconds.
-After gunicorn has stopped it counts the run's reports in the database: every 201 must
-be there (durable before its response). Prints `name: value unit`, one per line.
+environment, waits for /healthz, then lets `clients` threads (one http.client
+connection each, kept alive while the server allows) POST reports with unique external
+ids for `seconds` seconds. After gunicorn has stopped it counts the run's reports in
+the database: every 201 must be there (durable before its response). Prints
+`name: value unit`, one per line.
 
 The created reports are left in the database (their external ids start with
 `bench-api-<run>-`, channel local_system); the key is deleted after the run. The
@@ -16,6 +17,8 @@ per-key rate limit (ADUAN_API_RATE) is lifted for the server under test.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import json
 import os
 import resource
 import socket
@@ -27,6 +30,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -39,6 +43,7 @@ from aduan.system.benchmarks_delivery import database_url, start_worker, stop_wo
 
 DEMO_AGENCY = "kab-banyumas"
 KEY_NAME = "benchmark --api-load"
+REPORTS_PATH = "/api/v1/reports/"
 
 
 def run(
@@ -227,34 +232,44 @@ def _payload(external_id: str, n: int) -> dict:
 
 
 def _load(base: str, secret: str, prefix: str, clients: int, seconds: float, server: int):
-    url = f"{base}/api/v1/reports/"
-    headers = {"Authorization": f"Bearer {secret}"}
+    address = urlsplit(base)
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
     results: list[list[tuple[float, int]]] = [[] for _ in range(clients)]
     ready = threading.Barrier(clients + 1)
     go = threading.Event()
     deadline = [0.0]
 
     def client(index: int) -> None:
-        with requests.Session() as session:
-            session.headers.update(headers)
-            # Warm up the connection and the worker (not timed, not counted: the warm-up
-            # ids do not start with the run's prefix).
-            warm = prefix.rstrip("-") + f"w-{index}"
-            with contextlib.suppress(requests.RequestException):
-                session.post(url, json=_payload(warm, 0), timeout=30)
-            ready.wait()
-            go.wait()
-            mine = results[index]
-            n = 0
-            while time.perf_counter() < deadline[0]:
-                n += 1
-                body = _payload(f"{prefix}{index}-{n}", n)
-                started = time.perf_counter()
-                try:
-                    status = session.post(url, json=body, timeout=30).status_code
-                except requests.RequestException:
-                    status = 0
-                mine.append(((time.perf_counter() - started) * 1000, status))
+        # Plain http.client, one connection kept while the server allows it: the load
+        # generator shares the cores with the server, so it should cost little.
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+
+        def post(external_id: str, n: int) -> int:
+            body = json.dumps(_payload(external_id, n)).encode()
+            try:
+                connection.request("POST", REPORTS_PATH, body, headers)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                return 0
+            if response.will_close:
+                connection.close()  # reconnects on the next request
+            return response.status
+
+        # Warm up the connection and the worker (not timed, not counted: the warm-up
+        # ids do not start with the run's prefix).
+        post(prefix.rstrip("-") + f"w-{index}", 0)
+        ready.wait()
+        go.wait()
+        mine = results[index]
+        n = 0
+        while time.perf_counter() < deadline[0]:
+            n += 1
+            started = time.perf_counter()
+            status = post(f"{prefix}{index}-{n}", n)
+            mine.append(((time.perf_counter() - started) * 1000, status))
+        connection.close()
 
     pool = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     for thread in pool:

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from aduan.deadlines import calendar
 from aduan.deadlines.clocks import reschedule_around
 from aduan.deadlines.models import CalendarDay
+from aduan.deadlines.tasks import catch_up_later
 from aduan.organizations.access import Access
 from aduan.workspace.guards import requires
 from aduan.workspace.views import staff_required
@@ -185,6 +186,7 @@ def _add_correction(request, *, is_working_day: bool):
             # Someone saved the same date between our check and our insert.
             form.add_error("date", _("This date already has a correction."))
         else:
+            catch_up_later(correction.date, None)
             values = {"day": _day_label(correction.date), "name": correction.name}
             if is_working_day:
                 messages.success(request, _("%(day)s is now a working day (%(name)s).") % values)
@@ -216,6 +218,7 @@ def calendar_delete(request, pk: int):
         before = calendar.current()
         correction.delete()
         reschedule_around(correction.date, before, calendar.current())
+    catch_up_later(correction.date, correction.is_working_day)
     messages.success(
         request,
         _("The correction for %(day)s was removed; the national calendar applies again.")
