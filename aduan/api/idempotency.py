@@ -66,12 +66,30 @@ def idempotent(method):
 
 
 def request_hash(request) -> str:
-    raw = request._request.body  # read before DRF parses it, which caches it
-    try:
-        canonical = json.dumps(json.loads(raw or b"null"), sort_keys=True).encode()
-    except ValueError:
-        canonical = raw
+    if request.content_type.startswith("multipart/form-data"):
+        canonical = _parts(request)
+    else:
+        raw = request._request.body  # read before DRF parses it, which caches it
+        try:
+            canonical = json.dumps(json.loads(raw or b"null"), sort_keys=True).encode()
+        except ValueError:
+            canonical = raw
     return hashlib.sha256(request.method.encode() + request.path.encode() + canonical).hexdigest()
+
+
+def _parts(request) -> bytes:
+    """A file upload's fields and files, each file by its name and a digest of its bytes
+    (reading the raw body would hold the whole upload in memory)."""
+    fields = sorted((key, value) for key, values in request.POST.lists() for value in values)
+    files = []
+    for key, uploads in request.FILES.lists():
+        for upload in uploads:
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            files.append((key, upload.name, digest.hexdigest()))
+    return json.dumps([fields, sorted(files)]).encode()
 
 
 def _claim(organization, key: str, digest: str) -> IdempotentResponse | None:

@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from aduan.lib.phones import normalize_phone
 from aduan.organizations.models import Category, Organization, Region
-from aduan.reports.models import Channel, Kind, Report, ReportEvent, Status
+from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent, Status
 
 EXTERNAL_ID_MAX_LENGTH = 100
 API_CHANNEL = Channel.LOCAL_SYSTEM
@@ -306,6 +306,25 @@ class ReportOutSerializer(CheapCopies, serializers.ModelSerializer):
         if report.reporter_id:
             return {"name": name, "email": report.reporter.email, "phone": report.reporter.phone}
         return {"name": name, "email": report.guest_email, "phone": report.guest_phone}
+
+
+class AttachmentInSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        max_length=200,
+        help_text="A photo (JPEG, PNG, WebP) or a PDF, as one part of multipart/form-data. "
+        "The type is read from the content, which must match the file name's extension; "
+        "photos are re-encoded without their metadata (EXIF position and the like).",
+    )
+
+
+class AttachmentOutSerializer(serializers.ModelSerializer):
+    report = serializers.CharField(source="report.tracking_code", read_only=True)
+    name = serializers.CharField(source="original_name", read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "report", "name", "content_type", "size", "uploaded_at"]
+        read_only_fields = fields
 
 
 class ResponseInSerializer(serializers.Serializer):

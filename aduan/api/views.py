@@ -22,6 +22,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from aduan.api.access import (
@@ -36,6 +37,8 @@ from aduan.api.models import Scope
 from aduan.api.pagination import ChangesPagination
 from aduan.api.serializers import (
     API_CHANNEL,
+    AttachmentInSerializer,
+    AttachmentOutSerializer,
     CategorySerializer,
     CompletionInSerializer,
     EventSerializer,
@@ -49,9 +52,10 @@ from aduan.api.serializers import (
     ResponseInSerializer,
     channel_reference,
 )
-from aduan.channels.intake import Draft, submit_report
+from aduan.channels.intake import Draft, add_to_submission, submit_report
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports import lifecycle
+from aduan.reports.attachments import AttachmentError, clean_upload
 from aduan.reports.codes import normalize_tracking_code
 from aduan.reports.models import Report, ReportEvent
 
@@ -62,7 +66,8 @@ ERROR_TEXTS = {
     404: "No such report among those the key's organization may see.",
     409: "The Idempotency-Key was used with a different request, or the report's state "
     "does not allow the action.",
-    415: "The body is not JSON (Content-Type application/json).",
+    415: "The body is not JSON (Content-Type application/json), or for a file not "
+    "multipart/form-data.",
     429: "Too many requests with this key; wait for Retry-After seconds.",
 }
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -408,6 +413,35 @@ class ReplyCreate(OrganizationApiView):
         with _refusals_as_errors(forbidden=Conflict):
             event = _relay(report, data["action"], data["message"], data.get("stars"))
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentCreate(OrganizationApiView):
+    scopes = {"POST": Scope.REPORTS_WRITE}
+    serializer_class = AttachmentInSerializer
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=["reports"],
+        request={"multipart/form-data": AttachmentInSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: AttachmentOutSerializer, **errors(400, 401, 403, 404, 409, 415, 429)},
+    )
+    @idempotent
+    def post(self, request, code: str):
+        """Add a file the reporter sent to a report received through the key's
+        organization, one file per request, while the report is open: it joins the
+        report's submission, with the same checks as files sent with the web form (at
+        most ADUAN_MAX_ATTACHMENTS per report, each at most ADUAN_MAX_ATTACHMENT_BYTES)."""
+        incoming = AttachmentInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        report = _find(reports_received_by(self.organization), code)
+        try:
+            clean = clean_upload(incoming.validated_data["file"])
+            with _refusals_as_errors():
+                attachment = add_to_submission(report, clean)
+        except AttachmentError as error:
+            raise ValidationError({"file": [str(error)]}, code="invalid") from None
+        return Response(AttachmentOutSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
 def _relay(report: Report, action: str, message: str, stars: int | None) -> ReportEvent:

@@ -10,16 +10,25 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aduan.deadlines.clocks import first_clocks
 from aduan.deadlines.models import Deadline
 from aduan.organizations.models import Category, Organization, Region
-from aduan.reports.attachments import CleanFile
+from aduan.reports.attachments import AttachmentError, CleanFile
 from aduan.reports.codes import hash_secret, new_secret, new_tracking_code
-from aduan.reports.lifecycle import Action, after_events
-from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent
+from aduan.reports.lifecycle import Action, TransitionError, after_events
+from aduan.reports.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Channel,
+    Kind,
+    Report,
+    ReportEvent,
+)
 from aduan.triage.hints import urgency_and_abuse
 
 CODE_ATTEMPTS = 10
@@ -157,3 +166,30 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
         event.report = report
         after_events([event], secret=secret)
     return Submission(report, created=True, secret=secret, event=event)
+
+
+def add_to_submission(report: Report, clean: CleanFile) -> Attachment:
+    """Add a file the reporter sent after the report itself (a connected system relays
+    the photos separately) to the report's submission, as if it had come with it.
+
+    Refused with TransitionError once the report is closed or archived, and with
+    AttachmentError when the submission already holds ADUAN_MAX_ATTACHMENTS files; the
+    report row is locked meanwhile, so two uploads at once cannot pass the limit."""
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.status not in OPEN_STATUSES:
+            raise TransitionError(_("The report is closed; no more files can be added."))
+        submitted = ReportEvent.objects.filter(report=locked, action=Action.SUBMIT).first()
+        limit = settings.ADUAN_MAX_ATTACHMENTS
+        if Attachment.objects.filter(report=locked, event=submitted).count() >= limit:
+            raise AttachmentError(
+                _("A report keeps at most %(count)d files from its reporter.") % {"count": limit}
+            )
+        return Attachment.objects.create(
+            report=locked,
+            event=submitted,
+            file=clean.as_django_file(),
+            original_name=clean.name,
+            content_type=clean.content_type,
+            size=len(clean.data),
+        )

@@ -1,0 +1,149 @@
+"""Files sent after a report through /api/v1/reports/{code}/attachments/."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from aduan.reports.lifecycle import Action
+from aduan.reports.models import Attachment, Report, Status
+from tests.personas import advance, submit
+from tests.test_api import bearer, error_codes, error_fields, new_key, post, report_payload
+from tests.test_attachments import GPS_IFD, PDF, _jpeg_with_gps, _png
+
+
+def received(client, world, secret, external_id="SIP-001") -> Report:
+    response = post(client, "/api/v1/reports/", secret, report_payload(external_id=external_id))
+    assert response.status_code == 201
+    return Report.objects.get(tracking_code=response.json()["code"])
+
+
+def upload(client, report, secret, name="foto.jpg", data=None, **headers):
+    data = _jpeg_with_gps() if data is None else data
+    return client.post(
+        f"/api/v1/reports/{report.tracking_code}/attachments/",
+        {"file": SimpleUploadedFile(name, data)},
+        headers={**bearer(secret), **headers},
+    )
+
+
+def test_a_photo_joins_the_submission_without_its_gps_position(client, world):
+    secret = new_key(world.agency)
+    report = received(client, world, secret)
+    response = upload(client, report, secret)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["report"] == report.tracking_code
+    assert body["name"] == "foto.jpg" and body["content_type"] == "image/jpeg"
+    attachment = Attachment.objects.get(pk=body["id"])
+    assert attachment.event == report.events.get(action=Action.SUBMIT)
+    assert body["size"] == attachment.size
+    with attachment.file.open("rb") as stored, Image.open(stored) as image:
+        assert not image.getexif().get_ifd(GPS_IFD)
+
+
+def test_a_pdf_is_kept_as_it_is(client, world):
+    secret = new_key(world.agency)
+    report = received(client, world, secret)
+    response = upload(client, report, secret, name="surat.pdf", data=PDF)
+    assert response.status_code == 201
+    assert Attachment.objects.get(pk=response.json()["id"]).file.read() == PDF
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("foto.jpg", b"bukan gambar"), ("foto.png", None), ("kosong.jpg", b"")],
+)
+def test_a_wrong_or_empty_file_is_a_400_naming_the_field(client, world, name, data):
+    secret = new_key(world.agency)
+    report = received(client, world, secret)
+    response = upload(client, report, secret, name=name, data=data)
+    assert response.status_code == 400
+    assert error_fields(response) == ["file"]
+    assert not Attachment.objects.exists()
+
+
+def test_a_file_too_large_is_a_400(client, world, settings):
+    settings.ADUAN_MAX_ATTACHMENT_BYTES = 100
+    secret = new_key(world.agency)
+    report = received(client, world, secret)
+    response = upload(client, report, secret)  # a JPEG of several hundred bytes
+    assert response.status_code == 400
+    assert error_fields(response) == ["file"]
+
+
+def test_no_more_files_than_the_limit(client, world, settings):
+    settings.ADUAN_MAX_ATTACHMENTS = 2
+    secret = new_key(world.agency)
+    report = received(client, world, secret)
+    assert upload(client, report, secret).status_code == 201
+    assert upload(client, report, secret).status_code == 201
+    response = upload(client, report, secret)
+    assert response.status_code == 400
+    assert error_fields(response) == ["file"]
+    assert report.attachments.count() == 2
+
+
+def test_json_instead_of_a_file_is_a_415(client, world):
+    secret = new_key(world.agency)
+    report = received(client, world, secret)
+    response = post(client, f"/api/v1/reports/{report.tracking_code}/attachments/", secret, {})
+    assert response.status_code == 415
+
+
+def test_no_file_part_is_a_400(client, world):
+    secret = new_key(world.agency)
+    report = received(client, world, secret)
+    response = client.post(
+        f"/api/v1/reports/{report.tracking_code}/attachments/",
+        {"other": "x"},
+        headers=bearer(secret),
+    )
+    assert response.status_code == 400
+    assert error_fields(response) == ["file"]
+
+
+def test_a_closed_report_takes_no_more_files(client, world):
+    secret = new_key(world.agency)
+    report = advance(world, received(client, world, secret), Status.CLOSED)
+    response = upload(client, report, secret)
+    assert response.status_code == 409
+    assert error_codes(response) == ["invalid_state"]
+    assert not report.attachments.exists()
+
+
+def test_only_the_system_that_sent_the_report_may_add_files(client, world):
+    report = submit(world)[0]  # a citizen's web report, visible to the agency later on
+    advance(world, report, Status.DISPATCHED)
+    response = upload(client, report, new_key(world.agency))
+    assert response.status_code == 404
+    other = received(client, world, new_key(world.agency), external_id="SIP-9")
+    response = upload(client, other, new_key(world.other_agency))
+    assert response.status_code == 404
+    assert not Attachment.objects.exists()
+
+
+def test_reading_keys_may_not_add_files(client, world):
+    from aduan.api.models import Scope
+
+    secret = new_key(world.agency)
+    report = received(client, world, secret)
+    reader = new_key(world.agency, scopes=[Scope.REPORTS_READ])
+    assert upload(client, report, reader).status_code == 403
+    assert client.post(f"/api/v1/reports/{report.tracking_code}/attachments/").status_code == 401
+
+
+def test_a_retried_upload_with_its_idempotency_key_adds_the_file_once(client, world):
+    secret = new_key(world.agency)
+    report = received(client, world, secret)
+    first = upload(client, report, secret, **{"Idempotency-Key": "foto-1"})
+    again = upload(client, report, secret, **{"Idempotency-Key": "foto-1"})
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert report.attachments.count() == 1
+    other = upload(
+        client, report, secret, name="lain.png", data=_png(), **{"Idempotency-Key": "foto-1"}
+    )
+    assert other.status_code == 409
