@@ -659,3 +659,18 @@ def test_coordinates_may_be_numbers(client, world):
         "-7.700000",
         "109.000000",
     )
+
+
+def test_errors_are_in_indonesian_unless_the_program_asks_for_english(client, world):
+    secret = new_key(world.agency)
+    future = report_payload(incident_date="2999-01-01")
+    indonesian = post(client, "/api/v1/reports/", secret, future)
+    english = post(client, "/api/v1/reports/", secret, future, **{"Accept-Language": "en"})
+    assert indonesian.status_code == english.status_code == 400
+    assert english.json()["errors"][0]["message"] == (
+        "The date of the incident cannot be in the future."
+    )
+    assert indonesian.json()["errors"][0]["message"] != english.json()["errors"][0]["message"]
+    # Pages for people keep Indonesian whatever the browser says.
+    page = client.get("/", headers={"Accept-Language": "en"})
+    assert page.headers["Content-Language"] == "id"
