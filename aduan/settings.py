@@ -118,6 +118,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # aduan/lib/postgresql: Django's backend with a cheaper per-request health check.
     DATABASES["default"]["ENGINE"] = "aduan.lib.postgresql"
     DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),  # e.g. ?sslmode=require in the URL
         # Parameters bound by the server, and a statement a connection has run five
         # times prepared (psycopg's default): less parsing and planning per request.
         # Off for a pooler that cannot keep prepared statements (PgBouncer before 1.21

@@ -36,3 +36,53 @@ def test_booleans_and_integers_are_read_or_refused(monkeypatch):
         env_int("X_COUNT", 3)
     monkeypatch.setenv("X_COUNT", "")
     assert env_int("X_COUNT", 3) == 3
+
+
+def _database_settings(**env) -> dict:
+    """The DATABASES setting a fresh process builds from `env`."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'], default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "aduan.settings", **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_gets_the_projects_backend_and_keeps_the_urls_options():
+    database = _database_settings(
+        DATABASE_URL="postgres://aduan@db.internal:5432/aduan?sslmode=require",
+        DATABASE_HEALTH_CHECK_AFTER="2.5",
+        DATABASE_PREPARED_STATEMENTS="off",
+    )
+    assert database["ENGINE"] == "aduan.lib.postgresql"
+    assert database["OPTIONS"] == {
+        "sslmode": "require",
+        "server_side_binding": True,
+        "prepare_threshold": None,
+        "health_check_after": 2.5,
+    }
+    assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_a_number_setting_is_read_or_refused(monkeypatch):
+    from aduan.lib.env import env_float
+
+    monkeypatch.setenv("X_SECONDS", "satu")
+    with pytest.raises(ImproperlyConfigured, match="X_SECONDS must be a number"):
+        env_float("X_SECONDS", 1.0)
+    monkeypatch.setenv("X_SECONDS", "0.5")
+    assert env_float("X_SECONDS", 1.0) == 0.5
