@@ -155,14 +155,7 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
             data={"channel": channel, "entered_by_staff": entered_by is not None},
         )
         for clean in draft.attachments:
-            Attachment.objects.create(
-                report=report,
-                event=event,
-                file=clean.as_django_file(),
-                original_name=clean.name,
-                content_type=clean.content_type,
-                size=len(clean.data),
-            )
+            store_attachment(report, event, clean)
         event.report = report
         after_events([event], secret=secret)
     return Submission(report, created=True, secret=secret, event=event)
@@ -185,11 +178,16 @@ def add_to_submission(report: Report, clean: CleanFile) -> Attachment:
             raise AttachmentError(
                 _("A report keeps at most %(count)d files from its reporter.") % {"count": limit}
             )
-        return Attachment.objects.create(
-            report=locked,
-            event=submitted,
-            file=clean.as_django_file(),
-            original_name=clean.name,
-            content_type=clean.content_type,
-            size=len(clean.data),
-        )
+        return store_attachment(locked, submitted, clean)
+
+
+def store_attachment(report: Report, event: ReportEvent | None, clean: CleanFile) -> Attachment:
+    """Store a checked file on `report`, shown with `event` on its timeline."""
+    return Attachment.objects.create(
+        report=report,
+        event=event,
+        file=clean.as_django_file(),
+        original_name=clean.name,
+        content_type=clean.content_type,
+        size=len(clean.data),
+    )

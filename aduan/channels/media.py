@@ -22,13 +22,14 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from aduan.channels.intake import store_attachment
 from aduan.channels.models import WhatsAppMedia
 from aduan.channels.replies import BytesUpload, answer, logger
 from aduan.lib import http
 from aduan.notifications.models import Medium
 from aduan.reports.attachments import IMAGE_TYPES, AttachmentError, CleanFile, clean_upload
 from aduan.reports.lifecycle import Action
-from aduan.reports.models import Attachment, Report, ReportEvent
+from aduan.reports.models import Report, ReportEvent
 
 State = WhatsAppMedia.State
 MAX_ATTEMPTS = 6
@@ -210,14 +211,7 @@ def _attach(row: WhatsAppMedia, clean: CleanFile) -> str:
                 }
             return _refuse(locked, told, told)
         submitted = ReportEvent.objects.filter(report=report, action=Action.SUBMIT).first()
-        locked.attachment = Attachment.objects.create(
-            report=report,
-            event=submitted,
-            file=clean.as_django_file(),
-            original_name=clean.name,
-            content_type=clean.content_type,
-            size=len(clean.data),
-        )
+        locked.attachment = store_attachment(report, submitted, clean)
         locked.state, locked.error = State.ATTACHED, ""
         locked.save(update_fields=["attachment", "state", "error"])
     logger.info("WhatsApp photo attached to report %s", report.tracking_code)

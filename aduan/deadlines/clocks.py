@@ -197,30 +197,17 @@ def reschedule_around(
     """Move the running deadlines whose span covers `day` after the national admin made
     it a day off or a working day: each keeps the working time it was given, counted on
     the corrected calendar. Returns how many moved. Call inside a transaction."""
-    # A day wide margin each side: the rows' own time zones decide where `day` falls.
-    low = datetime.datetime.combine(day - datetime.timedelta(days=1), datetime.time(), datetime.UTC)
+    low = _margin_before(day)
     high = low + datetime.timedelta(days=3)
-    candidates = (
-        Deadline.objects.running()
-        .filter(started_at__lt=high, due_at__gt=low)
-        .select_related("organization")
-        .order_by("id")
-    )
-    moved: list[Deadline] = []
-    for deadline in candidates.iterator(chunk_size=2000):
-        tz = time_zone_of(deadline)
+
+    def kept_working_time(deadline: Deadline, tz: str):
         span = old.working_seconds_between(deadline.started_at, deadline.due_at, tz)
         lead = span - old.working_seconds_between(deadline.started_at, deadline.remind_at, tz)
         due = new.add_working_seconds(deadline.started_at, span, tz)
-        remind = new.add_working_seconds(deadline.started_at, max(span - lead, 0), tz)
-        if (due, remind) != (deadline.due_at, deadline.remind_at):
-            deadline.due_at, deadline.remind_at = due, remind
-            moved.append(deadline)
-    Deadline.objects.bulk_update(moved, ["due_at", "remind_at"], batch_size=1000)
-    report_ids = sorted({deadline.report_id for deadline in moved})
-    for start in range(0, len(report_ids), 1000):
-        refresh_due(report_ids[start : start + 1000])
-    return len(moved)
+        return due, new.add_working_seconds(deadline.started_at, max(span - lead, 0), tz)
+
+    candidates = Deadline.objects.running().filter(started_at__lt=high, due_at__gt=low)
+    return _move(candidates, kept_working_time)
 
 
 def catch_up_correction(day: datetime.date, was: bool | None, since: datetime.datetime) -> int:
@@ -237,24 +224,37 @@ def catch_up_correction(day: datetime.date, was: bool | None, since: datetime.da
     else:
         overrides[day] = was
     old = calendar.WorkingCalendar(overrides)
-    low = datetime.datetime.combine(day - datetime.timedelta(days=1), datetime.time(), datetime.UTC)
-    candidates = (
-        Deadline.objects.running()
-        .filter(started_at__gte=since, due_at__gt=low)
-        .select_related("organization")
-        .order_by("id")
-    )
-    moved: list[Deadline] = []
-    for deadline in candidates.iterator(chunk_size=2000):
-        tz = time_zone_of(deadline)
+
+    def full_span_on_new(deadline: Deadline, tz: str):
         days = deadline.working_days
-        if (deadline.due_at, deadline.remind_at) != schedule(
-            deadline.started_at, days * DAY, days, tz, old
-        ):
-            continue
-        due, remind = schedule(deadline.started_at, days * DAY, days, tz, new)
-        if (due, remind) != (deadline.due_at, deadline.remind_at):
-            deadline.due_at, deadline.remind_at = due, remind
+        current = (deadline.due_at, deadline.remind_at)
+        if current != schedule(deadline.started_at, days * DAY, days, tz, old):
+            return None
+        return schedule(deadline.started_at, days * DAY, days, tz, new)
+
+    candidates = Deadline.objects.running().filter(
+        started_at__gte=since, due_at__gt=_margin_before(day)
+    )
+    return _move(candidates, full_span_on_new)
+
+
+def _margin_before(day: datetime.date) -> datetime.datetime:
+    # A day wide margin: the rows' own time zones decide where `day` falls.
+    return datetime.datetime.combine(
+        day - datetime.timedelta(days=1), datetime.time(), datetime.UTC
+    )
+
+
+def _move(candidates, new_times) -> int:
+    """Give each deadline of `candidates` the (due, remind) that `new_times(deadline,
+    time zone)` returns (None: leave it), write those that changed and refresh their
+    reports' due times. Returns how many moved."""
+    moved: list[Deadline] = []
+    ordered = candidates.select_related("organization").order_by("id")
+    for deadline in ordered.iterator(chunk_size=2000):
+        times = new_times(deadline, time_zone_of(deadline))
+        if times is not None and times != (deadline.due_at, deadline.remind_at):
+            deadline.due_at, deadline.remind_at = times
             moved.append(deadline)
     Deadline.objects.bulk_update(moved, ["due_at", "remind_at"], batch_size=1000)
     report_ids = sorted({deadline.report_id for deadline in moved})
