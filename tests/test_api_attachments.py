@@ -147,3 +147,13 @@ def test_a_retried_upload_with_its_idempotency_key_adds_the_file_once(client, wo
         client, report, secret, name="lain.png", data=_png(), **{"Idempotency-Key": "foto-1"}
     )
     assert other.status_code == 409
+
+
+def test_a_body_too_large_for_one_file_is_refused_before_it_is_read(client, world, settings):
+    settings.ADUAN_MAX_ATTACHMENT_BYTES = 1000
+    secret = new_key(world.agency)
+    report = received(client, world, secret)
+    response = upload(client, report, secret, name="besar.pdf", data=PDF + b"0" * 80_000)
+    assert response.status_code == 413
+    assert error_fields(response) == ["file"] and error_codes(response) == ["too_large"]
+    assert not Attachment.objects.exists()

@@ -13,6 +13,12 @@ class Conflict(exceptions.APIException):
     default_detail = "Conflict."
 
 
+class TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_detail = "Too large."
+
+
 def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:

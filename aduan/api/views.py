@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -31,7 +33,7 @@ from aduan.api.access import (
     reports_visible_to_organization,
     service_actor,
 )
-from aduan.api.errors import Conflict, ErrorsSerializer
+from aduan.api.errors import Conflict, ErrorsSerializer, TooLarge
 from aduan.api.idempotency import MAX_KEY_LENGTH, idempotent
 from aduan.api.models import Scope
 from aduan.api.pagination import ChangesPagination
@@ -68,6 +70,7 @@ ERROR_TEXTS = {
     "does not allow the action.",
     415: "The body is not JSON (Content-Type application/json), or for a file not "
     "multipart/form-data.",
+    413: "The upload is larger than one attachment may be.",
     429: "Too many requests with this key; wait for Retry-After seconds.",
 }
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -415,16 +418,43 @@ class ReplyCreate(OrganizationApiView):
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
+class OneFileParser(MultiPartParser):
+    """multipart/form-data of one attachment: a body too large for one is refused from
+    its Content-Length, before any of it is read."""
+
+    # Room for the part headers and boundaries around the file.
+    ENVELOPE_BYTES = 64 * 1024
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        meta = parser_context["request"].META
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.ADUAN_MAX_ATTACHMENT_BYTES
+        if length > limit + self.ENVELOPE_BYTES:
+            error = TooLarge(
+                _("The upload is larger than %(limit)s, the most one file may be.")
+                % {"limit": filesizeformat(limit)}
+            )
+            error.field = "file"
+            raise error
+        return super().parse(stream, media_type, parser_context)
+
+
 class AttachmentCreate(OrganizationApiView):
     scopes = {"POST": Scope.REPORTS_WRITE}
     serializer_class = AttachmentInSerializer
-    parser_classes = [MultiPartParser]
+    parser_classes = [OneFileParser]
 
     @extend_schema(
         tags=["reports"],
         request={"multipart/form-data": AttachmentInSerializer},
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: AttachmentOutSerializer, **errors(400, 401, 403, 404, 409, 415, 429)},
+        responses={
+            201: AttachmentOutSerializer,
+            **errors(400, 401, 403, 404, 409, 413, 415, 429),
+        },
     )
     @idempotent
     def post(self, request, code: str):
