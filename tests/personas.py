@@ -148,7 +148,8 @@ def days_ago(days: int) -> datetime.datetime:
 
 def run_announcements() -> list[str]:
     """What a worker does with the queued messages of new reports: claim and run each
-    task once, through django-tasks' own worker code; returns their outcomes."""
+    waiting task, through django-tasks' own worker code, until none waits; returns the
+    outcomes of the tasks it ran."""
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
 
@@ -167,7 +168,8 @@ def run_announcements() -> list[str]:
 
     queued = DBTaskResult.objects.ready().filter(task_path=announce_submission.module_path)
     outcomes = []
-    for row in queued.order_by("enqueued_at"):
+    # Afresh after each task: one task also announces the others that are waiting.
+    while (row := queued.order_by("enqueued_at").first()) is not None:
         row.claim(worker.worker_id)
         worker.run_task(row)
         row.refresh_from_db()

@@ -722,3 +722,66 @@ def test_an_announcement_whose_worker_died_is_queued_again_by_the_scan(world):
     assert run_announcements() == ["SUCCESSFUL"]
     note = Notification.objects.get(medium=Medium.EMAIL, kind=Kind.RECEIVED, report=report)
     assert note.link.endswith(f"/k/{secret}/")
+
+
+# --- One task announces a burst of submissions -----------------------------------------
+
+
+def _received(report) -> Notification:
+    return Notification.objects.get(report=report, kind=Kind.RECEIVED, medium=Medium.EMAIL)
+
+
+def test_one_task_announces_the_submissions_waiting_behind_it(world):
+    first, first_secret = submit(world, title=TITLE)
+    second, second_secret = submit(world, title="Lampu jalan padam di depan sekolah")
+    third, _ = submit(world, reporter=world.citizen)
+    assert run_announcements() == ["SUCCESSFUL"]  # the first task did all three
+    assert _received(first).link.endswith(f"/k/{first_secret}/")
+    assert _received(second).link.endswith(f"/k/{second_secret}/")
+    assert Notification.objects.filter(report=third, kind=Kind.RECEIVED).exists()
+    rows = DBTaskResult.objects.filter(task_path=announce_submission.module_path)
+    assert set(rows.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert rows.count() == 3
+    for row in rows:
+        assert first_secret not in str(row.args_kwargs)
+        assert second_secret not in str(row.args_kwargs)
+
+
+def test_a_submission_another_worker_holds_is_left_to_it(world):
+    first, _ = submit(world, reporter=world.citizen)
+    second, _ = submit(world, reporter=world.citizen)
+    held = DBTaskResult.objects.filter(task_path=announce_submission.module_path).order_by(
+        "enqueued_at"
+    )[1]
+    held.claim("another-worker")
+    assert run_announcements() == ["SUCCESSFUL"]
+    assert Notification.objects.filter(report=first, kind=Kind.RECEIVED).exists()
+    assert not Notification.objects.filter(report=second).exists()
+    held.refresh_from_db()
+    assert held.status == "RUNNING"
+
+
+def test_a_submission_that_fails_in_a_batch_waits_for_its_own_retry(world, monkeypatch):
+    from aduan.notifications import events
+
+    first, _ = submit(world, reporter=world.citizen)
+    broken, secret = submit(world, title="Laporan yang gagal diumumkan")
+    third, _ = submit(world, reporter=world.citizen)
+    real = events.announce
+
+    def announce(found, **kwargs):
+        if found[0].report_id == broken.pk:
+            raise RuntimeError("broken")
+        return real(found, **kwargs)
+
+    monkeypatch.setattr(events, "announce", announce)
+    # The first task announces itself and the third; the broken one then fails on its own.
+    assert run_announcements() == ["SUCCESSFUL", "FAILED"]
+    assert Notification.objects.filter(report=first, kind=Kind.RECEIVED).exists()
+    assert Notification.objects.filter(report=third, kind=Kind.RECEIVED).exists()
+    assert not Notification.objects.filter(report=broken).exists()
+    retry = DBTaskResult.objects.get(status="READY", task_path=announce_submission.module_path)
+    monkeypatch.undo()
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+    assert run_announcements() == ["SUCCESSFUL"]
+    assert _received(broken).link.endswith(f"/k/{secret}/")

@@ -14,6 +14,8 @@ from aduan.notifications import delivery, events
 logger = logging.getLogger(__name__)
 # A submission's messages are retried for about four hours (30 s, doubling).
 ANNOUNCE_ATTEMPTS = 10
+# Submissions one task announces at most: its own, and others whose tasks are waiting.
+ANNOUNCE_BATCH = 50
 
 
 @task()
@@ -35,10 +37,13 @@ def announce_submission(
     """
     result_id = context.task_result.id
     blank = [event_id, "", attempt]
+
+    def then() -> None:
+        forget_arguments(result_id, blank)
+        announce_queued(result_id, ANNOUNCE_BATCH - 1)
+
     try:
-        return events.announce_submission(
-            event_id, secret, then=lambda: forget_arguments(result_id, blank)
-        )
+        return events.announce_submission(event_id, secret, then=then)
     except Exception:
         if attempt < ANNOUNCE_ATTEMPTS:
             later = announce_submission.using(run_after=timezone.now() + backoff(attempt))
@@ -48,6 +53,55 @@ def announce_submission(
 
 
 ANNOUNCE_TASK = "aduan.notifications.tasks.announce_submission"
+
+
+def announce_queued(own_id: str, limit: int) -> int:
+    """Announce, in the current transaction, up to `limit` other submissions whose
+    `announce_submission` tasks are waiting, and mark those tasks done with their
+    secrets blanked: after a burst of new reports one task does the work of many, without
+    a claim and a finish (two commits) for each. Rows another worker holds are skipped
+    (`SKIP LOCKED`); a submission that fails is left waiting for its own task, which
+    retries it. Returns how many were announced."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = (
+        DBTaskResult.objects.ready()
+        .filter(task_path=ANNOUNCE_TASK)
+        .exclude(pk=own_id)
+        .select_for_update(skip_locked=True)
+        .order_by("run_after", "enqueued_at")[:limit]
+    )
+    now = timezone.now()
+    done = []
+    for row in waiting:
+        event_id, secret, attempt = _arguments(row.args_kwargs)
+        try:
+            with transaction.atomic():  # a savepoint: a failure undoes this one only
+                events.announce_submission(event_id, secret)
+        except Exception:
+            logger.exception("Announcement of event %s failed; its own task retries it", event_id)
+            continue
+        row.status, row.started_at, row.finished_at = TaskResultStatus.SUCCESSFUL, now, now
+        row.return_value = True
+        row.args_kwargs = {"args": [event_id, "", attempt], "kwargs": {}}
+        done.append(row)
+    fields = ["status", "started_at", "finished_at", "return_value", "args_kwargs"]
+    DBTaskResult.objects.bulk_update(done, fields)
+    return len(done)
+
+
+def _arguments(args_kwargs: dict) -> tuple[int, str, int]:
+    """(event id, secret, attempt) of a queued announcement, however it was queued."""
+    args = list(args_kwargs.get("args", []))
+    kwargs = args_kwargs.get("kwargs", {})
+    event_id, secret, attempt = args + [None, "", 1][len(args) :]
+    return (
+        kwargs.get("event_id", event_id),
+        kwargs.get("secret", secret),
+        kwargs.get("attempt", attempt),
+    )
+
+
 # An announcement takes milliseconds: one still running after this lost its worker.
 ANNOUNCE_STALLED_AFTER = datetime.timedelta(minutes=10)
 
@@ -73,8 +127,7 @@ def requeue_stalled_announcements(now: datetime.datetime | None = None) -> int:
                 status=TaskResultStatus.FAILED, finished_at=now
             ):
                 continue
-            args = list(row.args_kwargs["args"])
-            event_id, secret, attempt = args + [None, "", 1][len(args) :]
+            event_id, secret, attempt = _arguments(row.args_kwargs)
             forget_arguments(str(row.pk), [event_id, "", attempt])
             enqueue_with_transaction(
                 lambda e=event_id, s=secret, a=attempt: announce_submission.enqueue(e, s, a + 1)
