@@ -77,12 +77,12 @@ def announce_queued(own_id: str, limit: int) -> int:
         event_id, secret, attempt = _arguments(row.args_kwargs)
         try:
             with transaction.atomic():  # a savepoint: a failure undoes this one only
-                events.announce_submission(event_id, secret)
+                announced = events.announce_submission(event_id, secret)
         except Exception:
             logger.exception("Announcement of event %s failed; its own task retries it", event_id)
             continue
         row.status, row.started_at, row.finished_at = TaskResultStatus.SUCCESSFUL, now, now
-        row.return_value = True
+        row.return_value = announced  # False: the report was deleted meanwhile
         row.args_kwargs = {"args": [event_id, "", attempt], "kwargs": {}}
         done.append(row)
     fields = ["status", "started_at", "finished_at", "return_value", "args_kwargs"]
