@@ -674,3 +674,17 @@ def test_errors_are_in_indonesian_unless_the_program_asks_for_english(client, wo
     # Pages for people keep Indonesian whatever the browser says.
     page = client.get("/", headers={"Accept-Language": "en"})
     assert page.headers["Content-Language"] == "id"
+
+
+def test_the_frameworks_own_messages_are_in_indonesian_too(client, world):
+    secret = new_key(world.agency)
+    blank = report_payload(title="")
+    indonesian = post(client, "/api/v1/reports/", secret, blank)
+    english = post(client, "/api/v1/reports/", secret, blank, **{"Accept-Language": "en"})
+    assert indonesian.json()["errors"] == [
+        {"field": "title", "code": "blank", "message": "Bidang ini tidak boleh kosong."}
+    ]
+    assert english.json()["errors"][0]["message"] == "This field may not be blank."
+    assert client.get("/api/v1/reports/").json()["errors"][0]["message"] == (
+        "Kunci API tidak dikirim."
+    )
