@@ -7,12 +7,9 @@ admin is the superuser's fallback for the same rows.
 """
 
 from django.contrib import admin
-from django.db import transaction
 
-from aduan.deadlines import calendar
-from aduan.deadlines.clocks import reschedule_around
 from aduan.deadlines.models import CalendarDay, Deadline
-from aduan.deadlines.tasks import catch_up_later
+from aduan.deadlines.tasks import correct_calendar
 
 
 @admin.register(CalendarDay)
@@ -33,31 +30,19 @@ class CalendarDayAdmin(admin.ModelAdmin):
         changed = {obj.date: previous.is_working_day if previous else None}
         if previous and previous.date != obj.date:
             changed = {obj.date: None, previous.date: previous.is_working_day}
-        self._corrected(
+        correct_calendar(
             lambda: super(CalendarDayAdmin, self).save_model(request, obj, form, change), changed
         )
 
     def delete_model(self, request, obj):
         changed = {obj.date: obj.is_working_day}
-        self._corrected(lambda: super(CalendarDayAdmin, self).delete_model(request, obj), changed)
+        correct_calendar(lambda: super(CalendarDayAdmin, self).delete_model(request, obj), changed)
 
     def delete_queryset(self, request, queryset):
         changed = dict(queryset.values_list("date", "is_working_day"))
-        self._corrected(
+        correct_calendar(
             lambda: super(CalendarDayAdmin, self).delete_queryset(request, queryset), changed
         )
-
-    @staticmethod
-    def _corrected(write, changed: dict) -> None:
-        """Write the correction and move the running deadlines as the calendar page does."""
-        with transaction.atomic():
-            before = calendar.current()
-            write()
-            after = calendar.current()
-            for day in changed:
-                reschedule_around(day, before, after)
-        for day, was in changed.items():
-            catch_up_later(day, was)
 
 
 @admin.register(Deadline)

@@ -1,13 +1,17 @@
 """Background tasks of the deadlines app (run by `manage.py run_worker`)."""
 
 import datetime
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from aduan.deadlines import clocks
+from aduan.deadlines import calendar, clocks
+
+T = TypeVar("T")
 
 
 @task()
@@ -31,3 +35,20 @@ def catch_up_later(day: datetime.date, was: bool | None) -> None:
     catch_up_correction.using(run_after=now + window).enqueue(
         day.isoformat(), was, (now - window).isoformat()
     )
+
+
+def correct_calendar(write: Callable[[], T], changed: dict[datetime.date, bool | None]) -> T:
+    """Run `write`, which adds, changes or removes calendar corrections, and move the
+    running deadlines with it: at once those that span a corrected day, and after the
+    cache age those an intake started on the calendar before (`catch_up_later`).
+    `changed` maps each corrected day to its value before (None: no correction).
+    Returns what `write` returns; the page and the Django admin both go through here."""
+    with transaction.atomic():
+        before = calendar.current()
+        result = write()
+        after = calendar.current()
+        for day in changed:
+            clocks.reschedule_around(day, before, after)
+    for day, was in changed.items():
+        catch_up_later(day, was)
+    return result

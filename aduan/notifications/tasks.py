@@ -52,7 +52,7 @@ def announce_submission(
         raise
 
 
-ANNOUNCE_TASK = "aduan.notifications.tasks.announce_submission"
+ANNOUNCE_TASK = announce_submission.module_path
 
 
 def announce_queued(own_id: str, limit: int) -> int:

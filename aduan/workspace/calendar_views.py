@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,9 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aduan.deadlines import calendar
-from aduan.deadlines.clocks import reschedule_around
 from aduan.deadlines.models import CalendarDay
-from aduan.deadlines.tasks import catch_up_later
+from aduan.deadlines.tasks import correct_calendar
 from aduan.organizations.access import Access
 from aduan.workspace.guards import requires
 from aduan.workspace.views import staff_required
@@ -178,15 +177,11 @@ def _add_correction(request, *, is_working_day: bool):
     if form.is_valid():
         form.instance.created_by = request.user
         try:
-            with transaction.atomic():
-                before = calendar.current()
-                correction = form.save()
-                reschedule_around(correction.date, before, calendar.current())
+            correction = correct_calendar(form.save, {form.cleaned_data["date"]: None})
         except IntegrityError:
             # Someone saved the same date between our check and our insert.
             form.add_error("date", _("This date already has a correction."))
         else:
-            catch_up_later(correction.date, None)
             values = {"day": _day_label(correction.date), "name": correction.name}
             if is_working_day:
                 messages.success(request, _("%(day)s is now a working day (%(name)s).") % values)
@@ -214,11 +209,7 @@ def calendar_working_day(request):
 @national_admin_required
 def calendar_delete(request, pk: int):
     correction = get_object_or_404(CalendarDay, pk=pk)
-    with transaction.atomic():
-        before = calendar.current()
-        correction.delete()
-        reschedule_around(correction.date, before, calendar.current())
-    catch_up_later(correction.date, correction.is_working_day)
+    correct_calendar(correction.delete, {correction.date: correction.is_working_day})
     messages.success(
         request,
         _("The correction for %(day)s was removed; the national calendar applies again.")
