@@ -19,8 +19,11 @@ from aduan.channels import media
 from aduan.channels.models import WhatsAppMedia
 from aduan.lib import http
 from aduan.notifications.models import Notification
+from aduan.reports import lifecycle
+from aduan.reports.attachments import CleanFile
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Attachment, Report
+from tests.personas import advance, as_user
 from tests.test_inbound_whatsapp import SECRET, WHAT, message, say, text
 
 API = "https://graph.example.test/v21.0"
@@ -298,6 +301,34 @@ def test_a_report_that_got_files_meanwhile_keeps_no_more_than_its_limit(
 
     assert run_downloads() == ["refused"]
     assert not Attachment.objects.filter(report=report).exists()
+
+
+def test_files_of_other_timeline_entries_do_not_count_against_the_reporters_photos(
+    client, world, graph, django_capture_on_commit_callbacks, settings
+):
+    settings.ADUAN_MAX_ATTACHMENTS = 1
+    graph.media()
+    report = report_with_photo(client, django_capture_on_commit_callbacks)
+    scan = CleanFile("surat.pdf", "application/pdf", b"%PDF-1.4 x")
+    lifecycle.add_note(report, as_user(world.national_admin), "Surat camat.", files=[scan])
+
+    assert run_downloads() == ["attached"]
+    assert report.attachments.filter(event__action=Action.SUBMIT).count() == 1
+    assert report.attachments.count() == 2
+
+
+def test_a_photo_that_arrives_after_the_report_was_archived_is_refused_and_the_citizen_told(
+    client, world, graph, django_capture_on_commit_callbacks
+):
+    graph.media()
+    report = report_with_photo(client, django_capture_on_commit_callbacks)
+    advance(world, report, "archived")
+
+    assert run_downloads() == ["refused"]
+    assert not report.attachments.exists()
+    row = WhatsAppMedia.objects.get()
+    assert "ditutup" in row.error
+    assert Notification.objects.filter(key__contains=f"media:{row.pk}").exists()
 
 
 def test_the_sweep_enqueues_due_photos_only(client, db, graph, django_capture_on_commit_callbacks):

@@ -139,6 +139,28 @@ def test_a_reply_in_the_thread_answers_the_question_of_an_on_hold_report(client,
     assert answer.by_reporter
 
 
+def test_photos_sent_with_an_answer_join_it_and_refused_ones_are_explained(client, world):
+    post(client, inbound())
+    report = advance(world, Report.objects.get(), Status.ON_HOLD)
+
+    reply = inbound(
+        message_id="<m2@mail.example.id>",
+        subject="Re: Saluran air tersumbat",
+        text="Ini fotonya.",
+        headers=[{"Name": "In-Reply-To", "Value": "<m1@mail.example.id>"}],
+        attachments=[
+            attachment("saluran.png", png(), "image/png"),
+            attachment("hadiah.exe", b"MZ\x90\x00" * 64, "application/octet-stream"),
+        ],
+    )
+    post(client, reply)
+
+    answer = ReportEvent.objects.get(report=report, action=Action.ANSWER_HOLD)
+    assert list(answer.attachments.values_list("original_name", flat=True)) == ["saluran.png"]
+    notice = notices_to("siti.warga@example.id").get(key__startswith="inbound:")
+    assert "hadiah.exe" in notice.body
+
+
 def test_a_tracking_code_in_the_subject_threads_a_reply_from_the_reporter(client, world):
     report, _secret = submit(world, guest_email="budi@example.id")
     advance(world, report, Status.ON_HOLD)

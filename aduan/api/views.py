@@ -468,7 +468,7 @@ class AttachmentCreate(OrganizationApiView):
         try:
             clean = clean_upload(incoming.validated_data["file"])
             with _refusals_as_errors():
-                attachment = add_to_submission(report, clean)
+                (attachment,) = add_to_submission(report, [clean])
         except AttachmentError as error:
             raise ValidationError({"file": [str(error)]}, code="invalid") from None
         return Response(AttachmentOutSerializer(attachment).data, status=status.HTTP_201_CREATED)

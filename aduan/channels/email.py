@@ -63,7 +63,7 @@ def receive_email(sender=None, event=None, esp_name="", **kwargs) -> str:
         text = _text_of(message)
         report = _thread(message, address)
         if report is not None:
-            return _follow_up(report, address, text, message_id)
+            return _follow_up(report, address, text, message, message_id)
         return _new_report(message, address, text, message_id)
 
 
@@ -94,11 +94,14 @@ def _thread(message, address: str) -> Report | None:
     return None
 
 
-def _follow_up(report: Report, address: str, text: str, message_id: str) -> str:
+def _follow_up(report: Report, address: str, text: str, message, message_id: str) -> str:
     if report.status == Status.ON_HOLD and text:
         actor = lifecycle.Actor(user=report.reporter, is_reporter=True)
-        lifecycle.answer_hold(report, actor, text)
+        files, refused = _attachments(message)
+        lifecycle.answer_hold(report, actor, text, files=files)
         logger.info("Email answer added to on-hold report %s", report.tracking_code)
+        if refused:
+            _tell_refused(report, address, refused, key=f"email:{message_id}")
         return "answered"
     notice = _(
         "We received your email about report %(code)s, but replies by email are taken "
@@ -137,14 +140,18 @@ def _new_report(message, address: str, text: str, message_id: str) -> str:
     submission = submit_guest_report(draft, channel=Channel.EMAIL, channel_reference=message_id)
     report = submission.report
     if refused:
-        notice = _(
-            "Your report %(code)s was received, but these attachments were not kept: "
-            "%(reasons)s Photos (JPEG, PNG, WebP) and PDF documents can be added on the "
-            "report's page."
-        ) % {"code": report.tracking_code, "reasons": " ".join(refused)}
-        answer(Medium.EMAIL, address, notice, key=key, report=report)
+        _tell_refused(report, address, refused, key=key)
     logger.info("Email report %s created", report.tracking_code)
     return "created" if submission.created else "duplicate"
+
+
+def _tell_refused(report: Report, address: str, refused: list[str], *, key: str) -> None:
+    notice = _(
+        "Your report %(code)s was received, but these attachments were not kept: "
+        "%(reasons)s Photos (JPEG, PNG, WebP) and PDF documents can be added on the "
+        "report's page."
+    ) % {"code": report.tracking_code, "reasons": " ".join(refused)}
+    answer(Medium.EMAIL, address, notice, key=key, report=report)
 
 
 def _attachments(message) -> tuple[list[CleanFile], list[str]]:

@@ -8,6 +8,7 @@ deliveries and the first timeline event are the same everywhere.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from aduan.deadlines.clocks import first_clocks
 from aduan.deadlines.models import Deadline
 from aduan.organizations.models import Category, Organization, Region
-from aduan.reports.attachments import AttachmentError, CleanFile
+from aduan.reports.attachments import AttachmentError, CleanFile, store_attachment
 from aduan.reports.codes import hash_secret, new_secret, new_tracking_code
 from aduan.reports.lifecycle import Action, TransitionError, after_events
 from aduan.reports.models import (
@@ -161,33 +162,24 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
     return Submission(report, created=True, secret=secret, event=event)
 
 
-def add_to_submission(report: Report, clean: CleanFile) -> Attachment:
-    """Add a file the reporter sent after the report itself (a connected system relays
-    the photos separately) to the report's submission, as if it had come with it.
+def add_to_submission(report: Report, files: Sequence[CleanFile]) -> list[Attachment]:
+    """Add files the reporter sent after the report itself (from the report's page, or
+    a connected system relaying the photos separately) to the report's submission, as if
+    they had come with it: all of them, or none.
 
     Refused with TransitionError once the report is closed or archived, and with
-    AttachmentError when the submission already holds ADUAN_MAX_ATTACHMENTS files; the
-    report row is locked meanwhile, so two uploads at once cannot pass the limit."""
+    AttachmentError when the submission would hold more than ADUAN_MAX_ATTACHMENTS
+    files; the report row is locked meanwhile, so two uploads at once cannot pass the
+    limit."""
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.status not in OPEN_STATUSES:
             raise TransitionError(_("The report is closed; no more files can be added."))
         submitted = ReportEvent.objects.filter(report=locked, action=Action.SUBMIT).first()
         limit = settings.ADUAN_MAX_ATTACHMENTS
-        if Attachment.objects.filter(report=locked, event=submitted).count() >= limit:
+        held = Attachment.objects.filter(report=locked, event=submitted).count()
+        if held + len(files) > limit:
             raise AttachmentError(
                 _("A report keeps at most %(count)d files from its reporter.") % {"count": limit}
             )
-        return store_attachment(locked, submitted, clean)
-
-
-def store_attachment(report: Report, event: ReportEvent | None, clean: CleanFile) -> Attachment:
-    """Store a checked file on `report`, shown with `event` on its timeline."""
-    return Attachment.objects.create(
-        report=report,
-        event=event,
-        file=clean.as_django_file(),
-        original_name=clean.name,
-        content_type=clean.content_type,
-        size=len(clean.data),
-    )
+        return [store_attachment(locked, submitted, clean) for clean in files]

@@ -22,14 +22,14 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from aduan.channels.intake import store_attachment
+from aduan.channels.intake import add_to_submission
 from aduan.channels.models import WhatsAppMedia
 from aduan.channels.replies import BytesUpload, answer, logger
 from aduan.lib import http
 from aduan.notifications.models import Medium
 from aduan.reports.attachments import IMAGE_TYPES, AttachmentError, CleanFile, clean_upload
-from aduan.reports.lifecycle import Action
-from aduan.reports.models import Report, ReportEvent
+from aduan.reports.lifecycle import TransitionError
+from aduan.reports.models import Report
 
 State = WhatsAppMedia.State
 MAX_ATTEMPTS = 6
@@ -203,15 +203,24 @@ def _attach(row: WhatsAppMedia, clean: CleanFile) -> str:
         if locked.state != State.PENDING:
             return "skipped"  # a worker whose lease ran out finished it meanwhile
         report = locked.report
-        if report.attachments.count() >= settings.ADUAN_MAX_ATTACHMENTS:
+        try:
+            # The same rule as a photo sent through the API: the report row is locked
+            # while the submission's files are counted, so two workers cannot both add
+            # the last one.
+            (locked.attachment,) = add_to_submission(report, [clean])
+        except AttachmentError:
             with translation.override("id"):
                 told = _("“%(name)s”: at most %(count)d files are kept.") % {
                     "name": clean.name,
                     "count": settings.ADUAN_MAX_ATTACHMENTS,
                 }
             return _refuse(locked, told, told)
-        submitted = ReportEvent.objects.filter(report=report, action=Action.SUBMIT).first()
-        locked.attachment = store_attachment(report, submitted, clean)
+        except TransitionError:
+            with translation.override("id"):
+                told = _("“%(name)s” came after the report was closed; it is not kept.") % {
+                    "name": clean.name
+                }
+            return _refuse(locked, told, told)
         locked.state, locked.error = State.ATTACHED, ""
         locked.save(update_fields=["attachment", "state", "error"])
     logger.info("WhatsApp photo attached to report %s", report.tracking_code)

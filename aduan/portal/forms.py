@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from aduan.channels.intake import Draft
 from aduan.lib.phones import PhoneField
 from aduan.organizations.models import Category, Organization, Region
-from aduan.reports.attachments import AttachmentError, clean_uploads
+from aduan.reports.attachments import CleanFile
 from aduan.reports.codes import normalize_tracking_code
 from aduan.reports.models import PUBLIC_STATUSES, Kind, Report, Status, has_private_words
+from aduan.reports.uploads import FilesMixin, MultipleFileField
 from aduan.triage.hints import completeness_hints
 
 TITLE_MIN = 10
@@ -44,19 +45,6 @@ class AccessibleErrorsMixin:
             attrs["aria-describedby"] = " ".join(ids)
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Passes the list of uploads through; the form cleans them all together."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        return [upload for upload in (data or []) if upload]
-
-
 def _looks_like_text(text: str, *, min_words: int, min_distinct_chars: int) -> bool:
     """Reject keyboard mashing such as "aaaaaaaaaa" or "tes tes tes tes tes"."""
     words = text.lower().split()
@@ -75,7 +63,10 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-class ReportForm(AccessibleErrorsMixin, forms.Form):
+FILES_HELP = _("Up to 5 files: JPEG, PNG or WebP photos, or PDF documents.")
+
+
+class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
     """One form for a signed-in citizen and a guest; `cleaned_draft()` builds the Draft."""
 
     form_token = forms.CharField(widget=forms.HiddenInput)
@@ -114,12 +105,7 @@ class ReportForm(AccessibleErrorsMixin, forms.Form):
         empty_label=_("I don't know — let the admins decide"),
     )
     attachments = MultipleFileField(
-        label=_("Photos or documents"),
-        required=False,
-        widget=MultipleFileInput(
-            attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
-        ),
-        help_text=_("Up to 5 files: JPEG, PNG or WebP photos, or PDF documents."),
+        label=_("Photos or documents"), required=False, help_text=FILES_HELP
     )
     guest_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     guest_email = forms.EmailField(label=_("Email"), required=False)
@@ -156,11 +142,6 @@ class ReportForm(AccessibleErrorsMixin, forms.Form):
         self.fields["region"].choices = self._region_choices()
         if not self.is_bound:
             self.initial.setdefault("form_token", uuid.uuid4().hex)
-        if self.is_bound and self.files:
-            self.fields["attachments"].help_text = _(
-                "For your safety files are not kept when the form has errors: "
-                "choose them again before sending."
-            )
 
     def _region_choices(self) -> list[tuple[str, str]]:
         provinces = Region.objects.filter(level=Region.Level.PROVINCE).values_list("code", "name")
@@ -212,12 +193,6 @@ class ReportForm(AccessibleErrorsMixin, forms.Form):
         if region is None:
             raise forms.ValidationError(_("Choose a region from the list."))
         return region
-
-    def clean_attachments(self):
-        try:
-            return clean_uploads(self.cleaned_data["attachments"])
-        except AttachmentError as error:
-            raise forms.ValidationError(str(error)) from error
 
     def clean_guest_name(self) -> str:
         return " ".join(self.cleaned_data["guest_name"].split())
@@ -322,13 +297,30 @@ class ActionForm(AccessibleErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class AnswerHoldForm(ActionForm):
+def _files_field(label) -> MultipleFileField:
+    return MultipleFileField(label=label, required=False, help_text=FILES_HELP)
+
+
+class AnswerHoldForm(FilesMixin, ActionForm):
     message = forms.CharField(
         label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
     )
+    attachments = _files_field(_("Photos or documents (optional)"))
 
 
-class ReplyForm(ActionForm):
+class AddFilesForm(FilesMixin, ActionForm):
+    """Photos or documents the reporter adds to the report after sending it."""
+
+    attachments = _files_field(_("Photos or documents"))
+
+    def clean_attachments(self) -> list[CleanFile]:
+        files = super().clean_attachments()
+        if not files:
+            raise forms.ValidationError(_("Choose at least one file."))
+        return files
+
+
+class ReplyForm(FilesMixin, ActionForm):
     satisfied = forms.ChoiceField(
         label=_("Is the problem solved?"),
         choices=[("yes", _("Yes, I am satisfied")), ("no", _("No, it is not solved"))],
@@ -341,6 +333,7 @@ class ReplyForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Required when you are not satisfied: tell us what is still wrong."),
     )
+    attachments = _files_field(_("Photos or documents (optional)"))
 
     def clean(self):
         cleaned = super().clean()

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from aduan.channels.intake import Submission, submit_report
+from aduan.channels.intake import Submission, add_to_submission, submit_report
 from aduan.lib.paging import paginate
 from aduan.lib.ratelimits import limited
 from aduan.lib.replica import reads_from_replica
@@ -32,9 +32,18 @@ from aduan.organizations.models import Organization, Region
 from aduan.portal import forms
 from aduan.portal.presenters import present_report, visible_attachments
 from aduan.reports import lifecycle
+from aduan.reports.attachments import AttachmentError
 from aduan.reports.codes import normalize_tracking_code, secret_matches
 from aduan.reports.lifecycle import Action, Actor, TransitionError
-from aduan.reports.models import Attachment, Channel, Report, Status, Subscription, Support
+from aduan.reports.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Channel,
+    Report,
+    Status,
+    Subscription,
+    Support,
+)
 from aduan.reports.privacy import PUBLIC_RELATED, public_text
 
 SESSION_REPORTER_OF = "portal.reporter_of"
@@ -258,6 +267,7 @@ def confirm_contact(request: HttpRequest, code: str, token: str) -> HttpResponse
 ACTION_FORMS = {
     "answer_hold": forms.AnswerHoldForm,
     "reply": forms.ReplyForm,
+    "add_files": forms.AddFilesForm,
     "rate": forms.RateForm,
     "hand_over": forms.HandOverForm,
 }
@@ -284,6 +294,8 @@ def _reporter_actions(report: Report) -> list[str]:
         names.append("rate")
     if Action.HAND_OVER in allowed and _auditor_organization():
         names.append("hand_over")
+    if report.status in OPEN_STATUSES:
+        names.append("add_files")
     return names
 
 
@@ -344,13 +356,13 @@ def report_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
         raise Http404
     if not is_reporter:
         raise PermissionDenied
-    form = form_class(request.POST, auto_id=f"id_{action}_%s")
+    form = form_class(request.POST, request.FILES, auto_id=f"id_{action}_%s")
     if not form.is_valid():
         return _render_report(request, report, True, bound=(action, form), status=400)
     report.version = form.cleaned_data["version"]
     try:
         _run_action(action, report, form.cleaned_data)
-    except (TransitionError, PermissionDenied) as error:
+    except (TransitionError, PermissionDenied, AttachmentError) as error:
         return _refused(request, report, action, form, error)
     messages.success(request, _("Thank you, we have recorded it."))
     return redirect("portal:report", code=report.tracking_code)
@@ -364,17 +376,25 @@ def _refused(request, report, action, form, error) -> HttpResponse:
     form = type(form)(data, auto_id=f"id_{action}_%s")
     form.is_valid()
     form.add_error(None, str(error.args[0]) if error.args else _("This action is not possible."))
-    status = 409 if isinstance(error, TransitionError) else 403
+    status = 403
+    if isinstance(error, TransitionError):
+        status = 409
+    elif isinstance(error, AttachmentError):
+        status = 400
     return _render_report(request, report, True, bound=(action, form), status=status)
 
 
 def _run_action(action: str, report: Report, data: dict) -> None:
     actor = Actor(report.reporter, is_reporter=True)
     if action == "answer_hold":
-        lifecycle.answer_hold(report, actor, data["message"])
+        lifecycle.answer_hold(report, actor, data["message"], files=data["attachments"])
     elif action == "reply":
         satisfied = data["satisfied"] == "yes"
-        lifecycle.reply(report, actor, satisfied=satisfied, message=data["message"])
+        lifecycle.reply(
+            report, actor, satisfied=satisfied, message=data["message"], files=data["attachments"]
+        )
+    elif action == "add_files":
+        add_to_submission(report, data["attachments"])
     elif action == "rate":
         lifecycle.rate(report, actor, data["stars"], data["message"])
     elif action == "hand_over":

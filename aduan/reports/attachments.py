@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import filetype
 from django.conf import settings
@@ -17,6 +18,9 @@ from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from aduan.reports.models import Attachment, Report, ReportEvent
 
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 PDF_TYPE = "application/pdf"
@@ -120,3 +124,17 @@ def clean_uploads(uploads) -> list[CleanFile]:
             _("Attach at most %(count)d files.") % {"count": settings.ADUAN_MAX_ATTACHMENTS}
         )
     return [clean_upload(u) for u in uploads]
+
+
+def store_attachment(report: Report, event: ReportEvent | None, clean: CleanFile) -> Attachment:
+    """Store a checked file on `report`, shown with `event` on its timeline."""
+    from aduan.reports.models import Attachment
+
+    return Attachment.objects.create(
+        report=report,
+        event=event,
+        file=clean.as_django_file(),
+        original_name=clean.name,
+        content_type=clean.content_type,
+        size=len(clean.data),
+    )

@@ -10,6 +10,7 @@ check who may act; views, the API, commands and the admin call only those.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aduan.organizations.access import STAFF_ROLES, Access, Role
 from aduan.organizations.models import Category, Organization
+from aduan.reports.attachments import CleanFile, store_attachment
 from aduan.reports.models import Dispatch, Report, ReportEvent, Status, Tier
 
 S = Status
@@ -217,8 +219,10 @@ def transition(
     data: dict | None = None,
     is_public: bool | None = None,
     at: datetime.datetime | None = None,
+    files: Sequence[CleanFile] = (),
 ) -> ReportEvent:
     """Apply `action` to `report` and record it; the only writer of `Report.status`.
+    `files` (checked by `aduan.reports.attachments`) are stored with the event.
 
     Raises TransitionError when the table forbids the action from the current status,
     PermissionDenied when the actor may not take it, and StaleReport when the report
@@ -262,6 +266,8 @@ def transition(
             to_status=fields.get("status", report.status),
             data=data or {},
         )
+        for clean in files:
+            store_attachment(report, event, clean)
         computed = [n for n, value in fields.items() if hasattr(value, "resolve_expression")]
         for name, value in fields.items():
             if name not in computed:
@@ -433,7 +439,7 @@ def hold(report: Report, actor: Actor, question: str, *, at=None) -> ReportEvent
     )
 
 
-def answer_hold(report: Report, actor: Actor, answer: str, *, at=None) -> ReportEvent:
+def answer_hold(report: Report, actor: Actor, answer: str, *, at=None, files=()) -> ReportEvent:
     _require_text(answer, _("Write your answer."))
     return transition(
         report,
@@ -443,6 +449,7 @@ def answer_hold(report: Report, actor: Actor, answer: str, *, at=None) -> Report
         changes={"on_hold_since": None},
         is_public=False,
         at=at,
+        files=files,
     )
 
 
@@ -556,35 +563,48 @@ def set_flags(
     return transition(report, Action.SET_FLAGS, actor, changes=changes, data=changes)
 
 
-def respond(report: Report, actor: Actor, message: str, *, at=None) -> ReportEvent:
+def respond(report: Report, actor: Actor, message: str, *, at=None, files=()) -> ReportEvent:
     _require_text(message, _("Write the response."))
     at = at or timezone.now()
     changes = {} if report.first_response_at else {"first_response_at": at}
-    return transition(report, Action.RESPOND, actor, message=message, changes=changes, at=at)
+    return transition(
+        report, Action.RESPOND, actor, message=message, changes=changes, at=at, files=files
+    )
 
 
-def add_note(report: Report, actor: Actor, message: str, *, at=None) -> ReportEvent:
+def add_note(report: Report, actor: Actor, message: str, *, at=None, files=()) -> ReportEvent:
+    """An internal note; its files are as internal as the note."""
     _require_text(message, _("Write the note."))
-    return transition(report, Action.NOTE, actor, message=message, is_public=False, at=at)
+    return transition(
+        report, Action.NOTE, actor, message=message, is_public=False, at=at, files=files
+    )
 
 
-def complete(report: Report, actor: Actor, message: str, *, at=None) -> ReportEvent:
+def complete(report: Report, actor: Actor, message: str, *, at=None, files=()) -> ReportEvent:
     _require_text(message, _("Write the final response."))
     at = at or timezone.now()
     changes = {"completed_at": at}
     if not report.first_response_at:
         changes["first_response_at"] = at
-    return transition(report, Action.COMPLETE, actor, message=message, changes=changes, at=at)
+    return transition(
+        report, Action.COMPLETE, actor, message=message, changes=changes, at=at, files=files
+    )
 
 
 def reply(
-    report: Report, actor: Actor, *, satisfied: bool, message: str = "", at=None
+    report: Report, actor: Actor, *, satisfied: bool, message: str = "", at=None, files=()
 ) -> ReportEvent:
     """The reporter's verdict on a completed report."""
     at = at or timezone.now()
     if satisfied:
         return transition(
-            report, Action.SATISFIED, actor, message=message, changes={"closed_at": at}, at=at
+            report,
+            Action.SATISFIED,
+            actor,
+            message=message,
+            changes={"closed_at": at},
+            at=at,
+            files=files,
         )
     _require_text(message, _("Tell us what is still not resolved."))
     return transition(
@@ -594,6 +614,7 @@ def reply(
         message=message,
         changes={"reopen_count": F("reopen_count") + 1, "completed_at": None},
         at=at,
+        files=files,
     )
 
 

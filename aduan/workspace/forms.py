@@ -22,10 +22,10 @@ from aduan.organizations.models import (
     ResponseTemplate,
 )
 from aduan.reports import lifecycle
-from aduan.reports.attachments import AttachmentError, clean_uploads
 from aduan.reports.codes import normalize_tracking_code
 from aduan.reports.lifecycle import Action, ArchiveReason
 from aduan.reports.models import MANUAL_CHANNELS, Channel, Kind, Report, Status, Tier
+from aduan.reports.uploads import FilesMixin, MultipleFileField
 from aduan.webhooks.models import Uplink
 from aduan.workspace.queries import (
     administered_by,
@@ -82,6 +82,12 @@ class InboxFilterForm(forms.Form):
 
 
 # --- Report actions -----------------------------------------------------------------
+
+
+def _files(help_text) -> MultipleFileField:
+    return MultipleFileField(
+        label=_("Photos or documents (optional)"), required=False, help_text=help_text
+    )
 
 
 class ActionForm(forms.Form):
@@ -280,36 +286,45 @@ class SetFlagsForm(ActionForm):
         )
 
 
-class RespondForm(ActionForm):
+PUBLIC_FILES_HINT = _("Shown with the response on the public page (not for confidential reports).")
+
+
+class RespondForm(FilesMixin, ActionForm):
     action = Action.RESPOND
     heading = _("Public response")
     submit_label = _("Send response")
     uses_templates = True
     message = _text(_("Response (public)"), rows=6)
+    attachments = _files(PUBLIC_FILES_HINT)
 
     def perform(self, actor):
-        return lifecycle.respond(self.report, actor, self.cleaned_data["message"])
+        data = self.cleaned_data
+        return lifecycle.respond(self.report, actor, data["message"], files=data["attachments"])
 
 
-class CompleteForm(ActionForm):
+class CompleteForm(FilesMixin, ActionForm):
     action = Action.COMPLETE
     heading = _("Complete")
     submit_label = _("Complete the report")
     uses_templates = True
     message = _text(_("Final response (public)"), rows=6)
+    attachments = _files(PUBLIC_FILES_HINT)
 
     def perform(self, actor):
-        return lifecycle.complete(self.report, actor, self.cleaned_data["message"])
+        data = self.cleaned_data
+        return lifecycle.complete(self.report, actor, data["message"], files=data["attachments"])
 
 
-class NoteForm(ActionForm):
+class NoteForm(FilesMixin, ActionForm):
     action = Action.NOTE
     heading = _("Internal note")
     submit_label = _("Add note")
     message = _text(_("Note (only staff see it)"), rows=3)
+    attachments = _files(_("Only staff see them."))
 
     def perform(self, actor):
-        return lifecycle.add_note(self.report, actor, self.cleaned_data["message"])
+        data = self.cleaned_data
+        return lifecycle.add_note(self.report, actor, data["message"], files=data["attachments"])
 
 
 class NotOurRemitForm(ActionForm):
@@ -378,22 +393,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 # --- Manual entry -------------------------------------------------------------------
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,.pdf"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        single_clean = super().clean
-        return [single_clean(f, initial) for f in files]
-
-
-class ManualEntryForm(forms.Form):
+class ManualEntryForm(FilesMixin, forms.Form):
     """A report received outside the website, typed in by an officer."""
 
     channel = forms.ChoiceField(
@@ -456,12 +456,6 @@ class ManualEntryForm(forms.Form):
         if value and value > timezone.localdate():
             raise forms.ValidationError(_("The date of incident cannot be in the future."))
         return value
-
-    def clean_attachments(self):
-        try:
-            return clean_uploads(self.cleaned_data.get("attachments") or [])
-        except AttachmentError as exc:
-            raise forms.ValidationError(str(exc)) from exc
 
     def clean(self):
         data = super().clean()

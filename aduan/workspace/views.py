@@ -328,7 +328,7 @@ def report_action(request, code: str, action: str):
     version = _posted_version(request)
     if version is not None and version != report.version:
         return _refuse_stale(request, report, form_class)
-    form = form_class(request.POST, report=report, user=request.user)
+    form = form_class(request.POST, files=request.FILES, report=report, user=request.user)
     actor = Actor(user=request.user)
     if action not in allowed_actions(report, actor):
         messages.error(request, _("You may not take this action on this report."))

@@ -1,0 +1,256 @@
+"""Files on timeline entries after the submission: a handler's photo of the repaired
+road with the response, a document on an internal note, the reporter's photo with an
+answer or a reply, and photos the reporter adds to an open report."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+
+from aduan.reports import lifecycle
+from aduan.reports.lifecycle import Action
+from aduan.reports.models import Attachment, Status
+from tests.personas import advance, as_user, submit
+from tests.test_portal import action_url, photo, report_url, signed_in
+
+
+def workspace_post(user, report, action: str, data: dict) -> object:
+    client = signed_in(user)
+    url = reverse("workspace:action", kwargs={"code": report.tracking_code, "action": action})
+    return client.post(url, {"version": report.version, **data})
+
+
+def not_an_image(name="jalan.jpg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"#!/bin/sh\necho hello\n", content_type="image/jpeg")
+
+
+def stored_has_no_gps(item: Attachment) -> bool:
+    with item.file.open("rb") as handle:
+        image = Image.open(io.BytesIO(handle.read()))
+        return not image.getexif().get_ifd(0x8825)
+
+
+@pytest.fixture
+def dispatched(world):
+    report, _secret = submit(world, reporter=world.citizen)
+    return advance(world, report, Status.DISPATCHED)
+
+
+# --- Staff ----------------------------------------------------------------------------------
+
+
+def test_a_response_with_a_photo_shows_it_on_the_public_page_without_its_location(
+    world, dispatched
+):
+    response = workspace_post(
+        world.liaison_a,
+        dispatched,
+        "respond",
+        {"message": "Lubang sudah ditambal.", "attachments": [photo("sesudah.jpg")]},
+    )
+
+    assert response.status_code == 302
+    item = Attachment.objects.get(event__action=Action.RESPOND)
+    assert item.report == dispatched
+    assert item.original_name == "sesudah.jpg"
+    assert stored_has_no_gps(item)
+    page = Client().get(report_url(dispatched)).content.decode()
+    link = reverse("portal:attachment", args=[dispatched.tracking_code, item.pk])
+    assert link in page
+    assert Client().get(link).status_code == 200
+
+
+def test_a_completion_with_a_photo_completes_and_keeps_the_file(world, dispatched):
+    response = workspace_post(
+        world.liaison_a,
+        dispatched,
+        "complete",
+        {"message": "Sudah diperbaiki.", "attachments": [photo(), photo("dua.jpg")]},
+    )
+
+    assert response.status_code == 302
+    dispatched.refresh_from_db()
+    assert dispatched.status == Status.COMPLETED
+    names = Attachment.objects.filter(event__action=Action.COMPLETE)
+    assert sorted(names.values_list("original_name", flat=True)) == ["dua.jpg", "jalan.jpg"]
+
+
+def test_a_note_file_stays_with_staff(world, dispatched):
+    response = workspace_post(
+        world.liaison_a,
+        dispatched,
+        "note",
+        {"message": "Berita acara terlampir.", "attachments": [photo("berita-acara.jpg")]},
+    )
+
+    assert response.status_code == 302
+    item = Attachment.objects.get(event__action=Action.NOTE)
+    link = reverse("portal:attachment", args=[dispatched.tracking_code, item.pk])
+    for visitor in (Client(), signed_in(world.citizen)):  # the public and the reporter
+        assert visitor.get(link).status_code == 404
+        assert "berita-acara" not in visitor.get(report_url(dispatched)).content.decode()
+    staff_link = reverse("workspace:attachment", args=[dispatched.tracking_code, item.pk])
+    assert signed_in(world.liaison_a).get(staff_link).status_code == 200
+
+
+def test_a_file_that_is_not_what_it_claims_is_refused_and_the_typed_text_kept(world, dispatched):
+    response = workspace_post(
+        world.liaison_a,
+        dispatched,
+        "complete",
+        {"message": "Sudah diperbaiki minggu ini.", "attachments": [not_an_image()]},
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Sudah diperbaiki minggu ini." in html
+    assert "jalan.jpg" in html
+    assert "choose them again" in html
+    dispatched.refresh_from_db()
+    assert dispatched.status == Status.DISPATCHED
+    assert not Attachment.objects.exclude(event__action=Action.SUBMIT).exists()
+
+
+def test_too_many_files_are_refused_all_together(world, dispatched, settings):
+    settings.ADUAN_MAX_ATTACHMENTS = 1
+    response = workspace_post(
+        world.liaison_a,
+        dispatched,
+        "respond",
+        {"message": "Foto sebelum dan sesudah.", "attachments": [photo(), photo("b.jpg")]},
+    )
+
+    assert response.status_code == 400
+    assert "at most 1 files" in response.content.decode()
+    assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["liaison_b", "outsider", "citizen"])
+def test_someone_who_may_not_respond_stores_no_file(world, dispatched, who):
+    response = workspace_post(
+        getattr(world, who),
+        dispatched,
+        "respond",
+        {"message": "Bukan saya.", "attachments": [photo()]},
+    )
+
+    assert response.status_code in (403, 404)
+    assert not Attachment.objects.exists()
+
+
+def test_the_action_forms_that_take_files_are_sent_as_multipart(world, dispatched):
+    client = signed_in(world.liaison_a)
+    html = client.get(reverse("workspace:report", args=[dispatched.tracking_code])).content
+    html = html.decode()
+    for action in ("respond", "complete", "note"):
+        form = html[html.index(f'data-action="{action}"') :].split(">", 1)[0]
+        assert 'enctype="multipart/form-data"' in form
+    form = html[html.index('data-action="not_our_remit"') :].split(">", 1)[0]
+    assert "multipart" not in form
+
+
+# --- The reporter ---------------------------------------------------------------------------
+
+
+def test_the_reporter_answers_a_question_with_the_photo_asked_for(world):
+    report, _ = submit(world, reporter=world.citizen)
+    lifecycle.hold(report, as_user(world.national_admin), "Mohon foto lokasinya.")
+
+    response = signed_in(world.citizen).post(
+        action_url(report, "answer_hold"),
+        {"version": report.version, "message": "Ini fotonya.", "attachments": [photo()]},
+    )
+
+    assert response.status_code == 302
+    item = Attachment.objects.get(event__action=Action.ANSWER_HOLD)
+    assert stored_has_no_gps(item)
+    link = reverse("portal:attachment", args=[report.tracking_code, item.pk])
+    assert signed_in(world.citizen).get(link).status_code == 200
+    assert Client().get(link).status_code == 404  # the answer is not public
+    staff_link = reverse("workspace:attachment", args=[report.tracking_code, item.pk])
+    assert signed_in(world.national_admin).get(staff_link).status_code == 200
+
+
+def test_a_reporter_not_satisfied_shows_what_is_still_wrong(world, dispatched):
+    advance(world, dispatched, Status.COMPLETED)
+    dispatched.refresh_from_db()
+
+    response = signed_in(world.citizen).post(
+        action_url(dispatched, "reply"),
+        {
+            "version": dispatched.version,
+            "satisfied": "no",
+            "message": "Masih berlubang di sisi kiri.",
+            "attachments": [photo("masih.jpg")],
+        },
+    )
+
+    assert response.status_code == 302
+    dispatched.refresh_from_db()
+    assert dispatched.status == Status.IN_PROGRESS
+    item = Attachment.objects.get(event__action=Action.NOT_SATISFIED)
+    assert item.original_name == "masih.jpg"
+
+
+def test_the_reporter_adds_photos_to_an_open_report(world, dispatched):
+    response = signed_in(world.citizen).post(
+        action_url(dispatched, "add_files"),
+        {"version": dispatched.version, "attachments": [photo(), photo("dua.jpg")]},
+    )
+
+    assert response.status_code == 302
+    added = Attachment.objects.filter(report=dispatched, event__action=Action.SUBMIT)
+    assert added.count() == 2
+    assert "dua.jpg" in Client().get(report_url(dispatched)).content.decode()
+
+
+def test_adding_nothing_or_past_the_limit_is_refused_and_nothing_kept(world, dispatched, settings):
+    client = signed_in(world.citizen)
+    empty = client.post(action_url(dispatched, "add_files"), {"version": dispatched.version})
+    assert empty.status_code == 400
+    assert "Choose at least one file." in empty.content.decode()
+
+    settings.ADUAN_MAX_ATTACHMENTS = 2
+    first = client.post(
+        action_url(dispatched, "add_files"),
+        {"version": dispatched.version, "attachments": [photo()]},
+    )
+    assert first.status_code == 302
+    dispatched.refresh_from_db()
+    response = client.post(
+        action_url(dispatched, "add_files"),
+        {"version": dispatched.version, "attachments": [photo("b.jpg"), photo("c.jpg")]},
+    )
+    assert response.status_code == 400
+    assert "at most 2 files" in response.content.decode()
+    assert Attachment.objects.filter(report=dispatched).count() == 1
+
+
+def test_a_closed_report_takes_no_more_files(world):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.CLOSED)
+    client = signed_in(world.citizen)
+
+    assert 'data-action="add_files"' not in client.get(report_url(report)).content.decode()
+    response = client.post(
+        action_url(report, "add_files"), {"version": report.version, "attachments": [photo()]}
+    )
+    assert response.status_code == 409
+    assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize("who", [None, "outsider", "liaison_a"])
+def test_only_the_reporter_may_add_files(world, dispatched, who):
+    client = Client() if who is None else signed_in(getattr(world, who))
+    response = client.post(
+        action_url(dispatched, "add_files"),
+        {"version": dispatched.version, "attachments": [photo()]},
+    )
+
+    assert response.status_code in (403, 404)
+    assert not Attachment.objects.exists()
