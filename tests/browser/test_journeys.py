@@ -12,8 +12,8 @@ from tests.personas import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _photo(tmp_path):
-    path = tmp_path / "lampu-mati.jpg"
+def _photo(tmp_path, name="lampu-mati.jpg"):
+    path = tmp_path / name
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 120, 40)).save(buffer, format="JPEG")
     path.write_bytes(buffer.getvalue())
@@ -28,6 +28,8 @@ def _act(page, action: str, **fields) -> None:
         tag = field.first.evaluate("el => el.tagName.toLowerCase() + ':' + (el.type || '')")
         if tag.startswith("select"):
             field.select_option(str(value))
+        elif tag.endswith(":file"):
+            field.set_input_files(str(value))
         elif tag.endswith(":radio"):
             form.locator(f"[name={name}][value='{value}']").check()
         else:
@@ -72,12 +74,24 @@ def test_a_guest_report_goes_from_submission_to_a_satisfied_rating(world, new_pa
     _act(liaison, "complete", message="Tiga lampu sudah diganti dan menyala kembali.")
 
     guest.goto(secret_link)
-    _act(guest, "reply", satisfied="no", message="Satu lampu masih mati di ujung jalan.")
+    still_dark = _photo(tmp_path, "masih-mati.jpg")
+    _act(
+        guest,
+        "reply",
+        satisfied="no",
+        message="Satu lampu masih mati di ujung jalan.",
+        attachments=still_dark,
+    )
     report.refresh_from_db()
     assert report.status == Status.IN_PROGRESS and report.reopen_count == 1
 
     liaison.goto(f"/kantor/laporan/{code}/")
-    _act(liaison, "complete", message="Lampu di ujung jalan juga sudah diganti.")
+    _act(
+        liaison,
+        "complete",
+        message="Lampu di ujung jalan juga sudah diganti.",
+        attachments=_photo(tmp_path, "sesudah.jpg"),
+    )
     guest.goto(f"/laporan/{code}/")
     _act(guest, "reply", satisfied="yes")
     _act(guest, "rate", stars=5, message="Cepat dan jelas, terima kasih.")
@@ -101,6 +115,13 @@ def test_a_guest_report_goes_from_submission_to_a_satisfied_rating(world, new_pa
         "rate",
     ]
     assert "Budi Santoso" not in public.content()
+    files = public.locator("ol.timeline > li a").evaluate_all(
+        "links => links.map(a => "
+        "[a.closest('ol.timeline > li').dataset.action, a.textContent.trim()])"
+    )
+    assert files == [["not_satisfied", "masih-mati.jpg"], ["complete", "sesudah.jpg"]]
+    picture = public.request.get(public.locator("li[data-action=complete] a").get_attribute("href"))
+    assert picture.status == 200 and picture.headers["content-type"] == "image/jpeg"
 
 
 def test_an_anonymous_confidential_report_stays_hidden(world, new_page):
