@@ -13,6 +13,7 @@ from django.urls import reverse
 from PIL import Image
 
 from aduan.reports import lifecycle
+from aduan.reports.attachments import clean_upload
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Attachment, Status
 from tests.personas import advance, as_user, submit
@@ -254,3 +255,94 @@ def test_only_the_reporter_may_add_files(world, dispatched, who):
 
     assert response.status_code in (403, 404)
     assert not Attachment.objects.exists()
+
+
+# --- Hiding a file from the public ------------------------------------------------------
+
+
+@pytest.fixture
+def with_photo(world):
+    """A public report whose reporter sent a photo of an ID card with it."""
+    report, _secret = submit(world, reporter=world.citizen, attachments=[clean_photo("ktp.jpg")])
+    return advance(world, report, Status.DISPATCHED)
+
+
+def clean_photo(name):
+    return clean_upload(photo(name))
+
+
+def test_an_admin_hides_a_photo_from_the_public_and_the_reporter_still_sees_it(world, with_photo):
+    item = with_photo.attachments.get()
+    link = reverse("portal:attachment", args=[with_photo.tracking_code, item.pk])
+    assert Client().get(link).status_code == 200
+
+    response = workspace_post(world.agency_admin, with_photo, "hide_file", {"attachment": item.pk})
+
+    assert response.status_code == 302
+    assert Client().get(link).status_code == 404
+    assert "ktp.jpg" not in Client().get(report_url(with_photo)).content.decode()
+    assert signed_in(world.citizen).get(link).status_code == 200
+    event = with_photo.events.get(action=Action.HIDE_FILE)
+    assert (event.is_public, event.message, event.actor) == (False, "ktp.jpg", world.agency_admin)
+    page = signed_in(world.agency_admin).get(
+        reverse("workspace:report", args=[with_photo.tracking_code])
+    )
+    assert "hidden from the public" in page.content.decode()
+    assert '<form method="post" class="ws-inline"' not in page.content.decode()
+
+
+def test_the_handling_liaison_may_hide_a_photo_too(world, with_photo):
+    item = with_photo.attachments.get()
+    page = signed_in(world.liaison_a).get(
+        reverse("workspace:report", args=[with_photo.tracking_code])
+    )
+    assert '<form method="post" class="ws-inline"' in page.content.decode()
+
+    workspace_post(world.liaison_a, with_photo, "hide_file", {"attachment": item.pk})
+
+    item.refresh_from_db()
+    assert not item.is_public
+
+
+@pytest.mark.parametrize("who", ["liaison_b", "outsider", "citizen", "supervisor"])
+def test_someone_not_handling_the_report_may_not_hide_its_files(world, with_photo, who):
+    item = with_photo.attachments.get()
+    response = workspace_post(getattr(world, who), with_photo, "hide_file", {"attachment": item.pk})
+
+    assert response.status_code in (403, 404)
+    item.refresh_from_db()
+    assert item.is_public
+
+
+def test_a_file_of_another_report_or_one_already_hidden_is_refused(world, with_photo):
+    other, _ = submit(world, attachments=[clean_photo("lain.jpg")])
+    foreign = other.attachments.get()
+    response = workspace_post(
+        world.national_admin, with_photo, "hide_file", {"attachment": foreign.pk}
+    )
+    assert response.status_code == 400
+    assert "This file is not shown to the public." in response.content.decode()
+    foreign.refresh_from_db()
+    assert foreign.is_public
+
+    item = with_photo.attachments.get()
+    lifecycle.hide_file(with_photo, as_user(world.national_admin), item.pk)
+    again = workspace_post(world.national_admin, with_photo, "hide_file", {"attachment": item.pk})
+    assert again.status_code == 400
+    assert with_photo.events.filter(action=Action.HIDE_FILE).count() == 1
+
+
+def test_hiding_on_a_page_seen_before_a_change_is_refused(world, with_photo):
+    item = with_photo.attachments.get()
+    seen = with_photo.version
+    lifecycle.add_note(with_photo, as_user(world.liaison_a), "Dicek.")
+    response = signed_in(world.agency_admin).post(
+        reverse(
+            "workspace:action", kwargs={"code": with_photo.tracking_code, "action": "hide_file"}
+        ),
+        {"version": seen, "attachment": item.pk},
+    )
+
+    assert response.status_code == 409
+    item.refresh_from_db()
+    assert item.is_public

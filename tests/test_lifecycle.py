@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from aduan.reports import lifecycle
+from aduan.reports.attachments import CleanFile, store_attachment
 from aduan.reports.lifecycle import TRANSITIONS, Action, Actor, TransitionError
 from aduan.reports.models import AppendOnlyError, Dispatch, ReportEvent, Status, Support
 from tests.personas import advance, as_reporter, as_user, submit
@@ -63,7 +64,17 @@ ACT = {
     Action.REMOTE_UPDATE: lambda w, r: lifecycle.record_remote_update(
         r, "Tanggapan dari pusat.", data={"uplink": "nasional"}
     ),
+    Action.HIDE_FILE: lambda w, r: lifecycle.hide_file(
+        r, as_user(w.national_admin), _submitted_photo(r).pk
+    ),
 }
+
+
+def _submitted_photo(report):
+    """A file sent with the report, stored as the intake stores it."""
+    photo = CleanFile("ktp.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 not shown")
+    return store_attachment(report, report.events.get(action=Action.SUBMIT), photo)
+
 
 PAIRS = [(action, status) for action in TRANSITIONS for status in Status]
 
@@ -388,9 +399,9 @@ def test_a_report_suggesting_an_agency_waits_for_that_agencys_admin(world):
 
 STAFF_EXPECTATIONS = {
     # persona: actions allowed on an in-progress report handled by unit A
-    "national_admin": {"escalate", "note", "forward"},
-    "agency_admin": {"respond", "complete", "note", "forward"},
-    "liaison_a": {"respond", "complete", "note"},
+    "national_admin": {"escalate", "note", "forward", "hide_file"},
+    "agency_admin": {"respond", "complete", "note", "forward", "hide_file"},
+    "liaison_a": {"respond", "complete", "note", "hide_file"},
     "liaison_b": set(),
     "supervisor": {"escalate", "note"},
     "auditor": set(),
@@ -414,6 +425,7 @@ DISPATCHED_EXPECTATIONS = {
         "escalate",
         "note",
         "forward",
+        "hide_file",
     },
     "agency_admin": {
         "forward",
@@ -425,8 +437,9 @@ DISPATCHED_EXPECTATIONS = {
         "complete",
         "not_our_remit",
         "note",
+        "hide_file",
     },
-    "liaison_a": {"respond", "complete", "not_our_remit", "note"},
+    "liaison_a": {"respond", "complete", "not_our_remit", "note", "hide_file"},
     "liaison_b": set(),
     "supervisor": {"escalate", "note"},
     "auditor": set(),

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from aduan.reports import lifecycle
+from aduan.reports.attachments import CleanFile
 from aduan.reports.lifecycle import TRANSITIONS, Actor, TransitionError
 from aduan.reports.models import Status
 from tests.personas import as_reporter, as_user, submit
@@ -22,6 +23,7 @@ TARGETS = ["agency", "unit_a", "unit_b", "other_agency"]
 HANDLED = (Status.DISPATCHED, Status.IN_PROGRESS, Status.COMPLETED, Status.CLOSED)
 FINAL = (Status.CLOSED, Status.ARCHIVED)
 FORWARD = ["dispatch", "respond", "not_our_remit", "complete", "not_satisfied", "satisfied"]
+PHOTO = CleanFile("foto.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 a photo")
 TAKEN: set[str] = set()  # actions the machine managed to draw, to show it explores
 
 
@@ -47,6 +49,7 @@ def _take(w, report, action, actor, target, others):
         "hand_over": lambda: lifecycle.hand_over(report, actor, w.ombudsman),
         "forward": lambda: lifecycle.forward(report, actor, "Diteruskan.", data={}),
         "remote_update": lambda: lifecycle.transition(report, action, actor),
+        "hide_file": lambda: lifecycle.hide_file(report, actor, report.attachments.get().pk),
     }
     if action in ("archive_incomplete", "close_unanswered", "remote_update") and actor.is_system:
         calls[action] = {
@@ -66,9 +69,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.traveller = time_machine.travel(timezone.now(), tick=False)
         self.clock = self.traveller.start()
         self.reports = [
-            submit(w, reporter=w.citizen)[0],
-            submit(w)[0],
-            submit(w, reporter=w.citizen, suggested_organization=w.unit_b)[0],
+            submit(w, reporter=w.citizen, attachments=[PHOTO])[0],
+            submit(w, attachments=[PHOTO])[0],
+            submit(w, reporter=w.citizen, suggested_organization=w.unit_b, attachments=[PHOTO])[0],
         ]
         self.ever = [set() for _ in self.reports]  # statuses each report has been in
         self.flags = [(False, False) for _ in self.reports]

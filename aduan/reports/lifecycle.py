@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from aduan.organizations.access import STAFF_ROLES, Access, Role
 from aduan.organizations.models import Category, Organization
 from aduan.reports.attachments import CleanFile, store_attachment
-from aduan.reports.models import Dispatch, Report, ReportEvent, Status, Tier
+from aduan.reports.models import Attachment, Dispatch, Report, ReportEvent, Status, Tier
 
 S = Status
 
@@ -48,6 +48,7 @@ class Action(models.TextChoices):
     HAND_OVER = "hand_over", _("Handed over to an oversight body")
     FORWARD = "forward", _("Forwarded to a connected system")
     REMOTE_UPDATE = "remote_update", _("Update from a connected system")
+    HIDE_FILE = "hide_file", _("File hidden from the public")
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ TRANSITIONS: dict[str, Rule] = {
     Action.FORWARD: _rule((*UNVERIFIED, *OPEN_HANDLING)),
     # Whatever the connected system says is recorded, even after the report closed here.
     Action.REMOTE_UPDATE: _rule(tuple(S)),
+    # A photo may show a face or an ID card at any time, even after the report closed.
+    Action.HIDE_FILE: _rule(tuple(S)),
 }
 
 # Actions whose timeline entry the public may see on the report's page.
@@ -118,9 +121,12 @@ ADMIN_ACTIONS = frozenset(
         Action.MARK_DUPLICATE,
         Action.SET_FLAGS,
         Action.FORWARD,
+        Action.HIDE_FILE,
     }
 )
-HANDLER_ACTIONS = frozenset({Action.RESPOND, Action.COMPLETE, Action.NOT_OUR_REMIT})
+HANDLER_ACTIONS = frozenset(
+    {Action.RESPOND, Action.COMPLETE, Action.NOT_OUR_REMIT, Action.HIDE_FILE}
+)
 HAND_OVER_AFTER = datetime.timedelta(days=60)
 INCOMPLETE_MESSAGE = _("The requested information did not arrive in time.")
 
@@ -561,6 +567,29 @@ def set_flags(
     if not changes:
         raise TransitionError(_("Choose a privacy flag to turn on."))
     return transition(report, Action.SET_FLAGS, actor, changes=changes, data=changes)
+
+
+def hide_file(report: Report, actor: Actor, attachment_id: int, *, at=None) -> ReportEvent:
+    """Take one of the report's files off every public surface (the report page, Open311,
+    the exports); the reporter and staff still see it. There is no undoing it, as with
+    the privacy flags. Refused with TransitionError when the file is not the report's or
+    is already hidden."""
+    with transaction.atomic():
+        hidden = Attachment.objects.filter(pk=attachment_id, report=report, is_public=True)
+        name = hidden.values_list("original_name", flat=True).first()
+        if name is None:
+            raise TransitionError(_("This file is not shown to the public."))
+        event = transition(
+            report,
+            Action.HIDE_FILE,
+            actor,
+            message=name,
+            is_public=False,
+            data={"attachment": attachment_id},
+            at=at,
+        )
+        hidden.update(is_public=False)
+    return event
 
 
 def respond(report: Report, actor: Actor, message: str, *, at=None, files=()) -> ReportEvent:

@@ -372,6 +372,18 @@ class ForwardForm(ActionForm):
 
 
 # Display order on the report page.
+class HideFileForm(ActionForm):
+    """Takes one file off the public pages; shown beside each public file of the report."""
+
+    action = Action.HIDE_FILE
+    heading = _("Hide from the public")
+    submit_label = _("Hide from the public")
+    attachment = forms.IntegerField(widget=forms.HiddenInput)
+
+    def perform(self, actor):
+        return lifecycle.hide_file(self.report, actor, self.cleaned_data["attachment"])
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     form.action: form
     for form in (
@@ -386,6 +398,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         MarkDuplicateForm,
         ArchiveForm,
         ForwardForm,
+        HideFileForm,
     )
 }
 

@@ -271,6 +271,12 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
     forms = _action_forms(request, report, bound)
     if bound is not None and bound not in forms:
         unsent = unsent or bound.data.get("message", "")
+    # Hiding a file is offered beside each public file, not among the actions.
+    hide_file = next((f for f in forms if f.action == Action.HIDE_FILE), None)
+    forms = [f for f in forms if f is not hide_file]
+    attachments = list(report.attachments.select_related("event"))
+    for item in attachments:
+        item.shown_in_public = item.is_public and (item.event is None or item.event.is_public)
     templates = queries.templates_for_report(report)
     context = {
         "report": report,
@@ -278,7 +284,8 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
         "dispatches": report.dispatches.select_related(
             "from_organization", "to_organization"
         ).order_by("at", "id"),
-        "attachments": list(report.attachments.all()),
+        "attachments": attachments,
+        "hide_file": hide_file,
         "forwardings": list(report.forwardings.select_related("uplink")),
         "contact": _reporter_contact(report),
         "reporter_label": report.reporter_label(public=False),
