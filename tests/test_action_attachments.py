@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
+from aduan.notifications.models import Kind, Notification
 from aduan.reports import lifecycle
 from aduan.reports.attachments import clean_upload
 from aduan.reports.lifecycle import Action
@@ -346,3 +347,18 @@ def test_hiding_on_a_page_seen_before_a_change_is_refused(world, with_photo):
     assert response.status_code == 409
     item.refresh_from_db()
     assert item.is_public
+
+
+# --- The reporter is told -------------------------------------------------------------
+
+
+def test_the_reporter_is_told_a_response_came_with_photos(world, dispatched):
+    liaison = as_user(world.liaison_a)
+    lifecycle.respond(dispatched, liaison, "Dijadwalkan besok.")
+    lifecycle.complete(
+        dispatched, liaison, "Sudah ditambal.", files=[clean_photo("a.jpg"), clean_photo("b.jpg")]
+    )
+
+    told = {n.kind: n.body for n in Notification.objects.filter(user=world.citizen)}
+    assert "Tanggapan ini disertai 2 lampiran" in told[Kind.COMPLETED]
+    assert "lampiran" not in told[Kind.RESPONSE]

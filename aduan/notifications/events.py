@@ -141,6 +141,8 @@ def _to_reporter(kind: str) -> Callable:
             and report.guest_contact_verified_at is None
         ):
             extra["confirmation_link"] = confirmation_link(report)
+        if kind in (Kind.RESPONSE, Kind.COMPLETED):
+            extra["files"] = event.attachments.count()
         if kind in FOLLOWED_KINDS and event.is_public:
             _to_followers(event)
         notify(

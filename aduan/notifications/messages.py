@@ -289,6 +289,8 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
     Kind.REMINDER: ("organization", "sender", "message", "reports", "count", "link"),
     Kind.DIGEST: ("organization", "date", "counts", "overdue", "due_soon", "link"),
     Kind.FOLLOWED: (*REPORT_VARIABLES, "status"),
+    Kind.RESPONSE: (*REPORT_VARIABLES, "files"),
+    Kind.COMPLETED: (*REPORT_VARIABLES, "files"),
 }
 
 VARIABLES: dict[str, Promise] = {
@@ -311,6 +313,7 @@ VARIABLES: dict[str, Promise] = {
         "Why the report arrived: submit, dispatch, answer_hold, not_our_remit, not_satisfied"
     ),
     "auditor": _("Name of the oversight body"),
+    "files": _("How many photos or documents came with the response (0 when none)"),
     "clock": _("The deadline's name, e.g. Verification"),
     "due_at": _('When it falls due; format it, e.g. {{ due_at|date:"j F Y H:i" }}'),
     "due_text": _("The time left in words, e.g. 2 working days left"),
@@ -437,6 +440,7 @@ def sample_context(kind: str, language: str, organization) -> dict:
         "reason": action,
         "auditor": "Ombudsman RI",
         "status": report.get_status_display(),
+        "files": 2 if kind in (Kind.RESPONSE, Kind.COMPLETED) else 0,
         **extra,
     }
 
