@@ -6,10 +6,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from aduan.reports import lifecycle
+from aduan.reports.attachments import clean_upload
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Attachment, Report, Status
-from tests.personas import advance, submit
-from tests.test_api import bearer, error_codes, error_fields, new_key, post, report_payload
+from tests.personas import advance, as_user, submit
+from tests.test_api import bearer, error_codes, error_fields, get, new_key, post, report_payload
 from tests.test_attachments import GPS_IFD, PDF, _jpeg_with_gps, _png
 
 
@@ -157,3 +159,71 @@ def test_a_body_too_large_for_one_file_is_refused_before_it_is_read(client, worl
     assert response.status_code == 413
     assert error_fields(response) == ["file"] and error_codes(response) == ["too_large"]
     assert not Attachment.objects.exists()
+
+
+# --- Reading the files of a report's timeline ------------------------------------------
+
+
+def _clean(name, data):
+    return clean_upload(SimpleUploadedFile(name, data))
+
+
+@pytest.fixture
+def handled(world):
+    """A web report with a photo, answered with a letter, and an internal note's scan."""
+    report = submit(world, attachments=[_clean("foto.jpg", _jpeg_with_gps())])[0]
+    advance(world, report, Status.DISPATCHED)
+    liaison = as_user(world.liaison_a)
+    lifecycle.respond(report, liaison, "Surat jawaban terlampir.", files=[_clean("surat.pdf", PDF)])
+    lifecycle.add_note(report, liaison, "Hasil survei.", files=[_clean("survei.png", _png())])
+    return report
+
+
+def test_timeline_entries_list_their_files_and_the_key_downloads_them(client, world, handled):
+    secret = new_key(world.agency)
+    body = get(client, f"/api/v1/reports/{handled.tracking_code}/", secret).json()
+
+    files = {e["action"]: e["attachments"] for e in body["timeline"] if e["attachments"]}
+    assert [f["name"] for f in files["submit"]] == ["foto.jpg"]
+    assert files["respond"][0]["name"] == "surat.pdf"
+    assert files["respond"][0]["public"] is True
+    assert set(files) == {"submit", "respond"}  # the note is internal
+    response = client.get(files["respond"][0]["url"], headers=bearer(secret))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_an_internal_notes_file_another_agency_and_no_key_get_nothing(client, world, handled):
+    note_file = Attachment.objects.get(event__action=Action.NOTE)
+    reply_file = Attachment.objects.get(event__action=Action.RESPOND)
+    url = f"/api/v1/reports/{handled.tracking_code}/attachments/{{}}/"
+    secret = new_key(world.agency)
+
+    assert client.get(url.format(note_file.pk), headers=bearer(secret)).status_code == 404
+    other = new_key(world.other_agency)
+    assert client.get(url.format(reply_file.pk), headers=bearer(other)).status_code == 404
+    assert client.get(url.format(reply_file.pk)).status_code == 401
+
+
+def test_a_file_hidden_from_the_public_is_marked_and_still_reaches_the_handlers(
+    client, world, handled
+):
+    photo = Attachment.objects.get(event__action=Action.SUBMIT)
+    lifecycle.hide_file(handled, as_user(world.agency_admin), photo.pk)
+    secret = new_key(world.agency)
+
+    body = get(client, f"/api/v1/reports/{handled.tracking_code}/", secret).json()
+    (submitted,) = [e for e in body["timeline"] if e["action"] == "submit"]
+    assert submitted["attachments"][0]["public"] is False
+    assert client.get(submitted["attachments"][0]["url"], headers=bearer(secret)).status_code == 200
+
+
+def test_the_changes_feed_lists_files_in_a_bounded_number_of_queries(
+    client, world, handled, django_assert_max_num_queries
+):
+    secret = new_key(world.agency)
+    with django_assert_max_num_queries(8):
+        body = get(client, "/api/v1/changes/", secret).json()
+    named = [f["name"] for e in body["results"] for f in e["attachments"]]
+    assert named == ["foto.jpg", "surat.pdf"]

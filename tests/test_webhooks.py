@@ -10,6 +10,7 @@ from django.test import override_settings
 from aduan.lib import http
 from aduan.lib.leasing import State
 from aduan.reports import lifecycle
+from aduan.reports.attachments import CleanFile
 from aduan.reports.models import Status
 from aduan.webhooks import outbound, signing
 from aduan.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
@@ -186,6 +187,19 @@ def test_a_private_status_change_goes_out_without_its_text(world, receiver):
     remit = [c for c in calls if c["data"]["event"]["action"] == "not_our_remit"]
     assert remit and remit[0]["data"]["event"]["message"] == ""
     assert "Rahasia" not in b"".join(request.body for request in receiver.requests).decode()
+
+
+def test_a_response_with_a_photo_carries_where_to_download_it(world, receiver):
+    endpoint_for(world.agency)
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    photo = CleanFile("sesudah.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 repaired")
+    lifecycle.respond(report, as_user(world.liaison_a), "Sudah ditambal.", files=[photo])
+    send_all()
+    calls = [json.loads(request.body) for request in receiver.requests]
+    (answer,) = [c for c in calls if c["data"]["event"]["action"] == "respond"]
+    (sent,) = answer["data"]["event"]["attachments"]
+    assert sent["name"] == "sesudah.jpg" and sent["public"] is True
+    assert sent["url"].endswith(f"/api/v1/reports/{report.tracking_code}/attachments/{sent['id']}/")
 
 
 # --- Retries ---------------------------------------------------------------------------

@@ -214,11 +214,25 @@ class ReportInSerializer(CheapCopies, serializers.Serializer):
         return attrs
 
 
+class EventFileSerializer(serializers.Serializer):
+    """A photo or document that came with a timeline entry (the schema of `attachments`)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    public = serializers.BooleanField(
+        help_text="False when an officer took it off the public pages (it may show someone)."
+    )
+    url = serializers.URLField(help_text="Download it with the same API key.")
+
+
 class EventSerializer(CheapCopies, serializers.ModelSerializer):
     report = serializers.CharField(source="report.tracking_code", read_only=True)
     organization = serializers.IntegerField(
         source="actor_organization_id", allow_null=True, read_only=True
     )
+    attachments = serializers.SerializerMethodField()
 
     class Meta:
         model = ReportEvent
@@ -232,6 +246,27 @@ class EventSerializer(CheapCopies, serializers.ModelSerializer):
             "to_status",
             "organization",
             "by_reporter",
+            "attachments",
+        ]
+
+    @extend_schema_field(EventFileSerializer(many=True))
+    def get_attachments(self, event) -> list[dict]:
+        """The entry's files (prefetch `attachments` when serializing many events)."""
+        from django.urls import reverse
+
+        from aduan.notifications.outbox import absolute
+
+        code = event.report.tracking_code
+        return [
+            {
+                "id": item.pk,
+                "name": item.original_name,
+                "content_type": item.content_type,
+                "size": item.size,
+                "public": item.is_public,
+                "url": absolute(reverse("api:attachment", kwargs={"code": code, "pk": item.pk})),
+            }
+            for item in event.attachments.all()
         ]
 
 

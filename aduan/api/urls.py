@@ -14,6 +14,11 @@ urlpatterns = [
     path("reports/<str:code>/completion/", views.CompletionCreate.as_view(), name="completion"),
     path("reports/<str:code>/replies/", views.ReplyCreate.as_view(), name="replies"),
     path("reports/<str:code>/attachments/", views.AttachmentCreate.as_view(), name="attachments"),
+    path(
+        "reports/<str:code>/attachments/<str:pk>/",
+        views.AttachmentDownload.as_view(),
+        name="attachment",
+    ),
     path("reports/<str:code>/suggestions/", views.ReportSuggestions.as_view(), name="suggestions"),
     path("changes/", views.ChangeList.as_view(), name="changes"),
     path(

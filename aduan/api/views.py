@@ -12,10 +12,11 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
-from django.http import Http404
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -59,7 +60,7 @@ from aduan.organizations.models import Category, Organization, Region
 from aduan.reports import lifecycle
 from aduan.reports.attachments import AttachmentError, clean_upload
 from aduan.reports.codes import normalize_tracking_code
-from aduan.reports.models import Report, ReportEvent
+from aduan.reports.models import Attachment, Report, ReportEvent
 
 ERROR_TEXTS = {
     400: "The request is invalid; each error names its field.",
@@ -113,7 +114,11 @@ class OrganizationApiView(generics.GenericAPIView):
 
 def for_output(reports):
     """One query for the reports and one for all their public timelines."""
-    public_events = ReportEvent.objects.filter(is_public=True).order_by("at", "id")
+    public_events = (
+        ReportEvent.objects.filter(is_public=True)
+        .order_by("at", "id")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    )
     return reports.select_related("category", "reporter").prefetch_related(
         Prefetch("events", queryset=public_events, to_attr="public_events")
     )
@@ -474,6 +479,44 @@ class AttachmentCreate(OrganizationApiView):
         return Response(AttachmentOutSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
+class AttachmentDownload(OrganizationApiView):
+    scopes = {"GET": Scope.REPORTS_READ}
+
+    @extend_schema(
+        tags=["reports"],
+        parameters=[
+            OpenApiParameter("id", int, OpenApiParameter.PATH, description="The file's id.")
+        ],
+        responses={
+            **{
+                (200, media): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
+                for media in ("image/jpeg", "image/png", "image/webp", "application/pdf")
+            },
+            **errors(401, 403, 404, 429),
+        },
+    )
+    def get(self, request, code: str, pk: str):
+        """A file of a public timeline entry of a report the key's organization may see
+        (the `url` of an entry's `attachments`). Files of internal notes never leave."""
+        report = _find(self.visible_reports(), code)
+        if not pk.isascii() or not pk.isdigit():
+            raise Http404
+        item = Attachment.objects.filter(
+            Q(event__isnull=True) | Q(event__is_public=True), report=report, pk=pk
+        ).first()
+        if item is None:
+            raise Http404
+        try:
+            handle = item.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            handle, content_type=item.content_type, as_attachment=True, filename=item.original_name
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
 def _relay(report: Report, action: str, message: str, stars: int | None) -> ReportEvent:
     actor = relayed_reporter(report)
     if action == ReplyAction.ANSWER_HOLD:
@@ -496,6 +539,8 @@ class ChangeList(OrganizationApiView, generics.ListAPIView):
 
     def get_queryset(self):
         visible = self.visible_reports().values("pk")
-        return ReportEvent.objects.filter(is_public=True, report__in=visible).select_related(
-            "report"
+        return (
+            ReportEvent.objects.filter(is_public=True, report__in=visible)
+            .select_related("report")
+            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         )

@@ -96,6 +96,7 @@ def payload(delivery: WebhookDelivery) -> dict:
     event_data = dict(EventSerializer(event).data)
     if not event.is_public:
         event_data["message"] = ""
+        event_data["attachments"] = []
     return {
         "type": delivery.event_type,
         "timestamp": event.at,
