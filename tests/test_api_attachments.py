@@ -227,3 +227,79 @@ def test_the_changes_feed_lists_files_in_a_bounded_number_of_queries(
         body = get(client, "/api/v1/changes/", secret).json()
     named = [f["name"] for e in body["results"] for f in e["attachments"]]
     assert named == ["foto.jpg", "surat.pdf"]
+
+
+# --- An organization's response or completion with its photos -----------------------
+
+
+def send(client, report, secret, endpoint="responses", files=(), **headers):
+    """A response (or completion) with files, as multipart/form-data."""
+    data = {"message": "Sudah ditambal, foto terlampir."}
+    data["file"] = [SimpleUploadedFile(name, content) for name, content in files]
+    return client.post(
+        f"/api/v1/reports/{report.tracking_code}/{endpoint}/",
+        data,
+        headers={**bearer(secret), **headers},
+    )
+
+
+@pytest.fixture
+def at_unit(world):
+    return advance(world, submit(world)[0], Status.DISPATCHED)
+
+
+def test_a_response_carries_its_photos_without_their_gps_position(client, world, at_unit):
+    files = [("a.jpg", _jpeg_with_gps()), ("surat.pdf", PDF)]
+    response = send(client, at_unit, new_key(world.unit_a), files=files)
+
+    assert response.status_code == 201
+    assert [f["name"] for f in response.json()["attachments"]] == ["a.jpg", "surat.pdf"]
+    stored = Attachment.objects.get(event__action=Action.RESPOND, original_name="a.jpg")
+    with stored.file.open("rb") as handle, Image.open(handle) as image:
+        assert not image.getexif().get_ifd(GPS_IFD)
+    at_unit.refresh_from_db()
+    assert at_unit.status == Status.IN_PROGRESS
+
+
+def test_a_completion_without_files_may_still_be_multipart(client, world, at_unit):
+    response = send(client, at_unit, new_key(world.unit_a), endpoint="completion")
+    assert response.status_code == 201
+    at_unit.refresh_from_db()
+    assert at_unit.status == Status.COMPLETED
+
+
+def test_a_bad_file_or_too_many_name_the_file_field_and_change_nothing(
+    client, world, at_unit, settings
+):
+    secret = new_key(world.unit_a)
+    bad = send(client, at_unit, secret, files=[("a.jpg", b"not a picture at all")])
+    assert bad.status_code == 400
+    assert error_fields(bad) == ["file"]
+
+    settings.ADUAN_MAX_ATTACHMENTS = 1
+    many = send(client, at_unit, secret, files=[("a.jpg", _png()), ("b.png", _png())])
+    assert many.status_code == 400
+    assert error_fields(many) == ["file"]
+    at_unit.refresh_from_db()
+    assert at_unit.status == Status.DISPATCHED
+    assert not Attachment.objects.exists()
+
+
+def test_a_body_larger_than_all_files_may_be_is_refused_before_it_is_read(
+    client, world, at_unit, settings
+):
+    settings.ADUAN_MAX_ATTACHMENT_BYTES = 1000
+    settings.ADUAN_MAX_ATTACHMENTS = 2
+    response = send(client, at_unit, new_key(world.unit_a), files=[("a.pdf", b"%PDF" * 40_000)])
+    assert response.status_code == 413
+    assert not Attachment.objects.exists()
+
+
+def test_a_retried_response_with_files_is_published_once(client, world, at_unit):
+    secret = new_key(world.unit_a)
+    files = [("a.png", _png())]
+    first = send(client, at_unit, secret, files=files, **{"Idempotency-Key": "resp-foto-1"})
+    again = send(client, at_unit, secret, files=files, **{"Idempotency-Key": "resp-foto-1"})
+
+    assert again.status_code == 201 and again.json() == first.json()
+    assert Attachment.objects.filter(event__action=Action.RESPOND).count() == 1

@@ -362,12 +362,28 @@ class AttachmentOutSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class HandlerFilesField(serializers.ListField):
+    """Photos or documents sent with a response or completion (multipart only)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            child=serializers.FileField(max_length=200),
+            required=False,
+            help_text="With multipart/form-data: photos (JPEG, PNG, WebP) or PDFs, one part "
+            "named `file` each, at most ADUAN_MAX_ATTACHMENTS (5). They are checked and "
+            "re-encoded like the reporter's, and are public with the response.",
+            **kwargs,
+        )
+
+
 class ResponseInSerializer(serializers.Serializer):
     message = TextField(max_length=20000)
+    file = HandlerFilesField()
 
 
 class CompletionInSerializer(serializers.Serializer):
     message = TextField(max_length=20000, help_text="The final response the reporter receives.")
+    file = HandlerFilesField()
 
 
 class ReplyAction(models.TextChoices):

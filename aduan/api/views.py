@@ -25,7 +25,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from aduan.api.access import (
@@ -58,7 +58,7 @@ from aduan.api.serializers import (
 from aduan.channels.intake import Draft, add_to_submission, submit_report
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports import lifecycle
-from aduan.reports.attachments import AttachmentError, clean_upload
+from aduan.reports.attachments import AttachmentError, clean_upload, clean_uploads
 from aduan.reports.codes import normalize_tracking_code
 from aduan.reports.models import Attachment, Report, ReportEvent
 
@@ -334,20 +334,68 @@ def _find(reports, code: str) -> Report:
     return report
 
 
+class OneFileParser(MultiPartParser):
+    """multipart/form-data of one attachment: a body too large for one is refused from
+    its Content-Length, before any of it is read."""
+
+    # Room for the part headers and boundaries around the file.
+    ENVELOPE_BYTES = 64 * 1024
+
+    def files_allowed(self) -> int:
+        return 1
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        meta = parser_context["request"].META
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.ADUAN_MAX_ATTACHMENT_BYTES
+        if length > limit * self.files_allowed() + self.ENVELOPE_BYTES:
+            error = TooLarge(self.too_large_text(limit))
+            error.field = "file"
+            raise error
+        return super().parse(stream, media_type, parser_context)
+
+    def too_large_text(self, limit: int) -> str:
+        return _("The upload is larger than %(limit)s, the most one file may be.") % {
+            "limit": filesizeformat(limit)
+        }
+
+
+class FilesParser(OneFileParser):
+    """multipart/form-data of a message with up to ADUAN_MAX_ATTACHMENTS files."""
+
+    def files_allowed(self) -> int:
+        return max(settings.ADUAN_MAX_ATTACHMENTS, 1)
+
+    def too_large_text(self, limit: int) -> str:
+        return _("The upload is larger than %(count)d files of %(limit)s each.") % {
+            "count": self.files_allowed(),
+            "limit": filesizeformat(limit),
+        }
+
+
 class HandlerActionCreate(OrganizationApiView):
     """POST one handler action (`perform`: a lifecycle function taking the report, the
     actor and the message) of the key's organization, on a report it handles now."""
 
     scopes = {"POST": Scope.REPORTS_WRITE}
+    parser_classes = [JSONParser, FilesParser]
     perform: Callable
 
     def _act(self, request, code: str) -> Response:
         incoming = self.serializer_class(data=request.data)
         incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
         report = _find(Report.objects.handled_by(self.organization), code)
+        try:
+            files = clean_uploads(data.get("file") or [])
+        except AttachmentError as error:
+            raise ValidationError({"file": [str(error)]}, code="invalid") from None
         with _refusals_as_errors():
             event = type(self).perform(
-                report, service_actor(self.organization), incoming.validated_data["message"]
+                report, service_actor(self.organization), data["message"], files=files
             )
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
@@ -360,7 +408,7 @@ class ResponseCreate(HandlerActionCreate):
         tags=["reports"],
         request=ResponseInSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: EventSerializer, **errors(400, 401, 403, 404, 409, 415, 429)},
+        responses={201: EventSerializer, **errors(400, 401, 403, 404, 409, 413, 415, 429)},
     )
     @idempotent
     def post(self, request, code: str):
@@ -390,7 +438,7 @@ class CompletionCreate(HandlerActionCreate):
         tags=["reports"],
         request=CompletionInSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: EventSerializer, **errors(400, 401, 403, 404, 409, 415, 429)},
+        responses={201: EventSerializer, **errors(400, 401, 403, 404, 409, 413, 415, 429)},
     )
     @idempotent
     def post(self, request, code: str):
@@ -421,30 +469,6 @@ class ReplyCreate(OrganizationApiView):
         with _refusals_as_errors(forbidden=Conflict):
             event = _relay(report, data["action"], data["message"], data.get("stars"))
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
-
-
-class OneFileParser(MultiPartParser):
-    """multipart/form-data of one attachment: a body too large for one is refused from
-    its Content-Length, before any of it is read."""
-
-    # Room for the part headers and boundaries around the file.
-    ENVELOPE_BYTES = 64 * 1024
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        meta = parser_context["request"].META
-        try:
-            length = int(meta.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        limit = settings.ADUAN_MAX_ATTACHMENT_BYTES
-        if length > limit + self.ENVELOPE_BYTES:
-            error = TooLarge(
-                _("The upload is larger than %(limit)s, the most one file may be.")
-                % {"limit": filesizeformat(limit)}
-            )
-            error.field = "file"
-            raise error
-        return super().parse(stream, media_type, parser_context)
 
 
 class AttachmentCreate(OrganizationApiView):
