@@ -7,14 +7,19 @@ one JSON line with what the test needs next. Data is made through the real funct
 from __future__ import annotations
 
 import datetime
+import io
 import json
+
+from PIL import Image
 
 from aduan.accounts.models import User
 from aduan.api.models import ApiKey, Scope
 from aduan.channels.intake import Draft, submit_report
+from aduan.channels.replies import BytesUpload
 from aduan.notifications.models import Kind, Notification
 from aduan.organizations.models import Category, ConnectionDecree, Membership, Organization
 from aduan.reports import lifecycle
+from aduan.reports.attachments import CleanFile, clean_upload
 from aduan.reports.lifecycle import Action, Actor
 from aduan.reports.models import Report
 from aduan.webhooks.forwarding import forward
@@ -23,6 +28,12 @@ from aduan.webhooks.models import EventType, Forwarding, Uplink, WebhookEndpoint
 Role = Membership.Role
 K = Organization.Kind
 REGENCY = "Pemerintah Kabupaten Banyumas"
+
+
+def _photo(name: str, colour: str) -> CleanFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), colour).save(buffer, format="JPEG")
+    return clean_upload(BytesUpload(name, buffer.getvalue()))
 
 
 def _member(email: str, org: Organization, role: str) -> User:
@@ -86,6 +97,7 @@ def setup_regency(national_url: str, api_key: str, webhook_secret: str) -> None:
         body="Jembatan di jalan provinsi dekat Sokaraja retak lebar, truk masih lewat.",
         category=Category.objects.get(slug="jalan-rusak"),
         address="Jl. Raya Sokaraja",
+        attachments=[_photo("retak.jpg", "grey")],
     )
     report = submit_report(draft, reporter=citizen, received_by=regency).report
     forward(report, Actor(user=admin), uplink, "Kewenangan pusat.")
@@ -99,8 +111,14 @@ def handle_on_national(external_id: str) -> None:
     unit = Organization.objects.get(slug="kab-banyumas-pupr")
     lifecycle.dispatch(report, Actor(user=admin), unit)
     lifecycle.respond(report, Actor(user=liaison), "Tim PUPR meninjau jembatan besok pagi.")
-    lifecycle.complete(report, Actor(user=liaison), "Jembatan sudah ditambal dan diberi rambu.")
-    print(json.dumps({"code": report.tracking_code, "status": report.status}))
+    lifecycle.complete(
+        report,
+        Actor(user=liaison),
+        "Jembatan sudah ditambal dan diberi rambu.",
+        files=[_photo("sesudah.jpg", "green")],
+    )
+    received = sorted(report.attachments.values_list("original_name", flat=True))
+    print(json.dumps({"code": report.tracking_code, "status": report.status, "files": received}))
 
 
 def regency_state(code: str) -> None:
@@ -122,6 +140,11 @@ def regency_state(code: str) -> None:
                     for e in updates
                 ],
                 "status": report.status,
+                "files": sorted(
+                    report.attachments.filter(event__action=Action.REMOTE_UPDATE).values_list(
+                        "original_name", flat=True
+                    )
+                ),
                 "reporter_told": Notification.objects.filter(
                     report=report, kind=Kind.RESPONSE, user=report.reporter, medium="in_app"
                 ).count(),

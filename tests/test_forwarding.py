@@ -7,17 +7,21 @@ import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from aduan.channels.models import ProcessedMessage
 from aduan.lib import http
 from aduan.lib.leasing import State
 from aduan.notifications.models import Kind, Notification
+from aduan.reports import lifecycle
+from aduan.reports.attachments import CleanFile, clean_upload
 from aduan.reports.lifecycle import Action, TransitionError
 from aduan.reports.models import Status
 from aduan.webhooks import forwarding, signing
-from aduan.webhooks.models import Forwarding, Uplink, new_signing_secret
+from aduan.webhooks.models import Forwarding, RemoteFile, Uplink, new_signing_secret
 from tests.personas import advance, as_user, submit
+from tests.test_attachments import PDF, _png
 from tests.test_webhooks import Receiver
 
 
@@ -249,3 +253,85 @@ def test_a_call_signed_for_another_uplink_is_refused(world, uplink, client):
     report, _item = forwarded(world, uplink)
     answer = post_call(client, uplink, call_body(report), secret=other.webhook_secret)
     assert answer.status_code == 401
+
+
+# --- Photos travel both ways ----------------------------------------------------------
+
+
+def png_bytes() -> bytes:
+    return _png()
+
+
+def png_file(name: str) -> CleanFile:
+    return clean_upload(SimpleUploadedFile(name, png_bytes()))
+
+
+def test_the_reporters_photos_follow_the_report_each_once(world, uplink, receiver):
+    photo, scan = png_file("lubang.png"), CleanFile("ktp.pdf", "application/pdf", PDF)
+    report, item = forwarded(world, uplink, attachments=[photo, scan])
+    hidden = report.attachments.get(original_name="ktp.pdf")
+    lifecycle.hide_file(report, as_user(world.agency_admin), hidden.pk)
+    receiver.answers = [remote_answer(), http.Response(201, "{}")]
+
+    assert forwarding.deliver([item.pk]) == 1
+
+    report_call, file_call = receiver.requests
+    assert file_call.url == "https://lapor.example.go.id/api/v1/reports/RMT2345X/attachments/"
+    assert file_call.headers["Authorization"] == "Bearer adn_remote-key"
+    sent = report.attachments.get(original_name="lubang.png")
+    assert file_call.headers["Idempotency-Key"] == f"forward-{item.pk}-file-{sent.pk}"
+    assert file_call.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert b'filename="lubang.png"' in file_call.body and b"ktp.pdf" not in file_call.body
+
+
+def test_a_server_error_on_a_file_retries_the_whole_forwarding(world, uplink, receiver):
+    _report, item = forwarded(world, uplink, attachments=[png_file("a.png")])
+    receiver.answers = [remote_answer(), http.Response(502, "bad gateway")]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert item.state == State.PENDING and "HTTP 502" in item.last_error
+
+
+def uplink_file(report_code="RMT2345X", pk=9, name="sesudah.png"):
+    url = f"https://lapor.example.go.id/api/v1/reports/{report_code}/attachments/{pk}/"
+    return {"id": pk, "name": name, "content_type": "image/png", "size": 10, "url": url}
+
+
+def test_photos_of_the_uplinks_response_are_fetched_with_its_key_and_kept_once(
+    world, uplink, client, receiver, django_capture_on_commit_callbacks
+):
+    report, _item = forwarded(world, uplink)
+    files = [uplink_file(), uplink_file(pk=10, name=""), {"url": "http://10.0.0.1/secret"}]
+    body = call_body(report, message="Sudah diperbaiki.", attachments=files)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert post_call(client, uplink, body).status_code == 200
+    rows = list(RemoteFile.objects.order_by("pk"))
+    assert [row.url for row in rows] == [uplink_file()["url"], uplink_file(pk=10)["url"]]
+
+    receiver.answers = [
+        http.Response(200, content=png_bytes(), headers={"Content-Type": "image/png"})
+        for _row in rows
+    ]
+    assert forwarding.fetch_files([row.pk for row in rows]) == 2
+    assert {r.headers["Authorization"] for r in receiver.requests} == {"Bearer adn_remote-key"}
+    update = report.events.get(action=Action.REMOTE_UPDATE)
+    assert sorted(update.attachments.values_list("original_name", flat=True)) == [
+        "lampiran.png",
+        "sesudah.png",
+    ]
+    assert forwarding.fetch_files([row.pk for row in rows]) == 0  # nothing is due any more
+    assert update.attachments.count() == 2
+
+
+def test_a_file_the_uplink_will_not_give_is_given_up_and_the_update_stands(
+    world, uplink, client, receiver, django_capture_on_commit_callbacks
+):
+    report, _item = forwarded(world, uplink)
+    with django_capture_on_commit_callbacks(execute=False):
+        post_call(client, uplink, call_body(report, message="Foto.", attachments=[uplink_file()]))
+    row = RemoteFile.objects.get()
+    receiver.answers = [http.Response(404, content=b'{"errors": []}')]
+    forwarding.fetch_files([row.pk])
+    row.refresh_from_db()
+    assert (row.state, row.last_error) == (State.FAILED, "HTTP 404")
+    assert report.events.filter(action=Action.REMOTE_UPDATE).exists()

@@ -1,6 +1,6 @@
-"""Two live Aduan instances kept in sync: a regency's instance forwards a report to the
-national instance through its REST API and hears the national follow-ups back through
-signed webhooks.
+"""Two live Aduan instances kept in sync: a regency's instance forwards a report (and
+its photo) to the national instance through its REST API and hears the national
+follow-ups (and the completion's photo) back through signed webhooks.
 
 Each instance is a real `manage.py start` (web server, task worker, periodic scans) on
 its own SQLite database and port; every call between them goes over HTTP on loopback.
@@ -141,12 +141,17 @@ def test_a_report_forwarded_to_the_national_instance_hears_its_follow_ups_back(i
     assert state["forwarding"] == "sent"
 
     # Officers of the national instance handle it; its webhooks bring every step back.
+    # The reporter's photo went with it; the completion's photo is national's own.
     handled = national.run(f"handle_on_national({code!r})")
-    assert handled == {"code": state["remote_code"], "status": "completed"}
+    assert handled == {
+        "code": state["remote_code"],
+        "status": "completed",
+        "files": ["retak.jpg", "sesudah.jpg"],
+    }
 
     def synced():
         state = regency.run(f"regency_state({code!r})")
-        return state if len(state["updates"]) >= 3 else None
+        return state if len(state["updates"]) >= 3 and state["files"] else None
 
     state = wait_for(synced, SYNC_SECONDS)
     assert state, (national.tail(), regency.tail())
@@ -156,6 +161,8 @@ def test_a_report_forwarded_to_the_national_instance_hears_its_follow_ups_back(i
     assert "Jembatan sudah ditambal dan diberi rambu." in messages
     assert all(u["public"] for u in state["updates"])
     assert state["remote_status"] == "completed"
+    # The completion's photo was fetched with the regency's key and kept with the update.
+    assert state["files"] == ["sesudah.jpg"]
     # The local report itself stays where it was: the regency still owns its lifecycle.
     assert state["status"] == "submitted"
     # The reporter hears of each follow-up from the regency, where they reported.

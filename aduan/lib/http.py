@@ -1,7 +1,8 @@
 """Outbound HTTP: the one place Aduan talks to other servers.
 
 Message providers (WhatsApp Cloud API, SMS gateways) and webhooks all call `post_json`;
-downloads (WhatsApp media) call `get`. Everything goes through the module-level
+files sent to a connected instance go through `post_file`; downloads (WhatsApp media, a
+connected instance's files) call `get`. Everything goes through the module-level
 `transport`, a plain function from `Request` to `Response`, so tests replace it
 (monkeypatch `aduan.lib.http.transport`) instead of mocking a library. The real transport
 keeps one `requests.Session` per process, so connections to a provider are reused
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,6 +146,44 @@ def post_json(
             **(headers or {}),
         },
         body=json.dumps(payload, ensure_ascii=False).encode(),
+    )
+    return transport(request, timeout)
+
+
+def post_file(
+    url: str,
+    *,
+    field_name: str,
+    file_name: str,
+    content_type: str,
+    content: bytes,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> Response:
+    """POST one file as `multipart/form-data` (one part named `field_name`) and return
+    the answer, whatever its status. Raises HttpError when no answer came back."""
+    boundary = f"aduan-{uuid.uuid4().hex}"
+    quoted = file_name.replace("\\", "_").replace('"', "_").replace("\r", "").replace("\n", "")
+    body = b"".join(
+        [
+            f"--{boundary}\r\n".encode(),
+            f'Content-Disposition: form-data; name="{field_name}"; '.encode(),
+            f'filename="{quoted}"\r\n'.encode(),
+            f"Content-Type: {content_type}\r\n\r\n".encode(),
+            content,
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )
+    request = Request(
+        method="POST",
+        url=url,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            **(headers or {}),
+        },
+        body=body,
     )
     return transport(request, timeout)
 

@@ -9,7 +9,13 @@ them, so the admin only shows them.
 
 from django.contrib import admin
 
-from aduan.webhooks.models import Forwarding, Uplink, WebhookDelivery, WebhookEndpoint
+from aduan.webhooks.models import (
+    Forwarding,
+    RemoteFile,
+    Uplink,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 @admin.register(Uplink)
@@ -47,3 +53,10 @@ class ForwardingAdmin(ReadOnlyAdmin):
     list_display = ("report", "uplink", "state", "remote_code", "remote_status", "created_at")
     list_filter = ("state", "uplink")
     list_select_related = ("report", "uplink")
+
+
+@admin.register(RemoteFile)
+class RemoteFileAdmin(ReadOnlyAdmin):
+    list_display = ("name", "forwarding", "state", "attempts", "last_error", "created_at")
+    list_filter = ("state",)
+    list_select_related = ("forwarding__report", "forwarding__uplink")

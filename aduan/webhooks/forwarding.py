@@ -10,6 +10,7 @@ tracking code. The uplink's signed webhooks (`record_update`) then become
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -17,15 +18,25 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aduan.channels.replies import BytesUpload
 from aduan.lib import http
 from aduan.lib.leasing import DeliveryError, LeasedQueue
 from aduan.lib.tasks import enqueue_with_transaction
 from aduan.reports import lifecycle
+from aduan.reports.attachments import AttachmentError, clean_upload, store_attachment
 from aduan.reports.lifecycle import Actor
 from aduan.reports.models import Report, Status
-from aduan.webhooks.models import EventType, Forwarding, Uplink
+from aduan.webhooks.models import EventType, Forwarding, RemoteFile, Uplink
 
 ERROR_TEXT_LIMIT = 300
+# A file named without an extension is named after the type its server gave it.
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}
+logger = logging.getLogger(__name__)
 # Fields the uplink may not know (its own category list, regions not loaded): when it
 # refuses one of them, the report goes again without them rather than not at all.
 OPTIONAL_FIELDS = ("category", "region")
@@ -121,13 +132,57 @@ def _send(forwarding: Forwarding) -> dict:
         )
     try:
         remote = answer.json()
-        return {
+        outcome = {
             "remote_code": str(remote["code"])[:20],
             "remote_status": str(remote.get("status", ""))[:12],
             "remote_updated_at": timezone.now(),
         }
     except (ValueError, KeyError, TypeError) as exc:
         raise DeliveryError(f"Unexpected answer: {answer.text[:200]}", retryable=False) from exc
+    _send_files(forwarding, outcome["remote_code"])
+    return outcome
+
+
+def _send_files(forwarding: Forwarding, remote_code: str) -> None:
+    """The reporter's photos and documents follow the report, each with its own
+    idempotency key, so a retried forwarding sends none twice. A file an officer hid from
+    the public stays here; one the uplink refuses (its own limits) is logged and left."""
+    uplink = forwarding.uplink
+    files = forwarding.report.attachments.filter(
+        event__action=lifecycle.Action.SUBMIT, is_public=True
+    ).order_by("id")
+    for item in files:
+        try:
+            with item.file.open("rb") as handle:
+                content = handle.read()
+        except FileNotFoundError:
+            logger.warning("Forwarding %s: file %s is missing; not sent", forwarding.pk, item.pk)
+            continue
+        try:
+            answer = http.post_file(
+                uplink.api_url(f"reports/{remote_code}/attachments/"),
+                field_name="file",
+                file_name=item.original_name,
+                content_type=item.content_type,
+                content=content,
+                headers={
+                    "Authorization": f"Bearer {uplink.api_key}",
+                    "Idempotency-Key": f"forward-{forwarding.pk}-file-{item.pk}",
+                },
+            )
+        except http.HttpError as exc:
+            raise DeliveryError(str(exc), retryable=True) from exc
+        if answer.status >= 500 or answer.status in (408, 429):
+            raise DeliveryError(f"File {item.pk}: HTTP {answer.status}", retryable=True)
+        if not answer.ok:
+            logger.warning(
+                "Forwarding %s: %s refused file %s: HTTP %s %s",
+                forwarding.pk,
+                uplink.slug,
+                item.pk,
+                answer.status,
+                answer.text[:ERROR_TEXT_LIMIT],
+            )
 
 
 QUEUE = LeasedQueue(
@@ -209,8 +264,85 @@ def _record_event(forwarding: Forwarding, uplink: Uplink, kind: str, event: dict
     report = forwarding.report
     for _attempt in range(3):
         try:
-            lifecycle.record_remote_update(report, message, data=data)
-            return
+            recorded = lifecycle.record_remote_update(report, message, data=data)
+            break
         except lifecycle.StaleReport:
             report.refresh_from_db()
-    raise lifecycle.StaleReport("the report kept changing")
+    else:
+        raise lifecycle.StaleReport("the report kept changing")
+    _expect_files(forwarding, recorded, event.get("attachments"))
+
+
+def _expect_files(forwarding: Forwarding, recorded, announced) -> None:
+    """Queue the download of the files the uplink's event lists. Only addresses of the
+    uplink's own API are followed (its key goes with the request), at most
+    ADUAN_MAX_ATTACHMENTS."""
+    if not isinstance(announced, list):
+        return
+    prefix = forwarding.uplink.api_url("reports/")
+    wanted: dict[str, str] = {}
+    for item in announced[: settings.ADUAN_MAX_ATTACHMENTS]:
+        if isinstance(item, dict):
+            url = str(item.get("url") or "")
+            if url.startswith(prefix) and len(url) <= 500:
+                wanted.setdefault(url, str(item.get("name") or "")[:200])
+    ids = [
+        RemoteFile.objects.create(forwarding=forwarding, event=recorded, url=url, name=name).pk
+        for url, name in wanted.items()
+    ]
+    if ids:
+        enqueue_with_transaction(lambda: enqueue_file_downloads(ids))
+
+
+def enqueue_file_downloads(ids: list[int]) -> None:
+    from aduan.webhooks.tasks import fetch_remote_files
+
+    if ids:
+        fetch_remote_files.enqueue(ids)
+
+
+def _fetch(row: RemoteFile) -> dict:
+    """Download one file of an uplink's update and keep it with the local entry, once."""
+    limit = settings.ADUAN_MAX_ATTACHMENT_BYTES
+    try:
+        answer = http.get(
+            row.url,
+            headers={"Authorization": f"Bearer {row.forwarding.uplink.api_key}"},
+            max_bytes=limit,
+        )
+    except http.TooLarge as exc:
+        raise DeliveryError(f"larger than {limit} bytes", retryable=False) from exc
+    except http.HttpError as exc:
+        raise DeliveryError(str(exc), retryable=True) from exc
+    if not answer.ok:
+        retryable = answer.status >= 500 or answer.status in (408, 429)
+        raise DeliveryError(f"HTTP {answer.status}", retryable=retryable)
+    name = row.name or "lampiran"
+    if "." not in name:
+        media = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        name += EXTENSIONS.get(media, "")
+    try:
+        clean = clean_upload(BytesUpload(name, answer.content))
+    except AttachmentError as exc:
+        raise DeliveryError(str(exc), retryable=False) from exc
+    with transaction.atomic():
+        locked = RemoteFile.objects.select_for_update().get(pk=row.pk)
+        if locked.attachment_id is None:  # a worker whose lease ran out kept it already
+            locked.attachment = store_attachment(row.event.report, row.event, clean)
+            locked.save(update_fields=["attachment"])
+    return {}
+
+
+FILES = LeasedQueue(
+    claimable=lambda now: (
+        RemoteFile.objects.due(now)
+        .filter(forwarding__uplink__is_active=True)
+        .select_related("forwarding__uplink", "event__report")
+    ),
+    send=_fetch,
+    enqueue=enqueue_file_downloads,
+    lease=lambda: datetime.timedelta(seconds=settings.ADUAN_DELIVERY_LEASE_SECONDS),
+    max_attempts=lambda: settings.ADUAN_WEBHOOK_MAX_ATTEMPTS,
+    label="File from an uplink",
+)
+fetch_files, sweep_files = FILES.deliver, FILES.sweep

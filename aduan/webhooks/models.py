@@ -189,3 +189,45 @@ class Forwarding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} → {self.uplink}"
+
+
+class RemoteFile(models.Model):
+    """A photo or document that came with an uplink's update: the worker downloads it
+    with the uplink's API key and keeps it with the local timeline entry."""
+
+    forwarding = models.ForeignKey(Forwarding, on_delete=models.CASCADE, related_name="files")
+    event = models.ForeignKey("reports.ReportEvent", on_delete=models.PROTECT, related_name="+")
+    url = models.URLField(max_length=500)
+    name = models.CharField(max_length=200)
+    attachment = models.ForeignKey(
+        "reports.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("file from a connected system")
+        verbose_name_plural = _("files from connected systems")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "url"], name="remote_file_once_per_event")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state__in=["pending", "sending"]),
+                name="remote_file_to_fetch",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -15,3 +15,9 @@ def deliver_webhooks(ids: list[int]) -> int:
 def forward_reports(ids: list[int]) -> int:
     """Send the forwardings `ids` to their uplinks; returns how many were accepted."""
     return forwarding.deliver(ids)
+
+
+@task()
+def fetch_remote_files(ids: list[int]) -> int:
+    """Download the files of uplinks' updates `ids`; returns how many were kept."""
+    return forwarding.fetch_files(ids)

@@ -71,7 +71,7 @@ class Command(BaseCommand):
         result = scan(now)
         digests = send_digests(now)
         swept = sweep_outbox(now)
-        calls = outbound.sweep(now) + forwarding.sweep(now)
+        calls = outbound.sweep(now) + forwarding.sweep(now) + forwarding.sweep_files(now)
         facts = refresh_facts(now)
         refresh_snapshots(now)
         channels = (
