@@ -44,6 +44,25 @@ class DeliveryQuerySet(models.QuerySet):
         return self.filter(due_q(now or timezone.now()))
 
 
+class LeasedRow(models.Model):
+    """The fields `aduan.lib.leasing.LeasedQueue` delivers a row by."""
+
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
 class WebhookEndpoint(models.Model):
     """A URL of a connected system that hears about the reports its organization sees."""
 
@@ -69,7 +88,7 @@ class WebhookEndpoint(models.Model):
         return f"{self.organization} → {self.url}"
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(LeasedRow):
     """One call to one endpoint about one timeline event; the same `message_id` on every
     attempt, so the receiver recognises a retry."""
 
@@ -78,19 +97,8 @@ class WebhookDelivery(models.Model):
     )
     event = models.ForeignKey("reports.ReportEvent", on_delete=models.CASCADE, related_name="+")
     event_type = models.CharField(_("event"), max_length=40, choices=EventType.choices)
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_response = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("webhook delivery")
@@ -145,7 +153,7 @@ class Uplink(models.Model):
         return f"{self.base_url.rstrip('/')}/api/v1/{path}"
 
 
-class Forwarding(models.Model):
+class Forwarding(LeasedRow):
     """A report forwarded to an uplink: the call to make, then the remote report."""
 
     report = models.ForeignKey(
@@ -155,22 +163,11 @@ class Forwarding(models.Model):
     forwarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
     remote_code = models.CharField(_("tracking code there"), max_length=20, blank=True)
     remote_status = models.CharField(
         _("status there"), max_length=12, blank=True, choices=Status.choices
     )
     remote_updated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("forwarded report")
@@ -191,7 +188,7 @@ class Forwarding(models.Model):
         return f"{self.report_id} → {self.uplink}"
 
 
-class RemoteFile(models.Model):
+class RemoteFile(LeasedRow):
     """A photo or document that came with an uplink's update: the worker downloads it
     with the uplink's API key and keeps it with the local timeline entry."""
 
@@ -202,17 +199,6 @@ class RemoteFile(models.Model):
     attachment = models.ForeignKey(
         "reports.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("file from a connected system")
