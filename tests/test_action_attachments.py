@@ -149,11 +149,46 @@ def test_the_action_forms_that_take_files_are_sent_as_multipart(world, dispatche
     client = signed_in(world.liaison_a)
     html = client.get(reverse("workspace:report", args=[dispatched.tracking_code])).content
     html = html.decode()
-    for action in ("respond", "complete", "note"):
+    for action in ("respond", "complete", "note", "not_our_remit"):
         form = html[html.index(f'data-action="{action}"') :].split(">", 1)[0]
         assert 'enctype="multipart/form-data"' in form
-    form = html[html.index('data-action="not_our_remit"') :].split(">", 1)[0]
+    admin = signed_in(world.national_admin)
+    html = admin.get(reverse("workspace:report", args=[dispatched.tracking_code])).content
+    html = html.decode()
+    form = html[html.index('data-action="dispatch"') :].split(">", 1)[0]
     assert "multipart" not in form
+
+
+def test_a_question_comes_with_the_form_the_reporter_should_fill_in(world):
+    report, _ = submit(world, reporter=world.citizen)
+    response = workspace_post(
+        world.national_admin,
+        report,
+        "hold",
+        {"message": "Mohon isi formulir terlampir.", "attachments": [photo("formulir.jpg")]},
+    )
+
+    assert response.status_code == 302
+    item = Attachment.objects.get(event__action=Action.HOLD)
+    link = reverse("portal:attachment", args=[report.tracking_code, item.pk])
+    assert signed_in(world.citizen).get(link).status_code == 200
+    assert Client().get(link).status_code == 404  # an unverified report is not public
+
+
+def test_the_files_of_a_not_our_remit_stay_with_staff(world, dispatched):
+    response = workspace_post(
+        world.liaison_a,
+        dispatched,
+        "not_our_remit",
+        {"message": "Kewenangan provinsi.", "attachments": [photo("perda.jpg")]},
+    )
+
+    assert response.status_code == 302
+    item = Attachment.objects.get(event__action=Action.NOT_OUR_REMIT)
+    link = reverse("portal:attachment", args=[dispatched.tracking_code, item.pk])
+    assert signed_in(world.citizen).get(link).status_code == 404
+    staff_link = reverse("workspace:attachment", args=[dispatched.tracking_code, item.pk])
+    assert signed_in(world.agency_admin).get(staff_link).status_code == 200
 
 
 # --- The reporter ---------------------------------------------------------------------------

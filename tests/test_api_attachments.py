@@ -192,6 +192,13 @@ def test_timeline_entries_list_their_files_and_the_key_downloads_them(client, wo
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == PDF
+    # A client that says it wants a PDF (or an image) gets it, and errors stay JSON.
+    asking = {**bearer(secret), "Accept": "application/pdf"}
+    assert client.get(files["respond"][0]["url"], headers=asking).status_code == 200
+    missing = client.get(
+        f"/api/v1/reports/{handled.tracking_code}/attachments/999/", headers=asking
+    )
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
 
 
 def test_an_internal_notes_file_another_agency_and_no_key_get_nothing(client, world, handled):

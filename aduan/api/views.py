@@ -25,6 +25,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -503,8 +504,20 @@ class AttachmentCreate(OrganizationApiView):
         return Response(AttachmentOutSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
+class AnyAccept(BaseContentNegotiation):
+    """A download is the file whatever the client says it accepts (`Accept: image/jpeg`
+    included); an error is still JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class AttachmentDownload(OrganizationApiView):
     scopes = {"GET": Scope.REPORTS_READ}
+    content_negotiation_class = AnyAccept
 
     @extend_schema(
         tags=["reports"],

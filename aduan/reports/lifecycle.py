@@ -437,11 +437,19 @@ def _dispatching_organization(report: Report, access: Access) -> Organization | 
     return max(holders, key=lambda org: org.depth) if holders else None
 
 
-def hold(report: Report, actor: Actor, question: str, *, at=None) -> ReportEvent:
+def hold(report: Report, actor: Actor, question: str, *, at=None, files=()) -> ReportEvent:
+    """Ask the reporter for what is missing; `files` (a form to fill in, an example)
+    go with the question."""
     _require_text(question, _("Write the question for the reporter."))
     at = at or timezone.now()
     return transition(
-        report, Action.HOLD, actor, message=question, changes={"on_hold_since": at}, at=at
+        report,
+        Action.HOLD,
+        actor,
+        message=question,
+        changes={"on_hold_since": at},
+        at=at,
+        files=files,
     )
 
 
@@ -471,8 +479,9 @@ def archive_incomplete(report: Report, *, at=None) -> ReportEvent:
     )
 
 
-def not_our_remit(report: Report, actor: Actor, reason: str, *, at=None) -> ReportEvent:
-    """Pass the report back to whoever dispatched it (or the national queue)."""
+def not_our_remit(report: Report, actor: Actor, reason: str, *, at=None, files=()) -> ReportEvent:
+    """Pass the report back to whoever dispatched it (or the national queue); `files`
+    (the regulation that says whose remit it is) stay with staff, like the reason."""
     _require_text(reason, _("Explain why this is not your organization's remit."))
     # The dispatch that brought the report to its current organization, not merely the
     # latest one: after an earlier bounce the latest may point elsewhere.
@@ -490,6 +499,7 @@ def not_our_remit(report: Report, actor: Actor, reason: str, *, at=None) -> Repo
         changes={"organization": back_to},
         data={"from": report.organization_id, "to": back_to.pk if back_to else None},
         at=at,
+        files=files,
     )
 
 

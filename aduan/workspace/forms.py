@@ -193,14 +193,16 @@ class DispatchForm(ActionForm):
         )
 
 
-class HoldForm(ActionForm):
+class HoldForm(FilesMixin, ActionForm):
     action = Action.HOLD
     heading = _("Ask the reporter for missing information")
     submit_label = _("Put the report on hold")
     message = _text(_("Question for the reporter"))
+    attachments = _files(_("A form to fill in or an example, sent with the question."))
 
     def perform(self, actor):
-        return lifecycle.hold(self.report, actor, self.cleaned_data["message"])
+        data = self.cleaned_data
+        return lifecycle.hold(self.report, actor, data["message"], files=data["attachments"])
 
 
 class ArchiveForm(ActionForm):
@@ -327,14 +329,18 @@ class NoteForm(FilesMixin, ActionForm):
         return lifecycle.add_note(self.report, actor, data["message"], files=data["attachments"])
 
 
-class NotOurRemitForm(ActionForm):
+class NotOurRemitForm(FilesMixin, ActionForm):
     action = Action.NOT_OUR_REMIT
     heading = _("Not our remit")
     submit_label = _("Send back")
     message = _text(_("Reason"), rows=3)
+    attachments = _files(_("Only staff see them."))
 
     def perform(self, actor):
-        return lifecycle.not_our_remit(self.report, actor, self.cleaned_data["message"])
+        data = self.cleaned_data
+        return lifecycle.not_our_remit(
+            self.report, actor, data["message"], files=data["attachments"]
+        )
 
 
 class EscalateForm(ActionForm):
