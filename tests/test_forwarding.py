@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from aduan.channels.intake import add_to_submission
 from aduan.channels.models import ProcessedMessage
 from aduan.lib import http
 from aduan.lib.leasing import State
@@ -335,3 +336,25 @@ def test_a_file_the_uplink_will_not_give_is_given_up_and_the_update_stands(
     row.refresh_from_db()
     assert (row.state, row.last_error) == (State.FAILED, "HTTP 404")
     assert report.events.filter(action=Action.REMOTE_UPDATE).exists()
+
+
+def test_a_photo_the_reporter_adds_later_follows_the_forwarded_report(world, uplink, receiver):
+    report, item = forwarded(world, uplink, attachments=[png_file("awal.png")])
+    receiver.answers = [remote_answer(), http.Response(201, "{}")]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    first = report.attachments.get()
+    assert (item.state, item.sent_files) == (State.SENT, [first.pk])
+
+    (later,) = add_to_submission(report, [png_file("susulan.png")])
+
+    item.refresh_from_db()
+    assert item.state == State.PENDING
+    receiver.requests.clear()
+    receiver.answers = [remote_answer(http_status=200), http.Response(201, "{}")]
+    assert forwarding.deliver([item.pk]) == 1
+    report_again, file_call = receiver.requests
+    assert report_again.headers["Idempotency-Key"] == f"forward-{item.pk}"
+    assert b'filename="susulan.png"' in file_call.body
+    item.refresh_from_db()
+    assert item.sent_files == [first.pk, later.pk]

@@ -167,10 +167,13 @@ def add_to_submission(report: Report, files: Sequence[CleanFile]) -> list[Attach
     a connected system relaying the photos separately) to the report's submission, as if
     they had come with it: all of them, or none.
 
+    When the report was forwarded to a connected system, the files follow it there.
     Refused with TransitionError once the report is closed or archived, and with
     AttachmentError when the submission would hold more than ADUAN_MAX_ATTACHMENTS
     files; the report row is locked meanwhile, so two uploads at once cannot pass the
     limit."""
+    from aduan.webhooks.forwarding import send_new_files
+
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.status not in OPEN_STATUSES:
@@ -182,4 +185,6 @@ def add_to_submission(report: Report, files: Sequence[CleanFile]) -> list[Attach
             raise AttachmentError(
                 _("A report keeps at most %(count)d files from its reporter.") % {"count": limit}
             )
-        return [store_attachment(locked, submitted, clean) for clean in files]
+        stored = [store_attachment(locked, submitted, clean) for clean in files]
+        send_new_files(locked)
+        return stored

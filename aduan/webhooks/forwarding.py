@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from aduan.channels.replies import BytesUpload
 from aduan.lib import http
-from aduan.lib.leasing import DeliveryError, LeasedQueue
+from aduan.lib.leasing import DeliveryError, LeasedQueue, State
 from aduan.lib.tasks import enqueue_with_transaction
 from aduan.reports import lifecycle
 from aduan.reports.attachments import AttachmentError, clean_upload, store_attachment
@@ -139,18 +139,22 @@ def _send(forwarding: Forwarding) -> dict:
         }
     except (ValueError, KeyError, TypeError) as exc:
         raise DeliveryError(f"Unexpected answer: {answer.text[:200]}", retryable=False) from exc
-    _send_files(forwarding, outcome["remote_code"])
+    outcome["sent_files"] = _send_files(forwarding, outcome["remote_code"])
     return outcome
 
 
-def _send_files(forwarding: Forwarding, remote_code: str) -> None:
+def _send_files(forwarding: Forwarding, remote_code: str) -> list[int]:
     """The reporter's photos and documents follow the report, each with its own
-    idempotency key, so a retried forwarding sends none twice. A file an officer hid from
-    the public stays here; one the uplink refuses (its own limits) is logged and left."""
+    idempotency key, so a retried forwarding sends none twice; returns the ids of the
+    files the uplink now holds. A file an officer hid from the public stays here; one
+    the uplink refuses (its own limits) is logged and left."""
     uplink = forwarding.uplink
-    files = forwarding.report.attachments.filter(
-        event__action=lifecycle.Action.SUBMIT, is_public=True
-    ).order_by("id")
+    sent = list(forwarding.sent_files)
+    files = (
+        forwarding.report.attachments.filter(event__action=lifecycle.Action.SUBMIT, is_public=True)
+        .exclude(pk__in=sent)
+        .order_by("id")
+    )
     for item in files:
         try:
             with item.file.open("rb") as handle:
@@ -183,6 +187,21 @@ def _send_files(forwarding: Forwarding, remote_code: str) -> None:
                 answer.status,
                 answer.text[:ERROR_TEXT_LIMIT],
             )
+        sent.append(item.pk)  # refused ones too: sending them again would not help
+    return sent
+
+
+def send_new_files(report: Report) -> int:
+    """Files the reporter added after the report was forwarded follow it: its sent
+    forwardings go again (the report itself is answered from the uplink's memory of it,
+    the files already there are skipped). Call inside the transaction that added them;
+    returns how many forwardings were queued."""
+    again = Forwarding.objects.filter(report=report, state=State.SENT)
+    ids = list(again.values_list("pk", flat=True))
+    if ids:
+        again.update(state=State.PENDING, next_attempt_at=timezone.now(), attempts=0)
+        enqueue_with_transaction(lambda: enqueue_forwarding(ids))
+    return len(ids)
 
 
 QUEUE = LeasedQueue(

@@ -168,6 +168,8 @@ class Forwarding(LeasedRow):
         _("status there"), max_length=12, blank=True, choices=Status.choices
     )
     remote_updated_at = models.DateTimeField(null=True, blank=True)
+    # Ids of the report's files the uplink has accepted (files added later follow).
+    sent_files = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("forwarded report")
