@@ -308,6 +308,8 @@ def test_photos_of_the_uplinks_response_are_fetched_with_its_key_and_kept_once(
         assert post_call(client, uplink, body).status_code == 200
     rows = list(RemoteFile.objects.order_by("pk"))
     assert [row.url for row in rows] == [uplink_file()["url"], uplink_file(pk=10)["url"]]
+    told = Notification.objects.get(user=world.citizen, kind=Kind.RESPONSE, medium="in_app")
+    assert "2 lampiran" in told.body  # before the files have arrived
 
     receiver.answers = [
         http.Response(200, content=png_bytes(), headers={"Content-Type": "image/png"})

@@ -142,7 +142,8 @@ def _to_reporter(kind: str) -> Callable:
         ):
             extra["confirmation_link"] = confirmation_link(report)
         if kind in (Kind.RESPONSE, Kind.COMPLETED):
-            extra["files"] = event.attachments.count()
+            # A connected system's files are fetched after its update is told.
+            extra["files"] = event.attachments.count() or int(event.data.get("files") or 0)
         if kind in FOLLOWED_KINDS and event.is_public:
             _to_followers(event)
         notify(

@@ -272,6 +272,9 @@ def _record_event(forwarding: Forwarding, uplink: Uplink, kind: str, event: dict
         "remote_action": str(event.get("action", ""))[:24],
         "remote_status": str(event.get("to_status", ""))[:12],
     }
+    wanted = _wanted_files(uplink, event.get("attachments"))
+    if wanted:
+        data["files"] = len(wanted)  # the reporter is told of them before they arrive
     lines = []
     status_label = dict(Status.choices).get(data["remote_status"])
     if kind == EventType.STATUS_CHANGED and status_label:
@@ -289,22 +292,27 @@ def _record_event(forwarding: Forwarding, uplink: Uplink, kind: str, event: dict
             report.refresh_from_db()
     else:
         raise lifecycle.StaleReport("the report kept changing")
-    _expect_files(forwarding, recorded, event.get("attachments"))
+    _expect_files(forwarding, recorded, wanted)
 
 
-def _expect_files(forwarding: Forwarding, recorded, announced) -> None:
-    """Queue the download of the files the uplink's event lists. Only addresses of the
-    uplink's own API are followed (its key goes with the request), at most
+def _wanted_files(uplink: Uplink, announced) -> dict[str, str]:
+    """url → name of the files an uplink's event lists that will be fetched: only
+    addresses of the uplink's own API (its key goes with the request), at most
     ADUAN_MAX_ATTACHMENTS."""
     if not isinstance(announced, list):
-        return
-    prefix = forwarding.uplink.api_url("reports/")
+        return {}
+    prefix = uplink.api_url("reports/")
     wanted: dict[str, str] = {}
     for item in announced[: settings.ADUAN_MAX_ATTACHMENTS]:
         if isinstance(item, dict):
             url = str(item.get("url") or "")
             if url.startswith(prefix) and len(url) <= 500:
                 wanted.setdefault(url, str(item.get("name") or "")[:200])
+    return wanted
+
+
+def _expect_files(forwarding: Forwarding, recorded, wanted: dict[str, str]) -> None:
+    """Queue the download of `wanted` files, kept with the `recorded` entry."""
     ids = [
         RemoteFile.objects.create(forwarding=forwarding, event=recorded, url=url, name=name).pk
         for url, name in wanted.items()
