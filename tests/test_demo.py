@@ -71,6 +71,18 @@ def test_demo_covers_the_special_cases(demo):
     assert ReportEvent.objects.filter(action=Action.ANSWER_HOLD).exists()
 
 
+def test_reports_waiting_for_verification_include_repeats_of_open_reports(demo):
+    from aduan.triage.duplicates import likely_duplicates
+
+    admin = User.objects.get(email="admin.nasional@demo.aduan.id")
+    waiting = Report.objects.filter(status=Status.SUBMITTED, title__endswith="(belum ditangani)")
+    assert waiting.count() == 2
+    for report in waiting:
+        matches = likely_duplicates(report, admin)
+        assert matches and matches[0].report.status in (Status.DISPATCHED, Status.IN_PROGRESS)
+        assert report.submitted_at <= timezone.now()
+
+
 def test_the_demo_agency_admin_sees_reports_in_the_back_office(demo):
     admin = User.objects.get(email="admin.banyumas@demo.aduan.id")
     assert Report.objects.visible_to(admin).exists()

@@ -18,7 +18,7 @@ from aduan.channels.intake import Draft, submit_report
 from aduan.organizations.models import Region, RoutingRule
 from aduan.reports import lifecycle
 from aduan.reports.lifecycle import Actor
-from aduan.reports.models import MANUAL_CHANNELS, Channel, Kind, Report, Tier
+from aduan.reports.models import MANUAL_CHANNELS, Channel, Kind, Report, Status, Tier
 from aduan.system.demo import texts
 from aduan.system.demo.world import World
 
@@ -27,7 +27,9 @@ HISTORY_DAYS = 540  # eighteen months
 # Final status → scenarios (steps). The first scenario of every status is used first so a
 # small demo still shows each status; later ones add variety.
 SCENARIOS: dict[str, list[list[str]]] = {
-    "submitted": [[], ["hold", "answer"], ["route", "remit"]],
+    # "repeat": a citizen reports again what an open report already says, so the
+    # verification queue shows likely duplicates to merge.
+    "submitted": [[], ["hold", "answer"], ["route", "remit"], ["repeat"], ["repeat"]],
     "on_hold": [["hold"]],
     "dispatched": [["route"], ["route", "note"], ["route", "remit", "reroute"]],
     "in_progress": [
@@ -74,6 +76,7 @@ PAUSES = {
     "archive": (5, 70),
     "archive_incomplete": (336, 340),
     "duplicate": (3, 50),
+    "repeat": (0, 0),
 }
 # The government's own steps, which were slower in the early months of the history.
 SLOWER_IN_THE_PAST = frozenset({"route", "respond", "complete"})
@@ -103,12 +106,12 @@ def status_plan(count: int, rng: random.Random) -> list[tuple[str, list[str]]]:
         status = rng.choices(statuses, weights)[0]
         options = SCENARIOS[status]
         steps = options[0] if rng.random() < 0.7 else rng.choice(options)
-        if "duplicate" in steps or "hand_over" in steps:
+        if {"duplicate", "hand_over", "repeat"} & set(steps):
             steps = options[1] if len(options) > 1 else options[0]
         plan.append((status, steps))
     rng.shuffle(plan)
     # A duplicate needs earlier reports to duplicate, so it is built last.
-    plan.sort(key=lambda item: "duplicate" in item[1])
+    plan.sort(key=lambda item: bool({"duplicate", "repeat"} & set(item[1])))
     return plan
 
 
@@ -165,7 +168,7 @@ class StoryBuilder:
         ]
         latest_start = self.now - sum(pauses, datetime.timedelta()) - datetime.timedelta(hours=1)
         start = latest_start - datetime.timedelta(hours=age * span_hours)
-        story = self._submit(start, duplicate="duplicate" in steps)
+        story = self._submit(start, duplicate="duplicate" in steps, repeat="repeat" in steps)
         for step, pause in zip(steps, pauses, strict=True):
             story.last, story.clock = story.clock, story.clock + pause
             getattr(self, f"step_{step}")(story)
@@ -185,12 +188,14 @@ class StoryBuilder:
 
     # --- Submission ------------------------------------------------------------------
 
-    def _submit(self, start: datetime.datetime, duplicate: bool = False) -> Story:
+    def _submit(
+        self, start: datetime.datetime, duplicate: bool = False, repeat: bool = False
+    ) -> Story:
         rng = self.rng
         agency_slug = rng.choices(list(AGENCY_WEIGHTS), list(AGENCY_WEIGHTS.values()))[0]
         village, district = rng.choice(self.villages[agency_slug])
         kind, category, (title, body, details) = self._story()
-        original = self._original() if duplicate else None
+        original = self._original() if duplicate else self._open_original() if repeat else None
         self.original = original
         if original is not None:
             agency_slug = self._agency_of(original)
@@ -199,6 +204,9 @@ class StoryBuilder:
             title = f"{original.title} (belum ditangani)"
             body = "Melaporkan kembali masalah yang sama: " + original.body
             start = original.submitted_at + datetime.timedelta(days=rng.uniform(1, 4))
+            if repeat:  # still waiting for verification: a few days old at most
+                start = max(start, self.now - datetime.timedelta(days=rng.uniform(1, 4)))
+                start = min(start, self.now - datetime.timedelta(hours=2))
         places = texts.PLACES[agency_slug]
         values = {
             "street": rng.choice(places["streets"]),
@@ -243,6 +251,19 @@ class StoryBuilder:
             if r.duplicate_of_id is None and r.region_id and r.submitted_at < cutoff
         ]
         return candidates[-1] if candidates else None
+
+    def _open_original(self) -> Report | None:
+        """A recent public report still being handled, that a citizen might report again."""
+        since = self.now - datetime.timedelta(days=45)
+        candidates = [
+            r
+            for r in self.built
+            if r.status in (Status.DISPATCHED, Status.IN_PROGRESS)
+            and r.region_id
+            and not r.is_confidential
+            and r.submitted_at > since
+        ]
+        return self.rng.choice(candidates) if candidates else None
 
     def _agency_of(self, report: Report) -> str:
         for slug in AGENCY_WEIGHTS:
@@ -396,6 +417,9 @@ class StoryBuilder:
 
     def step_archive_incomplete(self, story: Story) -> None:
         lifecycle.archive_incomplete(story.report, at=story.clock)
+
+    def step_repeat(self, story: Story) -> None:
+        """Nothing happens: the repeated report waits for an admin to see the duplicate."""
 
     def step_duplicate(self, story: Story) -> None:
         original = self.original
