@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -113,13 +113,16 @@ class OrganizationApiView(generics.GenericAPIView):
         return reports_visible_to_organization(self.organization)
 
 
-def for_output(reports):
-    """One query for the reports and one for all their public timelines."""
-    public_events = (
-        ReportEvent.objects.filter(is_public=True)
-        .order_by("at", "id")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+def with_files(events):
+    """Timeline events with their files, for `EventSerializer`: one query for all."""
+    return events.prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     )
+
+
+def for_output(reports):
+    """One query for the reports, one for all their public timelines, one for the files."""
+    public_events = with_files(ReportEvent.objects.filter(is_public=True).order_by("at", "id"))
     return reports.select_related("category", "reporter").prefetch_related(
         Prefetch("events", queryset=public_events, to_attr="public_events")
     )
@@ -538,9 +541,7 @@ class AttachmentDownload(OrganizationApiView):
         report = _find(self.visible_reports(), code)
         if not pk.isascii() or not pk.isdigit():
             raise Http404
-        item = Attachment.objects.filter(
-            Q(event__isnull=True) | Q(event__is_public=True), report=report, pk=pk
-        ).first()
+        item = report.attachments.on_shown_entries().filter(pk=pk).first()
         if item is None:
             raise Http404
         try:
@@ -576,8 +577,6 @@ class ChangeList(OrganizationApiView, generics.ListAPIView):
 
     def get_queryset(self):
         visible = self.visible_reports().values("pk")
-        return (
-            ReportEvent.objects.filter(is_public=True, report__in=visible)
-            .select_related("report")
-            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        return with_files(
+            ReportEvent.objects.filter(is_public=True, report__in=visible).select_related("report")
         )

@@ -37,10 +37,9 @@ def visible_attachments(report: Report, *, is_reporter: bool):
     """Attachments a visitor may open: the public ones on public entries, and for the
     reporter also hidden ones — except those on internal (staff-only) entries."""
     queryset = report.attachments.all()
-    on_shown_entry = Q(event__isnull=True) | Q(event__is_public=True)
     if is_reporter:
-        return queryset.filter(on_shown_entry | Q(event__by_reporter=True))
-    return queryset.filter(on_shown_entry, is_public=True)
+        return queryset.on_shown_entries() | queryset.filter(event__by_reporter=True)
+    return queryset.on_shown_entries().filter(is_public=True)
 
 
 def _label(action: str) -> str:

@@ -26,6 +26,8 @@ IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 PDF_TYPE = "application/pdf"
 MAX_PIXELS = 40_000_000
 EXTENSIONS = {"image/jpeg": {"jpg", "jpeg"}, "image/png": {"png"}, "image/webp": {"webp"}}
+# The extension a stored file of each accepted type gets.
+STORED_EXTENSION = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", PDF_TYPE: "pdf"}
 
 
 class AttachmentError(ValueError):

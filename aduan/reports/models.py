@@ -430,12 +430,18 @@ class ReportEvent(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
+    from aduan.reports.attachments import STORED_EXTENSION
     from aduan.reports.codes import new_secret
 
-    ext = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(
-        instance.content_type, "pdf"
-    )
+    ext = STORED_EXTENSION.get(instance.content_type, "pdf")
     return f"attachments/{timezone.now():%Y/%m}/{new_secret()}.{ext}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def on_shown_entries(self) -> AttachmentQuerySet:
+        """Files of the submission and of public timeline entries: never those of an
+        internal one (a note, a "not our remit"), which stay with staff."""
+        return self.filter(Q(event__isnull=True) | Q(event__is_public=True))
 
 
 class Attachment(models.Model):
@@ -449,6 +455,8 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField()
     is_public = models.BooleanField(default=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -23,19 +23,17 @@ from aduan.lib import http
 from aduan.lib.leasing import DeliveryError, LeasedQueue, State
 from aduan.lib.tasks import enqueue_with_transaction
 from aduan.reports import lifecycle
-from aduan.reports.attachments import AttachmentError, clean_upload, store_attachment
+from aduan.reports.attachments import (
+    STORED_EXTENSION,
+    AttachmentError,
+    clean_upload,
+    store_attachment,
+)
 from aduan.reports.lifecycle import Actor
 from aduan.reports.models import Report, Status
 from aduan.webhooks.models import EventType, Forwarding, RemoteFile, Uplink
 
 ERROR_TEXT_LIMIT = 300
-# A file named without an extension is named after the type its server gave it.
-EXTENSIONS = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/webp": ".webp",
-    "application/pdf": ".pdf",
-}
 logger = logging.getLogger(__name__)
 # Fields the uplink may not know (its own category list, regions not loaded): when it
 # refuses one of them, the report goes again without them rather than not at all.
@@ -345,9 +343,9 @@ def _fetch(row: RemoteFile) -> dict:
         retryable = answer.status >= 500 or answer.status in (408, 429)
         raise DeliveryError(f"HTTP {answer.status}", retryable=retryable)
     name = row.name or "lampiran"
-    if "." not in name:
+    if "." not in name:  # named after the type its server gave it
         media = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        name += EXTENSIONS.get(media, "")
+        name += f".{STORED_EXTENSION[media]}" if media in STORED_EXTENSION else ""
     try:
         clean = clean_upload(BytesUpload(name, answer.content))
     except AttachmentError as exc:
