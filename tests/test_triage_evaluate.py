@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 
 import pytest
 from django.core.management import CommandError, call_command
+
+from aduan.triage.management.commands.evaluate_triage import (
+    parse_time,
+    read_rows,
+    reads_day_first,
+    split,
+)
 
 TOPICS = {
     "dpu": ["jalan berlubang", "aspal rusak", "jembatan retak", "jalan rusak parah"],
@@ -73,3 +81,70 @@ def test_a_time_split_needs_the_time_column(tmp_path):
         call_command(
             "evaluate_triage", str(path), "--text", "isi", "--label", "instansi", "--split", "time"
         )
+
+
+@pytest.mark.parametrize(
+    ("value", "dayfirst", "expected"),
+    [
+        ("2018-01-05", True, datetime.datetime(2018, 1, 5)),
+        ("2018-01-05 10:30:00", True, datetime.datetime(2018, 1, 5, 10, 30)),
+        ("2018-01-05T10:30:00+07:00", True, datetime.datetime(2018, 1, 5, 3, 30)),
+        ("2018/01/05", True, datetime.datetime(2018, 1, 5)),
+        ("05-01-2018 00:03", True, datetime.datetime(2018, 1, 5, 0, 3)),
+        ("01/05/2018", False, datetime.datetime(2018, 1, 5)),
+        ("5 Januari 2018", True, datetime.datetime(2018, 1, 5)),
+        ("Jumat, 17 Agustus 2018 08.00", True, datetime.datetime(2018, 8, 17, 8, 0)),
+        ("12 Mei 2018 10:00 WIB", True, datetime.datetime(2018, 5, 12, 3, 0)),
+        ("17 Agustus 2018 pukul 08.00 WITA", True, datetime.datetime(2018, 8, 17, 0, 0)),
+        ("05.01.2018 07:15 CEST", True, datetime.datetime(2018, 1, 5, 7, 15)),
+        ("Jan 5, 2018", True, datetime.datetime(2018, 1, 5)),
+        ("1515110400", True, datetime.datetime(2018, 1, 5)),
+        ("1515110400000", True, datetime.datetime(2018, 1, 5)),
+        ("43105", True, datetime.datetime(2018, 1, 5)),
+        ("belum diisi", True, datetime.datetime.min),
+        ("", True, datetime.datetime.min),
+    ],
+)
+def test_times_are_read_in_the_formats_offices_export(value, dayfirst, expected):
+    assert parse_time(value, dayfirst) == expected
+
+
+def test_a_column_with_a_month_above_twelve_in_second_place_is_read_month_first():
+    assert reads_day_first(["01/02/2018", "13/02/2018"])
+    assert not reads_day_first(["01/02/2018", "02/13/2018 10:00"])
+    assert reads_day_first(["2018-01-05", "belum diisi"])  # nothing decides: day first
+
+
+def test_the_time_split_tests_on_the_newest_rows_whatever_the_date_format():
+    # Read day first, "2018-01-05" would be 1 May and come after February.
+    rows = [(f"laporan {i}", "dpu", when) for i, when in enumerate(
+        ["2018-01-05", "2018-02-01 09:00", "5 Maret 2018", "2018-01-20T10:00:00Z",
+         "2018-04-02", "2018-01-12", "2018-03-01", "2018-01-02", "2018-02-20", "2018-04-30"]
+    )]  # fmt: skip
+    train, test = split(rows, "time")
+    assert sorted(r[2] for r in test) == ["2018-04-02", "2018-04-30"]
+    assert len(train) == 8
+
+
+def test_a_semicolon_separated_windows_1252_export_is_read(tmp_path):
+    path = tmp_path / "ekspor.csv"
+    lines = ["isi ; instansi;tanggal"]
+    for label, phrases in TOPICS.items():
+        for i in range(6):
+            lines.append(
+                f"Caf\u00e9 \u201c{phrases[i % 4]}\u201d, dekat {PLACES[i]};{label};{i + 1}-03-2026"
+            )
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    rows = read_rows(str(path), "isi", "instansi", "tanggal")
+    assert len(rows) == 18
+    assert rows[0][0] == "Caf\u00e9 \u201cjalan berlubang\u201d, dekat pasar"
+    assert rows[0][1:] == ("dpu", "1-03-2026")
+    figures = run(str(path), "--text", "isi", "--label", "instansi")
+    assert figures["top3"] == 1.0
+
+
+def test_a_missing_column_is_named_with_the_columns_the_file_has(tmp_path):
+    path = tmp_path / "ekspor.csv"
+    path.write_text("isi\tkategori\nJalan rusak\tdpu\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="instansi .*it has: isi, kategori"):
+        read_rows(str(path), "isi", "instansi", None)

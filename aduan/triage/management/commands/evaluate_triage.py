@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
+import re
 import statistics
 import sys
 import time
+import warnings
 from collections import Counter
 
+from dateutil import parser
 from django.core.management.base import BaseCommand, CommandError
 
 from aduan.triage.classifier import train_and_evaluate
@@ -26,40 +30,136 @@ TEST_SHARE = 0.2
 LATENCY_SAMPLES = 200
 
 
+DELIMITERS = ",;\t|"
+# Exports from Indonesian offices name months and days in Indonesian.
+MONTHS_ID = [
+    ("jan", "januari"), ("feb", "februari", "pebruari"), ("mar", "maret"),
+    ("apr", "april"), ("mei",), ("jun", "juni"), ("jul", "juli"),
+    ("agu", "agt", "ags", "agustus"), ("sep", "sept", "september"),
+    ("okt", "oktober"), ("nov", "nopember", "november"), ("des", "desember"),
+]  # fmt: skip
+WEEKDAYS_ID = [
+    ("sen", "senin"), ("sel", "selasa"), ("rab", "rabu"), ("kam", "kamis"),
+    ("jum", "jumat", "jum'at"), ("sab", "sabtu"), ("min", "minggu", "ahad"),
+]  # fmt: skip
+NUMERIC_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}")
+YEAR_FIRST = re.compile(r"\s*\d{4}[/.-]\d{1,2}[/.-]\d{1,2}")
+DOTTED_CLOCK = re.compile(r"(?<=\s)(\d{1,2})\.(\d{2})(?![.\d])")  # 08.00 for 08:00
+ZONES_ID = {"WIB": 7 * 3600, "WITA": 8 * 3600, "WIT": 9 * 3600}
+
+
+def read_text(path: str) -> str:
+    """The file's text: UTF-8 (with or without a byte-order mark), else Windows-1252,
+    which is what spreadsheet programs on Windows save as "CSV"."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise CommandError(str(exc)) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def delimiter_of(header: str) -> str:
+    """The separator the header line uses most: comma, semicolon (spreadsheets in
+    Indonesian locales), tab or bar."""
+    counts = {sep: header.count(sep) for sep in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
 def read_rows(path: str, text: str, label: str, time_column: str | None) -> list[tuple]:
     """(text, label, time) of the rows with both text and label, first of each text."""
     csv.field_size_limit(sys.maxsize)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            missing = {text, label, time_column} - set(reader.fieldnames or []) - {None}
-            if missing:
-                raise CommandError(f"Columns not in the file: {', '.join(sorted(missing))}")
-            rows, seen = [], set()
-            for row in reader:
-                body, target = (row[text] or "").strip(), (row[label] or "").strip()
-                if body and target and body not in seen:
-                    seen.add(body)
-                    rows.append((body, target, row[time_column] if time_column else ""))
-    except OSError as exc:
-        raise CommandError(str(exc)) from exc
+    content = read_text(path)
+    reader = csv.DictReader(
+        io.StringIO(content, newline=""), delimiter=delimiter_of(content.split("\n", 1)[0])
+    )
+    columns = [name.strip() for name in reader.fieldnames or []]
+    reader.fieldnames = columns
+    missing = {text, label, time_column} - set(columns) - {None}
+    if missing:
+        raise CommandError(
+            f"Columns not in the file: {', '.join(sorted(missing))} (it has: {', '.join(columns)})"
+        )
+    rows, seen = [], set()
+    for row in reader:
+        body, target = (row[text] or "").strip(), (row[label] or "").strip()
+        if body and target and body not in seen:
+            seen.add(body)
+            rows.append((body, target, (row[time_column] or "") if time_column else ""))
     counts = Counter(target for _, target, _ in rows)
     return [r for r in rows if counts[r[1]] >= MIN_ROWS_PER_CLASS]
 
 
-def parse_time(value: str) -> datetime.datetime:
-    """A timestamp in any common format, day first; unparseable ones sort first."""
-    from dateutil import parser
+class IndonesianDates(parser.parserinfo):
+    MONTHS = [
+        names + english for names, english in zip(MONTHS_ID, parser.parserinfo.MONTHS, strict=True)
+    ]
+    JUMP = [*parser.parserinfo.JUMP, "pukul", "pkl", "jam", "tanggal", "tgl"]
+    WEEKDAYS = [
+        names + english
+        for names, english in zip(WEEKDAYS_ID, parser.parserinfo.WEEKDAYS, strict=True)
+    ]
 
+
+def reads_day_first(values: list[str]) -> bool:
+    """Whether the column's numeric dates put the day first (13-02-2018) or the month
+    (02-13-2018): the first field above 12 somewhere decides; day first when none does,
+    as Indonesian offices write them."""
+    for value in values:
+        match = NUMERIC_DATE.match(value)
+        if match and int(match[1]) > 12:
+            return True
+        if match and int(match[2]) > 12:
+            return False
+    return True
+
+
+def parse_time(value: str, dayfirst: bool = True) -> datetime.datetime:
+    """A timestamp in any common format, as naive UTC; unparseable ones sort first.
+
+    ISO 8601, numbers (Unix seconds or milliseconds, spreadsheet day serials), dates
+    written day or month first, and English or Indonesian month names."""
+    value = value.strip()
     try:
-        return parser.parse(value, dayfirst=True)
+        number = float(value)
+    except ValueError:
+        number = None
+    try:
+        if number is not None:
+            return from_number(number)
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            with warnings.catch_warnings():  # zones it does not know are left out
+                warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
+                moment = parser.parse(
+                    DOTTED_CLOCK.sub(r"\1:\2", value),
+                    parserinfo=IndonesianDates(dayfirst=dayfirst and not YEAR_FIRST.match(value)),
+                    tzinfos=ZONES_ID,
+                )
     except (ValueError, OverflowError):
         return datetime.datetime.min
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
+    return moment
+
+
+def from_number(number: float) -> datetime.datetime:
+    if number < 100_000:  # a spreadsheet's day count
+        return datetime.datetime(1899, 12, 30) + datetime.timedelta(days=number)
+    if number > 100_000_000_000:  # milliseconds
+        number /= 1000
+    return datetime.datetime.fromtimestamp(number, datetime.UTC).replace(tzinfo=None)
 
 
 def split(rows: list[tuple], how: str) -> tuple[list, list]:
     if how == "time":
-        ordered = sorted(rows, key=lambda r: parse_time(r[2]))
+        dayfirst = reads_day_first([r[2] for r in rows])
+        ordered = sorted(rows, key=lambda r: parse_time(r[2], dayfirst))
         cut = round(len(ordered) * (1 - TEST_SHARE))
         return ordered[:cut], ordered[cut:]
     from sklearn.model_selection import train_test_split
