@@ -4,14 +4,18 @@ answer or a reply, and photos the reporter adds to an open report."""
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
+from aduan.channels.intake import add_to_submission
 from aduan.notifications.models import Kind, Notification
 from aduan.reports import lifecycle
 from aduan.reports.attachments import clean_upload
@@ -279,6 +283,49 @@ def test_a_closed_report_takes_no_more_files(world):
     )
     assert response.status_code == 409
     assert not Attachment.objects.exists()
+
+
+def test_files_added_later_are_a_public_entry_and_the_handlers_are_told(world, dispatched):
+    response = signed_in(world.citizen).post(
+        action_url(dispatched, "add_files"),
+        {"version": dispatched.version, "attachments": [photo(), photo("dua.jpg")]},
+    )
+
+    assert response.status_code == 302
+    event = dispatched.events.get(action=Action.ADD_FILES)
+    assert (event.is_public, event.by_reporter) == (True, True)
+    added = Attachment.objects.filter(report=dispatched, event__action=Action.SUBMIT)
+    assert sorted(event.data["attachments"]) == sorted(added.values_list("pk", flat=True))
+    page = Client().get(report_url(dispatched)).content.decode()
+    assert '<li data-action="add_files">' in page
+    assert "2 lampiran" in page
+    told = Notification.objects.filter(kind=Kind.NEW_IN_INBOX, key__startswith=f"e{event.pk}:")
+    assert world.liaison_a in {n.user for n in told}
+    assert world.liaison_b not in {n.user for n in told}
+    assert all("Pelapor menambahkan 2 lampiran" in n.body for n in told)
+
+
+def test_photos_sent_one_by_one_make_one_message_per_half_hour(world, dispatched):
+    def add(name):
+        (added,) = add_to_submission(dispatched, [clean_upload(photo(name))])
+        return dispatched.events.get(data__attachments=[added.pk])
+
+    first, second = add("a.jpg"), add("b.jpg")
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=31)):
+        third = add("c.jpg")
+
+    told = Notification.objects.filter(kind=Kind.NEW_IN_INBOX, user=world.liaison_a)
+    causes = {n.key.split(":")[0] for n in told} & {f"e{e.pk}" for e in (first, second, third)}
+    assert causes == {f"e{first.pk}", f"e{third.pk}"}
+    assert second.is_public
+
+
+def test_files_added_to_a_report_in_the_national_queue_wait_for_the_digest(world):
+    report, _secret = submit(world, reporter=world.citizen)
+    add_to_submission(report, [clean_upload(photo())])
+
+    assert report.events.filter(action=Action.ADD_FILES).exists()
+    assert not Notification.objects.filter(kind=Kind.NEW_IN_INBOX, report=report).exists()
 
 
 @pytest.mark.parametrize("who", [None, "outsider", "liaison_a"])

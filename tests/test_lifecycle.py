@@ -9,6 +9,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from aduan.channels.intake import add_to_submission
 from aduan.reports import lifecycle
 from aduan.reports.attachments import CleanFile, store_attachment
 from aduan.reports.lifecycle import TRANSITIONS, Action, Actor, TransitionError
@@ -67,6 +68,7 @@ ACT = {
     Action.HIDE_FILE: lambda w, r: lifecycle.hide_file(
         r, as_user(w.national_admin), _submitted_photo(r).pk
     ),
+    Action.ADD_FILES: lambda w, r: _added_photo(r),
 }
 
 
@@ -74,6 +76,13 @@ def _submitted_photo(report):
     """A file sent with the report, stored as the intake stores it."""
     photo = CleanFile("ktp.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 not shown")
     return store_attachment(report, report.events.get(action=Action.SUBMIT), photo)
+
+
+def _added_photo(report):
+    """The reporter adds a photo later, as the report page, WhatsApp and the API do."""
+    photo = CleanFile("lagi.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 later")
+    (added,) = add_to_submission(report, [photo])
+    return report.events.get(action=Action.ADD_FILES, data__attachments=[added.pk])
 
 
 PAIRS = [(action, status) for action in TRANSITIONS for status in Status]

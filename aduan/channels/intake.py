@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from aduan.deadlines.clocks import first_clocks
 from aduan.deadlines.models import Deadline
 from aduan.organizations.models import Category, Organization, Region
+from aduan.reports import lifecycle
 from aduan.reports.attachments import AttachmentError, CleanFile, store_attachment
 from aduan.reports.codes import hash_secret, new_secret, new_tracking_code
-from aduan.reports.lifecycle import Action, TransitionError, after_events
+from aduan.reports.lifecycle import Action, Actor, TransitionError, after_events
 from aduan.reports.models import (
     OPEN_STATUSES,
     Attachment,
@@ -165,11 +166,12 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
 def add_to_submission(report: Report, files: Sequence[CleanFile]) -> list[Attachment]:
     """Add files the reporter sent after the report itself (from the report's page, or
     a connected system relaying the photos separately) to the report's submission, as if
-    they had come with it: all of them, or none.
+    they had come with it: all of them, or none. A public timeline entry of the
+    reporter's says when they came, and the report's handlers are told.
 
     When the report was forwarded to a connected system, the files follow it there.
-    Refused with TransitionError once the report is closed or archived, and with
-    AttachmentError when the submission would hold more than ADUAN_MAX_ATTACHMENTS
+    Refused with TransitionError once the report is closed, completed or archived, and
+    with AttachmentError when the submission would hold more than ADUAN_MAX_ATTACHMENTS
     files; the report row is locked meanwhile, so two uploads at once cannot pass the
     limit."""
     from aduan.webhooks.forwarding import send_new_files
@@ -186,5 +188,12 @@ def add_to_submission(report: Report, files: Sequence[CleanFile]) -> list[Attach
                 _("A report keeps at most %(count)d files from its reporter.") % {"count": limit}
             )
         stored = [store_attachment(locked, submitted, clean) for clean in files]
+        lifecycle.transition(
+            locked,
+            Action.ADD_FILES,
+            Actor(locked.reporter, is_reporter=True),
+            data={"attachments": [item.pk for item in stored]},
+        )
         send_new_files(locked)
-        return stored
+    report.refresh_from_db()
+    return stored

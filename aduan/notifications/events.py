@@ -10,6 +10,7 @@ is processed.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 from django.db import transaction
@@ -27,10 +28,12 @@ from aduan.notifications.outbox import (
     staff,
     staff_link,
 )
+from aduan.reports.models import Status
 
 INBOX_ROLES = (Role.LIAISON, Role.AGENCY_ADMIN)
 ADMIN_ROLES = (Role.AGENCY_ADMIN, Role.NATIONAL_ADMIN)
 LEADER_ROLES = (Role.SUPERVISOR, Role.AGENCY_ADMIN)
+FILES_QUIET = datetime.timedelta(minutes=30)
 # What followers of a report hear about: its public answers and its outcome.
 FOLLOWED_KINDS = frozenset({Kind.RESPONSE, Kind.COMPLETED, Kind.CLOSED, Kind.ARCHIVED})
 
@@ -159,13 +162,13 @@ def _to_reporter(kind: str) -> Callable:
     return handler
 
 
-def _to_inbox(event, roles=INBOX_ROLES, kind=Kind.NEW_IN_INBOX) -> None:
+def _to_inbox(event, roles=INBOX_ROLES, kind=Kind.NEW_IN_INBOX, **extra) -> None:
     report = event.report
     notify(
         kind,
         staff(members(report.organization, *roles)),
         key=f"e{event.pk}:staff",
-        context=_context(event, reason=event.action),
+        context=_context(event, reason=event.action, **extra),
         report=report,
         organization=report.organization,
         link=staff_link(report),
@@ -192,6 +195,21 @@ def _back_to_verification(event, secret: str) -> None:
 
 def _reopened(event, secret: str) -> None:
     _to_inbox(event)
+
+
+def _files_added(event, secret: str) -> None:
+    """Whoever holds the report hears that the reporter sent more files. Photos sent one
+    by one (WhatsApp, a connected app) make one message per FILES_QUIET, not one each;
+    the national queue hears of them in the daily digest."""
+    report = event.report
+    earlier = report.events.filter(
+        action=event.action, at__gte=event.at - FILES_QUIET, at__lte=event.at
+    ).exclude(pk=event.pk)
+    if not report.organization_id or earlier.exists():
+        return
+    handling = report.status in (Status.DISPATCHED, Status.IN_PROGRESS)
+    files = len(event.data.get("attachments") or [])
+    _to_inbox(event, INBOX_ROLES if handling else ADMIN_ROLES, files=files)
 
 
 def _escalated(event, secret: str) -> None:
@@ -237,6 +255,7 @@ HANDLERS: dict[str, Callable] = {
     "mark_duplicate": _to_reporter(Kind.ARCHIVED),
     "escalate": _escalated,
     "hand_over": _handed_over,
+    "add_files": _files_added,
     # What a connected system (the report was forwarded there) answered, relayed.
     "remote_update": _to_reporter(Kind.RESPONSE),
 }

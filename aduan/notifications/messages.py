@@ -280,7 +280,7 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
     **{kind: REPORT_VARIABLES for kind in REPORTER_KINDS if kind != Kind.REPLY_DUE},
     Kind.RECEIVED: (*REPORT_VARIABLES, "confirmation_link"),
     Kind.ARCHIVED: (*REPORT_VARIABLES, "archive_reason"),
-    Kind.NEW_IN_INBOX: (*REPORT_VARIABLES, "reason"),
+    Kind.NEW_IN_INBOX: (*REPORT_VARIABLES, "reason", "files"),
     Kind.ESCALATED: REPORT_VARIABLES,
     Kind.HANDED_OVER: (*REPORT_VARIABLES, "auditor"),
     Kind.DUE_SOON: (*DEADLINE_VARIABLES, "link"),
@@ -310,10 +310,13 @@ VARIABLES: dict[str, Promise] = {
         "For a guest: the link that confirms their email or phone number (empty otherwise)"
     ),
     "reason": _(
-        "Why the report arrived: submit, dispatch, answer_hold, not_our_remit, not_satisfied"
+        "Why the report arrived: submit, dispatch, answer_hold, not_our_remit, "
+        "not_satisfied, add_files"
     ),
     "auditor": _("Name of the oversight body"),
-    "files": _("How many photos or documents came with the response (0 when none)"),
+    "files": _(
+        "How many photos or documents came with the response, or the reporter added (0 when none)"
+    ),
     "clock": _("The deadline's name, e.g. Verification"),
     "due_at": _('When it falls due; format it, e.g. {{ due_at|date:"j F Y H:i" }}'),
     "due_text": _("The time left in words, e.g. 2 working days left"),
@@ -440,7 +443,7 @@ def sample_context(kind: str, language: str, organization) -> dict:
         "reason": action,
         "auditor": "Ombudsman RI",
         "status": report.get_status_display(),
-        "files": 2 if kind in (Kind.RESPONSE, Kind.COMPLETED) else 0,
+        "files": 2 if kind in (Kind.RESPONSE, Kind.COMPLETED, Kind.NEW_IN_INBOX) else 0,
         **extra,
     }
 

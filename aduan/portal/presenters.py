@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Report, ReportEvent, Status
@@ -64,6 +65,9 @@ def _detail(event: ReportEvent) -> str:
         return _("Sent to %(name)s") % {"name": event.data["to_name"]}
     if event.action == Action.HAND_OVER and event.data.get("to_name"):
         return _("Handed over to %(name)s") % {"name": event.data["to_name"]}
+    if event.action == Action.ADD_FILES and event.data.get("attachments"):
+        count = len(event.data["attachments"])
+        return ngettext("%(count)d file", "%(count)d files", count) % {"count": count}
     if event.action == Action.RATE and event.data.get("stars"):
         stars = int(event.data["stars"])
         return _("%(stars)d of 5 stars") % {"stars": stars}

@@ -49,6 +49,7 @@ class Action(models.TextChoices):
     FORWARD = "forward", _("Forwarded to a connected system")
     REMOTE_UPDATE = "remote_update", _("Update from a connected system")
     HIDE_FILE = "hide_file", _("File hidden from the public")
+    ADD_FILES = "add_files", _("Reporter added files")
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ TRANSITIONS: dict[str, Rule] = {
     Action.REMOTE_UPDATE: _rule(tuple(S)),
     # A photo may show a face or an ID card at any time, even after the report closed.
     Action.HIDE_FILE: _rule(tuple(S)),
+    Action.ADD_FILES: _rule((*UNVERIFIED, *OPEN_HANDLING)),
 }
 
 # Actions whose timeline entry the public may see on the report's page.
@@ -107,10 +109,18 @@ PUBLIC_ACTIONS = frozenset(
         Action.RATE,
         Action.HAND_OVER,
         Action.FORWARD,
+        Action.ADD_FILES,
     }
 )
 REPORTER_ACTIONS = frozenset(
-    {Action.ANSWER_HOLD, Action.SATISFIED, Action.NOT_SATISFIED, Action.RATE, Action.HAND_OVER}
+    {
+        Action.ANSWER_HOLD,
+        Action.SATISFIED,
+        Action.NOT_SATISFIED,
+        Action.RATE,
+        Action.HAND_OVER,
+        Action.ADD_FILES,
+    }
 )
 SYSTEM_ACTIONS = frozenset({Action.ARCHIVE_INCOMPLETE, Action.CLOSE_UNANSWERED})
 ADMIN_ACTIONS = frozenset(
