@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aduan.lib.leasing import State, due_q
+from aduan.lib.sealed import SealedField
 from aduan.organizations.models import Organization
 from aduan.reports.models import Status
 
@@ -71,7 +72,7 @@ class WebhookEndpoint(models.Model):
     )
     url = models.URLField(_("URL"), max_length=500)
     description = models.CharField(_("description"), max_length=150)
-    secret = models.CharField(max_length=100, default=new_signing_secret, editable=False)
+    secret = SealedField(default=new_signing_secret, editable=False)
     event_types = models.JSONField(_("events"), default=list)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
@@ -129,15 +130,15 @@ class Uplink(models.Model):
 
     `api_key` is the key the uplink issued to `organization` (it acts there in that
     organization's name); `webhook_secret` is the signing secret of the webhook the uplink
-    calls at `/masuk/uplink/<slug>/`.
+    calls at `/masuk/uplink/<slug>/`. Both are sealed in the database (`aduan.lib.sealed`).
     """
 
     slug = models.SlugField(_("short name"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=150)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="uplinks")
     base_url = models.URLField(_("address"), max_length=300)
-    api_key = models.CharField(_("API key"), max_length=200)
-    webhook_secret = models.CharField(_("webhook signing secret"), max_length=100)
+    api_key = SealedField(_("API key"))
+    webhook_secret = SealedField(_("webhook signing secret"))
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
