@@ -50,6 +50,8 @@ def _take(w, report, action, actor, target, others):
         "forward": lambda: lifecycle.forward(report, actor, "Diteruskan.", data={}),
         "remote_update": lambda: lifecycle.transition(report, action, actor),
         "hide_file": lambda: lifecycle.hide_file(report, actor, report.attachments.get().pk),
+        # channels.intake.add_to_submission records it so, as the reporter.
+        "add_files": lambda: lifecycle.transition(report, action, actor, data={"attachments": []}),
     }
     if action in ("archive_incomplete", "close_unanswered", "remote_update") and actor.is_system:
         calls[action] = {
