@@ -322,10 +322,34 @@ def test_photos_sent_one_by_one_make_one_message_per_half_hour(world, dispatched
 
 def test_files_added_to_a_report_in_the_national_queue_wait_for_the_digest(world):
     report, _secret = submit(world, reporter=world.citizen)
-    add_to_submission(report, [clean_upload(photo())])
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=11)):
+        add_to_submission(report, [clean_upload(photo())])
 
     assert report.events.filter(action=Action.ADD_FILES).exists()
     assert not Notification.objects.filter(kind=Kind.NEW_IN_INBOX, report=report).exists()
+
+
+def test_photos_sent_just_after_the_report_complete_its_submission_silently(world):
+    # A WhatsApp message's photos, or a connected app's, arrive a moment after the report.
+    report, _secret = submit(world, reporter=world.citizen, suggested_organization=world.agency)
+    version = report.version
+    told = Notification.objects.filter(kind=Kind.NEW_IN_INBOX, report=report).count()
+
+    add_to_submission(report, [clean_upload(photo()), clean_upload(photo("dua.jpg"))])
+
+    assert report.attachments.filter(event__action=Action.SUBMIT).count() == 2
+    assert not report.events.filter(action=Action.ADD_FILES).exists()
+    assert report.version == version
+    assert Notification.objects.filter(kind=Kind.NEW_IN_INBOX, report=report).count() == told
+
+
+def test_files_after_an_officer_acted_are_news_however_soon(world):
+    report, _secret = submit(world, reporter=world.citizen)
+    lifecycle.add_note(report, as_user(world.national_admin), "Sedang dicek.")
+
+    add_to_submission(report, [clean_upload(photo())])
+
+    assert report.events.filter(action=Action.ADD_FILES).count() == 1
 
 
 @pytest.mark.parametrize("who", [None, "outsider", "liaison_a"])

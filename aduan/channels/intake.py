@@ -34,6 +34,9 @@ from aduan.reports.models import (
 from aduan.triage.hints import urgency_and_abuse
 
 CODE_ATTEMPTS = 10
+# Files the reporter sends this soon after the report, before anyone acted on it, are
+# the rest of the submission (see `add_to_submission`).
+FILES_WITH_SUBMISSION = datetime.timedelta(minutes=10)
 
 
 @dataclass
@@ -166,8 +169,9 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
 def add_to_submission(report: Report, files: Sequence[CleanFile]) -> list[Attachment]:
     """Add files the reporter sent after the report itself (from the report's page, or
     a connected system relaying the photos separately) to the report's submission, as if
-    they had come with it: all of them, or none. A public timeline entry of the
-    reporter's says when they came, and the report's handlers are told.
+    they had come with it: all of them, or none. Unless they are the rest of the
+    submission (within FILES_WITH_SUBMISSION of it, nobody having acted since), a public
+    timeline entry of the reporter's says when they came, and the handlers are told.
 
     When the report was forwarded to a connected system, the files follow it there.
     Refused with TransitionError once the report is closed, completed or archived, and
@@ -188,12 +192,26 @@ def add_to_submission(report: Report, files: Sequence[CleanFile]) -> list[Attach
                 _("A report keeps at most %(count)d files from its reporter.") % {"count": limit}
             )
         stored = [store_attachment(locked, submitted, clean) for clean in files]
-        lifecycle.transition(
-            locked,
-            Action.ADD_FILES,
-            Actor(locked.reporter, is_reporter=True),
-            data={"attachments": [item.pk for item in stored]},
-        )
+        if not _completes_submission(locked, submitted):
+            lifecycle.transition(
+                locked,
+                Action.ADD_FILES,
+                Actor(locked.reporter, is_reporter=True),
+                data={"attachments": [item.pk for item in stored]},
+            )
         send_new_files(locked)
     report.refresh_from_db()
     return stored
+
+
+def _completes_submission(report: Report, submitted: ReportEvent | None) -> bool:
+    """Whether files are the rest of the submission rather than news: photos a WhatsApp
+    message or a connected app sends with a report arrive separately, just after it,
+    and deserve no entry or message of their own."""
+    if submitted is None or timezone.now() - submitted.at > FILES_WITH_SUBMISSION:
+        return False
+    return (
+        not ReportEvent.objects.filter(report=report, at__gte=submitted.at)
+        .exclude(pk=submitted.pk)
+        .exists()
+    )
