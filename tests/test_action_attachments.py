@@ -320,7 +320,7 @@ def test_photos_sent_one_by_one_make_one_message_per_half_hour(world, dispatched
     assert second.is_public
 
 
-def test_files_added_to_a_report_in_the_national_queue_wait_for_the_digest(world):
+def test_files_added_to_a_report_in_the_national_queue_make_no_message(world):
     report, _secret = submit(world, reporter=world.citizen)
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=11)):
         add_to_submission(report, [clean_upload(photo())])

@@ -199,8 +199,9 @@ def _reopened(event, secret: str) -> None:
 
 def _files_added(event, secret: str) -> None:
     """Whoever holds the report hears that the reporter sent more files. Photos sent one
-    by one (WhatsApp, a connected app) make one message per FILES_QUIET, not one each;
-    the national queue hears of them in the daily digest."""
+    by one (WhatsApp, a connected app) make one message per FILES_QUIET, not one each.
+    A report in the national queue makes none: as with new reports, one message per
+    report would drown the national admins; they see the entry on the report."""
     report = event.report
     earlier = report.events.filter(
         action=event.action, at__gte=event.at - FILES_QUIET, at__lte=event.at
