@@ -102,9 +102,8 @@ def reseal(model: type[models.Model], names: list[str]) -> int:
     migration with the historical model."""
     written = 0
     for row in model._default_manager.all().iterator():
-        values = {name: getattr(row, name) for name in names}
-        model._default_manager.filter(pk=row.pk).update(
-            **{name: seal(unseal(value)) if value else value for name, value in values.items()}
-        )
-        written += 1
+        # The field opened each value as it was read; sealed values are stored as given.
+        sealed = {name: seal(getattr(row, name)) for name in names if getattr(row, name)}
+        if sealed:
+            written += model._default_manager.filter(pk=row.pk).update(**sealed)
     return written
