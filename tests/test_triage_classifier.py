@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aduan.triage.classifier import TextClassifier, train_for_serving
+from aduan.triage.classifier import TextClassifier, _newest_per_class, train_for_serving
 
 ROADS, TRAFFIC, SCHOOLS, WATER = 1, 2, 3, 4
 REGENCY = 5  # a regency the province hands reports over to; it has one report so far
@@ -77,3 +77,16 @@ def test_serving_training_learns_from_the_names_too():
     assert probability(model, ABOUT_THE_REGENCY, REGENCY) > probability(
         plain, ABOUT_THE_REGENCY, REGENCY
     )
+
+
+def test_the_svm_reads_every_report_of_a_history_within_its_budget():
+    labels = np.array(["big"] * 10 + ["small"] * 3 + ["mid"] * 7)
+    assert _newest_per_class(labels, 100).tolist() == list(range(20))
+
+
+def test_over_budget_each_label_keeps_its_newest_reports_and_small_labels_all():
+    labels = np.array(["big"] * 10 + ["small"] * 3 + ["mid"] * 7)
+    kept = _newest_per_class(labels, 15)
+    # 3 + 6 + 6: the small label whole, the others their newest six (rows come oldest first)
+    assert kept.tolist() == [4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19]
+    assert len(_newest_per_class(labels, 6)) == 6
