@@ -63,6 +63,20 @@ def test_scan_benchmark_prints_figures_and_rolls_back_the_next_day(world):
     assert Deadline.objects.get(report=report).overdue_at is None
 
 
+def triage_benchmark(path, **options) -> dict[str, str]:
+    out = io.StringIO()
+    call_command(
+        "benchmark",
+        triage=str(path),
+        triage_text="isi",
+        triage_label="tujuan",
+        triage_rows=300,
+        stdout=out,
+        **options,
+    )
+    return dict(line.split(": ", 1) for line in out.getvalue().splitlines())
+
+
 def test_triage_benchmark_retrains_on_a_resampled_history_and_prints_figures(tmp_path):
     import csv
 
@@ -76,23 +90,18 @@ def test_triage_benchmark_retrains_on_a_resampled_history_and_prints_figures(tmp
             writer.writerow([f"{title}. {body}", "Dinas Pekerjaan Umum"])
         for title, body in TRAFFIC:
             writer.writerow([f"{title}. {body}", "Dinas Perhubungan"])
-    out = io.StringIO()
-    call_command(
-        "benchmark",
-        triage=str(path),
-        triage_text="isi",
-        triage_label="tujuan",
-        triage_rows=300,
-        stdout=out,
-    )
-    figures = dict(line.split(": ", 1) for line in out.getvalue().splitlines())
+    figures = triage_benchmark(path)
     assert figures["triage_rows"] == "300 reports"
     assert figures["triage_labels"] == "2 labels"
     units = {
         "triage_retrain_seconds": "s",
         "triage_suggest_ms_p95": "ms",
         "triage_model_file_mb": "MB",
+        "triage_peak_memory_mb": "MB",
     }
     for name, unit in units.items():
         value, shown_unit = figures[name].split()
         assert float(value) >= 0 and shown_unit == unit
+
+    figures = triage_benchmark(path, triage_split_labels=5)
+    assert figures["triage_labels"] == "10 labels"  # each of the two split in five

@@ -1,10 +1,20 @@
-"""The text classifier on its own: label names as evidence. Tiny written texts, no database."""
+"""The text classifier on its own: label names as evidence, and the models built to scale
+with many labels. Tiny written texts or random matrices, no database."""
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.naive_bayes import ComplementNB
 
-from aduan.triage.classifier import TextClassifier, _newest_per_class, train_for_serving
+from aduan.triage import classifier
+from aduan.triage.classifier import (
+    TextClassifier,
+    _fit_complement_nb,
+    _newest_per_class,
+    _softmax,
+    train_for_serving,
+)
 
 ROADS, TRAFFIC, SCHOOLS, WATER = 1, 2, 3, 4
 REGENCY = 5  # a regency the province hands reports over to; it has one report so far
@@ -90,3 +100,60 @@ def test_over_budget_each_label_keeps_its_newest_reports_and_small_labels_all():
     # 3 + 6 + 6: the small label whole, the others their newest six (rows come oldest first)
     assert kept.tolist() == [4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19]
     assert len(_newest_per_class(labels, 6)) == 6
+
+
+def test_the_sparse_naive_bayes_ranks_and_weighs_as_scikit_learns_does():
+    rng = np.random.default_rng(1)
+    matrix = sp.random(300, 500, density=0.05, random_state=1, format="csr")
+    labels = rng.integers(0, 7, 300)
+    weights = rng.random(300) + 0.5
+    reference = ComplementNB(alpha=classifier.NB_ALPHA).fit(matrix, labels, sample_weight=weights)
+    sparse_weights, per_label = _fit_complement_nb(matrix, labels, weights, 7)
+    texts = sp.random(50, 500, density=0.05, random_state=2, format="csr")
+    expected = _softmax(np.asarray(texts @ reference.feature_log_prob_.T), 1.0)
+    scores = (texts @ sparse_weights).toarray() + np.asarray(texts.sum(axis=1)) * per_label
+    assert np.allclose(_softmax(scores, 1.0), expected, atol=1e-6)
+    assert sparse_weights.nnz < 500 * 7  # features a label never has take no room
+
+
+def test_a_model_file_written_with_dense_weights_still_scores_the_same():
+    model = fitted(NAMES)
+    expected = model.predict_proba(["Jalan rusak berlubang", "Air mati"])
+    old = fitted(NAMES)  # as older versions stored it: dense, the per-label term folded in
+    old.svm_weights_ = model.svm_weights_.toarray()
+    old.nb_weights_ = model.nb_weights_.toarray() + model.nb_norm_[None, :]
+    del old.nb_norm_
+    assert old.nb_norm_ is None
+    assert np.allclose(old.predict_proba(["Jalan rusak berlubang", "Air mati"]), expected)
+
+
+def test_with_many_labels_each_svm_reads_its_own_reports_and_a_sample_of_the_others(
+    monkeypatch,
+):
+    seen = []
+    real_fit = classifier.LinearSVC.fit
+
+    def recording_fit(self, matrix, targets, sample_weight=None):
+        seen.append(((targets > 0).sum(), (targets < 0).sum(), sample_weight[targets < 0]))
+        return real_fit(self, matrix, targets, sample_weight=sample_weight)
+
+    monkeypatch.setattr(classifier.LinearSVC, "fit", recording_fit)
+    monkeypatch.setattr(classifier, "SVM_NEGATIVES", 20)
+    monkeypatch.setattr(classifier, "SVM_NEGATIVES_MIN", 6)
+    model = fitted()  # 17 reports, 5 labels: 20 // 5 = 4 → at least 6 of the others each
+    assert [own for own, _, _ in seen] == [4, 4, 4, 4, 1]
+    assert [others for _, others, _ in seen] == [6, 6, 6, 6, 6]
+    # Six reports stand for all 13 (or 16) others: each weighs 13/6 (16/6).
+    assert np.allclose(seen[0][2], 13 / 6)
+    assert np.allclose(seen[4][2], 16 / 6)
+    labels = [model.classes_[i] for i in model.predict_proba([t for _, t in HISTORY]).argmax(1)]
+    assert labels == [label for label, _ in HISTORY]
+
+
+def test_a_retraining_measures_on_at_most_a_bounded_spread_of_held_out_reports(monkeypatch):
+    monkeypatch.setattr(classifier, "HELD_OUT_AT_MOST", 3)
+    labels, texts = zip(*(HISTORY * 3), strict=True)
+    _model, evaluation = train_for_serving(list(texts), list(labels), holdout=17)
+    assert (evaluation.n_train, evaluation.n_test) == (34, 3)
+    _model, evaluation = train_for_serving(list(texts), list(labels), holdout=2)
+    assert evaluation.n_test == 2

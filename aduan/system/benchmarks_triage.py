@@ -8,6 +8,11 @@ fit on the older 80 %, calibration and figures on the newest 20 %, refit on all)
 timed on it, as are writing and loading the model file and scoring single reports on
 one core. The accuracy figures of such a run mean nothing (the texts repeat); the
 times and sizes do. For accuracy, `manage.py evaluate_triage`.
+
+With `split_labels` N > 1 each report's label becomes one of N labels drawn at random
+(`Dinas X#0` … `Dinas X#N-1`): the installation of a province or a country, where the
+same kinds of report go to many more organizations. The cost of training and the size
+of the model grow with the labels; this is how that growth is measured.
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ SEED = 2026
 SUGGEST_SAMPLES = 300
 
 
+def peak_memory_mb() -> float:
+    """This process's peak resident memory so far (Linux reports it in kilobytes)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def perturb(text: str, rng: random.Random) -> str:
     words = []
     for word in text.split():
@@ -38,25 +50,38 @@ def perturb(text: str, rng: random.Random) -> str:
     return " ".join(words) + f" {rng.randrange(1, 500)}"
 
 
-def resample(path: str, text: str, label: str, rows: int) -> tuple[list[str], list[str]]:
+def resample(
+    path: str, text: str, label: str, rows: int, split_labels: int = 1
+) -> tuple[list[str], list[str]]:
     source = [(body, target) for body, target, _ in read_rows(path, text, label, None)]
     rng = random.Random(SEED)
     picked = [source[rng.randrange(len(source))] for _ in range(rows)]
-    return [perturb(body, rng) for body, _ in picked], [target for _, target in picked]
+    texts = [perturb(body, rng) for body, _ in picked]
+    if split_labels > 1:
+        return texts, [f"{target}#{rng.randrange(split_labels)}" for _, target in picked]
+    return texts, [target for _, target in picked]
 
 
-def run(emit: Callable[[str, object, str], None], path: str, text: str, label: str, rows: int):
+def run(
+    emit: Callable[[str, object, str], None],
+    path: str,
+    text: str,
+    label: str,
+    rows: int,
+    split_labels: int = 1,
+):
     import joblib
     from threadpoolctl import threadpool_limits
 
     from aduan.triage.classifier import train_for_serving
 
-    texts, labels = resample(path, text, label, rows)
+    texts, labels = resample(path, text, label, rows, split_labels)
     emit("triage_rows", len(texts), "reports")
     emit("triage_labels", len(set(labels)), "labels")
     started = time.perf_counter()
     model, _evaluation = train_for_serving(texts, labels, holdout=round(rows * 0.2))
     emit("triage_retrain_seconds", round(time.perf_counter() - started, 1), "s")
+    emit("triage_peak_memory_mb", round(peak_memory_mb()), "MB")
     with tempfile.TemporaryDirectory() as directory:
         file = Path(directory) / "model.joblib"
         started = time.perf_counter()

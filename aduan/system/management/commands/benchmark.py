@@ -76,6 +76,13 @@ class Command(BaseCommand):
         parser.add_argument("--triage-text", default="text", metavar="COLUMN")
         parser.add_argument("--triage-label", default="label", metavar="COLUMN")
         parser.add_argument("--triage-rows", type=int, default=100_000, metavar="N")
+        parser.add_argument(
+            "--triage-split-labels",
+            type=int,
+            default=1,
+            metavar="N",
+            help="Split each label into N at random: as many times more organizations.",
+        )
         parser.add_argument("--api-seconds", type=float, default=30, metavar="S")
         parser.add_argument("--api-clients", type=int, default=16, metavar="C")
         parser.add_argument("--api-workers", type=int, default=2, metavar="N")
@@ -111,6 +118,8 @@ class Command(BaseCommand):
         if options["triage"]:
             if options["triage_rows"] < 100:
                 raise CommandError("--triage-rows must be at least 100.")
+            if options["triage_split_labels"] < 1:
+                raise CommandError("--triage-split-labels must be at least 1.")
             from aduan.system.benchmarks_triage import run as triage
 
             triage(
@@ -119,6 +128,7 @@ class Command(BaseCommand):
                 options["triage_text"],
                 options["triage_label"],
                 options["triage_rows"],
+                options["triage_split_labels"],
             )
             return
         if options["monev"]:
