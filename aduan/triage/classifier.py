@@ -80,7 +80,7 @@ class Features:
         # grow the model (its character n-grams still count when a new report has it).
         word_min_df = 2 if len(docs) >= LARGE_HISTORY else 1
         self.tokens = CountVectorizer(
-            token_pattern=r"\S+", lowercase=False, dtype=np.float64, min_df=word_min_df
+            token_pattern=r"\S+", lowercase=False, dtype=np.float32, min_df=word_min_df
         )
         try:
             counts = self.tokens.fit_transform(docs)
@@ -90,19 +90,25 @@ class Features:
         words = self.tokens.get_feature_names_out()
         self.n_words = len(words)
         grams, vocabulary = self._grams(words, None)
-        char_counts = counts @ grams
-        keep_grams = _frequent(char_counts, min_df)
+        # The n-grams of a large history take several times the room of its words:
+        # count them once for their document frequency, then again with the kept ones
+        # only, rather than hold both matrices (or a column slice's copies) at once.
+        keep_grams = _frequent(counts @ grams, min_df)
         names = np.array(list(vocabulary), dtype=object)[keep_grams]
         self.gram_vocabulary = {gram: i for i, gram in enumerate(names)}
         self.word_tfidf = TfidfTransformer(sublinear_tf=True)
         self.char_tfidf = TfidfTransformer(sublinear_tf=True)
+        char_counts = counts @ grams[:, keep_grams]
+        self.char_tfidf.fit(char_counts)
         return l2_normalize(
             sp.hstack(
                 [
                     self.word_tfidf.fit_transform(counts),
-                    self.char_tfidf.fit_transform(char_counts[:, keep_grams]),
-                ]
-            ).tocsr()
+                    self.char_tfidf.transform(char_counts, copy=False),
+                ],
+                format="csr",
+            ),
+            copy=False,
         )
 
     @property
@@ -114,7 +120,7 @@ class Features:
         if self.tokens is None:
             return sp.csr_matrix((len(texts), 0))
         docs = [normalize(t) for t in texts]
-        batch = CountVectorizer(token_pattern=r"\S+", lowercase=False, dtype=np.float64)
+        batch = CountVectorizer(token_pattern=r"\S+", lowercase=False, dtype=np.float32)
         try:
             counts = batch.fit_transform(docs)
         except ValueError:
@@ -153,13 +159,17 @@ class Features:
                 rows.append(row)
                 cols.append(col)
         matrix = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, cols)), shape=(len(words), len(vocabulary))
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+            shape=(len(words), len(vocabulary)),
         )
         return matrix, vocabulary
 
 
 def _frequent(counts: sp.csr_matrix, min_df: int) -> np.ndarray:
-    return np.flatnonzero(np.asarray((counts > 0).sum(axis=0)).ravel() >= min_df)
+    """The columns that at least `min_df` rows have (a product's result has no explicit
+    zeros nor duplicate entries, so counting column indexes counts rows)."""
+    counts.sum_duplicates()
+    return np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]) >= min_df)
 
 
 def _newest_per_class(labels: np.ndarray, budget: int) -> np.ndarray:
