@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from aduan.api.models import Scope
 from aduan.reports import lifecycle
 from aduan.reports.attachments import clean_upload
 from aduan.reports.lifecycle import Action
@@ -127,8 +128,6 @@ def test_only_the_system_that_sent_the_report_may_add_files(client, world):
 
 
 def test_reading_keys_may_not_add_files(client, world):
-    from aduan.api.models import Scope
-
     secret = new_key(world.agency)
     report = received(client, world, secret)
     reader = new_key(world.agency, scopes=[Scope.REPORTS_READ])
@@ -310,3 +309,55 @@ def test_a_retried_response_with_files_is_published_once(client, world, at_unit)
 
     assert again.status_code == 201 and again.json() == first.json()
     assert Attachment.objects.filter(event__action=Action.RESPOND).count() == 1
+
+
+# --- Hiding a file the reporter sent ----------------------------------------------------
+
+
+def hide(client, report, pk, secret):
+    url = f"/api/v1/reports/{report.tracking_code}/attachments/{pk}/"
+    return client.delete(url, headers=bearer(secret) if secret else {})
+
+
+def test_the_sending_system_hides_a_photo_from_the_public_and_again_changes_nothing(client, world):
+    secret = new_key(world.agency)
+    report = received(client, world, secret)
+    photo = Attachment.objects.get(pk=upload(client, report, secret).json()["id"])
+
+    response = hide(client, report, photo.pk, secret)
+
+    assert response.status_code == 204
+    photo.refresh_from_db()
+    assert photo.is_public is False
+    event = report.events.get(action=Action.HIDE_FILE)
+    assert (event.is_public, event.data) == (False, {"attachment": photo.pk})
+    assert hide(client, report, photo.pk, secret).status_code == 204
+    assert report.events.filter(action=Action.HIDE_FILE).count() == 1
+    # The file is hidden, not gone: the handlers' key still downloads it.
+    assert (
+        client.get(
+            f"/api/v1/reports/{report.tracking_code}/attachments/{photo.pk}/",
+            headers=bearer(secret),
+        ).status_code
+        == 200
+    )
+
+
+def test_only_the_reporters_files_of_a_report_the_key_sent_may_be_hidden(client, world):
+    secret = new_key(world.agency)
+    report = received(client, world, secret)
+    photo = Attachment.objects.get(pk=upload(client, report, secret).json()["id"])
+    advance(world, report, Status.DISPATCHED)
+    lifecycle.respond(report, as_user(world.liaison_a), "Terlampir.", files=[_clean("s.pdf", PDF)])
+    reply_file = Attachment.objects.get(event__action=Action.RESPOND)
+
+    assert hide(client, report, reply_file.pk, secret).status_code == 404  # not the reporter's
+    assert hide(client, report, "abc", secret).status_code == 404
+    assert hide(client, report, photo.pk, new_key(world.other_agency)).status_code == 404
+    web = submit(world, attachments=[_clean("w.jpg", _jpeg_with_gps())])[0]
+    web_photo = web.attachments.get()
+    assert hide(client, web, web_photo.pk, secret).status_code == 404  # not received by key
+    reader = new_key(world.agency, scopes=[Scope.REPORTS_READ])
+    assert hide(client, report, photo.pk, reader).status_code == 403
+    assert hide(client, report, photo.pk, None).status_code == 401
+    assert not Attachment.objects.filter(is_public=False).exists()

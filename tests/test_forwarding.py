@@ -360,3 +360,73 @@ def test_a_photo_the_reporter_adds_later_follows_the_forwarded_report(world, upl
     assert b'filename="susulan.png"' in file_call.body
     item.refresh_from_db()
     assert item.sent_files == [first.pk, later.pk]
+
+
+def test_a_photo_hidden_here_after_forwarding_is_hidden_at_the_uplink_once(world, uplink, receiver):
+    report, item = forwarded(world, uplink, attachments=[png_file("wajah.png")])
+    receiver.answers = [remote_answer(), http.Response(201, json.dumps({"id": 77}))]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    photo = report.attachments.get()
+    assert (item.state, item.remote_files) == (State.SENT, {str(photo.pk): 77})
+
+    lifecycle.hide_file(report, as_user(world.agency_admin), photo.pk)
+
+    item.refresh_from_db()
+    assert item.state == State.PENDING
+    receiver.requests.clear()
+    receiver.answers = [remote_answer(http_status=200), http.Response(204)]
+    assert forwarding.deliver([item.pk]) == 1
+    _report_again, hide_call = receiver.requests
+    assert hide_call.method == "DELETE"
+    assert hide_call.url == "https://lapor.example.go.id/api/v1/reports/RMT2345X/attachments/77/"
+    assert hide_call.headers["Authorization"] == "Bearer adn_remote-key"
+    item.refresh_from_db()
+    assert (item.state, item.hidden_files) == (State.SENT, [photo.pk])
+
+    # Going again for another file (one the reporter adds) does not ask a second time.
+    add_to_submission(report, [png_file("lagi.png")])
+    receiver.requests.clear()
+    receiver.answers = [remote_answer(http_status=200), http.Response(201, '{"id": 78}')]
+    forwarding.deliver([item.pk])
+    assert [call.method for call in receiver.requests] == ["POST", "POST"]
+
+
+def test_hiding_a_file_the_uplink_never_got_sends_nothing(world, uplink, receiver):
+    report, item = forwarded(world, uplink, attachments=[png_file("a.png"), png_file("b.png")])
+    first, second = report.attachments.order_by("id")
+    receiver.answers = [
+        remote_answer(),
+        http.Response(201, '{"id": 5}'),
+        http.Response(413, '{"errors": []}'),  # the uplink refused the second
+    ]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert item.remote_files == {str(first.pk): 5}
+
+    lifecycle.hide_file(report, as_user(world.agency_admin), second.pk)
+
+    item.refresh_from_db()
+    assert item.state == State.SENT  # nothing there to hide
+
+
+def test_a_server_error_while_hiding_retries_and_a_file_gone_there_counts_as_hidden(
+    world, uplink, receiver
+):
+    report, item = forwarded(world, uplink, attachments=[png_file("a.png")])
+    receiver.answers = [remote_answer(), http.Response(201, '{"id": 5}')]
+    forwarding.deliver([item.pk])
+    photo = report.attachments.get()
+    lifecycle.hide_file(report, as_user(world.agency_admin), photo.pk)
+
+    receiver.answers = [remote_answer(http_status=200), http.Response(503, "busy")]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert item.state == State.PENDING and "HTTP 503" in item.last_error
+    assert item.hidden_files == []
+
+    Forwarding.objects.filter(pk=item.pk).update(next_attempt_at=item.created_at)
+    receiver.answers = [remote_answer(http_status=200), http.Response(404, "{}")]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert (item.state, item.hidden_files) == (State.SENT, [photo.pk])

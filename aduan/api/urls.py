@@ -16,7 +16,7 @@ urlpatterns = [
     path("reports/<str:code>/attachments/", views.AttachmentCreate.as_view(), name="attachments"),
     path(
         "reports/<str:code>/attachments/<str:pk>/",
-        views.AttachmentDownload.as_view(),
+        views.AttachmentDetail.as_view(),
         name="attachment",
     ),
     path("reports/<str:code>/suggestions/", views.ReportSuggestions.as_view(), name="suggestions"),

@@ -518,8 +518,8 @@ class AnyAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class AttachmentDownload(OrganizationApiView):
-    scopes = {"GET": Scope.REPORTS_READ}
+class AttachmentDetail(OrganizationApiView):
+    scopes = {"GET": Scope.REPORTS_READ, "DELETE": Scope.REPORTS_WRITE}
     content_negotiation_class = AnyAccept
 
     @extend_schema(
@@ -553,6 +553,35 @@ class AttachmentDownload(OrganizationApiView):
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+    @extend_schema(
+        tags=["reports"],
+        parameters=[
+            OpenApiParameter("id", int, OpenApiParameter.PATH, description="The file's id.")
+        ],
+        responses={204: None, **errors(401, 403, 404, 409, 429)},
+    )
+    def delete(self, request, code: str, pk: str):
+        """Hide a file the reporter sent (the `id` the upload answered) from the public, on a
+        report received through the key's organization — when that organization hid it
+        from its own public (a face, an identity card). The file is not deleted: the
+        report's handlers and the reporter still see it. Hiding a hidden file again
+        changes nothing (204)."""
+        report = _find(reports_received_by(self.organization), code)
+        if not pk.isascii() or not pk.isdigit():
+            raise Http404
+        item = report.attachments.filter(pk=pk, event__action=lifecycle.Action.SUBMIT).first()
+        if item is None:
+            raise Http404
+        if item.is_public:
+            try:
+                with _refusals_as_errors():
+                    lifecycle.hide_file(report, lifecycle.Actor.system(), item.pk)
+            except Conflict:
+                item.refresh_from_db(fields=["is_public"])
+                if item.is_public:  # not hidden meanwhile by another call: a real refusal
+                    raise
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _relay(report: Report, action: str, message: str, stars: int | None) -> ReportEvent:

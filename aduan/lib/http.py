@@ -1,7 +1,8 @@
 """Outbound HTTP: the one place Aduan talks to other servers.
 
 Message providers (WhatsApp Cloud API, SMS gateways) and webhooks all call `post_json`;
-files sent to a connected instance go through `post_file`; downloads (WhatsApp media, a
+files sent to a connected instance go through `post_file` (and are hidden there with
+`delete`); downloads (WhatsApp media, a
 connected instance's files) call `get`. Everything goes through the module-level
 `transport`, a plain function from `Request` to `Response`, so tests replace it
 (monkeypatch `aduan.lib.http.transport`) instead of mocking a library. The real transport
@@ -211,3 +212,17 @@ def get(
     if max_bytes is not None and len(response.content) > max_bytes:
         raise TooLarge(f"more than {max_bytes} bytes")
     return response
+
+
+def delete(url: str, *, headers: dict[str, str] | None = None, timeout: float = 10) -> Response:
+    """DELETE `url` and return the answer, whatever its status.
+
+    Raises HttpError when no answer came back.
+    """
+    request = Request(
+        method="DELETE",
+        url=url,
+        headers={"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})},
+        body=b"",
+    )
+    return transport(request, timeout)

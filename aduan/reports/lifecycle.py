@@ -591,9 +591,11 @@ def set_flags(
 
 def hide_file(report: Report, actor: Actor, attachment_id: int, *, at=None) -> ReportEvent:
     """Take one of the report's files off every public surface (the report page, Open311,
-    the exports); the reporter and staff still see it. There is no undoing it, as with
-    the privacy flags. Refused with TransitionError when the file is not the report's or
-    is already hidden."""
+    the exports) and off the connected systems it was forwarded to; the reporter and
+    staff still see it. There is no undoing it, as with the privacy flags. Refused with
+    TransitionError when the file is not the report's or is already hidden."""
+    from aduan.webhooks.forwarding import send_files_again
+
     with transaction.atomic():
         hidden = Attachment.objects.filter(pk=attachment_id, report=report, is_public=True)
         name = hidden.values_list("original_name", flat=True).first()
@@ -609,6 +611,7 @@ def hide_file(report: Report, actor: Actor, attachment_id: int, *, at=None) -> R
             at=at,
         )
         hidden.update(is_public=False)
+        send_files_again(report, hidden=attachment_id)
     return event
 
 

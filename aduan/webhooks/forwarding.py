@@ -137,17 +137,22 @@ def _send(forwarding: Forwarding) -> dict:
         }
     except (ValueError, KeyError, TypeError) as exc:
         raise DeliveryError(f"Unexpected answer: {answer.text[:200]}", retryable=False) from exc
-    outcome["sent_files"] = _send_files(forwarding, outcome["remote_code"])
+    outcome["sent_files"], outcome["remote_files"] = _send_files(forwarding, outcome["remote_code"])
+    outcome["hidden_files"] = _hide_files(
+        forwarding, outcome["remote_code"], outcome["remote_files"]
+    )
     return outcome
 
 
-def _send_files(forwarding: Forwarding, remote_code: str) -> list[int]:
+def _send_files(forwarding: Forwarding, remote_code: str) -> tuple[list[int], dict]:
     """The reporter's photos and documents follow the report, each with its own
     idempotency key, so a retried forwarding sends none twice; returns the ids of the
-    files the uplink now holds. A file an officer hid from the public stays here; one
-    the uplink refuses (its own limits) is logged and left."""
+    files sent and, for those the uplink accepted, its id of each. A file an officer
+    hid from the public stays here; one the uplink refuses (its own limits) is logged
+    and left."""
     uplink = forwarding.uplink
     sent = list(forwarding.sent_files)
+    remote = dict(forwarding.remote_files)
     files = (
         forwarding.report.attachments.filter(event__action=lifecycle.Action.SUBMIT, is_public=True)
         .exclude(pk__in=sent)
@@ -185,16 +190,63 @@ def _send_files(forwarding: Forwarding, remote_code: str) -> list[int]:
                 answer.status,
                 answer.text[:ERROR_TEXT_LIMIT],
             )
+        elif (remote_id := _id_in(answer)) is not None:
+            remote[str(item.pk)] = remote_id
         sent.append(item.pk)  # refused ones too: sending them again would not help
-    return sent
+    return sent, remote
 
 
-def send_new_files(report: Report) -> int:
-    """Files the reporter added after the report was forwarded follow it: its sent
-    forwardings go again (the report itself is answered from the uplink's memory of it,
-    the files already there are skipped). Call inside the transaction that added them;
-    returns how many forwardings were queued."""
+def _id_in(answer: http.Response) -> int | None:
+    try:
+        remote_id = answer.json()["id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return remote_id if isinstance(remote_id, int) and not isinstance(remote_id, bool) else None
+
+
+def _hide_files(forwarding: Forwarding, remote_code: str, remote: dict) -> list[int]:
+    """Files sent to the uplink and hidden from the public here since are hidden there
+    too (DELETE on the file, which hides it from the public there; the reporter and
+    staff there still see it). Returns the local ids hidden there so far. A file the
+    uplink no longer has (404) counts as hidden; one it refuses otherwise is logged and
+    not asked again; a server error retries the whole forwarding, whose earlier calls
+    change nothing the second time."""
+    uplink = forwarding.uplink
+    hidden = list(forwarding.hidden_files)
+    private = forwarding.report.attachments.filter(
+        pk__in=[int(pk) for pk in remote], is_public=False
+    ).exclude(pk__in=hidden)
+    for local_id in private.order_by("id").values_list("pk", flat=True):
+        url = uplink.api_url(f"reports/{remote_code}/attachments/{remote[str(local_id)]}/")
+        try:
+            answer = http.delete(url, headers={"Authorization": f"Bearer {uplink.api_key}"})
+        except http.HttpError as exc:
+            raise DeliveryError(str(exc), retryable=True) from exc
+        if answer.status >= 500 or answer.status in (408, 409, 429):
+            raise DeliveryError(f"Hiding file {local_id}: HTTP {answer.status}", retryable=True)
+        if not answer.ok and answer.status != 404:
+            logger.warning(
+                "Forwarding %s: %s would not hide file %s: HTTP %s %s",
+                forwarding.pk,
+                uplink.slug,
+                local_id,
+                answer.status,
+                answer.text[:ERROR_TEXT_LIMIT],
+            )
+        hidden.append(local_id)
+    return hidden
+
+
+def send_files_again(report: Report, hidden: int | None = None) -> int:
+    """Files the reporter added after the report was forwarded follow it, and a file
+    hidden from the public here (`hidden`, its id) is hidden there too: the report's
+    sent forwardings (with `hidden`, those that sent that file) go again — the report
+    itself is answered from the uplink's memory of it, the files already there are
+    skipped. Call inside the transaction that changed the files; returns how many
+    forwardings were queued."""
     again = Forwarding.objects.filter(report=report, state=State.SENT)
+    if hidden is not None:
+        again = again.filter(remote_files__has_key=str(hidden))
     ids = list(again.values_list("pk", flat=True))
     if ids:
         again.update(state=State.PENDING, next_attempt_at=timezone.now(), attempts=0)

@@ -171,6 +171,10 @@ class Forwarding(LeasedRow):
     remote_updated_at = models.DateTimeField(null=True, blank=True)
     # Ids of the report's files the uplink has accepted (files added later follow).
     sent_files = models.JSONField(default=list, blank=True)
+    # The uplink's id of each file it accepted ({local id: its id}), so that a file hidden
+    # from the public here is hidden there too; and the local ids hidden there so far.
+    remote_files = models.JSONField(default=dict, blank=True)
+    hidden_files = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("forwarded report")
