@@ -7,6 +7,7 @@ import json
 import pytest
 from django.test import override_settings
 
+from aduan.channels.intake import add_to_submission
 from aduan.lib import http
 from aduan.lib.leasing import State
 from aduan.reports import lifecycle
@@ -14,7 +15,7 @@ from aduan.reports.attachments import CleanFile
 from aduan.reports.models import Status
 from aduan.webhooks import outbound, signing
 from aduan.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
-from tests.personas import advance, as_user, submit
+from tests.personas import advance, as_reporter, as_user, submit
 
 ALL_TYPES = list(EventType.values)
 
@@ -120,11 +121,58 @@ def test_status_changes_and_public_responses_of_visible_reports_become_calls(wor
         .values_list("event_type", "event__action")
     )
     # Received at national level, it becomes visible to the agency once dispatched there:
-    # the dispatches and the response, never the internal note.
+    # the dispatches (to the agency, then on to its unit) and the response, never the
+    # internal note.
     assert types == [
+        (EventType.STATUS_CHANGED, "dispatch"),
         (EventType.STATUS_CHANGED, "dispatch"),
         (EventType.RESPONSE_PUBLISHED, "respond"),
     ]
+
+
+def test_a_unit_hears_that_its_agency_passed_a_report_on_to_it(world, receiver):
+    endpoint = endpoint_for(world.unit_a)
+    report = advance(world, submit(world)[0], Status.DISPATCHED)  # agency, then unit A
+    assert send_all() == 1
+    call = json.loads(receiver.requests[0].body)
+    assert call["type"] == "report.status_changed"
+    assert (call["data"]["event"]["action"], call["data"]["event"]["to_status"]) == (
+        "dispatch",
+        "dispatched",
+    )
+    assert call["data"]["report"]["organization"] == world.unit_a.pk
+    assert endpoint.deliveries.get().event.report == report
+
+
+def test_the_reporters_files_and_rating_are_a_reporter_update(world, receiver):
+    endpoint_for(world.agency)
+    report = advance(world, submit(world)[0], Status.IN_PROGRESS)
+    add_to_submission(report, [CleanFile("susulan.jpg", "image/jpeg", b"\xff\xd8\xff photo")])
+    lifecycle.complete(report, as_user(world.liaison_a), "Lubang sudah ditambal.")
+    lifecycle.rate(report, as_reporter(report.reporter), 4, "Cepat ditangani.")
+    send_all()
+    calls = [json.loads(request.body) for request in receiver.requests]
+    updates = [c for c in calls if c["type"] == "report.reporter_update"]
+    assert [c["data"]["event"]["action"] for c in updates] == ["add_files", "rate"]
+    assert updates[0]["data"]["event"]["by_reporter"] is True
+    assert updates[1]["data"]["event"]["message"] == "Cepat ditangani."
+    assert updates[1]["data"]["report"]["rating"] == 4
+
+
+def test_an_endpoint_that_chose_every_earlier_event_hears_the_reporters_updates_too(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("aduan.webhooks.migrations.0005_reporter_update")
+    earlier = ["report.created", "report.response_published", "report.status_changed"]
+    every = endpoint_for(world.agency, types=earlier)
+    some = endpoint_for(world.agency, types=["report.created"])
+    migration.hear_the_new_type_where_every_type_was_chosen(apps, None)
+    every.refresh_from_db()
+    some.refresh_from_db()
+    assert every.event_types == sorted([*earlier, "report.reporter_update"])
+    assert some.event_types == ["report.created"]
 
 
 def test_an_endpoint_of_another_organization_hears_nothing(world):
@@ -160,7 +208,7 @@ def test_no_endpoint_costs_one_query_per_event_batch(world, django_assert_num_qu
 def test_a_call_is_signed_and_carries_the_event_and_the_report(world, receiver):
     endpoint = endpoint_for(world.agency)
     report = advance(world, submit(world)[0], Status.IN_PROGRESS)
-    assert send_all() == 2
+    assert send_all() == 3  # two dispatches (agency, unit) and the response
     request = receiver.requests[-1]
     assert request.url == endpoint.url
     assert signing.verify(endpoint.secret, request.headers, request.body)

@@ -38,6 +38,7 @@ class EventType(models.TextChoices):
     CREATED = "report.created", _("A report was received")
     STATUS_CHANGED = "report.status_changed", _("A report's status changed")
     RESPONSE_PUBLISHED = "report.response_published", _("A response was published")
+    REPORTER_UPDATE = "report.reporter_update", _("The reporter added files or rated it")
 
 
 class DeliveryQuerySet(models.QuerySet):

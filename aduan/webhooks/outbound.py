@@ -37,7 +37,13 @@ def event_type_of(event: ReportEvent) -> str | None:
         return EventType.CREATED
     if event.action == Action.RESPOND:
         return EventType.RESPONSE_PUBLISHED
-    if event.to_status and event.to_status != event.from_status:
+    if event.action in (Action.ADD_FILES, Action.RATE):
+        return EventType.REPORTER_UPDATE
+    # A dispatch down the tree (an agency to its unit) keeps the status "dispatched", but
+    # the unit's system must hear that the report is now its own.
+    if event.action == Action.DISPATCH or (
+        event.to_status and event.to_status != event.from_status
+    ):
         return EventType.STATUS_CHANGED
     return None
 
@@ -108,6 +114,7 @@ def payload(delivery: WebhookDelivery) -> dict:
                 "title": report.title if not report.is_confidential else "",
                 "status": report.status,
                 "organization": report.organization_id,
+                "rating": report.rating,
                 "updated_at": report.updated_at,
                 "url": settings.ADUAN_SITE_URL.rstrip("/")
                 + reverse("portal:report", args=[report.tracking_code]),
