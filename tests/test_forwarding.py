@@ -430,3 +430,33 @@ def test_a_server_error_while_hiding_retries_and_a_file_gone_there_counts_as_hid
     forwarding.deliver([item.pk])
     item.refresh_from_db()
     assert (item.state, item.hidden_files) == (State.SENT, [photo.pk])
+
+
+def test_a_file_hidden_or_added_while_the_forwarding_is_being_sent_is_caught_before_it_ends(
+    world, uplink, receiver, monkeypatch
+):
+    report, item = forwarded(world, uplink, attachments=[png_file("wajah.png")])
+    photo = report.attachments.get()
+    answers = iter([remote_answer(), http.Response(201, '{"id": 5}')])
+
+    def officer_acts_meanwhile(request, timeout):
+        receiver.requests.append(request)
+        if request.url.endswith("/attachments/") and len(receiver.requests) == 2:
+            # While the photo travels, an officer hides it and the reporter adds another.
+            lifecycle.hide_file(report, as_user(world.agency_admin), photo.pk)
+            add_to_submission(report, [png_file("lagi.png")])
+        return next(answers, http.Response(201, '{"id": 6}'))
+
+    monkeypatch.setattr(http, "transport", officer_acts_meanwhile)
+
+    assert forwarding.deliver([item.pk]) == 1
+
+    assert [(call.method, call.url.rsplit("/api/v1/", 1)[1]) for call in receiver.requests] == [
+        ("POST", "reports/"),
+        ("POST", "reports/RMT2345X/attachments/"),
+        ("DELETE", "reports/RMT2345X/attachments/5/"),  # the one hidden meanwhile
+        ("POST", "reports/RMT2345X/attachments/"),  # the one added meanwhile
+    ]
+    item.refresh_from_db()
+    assert item.state == State.SENT and item.hidden_files == [photo.pk]
+    assert len(item.sent_files) == 2

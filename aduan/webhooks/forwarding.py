@@ -34,6 +34,7 @@ from aduan.reports.models import Report, Status
 from aduan.webhooks.models import EventType, Forwarding, RemoteFile, Uplink
 
 ERROR_TEXT_LIMIT = 300
+PASSES = 3  # looks at the report's files per sending, at most
 logger = logging.getLogger(__name__)
 # Fields the uplink may not know (its own category list, regions not loaded): when it
 # refuses one of them, the report goes again without them rather than not at all.
@@ -137,22 +138,32 @@ def _send(forwarding: Forwarding) -> dict:
         }
     except (ValueError, KeyError, TypeError) as exc:
         raise DeliveryError(f"Unexpected answer: {answer.text[:200]}", retryable=False) from exc
-    outcome["sent_files"], outcome["remote_files"] = _send_files(forwarding, outcome["remote_code"])
-    outcome["hidden_files"] = _hide_files(
-        forwarding, outcome["remote_code"], outcome["remote_files"]
-    )
+    code = outcome["remote_code"]
+    sent = list(forwarding.sent_files)
+    files_there = dict(forwarding.remote_files)
+    hidden = list(forwarding.hidden_files)
+    # A second look catches files added or hidden while the first pass was sending (a
+    # change after that waits for the next one); a third only if that one found some.
+    for _pass in range(PASSES):
+        before = (len(sent), len(hidden))
+        sent, files_there = _send_files(forwarding, code, sent, files_there)
+        hidden = _hide_files(forwarding, code, files_there, hidden)
+        if (len(sent), len(hidden)) == before:
+            break
+    outcome.update(sent_files=sent, remote_files=files_there, hidden_files=hidden)
     return outcome
 
 
-def _send_files(forwarding: Forwarding, remote_code: str) -> tuple[list[int], dict]:
+def _send_files(
+    forwarding: Forwarding, remote_code: str, sent: list[int], remote: dict
+) -> tuple[list[int], dict]:
     """The reporter's photos and documents follow the report, each with its own
     idempotency key, so a retried forwarding sends none twice; returns the ids of the
     files sent and, for those the uplink accepted, its id of each. A file an officer
     hid from the public stays here; one the uplink refuses (its own limits) is logged
     and left."""
     uplink = forwarding.uplink
-    sent = list(forwarding.sent_files)
-    remote = dict(forwarding.remote_files)
+    sent, remote = list(sent), dict(remote)
     files = (
         forwarding.report.attachments.filter(event__action=lifecycle.Action.SUBMIT, is_public=True)
         .exclude(pk__in=sent)
@@ -204,7 +215,9 @@ def _id_in(answer: http.Response) -> int | None:
     return remote_id if isinstance(remote_id, int) and not isinstance(remote_id, bool) else None
 
 
-def _hide_files(forwarding: Forwarding, remote_code: str, remote: dict) -> list[int]:
+def _hide_files(
+    forwarding: Forwarding, remote_code: str, remote: dict, hidden: list[int]
+) -> list[int]:
     """Files sent to the uplink and hidden from the public here since are hidden there
     too (DELETE on the file, which hides it from the public there; the reporter and
     staff there still see it). Returns the local ids hidden there so far. A file the
@@ -212,7 +225,7 @@ def _hide_files(forwarding: Forwarding, remote_code: str, remote: dict) -> list[
     not asked again; a server error retries the whole forwarding, whose earlier calls
     change nothing the second time."""
     uplink = forwarding.uplink
-    hidden = list(forwarding.hidden_files)
+    hidden = list(hidden)
     private = forwarding.report.attachments.filter(
         pk__in=[int(pk) for pk in remote], is_public=False
     ).exclude(pk__in=hidden)
