@@ -188,7 +188,7 @@ def _newest_per_class(labels: np.ndarray, budget: int) -> np.ndarray:
 
 def _fit_svm(
     matrix: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, n_labels: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[sp.csr_matrix, np.ndarray]:
     """One linear SVM per label (`y` holds label indexes), one against the rest as
     liblinear does it with balanced class weights — a label's own reports weighted by
     how rare the label is, the others by their own weight. With many labels, each
