@@ -157,3 +157,18 @@ def test_a_retraining_measures_on_at_most_a_bounded_spread_of_held_out_reports(m
     assert (evaluation.n_train, evaluation.n_test) == (34, 3)
     _model, evaluation = train_for_serving(list(texts), list(labels), holdout=2)
     assert evaluation.n_test == 2
+
+
+def test_figures_by_group_count_a_sibling_unit_right_and_an_unknown_group_wrong():
+    model = fitted()
+    texts = ["Parkir liar di bahu jalan bikin macet", "Air keruh dan berbau", "Guru sering bolos"]
+    matrix = model.features.transform(texts)
+    # The first is labelled roads (the model says traffic: the same agency here); the
+    # last's label is a unit the model never saw, of an agency it does not know either.
+    labels = [ROADS, WATER, 99]
+    groups = {ROADS: "dinas-pu", TRAFFIC: "dinas-pu", SCHOOLS: "sekolah", WATER: "pdam", 99: "x"}
+    figures = classifier.score(model, matrix, labels, groups)
+    assert figures["top1"] == 1 / 3  # only the water report at the unit level
+    assert figures["group_top1"] == 2 / 3
+    assert figures["group_top3"] == 2 / 3
+    assert "group_top1" not in classifier.score(model, matrix, labels)

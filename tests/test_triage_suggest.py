@@ -306,6 +306,19 @@ def test_a_retired_category_cannot_be_set_by_dispatching(world):
     assert report.category is None and report.status == "submitted"
 
 
+def test_organization_models_are_also_measured_at_the_agency_level(world, settings):
+    settings.TRIAGE_MIN_SAMPLES = 4
+    add_history(world)
+    model = training.train(TriageModel.Kind.ORGANIZATION)
+    # Both units are the agency's: a unit mistaken for its sibling is the right agency.
+    assert model.metrics["n_test"] > 0
+    assert model.metrics["group_top1"] == 1.0 >= model.metrics["top1"]
+    assert training.agencies_of([world.unit_a.pk, world.agency.pk]) == {
+        world.unit_a.pk: world.agency.pk,
+        world.agency.pk: world.agency.pk,
+    }
+
+
 def test_too_little_history_trains_no_model(world):
     dispatched(world, *ROADS[0], world.unit_a)
     assert training.train(TriageModel.Kind.ORGANIZATION) is None

@@ -3,6 +3,8 @@ switch the live one and queue a retraining; nobody else may."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
@@ -35,6 +37,10 @@ def test_a_national_admin_sees_every_version_and_which_is_live(client, world, tw
     assert 'data-version="1"' in html and 'data-version="2" data-live' in html
     top1 = round(two_versions[1].metrics["top1"] * 100)
     assert f"<td>{top1}%</td>" in html
+    live_row = html.split('data-version="2" data-live>', 1)[1].split("</tr>", 1)[0]
+    figures = [two_versions[1].metrics[k] for k in ("top1", "top3", "group_top1", "group_top3")]
+    assert "Right agency" in html
+    assert re.findall(r"<td>(\d+)%</td>", live_row) == [str(round(f * 100)) for f in figures]
     assert "Retrain now" in html
 
 

@@ -390,9 +390,12 @@ class Evaluation:
     train_seconds: float
     n_train: int
     n_test: int
+    # The same at a coarser level (each unit's agency), when the caller gave the groups.
+    group_top1: float | None = None
+    group_top3: float | None = None
 
     def as_dict(self) -> dict:
-        return {
+        figures = {
             "top1": round(self.top1, 4),
             "top3": round(self.top3, 4),
             "macro_f1": round(self.macro_f1, 4),
@@ -400,23 +403,53 @@ class Evaluation:
             "n_train": self.n_train,
             "n_test": self.n_test,
         }
+        if self.group_top1 is not None:
+            figures["group_top1"] = round(self.group_top1, 4)
+            figures["group_top3"] = round(self.group_top3, 4)
+        return figures
 
 
-def score(model: TextClassifier, matrix: sp.csr_matrix, labels: Sequence) -> dict:
-    """top1, top3 and macro F1 of `model` on held-out rows."""
+def score(
+    model: TextClassifier, matrix: sp.csr_matrix, labels: Sequence, groups: Mapping | None = None
+) -> dict:
+    """top1, top3 and macro F1 of `model` on held-out rows; with `groups` (label → the
+    group it counts for, e.g. a unit's agency; a label missing stands for itself) also
+    group_top1 and group_top3, the groups ranked by the summed probability of their
+    labels — what an officer choosing among groups is offered."""
     from sklearn.metrics import f1_score
 
     y = np.asarray(labels)
     if len(y) == 0:
         return {"top1": 0.0, "top3": 0.0, "macro_f1": 0.0}
-    order = np.argsort(-model.predict_proba_matrix(matrix), axis=1)[:, :3]
+    proba = model.predict_proba_matrix(matrix)
+    order = np.argsort(-proba, axis=1)[:, :3]
     best = model.classes_[order[:, 0]]
     top3 = np.mean([label in model.classes_[row] for label, row in zip(y, order, strict=True)])
-    return {
+    figures = {
         "top1": float(np.mean(best == y)),
         "top3": float(top3),
         "macro_f1": float(f1_score(y, best, average="macro", zero_division=0)),
     }
+    if groups is not None:
+        figures |= _group_figures(model.classes_, proba, y, groups)
+    return figures
+
+
+def _group_figures(classes, proba: np.ndarray, y: np.ndarray, groups: Mapping) -> dict:
+    column: dict = {}
+    for label in classes:
+        column.setdefault(groups.get(label, label), len(column))
+    to_group = sp.csr_matrix(
+        (
+            np.ones(len(classes)),
+            (np.arange(len(classes)), [column[groups.get(c, c)] for c in classes]),
+        ),
+        shape=(len(classes), len(column)),
+    )
+    order = np.argsort(-np.asarray(proba @ to_group), axis=1)[:, :3]
+    truth = np.array([column.get(groups.get(label, label), -1) for label in y])  # -1: unseen
+    hits = order == truth[:, None]
+    return {"group_top1": float(hits[:, 0].mean()), "group_top3": float(hits.any(axis=1).mean())}
 
 
 def train_and_evaluate(
@@ -436,12 +469,13 @@ def train_and_evaluate(
 
 
 def train_for_serving(
-    texts, labels, holdout: int, names: Mapping | None = None
+    texts, labels, holdout: int, names: Mapping | None = None, groups: Mapping | None = None
 ) -> tuple[TextClassifier, Evaluation]:
     """Score on the last `holdout` rows after learning from the others, then learn from
     all of them. The features are fitted once on every text (no labels involved), which
     keeps retraining on a large history within a minute. `names`: label → its name
-    (an organization's or a category's), optional; see `TextClassifier.fit`."""
+    (an organization's or a category's), optional; see `TextClassifier.fit`. `groups`:
+    label → the group it counts for (a unit's agency), to score at that level too."""
     started = time.perf_counter()
     model = TextClassifier()
     matrix = model.features.fit_transform(texts)
@@ -456,7 +490,7 @@ def train_for_serving(
     if len(held_out) and len(np.unique(labels[:cut])) >= 2:
         model.fit_matrix(matrix[:cut], labels[:cut], names=names)
         model.calibrate(matrix[held_out], labels[held_out])
-        figures = score(model, matrix[held_out], labels[held_out])
+        figures = score(model, matrix[held_out], labels[held_out], groups)
     model.fit_matrix(matrix, labels, names=names)
     seconds = time.perf_counter() - started
     return model, Evaluation(**figures, train_seconds=seconds, n_train=cut, n_test=len(held_out))

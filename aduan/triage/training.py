@@ -140,6 +140,21 @@ def label_names(kind: str, labels: set[int]) -> dict[int, str]:
     return {c.pk: f"{c.parent.name} {c.name}" if c.parent else c.name for c in categories}
 
 
+def agencies_of(organization_ids) -> dict[int, int]:
+    """Each organization's nearest agency at or above it (itself for an agency): the
+    level a national admin dispatches at, where the model's figures are also measured."""
+    organizations = list(Organization.objects.filter(pk__in=organization_ids))
+    paths = {path for org in organizations for path in org.ancestor_paths()}
+    agencies = {
+        org.path: org.pk for org in Organization.objects.filter(path__in=paths) if org.is_agency
+    }
+    nearest = {}
+    for org in organizations:
+        found = [agencies[p] for p in reversed(org.ancestor_paths()) if p in agencies]
+        nearest[org.pk] = found[0] if found else org.pk
+    return nearest
+
+
 def model_dir() -> Path:
     path = Path(settings.STATE_DIR) / "triage"
     path.mkdir(parents=True, exist_ok=True)
@@ -167,6 +182,7 @@ def train(kind: str, *, stdout=None) -> TriageModel | None:
         history.labels,
         holdout=round(len(history.labels) * HOLDOUT_SHARE),
         names=label_names(kind, set(history.labels)),
+        groups=agencies_of(set(history.labels)) if kind == Kind.ORGANIZATION else None,
     )
     model.remember_negatives(history.negative_texts, history.negative_labels)
     metrics = evaluation.as_dict() | {"total_seconds": round(time.perf_counter() - started, 2)}

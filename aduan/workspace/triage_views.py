@@ -36,6 +36,8 @@ def triage_models(request):
                 "label": label,
                 "rows": rows,
                 "new_labels": training.new_labels_since(kind, last),
+                # Units are measured at their agency too: the level national admins pick.
+                "by_agency": kind == TriageModel.Kind.ORGANIZATION,
             }
         )
     context = {"kinds": kinds, "retrain_queued_since": training.retraining_queued(timezone.now())}
