@@ -62,31 +62,50 @@ def announce_later(events, *, secret: str = "") -> None:
         )
 
 
-def announce_submission(event_id: int, secret: str = "", *, then: Callable | None = None) -> bool:
+def announce_submission(
+    event_id: int,
+    secret: str = "",
+    *,
+    then: Callable | None = None,
+    preloaded: dict | None = None,
+) -> bool:
     """Write the messages and webhook calls of a submission queued by `announce_later`;
     False if the event is gone. One transaction, with `then` (the task blanking its
-    secret) at its end.
+    secret) at its end. `preloaded` (from `preload_submissions`, for a batch) spares
+    the look-ups of the event and of its webhook calls.
 
     Idempotent: the messages' keys are unique and a webhook call exists once per event
     and endpoint, so a second run writes nothing. Messages describe the report as the
     worker finds it, normally a second after it came in.
     """
-    from aduan.reports.models import ReportEvent
-    from aduan.webhooks.models import WebhookDelivery
     from aduan.webhooks.outbound import enqueue_webhooks
 
     with transaction.atomic():
-        event = (
-            ReportEvent.objects.select_related("report__organization").filter(pk=event_id).first()
-        )
+        if preloaded is None:
+            preloaded = preload_submissions([event_id])
+        event = preloaded["events"].get(event_id)
         if event is not None:
             with collecting():
                 announce([event], secret=secret)
-            if not WebhookDelivery.objects.filter(event=event).exists():
+            if event_id not in preloaded["with_webhooks"]:
                 enqueue_webhooks([event])
+                preloaded["with_webhooks"].add(event_id)  # a batch may hold it twice
         if then is not None:
             then()
     return event is not None
+
+
+def preload_submissions(event_ids) -> dict:
+    """The submission events `event_ids` with their reports and organizations, and which
+    of them have webhook calls already: two queries for a whole batch."""
+    from aduan.reports.models import ReportEvent
+    from aduan.webhooks.models import WebhookDelivery
+
+    events = ReportEvent.objects.select_related("report__organization").in_bulk(event_ids)
+    with_webhooks = set(
+        WebhookDelivery.objects.filter(event_id__in=event_ids).values_list("event_id", flat=True)
+    )
+    return {"events": events, "with_webhooks": with_webhooks}
 
 
 def _context(event, **extra) -> dict:

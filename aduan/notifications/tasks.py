@@ -73,11 +73,12 @@ def announce_queued(own_id: str, limit: int) -> int:
     )
     now = timezone.now()
     done = []
-    for row in waiting:
-        event_id, secret, attempt = _arguments(row.args_kwargs)
+    rows = [(row, *_arguments(row.args_kwargs)) for row in waiting]
+    preloaded = events.preload_submissions([event_id for _row, event_id, _s, _a in rows])
+    for row, event_id, secret, attempt in rows:
         try:
             with transaction.atomic():  # a savepoint: a failure undoes this one only
-                announced = events.announce_submission(event_id, secret)
+                announced = events.announce_submission(event_id, secret, preloaded=preloaded)
         except Exception:
             logger.exception("Announcement of event %s failed; its own task retries it", event_id)
             continue
