@@ -77,6 +77,60 @@ def test_ordinary_text_with_numbers_is_left_alone(text):
     assert mask_personal_data(text) == text
 
 
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("Mohon ditransfer ke Rekening: 123401000567890 a.n. Sri", "1234010005"),
+        ("bantuan msk rek BRI unit Gesi 680201012345536 belum cair", "6802010123"),
+        ("no.KK 331201010909012 salah ketik", "3312010109"),
+        ("ktp istri dg nik 330102520388004 kok belum", "3301025203"),
+        ("KIP buat anak sekolah. NISN 0087654321 belum cair", "0087654321"),
+        ("dengan nomor Peserta 0001-234-5678901 ingin bertanya", "5678901"),
+        ("BPJS 0001234567890 ditolak", "0001234567"),
+        ("NO METER : 2512345678 NO PEL : 521234567890 padam", "521234567890"),
+        ("Id pelanggan nya 521234567890", "521234567890"),
+        ("IDPEL :521234567890. Mati lagi", "521234567890"),
+        ("NPWP 09.254.294.3-407.000 ditolak", "254.294"),
+        ("Pemegang hak NIB : 11.22.33.44.55555", "33.44"),
+        ("no registrasi 451234567890123 dari agen", "4512345678"),
+        ("noomo pendaftaran 24012345678901234. Mohon dicek", "2401234567"),
+    ],
+)
+def test_numbers_a_word_names_as_personal_are_masked(text, secret):
+    masked = mask_personal_data(text)
+    assert secret not in masked
+    assert "*" * 3 in masked
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("0812345678901Pak tolong", "45678"),
+        ("NIK:3201234567890001Alamat desa", "234567890001"),
+        ("sudah berkali-kali telpon 02412345678 tidak diangkat", "1234567"),
+        ("tolong cek 680201012345536 sumarlan", "0201012345"),
+    ],
+)
+def test_numbers_glued_to_words_or_without_a_label_are_masked(text, secret):
+    assert secret not in mask_personal_data(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pendaftaran 12/05/2018 10.30 sudah ditutup.",
+        "Nomor pendaftaran belum keluar sejak 2018.",
+        "Anggaran Rp1500000000 tahun 2024 untuk 150 KK tidak jelas.",
+        "Anggaran Rp 2500000000 habis.",
+        "lokasi peta -7.3912345, 109.3612345 di peta",
+        "Tagihan meter air naik 250.000 rupiah.",
+        "Kartu KIS 2 buah hilang.",
+    ],
+)
+def test_dates_amounts_counts_and_coordinates_near_such_words_are_left_alone(text):
+    assert mask_personal_data(text) == text
+
+
 def test_several_kinds_of_personal_data_in_one_text_are_all_masked():
     text = "Saya (NIK 3201234567890001, HP 081234567890, budi@example.id) melihat B 1234 ABC."
     masked = mask_personal_data(text)

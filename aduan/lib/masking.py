@@ -13,19 +13,47 @@ import re
 
 MASK = "*"
 
-# A NIK (Nomor Induk Kependudukan) is 16 digits, sometimes written in groups.
-NIK = re.compile(r"(?<![\d\w])\d{4}[ .-]?\d{4}[ .-]?\d{4}[ .-]?\d{4}(?![\d\w])")
+# A NIK (Nomor Induk Kependudukan) is 16 digits, sometimes written in groups, and
+# sometimes glued to the word before or after it ("NIK:3201…", "…0001Alamat").
+NIK = re.compile(r"(?<!\d)\d{4}[ .-]?\d{4}[ .-]?\d{4}[ .-]?\d{4}(?!\d)")
 
 # Mobile numbers (08…, 628…, +62 8…) and landlines written with an area code
-# (021-5551234, (022) 7654321, +62 21 555 1234).
+# (021-5551234, (022) 7654321, +62 21 555 1234, 0245551234), also glued to a word.
 PHONE = re.compile(
-    r"(?<![\d\w+])"
+    r"(?<![\d+])"
     r"(?:"
     r"(?:\+62|62|0)[ .-]?8\d{1,2}(?:[ .-]?\d{2,5}){2,3}"
     r"|(?:\+62[ .-]?|\(0\d{1,3}\)[ .-]?|0\d{1,3}[ .-])\d{2,4}[ .-]?\d{3,5}(?:[ .-]?\d{2,4})?"
+    r"|0[2-9]\d{7,10}"
     r")"
-    r"(?![\d\w])"
+    r"(?!\d)"
 )
+
+# Numbers a word names as a person's: bank accounts, family cards (KK), a mistyped NIK,
+# student (NISN), civil-servant (NIP) and tax (NPWP) numbers, health-insurance cards
+# (BPJS/KIS), electricity and water customer numbers, land parcels (NIB), passports,
+# registrations. The word may be a few words before the number ("rek BRI unit Gesi
+# 6812…", "nik istri: 3301…"); the number needs six digits or more.
+_ID_WORD = (
+    r"(?:rekening|rek|norek|nik|kk|nkk|ktp|e-?ktp|kartu\s+keluarga|nisn|nim|nip|nrp|npwp"
+    r"|nib|paspor|passport|bpjs|kis|jkn|peserta|kartu|pelanggan|idpel|meter|registrasi"
+    r"|pendaftaran|register|akun)"
+)
+IDENTIFIER = re.compile(
+    rf"(?<!\w){_ID_WORD}(?!\w)(?P<gap>[^\d\n]{{0,24}}?)"
+    r"(?P<number>(?<!\d)\d++(?:[ .\-/]\d++)*+)",
+    re.IGNORECASE,
+)
+# An amount ("meter air naik 250.000") or a date or clock time ("pendaftaran 12/05/2018
+# 10.30") after such a word is not one.
+_AMOUNT = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?")
+_DATE_OR_TIME = re.compile(r"(?:\d{1,4}([./-])\d{1,2}\1\d{1,4}|\d{1,2}[.:]\d{2})(?![./:-]?\d)")
+ID_MIN_DIGITS = 6
+
+# Any run of ten digits or more left after the above is an identifier of some kind
+# (an account, a customer, a card): amounts that long are written with "Rp" or with
+# thousands separators, coordinates with a decimal point.
+LONG_NUMBER = re.compile(r"(?<![\d.,])(?<!rp)(?<!rp )(?<!rp\. )\d{10,}+(?![\d,]|\.\d)", re.I)
 
 EMAIL = re.compile(
     r"(?<![\w.+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})"
@@ -158,6 +186,20 @@ def _mask_phone(match: re.Match) -> str:
     return _mask_digits(match.group(0), keep_start=4, keep_end=2)
 
 
+def _mask_identifier(match: re.Match) -> str:
+    number = match.group("number")
+    digits = sum(ch.isdigit() for ch in number)
+    if digits < ID_MIN_DIGITS or _AMOUNT.fullmatch(number) or _DATE_OR_TIME.match(number):
+        return match.group(0)
+    return match.group(0)[: match.start("number") - match.start()] + _mask_digits(
+        number, keep_start=0, keep_end=0
+    )
+
+
+def _mask_long_number(match: re.Match) -> str:
+    return _mask_digits(match.group(0), keep_start=0, keep_end=0)
+
+
 def _mask_email(match: re.Match) -> str:
     return f"{match.group(1)}{MASK * 3}@{match.group(2)}"
 
@@ -185,18 +227,22 @@ def _is_proper_name(street: str) -> bool:
 
 
 def mask_personal_data(text: str) -> str:
-    """Return `text` with NIKs, phone numbers, emails, vehicle plates and house numbers
-    (with the RT/RW after them) masked.
+    """Return `text` with NIKs, phone numbers, emails, other personal numbers (named
+    by a word such as "rekening" or "NISN", or ten digits and longer), vehicle plates
+    and house numbers (with the RT/RW after them) masked.
 
     Order matters: a NIK may start with "62" (Central Kalimantan), so NIKs are masked
-    before phone numbers; emails before plates so an address like "b1234ab@x.id" is
+    before phone numbers, and so are numbers a word names (an NPWP "09.254.294.3-…"
+    reads like a landline); emails before plates so an address like "b1234ab@x.id" is
     handled as an email; addresses last, once no other number can be read as a house
     number.
     """
     if not text:
         return text
     text = NIK.sub(_mask_nik, text)
+    text = IDENTIFIER.sub(_mask_identifier, text)
     text = PHONE.sub(_mask_phone, text)
     text = EMAIL.sub(_mask_email, text)
+    text = LONG_NUMBER.sub(_mask_long_number, text)
     text = PLATE.sub(_mask_plate, text)
     return ADDRESS.sub(_mask_address, text)

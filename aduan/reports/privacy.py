@@ -2,9 +2,10 @@
 data and Open311. One place, so no surface can drift from the others.
 
 - Free text passes through `mask_personal_data` (NIK and KK numbers, phone numbers,
-  emails, vehicle plates), and the reporter's own name is masked wherever it is written
-  ("Saya Rahmawati, warga RT 3…", "Rumah Bu Rahmawati"): reporters sign their reports,
-  and an anonymous report signed with a name is not anonymous.
+  emails, bank accounts and other personal numbers, vehicle plates, house numbers), and
+  the reporter's own name is masked wherever it is written ("Saya Rahmawati, warga RT
+  3…", "Rumah Bu Rahmawati"): reporters sign their reports, and an anonymous report
+  signed with a name is not anonymous.
 - Coordinates are rounded to three decimals, about 110 m at Indonesia's latitudes:
   enough to place a pothole on a street, too coarse to point at one house when the
   problem is next to the reporter's home.
