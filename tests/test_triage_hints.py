@@ -103,6 +103,46 @@ def test_ordinary_reports_are_not_flagged_urgent(text):
     assert urgency(text) == []
 
 
+@pytest.mark.parametrize(
+    "text, flag",
+    [
+        ("Desa kami terendam air sudah dua minggu", "flood"),
+        ("Rumah warga tergenang sejak subuh", "flood"),
+        ("Jalan tergenang setinggi 50 cm, motor mogok", "flood"),
+        ("Belum ada yang meninjau, di tempat lain juga ada longsor", "landslide"),
+        ("Tidak ada yang datang. Pasar terbakar lagi tadi malam", "fire"),
+    ],
+)
+def test_events_happening_now_are_flagged(text, flag):
+    assert flag in urgency(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Feared, denied or recalled, not happening:
+        "Mohon segera diperbaiki sebelum ada korban jiwa.",
+        "Sebelum banyak terjadi kecelakaan yang memakan korban jiwa, mohon ditindaklanjuti.",
+        "Mohon dinormalisasi agar tidak banjir lagi tahun depan.",
+        "Bukit di atas desa gundul, saya takut akan longsor.",
+        "Lereng itu rawan longsor, mohon dipasang rambu.",
+        "Di tahun 2019 pernah terjadi kecelakaan yang menyebabkan korban jiwa.",
+        "Alhamdulillah belum ada korban jiwa, tapi jalannya retak.",
+        # Words that look urgent and are not:
+        "Kalau hujan banyak lubang tergenang air, membahayakan pemotor.",
+        "Selalu ada genangan air karena tidak ada drainase.",
+        "Sisa panen yang dibakar menyebabkan polusi udara.",
+        "Kuota internet bantuan sekolah hangus sebelum dipakai.",
+        "Kantor pemadam kebakaran kekurangan hidran.",
+        "Kualitas tanah urug untuk pelebaran jalan jelek.",
+        "Debu pabrik membuat warga sesak napas setiap hari.",
+        "Dana ambulans desa 100 juta tidak jelas penggunaannya.",
+    ],
+)
+def test_feared_denied_recalled_or_lookalike_events_are_not_flagged(text):
+    assert urgency(text) == []
+
+
 def test_urgency_reads_a_report_title_and_body(world):
     report, _secret = submit(world, title="Banjir di perumahan", body="Air masuk rumah warga.")
     assert urgency(report) == ["flood"]

@@ -222,8 +222,12 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
     "flood": _words(
         r"banjir\w*",
         r"kebanjiran",
+        # Water standing in a pothole after rain ("lubang tergenang air") is not a flood;
+        # homes under water, or water of a stated depth, are.
+        r"terendam",
+        r"(?:rumah|permukiman|pemukiman|perumahan|kampung|desa|dusun)\w*\s+(?:\w+\s+){0,2}"
         r"tergenang",
-        r"genangan air",
+        r"tergenang\s+(?:\w+\s+){0,2}(?:setinggi|sedalam|hingga|sampai)",
         r"air bah",
         r"rob",
         r"luapan",
@@ -233,16 +237,16 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"banjir bandang",
     ),
     "fire": _words(
-        r"kebakaran",
+        # Not the fire brigade ("pemadam kebakaran"), nor rubbish or straw "dibakar"
+        # (burnt on purpose: a nuisance, not an emergency), nor credits "hangus" (lapsed).
+        r"(?<!pemadam )kebakaran",
         r"terbakar",
-        r"dibakar",
         r"kobaran",
         r"api menyala",
         r"korsleting",
         r"kobong",  # Javanese
         r"kebakar",
         r"kahuruan",  # Sundanese
-        r"hangus",
     ),
     "fallen_tree": _words(
         r"pohon\s+(?:\w+\s+)?(?:tumbang|roboh|rubuh|ambruk|patah|rebah|jatuh|nyaris tumbang)",
@@ -262,7 +266,7 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"longsor\w*",
         r"tanah\s+(?:\w+\s+)?(?:ambles|amblas|bergerak|retak)",
         r"lemah\s+(?:\w+\s+)?(?:longsor|ambles)",  # Javanese: ground
-        r"urug",  # Sundanese: landslide
+        # Not "urug": Sundanese for a landslide, but Indonesian for earth fill.
     ),
     "medical": _words(
         r"gawat darurat",
@@ -273,16 +277,14 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"pingsan",
         r"tidak sadarkan diri",
         r"tak sadarkan diri",
-        r"sesak napas",
-        r"sesak nafas",
+        # Not "sesak napas" (mostly of dust and smoke, a lasting nuisance) nor
+        # "ambulans" (mostly of the service: a village's ambulance budget, its fees).
         r"pendarahan",
         r"perdarahan",
         r"kejang",
         r"serangan jantung",
         r"keracunan",
         r"overdosis",
-        r"ambulans",
-        r"ambulan",
         r"korban jiwa",
         r"luka parah",
         r"luka berat",
@@ -300,10 +302,35 @@ def _text_of(report_or_text) -> str:
     return f"{report_or_text.title}\n{report_or_text.body}"
 
 
+# An event a report fears, denies or recalls is not happening now: "perbaiki sebelum ada
+# korban jiwa", "agar tidak banjir lagi", "daerah rawan longsor", "pernah kebakaran".
+_NOT_HAPPENING = re.compile(
+    # Fear and memory reach over a few words: "sebelum banyak terjadi kecelakaan yang
+    # memakan korban jiwa"; a denial only the next one or two: "belum ada korban jiwa".
+    r"(?<!\w)(?:(?:sebelum|sblm|sebelm|agar\s+tidak|agar\s+tdk|agar\s+tak|supaya\s+tidak"
+    r"|supaya\s+tdk|jangan\s+sampai|jgn\s+sampai|rawan|berpotensi|potensi|khawatir|kuatir"
+    r"|takut|mencegah|antisipasi|pernah|bisa\s+menimbulkan|dapat\s+menimbulkan|menghindari)"
+    r"(?!\w)[^.!?;*\n]{0,40}"
+    r"|(?:belum|blm|tidak|tdk|tak|bukan)\s+(?:ada|terjadi)(?!\w)[^.,!?;*\n]{0,12})$",
+    re.IGNORECASE,
+)
+
+
+def _happening(text: str, pattern: re.Pattern[str]) -> bool:
+    return any(
+        not _NOT_HAPPENING.search(text, max(0, match.start() - 60), match.start())
+        for match in pattern.finditer(text)
+    )
+
+
 def urgency(report_or_text) -> list[str]:
-    """Urgency flags found in a report (or text), in a fixed order: `URGENCY_ORDER`."""
+    """Urgency flags found in a report (or text), in a fixed order: `URGENCY_ORDER`.
+
+    A flag needs the event as happening: one the text fears, denies or recalls
+    ("sebelum ada korban jiwa", "rawan banjir", "pernah kebakaran") does not count.
+    """
     text = _text_of(report_or_text)
-    return [flag for flag, pattern in URGENCY_PATTERNS.items() if pattern.search(text)]
+    return [flag for flag, pattern in URGENCY_PATTERNS.items() if _happening(text, pattern)]
 
 
 def urgency_labels() -> dict[str, str]:
