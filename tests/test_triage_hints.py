@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
 from aduan.organizations.models import Region
+from aduan.reports.models import Status
 from aduan.triage.hints import completeness_hints, is_abusive, urgency
-from tests.personas import submit
+from tests.personas import advance, submit
 
 COMPLETE_BODY = (
     "Sejak tiga minggu lalu lampu penerangan di Jalan Kenanga depan SD Negeri 2 padam, "
@@ -247,3 +250,46 @@ def test_the_submit_page_without_input_shows_no_hints(client, db):
 def test_bego_is_an_excavator_unless_aimed_at_someone():
     assert not is_abusive("Alat berat bego menambang pasir di sungai tanpa izin.")
     assert is_abusive("Petugas bego, tidak bisa kerja.")
+
+
+def _flagged_by_an_earlier_version(report) -> None:
+    """Store the flags an earlier phrase list gave ("sebelum ada korban jiwa" was
+    medical then)."""
+    type(report).objects.filter(pk=report.pk).update(urgency_flags=["medical"], is_urgent=True)
+
+
+def test_reflag_reports_reads_the_flags_of_open_reports_again(world):
+    feared, _ = submit(world, title="Jalan retak", body="Perbaiki sebelum ada korban jiwa.")
+    flood, _ = submit(world, title="Banjir", body="Rumah warga kebanjiran sejak subuh.")
+    closed, _ = submit(world, title="Jalan retak", body="Perbaiki sebelum ada korban jiwa.")
+    advance(world, closed, Status.CLOSED)
+    for report in (feared, closed):
+        _flagged_by_an_earlier_version(report)
+    versions = {r.pk: r.version for r in type(feared).objects.all()}
+    out = io.StringIO()
+
+    call_command("reflag_reports", stdout=out, stderr=io.StringIO())
+
+    assert "1 changed" in out.getvalue()
+    for report in (feared, flood, closed):
+        report.refresh_from_db()
+    assert (feared.is_urgent, feared.urgency_flags) == (False, [])
+    assert (flood.is_urgent, flood.urgency_flags) == (True, ["flood"])
+    assert (closed.is_urgent, closed.urgency_flags) == (True, ["medical"])
+    # Not an officer's action: nobody's open form goes stale.
+    assert {r.pk: r.version for r in type(feared).objects.all()} == versions
+
+
+def test_reflag_reports_all_includes_closed_reports_and_dry_run_writes_nothing(world):
+    closed, _ = submit(world, title="Jalan retak", body="Perbaiki sebelum ada korban jiwa.")
+    advance(world, closed, Status.CLOSED)
+    _flagged_by_an_earlier_version(closed)
+
+    dry = io.StringIO()
+    call_command("reflag_reports", "--all", "--dry-run", stdout=dry, stderr=io.StringIO())
+    closed.refresh_from_db()
+    assert "1 would change" in dry.getvalue() and closed.is_urgent
+
+    call_command("reflag_reports", "--all", stdout=io.StringIO(), stderr=io.StringIO())
+    closed.refresh_from_db()
+    assert (closed.is_urgent, closed.urgency_flags) == (False, [])

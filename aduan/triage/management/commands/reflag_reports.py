@@ -1,0 +1,64 @@
+"""Read the urgency and abusive-language flags of stored reports again.
+
+Intake stores the flags when a report arrives (`aduan.triage.hints.urgency_and_abuse`),
+so inboxes sort on a column. After an upgrade that changes the phrase lists, run this
+once so that reports already in the queues are flagged as new ones would be:
+
+python manage.py reflag_reports             # reports still open
+python manage.py reflag_reports --all       # every report
+python manage.py reflag_reports --dry-run   # count what would change, write nothing
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from aduan.reports.models import Report
+from aduan.triage.hints import urgency_and_abuse
+
+BATCH = 2000
+FIELDS = ["urgency_flags", "is_urgent", "is_abusive"]
+
+
+class Command(BaseCommand):
+    help = "Recompute the stored urgency and abusive-language flags of reports."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--all", action="store_true", help="Closed and archived too.")
+        parser.add_argument("--dry-run", action="store_true", help="Write nothing.")
+
+    def handle(self, *args, **options):
+        reports = Report.objects.all() if options["all"] else Report.objects.open()
+        total = reports.count()
+        seen = changed = 0
+        batch: list[Report] = []
+        for report in (
+            reports.only("id", "title", "body", *FIELDS).order_by("id").iterator(chunk_size=BATCH)
+        ):
+            seen += 1
+            if self._reflag(report):
+                changed += 1
+                batch.append(report)
+            if len(batch) >= BATCH or (seen % BATCH == 0):
+                self._save(batch, options["dry_run"])
+                batch = []
+                self.stderr.write(f"{seen}/{total} read, {changed} changed")
+        self._save(batch, options["dry_run"])
+        verb = "would change" if options["dry_run"] else "changed"
+        self.stdout.write(f"{seen} reports read, {changed} {verb}.")
+
+    @staticmethod
+    def _reflag(report: Report) -> bool:
+        flags = urgency_and_abuse(report.title, report.body)
+        if all(getattr(report, name) == value for name, value in flags.items()):
+            return False
+        for name, value in flags.items():
+            setattr(report, name, value)
+        return True
+
+    @staticmethod
+    def _save(batch: list[Report], dry_run: bool) -> None:
+        # Flags are read from the text, not an officer's action: no timeline entry and
+        # no version change, so nobody's open form is refused because of them.
+        if batch and not dry_run:
+            Report.objects.bulk_update(batch, FIELDS)
