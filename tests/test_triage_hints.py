@@ -45,6 +45,21 @@ def test_an_address_or_a_village_is_a_place():
     assert "no_place" in _codes("Sampah", body, has_region=True, region_level=1)
 
 
+@pytest.mark.parametrize(
+    "where",
+    ["di kec nalumsari", "PDAM Kab.Pekalongan", "di ds.Tarisi", "lokasinya di Dsn Krajan"],
+)
+def test_abbreviated_places_with_or_without_their_dot_are_places(where):
+    body = f"Sudah seminggu sampah menumpuk {where}, lalat di mana-mana. Tolong diangkut."
+    assert "no_place" not in _codes("Sampah", body)
+
+
+@pytest.mark.parametrize("when", ["tgl 12 kemarin", "sejak th 2018", "sudah 2thn", "tanggal 3"])
+def test_abbreviated_dates_are_dates(when):
+    body = f"Lampu penerangan di Jalan Kenanga padam {when}. Mohon segera diganti."
+    assert "no_date" not in _codes("Lampu padam", body)
+
+
 def test_a_report_without_a_date_is_asked_when():
     body = "Lampu penerangan di Jalan Kenanga padam, gelap sekali. Mohon segera diganti."
     assert "no_date" in _codes("Lampu padam", body)

@@ -35,7 +35,8 @@ class Hint:
 def _words(*phrases: str) -> re.Pattern[str]:
     """One pattern matching any of `phrases` as whole words, in any case."""
     alternatives = "|".join(sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    # A phrase ending in a dot may be glued to the next word: "kab.Pekalongan".
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?:(?<=\.)|(?!\w))", re.IGNORECASE)
 
 
 # Words that place a problem: street, neighbourhood, village, landmark.
@@ -58,7 +59,27 @@ PLACE = _words(
     r"kec\.",
     r"kabupaten",
     r"kab\.",
+    # Abbreviations written without their dot: "kec nalumsari", "ds. tarisi", "dk krajan".
+    r"kec",
+    r"kab",
+    r"kel",
+    r"ds\.?",
+    r"dsn\.?",
+    r"dk\.?",
+    r"kp\.?",
     r"kota",
+    r"lokasi",
+    r"daerah",
+    r"wilayah",
+    r"ruas",
+    r"jalur",
+    r"sungai",
+    r"bendungan",
+    r"taman",
+    r"gedung",
+    r"pabrik",
+    r"pelabuhan",
+    r"bandara",
     r"perumahan",
     r"perum",
     r"komplek",
@@ -107,13 +128,14 @@ WHEN = _words(
     r"\d{4}-\d{2}-\d{2}",
     rf"\d{{1,2}}\s+(?:{MONTHS})\.?",
     rf"(?:{MONTHS})\s+\d{{4}}",
-    r"(?:tahun|thn)\s+\d{4}",
+    r"(?:tahun|thn|th)\.?\s*\d{4}",
+    r"(?:tanggal|tgl)\.?\s*\d{1,2}",
     r"senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad",
     r"kemarin|kemaren|kmrn|wingi",
     r"tadi|barusan|semalam|tadi malam|dini hari",
     r"hari ini|pagi ini|siang ini|sore ini|malam ini|saat ini|sekarang|sampai sekarang",
     r"sejak|semenjak|selama",
-    r"(?:\d+|se|beberapa|dua|tiga|empat|lima)\s*(?:hari|minggu|pekan|bulan|tahun|jam)"
+    r"(?:\d+|se|beberapa|dua|tiga|empat|lima)\s*(?:hari|minggu|pekan|bulan|tahun|thn|th|jam)"
     r"(?:\s+(?:lalu|yang lalu|terakhir))?",
     r"minggu lalu|bulan lalu|tahun lalu|pekan lalu|lusa",
     r"pukul\s*\d+",
