@@ -11,6 +11,7 @@ from aduan.triage import classifier
 from aduan.triage.classifier import (
     TextClassifier,
     _fit_complement_nb,
+    _label_sums,
     _newest_per_class,
     _softmax,
     train_for_serving,
@@ -108,7 +109,8 @@ def test_the_sparse_naive_bayes_ranks_and_weighs_as_scikit_learns_does():
     labels = rng.integers(0, 7, 300)
     weights = rng.random(300) + 0.5
     reference = ComplementNB(alpha=classifier.NB_ALPHA).fit(matrix, labels, sample_weight=weights)
-    sparse_weights, per_label = _fit_complement_nb(matrix, labels, weights, 7)
+    sums = _label_sums(matrix, np.arange(300), labels, weights, 7)
+    sparse_weights, per_label = _fit_complement_nb(sums)
     texts = sp.random(50, 500, density=0.05, random_state=2, format="csr")
     expected = _softmax(np.asarray(texts @ reference.feature_log_prob_.T), 1.0)
     scores = (texts @ sparse_weights).toarray() + np.asarray(texts.sum(axis=1)) * per_label
@@ -172,3 +174,57 @@ def test_figures_by_group_count_a_sibling_unit_right_and_an_unknown_group_wrong(
     assert figures["group_top1"] == 2 / 3
     assert figures["group_top3"] == 2 / 3
     assert "group_top1" not in classifier.score(model, matrix, labels)
+
+
+def _many_texts() -> list[str]:
+    """60 texts (enough for n-grams seen once to be left out), some words repeated."""
+    _labels, texts = zip(*HISTORY, strict=True)
+    return [f"{text} {extra}" for extra in ("", "lagi", "pak", "tolong") for text in texts][:60]
+
+
+def test_features_built_in_chunks_are_scikit_learns_tf_idf_of_words_and_word_n_grams(
+    monkeypatch,
+):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize as l2_normalize
+
+    from aduan.triage.text import normalize
+
+    texts = _many_texts()
+    monkeypatch.setattr(classifier, "FEATURE_CHUNK", 7)  # 60 rows: 9 chunks, the last short
+    features = classifier.Features()
+    matrix = features.fit_transform(texts)
+
+    docs = [normalize(t) for t in texts]
+    words = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=True)
+    grams = TfidfVectorizer(
+        analyzer=lambda doc: [
+            g for w in doc.split() for g in classifier._word_char_ngrams(w, *classifier.CHAR_RANGE)
+        ],
+        sublinear_tf=True,
+        min_df=2,
+    )
+    reference = sp.hstack([words.fit_transform(docs), grams.fit_transform(docs)]).tocsc()
+    order = [words.vocabulary_[w] for w in features.tokens.get_feature_names_out()] + [
+        len(words.vocabulary_) + grams.vocabulary_[g] for g in features.gram_vocabulary
+    ]
+    assert len(features.gram_vocabulary) == len(grams.vocabulary_) < 5000
+    expected = l2_normalize(reference[:, order])
+    assert np.allclose(matrix.toarray(), expected.toarray(), atol=1e-6)
+
+    monkeypatch.setattr(classifier, "FEATURE_CHUNK", 10_000)
+    whole = classifier.Features().fit_transform(texts)
+    assert (matrix != whole).nnz == 0
+
+
+def test_learning_from_some_rows_of_a_matrix_is_learning_from_those_rows_alone():
+    texts = _many_texts()
+    labels = [label for _ in range(4) for label, _text in HISTORY][:60]
+    rows = np.array([0, 3, 5, 8, 13, 17, 21, 22, 30, 34, 40, 44, 51, 52, 59])
+    model = TextClassifier()
+    matrix = model.features.fit_transform(texts)
+    picked = [labels[i] for i in rows]
+    in_place = model.fit_matrix(matrix, picked, names=NAMES, rows=rows)
+    expected = in_place.predict_proba(["Jalan rusak", "Air keruh"])
+    copied = TextClassifier(features=model.features).fit_matrix(matrix[rows], picked, names=NAMES)
+    assert np.allclose(copied.predict_proba(["Jalan rusak", "Air keruh"]), expected)

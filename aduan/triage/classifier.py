@@ -33,7 +33,7 @@ command prints are the figures the product gets:
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +54,7 @@ SVM_NEGATIVES = 2_000_000  # other labels' reports all the labels' SVMs are set 
 SVM_NEGATIVES_MIN = 1_000  # …but each label's against at least this many (or all)
 BLEND = 0.5  # share of the SVM in the blend
 LARGE_HISTORY = 5000  # reports from which words seen once are left out
+FEATURE_CHUNK = 10_000  # reports whose features are built at once
 NAME_WEIGHT = 1.0  # a label's name counts as one report of that label
 NEGATIVE_PENALTY = 0.6  # how far a near-identical "not our remit" lowers a score
 HELD_OUT_AT_MOST = 5_000  # held-out reports a retraining measures and calibrates on
@@ -90,21 +91,39 @@ class Features:
         words = self.tokens.get_feature_names_out()
         self.n_words = len(words)
         grams, vocabulary = self._grams(words, None)
-        # The n-grams of a large history take several times the room of its words:
-        # count them once for their document frequency, then again with the kept ones
-        # only, rather than hold both matrices (or a column slice's copies) at once.
-        keep_grams = _frequent(counts @ grams, min_df)
+        # The n-grams of a large history take several times the room of its words, and
+        # building them whole took three times the room of the result: they are built
+        # FEATURE_CHUNK reports at a time, once for their document frequencies, then
+        # again with the kept ones only, straight into the result's arrays.
+        df = np.zeros(grams.shape[1], dtype=np.int64)
+        row_nnz = np.zeros(counts.shape[0], dtype=np.int64)
+        for start in range(0, counts.shape[0], FEATURE_CHUNK):
+            chunk = counts[start : start + FEATURE_CHUNK] @ grams
+            df += np.bincount(chunk.indices, minlength=grams.shape[1])
+            row_nnz[start : start + FEATURE_CHUNK] = np.diff(chunk.indptr)
+        del chunk
+        keep_grams = np.flatnonzero(df >= min_df)
         names = np.array(list(vocabulary), dtype=object)[keep_grams]
         self.gram_vocabulary = {gram: i for i, gram in enumerate(names)}
-        self.word_tfidf = TfidfTransformer(sublinear_tf=True)
-        self.char_tfidf = TfidfTransformer(sublinear_tf=True)
-        char_counts = counts @ grams[:, keep_grams]
-        self.char_tfidf.fit(char_counts)
+        self.word_tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+        self.char_tfidf = _tfidf_from_frequencies(df[keep_grams], counts.shape[0])
+        grams = grams[:, keep_grams]
+        chunks = (
+            self._features_of(counts[start : start + FEATURE_CHUNK], grams)
+            for start in range(0, counts.shape[0], FEATURE_CHUNK)
+        )
+        # At most each row's words and all its n-grams.
+        upper = int(row_nnz.sum()) + counts.nnz
+        return _stack_rows(chunks, counts.shape[0], self.width, upper)
+
+    def _features_of(self, counts: sp.csr_matrix, grams: sp.csr_matrix) -> sp.csr_matrix:
+        """Word counts → the features (rows are independent: any chunking gives the
+        same rows)."""
         return l2_normalize(
             sp.hstack(
                 [
-                    self.word_tfidf.fit_transform(counts),
-                    self.char_tfidf.transform(char_counts, copy=False),
+                    self.word_tfidf.transform(counts),
+                    self.char_tfidf.transform(counts @ grams, copy=False),
                 ],
                 format="csr",
             ),
@@ -165,11 +184,41 @@ class Features:
         return matrix, vocabulary
 
 
-def _frequent(counts: sp.csr_matrix, min_df: int) -> np.ndarray:
-    """The columns that at least `min_df` rows have (a product's result has no explicit
-    zeros nor duplicate entries, so counting column indexes counts rows)."""
-    counts.sum_duplicates()
-    return np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]) >= min_df)
+def _tfidf_from_frequencies(df: np.ndarray, n_documents: int) -> TfidfTransformer:
+    """A sublinear `TfidfTransformer` as if fitted on `n_documents` whose document
+    frequencies are `df` (scikit-learn's smoothed idf, in single precision as `fit`
+    computes it for single-precision counts), without the count matrix itself.
+    (Counting column indexes of a product's result counts rows: it has no explicit
+    zeros nor duplicate entries.)"""
+    transformer = TfidfTransformer(sublinear_tf=True)
+    transformer.fit(sp.csr_matrix((1, len(df)), dtype=np.float32))
+    smoothed = df.astype(np.float32) + np.float32(1)
+    idf = np.full_like(smoothed, fill_value=n_documents + 1, dtype=np.float32)
+    idf /= smoothed
+    np.log(idf, out=idf)
+    idf += np.float32(1)
+    transformer.idf_ = idf
+    return transformer
+
+
+def _stack_rows(chunks: Iterable[sp.csr_matrix], n_rows: int, width: int, upper: int):
+    """`chunks` (CSR matrices of consecutive rows, made one at a time as the iterable
+    is read) → one CSR matrix of `n_rows` × `width` with at most `upper` values,
+    written straight into its arrays: never two copies of the features at once. The
+    arrays' unused tail is never written, so it is never given memory."""
+    index = np.int32 if max(upper, width) < np.iinfo(np.int32).max else np.int64
+    data = np.empty(upper, dtype=np.float32)
+    indices = np.empty(upper, dtype=index)
+    indptr = np.zeros(n_rows + 1, dtype=index)
+    row = filled = 0
+    for chunk in chunks:
+        end = filled + chunk.nnz
+        data[filled:end] = chunk.data
+        indices[filled:end] = chunk.indices
+        indptr[row + 1 : row + 1 + chunk.shape[0]] = filled + chunk.indptr[1:]
+        row += chunk.shape[0]
+        filled = end
+    return sp.csr_matrix((data[:filled], indices[:filled], indptr), shape=(n_rows, width))
 
 
 def _newest_per_class(labels: np.ndarray, budget: int) -> np.ndarray:
@@ -234,11 +283,31 @@ def _fit_svm(
     return coef.tocsr(), intercept
 
 
-def _fit_complement_nb(
-    matrix: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, n_labels: int
-) -> tuple[sp.csr_matrix, np.ndarray]:
+def _label_sums(
+    matrix: sp.csr_matrix, rows: np.ndarray, y: np.ndarray, weights: np.ndarray, n_labels: int
+) -> sp.csr_matrix:
+    """labels × features: the weighted sum of the features of each label's rows (`rows`
+    of `matrix`, `y` their label indexes). Read `FEATURE_CHUNK` rows at a time: a
+    product with the whole matrix would first copy it in double precision."""
+    order = np.argsort(rows, kind="stable")
+    rows, y, weights = np.asarray(rows)[order], np.asarray(y)[order], np.asarray(weights)[order]
+    sums = sp.csr_matrix((n_labels, matrix.shape[1]), dtype=np.float64)
+    for start in range(0, matrix.shape[0], FEATURE_CHUNK):
+        part = matrix[start : start + FEATURE_CHUNK]
+        low, high = np.searchsorted(rows, [start, start + part.shape[0]])
+        if low < high:
+            onehot = sp.csr_matrix(
+                (weights[low:high], (y[low:high], rows[low:high] - start)),
+                shape=(n_labels, part.shape[0]),
+            )
+            sums = sums + onehot @ part
+    return sums.tocsr()
+
+
+def _fit_complement_nb(counts: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
     """Complement naive Bayes (Rennie et al. 2003, as scikit-learn's `ComplementNB`
-    without weight normalization), kept sparse: a label's weight for a feature is
+    without weight normalization) from `counts`, the labels × features sums of
+    `_label_sums`, kept sparse: a label's weight for a feature is
     −log(count of the feature outside the label + α) + log(that total over all
     features). The part −log(count in all labels + α) is the same for every label and
     cancels in the softmax that reads the scores, so what is stored is only the rest:
@@ -248,13 +317,11 @@ def _fit_complement_nb(
     the room of the features the labels use, not features × labels.
 
     Returns the features × labels weights (CSR, float32) and the per-label term."""
-    onehot = sp.csr_matrix((weights, (y, np.arange(len(y)))), shape=(n_labels, len(y)))
-    counts = (onehot @ matrix).tocsr()  # labels × features
     in_all = np.asarray(counts.sum(axis=0)).ravel()
     share = counts.copy()
     share.data = -np.log1p(-counts.data / (in_all[counts.indices] + NB_ALPHA))
     per_label = np.asarray(counts.sum(axis=1)).ravel()
-    complement_total = in_all.sum() + NB_ALPHA * matrix.shape[1] - per_label
+    complement_total = in_all.sum() + NB_ALPHA * counts.shape[1] - per_label
     weights_ = share.T.tocsr().astype(np.float32)
     weights_.eliminate_zeros()
     return weights_, np.log(complement_total)
@@ -287,29 +354,38 @@ class TextClassifier:
         return self.fit_matrix(self.features.fit_transform(texts), labels, weights, names)
 
     def fit_matrix(
-        self, matrix: sp.csr_matrix, labels: Sequence, weights=None, names: Mapping | None = None
+        self,
+        matrix: sp.csr_matrix,
+        labels: Sequence,
+        weights=None,
+        names: Mapping | None = None,
+        rows=None,
     ):
-        """Fit the models on texts already turned into features by `self.features`."""
+        """Fit the models on texts already turned into features by `self.features`.
+        `rows`: the rows of `matrix` that `labels` are for, in order (default: all of
+        them), so that part of a large history is learned from without a copy of it."""
         y = np.asarray(labels)
+        rows = np.arange(matrix.shape[0]) if rows is None else np.asarray(rows)
         weights = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError("A classifier needs at least two labels")
+        n_labels = len(self.classes_)
         sample = _newest_per_class(y, SVM_BUDGET)
         name_matrix, name_labels = self._name_rows(names)
         name_weights = np.full(len(name_labels), NAME_WEIGHT)
+        name_y = np.searchsorted(self.classes_, name_labels)
         width = self.features.n_words
         self.svm_weights_, self.svm_intercept_ = _fit_svm(
-            sp.vstack([matrix[sample][:, :width], name_matrix[:, :width]]).tocsr(),
-            np.searchsorted(self.classes_, np.concatenate([y[sample], name_labels])),
+            sp.vstack([matrix[rows[sample]][:, :width], name_matrix[:, :width]]).tocsr(),
+            np.concatenate([np.searchsorted(self.classes_, y[sample]), name_y]),
             np.concatenate([weights[sample], name_weights]),
-            len(self.classes_),
+            n_labels,
         )
+        y = np.searchsorted(self.classes_, y)
         self.nb_weights_, self.nb_norm_ = _fit_complement_nb(
-            sp.vstack([matrix, name_matrix]).tocsr(),
-            np.searchsorted(self.classes_, np.concatenate([y, name_labels])),
-            np.concatenate([weights, name_weights]),
-            len(self.classes_),
+            _label_sums(matrix, rows, y, weights, n_labels)
+            + _label_sums(name_matrix, np.arange(len(name_y)), name_y, name_weights, n_labels)
         )
         return self
 
@@ -488,7 +564,7 @@ def train_for_serving(
     held_out = np.linspace(cut, len(labels) - 1, min(holdout, HELD_OUT_AT_MOST)).round()
     held_out = np.unique(held_out.astype(int)) if holdout else np.zeros(0, dtype=int)
     if len(held_out) and len(np.unique(labels[:cut])) >= 2:
-        model.fit_matrix(matrix[:cut], labels[:cut], names=names)
+        model.fit_matrix(matrix, labels[:cut], names=names, rows=np.arange(cut))
         model.calibrate(matrix[held_out], labels[held_out])
         figures = score(model, matrix[held_out], labels[held_out], groups)
     model.fit_matrix(matrix, labels, names=names)
