@@ -86,6 +86,11 @@ def test_normalizing_keeps_javanese_and_sundanese_words():
     )
 
 
+def test_normalizing_reads_the_text_of_markup_exported_from_web_forms():
+    text = "<p>Jalan&nbsp;rusak &amp; <b>berlubang</b></p><br/>umur < 5 tahun"
+    assert normalize(text) == "jalan rusak berlubang umur xnum tahun"
+
+
 def test_the_routing_rules_suggest_while_there_is_no_model(world):
     RoutingRule.objects.create(category=world.potholes, organization=world.unit_a)
     report = waiting_at_agency(world)

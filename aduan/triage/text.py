@@ -12,6 +12,7 @@ installation's reports.
 
 from __future__ import annotations
 
+import html
 import re
 
 # Informal spellings and abbreviations → the standard word.
@@ -202,6 +203,8 @@ NOISE_WORDS: frozenset[str] = frozenset(
     }
 )
 
+# Exports of web forms may hold markup: "<p>Jalan rusak&nbsp;parah</p>".
+_TAG = re.compile(r"</?[a-z][^<>]{0,200}>")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _APOSTROPHE = re.compile(r"(?<=\w)['’`](?=\w)")
@@ -222,7 +225,7 @@ _PHRASES = _phrase_pattern()
 def normalize(text: str) -> str:
     """Lowercased words with abbreviations expanded, courtesies dropped, and URLs, emails
     and numbers replaced by placeholder words (`xurl`, `xemail`, `xlongnum`, `xnum`)."""
-    text = (text or "").lower()
+    text = html.unescape(_TAG.sub(" ", (text or "").lower()))
     text = _URL.sub(" xurl ", text)
     text = _EMAIL.sub(" xemail ", text)
     text = _APOSTROPHE.sub("", text)
