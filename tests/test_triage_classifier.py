@@ -228,3 +228,21 @@ def test_learning_from_some_rows_of_a_matrix_is_learning_from_those_rows_alone()
     expected = in_place.predict_proba(["Jalan rusak", "Air keruh"])
     copied = TextClassifier(features=model.features).fit_matrix(matrix[rows], picked, names=NAMES)
     assert np.allclose(copied.predict_proba(["Jalan rusak", "Air keruh"]), expected)
+
+
+def test_offered_figures_score_what_the_caller_offers_for_each_row():
+    model = fitted()
+    texts = ["Parkir liar di bahu jalan bikin macet", "Air keruh dan berbau"]
+    matrix = model.features.transform(texts)
+    groups = {ROADS: "dinas-pu", TRAFFIC: "dinas-pu", SCHOOLS: "sekolah", WATER: "pdam"}
+    rows = []
+
+    def offered(row, classes, proba):
+        rows.append(row)
+        # The product would weigh places in; this one offers the water company last.
+        return ["dinas-pu", "sekolah", "x", "pdam"]
+
+    figures = classifier.score(model, matrix, [TRAFFIC, WATER], groups, offered)
+    assert rows == [0, 1]
+    assert figures["group_top1"] == 1.0
+    assert (figures["offered_top1"], figures["offered_top3"]) == (0.5, 0.5)

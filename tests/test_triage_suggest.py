@@ -3,6 +3,7 @@ as the fallback, shown in the dispatch form and the API. Tiny models, written te
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -17,6 +18,7 @@ from aduan.triage.models import TriageModel
 from aduan.triage.suggest import (
     SOURCE_MODEL,
     SOURCE_ROUTING_RULE,
+    NationalOffer,
     live_model,
     suggest_categories,
     suggest_organizations,
@@ -322,6 +324,43 @@ def test_organization_models_are_also_measured_at_the_agency_level(world, settin
         world.unit_a.pk: world.agency.pk,
         world.agency.pk: world.agency.pk,
     }
+
+
+def test_the_national_offer_weighs_agencies_by_their_jurisdiction(world):
+    mine, village = regions_of_two_agencies(world)
+    offer = NationalOffer(
+        {world.unit_b.pk: world.agency.pk, world.other_agency.pk: world.other_agency.pk}
+    )
+    classes = np.array([world.unit_b.pk, world.other_agency.pk])
+    proba = np.array([0.7, 0.3])
+    assert offer.ranked(classes, proba, village.code) == [world.other_agency.pk, world.agency.pk]
+    assert offer.ranked(classes, proba, mine.code) == [world.agency.pk, world.other_agency.pk]
+    assert offer.ranked(classes, proba, None) == [world.agency.pk, world.other_agency.pk]
+    # An agency whose jurisdiction covers the place is offered though the model never
+    # saw it, as on the verification screen.
+    only_mine = offer.ranked(classes[:1], proba[:1], village.code)
+    assert only_mine == [world.other_agency.pk, world.agency.pk]
+
+
+def test_organization_models_are_measured_on_what_national_admins_are_offered(world):
+    _mine, village = regions_of_two_agencies(world)
+    # Every past report from the other city's village went to this regency's units,
+    # against the jurisdictions the agencies declare: the model alone is right at the
+    # agency level, what a national admin is offered is not.
+    for title, body in ROADS:
+        report = submit(world, title=title, body=body, region=village)[0]
+        lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
+        lifecycle.dispatch(report, as_user(world.agency_admin), world.unit_a)
+    for title, body in TRAFFIC:
+        report = submit(world, title=title, body=body, region=village)[0]
+        lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
+        lifecycle.dispatch(report, as_user(world.agency_admin), world.unit_b)
+    model = training.train(TriageModel.Kind.ORGANIZATION)
+    metrics = model.metrics
+    assert metrics["n_test"] > 0
+    assert (metrics["group_top1"], metrics["offered_top1"]) == (1.0, 0.0)
+    assert metrics["offered_top3"] == 1.0  # the regency is still second
+    assert model.agency_figures == (0.0, 1.0)
 
 
 def test_too_little_history_trains_no_model(world):

@@ -33,7 +33,7 @@ command prints are the figures the product gets:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -469,6 +469,10 @@ class Evaluation:
     # The same at a coarser level (each unit's agency), when the caller gave the groups.
     group_top1: float | None = None
     group_top3: float | None = None
+    # What officers are offered after the model (e.g. jurisdictions weighed in), when
+    # the caller measured it.
+    offered_top1: float | None = None
+    offered_top3: float | None = None
 
     def as_dict(self) -> dict:
         figures = {
@@ -479,19 +483,25 @@ class Evaluation:
             "n_train": self.n_train,
             "n_test": self.n_test,
         }
-        if self.group_top1 is not None:
-            figures["group_top1"] = round(self.group_top1, 4)
-            figures["group_top3"] = round(self.group_top3, 4)
+        for name in ("group_top1", "group_top3", "offered_top1", "offered_top3"):
+            if getattr(self, name) is not None:
+                figures[name] = round(getattr(self, name), 4)
         return figures
 
 
 def score(
-    model: TextClassifier, matrix: sp.csr_matrix, labels: Sequence, groups: Mapping | None = None
+    model: TextClassifier,
+    matrix: sp.csr_matrix,
+    labels: Sequence,
+    groups: Mapping | None = None,
+    offered: Callable | None = None,
 ) -> dict:
     """top1, top3 and macro F1 of `model` on held-out rows; with `groups` (label → the
     group it counts for, e.g. a unit's agency; a label missing stands for itself) also
     group_top1 and group_top3, the groups ranked by the summed probability of their
-    labels — what an officer choosing among groups is offered."""
+    labels — what an officer choosing among groups is offered. With `offered` as well
+    (row, classes, probabilities → the groups offered for that row, best first: what
+    the product makes of the model's distribution), offered_top1 and offered_top3."""
     from sklearn.metrics import f1_score
 
     y = np.asarray(labels)
@@ -508,7 +518,18 @@ def score(
     }
     if groups is not None:
         figures |= _group_figures(model.classes_, proba, y, groups)
+    if groups is not None and offered is not None:
+        hits = [
+            _rank_of(groups.get(label, label), offered(i, model.classes_, proba[i]))
+            for i, label in enumerate(y)
+        ]
+        figures["offered_top1"] = float(np.mean([h == 0 for h in hits]))
+        figures["offered_top3"] = float(np.mean([h is not None and h < 3 for h in hits]))
     return figures
+
+
+def _rank_of(choice, ranked: list) -> int | None:
+    return ranked.index(choice) if choice in ranked else None
 
 
 def _group_figures(classes, proba: np.ndarray, y: np.ndarray, groups: Mapping) -> dict:
@@ -528,6 +549,13 @@ def _group_figures(classes, proba: np.ndarray, y: np.ndarray, groups: Mapping) -
     return {"group_top1": float(hits[:, 0].mean()), "group_top3": float(hits.any(axis=1).mean())}
 
 
+def _at_rows(offered: Callable | None, rows: np.ndarray) -> Callable | None:
+    """`offered` called with the row of the whole history, not of the held-out part."""
+    if offered is None:
+        return None
+    return lambda i, classes, proba: offered(rows[i], classes, proba)
+
+
 def train_and_evaluate(
     train_texts, train_labels, test_texts, test_labels, names: Mapping | None = None
 ) -> tuple[TextClassifier, Evaluation]:
@@ -545,13 +573,19 @@ def train_and_evaluate(
 
 
 def train_for_serving(
-    texts, labels, holdout: int, names: Mapping | None = None, groups: Mapping | None = None
+    texts,
+    labels,
+    holdout: int,
+    names: Mapping | None = None,
+    groups: Mapping | None = None,
+    offered: Callable | None = None,
 ) -> tuple[TextClassifier, Evaluation]:
     """Score on the last `holdout` rows after learning from the others, then learn from
     all of them. The features are fitted once on every text (no labels involved), which
     keeps retraining on a large history within a minute. `names`: label → its name
     (an organization's or a category's), optional; see `TextClassifier.fit`. `groups`:
-    label → the group it counts for (a unit's agency), to score at that level too."""
+    label → the group it counts for (a unit's agency), to score at that level too;
+    `offered`: see `score` (its row is an index of `texts`)."""
     started = time.perf_counter()
     model = TextClassifier()
     matrix = model.features.fit_transform(texts)
@@ -566,7 +600,9 @@ def train_for_serving(
     if len(held_out) and len(np.unique(labels[:cut])) >= 2:
         model.fit_matrix(matrix, labels[:cut], names=names, rows=np.arange(cut))
         model.calibrate(matrix[held_out], labels[held_out])
-        figures = score(model, matrix[held_out], labels[held_out], groups)
+        figures = score(
+            model, matrix[held_out], labels[held_out], groups, _at_rows(offered, held_out)
+        )
     model.fit_matrix(matrix, labels, names=names)
     seconds = time.perf_counter() - started
     return model, Evaluation(**figures, train_seconds=seconds, n_train=cut, n_test=len(held_out))

@@ -38,6 +38,18 @@ class TriageModel(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version}"
 
+    @property
+    def agency_figures(self) -> tuple[float, float] | None:
+        """Top-1 and top-3 of what a national admin is offered (agencies, with their
+        declared jurisdictions weighed in); for versions trained before that was
+        measured, of the model's probabilities added up at each agency; None for
+        categories."""
+        metrics = self.metrics or {}
+        for prefix in ("offered", "group"):
+            if metrics.get(f"{prefix}_top1") is not None:
+                return metrics[f"{prefix}_top1"], metrics[f"{prefix}_top3"]
+        return None
+
     def make_live(self) -> None:
         """Serve this model from now on; every process picks it up at its next suggestion."""
         with transaction.atomic():

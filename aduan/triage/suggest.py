@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from aduan.organizations.access import Access
@@ -227,9 +229,7 @@ JURISDICTION_FLOOR = 0.02
 def _weigh_by_jurisdiction(scores: dict, region_code: str, targets, agencies_only: bool):
     """Lower the targets whose declared regions leave out `region_code`, and add those
     that cover it; targets that declare no region are left as the model ranked them."""
-    depth = len(region_code.split("."))
-    above = set(region_ancestor_codes(region_code))
-    covering = targets.filter(regions__code__in=above).distinct()
+    covering = targets.filter(regions__code__in=region_ancestor_codes(region_code)).distinct()
     if agencies_only:
         covering = covering.agencies()
     for org in covering:
@@ -238,8 +238,19 @@ def _weigh_by_jurisdiction(scores: dict, region_code: str, targets, agencies_onl
     links = Organization.regions.through.objects.filter(organization_id__in=list(scores))
     for org_id, code in links.values_list("organization_id", "region_id"):
         declared[org_id].add(code)
+    weighed = jurisdiction_weights({pk: p for pk, (_, p) in scores.items()}, region_code, declared)
+    return {pk: (scores[pk][0], probability) for pk, probability in weighed.items()}
+
+
+def jurisdiction_weights(
+    probabilities: Mapping[int, float], region_code: str, declared: Mapping[int, set[str]]
+) -> dict[int, float]:
+    """`probabilities` (organization pk → probability) weighed by the regions each
+    organization declares (`declared`, pk → region codes; none: left as it is)."""
+    depth = len(region_code.split("."))
+    above = set(region_ancestor_codes(region_code))
     weighed = {}
-    for pk, (org, probability) in scores.items():
+    for pk, probability in probabilities.items():
         codes = declared.get(pk)
         if codes and codes & above:
             nearest = max(len(c.split(".")) for c in codes & above)
@@ -249,5 +260,41 @@ def _weigh_by_jurisdiction(scores: dict, region_code: str, targets, agencies_onl
         undecided = codes and any(c.startswith(region_code + ".") for c in codes)
         if codes and not (codes & above) and not undecided:
             probability *= OUTSIDE_JURISDICTION
-        weighed[pk] = (org, probability)
+        weighed[pk] = probability
     return weighed
+
+
+class NationalOffer:
+    """What a national admin is offered for a report, from the model's distribution:
+    the labels' probabilities added up at their nearest agency, the agencies' declared
+    jurisdictions weighed in — `suggest_organizations` for a national admin without its
+    queries, for measuring a model on many held-out reports at once. Routing rules are
+    left out (they need the report's category), and so is the report's holder (a
+    report in the national queue has none)."""
+
+    def __init__(self, agency_of: Mapping[int, int]):
+        self.agency_of = agency_of
+        targets = Organization.objects.active().agencies().exclude(kind=Organization.Kind.AUDITOR)
+        self.targets = set(targets.values_list("pk", flat=True))
+        self.declared: dict[int, set[str]] = defaultdict(set)
+        self.covering: dict[str, set[int]] = defaultdict(set)
+        links = Organization.regions.through.objects.values_list("organization_id", "region_id")
+        for org_id, code in links:
+            self.declared[org_id].add(code)
+            if org_id in self.targets:
+                self.covering[code].add(org_id)
+
+    def ranked(self, classes, proba, region_code: str | None) -> list[int]:
+        """The agencies offered, best first, for a report the model scored `proba`
+        over `classes` (organization pks)."""
+        scores: dict[int, float] = defaultdict(float)
+        for i in np.argsort(-proba)[:CANDIDATES]:
+            agency = self.agency_of.get(int(classes[i]))
+            if agency in self.targets:
+                scores[agency] += float(proba[i])
+        if region_code:
+            for code in region_ancestor_codes(region_code):
+                for pk in self.covering.get(code, ()):
+                    scores.setdefault(pk, 0.0)
+            scores = jurisdiction_weights(scores, region_code, self.declared)
+        return sorted(scores, key=lambda pk: -scores[pk])

@@ -70,6 +70,7 @@ class History:
 
     texts: list[str] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
+    regions: list[str | None] = field(default_factory=list)  # each report's region code
     negative_texts: list[str] = field(default_factory=list)
     negative_labels: list[int] = field(default_factory=list)
 
@@ -99,6 +100,7 @@ def organization_history(limit: int | None = None) -> History:
             continue
         history.texts.append(report_text(title, body, region))
         history.labels.append(org)
+        history.regions.append(region)
     declined = ReportEvent.objects.filter(action=Action.NOT_OUR_REMIT).order_by("-at")[:limit]
     fields = ("report__title", "report__body", "report__region_id", "data")
     for title, body, region, data in declined.values_list(*fields):
@@ -177,12 +179,25 @@ def train(kind: str, *, stdout=None) -> TriageModel | None:
     # Scored on the newest fifth after learning from the rest, like tomorrow's reports;
     # the served model then learns from every report, the newest mattering most.
     say(f"{kind}: learning from {len(history.labels)} reports…")
+    groups = offered = None
+    if kind == Kind.ORGANIZATION:
+        from aduan.triage.suggest import NationalOffer
+
+        # Measured as a national admin is offered them: at the agency level, with the
+        # agencies' declared jurisdictions weighed in for each report's place.
+        groups = agencies_of(set(history.labels))
+        offer = NationalOffer(groups)
+
+        def offered(row, classes, proba):
+            return offer.ranked(classes, proba, history.regions[row])
+
     model, evaluation = train_for_serving(
         history.texts,
         history.labels,
         holdout=round(len(history.labels) * HOLDOUT_SHARE),
         names=label_names(kind, set(history.labels)),
-        groups=agencies_of(set(history.labels)) if kind == Kind.ORGANIZATION else None,
+        groups=groups,
+        offered=offered,
     )
     model.remember_negatives(history.negative_texts, history.negative_labels)
     metrics = evaluation.as_dict() | {"total_seconds": round(time.perf_counter() - started, 2)}
