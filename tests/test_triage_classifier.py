@@ -246,3 +246,13 @@ def test_offered_figures_score_what_the_caller_offers_for_each_row():
     assert rows == [0, 1]
     assert figures["group_top1"] == 1.0
     assert (figures["offered_top1"], figures["offered_top3"]) == (0.5, 0.5)
+
+
+def test_a_pasted_document_is_read_as_far_as_its_first_characters(monkeypatch):
+    monkeypatch.setattr(classifier, "TEXT_CHARS", 60)
+    model = fitted()
+    start = "Air ledeng mati tiga hari, warga beli air galon dan berbau "
+    tail = "jalan berlubang rusak parah aspal " * 50
+    assert len(start) <= 60
+    assert np.allclose(model.predict_proba([start + tail]), model.predict_proba([start]))
+    assert model.top(start + tail)[0][0] == WATER
