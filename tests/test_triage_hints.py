@@ -74,6 +74,20 @@ def test_a_report_without_a_request_is_asked_what_it_wants():
     assert "no_request" not in _codes("Lampu padam", body + " Nyuwun tulung didandani.")
 
 
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Saya mau tanya soal biaya balik nama.",
+        "Berapa biaya yang harus dibayar?",
+        "Jalan yg hrs di benahi segera.",
+        "Pelakunya harus ditindak.",
+    ],
+)
+def test_asking_or_saying_what_must_be_done_is_a_request(ask):
+    body = f"Lampu penerangan di Jalan Kenanga padam sejak kemarin, jalan gelap. {ask}"
+    assert "no_request" not in _codes("Lampu padam", body)
+
+
 def test_a_question_is_a_request_for_an_information_request():
     body = "Kapan pendaftaran sekolah negeri di kecamatan kami dibuka tahun ini?"
     assert "no_request" not in _codes("Pendaftaran", body, kind="information")

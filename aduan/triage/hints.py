@@ -185,6 +185,20 @@ REQUEST = _words(
     r"diproses",
     r"dicek",
     r"ditinjau",
+    r"dibenahi",
+    r"diselesaikan",
+    r"ditindak",
+    r"diusut",
+    r"diganti",
+    r"dibangun",
+    # "jalan yg hrs di benahi": what must be done is the request.
+    r"(?:harus|hrs|mesti)\s+di\s?[a-z]{3,}",
+    # Asking is a request too: "sy mau tanya soal tilang", "berapa biayanya".
+    r"tanya",
+    r"nanya",
+    r"bertanya",
+    r"menanyakan",
+    r"berapa",
     r"nyuwun",  # Javanese: to ask
     r"mugi",  # Javanese: may it be
     r"punten",  # Sundanese: please
