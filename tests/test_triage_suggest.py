@@ -93,6 +93,12 @@ def test_normalizing_reads_the_text_of_markup_exported_from_web_forms():
     assert normalize(text) == "jalan rusak berlubang umur xnum tahun"
 
 
+def test_normalizing_drops_accents_so_both_spellings_meet():
+    accented = normalize("Jalan teu acan dibéréskeun, sampéyan kèsah")
+    assert accented == "jalan teu acan dibereskeun sampeyan kesah"
+    assert accented == normalize("Jalan teu acan dibereskeun, sampeyan kesah")
+
+
 def test_the_routing_rules_suggest_while_there_is_no_model(world):
     RoutingRule.objects.create(category=world.potholes, organization=world.unit_a)
     report = waiting_at_agency(world)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 # Informal spellings and abbreviations → the standard word.
 ABBREVIATIONS: dict[str, str] = {
@@ -211,7 +212,16 @@ _APOSTROPHE = re.compile(r"(?<=\w)['’`](?=\w)")
 _LONG_NUMBER = re.compile(r"\b\d{8,}\b")
 # Any token with a digit: house numbers, RT/RW, plates, dates, amounts, report codes.
 _CODE = re.compile(r"\b\w*\d\w*\b")
-_TOKEN = re.compile(r"[a-z_]+")
+# Letters of any script: Javanese and Sundanese are often written with é and è
+# ("dibéréskeun", "sampéyan"); accents are dropped first, so both spellings meet.
+_TOKEN = re.compile(r"[^\W\d_]+")
+
+
+def _without_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _phrase_pattern() -> re.Pattern[str]:
@@ -225,7 +235,7 @@ _PHRASES = _phrase_pattern()
 def normalize(text: str) -> str:
     """Lowercased words with abbreviations expanded, courtesies dropped, and URLs, emails
     and numbers replaced by placeholder words (`xurl`, `xemail`, `xlongnum`, `xnum`)."""
-    text = html.unescape(_TAG.sub(" ", (text or "").lower()))
+    text = _without_accents(html.unescape(_TAG.sub(" ", (text or "").lower())))
     text = _URL.sub(" xurl ", text)
     text = _EMAIL.sub(" xemail ", text)
     text = _APOSTROPHE.sub("", text)
