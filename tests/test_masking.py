@@ -66,6 +66,32 @@ def test_vehicle_plates_are_masked_keeping_the_region_letters(text, prefix):
 @pytest.mark.parametrize(
     "text",
     [
+        "Pengangkatan P3K dan GTT K2 belum jelas.",
+        "Sudah lebih dr 5 thn menunggu, dr 10 jam antre.",
+        "Mohon info syarat ijazah S1 dan Ners.",
+        "M0HON DENGAN SANGAT DITINDAK LANJUTI",
+        "Biaya pembuatan SIM B1 itu berapa?",
+        "Rumah di Blok K12 RT 3 kebanjiran.",
+        "Tanda tangan kepala BP4MK belum keluar.",
+        "Bocoran soal USBN K13 dan KTSP.",
+        "Kendaraan R2 dan R4 dilarang parkir.",
+    ],
+)
+def test_words_and_codes_shaped_like_plates_are_left_alone(text):
+    assert mask_personal_data(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["JATENG H1234CD pajak", "avanza hitam H 1234 RY dikenakan biaya", "pemilik AD1234ZU?"],
+)
+def test_plates_in_capitals_are_masked_without_a_word_naming_them(text):
+    assert "1234" not in mask_personal_data(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Jalan rusak di RT 05 RW 03 sejak 12 Januari 2026 pukul 10.30.",
         "Biaya Rp 1.500.000 untuk KTP, padahal gratis.",
         "Lubang sedalam 30 cm, sekitar 2 km dari pasar.",

@@ -123,9 +123,60 @@ PLATE_PREFIXES = frozenset(
     ]
 )
 PLATE = re.compile(
-    r"(?<![\w-])(" + "|".join(sorted(PLATE_PREFIXES, key=len, reverse=True)) + r")"
-    r"[ .-]?\d{1,4}[ .-]?[A-Z]{1,3}(?![\w-])",
+    r"(?<![\w-])(?P<prefix>" + "|".join(sorted(PLATE_PREFIXES, key=len, reverse=True)) + r")"
+    r"[ .-]?(?P<digits>\d{1,4})[ .-]?(?P<suffix>[A-Z]{1,3})(?![\w-])",
     re.IGNORECASE,
+)
+# Words that say a plate follows: "nopol H 1234 QC", "plat b 5678 kz", "motor AB 12 C".
+_PLATE_CUE = re.compile(
+    r"(?<!\w)(?:nopol|no\.?\s*pol|nomor\s+polisi|plat|pelat|tnkb|kendaraan|kendaran|mobil"
+    r"|motor|truk|truck|bus|bis|angkot|taksi|taxi|ojek|pikap|pick\s?up)(?!\w)[^.!?\n]{0,30}$",
+    re.IGNORECASE,
+)
+# Without such a word, the shape alone is read as a plate only written in capitals with
+# two digits or more, and not when its letters are a word or a unit: "lebih dr 5 thn",
+# "studi S1 pak", "m0hon", "SIM B1 itu", "Blok K12 RT 3", "BP4MK", "K13 di SD".
+_NOT_PLATE_SUFFIX = frozenset(
+    [
+        "DI",
+        "KE",
+        "DR",
+        "DN",
+        "DAN",
+        "YG",
+        "YA",
+        "PAK",
+        "BU",
+        "THN",
+        "TH",
+        "BLN",
+        "HR",
+        "JAM",
+        "ORG",
+        "RB",
+        "JT",
+        "KG",
+        "CM",
+        "MM",
+        "KM",
+        "HA",
+        "RT",
+        "RW",
+        "NO",
+        "SD",
+        "SMP",
+        "SMA",
+        "SMK",
+        "WIB",
+        "WIT",
+        "PM",
+        "AM",
+        "DLL",
+        "DST",
+        "TGL",
+        "ITU",
+        "INI",
+    ]
 )
 
 # Street addresses: the street name helps locate a pothole, the house number and the
@@ -205,7 +256,18 @@ def _mask_email(match: re.Match) -> str:
 
 
 def _mask_plate(match: re.Match) -> str:
-    return f"{match.group(1).upper()} {MASK * 4} {MASK * 3}"
+    if not _is_plate(match):
+        return match.group(0)
+    return f"{match.group('prefix').upper()} {MASK * 4} {MASK * 3}"
+
+
+def _is_plate(match: re.Match) -> bool:
+    prefix, suffix = match.group("prefix"), match.group("suffix")
+    if suffix.upper() in _NOT_PLATE_SUFFIX:
+        return False
+    if _PLATE_CUE.search(match.string, max(0, match.start() - 60), match.start()):
+        return True
+    return prefix.isupper() and suffix.isupper() and len(match.group("digits")) >= 2
 
 
 def _mask_address(match: re.Match) -> str:
