@@ -75,6 +75,7 @@ def test_vehicle_plates_are_masked_keeping_the_region_letters(text, prefix):
         "Tanda tangan kepala BP4MK belum keluar.",
         "Bocoran soal USBN K13 dan KTSP.",
         "Kendaraan R2 dan R4 dilarang parkir.",
+        "Pasar terbakar tgl 03-05-2018 dan 09.11.2019.",
     ],
 )
 def test_words_and_codes_shaped_like_plates_are_left_alone(text):

@@ -233,7 +233,13 @@ def _mask_nik(match: re.Match) -> str:
     return _mask_digits(match.group(0), keep_start=4, keep_end=0)
 
 
+# A date with a leading zero reads like a landline ("03-05-2018"); it is not one.
+_DATE = re.compile(r"(?:0[1-9]|[12]\d|3[01])([-./])(?:0[1-9]|1[0-2])\1(?:19|20)\d\d")
+
+
 def _mask_phone(match: re.Match) -> str:
+    if _DATE.fullmatch(match.group(0)):
+        return match.group(0)
     return _mask_digits(match.group(0), keep_start=4, keep_end=2)
 
 
