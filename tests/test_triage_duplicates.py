@@ -16,7 +16,12 @@ from aduan.channels.intake import Draft, submit_report
 from aduan.organizations.models import Region
 from aduan.reports import lifecycle
 from aduan.reports.models import Report, Status
-from aduan.triage.duplicates import Probe, likely_duplicates, similar_open_reports
+from aduan.triage.duplicates import (
+    SAME_PROBLEM,
+    Probe,
+    likely_duplicates,
+    similar_open_reports,
+)
 from tests.personas import advance, as_user
 
 POTHOLE_TITLE = "Jalan berlubang besar di depan Pasar Kliwon"
@@ -165,6 +170,34 @@ def test_the_report_page_offers_a_one_click_mark_as_duplicate(world, places, sta
     copy.refresh_from_db()
     assert copy.status == Status.ARCHIVED
     assert copy.duplicate_of == original
+
+
+def test_the_report_page_tells_the_same_problem_from_a_related_report(world, places, staff_client):
+    original = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=3)
+    # Another problem at the same market: related, not the same.
+    related = _report(
+        world,
+        "Pedagang di depan Pasar Kliwon",
+        "Pedagang kaki lima di depan Pasar Kliwon memakan badan jalan, macet tiap pagi. "
+        "Mohon ditertibkan.",
+        places["village"],
+        days_ago=2,
+    )
+    copy = _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"])
+    matches = {m.report: m for m in likely_duplicates(copy, world.agency_admin)}
+    assert matches[original].same_problem and matches[original].score >= SAME_PROBLEM
+    assert not matches[related].same_problem
+    html = (
+        staff_client(world.agency_admin)
+        .get(reverse("workspace:report", args=[copy.tracking_code]))
+        .content.decode()
+    )
+    rows = {
+        report: html.split(f'data-duplicate="{report.tracking_code}"', 1)[1].split("</tr>")[0]
+        for report in (original, related)
+    }
+    assert 'data-same-problem="yes">probably the same problem<' in rows[original]
+    assert 'data-same-problem="no">related<' in rows[related]
 
 
 def test_a_liaison_sees_duplicates_without_the_merge_button(world, places, staff_client):
