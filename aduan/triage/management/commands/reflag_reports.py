@@ -39,7 +39,7 @@ class Command(BaseCommand):
             if self._reflag(report):
                 changed += 1
                 batch.append(report)
-            if len(batch) >= BATCH or (seen % BATCH == 0):
+            if seen % BATCH == 0:  # so a batch never holds more than BATCH
                 self._save(batch, options["dry_run"])
                 batch = []
                 self.stderr.write(f"{seen}/{total} read, {changed} changed")
