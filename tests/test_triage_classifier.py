@@ -4,6 +4,7 @@ with many labels. Tiny written texts or random matrices, no database."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from sklearn.naive_bayes import ComplementNB
 
@@ -235,15 +236,9 @@ def test_offered_figures_score_what_the_caller_offers_for_each_row():
     texts = ["Parkir liar di bahu jalan bikin macet", "Air keruh dan berbau"]
     matrix = model.features.transform(texts)
     groups = {ROADS: "dinas-pu", TRAFFIC: "dinas-pu", SCHOOLS: "sekolah", WATER: "pdam"}
-    rows = []
-
-    def offered(row, classes, proba):
-        rows.append(row)
-        # The product would weigh places in; this one offers the water company last.
-        return ["dinas-pu", "sekolah", "x", "pdam"]
-
-    figures = classifier.score(model, matrix, [TRAFFIC, WATER], groups, offered)
-    assert rows == [0, 1]
+    # The product would weigh places in; this offers the water company last.
+    offer = [("dinas-pu", 0.5), ("sekolah", 0.3), ("x", 0.15), ("pdam", 0.05)]
+    figures = classifier.score(model, matrix, [TRAFFIC, WATER], groups, [offer, offer])
     assert figures["group_top1"] == 1.0
     assert (figures["offered_top1"], figures["offered_top3"]) == (0.5, 0.5)
 
@@ -256,3 +251,71 @@ def test_a_pasted_document_is_read_as_far_as_its_first_characters(monkeypatch):
     assert len(start) <= 60
     assert np.allclose(model.predict_proba([start + tail]), model.predict_proba([start]))
     assert model.top(start + tail)[0][0] == WATER
+
+
+def flat_but_often_right(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out suggestions of a model whose distribution is flat when it is unsure:
+    a first suggestion with a share of 0.15 is right 40 % of the time, one with 0.95
+    right 90 %; the second and third, with small shares, right now and then."""
+    rng = np.random.default_rng(seed)
+    sure = rng.random(n) < 0.5
+    first = np.where(sure, 0.95, 0.15)
+    shares = np.column_stack([first, np.where(sure, 0.02, 0.12), np.where(sure, 0.01, 0.10)])
+    right_first = rng.random(n) < np.where(sure, 0.9, 0.4)
+    right_second = ~right_first & (rng.random(n) < np.where(sure, 0.05, 0.25))
+    hits = np.column_stack([right_first, right_second, np.zeros(n, dtype=bool)])
+    return shares, hits
+
+
+def test_a_confidence_map_says_how_often_a_share_was_right():
+    shares, hits = flat_but_often_right()
+    mapping = classifier.ConfidenceMap.fit(shares, hits)
+    unsure, sure = mapping([0.15, 0.12, 0.10]), mapping([0.95, 0.02, 0.01])
+    # A flat first suggestion is right far more often than its share; a sharp one a
+    # little less often than its share.
+    assert abs(unsure[0] - hits[shares[:, 0] == 0.15, 0].mean()) < 0.08
+    assert abs(sure[0] - hits[shares[:, 0] == 0.95, 0].mean()) < 0.05
+    # Within one report the order stays, and together they never pass certainty.
+    assert unsure[0] > unsure[1] > unsure[2]
+    assert sum(unsure) <= 1 + 1e-9
+    assert sum(mapping([0.34, 0.33, 0.33])) <= 1 + 1e-9
+
+
+def test_no_confidence_map_from_too_few_reports_or_outcomes():
+    shares, hits = flat_but_often_right(n=classifier.CONFIDENCE_MIN_REPORTS - 1)
+    assert classifier.ConfidenceMap.fit(shares, hits) is None
+    shares, hits = flat_but_often_right()
+    assert classifier.ConfidenceMap.fit(shares, np.zeros_like(hits)) is None
+    # Without a map (or in a model file from before maps) the shares are shown as such.
+    assert fitted().confidences([0.5, 0.25]) == [0.5, 0.25]
+
+
+def test_calibrating_on_enough_held_out_reports_fits_a_confidence_map():
+    labels, texts = zip(*HISTORY, strict=True)
+    model = fitted()
+    held_out = list(texts) * 5  # 85 reports, mostly right
+    model.calibrate(model.features.transform(held_out), list(labels) * 5)
+    assert model.confidence_map_ is not None
+    proba = model.predict_proba(["Air ledeng mati dan keruh"])[0]
+    shares = sorted(proba, reverse=True)[:3]
+    confidences = model.confidences(shares)
+    assert confidences != pytest.approx(shares)
+    assert confidences == sorted(confidences, reverse=True)
+
+
+def test_a_serving_model_fits_its_confidences_on_what_is_offered():
+    texts = [t for _, t in HISTORY] * 6
+    labels = [label for label, _ in HISTORY] * 6
+    groups = dict.fromkeys(NAMES, "everyone")
+
+    def offered(row, classes, proba):
+        # Whatever the model says, this caller offers the right group first with a
+        # share of a third, then a wrong one: a first third must come to mean near
+        # certainty, whatever the model's own distribution looked like.
+        return [("everyone", 1 / 3), ("nobody", 0.3)]
+
+    model, evaluation = train_for_serving(texts, labels, holdout=60, groups=groups, offered=offered)
+    assert evaluation.offered_top1 == 1.0
+    assert model.confidence_map_ is not None
+    first, second = model.confidences([1 / 3, 0.3])
+    assert first > 0.9 > 0.1 > second

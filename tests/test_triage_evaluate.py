@@ -67,6 +67,27 @@ def test_the_command_splits_by_time(tmp_path):
     assert 0 <= figures["top1"] <= figures["top3"] <= 1
 
 
+def test_the_command_prints_the_reliability_of_the_confidences_on_request(tmp_path):
+    path = tmp_path / "laporan.csv"
+    write_csv(path, rows_per_label=100)  # 60 held-out reports
+    out = io.StringIO()
+    call_command(
+        "evaluate_triage", str(path), "--text", "isi", "--label", "instansi", "--reliability",
+        stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines[:5]] == FIGURES
+    assert lines[5].startswith("reliability:")
+    bins = [re.fullmatch(r"  (\d\.\d)-(\d\.\d): (\d+) (\S+) (\S+)", line) for line in lines[6:-2]]
+    assert bins and all(bins)
+    # Every held-out report's three suggestions are counted, each in one bin.
+    assert sum(int(b[3]) for b in bins) == 3 * 60
+    assert all(float(b[1]) <= float(b[4]) <= float(b[2]) for b in bins)
+    errors = dict(line.split(": ") for line in lines[-2:])
+    assert set(errors) == {"calibration_error", "calibration_error_first"}
+    assert all(0 <= float(value) <= 1 for value in errors.values())
+
+
 def test_the_command_names_a_missing_column(tmp_path):
     path = tmp_path / "laporan.csv"
     write_csv(path)

@@ -13,7 +13,7 @@ from aduan.organizations.access import Access
 from aduan.organizations.models import Organization, Region, RoutingRule
 from aduan.reports import lifecycle
 from aduan.triage import training
-from aduan.triage.classifier import TextClassifier
+from aduan.triage.classifier import ConfidenceMap, TextClassifier
 from aduan.triage.models import TriageModel
 from aduan.triage.suggest import (
     SOURCE_MODEL,
@@ -133,6 +133,24 @@ def test_a_national_admin_is_offered_the_agency_above_the_predicted_unit(world):
     suggestions = suggest_organizations(report, Access.of(world.national_admin))
     assert suggestions[0].target == world.agency
     assert suggestions[0].confidence == pytest.approx(1.0)  # both units add up at the agency
+
+
+def test_the_confidence_shown_is_the_chance_of_being_right_the_model_measured(world):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    access = Access.of(world.agency_admin)
+    model = live_model(TriageModel.Kind.ORGANIZATION)
+    assert model.confidence_map_ is None  # too few held-out reports to fit one
+    shares = [s.confidence for s in suggest_organizations(report, access)]
+    assert len(shares) == 2
+    # As a model fitted on a large history would have measured: flat distributions are
+    # more often right than their shares say.
+    model.confidence_map_ = ConfidenceMap(slope=0.6, first=0.9, intercept=-0.25)
+    shown = suggest_organizations(report, access)
+    assert [s.target for s in shown] == [world.unit_b, world.unit_a]
+    assert [s.confidence for s in shown] == pytest.approx(model.confidence_map_(shares))
+    assert [s.confidence for s in shown] != pytest.approx(shares)
 
 
 def regions_of_two_agencies(world):
@@ -339,13 +357,22 @@ def test_the_national_offer_weighs_agencies_by_their_jurisdiction(world):
     )
     classes = np.array([world.unit_b.pk, world.other_agency.pk])
     proba = np.array([0.7, 0.3])
-    assert offer.ranked(classes, proba, village.code) == [world.other_agency.pk, world.agency.pk]
-    assert offer.ranked(classes, proba, mine.code) == [world.agency.pk, world.other_agency.pk]
-    assert offer.ranked(classes, proba, None) == [world.agency.pk, world.other_agency.pk]
+
+    def agencies(region):
+        return [pk for pk, _share in offer.ranked(classes, proba, region)]
+
+    assert agencies(village.code) == [world.other_agency.pk, world.agency.pk]
+    assert agencies(mine.code) == [world.agency.pk, world.other_agency.pk]
+    # Without a place the shares are the model's, added up at each agency.
+    assert offer.ranked(classes, proba, None) == [
+        (world.agency.pk, pytest.approx(0.7)),
+        (world.other_agency.pk, pytest.approx(0.3)),
+    ]
     # An agency whose jurisdiction covers the place is offered though the model never
     # saw it, as on the verification screen.
     only_mine = offer.ranked(classes[:1], proba[:1], village.code)
-    assert only_mine == [world.other_agency.pk, world.agency.pk]
+    assert [pk for pk, _share in only_mine] == [world.other_agency.pk, world.agency.pk]
+    assert sum(share for _pk, share in only_mine) == pytest.approx(1.0)
 
 
 def test_organization_models_are_measured_on_what_national_admins_are_offered(world):

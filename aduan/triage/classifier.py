@@ -25,7 +25,11 @@ command prints are the figures the product gets:
   created labels (whose reports name the regency, the company, the topic) into the top
   three, at no measurable cost to the top suggestion;
 - confidence: the blend passed through a softmax whose temperature is fitted on held-out
-  reports by log loss (reliable from about 0.5 up; see docs/triage.md);
+  reports by log loss gives the distribution suggestions are ranked and added up by; what
+  an officer is shown for each suggestion is the chance that it is right, read off that
+  distribution by a `ConfidenceMap` fitted on the same held-out reports (one
+  temperature cannot make both a flat and a sharp distribution honest; see
+  docs/triage.md);
 - negatives: reports an organization passed back as "not our remit" are kept as
   examples; a new report close to them has that organization's score lowered.
 """
@@ -63,6 +67,9 @@ NAME_WEIGHT = 1.0  # a label's name counts as one report of that label
 NEGATIVE_PENALTY = 0.6  # how far a near-identical "not our remit" lowers a score
 HELD_OUT_AT_MOST = 5_000  # held-out reports a retraining measures and calibrates on
 TEMPERATURES = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 3.0)
+CONFIDENCE_MIN_REPORTS = 50  # held-out reports needed to fit a confidence map
+CONFIDENCE_MIN_OUTCOMES = 5  # …with at least this many right and wrong suggestions
+SHOWN = 3  # suggestions an officer is shown, and a confidence map is fitted on
 
 
 def _word_char_ngrams(word: str, low: int, high: int) -> list[str]:
@@ -338,6 +345,74 @@ def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _logit(shares) -> np.ndarray:
+    shares = np.clip(np.asarray(shares, dtype=float), 1e-6, 1 - 1e-6)
+    return np.log(shares / (1 - shares))
+
+
+@dataclass(frozen=True)
+class ConfidenceMap:
+    """The chance that a suggestion is right, from its share of the distribution it was
+    ranked by and whether it is the first one shown:
+    sigmoid(slope × logit(share) + first + intercept) — Platt scaling with the rank.
+
+    A softmax over dozens of labels is flat when a report is unclear: its first
+    suggestion may have 0.14 of the distribution and still be right one time in three,
+    while a sharp one at 0.97 is right nine times in ten. Fitted on held-out reports'
+    first `SHOWN` suggestions (measured on real complaints: the first suggestion's
+    calibration error 0.13 → 0.03; docs/triage.md)."""
+
+    slope: float
+    first: float
+    intercept: float
+
+    def __call__(self, shares: Sequence[float]) -> list[float]:
+        """Confidences for `shares`, the shown suggestions' shares best first."""
+        if not len(shares):
+            return []
+        z = self.slope * _logit(shares) + self.intercept
+        z[0] += self.first
+        confidences = 1 / (1 + np.exp(-z))
+        # At most one of them is right: confidences of a near tie must not add up to
+        # more than certainty.
+        total = confidences.sum()
+        return [float(c) for c in (confidences / total if total > 1 else confidences)]
+
+    @classmethod
+    def fit(cls, shares: np.ndarray, hits: np.ndarray) -> ConfidenceMap | None:
+        """From held-out reports: `shares[i, r]`, the share of report i's r-th
+        suggestion (NaN where it had fewer), `hits[i, r]` whether that one was right.
+        None when there are too few reports or outcomes to fit one reliably."""
+        from sklearn.linear_model import LogisticRegression
+
+        shares, hits = np.asarray(shares, dtype=float), np.asarray(hits, dtype=bool)
+        shown = ~np.isnan(shares)
+        right = int(hits[shown].sum())
+        if len(shares) < CONFIDENCE_MIN_REPORTS or min(right, shown.sum() - right) < (
+            CONFIDENCE_MIN_OUTCOMES
+        ):
+            return None
+        first = np.zeros_like(shares)
+        first[:, 0] = 1
+        x = np.column_stack([_logit(shares[shown]), first[shown]])
+        fitted = LogisticRegression(C=100.0).fit(x, hits[shown])
+        slope, bonus = fitted.coef_[0]
+        if bonus < 0:  # the first is never less likely right than its share says
+            fitted = LogisticRegression(C=100.0).fit(x[:, :1], hits[shown])
+            slope, bonus = fitted.coef_[0][0], 0.0
+        if slope <= 0:  # a larger share must mean a likelier suggestion
+            return None
+        return cls(float(slope), float(bonus), float(fitted.intercept_[0]))
+
+
+def _shown(proba: np.ndarray, classes: np.ndarray, labels) -> tuple[np.ndarray, np.ndarray]:
+    """The first `SHOWN` suggestions' shares of each row of `proba`, and whether each
+    is the row's label."""
+    order = np.argsort(-proba, axis=1)[:, :SHOWN]
+    shares = np.take_along_axis(proba, order, axis=1)
+    return shares, classes[order] == np.asarray(labels)[:, None]
+
+
 @dataclass
 class TextClassifier:
     """Texts → a calibrated distribution over labels (organization ids, category ids…)."""
@@ -348,6 +423,7 @@ class TextClassifier:
     negatives: sp.csr_matrix | None = None
     negative_labels: np.ndarray | None = None
     nb_norm_ = None  # set by fit; None in model files older than the sparse naive Bayes
+    confidence_map_: ConfidenceMap | None = None  # set by calibrate when it can be fitted
 
     def fit(
         self, texts: Sequence[str], labels: Sequence, weights=None, names: Mapping | None = None
@@ -417,19 +493,31 @@ class TextClassifier:
         return BLEND * svm + (1 - BLEND) * _softmax(log_likelihood, 1.0)
 
     def calibrate(self, matrix: sp.csr_matrix, labels: Sequence) -> None:
-        """Fit the temperature on held-out reports (known labels only) by log loss."""
+        """On held-out reports: fit the temperature by log loss (known labels only),
+        then the confidence map of the suggestions it ranks (every report: one whose
+        label the model never saw makes its suggestions wrong)."""
         y = np.asarray(labels)
         known = np.isin(y, self.classes_)
         if known.sum() < 5:
             return
-        log_blend = np.log(np.clip(self._blend(matrix[np.flatnonzero(known)]), 1e-9, 1))
+        log_blend = np.log(np.clip(self._blend(matrix), 1e-9, 1))
         index = np.searchsorted(self.classes_, y[known])
 
         def loss(t: float) -> float:
-            p = _softmax(log_blend, t)
+            p = _softmax(log_blend[known], t)
             return -np.log(np.clip(p[np.arange(len(index)), index], 1e-9, 1)).mean()
 
         self.temperature = min(TEMPERATURES, key=loss)
+        self.confidence_map_ = ConfidenceMap.fit(
+            *_shown(_softmax(log_blend, self.temperature), self.classes_, y)
+        )
+
+    def confidences(self, shares: Sequence[float]) -> list[float]:
+        """The chance that each shown suggestion is right, from its share of the
+        distribution (best first): see `ConfidenceMap`. The shares themselves from a
+        model without a map (too little held out, or a model file from before)."""
+        mapping = getattr(self, "confidence_map_", None)
+        return mapping(shares) if mapping else [float(s) for s in shares]
 
     def remember_negatives(self, texts: Sequence[str], labels: Sequence) -> None:
         """Keep "not our remit" examples: `labels[i]` declined `texts[i]`."""
@@ -498,14 +586,14 @@ def score(
     matrix: sp.csr_matrix,
     labels: Sequence,
     groups: Mapping | None = None,
-    offered: Callable | None = None,
+    offers: Sequence | None = None,
 ) -> dict:
     """top1, top3 and macro F1 of `model` on held-out rows; with `groups` (label → the
     group it counts for, e.g. a unit's agency; a label missing stands for itself) also
     group_top1 and group_top3, the groups ranked by the summed probability of their
-    labels — what an officer choosing among groups is offered. With `offered` as well
-    (row, classes, probabilities → the groups offered for that row, best first: what
-    the product makes of the model's distribution), offered_top1 and offered_top3."""
+    labels — what an officer choosing among groups is offered. With `offers` as well
+    (for each row, the groups offered, best first, as (group, share) pairs: what the
+    product makes of the model's distribution), offered_top1 and offered_top3."""
     from sklearn.metrics import f1_score
 
     y = np.asarray(labels)
@@ -522,14 +610,73 @@ def score(
     }
     if groups is not None:
         figures |= _group_figures(model.classes_, proba, y, groups)
-    if groups is not None and offered is not None:
+    if groups is not None and offers is not None:
         hits = [
-            _rank_of(groups.get(label, label), offered(i, model.classes_, proba[i]))
-            for i, label in enumerate(y)
+            _rank_of(groups.get(label, label), [choice for choice, _ in offer])
+            for label, offer in zip(y, offers, strict=True)
         ]
         figures["offered_top1"] = float(np.mean([h == 0 for h in hits]))
         figures["offered_top3"] = float(np.mean([h is not None and h < 3 for h in hits]))
     return figures
+
+
+def _offered_shown(offers: Sequence, truths: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """`_shown` for offers ((choice, share) pairs best first) instead of a distribution."""
+    shares = np.full((len(offers), SHOWN), np.nan)
+    hits = np.zeros((len(offers), SHOWN), dtype=bool)
+    for i, (offer, truth) in enumerate(zip(offers, truths, strict=True)):
+        for r, (choice, share) in enumerate(offer[:SHOWN]):
+            shares[i, r], hits[i, r] = share, choice == truth
+    return shares, hits
+
+
+RELIABILITY_BINS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
+
+
+@dataclass
+class Reliability:
+    """How often suggestions shown with a confidence in each bin were right."""
+
+    bins: list[tuple[float, float, int, float, float]]  # low, high, shown, mean, right
+    error: float  # expected calibration error over every suggestion shown
+    first_error: float  # the same over the first suggestions
+
+
+def reliability(model: TextClassifier, matrix: sp.csr_matrix, labels: Sequence) -> Reliability:
+    """The confidences shown for held-out reports' first `SHOWN` suggestions against
+    how often they were right. The calibration is fitted on one half of the reports
+    and measured on the other, both ways round, so no report is measured by a
+    calibration that saw it."""
+    import copy
+
+    y = np.asarray(labels)
+    halves = np.array_split(np.random.default_rng(0).permutation(len(y)), 2)
+    shown, right, first = [], [], []
+    for fit_rows, measure_rows in (halves, halves[::-1]):
+        half = copy.copy(model)
+        half.confidence_map_ = None
+        half.calibrate(matrix[fit_rows], y[fit_rows])
+        proba = half.predict_proba_matrix(matrix[measure_rows])
+        for shares, hits in zip(*_shown(proba, half.classes_, y[measure_rows]), strict=True):
+            shown.extend(half.confidences(shares))
+            right.extend(hits)
+            first.extend([True] + [False] * (len(shares) - 1))
+    shown, right, first = np.array(shown), np.array(right, dtype=float), np.array(first)
+
+    def error(mask: np.ndarray) -> float:
+        gaps = 0.0
+        for low, high in zip(RELIABILITY_BINS, RELIABILITY_BINS[1:], strict=False):
+            inside = mask & (shown >= low) & ((shown < high) | (high == 1.0))
+            gaps += abs(shown[inside].sum() - right[inside].sum())
+        return gaps / max(mask.sum(), 1)
+
+    bins = []
+    for low, high in zip(RELIABILITY_BINS, RELIABILITY_BINS[1:], strict=False):
+        inside = (shown >= low) & ((shown < high) | (high == 1.0))
+        if inside.any():
+            bins.append((low, high, int(inside.sum()), shown[inside].mean(), right[inside].mean()))
+    everything = np.ones(len(shown), dtype=bool)
+    return Reliability(bins, error(everything), error(first))
 
 
 def _rank_of(choice, ranked: list) -> int | None:
@@ -551,13 +698,6 @@ def _group_figures(classes, proba: np.ndarray, y: np.ndarray, groups: Mapping) -
     truth = np.array([column.get(groups.get(label, label), -1) for label in y])  # -1: unseen
     hits = order == truth[:, None]
     return {"group_top1": float(hits[:, 0].mean()), "group_top3": float(hits.any(axis=1).mean())}
-
-
-def _at_rows(offered: Callable | None, rows: np.ndarray) -> Callable | None:
-    """`offered` called with the row of the whole history, not of the held-out part."""
-    if offered is None:
-        return None
-    return lambda i, classes, proba: offered(rows[i], classes, proba)
 
 
 def train_and_evaluate(
@@ -589,7 +729,9 @@ def train_for_serving(
     keeps retraining on a large history within a minute. `names`: label → its name
     (an organization's or a category's), optional; see `TextClassifier.fit`. `groups`:
     label → the group it counts for (a unit's agency), to score at that level too;
-    `offered`: see `score` (its row is an index of `texts`)."""
+    `offered`: (row of `texts`, classes, probabilities) → the groups offered for that
+    report, best first, as (group, share) pairs (see `score`); the confidences shown
+    are then fitted on what is offered rather than on the model's own distribution."""
     started = time.perf_counter()
     model = TextClassifier()
     matrix = model.features.fit_transform(texts)
@@ -604,9 +746,15 @@ def train_for_serving(
     if len(held_out) and len(np.unique(labels[:cut])) >= 2:
         model.fit_matrix(matrix, labels[:cut], names=names, rows=np.arange(cut))
         model.calibrate(matrix[held_out], labels[held_out])
-        figures = score(
-            model, matrix[held_out], labels[held_out], groups, _at_rows(offered, held_out)
-        )
+        offers = None
+        if offered is not None:
+            proba = model.predict_proba_matrix(matrix[held_out])
+            offers = [offered(row, model.classes_, proba[i]) for i, row in enumerate(held_out)]
+            truths = [groups.get(label, label) for label in labels[held_out]]
+            model.confidence_map_ = (
+                ConfidenceMap.fit(*_offered_shown(offers, truths)) or model.confidence_map_
+            )
+        figures = score(model, matrix[held_out], labels[held_out], groups, offers)
     model.fit_matrix(matrix, labels, names=names)
     seconds = time.perf_counter() - started
     return model, Evaluation(**figures, train_seconds=seconds, n_train=cut, n_test=len(held_out))

@@ -45,7 +45,9 @@ SOURCE_LABELS = {
 @dataclass(frozen=True)
 class Suggestion:
     target: Organization | Category
-    confidence: float | None  # None: a rule, not a probability
+    # The chance that this suggestion is right (`TextClassifier.confidences`); None: a
+    # routing rule, not a probability.
+    confidence: float | None
     source: str
 
     @property
@@ -82,23 +84,35 @@ def live_model(kind: str):
     return model
 
 
-def _distribution(kind: str, report: Report) -> list[tuple[int, float]]:
+def _distribution(kind: str, report: Report) -> tuple[list[tuple[int, float]], object]:
+    """The live model's likeliest labels for `report` with their probability, and the
+    model (both empty/None while there is none)."""
     model = live_model(kind)
     if model is None:
-        return []
+        return [], None
     proba = model.predict_proba([report_text(report.title, report.body, report.region_id)])[0]
     order = proba.argsort()[::-1][:CANDIDATES]
-    return [(int(model.classes_[i]), float(proba[i])) for i in order]
+    return [(int(model.classes_[i]), float(proba[i])) for i in order], model
+
+
+def _confident(model, shown: list[tuple[object, float, str]]) -> list[Suggestion]:
+    """Suggestions from (target, share, source) best first: each share becomes the
+    chance of being right the model measured for such a share."""
+    if not shown:
+        return []
+    confidences = model.confidences([share for _, share, _ in shown])
+    return [
+        Suggestion(target, confidence, source)
+        for (target, _, source), confidence in zip(shown, confidences, strict=True)
+    ]
 
 
 def suggest_categories(report: Report, k: int = TOP) -> list[Suggestion]:
-    ranked = _distribution(TriageModel.Kind.CATEGORY, report)
+    ranked, model = _distribution(TriageModel.Kind.CATEGORY, report)
     categories = Category.objects.filter(pk__in=[pk for pk, _ in ranked], is_active=True)
     by_pk = {c.pk: c for c in categories.select_related("parent")}
-    found = [
-        Suggestion(by_pk[pk], p, SOURCE_MODEL) for pk, p in ranked if pk in by_pk and p >= MIN_SHARE
-    ]
-    return found[:k]
+    shown = [(by_pk[pk], p, SOURCE_MODEL) for pk, p in ranked if pk in by_pk and p >= MIN_SHARE]
+    return _confident(model, shown[:k])
 
 
 def suggest_organizations(report: Report, access: Access, k: int = TOP) -> list[Suggestion]:
@@ -124,7 +138,7 @@ def suggest_for_targets(
 ) -> list[Suggestion]:
     """`categories`: the report's category suggestions when the caller has them
     already (they choose the routing rule of a report without a category)."""
-    ranked = _distribution(TriageModel.Kind.ORGANIZATION, report)
+    ranked, model = _distribution(TriageModel.Kind.ORGANIZATION, report)
     rule = _rule_target(report, targets, agencies_only, categories)
     if not ranked:
         return [Suggestion(rule, None, SOURCE_ROUTING_RULE)] if rule else []
@@ -137,16 +151,18 @@ def suggest_for_targets(
     # alternatives to a report that is where the model expects it look unlikely.
     held = scores.pop(holder, (None, 0.0))[1] if holder else 0.0
     lifted = _lift_rule_target(scores, rule)
-    # The officer chooses among their targets: confidence is the model's probability
-    # given that the report goes to one of them (an agency admin looking at a report
-    # in their inbox asks "which of my units", not "which of all units in the country").
+    # The officer chooses among their targets: a target's share is the model's
+    # probability given that the report goes to one of them (an agency admin looking at
+    # a report in their inbox asks "which of my units", not "which of all units in the
+    # country"); the confidence shown is the chance of being right such a share has.
     total = sum(p for _, p in scores.values()) + held or 1.0
     ordered = sorted(scores.values(), key=lambda item: -item[1])[:k]
-    return [
-        Suggestion(org, p / total, SOURCE_ROUTING_RULE if org.pk == lifted else SOURCE_MODEL)
+    shown = [
+        (org, p / total, SOURCE_ROUTING_RULE if org.pk == lifted else SOURCE_MODEL)
         for org, p in ordered
         if p / total >= MIN_SHARE
     ]
+    return _confident(model, shown)
 
 
 # The officers' own routing rule for the report's category and place is evidence too:
@@ -284,9 +300,9 @@ class NationalOffer:
             if org_id in self.targets:
                 self.covering[code].add(org_id)
 
-    def ranked(self, classes, proba, region_code: str | None) -> list[int]:
-        """The agencies offered, best first, for a report the model scored `proba`
-        over `classes` (organization pks)."""
+    def ranked(self, classes, proba, region_code: str | None) -> list[tuple[int, float]]:
+        """The agencies offered, best first, with their share of what is offered, for a
+        report the model scored `proba` over `classes` (organization pks)."""
         scores: dict[int, float] = defaultdict(float)
         for i in np.argsort(-proba)[:CANDIDATES]:
             agency = self.agency_of.get(int(classes[i]))
@@ -297,4 +313,5 @@ class NationalOffer:
                 for pk in self.covering.get(code, ()):
                     scores.setdefault(pk, 0.0)
             scores = jurisdiction_weights(scores, region_code, self.declared)
-        return sorted(scores, key=lambda pk: -scores[pk])
+        total = sum(scores.values()) or 1.0
+        return [(pk, scores[pk] / total) for pk in sorted(scores, key=lambda pk: -scores[pk])]

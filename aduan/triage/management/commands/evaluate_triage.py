@@ -23,7 +23,7 @@ from collections import Counter
 from dateutil import parser
 from django.core.management.base import BaseCommand, CommandError
 
-from aduan.triage.classifier import train_and_evaluate
+from aduan.triage.classifier import reliability, train_and_evaluate
 
 MIN_ROWS_PER_CLASS = 5
 TEST_SHARE = 0.2
@@ -177,6 +177,11 @@ class Command(BaseCommand):
         parser.add_argument("--label", required=True, help="Column holding the label.")
         parser.add_argument("--split", choices=["stratified", "time"], default="stratified")
         parser.add_argument("--time", dest="time_column", help="Column with the date (time).")
+        parser.add_argument(
+            "--reliability",
+            action="store_true",
+            help="Also print how often suggestions shown with each confidence were right.",
+        )
 
     def handle(self, *args, **options):
         if options["split"] == "time" and not options["time_column"]:
@@ -208,3 +213,13 @@ class Command(BaseCommand):
         self.stdout.write(f"macro_f1: {result.macro_f1:.3f}")
         self.stdout.write(f"suggest_ms_median: {statistics.median(latency):.1f}")
         self.stdout.write(f"train_seconds: {result.train_seconds:.1f}")
+        if options["reliability"]:
+            self.write_reliability(model, [r[0] for r in test], [r[1] for r in test])
+
+    def write_reliability(self, model, texts: list[str], labels: list[str]) -> None:
+        measured = reliability(model, model.features.transform(texts), labels)
+        self.stdout.write("reliability: confidence shown, suggestions, mean shown, share right")
+        for low, high, count, mean, right in measured.bins:
+            self.stdout.write(f"  {low:.1f}-{high:.1f}: {count} {mean:.3f} {right:.3f}")
+        self.stdout.write(f"calibration_error: {measured.error:.3f}")
+        self.stdout.write(f"calibration_error_first: {measured.first_error:.3f}")
