@@ -27,7 +27,7 @@ from aduan.organizations.models import (
 )
 from aduan.reports.models import Report
 from aduan.triage.models import TriageModel
-from aduan.triage.training import report_text
+from aduan.triage.training import agencies_of, report_text
 
 log = logging.getLogger(__name__)
 TOP = 3
@@ -183,8 +183,7 @@ def _rule_target(report: Report, targets, agencies_only: bool, categories) -> Or
     org = RoutingRule.objects.route(category, report.region)
     if org is None:
         return None
-    target = _level_of(org, {o.path: o for o in org.ancestors()}, agencies_only)
-    return target if target and targets.filter(pk=target.pk).exists() else None
+    return _dispatch_levels([org.pk], targets, agencies_only).get(org.pk)
 
 
 def _lift_rule_target(scores: dict, rule: Organization | None) -> int | None:
@@ -200,36 +199,34 @@ def _lift_rule_target(scores: dict, rule: Organization | None) -> int | None:
     return rule.pk
 
 
+def _dispatch_levels(pks, targets, agencies_only: bool) -> dict[int, Organization]:
+    """Each organization's dispatch target among `targets`: itself, or (agencies only)
+    its nearest agency at or above it — never an agency further up (a regency's
+    department is not the province's remit). Organizations without one are left out.
+    The same mapping as the models page's figures (`training.agencies_of`)."""
+    level = agencies_of(pks) if agencies_only else {pk: pk for pk in pks}
+    allowed = {o.pk: o for o in targets.filter(pk__in=set(level.values()))}
+    return {
+        pk: allowed[target]
+        for pk, target in level.items()
+        if target in allowed and (allowed[target].is_agency or not agencies_only)
+    }
+
+
 def _at_dispatch_level(ranked, targets, agencies_only: bool) -> dict[int, tuple]:
     """Sum the probabilities of predicted organizations onto the dispatch targets that
-    stand for them: the organization itself, or (agencies only) its nearest agency —
-    never an agency further up (a regency's department is not the province's remit)."""
+    stand for them (`_dispatch_levels`)."""
     if not ranked:
         return {}
-    predicted = {o.pk: o for o in Organization.objects.filter(pk__in=[pk for pk, _ in ranked])}
-    prefixes = {path for org in predicted.values() for path in org.ancestor_paths()}
-    above = {o.path: o for o in Organization.objects.filter(path__in=prefixes)}
-    allowed = set(targets.filter(path__in=prefixes).values_list("pk", flat=True))
+    level = _dispatch_levels([pk for pk, _ in ranked], targets, agencies_only)
     scores: dict[int, tuple] = {}
     totals: dict[int, float] = defaultdict(float)
     for pk, probability in ranked:
-        org = predicted.get(pk)
-        target = org and _level_of(org, above, agencies_only)
-        if target is not None and target.pk in allowed:
+        target = level.get(pk)
+        if target is not None:
             totals[target.pk] += probability
             scores[target.pk] = (target, totals[target.pk])
     return scores
-
-
-def _level_of(org: Organization, above: dict[str, Organization], agencies_only: bool):
-    """`org` itself, or with `agencies_only` the nearest agency at or above it."""
-    if not agencies_only:
-        return org
-    for path in reversed(org.ancestor_paths()):
-        candidate = above.get(path)
-        if candidate is not None and candidate.is_agency:
-            return candidate
-    return None
 
 
 # How much a declared jurisdiction weighs on the model's probabilities. A regency's
