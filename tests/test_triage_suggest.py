@@ -450,6 +450,25 @@ def test_the_dispatch_form_shows_the_suggestions_and_preselects_the_best(world, 
     assert 'type="hidden" name="accept"' not in html  # it would shadow the buttons
 
 
+@pytest.mark.parametrize("first, preselected", [(0.45, False), (0.6, True)])
+def test_a_suggestion_is_preselected_only_when_more_likely_right_than_wrong(
+    world, client, first, preselected
+):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    # A map that shows the first suggestion at `first`, whatever its share; the others
+    # at 0.2.
+    logit = lambda p: float(np.log(p / (1 - p)))  # noqa: E731
+    live_model(TriageModel.Kind.ORGANIZATION).confidence_map_ = ConfidenceMap(
+        slope=0.001, first=logit(first) - logit(0.2), intercept=logit(0.2)
+    )
+    response = report_page(client, world.agency_admin, report)
+    form = next(f for f in response.context["action_forms"] if f.action == "dispatch")
+    assert form.suggestions[0].confidence == pytest.approx(first, abs=0.01)
+    assert (form.initial.get("organization") == world.unit_b.pk) is preselected
+
+
 def test_one_click_on_a_suggestion_dispatches_there(world, client):
     add_history(world)
     training.train(TriageModel.Kind.ORGANIZATION)

@@ -109,7 +109,9 @@ class ActionForm(forms.Form):
         raise NotImplementedError
 
 
-PRESELECT_CONFIDENCE = 0.3
+# A suggestion is preselected only when it is more likely right than wrong (its confidence
+# is the chance of being right, see aduan.triage.classifier.ConfidenceMap).
+PRESELECT_CONFIDENCE = 0.5
 
 
 class DispatchForm(ActionForm):
