@@ -319,3 +319,31 @@ def test_a_serving_model_fits_its_confidences_on_what_is_offered():
     assert model.confidence_map_ is not None
     first, second = model.confidences([1 / 3, 0.3])
     assert first > 0.9 > 0.1 > second
+
+
+def test_the_calibration_error_weighs_each_bins_gap_by_its_suggestions():
+    # 0.95 shown four times, right three times; 0.05 shown four times, never right.
+    confidences = [0.95] * 4 + [0.05] * 4
+    right = [1, 1, 1, 0] + [0] * 4
+    assert classifier.calibration_error(confidences, right) == pytest.approx(
+        (abs(3.8 - 3) + abs(0.2 - 0)) / 8
+    )
+
+
+def test_a_cross_fitted_map_measures_far_closer_than_the_shares_themselves():
+    shares, hits = flat_but_often_right()
+    measured = classifier.cross_fitted_error(shares, hits)
+    as_shares = classifier.calibration_error(shares.ravel(), hits.ravel())
+    assert measured < as_shares / 5
+    few, few_hits = flat_but_often_right(n=2 * classifier.CONFIDENCE_MIN_REPORTS - 2)
+    assert classifier.cross_fitted_error(few, few_hits) is None  # a half fits no map
+
+
+def test_a_serving_model_records_how_far_its_confidences_were_from_the_truth():
+    texts = [t for _, t in HISTORY] * 8
+    labels = [label for label, _ in HISTORY] * 8
+    _model, evaluation = train_for_serving(texts, labels, holdout=120)
+    assert 0 <= evaluation.calibration_error < 0.5
+    assert evaluation.as_dict()["calibration_error"] == round(evaluation.calibration_error, 4)
+    _model, small = train_for_serving(texts, labels, holdout=20)
+    assert small.calibration_error is None and "calibration_error" not in small.as_dict()

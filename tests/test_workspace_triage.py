@@ -84,3 +84,21 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(client, db):
     response = client.get(reverse("workspace:triage"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("accounts:login"))
+
+
+def test_the_page_says_how_far_the_confidences_shown_were_from_the_truth(
+    client, world, two_versions
+):
+    first, second = two_versions
+    # The small fixture history holds out too few reports to measure it (as a large one
+    # would not): the live version records a measured gap, the other none.
+    assert first.metrics.get("calibration_error") is None
+    TriageModel.objects.filter(pk=second.pk).update(
+        metrics={**second.metrics, "calibration_error": 0.034}
+    )
+    client.force_login(world.national_admin)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("workspace:triage")).content.decode()
+    assert "Confidence off by (points)" in html
+    cells = re.findall(r"<td data-calibration-error>([^<]*)</td>", html)
+    assert cells == ["3", "—"]  # newest version first

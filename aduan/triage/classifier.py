@@ -565,6 +565,9 @@ class Evaluation:
     # the caller measured it.
     offered_top1: float | None = None
     offered_top3: float | None = None
+    # How far the confidences shown are from how often suggestions were right
+    # (`cross_fitted_error`), when enough reports were held out to measure it.
+    calibration_error: float | None = None
 
     def as_dict(self) -> dict:
         figures = {
@@ -575,7 +578,8 @@ class Evaluation:
             "n_train": self.n_train,
             "n_test": self.n_test,
         }
-        for name in ("group_top1", "group_top3", "offered_top1", "offered_top3"):
+        optional = ("group_top1", "group_top3", "offered_top1", "offered_top3", "calibration_error")
+        for name in optional:
             if getattr(self, name) is not None:
                 figures[name] = round(getattr(self, name), 4)
         return figures
@@ -650,9 +654,8 @@ def reliability(model: TextClassifier, matrix: sp.csr_matrix, labels: Sequence) 
     import copy
 
     y = np.asarray(labels)
-    halves = np.array_split(np.random.default_rng(0).permutation(len(y)), 2)
     shown, right, first = [], [], []
-    for fit_rows, measure_rows in (halves, halves[::-1]):
+    for fit_rows, measure_rows in _halves(len(y)):
         half = copy.copy(model)
         half.confidence_map_ = None
         half.calibrate(matrix[fit_rows], y[fit_rows])
@@ -661,22 +664,53 @@ def reliability(model: TextClassifier, matrix: sp.csr_matrix, labels: Sequence) 
             shown.extend(half.confidences(shares))
             right.extend(hits)
             first.extend([True] + [False] * (len(shares) - 1))
-    shown, right, first = np.array(shown), np.array(right, dtype=float), np.array(first)
-
-    def error(mask: np.ndarray) -> float:
-        gaps = 0.0
-        for low, high in zip(RELIABILITY_BINS, RELIABILITY_BINS[1:], strict=False):
-            inside = mask & (shown >= low) & ((shown < high) | (high == 1.0))
-            gaps += abs(shown[inside].sum() - right[inside].sum())
-        return gaps / max(mask.sum(), 1)
-
+    shown, right, first = np.array(shown), np.array(right), np.array(first)
     bins = []
     for low, high in zip(RELIABILITY_BINS, RELIABILITY_BINS[1:], strict=False):
-        inside = (shown >= low) & ((shown < high) | (high == 1.0))
+        inside = _in_bin(shown, low, high)
         if inside.any():
             bins.append((low, high, int(inside.sum()), shown[inside].mean(), right[inside].mean()))
-    everything = np.ones(len(shown), dtype=bool)
-    return Reliability(bins, error(everything), error(first))
+    return Reliability(
+        bins, calibration_error(shown, right), calibration_error(shown[first], right[first])
+    )
+
+
+def _halves(n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Two halves of n rows in a fixed random order, as (fit on, measure on) both ways."""
+    halves = np.array_split(np.random.default_rng(0).permutation(n), 2)
+    return [(halves[0], halves[1]), (halves[1], halves[0])]
+
+
+def _in_bin(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    return (values >= low) & ((values < high) | (high == RELIABILITY_BINS[-1]))
+
+
+def calibration_error(confidences, right) -> float:
+    """The expected calibration error: in each bin of `RELIABILITY_BINS`, how far the
+    mean confidence shown is from the share right, weighted by the suggestions in it."""
+    confidences, right = np.asarray(confidences, dtype=float), np.asarray(right, dtype=float)
+    gaps = sum(
+        abs(confidences[inside].sum() - right[inside].sum())
+        for low, high in zip(RELIABILITY_BINS, RELIABILITY_BINS[1:], strict=False)
+        if (inside := _in_bin(confidences, low, high)).any()
+    )
+    return float(gaps / max(len(confidences), 1))
+
+
+def cross_fitted_error(shares: np.ndarray, hits: np.ndarray) -> float | None:
+    """The calibration error of confidence maps on held-out suggestions (`shares` and
+    `hits` as for `ConfidenceMap.fit`), each half measured by a map fitted on the
+    other half; None when a half is too small to fit one."""
+    shown, right = [], []
+    for fit_rows, measure_rows in _halves(len(shares)):
+        mapping = ConfidenceMap.fit(shares[fit_rows], hits[fit_rows])
+        if mapping is None:
+            return None
+        for row_shares, row_hits in zip(shares[measure_rows], hits[measure_rows], strict=True):
+            offered = ~np.isnan(row_shares)
+            shown.extend(mapping(row_shares[offered]))
+            right.extend(row_hits[offered])
+    return calibration_error(shown, right)
 
 
 def _rank_of(choice, ranked: list) -> int | None:
@@ -746,15 +780,16 @@ def train_for_serving(
     if len(held_out) and len(np.unique(labels[:cut])) >= 2:
         model.fit_matrix(matrix, labels[:cut], names=names, rows=np.arange(cut))
         model.calibrate(matrix[held_out], labels[held_out])
+        proba = model.predict_proba_matrix(matrix[held_out])
         offers = None
+        shown = _shown(proba, model.classes_, labels[held_out])
         if offered is not None:
-            proba = model.predict_proba_matrix(matrix[held_out])
             offers = [offered(row, model.classes_, proba[i]) for i, row in enumerate(held_out)]
             truths = [groups.get(label, label) for label in labels[held_out]]
-            model.confidence_map_ = (
-                ConfidenceMap.fit(*_offered_shown(offers, truths)) or model.confidence_map_
-            )
+            shown = _offered_shown(offers, truths)
+            model.confidence_map_ = ConfidenceMap.fit(*shown) or model.confidence_map_
         figures = score(model, matrix[held_out], labels[held_out], groups, offers)
+        figures["calibration_error"] = cross_fitted_error(*shown)
     model.fit_matrix(matrix, labels, names=names)
     seconds = time.perf_counter() - started
     return model, Evaluation(**figures, train_seconds=seconds, n_train=cut, n_test=len(held_out))
