@@ -331,6 +331,13 @@ def test_the_sending_system_hides_a_photo_from_the_public_and_again_changes_noth
     assert photo.is_public is False
     event = report.events.get(action=Action.HIDE_FILE)
     assert (event.is_public, event.data) == (False, {"attachment": photo.pk})
+    # The timeline names the organization whose system hid it.
+    assert (event.actor, event.actor_organization) == (None, world.agency)
+    client.force_login(world.national_admin)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/kantor/laporan/{report.tracking_code}/").content.decode()
+    assert f"System, for {world.agency.name}" in page
+    client.logout()
     assert hide(client, report, photo.pk, secret).status_code == 204
     assert report.events.filter(action=Action.HIDE_FILE).count() == 1
     # The file is hidden, not gone: the handlers' key still downloads it.

@@ -576,7 +576,7 @@ class AttachmentDetail(OrganizationApiView):
         if item.is_public:
             try:
                 with _refusals_as_errors():
-                    lifecycle.hide_file(report, lifecycle.Actor.system(), item.pk)
+                    lifecycle.hide_file(report, lifecycle.Actor.system(self.organization), item.pk)
             except Conflict:
                 item.refresh_from_db(fields=["is_public"])
                 if item.is_public:  # not hidden meanwhile by another call: a real refusal

@@ -160,14 +160,17 @@ class StaleReport(TransitionError):
 @dataclass(frozen=True)
 class Actor:
     """Who is acting: a signed-in user, the reporter (signed in or by secret link), or the
-    system (user None, reporter False)."""
+    system (user None, reporter False) — on its own, or at the request of `organization`
+    (a connected system acting through its API key where the lifecycle gives its own
+    officers no say), which the timeline then names."""
 
     user: object | None = None
     is_reporter: bool = False
+    organization: object | None = None
 
     @classmethod
-    def system(cls) -> Actor:
-        return cls()
+    def system(cls, organization=None) -> Actor:
+        return cls(organization=organization)
 
     @property
     def is_system(self) -> bool:
@@ -382,9 +385,12 @@ def after_events(events: list[ReportEvent], *, secret: str = "") -> None:
 
 
 def _acting_organization(report: Report, actor: Actor) -> Organization | None:
-    """The organization in whose name a staff member acts on this report."""
-    if actor.user is None or actor.is_reporter:
+    """The organization in whose name a staff member, or the system at an
+    organization's request, acts on this report."""
+    if actor.is_reporter:
         return None
+    if actor.user is None:
+        return actor.organization
     access = Access.of(actor.user)
     best = None
     for membership in access.memberships:

@@ -224,6 +224,8 @@ def _event_actor_label(event: ReportEvent, report: Report) -> str:
     if event.actor_id:
         org = event.actor_organization
         return f"{event.actor.full_name} ({org.name})" if org else event.actor.full_name
+    if event.actor_organization_id:  # the system, at the request of an organization's key
+        return _("System, for %(organization)s") % {"organization": event.actor_organization.name}
     return _("System")
 
 
