@@ -405,10 +405,21 @@ class ConfidenceMap:
         return cls(float(slope), float(bonus), float(fitted.intercept_[0]))
 
 
+def _best(scores: np.ndarray, k: int) -> np.ndarray:
+    """The columns of each row's `k` highest scores, highest first (without sorting a
+    whole row: with thousands of labels that is most of the time of scoring)."""
+    if scores.shape[1] > k:
+        columns = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    else:
+        columns = np.tile(np.arange(scores.shape[1]), (len(scores), 1))
+    ranks = np.argsort(-np.take_along_axis(scores, columns, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(columns, ranks, axis=1)
+
+
 def _shown(proba: np.ndarray, classes: np.ndarray, labels) -> tuple[np.ndarray, np.ndarray]:
     """The first `SHOWN` suggestions' shares of each row of `proba`, and whether each
     is the row's label."""
-    order = np.argsort(-proba, axis=1)[:, :SHOWN]
+    order = _best(proba, SHOWN)
     shares = np.take_along_axis(proba, order, axis=1)
     return shares, classes[order] == np.asarray(labels)[:, None]
 
@@ -591,20 +602,22 @@ def score(
     labels: Sequence,
     groups: Mapping | None = None,
     offers: Sequence | None = None,
+    proba: np.ndarray | None = None,
 ) -> dict:
     """top1, top3 and macro F1 of `model` on held-out rows; with `groups` (label → the
     group it counts for, e.g. a unit's agency; a label missing stands for itself) also
     group_top1 and group_top3, the groups ranked by the summed probability of their
     labels — what an officer choosing among groups is offered. With `offers` as well
     (for each row, the groups offered, best first, as (group, share) pairs: what the
-    product makes of the model's distribution), offered_top1 and offered_top3."""
+    product makes of the model's distribution), offered_top1 and offered_top3. `proba`:
+    the model's probabilities for `matrix`, when the caller has them already."""
     from sklearn.metrics import f1_score
 
     y = np.asarray(labels)
     if len(y) == 0:
         return {"top1": 0.0, "top3": 0.0, "macro_f1": 0.0}
-    proba = model.predict_proba_matrix(matrix)
-    order = np.argsort(-proba, axis=1)[:, :3]
+    proba = model.predict_proba_matrix(matrix) if proba is None else proba
+    order = _best(proba, 3)
     best = model.classes_[order[:, 0]]
     top3 = np.mean([label in model.classes_[row] for label, row in zip(y, order, strict=True)])
     figures = {
@@ -728,7 +741,7 @@ def _group_figures(classes, proba: np.ndarray, y: np.ndarray, groups: Mapping) -
         ),
         shape=(len(classes), len(column)),
     )
-    order = np.argsort(-np.asarray(proba @ to_group), axis=1)[:, :3]
+    order = _best(np.asarray(proba @ to_group), 3)
     truth = np.array([column.get(groups.get(label, label), -1) for label in y])  # -1: unseen
     hits = order == truth[:, None]
     return {"group_top1": float(hits[:, 0].mean()), "group_top3": float(hits.any(axis=1).mean())}
@@ -788,7 +801,7 @@ def train_for_serving(
             truths = [groups.get(label, label) for label in labels[held_out]]
             shown = _offered_shown(offers, truths)
             model.confidence_map_ = ConfidenceMap.fit(*shown) or model.confidence_map_
-        figures = score(model, matrix[held_out], labels[held_out], groups, offers)
+        figures = score(model, matrix[held_out], labels[held_out], groups, offers, proba)
         figures["calibration_error"] = cross_fitted_error(*shown)
     model.fit_matrix(matrix, labels, names=names)
     seconds = time.perf_counter() - started
