@@ -347,3 +347,20 @@ def test_a_serving_model_records_how_far_its_confidences_were_from_the_truth():
     assert evaluation.as_dict()["calibration_error"] == round(evaluation.calibration_error, 4)
     _model, small = train_for_serving(texts, labels, holdout=20)
     assert small.calibration_error is None and "calibration_error" not in small.as_dict()
+
+
+def test_label_sums_read_a_few_labels_at_a_time_add_up_as_one_product(monkeypatch):
+    monkeypatch.setattr(classifier, "FEATURE_CHUNK", 7)
+    rng = np.random.default_rng(3)
+    matrix = sp.random(60, 40, density=0.2, random_state=3, format="csr", dtype=np.float32)
+    rows = np.sort(rng.choice(60, 50, replace=False))  # some rows of the history only
+    # Label 0 has more rows than a chunk, label 2 none, the others a few each.
+    labels = np.concatenate([np.zeros(20, dtype=int), rng.choice([1, 3, 4, 5], 30)])
+    rng.shuffle(labels)
+    weights = rng.random(50) + 0.5
+    sums = _label_sums(matrix, rows, labels, weights, 6)
+    onehot = np.zeros((6, 60))
+    onehot[labels, rows] = weights
+    assert sums.shape == (6, 40)
+    assert np.allclose(sums.toarray(), onehot @ matrix.toarray())
+    assert sums[2].nnz == 0

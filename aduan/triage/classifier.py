@@ -59,6 +59,8 @@ SVM_NEGATIVES_MIN = 1_000  # …but each label's against at least this many (or 
 BLEND = 0.5  # share of the SVM in the blend
 LARGE_HISTORY = 5000  # reports from which words seen once are left out
 FEATURE_CHUNK = 10_000  # reports whose features are built at once
+NB_SLICE = 1_000_000  # values of the naive Bayes sums turned into weights at once
+SCORE_CHUNK = 1_000  # reports scored at once (their labels-wide arrays stay small)
 # Characters of a text read: a complaint says early what it is about, and a pasted
 # document (an email's quoted thread) would only slow a suggestion down (60,000
 # characters took 40 ms to score, 10,000 take 13 ms).
@@ -298,21 +300,37 @@ def _label_sums(
     matrix: sp.csr_matrix, rows: np.ndarray, y: np.ndarray, weights: np.ndarray, n_labels: int
 ) -> sp.csr_matrix:
     """labels × features: the weighted sum of the features of each label's rows (`rows`
-    of `matrix`, `y` their label indexes). Read `FEATURE_CHUNK` rows at a time: a
-    product with the whole matrix would first copy it in double precision."""
-    order = np.argsort(rows, kind="stable")
-    rows, y, weights = np.asarray(rows)[order], np.asarray(y)[order], np.asarray(weights)[order]
+    of `matrix`, `y` their label indexes). A few labels at a time, at most
+    `FEATURE_CHUNK` rows read at once: each label's sums are made in one place (adding
+    up products of the whole history chunk by chunk held the sums three times over),
+    and a product with the whole matrix would first copy it in double precision."""
+    rows, y, weights = np.asarray(rows), np.asarray(y), np.asarray(weights)
+    order = np.lexsort((rows, y))
+    rows, y, weights = rows[order], y[order], weights[order]
+    bounds = np.searchsorted(y, np.arange(n_labels + 1))  # label l: bounds[l]:bounds[l + 1]
+    blocks, first = [], 0
+    while first < n_labels:
+        last = first + 1  # labels first…last-1, as many as fit in a chunk (at least one)
+        while last < n_labels and bounds[last + 1] - bounds[first] <= FEATURE_CHUNK:
+            last += 1
+        part = slice(bounds[first], bounds[last])
+        blocks.append(_sums_of(matrix, rows[part], y[part] - first, weights[part], last - first))
+        first = last
+    return sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, matrix.shape[1]))
+
+
+def _sums_of(matrix: sp.csr_matrix, rows, y, weights, n_labels: int) -> sp.csr_matrix:
+    """`_label_sums` of a few labels, `FEATURE_CHUNK` rows at a time (one label may
+    have more)."""
     sums = sp.csr_matrix((n_labels, matrix.shape[1]), dtype=np.float64)
-    for start in range(0, matrix.shape[0], FEATURE_CHUNK):
-        part = matrix[start : start + FEATURE_CHUNK]
-        low, high = np.searchsorted(rows, [start, start + part.shape[0]])
-        if low < high:
-            onehot = sp.csr_matrix(
-                (weights[low:high], (y[low:high], rows[low:high] - start)),
-                shape=(n_labels, part.shape[0]),
-            )
-            sums = sums + onehot @ part
-    return sums.tocsr()
+    for start in range(0, len(rows), FEATURE_CHUNK):
+        part = slice(start, start + FEATURE_CHUNK)
+        onehot = sp.csr_matrix(
+            (weights[part], (y[part], np.arange(len(rows[part])))),
+            shape=(n_labels, len(rows[part])),
+        )
+        sums = sums + onehot @ matrix[rows[part]]
+    return sums
 
 
 def _fit_complement_nb(counts: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -327,15 +345,36 @@ def _fit_complement_nb(counts: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray
     features. Scores equal scikit-learn's up to a per-text constant; the weights take
     the room of the features the labels use, not features × labels.
 
-    Returns the features × labels weights (CSR, float32) and the per-label term."""
+    `counts` is used up: its values are turned into the weights in place (with
+    thousands of labels it is the largest thing a retraining holds besides the
+    features). Returns the features × labels weights (CSR, float32) and the per-label
+    term."""
     in_all = np.asarray(counts.sum(axis=0)).ravel()
-    share = counts.copy()
-    share.data = -np.log1p(-counts.data / (in_all[counts.indices] + NB_ALPHA))
     per_label = np.asarray(counts.sum(axis=1)).ravel()
     complement_total = in_all.sum() + NB_ALPHA * counts.shape[1] - per_label
-    weights_ = share.T.tocsr().astype(np.float32)
+    data = counts.data  # in place, a slice at a time: no temporary as large as the sums
+    for start in range(0, len(data), NB_SLICE):
+        part = slice(start, start + NB_SLICE)
+        data[part] /= in_all[counts.indices[part]] + NB_ALPHA
+    np.negative(data, out=data)
+    np.log1p(data, out=data)
+    np.negative(data, out=data)
+    counts.data = data.astype(np.float32)
+    del data
+    weights_ = counts.T.tocsr()
     weights_.eliminate_zeros()
     return weights_, np.log(complement_total)
+
+
+def _chunks(n: int) -> Iterable[slice]:
+    return (slice(start, min(start + SCORE_CHUNK, n)) for start in range(0, n, SCORE_CHUNK))
+
+
+def _softmax_in_place(scores: np.ndarray, temperature: float) -> np.ndarray:
+    """`_softmax` of `scores` written over them, `SCORE_CHUNK` rows at a time."""
+    for part in _chunks(len(scores)):
+        scores[part] = _softmax(scores[part], temperature)
+    return scores
 
 
 def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -409,7 +448,9 @@ def _best(scores: np.ndarray, k: int) -> np.ndarray:
     """The columns of each row's `k` highest scores, highest first (without sorting a
     whole row: with thousands of labels that is most of the time of scoring)."""
     if scores.shape[1] > k:
-        columns = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        columns = np.empty((len(scores), k), dtype=np.intp)
+        for part in _chunks(len(scores)):
+            columns[part] = np.argpartition(-scores[part], k - 1, axis=1)[:, :k]
     else:
         columns = np.tile(np.arange(scores.shape[1]), (len(scores), 1))
     ranks = np.argsort(-np.take_along_axis(scores, columns, axis=1), axis=1, kind="stable")
@@ -462,6 +503,8 @@ class TextClassifier:
         if len(self.classes_) < 2:
             raise ValueError("A classifier needs at least two labels")
         n_labels = len(self.classes_)
+        # A refit (a retraining's second one) lets go of the weights it replaces first.
+        self.svm_weights_ = self.nb_weights_ = None
         sample = _newest_per_class(y, SVM_BUDGET)
         name_matrix, name_labels = self._name_rows(names)
         name_weights = np.full(len(name_labels), NAME_WEIGHT)
@@ -503,24 +546,36 @@ class TextClassifier:
         svm = _softmax(margins, SVM_TEMPERATURE)
         return BLEND * svm + (1 - BLEND) * _softmax(log_likelihood, 1.0)
 
+    def _log_blend(self, matrix: sp.csr_matrix) -> np.ndarray:
+        """The log of the blend for each row, `SCORE_CHUNK` rows at a time: a whole
+        held-out set's labels-wide temporaries would outgrow the features with
+        thousands of labels."""
+        out = np.empty((matrix.shape[0], len(self.classes_)))
+        for part in _chunks(matrix.shape[0]):
+            out[part] = np.log(np.clip(self._blend(matrix[part]), 1e-9, 1))
+        return out
+
     def calibrate(self, matrix: sp.csr_matrix, labels: Sequence) -> None:
         """On held-out reports: fit the temperature by log loss (known labels only),
         then the confidence map of the suggestions it ranks (every report: one whose
         label the model never saw makes its suggestions wrong)."""
         y = np.asarray(labels)
-        known = np.isin(y, self.classes_)
-        if known.sum() < 5:
+        known = np.flatnonzero(np.isin(y, self.classes_))
+        if len(known) < 5:
             return
-        log_blend = np.log(np.clip(self._blend(matrix), 1e-9, 1))
+        log_blend = self._log_blend(matrix)
         index = np.searchsorted(self.classes_, y[known])
 
         def loss(t: float) -> float:
-            p = _softmax(log_blend[known], t)
-            return -np.log(np.clip(p[np.arange(len(index)), index], 1e-9, 1)).mean()
+            total = 0.0
+            for part in _chunks(len(known)):
+                p = _softmax(log_blend[known[part]], t)
+                total -= np.log(np.clip(p[np.arange(len(p)), index[part]], 1e-9, 1)).sum()
+            return total / len(known)
 
         self.temperature = min(TEMPERATURES, key=loss)
         self.confidence_map_ = ConfidenceMap.fit(
-            *_shown(_softmax(log_blend, self.temperature), self.classes_, y)
+            *_shown(_softmax_in_place(log_blend, self.temperature), self.classes_, y)
         )
 
     def confidences(self, shares: Sequence[float]) -> list[float]:
@@ -540,7 +595,7 @@ class TextClassifier:
         return self.predict_proba_matrix(self.features.transform(texts))
 
     def predict_proba_matrix(self, matrix: sp.csr_matrix) -> np.ndarray:
-        proba = _softmax(np.log(np.clip(self._blend(matrix), 1e-9, 1)), self.temperature)
+        proba = _softmax_in_place(self._log_blend(matrix), self.temperature)
         if self.negatives is not None:
             proba = self._apply_negatives(matrix, proba)
         return proba
@@ -792,17 +847,31 @@ def train_for_serving(
     held_out = np.unique(held_out.astype(int)) if holdout else np.zeros(0, dtype=int)
     if len(held_out) and len(np.unique(labels[:cut])) >= 2:
         model.fit_matrix(matrix, labels[:cut], names=names, rows=np.arange(cut))
-        model.calibrate(matrix[held_out], labels[held_out])
-        proba = model.predict_proba_matrix(matrix[held_out])
-        offers = None
-        shown = _shown(proba, model.classes_, labels[held_out])
-        if offered is not None:
-            offers = [offered(row, model.classes_, proba[i]) for i, row in enumerate(held_out)]
-            truths = [groups.get(label, label) for label in labels[held_out]]
-            shown = _offered_shown(offers, truths)
-            model.confidence_map_ = ConfidenceMap.fit(*shown) or model.confidence_map_
-        figures = score(model, matrix[held_out], labels[held_out], groups, offers, proba)
-        figures["calibration_error"] = cross_fitted_error(*shown)
+        figures = _calibrate_and_score(model, matrix, labels, held_out, groups, offered)
     model.fit_matrix(matrix, labels, names=names)
     seconds = time.perf_counter() - started
     return model, Evaluation(**figures, train_seconds=seconds, n_train=cut, n_test=len(held_out))
+
+
+def _calibrate_and_score(
+    model: TextClassifier,
+    matrix: sp.csr_matrix,
+    labels: np.ndarray,
+    held_out: np.ndarray,
+    groups: Mapping | None,
+    offered: Callable | None,
+) -> dict:
+    """Calibrate `model` on the `held_out` rows and return its figures on them (see
+    `train_for_serving`); the held-out scores are let go before the model is refitted."""
+    model.calibrate(matrix[held_out], labels[held_out])
+    proba = model.predict_proba_matrix(matrix[held_out])
+    offers = None
+    shown = _shown(proba, model.classes_, labels[held_out])
+    if offered is not None:
+        offers = [offered(row, model.classes_, proba[i]) for i, row in enumerate(held_out)]
+        truths = [groups.get(label, label) for label in labels[held_out]]
+        shown = _offered_shown(offers, truths)
+        model.confidence_map_ = ConfidenceMap.fit(*shown) or model.confidence_map_
+    figures = score(model, matrix[held_out], labels[held_out], groups, offers, proba)
+    figures["calibration_error"] = cross_fitted_error(*shown)
+    return figures
