@@ -316,9 +316,11 @@ def test_a_serving_model_fits_its_confidences_on_what_is_offered():
 
     model, evaluation = train_for_serving(texts, labels, holdout=60, groups=groups, offered=offered)
     assert evaluation.offered_top1 == 1.0
-    assert model.confidence_map_ is not None
-    first, second = model.confidences([1 / 3, 0.3])
+    assert model.offered_map_ is not None
+    first, second = model.confidences([1 / 3, 0.3], offered=True)
     assert first > 0.9 > 0.1 > second
+    # The model's own labels keep the map of the model's own distribution.
+    assert model.confidences([1 / 3, 0.3]) == model.confidence_map_([1 / 3, 0.3])
 
 
 def test_the_calibration_error_weighs_each_bins_gap_by_its_suggestions():

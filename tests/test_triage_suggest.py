@@ -144,6 +144,9 @@ def test_the_confidence_shown_is_the_chance_of_being_right_the_model_measured(wo
     assert model.confidence_map_ is None  # too few held-out reports to fit one
     shares = [s.confidence for s in suggest_organizations(report, access)]
     assert len(shares) == 2
+    national = Access.of(world.national_admin)
+    new = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1])[0]
+    agency_shares = [s.confidence for s in suggest_organizations(new, national)]
     # As a model fitted on a large history would have measured: flat distributions are
     # more often right than their shares say.
     model.confidence_map_ = ConfidenceMap(slope=0.6, first=0.9, intercept=-0.25)
@@ -151,6 +154,12 @@ def test_the_confidence_shown_is_the_chance_of_being_right_the_model_measured(wo
     assert [s.target for s in shown] == [world.unit_b, world.unit_a]
     assert [s.confidence for s in shown] == pytest.approx(model.confidence_map_(shares))
     assert [s.confidence for s in shown] != pytest.approx(shares)
+    # A national admin choosing among agencies reads the map of what national admins
+    # were offered on the held-out reports.
+    model.offered_map_ = ConfidenceMap(slope=0.001, first=0.0, intercept=-2.0)
+    offered = [s.confidence for s in suggest_organizations(new, national)]
+    assert offered == pytest.approx(model.offered_map_(agency_shares))
+    assert offered != pytest.approx(model.confidence_map_(agency_shares))
 
 
 def regions_of_two_agencies(world):

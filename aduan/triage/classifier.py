@@ -476,6 +476,9 @@ class TextClassifier:
     negative_labels: np.ndarray | None = None
     nb_norm_ = None  # set by fit; None in model files older than the sparse naive Bayes
     confidence_map_: ConfidenceMap | None = None  # set by calibrate when it can be fitted
+    # For what a caller offers after the model (a national admin's agencies), when
+    # `train_for_serving` measured it.
+    offered_map_: ConfidenceMap | None = None
 
     def fit(
         self, texts: Sequence[str], labels: Sequence, weights=None, names: Mapping | None = None
@@ -578,11 +581,15 @@ class TextClassifier:
             *_shown(_softmax_in_place(log_blend, self.temperature), self.classes_, y)
         )
 
-    def confidences(self, shares: Sequence[float]) -> list[float]:
+    def confidences(self, shares: Sequence[float], *, offered: bool = False) -> list[float]:
         """The chance that each shown suggestion is right, from its share of the
-        distribution (best first): see `ConfidenceMap`. The shares themselves from a
-        model without a map (too little held out, or a model file from before)."""
+        distribution (best first): see `ConfidenceMap`. `offered`: the shares are of
+        what the caller of `train_for_serving` offers (its map, when it has one). The
+        shares themselves from a model without a map (too little held out, or a model
+        file from before)."""
         mapping = getattr(self, "confidence_map_", None)
+        if offered:
+            mapping = getattr(self, "offered_map_", None) or mapping
         return mapping(shares) if mapping else [float(s) for s in shares]
 
     def remember_negatives(self, texts: Sequence[str], labels: Sequence) -> None:
@@ -832,8 +839,9 @@ def train_for_serving(
     (an organization's or a category's), optional; see `TextClassifier.fit`. `groups`:
     label → the group it counts for (a unit's agency), to score at that level too;
     `offered`: (row of `texts`, classes, probabilities) → the groups offered for that
-    report, best first, as (group, share) pairs (see `score`); the confidences shown
-    are then fitted on what is offered rather than on the model's own distribution."""
+    report, best first, as (group, share) pairs (see `score`); the confidences of what
+    is offered then get a map of their own (`TextClassifier.confidences`), and the
+    calibration error is measured on them."""
     started = time.perf_counter()
     model = TextClassifier()
     matrix = model.features.fit_transform(texts)
@@ -871,7 +879,7 @@ def _calibrate_and_score(
         offers = [offered(row, model.classes_, proba[i]) for i, row in enumerate(held_out)]
         truths = [groups.get(label, label) for label in labels[held_out]]
         shown = _offered_shown(offers, truths)
-        model.confidence_map_ = ConfidenceMap.fit(*shown) or model.confidence_map_
+        model.offered_map_ = ConfidenceMap.fit(*shown)
     figures = score(model, matrix[held_out], labels[held_out], groups, offers, proba)
     figures["calibration_error"] = cross_fitted_error(*shown)
     return figures

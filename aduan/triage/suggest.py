@@ -95,12 +95,15 @@ def _distribution(kind: str, report: Report) -> tuple[list[tuple[int, float]], o
     return [(int(model.classes_[i]), float(proba[i])) for i in order], model
 
 
-def _confident(model, shown: list[tuple[object, float, str]]) -> list[Suggestion]:
+def _confident(
+    model, shown: list[tuple[object, float, str]], *, agencies: bool = False
+) -> list[Suggestion]:
     """Suggestions from (target, share, source) best first: each share becomes the
-    chance of being right the model measured for such a share."""
+    chance of being right the model measured for such a share — among agencies as a
+    national admin is offered them (`agencies`), or among the model's own labels."""
     if not shown:
         return []
-    confidences = model.confidences([share for _, share, _ in shown])
+    confidences = model.confidences([share for _, share, _ in shown], offered=agencies)
     return [
         Suggestion(target, confidence, source)
         for (target, _, source), confidence in zip(shown, confidences, strict=True)
@@ -162,7 +165,7 @@ def suggest_for_targets(
         for org, p in ordered
         if p / total >= MIN_SHARE
     ]
-    return _confident(model, shown)
+    return _confident(model, shown, agencies=agencies_only)
 
 
 # The officers' own routing rule for the report's category and place is evidence too:
