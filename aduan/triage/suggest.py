@@ -104,8 +104,10 @@ def _confident(
     if not shown:
         return []
     confidences = model.confidences([share for _, share, _ in shown], offered=agencies)
+    # A routing rule's target lifted into the list holds a share the rule gave it, not
+    # one the model measured: it shows as the rule it is, without a chance.
     return [
-        Suggestion(target, confidence, source)
+        Suggestion(target, None if source == SOURCE_ROUTING_RULE else confidence, source)
         for (target, _, source), confidence in zip(shown, confidences, strict=True)
     ]
 
