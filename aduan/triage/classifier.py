@@ -36,8 +36,10 @@ command prints are the figures the product gets:
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +58,7 @@ NB_ALPHA = 0.1
 SVM_BUDGET = 30_000  # reports the SVM reads at most (the newest of each label)
 SVM_NEGATIVES = 2_000_000  # other labels' reports all the labels' SVMs are set against…
 SVM_NEGATIVES_MIN = 1_000  # …but each label's against at least this many (or all)
+SVM_THREADS = min(os.cpu_count() or 1, 4)  # labels' SVMs fitted at once
 BLEND = 0.5  # share of the SVM in the blend
 LARGE_HISTORY = 5000  # reports from which words seen once are left out
 FEATURE_CHUNK = 10_000  # reports whose features are built at once
@@ -269,6 +272,9 @@ def _fit_svm(
     columns = [np.zeros(0, dtype=np.int32)] * n_labels
     values = [np.zeros(0, dtype=np.float32)] * n_labels
     intercept = np.zeros(n_labels, dtype=np.float32)
+    # The samples are drawn label by label first, so that the model does not depend on
+    # how the fits are spread over threads.
+    plans = []
     for label in range(n_labels):
         own = np.flatnonzero(y == label)
         others = np.flatnonzero(y != label)
@@ -276,8 +282,12 @@ def _fit_svm(
         if len(others) > negatives:
             scale = len(others) / negatives
             others = np.sort(rng.choice(others, negatives, replace=False))
+        plans.append((label, own, others, scale))
+
+    def fit(plan) -> tuple[int, np.ndarray, np.ndarray, float]:
+        label, own, others, scale = plan
         if not len(own) or not len(others):
-            continue
+            return label, columns[label], values[label], 0.0
         rows = np.concatenate([own, others])
         svm = LinearSVC(C=SVM_C, tol=SVM_TOL, random_state=0).fit(
             matrix[rows],
@@ -285,9 +295,13 @@ def _fit_svm(
             sample_weight=np.concatenate([weights[own] * balanced[label], weights[others] * scale]),
         )
         # Features none of these reports has get no weight: most of them, with many labels.
-        columns[label] = np.flatnonzero(svm.coef_[0]).astype(np.int32)
-        values[label] = svm.coef_[0][columns[label]].astype(np.float32)
-        intercept[label] = svm.intercept_[0]
+        kept = np.flatnonzero(svm.coef_[0]).astype(np.int32)
+        return label, kept, svm.coef_[0][kept].astype(np.float32), svm.intercept_[0]
+
+    # liblinear lets go of the interpreter while it fits: labels fit side by side.
+    with ThreadPoolExecutor(SVM_THREADS) as pool:
+        for label, kept, weights_kept, bias in pool.map(fit, plans):
+            columns[label], values[label], intercept[label] = kept, weights_kept, bias
     indptr = np.concatenate([[0], np.cumsum([len(c) for c in columns])])
     coef = sp.csc_matrix(
         (np.concatenate(values), np.concatenate(columns), indptr),
