@@ -82,6 +82,14 @@ def test_normalizing_expands_abbreviations_and_drops_greetings_and_numbers():
     assert normalize(text) == "bupati jalan yang rusak tidak diperbaiki hub xlongnum"
 
 
+def test_normalizing_turns_every_token_with_a_digit_into_one_placeholder():
+    text = (
+        "RT05/RW03 nama_jalan 12345678 1234567 jum'at B1234XY "
+        "lapor@pemkab.go.id https://lapor.go.id/x jln"
+    )
+    assert normalize(text) == "xnum xnum nama jalan xlongnum xnum jumat xnum xemail xurl jalan"
+
+
 def test_normalizing_keeps_javanese_and_sundanese_words():
     assert normalize("Dalan rusak, mboten wonten lampu; jalanna ruksak pisan") == (
         "dalan rusak mboten wonten lampu jalanna ruksak pisan"
