@@ -267,22 +267,9 @@ def _fit_svm(
     Returns the weights (features × labels, sparse, float32) and the intercepts."""
     counts = np.bincount(y, minlength=n_labels)
     balanced = len(y) / (n_labels * np.maximum(counts, 1))
-    rng = np.random.default_rng(0)
-    negatives = max(SVM_NEGATIVES_MIN, SVM_NEGATIVES // n_labels)
     columns = [np.zeros(0, dtype=np.int32)] * n_labels
     values = [np.zeros(0, dtype=np.float32)] * n_labels
     intercept = np.zeros(n_labels, dtype=np.float32)
-    # The samples are drawn label by label first, so that the model does not depend on
-    # how the fits are spread over threads.
-    plans = []
-    for label in range(n_labels):
-        own = np.flatnonzero(y == label)
-        others = np.flatnonzero(y != label)
-        scale = 1.0
-        if len(others) > negatives:
-            scale = len(others) / negatives
-            others = np.sort(rng.choice(others, negatives, replace=False))
-        plans.append((label, own, others, scale))
 
     def fit(plan) -> tuple[int, np.ndarray, np.ndarray, float]:
         label, own, others, scale = plan
@@ -300,7 +287,7 @@ def _fit_svm(
 
     # liblinear lets go of the interpreter while it fits: labels fit side by side.
     with ThreadPoolExecutor(SVM_THREADS) as pool:
-        for label, kept, weights_kept, bias in pool.map(fit, plans):
+        for label, kept, weights_kept, bias in pool.map(fit, _svm_plans(y, n_labels)):
             columns[label], values[label], intercept[label] = kept, weights_kept, bias
     indptr = np.concatenate([[0], np.cumsum([len(c) for c in columns])])
     coef = sp.csc_matrix(
@@ -308,6 +295,25 @@ def _fit_svm(
         shape=(matrix.shape[1], n_labels),
     )
     return coef.tocsr(), intercept
+
+
+def _svm_plans(y: np.ndarray, n_labels: int) -> list[tuple[int, np.ndarray, np.ndarray, float]]:
+    """For each label of `_fit_svm`: the label, its reports, the other labels' reports
+    its SVM is set against (a sample, drawn with a fixed seed, when there are more than
+    its share) and the weight each of those stands for. All drawn label by label before
+    any fit, so that the model does not depend on how the fits are spread over threads."""
+    rng = np.random.default_rng(0)
+    negatives = max(SVM_NEGATIVES_MIN, SVM_NEGATIVES // n_labels)
+    plans = []
+    for label in range(n_labels):
+        own = np.flatnonzero(y == label)
+        others = np.flatnonzero(y != label)
+        scale = 1.0
+        if len(others) > negatives:
+            scale = len(others) / negatives
+            others = np.sort(rng.choice(others, negatives, replace=False))
+        plans.append((label, own, others, scale))
+    return plans
 
 
 def _label_sums(
