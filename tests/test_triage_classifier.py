@@ -379,3 +379,19 @@ def test_label_sums_read_a_few_labels_at_a_time_add_up_as_one_product(monkeypatc
     assert sums.shape == (6, 40)
     assert np.allclose(sums.toarray(), onehot @ matrix.toarray())
     assert sums[2].nnz == 0
+
+
+def test_a_serving_model_fits_its_own_confidences_on_the_choice_among_units():
+    texts = [t for _, t in HISTORY] * 6
+    labels = [label for label, _ in HISTORY] * 6
+
+    def among_units(row, classes, proba):
+        # The right unit first with a share of a third, a wrong one second; reports of
+        # the regency (which has no units) offer no choice.
+        if labels[row] == REGENCY:
+            return []
+        return [(labels[row], 1 / 3), (-1, 0.3)]
+
+    model, _evaluation = train_for_serving(texts, labels, holdout=60, among_units=among_units)
+    first, second = model.confidences([1 / 3, 0.3])
+    assert first > 0.9 > 0.1 > second

@@ -396,6 +396,27 @@ def test_the_national_offer_weighs_agencies_by_their_jurisdiction(world):
     assert sum(share for _pk, share in only_mine) == pytest.approx(1.0)
 
 
+def test_an_agency_admin_is_offered_the_units_of_their_own_agency(world):
+    agency_of = {
+        world.unit_a.pk: world.agency.pk,
+        world.unit_b.pk: world.agency.pk,
+        world.agency.pk: world.agency.pk,
+        world.other_agency.pk: world.other_agency.pk,
+    }
+    offer = NationalOffer(agency_of)
+    classes = np.array([world.unit_a.pk, world.unit_b.pk, world.agency.pk, world.other_agency.pk])
+    proba = np.array([0.3, 0.1, 0.1, 0.5])
+    # A report that went to unit A waits first at its agency: its admin chooses among the
+    # agency's units; the other agency is out of the choice, the agency's own share
+    # counts as the holder's does on the screen.
+    assert offer.among_units(classes, proba, world.unit_a.pk, None) == [
+        (world.unit_a.pk, pytest.approx(0.6)),
+        (world.unit_b.pk, pytest.approx(0.2)),
+    ]
+    # A report that stayed with an agency offered its admin no choice of units.
+    assert offer.among_units(classes, proba, world.other_agency.pk, None) == []
+
+
 def test_organization_models_are_measured_on_what_national_admins_are_offered(world):
     _mine, village = regions_of_two_agencies(world)
     # Every past report from the other city's village went to this regency's units,

@@ -852,6 +852,7 @@ def train_for_serving(
     names: Mapping | None = None,
     groups: Mapping | None = None,
     offered: Callable | None = None,
+    among_units: Callable | None = None,
 ) -> tuple[TextClassifier, Evaluation]:
     """Score on the last `holdout` rows after learning from the others, then learn from
     all of them. The features are fitted once on every text (no labels involved), which
@@ -861,7 +862,10 @@ def train_for_serving(
     `offered`: (row of `texts`, classes, probabilities) → the groups offered for that
     report, best first, as (group, share) pairs (see `score`); the confidences of what
     is offered then get a map of their own (`TextClassifier.confidences`), and the
-    calibration error is measured on them."""
+    calibration error is measured on them. `among_units`: the same for an officer
+    choosing among the units of the organization the report waits at, as (label,
+    share) pairs, empty where there is no such choice; its map, when one can be fitted,
+    replaces the map of the model's own distribution."""
     started = time.perf_counter()
     model = TextClassifier()
     matrix = model.features.fit_transform(texts)
@@ -875,7 +879,9 @@ def train_for_serving(
     held_out = np.unique(held_out.astype(int)) if holdout else np.zeros(0, dtype=int)
     if len(held_out) and len(np.unique(labels[:cut])) >= 2:
         model.fit_matrix(matrix, labels[:cut], names=names, rows=np.arange(cut))
-        figures = _calibrate_and_score(model, matrix, labels, held_out, groups, offered)
+        figures = _calibrate_and_score(
+            model, matrix, labels, held_out, groups, offered, among_units
+        )
     model.fit_matrix(matrix, labels, names=names)
     seconds = time.perf_counter() - started
     return model, Evaluation(**figures, train_seconds=seconds, n_train=cut, n_test=len(held_out))
@@ -888,11 +894,17 @@ def _calibrate_and_score(
     held_out: np.ndarray,
     groups: Mapping | None,
     offered: Callable | None,
+    among_units: Callable | None = None,
 ) -> dict:
     """Calibrate `model` on the `held_out` rows and return its figures on them (see
     `train_for_serving`); the held-out scores are let go before the model is refitted."""
     model.calibrate(matrix[held_out], labels[held_out])
     proba = model.predict_proba_matrix(matrix[held_out])
+    if among_units is not None:
+        offers = [among_units(row, model.classes_, proba[i]) for i, row in enumerate(held_out)]
+        chosen = [i for i, offer in enumerate(offers) if offer]
+        shares, hits = _offered_shown([offers[i] for i in chosen], labels[held_out][chosen])
+        model.confidence_map_ = ConfidenceMap.fit(shares, hits) or model.confidence_map_
     offers = None
     shown = _shown(proba, model.classes_, labels[held_out])
     if offered is not None:

@@ -301,6 +301,7 @@ class NationalOffer:
             self.declared[org_id].add(code)
             if org_id in self.targets:
                 self.covering[code].add(org_id)
+        self._units: tuple[int, dict[int, np.ndarray]] | None = None
 
     def ranked(self, classes, proba, region_code: str | None) -> list[tuple[int, float]]:
         """The agencies offered, best first, with their share of what is offered, for a
@@ -315,5 +316,35 @@ class NationalOffer:
                 for pk in self.covering.get(code, ()):
                     scores.setdefault(pk, 0.0)
             scores = jurisdiction_weights(scores, region_code, self.declared)
-        total = sum(scores.values()) or 1.0
-        return [(pk, scores[pk] / total) for pk in sorted(scores, key=lambda pk: -scores[pk])]
+        return _shares(scores)
+
+    def among_units(self, classes, proba, label: int, region_code: str | None):
+        """What the admin of the agency of `label` (a unit the report went to) is
+        offered once the report waits at that agency: the units of its tree the model
+        knows, best first, each with its share of them and the agency's own (as
+        `suggest_for_targets` counts the holder), jurisdictions weighed in. Empty for a
+        report that stayed with the agency itself."""
+        agency = self.agency_of.get(int(label))
+        if agency is None or agency == label:
+            return []
+        columns = self._columns_by_agency(classes).get(agency, ())
+        scores = {int(classes[i]): float(proba[i]) for i in columns}
+        if region_code:
+            scores = jurisdiction_weights(scores, region_code, self.declared)
+        held = scores.pop(agency, 0.0)
+        return _shares(scores, held)
+
+    def _columns_by_agency(self, classes) -> dict[int, np.ndarray]:
+        """The columns of `classes` grouped by their agency (kept for the last classes)."""
+        if self._units is None or self._units[0] != id(classes):
+            groups: dict[int, list[int]] = defaultdict(list)
+            for i, pk in enumerate(classes):
+                groups[self.agency_of.get(int(pk), int(pk))].append(i)
+            self._units = (id(classes), {a: np.array(c) for a, c in groups.items()})
+        return self._units[1]
+
+
+def _shares(scores: dict[int, float], held: float = 0.0) -> list[tuple[int, float]]:
+    """(pk, share) best first, shares of the scores' total plus `held`."""
+    total = sum(scores.values()) + held or 1.0
+    return [(pk, scores[pk] / total) for pk in sorted(scores, key=lambda pk: -scores[pk])]

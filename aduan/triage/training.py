@@ -179,17 +179,22 @@ def train(kind: str, *, stdout=None) -> TriageModel | None:
     # Scored on the newest fifth after learning from the rest, like tomorrow's reports;
     # the served model then learns from every report, the newest mattering most.
     say(f"{kind}: learning from {len(history.labels)} reports…")
-    groups = offered = None
+    groups = offered = among_units = None
     if kind == Kind.ORGANIZATION:
         from aduan.triage.suggest import NationalOffer
 
         # Measured as a national admin is offered them: at the agency level, with the
-        # agencies' declared jurisdictions weighed in for each report's place.
+        # agencies' declared jurisdictions weighed in for each report's place; and the
+        # confidences an agency admin sees fitted on the choice among their own units.
         groups = agencies_of(set(history.labels))
         offer = NationalOffer(groups)
 
         def offered(row, classes, proba):
             return offer.ranked(classes, proba, history.regions[row])
+
+        def among_units(row, classes, proba):
+            label, region = history.labels[row], history.regions[row]
+            return offer.among_units(classes, proba, label, region)
 
     model, evaluation = train_for_serving(
         history.texts,
@@ -198,6 +203,7 @@ def train(kind: str, *, stdout=None) -> TriageModel | None:
         names=label_names(kind, set(history.labels)),
         groups=groups,
         offered=offered,
+        among_units=among_units,
     )
     model.remember_negatives(history.negative_texts, history.negative_labels)
     metrics = evaluation.as_dict() | {"total_seconds": round(time.perf_counter() - started, 2)}
