@@ -141,7 +141,6 @@ def test_with_many_labels_each_svm_reads_its_own_reports_and_a_sample_of_the_oth
         return real_fit(self, matrix, targets, sample_weight=sample_weight)
 
     monkeypatch.setattr(classifier.LinearSVC, "fit", recording_fit)
-    monkeypatch.setattr(classifier, "SVM_THREADS", 1)  # fits recorded in label order
     monkeypatch.setattr(classifier, "SVM_NEGATIVES", 20)
     monkeypatch.setattr(classifier, "SVM_NEGATIVES_MIN", 6)
     model = fitted()  # 17 reports, 5 labels: 20 // 5 = 4 → at least 6 of the others each
@@ -152,18 +151,6 @@ def test_with_many_labels_each_svm_reads_its_own_reports_and_a_sample_of_the_oth
     assert np.allclose(seen[4][2], 16 / 6)
     labels = [model.classes_[i] for i in model.predict_proba([t for _, t in HISTORY]).argmax(1)]
     assert labels == [label for label, _ in HISTORY]
-
-
-def test_labels_fitted_side_by_side_make_the_same_model_as_one_by_one(monkeypatch):
-    monkeypatch.setattr(classifier, "SVM_NEGATIVES", 20)  # samples drawn, as at scale
-    monkeypatch.setattr(classifier, "SVM_NEGATIVES_MIN", 6)
-    models = []
-    for threads in (1, 4):
-        monkeypatch.setattr(classifier, "SVM_THREADS", threads)
-        models.append(fitted())
-    one_by_one, side_by_side = models
-    assert (one_by_one.svm_weights_ != side_by_side.svm_weights_).nnz == 0
-    assert np.array_equal(one_by_one.svm_intercept_, side_by_side.svm_intercept_)
 
 
 def test_a_retraining_measures_on_at_most_a_bounded_spread_of_held_out_reports(monkeypatch):
@@ -395,3 +382,12 @@ def test_a_serving_model_fits_its_own_confidences_on_the_choice_among_units():
     model, _evaluation = train_for_serving(texts, labels, holdout=60, among_units=among_units)
     first, second = model.confidences([1 / 3, 0.3])
     assert first > 0.9 > 0.1 > second
+
+
+def test_the_same_history_makes_the_same_model_to_the_last_bit(monkeypatch):
+    monkeypatch.setattr(classifier, "SVM_NEGATIVES", 20)  # samples drawn, as at scale
+    monkeypatch.setattr(classifier, "SVM_NEGATIVES_MIN", 6)
+    first, second = fitted(NAMES), fitted(NAMES)
+    assert (first.svm_weights_ != second.svm_weights_).nnz == 0
+    assert np.array_equal(first.svm_intercept_, second.svm_intercept_)
+    assert (first.nb_weights_ != second.nb_weights_).nnz == 0

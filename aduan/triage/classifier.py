@@ -36,10 +36,8 @@ command prints are the figures the product gets:
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,7 +56,6 @@ NB_ALPHA = 0.1
 SVM_BUDGET = 30_000  # reports the SVM reads at most (the newest of each label)
 SVM_NEGATIVES = 2_000_000  # other labels' reports all the labels' SVMs are set against…
 SVM_NEGATIVES_MIN = 1_000  # …but each label's against at least this many (or all)
-SVM_THREADS = min(os.cpu_count() or 1, 4)  # labels' SVMs fitted at once
 BLEND = 0.5  # share of the SVM in the blend
 LARGE_HISTORY = 5000  # reports from which words seen once are left out
 FEATURE_CHUNK = 10_000  # reports whose features are built at once
@@ -285,10 +282,10 @@ def _fit_svm(
         kept = np.flatnonzero(svm.coef_[0]).astype(np.int32)
         return label, kept, svm.coef_[0][kept].astype(np.float32), svm.intercept_[0]
 
-    # liblinear lets go of the interpreter while it fits: labels fit side by side.
-    with ThreadPoolExecutor(SVM_THREADS) as pool:
-        for label, kept, weights_kept, bias in pool.map(fit, _svm_plans(y, n_labels)):
-            columns[label], values[label], intercept[label] = kept, weights_kept, bias
+    # One label at a time: liblinear draws from one random generator for the whole
+    # process, so fits side by side on threads would not give the same model twice.
+    for label, kept, weights_kept, bias in map(fit, _svm_plans(y, n_labels)):
+        columns[label], values[label], intercept[label] = kept, weights_kept, bias
     indptr = np.concatenate([[0], np.cumsum([len(c) for c in columns])])
     coef = sp.csc_matrix(
         (np.concatenate(values), np.concatenate(columns), indptr),
@@ -300,8 +297,7 @@ def _fit_svm(
 def _svm_plans(y: np.ndarray, n_labels: int) -> list[tuple[int, np.ndarray, np.ndarray, float]]:
     """For each label of `_fit_svm`: the label, its reports, the other labels' reports
     its SVM is set against (a sample, drawn with a fixed seed, when there are more than
-    its share) and the weight each of those stands for. All drawn label by label before
-    any fit, so that the model does not depend on how the fits are spread over threads."""
+    its share) and the weight each of those stands for."""
     rng = np.random.default_rng(0)
     negatives = max(SVM_NEGATIVES_MIN, SVM_NEGATIVES // n_labels)
     plans = []
