@@ -301,7 +301,7 @@ class NationalOffer:
             self.declared[org_id].add(code)
             if org_id in self.targets:
                 self.covering[code].add(org_id)
-        self._units: tuple[int, dict[int, np.ndarray]] | None = None
+        self._units: tuple[np.ndarray, dict[int, np.ndarray]] | None = None
 
     def ranked(self, classes, proba, region_code: str | None) -> list[tuple[int, float]]:
         """The agencies offered, best first, with their share of what is offered, for a
@@ -336,11 +336,11 @@ class NationalOffer:
 
     def _columns_by_agency(self, classes) -> dict[int, np.ndarray]:
         """The columns of `classes` grouped by their agency (kept for the last classes)."""
-        if self._units is None or self._units[0] != id(classes):
+        if self._units is None or self._units[0] is not classes:
             groups: dict[int, list[int]] = defaultdict(list)
             for i, pk in enumerate(classes):
                 groups[self.agency_of.get(int(pk), int(pk))].append(i)
-            self._units = (id(classes), {a: np.array(c) for a, c in groups.items()})
+            self._units = (classes, {a: np.array(c) for a, c in groups.items()})
         return self._units[1]
 
 
