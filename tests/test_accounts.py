@@ -73,3 +73,28 @@ def test_phone_numbers_are_cleaned_to_one_form_and_nonsense_is_refused():
     assert field.clean("") == ""
     with pytest.raises(forms.ValidationError):
         field.clean("12345")
+
+
+SIGN_UP = {
+    "full_name": "Dewi Lestari",
+    "email": "dewi@example.id",
+    "phone": "0812 3456 7890",
+    "password1": "sapu-lidi-merah-77",
+    "password2": "sapu-lidi-merah-77",
+}
+
+
+@pytest.mark.parametrize(
+    "target, lands_on",
+    [
+        ("/lapor/", "/lapor/"),
+        ("foo", "/akun/laporan-saya/"),  # not a path: no view by that name either
+        ("http://evil.example/", "/akun/laporan-saya/"),
+        ("//evil.example/", "/akun/laporan-saya/"),
+    ],
+)
+def test_sign_up_follows_next_only_to_a_page_of_this_site(db, client, target, lands_on):
+    response = client.post(f"{reverse('accounts:signup')}?next={target}", SIGN_UP)
+
+    assert response.status_code == 302
+    assert response["Location"] == lands_on

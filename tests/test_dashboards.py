@@ -418,3 +418,22 @@ def test_each_dashboard_stays_within_its_query_budget_as_data_grows(
     _grow(world, 8)
     with django_assert_max_num_queries(45):
         assert client.get(URL, {"month": "2026-01"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"month": "9999-12"},
+        {"month": "1999-12"},
+        {"start": "9999-12-30", "end": "9999-12-31"},
+        {"start": "0001-01-01", "end": "0001-01-02"},
+    ],
+)
+def test_a_period_outside_the_years_aduan_reckons_with_is_an_error_not_a_crash(
+    client, world, params
+):
+    response = page(client, world.national_admin, **params)
+    assert response.status_code == 200
+    assert "Pilih tanggal antara tahun 2000 dan 2100." in str(response.context["form"].errors)
+    today = datetime.date.today()
+    assert response.context["period"].start == datetime.date(today.year, today.month, 1)

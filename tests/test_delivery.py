@@ -460,3 +460,16 @@ def test_the_page_costs_a_fixed_number_of_queries(client, world, django_assert_m
         response = client.get(url)
 
     assert response.content.decode().count("data-delivery=") == 40
+
+
+def test_retry_all_leaves_out_what_cannot_be_an_id(client, world):
+    [ours] = failed(organization=world.unit_b)
+    client.force_login(world.agency_admin)
+
+    response = client.post(
+        reverse("workspace:delivery_retry_all"),
+        {"ids": ["²", "99999999999999999999", "-1", str(ours.pk)]},
+    )
+
+    assert response.status_code == 302
+    assert fresh(ours).state == State.PENDING

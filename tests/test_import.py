@@ -182,6 +182,29 @@ def test_a_file_of_another_type_is_refused(world):
         read_table(io.BytesIO(b"%PDF-1.4"), "rekap.pdf")
 
 
+def _with_broken_xml(data: bytes, member: str) -> bytes:
+    """`data`, an XLSX file, with `member` inside it cut off mid-element."""
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            target.writestr(
+                item, content[: len(content) // 2] if item.filename == member else content
+            )
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "member", ["[Content_Types].xml", "xl/workbook.xml", "xl/worksheets/sheet1.xml"]
+)
+def test_an_xlsx_file_with_broken_xml_inside_is_refused_as_unreadable(world, member):
+    data = _with_broken_xml(xlsx_bytes([HEADER.split(","), ROWS[0].split(",")]), member)
+    with pytest.raises(ImportFileError, match="could not be read"):
+        read_table(io.BytesIO(data), "rekap.xlsx")
+
+
 def test_a_file_without_the_required_columns_is_refused_whole(world):
     with pytest.raises(ImportFileError, match="body"):
         import_csv(world, csv_bytes("X-1,sms,2026-01-01", header="reference,channel,date"))
@@ -243,6 +266,14 @@ def test_a_date_in_the_future_is_refused(world):
 
     assert summary.invalid == 1
     assert "future" in summary.errors[0]
+
+
+@pytest.mark.parametrize("day", ["1999-12-31", "0001-01-01"])
+def test_a_date_before_2000_is_refused_by_the_dry_run_already(world, day):
+    summary = import_csv(world, csv_bytes(f"O-1,sms,{day},,Isi"), dry_run=True)
+
+    assert summary.invalid == 1
+    assert "Choose a date between 2000 and 2100" in summary.errors[0]
 
 
 def test_one_bad_row_does_not_block_the_others(world):

@@ -386,6 +386,10 @@ def test_dates_with_any_offset_or_z_are_understood(client, world):
         {"updated_after": "soon"},
         {"page": "0"},
         {"page_size": "-5"},
+        {"page": "²"},  # a digit to str.isdigit, not to int()
+        {"page_size": "²"},
+        {"start_date": "0001-01-01"},  # would overflow once put in a time zone
+        {"end_date": "9999-12-31"},
     ],
 )
 def test_malformed_parameters_are_400_in_both_formats(client, world, params):
@@ -764,3 +768,14 @@ def test_control_characters_in_report_text_do_not_break_the_xml(client, world):
     report = public_report(world, body="Lampu mati\x08 sejak\x0b kemarin\tmalam")
     root = get_xml(client, f"requests/{report.tracking_code}.xml")
     assert root.findtext("request/description") == "Lampu mati sejak kemarin\tmalam"
+
+
+def test_a_page_far_past_the_end_is_empty_not_an_error(client, world):
+    submit(world)
+    assert get_json(client, "requests.json", page="99999999999999999999") == []
+    assert get_json(client, "servicerequestupdates.json", page="99999999999999999999") == []
+
+
+def test_a_date_outside_the_years_aduan_reckons_with_names_the_parameter(client, world):
+    body = get_json(client, "requests.json", expect=400, start_date="0001-01-01", locale="en")
+    assert body[0]["description"].startswith("start_date: Choose a date between 2000 and 2100")

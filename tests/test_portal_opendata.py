@@ -152,6 +152,8 @@ def test_the_feed_filters_apply_to_the_exports(world):
         ({"from": "2026-05-01", "to": "2026-04-01"}, "to"),
         ({"status": "archived"}, "status"),
         ({"category": "999999"}, "category"),
+        ({"to": "9999-12-31"}, "to"),  # the day after would not exist
+        ({"from": "0001-01-01"}, "from"),  # would overflow once put in a time zone
     ],
 )
 def test_a_bad_filter_is_refused_with_its_reason(db, params, field):

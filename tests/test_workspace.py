@@ -1012,3 +1012,14 @@ def test_a_missing_version_is_refused_and_the_reason_is_shown(world, cases, clie
     assert "Sedang dicek." in html
     report.refresh_from_db()
     assert report.status == Status.DISPATCHED
+
+
+@pytest.mark.parametrize("day", ["1999-12-31", "0001-01-01"])
+def test_a_date_received_before_2000_is_refused_and_the_entry_kept(world, client_for, day):
+    client = client_for(world.liaison_a)
+    response = client.post(reverse("workspace:manual_entry"), _entry(received_on=day))
+
+    assert response.status_code == 400
+    assert "Choose a date between 2000 and 2100." in response.content.decode()
+    assert "Jembatan desa retak dan berbahaya bagi anak sekolah." in response.content.decode()
+    assert not Report.objects.exists()

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView, LogoutView
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from aduan.accounts.forms import SignInForm, SignUpForm
@@ -25,5 +26,15 @@ def sign_up(request):
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome! Your account is ready."))
-        return redirect(request.GET.get("next") or "portal:my_reports")
+        return redirect(_safe_next(request) or "portal:my_reports")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def _safe_next(request) -> str | None:
+    """?next= when it is a path on this site (as the sign-in page checks it), else None:
+    a link from elsewhere must not send a new account off-site."""
+    target = request.GET.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed and target.startswith("/") else None

@@ -28,6 +28,7 @@ from aduan.analytics import charts, exports, metrics, snapshots
 from aduan.analytics.metrics import Period
 from aduan.deadlines.models import STAFF_CLOCKS, Clock
 from aduan.deadlines.reminders import can_remind
+from aduan.lib import dates
 from aduan.lib.replica import reads_from_replica
 from aduan.organizations.access import STAFF_ROLES, Access
 from aduan.organizations.models import Category, Organization, Region
@@ -81,16 +82,18 @@ class PeriodForm(forms.Form):
     """A month (YYYY-MM) or a custom range of days; empty means the current month."""
 
     month = forms.CharField(label=gettext_lazy("Month"), required=False)
-    start = forms.DateField(label=gettext_lazy("First day"), required=False)
-    end = forms.DateField(label=gettext_lazy("Last day"), required=False)
+    start = dates.DateField(label=gettext_lazy("First day"), required=False)
+    end = dates.DateField(label=gettext_lazy("Last day"), required=False)
 
     def clean_month(self) -> tuple[int, int] | None:
         raw = self.cleaned_data["month"].strip()
         if not raw:
             return None
         match = MONTH_PATTERN.match(raw)
-        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+        if not match or not 1 <= int(match[2]) <= 12:
             raise ValidationError(_("Enter a month as YYYY-MM."))
+        if not dates.FIRST_YEAR <= int(match[1]) <= dates.LAST_YEAR:
+            raise ValidationError(dates.outside_years_message())
         return int(match[1]), int(match[2])
 
     def clean(self) -> dict:

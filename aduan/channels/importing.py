@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aduan.channels.intake import Draft, submit_report
+from aduan.lib import dates
 from aduan.lib.phones import normalize_phone
 from aduan.notifications.outbox import in_app_only
 from aduan.organizations.models import Category, Organization, Region
@@ -233,20 +234,25 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    from xml.etree.ElementTree import ParseError
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # A damaged file can fail on opening or only when a row is read (broken XML inside).
+    unreadable = (BadZipFile, InvalidFileException, KeyError, ValueError, OSError, ParseError)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as error:
+    except unreadable as error:
         raise ImportFileError(_("The XLSX file could not be read.")) from error
     try:
         sheet = workbook.worksheets[0]
         # Some programs write a wrong sheet size; without this, rows could go missing.
         sheet.reset_dimensions()
         yield from enumerate(sheet.iter_rows(values_only=True), 1)
+    except unreadable as error:
+        raise ImportFileError(_("The XLSX file could not be read.")) from error
     finally:
         workbook.close()
 
@@ -379,6 +385,9 @@ class RowReader:
             )
         elif at > timezone.now():
             self.error("received_at", _("lies in the future."))
+            return None
+        elif not dates.within_years(at):
+            self.error("received_at", dates.outside_years_message())
             return None
         return at
 

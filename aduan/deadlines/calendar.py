@@ -23,9 +23,9 @@ import zoneinfo
 import holidays
 from django.conf import settings
 
+from aduan.lib.dates import FIRST_YEAR, LAST_YEAR
+
 DAY = 86_400
-FIRST_YEAR = 2000
-LAST_YEAR = 2100
 
 
 def zone(name: str | None) -> zoneinfo.ZoneInfo:

@@ -31,10 +31,13 @@ class Page:
         return self.number + 1 if self.has_next else None
 
 
+MAX_PAGE = 1_000_000  # a page past the last is empty; far past, its offset would overflow
+
+
 def page_number(param) -> int:
-    """The 1-based page number in ?page, or 1 for anything else."""
+    """The 1-based page number in ?page (at most `MAX_PAGE`), or 1 for anything else."""
     try:
-        return max(1, int(param or 1))
+        return min(max(1, int(param or 1)), MAX_PAGE)
     except (TypeError, ValueError):
         return 1
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from aduan.lib import dates
 from aduan.reports.codes import normalize_tracking_code
 from aduan.reports.models import Status
 
@@ -17,6 +18,7 @@ from .documents import CLOSED_STATUSES
 
 MAX_SPAN = datetime.timedelta(days=90)
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 1_000_000  # a page past the last is empty; past this its offset would overflow
 
 
 class BadParameter(ValueError):
@@ -45,6 +47,8 @@ def parse_moment(name: str, raw: str) -> datetime.datetime:
             _("%(name)s must be an ISO 8601 date-time, e.g. 2026-11-23T14:05:00+07:00.")
             % {"name": name}
         )
+    if not dates.within_years(moment):
+        raise BadParameter(f"{name}: {dates.outside_years_message()}")
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -54,9 +58,9 @@ def _positive_int(params, name: str, default: int, maximum: int | None = None) -
     raw = params.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise BadParameter(_("%(name)s must be a positive whole number.") % {"name": name})
-    return min(int(raw), maximum) if maximum else int(raw)
+    return min(int(raw), maximum or MAX_PAGE)
 
 
 def listed(params, name: str) -> str:

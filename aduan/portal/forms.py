@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft
+from aduan.lib import dates
 from aduan.lib.phones import PhoneField
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.attachments import CleanFile
@@ -255,7 +256,7 @@ class DraftCheckForm(forms.Form):
     kind = forms.ChoiceField(choices=Kind.choices, required=False)
     region = forms.CharField(required=False, max_length=13)
     address = forms.CharField(required=False)
-    incident_date = forms.DateField(required=False)
+    incident_date = dates.DateField(required=False)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90)
     lng = forms.FloatField(required=False, min_value=-180, max_value=180)
 
@@ -441,8 +442,8 @@ class OpenDataFilterForm(FeedFilterForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword, so these fields are not class attributes.
-        self.fields["from"] = forms.DateField(label=_("From"), required=False)
-        self.fields["to"] = forms.DateField(label=_("To"), required=False)
+        self.fields["from"] = dates.DateField(label=_("From"), required=False)
+        self.fields["to"] = dates.DateField(label=_("To"), required=False)
 
     def clean(self):
         cleaned = super().clean()

@@ -37,7 +37,7 @@ def receive(request, slug: str):
     if uplink is None:
         return _refuse(404, "", "not_found", "No active uplink with this address.")
     declared = request.headers.get("Content-Length", "")
-    if (declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(
+    if (declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(
         request.body
     ) > MAX_BODY_BYTES:
         log.warning("Uplink %s: call refused, body over %s bytes", slug, MAX_BODY_BYTES)

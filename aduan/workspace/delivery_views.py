@@ -83,7 +83,7 @@ def delivery_retry(request, pk: int):
 @require_POST
 @delivery_admin_required
 def delivery_retry_all(request):
-    wanted = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    wanted = queries.posted_ids(request)
     visible = visible_deliveries(Access.of(request.user)).filter(pk__in=wanted)
     count = delivery.retry_all(visible.values_list("pk", flat=True))
     messages.success(

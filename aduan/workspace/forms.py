@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft
+from aduan.lib import dates
 from aduan.lib.phones import PhoneField
 from aduan.organizations.access import Access
 from aduan.organizations.models import (
@@ -427,7 +428,7 @@ class ManualEntryForm(FilesMixin, forms.Form):
         required=False,
         help_text=_("Letter number, call ticket or post link. Required for letters."),
     )
-    received_on = forms.DateField(
+    received_on = dates.DateField(
         label=_("Date received"),
         widget=forms.DateInput(attrs={"type": "date"}),
         initial=timezone.localdate,
@@ -449,7 +450,7 @@ class ManualEntryForm(FilesMixin, forms.Form):
         help_text=_("Kemendagri code of the village, district or regency, e.g. 33.74.12."),
     )
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
-    incident_date = forms.DateField(
+    incident_date = dates.DateField(
         label=_("Date of incident"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

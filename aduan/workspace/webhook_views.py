@@ -148,7 +148,7 @@ def webhook_toggle(request, pk: int):
 @webhook_admin_required
 def webhook_retry(request, pk: int):
     endpoint = get_object_or_404(managed_endpoints(Access.of(request.user)), pk=pk)
-    wanted = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    wanted = queries.posted_ids(request)
     # The chosen calls, or else every failed one.
     chosen = {"pk__in": wanted} if wanted else {"state": State.FAILED}
     count = outbound.retry(endpoint.deliveries.filter(**chosen))
