@@ -58,7 +58,9 @@ def _errors(response, form: str) -> list[str]:
 
 
 def test_national_admin_sees_the_years_national_days_in_indonesian(world, client_for):
-    response = client_for(world.national_admin).get(PAGE, {"year": 2026})
+    client = client_for(world.national_admin)
+    client.cookies["django_language"] = "id"
+    response = client.get(PAGE, {"year": 2026})
     assert response.status_code == 200
     html = response.content.decode()
     assert "Hari Kemerdekaan Republik Indonesia" in html
@@ -104,7 +106,13 @@ def test_the_page_shows_the_current_year_by_default_with_links_either_side(world
     assert response.context["year"] == 2027
     html = response.content.decode()
     assert f'href="{PAGE}?year=2026"' in html and f'href="{PAGE}?year=2028"' in html
-    assert "Tahun Baru Masehi" in html
+    assert "New Year" in html and "Tahun Baru" not in html  # the reader chose English
+
+
+def test_national_days_are_named_in_english_for_who_chose_english(world, client_for):
+    html = client_for(world.national_admin).get(PAGE, {"year": 2026}).content.decode()
+    assert "Independence Day" in html
+    assert "Hari Kemerdekaan" not in html
 
 
 def test_the_first_and_last_years_have_no_link_beyond_them(world, client_for):
@@ -306,7 +314,7 @@ def test_a_day_off_on_a_day_that_is_already_off_is_refused(world, client_for):
     client = client_for(world.national_admin)
     holiday = client.post(DAY_OFF, {"date": "2026-08-17", "name": "Libur"})
     assert _errors(holiday, "day_off_form") == [
-        "Monday, 17 August 2026 is already a day off: Hari Kemerdekaan Republik Indonesia."
+        "Monday, 17 August 2026 is already a day off: Independence Day."
     ]
     saturday = client.post(DAY_OFF, {"date": "2026-07-11", "name": "Libur"})
     assert _errors(saturday, "day_off_form") == [

@@ -246,6 +246,9 @@ def test_reminder_lists_each_late_report_with_its_delay_and_link(world):
     assert "Mohon segera diselesaikan & dilaporkan." in body
     english = messages.render(Kind.REMINDER, "en", context, org)
     assert english.subject == "Reminder from Bupati Contoh: 1 overdue report"
+    assert "(3 working days late)" in english.body
+    item["days_late"] = 1
+    assert "(1 working day late)" in messages.render(Kind.REMINDER, "en", context, org).body
 
 
 def test_archived_gives_the_reason_and_the_explanation(world):

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import ExifTags, Image
 
 from aduan.notifications.models import Kind, Notification
@@ -751,6 +751,20 @@ def test_a_citizen_follows_a_public_report_and_hears_of_its_response(client, wor
     assert "081234567890" not in told.body  # followers read what the public page shows
     # The reporter hears as the reporter, not once more as a follower.
     assert not Notification.objects.filter(user=world.citizen, kind=Kind.FOLLOWED).exists()
+
+
+def test_a_follower_reads_the_status_in_their_own_language(client, world):
+    report = _public_report(world)
+    world.outsider.language = "en"
+    world.outsider.save(update_fields=["language"])
+    client.force_login(world.outsider)
+    client.post(reverse("portal:report_action", args=[report.tracking_code, "follow"]))
+
+    with translation.override("id"):  # the officer works in Indonesian
+        lifecycle.respond(report, as_user(world.liaison_a), "Sedang dikerjakan.")
+
+    told = Notification.objects.get(user=world.outsider, kind=Kind.FOLLOWED, medium="in_app")
+    assert "Its status now: In progress." in told.body
 
 
 def test_unfollowing_stops_the_news(client, world):

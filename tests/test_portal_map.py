@@ -214,6 +214,8 @@ def test_the_geojson_may_be_cached_briefly_by_anyone(world):
     response = Client().get(reverse("portal:map_reports"))
     assert "public" in response["Cache-Control"]
     assert "max-age=60" in response["Cache-Control"]
+    # …but per language: its status labels follow the visitor's language cookie.
+    assert "Cookie" in response["Vary"]
 
 
 def test_outsider_sees_the_same_public_map_as_a_guest(world):

@@ -391,6 +391,40 @@ def test_a_duplicate_rule_is_refused(world, client_for):
     assert RoutingRule.objects.count() == 1
 
 
+def test_a_duplicate_rule_with_a_region_gets_one_error_that_says_so(
+    world, client_for, regency_region
+):
+    RoutingRule.objects.create(
+        category=world.potholes,
+        region=regency_region,
+        organization=world.unit_a,
+        owner=world.agency,
+    )
+    client = client_for(world.agency_admin)
+    response = client.post(
+        _url("rule_add", world.agency),
+        {
+            "category": world.potholes.pk,
+            "region": regency_region.code,
+            "organization": world.unit_a.pk,
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert page.count("This routing rule exists already.") == 1
+    assert "already exists" not in page
+
+
+def test_the_rule_and_template_forms_label_their_fields_in_indonesian(world, client):
+    client.force_login(world.agency_admin)
+
+    rules = client.get(_page(world.agency)).content.decode()
+    template = client.get(reverse("workspace:template_create")).content.decode()
+
+    assert 'for="id_rule_category">Kategori' in rules
+    assert ">Organisasi" in template and ">Organization" not in template
+
+
 def test_agency_admin_deletes_a_rule_and_route_forgets_it(world, client_for):
     rule = RoutingRule.objects.create(
         category=world.potholes, organization=world.unit_b, owner=world.agency

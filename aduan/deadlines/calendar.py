@@ -49,11 +49,13 @@ class WorkingCalendar:
 
     # --- Which days are working days ------------------------------------------------
 
-    def holidays(self, year: int) -> dict[datetime.date, str]:
-        """National holidays and collective leave of `year`, named in Indonesian."""
+    def holidays(self, year: int, language: str = "id") -> dict[datetime.date, str]:
+        """National holidays and collective leave of `year`, named in `language` (a
+        Django language code: Indonesian, or English for readers who chose it)."""
+        language = "en_US" if language.startswith("en") else "id"
         return dict(
             holidays.Indonesia(
-                years=year, categories=(holidays.PUBLIC, holidays.GOVERNMENT), language="id"
+                years=year, categories=(holidays.PUBLIC, holidays.GOVERNMENT), language=language
             )
         )
 

@@ -10,6 +10,7 @@ followed (its client library sends none unless told to).
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 # Paths whose callers are programs, for which Accept-Language is a deliberate choice.
 MACHINE_PATHS = ("/api/",)
@@ -24,3 +25,11 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        if not request.path.startswith(MACHINE_PATHS):
+            # The language came from a cookie: a cache must not hand a page (or the
+            # map's data, with its status labels) made for one language to the other.
+            patch_vary_headers(response, ("Cookie",))
+        return response

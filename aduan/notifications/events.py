@@ -140,7 +140,7 @@ def _to_followers(event) -> None:
         # Followers read what the public page shows, personal data masked.
         context=_context(
             event,
-            status=report.get_status_display(),
+            status=Status(report.status).label,  # lazy: in each recipient's language
             title=public_text(report.title, report),
             message=public_text(event.message, report),
         ),

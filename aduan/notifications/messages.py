@@ -442,7 +442,7 @@ def sample_context(kind: str, language: str, organization) -> dict:
         "link": link,
         "reason": action,
         "auditor": "Ombudsman RI",
-        "status": report.get_status_display(),
+        "status": Status(report.status).label,  # lazy: in the language previewed
         "files": 2 if kind in (Kind.RESPONSE, Kind.COMPLETED, Kind.NEW_IN_INBOX) else 0,
         **extra,
     }

@@ -304,12 +304,22 @@ class RoutingRuleQuerySet(models.QuerySet["RoutingRule"]):
 class RoutingRule(models.Model):
     """Category × region → organization, the fallback when no one names a handler."""
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="rules")
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="rules", verbose_name=_("category")
+    )
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules"
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        verbose_name=_("region"),
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="routing_rules"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        verbose_name=_("organization"),
     )
     owner = models.ForeignKey(
         Organization,
@@ -327,7 +337,9 @@ class RoutingRule(models.Model):
         verbose_name_plural = _("routing rules")
         constraints = [
             models.UniqueConstraint(
-                fields=["category", "region", "organization"], name="routing_rule_unique"
+                fields=["category", "region", "organization"],
+                name="routing_rule_unique",
+                violation_error_message=_("This routing rule exists already."),
             )
         ]
 
@@ -339,7 +351,10 @@ class ResponseTemplate(models.Model):
     """A reusable response text an organization's officers can start from."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="response_templates"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="response_templates",
+        verbose_name=_("organization"),
     )
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("text"))

@@ -18,8 +18,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aduan.deadlines import calendar
@@ -91,7 +91,7 @@ class CorrectionForm(forms.ModelForm):
                 _("%(day)s is already a working day.") % {"day": _day_label(day)}
             )
         if not self.instance.is_working_day and not national.is_working_day(day):
-            reason = national.holidays(day.year).get(day) or _("weekend")
+            reason = national.holidays(day.year, get_language()).get(day) or _("weekend")
             raise forms.ValidationError(
                 _("%(day)s is already a day off: %(reason)s.")
                 % {"day": _day_label(day), "reason": reason}
@@ -129,7 +129,7 @@ def _render_calendar(request, year: int, *, bound: dict | None = None, status: i
     leave = calendar.collective_leave(year)
     national_days = [
         NationalDay(day, name, day in leave, day.weekday() >= 5, by_date.get(day))
-        for day, name in sorted(calendar.WorkingCalendar().holidays(year).items())
+        for day, name in sorted(calendar.WorkingCalendar().holidays(year, get_language()).items())
     ]
     working_days = calendar.current().working_days_in(
         datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)

@@ -197,7 +197,9 @@ class RoutingRuleForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         category, target = data.get("category"), data.get("organization")
-        if category and target:
+        # The unique constraint refuses a repeated rule with a region; one for everywhere
+        # (no region) it cannot see, since no two NULLs are equal.
+        if category and target and data.get("region") is None:
             clash = RoutingRule.objects.filter(
                 category=category, region=data.get("region"), organization=target
             )
