@@ -70,6 +70,7 @@ FILES_HELP = _("Up to 5 files: JPEG, PNG or WebP photos, or PDF documents.")
 class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
     """One form for a signed-in citizen and a guest; `cleaned_draft()` builds the Draft."""
 
+    required_css_class = "required"  # the label gets its * mark
     form_token = forms.CharField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(
         label=_("Kind of report"), choices=Kind.choices, initial=Kind.COMPLAINT
@@ -108,8 +109,15 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
     attachments = MultipleFileField(
         label=_("Photos or documents"), required=False, help_text=FILES_HELP
     )
-    guest_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
-    guest_email = forms.EmailField(label=_("Email"), required=False)
+    guest_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    guest_email = forms.EmailField(
+        label=_("Email"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     guest_phone = PhoneField(label=_("Phone number"), required=False)
     is_anonymous = forms.BooleanField(
         label=_("Anonymous: hide my identity from the organizations"), required=False

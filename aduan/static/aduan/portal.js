@@ -117,8 +117,18 @@
     });
   });
 
+  /* After a refused form the reader starts where the problem is: at the summary of
+     what to correct, or else in the first field to correct. */
+  function focusFirstProblem() {
+    var summary = document.querySelector("[data-error-summary]");
+    var field = document.querySelector("form [aria-invalid=true]");
+    if (summary) summary.focus();
+    else if (field) field.focus();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-once]").forEach(sendOnce);
     document.querySelectorAll("[data-region-picker]").forEach(regionPicker);
+    focusFirstProblem();
   });
 })();

@@ -1,0 +1,94 @@
+"""On a phone: pages fit the screen, a refused form shows where the problem is, and a
+response template never overwrites what an officer wrote."""
+
+import pytest
+
+from aduan.organizations.models import ResponseTemplate
+from aduan.reports.models import Status
+from tests.browser.conftest import sign_in
+from tests.personas import PASSWORD, advance, submit
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 360, "height": 740}
+TEMPLATE = "Terima kasih, laporan Anda sedang kami tangani."
+
+
+def _phone(new_page, user=None):
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    if user is not None:
+        sign_in(page, user.email, PASSWORD)
+    return page
+
+
+def _overflow(page) -> int:
+    """How many pixels the page is wider than the screen."""
+    return page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+
+
+def _focused(page) -> str:
+    return page.evaluate(
+        "(document.activeElement.getAttribute('name') || '')"
+        " + '|' + (document.activeElement.hasAttribute('data-error-summary') ? 'summary' : '')"
+    )
+
+
+def test_public_pages_and_the_back_office_report_fit_a_phone(world, new_page):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.DISPATCHED)
+    guest = _phone(new_page)
+    for path in ("/", "/lapor/", "/laporan/", "/instansi/", f"/instansi/{world.agency.slug}/"):
+        guest.goto(path)
+        assert _overflow(guest) <= 0, path
+    officer = _phone(new_page, world.liaison_a)
+    officer.goto(f"/kantor/laporan/{report.tracking_code}/")
+    assert _overflow(officer) <= 0
+
+
+def test_a_refused_report_form_puts_the_reader_on_the_list_of_what_to_correct(world, new_page):
+    page = _phone(new_page)
+    page.goto("/lapor/")
+    page.fill("[name=body]", "Terlalu pendek")
+    with page.expect_navigation():
+        page.locator("form[data-once] button[type=submit]").click()
+
+    assert _focused(page) == "|summary"
+    summary = page.locator("[data-error-summary]")
+    assert summary.locator("a[href='#id_title']").count() == 1
+    assert page.input_value("[name=body]") == "Terlalu pendek"
+
+
+def test_a_refused_dispatch_lands_on_its_form_with_the_cursor_in_the_field(world, new_page):
+    report, _ = submit(world, reporter=world.citizen)
+    page = _phone(new_page, world.national_admin)
+    page.goto(f"/kantor/laporan/{report.tracking_code}/")
+    form = page.locator("form[data-action=dispatch]")
+    form.locator("[name=organization]").select_option("")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").last.click()
+
+    assert page.url.endswith("#action-dispatch")
+    assert _focused(page) == "organization|"
+
+
+def test_choosing_a_template_never_overwrites_what_the_officer_wrote(world, new_page):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.DISPATCHED)
+    ResponseTemplate.objects.create(organization=world.unit_a, title="Sedang", body=TEMPLATE)
+    page = _phone(new_page, world.liaison_a)
+    page.goto(f"/kantor/laporan/{report.tracking_code}/")
+    message = page.locator("#id_respond_message")
+    message.fill("Tim kami sudah ke lokasi.")
+    picker = page.locator("#template-respond")
+    picker.focus()
+    page.keyboard.press("ArrowDown")  # browsing the list changes the choice…
+    assert message.input_value() == "Tim kami sudah ke lokasi."  # …but not the text
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.locator("form.ws-template-picker button[type=submit]").first.click()
+    assert message.input_value() == "Tim kami sudah ke lokasi."
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("form.ws-template-picker button[type=submit]").first.click()
+    assert message.input_value() == TEMPLATE
