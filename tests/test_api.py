@@ -688,3 +688,41 @@ def test_the_frameworks_own_messages_are_in_indonesian_too(client, world):
     assert client.get("/api/v1/reports/").json()["errors"][0]["message"] == (
         "Kunci API tidak dikirim."
     )
+
+
+# --- Bodies and filters that could not be stored or compared ---------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000, b'{"title": "Lampu \\ud800 padam"}'],
+)
+def test_a_body_no_database_could_store_is_refused_with_a_parse_error(client, world, body):
+    secret = new_key(world.agency)
+    for headers in ({}, {"Idempotency-Key": "k-1"}):
+        response = post(client, "/api/v1/reports/", secret, body, **headers)
+        assert response.status_code == 400
+        assert "parse" in str(response.json()).lower()
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00", "9999-12-31T23:59:59+14:00"])
+def test_updated_since_outside_the_years_aduan_reckons_with_is_refused(client, world, moment):
+    response = get(client, "/api/v1/reports/", new_key(world.agency), updated_since=moment)
+    assert response.status_code == 400
+    assert error_fields(response) == ["updated_since"]
+    assert "2000" in str(response.json())
+
+
+def test_control_characters_in_a_report_are_dropped(client, world):
+    payload = report_payload(
+        title="Lampu\x0b jalan padam",
+        body="Gelap\x01 sekali di Jalan Diponegoro, mohon diperbaiki.",
+    )
+    response = post(client, "/api/v1/reports/", new_key(world.agency), payload)
+    assert response.status_code == 201, response.content
+    report = Report.objects.get()
+    assert (report.title, report.body) == (
+        "Lampu jalan padam",
+        "Gelap sekali di Jalan Diponegoro, mohon diperbaiki.",
+    )

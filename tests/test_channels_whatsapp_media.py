@@ -376,3 +376,25 @@ def test_the_real_transport_downloads_bytes_and_stops_past_the_limit(local_serve
 
     assert got.ok
     assert got.content == photo()
+
+
+def test_an_endless_announced_size_is_taken_as_unknown(
+    client, db, graph, django_capture_on_commit_callbacks
+):
+    graph.media(size=float("inf"))  # "Infinity" in the JSON: no whole number of bytes
+    report_with_photo(client, django_capture_on_commit_callbacks)
+
+    assert run_downloads() == ["attached"]
+
+
+def test_a_lookup_answer_too_large_to_read_is_retried_like_a_failed_one(
+    client, db, graph, django_capture_on_commit_callbacks
+):
+    graph.media()
+    graph.answer(
+        f"{API}/MEDIA-777", http.Response(200, content=b"{" + b" " * media.METADATA_BYTES + b"}")
+    )
+    report_with_photo(client, django_capture_on_commit_callbacks)
+
+    assert run_downloads() == ["retry"]
+    assert WhatsAppMedia.objects.get().state == State.PENDING

@@ -205,13 +205,15 @@ def test_a_wrong_signature_or_an_old_call_is_refused_and_nothing_is_written(worl
         reverse("webhooks:receive", args=[uplink.slug]), body, content_type="application/json"
     )
     assert unsigned.status_code == 401
+    odd = post_call(client, uplink, body, **{"webhook-signature": "v1,é"})
+    assert odd.status_code == 401
     assert not report.events.filter(action=Action.REMOTE_UPDATE).exists()
     assert not ProcessedMessage.objects.exists()
 
 
 def test_malformed_and_unknown_calls_get_a_clear_400_and_leave_nothing(world, uplink, client):
     report, _item = forwarded(world, uplink)
-    for body in (b"not json", b"[]", b'{"type": "report.exploded", "data": {}}'):
+    for body in (b"not json", b"[]", b'{"type": "report.exploded", "data": {}}', b"[" * 100_000):
         answer = post_call(client, uplink, body, message_id=f"msg_{len(body)}")
         assert answer.status_code == 400, body
         assert answer.json()["errors"][0]["code"] in {"invalid_json", "invalid"}
@@ -302,7 +304,14 @@ def test_photos_of_the_uplinks_response_are_fetched_with_its_key_and_kept_once(
     world, uplink, client, receiver, django_capture_on_commit_callbacks
 ):
     report, _item = forwarded(world, uplink)
-    files = [uplink_file(), uplink_file(pk=10, name=""), {"url": "http://10.0.0.1/secret"}]
+    base = "https://lapor.example.go.id/api/v1/reports/"
+    files = [
+        uplink_file(),
+        uplink_file(pk=10, name=""),
+        {"url": "http://10.0.0.1/secret"},
+        {"url": base + "../../admin/"},  # starts like the uplink's reports, leads elsewhere
+        {"url": base + "%2e%2e/%2E%2E/admin/"},
+    ]
     body = call_body(report, message="Sudah diperbaiki.", attachments=files)
     with django_capture_on_commit_callbacks(execute=False):
         assert post_call(client, uplink, body).status_code == 200

@@ -286,3 +286,43 @@ def test_an_email_flagged_as_spam_is_ignored(client, db):
     assert post(client, spam).status_code == 200
     assert not Report.objects.exists()
     assert not Notification.objects.exists()
+
+
+# --- What a provider might send wrong ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"Headers": "x"},
+        {"Headers": [{"Name": "Message-ID", "Value": 5}]},
+        {"FromFull": {"Email": "bukan-alamat", "Name": ""}},
+        {"FromFull": {"Email": 5}},
+        {"Subject": 5},
+        {"TextBody": ["a"]},
+        {"ToFull": "x"},
+        {"Attachments": "x"},
+        {"Attachments": ["x"]},
+        {"Attachments": [{"Name": "a.png", "Content": "!!", "ContentType": "image/png"}]},
+    ],
+)
+def test_a_malformed_message_is_refused_not_a_crash(client, db, change):
+    response = post(client, inbound() | change)
+    assert response.status_code == 400
+    assert not Report.objects.exists()
+
+
+def test_a_body_nested_too_deeply_is_refused(client, db):
+    assert post(client, b"[" * 100_000).status_code == 400
+
+
+def test_emails_without_any_message_id_are_not_taken_for_each_other(client, db):
+    first = inbound(message_id="", text=BODY)
+    second = inbound(message_id="", sender="budi@example.id", text=BODY + " Mohon dibersihkan.")
+    for payload in (first, second):
+        payload["MessageID"] = ""
+        payload["Headers"] = []
+        assert post(client, payload).status_code == 200
+    assert Report.objects.count() == 2
+    assert post(client, first).status_code == 200  # the same email again is still once
+    assert Report.objects.count() == 2

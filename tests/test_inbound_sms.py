@@ -170,3 +170,51 @@ def test_a_web_guest_with_a_phone_keeps_the_usual_media(db, settings):
     guest = Recipient(phone="+6281234567890", prefer=Channel.WEB)
 
     assert guest.media() == [(Medium.WHATSAPP, "+6281234567890")]
+
+
+# --- What a gateway might send wrong -------------------------------------------------
+
+
+def _raw(client, body: bytes, content_type="application/json"):
+    return client.post(URL, body, content_type=content_type, headers={"X-Aduan-Token": TOKEN})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000,  # nested beyond what a parser can follow
+        b'{"from": "081234567890", "text": "Lampu jalan mati", "id": "\\ud800"}',
+    ],
+)
+def test_a_body_no_database_could_store_is_refused_not_a_crash(client, db, body):
+    response = _raw(client, body)
+    assert response.status_code == 400
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("message_id", [[1], {}, True, 1e400])
+def test_an_id_that_is_neither_text_nor_a_whole_number_is_refused(client, db, message_id):
+    response = _raw(
+        client, json.dumps({"from": "0812-3456-7890", "text": TEXT, "id": message_id}).encode()
+    )
+    assert response.status_code == 400
+    assert not Report.objects.exists()
+
+
+def test_a_numeric_id_is_taken_as_text(client, db):
+    assert post(client, id=12345).status_code == 200
+    assert Report.objects.get().channel_reference == "12345"
+
+
+def test_a_form_body_without_its_boundary_is_refused_in_json(client, db):
+    response = _raw(client, b"from=1", content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "malformed" in response.json()["error"]
+
+
+def test_control_characters_in_the_text_are_dropped(client, db):
+    assert (
+        post(client, text="Lampu\x0b jalan\x01 mati di Jalan Sudirman sejak seminggu").status_code
+        == 200
+    )
+    assert Report.objects.get().body == "Lampu jalan mati di Jalan Sudirman sejak seminggu"

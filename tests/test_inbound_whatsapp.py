@@ -337,3 +337,37 @@ def test_a_conversation_answered_meanwhile_is_not_ended(client, db, monkeypatch)
 
     assert WhatsAppConversation.objects.exists()
     assert not expiry_notices().exists()
+
+
+# --- What a webhook might send wrong ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[" * 100_000,
+        {"entry": [{"changes": 5}]},
+        {"entry": [{"changes": [{"value": {"messages": 5}}]}]},
+    ],
+)
+def test_a_malformed_payload_is_refused_not_a_crash(client, db, payload):
+    assert post(client, payload).status_code == 400
+
+
+@pytest.mark.parametrize("kind", [[], {}, 5])
+def test_a_message_of_an_odd_type_is_answered_as_unsupported(client, db, kind):
+    odd = text("wamid.odd", WHAT)
+    odd["type"] = kind
+    assert say(client, odd) == ["unsupported"]
+
+
+def test_a_signature_with_other_than_ascii_is_wrong_not_a_crash(client, db):
+    assert post(client, envelope(text("wamid.x", WHAT)), signature="sha256=é").status_code == 403
+
+
+def test_half_a_character_never_reaches_the_conversation(client, db):
+    body = json.dumps(envelope(text("wamid.h1", "\ud800" + WHAT))).encode()
+    assert post(client, body).status_code == 200
+    say(client, text("wamid.h2", "Desa Sukamaju, dekat balai desa"))  # the next message works
+    conversation = WhatsAppConversation.objects.get()
+    assert "\ud800" not in json.dumps(conversation.__dict__, default=str, ensure_ascii=False)

@@ -573,6 +573,8 @@ def test_post_accepts_a_media_upload(client, world, writer_key):
         ({"long": "", "address_string": ""}, "long"),
         ({"attribute[kind]": "gossip"}, "attribute[kind]"),
         ({"attribute[incident_date]": "kemarin"}, "incident_date"),
+        ({"attribute[incident_date]": "2100-01-01T00:00:00+07:00"}, "incident_date"),
+        ({"description": "x" * 20_001}, "description"),
         ({"email": "bukan-email"}, "email"),
         ({"phone": "12"}, "phone"),
     ],
@@ -779,3 +781,19 @@ def test_a_page_far_past_the_end_is_empty_not_an_error(client, world):
 def test_a_date_outside_the_years_aduan_reckons_with_names_the_parameter(client, world):
     body = get_json(client, "requests.json", expect=400, start_date="0001-01-01", locale="en")
     assert body[0]["description"].startswith("start_date: Choose a date between 2000 and 2100")
+
+
+def test_a_body_that_cannot_be_read_gets_an_open311_error(client, world, writer_key):
+    response = client.post(f"{BASE}requests.json", b"a=1", content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert response.json()[0]["code"] == 400
+
+
+def test_control_characters_in_a_description_are_dropped(client, world, writer_key):
+    description = "Lampu jalan\x00 mati\x0b sejak minggu lalu di depan sekolah dasar negeri"
+    response = post_request(client, **valid_post(writer_key, description=description))
+    assert response.status_code == 200, response.content
+    assert (
+        Report.objects.get().body
+        == "Lampu jalan mati sejak minggu lalu di depan sekolah dasar negeri"
+    )

@@ -408,6 +408,17 @@ def test_the_xlsx_export_holds_the_same_visible_filtered_reports(world, cases, c
     }
 
 
+def test_the_xlsx_export_writes_a_title_stored_with_control_characters(world, cases, client_for):
+    from openpyxl import load_workbook
+
+    # As a version before intake dropped them could have stored it.
+    Report.objects.filter(pk=cases["at_a"].pk).update(title="Lampu\x0b jalan\x01 padam")
+    response = client_for(world.liaison_a).get(reverse("workspace:export_xlsx"), {"tab": "all"})
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert any("Lampu jalan padam" in row for row in rows)
+
+
 def test_the_xlsx_export_is_refused_to_citizens(world, client_for):
     assert client_for(world.outsider).get(reverse("workspace:export_xlsx")).status_code == 403
 

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from aduan.analytics.metrics import Period
+from aduan.lib.untrusted import plain_text
 from aduan.organizations.models import Organization
 from aduan.reports.models import Report, Status
 
@@ -240,7 +241,7 @@ def _xlsx_cell(sheet, table: Table, row: list, column: int):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd hh:mm"
         return cell
-    return value
+    return plain_text(value) if isinstance(value, str) else value
 
 
 def _sheet_title(title: str, used: set[str]) -> str:

@@ -72,7 +72,7 @@ def request_hash(request) -> str:
         raw = request._request.body  # read before DRF parses it, which caches it
         try:
             canonical = json.dumps(json.loads(raw or b"null"), sort_keys=True).encode()
-        except ValueError:
+        except (ValueError, RecursionError):
             canonical = raw
     return hashlib.sha256(request.method.encode() + request.path.encode() + canonical).hexdigest()
 

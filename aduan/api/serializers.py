@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aduan.lib import dates
 from aduan.lib.phones import normalize_phone
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent, Status
@@ -427,11 +428,23 @@ class ReplyInSerializer(serializers.Serializer):
         return attrs
 
 
+class YearsDateTimeField(serializers.DateTimeField):
+    """A date-time within the years Aduan reckons with (`aduan.lib.dates`): one far
+    outside would overflow once put in a time zone."""
+
+    default_error_messages = {"overflow": dates.OUTSIDE_YEARS}
+
+    def enforce_timezone(self, value):
+        if not dates.within_years(value):
+            self.fail("overflow")
+        return super().enforce_timezone(value)
+
+
 class ReportFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=Status.choices, required=False, help_text="Only reports in this status."
     )
-    updated_since = serializers.DateTimeField(
+    updated_since = YearsDateTimeField(
         required=False,
         help_text="Only reports changed at or after this ISO 8601 time (with its offset; "
         "without one, Asia/Jakarta time).",

@@ -26,7 +26,7 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from aduan.api.access import (
@@ -39,6 +39,7 @@ from aduan.api.errors import Conflict, ErrorsSerializer, TooLarge
 from aduan.api.idempotency import MAX_KEY_LENGTH, idempotent
 from aduan.api.models import Scope
 from aduan.api.pagination import ChangesPagination
+from aduan.api.parsers import JSONParser
 from aduan.api.serializers import (
     API_CHANNEL,
     AttachmentInSerializer,

@@ -9,6 +9,7 @@ sender is pointed to the report's page, where the reporter's actions are.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from django.conf import settings
@@ -52,7 +53,7 @@ def receive_email(sender=None, event=None, esp_name="", **kwargs) -> str:
         # act on someone else's report, and spam is not a report.
         logger.warning("Inbound email flagged as spam by %s ignored", esp_name)
         return "spam"
-    raw_id = (message.get("Message-ID") or "").strip() or f"{esp_name}:{event.event_id}"
+    raw_id = (message.get("Message-ID") or "").strip() or _fallback_id(esp_name, event, address)
     message_id = reference(raw_id)
     with transaction.atomic(), translation.override("id"):
         _seen, new = ProcessedMessage.objects.get_or_create(
@@ -65,6 +66,16 @@ def receive_email(sender=None, event=None, esp_name="", **kwargs) -> str:
         if report is not None:
             return _follow_up(report, address, text, message, message_id)
         return _new_report(message, address, text, message_id)
+
+
+def _fallback_id(esp_name: str, event, address: str) -> str:
+    """An id for an email without a Message-ID: the provider's, else a digest of who
+    sent what when (an empty id would make every such email a duplicate of the first)."""
+    if event.event_id:
+        return f"{esp_name}:{event.event_id}"
+    message = event.message
+    seen = "\n".join([address, message.get("Date") or "", message.subject or "", _text_of(message)])
+    return f"{esp_name}:sha256:{hashlib.sha256(seen.encode()).hexdigest()}"
 
 
 def _text_of(message) -> str:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from aduan.deadlines.clocks import first_clocks
 from aduan.deadlines.models import Deadline
+from aduan.lib.untrusted import plain_text
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports import lifecycle
 from aduan.reports.attachments import AttachmentError, CleanFile, store_attachment
@@ -120,19 +121,19 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
         report = Report(
             tracking_code=code,
             kind=draft.kind,
-            title=draft.title.strip(),
-            body=draft.body.strip(),
+            title=plain_text(draft.title).strip(),
+            body=plain_text(draft.body).strip(),
             incident_date=draft.incident_date,
             region=draft.region,
             latitude=draft.latitude,
             longitude=draft.longitude,
-            address=draft.address.strip(),
+            address=plain_text(draft.address).strip(),
             category=draft.category,
             suggested_organization=draft.suggested_organization,
             channel=channel,
             channel_reference=channel_reference,
             reporter=reporter,
-            guest_name="" if reporter else draft.guest_name.strip(),
+            guest_name="" if reporter else plain_text(draft.guest_name).strip(),
             guest_email="" if reporter else draft.guest_email.strip().lower(),
             guest_phone="" if reporter else draft.guest_phone.strip(),
             guest_secret_hash=hash_secret(secret) if secret else "",

@@ -131,7 +131,10 @@ def download(row: WhatsAppMedia) -> CleanFile:
     headers = {"Authorization": f"Bearer {token}"}
     limit = settings.ADUAN_MAX_ATTACHMENT_BYTES
     api = settings.ADUAN_WHATSAPP_API_URL.rstrip("/")
-    info = _json(_get(f"{api}/{row.media_id}", headers, METADATA_BYTES, "media lookup"))
+    try:
+        info = _json(_get(f"{api}/{row.media_id}", headers, METADATA_BYTES, "media lookup"))
+    except http.TooLarge:
+        raise MediaError("media lookup: the answer is too large", retryable=True) from None
     mime = str(info.get("mime_type", "")).split(";")[0].strip().lower()
     name = f"whatsapp-{row.position}.{EXTENSION.get(mime, 'jpg')}"
     if mime not in IMAGE_TYPES:
@@ -181,7 +184,7 @@ def _json(response: http.Response) -> dict:
 def _size(value) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float
         return 0  # unknown: the download itself stops at the limit
 
 

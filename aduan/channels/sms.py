@@ -23,6 +23,7 @@ from aduan.channels.replies import (
     submit_guest_report,
 )
 from aduan.lib.phones import normalize_phone
+from aduan.lib.untrusted import plain_text
 from aduan.notifications.models import Medium
 from aduan.reports.models import Channel
 
@@ -34,10 +35,10 @@ def receive_sms(sender: str, text: str, message_id: str) -> dict:
     phone = normalize_phone(sender)
     if not phone:
         raise InboundError("'from' is not an Indonesian phone number")
-    message_id = reference(message_id)
+    message_id = reference(plain_text(message_id))
     if not message_id:
         raise InboundError("'id' (the gateway's message id) is required")
-    text = (text or "").strip()
+    text = plain_text(text or "").strip()
     if len(text) > MAX_TEXT:
         raise InboundError(f"'text' is longer than {MAX_TEXT} characters")
     key = f"sms:{message_id}"

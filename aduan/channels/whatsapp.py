@@ -53,7 +53,8 @@ def signature_valid(body: bytes, header: str) -> bool:
     if not secret or not header or not header.startswith("sha256="):
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
+    offered = header.removeprefix("sha256=").strip().lower().encode()
+    return hmac.compare_digest(expected.encode(), offered)
 
 
 def verify_token_valid(token: str) -> bool:
@@ -68,9 +69,12 @@ def messages_in(payload) -> list[dict]:
         raise InboundError("not a WhatsApp webhook payload: 'entry' is missing")
     found = []
     for entry in payload["entry"]:
-        for change in entry.get("changes", []) if isinstance(entry, dict) else []:
+        changes = entry.get("changes", []) if isinstance(entry, dict) else []
+        if not isinstance(changes, list):
+            raise InboundError("malformed 'changes' in the WhatsApp payload")
+        for change in changes:
             value = change.get("value") if isinstance(change, dict) else None
-            if not isinstance(value, dict):
+            if not isinstance(value, dict) or not isinstance(value.get("messages") or [], list):
                 raise InboundError("malformed 'changes' in the WhatsApp payload")
             for message in value.get("messages") or []:
                 if not (
@@ -112,7 +116,7 @@ def _content(message: dict) -> dict | None:
     """What a message says, as {"text"}, {"media"} or {"latitude", "longitude", ...};
     None for types the conversation cannot use (stickers, audio, reactions...)."""
     kind = message.get("type")
-    if kind not in SUPPORTED:
+    if not isinstance(kind, str) or kind not in SUPPORTED:
         return None
     part = message.get(kind)
     if not isinstance(part, dict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 FIRST_YEAR = 2000
@@ -26,6 +27,10 @@ def outside_years_message() -> str:
         "first": FIRST_YEAR,
         "last": LAST_YEAR,
     }
+
+
+# For messages declared before a language is active (field error messages).
+OUTSIDE_YEARS = lazy(outside_years_message, str)()
 
 
 class DateField(forms.DateField):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from aduan.channels.intake import Draft, Submission, submit_report
 from aduan.lib.phones import normalize_phone
+from aduan.lib.untrusted import plain_text
 from aduan.organizations.models import Organization
 from aduan.reports.attachments import AttachmentError, clean_uploads
 from aduan.reports.models import Channel, Kind, Report
@@ -26,6 +27,7 @@ from .documents import active_services, service_attributes
 from .filters import BadParameter, parse_moment
 
 WINDOW_SECONDS = 600
+MAX_DESCRIPTION = 20_000  # as in the REST API
 TITLE_WORDS = 8
 
 
@@ -62,14 +64,16 @@ def build_draft(post, files) -> Draft:
     get = _field_getter(post)
     category = _category(get("service_code"), problems)
     description = get("description")
-    if not description:
-        problems.append(_("description is required."))
+    check_description(description, problems)
     latitude, longitude = _coordinates(get("lat"), get("long"), problems)
     # An address_id we cannot look up still tells the organization where to look.
     address = (get("address_string") or get("address_id"))[:255]
     if latitude is None and not address and not (get("lat") or get("long")):
         problems.append(_("Give lat and long, address_string or address_id."))
     values = _attribute_values(post, category, problems)
+    incident = _local_date(values.get("incident_date"))
+    if incident and incident > timezone.localdate():
+        problems.append(_("attribute[incident_date] cannot be in the future."))
     email, phone = _contact(get("email"), get("phone"), problems)
     attachments = []
     try:
@@ -83,7 +87,7 @@ def build_draft(post, files) -> Draft:
         title=_title(description),
         body=description,
         kind=values.get("kind") or Kind.COMPLAINT,
-        incident_date=_local_date(values.get("incident_date")),
+        incident_date=incident,
         latitude=latitude,
         longitude=longitude,
         address=address,
@@ -96,7 +100,17 @@ def build_draft(post, files) -> Draft:
 
 
 def _field_getter(post):
-    return lambda name: post.get(name, "").strip()
+    return lambda name: plain_text(post.get(name, "")).strip()
+
+
+def check_description(description: str, problems: list[str]) -> None:
+    """A report's or an update's text: required, and as long as the REST API allows."""
+    if not description:
+        problems.append(_("description is required."))
+    elif len(description) > MAX_DESCRIPTION:
+        problems.append(
+            _("description is at most %(count)s characters.") % {"count": f"{MAX_DESCRIPTION:,}"}
+        )
 
 
 def _category(code: str, problems: list[str]):

@@ -21,13 +21,14 @@ from django.utils.translation import gettext as _
 
 from aduan.api.access import service_actor
 from aduan.api.models import IdempotentResponse
+from aduan.lib.untrusted import plain_text
 from aduan.organizations.models import Organization
 from aduan.reports import lifecycle
 from aduan.reports.codes import normalize_tracking_code
 from aduan.reports.models import Report
 
 from .filters import BadParameter, parse_moment
-from .submission import Invalid
+from .submission import Invalid, check_description
 
 # FixMyStreet's status words (upper case in POSTs), by what Aduan does with them.
 RESPONDING_STATUSES = {"OPEN", "IN_PROGRESS", "INVESTIGATING", "ACTION_SCHEDULED", "PLANNED"}
@@ -39,7 +40,7 @@ def post_update(post, organization: Organization) -> dict:
     """Publish the update; return the `request_update` answer. Raise Invalid (400/404)."""
 
     def get(name: str) -> str:
-        return post.get(name, "").strip()
+        return plain_text(post.get(name, "")).strip()
 
     status = get("status").upper()
     description = get("description")
@@ -66,8 +67,7 @@ def _check_fields(get, status: str, description: str) -> None:
     problems = []
     if not get("service_request_id"):
         problems.append(_("service_request_id is required."))
-    if not description:
-        problems.append(_("description is required."))
+    check_description(description, problems)
     if status not in RESPONDING_STATUSES | FINISHING_STATUSES:
         problems.append(_("status must be OPEN or CLOSED (or FIXED, IN_PROGRESS)."))
     if raw := get("updated_datetime"):

@@ -12,6 +12,7 @@ import contextlib
 import functools
 
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -42,6 +43,11 @@ def open311(*methods: str):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            try:
+                request.POST  # noqa: B018 — read once here, so a broken body is refused here
+            except MultiPartParserError:
+                fmt = "xml" if request.path.endswith(".xml") else "json"
+                return errors(fmt, 400, _("The request body could not be read."))
             with _language(request):
                 response = _checked(request, methods) or view(request, *args, **kwargs)
             response["Access-Control-Allow-Origin"] = "*"

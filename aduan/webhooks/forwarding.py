@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -369,9 +370,16 @@ def _wanted_files(uplink: Uplink, announced) -> dict[str, str]:
     for item in announced[: settings.ADUAN_MAX_ATTACHMENTS]:
         if isinstance(item, dict):
             url = str(item.get("url") or "")
-            if url.startswith(prefix) and len(url) <= 500:
+            if url.startswith(prefix) and len(url) <= 500 and not _climbs(url):
                 wanted.setdefault(url, str(item.get("name") or "")[:200])
     return wanted
+
+
+def _climbs(url: str) -> bool:
+    """Whether `url` has "." or ".." steps (written plainly or %-encoded), by which an
+    address that starts with the uplink's reports/ could lead elsewhere on its host."""
+    path = unquote(urlsplit(url).path).replace("\\", "/")
+    return any(step in (".", "..") for step in path.split("/"))
 
 
 def _expect_files(forwarding: Forwarding, recorded, wanted: dict[str, str]) -> None:

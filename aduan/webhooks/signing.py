@@ -65,6 +65,7 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, now: float | No
         raise SignatureError("webhook-timestamp is too far from now (a replay?)")
     expected = signature(secret, message_id, timestamp, body)
     # Several space-separated signatures may be sent while a secret is being rotated.
-    if not any(hmac.compare_digest(expected, candidate) for candidate in offered.split()):
+    offers = [candidate.encode() for candidate in offered.split()]
+    if not any(hmac.compare_digest(expected.encode(), candidate) for candidate in offers):
         raise SignatureError("webhook-signature does not match")
     return message_id

@@ -6,7 +6,6 @@ nothing is written unless the call is signed, fresh, new and well formed.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.db import transaction
@@ -15,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from aduan.channels.models import ProcessedMessage
+from aduan.lib.untrusted import MalformedJSON, json_from
 from aduan.webhooks.forwarding import record_update
 from aduan.webhooks.models import Uplink
 from aduan.webhooks.signing import SignatureError, verify
@@ -49,8 +49,8 @@ def receive(request, slug: str):
         log.warning("Uplink %s: call refused: %s", slug, exc)
         return _refuse(401, "webhook-signature", "invalid_signature", str(exc))
     try:
-        call = json.loads(body)
-    except ValueError:
+        call = json_from(body)
+    except MalformedJSON:
         log.warning("Uplink %s: call %s refused: not JSON", slug, message_id)
         return _refuse(400, "", "invalid_json", "The body is not JSON.")
     return _apply(uplink, message_id, call)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aduan.channels.intake import submit_report
+from aduan.lib.untrusted import plain_text
 from aduan.organizations.access import Access
 from aduan.organizations.models import ResponseTemplate
 from aduan.reports.lifecycle import Action, Actor, StaleReport, TransitionError, allowed_actions
@@ -204,7 +205,10 @@ def export_xlsx(request):
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Reports"))
     for row in _rows(reports[:XLSX_ROW_LIMIT], _export_labels()):
-        sheet.append([csv_safe(cell) if isinstance(cell, str) else cell for cell in row])
+        # (texts stored before intake cleaned them may hold characters XLSX cannot)
+        sheet.append(
+            [plain_text(csv_safe(cell)) if isinstance(cell, str) else cell for cell in row]
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(
