@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import ExifTags, Image
 
-from aduan.notifications.models import Kind, Notification
+from aduan.notifications.models import Kind, MessageTemplate, Notification
 from aduan.organizations.models import Region
 from aduan.reports import lifecycle
 from aduan.reports.models import Attachment, Report, Status, Subscription, Support
@@ -205,7 +205,8 @@ def test_double_submit_with_the_same_token_creates_one_report(world):
     second = client.post(reverse("portal:submit"), data)
     assert first.status_code == second.status_code == 302
     assert Report.objects.count() == 1
-    assert Report.objects.get().channel_reference == uuid.UUID(data["form_token"]).hex
+    reference = Report.objects.get().channel_reference
+    assert reference.startswith("form:") and data["form_token"] not in reference
 
 
 def test_a_retry_whose_first_response_was_lost_still_reaches_the_confirmation(world):
@@ -215,6 +216,19 @@ def test_a_retry_whose_first_response_was_lost_still_reaches_the_confirmation(wo
     assert retry.post(reverse("portal:submit"), data).status_code == 302
     report = Report.objects.get()
     assert report.tracking_code in retry.get(reverse("portal:submitted")).content.decode()
+
+
+def test_an_officer_who_reads_the_reference_cannot_claim_a_guests_report(world):
+    data = form_data()
+    english(Client()).post(reverse("portal:submit"), data)
+    report = Report.objects.get()
+    stolen = form_data(form_token=report.channel_reference.removeprefix("form:"))
+    stranger = english(Client())
+
+    stranger.post(reverse("portal:submit"), stolen)
+
+    assert stranger.get(report_url(report)).status_code == 404
+    assert report.tracking_code not in stranger.get(reverse("portal:submitted")).content.decode()
 
 
 def test_another_users_form_token_does_not_reveal_their_report(world):
@@ -749,6 +763,26 @@ def test_a_citizen_follows_a_public_report_and_hears_of_its_response(client, wor
     assert "081234567890" not in told.body  # followers read what the public page shows
     # The reporter hears as the reporter, not once more as a follower.
     assert not Notification.objects.filter(user=world.citizen, kind=Kind.FOLLOWED).exists()
+
+
+def test_an_organizations_own_wording_shows_followers_only_the_public_text(client, world):
+    report, _ = submit(world, title="Lampu mati depan rumah Siti Warga", address="Jl. Melati No. 7")
+    advance(world, report, Status.DISPATCHED)
+    MessageTemplate.objects.create(
+        organization=world.agency,
+        kind=Kind.FOLLOWED,
+        language="id",
+        body="{{ report.title }} | {{ report.address }} | {{ event.message }}",
+    )
+    client.force_login(world.outsider)
+    client.post(reverse("portal:report_action", args=[report.tracking_code, "follow"]))
+
+    lifecycle.respond(report, as_user(world.liaison_a), "Petugas datang, hubungi 081234567890.")
+
+    told = Notification.objects.get(user=world.outsider, kind=Kind.FOLLOWED, medium="in_app")
+    assert "081234567890" not in told.body
+    assert "No. 7" not in told.body
+    assert "Petugas datang" in told.body and "Lampu mati depan rumah" in told.body
 
 
 def test_a_follower_reads_the_status_in_their_own_language(client, world):

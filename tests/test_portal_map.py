@@ -156,6 +156,16 @@ def test_the_bbox_bounds_the_features(world):
     }
 
 
+def test_box_edges_between_grid_lines_do_not_reveal_the_exact_position(world):
+    report = published(world, at=(-7.424567, 109.234789))  # shown as -7.425, 109.235
+    shown = {report.tracking_code}
+    # Edges just either side of the exact position, all inside the same public cell:
+    for south in ("-7.42458", "-7.42456", "-7.42451"):
+        for west in ("109.23478", "109.23480", "109.23485"):
+            assert set(codes(geojson(bbox=f"{west},{south},110,-7"))) == shown, (west, south)
+    assert codes(geojson(bbox="109.236,-7.4,110,-7")) == []  # the next cell over
+
+
 @pytest.mark.parametrize("bbox", ["", "1,2,3", "a,b,c,d", "107.7,-7,107.5,-6.8", "1,nan,2,3"])
 def test_a_bad_bbox_is_refused(db, bbox):
     response = Client().get(reverse("portal:map_reports"), {"bbox": bbox or ","})

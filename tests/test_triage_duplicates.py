@@ -276,6 +276,18 @@ def test_the_draft_check_lists_similar_public_reports_with_masked_titles(client,
     assert similar[0]["url"] == reverse("portal:report", args=[shown.tracking_code])
 
 
+def test_a_citizen_is_shown_reports_near_by_their_public_position_only(client, world):
+    # Exactly at -7.42451 (shown on the map at -7.425, 0.054 km further south).
+    report = _report(world, POTHOLE_TITLE, POTHOLE_BODY, latitude=-7.42451, longitude=109.2)
+    probe = {"title": REPHRASED_TITLE, "body": REPHRASED_BODY, "lng": "109.2"}
+    # 2.96 km north of the exact position is 3.01 km from the public one: too far.
+    beyond = _check(client, **probe, lat=f"{-7.42451 + 2.96 / 111.195:.6f}").json()["similar"]
+    within = _check(client, **probe, lat=f"{-7.425 + 2.96 / 111.195:.6f}").json()["similar"]
+    assert beyond == []
+    assert [item["code"] for item in within] == [report.tracking_code]
+    assert "score" not in within[0]  # no figure to measure distances by
+
+
 def test_the_draft_check_stays_within_its_query_budget(
     client, world, places, django_assert_max_num_queries
 ):

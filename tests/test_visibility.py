@@ -7,6 +7,7 @@ import datetime
 import pytest
 import time_machine
 from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
 from django.utils import timezone
 
 from aduan.organizations.access import Access
@@ -135,3 +136,14 @@ def test_a_confidential_report_never_becomes_public_again(world, places):
     lifecycle.reply(report, as_reporter(), satisfied=True)
     assert report.status == Status.CLOSED
     assert not Report.objects.public().filter(pk=report.pk).exists()
+
+
+# --- What caches may keep ---------------------------------------------------------------
+
+
+def test_back_office_pages_are_never_stored_and_signed_in_pages_stay_private(client, world):
+    assert "private" not in client.get(reverse("portal:feed")).get("Cache-Control", "")
+    client.force_login(world.agency_admin)
+    inbox = client.get(reverse("workspace:inbox"))
+    assert "no-store" in inbox["Cache-Control"] and "private" in inbox["Cache-Control"]
+    assert "private" in client.get(reverse("portal:feed"))["Cache-Control"]

@@ -32,6 +32,7 @@ from aduan.reports.models import (
     Report,
     ReportEvent,
 )
+from aduan.reports.privacy import set_public_text
 from aduan.triage.hints import urgency_and_abuse
 
 CODE_ATTEMPTS = 10
@@ -146,6 +147,7 @@ def _create(draft, reporter, channel, channel_reference, entered_by, received_by
             updated_at=at,
             **flags,
         )
+        set_public_text(report)
         deadlines = first_clocks(report, at)
         report.save()
         Deadline.objects.bulk_create(deadlines)

@@ -10,6 +10,7 @@ is processed.
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Callable
 
@@ -123,8 +124,6 @@ def _context(event, **extra) -> dict:
 
 def _to_followers(event) -> None:
     """Citizens following the report hear of its public news (never the reporter twice)."""
-    from aduan.reports.privacy import public_text
-
     report = event.report
     if report.is_confidential:
         return
@@ -137,17 +136,30 @@ def _to_followers(event) -> None:
         Kind.FOLLOWED,
         staff(followers),
         key=f"e{event.pk}:followers",
-        # Followers read what the public page shows, personal data masked.
+        # Followers read what the public page shows, personal data masked, also
+        # through an organization's own wording ({{ report.title }}, {{ event.message }}).
         context=_context(
-            event,
+            _as_public(event),
             status=Status(report.status).label,  # lazy: in each recipient's language
-            title=public_text(report.title, report),
-            message=public_text(event.message, report),
         ),
         report=report,
         organization=report.organization,
         link=reporter_link(report),
     )
+
+
+def _as_public(event):
+    """Copies of `event` and its report holding only what the public page shows of
+    them (for followers' messages; nothing is saved)."""
+    from aduan.reports.privacy import public_text
+
+    report = copy.copy(event.report)
+    for name in ("title", "body", "address"):
+        setattr(report, name, public_text(getattr(report, name), event.report))
+    shown = copy.copy(event)
+    shown.message = public_text(event.message, event.report)
+    shown.report = report
+    return shown
 
 
 def _to_reporter(kind: str) -> Callable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
 
 from django import forms
@@ -168,6 +169,13 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
             return uuid.UUID(token).hex
         except ValueError as error:
             raise forms.ValidationError(_("This form has expired; reload the page.")) from error
+
+    def channel_reference(self) -> str:
+        """The one-time token as the report keeps it: a digest. Officers see a report's
+        reference, and the token itself proves a guest's retry is the reporter's
+        (`portal.views._after_submission`), so it must not be readable there."""
+        digest = hashlib.sha256(self.cleaned_data["form_token"].encode()).hexdigest()
+        return f"form:{digest[:40]}"
 
     def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())

@@ -9,6 +9,8 @@ parsed as HTML.
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -21,7 +23,7 @@ from django.views.decorators.http import require_GET
 from aduan.lib.replica import reads_from_replica
 from aduan.portal.forms import FeedFilterForm
 from aduan.reports.models import Report
-from aduan.reports.privacy import PUBLIC_RELATED, public_coordinate, public_text
+from aduan.reports.privacy import COORDINATE_STEP, PUBLIC_RELATED, public_coordinate, public_text
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_ATTRIBUTION = (
@@ -69,6 +71,24 @@ def parse_bbox(text: str) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
+def _public_cells(west: float, south: float, east: float, north: float) -> dict:
+    """The box widened to whole cells of the grid public positions are rounded to, as a
+    filter on the exact positions: which reports a box holds then depends on their
+    public positions only (edges placed between them would otherwise bisect, request
+    by request, the exact position the map rounds away)."""
+    step = float(COORDINATE_STEP)
+
+    def cell(value: float, outward) -> float:
+        return outward(round(value / step, 6)) * step
+
+    return {
+        "longitude__gte": cell(west, math.floor) - step / 2,
+        "longitude__lt": cell(east, math.ceil) + step / 2,
+        "latitude__gte": cell(south, math.floor) - step / 2,
+        "latitude__lt": cell(north, math.ceil) + step / 2,
+    }
+
+
 @require_GET
 @reads_from_replica
 def map_reports(request: HttpRequest) -> HttpResponse:
@@ -80,10 +100,7 @@ def map_reports(request: HttpRequest) -> HttpResponse:
         if bbox is None:
             message = _("bbox must be west,south,east,north in degrees.")
             return JsonResponse({"error": message}, status=400)
-        west, south, east, north = bbox
-        reports = reports.filter(
-            longitude__gte=west, longitude__lte=east, latitude__gte=south, latitude__lte=north
-        )
+        reports = reports.filter(**_public_cells(*bbox))
     form = FeedFilterForm(request.GET)
     reports = form.filter_reports(reports.order_by("-submitted_at", "-pk"))
     limit = max_features()

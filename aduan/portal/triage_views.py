@@ -74,5 +74,5 @@ def _present(match) -> dict:
         "status": report.get_status_display(),
         "supporters": report.support_count,
         "submitted": submitted.date().isoformat(),
-        "score": match.score,
+        "same_problem": match.same_problem,
     }

@@ -192,7 +192,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             form.cleaned_draft(),
             reporter=request.user if request.user.is_authenticated else None,
             channel=Channel.WEB,
-            channel_reference=form.cleaned_data["form_token"],
+            channel_reference=form.channel_reference(),
         )
         response = _after_submission(request, submission)
         if response:

@@ -137,26 +137,30 @@ class ReportQuerySet(models.QuerySet["Report"]):
         if not words:
             return self.filter(tracking_code=code) if code else self.none()
         if connections[self.db].vendor == "postgresql":
-            return self._search_postgresql(" ".join(words), code, rank_window)
-        return self._search_words(words, code)
+            return self._search_postgresql(" ".join(words), code, rank_window, public)
+        return self._search_words(words, code, public)
 
-    def _search_postgresql(self, text: str, code: str, rank_window: int | None) -> ReportQuerySet:
+    def _search_postgresql(
+        self, text: str, code: str, rank_window: int | None, public: bool
+    ) -> ReportQuerySet:
         from django.contrib.postgres.search import SearchQuery, SearchRank
 
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        document = StoredSearchDocument(public=public)
         matches = Q(search_document=query)
         if code:
             matches |= Q(tracking_code=code)
-        found = self.alias(search_document=StoredSearchDocument()).filter(matches)
+        found = self.alias(search_document=document).filter(matches)
         if rank_window:
             newest = found.order_by("-submitted_at", "-pk").values("pk")[:rank_window]
             found = self.filter(pk__in=newest)
-        return found.alias(search_rank=SearchRank(StoredSearchDocument(), query)).order_by(
+        return found.alias(search_rank=SearchRank(document, query)).order_by(
             "-search_rank", "-submitted_at", "-pk"
         )
 
-    def _search_words(self, words: list[str], code: str) -> ReportQuerySet:
+    def _search_words(self, words: list[str], code: str, public: bool) -> ReportQuerySet:
         """The portable fallback: every word (a leading "-" excludes it) in title or body."""
+        title, body = ("public_title", "public_body") if public else ("title", "body")
         matches = Q()
         for word in words:
             word = word.strip('"')
@@ -164,7 +168,7 @@ class ReportQuerySet(models.QuerySet["Report"]):
             word = word.removeprefix("-") if excluded else word
             if not word or word.lower() == "or":
                 continue
-            found = Q(title__icontains=word) | Q(body__icontains=word)
+            found = Q(**{f"{title}__icontains": word}) | Q(**{f"{body}__icontains": word})
             matches &= ~found if excluded else found
         if code:
             matches |= Q(tracking_code=code)
@@ -187,23 +191,29 @@ def has_private_words(text: str) -> bool:
 
 
 class StoredSearchDocument(Expression):
-    """The report's `search_document` tsvector column.
+    """The report's `search_document` tsvector column, or with `public` its
+    `public_search_document` (of the public title and body).
 
-    The column exists on PostgreSQL only and is unknown to the model on purpose: a
-    trigger (migration 0006) keeps it current from title and body on every write, so no
-    Python code path can forget it, and ordinary queries never load it.
+    The columns exist on PostgreSQL only and are unknown to the model on purpose:
+    triggers (migrations 0006 and 0010) keep them current on every write, so no Python
+    code path can forget them, and ordinary queries never load them.
     """
 
+    def __init__(self, public: bool = False):
+        super().__init__()
+        self.public = public
+
     def resolve_expression(self, query=None, *args, **kwargs):
-        return Col(query.get_initial_alias(), _search_document_field())
+        column = "public_search_document" if self.public else "search_document"
+        return Col(query.get_initial_alias(), _search_document_field(column))
 
 
 @functools.cache
-def _search_document_field():
+def _search_document_field(column: str = "search_document"):
     from django.contrib.postgres.search import SearchVectorField
 
     field = SearchVectorField()
-    field.set_attributes_from_name("search_document")
+    field.set_attributes_from_name(column)
     field.model = Report  # expressions identify a column by its model and name
     return field
 
@@ -213,6 +223,11 @@ class Report(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.COMPLAINT)
     title = models.CharField(_("title"), max_length=150)
     body = models.TextField(_("report"))
+    # Title and body as public surfaces show them (`aduan.reports.privacy`), kept for
+    # the public search: matched against the text as written, a search for a masked
+    # name or email would tell which report holds it.
+    public_title = models.TextField(blank=True, editable=False)
+    public_body = models.TextField(blank=True, editable=False)
     incident_date = models.DateField(_("date of incident"), null=True, blank=True)
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("region")

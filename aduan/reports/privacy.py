@@ -52,6 +52,13 @@ def public_text(text: str, report: Report | None = None) -> str:
     return pattern.sub(_mask_name, text) if pattern else text
 
 
+def set_public_text(report: Report) -> None:
+    """Fill `report`'s public title and body (what the public search matches) from its
+    text; the reporter (or guest name) must be set."""
+    report.public_title = public_text(report.title, report)
+    report.public_body = public_text(report.body, report)
+
+
 def public_coordinate(value: Decimal | float | None) -> float | None:
     if value is None:
         return None

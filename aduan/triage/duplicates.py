@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from aduan.organizations.models import Region
 from aduan.reports.models import Report, Status
+from aduan.reports.privacy import public_coordinate
 from aduan.triage.text import normalize
 
 WINDOW_DAYS = 60
@@ -47,6 +48,7 @@ MIN_SCORE = 0.3
 # the same place and weeks. Read on the real LaporGub texts put in one regency: of the
 # matches from 0.45, most were the same problem, below it most were not.
 SAME_PROBLEM = 0.45
+PUBLIC_MARGIN = 0.001  # degrees: a public (rounded) position is at most half this away
 BODY_CHARS = 3000  # enough to compare; bounds the work on a pasted essay
 KM_PER_DEGREE = 111.32
 # Score of a shared region by the depth of the deepest region both are in.
@@ -124,7 +126,10 @@ def similar_open_reports(draft_or_report, limit: int = 5) -> list[Match]:
     """
     probe = Probe.of(draft_or_report)
     reports = Report.objects.public().open().select_related("reporter")
-    return _rank(probe, _candidates(probe, reports), limit)
+    # Measured from the positions the public sees, so that what a citizen is shown
+    # (and in which order) cannot be probed for a report's exact position.
+    found = _candidates(probe, reports, margin=PUBLIC_MARGIN, public=True)
+    return _rank(probe, found, limit, public=True)
 
 
 def likely_duplicates(report: Report, user, limit: int = 5) -> list[Match]:
@@ -139,8 +144,10 @@ def likely_duplicates(report: Report, user, limit: int = 5) -> list[Match]:
 # --- Candidates: place and time, from the database ----------------------------------
 
 
-def _candidates(probe: Probe, reports: QuerySet[Report]) -> list[Report]:
-    place = _place_filter(probe)
+def _candidates(
+    probe: Probe, reports: QuerySet[Report], margin: float = 0.0, public: bool = False
+) -> list[Report]:
+    place = _place_filter(probe, margin)
     if place is None:
         return []
     at = probe.at or timezone.now()
@@ -149,11 +156,11 @@ def _candidates(probe: Probe, reports: QuerySet[Report]) -> list[Report]:
     if probe.exclude_pk is not None:
         found = found.exclude(pk=probe.exclude_pk)
     if connections[found.db].vendor == "postgresql":
-        return list(_sharing_words(found, probe)[:RANKED_CANDIDATES])
+        return list(_sharing_words(found, probe, public)[:RANKED_CANDIDATES])
     return list(found.order_by("-submitted_at", "-pk")[:CANDIDATES])
 
 
-def _sharing_words(reports: QuerySet[Report], probe: Probe) -> QuerySet[Report]:
+def _sharing_words(reports: QuerySet[Report], probe: Probe, public: bool) -> QuerySet[Report]:
     """PostgreSQL: of the reports near in place and time, those sharing a word with the
     probe (stemmed, through the full-text index), most alike first: in a busy regency
     the newest few hundred need not hold the duplicate, the best-matching ones do."""
@@ -167,17 +174,19 @@ def _sharing_words(reports: QuerySet[Report], probe: Probe) -> QuerySet[Report]:
     if not words:
         return reports.order_by("-submitted_at", "-pk")
     query = SearchQuery(" or ".join(words), search_type="websearch", config=SEARCH_CONFIG)
+    document = StoredSearchDocument(public=public)
     return (
-        reports.alias(document=StoredSearchDocument())
+        reports.alias(document=document)
         .filter(document=query)
-        .alias(likeness=SearchRank(StoredSearchDocument(), query))
+        .alias(likeness=SearchRank(document, query))
         .order_by("-likeness", "-submitted_at", "-pk")
     )
 
 
-def _place_filter(probe: Probe) -> Q | None:
+def _place_filter(probe: Probe, margin: float = 0.0) -> Q | None:
     """Reports of the probe's regency (its province when only that is known), or within
-    FAR_KM of its coordinates; None when the probe has no place at all."""
+    FAR_KM of its coordinates (and `margin` degrees more); None when the probe has no
+    place at all."""
     place = None
     parts = probe.region_code.split(".") if probe.region_code else []
     if len(parts) == VILLAGE_DEPTH:
@@ -199,8 +208,9 @@ def _place_filter(probe: Probe) -> Q | None:
         ).values("code")
         place = Q(region_id__in=regions)
     if probe.latitude is not None and probe.longitude is not None:
-        lat_delta = FAR_KM / KM_PER_DEGREE
+        lat_delta = FAR_KM / KM_PER_DEGREE + margin
         lng_delta = FAR_KM / (KM_PER_DEGREE * max(math.cos(math.radians(probe.latitude)), 0.01))
+        lng_delta += margin
         box = Q(
             latitude__range=_range(probe.latitude, lat_delta),
             longitude__range=_range(probe.longitude, lng_delta),
@@ -219,11 +229,13 @@ _WORD = re.compile(r"[a-z]+")
 # --- Ranking: text, place, time -------------------------------------------------------
 
 
-def _rank(probe: Probe, candidates: list[Report], limit: int) -> list[Match]:
+def _rank(probe: Probe, candidates: list[Report], limit: int, public: bool = False) -> list[Match]:
     if not candidates:
         return []
     features = [_features(probe.title, probe.body)]
-    features += [_features(r.title, r.body) for r in candidates]
+    # A citizen's draft is compared with what the public may read of each report.
+    texts = [(r.public_title, r.public_body) if public else (r.title, r.body) for r in candidates]
+    features += [_features(title, body) for title, body in texts]
     weights = _inverse_document_frequency(features)
     probe_vectors = _weighted(features[0], weights)
     at = probe.at or timezone.now()
@@ -231,7 +243,7 @@ def _rank(probe: Probe, candidates: list[Report], limit: int) -> list[Match]:
     matches = []
     for report, feature in zip(candidates, features[1:], strict=True):
         text = _text_similarity(probe_vectors, _weighted(feature, weights))
-        place, distance = _place_similarity(probe, report)
+        place, distance = _place_similarity(probe, report, public)
         if distance is None and _other_streets(streets, report):
             place = None
         if text < MIN_TEXT or place is None:
@@ -293,9 +305,13 @@ def _text_similarity(a: tuple[dict, dict], b: tuple[dict, dict]) -> float:
     return 0.5 * _cosine(a[0], b[0]) + 0.5 * _cosine(a[1], b[1])
 
 
-def _place_similarity(probe: Probe, report: Report) -> tuple[float | None, float | None]:
-    """(score, distance in km); score None when the two places are too far apart."""
-    lat, lng = _float(report.latitude), _float(report.longitude)
+def _place_similarity(
+    probe: Probe, report: Report, public: bool = False
+) -> tuple[float | None, float | None]:
+    """(score, distance in km); score None when the two places are too far apart.
+    `public`: from the report's position as the public sees it (rounded)."""
+    read = public_coordinate if public else _float
+    lat, lng = read(report.latitude), read(report.longitude)
     if None not in (probe.latitude, probe.longitude, lat, lng):
         distance = _distance_km(probe.latitude, probe.longitude, lat, lng)
         if distance > FAR_KM:

@@ -26,6 +26,7 @@ and usually a valid connection decree, and reports go to them too.
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 import json
 import random
@@ -50,6 +51,7 @@ from aduan.organizations.models import (
 from aduan.reports.codes import ALPHABET, CODE_LENGTH
 from aduan.reports.lifecycle import PUBLIC_ACTIONS, Action, ArchiveReason
 from aduan.reports.models import Dispatch, Kind, Report, ReportEvent, Status, Tier
+from aduan.reports.privacy import set_public_text
 from aduan.system.demo import texts
 from aduan.system.demo.stories import (
     AGENCY_WEIGHTS,
@@ -233,6 +235,7 @@ class SyntheticLoader:
         self._village_cache: dict[str, list] = {}
         self.targets, self.agency_weights = self._targets()
         self.citizen_ids = [c.pk for c in world.citizens]
+        self.citizens = {c.pk: c for c in world.citizens}
         history = HISTORY_DAYS if years is None else 365 * years
         self.mix = {  # the settled statuses reach back through the whole history
             s: (share, youngest, history if oldest == HISTORY_DAYS else oldest)
@@ -458,6 +461,9 @@ class SyntheticLoader:
             "status": status,
             "submitted_at": submitted,
         }
+        report["public_title"], report["public_body"] = _public_text(
+            title, body, report["guest_name"], self.citizens.get(reporter_id)
+        )
         history = _History(self, report)
         history.add(
             Action.SUBMIT,
@@ -869,3 +875,11 @@ def _generic_places(agency: Organization) -> dict[str, list[str]]:
             f"Masjid Agung {place}", f"Stadion {place}",
         ],
     }  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def _public_text(title: str, body: str, guest_name: str, reporter) -> tuple[str, str]:
+    """The public title and body, as intake stores them (the texts repeat: cached)."""
+    shown = Report(title=title, body=body, guest_name=guest_name, reporter=reporter)
+    set_public_text(shown)
+    return shown.public_title, shown.public_body
