@@ -238,6 +238,26 @@ def test_an_error_that_echoes_the_message_shows_neither_its_text_nor_the_number(
     assert "8123456789" not in str(caught.value)
 
 
+def test_an_error_that_echoes_the_request_another_way_still_shows_no_link_or_number(sms, outbound):
+    secret = "https://lapor.example.id/laporan/ABCD-2345/konfirmasi/rahasia-42/"
+    note = message(Medium.SMS, "+628123456789", short=f"Konfirmasi: {secret}", link=secret)
+    # As a PHP gateway writes JSON (slashes escaped), with the number written its own way.
+    echoed = secret.replace("/", "\\/")
+    outbound.answer(
+        422,
+        text=f'{{"error":"invalid 0812-3456-789","text":"Konfirmasi: {echoed}",'
+        f'"cc":"Warga.Rahasia@Mail.example.id","u":"https%3A%2F%2Flapor.example.id%2Fk%2Fx"}}',
+    )
+
+    with pytest.raises(DeliveryError) as caught:
+        adapter_for(Medium.SMS).send(note)
+
+    error = str(caught.value)
+    assert "rahasia-42" not in error and "konfirmasi" not in error
+    assert "3456-789" not in error and "Rahasia@" not in error and "%2Fk%2F" not in error
+    assert "HTTP 422" in error
+
+
 def test_a_network_error_is_retryable_and_names_the_host(sms, outbound):
     outbound.answers.append(http.HttpError("sms.example.id: ConnectTimeout: timed out"))
 

@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from aduan.notifications import delivery
 from aduan.notifications.fake_gateway import FakeGateway
 from aduan.notifications.models import Kind, Medium, Notification, State
+from tests.personas import submit
 
 pytestmark = pytest.mark.django_db
 TASK_PATH = "aduan.notifications.tasks.deliver_notifications"
@@ -30,7 +31,9 @@ def gateway(settings):
         yield fake
 
 
-def write(count=1, *, medium=Medium.SMS, organization=None, age=None, prefix="e1") -> list:
+def write(
+    count=1, *, medium=Medium.SMS, organization=None, age=None, prefix="e1", report=None
+) -> list:
     """Pending messages as `outbox.notify` writes them (optionally `age` ago)."""
     now = timezone.now() - (age or datetime.timedelta())
     address = "budi@example.id" if medium == Medium.EMAIL else "+628123456789"
@@ -41,6 +44,7 @@ def write(count=1, *, medium=Medium.SMS, organization=None, age=None, prefix="e1
             medium=medium,
             address=address,
             organization=organization,
+            report=report,
             subject="Laporan ABCD-2345 diterima",
             body=f"Laporan Anda diterima. Pantau di {SECRET_LINK}",
             short=f"Laporan ABCD-2345 diterima: {SECRET_LINK}",
@@ -307,9 +311,9 @@ def test_retry_puts_a_failed_message_back_with_fresh_attempts_and_enqueues_it(
 # --- The failed-deliveries page ---------------------------------------------------------
 
 
-def failed(count=1, *, organization=None, prefix="f") -> list[Notification]:
+def failed(count=1, *, organization=None, prefix="f", report=None) -> list[Notification]:
     """Messages the gateway refused for good."""
-    rows = write(count, organization=organization, prefix=prefix)
+    rows = write(count, organization=organization, prefix=prefix, report=report)
     with (
         FakeGateway(fail_first=count, fail_status=400) as refusing,
         override_settings(ADUAN_SMS_GATEWAY_URL=refusing.sms_url),
@@ -394,6 +398,16 @@ def test_outsider_is_refused_the_retry_buttons(client, world):
 
     assert (one.status_code, every.status_code) == (403, 403)
     assert fresh(row).state == State.FAILED
+
+
+def test_a_message_about_an_anonymous_report_shows_no_part_of_the_address(client, world):
+    report, _ = submit(world, is_anonymous=True)
+    [row] = failed(organization=world.unit_a, report=report)
+
+    html = page(client, world.agency_admin).content.decode()
+
+    assert f'data-delivery="{row.pk}"' in html
+    assert "****" not in html and "+62812" not in html
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):

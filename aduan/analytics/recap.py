@@ -44,9 +44,9 @@ from aduan.analytics import metrics
 from aduan.analytics.metrics import Period
 from aduan.analytics.models import RecapJob
 from aduan.deadlines.models import STAFF_CLOCKS, Clock
-from aduan.lib.masking import mask_personal_data
 from aduan.organizations.access import Access, Role
 from aduan.organizations.models import Category, Organization
+from aduan.reports.privacy import public_text
 from aduan.workspace.queries import subtree_q
 
 logger = logging.getLogger(__name__)
@@ -189,13 +189,19 @@ def _add_overdue(data: RecapData, org: Organization | None, now: datetime.dateti
     late = metrics.overdue(org, now)
     data.overdue_total = late.count()
     # Titles are citizens' free text: masked like on every surface outside the case file.
-    for report in late.only("tracking_code", "title", "due_at", "organization__name")[
-        :OVERDUE_ROWS
-    ]:
+    shown = late.select_related("reporter").only(
+        "tracking_code",
+        "title",
+        "due_at",
+        "organization__name",
+        "guest_name",
+        "reporter__full_name",
+    )
+    for report in shown[:OVERDUE_ROWS]:
         data.overdue.append(
             OverdueRow(
                 code=report.tracking_code,
-                title=mask_personal_data(report.title),
+                title=public_text(report.title, report),
                 unit=report.organization.name if report.organization_id else _("National queue"),
                 days=max(0, (now - report.due_at).days),
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import smtplib
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from django.core.mail import EmailMultiAlternatives
 
 from aduan.lib import http
 from aduan.lib.leasing import DeliveryError
+from aduan.lib.masking import mask_personal_data
 from aduan.notifications.models import Medium, Notification
 
 # Statuses that say "not now" rather than "never": timeouts and rate limits.
@@ -68,7 +70,14 @@ def _scrub(text: str, notification: Notification) -> str:
     if notification.address:
         for address in {notification.address, notification.address.lstrip("+")}:
             text = text.replace(address, "<recipient>")
-    return text
+    # Whatever else of the request came back, however escaped: no link (a guest's
+    # secret or confirmation link), no number or address of a person.
+    text = _ECHOED_LINK.sub("…", text)
+    return mask_personal_data(text)
+
+
+# A link as written, with JSON's escaped slashes (http:\/\/…) or percent-encoded.
+_ECHOED_LINK = re.compile(r"https?(?::|%3A)(?:\\?/|%2F){2}[^\s\"'<>]*", re.IGNORECASE)
 
 
 def _post(url: str, payload: dict, headers: dict, notification: Notification, provider: str):

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from aduan.organizations.models import Region
 from aduan.reports.models import Report, Status
-from aduan.reports.privacy import public_coordinate
+from aduan.reports.privacy import public_coordinate, public_text
 from aduan.triage.text import normalize
 
 WINDOW_DAYS = 60
@@ -244,7 +244,7 @@ def _rank(probe: Probe, candidates: list[Report], limit: int, public: bool = Fal
     for report, feature in zip(candidates, features[1:], strict=True):
         text = _text_similarity(probe_vectors, _weighted(feature, weights))
         place, distance = _place_similarity(probe, report, public)
-        if distance is None and _other_streets(streets, report):
+        if distance is None and _other_streets(streets, report, public):
             place = None
         if text < MIN_TEXT or place is None:
             continue
@@ -343,12 +343,17 @@ def _streets(*texts: str) -> set[str]:
     }
 
 
-def _other_streets(streets: set[str], report: Report) -> bool:
+def _other_streets(streets: set[str], report: Report, public: bool = False) -> bool:
     """Whether both name streets and no street of one is a street of the other: reports
-    on Jl. Raya Sokaraja and Jl. Gerilya are about different places."""
+    on Jl. Raya Sokaraja and Jl. Gerilya are about different places. `public`: of the
+    text the public may read of `report`."""
     if not streets:
         return False
-    theirs = _streets(report.title, report.body, report.address)
+    if public:
+        address = public_text(report.address, report)
+        theirs = _streets(report.public_title, report.public_body, address)
+    else:
+        theirs = _streets(report.title, report.body, report.address)
     if not theirs:
         return False
     return not any(a in b or b in a for a in streets for b in theirs)

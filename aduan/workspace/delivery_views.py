@@ -61,10 +61,14 @@ def mask_address(address: str) -> str:
 @delivery_admin_required
 def deliveries(request):
     access = Access.of(request.user)
-    rows = visible_deliveries(access).select_related("organization").only(*LISTED_FIELDS)
+    rows = visible_deliveries(access).select_related("organization", "report")
+    rows = rows.only(*LISTED_FIELDS, "report__is_anonymous")
     page = queries.paginate(rows, request.GET.get("page"), PAGE_SIZE)
     for row in page.rows:
-        row.masked_address = mask_address(row.address)
+        # Not even part of an address when the report is anonymous: with the kind and
+        # the time it would point at the reporter.
+        anonymous = row.report_id is not None and row.report.is_anonymous
+        row.masked_address = _("(anonymous report)") if anonymous else mask_address(row.address)
     context = {"page": page, "shown_ids": [row.pk for row in page.rows]}
     return render(request, "workspace/deliveries.html", context)
 
