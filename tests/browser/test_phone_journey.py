@@ -44,6 +44,13 @@ def test_public_pages_and_the_back_office_report_fit_a_phone(world, new_page):
     officer = _phone(new_page, world.liaison_a)
     officer.goto(f"/kantor/laporan/{report.tracking_code}/")
     assert _overflow(officer) <= 0
+    # A guest with a long address, waiting for the national admin's verification form.
+    waiting, _ = submit(
+        world, guest_email="warga.dengan.alamat.panjang.sekali@contoh-desa.example.id"
+    )
+    admin = _phone(new_page, world.national_admin)
+    admin.goto(f"/kantor/laporan/{waiting.tracking_code}/")
+    assert _overflow(admin) <= 0
 
 
 def test_a_refused_report_form_puts_the_reader_on_the_list_of_what_to_correct(world, new_page):
