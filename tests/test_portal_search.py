@@ -168,6 +168,24 @@ def test_public_search_cannot_find_a_report_by_what_its_page_masks(world):
     assert list(Report.objects.search("Rahmawati")) == [report]
 
 
+def test_a_renamed_reporters_new_name_is_masked_for_the_search_too(world):
+    report = published(
+        world,
+        "Pungutan liar di kantor kelurahan",
+        "Saya Rahmawati Putri diminta membayar untuk surat pengantar.",
+        reporter=world.citizen,
+        guest_name="",
+        guest_email="",
+    )
+    assert found("Rahmawati") == [report.tracking_code]  # not the name it was filed under
+
+    world.citizen.full_name = "Rahmawati Putri"
+    world.citizen.save()
+
+    assert found("Rahmawati") == []  # the page now masks it, and so does the search
+    assert found("pungutan") == [report.tracking_code]
+
+
 def test_the_search_follows_a_changed_title(world):
     report = published(world, "Lampu jalan mati")
     Report.objects.filter(pk=report.pk).update(title="Trotoar ambles di depan sekolah")

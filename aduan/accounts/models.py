@@ -56,5 +56,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_full_name(self) -> str:
         return self.full_name
 
+    def save(self, *args, **kwargs) -> None:
+        fields = kwargs.get("update_fields")
+        renamed = (
+            self.pk is not None
+            and (fields is None or "full_name" in fields)
+            and type(self).objects.filter(pk=self.pk).exclude(full_name=self.full_name).exists()
+        )
+        super().save(*args, **kwargs)
+        if renamed:
+            # Public pages mask the reporter's name as it is now; so must the public
+            # search's copy of their reports (`aduan.reports.privacy`).
+            from aduan.reports.privacy import refresh_public_text
+
+            refresh_public_text(self.reports.all())
+
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email

@@ -59,6 +59,24 @@ def set_public_text(report: Report) -> None:
     report.public_body = public_text(report.body, report)
 
 
+REFRESH_BATCH = 500
+
+
+def refresh_public_text(reports) -> int:
+    """Write the public title and body of `reports` (a queryset) again, in batches;
+    returns how many."""
+    batch, count = [], 0
+    for report in reports.select_related("reporter").iterator(chunk_size=REFRESH_BATCH):
+        set_public_text(report)
+        batch.append(report)
+        if len(batch) >= REFRESH_BATCH:
+            count += Report.objects.bulk_update(batch, ["public_title", "public_body"])
+            batch = []
+    return count + (
+        Report.objects.bulk_update(batch, ["public_title", "public_body"]) if batch else 0
+    )
+
+
 def public_coordinate(value: Decimal | float | None) -> float | None:
     if value is None:
         return None
