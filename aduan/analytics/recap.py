@@ -46,7 +46,6 @@ from aduan.analytics.models import RecapJob
 from aduan.deadlines.models import STAFF_CLOCKS, Clock
 from aduan.organizations.access import Access, Role
 from aduan.organizations.models import Category, Organization
-from aduan.reports.privacy import public_text
 from aduan.workspace.queries import subtree_q
 
 logger = logging.getLogger(__name__)
@@ -188,20 +187,14 @@ def _categories(org: Organization | None, period: Period) -> list[tuple[str, int
 def _add_overdue(data: RecapData, org: Organization | None, now: datetime.datetime) -> None:
     late = metrics.overdue(org, now)
     data.overdue_total = late.count()
-    # Titles are citizens' free text: masked like on every surface outside the case file.
-    shown = late.select_related("reporter").only(
-        "tracking_code",
-        "title",
-        "due_at",
-        "organization__name",
-        "guest_name",
-        "reporter__full_name",
-    )
-    for report in shown[:OVERDUE_ROWS]:
+    # Titles are citizens' free text: their public copy, as every surface outside the case file.
+    for report in late.only("tracking_code", "public_title", "due_at", "organization__name")[
+        :OVERDUE_ROWS
+    ]:
         data.overdue.append(
             OverdueRow(
                 code=report.tracking_code,
-                title=public_text(report.title, report),
+                title=report.public_title,
                 unit=report.organization.name if report.organization_id else _("National queue"),
                 days=max(0, (now - report.due_at).days),
             )

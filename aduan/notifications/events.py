@@ -154,8 +154,8 @@ def _as_public(event):
     from aduan.reports.privacy import public_text
 
     report = copy.copy(event.report)
-    for name in ("title", "body", "address"):
-        setattr(report, name, public_text(getattr(report, name), event.report))
+    report.title, report.body = report.public_title, report.public_body
+    report.address = public_text(report.address, event.report)
     shown = copy.copy(event)
     shown.message = public_text(event.message, event.report)
     shown.report = report

@@ -63,18 +63,16 @@ REFRESH_BATCH = 500
 
 
 def refresh_public_text(reports) -> int:
-    """Write the public title and body of `reports` (a queryset) again, in batches;
-    returns how many."""
-    batch, count = [], 0
+    """Write the public title and body of `reports` (a queryset, of the model or of a
+    migration's historical model) again, in batches; returns how many."""
+    fields, written, batch = ["public_title", "public_body"], 0, []
     for report in reports.select_related("reporter").iterator(chunk_size=REFRESH_BATCH):
         set_public_text(report)
         batch.append(report)
         if len(batch) >= REFRESH_BATCH:
-            count += Report.objects.bulk_update(batch, ["public_title", "public_body"])
+            written += reports.model.objects.bulk_update(batch, fields)
             batch = []
-    return count + (
-        Report.objects.bulk_update(batch, ["public_title", "public_body"]) if batch else 0
-    )
+    return written + (reports.model.objects.bulk_update(batch, fields) if batch else 0)
 
 
 def public_coordinate(value: Decimal | float | None) -> float | None:

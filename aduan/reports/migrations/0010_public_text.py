@@ -8,8 +8,6 @@ its own `public_search_document` tsvector, kept by a trigger as in migration 000
 
 from django.db import migrations, models
 
-BATCH = 2000
-
 DOCUMENT = (
     "setweight(to_tsvector('pg_catalog.indonesian', coalesce({row}public_title, '')), 'A') || "
     "setweight(to_tsvector('pg_catalog.indonesian', coalesce({row}public_body, '')), 'B')"
@@ -44,21 +42,9 @@ BACKWARD = [
 
 
 def mask_existing_reports(apps, schema_editor):
-    from aduan.reports.privacy import set_public_text
+    from aduan.reports.privacy import refresh_public_text
 
-    Report = apps.get_model("reports", "Report")
-    reports = Report.objects.select_related("reporter").only(
-        "id", "title", "body", "guest_name", "reporter_id", "reporter__full_name"
-    )
-    batch = []
-    for report in reports.iterator(chunk_size=BATCH):
-        set_public_text(report)
-        batch.append(report)
-        if len(batch) >= BATCH:
-            Report.objects.bulk_update(batch, ["public_title", "public_body"])
-            batch = []
-    if batch:
-        Report.objects.bulk_update(batch, ["public_title", "public_body"])
+    refresh_public_text(apps.get_model("reports", "Report").objects.all())
 
 
 def _run_on_postgresql(statements):
