@@ -1,4 +1,5 @@
-"""A citizen searches the public feed, finds a report on the map and supports it.
+"""A citizen searches the public feed, finds a report on the map (with the keyboard)
+and supports it.
 
 The map's tile server points at this test server (where no tiles exist), so the
 browser never fetches a tile from the internet."""
@@ -12,7 +13,7 @@ from tests.personas import PASSWORD, advance, submit
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_citizen_searches_finds_the_report_on_the_map_and_supports_it(
+def test_a_citizen_searches_finds_the_report_on_the_map_by_keyboard_and_supports_it(
     world, new_page, live_server, settings
 ):
     settings.ADUAN_MAP_TILE_URL = f"{live_server.url}/tidak-ada/{{z}}/{{x}}/{{y}}.png"
@@ -35,7 +36,9 @@ def test_a_citizen_searches_finds_the_report_on_the_map_and_supports_it(
     assert "Sampah menumpuk" not in page.content()
 
     page.goto("/peta/")
-    page.locator("path.leaflet-interactive").first.click()
+    dot = page.get_by_role("button", name=report.title)
+    dot.focus()
+    page.keyboard.press("Enter")
     popup = page.locator(".map-popup")
     assert report.tracking_code in popup.inner_text()
     with page.expect_navigation():

@@ -1,6 +1,8 @@
 /* Aduan public map: loads the public reports inside the visible area as GeoJSON and
-   shows them as dots. Pop-ups are built with textContent only: report text is never
-   parsed as HTML. Needs the vendored Leaflet (aduan/vendor/leaflet/leaflet.js). */
+   shows them as dots. Each dot is a Leaflet marker, so it can be reached with Tab and
+   opened with Enter, and is named by its report's title and status for screen readers.
+   Pop-ups and names are built with textContent only: report text is never parsed as
+   HTML. Needs the vendored Leaflet (aduan/vendor/leaflet/leaflet.js). */
 (function () {
   "use strict";
 
@@ -41,9 +43,15 @@
   }
 
   function dot(feature, latlng) {
-    var colour = COLOURS[feature.properties.status] || "#4b5563";
-    return L.circleMarker(latlng, {
-      radius: 7, color: "#fff", weight: 1, fillColor: colour, fillOpacity: 0.9
+    var props = feature.properties;
+    var face = element("span");
+    face.className = "map-dot";
+    face.style.backgroundColor = COLOURS[props.status] || "#4b5563";
+    element("span", props.title + " (" + props.status_label + ")", face).className = "visually-hidden";
+    return L.marker(latlng, {
+      icon: L.divIcon({ html: face, className: "map-dot-box", iconSize: [24, 24] }),
+      title: props.title,
+      keyboard: true
     });
   }
 
