@@ -106,6 +106,7 @@ def test_the_delivery_log_lists_calls_and_failed_ones_can_be_sent_again(
         page = client.get(reverse("workspace:webhook_log", args=[endpoint.pk]))
     html = page.content.decode()
     assert f'data-delivery="{failed.pk}"' in html and "HTTP 500" in html
+    assert "Pihak tujuan sedang mengalami gangguan" in html
     only_failed = client.get(
         reverse("workspace:webhook_log", args=[endpoint.pk]), {"state": "failed"}
     )

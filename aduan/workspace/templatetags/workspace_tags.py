@@ -20,3 +20,11 @@ def urgency_label(flag: str) -> str:
     from aduan.triage.hints import urgency_labels
 
     return urgency_labels().get(flag, flag)
+
+
+@register.filter
+def explain_failure(error: str) -> str:
+    """{{ row.last_error|explain_failure }}: the cause in plain words (aduan.lib.failures)."""
+    from aduan.lib.failures import explain
+
+    return explain(error or "")
