@@ -108,3 +108,32 @@ if connection.vendor == "postgresql":
             assert results[0].report.pk == results[1].report.pk
             assert sorted(r.created for r in results) == [False, True]
             assert Report.objects.filter(channel_reference=reference).count() == 1
+
+    @pytest.mark.django_db(transaction=True)
+    def test_photos_sent_together_from_a_new_number_are_all_kept(settings):
+        from aduan.channels import whatsapp
+        from aduan.channels.models import ProcessedMessage, WhatsAppConversation
+
+        settings.ADUAN_WHATSAPP_PHONE_NUMBER_ID = "1234567890"
+        settings.ADUAN_WHATSAPP_TOKEN = "graph-token"
+        for attempt in range(3):
+            sender = f"62812345678{attempt}"
+            album = [
+                {
+                    "from": sender,
+                    "id": f"wamid.{attempt}.{n}",
+                    "type": "image",
+                    "image": {"id": f"media-{attempt}-{n}"},
+                }
+                for n in range(4)
+            ]
+            results = _race([lambda m=m: whatsapp.receive_message(m) for m in album])
+            assert not any(isinstance(r, Exception) for r in results), results
+            conversation = WhatsAppConversation.objects.get(phone=f"+{sender}")
+            assert sorted(conversation.collected["media"]) == sorted(
+                m["image"]["id"] for m in album
+            )
+            assert (
+                ProcessedMessage.objects.filter(reference__startswith=f"wamid.{attempt}.").count()
+                == 4
+            )

@@ -6,9 +6,10 @@ import pytest
 from PIL import Image
 
 from aduan.notifications.models import Kind, Medium, Notification
+from aduan.reports import lifecycle
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Attachment, Channel, Report, ReportEvent, Status
-from tests.personas import advance, run_announcements, submit
+from tests.personas import advance, as_reporter, as_user, run_announcements, submit
 
 URL = "/masuk/email/"
 AUTH = "postmark:inbound-pass"
@@ -137,6 +138,58 @@ def test_a_reply_in_the_thread_answers_the_question_of_an_on_hold_report(client,
     answer = ReportEvent.objects.get(report=report, action=Action.ANSWER_HOLD)
     assert answer.message == "Lokasinya di Jalan Kenanga 12."
     assert answer.by_reporter
+
+
+def racing(monkeypatch, act):
+    """Make `act(report)` happen just before the email's answer is applied to its copy."""
+    real, done = lifecycle.answer_hold, []
+
+    def answer_after_someone_else(stale, *args, **kwargs):
+        if not done:
+            done.append(act(Report.objects.get(pk=stale.pk)))
+        return real(stale, *args, **kwargs)
+
+    monkeypatch.setattr(lifecycle, "answer_hold", answer_after_someone_else)
+
+
+REPLY = inbound(
+    message_id="<m2@mail.example.id>",
+    subject="Re: Saluran air tersumbat",
+    text="Lokasinya di Jalan Kenanga 12.",
+    headers=[{"Name": "In-Reply-To", "Value": "<m1@mail.example.id>"}],
+)
+
+
+def test_an_answer_arriving_as_an_officer_acts_is_still_taken(client, world, monkeypatch):
+    post(client, inbound())
+    report = advance(world, Report.objects.get(), Status.ON_HOLD)
+    racing(
+        monkeypatch,
+        lambda r: lifecycle.set_flags(r, as_user(world.national_admin), confidential=True),
+    )
+
+    response = post(client, REPLY)
+
+    assert response.status_code == 200
+    report.refresh_from_db()
+    assert (report.status, report.is_confidential) == (Status.SUBMITTED, True)
+    assert ReportEvent.objects.get(report=report, action=Action.ANSWER_HOLD).message == (
+        "Lokasinya di Jalan Kenanga 12."
+    )
+
+
+def test_a_second_answer_racing_the_first_is_told_where_to_write(client, world, monkeypatch):
+    post(client, inbound())
+    report = advance(world, Report.objects.get(), Status.ON_HOLD)
+    first_email = lifecycle.answer_hold
+    racing(monkeypatch, lambda r: first_email(r, as_reporter(), "Di Jalan Kenanga."))
+
+    response = post(client, REPLY)
+
+    assert response.status_code == 200
+    assert ReportEvent.objects.filter(report=report, action=Action.ANSWER_HOLD).count() == 1
+    told = notices_to("siti.warga@example.id").filter(key__startswith="inbound:").get()
+    assert f"/{report.tracking_code}/" in told.body
 
 
 def test_photos_sent_with_an_answer_join_it_and_refused_ones_are_explained(client, world):

@@ -106,10 +106,18 @@ def _thread(message, address: str) -> Report | None:
 
 
 def _follow_up(report: Report, address: str, text: str, message, message_id: str) -> str:
-    if report.status == Status.ON_HOLD and text:
+    for _attempt in range(2):
+        if report.status != Status.ON_HOLD or not text:
+            break
         actor = lifecycle.Actor(user=report.reporter, is_reporter=True)
         files, refused = _attachments(message)
-        lifecycle.answer_hold(report, actor, text, files=files)
+        try:
+            lifecycle.answer_hold(report, actor, text, files=files)
+        except lifecycle.StaleReport:
+            # Changed a moment ago, by an officer or by another of the sender's emails
+            # answering the question first: read it again and decide on what it is now.
+            report = Report.objects.get(pk=report.pk)
+            continue
         logger.info("Email answer added to on-hold report %s", report.tracking_code)
         if refused:
             _tell_refused(report, address, refused, key=f"email:{message_id}")

@@ -136,21 +136,13 @@ def _content(message: dict) -> dict | None:
 
 
 def _converse(phone: str, message_id: str, content: dict) -> str:
-    conversation = WhatsAppConversation.objects.select_for_update().filter(phone=phone).first()
-    if conversation and conversation.is_expired():
-        conversation.delete()
-        conversation = None
+    conversation, starts = _locked_conversation(phone)
     text = content.get("text", "")
     if text.lower() in CANCEL:
-        if conversation:
-            conversation.delete()
+        conversation.delete()
         _say(phone, message_id, _("Cancelled. Send a message any time to start a new report."))
         return "cancelled"
-    if conversation is None:
-        conversation = WhatsAppConversation(phone=phone, collected={})
-        greeting = _("Welcome to Aduan, the public-service complaint service.")
-    else:
-        greeting = ""
+    greeting = _("Welcome to Aduan, the public-service complaint service.") if starts else ""
     result = _take(conversation, content)
     if greeting and result == "short":
         result = "ok"  # a first "halo" is a greeting, not a too-short description
@@ -160,6 +152,24 @@ def _converse(phone: str, message_id: str, content: dict) -> str:
     conversation.save()
     _say(phone, message_id, " ".join(filter(None, [greeting, _prompt(conversation, result)])))
     return conversation.step
+
+
+def _locked_conversation(phone: str) -> tuple[WhatsAppConversation, bool]:
+    """The number's conversation, locked until the transaction ends, and whether it
+    starts with this message (new, or the old one expired).
+
+    Messages from one number arrive at the same moment (each photo of an album is a
+    webhook of its own): the row is made first when missing, so a second message waits
+    for the first one's transaction and then reads what it collected, instead of
+    inserting the same number again.
+    """
+    _row, starts = WhatsAppConversation.objects.get_or_create(
+        phone=phone, defaults={"collected": {}}
+    )
+    conversation = WhatsAppConversation.objects.select_for_update().get(phone=phone)
+    if not starts and conversation.is_expired():
+        conversation.step, conversation.collected, starts = Step.WHAT, {}, True
+    return conversation, starts
 
 
 def _take(conversation: WhatsAppConversation, content: dict) -> str:
