@@ -218,6 +218,23 @@ def test_a_retry_whose_first_response_was_lost_still_reaches_the_confirmation(wo
     assert report.tracking_code in retry.get(reverse("portal:submitted")).content.decode()
 
 
+def test_a_double_clicked_form_still_shows_the_guest_their_secret_link(world):
+    data = form_data()
+    english(Client()).post(reverse("portal:submit"), data)
+    # The second request of a double click reads the session as it was before the first
+    # one saved it, as a client without that session does, and is saved last.
+    second = english(Client())
+    assert second.post(reverse("portal:submit"), data).status_code == 302
+
+    html = second.get(reverse("portal:submitted")).content.decode()
+
+    link = re.search(r'id="secret-link" href="([^"]+)"', html)
+    assert link, html
+    opened = english(Client()).get(link.group(1), follow=True)
+    assert opened.status_code == 200
+    assert Report.objects.get().tracking_code in opened.content.decode()
+
+
 def test_an_officer_who_reads_the_reference_cannot_claim_a_guests_report(world):
     data = form_data()
     english(Client()).post(reverse("portal:submit"), data)

@@ -82,6 +82,7 @@ def submit_report(
     entered_by=None,
     received_by: Organization | None = None,
     at: datetime.datetime | None = None,
+    guest_secret: str = "",
 ) -> Submission:
     """Create a report, or return the existing one when this delivery was seen before.
 
@@ -89,6 +90,9 @@ def submit_report(
     message id, an idempotency key); a retry with the same reference returns the first
     report. `received_by` is the organization whose officer entered it by hand; the
     report then waits for that organization's admins rather than the national queue.
+    `guest_secret` is a guest's secret-link token when the channel derives it itself
+    (the web form, from its one-time token, so that a retry can show the link again);
+    otherwise a random one is made.
     """
     # The unique constraints on the reference and the tracking code answer both "seen
     # before?" and "code free?" in the INSERT itself: no look-ups before it.
@@ -96,7 +100,15 @@ def submit_report(
         code = new_tracking_code()
         try:
             return _create(
-                draft, reporter, channel, channel_reference, entered_by, received_by, at, code
+                draft,
+                reporter,
+                channel,
+                channel_reference,
+                entered_by,
+                received_by,
+                at,
+                code,
+                guest_secret,
             )
         except IntegrityError:
             existing = _existing(channel, channel_reference) if channel_reference else None
@@ -111,9 +123,11 @@ def _existing(channel: str, reference: str) -> Report | None:
     return Report.objects.filter(channel=channel, channel_reference=reference).first()
 
 
-def _create(draft, reporter, channel, channel_reference, entered_by, received_by, at, code):
+def _create(
+    draft, reporter, channel, channel_reference, entered_by, received_by, at, code, guest_secret
+):
     at = at or timezone.now()
-    secret = "" if reporter else new_secret()
+    secret = "" if reporter else guest_secret or new_secret()
     waiting_at = received_by or (
         draft.suggested_organization.agency() if draft.suggested_organization else None
     )

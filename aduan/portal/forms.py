@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import uuid
@@ -10,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft
@@ -176,6 +178,15 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
         (`portal.views._after_submission`), so it must not be readable there."""
         digest = hashlib.sha256(self.cleaned_data["form_token"].encode()).hexdigest()
         return f"form:{digest[:40]}"
+
+    def guest_secret(self) -> str:
+        """The guest's secret-link token, derived from the one-time token with the
+        server's key: a retry of the same form (a double click, a lost response) can show
+        the guest the link again, though the report keeps only the link's hash."""
+        mac = salted_hmac(
+            "aduan.portal.guest-secret", self.cleaned_data["form_token"], algorithm="sha256"
+        )
+        return base64.urlsafe_b64encode(mac.digest()[:24]).decode()
 
     def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())

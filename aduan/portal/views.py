@@ -193,33 +193,37 @@ def submit(request: HttpRequest) -> HttpResponse:
             reporter=request.user if request.user.is_authenticated else None,
             channel=Channel.WEB,
             channel_reference=form.channel_reference(),
+            guest_secret=form.guest_secret(),
         )
-        response = _after_submission(request, submission)
+        response = _after_submission(request, submission, form.guest_secret())
         if response:
             return response
         form.add_error(None, _("This form was already sent. Reload the page to write a new one."))
     return render(request, "portal/submit.html", {"form": form})
 
 
-def _after_submission(request: HttpRequest, submission: Submission) -> HttpResponse | None:
+def _after_submission(
+    request: HttpRequest, submission: Submission, guest_secret: str
+) -> HttpResponse | None:
     """Send the reporter to the confirmation page; None when a reused form token belongs
     to someone else's report.
 
     A retry carries the form's one-time token, which only the browser that loaded the
     form knows, so it proves a guest is the reporter even when the first response (and
-    its session cookie) never arrived.
+    its session cookie) never arrived, and gives the same secret link: a double click's
+    second request, whose session is saved last, still shows the link.
     """
     report = submission.report
     if not submission.created and report.reporter_id and not report.is_reporter(request.user):
         return None
+    secret = submission.secret
     if report.reporter_id is None:
         _remember_reporter(request, report)
+        if not secret and secret_matches(guest_secret, report.guest_secret_hash):
+            secret = guest_secret
     pending = request.session.get(SESSION_SUBMITTED, {})
-    if submission.created or pending.get("code") != report.tracking_code:
-        request.session[SESSION_SUBMITTED] = {
-            "code": report.tracking_code,
-            "secret": submission.secret,
-        }
+    if secret or pending.get("code") != report.tracking_code:
+        request.session[SESSION_SUBMITTED] = {"code": report.tracking_code, "secret": secret}
     return redirect("portal:submitted")
 
 
