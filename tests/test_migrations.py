@@ -1,0 +1,61 @@
+"""Upgrading a database that holds reports, and migrations that never change once shipped."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from aduan.reports.models import Report
+from tests.personas import advance, submit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_installation_with_reports_upgrades_to_stored_public_copies(world):
+    report = advance(
+        world, submit(world, body="Hubungi saya di 081234567890 soal lampu.")[0], "dispatched"
+    )
+    before, after = (
+        [("reports", "0005_report_report_status_due_report_report_due_soonest")],
+        [("reports", "0010_public_text")],
+    )
+    MigrationExecutor(connection).migrate(before)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    upgraded = Report.objects.get(pk=report.pk)
+    assert "081234567890" in upgraded.body
+    assert upgraded.public_body and "081234567890" not in upgraded.public_body
+
+
+# Every migration file as it was shipped. An installation that applied a migration never
+# runs it again, so a migration edited afterwards leaves its database different from a
+# new one (a column missing, a backfill not done): change the schema with a new
+# migration instead. A new migration is added here in the commit that adds it.
+SHIPPED = Path(__file__).with_name("shipped_migrations.txt")
+
+
+def migration_files() -> dict[str, str]:
+    root = Path(__file__).resolve().parent.parent
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.glob("aduan/*/migrations/0*.py"))
+    }
+
+
+def test_no_shipped_migration_was_edited_and_every_migration_is_listed():
+    shipped = dict(
+        reversed(line.split(maxsplit=1)) for line in SHIPPED.read_text().splitlines() if line
+    )
+    current = migration_files()
+    edited = sorted(path for path, digest in shipped.items() if current.get(path) != digest)
+    assert not edited, f"shipped migrations changed or removed: {edited}"
+    unlisted = sorted(set(current) - set(shipped))
+    lines = "\n".join(f"{current[path]}  {path}" for path in unlisted)
+    assert not unlisted, f"add the new migrations to {SHIPPED.name}:\n{lines}"
