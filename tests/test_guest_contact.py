@@ -76,3 +76,37 @@ def test_signed_in_reporters_need_no_confirmation(world):
     advance(world, report, Status.DISPATCHED)
     kinds = set(Notification.objects.filter(user=world.citizen).values_list("kind", flat=True))
     assert {Kind.RECEIVED, Kind.DISPATCHED} <= kinds
+
+
+def _access_path(report, kind) -> str:
+    message = Notification.objects.filter(report=report, kind=kind, medium="email").get()
+    match = re.search(r"https?://[^/\s]+(/laporan/[^\s]+/a/[^\s]+/)", message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+def test_a_guest_opens_the_question_from_its_message_and_can_answer_it(world, client):
+    report, _ = submit(world)
+    client.get(_confirmation_path(report))
+    report.refresh_from_db()
+    advance(world, report, Status.ON_HOLD)
+    phone_browser = type(client)()  # another device: no session from the confirmation
+
+    response = phone_browser.get(_access_path(report, Kind.HOLD_QUESTION), follow=True)
+
+    assert response.status_code == 200
+    assert 'data-action="answer_hold"' in response.content.decode()
+
+
+def test_a_tampered_or_foreign_access_link_is_refused(world, client):
+    report, _ = submit(world)
+    client.get(_confirmation_path(report))
+    other, _ = submit(world, title="Sampah menumpuk di pasar induk kota")
+    report.refresh_from_db()
+    advance(world, report, Status.ON_HOLD)
+    path = _access_path(report, Kind.HOLD_QUESTION)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+
+    assert client.get(path[:-3] + "xx/").status_code == 404
+    assert client.get(f"/laporan/{other.tracking_code}/a/{token}/").status_code == 404
+    assert type(client)().get(f"/laporan/{other.tracking_code}/").status_code == 404

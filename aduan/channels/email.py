@@ -32,7 +32,7 @@ from aduan.channels.replies import (
     submit_guest_report,
 )
 from aduan.notifications.models import Medium, Notification
-from aduan.notifications.outbox import reporter_link
+from aduan.notifications.outbox import reporter_access_link
 from aduan.reports import lifecycle
 from aduan.reports.attachments import AttachmentError, CleanFile, clean_upload
 from aduan.reports.models import Channel, Report, Status
@@ -126,7 +126,7 @@ def _follow_up(report: Report, address: str, text: str, message, message_id: str
         "We received your email about report %(code)s, but replies by email are taken "
         "only while we are waiting for your answer to a question. To follow or respond "
         "to your report, open its page: %(link)s"
-    ) % {"code": report.tracking_code, "link": reporter_link(report)}
+    ) % {"code": report.tracking_code, "link": reporter_access_link(report)}
     answer(Medium.EMAIL, address, notice, key=f"email:{message_id}", report=report)
     return "pointed_to_page"
 

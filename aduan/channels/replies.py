@@ -21,7 +21,7 @@ from aduan.channels.intake import Draft, Submission, submit_report
 from aduan.notifications.models import Kind, Medium, Notification, State
 from aduan.notifications.outbox import (
     enqueue_delivery,
-    reporter_link,
+    reporter_access_link,
     sms_enabled,
     whatsapp_enabled,
 )
@@ -110,7 +110,7 @@ def status_answer(code: str, *, phone: str = "", email: str = "") -> str:
         return _("Report %(code)s: %(status)s. Details: %(link)s") % {
             "code": report.tracking_code,
             "status": report.get_status_display(),
-            "link": reporter_link(report),
+            "link": reporter_access_link(report),
         }
 
 

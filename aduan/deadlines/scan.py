@@ -184,7 +184,7 @@ def _tell(deadline: Deadline, kind: str, now, cal: calendar.WorkingCalendar) -> 
     report = deadline.report
     if deadline.is_for_reporter:
         recipients = outbox.reporter_of(report)
-        link = outbox.reporter_link(report)
+        link = outbox.reporter_access_link(report)
     else:
         recipients = outbox.staff(
             outbox.members(deadline.organization, *RESPONSIBLE[deadline.clock])

@@ -24,6 +24,7 @@ from aduan.notifications.outbox import (
     confirmation_link,
     members,
     notify,
+    reporter_access_link,
     reporter_link,
     reporter_of,
     staff,
@@ -165,10 +166,8 @@ def _as_public(event):
 def _to_reporter(kind: str) -> Callable:
     def handler(event, secret: str) -> None:
         report = event.report
-        link = reporter_link(report)
+        link = f"{reporter_link(report)}k/{secret}/" if secret else reporter_access_link(report)
         extra = {}
-        if secret:
-            link = f"{link}k/{secret}/"
         if (
             kind == Kind.RECEIVED
             and not report.reporter_id

@@ -351,4 +351,35 @@ def staff_link(report) -> str:
 
 
 def reporter_link(report) -> str:
+    """The report's page, as anyone would open it (followers' messages)."""
     return absolute(reverse("portal:report", args=[report.tracking_code]))
+
+
+ACCESS_SALT = "aduan.guest-access"
+# Longer than any chain of deadlines (60 working days to complete, 10 to reply).
+ACCESS_MAX_AGE = 60 * 60 * 24 * 150
+
+
+def reporter_access_link(report) -> str:
+    """The link in messages to the report's own reporter.
+
+    A guest has no account to sign in with, and the report's page is not public while it
+    waits, is on hold or was archived: the link carries a signed token, bound to the
+    report and the guest's address like the confirmation link, that lets the browser act
+    as the reporter (answer a question, say whether it is solved), as the secret link
+    does. A report of an account links to its page, which asks to sign in."""
+    if report.reporter_id:
+        return reporter_link(report)
+    token = signing.TimestampSigner(salt=ACCESS_SALT).sign(_confirmation_value(report))
+    return absolute(reverse("portal:guest_access", args=[report.tracking_code, token]))
+
+
+def guest_access_allowed(report, token: str) -> bool:
+    """Whether `token` came from `reporter_access_link(report)` and has not expired."""
+    if report.reporter_id or not (report.guest_email or report.guest_phone):
+        return False
+    try:
+        value = signing.TimestampSigner(salt=ACCESS_SALT).unsign(token, max_age=ACCESS_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return value == _confirmation_value(report)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("data/laporan.json", opendata.reports_json, name="open_data_json"),
     path("laporan/<str:code>/", views.report_page, name="report"),
     path("laporan/<str:code>/k/<str:secret>/", views.secret_link, name="secret"),
+    path("laporan/<str:code>/a/<str:token>/", views.guest_access, name="guest_access"),
     path(
         "laporan/<str:code>/konfirmasi/<str:token>/",
         views.confirm_contact,

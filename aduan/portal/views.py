@@ -253,6 +253,18 @@ def secret_link(request: HttpRequest, code: str, secret: str) -> HttpResponse:
 
 @require_GET
 @limited("lookup")
+def guest_access(request: HttpRequest, code: str, token: str) -> HttpResponse:
+    """A guest opened the link of a message about their report (a question, a
+    response): this browser may act as the reporter, as with the secret link."""
+    report = Report.objects.filter(tracking_code=normalize_tracking_code(code)).first()
+    if report is None or not outbox.guest_access_allowed(report, token):
+        raise Http404
+    _remember_reporter(request, report)
+    return redirect("portal:report", code=report.tracking_code)
+
+
+@require_GET
+@limited("lookup")
 def confirm_contact(request: HttpRequest, code: str, token: str) -> HttpResponse:
     """A guest opened the confirmation link sent to their email or phone: from now on
     updates on the report are sent there, and this browser may act as the reporter."""
