@@ -379,3 +379,26 @@ def test_emails_without_any_message_id_are_not_taken_for_each_other(client, db):
     assert Report.objects.count() == 2
     assert post(client, first).status_code == 200  # the same email again is still once
     assert Report.objects.count() == 2
+
+
+def test_a_reply_to_our_completion_email_threads_by_our_message_id_and_reopens(client, world):
+    from aduan.notifications.adapters import message_id_for
+
+    post(client, inbound())
+    report = advance(world, Report.objects.get(), Status.COMPLETED)
+    completed = Notification.objects.get(report=report, kind=Kind.COMPLETED, medium=Medium.EMAIL)
+    reply = inbound(
+        message_id="<m9@mail.example.id>",
+        subject="Re: Laporan telah selesai ditindaklanjuti",  # no code in the subject
+        text="Belum puas, saluran di depan SD masih tersumbat.",
+        headers=[{"Name": "In-Reply-To", "Value": message_id_for(completed)}],
+    )
+
+    assert post(client, reply).status_code == 200
+
+    report.refresh_from_db()
+    assert report.status == Status.IN_PROGRESS
+    assert report.events.get(action=Action.NOT_SATISFIED).message == (
+        "saluran di depan SD masih tersumbat."
+    )
+    assert Report.objects.count() == 1

@@ -182,6 +182,18 @@ def test_short_text_fits_one_sms_for_a_typical_report(world, settings, kind, lan
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_a_question_is_in_its_text_message_and_fits_two_sms(world, settings, language):
+    settings.ADUAN_SITE_URL = "https://lapor.kab-contoh.go.id"
+    context, org = realistic(world, Kind.HOLD_QUESTION, language)
+    context["message"] = "Mohon sebutkan nama jalan, nomor rumah terdekat dan patokan " * 3
+
+    short = messages.render(Kind.HOLD_QUESTION, language, context, org).short
+
+    assert "Mohon sebutkan nama jalan" in short
+    assert len(short) <= 2 * 153, short  # two parts of a concatenated SMS
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_guests_first_message_carries_the_secret_and_confirmation_links(world, language):
     context, org = realistic(world, Kind.RECEIVED, language)
     text = messages.render(Kind.RECEIVED, language, context, org)

@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from aduan.channels import followups
 from aduan.channels.intake import Draft
 from aduan.channels.models import ProcessedMessage
 from aduan.channels.replies import (
@@ -25,6 +26,7 @@ from aduan.channels.replies import (
     MIN_TEXT,
     BytesUpload,
     answer,
+    asks_anonymity,
     logger,
     reference,
     sender_is_reporter,
@@ -96,6 +98,7 @@ def _thread(message, address: str) -> Report | None:
             medium=Medium.EMAIL, provider_reference__in=ids, report__isnull=False
         ).values_list("report_id", flat=True)
         candidates += Report.objects.filter(pk__in=list(report_ids))
+        candidates += Report.objects.filter(pk__in=_answered_by_our_ids(address, set(ids)))
     codes = CODE_IN_TEXT.findall((message.subject or "").upper())
     if codes:
         candidates += Report.objects.filter(tracking_code__in=codes)
@@ -103,6 +106,24 @@ def _thread(message, address: str) -> Report | None:
         if sender_is_reporter(report, email=address):
             return report
     return None
+
+
+# Replies name our Message-ID; an email provider may have given the message its own
+# reference, so the ids of the messages last sent to this address are computed again.
+RECENT_SENT = 200
+
+
+def _answered_by_our_ids(address: str, ids: set[str]) -> list[int]:
+    from aduan.notifications.adapters import message_id_for_key
+
+    sent = (
+        Notification.objects.filter(
+            medium=Medium.EMAIL, address__iexact=address, report__isnull=False
+        )
+        .order_by("-pk")
+        .values_list("key", "report_id")[:RECENT_SENT]
+    )
+    return [report_id for key, report_id in sent if message_id_for_key(key) in ids]
 
 
 def _follow_up(report: Report, address: str, text: str, message, message_id: str) -> str:
@@ -122,6 +143,11 @@ def _follow_up(report: Report, address: str, text: str, message, message_id: str
         if refused:
             _tell_refused(report, address, refused, key=f"email:{message_id}")
         return "answered"
+    if report.status == Status.COMPLETED and text:
+        verdict = followups.take(text, email=address, only=report)
+        if verdict is not None:
+            answer(Medium.EMAIL, address, verdict.reply, key=f"email:{message_id}", report=report)
+            return verdict.result
     notice = _(
         "We received your email about report %(code)s, but replies by email are taken "
         "only while we are waiting for your answer to a question. To follow or respond "
@@ -153,6 +179,7 @@ def _new_report(message, address: str, text: str, message_id: str) -> str:
         body=text,
         guest_email=address,
         guest_name=name,
+        is_anonymous=asks_anonymity(f"{subject}\n{text}"),
         language="id",
         attachments=files,
     )

@@ -51,10 +51,12 @@ class MediaError(Exception):
 
 
 def queue_downloads(report: Report, media_ids: list[str]) -> None:
-    """Record the photos of a new WhatsApp report and fetch them once the transaction
-    commits. Call inside the transaction that created `report`. Only as many photos as a
-    report may carry (ADUAN_MAX_ATTACHMENTS) are fetched; the rest are not kept."""
+    """Record the photos of a WhatsApp report and fetch them once the transaction
+    commits: a new report's, or one the reporter sent later (they join it as files the
+    reporter added). Only as many photos as a report may carry (ADUAN_MAX_ATTACHMENTS)
+    are fetched; the rest are not kept."""
     wanted = list(dict.fromkeys(media_ids))
+    held = WhatsAppMedia.objects.filter(report=report).count()
     if len(wanted) > settings.ADUAN_MAX_ATTACHMENTS:
         logger.info(
             "WhatsApp report %s: %d photos beyond the limit not kept",
@@ -65,7 +67,7 @@ def queue_downloads(report: Report, media_ids: list[str]) -> None:
         WhatsAppMedia.objects.get_or_create(
             report=report, media_id=media_id, defaults={"position": position}
         )[0]
-        for position, media_id in enumerate(wanted[: settings.ADUAN_MAX_ATTACHMENTS], 1)
+        for position, media_id in enumerate(wanted[: settings.ADUAN_MAX_ATTACHMENTS], held + 1)
     ]
     ids = [row.pk for row in rows if row.state == State.PENDING]
     if ids:

@@ -33,7 +33,13 @@ logger = logging.getLogger("aduan.channels")
 MIN_TEXT = 15  # shorter than this cannot describe a problem
 TITLE_LENGTH = 60
 REFERENCE_LENGTH = 120  # Report.channel_reference
-STATUS_COMMAND = re.compile(r"^\s*(?:status|cek)\s+(\S[\S ]{0,20})\s*$", re.IGNORECASE)
+# "STATUS K7QM-3XPA", "cek laporan k7qm 3xpa", "Status: K7QM3XPA", or the code alone.
+STATUS_COMMAND = re.compile(
+    r"^\s*(?:(?:status|cek|info)\b(?:\s+laporan\b)?[\s:.-]*)?"
+    r"([A-Za-z0-9]{4}[\s-]?[A-Za-z0-9]{4})\s*[.?!]*\s*$",
+    re.IGNORECASE,
+)
+STATUS_WORD = re.compile(r"^\s*(?:status|cek)\b", re.IGNORECASE)
 CODE_IN_TEXT = re.compile(r"\b([A-HJKMNP-TV-Z2-9]{4}-[A-HJKMNP-TV-Z2-9]{4})\b")
 
 
@@ -61,6 +67,29 @@ def short_title(text: str, limit: int = TITLE_LENGTH) -> str:
     return (cut if len(cut) >= limit // 2 else line[: limit - 1]) + "…"
 
 
+def substance(text: str) -> str:
+    """What `text` says once greetings, courtesies and honorifics are dropped
+    ("Assalamualaikum pak", "Selamat pagi bu, mohon maaf" say nothing), in the words
+    triage reads; shorter than MIN_TEXT, it cannot describe a problem."""
+    from aduan.triage.text import normalize
+
+    return normalize(text)
+
+
+# A reporter on SMS, WhatsApp or email has no "anonymous" box to tick: writing it is
+# enough ("lapor ANONIM", "mohon identitas saya dirahasiakan"). Anonymity only hides more,
+# so a false reading harms no one.
+ASKS_ANONYMITY = re.compile(
+    r"\b(?:anonim|anonym|anonymous|tanpa\s+nama|identitas\s+(?:saya\s+)?(?:di)?rahasiakan"
+    r"|rahasiakan\s+identitas)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_anonymity(text: str) -> bool:
+    return bool(ASKS_ANONYMITY.search(text or ""))
+
+
 def reference(raw: str) -> str:
     """A provider's message id as a channel reference: long ids are replaced by a digest,
     which is just as unique and fits the column."""
@@ -84,12 +113,21 @@ def submit_guest_report(draft: Draft, *, channel: str, channel_reference: str) -
 
 
 def status_command(text: str) -> str | None:
-    """The tracking code asked about by "STATUS <code>" / "CEK <code>" ("" when the code is
-    malformed), or None when `text` is not such a question."""
-    match = STATUS_COMMAND.match(text or "")
-    if not match:
+    """The tracking code asked about by "STATUS <code>" / "CEK <code>" or a code sent
+    alone ("" when what follows STATUS is not a code), or None when `text` is not such
+    a question."""
+    text = text or ""
+    match = STATUS_COMMAND.match(text)
+    if match:
+        code = match.group(1)
+        # Alone, eight letters may be a word ("makasihh"); a code has a dash or a digit.
+        if STATUS_WORD.match(text) or "-" in code or any(ch.isdigit() for ch in code):
+            return normalize_tracking_code(code)
         return None
-    return normalize_tracking_code(match.group(1))
+    word = STATUS_WORD.match(text)
+    if word and len(text) - word.end() <= 30:
+        return ""
+    return None
 
 
 def status_answer(code: str, *, phone: str = "", email: str = "") -> str:
@@ -146,6 +184,9 @@ def answer(
     now = timezone.now()
     key = f"inbound:{key}:{medium}"[:200]
     with translation.override("id"):
+        if not subject and report is not None:
+            # The code in the subject threads the sender's reply to this answer.
+            subject = _("Your message about report %(code)s") % {"code": report.tracking_code}
         subject = subject or _("Your message to Aduan")
     _row, created = Notification.objects.get_or_create(
         key=key,

@@ -1,7 +1,8 @@
-"""Inbound SMS from a generic gateway: one message is one report, or a status question.
+"""Inbound SMS from a generic gateway: a report, a status question, or the answer to a
+report waiting for its reporter (aduan.channels.followups).
 
 The gateway posts {from, text, id}; `id` is its message id, which makes a retried
-delivery return the report the first delivery created.
+delivery a no-op that returns the report the first delivery created.
 """
 
 from __future__ import annotations
@@ -10,22 +11,26 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from aduan.channels import followups
 from aduan.channels.intake import Draft
+from aduan.channels.models import ProcessedMessage
 from aduan.channels.replies import (
     MIN_TEXT,
     InboundError,
     answer,
+    asks_anonymity,
     logger,
     reference,
     short_title,
     status_answer,
     status_command,
     submit_guest_report,
+    substance,
 )
 from aduan.lib.phones import normalize_phone
 from aduan.lib.untrusted import plain_text
 from aduan.notifications.models import Medium
-from aduan.reports.models import Channel
+from aduan.reports.models import Channel, Report
 
 MAX_TEXT = 5000
 
@@ -42,20 +47,37 @@ def receive_sms(sender: str, text: str, message_id: str) -> dict:
     if len(text) > MAX_TEXT:
         raise InboundError(f"'text' is longer than {MAX_TEXT} characters")
     key = f"sms:{message_id}"
-    with transaction.atomic():
+    with transaction.atomic(), translation.override("id"):
+        _seen, new = ProcessedMessage.objects.get_or_create(
+            channel=Channel.SMS, reference=message_id
+        )
+        if not new:
+            known = _report_of(message_id)
+            return {"result": "duplicate", **({"tracking_code": known} if known else {})}
         code = status_command(text)
         if code is not None:
             answer(Medium.SMS, phone, status_answer(code, phone=phone), key=key)
             return {"result": "status"}
-        if len(text) < MIN_TEXT:
-            with translation.override("id"):
-                prompt = _(
-                    "Your message is too short to be a report. Describe what happened and "
-                    "where, in one message. To check a report, send: STATUS <code>"
-                )
+        fresh = followups.new_report_text(text)
+        follow_up = followups.take(text, phone=phone) if fresh is None else None
+        if follow_up:
+            answer(Medium.SMS, phone, follow_up.reply, key=key, report=follow_up.report)
+            return {"result": follow_up.result, "tracking_code": follow_up.report.tracking_code}
+        text = text if fresh is None else fresh
+        if len(substance(text)) < MIN_TEXT:
+            prompt = _(
+                "Your message is too short to be a report. Describe what happened and "
+                "where, in one message. To check a report, send: STATUS <code>"
+            )
             answer(Medium.SMS, phone, prompt, key=key)
             return {"result": "too_short"}
-        draft = Draft(title=short_title(text), body=text, guest_phone=phone, language="id")
+        draft = Draft(
+            title=short_title(text),
+            body=text,
+            guest_phone=phone,
+            language="id",
+            is_anonymous=asks_anonymity(text),
+        )
         submission = submit_guest_report(draft, channel=Channel.SMS, channel_reference=message_id)
     report = submission.report
     if submission.created:
@@ -65,3 +87,11 @@ def receive_sms(sender: str, text: str, message_id: str) -> dict:
         "result": "created" if submission.created else "duplicate",
         "tracking_code": report.tracking_code,
     }
+
+
+def _report_of(message_id: str) -> str | None:
+    return (
+        Report.objects.filter(channel=Channel.SMS, channel_reference=message_id)
+        .values_list("tracking_code", flat=True)
+        .first()
+    )

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from aduan.channels import followups
 from aduan.channels.intake import Draft
 from aduan.channels.media import queue_downloads
 from aduan.channels.models import ProcessedMessage, WhatsAppConversation, conversation_lifetime
@@ -28,19 +29,37 @@ from aduan.channels.replies import (
     MIN_TEXT,
     InboundError,
     answer,
+    asks_anonymity,
     logger,
     reference,
     short_title,
     status_answer,
     status_command,
     submit_guest_report,
+    substance,
 )
 from aduan.lib.phones import normalize_phone
 from aduan.notifications.models import Medium
 from aduan.reports.models import Channel
 
 Step = WhatsAppConversation.Step
-YES = {"ya", "y", "yes", "kirim", "ok", "oke", "setuju", "benar"}
+YES = {
+    "ya",
+    "y",
+    "iya",
+    "iyaa",
+    "yaa",
+    "yes",
+    "kirim",
+    "ok",
+    "oke",
+    "okay",
+    "setuju",
+    "benar",
+    "betul",
+}
+# An answer to "where?" that is only a yes, a thanks or a greeting names no place.
+MIN_PLACE = 4
 CANCEL = {"batal", "cancel", "stop", "ulang"}
 SUPPORTED = {"text", "image", "location"}
 MAX_TEXT = 4000
@@ -109,7 +128,42 @@ def receive_message(message: dict) -> str:
         if code is not None:
             _say(phone, message_id, status_answer(code, phone=phone))
             return "status"
-        return _converse(phone, message_id, content)
+        return _follow_up(phone, message_id, content) or _converse(phone, message_id, content)
+
+
+def _follow_up(phone: str, message_id: str, content: dict) -> str | None:
+    """Take a message that answers one of the sender's reports (aduan.channels.followups)
+    when no new report is being described; None to go on with the conversation."""
+    lifetime_start = timezone.now() - conversation_lifetime()
+    drafting = WhatsAppConversation.objects.filter(
+        phone=phone, updated_at__gte=lifetime_start
+    ).exclude(collected={})
+    text = content.get("text", "")
+    fresh = followups.new_report_text(text)
+    if fresh is not None or "latitude" in content or drafting.exists():
+        if fresh is not None:
+            content["text"] = fresh
+        return None
+    if content.get("media"):
+        return _photo_follow_up(phone, message_id, content)
+    follow_up = followups.take(text, phone=phone)
+    if follow_up is None:
+        return None
+    _say(phone, message_id, follow_up.reply)
+    return follow_up.result
+
+
+def _photo_follow_up(phone: str, message_id: str, content: dict) -> str | None:
+    report = followups.photo_target(phone)
+    if report is None:
+        return None
+    queue_downloads(report, [content["media"]])
+    said = _("Photo received for report %(code)s.") % {"code": report.tracking_code}
+    follow_up = followups.take(content.get("text", ""), phone=phone)
+    if follow_up is not None and follow_up.report.pk == report.pk:
+        said = f"{said} {follow_up.reply}"
+    _say(phone, message_id, said)
+    return "photo_added"
 
 
 def _content(message: dict) -> dict | None:
@@ -183,20 +237,34 @@ def _take(conversation: WhatsAppConversation, content: dict) -> str:
             latitude=content["latitude"], longitude=content["longitude"], place=content["place"]
         )
     if conversation.step == Step.WHAT:
-        if len(text) >= MIN_TEXT:
+        # A greeting first ("Assalamualaikum pak") is not the description.
+        if len(substance(text)) >= MIN_TEXT:
             collected["what"] = text
             conversation.step = Step.CONFIRM if "latitude" in collected else Step.WHERE
             return "ok"
         return "short" if text else "ok"
     if conversation.step == Step.WHERE:
-        if text or "latitude" in content:
+        if "latitude" in content or (_is_place(text)):
             if text:
                 collected["where"] = text
             conversation.step = Step.CONFIRM
         return "ok"
-    if text.lower() in YES:
+    if _is_yes(text):
         return "confirmed"
+    if text:
+        # Whatever else is written before confirming adds to the description (a
+        # corrected address, a detail): nothing the citizen writes is dropped.
+        collected["what"] = f"{collected['what']}\n{text}"[:MAX_TEXT]
+        return "added"
     return "ok"
+
+
+def _is_yes(text: str) -> bool:
+    return text.lower().strip(" .!,") in YES
+
+
+def _is_place(text: str) -> bool:
+    return len(text.strip()) >= MIN_PLACE and not _is_yes(text) and bool(substance(text))
 
 
 def _prompt(conversation: WhatsAppConversation, result: str) -> str:
@@ -208,7 +276,10 @@ def _prompt(conversation: WhatsAppConversation, result: str) -> str:
         return _("Where did it happen? Write the address or share your location.")
     collected = conversation.collected
     where = collected.get("where") or collected.get("place") or _("the shared location")
-    return _("Your report: “%(what)s” at %(where)s. Reply YA to send it, or BATAL to cancel.") % {
+    return _(
+        "Your report: “%(what)s” at %(where)s. Reply YA to send it or BATAL to cancel; "
+        "anything else you write is added to it."
+    ) % {
         "what": short_title(collected.get("what", "")),
         "where": where,
     }
@@ -224,6 +295,7 @@ def _submit(conversation: WhatsAppConversation, phone: str, message_id: str) -> 
         longitude=_coordinate(collected.get("longitude")),
         guest_phone=phone,
         language="id",
+        is_anonymous=asks_anonymity(collected["what"]),
     )
     submission = submit_guest_report(draft, channel=Channel.WHATSAPP, channel_reference=message_id)
     if submission.created and collected.get("media"):

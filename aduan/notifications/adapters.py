@@ -131,7 +131,13 @@ class EmailAdapter(Adapter):
 
 def message_id_for(notification: Notification) -> str:
     """A Message-ID that is the same on every attempt, so a retry is recognisable."""
-    digest = hashlib.sha256(notification.key.encode()).hexdigest()[:32]
+    return message_id_for_key(notification.key)
+
+
+def message_id_for_key(key: str) -> str:
+    """The Message-ID of the email written for the outbox row `key` (a reply names it
+    in In-Reply-To, whatever reference the provider gave the message)."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     domain = urlsplit(settings.ADUAN_SITE_URL).hostname or "aduan.invalid"
     return f"<{digest}@{domain}>"
 

@@ -1,0 +1,156 @@
+"""Messages that answer a report waiting for its reporter, on SMS, WhatsApp and email.
+
+A citizen who reports by text message answers there too: the question an admin asked
+(the report is on hold), whether the response solved the problem ("PUAS" or "BELUM PUAS
+…" on a completed report) and how the handling is rated ("NILAI 1" to "NILAI 5"). Such a
+message goes to the sender's report that its tracking code names, or else to the one that
+most recently started waiting; a message starting with "LAPOR" is always a new report.
+The sender is the reporter when the message comes from the report's own number or
+address (`replies.sender_is_reporter`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aduan.channels.replies import CODE_IN_TEXT, MIN_TEXT, substance
+from aduan.reports import lifecycle
+from aduan.reports.models import OPEN_STATUSES, Report, Status
+
+_END = r"\b[\s.,:;!-]*(.*)$"
+SATISFIED = re.compile(r"^\s*(?:sudah\s+|ya\s*,?\s*|saya\s+)?puas" + _END, re.I | re.S)
+NOT_SATISFIED = re.compile(
+    r"^\s*(?:saya\s+)?(?:belum|blm|tidak|tdk|gak|ga|nggak|kurang)\s+puas" + _END, re.I | re.S
+)
+RATING = re.compile(r"^\s*(?:nilai|rating|skor)\s*:?\s*([1-5])" + _END, re.I | re.S)
+NEW_REPORT = re.compile(r"^\s*lapor\b[\s.,:;!-]*", re.I)
+# A completed or closed report may be rated by message this long after it was completed.
+RATING_WINDOW = datetime.timedelta(days=30)
+# A photo sent on its own this soon after a report belongs to it ("ini fotonya pak").
+PHOTO_WINDOW = datetime.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    result: str  # answered, satisfied, not_satisfied, rated, explain, stale
+    report: Report
+    reply: str  # what the sender is told, in Indonesian
+
+
+def new_report_text(text: str) -> str | None:
+    """`text` without its "LAPOR" when the sender asks for a new report, else None."""
+    match = NEW_REPORT.match(text)
+    return text[match.end() :].strip() if match else None
+
+
+def take(
+    text: str, *, phone: str = "", email: str = "", files=(), only: Report | None = None
+) -> FollowUp | None:
+    """Apply `text` to the report of this sender that waits for it (`only` that one, when
+    the message is known to be about it); None when the message answers nothing (it is
+    then a new report or a conversation). Call in a transaction, with the translation the
+    reply should be in active."""
+    mine = Report.objects.filter(_sent_by(phone, email)).select_related("reporter")
+    code = CODE_IN_TEXT.search(text.upper())
+    if only is not None:
+        mine = mine.filter(pk=only.pk)
+    elif code:
+        mine = mine.filter(tracking_code=code.group(1))
+    rating = RATING.match(text)
+    if rating:
+        since = timezone.now() - RATING_WINDOW
+        rated = mine.filter(
+            status__in=(Status.COMPLETED, Status.CLOSED), rating__isnull=True
+        ).filter(Q(completed_at__gte=since) | Q(closed_at__gte=since))
+        report = rated.order_by("-updated_at", "-pk").first()
+        return report and _act(report, "rated", int(rating.group(1)), rating.group(2).strip())
+    verdict = SATISFIED.match(text) or NOT_SATISFIED.match(text)
+    if verdict:
+        report = mine.filter(status=Status.COMPLETED).order_by("-updated_at", "-pk").first()
+        kind = "satisfied" if verdict.re is SATISFIED else "not_satisfied"
+        return report and _act(report, kind, None, verdict.group(1).strip(), files)
+    report = mine.filter(status=Status.ON_HOLD).order_by("-updated_at", "-pk").first()
+    if report is None:
+        return None
+    if len(substance(text)) < MIN_TEXT and not files:
+        # "Halo pak" or "ok" answers nothing: say what is asked.
+        question = report.events.filter(action=lifecycle.Action.HOLD).order_by("-pk").first()
+        return FollowUp(
+            "reminded",
+            report,
+            _(
+                "Report %(code)s waits for your answer to our question: “%(question)s” "
+                "Reply with your answer."
+            )
+            % {"code": report.tracking_code, "question": question.message if question else ""},
+        )
+    return _act(report, "answered", None, text.strip(), files)
+
+
+def _sent_by(phone: str, email: str) -> Q:
+    found = Q(pk__in=[])
+    if phone:
+        found |= Q(reporter__isnull=True, guest_phone=phone) | Q(reporter__phone=phone)
+    if email:
+        found |= Q(reporter__isnull=True, guest_email__iexact=email)
+        found |= Q(reporter__email__iexact=email)
+    return found
+
+
+def _act(report: Report, kind: str, stars, message: str, files=()) -> FollowUp:
+    actor = lifecycle.Actor(user=report.reporter, is_reporter=True)
+    code = {"code": report.tracking_code}
+    if kind == "not_satisfied" and not message:
+        return FollowUp(
+            "explain",
+            report,
+            _(
+                "Report %(code)s: tell us what is still not resolved. Reply: BELUM PUAS "
+                "followed by what is still wrong."
+            )
+            % code,
+        )
+    try:
+        if kind == "answered":
+            lifecycle.answer_hold(report, actor, message, files=files)
+            reply = _("Thank you. Your answer about report %(code)s was received.")
+        elif kind == "rated":
+            lifecycle.rate(report, actor, stars, message)
+            reply = _("Thank you for rating the handling of report %(code)s.")
+        else:
+            satisfied = kind == "satisfied"
+            lifecycle.reply(report, actor, satisfied=satisfied, message=message, files=files)
+            reply = (
+                _(
+                    "Thank you. Report %(code)s is closed. Rate its handling: reply "
+                    "NILAI 1 to NILAI 5."
+                )
+                if satisfied
+                else _("Thank you. Report %(code)s is reopened and will be followed up again.")
+            )
+    except lifecycle.TransitionError:
+        # Changed a moment ago (an officer acted, or another message came first).
+        return FollowUp(
+            "stale",
+            report,
+            _("Report %(code)s changed a moment ago. Send STATUS %(code)s to see where it stands.")
+            % code,
+        )
+    return FollowUp(kind, report, reply % code)
+
+
+def photo_target(phone: str) -> Report | None:
+    """The sender's report that a photo sent outside a draft belongs to: the one waiting
+    for their answer, or else one they sent within the hour and still open."""
+    mine = Report.objects.filter(_sent_by(phone, ""))
+    held = mine.filter(status=Status.ON_HOLD).order_by("-updated_at", "-pk").first()
+    if held is not None:
+        return held
+    recent = mine.filter(status__in=OPEN_STATUSES, submitted_at__gte=timezone.now() - PHOTO_WINDOW)
+    return recent.order_by("-submitted_at", "-pk").first()
