@@ -127,7 +127,11 @@ def test_a_reply_in_the_thread_answers_the_question_of_an_on_hold_report(client,
     reply = inbound(
         message_id="<m2@mail.example.id>",
         subject="Re: Saluran air tersumbat",
-        text="Lokasinya di Jalan Kenanga 12.\n> Di mana lokasinya?",
+        text=(
+            "Lokasinya di Jalan Kenanga 12.\n\n"
+            "Pada Sen, 7 Des 2026 pukul 09.12, Aduan <noreply@aduan.example.id> menulis:\n"
+            "> Di mana lokasinya?"
+        ),
         headers=[{"Name": "In-Reply-To", "Value": "<m1@mail.example.id>"}],
     )
     post(client, reply)

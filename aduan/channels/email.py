@@ -41,6 +41,9 @@ from aduan.reports.models import Channel, Report, Status
 
 MAX_TEXT = 20000
 MESSAGE_IDS = re.compile(r"<[^<>\s]+>")
+QUOTE_INTRO = re.compile(
+    r"^(?:On|Pada|Le|Am)\b.{4,200}(?:wrote|menulis|a écrit|schrieb)\s*:$", re.I
+)
 
 
 def receive_email(sender=None, event=None, esp_name="", **kwargs) -> str:
@@ -82,8 +85,13 @@ def _fallback_id(esp_name: str, event, address: str) -> str:
 
 def _text_of(message) -> str:
     text = getattr(message, "stripped_text", None) or message.text or strip_tags(message.html or "")
-    # Quoted earlier messages of the thread are not part of what the sender says now.
+    # Quoted earlier messages of the thread are not part of what the sender says now,
+    # nor the line introducing them ("Pada Sen, 7 Des 2026 ... menulis:").
     lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if lines and QUOTE_INTRO.match(lines[-1].strip()):
+        lines.pop()
     return "\n".join(lines).strip()[:MAX_TEXT]
 
 
