@@ -73,6 +73,26 @@ def test_a_png_is_accepted(mode):
         assert image.format == "PNG" and image.size == (32, 32)
 
 
+@pytest.mark.parametrize("mode", ["RGB", "P"])
+def test_a_large_photo_is_shrunk_to_the_longest_side_allowed_keeping_its_shape(settings, mode):
+    settings.ADUAN_IMAGE_MAX_SIDE = 100
+    fmt, name = ("JPEG", "besar.jpg") if mode == "RGB" else ("PNG", "besar.png")
+    out = io.BytesIO()
+    Image.new(mode, (400, 300), 1 if mode == "P" else (10, 120, 200)).save(out, format=fmt)
+
+    clean = clean_upload(_upload(name, out.getvalue()))
+
+    with Image.open(io.BytesIO(clean.data)) as image:
+        assert image.size == (100, 75)
+        assert image.mode == mode
+
+
+def test_a_photo_within_the_limit_keeps_its_size(settings):
+    settings.ADUAN_IMAGE_MAX_SIDE = 64
+    with Image.open(io.BytesIO(clean_upload(_upload("pas.jpg", _jpeg_with_gps())).data)) as image:
+        assert image.size == (64, 48)
+
+
 def test_a_webp_is_accepted():
     out = io.BytesIO()
     Image.new("RGB", (16, 16), (0, 128, 0)).save(out, format="WEBP")
