@@ -95,6 +95,12 @@ def test_the_map_page_keeps_the_filters_and_links_back_to_the_list(world):
     html = html.decode()
     assert 'name="q" value="lampu"' in html
     assert f'href="{reverse("portal:feed")}?q=lampu&amp;kind=complaint"' in html
+    assert '<details class="map-filters" open>' in html
+
+
+def test_the_filters_are_folded_until_used_so_the_map_is_on_the_first_screen(world):
+    html = Client().get(reverse("portal:map")).content.decode()
+    assert '<details class="map-filters">' in html
 
 
 def test_the_feed_and_the_home_page_link_to_the_map(world):

@@ -41,6 +41,16 @@ def test_public_pages_and_the_back_office_report_fit_a_phone(world, new_page):
     for path in ("/", "/lapor/", "/laporan/", "/instansi/", f"/instansi/{world.agency.slug}/"):
         guest.goto(path)
         assert _overflow(guest) <= 0, path
+    # The agency page is styled: tiles in a grid, charts' lines not filled black shapes.
+    styles = guest.evaluate(
+        "[getComputedStyle(document.querySelector('.figure-grid')).display,"
+        " getComputedStyle(document.querySelector('svg.chart')).width]"
+    )
+    assert styles[0] == "grid" and float(styles[1].removesuffix("px")) <= PHONE["width"]
+    fills = guest.eval_on_selector_all(
+        "svg.chart polyline", "lines => lines.map(l => getComputedStyle(l).fill)"
+    )
+    assert set(fills) <= {"none"}, fills
     officer = _phone(new_page, world.liaison_a)
     officer.goto(f"/kantor/laporan/{report.tracking_code}/")
     assert _overflow(officer) <= 0
