@@ -206,12 +206,16 @@ def test_a_custom_period_is_compared_with_the_days_just_before(client, world, da
     assert rows["received"]["current"] == 2  # R1 and R3; R2 came on the 9th
 
 
-def test_a_malformed_period_shows_an_error_and_the_current_month(client, world):
+def last_whole_month() -> Period:
+    before = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    return Period.month(before.year, before.month)
+
+
+def test_a_malformed_period_shows_an_error_and_the_last_whole_month(client, world):
     response = page(client, world.national_admin, month="2026-13")
     assert response.status_code == 200
     assert response.context["form"].errors
-    today = datetime.date.today()
-    assert response.context["period"].start == datetime.date(today.year, today.month, 1)
+    assert response.context["period"] == last_whole_month()
     response = page(client, world.national_admin, start="2026-02-01", end="2026-01-01")
     assert response.context["form"].errors
 
@@ -293,11 +297,14 @@ def league_table_one_by_one(parent, now=None):
             "first_response_in_time": figures["within_deadline"]["first_response"]["share"],
         }
         enough = figures["verified"] >= django_settings.ADUAN_LEAGUE_MIN_REPORTS
-        (ranked if enough else unranked).append(row)
+        judged = row["first_response_in_time"] is not None
+        (ranked if enough and judged else unranked).append(row)
     ranked.sort(
         key=lambda r: (
-            -(r["first_response_in_time"] or 0),
-            r["median_first_response_working_days"] or float("inf"),
+            -r["first_response_in_time"],
+            float("inf")
+            if r["median_first_response_working_days"] is None
+            else r["median_first_response_working_days"],
             r["organization"].name,
         )
     )
@@ -435,5 +442,4 @@ def test_a_period_outside_the_years_aduan_reckons_with_is_an_error_not_a_crash(
     response = page(client, world.national_admin, **params)
     assert response.status_code == 200
     assert "Pilih tanggal antara tahun 2000 dan 2100." in str(response.context["form"].errors)
-    today = datetime.date.today()
-    assert response.context["period"].start == datetime.date(today.year, today.month, 1)
+    assert response.context["period"] == last_whole_month()

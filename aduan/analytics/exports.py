@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from aduan.analytics.formatting import working_days_late
 from aduan.analytics.metrics import Period
+from aduan.deadlines import calendar
 from aduan.lib.untrusted import plain_text
 from aduan.organizations.models import Organization
 from aduan.reports.models import Report, Status
@@ -154,9 +156,11 @@ def dashboard_tables(data: dict) -> list[Table]:
 
 
 def overdue_table(reports: Iterable[Report]) -> Table:
-    """Overdue reports with `organization` and `category` loaded; no reporter data."""
+    """Overdue reports with `organization` and `category` loaded; no reporter data. Days
+    late are whole working days, as the overdue page and the recap count them."""
     statuses = dict(Status.choices)
     now = timezone.now()
+    cal = calendar.current()
     rows = [
         [
             report.tracking_code,
@@ -166,7 +170,7 @@ def overdue_table(reports: Iterable[Report]) -> Table:
             report.category.name if report.category else "",
             timezone.localtime(report.submitted_at).replace(tzinfo=None),
             timezone.localtime(report.due_at).replace(tzinfo=None),
-            round((now - report.due_at).total_seconds() / 86400, 1),
+            working_days_late(report, now, cal),
         ]
         for report in reports
     ]
@@ -180,9 +184,10 @@ def overdue_table(reports: Iterable[Report]) -> Table:
             _("Category"),
             _("Submitted"),
             _("Deadline"),
-            _("Days late"),
+            _("Working days late"),
         ],
         rows,
+        units=[None, None, None, None, None, None, None, "count"],
     )
 
 

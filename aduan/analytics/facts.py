@@ -13,9 +13,10 @@ import datetime
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from aduan.analytics.models import FactsRefresh, ReportFact
+from aduan.analytics.models import FactsRefresh, FigureSnapshot, ReportFact
 from aduan.deadlines import calendar
 from aduan.deadlines.clocks import time_zone_of
 from aduan.reports.models import Report, ReportEvent
@@ -136,4 +137,39 @@ def rebuild_facts(progress: Callable[[int], None] | None = None) -> int:
     state.updated_until = started - OVERLAP
     state.last_report_id = max(state.last_report_id, last)
     state.save()
+    return done
+
+
+def spanning(days: Iterable[datetime.date]) -> Q:
+    """Reports whose measured durations (submission → verification, verification →
+    first response) may include one of `days`, in any organization's time zone."""
+    query = Q()
+    for day in days:
+        # A day wide margin: a local day lies within the UTC day before, of, or after.
+        start = datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
+        start -= datetime.timedelta(days=1)
+        end = start + datetime.timedelta(days=3)
+        query |= Q(submitted_at__lt=end, verified_at__gte=start)
+        query |= Q(verified_at__lt=end, first_response_at__gte=start)
+    return query
+
+
+def rebuild_facts_around(
+    days: Iterable[datetime.date], progress: Callable[[int], None] | None = None
+) -> int:
+    """Rewrite the facts of the reports whose working-day durations a calendar
+    correction of `days` changes, then mark every figures' snapshot stale so that no
+    dashboard shows the old durations; returns how many facts were rewritten."""
+    days = list(days)
+    if not days:
+        return 0
+    now = timezone.now()
+    ids = list(Report.objects.filter(spanning(days)).order_by("pk").values_list("pk", flat=True))
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        done += write_facts(ids[start : start + BATCH], now)
+        if progress:
+            progress(min(BATCH, len(ids) - start))
+    # Stale, not deleted: the refresh recomputes in advance the ones people look at.
+    FigureSnapshot.objects.update(computed_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
     return done

@@ -9,6 +9,7 @@ Figures about deadlines belong to the organization that had to meet each deadlin
 from __future__ import annotations
 
 import datetime
+import math
 import statistics
 from dataclasses import dataclass
 
@@ -50,10 +51,17 @@ class Period:
         return (self.end - self.start).days + 1
 
     def previous(self) -> Period:
-        """The period of the same length just before; for whole months, the month before."""
-        if self.start.day == 1 and self == Period.month(self.start.year, self.start.month):
+        """The period to compare with: for a whole month, the month before; for the first
+        days of a month (the month so far), the same days of the month before (fewer
+        when that month is shorter); otherwise the same number of days just before."""
+        whole = Period.month(self.start.year, self.start.month)
+        if self.start.day == 1 and self.end <= whole.end:
             before = self.start - datetime.timedelta(days=1)
-            return Period.month(before.year, before.month)
+            month_before = Period.month(before.year, before.month)
+            if self == whole:
+                return month_before
+            same_days = month_before.start + datetime.timedelta(days=self.days - 1)
+            return Period(month_before.start, min(same_days, month_before.end))
         return Period(
             self.start - datetime.timedelta(days=self.days),
             self.start - datetime.timedelta(days=1),
@@ -300,13 +308,32 @@ def _branch_first_responses(
     return {row["branch"]: _ratio(row["met"], row["met"] + row["missed"]) for row in rows}
 
 
+def is_rankable(entry: dict) -> bool:
+    """Enough verified reports in the window, and first-response deadlines to judge: a
+    unit whose deadlines all still run has no share in time, which is not 0 %."""
+    enough = entry["verified"] >= settings.ADUAN_LEAGUE_MIN_REPORTS
+    return enough and entry["first_response_in_time"] is not None
+
+
+def league_order(entry: dict) -> tuple:
+    """Most first responses in time first, then the shortest median first-response time
+    (0.0, a response on a day off, is the shortest, not a missing value), then name."""
+    median = entry["median_first_response_working_days"]
+    return (
+        -entry["first_response_in_time"],
+        math.inf if median is None else median,
+        entry["organization"].name,
+    )
+
+
 def league_table(
     parent: Organization | None, now: datetime.datetime | None = None
 ) -> dict[str, list[dict]]:
     """The organizations directly below `parent` (the top-level agencies when None),
     ranked fairly: only those with at least ADUAN_LEAGUE_MIN_REPORTS verified reports
-    submitted in the last ADUAN_LEAGUE_WINDOW_DAYS days, by the share of first responses
-    in time, then the median first-response time. Others are listed unranked. Four
+    submitted in the last ADUAN_LEAGUE_WINDOW_DAYS days and a first-response deadline
+    met or missed in that window (`is_rankable`), in `league_order`. Others are listed
+    unranked. Four
     queries however many organizations there are."""
     now = now or timezone.now()
     members = _members(parent)
@@ -337,15 +364,8 @@ def league_table(
             "median_first_response_working_days": medians.get(member.path),
             "first_response_in_time": in_time.get(member.path),
         }
-        enough = verified >= settings.ADUAN_LEAGUE_MIN_REPORTS
-        (ranked if enough else unranked).append(entry)
-    ranked.sort(
-        key=lambda r: (
-            -(r["first_response_in_time"] or 0),
-            r["median_first_response_working_days"] or float("inf"),
-            r["organization"].name,
-        )
-    )
+        (ranked if is_rankable(entry) else unranked).append(entry)
+    ranked.sort(key=league_order)
     for place, entry in enumerate(ranked, start=1):
         entry["place"] = place
     unranked.sort(key=lambda r: r["organization"].name)

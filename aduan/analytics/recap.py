@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
@@ -41,8 +41,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from aduan.analytics import metrics
+from aduan.analytics.formatting import FIGURE_NAMES, number, signed, working_days_late
 from aduan.analytics.metrics import Period
 from aduan.analytics.models import RecapJob
+from aduan.deadlines import calendar
 from aduan.deadlines.models import STAFF_CLOCKS, Clock
 from aduan.organizations.access import Access, Role
 from aduan.organizations.models import Category, Organization
@@ -61,16 +63,18 @@ Step = RecapJob.Step
 
 # (label, key in metrics.summary, how to show it)
 COUNT, RATE, DAYS, RATING = "count", "rate", "days", "rating"
+# The names are the dashboard's and the exports' (`formatting.FIGURE_NAMES`).
 KEY_FIGURES = [
-    (gettext_lazy("Reports received"), "received", COUNT),
-    (gettext_lazy("Verified"), "verified", COUNT),
-    (gettext_lazy("Followed up"), "followed_up", COUNT),
-    (gettext_lazy("Follow-up rate"), "follow_up_rate", RATE),
-    (gettext_lazy("Settled (completed or closed)"), "settled", COUNT),
-    (gettext_lazy("Closed"), "closed", COUNT),
-    (gettext_lazy("Completion rate"), "completion_rate", RATE),
-    (gettext_lazy("Archived"), "archived", COUNT),
-    (gettext_lazy("Still open"), "open", COUNT),
+    (FIGURE_NAMES["received"], "received", COUNT),
+    (FIGURE_NAMES["verified"], "verified", COUNT),
+    (FIGURE_NAMES["followed_up"], "followed_up", COUNT),
+    (FIGURE_NAMES["follow_up_rate"], "follow_up_rate", RATE),
+    (FIGURE_NAMES["settled"], "settled", COUNT),
+    (FIGURE_NAMES["settled_rate"], "settled_rate", RATE),
+    (FIGURE_NAMES["closed"], "closed", COUNT),
+    (FIGURE_NAMES["completion_rate"], "completion_rate", RATE),
+    (FIGURE_NAMES["archived"], "archived", COUNT),
+    (FIGURE_NAMES["open"], "open", COUNT),
     (
         gettext_lazy("Median verification time (working days)"),
         "median_verification_working_days",
@@ -81,9 +85,9 @@ KEY_FIGURES = [
         "median_first_response_working_days",
         DAYS,
     ),
-    (gettext_lazy("Reopen rate"), "reopen_rate", RATE),
-    (gettext_lazy("Mean rating (1–5)"), "mean_rating", RATING),
-    (gettext_lazy("Satisfied reporters"), "satisfied_share", RATE),
+    (FIGURE_NAMES["reopen_rate"], "reopen_rate", RATE),
+    (FIGURE_NAMES["mean_rating"], "mean_rating", RATING),
+    (FIGURE_NAMES["satisfied_share"], "satisfied_share", RATE),
 ]
 
 
@@ -118,7 +122,8 @@ class OverdueRow:
     code: str
     title: str
     unit: str
-    days: int
+    days: int  # whole working days past the deadline
+    confidential: bool = False
 
 
 @dataclass
@@ -126,6 +131,9 @@ class RecapData:
     org: Organization | None
     month: datetime.date
     generated_at: datetime.datetime
+    # The month, or for the running month its days so far (compared with the same days
+    # of the month before).
+    period: Period | None = None
     figures: dict = field(default_factory=dict)
     trend: list[dict] = field(default_factory=list)
     categories: list[tuple[str, int]] = field(default_factory=list)
@@ -151,8 +159,8 @@ def collect(
 ) -> RecapData:
     """Every figure of the recap of `org` (None: national) for the month of `month`."""
     now = now or timezone.now()
-    period = Period.month(month.year, month.month)
-    data = RecapData(org=org, month=period.start, generated_at=now)
+    period = recap_period(month, timezone.localdate(now))
+    data = RecapData(org=org, month=period.start, generated_at=now, period=period)
     progress(Step.FIGURES, 5)
     data.figures = metrics.with_change(org, period)
     data.deadlines = data.figures["current"]["within_deadline"]
@@ -168,6 +176,13 @@ def collect(
     if org is None or org.is_agency:
         data.agencies = metrics.agencies_overview(org, now)
     return data
+
+
+def recap_period(month: datetime.date, today: datetime.date) -> Period:
+    """The whole month; the running month only up to today, so that `previous()` compares
+    it with the same days of the month before rather than with a whole month."""
+    whole = Period.month(month.year, month.month)
+    return Period(whole.start, today) if whole.start <= today < whole.end else whole
 
 
 def _category_name(category: Category | None) -> str:
@@ -187,16 +202,20 @@ def _categories(org: Organization | None, period: Period) -> list[tuple[str, int
 def _add_overdue(data: RecapData, org: Organization | None, now: datetime.datetime) -> None:
     late = metrics.overdue(org, now)
     data.overdue_total = late.count()
-    # Titles are citizens' free text: their public copy, as every surface outside the case file.
-    for report in late.only("tracking_code", "public_title", "due_at", "organization__name")[
+    cal = calendar.current()
+    fields = ("tracking_code", "public_title", "is_confidential", "due_at")
+    for report in late.only(*fields, "organization__name", "organization__time_zone")[
         :OVERDUE_ROWS
     ]:
+        # Titles are citizens' free text: their public copy, as every surface outside the
+        # case file; a confidential report's not even that, since paper travels.
         data.overdue.append(
             OverdueRow(
                 code=report.tracking_code,
-                title=report.public_title,
+                title="" if report.is_confidential else report.public_title,
                 unit=report.organization.name if report.organization_id else _("National queue"),
-                days=max(0, (now - report.due_at).days),
+                days=working_days_late(report, now, cal),
+                confidential=report.is_confidential,
             )
         )
 
@@ -354,13 +373,8 @@ def fmt_count(value) -> str:
 
 
 def fmt_decimal(value: float) -> str:
-    # number_format cuts digits off, and figures quoted in meetings are rounded; adding
-    # 0.0 turns a rounded -0.0 into 0.0.
-    return formats.number_format(round(value, 1) + 0.0, 1)
-
-
-def _signed(value: float, text: str) -> str:
-    return f"+{text}" if value > 0 else text
+    """One decimal, rounded half up as the dashboard rounds (`formatting.number`)."""
+    return number(value, 1)
 
 
 def fmt_value(value, kind: str) -> str:
@@ -378,16 +392,13 @@ def fmt_change(current, previous, kind: str) -> str:
     if current is None or previous is None:
         return "–"
     if kind == RATE:
-        points = round((current - previous) * 100, 1)
-        return _("%(value)s pts") % {"value": _signed(points, fmt_decimal(points))}
+        return _("%(value)s pts") % {"value": signed((current - previous) * 100)}
     if kind != COUNT:
-        diff = round(current - previous, 1)
-        return _signed(diff, fmt_decimal(diff))
+        return signed(current - previous)
     diff = current - previous
-    text = _signed(diff, fmt_count(diff))
+    text = signed(diff, 0)
     if previous:
-        share = round(diff * 100 / previous, 1)
-        text += f" ({_signed(share, fmt_decimal(share))} %)"
+        text += f" ({signed(diff * 100 / previous)} %)"
     return text
 
 
@@ -523,6 +534,11 @@ def _heading(data: RecapData, styles) -> list:
             "is as of %(when)s."
         )
     note %= {"month": month_label(data.month), "scope": scope_name(data.org), "when": when}
+    period = data.period or Period.month(data.month.year, data.month.month)
+    if period != Period.month(data.month.year, data.month.month):
+        note += " " + _(
+            "The month is still running: its figures cover %(period)s, compared with %(previous)s."
+        ) % {"period": period_label(period), "previous": period_label(period.previous())}
     return [
         Paragraph(escaped(_("Monthly recap of public complaints")), styles["title"]),
         Paragraph(escaped(scope_name(data.org)), styles["subtitle"]),
@@ -532,11 +548,24 @@ def _heading(data: RecapData, styles) -> list:
     ]
 
 
+def period_label(period: Period) -> str:
+    """ "Januari 2026" for a whole month, else its first and last day."""
+    if period == Period.month(period.start.year, period.start.month):
+        return month_label(period.start)
+    first, last = (formats.date_format(day, "DATE_FORMAT") for day in (period.start, period.end))
+    return f"{first} – {last}"
+
+
 def _key_figures(data: RecapData, styles) -> list:
     current, previous = data.figures["current"], data.figures["previous"]
-    before = Period.month(data.month.year, data.month.month).previous().start
+    period = data.period or Period.month(data.month.year, data.month.month)
     rows = [
-        [_("Figure"), month_label(data.month), month_label(before), pgettext("recap", "Change")]
+        [
+            _("Figure"),
+            period_label(period),
+            period_label(period.previous()),
+            pgettext("recap", "Change"),
+        ]
     ]
     for label, key, kind in KEY_FIGURES:
         rows.append(
@@ -548,7 +577,19 @@ def _key_figures(data: RecapData, styles) -> list:
             ]
         )
     widths = [CONTENT_WIDTH * 0.46] + [CONTENT_WIDTH * 0.18] * 3
-    return [Paragraph(escaped(_("Key figures")), styles["h2"]), _table(rows, widths)]
+    parts = [Paragraph(escaped(_("Key figures")), styles["h2"]), _table(rows, widths)]
+    if current["open"]:
+        note = ngettext(
+            "%(count)s report of the month is still being handled: until it is, the rates "
+            "and times of the month look worse than those of the month before only because "
+            "its reports had less time.",
+            "%(count)s reports of the month are still being handled: until they are, the "
+            "rates and times of the month look worse than those of the month before only "
+            "because its reports had less time.",
+            current["open"],
+        ) % {"count": fmt_count(current["open"])}
+        parts.append(Paragraph(escaped(note), styles["note"]))
+    return parts
 
 
 def _deadlines(data: RecapData, styles) -> list:
@@ -705,12 +746,14 @@ def _overdue_section(data: RecapData, styles) -> list:
         "total": fmt_count(data.overdue_total),
         "shown": len(data.overdue),
     }
-    rows = [[_("Code"), _("Title"), _("Handled by"), _("Days overdue")]]
+    rows = [[_("Code"), _("Title"), _("Handled by"), _("Working days late")]]
+    confidential = "<i>" + escaped(_("Confidential report")) + "</i>"
     for row in data.overdue:
+        shown = confidential if row.confidential else escaped(row.title)
         rows.append(
             [
                 row.code,
-                Paragraph(escaped(row.title), styles["cell"]),
+                Paragraph(shown, styles["cell"]),
                 Paragraph(escaped(row.unit), styles["cell"]),
                 fmt_count(row.days),
             ]

@@ -68,8 +68,11 @@ class RecapForm(forms.Form):
             field.required = False
             field.empty_label = gettext_lazy("National (all agencies)")
         else:
+            # Everyone else must name an organization: no empty choice that could only
+            # answer "This field is required", and the highest of theirs chosen already.
+            field.empty_label = None
             own = access.orgs(*RECAP_ROLES)
-            field.initial = min(own, key=lambda org: org.depth).pk if own else None
+            field.initial = min(own, key=lambda org: (org.depth, org.name)).pk if own else None
         months = _months(timezone.localdate())
         self.fields["month"].choices = [(m.isoformat(), month_label(m)) for m in months]
         # The last whole month is the one evaluation meetings discuss.

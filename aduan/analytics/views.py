@@ -20,11 +20,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aduan.analytics import charts, exports, metrics, snapshots
+from aduan.analytics.formatting import FIGURE_DEFINITIONS, FIGURE_NAMES, number, rounded, signed
 from aduan.analytics.metrics import Period
 from aduan.deadlines.models import STAFF_CLOCKS, Clock
 from aduan.deadlines.reminders import can_remind
@@ -79,7 +80,7 @@ def chosen_organization(request, access: Access) -> Organization | None:
 
 
 class PeriodForm(forms.Form):
-    """A month (YYYY-MM) or a custom range of days; empty means the current month."""
+    """A month (YYYY-MM) or a custom range of days; empty means the last whole month."""
 
     month = forms.CharField(label=gettext_lazy("Month"), required=False)
     start = dates.DateField(label=gettext_lazy("First day"), required=False)
@@ -109,21 +110,36 @@ class PeriodForm(forms.Form):
         return data
 
     def period(self, today: datetime.date) -> Period:
-        """The chosen period; the current month when the form is empty or invalid."""
+        """The chosen period; the running month only up to today (so that it is compared
+        with the same days of the month before); the last whole month, as the monthly
+        recap, when the form is empty or invalid."""
         if self.is_bound and self.is_valid():
             data = self.cleaned_data
             if data.get("start"):
                 return Period(data["start"], data["end"])
             if data.get("month"):
-                return Period.month(*data["month"])
-        return Period.month(today.year, today.month)
+                return month_up_to(*data["month"], today)
+        return last_whole_month(today)
+
+
+def last_whole_month(today: datetime.date) -> Period:
+    before = today.replace(day=1) - datetime.timedelta(days=1)
+    return Period.month(before.year, before.month)
+
+
+def month_up_to(year: int, month: int, today: datetime.date) -> Period:
+    """The month; for the running month, its days up to today."""
+    whole = Period.month(year, month)
+    if whole.start <= today < whole.end:
+        return Period(whole.start, today)
+    return whole
 
 
 # --- Formatting -------------------------------------------------------------------------
 
 
-def _number(value: float, digits: int = 1) -> str:
-    return number_format(value, digits, force_grouping=True)
+# Rounded half up (`formatting.number`), as the recap PDF rounds.
+_number = number
 
 
 def show(value, unit: str) -> str:
@@ -147,16 +163,15 @@ def show_change(row: dict) -> str:
     change, unit = row["change"], row["unit"]
     if change is None:
         return "—"
-    sign = "+" if change > 0 else ""
     if unit == "share":
-        return _("%(value)s pp") % {"value": sign + _number(change * 100)}
+        return _("%(value)s pp") % {"value": signed(change * 100)}
     if unit == "count":
-        text = sign + _number(change, 0)
+        text = signed(change, 0)
         if row["previous"]:
-            relative = sign + _number(change / row["previous"] * 100)
+            relative = signed(change / row["previous"] * 100)
             text += " (" + _("%(value)s %%") % {"value": relative} + ")"
         return text
-    return sign + show(change, unit)
+    return ("+" if rounded(change) > 0 else "") + show(change, unit)
 
 
 def _direction(change: float | None) -> str:
@@ -169,11 +184,11 @@ def _direction(change: float | None) -> str:
 
 # (key in metrics.summary, label, unit, whether a higher value is better)
 KEY_FIGURES = [
-    ("received", gettext_lazy("Reports received"), "count", None),
-    ("verified", gettext_lazy("Reports verified and dispatched"), "count", None),
-    ("follow_up_rate", gettext_lazy("Follow-up rate"), "share", True),
-    ("completion_rate", gettext_lazy("Completion rate (closed / dispatched)"), "share", True),
-    ("settled_rate", gettext_lazy("Settled rate"), "share", True),
+    ("received", FIGURE_NAMES["received"], "count", None),
+    ("verified", FIGURE_NAMES["verified"], "count", None),
+    ("follow_up_rate", FIGURE_NAMES["follow_up_rate"], "share", True),
+    ("completion_rate", FIGURE_NAMES["completion_rate"], "share", True),
+    ("settled_rate", FIGURE_NAMES["settled_rate"], "share", True),
     (
         "median_verification_working_days",
         gettext_lazy("Median verification time (working days)"),
@@ -207,10 +222,28 @@ KEY_FIGURES = [
         False,
     ),
     ("mean_first_response_hours", gettext_lazy("Mean first-response time (hours)"), "hours", False),
-    ("reopen_rate", gettext_lazy("Reopen rate"), "share", False),
-    ("mean_rating", gettext_lazy("Mean rating (1–5)"), "rating", True),
-    ("satisfied_share", gettext_lazy("Reporters satisfied"), "share", True),
+    ("reopen_rate", FIGURE_NAMES["reopen_rate"], "share", False),
+    ("mean_rating", FIGURE_NAMES["mean_rating"], "rating", True),
+    ("satisfied_share", FIGURE_NAMES["satisfied_share"], "share", True),
 ]
+# Figures that move while the period's reports are still being handled: an open report
+# lowers the rates now and may lengthen the times later.
+STILL_MOVING = {
+    "follow_up_rate",
+    "completion_rate",
+    "settled_rate",
+    "median_verification_working_days",
+    "mean_verification_working_days",
+    "median_verification_hours",
+    "mean_verification_hours",
+    "median_first_response_working_days",
+    "mean_first_response_working_days",
+    "median_first_response_hours",
+    "mean_first_response_hours",
+    "reopen_rate",
+    "mean_rating",
+    "satisfied_share",
+}
 WITHIN_DEADLINE_LABELS = {
     Clock.VERIFICATION: gettext_lazy("Verified within the deadline"),
     Clock.FIRST_RESPONSE: gettext_lazy("First response within the deadline"),
@@ -260,6 +293,10 @@ def key_figures(change: dict, overdue_count: int) -> list[dict]:
         )
         at += 1
     rows.append(_figure("overdue", _("Overdue now"), "count", False, overdue_count, None))
+    if current["open"]:
+        for row in rows:
+            key = row["key"]
+            row["still_moving"] = key in STILL_MOVING or key.startswith("within_deadline_")
     return rows
 
 
@@ -382,6 +419,7 @@ def collect(
         "now": now,
         "computed_at": data["computed_at"],
         "key_figures": key_figures(data["change"], data["overdue_count"]),
+        "still_open": data["change"]["current"]["open"],
         "overdue_count": data["overdue_count"],
         "overdue": data["overdue"],
         "trend": data["trend"],
@@ -454,10 +492,30 @@ def dashboard(request):
         "league_window": settings.ADUAN_LEAGUE_WINDOW_DAYS,
         "league_minimum": settings.ADUAN_LEAGUE_MIN_REPORTS,
         "active_days": settings.ADUAN_ACTIVE_AGENCY_DAYS,
-        "month_value": f"{period.start:%Y-%m}",
-        "is_month": period == Period.month(period.start.year, period.start.month),
+        "definitions": FIGURE_DEFINITIONS,
+        **_period_kind(period, timezone.localdate()),
     }
     return render(request, "analytics/dashboard.html", context)
+
+
+def _period_kind(period: Period, today: datetime.date) -> dict:
+    """What the page says about its period: the default (the last whole month), a month,
+    the running month so far, or a custom range; and the running month's value for the
+    "this month so far" link."""
+    whole = Period.month(period.start.year, period.start.month)
+    so_far = period.start == whole.start and period.end == today < whole.end
+    if period == last_whole_month(today):
+        kind = "default"
+    elif period == whole:
+        kind = "month"
+    else:
+        kind = "so_far" if so_far else "custom"
+    return {
+        "period_kind": kind,
+        "month_value": f"{period.start:%Y-%m}",
+        "is_month": kind != "custom",
+        "this_month": f"{today:%Y-%m}",
+    }
 
 
 @monev_required

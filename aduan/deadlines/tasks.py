@@ -40,7 +40,8 @@ def catch_up_later(day: datetime.date, was: bool | None) -> None:
 def correct_calendar(write: Callable[[], T], changed: dict[datetime.date, bool | None]) -> T:
     """Run `write`, which adds, changes or removes calendar corrections, and move the
     running deadlines with it: at once those that span a corrected day, and after the
-    cache age those an intake started on the calendar before (`catch_up_later`).
+    cache age those an intake started on the calendar before (`catch_up_later`); then the
+    monitoring facts measured across a corrected day are rewritten in the background.
     `changed` maps each corrected day to its value before (None: no correction).
     Returns what `write` returns; the page and the Django admin both go through here."""
     with transaction.atomic():
@@ -49,6 +50,20 @@ def correct_calendar(write: Callable[[], T], changed: dict[datetime.date, bool |
         after = calendar.current()
         for day in changed:
             clocks.reschedule_around(day, before, after)
+        recount_later(changed)
     for day, was in changed.items():
         catch_up_later(day, was)
     return result
+
+
+def recount_later(days) -> None:
+    """Queue the rewrite of the monitoring facts whose working-day durations span one of
+    `days`, for when the correction commits; call inside its transaction."""
+    # Imported here: analytics reads the deadlines app, not the other way round, except
+    # for this one hand-over.
+    from aduan.analytics.tasks import rebuild_facts_around_task
+    from aduan.lib.tasks import enqueue_with_transaction
+
+    dates = sorted(day.isoformat() for day in days)
+    if dates:
+        enqueue_with_transaction(lambda: rebuild_facts_around_task.enqueue(dates))
