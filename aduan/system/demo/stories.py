@@ -216,17 +216,32 @@ class StoryBuilder:
             "since": rng.choice(texts.SINCE),
             "detail": rng.choice(details),
         }
+        latitude, longitude = self._position(places["centre"], "{street}" in body)
         draft = Draft(
             title=title.format(**values)[:150],
             body=body.format(**values),
             kind=kind,
             incident_date=(start - datetime.timedelta(days=rng.randint(0, 20))).date(),
             region=village,
+            latitude=latitude,
+            longitude=longitude,
             address=values["street"] if "{street}" in body else "",
             category=category,
             is_confidential=rng.random() < (0.4 if category.slug in CONFIDENTIAL else 0.04),
         )
         return self._deliver(draft, agency_slug, start)
+
+    def _position(self, centre: tuple[float, float], on_a_street: bool):
+        """Where a report about a street was pinned, near its town (most are; a citizen
+        who does not share a location pins none). A generator of its own, so the
+        stories stay the ones the demo always told."""
+        pin = random.Random(self.counter * 7919)
+        if not on_a_street or pin.random() > 0.8:
+            return None, None
+        return (
+            round(centre[0] + pin.uniform(-0.06, 0.06), 6),
+            round(centre[1] + pin.uniform(-0.06, 0.06), 6),
+        )
 
     def _story(self):
         rng = self.rng

@@ -6,9 +6,11 @@ read like different people wrote them. Placeholders: {street}, {landmark}, {vill
 {district}, {since}, {detail}.
 """
 
-# Places per demo agency slug: real street names and landmarks of each region.
+# Places per demo agency slug: the town centre (latitude, longitude), and real street
+# names and landmarks of each region.
 PLACES = {
     "kab-banyumas": {
+        "centre": (-7.4245, 109.2397),  # Purwokerto
         "streets": [
             "Jl. Jenderal Soedirman",
             "Jl. Overste Isdiman",
@@ -35,6 +37,7 @@ PLACES = {
         ],
     },
     "kab-purbalingga": {
+        "centre": (-7.3882, 109.3636),
         "streets": [
             "Jl. Jenderal Sudirman",
             "Jl. Mayjen Sungkono",
@@ -55,6 +58,7 @@ PLACES = {
         ],
     },
     "kota-semarang": {
+        "centre": (-6.9932, 110.4203),
         "streets": [
             "Jl. Pandanaran",
             "Jl. Pemuda",
