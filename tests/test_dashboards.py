@@ -20,10 +20,10 @@ from django.utils import timezone, translation
 from aduan.analytics import charts, metrics
 from aduan.analytics.facts import rebuild_facts
 from aduan.analytics.metrics import Period
-from aduan.organizations.models import Membership, Organization
+from aduan.organizations.models import Membership, Organization, Region
 from aduan.reports import lifecycle
-from aduan.reports.models import ReportEvent, Status
-from tests.personas import as_reporter, as_user, report_at
+from aduan.reports.models import Report, ReportEvent, Status
+from tests.personas import advance, as_reporter, as_user, report_at, submit
 
 WIB = ZoneInfo("Asia/Jakarta")
 JANUARY = Period.month(2026, 1)
@@ -83,9 +83,36 @@ def test_outsider_is_refused(client, world):
     assert page(client, world.outsider).status_code == 403
 
 
-def test_citizen_and_auditor_are_refused(client, world):
+def test_a_citizen_is_refused(client, world):
     assert page(client, world.citizen).status_code == 403
-    assert page(client, world.auditor).status_code == 403
+
+
+def test_an_auditor_sees_the_figures_but_no_list_of_reports(client, world):
+    report = advance(world, submit(world)[0], "dispatched")
+    Report.objects.filter(pk=report.pk).update(due_at=timezone.now() - datetime.timedelta(days=3))
+
+    staff_html = page(client, world.national_admin).content.decode()
+    html = page(client, world.auditor).content.decode()
+
+    assert report.tracking_code in staff_html
+    assert 'data-key="received"' in html and 'data-key="overdue"' in html
+    assert report.tracking_code not in html and report.title not in html
+    assert reverse("workspace:overdue") not in html
+    for name in ("monev:overdue_csv", "monev:overdue_xlsx"):
+        assert client.get(reverse(name)).status_code == 403
+
+
+def test_an_auditor_sees_only_the_agencies_of_its_region(client, world):
+    province = Region.objects.create(code="33", name="Jawa Tengah", level=1)
+    regency = Region.objects.create(code="33.01", name="Kab. Contoh", level=2, parent=province)
+    world.ombudsman.regions.add(province)
+    world.agency.regions.add(regency)
+    world.other_agency.regions.add(Region.objects.create(code="34", name="DIY", level=1))
+
+    assert page(client, world.auditor).status_code == 200
+    assert page(client, world.auditor, org=world.agency.pk).status_code == 200
+    assert page(client, world.auditor, org=world.unit_a.pk).status_code == 200
+    assert page(client, world.auditor, org=world.other_agency.pk).status_code == 404
 
 
 def test_anonymous_visitor_is_sent_to_sign_in(client, world):
@@ -148,11 +175,13 @@ def test_an_inactive_membership_gives_no_dashboard(client, world):
     assert page(client, world.liaison_a).status_code == 403
 
 
-def test_the_back_office_menu_links_to_the_dashboard_for_staff_only(client, world):
+def test_the_back_office_menu_links_to_the_dashboard_for_staff_and_auditors(client, world):
     client.force_login(world.liaison_a)
     assert URL in client.get(reverse("workspace:inbox")).content.decode()
     client.force_login(world.auditor)
-    assert URL not in client.get(reverse("workspace:inbox")).content.decode()
+    menu = client.get(reverse("workspace:inbox")).content.decode()
+    assert URL in menu
+    assert reverse("workspace:templates") not in menu
 
 
 # --- The figures -------------------------------------------------------------------------

@@ -127,9 +127,9 @@ MATRIX = [
         None,
         _staff_page(403, **dict.fromkeys(TEMPLATE_MANAGERS, 200)),
     ),
-    ("monev:dashboard", None, _staff_page(auditor=403)),
-    ("monev:export_csv", None, _staff_page(auditor=403)),
-    ("monev:export_xlsx", None, _staff_page(auditor=403)),
+    ("monev:dashboard", None, _staff_page(auditor=200)),
+    ("monev:export_csv", None, _staff_page(auditor=200)),
+    ("monev:export_xlsx", None, _staff_page(auditor=200)),
     ("monev:overdue_csv", None, _staff_page(auditor=403)),
     ("workspace:webhooks", None, _staff_page(403, **dict.fromkeys(TEMPLATE_MANAGERS, 200))),
 ]

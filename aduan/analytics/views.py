@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -32,10 +33,11 @@ from aduan.deadlines.reminders import can_remind
 from aduan.lib import dates
 from aduan.lib.replica import reads_from_replica
 from aduan.organizations.access import STAFF_ROLES, Access
-from aduan.organizations.models import Category, Organization, Region
+from aduan.organizations.models import Category, Membership, Organization, Region
 from aduan.reports.models import Channel, Kind, Status
 from aduan.workspace.guards import requires
 
+Role = Membership.Role
 TREND_MONTHS = 12
 OVERDUE_SHOWN = 20
 LONGEST_PERIOD_DAYS = 3 * 366
@@ -43,13 +45,21 @@ MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def may_see_dashboards(access: Access) -> bool:
-    """Admins, liaisons and supervisors; auditors and citizens have no dashboard."""
+    """Admins, liaisons, supervisors, and auditors (figures only); citizens have none."""
+    return access.has_role(*STAFF_ROLES, Role.AUDITOR)
+
+
+def lists_reports(access: Access) -> bool:
+    """Whether the dashboard lists reports (the overdue list and its export): an auditor
+    oversees the figures, and reads only the reports handed over to its body."""
     return access.has_role(*STAFF_ROLES)
 
 
 monev_required = requires(
     may_see_dashboards,
-    gettext_lazy("Dashboards are shown to admins, liaison officers and supervisors."),
+    gettext_lazy(
+        "Dashboards are shown to admins, liaison officers, supervisors and oversight bodies."
+    ),
 )
 
 
@@ -60,13 +70,35 @@ def dashboard_roots(access: Access) -> list[Organization] | None:
     """The organizations whose subtrees the user may look at; None for everything."""
     if access.is_national_admin:
         return None
-    return sorted(access.orgs(*STAFF_ROLES), key=lambda org: (org.depth, org.name))
+    roots = set(access.orgs(*STAFF_ROLES))
+    for body in access.orgs(Role.AUDITOR):
+        overseen = overseen_by(body)
+        if overseen is None:
+            return None
+        roots.update(overseen)
+    return sorted(roots, key=lambda org: (org.depth, org.name))
+
+
+def overseen_by(body: Organization) -> list[Organization] | None:
+    """The agencies an oversight body watches: those serving a region within its own
+    (an Ombudsman office of a province watches the province and its regencies); every
+    agency (None) when it declares no region."""
+    codes = list(body.regions.values_list("code", flat=True))
+    if not codes:
+        return None
+    within = Q()
+    for code in codes:
+        within |= Q(regions__code=code) | Q(regions__code__startswith=f"{code}.")
+    agencies = Organization.objects.agencies().active().exclude(kind=Organization.Kind.AUDITOR)
+    return list(agencies.filter(within).distinct())
 
 
 def chosen_organization(request, access: Access) -> Organization | None:
     """The organization in ?org if the user may see it (404 otherwise); without ?org,
     the top of what the user may see (None: the whole installation)."""
     roots = dashboard_roots(access)
+    if roots == []:
+        raise Http404("No organization to show")
     raw = request.GET.get("org")
     if not raw:
         return None if roots is None else roots[0]
@@ -475,7 +507,8 @@ def dashboard(request):
     access, org, form, period = _scope(request)
     now = timezone.now()
     data = collect(org, period, access, now)
-    overdue = list(data["overdue"][:OVERDUE_SHOWN])
+    shows_reports = lists_reports(access)
+    overdue = list(data["overdue"][:OVERDUE_SHOWN]) if shows_reports else []
     period_query = _period_query(request, form)
     agencies = data["agencies"]
     if agencies is not None:
@@ -485,6 +518,7 @@ def dashboard(request):
         **data,
         "form": form,
         "overdue": overdue,
+        "shows_reports": shows_reports,
         "charts": trend_charts(data["trend"]),
         "trail": _trail(org, access),
         "period_query": period_query,
@@ -528,7 +562,10 @@ def dashboard_export(request, fmt: str):
     return exports.respond(tables, fmt, exports.filename("monev", org, period, fmt))
 
 
-@monev_required
+@requires(
+    lists_reports,
+    gettext_lazy("Lists of reports are shown to admins, liaison officers and supervisors."),
+)
 @reads_from_replica
 def overdue_export(request, fmt: str):
     """Every overdue report of the organization's subtree, oldest deadline first."""

@@ -28,3 +28,19 @@ def explain_failure(error: str) -> str:
     from aduan.lib.failures import explain
 
     return explain(error or "")
+
+
+@register.filter
+def sees_monitoring(access: Access) -> bool:
+    """{% if access|sees_monitoring %}: may open the dashboards (auditors included)."""
+    from aduan.analytics.views import may_see_dashboards
+
+    return isinstance(access, Access) and may_see_dashboards(access)
+
+
+@register.filter
+def handles_reports(access: Access) -> bool:
+    """{% if access|handles_reports %}: works on reports (not an oversight body only)."""
+    from aduan.organizations.access import STAFF_ROLES
+
+    return isinstance(access, Access) and access.has_role(*STAFF_ROLES)
