@@ -14,18 +14,22 @@ from django.utils.translation import gettext_lazy as _
 from aduan.lib.env import (
     cache_config,
     env_bool,
+    env_choice,
     env_float,
     env_int,
     env_list,
     env_secret,
     env_str,
 )
+from aduan.system.logformat import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(env_str("ADUAN_STATE_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_secret("SECRET_KEY", STATE_DIR)
+# A key generated into STATE_DIR differs from host to host: `check --deploy` refuses it.
+ADUAN_SECRET_KEY_GENERATED = not env_str("SECRET_KEY", "")
 # Earlier keys, after a rotation: sealed secrets (aduan/lib/sealed.py) still open.
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -147,8 +151,16 @@ if env_str("DATABASE_REPLICA_URL", ""):
         conn_health_checks=True,
     )
     if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["replica"]["ENGINE"] = DATABASES["default"]["ENGINE"]
-        DATABASES["replica"]["OPTIONS"] = DATABASES["default"].get("OPTIONS", {})
+        DATABASES["replica"]["ENGINE"] = "aduan.lib.postgresql"
+        primary = DATABASES["default"]
+        # The primary's options are defaults; the replica's own URL (its sslmode, its
+        # connect_timeout) wins. A short connect timeout by default lets public pages
+        # fall back to the primary quickly when the replica host is gone.
+        DATABASES["replica"]["OPTIONS"] = {
+            "connect_timeout": 5,
+            **(primary["OPTIONS"] if primary["ENGINE"] == "aduan.lib.postgresql" else {}),
+            **DATABASES["replica"].get("OPTIONS", {}),
+        }
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["aduan.lib.replica.ReplicaRouter"]
 
@@ -202,15 +214,20 @@ STATICFILES_DIRS = [BASE_DIR / "aduan" / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(STATE_DIR / "static")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Without DEBUG, pages link to the fingerprinted, compressed copies collectstatic
+    # writes to STATIC_ROOT, which WhiteNoise serves with a cache lifetime of years
+    # (aduan/system/staticfiles.py). With DEBUG, the source files as they are edited.
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        "BACKEND": "aduan.system.staticfiles.CollectedStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(STATE_DIR / "media")))
-WHITENOISE_USE_FINDERS = True
+# Serving the source folders is for development only: they are neither compressed nor
+# fingerprinted, so browsers may cache them for a minute at most.
+WHITENOISE_USE_FINDERS = DEBUG
 
 # Attachments: what a report may carry.
 ADUAN_MAX_ATTACHMENT_BYTES = env_int("ADUAN_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
@@ -225,6 +242,9 @@ TASKS = {
 }
 # A worker is reported down when its last heartbeat is older than this.
 ADUAN_WORKER_STALE_SECONDS = env_int("ADUAN_WORKER_STALE_SECONDS", 90)
+# The periodic scan (run_scans) is reported stopped when no host finished a pass within
+# this time: several times the --loop interval, or the cron interval.
+ADUAN_SCAN_STALE_SECONDS = env_int("ADUAN_SCAN_STALE_SECONDS", 600)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Aduan <noreply@localhost>")
@@ -309,6 +329,10 @@ ADUAN_WHATSAPP_APP_SECRET = env_str("ADUAN_WHATSAPP_APP_SECRET", "")
 # The REST API for local complaint systems (aduan.api): organization API keys only, JSON
 # only, errors as {"errors": [...]}; ADUAN_API_RATE limits each key (e.g. "600/min").
 ADUAN_API_RATE = env_str("ADUAN_API_RATE", "600/min")
+# Public lookups per visitor's address (aduan/lib/ratelimits.py). All three rates are
+# checked by `manage.py check` (aduan/system/checks.py).
+ADUAN_LOOKUP_RATE = env_str("ADUAN_LOOKUP_RATE", "30/m")
+ADUAN_DRAFT_CHECK_RATE = env_str("ADUAN_DRAFT_CHECK_RATE", "60/m")
 # Days the API keeps its answers to idempotent POSTs for replays.
 ADUAN_IDEMPOTENCY_DAYS = env_int("ADUAN_IDEMPOTENCY_DAYS", 7)
 REST_FRAMEWORK = {
@@ -335,20 +359,28 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# HTTPS. Behind a proxy that terminates TLS, Django sees plain http unless the proxy says
+# otherwise: ADUAN_BEHIND_TLS_PROXY trusts its X-Forwarded-Proto header, so set it only
+# when the proxy sets that header on every request (and clients cannot reach Aduan
+# around it). The others are off by default, as they break a plain-http installation.
+ADUAN_BEHIND_TLS_PROXY = env_bool("ADUAN_BEHIND_TLS_PROXY", False)
+if ADUAN_BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("ADUAN_SSL_REDIRECT", False)
+# A load balancer checks the processes directly over plain http: never redirect it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("ADUAN_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ADUAN_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("ADUAN_HSTS_PRELOAD", False)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# Cookies only over HTTPS: on by default once the installation says it is behind TLS.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", ADUAN_BEHIND_TLS_PROXY or SECURE_SSL_REDIRECT)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_FAILURE_VIEW = "aduan.portal.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
-    },
-}
+# One line per record with time, level and logger (LOG_FORMAT=json: one JSON object).
+LOGGING = logging_config(
+    env_str("LOG_LEVEL", "INFO"), env_choice("LOG_FORMAT", ("text", "json"), "text")
+)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import HttpResponse, StreamingHttpResponse
 
 from aduan.accounts.models import User
@@ -25,6 +25,27 @@ router = ReplicaRouter()
 @pytest.fixture
 def with_replica(monkeypatch):
     monkeypatch.setattr(replica, "has_replica", lambda: True)
+    monkeypatch.setattr(replica, "replica_usable", lambda: True)
+
+
+class UnreachableReplica:
+    """The replica's connection while its server is gone; counts the attempts."""
+
+    def __init__(self):
+        self.attempts = 0
+
+    def cursor(self):
+        self.attempts += 1
+        raise OperationalError("connection refused")
+
+
+@pytest.fixture
+def replica_down(monkeypatch):
+    down = UnreachableReplica()
+    monkeypatch.setattr(replica, "has_replica", lambda: True)
+    monkeypatch.setattr(replica, "connections", {replica.REPLICA: down})
+    monkeypatch.setattr(replica, "_replica_down_until", 0.0)
+    return down
 
 
 def test_reads_go_to_the_replica_only_inside_a_replica_view(with_replica):
@@ -63,6 +84,30 @@ def test_the_decorator_covers_gets_and_streamed_bodies_but_not_posts(rf, with_re
     b"".join(view(rf.get("/", {"stream": 1})).streaming_content)
     view(rf.post("/"))
     assert seen == ["replica", "replica", "replica", None]
+
+
+def test_pages_read_the_primary_while_the_replica_is_down(rf, replica_down):
+    seen = []
+
+    @reads_from_replica
+    def view(request):
+        seen.append(router.db_for_read(Report))
+        return HttpResponse()
+
+    assert view(rf.get("/")).status_code == 200
+    assert view(rf.get("/")).status_code == 200
+    assert seen == [None, None]  # None: the primary
+    # Tried once, then left alone for a while rather than waited for on every request.
+    assert replica_down.attempts == 1
+
+
+def test_the_replica_is_tried_again_once_its_pause_is_over(replica_down):
+    assert replica.replica_usable() is False
+    assert replica.replica_usable() is False
+    assert replica_down.attempts == 1
+    replica._replica_down_until = 0.0  # as REPLICA_RETRY_SECONDS later
+    assert replica.replica_usable() is False
+    assert replica_down.attempts == 2
 
 
 def _database_url() -> str | None:
@@ -109,3 +154,42 @@ def test_a_process_with_a_replica_reads_the_public_feed_from_it(tmp_path, world)
     assert figures["status"] == 200
     assert figures["replica"] > 0
     assert figures["primary"] == 0
+
+
+# Capturing the replica's queries would connect to it: count the primary's only.
+PROBE_WITHOUT_REPLICA = """
+import json
+from django.db import connections
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+with CaptureQueriesContext(connections["default"]) as primary:
+    response = Client().get("/laporan/")
+feed = any("reports_report" in query["sql"] for query in primary.captured_queries)
+print(json.dumps({"status": response.status_code, "feed": feed, "read_primary": bool(primary)}))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_whose_replica_is_down_serves_the_public_feed_from_the_primary(tmp_path, world):
+    url = _database_url()
+    assert url, "the test database must be reachable from another process"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        # Nothing listens on port 1: the connection is refused at once.
+        "DATABASE_REPLICA_URL": "postgres://aduan@127.0.0.1:1/aduan?connect_timeout=2",
+        "ADUAN_STATE_DIR": str(tmp_path),
+        "ALLOWED_HOSTS": "testserver",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", PROBE_WITHOUT_REPLICA],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures == {"status": 200, "feed": True, "read_primary": True}
+    assert "reading from the primary" in result.stderr

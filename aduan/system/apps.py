@@ -13,6 +13,8 @@ class SystemConfig(AppConfig):
     verbose_name = _("System")
 
     def ready(self) -> None:
+        from aduan.system import checks  # noqa: F401 (registers the system checks)
+
         shift_clock(os.environ.get("ADUAN_CLOCK_SHIFT_DAYS", ""))
 
 

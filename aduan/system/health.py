@@ -1,41 +1,145 @@
-"""What /healthz reports: can we reach the database, and is a worker alive."""
+"""Health checks: /healthz for the load balancer, /healthz?check=all for monitoring.
+
+`/healthz` answers one question: can this web process serve pages? Pages need the
+database and the cache (a shared Redis, when ADUAN_CACHE_URL is set); a read replica is
+reported but does not fail the check, because pages fall back to the primary while it
+is down (aduan/lib/replica.py). Background work is deliberately left out: pages work
+with every worker stopped, and a load balancer that took the web processes out of
+service for that would take the whole site offline.
+
+`/healthz?check=all` adds the background work — task workers alive, the periodic scan
+alive, the outbox drained — and the replica, and fails when any of them is not right.
+That is for the monitoring that pages an operator, never for the load balancer.
+
+Both answer JSON (docs/operations.md, "Health") and are never cached.
+"""
 
 from __future__ import annotations
 
 import datetime
+import secrets
 
 from django.conf import settings
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, connections
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from aduan.lib import replica
+from aduan.system.heartbeats import scan_beats, worker_beats
+
+# Counting late messages stops here: the figure only has to say "a few" or "many".
+OUTBOX_COUNT_LIMIT = 1000
+
+
+def _select_one(conn) -> None:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
 
 def database_state() -> dict:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        _select_one(connection)
     except Exception as exc:  # any failure to reach the database means "down"
         return {"status": "down", "vendor": connection.vendor, "error": type(exc).__name__}
     return {"status": "up", "vendor": connection.vendor}
 
 
-def worker_state() -> dict:
-    from aduan.system.models import WorkerHeartbeat
+def cache_state() -> dict:
+    """Write and read back a value: a Redis that accepts connections but not writes
+    (out of memory, a read-only replica) fails pages as surely as one that is gone."""
+    backend = "redis" if "redis" in settings.CACHES["default"]["BACKEND"].lower() else "local"
+    key, value = "aduan:healthz", secrets.token_hex(8)
+    try:
+        cache.set(key, value, 30)
+        readable = cache.get(key) == value
+    except Exception as exc:  # redis-py raises its own errors, not Django's
+        return {"status": "down", "backend": backend, "error": type(exc).__name__}
+    if not readable:
+        return {"status": "down", "backend": backend, "error": "NotStored"}
+    return {"status": "up", "backend": backend}
 
+
+def replica_state() -> dict | None:
+    """None without a replica. A replica that does not answer is "down" with the
+    pages it would serve read from the primary meanwhile."""
+    if not replica.has_replica():
+        return None
+    try:
+        _select_one(connections[replica.REPLICA])
+    except Exception as exc:
+        return {"status": "down", "error": type(exc).__name__, "fallback": "primary"}
+    return {"status": "up"}
+
+
+def worker_state(now: datetime.datetime) -> dict:
     stale = datetime.timedelta(seconds=settings.ADUAN_WORKER_STALE_SECONDS)
     try:
-        alive = WorkerHeartbeat.objects.filter(seen_at__gte=timezone.now() - stale).count()
+        alive = worker_beats().filter(seen_at__gte=now - stale).count()
     except Exception as exc:
         return {"status": "unknown", "error": type(exc).__name__}
     return {"status": "up" if alive else "down", "alive": alive}
 
 
+def scan_state(now: datetime.datetime) -> dict:
+    """Up when some host finished a pass of run_scans within ADUAN_SCAN_STALE_SECONDS."""
+    try:
+        last = scan_beats().order_by("-seen_at").values_list("seen_at", flat=True).first()
+    except Exception as exc:
+        return {"status": "unknown", "error": type(exc).__name__}
+    if last is None:
+        return {"status": "down", "last_pass_seconds_ago": None}
+    age = max(0, round((now - last).total_seconds()))
+    fresh = age <= settings.ADUAN_SCAN_STALE_SECONDS
+    return {"status": "up" if fresh else "down", "last_pass_seconds_ago": age}
+
+
+def outbox_state(now: datetime.datetime) -> dict:
+    """Messages due for sending for longer than the failed-deliveries page tolerates:
+    workers too few, stopped, or stuck. Counted on the outbox's partial index."""
+    from aduan.notifications.delivery import STUCK_AFTER
+    from aduan.notifications.models import Medium, Notification
+
+    try:
+        late = Notification.objects.due(now - STUCK_AFTER).exclude(medium=Medium.IN_APP)
+        count = late.order_by()[:OUTBOX_COUNT_LIMIT].count()
+    except Exception as exc:
+        return {"status": "unknown", "error": type(exc).__name__}
+    return {"status": "late" if count else "ok", "late": count}
+
+
+def serving_state() -> tuple[bool, dict]:
+    """Whether this process can serve pages, and the parts it depends on."""
+    body = {"database": database_state(), "cache": cache_state()}
+    if (state := replica_state()) is not None:
+        body["replica"] = state
+    healthy = body["database"]["status"] == "up" and body["cache"]["status"] == "up"
+    return healthy, {"status": "ok" if healthy else "down", **body}
+
+
+def everything_state() -> tuple[bool, dict]:
+    """The serving parts, the replica and the background work; healthy only if all are."""
+    serving, body = serving_state()
+    now = timezone.now()
+    if body["database"]["status"] == "up":
+        body |= {"worker": worker_state(now), "scan": scan_state(now), "outbox": outbox_state(now)}
+    else:
+        body |= {part: {"status": "unknown"} for part in ("worker", "scan", "outbox")}
+    healthy = (
+        serving
+        and body.get("replica", {"status": "up"})["status"] == "up"
+        and body["worker"]["status"] == "up"
+        and body["scan"]["status"] == "up"
+        and body["outbox"]["status"] == "ok"
+    )
+    body["status"] = "ok" if healthy else ("degraded" if serving else "down")
+    return healthy, body
+
+
 @never_cache
 def healthz(request):
-    database = database_state()
-    worker = worker_state() if database["status"] == "up" else {"status": "unknown"}
-    healthy = database["status"] == "up" and worker["status"] == "up"
-    body = {"status": "ok" if healthy else "degraded", "database": database, "worker": worker}
+    check = everything_state if request.GET.get("check") == "all" else serving_state
+    healthy, body = check()
     return JsonResponse(body, status=200 if healthy else 503)

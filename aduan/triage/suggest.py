@@ -27,7 +27,7 @@ from aduan.organizations.models import (
 )
 from aduan.reports.models import Report
 from aduan.triage.models import TriageModel
-from aduan.triage.training import agencies_of, report_text
+from aduan.triage.training import agencies_of, model_file, report_text
 
 log = logging.getLogger(__name__)
 TOP = 3
@@ -68,10 +68,12 @@ def live_model(kind: str):
     row = TriageModel.objects.filter(kind=kind, is_live=True).values_list("pk", "file").first()
     if row is None:
         return None
+    # Keyed by the file itself: rows name it relative to STATE_DIR, which can change.
+    path = model_file(row[1])
+    row = (row[0], str(path))
     cached = _loaded.get(kind)
     if cached and cached[0] == row:
         return cached[1]
-    path = row[1]
     with _lock:
         try:
             import joblib

@@ -163,6 +163,22 @@ def model_dir() -> Path:
     return path
 
 
+def model_file(stored: str) -> Path:
+    """The file of a TriageModel row's `file`.
+
+    Rows name their file relative to STATE_DIR ("triage/category-v3.joblib"), so a
+    state directory restored on another host, or mounted elsewhere, still serves its
+    models. Rows written before that hold an absolute path; where it no longer exists,
+    the file of the same name in this host's STATE_DIR/triage is taken.
+    """
+    path = Path(stored)
+    if not path.is_absolute():
+        return Path(settings.STATE_DIR) / path
+    if path.exists():
+        return path
+    return Path(settings.STATE_DIR) / "triage" / path.name
+
+
 def train(kind: str, *, stdout=None) -> TriageModel | None:
     """Train a model of `kind` from the history, record it, and make it live if the
     settings say so. None when the history is too thin (routing rules serve meanwhile)."""
@@ -221,7 +237,7 @@ def _record(kind: str, model, history: History, metrics: dict, joblib) -> Triage
         n_samples=len(history.labels),
         n_negatives=len(history.negative_labels),
         metrics=metrics,
-        file=str(path),
+        file=str(path.relative_to(settings.STATE_DIR)),
     )
     has_live = TriageModel.objects.filter(kind=kind, is_live=True).exists()
     if setting("TRIAGE_AUTO_PROMOTE", True) or not has_live:

@@ -25,6 +25,7 @@ from aduan.deadlines.digests import send_digests
 from aduan.deadlines.scan import scan
 from aduan.notifications.delivery import sweep_outbox
 from aduan.notifications.tasks import requeue_stalled_announcements
+from aduan.system.heartbeats import record_scan_pass
 from aduan.triage.training import retrain_if_due
 from aduan.webhooks import forwarding, outbound
 
@@ -85,6 +86,8 @@ class Command(BaseCommand):
         forget_old_import_files(now)
         forget_old_recaps(now)
         retrain_if_due(now)
+        # Last: a pass that fails on the way leaves the heartbeat stale (/healthz?check=all).
+        record_scan_pass()
         if result.batches or digests or swept or calls or channels or self.verbosity > 1:
             self.stdout.write(
                 f"{timezone.localtime(now):%Y-%m-%d %H:%M:%S} deadlines: {result}; "

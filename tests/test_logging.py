@@ -1,0 +1,71 @@
+"""Log lines an operator can read and a collector can parse: time, level and logger on
+each line (or one JSON object), and a request for a foreign host as one short warning."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+from django.conf import settings
+
+LOG_ONE = "import logging; logging.getLogger('aduan.example').warning('Antrean penuh: %s', 3)"
+FOREIGN_HOST = (
+    "from django.test import Client; "
+    "print(Client().get('/', headers={'host': 'evil.example'}).status_code)"
+)
+
+
+def _run(code: str, **env) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in ("LOG_FORMAT", "LOG_LEVEL")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+
+
+def test_each_record_is_one_line_with_time_level_and_logger():
+    lines = _run(LOG_ONE).stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} WARNING aduan\.example Antrean penuh: 3", lines[0]
+    )
+
+
+def test_log_format_json_writes_one_object_per_record():
+    [line] = _run(LOG_ONE, LOG_FORMAT="json").stderr.strip().splitlines()
+    entry = json.loads(line)
+    assert entry["level"] == "WARNING" and entry["logger"] == "aduan.example"
+    assert entry["message"] == "Antrean penuh: 3"
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", entry["time"])
+
+
+def test_a_json_record_keeps_its_traceback_on_the_same_line():
+    code = (
+        "import logging\n"
+        "try:\n    1 / 0\n"
+        "except ZeroDivisionError:\n    logging.getLogger('aduan.example').exception('Gagal')"
+    )
+    [line] = _run(code, LOG_FORMAT="json").stderr.strip().splitlines()
+    entry = json.loads(line)
+    assert entry["level"] == "ERROR" and "ZeroDivisionError" in entry["exception"]
+
+
+def test_a_request_for_a_foreign_host_is_one_warning_without_a_traceback():
+    result = _run(FOREIGN_HOST, PYTHONWARNINGS="ignore")  # WhiteNoise: STATIC_ROOT is empty
+    assert result.stdout.strip().splitlines()[-1] == "400"
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert (
+        " WARNING django.security.DisallowedHost Invalid HTTP_HOST header: 'evil.example'"
+        in (lines[0])
+    )
+    assert "Traceback" not in result.stderr
