@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "aduan.lib.compression.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aduan.lib.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -229,7 +230,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(STATE_DIR / "media")))
 # fingerprinted, so browsers may cache them for a minute at most.
 WHITENOISE_USE_FINDERS = DEBUG
 
-# Attachments: what a report may carry.
+# Attachments: what a report may carry. Photos are shrunk to ADUAN_IMAGE_MAX_SIDE pixels
+# on their long side when they are cleaned (aduan/reports/attachments.py).
+ADUAN_IMAGE_MAX_SIDE = env_int("ADUAN_IMAGE_MAX_SIDE", 2048)
 ADUAN_MAX_ATTACHMENT_BYTES = env_int("ADUAN_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 ADUAN_MAX_ATTACHMENTS = env_int("ADUAN_MAX_ATTACHMENTS", 5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
