@@ -837,3 +837,23 @@ def test_a_visitor_must_sign_in_to_follow(client, world):
     report = _public_report(world)
     answer = client.post(reverse("portal:report_action", args=[report.tracking_code, "follow"]))
     assert answer.status_code == 302 and reverse("accounts:login") in answer["Location"]
+
+
+def test_the_position_from_the_phone_is_kept_with_the_report(world):
+    response = post_report(english(Client()), latitude="-7.424512", longitude="109.239711")
+
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert (float(report.latitude), float(report.longitude)) == (-7.424512, 109.239711)
+
+
+@pytest.mark.parametrize(
+    "position",
+    [{"latitude": "-7.42"}, {"latitude": "95", "longitude": "109.2"}, {"longitude": "abc"}],
+)
+def test_half_a_position_or_a_wrong_one_is_dropped_not_refused(world, position):
+    response = post_report(english(Client()), **position)
+
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert report.latitude is None and report.longitude is None

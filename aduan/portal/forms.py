@@ -97,6 +97,13 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
     )
     region = forms.ChoiceField(label=_("Region"), required=False)
     address = forms.CharField(label=_("Address or landmark"), required=False, max_length=255)
+    # Set by the "use my location" button (portal.js) from the phone's position.
+    latitude = forms.FloatField(
+        required=False, min_value=-90, max_value=90, widget=forms.HiddenInput
+    )
+    longitude = forms.FloatField(
+        required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
+    )
     category = forms.ModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.none(),
@@ -227,6 +234,7 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        self._keep_whole_position(cleaned)
         contact_given = cleaned.get("guest_email") or cleaned.get("guest_phone")
         contact_errors = self.errors.keys() & {"guest_email", "guest_phone"}
         if self.user is None and not contact_given and not contact_errors:
@@ -235,6 +243,15 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
                 _("Give an email address or a phone number so we can reach you."),
             )
         return cleaned
+
+    def _keep_whole_position(self, cleaned: dict) -> None:
+        # The position comes from the phone, not from the citizen's typing: half of one,
+        # or one out of range, is dropped rather than refusing a form whose hidden
+        # fields the citizen cannot correct.
+        for name in ("latitude", "longitude"):
+            self.errors.pop(name, None)
+        if cleaned.get("latitude") is None or cleaned.get("longitude") is None:
+            cleaned["latitude"] = cleaned["longitude"] = None
 
     def completeness_hints(self) -> list:
         """Hints on what the bound report still lacks (shown again after a failed send)."""
@@ -245,7 +262,7 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
         return completeness_hints(
             data.get("title") or self.data.get("title", ""),
             data.get("body") or self.data.get("body", ""),
-            has_region=region is not None,
+            has_region=region is not None or data.get("latitude") is not None,
             region_level=region.level if region else None,
             address=data.get("address", ""),
             incident_date=data.get("incident_date"),
@@ -261,6 +278,8 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
             incident_date=data["incident_date"],
             region=data["region"],
             address=data["address"],
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
             category=data["category"],
             suggested_organization=data["suggested_organization"],
             language=translation.get_language() or "id",

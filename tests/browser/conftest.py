@@ -51,8 +51,8 @@ def new_page(browser, live_server):
     """Open a fresh browser context (its own cookies) on the live server."""
     contexts = []
 
-    def open_page(language: str = "id"):
-        context = browser.new_context(base_url=live_server.url, locale=language)
+    def open_page(language: str = "id", **options):
+        context = browser.new_context(base_url=live_server.url, locale=language, **options)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

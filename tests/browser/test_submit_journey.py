@@ -4,7 +4,7 @@ report nearby that they may support instead of filing the same problem again."""
 import pytest
 
 from aduan.organizations.models import Region
-from aduan.reports.models import Status
+from aduan.reports.models import Report, Status
 from tests.personas import advance, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,3 +53,24 @@ def test_a_citizen_sees_hints_and_a_similar_report_nearby_while_writing(world, n
 
     page.fill("#id_incident_date", "2026-11-30")
     no_date.wait_for(state="detached")
+
+
+def test_a_citizen_on_a_phone_attaches_their_position_to_the_report(world, new_page):
+    page = new_page(
+        geolocation={"latitude": -7.424512, "longitude": 109.239711},
+        permissions=["geolocation"],
+    )
+    page.goto("/lapor/")
+    page.fill("#id_title", "Lampu jalan padam di depan Alun-alun")
+    page.fill("#id_body", "Lampu jalan di depan Alun-alun padam sejak seminggu, gelap sekali.")
+    page.fill("#id_guest_name", "Budi Tamu")
+    page.fill("#id_guest_email", "budi@example.id")
+
+    page.get_by_role("button", name="Gunakan posisi saya sekarang").click()
+    status = page.locator("[data-locate-status]")
+    status.filter(has_text="-7.42451").wait_for()
+    with page.expect_navigation():
+        page.locator("form[data-once] button[type=submit]").click()
+
+    report = Report.objects.get()
+    assert (float(report.latitude), float(report.longitude)) == (-7.424512, 109.239711)

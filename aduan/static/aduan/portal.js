@@ -119,6 +119,41 @@
 
   /* After a refused form the reader starts where the problem is: at the summary of
      what to correct, or else in the first field to correct. */
+  /* "Use my current position": the phone's position into the form's hidden latitude and
+     longitude. Shown only where the browser can give one; without it, the address
+     and the region say where. */
+  function locator(box) {
+    if (!navigator.geolocation) return;
+    var data = box.dataset;
+    var latitude = box.querySelector("[name=latitude]");
+    var longitude = box.querySelector("[name=longitude]");
+    var status = box.querySelector("[data-locate-status]");
+    var clear = box.querySelector("[data-locate-clear]");
+    function show() {
+      var known = latitude.value !== "" && longitude.value !== "";
+      clear.hidden = !known;
+      status.textContent = known
+        ? data.textFound.replace("{position}", Number(latitude.value).toFixed(5) + ", " + Number(longitude.value).toFixed(5))
+        : "";
+    }
+    box.hidden = false;
+    box.querySelector("[data-locate-button]").addEventListener("click", function () {
+      status.textContent = data.textWait;
+      navigator.geolocation.getCurrentPosition(function (position) {
+        latitude.value = position.coords.latitude.toFixed(6);
+        longitude.value = position.coords.longitude.toFixed(6);
+        show();
+      }, function () {
+        status.textContent = data.textFailed;
+      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+    });
+    clear.addEventListener("click", function () {
+      latitude.value = longitude.value = "";
+      show();
+    });
+    show();
+  }
+
   function focusFirstProblem() {
     var summary = document.querySelector("[data-error-summary]");
     var field = document.querySelector("form [aria-invalid=true]");
@@ -129,6 +164,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-once]").forEach(sendOnce);
     document.querySelectorAll("[data-region-picker]").forEach(regionPicker);
+    document.querySelectorAll("[data-locate]").forEach(locator);
     focusFirstProblem();
   });
 })();
