@@ -214,6 +214,44 @@ def test_status_callbacks_are_acknowledged_and_ignored(client, db):
     assert not Notification.objects.exists()
 
 
+def test_a_message_meta_fails_after_accepting_it_is_listed_as_failed(client, db):
+    def sent(reference):
+        now = timezone.now()
+        return Notification.objects.create(
+            key=f"k-{reference}",
+            kind=Kind.RESPONSE,
+            medium=Medium.WHATSAPP,
+            address=PHONE,
+            subject="s",
+            body="b",
+            short="s",
+            state="sent",
+            provider_reference=reference,
+            created_at=now,
+            next_attempt_at=now,
+        )
+
+    late, fine = sent("wamid.late"), sent("wamid.fine")
+    failed = {
+        "id": "wamid.late",
+        "status": "failed",
+        "recipient_id": "6281234567890",
+        "errors": [{"code": 131047, "title": "Re-engagement message"}],
+    }
+    delivered = {"id": "wamid.fine", "status": "delivered", "recipient_id": "6281234567890"}
+
+    assert post(client, envelope(statuses=[failed, delivered])).status_code == 200
+
+    late.refresh_from_db()
+    fine.refresh_from_db()
+    assert (late.state, fine.state) == ("failed", "sent")
+    assert "131047" in late.last_error
+    with translation.override("en"):
+        from aduan.lib.failures import explain
+
+        assert "24 hours" in explain(late.last_error)
+
+
 def test_an_unsupported_message_type_gets_a_polite_answer(client, db):
     sticker = message("wamid.1", "sticker", id="STICKER", mime_type="image/webp")
 

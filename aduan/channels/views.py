@@ -97,6 +97,7 @@ def whatsapp_webhook(request):
         results = [whatsapp.receive_message(message) for message in messages]
     except InboundError as exc:
         return refuse(request, 400, str(exc))
+    whatsapp.record_failures(whatsapp.statuses_in(payload))
     return JsonResponse({"results": results})
 
 

@@ -39,7 +39,7 @@ from aduan.channels.replies import (
     substance,
 )
 from aduan.lib.phones import normalize_phone
-from aduan.notifications.models import Medium
+from aduan.notifications.models import Medium, Notification, State
 from aduan.reports.models import Channel
 
 Step = WhatsAppConversation.Step
@@ -104,6 +104,37 @@ def messages_in(payload) -> list[dict]:
                     raise InboundError("a WhatsApp message lacks 'id' or 'from'")
                 found.append(message)
     return found
+
+
+def statuses_in(payload: dict) -> list[dict]:
+    """The delivery reports of a webhook payload ({"id", "status", "errors"}): Meta
+    accepts a message at once and may fail it later (outside the 24-hour window, a
+    number without WhatsApp)."""
+    found = []
+    for entry in payload.get("entry") or []:
+        for change in (entry.get("changes") or []) if isinstance(entry, dict) else []:
+            value = change.get("value") if isinstance(change, dict) else None
+            statuses = value.get("statuses") if isinstance(value, dict) else None
+            for status in statuses if isinstance(statuses, list) else []:
+                if isinstance(status, dict) and isinstance(status.get("id"), str):
+                    found.append(status)
+    return found
+
+
+def record_failures(statuses: list[dict]) -> int:
+    """Mark the sent messages Meta reports as failed, with Meta's reason, so they are
+    listed among the failed deliveries; returns how many."""
+    failed = 0
+    for status in statuses:
+        if status.get("status") != "failed":
+            continue
+        errors = status.get("errors") if isinstance(status.get("errors"), list) else []
+        first = errors[0] if errors and isinstance(errors[0], dict) else {}
+        reason = f"{first.get('code', '')} {first.get('title', '')}".strip()[:200]
+        failed += Notification.objects.filter(
+            medium=Medium.WHATSAPP, provider_reference=status["id"][:200], state=State.SENT
+        ).update(state=State.FAILED, last_error=f"WhatsApp failed after sending: {reason}")
+    return failed
 
 
 def receive_message(message: dict) -> str:

@@ -31,6 +31,16 @@ def explain(error: str) -> str:
     """One sentence on the cause of `error`, or "" when its shape is not known."""
     if not error:
         return ""
+    if error.startswith("WhatsApp failed after sending"):
+        if "131047" in error:
+            return _(
+                "WhatsApp refused it: the citizen last wrote more than 24 hours ago. The IT "
+                "staff must set up an approved message template."
+            )
+        return _(
+            "WhatsApp accepted the message, then could not deliver it (the number may not "
+            "use WhatsApp)."
+        )
     if "not configured" in error:
         return _("This channel is not set up on the server. The IT staff must configure it.")
     if error.startswith("email refused"):
