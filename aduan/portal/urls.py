@@ -24,6 +24,12 @@ urlpatterns = [
     ),
     path("laporan/<str:code>/aksi/<str:action>/", views.report_action, name="report_action"),
     path("laporan/<str:code>/lampiran/<int:pk>/", views.attachment, name="attachment"),
+    path(
+        "laporan/<str:code>/lampiran/<int:pk>/kecil/",
+        views.attachment,
+        {"small": True},
+        name="attachment_thumbnail",
+    ),
     path("akun/laporan-saya/", views.my_reports, name="my_reports"),
     path("wilayah/", views.regions, name="regions"),
     path("instansi/", organizations.organization_list, name="organizations"),

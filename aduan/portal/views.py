@@ -45,6 +45,7 @@ from aduan.reports.models import (
     Support,
 )
 from aduan.reports.privacy import PUBLIC_RELATED, public_text
+from aduan.reports.thumbnails import thumbnail
 
 SESSION_REPORTER_OF = "portal.reporter_of"
 SESSION_SUBMITTED = "portal.submitted"
@@ -454,11 +455,13 @@ def _follow(request: HttpRequest, report: Report, is_reporter: bool, *, follow: 
 # --- Attachments --------------------------------------------------------------------------
 
 
-def attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
+def attachment(request: HttpRequest, code: str, pk: int, small: bool = False) -> HttpResponse:
     report, is_reporter = _viewable_report(request, code)
     item: Attachment = get_object_or_404(
         visible_attachments(report, is_reporter=is_reporter), pk=pk
     )
+    if small:
+        return _thumbnail(item)
     try:
         handle = item.file.open("rb")
     except FileNotFoundError as error:
@@ -469,4 +472,15 @@ def attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True)
+    return response
+
+
+def _thumbnail(item: Attachment) -> HttpResponse:
+    data = thumbnail(item)
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    # A photo never changes under its id; only this visitor's browser keeps it.
+    patch_cache_control(response, private=True, max_age=60 * 60 * 24)
     return response

@@ -34,6 +34,12 @@ urlpatterns = [
     path("laporan/<str:code>/", views.report_detail, name="report"),
     path("laporan/<str:code>/aksi/<str:action>/", views.report_action, name="action"),
     path("laporan/<str:code>/lampiran/<int:pk>/", views.attachment, name="attachment"),
+    path(
+        "laporan/<str:code>/lampiran/<int:pk>/kecil/",
+        views.attachment,
+        {"small": True},
+        name="attachment_thumbnail",
+    ),
     path("lapor-manual/", views.manual_entry, name="manual_entry"),
     path("impor/", import_views.import_page, name="import"),
     path("impor/jalankan/", import_views.import_confirm, name="import_confirm"),

@@ -26,6 +26,7 @@ from aduan.organizations.access import Access
 from aduan.organizations.models import ResponseTemplate
 from aduan.reports.lifecycle import Action, Actor, StaleReport, TransitionError, allowed_actions
 from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent, Status
+from aduan.reports.thumbnails import thumbnail
 from aduan.triage.duplicates import likely_duplicates
 from aduan.triage.hints import report_flags
 from aduan.workspace import queries
@@ -375,10 +376,19 @@ def _after_action(request, report: Report, action: str):
 
 
 @staff_required
-def attachment(request, code: str, pk: int):
-    """Stream an attachment to staff who may see the report; never sniffed or framed."""
+def attachment(request, code: str, pk: int, small: bool = False):
+    """Stream an attachment (or a photo's thumbnail) to staff who may see the report;
+    never sniffed or framed."""
     report = get_report_for_user(request, code)
     item = get_object_or_404(Attachment, pk=pk, report=report)
+    if small:
+        data = thumbnail(item)
+        if data is None:
+            raise Http404("Not an image")
+        response = HttpResponse(data, content_type="image/jpeg")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
     inline = item.is_image
     try:
         handle = item.file.open("rb")
