@@ -821,3 +821,14 @@ def test_a_submission_that_fails_in_a_batch_waits_for_its_own_retry(world, monke
     DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
     assert run_announcements() == ["SUCCESSFUL"]
     assert _received(broken).link.endswith(f"/k/{secret}/")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_shortened_reason_keeps_the_text_message_in_the_sms_alphabet(world, language):
+    context, org = realistic(world, Kind.ARCHIVED, language)
+    context["archive_reason"] = "Di luar cakupan (perkara hukum atau tindak pidana) “lama”"
+
+    short = messages.render(Kind.ARCHIVED, language, context, org).short
+
+    assert "..." in short
+    assert not set(short) & set("…“”‘’–—"), short

@@ -138,8 +138,13 @@ def _body(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
+# One character outside the GSM-7 alphabet makes an SMS UCS-2, which holds 70 characters
+# instead of 160: a shortened reason ("…") or a typographic quote would double the cost.
+_GSM_SAFE = str.maketrans({"…": "...", "“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+
+
 def _short(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(text.split()).translate(_GSM_SAFE)
 
 
 def built_in_source(kind: str, language: str) -> Rendered:

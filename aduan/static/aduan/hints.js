@@ -5,7 +5,9 @@
   "use strict";
 
   var FIELDS = ["title", "body", "kind", "region", "address", "incident_date"];
-  var WAIT_MS = 800;
+  // A pause this long means the writer stopped, not that a word ended: on a slow phone
+  // connection every check costs a round trip.
+  var WAIT_MS = 1500;
   var MIN_CHARS = 15;
 
   function draftOf(form) {
