@@ -226,6 +226,27 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(STATE_DIR / "media")))
+# Attachments and decrees in an S3-compatible object store (AWS S3, MinIO, Ceph, a cloud
+# provider's) instead of MEDIA_ROOT, for web and worker hosts that share no disk. The
+# bucket stays private: every file is read through Aduan's own views, which check who may
+# see it, never through a public bucket address.
+ADUAN_S3_BUCKET = env_str("ADUAN_S3_BUCKET", "")
+if ADUAN_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ADUAN_S3_BUCKET,
+            "location": env_str("ADUAN_S3_PREFIX", ""),
+            "endpoint_url": env_str("ADUAN_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("ADUAN_S3_REGION", "") or None,
+            "access_key": env_str("ADUAN_S3_ACCESS_KEY", "") or None,
+            "secret_key": env_str("ADUAN_S3_SECRET_KEY", "") or None,
+            "addressing_style": env_str("ADUAN_S3_ADDRESSING_STYLE", "") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 # Serving the source folders is for development only: they are neither compressed nor
 # fingerprinted, so browsers may cache them for a minute at most.
 WHITENOISE_USE_FINDERS = DEBUG
