@@ -41,6 +41,10 @@ def test_public_pages_and_the_back_office_report_fit_a_phone(world, new_page):
     for path in ("/", "/lapor/", "/laporan/", "/instansi/", f"/instansi/{world.agency.slug}/"):
         guest.goto(path)
         assert _overflow(guest) <= 0, path
+    # The menu is one row: the page starts on the first screen, not below it.
+    guest.goto("/")
+    assert guest.evaluate("document.querySelector('.site-header').offsetHeight") <= 110
+    guest.goto(f"/instansi/{world.agency.slug}/")
     # The agency page is styled: tiles in a grid, charts' lines not filled black shapes.
     styles = guest.evaluate(
         "[getComputedStyle(document.querySelector('.figure-grid')).display,"
