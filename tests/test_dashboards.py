@@ -472,3 +472,20 @@ def test_a_period_outside_the_years_aduan_reckons_with_is_an_error_not_a_crash(
     assert response.status_code == 200
     assert "Pilih tanggal antara tahun 2000 dan 2100." in str(response.context["form"].errors)
     assert response.context["period"] == last_whole_month()
+
+
+def test_an_auditor_who_also_administers_its_own_body_lists_no_other_agencys_reports(
+    client, world
+):
+    Membership.objects.create(
+        user=world.auditor, organization=world.ombudsman, role=Membership.Role.AGENCY_ADMIN
+    )
+    report = advance(world, submit(world)[0], "dispatched")
+    Report.objects.filter(pk=report.pk).update(due_at=timezone.now() - datetime.timedelta(days=3))
+
+    html = page(client, world.auditor, org=world.agency.pk).content.decode()
+
+    assert 'data-key="overdue"' in html
+    assert report.tracking_code not in html
+    export = client.get(reverse("monev:overdue_csv"), {"org": world.agency.pk})
+    assert export.status_code == 403

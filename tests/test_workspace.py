@@ -384,6 +384,29 @@ def test_export_never_reveals_an_anonymous_reporter_even_to_national_admins(worl
     assert by_code[named.tracking_code][10] == "Budi Terbuka"
 
 
+def test_an_anonymous_reports_message_id_is_shown_nowhere_in_the_back_office(world, client_for):
+    # WhatsApp's message ids carry the sender's number (base64), an email's Message-ID
+    # the sender's domain.
+    wamid = "wamid.HBgNNjI4MTI5OTg4Nzc2NhUCABIYFjNFQjA="
+    anonymous = submit_report(
+        Draft(
+            title="Pungutan liar di loket",
+            body="Ada pungutan liar di loket KTP.",
+            is_anonymous=True,
+            guest_phone="+6281299887766",
+        ),
+        channel=Channel.WHATSAPP,
+        channel_reference=wamid,
+    ).report
+    admin = client_for(world.national_admin)
+
+    page = admin.get(reverse("workspace:report", args=[anonymous.tracking_code]))
+    export = b"".join(admin.get(reverse("workspace:export"), {"tab": "all"}).streaming_content)
+
+    assert page.status_code == 200
+    assert wamid not in page.content.decode() and wamid.encode() not in export
+
+
 def test_export_escapes_cells_a_spreadsheet_would_run_as_formulas(world, client_for):
     submit(world, title='=HYPERLINK("http://evil.example","klik")', guest_name="@SUM(A1)")
     submit(world, title="+62 jalan", guest_name="-Budi")

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
@@ -49,9 +49,19 @@ def may_see_dashboards(access: Access) -> bool:
     return access.has_role(*STAFF_ROLES, Role.AUDITOR)
 
 
-def lists_reports(access: Access) -> bool:
-    """Whether the dashboard lists reports (the overdue list and its export): an auditor
-    oversees the figures, and reads only the reports handed over to its body."""
+def lists_reports(access: Access, org: Organization | None = None) -> bool:
+    """Whether the dashboard of `org` (None: everything) may list reports (the overdue
+    list and its export): only through a staff role over it. An auditor oversees the
+    figures and reads only the reports handed over to its body, also when the same
+    person administers the body itself."""
+    if access.is_national_admin:
+        return True
+    if org is None:
+        return False
+    return any(own.contains(org) for own in access.orgs(*STAFF_ROLES))
+
+
+def may_list_some_reports(access: Access) -> bool:
     return access.has_role(*STAFF_ROLES)
 
 
@@ -507,7 +517,7 @@ def dashboard(request):
     access, org, form, period = _scope(request)
     now = timezone.now()
     data = collect(org, period, access, now)
-    shows_reports = lists_reports(access)
+    shows_reports = lists_reports(access, org)
     overdue = list(data["overdue"][:OVERDUE_SHOWN]) if shows_reports else []
     period_query = _period_query(request, form)
     agencies = data["agencies"]
@@ -563,13 +573,17 @@ def dashboard_export(request, fmt: str):
 
 
 @requires(
-    lists_reports,
+    may_list_some_reports,
     gettext_lazy("Lists of reports are shown to admins, liaison officers and supervisors."),
 )
 @reads_from_replica
 def overdue_export(request, fmt: str):
     """Every overdue report of the organization's subtree, oldest deadline first."""
     access, org, _form, period = _scope(request)
+    if not lists_reports(access, org):
+        raise PermissionDenied(
+            _("Lists of reports are shown to admins, liaison officers and supervisors.")
+        )
     reports = metrics.overdue(org, timezone.now()).select_related("category")
     tables = [exports.overdue_table(reports)]
     return exports.respond(tables, fmt, exports.filename("terlambat", org, None, fmt))

@@ -139,7 +139,8 @@ def _rows(reports, labels: dict):
             labels["status"].get(report.status, report.status),
             labels["kind"].get(report.kind, report.kind),
             labels["channel"].get(report.channel, report.channel),
-            report.channel_reference,
+            # A message id or Message-ID can carry the sender's number or address.
+            "" if report.is_anonymous else report.channel_reference,
             report.title,
             str(report.category) if report.category_id else "",
             report.region.name if report.region_id else "",
