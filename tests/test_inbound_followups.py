@@ -207,3 +207,36 @@ def test_whatsapp_puas_closes_the_report(world):
 
     report.refresh_from_db()
     assert report.status == Status.CLOSED
+
+
+def test_a_number_typed_into_someone_elses_web_form_does_not_capture_the_answer(client, world):
+    victims = sms_report(client, world, Status.ON_HOLD)
+    from tests.personas import submit
+
+    # Someone else types the victim's number into a web report, never confirms it, and
+    # that report is put on hold later than the victim's.
+    decoy, _ = submit(world, guest_email="", guest_phone=PHONE, title="Laporan pancingan saja")
+    advance(world, decoy, Status.ON_HOLD)
+
+    result = sms(client, id="gw-2", text="Lokasinya di Jalan Melati nomor 12 dekat masjid").json()
+
+    assert result == {"result": "answered", "tracking_code": victims.tracking_code}
+    decoy.refresh_from_db()
+    assert decoy.status == Status.ON_HOLD
+    assert not decoy.events.filter(action=Action.ANSWER_HOLD).exists()
+
+
+def test_a_guest_confirmed_by_email_gets_no_news_at_a_phone_number_never_confirmed(world):
+    from django.utils import timezone
+
+    from aduan.notifications.outbox import reporter_of
+    from tests.personas import submit
+
+    report, _ = submit(world, guest_email="budi@example.id", guest_phone="+6281211112222")
+    Report.objects.filter(pk=report.pk).update(guest_contact_verified_at=timezone.now())
+    report.refresh_from_db()
+
+    [recipient] = reporter_of(report)
+    assert (recipient.email, recipient.phone) == ("budi@example.id", "")
+    [first] = reporter_of(report, confirmed_only=False)  # the first message goes to both
+    assert first.phone == "+6281211112222"

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from aduan.channels.replies import CODE_IN_TEXT, MIN_TEXT, substance
 from aduan.reports import lifecycle
-from aduan.reports.models import OPEN_STATUSES, Report, Status
+from aduan.reports.models import OPEN_STATUSES, PHONE_CHANNELS, Report, Status
 
 _END = r"\b[\s.,:;!-]*(.*)$"
 SATISFIED = re.compile(r"^\s*(?:sudah\s+|ya\s*,?\s*|saya\s+)?puas" + _END, re.I | re.S)
@@ -94,11 +94,24 @@ def take(
 
 
 def _sent_by(phone: str, email: str) -> Q:
+    """Reports whose reporter is known to hold this number or address: a guest's
+    confirmed one only (`Report.confirmed_guest_contact`). A number typed into a web
+    form or an account's profile proves nothing: whoever holds it must not answer, close
+    or rate that report, nor have their answer land on it."""
     found = Q(pk__in=[])
     if phone:
-        found |= Q(reporter__isnull=True, guest_phone=phone) | Q(reporter__phone=phone)
+        found |= Q(
+            Q(channel__in=PHONE_CHANNELS) | Q(guest_email=""),
+            reporter__isnull=True,
+            guest_contact_verified_at__isnull=False,
+            guest_phone=phone,
+        )
     if email:
-        found |= Q(reporter__isnull=True, guest_email__iexact=email)
+        found |= Q(
+            reporter__isnull=True,
+            guest_contact_verified_at__isnull=False,
+            guest_email__iexact=email,
+        )
         found |= Q(reporter__email__iexact=email)
     return found
 

@@ -292,17 +292,19 @@ def staff(users) -> list[Recipient]:
 
 def reporter_of(report, *, confirmed_only: bool = True) -> list[Recipient]:
     """The reporter, however they reached us; anonymity hides them from people, not from
-    the system that keeps them informed. A guest's address counts only once confirmed,
-    except for the first message, which carries the confirmation link."""
+    the system that keeps them informed. A guest's address counts only once confirmed
+    (`Report.confirmed_guest_contact`), except for the first message, which carries the
+    confirmation link."""
     if report.reporter_id:
         return [Recipient.of_user(report.reporter)]
-    if confirmed_only and report.guest_contact_verified_at is None:
-        return []
-    if report.guest_email or report.guest_phone:
+    email, phone = report.guest_email, report.guest_phone
+    if confirmed_only:
+        email, phone = report.confirmed_guest_contact()
+    if email or phone:
         return [
             Recipient(
-                email=report.guest_email,
-                phone=report.guest_phone,
+                email=email,
+                phone=phone,
                 language=report.language or "id",
                 name=report.guest_name,
                 prefer=report.channel,

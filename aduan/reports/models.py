@@ -54,6 +54,9 @@ class Channel(models.TextChoices):
     LOCAL_SYSTEM = "local_system", _("Integrated local system")
 
 
+# Channels whose messages come from the reporter's own number: it is confirmed by them.
+PHONE_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
+
 MANUAL_CHANNELS = (
     Channel.CALL_CENTER,
     Channel.WALK_IN,
@@ -368,6 +371,17 @@ class Report(models.Model):
 
     def is_reporter(self, user) -> bool:
         return bool(self.reporter_id) and getattr(user, "pk", None) == self.reporter_id
+
+    def confirmed_guest_contact(self) -> tuple[str, str]:
+        """The (email, phone) of a guest reporter known to reach them: the number or
+        address a message of theirs came from, or the one the confirmation link was sent
+        to (the email when both were given), once followed; ("", "") until then. The
+        other address may be mistyped: it gets nothing after the first message."""
+        if self.reporter_id or self.guest_contact_verified_at is None:
+            return "", ""
+        if self.channel in PHONE_CHANNELS or not self.guest_email:
+            return "", self.guest_phone
+        return self.guest_email, ""
 
     def reporter_label(self, *, public: bool) -> str:
         """The reporter's name as a page may show it; anonymity always wins."""
