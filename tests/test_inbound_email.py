@@ -66,6 +66,15 @@ def post(client, payload, *, auth=AUTH):
     return client.post(URL, body, content_type="application/json", headers=headers)
 
 
+def our_message_id(report, kind=Kind.HOLD_QUESTION, address=SENDER.lower()) -> str:
+    """The Message-ID of our email of `kind` about `report`, as a reply names it."""
+    from aduan.notifications.adapters import message_id_for
+
+    return message_id_for(
+        Notification.objects.get(report=report, kind=kind, medium=Medium.EMAIL, address=address)
+    )
+
+
 def notices_to(address):
     return Notification.objects.filter(address=address, medium=Medium.EMAIL).exclude(
         kind=Kind.RECEIVED
@@ -132,7 +141,7 @@ def test_a_reply_in_the_thread_answers_the_question_of_an_on_hold_report(client,
             "Pada Sen, 7 Des 2026 pukul 09.12, Aduan <noreply@aduan.example.id> menulis:\n"
             "> Di mana lokasinya?"
         ),
-        headers=[{"Name": "In-Reply-To", "Value": "<m1@mail.example.id>"}],
+        headers=[{"Name": "In-Reply-To", "Value": our_message_id(report)}],
     )
     post(client, reply)
 
@@ -156,12 +165,13 @@ def racing(monkeypatch, act):
     monkeypatch.setattr(lifecycle, "answer_hold", answer_after_someone_else)
 
 
-REPLY = inbound(
-    message_id="<m2@mail.example.id>",
-    subject="Re: Saluran air tersumbat",
-    text="Lokasinya di Jalan Kenanga 12.",
-    headers=[{"Name": "In-Reply-To", "Value": "<m1@mail.example.id>"}],
-)
+def reply_to_question(report):
+    return inbound(
+        message_id="<m2@mail.example.id>",
+        subject="Re: Saluran air tersumbat",
+        text="Lokasinya di Jalan Kenanga 12.",
+        headers=[{"Name": "In-Reply-To", "Value": our_message_id(report)}],
+    )
 
 
 def test_an_answer_arriving_as_an_officer_acts_is_still_taken(client, world, monkeypatch):
@@ -172,7 +182,7 @@ def test_an_answer_arriving_as_an_officer_acts_is_still_taken(client, world, mon
         lambda r: lifecycle.set_flags(r, as_user(world.national_admin), confidential=True),
     )
 
-    response = post(client, REPLY)
+    response = post(client, reply_to_question(report))
 
     assert response.status_code == 200
     report.refresh_from_db()
@@ -188,7 +198,7 @@ def test_a_second_answer_racing_the_first_is_told_where_to_write(client, world, 
     first_email = lifecycle.answer_hold
     racing(monkeypatch, lambda r: first_email(r, as_reporter(), "Di Jalan Kenanga."))
 
-    response = post(client, REPLY)
+    response = post(client, reply_to_question(report))
 
     assert response.status_code == 200
     assert ReportEvent.objects.filter(report=report, action=Action.ANSWER_HOLD).count() == 1
@@ -204,7 +214,7 @@ def test_photos_sent_with_an_answer_join_it_and_refused_ones_are_explained(clien
         message_id="<m2@mail.example.id>",
         subject="Re: Saluran air tersumbat",
         text="Ini fotonya.",
-        headers=[{"Name": "In-Reply-To", "Value": "<m1@mail.example.id>"}],
+        headers=[{"Name": "In-Reply-To", "Value": our_message_id(report)}],
         attachments=[
             attachment("saluran.png", png(), "image/png"),
             attachment("hadiah.exe", b"MZ\x90\x00" * 64, "application/octet-stream"),
@@ -218,7 +228,11 @@ def test_photos_sent_with_an_answer_join_it_and_refused_ones_are_explained(clien
     assert "hadiah.exe" in notice.body
 
 
-def test_a_tracking_code_in_the_subject_threads_a_reply_from_the_reporter(client, world):
+def test_a_code_in_the_subject_alone_acts_on_nothing_and_the_reporter_gets_their_link(
+    client, world
+):
+    # Anyone can write any sender on an email: only a reply to one of our own emails to
+    # that address (its Message-ID is keyed with the server's secret) proves the mailbox.
     report, _secret = submit(world, guest_email="budi@example.id")
     advance(world, report, Status.ON_HOLD)
 
@@ -233,8 +247,26 @@ def test_a_tracking_code_in_the_subject_threads_a_reply_from_the_reporter(client
     )
 
     report.refresh_from_db()
-    assert report.status == Status.SUBMITTED
+    assert report.status == Status.ON_HOLD
+    notice = notices_to("budi@example.id").get(key__startswith="inbound:")
+    assert f"/laporan/{report.tracking_code}/a/" in notice.body
     assert Report.objects.count() == 1
+
+
+def test_a_forged_sender_cannot_close_or_rate_a_completed_report(client, world):
+    post(client, inbound())
+    report = advance(world, Report.objects.get(), Status.COMPLETED)
+    for n, text in enumerate(("PUAS", "NILAI 1")):
+        forged = inbound(
+            message_id=f"<forged{n}@attacker.example>",
+            subject=f"Re: laporan {report.tracking_code}",
+            text=text,
+            headers=[{"Name": "In-Reply-To", "Value": "<m1@mail.example.id>"}],
+        )
+        assert post(client, forged).status_code == 200
+
+    report.refresh_from_db()
+    assert report.status == Status.COMPLETED and report.rating is None
 
 
 def test_a_tracking_code_from_another_sender_does_not_touch_the_report(client, world):

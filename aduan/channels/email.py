@@ -67,8 +67,10 @@ def receive_email(sender=None, event=None, esp_name="", **kwargs) -> str:
         if not new:
             return "duplicate"
         text = _text_of(message)
-        report = _thread(message, address)
+        report, proven = _thread(message, address)
         if report is not None:
+            if not proven:
+                return _point_to_page(report, address, message_id)
             return _follow_up(report, address, text, message, message_id)
         return _new_report(message, address, text, message_id)
 
@@ -95,25 +97,33 @@ def _text_of(message) -> str:
     return "\n".join(lines).strip()[:MAX_TEXT]
 
 
-def _thread(message, address: str) -> Report | None:
-    """The report this email answers, when its sender is that report's reporter."""
+def _thread(message, address: str) -> tuple[Report | None, bool]:
+    """The report this email is about, when its sender is that report's reporter, and
+    whether the email proves it came from the reporter's mailbox.
+
+    Anyone can write any sender address on an email. Only a reply naming the Message-ID
+    of one of our own emails to this address about the report is proof: those ids are
+    keyed with the server's secret and known only to the mailbox we sent them to. An
+    email found by the tracking code in its subject, or by the Message-ID of the
+    citizen's first email (which officers see), is about the report but proves nothing.
+    """
     ids = MESSAGE_IDS.findall(" ".join(message.get(h) or "" for h in ("In-Reply-To", "References")))
+    if ids:
+        proven = Report.objects.filter(pk__in=_answered_by_our_ids(address, set(ids)))
+        for report in proven:
+            if sender_is_reporter(report, email=address):
+                return report, True
     candidates: list[Report] = []
     if ids:
         refs = [reference(i) for i in ids]
         candidates += Report.objects.filter(channel=Channel.EMAIL, channel_reference__in=refs)
-        report_ids = Notification.objects.filter(
-            medium=Medium.EMAIL, provider_reference__in=ids, report__isnull=False
-        ).values_list("report_id", flat=True)
-        candidates += Report.objects.filter(pk__in=list(report_ids))
-        candidates += Report.objects.filter(pk__in=_answered_by_our_ids(address, set(ids)))
     codes = CODE_IN_TEXT.findall((message.subject or "").upper())
     if codes:
         candidates += Report.objects.filter(tracking_code__in=codes)
     for report in candidates:
         if sender_is_reporter(report, email=address):
-            return report
-    return None
+            return report, False
+    return None, False
 
 
 # Replies name our Message-ID; an email provider may have given the message its own
@@ -129,9 +139,13 @@ def _answered_by_our_ids(address: str, ids: set[str]) -> list[int]:
             medium=Medium.EMAIL, address__iexact=address, report__isnull=False
         )
         .order_by("-pk")
-        .values_list("key", "report_id")[:RECENT_SENT]
+        .values_list("key", "provider_reference", "report_id")[:RECENT_SENT]
     )
-    return [report_id for key, report_id in sent if message_id_for_key(key) in ids]
+    return [
+        report_id
+        for key, provider_reference, report_id in sent
+        if message_id_for_key(key) in ids or (provider_reference and provider_reference in ids)
+    ]
 
 
 def _follow_up(report: Report, address: str, text: str, message, message_id: str) -> str:
@@ -156,12 +170,31 @@ def _follow_up(report: Report, address: str, text: str, message, message_id: str
         if verdict is not None:
             answer(Medium.EMAIL, address, verdict.reply, key=f"email:{message_id}", report=report)
             return verdict.result
-    notice = _(
-        "We received your email about report %(code)s, but replies by email are taken "
-        "only while we are waiting for your answer to a question. To follow or respond "
-        "to your report, open its page: %(link)s"
-    ) % {"code": report.tracking_code, "link": reporter_access_link(report)}
-    answer(Medium.EMAIL, address, notice, key=f"email:{message_id}", report=report)
+    return _point_to_page(report, address, message_id)
+
+
+def _point_to_page(report: Report, address: str, message_id: str) -> str:
+    """Answer an email that acts on nothing with the reporter's own link, sent to the
+    report's address: a forged sender learns nothing, the reporter gets the way in."""
+    if report.status in (Status.ON_HOLD, Status.COMPLETED):
+        notice = _(
+            "We received your email about report %(code)s. To answer, reply to the email "
+            "in which we asked you, or open the report's page: %(link)s"
+        )
+    else:
+        notice = _(
+            "We received your email about report %(code)s, but replies by email are "
+            "taken only while we are waiting for your answer to a question. To follow or "
+            "respond to your report, open its page: %(link)s"
+        )
+    link = reporter_access_link(report)
+    answer(
+        Medium.EMAIL,
+        address,
+        notice % {"code": report.tracking_code, "link": link},
+        key=f"email:{message_id}",
+        report=report,
+    )
     return "pointed_to_page"
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.utils.crypto import salted_hmac
 
 from aduan.lib import http
 from aduan.lib.leasing import DeliveryError
@@ -136,8 +137,10 @@ def message_id_for(notification: Notification) -> str:
 
 def message_id_for_key(key: str) -> str:
     """The Message-ID of the email written for the outbox row `key` (a reply names it
-    in In-Reply-To, whatever reference the provider gave the message)."""
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    in In-Reply-To, whatever reference the provider gave the message). Keyed with the
+    server's secret: outbox keys are predictable, and a reply naming this id proves it
+    came from the mailbox the email was sent to (aduan.channels.email)."""
+    digest = salted_hmac("aduan.email.message-id", key, algorithm="sha256").hexdigest()[:32]
     domain = urlsplit(settings.ADUAN_SITE_URL).hostname or "aduan.invalid"
     return f"<{digest}@{domain}>"
 
