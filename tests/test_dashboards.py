@@ -474,9 +474,7 @@ def test_a_period_outside_the_years_aduan_reckons_with_is_an_error_not_a_crash(
     assert response.context["period"] == last_whole_month()
 
 
-def test_an_auditor_who_also_administers_its_own_body_lists_no_other_agencys_reports(
-    client, world
-):
+def test_an_auditor_who_also_administers_its_own_body_lists_no_other_agencys_reports(client, world):
     Membership.objects.create(
         user=world.auditor, organization=world.ombudsman, role=Membership.Role.AGENCY_ADMIN
     )

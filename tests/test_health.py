@@ -283,3 +283,23 @@ def test_a_running_worker_beats_and_removes_its_heartbeat_when_stopped(tmp_path)
     output = worker.stdout.read().decode()
     assert worker.returncode == 0, output
     assert heartbeats() == 0, output
+
+
+@pytest.mark.django_db
+def test_everything_fails_when_the_attachments_cannot_be_read(client, monkeypatch, caplog):
+    from django.core.files.storage import default_storage
+
+    _all_well()
+    assert _everything(client).json()["storage"]["status"] == "up"
+
+    def unreachable(name):
+        raise ConnectionError("object store down")
+
+    monkeypatch.setattr(default_storage, "exists", unreachable)
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = _everything(client)
+
+    assert response.status_code == 503
+    assert response.json()["storage"] == {"status": "down", "error": "ConnectionError"}
+    # A monitor polling a down part must not fill the log with errors.
+    assert not [r for r in caplog.records if r.name == "django.request"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from aduan.organizations.access import Access
@@ -163,3 +164,19 @@ def test_region_ancestors_run_from_nearest_to_province(world):
     _java, _regency, _district, village = _routing_world(world)
     assert village.ancestor_codes() == ["32.04.01.2001", "32.04.01", "32.04", "32"]
     assert village.full_name() == "Desa Contoh, Kecamatan Contoh, Kabupaten Bandung, Jawa Barat"
+
+
+def test_a_mistyped_time_zone_is_refused_with_the_names_to_use(world):
+    from django.core.exceptions import ValidationError
+
+    world.unit_a.time_zone = "Asia/Jakartaa"
+    with pytest.raises(ValidationError) as refused:
+        world.unit_a.full_clean()
+    assert "Asia/Makassar" in str(refused.value.message_dict["time_zone"])
+
+
+def test_deadlines_of_an_organization_saved_with_an_unknown_zone_use_the_installations():
+    from aduan.deadlines.calendar import zone
+
+    assert str(zone("Asia/Jakartaa")) == "Asia/Jakarta"
+    assert str(zone("Asia/Jayapura")) == "Asia/Jayapura"

@@ -204,3 +204,14 @@ def test_manage_py_stops_on_a_mistyped_rate_from_the_environment(tmp_path):
     )
     assert result.returncode != 0
     assert "ADUAN_LOOKUP_RATE must be a rate such as '30/m'" in result.stderr
+
+
+def test_the_deploy_check_warns_of_the_console_mail_and_an_http_site_behind_https(settings):
+    settings.EMAIL_BACKEND = checks.CONSOLE_EMAIL
+    settings.ADUAN_BEHIND_TLS_PROXY = True
+    settings.ADUAN_SITE_URL = "http://lapor.kab-contoh.go.id"
+    assert {w.id for w in checks.check_mail_and_site_address(None)} == {"aduan.W004", "aduan.W005"}
+
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ADUAN_SITE_URL = "https://lapor.kab-contoh.go.id"
+    assert checks.check_mail_and_site_address(None) == []

@@ -29,7 +29,12 @@ DAY = 86_400
 
 
 def zone(name: str | None) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    """The named time zone; the installation's when none is named or it is unknown (an
+    organization saved before its zone was checked must not stop every deadline)."""
+    try:
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 class WorkingCalendar:

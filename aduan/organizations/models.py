@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -52,6 +54,17 @@ class Region(models.Model):
     def full_name(self) -> str:
         regions = {r.code: r.name for r in Region.objects.filter(code__in=self.ancestor_codes())}
         return ", ".join(regions[c] for c in self.ancestor_codes() if c in regions)
+
+
+def validate_time_zone(name: str) -> None:
+    """A time zone the deadlines can use: a mistyped one would fail every dispatch."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            _("“%(name)s” is not a time zone. Use Asia/Jakarta, Asia/Makassar or Asia/Jayapura."),
+            params={"name": name},
+        ) from exc
 
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):
@@ -110,7 +123,13 @@ class Organization(models.Model):
     regions = models.ManyToManyField(
         Region, blank=True, related_name="organizations", verbose_name=_("jurisdiction")
     )
-    time_zone = models.CharField(_("time zone"), max_length=40, default="Asia/Jakarta")
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=40,
+        default="Asia/Jakarta",
+        validators=[validate_time_zone],
+        help_text=_("Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

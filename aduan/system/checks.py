@@ -79,3 +79,34 @@ def check_static_files_collected(app_configs, **kwargs) -> list[Warning]:
             id="aduan.W003",
         )
     ]
+
+
+CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
+
+
+@register(Tags.security, deploy=True)
+def check_mail_and_site_address(app_configs, **kwargs) -> list[Warning]:
+    """Settings a production instance outgrows: the console mail backend prints every
+    message (guests' addresses and secret links) into the worker's log instead of
+    sending it; an http SITE_URL behind HTTPS puts http links in every message."""
+    found = []
+    if settings.EMAIL_BACKEND == CONSOLE_EMAIL:
+        found.append(
+            Warning(
+                "EMAIL_BACKEND is the console: emails are written into the log (with "
+                "reporters' addresses and private links), not sent.",
+                hint="Set EMAIL_BACKEND to SMTP or an anymail provider (docs/operations.md).",
+                id="aduan.W004",
+            )
+        )
+    behind_tls = getattr(settings, "ADUAN_BEHIND_TLS_PROXY", False) or settings.SECURE_SSL_REDIRECT
+    if behind_tls and not settings.ADUAN_SITE_URL.startswith("https://"):
+        found.append(
+            Warning(
+                f"SITE_URL is {settings.ADUAN_SITE_URL!r} while the site is served over HTTPS: "
+                "links in messages would use http.",
+                hint="Set SITE_URL to the https:// address citizens use.",
+                id="aduan.W005",
+            )
+        )
+    return found

@@ -74,6 +74,18 @@ def replica_state() -> dict | None:
     return {"status": "up"}
 
 
+def storage_state() -> dict:
+    """Whether attachments can be read: the file system under MEDIA_ROOT or the object
+    store of ADUAN_S3_BUCKET (a question about a name that does not exist reaches it)."""
+    from django.core.files.storage import default_storage
+
+    try:
+        default_storage.exists("healthz/probe")
+    except Exception as exc:
+        return {"status": "down", "error": type(exc).__name__}
+    return {"status": "up", "backend": type(default_storage._wrapped).__name__}
+
+
 def worker_state(now: datetime.datetime) -> dict:
     stale = datetime.timedelta(seconds=settings.ADUAN_WORKER_STALE_SECONDS)
     try:
@@ -123,6 +135,7 @@ def everything_state() -> tuple[bool, dict]:
     """The serving parts, the replica and the background work; healthy only if all are."""
     serving, body = serving_state()
     now = timezone.now()
+    body["storage"] = storage_state()
     if body["database"]["status"] == "up":
         body |= {"worker": worker_state(now), "scan": scan_state(now), "outbox": outbox_state(now)}
     else:
@@ -130,6 +143,7 @@ def everything_state() -> tuple[bool, dict]:
     healthy = (
         serving
         and body.get("replica", {"status": "up"})["status"] == "up"
+        and body["storage"]["status"] == "up"
         and body["worker"]["status"] == "up"
         and body["scan"]["status"] == "up"
         and body["outbox"]["status"] == "ok"

@@ -6,10 +6,33 @@ LOG_FORMAT=json writes each record as one JSON object instead, for log collector
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def iso_time(record: logging.LogRecord) -> str:
+    """The record's moment in ISO 8601 with its offset from UTC, which log collectors
+    read without guessing the zone (the server's zone, WIB, is not UTC)."""
+    moment = datetime.datetime.fromtimestamp(record.created).astimezone()
+    return moment.isoformat(timespec="milliseconds")
+
+
+class IsoFormatter(logging.Formatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return iso_time(record)
+
+
+class QuietHealthChecks(logging.Filter):
+    """A load balancer or monitor asks /healthz every few seconds: while a part is down,
+    each 503 would be an ERROR line burying the others. The answer's JSON says what is
+    down; the failure itself is logged where it happens."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        return getattr(request, "path", "") != "/healthz"
 
 
 class JsonFormatter(logging.Formatter):
@@ -18,7 +41,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": self.formatTime(record),
+            "time": iso_time(record),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -50,18 +73,22 @@ def logging_config(level: str, style: str) -> dict:
     formatter = (
         {"()": "aduan.system.logformat.JsonFormatter"}
         if style == "json"
-        else {"format": TEXT_FORMAT}
+        else {"()": "aduan.system.logformat.IsoFormatter", "format": TEXT_FORMAT}
     )
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"console": formatter},
-        "filters": {"brief_warning": {"()": "aduan.system.logformat.BriefWarning"}},
+        "filters": {
+            "brief_warning": {"()": "aduan.system.logformat.BriefWarning"},
+            "quiet_health_checks": {"()": "aduan.system.logformat.QuietHealthChecks"},
+        },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "console"}},
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
             "axes": {"level": "WARNING"},
             "django.security.DisallowedHost": {"filters": ["brief_warning"]},
+            "django.request": {"filters": ["quiet_health_checks"]},
         },
     }
