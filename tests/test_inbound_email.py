@@ -66,10 +66,11 @@ def post(client, payload, *, auth=AUTH):
     return client.post(URL, body, content_type="application/json", headers=headers)
 
 
-def our_message_id(report, kind=Kind.HOLD_QUESTION, address=SENDER.lower()) -> str:
+def our_message_id(report, kind=Kind.HOLD_QUESTION, address="") -> str:
     """The Message-ID of our email of `kind` about `report`, as a reply names it."""
     from aduan.notifications.adapters import message_id_for
 
+    address = address or SENDER.lower()
     return message_id_for(
         Notification.objects.get(report=report, kind=kind, medium=Medium.EMAIL, address=address)
     )
