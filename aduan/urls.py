@@ -1,10 +1,23 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from aduan.system.health import healthz
 
+
+class Favicon(RedirectView):
+    """Browsers ask for /favicon.ico before reading a page's icon link."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("aduan/favicon.svg")
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", Favicon.as_view()),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("akun/", include("aduan.accounts.urls")),

@@ -47,3 +47,10 @@ def test_a_photo_is_not_compressed_again(world):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert "Content-Encoding" not in response
+
+
+def test_the_openapi_document_is_sent_compressed(db):
+    response = Client().get("/api/v1/openapi.json", **GZIP)
+
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"

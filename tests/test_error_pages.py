@@ -96,3 +96,10 @@ def test_a_page_number_far_past_the_end_shows_an_empty_page(client, world, name,
     response = client.get(reverse(name), {"page": "99999999999999999999"})
 
     assert response.status_code == 200
+
+
+def test_the_favicon_address_browsers_ask_for_leads_to_the_icon(client, db):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg")

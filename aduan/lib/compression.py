@@ -22,10 +22,16 @@ TEXT_TYPES = (
 )
 
 
+def is_text(content_type: str) -> bool:
+    """Text, JSON or XML, with their structured suffixes (application/vnd.oai.openapi+json)."""
+    kind = content_type.split(";", 1)[0].strip()
+    return kind.startswith(TEXT_TYPES) or kind.endswith(("+json", "+xml"))
+
+
 class TextGZipMiddleware(GZipMiddleware):
     """GZipMiddleware for text only (pages, JSON, GeoJSON, CSV, XML, SVG)."""
 
     def process_response(self, request, response):
-        if not response.get("Content-Type", "").startswith(TEXT_TYPES):
+        if not is_text(response.get("Content-Type", "")):
             return response
         return super().process_response(request, response)

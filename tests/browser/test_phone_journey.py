@@ -58,6 +58,10 @@ def test_public_pages_and_the_back_office_report_fit_a_phone(world, new_page):
     officer = _phone(new_page, world.liaison_a)
     officer.goto(f"/kantor/laporan/{report.tracking_code}/")
     assert _overflow(officer) <= 0
+    # The bell stays on the screen; the back-office menu is one row above the report.
+    bell = officer.locator(".site-header .bell").bounding_box()
+    assert bell and bell["x"] + bell["width"] <= PHONE["width"]
+    assert officer.evaluate("document.querySelector('.ws-nav').offsetHeight") <= 60
     # A guest with a long address, waiting for the national admin's verification form.
     waiting, _ = submit(
         world, guest_email="warga.dengan.alamat.panjang.sekali@contoh-desa.example.id"

@@ -37,6 +37,14 @@ def test_a_citizen_searches_finds_the_report_on_the_map_by_keyboard_and_supports
 
     page.goto("/peta/")
     dot = page.get_by_role("button", name=report.title)
+    # The map zooms to the reports it shows: the only one is in the middle.
+    page.wait_for_function(
+        "() => { const m = document.querySelector('#report-map').getBoundingClientRect();"
+        " const d = document.querySelector('.map-dot-box'); if (!d) return false;"
+        " const r = d.getBoundingClientRect();"
+        " return Math.abs(r.x + r.width / 2 - (m.x + m.width / 2)) < 30"
+        " && Math.abs(r.y + r.height / 2 - (m.y + m.height / 2)) < 30; }"
+    )
     dot.focus()
     page.keyboard.press("Enter")
     popup = page.locator(".map-popup")

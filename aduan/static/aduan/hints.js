@@ -62,6 +62,7 @@
     var box = form.querySelector("[data-similar]");
     var timer = null;
     var last = "";
+    var inFlight = null;
 
     function check() {
       var draft = draftOf(form);
@@ -69,11 +70,15 @@
       var key = draft.toString();
       if (text.length < MIN_CHARS || key === last) return;
       last = key;
+      // A slower answer to an older draft must not overwrite the newer one's hints.
+      if (inFlight) inFlight.abort();
+      inFlight = window.AbortController ? new AbortController() : null;
       fetch(url, {
         method: "POST",
         body: draft,
         credentials: "same-origin",
-        headers: { "X-Requested-With": "fetch" }
+        headers: { "X-Requested-With": "fetch" },
+        signal: inFlight && inFlight.signal
       })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (result) {

@@ -62,6 +62,16 @@
     return data.geojsonUrl + "?" + params.toString();
   }
 
+  // The first answer, for the whole first view, decides where to look: a regency's
+  // reports are a stack of dots on a map of all Indonesia until it zooms to them.
+  var fitted = false;
+  function fitOnce(layer) {
+    if (fitted) return;
+    fitted = true;
+    var bounds = layer.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 15, padding: [24, 24] });
+  }
+
   var pending = null;
   function load() {
     if (pending) pending.abort();
@@ -73,10 +83,11 @@
       })
       .then(function (collection) {
         dots.clearLayers();
-        L.geoJSON(collection, {
+        var layer = L.geoJSON(collection, {
           pointToLayer: dot,
           onEachFeature: function (feature, layer) { layer.bindPopup(popup(feature.properties)); }
         }).addTo(dots);
+        fitOnce(layer);
         status.textContent = collection.truncated ? data.textTruncated : "";
       })
       .catch(function (error) {
