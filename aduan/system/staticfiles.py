@@ -2,8 +2,9 @@
 
 `manage.py collectstatic` writes each file under a name carrying a hash of its content
 (app.3f2a9c.css), with gzip copies (and Brotli ones where the brotli package is
-installed), and a manifest mapping the names; pages then link to the fingerprinted names, which WhiteNoise serves with a cache lifetime of
-years because a changed file gets a new name.
+installed), and a manifest mapping the names; pages then link to the fingerprinted
+names, which WhiteNoise serves with a cache lifetime of years because a changed file
+gets a new name.
 """
 
 from __future__ import annotations
