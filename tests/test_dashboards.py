@@ -417,6 +417,16 @@ def test_a_line_chart_breaks_where_values_are_missing():
     assert [baseline - y for y in ys] == pytest.approx([plot * 0.5, plot, plot * 0.25, plot * 0.75])
 
 
+def test_twelve_months_name_every_other_one_below_the_axis_ending_with_the_latest():
+    months = [(f"M{n:02}", n) for n in range(1, 13)]
+    root = ET.fromstring(str(charts.bar_chart(months, chart_id="m", title="T", description="D")))
+
+    named = [t.text for t in root.find(f".//{SVG}g[@class='axis axis-x']").iter(f"{SVG}text")]
+
+    assert named == ["M02", "M04", "M06", "M08", "M10", "M12"]
+    assert len(root.findall(f".//{SVG}rect")) == 12  # every month is still drawn
+
+
 def test_the_axis_top_is_a_round_number():
     assert [charts.nice_ceiling(v) for v in (0, 0.7, 3, 7, 12, 180)] == [1, 1, 5, 10, 20, 200]
 

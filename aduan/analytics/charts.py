@@ -16,12 +16,31 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 640
-HEIGHT = 240
+HEIGHT = 260
 # Room for the value labels on the left and the point labels below.
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 36
+LEFT, RIGHT, TOP, BOTTOM = 64, 12, 14, 40
 TICKS = 4
+# A chart is drawn 640 units wide and shown in a card 300 to 500 pixels wide: its text
+# is 18 units (aduan.css), 8 to 14 pixels on screen, so with twelve months only every
+# other one is named below the axis (each still has its tooltip).
+MAX_X_LABELS = 6
 
 Point = tuple[str, float | None]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart with its title, for a page to show above it (`{{ chart.title }}`);
+    `{{ chart }}` is the SVG itself."""
+
+    title: str
+    svg: SafeString
+
+    def __str__(self) -> str:
+        return self.svg
+
+    def __html__(self) -> str:
+        return self.svg
 
 
 @dataclass(frozen=True)
@@ -97,10 +116,14 @@ def _axes(frame: Frame, labels: Sequence[str], fmt: Callable[[float], str]) -> l
         f' y1="{baseline}" y2="{baseline}"/>'
     )
     parts.append('<g class="axis axis-x">')
+    every = math.ceil(len(labels) / MAX_X_LABELS) if labels else 1
     for index, label in enumerate(labels):
+        # Counted from the newest, so the latest month is always named.
+        if (len(labels) - 1 - index) % every:
+            continue
         left, width = frame.slot(index, len(labels))
         parts.append(
-            f'<text x="{_fmt(left + width / 2)}" y="{frame.height - BOTTOM + 16}"'
+            f'<text x="{_fmt(left + width / 2)}" y="{frame.height - BOTTOM + 22}"'
             f' text-anchor="middle">{escape(label)}</text>'
         )
     parts.append("</g>")
@@ -167,7 +190,7 @@ def line_chart(
         x, y = _fmt(left + slot / 2), _fmt(frame.y(value))
         segments[-1].append(f"{x},{y}")
         markers.append(
-            f'<circle cx="{x}" cy="{y}" r="3.5" data-value="{value}">'
+            f'<circle cx="{x}" cy="{y}" r="5" data-value="{value}">'
             f"<title>{escape(label)}: {escape(value_format(value))}</title></circle>"
         )
     parts.append('<g class="lines">')

@@ -377,8 +377,8 @@ def _share_format(value: float) -> str:
     return _("%(value)s %%") % {"value": _number(value * 100, 0)}
 
 
-def trend_charts(trend: list[dict]) -> list:
-    """The four trend charts of the last months, as SVG."""
+def trend_charts(trend: list[dict]) -> list[charts.Chart]:
+    """The four trend charts of the last months, each with its title."""
     labels = [date_format(row["month"], "M y") for row in trend]
 
     def points(key):
@@ -387,40 +387,37 @@ def trend_charts(trend: list[dict]) -> list:
     def days(value):
         return _number(value)
 
+    def chart(draw, chart_id, key, title, name, fmt, **options):
+        svg = draw(
+            points(key),
+            chart_id=chart_id,
+            title=title,
+            description=_describe(name, points(key), fmt),
+            **options,
+        )
+        return charts.Chart(title=title, svg=svg)
+
     return [
-        charts.bar_chart(
-            points("received"),
-            chart_id="trend-received",
-            title=_("Reports received per month"),
-            description=_describe(_("Reports received"), points("received"), str),
+        chart(
+            charts.bar_chart, "trend-received", "received",
+            _("Reports received per month"), _("Reports received"), str,
         ),
-        charts.line_chart(
-            points("follow_up_rate"),
-            chart_id="trend-follow-up",
-            title=_("Follow-up rate per month"),
-            description=_describe(_("Follow-up rate"), points("follow_up_rate"), _share_format),
-            value_format=_share_format,
-            top=1.0,
+        chart(
+            charts.line_chart, "trend-follow-up", "follow_up_rate",
+            _("Follow-up rate per month"), _("Follow-up rate"), _share_format,
+            value_format=_share_format, top=1.0,
         ),
-        charts.line_chart(
-            points("median_first_response_working_days"),
-            chart_id="trend-first-response",
-            title=_("Median first-response time per month, in working days"),
-            description=_describe(
-                _("Median first-response time"), points("median_first_response_working_days"), days
-            ),
-            value_format=days,
+        chart(
+            charts.line_chart, "trend-first-response", "median_first_response_working_days",
+            _("Median first-response time per month, in working days"),
+            _("Median first-response time"), days, value_format=days,
         ),
-        charts.line_chart(
-            points("median_verification_working_days"),
-            chart_id="trend-verification",
-            title=_("Median verification time per month, in working days"),
-            description=_describe(
-                _("Median verification time"), points("median_verification_working_days"), days
-            ),
-            value_format=days,
+        chart(
+            charts.line_chart, "trend-verification", "median_verification_working_days",
+            _("Median verification time per month, in working days"),
+            _("Median verification time"), days, value_format=days,
         ),
-    ]
+    ]  # fmt: skip
 
 
 def _describe(what: str, points, fmt) -> str:

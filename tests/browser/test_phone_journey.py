@@ -51,6 +51,12 @@ def test_public_pages_and_the_back_office_report_fit_a_phone(world, new_page):
         " getComputedStyle(document.querySelector('svg.chart')).width]"
     )
     assert styles[0] == "grid" and float(styles[1].removesuffix("px")) <= PHONE["width"]
+    # Its charts say what they show, in letters a phone can read.
+    assert guest.locator("figcaption.chart-title").first.is_visible()
+    text_height = guest.evaluate(
+        "document.querySelector('svg.chart text').getBoundingClientRect().height"
+    )
+    assert text_height >= 8, text_height
     fills = guest.eval_on_selector_all(
         "svg.chart polyline", "lines => lines.map(l => getComputedStyle(l).fill)"
     )
