@@ -23,7 +23,14 @@ class MultipleFileField(forms.FileField):
     """Several uploads in one field; `FilesMixin` checks them together."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        attrs = {
+            "accept": ACCEPT,
+            # Read by portal.js, which shrinks large photos in the phone before they are
+            # sent (the server would shrink them anyway, after a slow upload).
+            "data-shrink-photos": "",
+            "data-text-shrunk": _("Photo made smaller before sending: {before} → {after}."),
+        }
+        kwargs.setdefault("widget", MultipleFileInput(attrs=attrs))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

@@ -74,3 +74,24 @@ def test_a_citizen_on_a_phone_attaches_their_position_to_the_report(world, new_p
 
     report = Report.objects.get()
     assert (float(report.latitude), float(report.longitude)) == (-7.424512, 109.239711)
+
+
+def test_a_large_photo_is_made_smaller_in_the_phone_before_it_is_sent(world, new_page, tmp_path):
+    import os
+
+    from PIL import Image
+
+    photo = tmp_path / "lubang.jpg"
+    Image.frombytes("RGB", (3000, 2250), os.urandom(3000 * 2250 * 3)).save(photo, quality=95)
+    page = new_page()
+    page.goto("/lapor/")
+
+    page.set_input_files("#id_attachments", str(photo))
+
+    page.locator("#id_attachments ~ p.hint").filter(has_text="→").wait_for()
+    chosen = page.evaluate(
+        "(() => { const f = document.querySelector('#id_attachments').files[0];"
+        " return [f.size, f.type, f.name]; })()"
+    )
+    assert chosen[0] < photo.stat().st_size / 2
+    assert chosen[1:] == ["image/jpeg", "lubang.jpg"]
