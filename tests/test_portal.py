@@ -525,6 +525,20 @@ def test_a_stale_action_shows_the_message_and_keeps_the_typed_text(world):
     assert report.status == Status.COMPLETED
 
 
+def test_a_second_click_on_a_rating_already_recorded_says_the_report_changed(world):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.COMPLETED)
+    client, seen = signed_in(world.citizen), report.version
+    rating = {"version": seen, "stars": "4", "message": "Cepat ditangani."}
+
+    assert client.post(action_url(report, "rate"), rating).status_code == 302
+    again = client.post(action_url(report, "rate"), rating)
+
+    assert again.status_code == 409
+    assert "Someone else changed this report" in again.content.decode()
+    assert "Cepat ditangani." in again.content.decode()
+
+
 def test_an_action_not_possible_now_is_refused_with_its_reason(world):
     report, _ = submit(world, reporter=world.citizen)
     advance(world, report, Status.DISPATCHED)

@@ -376,7 +376,10 @@ def report_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
     form = form_class(request.POST, request.FILES, auto_id=f"id_{action}_%s")
     if not form.is_valid():
         return _render_report(request, report, True, bound=(action, form), status=400)
-    report.version = form.cleaned_data["version"]
+    if form.cleaned_data["version"] != report.version:
+        # Judged on what the reporter saw: a second click on a rating that went in, or a
+        # page left open while an officer acted, is "changed", not "not allowed".
+        return _refused(request, report, action, form, lifecycle.stale_report())
     try:
         _run_action(action, report, form.cleaned_data)
     except (TransitionError, PermissionDenied, AttachmentError) as error:

@@ -157,6 +157,15 @@ class StaleReport(TransitionError):
     """Someone else changed the report since the actor loaded it."""
 
 
+def stale_report() -> StaleReport:
+    return StaleReport(
+        _(
+            "Someone else changed this report a moment ago. "
+            "Reload the page to see the latest state, then try again."
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is acting: a signed-in user, the reporter (signed in or by secret link), or the
@@ -266,12 +275,7 @@ def transition(
             version=F("version") + 1, **fields
         )
         if not updated:
-            raise StaleReport(
-                _(
-                    "Someone else changed this report a moment ago. "
-                    "Reload the page to see the latest state, then try again."
-                )
-            )
+            raise stale_report()
         event = ReportEvent.objects.create(
             report=report,
             action=action,
