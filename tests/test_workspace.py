@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import re
+import uuid
 
 import pytest
 import time_machine
@@ -862,6 +863,22 @@ def test_liaison_enters_a_letter_and_a_repeated_reference_returns_the_same_repor
     assert Report.objects.filter(channel_reference="045/DPU/2026").count() == 1
     assert again.redirect_chain[-1][0] == _report_url(report)
     assert "entered before" in again.content.decode()
+
+
+def test_a_double_clicked_entry_without_a_reference_makes_one_report(world, client_for):
+    client = client_for(world.liaison_a)
+    walk_in = _entry(channel="walk_in", channel_reference="", form_token=uuid.uuid4().hex)
+
+    first = client.post(reverse("workspace:manual_entry"), walk_in)
+    second = client.post(reverse("workspace:manual_entry"), walk_in, follow=True)
+
+    report = Report.objects.get(title="Surat tentang jembatan")
+    assert first.status_code == 302 and "entered before" in second.content.decode()
+    page = client.get(_report_url(report)).content.decode()
+    assert "form:" not in page  # the token's digest means nothing to anyone
+    fresh = _entry(channel="walk_in", channel_reference="", form_token=uuid.uuid4().hex)
+    client.post(reverse("workspace:manual_entry"), fresh)
+    assert Report.objects.filter(title="Surat tentang jembatan").count() == 2
 
 
 def test_agency_admin_entry_waits_for_verification_at_the_agency(world, client_for):

@@ -372,6 +372,15 @@ class Report(models.Model):
     def is_reporter(self, user) -> bool:
         return bool(self.reporter_id) and getattr(user, "pk", None) == self.reporter_id
 
+    @property
+    def shown_reference(self) -> str:
+        """The reference staff see: none for an anonymous report (a WhatsApp message id
+        or an email's Message-ID can carry the sender's number or address), nor a web or
+        entry form's token digest, which means nothing to anyone."""
+        if self.is_anonymous or self.channel_reference.startswith("form:"):
+            return ""
+        return self.channel_reference
+
     def confirmed_guest_contact(self) -> tuple[str, str]:
         """The (email, phone) of a guest reporter known to reach them: the number or
         address a message of theirs came from, or the one the confirmation link was sent

@@ -7,6 +7,8 @@ whether the action is allowed and change the report.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import uuid
 
 from django import forms
 from django.utils import timezone
@@ -418,6 +420,8 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 class ManualEntryForm(FilesMixin, forms.Form):
     """A report received outside the website, typed in by an officer."""
 
+    # Makes a double click one report when no original reference is given.
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
     channel = forms.ChoiceField(
         label=_("Received through"),
         choices=[(c.value, c.label) for c in MANUAL_CHANNELS],
@@ -479,12 +483,26 @@ class ManualEntryForm(FilesMixin, forms.Form):
             raise forms.ValidationError(_("The date of incident cannot be in the future."))
         return value
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("form_token", uuid.uuid4().hex)
+
     def clean(self):
         data = super().clean()
         data["channel_reference"] = (data.get("channel_reference") or "").strip()
         if data.get("channel") == Channel.LETTER and not data["channel_reference"]:
             self.add_error("channel_reference", _("Enter the letter number."))
         return data
+
+    def delivery_reference(self) -> str:
+        """The original reference, or else one made from this form's one-time token (as
+        the web form does), so a second click or a resent form makes no second report."""
+        given = self.cleaned_data["channel_reference"]
+        token = self.cleaned_data.get("form_token") or ""
+        if given or not token:
+            return given
+        return f"form:{hashlib.sha256(token.encode()).hexdigest()[:40]}"
 
     def draft(self) -> Draft:
         data = self.cleaned_data

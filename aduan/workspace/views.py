@@ -139,8 +139,7 @@ def _rows(reports, labels: dict):
             labels["status"].get(report.status, report.status),
             labels["kind"].get(report.kind, report.kind),
             labels["channel"].get(report.channel, report.channel),
-            # A message id or Message-ID can carry the sender's number or address.
-            "" if report.is_anonymous else report.channel_reference,
+            report.shown_reference,
             report.title,
             str(report.category) if report.category_id else "",
             report.region.name if report.region_id else "",
@@ -446,8 +445,10 @@ def manual_entry(request):
     form = ManualEntryForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         channel = form.cleaned_data["channel"]
-        reference = form.cleaned_data["channel_reference"]
-        if reference and _taken_elsewhere(request.user, channel, reference):
+        reference = form.delivery_reference()
+        if form.cleaned_data["channel_reference"] and _taken_elsewhere(
+            request.user, channel, reference
+        ):
             form.add_error(
                 "channel_reference",
                 _("Another organization already registered this reference; make it unique."),
