@@ -23,6 +23,7 @@ PASSWORD = "kata-sandi-uji-123"
 
 
 def _user(email: str, name: str, **extra) -> User:
+    extra.setdefault("email_confirmed_at", timezone.now())
     return User.objects.create_user(email=email, password=PASSWORD, full_name=name, **extra)
 
 

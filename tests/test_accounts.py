@@ -28,6 +28,38 @@ def test_a_citizen_signs_up_and_lands_on_their_reports(db, client):
     user = User.objects.get(email="dewi@example.id")
     assert user.phone == "+6281234567890"
     assert client.get(reverse("portal:my_reports")).status_code == 200
+    assert user.email_confirmed_at is None
+
+
+def test_the_link_sent_at_sign_up_confirms_the_address_and_nothing_else_does(
+    db, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    from aduan.accounts.tasks import send_email_confirmation
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accounts:signup"),
+            {
+                "full_name": "Dewi Lestari",
+                "email": "dewi@example.id",
+                "password1": "sapu-lidi-merah-77",
+                "password2": "sapu-lidi-merah-77",
+            },
+        )
+    user = User.objects.get(email="dewi@example.id")
+    assert send_email_confirmation.call(user.pk) == "sent"  # what the worker runs
+    [message] = mailoutbox
+    assert message.to == ["dewi@example.id"]
+    path = message.body.split("http://")[-1].split()[0]
+    path = path[path.index("/") :]
+
+    assert client.get(path[:-3] + "xx/").status_code == 404
+    User.objects.filter(pk=user.pk).update(email="lain@example.id")
+    assert client.get(path).status_code == 404  # sent to the old address
+    User.objects.filter(pk=user.pk).update(email="dewi@example.id")
+    assert client.get(path).status_code == 302
+    user.refresh_from_db()
+    assert user.email_confirmed_at is not None
 
 
 def test_a_rejected_sign_up_keeps_what_was_typed(world, client):

@@ -227,6 +227,26 @@ def test_agency_admin_adds_a_liaison_by_email(world, client_for):
     )
 
 
+def test_an_account_whose_email_is_unconfirmed_gets_no_role_until_it_confirms(
+    world, client, client_for
+):
+    # Someone signs up with the officer's address before the officer does.
+    squatter = _user("baru@kab-contoh.example.id", "Bukan Petugas", email_confirmed_at=None)
+    admin = client_for(world.agency_admin)
+    form = {"email": "baru@kab-contoh.example.id", "role": "liaison"}
+
+    refused = admin.post(_url("member_add", world.unit_a), form)
+
+    assert refused.status_code == 400
+    assert "confirmed" in str(refused.context["member_form"].errors["email"])
+    assert not Membership.objects.filter(user=squatter).exists()
+    from aduan.accounts.confirmation import confirmation_path
+
+    assert client.get(confirmation_path(squatter)).status_code == 302
+    assert admin.post(_url("member_add", world.unit_a), form).status_code == 302
+    assert Membership.objects.filter(user=squatter, role=Role.LIAISON).exists()
+
+
 def test_unknown_email_is_refused_and_the_typed_value_kept(world, client_for):
     client = client_for(world.agency_admin)
     response = client.post(

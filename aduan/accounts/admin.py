@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
@@ -37,7 +38,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("is_active", "is_staff", "is_superuser", "memberships__role")
     search_fields = ("email", "full_name", "phone")
     ordering = ("email",)
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "email_confirmed_at")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("full_name", "phone", "language")}),
@@ -45,7 +46,7 @@ class UserAdmin(BaseUserAdmin):
             _("Admin site access"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined", "email_confirmed_at")}),
     )
     add_fieldsets = (
         (
@@ -56,3 +57,10 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+    def save_model(self, request, obj, form, change) -> None:
+        # An account an operator creates is vouched for: its officer can be given a
+        # role at once (aduan.accounts.confirmation).
+        if not change and obj.email_confirmed_at is None:
+            obj.email_confirmed_at = timezone.now()
+        super().save_model(request, obj, form, change)

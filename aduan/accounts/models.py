@@ -18,6 +18,7 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
+        fields.setdefault("email_confirmed_at", timezone.now())  # the operator vouches
         return self.create_user(email, password, **fields)
 
 
@@ -39,6 +40,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("admin site access"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # When the person showed they read this address (the link sent at sign-up), or an
+    # operator created the account; until then no organization can give it a role.
+    email_confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
 
     objects = UserManager()
 

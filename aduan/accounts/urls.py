@@ -7,4 +7,5 @@ urlpatterns = [
     path("masuk/", views.SignInView.as_view(), name="login"),
     path("keluar/", views.SignOutView.as_view(), name="logout"),
     path("daftar/", views.sign_up, name="signup"),
+    path("konfirmasi/<str:token>/", views.confirm_email, name="confirm_email"),
 ]

@@ -1,11 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView, LogoutView
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
+from aduan.accounts.confirmation import confirm
 from aduan.accounts.forms import SignInForm, SignUpForm
+from aduan.accounts.tasks import send_email_confirmation
+from aduan.lib.ratelimits import limited
+from aduan.lib.tasks import enqueue_with_transaction
 
 
 class SignInView(LoginView):
@@ -24,10 +30,26 @@ def sign_up(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        enqueue_with_transaction(lambda: send_email_confirmation.enqueue(user.pk))
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Your account is ready."))
+        messages.success(
+            request,
+            _("Welcome! Your account is ready. We sent a link to %(email)s to confirm the address.")
+            % {"email": user.email},
+        )
         return redirect(_safe_next(request) or "portal:my_reports")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+@require_GET
+@limited("lookup")
+def confirm_email(request, token: str):
+    """The link sent at sign-up: the account's address is confirmed."""
+    user = confirm(token)
+    if user is None:
+        raise Http404
+    messages.success(request, _("Thank you: your email address is confirmed."))
+    return redirect("portal:my_reports" if request.user.is_authenticated else "accounts:login")
 
 
 def _safe_next(request) -> str | None:

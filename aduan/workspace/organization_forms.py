@@ -135,6 +135,16 @@ class MemberForm(forms.Form):
             raise forms.ValidationError(
                 _("No user account has this email. Ask the officer to register first.")
             )
+        if user.email_confirmed_at is None:
+            # Anyone can sign up with any address: a role goes only to the person who
+            # showed they read it (aduan.accounts.confirmation).
+            raise forms.ValidationError(
+                _(
+                    "This account has not confirmed its email address yet. Ask the officer "
+                    "to open the link we sent when they signed up, or have the account "
+                    "created in the admin."
+                )
+            )
         return user
 
     def clean(self):

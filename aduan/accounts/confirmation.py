@@ -1,0 +1,60 @@
+"""Confirming that the person who signed up reads the account's email address.
+
+Sign-up checks nothing about the address typed, so anyone could register an officer's
+address before the officer does and then be given the officer's role. The link sent at
+sign-up proves the address; an organization's admins can give a role only to a
+confirmed account (`aduan.workspace.organization_forms`). Citizens need no confirmation
+for anything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+SALT = "aduan.account-email"
+MAX_AGE = 60 * 60 * 24 * 14  # two weeks
+
+
+def _value(user) -> str:
+    # Bound to the address: a link sent before the address changed confirms nothing.
+    return f"{user.pk}.{hashlib.sha256(user.email.lower().encode()).hexdigest()[:12]}"
+
+
+def confirmation_path(user) -> str:
+    token = signing.TimestampSigner(salt=SALT).sign(_value(user))
+    return reverse("accounts:confirm_email", args=[token])
+
+
+def confirm(token: str):
+    """The account `token` confirms (now marked confirmed), or None when the token is
+    tampered with, expired, or for an address the account no longer has."""
+    from aduan.accounts.models import User
+
+    try:
+        value = signing.TimestampSigner(salt=SALT).unsign(token, max_age=MAX_AGE)
+    except signing.BadSignature:
+        return None
+    user = User.objects.filter(pk=int(value.split(".", 1)[0]), is_active=True).first()
+    if user is None or _value(user) != value:
+        return None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = timezone.now()
+        User.objects.filter(pk=user.pk).update(email_confirmed_at=user.email_confirmed_at)
+    return user
+
+
+def send_confirmation(user) -> None:
+    """Email the confirmation link, in the account's language."""
+    from aduan.notifications.outbox import absolute
+
+    with translation.override(user.language or "id"):
+        context = {"user": user, "link": absolute(confirmation_path(user)), "days": 14}
+        subject = render_to_string("accounts/email_confirmation_subject.txt", context).strip()
+        body = render_to_string("accounts/email_confirmation.txt", context)
+    EmailMessage(subject=subject, body=body, to=[user.email]).send(fail_silently=False)

@@ -1,0 +1,16 @@
+"""Background tasks of the accounts app (run by `manage.py run_worker`)."""
+
+from django_tasks import task
+
+
+@task()
+def send_email_confirmation(user_pk: int) -> str:
+    """Send the sign-up confirmation link; a retry sends it again (harmless)."""
+    from aduan.accounts.confirmation import send_confirmation
+    from aduan.accounts.models import User
+
+    user = User.objects.filter(pk=user_pk, email_confirmed_at__isnull=True).first()
+    if user is None:
+        return "nothing to do"
+    send_confirmation(user)
+    return "sent"
