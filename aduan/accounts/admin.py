@@ -38,7 +38,8 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("is_active", "is_staff", "is_superuser", "memberships__role")
     search_fields = ("email", "full_name", "phone")
     ordering = ("email",)
-    readonly_fields = ("last_login", "date_joined", "email_confirmed_at")
+    # An operator may confirm an address by hand (an officer who lost the link).
+    readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("full_name", "phone", "language")}),
