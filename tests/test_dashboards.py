@@ -497,3 +497,14 @@ def test_an_auditor_who_also_administers_its_own_body_lists_no_other_agencys_rep
     assert report.tracking_code not in html
     export = client.get(reverse("monev:overdue_csv"), {"org": world.agency.pk})
     assert export.status_code == 403
+
+
+def test_a_past_months_league_is_ranked_as_of_that_months_end_like_its_recap():
+    from aduan.analytics.snapshots import league_moment
+
+    now = timezone.make_aware(datetime.datetime(2026, 3, 10, 9, 0))
+    january = league_moment(Period.month(2026, 1), now)
+    running = league_moment(Period.month(2026, 3), now)
+
+    assert timezone.localtime(january).date() == datetime.date(2026, 1, 31)
+    assert running == now

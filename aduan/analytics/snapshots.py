@@ -37,10 +37,16 @@ def key_of(org: Organization | None, period: Period) -> str:
     return f"{org.pk if org else 'all'}:{period.start:%Y%m%d}:{period.end:%Y%m%d}"
 
 
+def league_moment(period: Period, now: datetime.datetime) -> datetime.datetime:
+    return min(now, period.bounds()[1] - datetime.timedelta(seconds=1))
+
+
 def compute(org: Organization | None, period: Period, now: datetime.datetime) -> dict:
     """Every figure of the scope and period, as JSON-ready data (ids, not objects)."""
     overdue = metrics.overdue(org, now)
-    table = metrics.league_table(org, now)
+    # Ranked as of the period's end (now, for the running one), as the monthly recap does:
+    # the dashboard of January and January's recap rank the same way.
+    table = metrics.league_table(org, league_moment(period, now))
     for row in table["ranked"] + table["unranked"]:
         row["organization"] = row["organization"].pk
     shows_agencies = org is None or org.is_agency

@@ -531,6 +531,7 @@ def dashboard(request):
         "period_query": period_query,
         "scope_query": _scope_query(org, period_query),
         "league_window": settings.ADUAN_LEAGUE_WINDOW_DAYS,
+        "league_until": timezone.localtime(snapshots.league_moment(period, now)),
         "league_minimum": settings.ADUAN_LEAGUE_MIN_REPORTS,
         "active_days": settings.ADUAN_ACTIVE_AGENCY_DAYS,
         "definitions": FIGURE_DEFINITIONS,
