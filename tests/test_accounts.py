@@ -130,3 +130,24 @@ def test_sign_up_follows_next_only_to_a_page_of_this_site(db, client, target, la
 
     assert response.status_code == 302
     assert response["Location"] == lands_on
+
+
+def test_an_unconfirmed_citizen_can_have_the_link_sent_again_to_their_own_address(
+    db, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    from aduan.accounts.tasks import send_email_confirmation
+
+    user = User.objects.create_user("siti@example.id", PASSWORD, full_name="Siti")
+    client.force_login(user)
+    assert "data-unconfirmed" in client.get(reverse("portal:my_reports")).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:resend_confirmation"))
+    send_email_confirmation.call(user.pk)
+
+    assert response.status_code == 302
+    assert [m.to for m in mailoutbox] == [["siti@example.id"]]
+    assert client.get(reverse("accounts:resend_confirmation")).status_code == 405
+    client.logout()
+    assert client.post(reverse("accounts:resend_confirmation")).status_code == 302  # to sign in
+    assert len(mailoutbox) == 1

@@ -7,5 +7,6 @@ urlpatterns = [
     path("masuk/", views.SignInView.as_view(), name="login"),
     path("keluar/", views.SignOutView.as_view(), name="logout"),
     path("daftar/", views.sign_up, name="signup"),
+    path("konfirmasi/kirim-ulang/", views.resend_confirmation, name="resend_confirmation"),
     path("konfirmasi/<str:token>/", views.confirm_email, name="confirm_email"),
 ]

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from aduan.accounts.confirmation import confirm
 from aduan.accounts.forms import SignInForm, SignUpForm
@@ -50,6 +51,18 @@ def confirm_email(request, token: str):
         raise Http404
     messages.success(request, _("Thank you: your email address is confirmed."))
     return redirect("portal:my_reports" if request.user.is_authenticated else "accounts:login")
+
+
+@login_required
+@require_POST
+@limited("lookup")
+def resend_confirmation(request):
+    """Send the confirmation link again, to the account's own address only."""
+    user = request.user
+    if user.email_confirmed_at is None:
+        enqueue_with_transaction(lambda: send_email_confirmation.enqueue(user.pk))
+        messages.success(request, _("We sent the link again to %(email)s.") % {"email": user.email})
+    return redirect("portal:my_reports")
 
 
 def _safe_next(request) -> str | None:
