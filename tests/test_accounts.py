@@ -147,6 +147,13 @@ def test_an_unconfirmed_citizen_can_have_the_link_sent_again_to_their_own_addres
 
     assert response.status_code == 302
     assert [m.to for m in mailoutbox] == [["siti@example.id"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(reverse("accounts:resend_confirmation"), follow=True)
+    from django_tasks_db.models import DBTaskResult
+
+    queued = DBTaskResult.objects.filter(task_path__endswith="send_email_confirmation")
+    assert queued.count() == 1  # one email per account every few minutes
+    assert "a few minutes ago" in again.content.decode()
     assert client.get(reverse("accounts:resend_confirmation")).status_code == 405
     client.logout()
     assert client.post(reverse("accounts:resend_confirmation")).status_code == 302  # to sign in

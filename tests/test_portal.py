@@ -519,7 +519,7 @@ def test_a_stale_action_shows_the_message_and_keeps_the_typed_text(world):
     )
     html = response.content.decode()
     assert response.status_code == 409
-    assert "Someone else changed this report" in html
+    assert "changed a moment ago. Check its latest state" in html  # still possible
     assert "Masih berlubang di sisi kiri." in html
     report.refresh_from_db()
     assert report.status == Status.COMPLETED
@@ -535,7 +535,7 @@ def test_a_second_click_on_a_rating_already_recorded_says_the_report_changed(wor
     again = client.post(action_url(report, "rate"), rating)
 
     assert again.status_code == 409
-    assert "Someone else changed this report" in again.content.decode()
+    assert "can no longer be done" in again.content.decode()
     assert "Cepat ditangani." in again.content.decode()
 
 

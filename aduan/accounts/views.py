@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -53,15 +54,31 @@ def confirm_email(request, token: str):
     return redirect("portal:my_reports" if request.user.is_authenticated else "accounts:login")
 
 
+RESEND_EVERY_SECONDS = 10 * 60
+
+
 @login_required
 @require_POST
 @limited("lookup")
 def resend_confirmation(request):
     """Send the confirmation link again, to the account's own address only."""
     user = request.user
-    if user.email_confirmed_at is None:
+    if user.email_confirmed_at is not None:
+        return redirect("portal:my_reports")
+    # One email per account every few minutes, however often it is asked for: anyone
+    # can sign up with someone else's address.
+    if cache.add(f"aduan:confirmation-resent:{user.pk}", True, RESEND_EVERY_SECONDS):
         enqueue_with_transaction(lambda: send_email_confirmation.enqueue(user.pk))
         messages.success(request, _("We sent the link again to %(email)s.") % {"email": user.email})
+    else:
+        messages.info(
+            request,
+            _(
+                "A link was sent to %(email)s a few minutes ago: look for it in the inbox "
+                "and the spam folder."
+            )
+            % {"email": user.email},
+        )
     return redirect("portal:my_reports")
 
 

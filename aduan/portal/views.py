@@ -378,8 +378,19 @@ def report_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
         return _render_report(request, report, True, bound=(action, form), status=400)
     if form.cleaned_data["version"] != report.version:
         # Judged on what the reporter saw: a second click on a rating that went in, or a
-        # page left open while an officer acted, is "changed", not "not allowed".
-        return _refused(request, report, action, form, lifecycle.stale_report())
+        # page left open while an officer acted, is "changed", not "not allowed" — and
+        # whether it can still be done is said, so nobody sends it again in vain.
+        if action in _reporter_actions(report):
+            changed = _(
+                "This report changed a moment ago. Check its latest state below, then send "
+                "again if it is still needed."
+            )
+        else:
+            changed = _(
+                "This report changed a moment ago, and this can no longer be done (it may "
+                "have been done already, in another window)."
+            )
+        return _refused(request, report, action, form, lifecycle.StaleReport(changed))
     try:
         _run_action(action, report, form.cleaned_data)
     except (TransitionError, PermissionDenied, AttachmentError) as error:

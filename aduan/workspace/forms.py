@@ -6,12 +6,14 @@ whether the action is allowed and change the report.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import uuid
 
 from django import forms
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft
@@ -494,6 +496,16 @@ class ManualEntryForm(FilesMixin, forms.Form):
         if data.get("channel") == Channel.LETTER and not data["channel_reference"]:
             self.add_error("channel_reference", _("Enter the letter number."))
         return data
+
+    def guest_secret(self) -> str:
+        """The private link's secret, derived from the one-time token with the server's
+        key when no reference is given: the second request of a double click (whose
+        messages cookie wins) can show the officer the same link again."""
+        token = self.cleaned_data.get("form_token") or ""
+        if self.cleaned_data["channel_reference"] or not token:
+            return ""
+        mac = salted_hmac("aduan.workspace.entry-secret", token, algorithm="sha256")
+        return base64.urlsafe_b64encode(mac.digest()[:24]).decode()
 
     def delivery_reference(self) -> str:
         """The original reference, or else one made from this form's one-time token (as

@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from aduan.channels.intake import submit_report
+from aduan.channels.intake import Submission, submit_report
 from aduan.lib.untrusted import plain_text
 from aduan.organizations.access import Access
 from aduan.organizations.models import ResponseTemplate
+from aduan.reports.codes import secret_matches
 from aduan.reports.lifecycle import Action, Actor, StaleReport, TransitionError, allowed_actions
 from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent, Status
 from aduan.reports.thumbnails import thumbnail
@@ -461,13 +462,14 @@ def manual_entry(request):
                 entered_by=request.user,
                 received_by=queries.receiving_organization(access),
                 at=form.received_at(),
+                guest_secret=form.guest_secret(),
             )
-            return _after_entry(request, submission)
+            return _after_entry(request, submission, form.guest_secret())
     status = 400 if form.is_bound else 200
     return render(request, "workspace/manual_entry.html", {"form": form}, status=status)
 
 
-def _after_entry(request, submission):
+def _after_entry(request, submission, guest_secret: str = ""):
     report = submission.report
     visible = Report.objects.visible_to(request.user).filter(pk=report.pk).exists()
     if submission.created:
@@ -475,6 +477,16 @@ def _after_entry(request, submission):
             request, _("Report %(code)s was entered.") % {"code": report.tracking_code}
         )
         _guest_link_message(request, submission)
+    elif guest_secret and visible:
+        # The same form sent twice (a double click): the first request's messages may
+        # never be shown, so this one says everything again, the private link included.
+        messages.info(
+            request,
+            _("This form was already sent: report %(code)s; nothing new was created.")
+            % {"code": report.tracking_code},
+        )
+        if report.reporter_id is None and secret_matches(guest_secret, report.guest_secret_hash):
+            _guest_link_message(request, Submission(report, created=False, secret=guest_secret))
     elif visible:
         messages.info(
             request,
