@@ -139,6 +139,7 @@ def test_an_unconfirmed_citizen_can_have_the_link_sent_again_to_their_own_addres
 
     user = User.objects.create_user("siti@example.id", PASSWORD, full_name="Siti")
     client.force_login(user)
+    client.cookies["django_language"] = "en"
     assert "data-unconfirmed" in client.get(reverse("portal:my_reports")).content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
