@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import datetime
-import hashlib
 import uuid
 
 from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft
@@ -19,7 +16,7 @@ from aduan.lib import dates
 from aduan.lib.phones import PhoneField
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.attachments import CleanFile
-from aduan.reports.codes import normalize_tracking_code
+from aduan.reports.codes import normalize_tracking_code, secret_from_token, token_reference
 from aduan.reports.models import PUBLIC_STATUSES, Kind, Report, Status, has_private_words
 from aduan.reports.uploads import FilesMixin, MultipleFileField
 from aduan.triage.hints import completeness_hints
@@ -183,17 +180,12 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
         """The one-time token as the report keeps it: a digest. Officers see a report's
         reference, and the token itself proves a guest's retry is the reporter's
         (`portal.views._after_submission`), so it must not be readable there."""
-        digest = hashlib.sha256(self.cleaned_data["form_token"].encode()).hexdigest()
-        return f"form:{digest[:40]}"
+        return token_reference(self.cleaned_data["form_token"])
 
     def guest_secret(self) -> str:
-        """The guest's secret-link token, derived from the one-time token with the
-        server's key: a retry of the same form (a double click, a lost response) can show
-        the guest the link again, though the report keeps only the link's hash."""
-        mac = salted_hmac(
-            "aduan.portal.guest-secret", self.cleaned_data["form_token"], algorithm="sha256"
-        )
-        return base64.urlsafe_b64encode(mac.digest()[:24]).decode()
+        """The guest's secret-link token, derived from the one-time token (a double
+        click or a lost response shows the same link again)."""
+        return secret_from_token("aduan.portal.guest-secret", self.cleaned_data["form_token"])
 
     def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())

@@ -45,7 +45,7 @@ from aduan.reports.models import (
     Support,
 )
 from aduan.reports.privacy import PUBLIC_RELATED, public_text
-from aduan.reports.thumbnails import thumbnail
+from aduan.reports.thumbnails import thumbnail_response
 
 SESSION_REPORTER_OF = "portal.reporter_of"
 SESSION_SUBMITTED = "portal.submitted"
@@ -475,7 +475,7 @@ def attachment(request: HttpRequest, code: str, pk: int, small: bool = False) ->
         visible_attachments(report, is_reporter=is_reporter), pk=pk
     )
     if small:
-        return _thumbnail(item)
+        return thumbnail_response(item)
     try:
         handle = item.file.open("rb")
     except FileNotFoundError as error:
@@ -488,15 +488,4 @@ def attachment(request: HttpRequest, code: str, pk: int, small: bool = False) ->
     # A file never changes under its id: this visitor's browser keeps it for an hour
     # instead of fetching hundreds of kilobytes again on every tap.
     patch_cache_control(response, private=True, max_age=3600)
-    return response
-
-
-def _thumbnail(item: Attachment) -> HttpResponse:
-    data = thumbnail(item)
-    if data is None:
-        raise Http404
-    response = HttpResponse(data, content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    # A photo never changes under its id; only this visitor's browser keeps it.
-    patch_cache_control(response, private=True, max_age=60 * 60 * 24)
     return response

@@ -5,6 +5,7 @@ no U) shown as two groups of four: "K7QM-3XPA". 31^8 ≈ 8.5 × 10^11 codes make
 a live one hopeless at any rate the web server allows, yet it reads well over the phone.
 """
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -36,3 +37,19 @@ def hash_secret(secret: str) -> str:
 
 def secret_matches(secret: str, digest: str) -> bool:
     return bool(digest) and hmac.compare_digest(hash_secret(secret), digest)
+
+
+def token_reference(token: str) -> str:
+    """A form's one-time token as a report's channel reference: a digest, since officers
+    see references and the token itself proves that a retry is the same submission."""
+    return f"form:{hashlib.sha256(token.encode()).hexdigest()[:40]}"
+
+
+def secret_from_token(purpose: str, token: str) -> str:
+    """A guest's secret-link token derived from a form's one-time token with the server's
+    key: a retry of the same form can show the guest's link again, though the report
+    keeps only its hash. `purpose` keeps the forms' secrets apart."""
+    from django.utils.crypto import salted_hmac
+
+    mac = salted_hmac(purpose, token, algorithm="sha256")
+    return base64.urlsafe_b64encode(mac.digest()[:24]).decode()

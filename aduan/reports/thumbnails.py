@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from django.core.cache import cache
+from django.http import Http404, HttpResponse
 from PIL import Image, UnidentifiedImageError
 
 from aduan.reports.models import Attachment
@@ -50,3 +51,16 @@ def _make(item: Attachment) -> bytes | None:
             return out.getvalue()
     except (FileNotFoundError, UnidentifiedImageError, OSError):
         return None
+
+
+def thumbnail_response(item: Attachment) -> HttpResponse:
+    """The thumbnail as a response, for a view that has already checked that the visitor
+    may see `item`; 404 when it is not an image. A photo never changes under its id:
+    only this visitor's browser keeps it, for a day."""
+    data = thumbnail(item)
+    if data is None:
+        raise Http404("Not an image")
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

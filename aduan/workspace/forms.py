@@ -6,14 +6,11 @@ whether the action is allowed and change the report.
 
 from __future__ import annotations
 
-import base64
 import datetime
-import hashlib
 import uuid
 
 from django import forms
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from aduan.channels.intake import Draft
@@ -27,7 +24,7 @@ from aduan.organizations.models import (
     ResponseTemplate,
 )
 from aduan.reports import lifecycle
-from aduan.reports.codes import normalize_tracking_code
+from aduan.reports.codes import normalize_tracking_code, secret_from_token, token_reference
 from aduan.reports.lifecycle import Action, ArchiveReason
 from aduan.reports.models import MANUAL_CHANNELS, Channel, Kind, Report, Status, Tier
 from aduan.reports.uploads import FilesMixin, MultipleFileField
@@ -498,23 +495,20 @@ class ManualEntryForm(FilesMixin, forms.Form):
         return data
 
     def guest_secret(self) -> str:
-        """The private link's secret, derived from the one-time token with the server's
-        key when no reference is given: the second request of a double click (whose
-        messages cookie wins) can show the officer the same link again."""
+        """The private link's secret, derived from the one-time token when no reference
+        is given: the second request of a double click (whose messages cookie wins) can
+        show the officer the same link again."""
         token = self.cleaned_data.get("form_token") or ""
         if self.cleaned_data["channel_reference"] or not token:
             return ""
-        mac = salted_hmac("aduan.workspace.entry-secret", token, algorithm="sha256")
-        return base64.urlsafe_b64encode(mac.digest()[:24]).decode()
+        return secret_from_token("aduan.workspace.entry-secret", token)
 
     def delivery_reference(self) -> str:
         """The original reference, or else one made from this form's one-time token (as
         the web form does), so a second click or a resent form makes no second report."""
         given = self.cleaned_data["channel_reference"]
         token = self.cleaned_data.get("form_token") or ""
-        if given or not token:
-            return given
-        return f"form:{hashlib.sha256(token.encode()).hexdigest()[:40]}"
+        return given if given or not token else token_reference(token)
 
     def draft(self) -> Draft:
         data = self.cleaned_data

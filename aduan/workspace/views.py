@@ -27,7 +27,7 @@ from aduan.organizations.models import ResponseTemplate
 from aduan.reports.codes import secret_matches
 from aduan.reports.lifecycle import Action, Actor, StaleReport, TransitionError, allowed_actions
 from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent, Status
-from aduan.reports.thumbnails import thumbnail
+from aduan.reports.thumbnails import thumbnail_response
 from aduan.triage.duplicates import likely_duplicates
 from aduan.triage.hints import report_flags
 from aduan.workspace import queries
@@ -383,13 +383,7 @@ def attachment(request, code: str, pk: int, small: bool = False):
     report = get_report_for_user(request, code)
     item = get_object_or_404(Attachment, pk=pk, report=report)
     if small:
-        data = thumbnail(item)
-        if data is None:
-            raise Http404("Not an image")
-        response = HttpResponse(data, content_type="image/jpeg")
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, max-age=86400"
-        return response
+        return thumbnail_response(item)
     inline = item.is_image
     try:
         handle = item.file.open("rb")
