@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from aduan.channels.replies import CODE_IN_TEXT, MIN_TEXT, substance
 from aduan.reports import lifecycle
-from aduan.reports.models import OPEN_STATUSES, PHONE_CHANNELS, Report, Status
+from aduan.reports.models import OPEN_STATUSES, Report, Status
 
 _END = r"\b[\s.,:;!-]*(.*)$"
 SATISFIED = re.compile(r"^\s*(?:sudah\s+|ya\s*,?\s*|saya\s+)?puas" + _END, re.I | re.S)
@@ -56,7 +56,7 @@ def take(
     the message is known to be about it); None when the message answers nothing (it is
     then a new report or a conversation). Call in a transaction, with the translation the
     reply should be in active."""
-    mine = Report.objects.filter(_sent_by(phone, email)).select_related("reporter")
+    mine = Report.objects.reported_from(phone=phone, email=email).select_related("reporter")
     code = CODE_IN_TEXT.search(text.upper())
     if only is not None:
         mine = mine.filter(pk=only.pk)
@@ -91,29 +91,6 @@ def take(
             % {"code": report.tracking_code, "question": question.message if question else ""},
         )
     return _act(report, "answered", None, text.strip(), files)
-
-
-def _sent_by(phone: str, email: str) -> Q:
-    """Reports whose reporter is known to hold this number or address: a guest's
-    confirmed one only (`Report.confirmed_guest_contact`). A number typed into a web
-    form or an account's profile proves nothing: whoever holds it must not answer, close
-    or rate that report, nor have their answer land on it."""
-    found = Q(pk__in=[])
-    if phone:
-        found |= Q(
-            Q(channel__in=PHONE_CHANNELS) | Q(guest_email=""),
-            reporter__isnull=True,
-            guest_contact_verified_at__isnull=False,
-            guest_phone=phone,
-        )
-    if email:
-        found |= Q(
-            reporter__isnull=True,
-            guest_contact_verified_at__isnull=False,
-            guest_email__iexact=email,
-        )
-        found |= Q(reporter__email__iexact=email)
-    return found
 
 
 def _act(report: Report, kind: str, stars, message: str, files=()) -> FollowUp:
@@ -161,7 +138,7 @@ def _act(report: Report, kind: str, stars, message: str, files=()) -> FollowUp:
 def photo_target(phone: str) -> Report | None:
     """The sender's report that a photo sent outside a draft belongs to: the one waiting
     for their answer, or else one they sent within the hour and still open."""
-    mine = Report.objects.filter(_sent_by(phone, ""))
+    mine = Report.objects.reported_from(phone=phone)
     held = mine.filter(status=Status.ON_HOLD).order_by("-updated_at", "-pk").first()
     if held is not None:
         return held

@@ -83,6 +83,28 @@ class ReportQuerySet(models.QuerySet["Report"]):
     def open(self) -> ReportQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
+    def reported_from(self, *, phone: str = "", email: str = "") -> ReportQuerySet:
+        """Reports whose reporter is known to hold this number or address: a guest's
+        confirmed one only (the query form of `Report.confirmed_guest_contact`), or an
+        account's email. A number typed into a web form or an account's profile proves
+        nothing: whoever holds it must not act on that report by message."""
+        found = Q(pk__in=[])
+        if phone:
+            found |= Q(
+                Q(channel__in=PHONE_CHANNELS) | Q(guest_email=""),
+                reporter__isnull=True,
+                guest_contact_verified_at__isnull=False,
+                guest_phone=phone,
+            )
+        if email:
+            found |= Q(
+                reporter__isnull=True,
+                guest_contact_verified_at__isnull=False,
+                guest_email__iexact=email,
+            )
+            found |= Q(reporter__email__iexact=email)
+        return self.filter(found)
+
     def visible_to(self, user) -> ReportQuerySet:
         """The one visibility rule for every back-office page, list, search and export.
 
