@@ -77,13 +77,14 @@ def replica_state() -> dict | None:
 def storage_state() -> dict:
     """Whether attachments can be read: the file system under MEDIA_ROOT or the object
     store of ADUAN_S3_BUCKET (a question about a name that does not exist reaches it)."""
-    from django.core.files.storage import default_storage
+    from django.core.files.storage import storages
 
+    storage = storages["default"]
     try:
-        default_storage.exists("healthz/probe")
+        storage.exists("healthz/probe")
     except Exception as exc:
         return {"status": "down", "error": type(exc).__name__}
-    return {"status": "up", "backend": type(default_storage._wrapped).__name__}
+    return {"status": "up", "backend": type(storage).__name__}
 
 
 def worker_state(now: datetime.datetime) -> dict:
