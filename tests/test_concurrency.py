@@ -110,6 +110,32 @@ if connection.vendor == "postgresql":
             assert Report.objects.filter(channel_reference=reference).count() == 1
 
     @pytest.mark.django_db(transaction=True)
+    def test_two_identical_open311_posts_at_once_make_one_report():
+        from django.http import QueryDict
+        from django.utils.datastructures import MultiValueDict
+
+        from aduan.open311.submission import submit_open311
+
+        world = build_world()
+        for attempt in range(3):
+            post = QueryDict(mutable=True)
+            post.update(
+                {
+                    "service_code": world.potholes.slug,
+                    "address_string": "Jl. Merdeka 1",
+                    "description": f"Lampu jalan mati di depan sekolah, laporan {attempt}",
+                }
+            )
+
+            def deliver(post=post):
+                return submit_open311(post, MultiValueDict(), world.agency)
+
+            results = _race([deliver, deliver])
+            assert not any(isinstance(r, Exception) for r in results), results
+            assert results[0].report.pk == results[1].report.pk
+            assert sorted(r.created for r in results) == [False, True]
+
+    @pytest.mark.django_db(transaction=True)
     def test_photos_sent_together_from_a_new_number_are_all_kept(settings):
         from aduan.channels import whatsapp
         from aduan.channels.models import ProcessedMessage, WhatsAppConversation

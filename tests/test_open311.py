@@ -9,6 +9,7 @@ import re
 from xml.etree import ElementTree as ET
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -542,6 +543,27 @@ def test_an_accidental_double_post_makes_one_report(client, world, writer_key):
     other = post_request(client, **valid_post(writer_key, description="Hal lain sama sekali"))
     assert other.json()[0]["service_request_id"] != first["service_request_id"]
     assert Report.objects.count() == 2
+
+
+def test_a_repeat_is_the_same_report_for_ten_minutes_after_the_latest_one(
+    client, world, writer_key
+):
+    start = timezone.now()
+    first = post_request(client, **valid_post(writer_key)).json()[0]["service_request_id"]
+    # Nine minutes later is still the same POST, wherever a clock boundary falls.
+    with time_machine.travel(start + datetime.timedelta(minutes=9)):
+        again = post_request(client, **valid_post(writer_key)).json()[0]["service_request_id"]
+    with time_machine.travel(start + datetime.timedelta(minutes=11)):
+        later = post_request(client, **valid_post(writer_key)).json()[0]["service_request_id"]
+    with time_machine.travel(start + datetime.timedelta(minutes=20)):
+        repeat = post_request(client, **valid_post(writer_key)).json()[0]["service_request_id"]
+    with time_machine.travel(start + datetime.timedelta(minutes=40)):
+        third = post_request(client, **valid_post(writer_key)).json()[0]["service_request_id"]
+    assert again == first
+    assert later != first
+    assert repeat == later
+    assert third not in {first, later}
+    assert Report.objects.count() == 3
 
 
 def test_device_and_client_request_id_make_a_retry_idempotent(client, world, writer_key):

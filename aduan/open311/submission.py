@@ -2,14 +2,18 @@
 
 Idempotency: a client that sends `device_id` and `client_request_id` gets the same report
 back for the same pair forever. Without them, the reference is a hash of the key's
-organization and every posted field within a ten-minute window (the current and the
-previous window are both checked), so an accidental double POST makes one report while
-the same text sent again later is a new report.
+organization and every posted field with a sequence number: a POST whose latest report
+with the same fields is under ten minutes old gets that report back, so an accidental
+double POST makes one report while the same text sent again later is a new report. Two
+identical POSTs at the same moment compute the same next reference, and the unique
+reference makes them one report, whenever they come.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import itertools
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -26,7 +30,8 @@ from aduan.reports.models import Channel, Kind, Report
 from .documents import active_services, service_attributes
 from .filters import BadParameter, parse_moment
 
-WINDOW_SECONDS = 600
+REPEAT_WINDOW = datetime.timedelta(minutes=10)
+REFERENCE_BATCH = 20
 MAX_DESCRIPTION = 20_000  # as in the REST API
 TITLE_WORDS = 8
 
@@ -43,16 +48,11 @@ class Invalid(ValueError):
 
 def submit_open311(post, files, organization: Organization) -> Submission:
     draft = build_draft(post, files)
-    fixed = _client_reference(post, organization)
-    if fixed:
-        reference = fixed
-    else:
-        window = int(timezone.now().timestamp()) // WINDOW_SECONDS
-        earlier = _params_reference(post, files, organization, window - 1)
-        existing = Report.objects.filter(channel=Channel.OPEN311, channel_reference=earlier).first()
-        if existing:
-            return Submission(existing, created=False)
-        reference = _params_reference(post, files, organization, window)
+    reference = _client_reference(post, organization)
+    if not reference:
+        reference, recent = _params_reference(post, files, organization)
+        if recent:
+            return Submission(recent, created=False)
     return submit_report(
         draft, channel=Channel.OPEN311, channel_reference=reference, received_by=organization
     )
@@ -219,10 +219,24 @@ def _client_reference(post, organization: Organization) -> str:
     return f"client:{digest}"
 
 
-def _params_reference(post, files, organization: Organization, window: int) -> str:
+def _params_reference(post, files, organization: Organization) -> tuple[str, Report | None]:
+    """The reference for a POST without client ids, and the report it repeats if the
+    latest one with the same fields is under ten minutes old. Identical POSTs are
+    numbered in order (`params:<hash>:0`, `:1`, …) and looked up exactly, so two at the
+    same moment claim the same number and the unique index makes them one report."""
     fields = sorted(
         (name, value) for name in post for value in post.getlist(name) if name != "api_key"
     )
     uploads = sorted((u.name, u.size) for u in files.getlist("media"))
-    material = repr((organization.pk, window, fields, uploads))
-    return "params:" + hashlib.sha256(material.encode()).hexdigest()
+    digest = hashlib.sha256(repr((organization.pk, fields, uploads)).encode()).hexdigest()
+    reports = Report.objects.filter(channel=Channel.OPEN311)
+    latest = None
+    for first in itertools.count(0, REFERENCE_BATCH):
+        batch = [f"params:{digest}:{n}" for n in range(first, first + REFERENCE_BATCH)]
+        found = {r.channel_reference: r for r in reports.filter(channel_reference__in=batch)}
+        for reference in batch:
+            if reference not in found:
+                if latest and timezone.now() - latest.submitted_at < REPEAT_WINDOW:
+                    return latest.channel_reference, latest
+                return reference, None
+            latest = found[reference]
