@@ -247,7 +247,9 @@ def test_the_reporter_adds_photos_to_an_open_report(world, dispatched):
     assert response.status_code == 302
     added = Attachment.objects.filter(report=dispatched, event__action=Action.SUBMIT)
     assert added.count() == 2
-    assert "dua.jpg" in Client().get(report_url(dispatched)).content.decode()
+    public_page = Client().get(report_url(dispatched)).content.decode()
+    assert all(f"lampiran-{item.pk}.jpg" in public_page for item in added)
+    assert "dua.jpg" in signed_in(world.citizen).get(report_url(dispatched)).content.decode()
 
 
 def test_adding_nothing_or_past_the_limit_is_refused_and_nothing_kept(world, dispatched, settings):

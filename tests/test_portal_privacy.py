@@ -153,6 +153,10 @@ def test_a_reporter_who_answers_in_the_timeline_is_masked_there_too(world, plant
         ("SITI datang", "S*** datang"),
         ("warga sekitar resah", "warga sekitar resah"),  # a common word, not a name
         ("Situasi di Wargaluyu", "Situasi di Wargaluyu"),  # only whole words
+        ("IG @siti_warga ya", "IG @s*** w*** ya"),  # joined by an underscore
+        ("Foto_Siti_Warga.jpg", "Foto_S*** W***.jpg"),
+        ("dari SitiWarga", "dari S***"),  # joined by a capital
+        ("tanya SitiNurhaliza", "tanya S***Nurhaliza"),
     ],
 )
 def test_the_reporters_name_is_masked_in_public_text(world, text, masked):

@@ -261,7 +261,7 @@ class EventSerializer(CheapCopies, serializers.ModelSerializer):
         return [
             {
                 "id": item.pk,
-                "name": item.original_name,
+                "name": item.name_for_staff(event.report),
                 "content_type": item.content_type,
                 "size": item.size,
                 "public": item.is_public,
@@ -355,12 +355,15 @@ class AttachmentInSerializer(serializers.Serializer):
 
 class AttachmentOutSerializer(serializers.ModelSerializer):
     report = serializers.CharField(source="report.tracking_code", read_only=True)
-    name = serializers.CharField(source="original_name", read_only=True)
+    name = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
         fields = ["id", "report", "name", "content_type", "size", "uploaded_at"]
         read_only_fields = fields
+
+    def get_name(self, item: Attachment) -> str:
+        return item.name_for_staff(item.report)
 
 
 class HandlerFilesField(serializers.ListField):

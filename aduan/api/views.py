@@ -550,7 +550,10 @@ class AttachmentDetail(OrganizationApiView):
         except FileNotFoundError:
             raise Http404 from None
         response = FileResponse(
-            handle, content_type=item.content_type, as_attachment=True, filename=item.original_name
+            handle,
+            content_type=item.content_type,
+            as_attachment=True,
+            filename=item.name_for_staff(report),
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response

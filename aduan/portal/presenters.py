@@ -104,7 +104,7 @@ def present_report(report: Report, *, is_reporter: bool) -> dict:
     shown = (lambda text: text) if is_reporter else (lambda text: public_text(text, report))
     attachments = list(visible_attachments(report, is_reporter=is_reporter))
     for item in attachments:
-        item.shown_name = shown(item.original_name)
+        item.shown_name = item.original_name if is_reporter else item.plain_name
     hold_question = ""
     if is_reporter and report.status == Status.ON_HOLD:
         last_hold = report.events.filter(action=Action.HOLD).order_by("-at", "-id").first()

@@ -44,7 +44,7 @@ from aduan.reports.models import (
     Subscription,
     Support,
 )
-from aduan.reports.privacy import PUBLIC_RELATED, public_text
+from aduan.reports.privacy import PUBLIC_RELATED
 from aduan.reports.thumbnails import thumbnail_response
 
 SESSION_REPORTER_OF = "portal.reporter_of"
@@ -480,7 +480,7 @@ def attachment(request: HttpRequest, code: str, pk: int, small: bool = False) ->
         handle = item.file.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
-    name = item.original_name if is_reporter else public_text(item.original_name, report)
+    name = item.original_name if is_reporter else item.plain_name
     response = FileResponse(
         handle, content_type=item.content_type, as_attachment=not item.is_image, filename=name
     )

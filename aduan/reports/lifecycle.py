@@ -608,14 +608,14 @@ def hide_file(report: Report, actor: Actor, attachment_id: int, *, at=None) -> R
 
     with transaction.atomic():
         hidden = Attachment.objects.filter(pk=attachment_id, report=report, is_public=True)
-        name = hidden.values_list("original_name", flat=True).first()
-        if name is None:
+        item = hidden.select_related("event").first()
+        if item is None:
             raise TransitionError(_("This file is not shown to the public."))
         event = transition(
             report,
             Action.HIDE_FILE,
             actor,
-            message=name,
+            message=item.name_for_staff(report),
             is_public=False,
             data={"attachment": attachment_id},
             at=at,

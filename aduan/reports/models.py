@@ -528,6 +528,21 @@ class Attachment(models.Model):
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
 
+    @property
+    def plain_name(self) -> str:
+        """A name that tells nothing about who sent the file (`lampiran-12.jpg`), for
+        public surfaces: phones and scanners name files after their owner
+        ("KTP_Budi_Santoso.jpg", "IMG-Siti Rahmawati.jpg")."""
+        from aduan.reports.attachments import STORED_EXTENSION
+
+        return f"lampiran-{self.pk}.{STORED_EXTENSION.get(self.content_type, 'pdf')}"
+
+    def name_for_staff(self, report: Report) -> str:
+        """The name organizations see: the uploaded one, except for the reporter's own
+        files of an anonymous report, whose names may carry the hidden identity."""
+        from_reporter = self.event_id is None or self.event.by_reporter
+        return self.plain_name if report.is_anonymous and from_reporter else self.original_name
+
 
 class Support(models.Model):
     """A citizen's "dukung" for a public report."""

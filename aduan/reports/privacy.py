@@ -30,19 +30,22 @@ NAME_PART_MIN = 3
 
 
 def reporter_name_pattern(report: Report) -> re.Pattern | None:
-    """Words of the reporter's name written with a capital, or the whole name in any case."""
+    """Words of the reporter's name written with a capital, or the whole name in any case;
+    also where an underscore or a capital joins them ("@siti_rahmawati", "SitiRahmawati")."""
     name = report.guest_name if report.reporter_id is None else report.reporter.full_name
-    parts = [part for part in re.findall(r"\w+", name or "") if len(part) >= NAME_PART_MIN]
+    parts = [part for part in re.findall(r"[^\W_]+", name or "") if len(part) >= NAME_PART_MIN]
     if not parts:
         return None
-    whole = r"\s+".join(re.escape(part) for part in parts)
+    whole = r"[\s_.]*".join(re.escape(part) for part in parts)
     written = {variant for part in parts for variant in (part[0].upper() + part[1:], part.upper())}
     capitalised = "|".join(re.escape(variant) for variant in sorted(written))
-    return re.compile(rf"(?i:\b{whole}\b)|\b(?:{capitalised})\b")
+    return re.compile(
+        rf"(?i:(?<![^\W_]){whole}(?![^\W_]))|(?<![A-Z\d])(?:{capitalised})(?![a-z\d])"
+    )
 
 
 def _mask_name(match: re.Match) -> str:
-    return " ".join(word[0] + MASK * 3 for word in match.group(0).split())
+    return " ".join(word[0] + MASK * 3 for word in re.split(r"[\s_.]+", match.group(0)) if word)
 
 
 def public_text(text: str, report: Report | None = None) -> str:

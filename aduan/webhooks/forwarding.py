@@ -166,7 +166,8 @@ def _send_files(
     uplink = forwarding.uplink
     sent, remote = list(sent), dict(remote)
     files = (
-        forwarding.report.attachments.filter(event__action=lifecycle.Action.SUBMIT, is_public=True)
+        forwarding.report.attachments.select_related("event")
+        .filter(event__action=lifecycle.Action.SUBMIT, is_public=True)
         .exclude(pk__in=sent)
         .order_by("id")
     )
@@ -181,7 +182,7 @@ def _send_files(
             answer = http.post_file(
                 uplink.api_url(f"reports/{remote_code}/attachments/"),
                 field_name="file",
-                file_name=item.original_name,
+                file_name=item.name_for_staff(forwarding.report),
                 content_type=item.content_type,
                 content=content,
                 headers={

@@ -285,6 +285,8 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
     attachments = list(report.attachments.select_related("event"))
     for item in attachments:
         item.shown_in_public = item.is_public and (item.event is None or item.event.is_public)
+    for item in [*attachments, *(i for entry in timeline for i in entry[0].attachments.all())]:
+        item.shown_name = item.name_for_staff(report)
     templates = queries.templates_for_report(report)
     context = {
         "report": report,
@@ -393,7 +395,7 @@ def attachment(request, code: str, pk: int, small: bool = False):
         handle,
         content_type=item.content_type,
         as_attachment=not inline,
-        filename=item.original_name,
+        filename=item.name_for_staff(report),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
