@@ -35,7 +35,8 @@ EXPECTED = {
     "liaison_b": {"unit_b"},
     "auditor": {"handed_over"},
     "outsider": set(),
-    "other_admin": {"other_agency"},
+    # A report the agency passed back and that went to another agency is no longer its.
+    "other_admin": {"other_agency", "bounced_then_elsewhere"},
 }
 
 
@@ -55,6 +56,10 @@ def _place_reports(w) -> dict[str, Report]:
     lifecycle.not_our_remit(places["bounced_to_agency"], as_user(w.liaison_a), "Bukan DPU.")
     lifecycle.dispatch(places["bounced_to_national"], admin, w.agency)
     lifecycle.not_our_remit(places["bounced_to_national"], as_user(w.agency_admin), "Bukan kami.")
+    elsewhere = advance(w, places["bounced_then_elsewhere"], Status.DISPATCHED)
+    lifecycle.not_our_remit(elsewhere, as_user(w.liaison_a), "Bukan DPU.")
+    lifecycle.not_our_remit(elsewhere, as_user(w.agency_admin), "Bukan kami.")
+    lifecycle.dispatch(elsewhere, admin, w.other_agency)
     advance(w, places["archived"], Status.ARCHIVED)
     secret = advance(w, places["confidential"], Status.DISPATCHED)
     lifecycle.set_flags(secret, as_user(w.agency_admin), confidential=True)
@@ -72,6 +77,7 @@ _PLACES = [
     "handed_over",
     "bounced_to_agency",
     "bounced_to_national",
+    "bounced_then_elsewhere",
     "archived",
     "confidential",
 ]
@@ -125,6 +131,7 @@ def test_an_inactive_membership_grants_nothing(world, places):
 
 def test_public_shows_only_verified_open_or_finished_non_confidential_reports(world, places):
     expected = {"agency", "unit_a", "unit_b", "other_agency", "handed_over"}
+    expected.add("bounced_then_elsewhere")
     assert _names(places, Report.objects.public()) == expected
     for name, report in places.items():
         report.refresh_from_db()

@@ -2,7 +2,8 @@
 
 An API key acts for its organization, never for a person. Reports it sees follow
 `Report.objects.visible_to` for that organization's staff: handled in its subtree now,
-dispatched onward from its subtree, or received by it (entered through its channel).
+or received by it (entered through its channel, so its system can follow what its
+citizen sent wherever the report goes).
 """
 
 from __future__ import annotations
@@ -12,20 +13,17 @@ from django.db.models import Exists, OuterRef, Q
 
 from aduan.organizations.models import Membership, Organization
 from aduan.reports.lifecycle import Action, Actor
-from aduan.reports.models import Dispatch, Report, ReportEvent
+from aduan.reports.models import Report, ReportEvent
 
 SERVICE_EMAIL = "api-{pk}@service.invalid"
 
 
 def reports_visible_to_organization(org: Organization):
-    dispatched_from = Dispatch.objects.filter(
-        report=OuterRef("pk"), from_organization__path__startswith=org.path
-    )
     received_by = ReportEvent.objects.filter(
         report=OuterRef("pk"), action=Action.SUBMIT, actor_organization__path__startswith=org.path
     )
     return Report.objects.filter(
-        Q(organization__path__startswith=org.path) | Exists(dispatched_from) | Exists(received_by)
+        Q(organization__path__startswith=org.path) | Exists(received_by)
     )
 
 

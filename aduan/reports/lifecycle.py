@@ -193,15 +193,7 @@ def can_see(report: Report, access: Access) -> bool:
     staff_orgs = access.orgs(*STAFF_ROLES)
     if any(org.contains(report.organization) for org in staff_orgs):
         return True
-    if any(org.contains(report.auditor_organization) for org in access.orgs(Role.AUDITOR)):
-        return True
-    paths = [org.path for org in staff_orgs]
-    if not paths:
-        return False
-    dispatchers = Dispatch.objects.filter(report=report).values_list(
-        "from_organization__path", flat=True
-    )
-    return any(p and any(p.startswith(path) for path in paths) for p in dispatchers)
+    return any(org.contains(report.auditor_organization) for org in access.orgs(Role.AUDITOR))
 
 
 def allowed_actions(report: Report, actor: Actor) -> set[str]:

@@ -10,7 +10,7 @@ import re
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import Exists, Expression, OuterRef, Q
+from django.db.models import Expression, Q
 from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -109,8 +109,10 @@ class ReportQuerySet(models.QuerySet["Report"]):
         """The one visibility rule for every back-office page, list, search and export.
 
         National admins see everything. Other staff see what their organization subtree
-        handles now or has dispatched onward; auditors see what was handed over to them.
-        Citizens see only their own reports here; public pages use `public()`.
+        handles now (a report their subtree passed back as "not our remit" and that went
+        elsewhere is no longer theirs: it may hold the reporter's contact and the new
+        handlers' notes); auditors see what was handed over to them. Citizens see only
+        their own reports here; public pages use `public()`.
         """
         from aduan.organizations.access import ADMIN_ROLES, Access, Role
 
@@ -122,10 +124,7 @@ class ReportQuerySet(models.QuerySet["Report"]):
         query = Q(reporter=user)
         staff_orgs = access.orgs(*ADMIN_ROLES, Role.LIAISON, Role.SUPERVISOR)
         for org in staff_orgs:
-            dispatched_from = Dispatch.objects.filter(
-                report=OuterRef("pk"), from_organization__path__startswith=org.path
-            )
-            query |= Q(organization__path__startswith=org.path) | Exists(dispatched_from)
+            query |= Q(organization__path__startswith=org.path)
         for org in access.orgs(Role.AUDITOR):
             query |= Q(auditor_organization__path__startswith=org.path)
         return self.filter(query)
@@ -426,7 +425,7 @@ class Report(models.Model):
 
 
 class Dispatch(models.Model):
-    """Who sent a report where; lets a dispatching organization keep seeing it."""
+    """Who sent a report where: the report's routing history."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="dispatches")
     from_organization = models.ForeignKey(
