@@ -562,6 +562,15 @@ def test_dispatch_picker_offers_an_agency_admin_only_their_units(world, cases, c
     assert f'value="{world.other_agency.pk}"' not in html.split('data-action="dispatch"')[1]
 
 
+def test_the_dispatch_and_hold_messages_say_they_are_public(world, cases, client_for):
+    html = client_for(world.agency_admin).get(_report_url(cases["agency_new"])).content.decode()
+    dispatch = html.split('data-action="dispatch"')[1].split("</form>")[0]
+    hold = html.split('data-action="hold"')[1].split("</form>")[0]
+    assert "Message with the dispatch (public, optional)" in dispatch
+    assert "public timeline" in dispatch
+    assert "Question for the reporter (public)" in hold
+
+
 def test_dispatch_picker_preselects_what_the_routing_rules_suggest(world, client_for):
     RoutingRule.objects.create(category=world.roads, organization=world.unit_a)
     report = submit(world, suggested_organization=world.agency)[0]

@@ -137,7 +137,11 @@ class DispatchForm(ActionForm):
         choices=[("", _("Keep the current tier"))] + Tier.choices,
         required=False,
     )
-    message = _text(_("Message to the organization (optional)"), required=False)
+    message = _text(_("Message with the dispatch (public, optional)"), required=False)
+    message.help_text = _(
+        "Shown on the report's public timeline with the dispatch. Write instructions only "
+        "the handlers should read as an internal note."
+    )
 
     def __init__(self, *args, **kwargs):
         from aduan.triage.suggest import dispatch_targets, suggest_categories, suggest_for_targets
@@ -201,7 +205,7 @@ class HoldForm(FilesMixin, ActionForm):
     action = Action.HOLD
     heading = _("Ask the reporter for missing information")
     submit_label = _("Put the report on hold")
-    message = _text(_("Question for the reporter"))
+    message = _text(_("Question for the reporter (public)"))
     attachments = _files(_("A form to fill in or an example, sent with the question."))
 
     def perform(self, actor):
