@@ -150,6 +150,20 @@ def test_inbox_rows_show_each_reports_countdown(world, clock):
     assert "overdue since today" in late
 
 
+def test_inbox_and_overdue_rows_write_the_due_time_beside_the_countdown(world, clock):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.DISPATCHED)
+    report.refresh_from_db()
+    due = report.due_at.astimezone(WIB)
+    client = english(Client(), world.liaison_a)
+    html = client.get(reverse("workspace:inbox")).content.decode()
+    # Visible text, not only a tooltip the keyboard cannot reach.
+    assert f'<time class="hint countdown-due" datetime="{due.isoformat()}">' in html
+    clock.move_to(at(30, 11))
+    overdue = english(Client(), world.supervisor).get(reverse("workspace:overdue"))
+    assert 'class="hint countdown-due"' in overdue.content.decode()
+
+
 def test_report_page_lists_running_clocks_and_stopped_ones_with_their_outcome(world, clock):
     report, _ = submit(world, reporter=world.citizen)
     clock.move_to(at(24))

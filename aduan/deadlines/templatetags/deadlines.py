@@ -29,30 +29,41 @@ _CACHE_ATTRIBUTE = "_aduan_deadline_clock"
 
 
 @register.simple_tag(takes_context=True)
-def countdown(context, obj) -> str:
+def countdown(context, obj, show_due: bool = False) -> str:
     """A small labelled span saying how long is left: for a report (its nearest deadline),
-    a running `Deadline`, or a row from `report_deadlines`. Empty when nothing runs."""
+    a running `Deadline`, or a row from `report_deadlines`. Empty when nothing runs.
+    `show_due=True` writes the due time beside it, for lists that show it nowhere else
+    (a tooltip alone is out of reach of the keyboard, touch and magnifier users)."""
     if isinstance(obj, DeadlineRow):
         if obj.countdown is None:
             return ""
-        return _badge(obj.countdown, obj.due_at, obj.time_zone)
+        return _badge(obj.countdown, obj.due_at, obj.time_zone, show_due)
     due_at = getattr(obj, "due_at", None)
     if due_at is None or (isinstance(obj, Deadline) and not obj.is_running):
         return ""
     clock = obj.clock if isinstance(obj, Deadline) else getattr(obj, "due_clock", "")
     cal, now = _request_clock(context)
     tz = time_zone_of(obj)
-    return _badge(count_down(due_at, clock, now, tz, cal=cal), due_at, tz)
+    return _badge(count_down(due_at, clock, now, tz, cal=cal), due_at, tz, show_due)
 
 
-def _badge(result: Countdown, due_at, tz: str) -> str:
-    due = formats.date_format(timezone.localtime(due_at, calendar.zone(tz)), "DATETIME_FORMAT")
-    return format_html(
+def _badge(result: Countdown, due_at, tz: str, show_due: bool = False) -> str:
+    local = timezone.localtime(due_at, calendar.zone(tz))
+    due = formats.date_format(local, "DATETIME_FORMAT")
+    badge = format_html(
         '<span class="badge countdown countdown--{}" data-countdown="{}" title="{}">{}</span>',
         result.state,
         result.state,
         due,
         result.text,
+    )
+    if not show_due:
+        return badge
+    return format_html(
+        '{} <time class="hint countdown-due" datetime="{}">{}</time>',
+        badge,
+        local.isoformat(),
+        due,
     )
 
 

@@ -2,7 +2,11 @@
    shows them as dots. Each dot is a Leaflet marker, so it can be reached with Tab and
    opened with Enter, and is named by its report's title and status for screen readers.
    Pop-ups and names are built with textContent only: report text is never parsed as
-   HTML. Needs the vendored Leaflet (aduan/vendor/leaflet/leaflet.js). */
+   HTML. A dot's status is told by its colour and its shape (the legend under the map,
+   .map-dot--<status> in portal/map.html). An opened pop-up takes the focus, and gives it
+   back to its dot when it closes. Leaflet's own texts (zoom buttons, close button) come
+   translated from data-text-* like the rest. Needs the vendored Leaflet
+   (aduan/vendor/leaflet/leaflet.js). */
 (function () {
   "use strict";
 
@@ -10,18 +14,27 @@
   if (!box || !window.L || !window.fetch) return;
   var data = box.dataset;
   var status = document.getElementById("report-map-status");
-  var COLOURS = {
-    dispatched: "#b45309",
-    in_progress: "#1d4ed8",
-    completed: "#047857",
-    closed: "#4b5563"
-  };
+  var STATUSES = ["dispatched", "in_progress", "completed", "closed"];
 
-  var map = L.map(box);
+  var map = L.map(box, { zoomControl: false });
+  L.control.zoom({ zoomInTitle: data.textZoomIn, zoomOutTitle: data.textZoomOut }).addTo(map);
+  // Leaflet's credit without its English tooltip.
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   var b = data.bounds.split(",").map(Number);
   map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
   L.tileLayer(data.tileUrl, { attribution: data.attribution, maxZoom: 19 }).addTo(map);
   var dots = L.layerGroup().addTo(map);
+
+  // "2026-11-23" as the pages write dates: "23 Nov 2026".
+  var lang = document.documentElement.lang || "id";
+  var dateFormat = window.Intl
+    ? new Intl.DateTimeFormat(lang === "en" ? "en-GB" : lang, { day: "numeric", month: "short", year: "numeric" })
+    : null;
+  function day(iso) {
+    var parts = String(iso || "").split("-").map(Number);
+    if (!dateFormat || parts.length !== 3 || parts.some(isNaN)) return iso;
+    return dateFormat.format(new Date(parts[0], parts[1] - 1, parts[2]));
+  }
 
   function element(tag, text, parent) {
     var node = document.createElement(tag);
@@ -36,7 +49,11 @@
     var link = element("a", props.title, element("h3", "", root));
     link.href = props.url;
     element("p", props.code + " · " + props.status_label, root);
-    element("p", [props.kind, props.category, props.submitted].filter(Boolean).join(" · "), root);
+    var facts = element("p", [props.kind, props.category].filter(Boolean).join(" · "), root);
+    if (props.submitted) {
+      if (facts.textContent) facts.appendChild(document.createTextNode(" · "));
+      element("time", day(props.submitted), facts).setAttribute("datetime", props.submitted);
+    }
     var open = element("a", data.textOpen, element("p", "", root));
     open.href = props.url;
     return root;
@@ -45,8 +62,8 @@
   function dot(feature, latlng) {
     var props = feature.properties;
     var face = element("span");
-    face.className = "map-dot";
-    face.style.backgroundColor = COLOURS[props.status] || "#4b5563";
+    var known = STATUSES.indexOf(props.status) !== -1;
+    face.className = "map-dot map-dot--" + (known ? props.status : "closed");
     element("span", props.title + " (" + props.status_label + ")", face).className = "visually-hidden";
     return L.marker(latlng, {
       icon: L.divIcon({ html: face, className: "map-dot-box", iconSize: [24, 24] }),
@@ -72,6 +89,42 @@
     if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 15, padding: [24, 24] });
   }
 
+  // A pop-up takes the focus when it opens, and gives it back to its dot when it closes
+  // (Escape closes it). While one is open, moving the map (Leaflet pans to show the
+  // pop-up) does not reload the dots, which would close it.
+  var popupOpen = false;
+  var movedMeanwhile = false;
+  map.on("popupopen", function (event) {
+    popupOpen = true;
+    var root = event.popup.getElement();
+    if (!root.dataset.ready) {
+      root.dataset.ready = "1";
+      var close = root.querySelector(".leaflet-popup-close-button");
+      if (close && data.textClose) close.setAttribute("aria-label", data.textClose);
+      root.addEventListener("keydown", function (key) {
+        if (key.key === "Escape") map.closePopup();
+      });
+    }
+    var first = root.querySelector(".map-popup a");
+    if (first) first.focus({ preventScroll: true });
+  });
+  function giveFocusBack(event) {
+    var root = event.popup.getElement();
+    var active = document.activeElement;
+    var marker = event.target.getElement();
+    if (!marker || !document.contains(marker)) return;
+    if (!active || active === document.body || (root && root.contains(active))) {
+      marker.focus({ preventScroll: true });
+    }
+  }
+  map.on("popupclose", function () {
+    popupOpen = false;
+    if (movedMeanwhile) {
+      movedMeanwhile = false;
+      load();
+    }
+  });
+
   var pending = null;
   function load() {
     if (pending) pending.abort();
@@ -85,7 +138,10 @@
         dots.clearLayers();
         var layer = L.geoJSON(collection, {
           pointToLayer: dot,
-          onEachFeature: function (feature, layer) { layer.bindPopup(popup(feature.properties)); }
+          onEachFeature: function (feature, layer) {
+            layer.bindPopup(popup(feature.properties));
+            layer.on("popupclose", giveFocusBack);
+          }
         }).addTo(dots);
         fitOnce(layer);
         status.textContent = collection.truncated ? data.textTruncated : "";
@@ -98,6 +154,10 @@
   var timer = null;
   map.on("moveend", function () {
     clearTimeout(timer);
+    if (popupOpen) {
+      movedMeanwhile = true;
+      return;
+    }
     timer = setTimeout(load, 250);
   });
   load();

@@ -117,8 +117,6 @@
     });
   });
 
-  /* After a refused form the reader starts where the problem is: at the summary of
-     what to correct, or else in the first field to correct. */
   /* "Use my current position": the phone's position into the form's hidden latitude and
      longitude. Shown only where the browser can give one; without it, the address
      and the region say where. */
@@ -203,18 +201,10 @@
     });
   }
 
-  function focusFirstProblem() {
-    var summary = document.querySelector("[data-error-summary]");
-    var field = document.querySelector("form [aria-invalid=true]");
-    if (summary) summary.focus();
-    else if (field) field.focus();
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-once]").forEach(sendOnce);
     document.querySelectorAll("[data-region-picker]").forEach(regionPicker);
     document.querySelectorAll("[data-locate]").forEach(locator);
     document.querySelectorAll("input[type=file][data-shrink-photos]").forEach(photoShrinker);
-    focusFirstProblem();
   });
 })();
