@@ -277,6 +277,45 @@ def test_a_not_our_remit_lowers_that_organization(world):
     assert after < before
 
 
+def test_the_organization_that_passed_the_report_back_is_not_suggested_again(world, client):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    access = Access.of(world.agency_admin)
+    assert suggest_organizations(report, access)[0].target == world.unit_b
+    lifecycle.dispatch(report, as_user(world.agency_admin), world.unit_b)
+    lifecycle.not_our_remit(report, as_user(world.liaison_b), "Lampu itu milik provinsi.")
+    report.refresh_from_db()
+    assert world.unit_b not in [s.target for s in suggest_organizations(report, access)]
+    # Nor as the routing rule, nor preselected in the dispatch form.
+    RoutingRule.objects.create(category=world.potholes, organization=world.unit_b)
+    assert world.unit_b not in [s.target for s in suggest_organizations(report, access)]
+    response = report_page(client, world.agency_admin, report)
+    form = next(f for f in response.context["action_forms"] if f.action == "dispatch")
+    assert form.initial.get("organization") != world.unit_b.pk
+    assert world.unit_b in form.fields["organization"].queryset  # still a choice
+
+
+def test_a_new_agencys_rule_is_suggested_though_the_model_never_saw_its_units(world):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    K = Organization.Kind
+    new_agency = Organization.objects.create(name="Kabupaten Baru", slug="kab-baru", kind=K.REGENCY)
+    roads = Organization.objects.create(
+        name="Dinas PU Baru", slug="kab-baru-pu", kind=K.DEPARTMENT, parent=new_agency
+    )
+    RoutingRule.objects.create(category=world.potholes, organization=roads)
+    admin = type(world.agency_admin).objects.create_user(
+        email="admin@kab-baru.example.id", password="x", full_name="Admin Baru"
+    )
+    admin.memberships.create(organization=new_agency, role="agency_admin")
+    report = submit(world, title=ROADS[0][0], body=ROADS[0][1])[0]
+    lifecycle.dispatch(report, as_user(world.national_admin), new_agency)
+    report.refresh_from_db()
+    suggestions = suggest_organizations(report, Access.of(admin))
+    assert [(s.target, s.source) for s in suggestions] == [(roads, SOURCE_ROUTING_RULE)]
+
+
 def test_a_negative_example_alone_lowers_its_label():
     texts = [body for _, body in ROADS + TRAFFIC]
     labels = ["roads"] * len(ROADS) + ["traffic"] * len(TRAFFIC)

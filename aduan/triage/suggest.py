@@ -25,6 +25,7 @@ from aduan.organizations.models import (
     RoutingRule,
     region_ancestor_codes,
 )
+from aduan.reports.lifecycle import Action
 from aduan.reports.models import Report
 from aduan.triage.models import TriageModel
 from aduan.triage.training import agencies_of, model_file, report_text
@@ -146,7 +147,10 @@ def suggest_for_targets(
     """`categories`: the report's category suggestions when the caller has them
     already (they choose the routing rule of a report without a category)."""
     ranked, model = _distribution(TriageModel.Kind.ORGANIZATION, report)
+    declined = declined_by(report)
     rule = _rule_target(report, targets, agencies_only, categories)
+    if rule is not None and rule.pk in declined:
+        rule = None
     if not ranked:
         return [Suggestion(rule, None, SOURCE_ROUTING_RULE)] if rule else []
     holder = report.organization_id
@@ -154,10 +158,14 @@ def suggest_for_targets(
     scores = _at_dispatch_level(ranked, allowed, agencies_only)
     if report.region_id:
         scores = _weigh_by_jurisdiction(scores, report.region_id, allowed, agencies_only)
+    # An organization that passed this report back as not its remit has said it is not
+    # the one: suggesting it again sends the report round in a circle.
+    for pk in declined:
+        scores.pop(pk, None)
     # Where the report waits now is not a suggestion, but what the model gives it counts:
     # alternatives to a report that is where the model expects it look unlikely.
     held = scores.pop(holder, (None, 0.0))[1] if holder else 0.0
-    lifted = _lift_rule_target(scores, rule)
+    lifted = _lift_rule_target(scores, rule, held)
     # The officer chooses among their targets: a target's share is the model's
     # probability given that the report goes to one of them (an agency admin looking at
     # a report in their inbox asks "which of my units", not "which of all units in the
@@ -193,17 +201,26 @@ def _rule_target(report: Report, targets, agencies_only: bool, categories) -> Or
     return _dispatch_levels([org.pk], targets, agencies_only).get(org.pk)
 
 
-def _lift_rule_target(scores: dict, rule: Organization | None) -> int | None:
-    """Give the rule's organization its share; returns its pk when that lifted it."""
+def _lift_rule_target(scores: dict, rule: Organization | None, held: float) -> int | None:
+    """Give the rule's organization its share of the other candidates' total, the
+    report's holder (`held`) included; returns its pk when that lifted it. When the
+    model gives the others nothing (a new agency's units it never saw), the rule's
+    organization is the whole list."""
     if rule is None:
         return None
-    others = sum(p for pk, (_, p) in scores.items() if pk != rule.pk)
+    others = sum(p for pk, (_, p) in scores.items() if pk != rule.pk) + held
     current = scores.get(rule.pk, (rule, 0.0))[1]
-    floor = RULE_SHARE * others
+    floor = RULE_SHARE * others if others > 0 else 1.0
     if current >= floor:
         return None
     scores[rule.pk] = (rule, floor)
     return rule.pk
+
+
+def declined_by(report: Report) -> set[int]:
+    """The organizations that passed `report` back as "not our remit"."""
+    passed_back = report.events.filter(action=Action.NOT_OUR_REMIT).values_list("data", flat=True)
+    return {data["from"] for data in passed_back if data and data.get("from")}
 
 
 def _dispatch_levels(pks, targets, agencies_only: bool) -> dict[int, Organization]:
