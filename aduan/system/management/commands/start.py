@@ -1,6 +1,7 @@
 """Start a complete embedded installation: migrate, demo data, the task worker, the
 periodic scans (deadlines, digests, message retries) and the web server."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Do not load demo data.")
 
     def handle(self, *args, **options):
+        self._follow_address(options)
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database is up to date.")
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -44,6 +46,20 @@ class Command(BaseCommand):
                 process.terminate()
             for process in helpers:
                 process.wait(timeout=30)
+
+    def _follow_address(self, options) -> None:
+        """Links in messages and documents point at this server when no SITE_URL is set:
+        started on another port, the default address would lead nowhere. The worker and
+        scans inherit it through the environment."""
+        if os.environ.get("SITE_URL"):
+            return
+        host = options["host"]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        if ":" in shown:
+            shown = f"[{shown}]"
+        site = f"http://{shown}:{options['port']}"
+        os.environ["SITE_URL"] = site
+        settings.SITE_URL = settings.ADUAN_SITE_URL = site
 
     def _serve(self, options):
         from waitress import serve
