@@ -50,7 +50,9 @@ def csv_rows(client=None, **params) -> list[dict]:
     response = (client or Client()).get(reverse("portal:open_data_csv"), params)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.DictReader(io.StringIO(content(response))))
+    text = content(response)
+    assert text.startswith("\ufeff")  # so that spreadsheet programs read it as UTF-8
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 def json_document(client=None, **params) -> dict:
@@ -73,6 +75,8 @@ def test_both_formats_carry_the_documented_fields_in_order(world):
     [item] = document["reports"]
     assert list(item) == list(FIELDS)
     assert item["code"] == row["code"] == report.tracking_code
+    # Whole seconds, which spreadsheet programs read as a time.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row["submitted_at"])
     assert item["url"] == reverse("portal:report", args=[report.tracking_code])
     assert item["category"] == "jalan-rusak" and item["parent_category"] == "infrastruktur"
     assert item["organization"] == "Dinas Pekerjaan Umum"

@@ -9,8 +9,8 @@ holds a full export in memory, and no cursor stays open between batches.
 
 from __future__ import annotations
 
-import csv
 import datetime
+import itertools
 import json
 from collections.abc import Iterator
 
@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from aduan.lib.csvfiles import csv_lines
 from aduan.lib.replica import reads_from_replica
 from aduan.portal.forms import OpenDataFilterForm
 from aduan.reports.models import Report
@@ -65,7 +66,6 @@ ROW_COLUMNS = (
     *("guest_name", "reporter__full_name"),
 )
 # Spreadsheets run a cell starting with these as a formula ("CSV injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _batch_size() -> int:
@@ -75,7 +75,8 @@ def _batch_size() -> int:
 def _timestamp(value: datetime.datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+    moment = value.astimezone(datetime.UTC).replace(microsecond=0)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def row_of(report: Report) -> dict:
@@ -149,26 +150,9 @@ def _filename(extension: str) -> str:
     return f"aduan-laporan-{timezone.localdate():%Y%m%d}.{extension}"
 
 
-class _Echo:
-    """A file-like object whose write() returns the line, for csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_cell(value) -> str | int | float:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _csv_lines(reports: QuerySet[Report]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(FIELDS)
-    for row in _rows(reports):
-        yield writer.writerow([_csv_cell(row[name]) for name in FIELDS])
+    rows = ([row[name] for name in FIELDS] for row in _rows(reports))
+    return csv_lines(itertools.chain([FIELDS], rows))
 
 
 def _json_chunks(reports: QuerySet[Report], filters: dict) -> Iterator[str]:
