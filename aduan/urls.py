@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from aduan.accounts.views import set_language
 from aduan.system.health import healthz
 
 
@@ -18,6 +19,8 @@ class Favicon(RedirectView):
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", Favicon.as_view()),
+    # The language switch, which also keeps a signed-in user's choice on the account.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("akun/", include("aduan.accounts.urls")),

@@ -208,7 +208,7 @@ def phones_enabled(settings):
 
 def test_whatsapp_and_sms_are_not_offered_when_the_installation_has_none(world):
     form = english(world.citizen).get(PREFERENCES).context["form"]
-    assert set(form.fields) == {"notify_by_email", "phone"}
+    assert set(form.fields) == {"notify_by_email", "phone", "language"}
 
 
 def test_preferences_are_saved_and_decide_the_channels(world, phones_enabled):

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
@@ -61,9 +61,42 @@ class SignUpForm(forms.ModelForm):
                 self.add_error("password1", error)
         return cleaned
 
-    def save(self, commit: bool = True) -> User:
+    def save(self, commit: bool = True, *, language: str = "") -> User:
+        """The new account; `language` (the page's, as a rule) is the one its emails
+        and notifications are written in."""
         user = super().save(commit=False)
         user.set_password(self.cleaned_data["password1"])
+        if language:
+            user.language = language
         if commit:
             user.save()
         return user
+
+
+class PasswordResetRequestForm(forms.Form):
+    """The address to send a new-password link to. Saving only queues the email: the
+    page that follows says the same whether or not an account has the address."""
+
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def save(self, **_options) -> None:
+        from aduan.accounts.password_reset import request_reset
+
+        request_reset(self.cleaned_data["email"])
+
+
+class NewPasswordForm(SetPasswordForm):
+    """The new password chosen through a reset link, with the sign-up form's words."""
+
+    error_messages = {"password_mismatch": _("The two passwords differ.")}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        first, second = self.fields["new_password1"], self.fields["new_password2"]
+        first.help_text = _("At least 8 characters, not only numbers.")
+        first.widget.attrs["autofocus"] = True
+        second.label, second.help_text = _("Repeat the password"), ""

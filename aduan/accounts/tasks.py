@@ -14,3 +14,16 @@ def send_email_confirmation(user_pk: int) -> str:
         return "nothing to do"
     send_confirmation(user)
     return "sent"
+
+
+@task()
+def send_password_reset(user_pk: int) -> str:
+    """Send a new-password link; a retry sends another link (each works once)."""
+    from aduan.accounts.models import User
+    from aduan.accounts.password_reset import send_reset
+
+    user = User.objects.filter(pk=user_pk, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return "nothing to do"
+    send_reset(user)
+    return "sent"

@@ -9,4 +9,16 @@ urlpatterns = [
     path("daftar/", views.sign_up, name="signup"),
     path("konfirmasi/kirim-ulang/", views.resend_confirmation, name="resend_confirmation"),
     path("konfirmasi/<str:token>/", views.confirm_email, name="confirm_email"),
+    path("sandi/lupa/", views.PasswordResetRequestView.as_view(), name="password_reset"),
+    path("sandi/lupa/terkirim/", views.PasswordResetSentView.as_view(), name="password_reset_done"),
+    path(
+        "sandi/baru/<str:uidb64>/<str:token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "sandi/baru/selesai/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
 ]

@@ -1,16 +1,28 @@
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.cache import cache
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_GET, require_POST
 
 from aduan.accounts.confirmation import confirm
-from aduan.accounts.forms import SignInForm, SignUpForm
+from aduan.accounts.forms import (
+    NewPasswordForm,
+    PasswordResetRequestForm,
+    SignInForm,
+    SignUpForm,
+)
+from aduan.accounts.password_reset import after_reset
 from aduan.accounts.tasks import send_email_confirmation
 from aduan.lib.ratelimits import limited
 from aduan.lib.tasks import enqueue_with_transaction
@@ -21,9 +33,48 @@ class SignInView(LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        # The account's language follows the person to any browser they sign in on.
+        response = super().form_valid(form)
+        language = form.get_user().language
+        if language in dict(settings.LANGUAGES):
+            set_language_cookie(response, language)
+        return response
+
 
 class SignOutView(LogoutView):
     pass
+
+
+def set_language_cookie(response: HttpResponse, language: str) -> None:
+    """The cookie the language switch sets (django.views.i18n.set_language)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switch (Django's own view); for a signed-in user the choice is also
+    kept on the account, whose emails and notifications are written in it."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if (
+        request.method == "POST"
+        and user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and user.language != language
+    ):
+        user.language = language
+        user.save(update_fields=["language"])
+    return response
 
 
 def sign_up(request):
@@ -31,7 +82,7 @@ def sign_up(request):
         return redirect("portal:my_reports")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        user = form.save(language=translation.get_language())
         enqueue_with_transaction(lambda: send_email_confirmation.enqueue(user.pk))
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
@@ -90,3 +141,47 @@ def _safe_next(request) -> str | None:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return target if allowed and target.startswith("/") else None
+
+
+# --- A forgotten password (aduan.accounts.password_reset) -------------------------------
+
+
+@method_decorator(limited("lookup"), name="dispatch")
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    form_class = PasswordResetRequestForm
+    template_name = "accounts/password_reset_request.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_sent.html"
+
+
+@method_decorator(limited("lookup"), name="dispatch")
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = NewPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def dispatch(self, request, *args, **kwargs):
+        owner = self.get_user(kwargs.get("uidb64", ""))
+        if request.user.is_authenticated and owner is not None and owner.pk != request.user.pk:
+            # Someone else's link in a signed-in browser: setting that password here
+            # would be done under this user's session, by whoever holds the link.
+            return render(request, "accounts/password_reset_other_account.html", status=403)
+        response = super().dispatch(request, *args, **kwargs)
+        if not self.validlink and response.status_code == 200:
+            response.status_code = 404  # used, expired, cut short or made up
+        return response
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        after_reset(form.user)
+        if self.request.user.is_authenticated:
+            # Their own account: stay signed in here; every other session ends.
+            update_session_auth_hash(self.request, form.user)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

@@ -167,7 +167,7 @@ def overdue_table(reports: Iterable[Report]) -> Table:
             report.title,
             str(statuses.get(report.status, report.status)),
             report.organization.name if report.organization else _("National queue"),
-            report.category.name if report.category else "",
+            report.category.display_name if report.category else "",
             timezone.localtime(report.submitted_at).replace(tzinfo=None),
             timezone.localtime(report.due_at).replace(tzinfo=None),
             working_days_late(report, now, cal),

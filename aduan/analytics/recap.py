@@ -188,9 +188,7 @@ def recap_period(month: datetime.date, today: datetime.date) -> Period:
 def _category_name(category: Category | None) -> str:
     if category is None:
         return _("No category")
-    if translation.get_language() == "en" and category.name_en:
-        return category.name_en
-    return category.name
+    return category.display_name
 
 
 def _categories(org: Organization | None, period: Period) -> list[tuple[str, int]]:

@@ -22,9 +22,7 @@ def reports_visible_to_organization(org: Organization):
     received_by = ReportEvent.objects.filter(
         report=OuterRef("pk"), action=Action.SUBMIT, actor_organization__path__startswith=org.path
     )
-    return Report.objects.filter(
-        Q(organization__path__startswith=org.path) | Exists(received_by)
-    )
+    return Report.objects.filter(Q(organization__path__startswith=org.path) | Exists(received_by))
 
 
 def reports_received_by(org: Organization):

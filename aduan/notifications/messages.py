@@ -209,7 +209,7 @@ class ReportView:
         "kind": lambda r: r.get_kind_display(),
         "status": lambda r: r.get_status_display(),
         "tier": lambda r: r.get_tier_display(),
-        "category": lambda r: r.category.name if r.category_id else "",
+        "category": lambda r: r.category.display_name if r.category_id else "",
         "organization": lambda r: r.organization.name if r.organization_id else "",
         "address": lambda r: r.address,
         "submitted_at": lambda r: r.submitted_at,

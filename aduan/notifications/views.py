@@ -14,12 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from aduan.accounts.views import set_language_cookie
 from aduan.lib.paging import paginate
 from aduan.lib.phones import PhoneField
 from aduan.notifications.models import Notification
@@ -92,6 +93,14 @@ class PreferencesForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Needed for WhatsApp and SMS."),
     )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        choices=settings.LANGUAGES,
+        required=False,  # left out: the account keeps its language
+        help_text=gettext_lazy(
+            "Of your emails, text messages and notifications, and of the pages once you sign in."
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         kwargs.setdefault(
@@ -101,6 +110,7 @@ class PreferencesForm(forms.Form):
                 "notify_by_whatsapp": user.notify_by_whatsapp,
                 "notify_by_sms": user.notify_by_sms,
                 "phone": user.phone,
+                "language": user.language,
             },
         )
         super().__init__(*args, **kwargs)
@@ -123,10 +133,11 @@ class PreferencesForm(forms.Form):
         return cleaned
 
     def save(self) -> None:
-        fields = ["notify_by_email", "phone"]
+        fields = ["notify_by_email", "phone", "language"]
         user = self.user
         user.notify_by_email = self.cleaned_data["notify_by_email"]
         user.phone = self.cleaned_data["phone"]
+        user.language = self.cleaned_data["language"] or user.language
         for name in ("notify_by_whatsapp", "notify_by_sms"):
             if name in self.fields:
                 setattr(user, name, self.cleaned_data[name])
@@ -139,7 +150,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferencesForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        # The pages follow the account's language, as after signing in.
+        translation.activate(request.user.language)
         messages.success(request, _("Your notification settings are saved."))
-        return redirect("notifications:preferences")
+        response = redirect("notifications:preferences")
+        set_language_cookie(response, request.user.language)
+        return response
     status = 400 if form.is_bound else 200
     return render(request, "notifications/preferences.html", {"form": form}, status=status)

@@ -114,6 +114,7 @@ def map_reports(request: HttpRequest) -> HttpResponse:
             "latitude",
             "longitude",
             "category__name",
+            "category__name_en",
             "guest_name",
             "reporter__full_name",
         )
@@ -144,7 +145,7 @@ def _feature(report: Report) -> dict:
             "status": report.status,
             "status_label": str(report.get_status_display()),
             "kind": str(report.get_kind_display()),
-            "category": report.category.name if report.category else "",
+            "category": report.category.display_name if report.category else "",
             "submitted": timezone.localdate(report.submitted_at).isoformat(),
             "url": reverse("portal:report", args=[report.tracking_code]),
         },
