@@ -344,8 +344,9 @@ def league_table_one_by_one(parent, now=None):
 
 
 def agencies_one_by_one(org=None):
-    """Connected and active agencies the slow, obvious way: `is_connected` per agency."""
-    agencies = Organization.objects.active().agencies()
+    """Connected and active agencies the slow, obvious way: `is_connected` per agency
+    that receives reports."""
+    agencies = Organization.objects.active().receiving()
     if org is not None:
         agencies = agencies.filter(path__startswith=org.path)
     connected = [a for a in agencies if a.is_connected]

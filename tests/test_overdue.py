@@ -19,6 +19,7 @@ from aduan.deadlines.reminders import ReminderRefused, can_remind, remind_unit
 from aduan.deadlines.scan import scan
 from aduan.notifications.models import Kind, Medium, Notification, SupervisorReminder
 from aduan.organizations.access import Access
+from aduan.organizations.models import Membership
 from aduan.reports import lifecycle
 from aduan.reports.models import Status
 from tests.personas import advance, as_user, submit
@@ -282,3 +283,20 @@ def test_a_group_shows_its_oldest_ten_and_links_to_the_rest(world, clock):
     assert f'href="?unit={world.unit_a.pk}">Show all 11' in group
     unit = client.get(OVERDUE_URL, {"unit": world.unit_a.pk}).content.decode()
     assert _codes(unit) == made
+
+
+def test_a_unit_without_a_liaison_is_marked_and_the_reminder_says_it_reached_nobody_there(
+    world, late
+):
+    Membership.objects.filter(user=world.liaison_b).update(is_active=False)
+    client = english(world.supervisor)
+    html = client.get(OVERDUE_URL).content.decode()
+    assert "data-no-liaison" in _group(html, world.unit_b)
+    assert "data-no-liaison" not in _group(html, world.unit_a)
+    url = reverse("workspace:overdue_remind", args=[world.unit_b.pk])
+    html = client.post(url, {}, follow=True).content.decode()
+    assert "Reminder sent to Dinas Perhubungan" not in html
+    assert (
+        "Dinas Perhubungan has no active liaison officer: the reminder about 1 overdue report "
+        "reached nobody at the unit. It went to Admin Kabupaten instead."
+    ) in html

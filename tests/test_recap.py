@@ -114,9 +114,10 @@ def test_the_national_recap_counts_every_report_and_the_agencies(world, january)
     text = page_text(build(None, language="en"))
     assert "National (all agencies)" in text.splitlines()
     assert line_after(text, "Reports received", 3) == ["5", "1", "+4 (+400.0 %)"]
-    # The national body, the regency, the city and the ombudsman; only the regency is connected.
-    assert line_after(text, "All agencies", 1) == ["4"]
-    assert line_after(text, "Connected", 2) == ["1", "25.0 %"]
+    # The regency and the city (not the national body nor the ombudsman, which receive no
+    # reports); only the regency is connected.
+    assert line_after(text, "All agencies", 1) == ["2"]
+    assert line_after(text, "Connected", 2) == ["1", "50.0 %"]
 
 
 def test_the_trend_has_twelve_months_and_the_categories_their_names(world, january):

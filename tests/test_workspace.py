@@ -349,7 +349,8 @@ def test_inbox_page_size_is_chosen_from_the_offered_sizes(world, client_for):
 
 def _csv(response) -> list[list[str]]:
     body = b"".join(response.streaming_content).decode()
-    return list(csv.reader(io.StringIO(body)))
+    assert body.startswith("\ufeff")  # so that spreadsheet programs read it as UTF-8
+    return list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
 
 
 def test_export_contains_the_same_visible_filtered_reports_as_the_inbox(world, cases, client_for):
@@ -560,6 +561,19 @@ def test_dispatch_picker_offers_an_agency_admin_only_their_units(world, cases, c
     assert list(form.fields["organization"].queryset) == [world.unit_a, world.unit_b]
     html = response.content.decode()
     assert f'value="{world.other_agency.pk}"' not in html.split('data-action="dispatch"')[1]
+
+
+def test_dispatch_picker_marks_units_without_a_liaison_officer(world, cases, client_for):
+    from aduan.organizations.models import Organization
+
+    empty = Organization.objects.create(
+        name="Kecamatan Sepi", slug="kab-contoh-sepi", kind="district", parent=world.agency
+    )
+    response = client_for(world.agency_admin).get(_report_url(cases["agency_new"]))
+    form = next(f for f in response.context["action_forms"] if f.action == "dispatch")
+    labels = {pk: str(label) for pk, label in form.fields["organization"].choices if pk}
+    assert labels[empty.pk].endswith("Kecamatan Sepi — no liaison officer")
+    assert "no liaison officer" not in labels[world.unit_a.pk]
 
 
 def test_the_dispatch_and_hold_messages_say_they_are_public(world, cases, client_for):

@@ -140,9 +140,19 @@ def test_agency_admin_adds_a_unit_with_a_unique_slug(world, client_for):
     first = Organization.objects.get(name="Dinas Kesehatan")
     assert (first.parent, first.slug, first.kind) == (world.agency, "dinas-kesehatan", "department")
     assert first.path.startswith(world.agency.path)
-    client.post(_url("unit_add", world.agency), data)
+    client_for(world.national_admin).post(_url("unit_add", world.other_agency), data)
     second = Organization.objects.filter(name="Dinas Kesehatan").exclude(pk=first.pk).get()
-    assert second.slug == "dinas-kesehatan-2"
+    assert (second.parent, second.slug) == (world.other_agency, "dinas-kesehatan-2")
+
+
+def test_a_second_unit_of_the_same_name_under_the_same_parent_is_refused(world, client_for):
+    client = client_for(world.agency_admin)
+    response = client.post(
+        _url("unit_add", world.agency), {"name": " dinas pekerjaan umum ", "kind": "department"}
+    )
+    assert response.status_code == 400
+    assert "already an organization named" in str(response.context["unit_form"].errors["name"])
+    assert Organization.objects.filter(name__iexact="dinas pekerjaan umum").count() == 1
 
 
 def test_unique_slug_skips_every_taken_suffix(world):
@@ -358,6 +368,7 @@ def regency_region(db):
 
 
 def test_agency_admin_adds_a_rule_that_route_then_follows(world, client_for, regency_region):
+    world.agency.regions.add(regency_region)
     client = client_for(world.agency_admin)
     response = client.post(
         _url("rule_add", world.agency),
@@ -398,11 +409,9 @@ def test_unknown_region_code_is_refused_and_kept(world, client_for):
     assert 'value="99.99"' in response.content.decode()
 
 
-def test_a_duplicate_rule_is_refused(world, client_for):
-    RoutingRule.objects.create(
-        category=world.potholes, organization=world.unit_a, owner=world.agency
-    )
-    client = client_for(world.agency_admin)
+def test_a_duplicate_rule_for_everywhere_is_refused(world, client_for):
+    RoutingRule.objects.create(category=world.potholes, organization=world.unit_a)
+    client = client_for(world.national_admin)
     response = client.post(
         _url("rule_add", world.agency),
         {"category": world.potholes.pk, "organization": world.unit_a.pk},
@@ -414,6 +423,7 @@ def test_a_duplicate_rule_is_refused(world, client_for):
 def test_a_duplicate_rule_with_a_region_gets_one_error_that_says_so(
     world, client_for, regency_region
 ):
+    world.agency.regions.add(regency_region)
     RoutingRule.objects.create(
         category=world.potholes,
         region=regency_region,
@@ -431,8 +441,8 @@ def test_a_duplicate_rule_with_a_region_gets_one_error_that_says_so(
     )
     page = response.content.decode()
     assert response.status_code == 400
-    assert page.count("This routing rule exists already.") == 1
-    assert "already exists" not in page
+    assert page.count("There is already a routing rule for this category and region") == 1
+    assert "This routing rule exists already." not in page
 
 
 def test_the_rule_and_template_forms_label_their_fields_in_indonesian(world, client):

@@ -449,9 +449,11 @@ def agencies_overview(
 ) -> dict:
     """Agencies of the subtree (or all): how many, connected (a valid decree, an agency
     admin and a liaison), and active (connected, and an officer of theirs acted on a
-    report in the last ADUAN_ACTIVE_AGENCY_DAYS days). Four queries however many."""
+    report in the last ADUAN_ACTIVE_AGENCY_DAYS days). Only agencies that receive reports
+    count: oversight bodies and the national operator are never connected, by design
+    (`OrganizationQuerySet.receiving`). Five queries however many."""
     now = now or timezone.now()
-    agencies = Organization.objects.active().agencies()
+    agencies = Organization.objects.active().receiving()
     if org is not None:
         agencies = agencies.filter(path__startswith=org.path)
     agencies = list(agencies)

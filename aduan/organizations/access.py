@@ -39,7 +39,13 @@ class Access:
 
     @cached_property
     def is_national_admin(self) -> bool:
-        return self.has_role(Role.NATIONAL_ADMIN)
+        """Holds the national admin role on a top-level organization, the only place it
+        can be granted (`may_hold_national_admin`); a grant elsewhere from before that
+        rule gives no installation-wide powers."""
+        return any(
+            m.role == Role.NATIONAL_ADMIN and m.organization.parent_id is None
+            for m in self.memberships
+        )
 
     @property
     def is_admin(self) -> bool:
@@ -81,3 +87,13 @@ class Access:
         for path in paths:
             query |= Q(path__startswith=path)
         return qs.filter(query)
+
+
+def units_without_liaison(orgs) -> set[int]:
+    """The ids of those of `orgs` that are units (not agencies) with no active liaison
+    officer of their own, in one query: their reports wait for someone above them."""
+    units = [org.pk for org in orgs if not org.is_agency]
+    staffed = Membership.objects.filter(
+        organization__in=units, role=Role.LIAISON, is_active=True, user__is_active=True
+    ).values_list("organization_id", flat=True)
+    return set(units) - set(staffed)

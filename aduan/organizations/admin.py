@@ -1,6 +1,7 @@
 """Django admin for regions, the organization tree, memberships, categories and rules."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
 from aduan.organizations.models import (
     Category,
@@ -46,6 +47,29 @@ class OrganizationAdmin(admin.ModelAdmin):
     readonly_fields = ("path", "created_at")
     list_select_related = ("parent",)
     inlines = [ConnectionDecreeInline, MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        """Save (a new parent moves the whole subtree, `Organization.save`); after a move,
+        point out the routing rules whose owner no longer administers their target."""
+        super().save_model(request, obj, form, change)
+        if change and "parent" in form.changed_data:
+            stranded = [
+                rule
+                for rule in RoutingRule.objects.filter(organization__path__startswith=obj.path)
+                .exclude(owner=None)
+                .select_related("owner", "organization", "category__parent", "region")
+                if not rule.owner.contains(rule.organization)
+            ]
+            if stranded:
+                self.message_user(
+                    request,
+                    _(
+                        "These routing rules of another agency still send reports into the "
+                        "moved organization; review them: %(rules)s"
+                    )
+                    % {"rules": "; ".join(str(rule) for rule in stranded)},
+                    messages.WARNING,
+                )
 
 
 @admin.register(ConnectionDecree)

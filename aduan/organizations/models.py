@@ -8,11 +8,14 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 PATH_STEP = 6  # characters of the materialized path per tree level
+# Decree dates outside these years are typing mistakes (the republic's first to far ahead).
+DECREE_YEARS = (1945, 2100)
 
 
 def region_ancestor_codes(code: str) -> list[str]:
@@ -76,6 +79,32 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
 
     def active(self) -> OrganizationQuerySet:
         return self.filter(is_active=True)
+
+    def national(self) -> OrganizationQuerySet:
+        """The installation's operator: the top-level organization(s) on which the national
+        admin role is held. Known by that role, never by a name or slug."""
+        return self.filter(
+            parent__isnull=True, memberships__role=Membership.Role.NATIONAL_ADMIN
+        ).distinct()
+
+    def receiving(self) -> OrganizationQuerySet:
+        """Agencies that receive reports, and so can be connected or not: neither an
+        oversight body (it watches, it is not dispatched to) nor the national operator."""
+        operator = Organization.objects.national().values("pk")
+        return self.agencies().exclude(kind=Organization.Kind.AUDITOR).exclude(pk__in=operator)
+
+
+def region_within(code: str, codes) -> bool:
+    """True when the region `code` is one of `codes` or lies below one of them."""
+    return any(code == c or code.startswith(c + ".") for c in codes)
+
+
+def regions_within_q(codes, field: str = "region__code") -> Q:
+    """Rows whose region `field` is one of `codes` or below one; never-true if none."""
+    query = Q(pk__in=[])
+    for code in codes:
+        query |= Q(**{field: code}) | Q(**{f"{field}__startswith": code + "."})
+    return query
 
 
 class Organization(models.Model):
@@ -144,13 +173,97 @@ class Organization(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        if not self.path:
-            with transaction.atomic():
+        """Save; a new organization gets its path, and one given another parent takes its
+        whole subtree along (paths, and the monitoring facts that copy them) atomically."""
+        update_fields = kwargs.get("update_fields")
+        with transaction.atomic():
+            if not self.path:
                 super().save(*args, **kwargs)
                 self.path = self._build_path()
                 super().save(update_fields=["path"])
-            return
-        super().save(*args, **kwargs)
+                return
+            if update_fields is not None and "parent" not in update_fields:
+                super().save(*args, **kwargs)
+                return
+            # Lock the node and its new parent: two concurrent moves cannot make a cycle.
+            locked = dict(
+                Organization.objects.select_for_update()
+                .filter(pk__in=[self.pk, self.parent_id])
+                .order_by("pk")
+                .values_list("pk", "path")
+            )
+            stored = locked.get(self.pk)
+            parent_path = locked.get(self.parent_id, "") if self.parent_id else ""
+            if stored and (self.parent_id == self.pk or parent_path.startswith(stored)):
+                raise ValidationError(
+                    _(
+                        "An organization cannot be placed below itself or below one of its "
+                        "own units."
+                    )
+                )
+            if stored:
+                self.path = stored  # the copy in memory may predate another move
+            super().save(*args, **kwargs)
+            if stored:
+                moved = parent_path + self._step()
+                if moved != stored:
+                    self._move_subtree(stored, moved)
+
+    def _move_subtree(self, old: str, new: str) -> None:
+        """Rewrite every path starting with `old` to start with `new` instead. No path can
+        collide on the way: each ends with its own organization's id."""
+        from aduan.analytics.models import ReportFact
+
+        def moved(field: str):
+            return Concat(Value(new), Substr(field, len(old) + 1), output_field=models.CharField())
+
+        Organization.objects.filter(path__startswith=old).update(path=moved("path"))
+        ReportFact.objects.filter(org_path__startswith=old).update(org_path=moved("org_path"))
+        self.path = new
+
+    def clean(self) -> None:
+        """Refuse a parent that would break the tree: the organization itself or one of
+        its own units (a cycle), an agency below a unit, a unit with no agency above it,
+        and a name its future siblings already use."""
+        errors: dict[str, str] = {}
+        parent = self.parent if self.parent_id else None
+        if parent is not None and self.pk and self.path:
+            parent_path = Organization.objects.filter(pk=parent.pk).values_list("path", flat=True)
+            if parent.pk == self.pk or (parent_path.first() or "").startswith(self.path):
+                errors["parent"] = _(
+                    "An organization cannot be placed below itself or below one of its own units."
+                )
+        if "parent" not in errors:
+            problem = self._kind_problem(parent)
+            if problem:
+                errors["parent"] = problem
+        name = (self.name or "").strip()
+        if name:
+            siblings = Organization.objects.filter(parent_id=self.parent_id, name__iexact=name)
+            if siblings.exclude(pk=self.pk).exists():
+                errors["name"] = _("There is already an organization named “%(name)s” here.") % {
+                    "name": name
+                }
+        if errors:
+            raise ValidationError(errors)
+
+    def _kind_problem(self, parent: Organization | None) -> str | None:
+        if parent is None:
+            if self.kind and self.kind not in self.AGENCY_KINDS:
+                return _(
+                    "A department, district office, village office or division belongs "
+                    "below an agency: choose its parent."
+                )
+            return None
+        if self.kind in self.AGENCY_KINDS and parent.kind not in self.AGENCY_KINDS:
+            return _(
+                "An agency cannot be placed below a unit (%(parent)s): choose an agency as "
+                "its parent, or none."
+            ) % {"parent": parent.name}
+        auditor = self.Kind.AUDITOR
+        if parent.kind == auditor and self.kind in self.AGENCY_KINDS and self.kind != auditor:
+            return _("Only oversight bodies and units can be placed below an oversight body.")
+        return None
 
     @property
     def depth(self) -> int:
@@ -160,12 +273,18 @@ class Organization(models.Model):
     def is_agency(self) -> bool:
         return self.kind in self.AGENCY_KINDS
 
-    def _build_path(self) -> str:
-        step = f"{self.pk:0{PATH_STEP}d}"[-PATH_STEP:] if self.pk < 10**PATH_STEP else None
-        if step is None:
+    def _step(self) -> str:
+        if self.pk >= 10**PATH_STEP:
             raise ValueError("Organization ids beyond the path width need a wider PATH_STEP")
+        return f"{self.pk:0{PATH_STEP}d}"
+
+    def _build_path(self) -> str:
         prefix = self.parent.path if self.parent_id else ""
-        return prefix + step
+        return prefix + self._step()
+
+    def jurisdiction_codes(self) -> list[str]:
+        """The Kemendagri codes of the regions this organization declares it serves."""
+        return list(self.regions.values_list("code", flat=True))
 
     def contains(self, other: Organization | None) -> bool:
         """True when `other` is this organization or lies below it."""
@@ -231,6 +350,32 @@ class ConnectionDecree(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        for field in ("issued_on", "valid_until"):
+            day = getattr(self, field)
+            if day is not None and not DECREE_YEARS[0] <= day.year <= DECREE_YEARS[1]:
+                errors.setdefault(field, []).append(
+                    _("Enter a date between the years %(first)s and %(last)s.")
+                    % {"first": DECREE_YEARS[0], "last": DECREE_YEARS[1]}
+                )
+        if self.issued_on and self.valid_until and self.valid_until < self.issued_on:
+            errors.setdefault("valid_until", []).append(
+                _("A decree cannot expire before it is issued.")
+            )
+        number = " ".join((self.number or "").split())
+        self.number = number
+        if number and self.organization_id:
+            same = ConnectionDecree.objects.filter(
+                organization_id=self.organization_id, number__iexact=number
+            ).exclude(pk=self.pk)
+            if same.exists():
+                errors.setdefault("number", []).append(
+                    _("This agency already has a decree numbered %(number)s.") % {"number": number}
+                )
+        if errors:
+            raise ValidationError(errors)
+
 
 class Membership(models.Model):
     """One role held by one user on one organization and everything below it."""
@@ -264,6 +409,32 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.organization}"
 
+    def clean(self) -> None:
+        if self.role != self.Role.NATIONAL_ADMIN or not self.organization_id:
+            return
+        if not may_hold_national_admin(self.organization):
+            raise ValidationError({"role": national_admin_refusal()})
+
+
+def may_hold_national_admin(org: Organization) -> bool:
+    """The national admin role acts on the whole installation, so it is held only on the
+    national organization (`OrganizationQuerySet.national`); while there is none yet, on
+    a top-level organization, which thereby becomes it."""
+    if org.parent_id is not None:
+        return False
+    national = Organization.objects.national()
+    return (org.pk is not None and national.filter(pk=org.pk).exists()) or not national.exists()
+
+
+def national_admin_refusal() -> str:
+    national = Organization.objects.national().first()
+    if national is None:
+        return _("The national admin role is held on a top-level organization.")
+    return _(
+        "The national admin role applies to the whole installation: it is held only on "
+        "%(name)s, the national organization."
+    ) % {"name": national.name}
+
 
 class Category(models.Model):
     """A two-level tree of report categories."""
@@ -287,7 +458,22 @@ class Category(models.Model):
         ordering = ["parent__name", "name"]
 
     def __str__(self) -> str:
-        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+        """The name with its parent's ("Infrastruktur › Jalan Rusak"), in the active
+        language: how every page, form, export and message shows a category."""
+        if self.parent_id:
+            return f"{self.parent.display_name} › {self.display_name}"
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """This category's own name in the active language: the English name while
+        English is active and one is set, the Indonesian name otherwise. Stored data
+        and lookups use `name` or `slug`, never this."""
+        from django.utils import translation
+
+        if self.name_en and (translation.get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
@@ -301,7 +487,9 @@ class RoutingRuleQuerySet(models.QuerySet["RoutingRule"]):
         """The organization for a category in a region: the most specific rule wins.
 
         A rule for the category beats one for its parent category; a rule for a village
-        beats one for its district, regency, province, or for anywhere.
+        beats one for its district, regency, province, or for anywhere. There is one rule
+        per category and region (`RoutingRule.clean`); should older data hold two, the
+        older rule wins, the same on every call.
         """
         if category is None:
             return None
@@ -313,9 +501,9 @@ class RoutingRuleQuerySet(models.QuerySet["RoutingRule"]):
             .select_related("organization")
         )
 
-        def specificity(rule: RoutingRule) -> tuple[int, int]:
+        def specificity(rule: RoutingRule) -> tuple[int, int, int]:
             region_rank = len(rule.region_id) if rule.region_id else 0
-            return (region_rank, 1 if rule.category_id == category.pk else 0)
+            return (region_rank, 1 if rule.category_id == category.pk else 0, -rule.pk)
 
         return max(rules, key=specificity).organization if rules else None
 
@@ -364,6 +552,28 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} / {self.region or '*'} → {self.organization}"
+
+    def clean(self) -> None:
+        """One rule per category and region: a second one for other target would never
+        take effect (`route` could only pick one), so it is refused, naming the first."""
+        if not self.category_id:
+            return
+        existing = (
+            RoutingRule.objects.filter(category_id=self.category_id, region_id=self.region_id)
+            .exclude(pk=self.pk)
+            .select_related("organization")
+            .first()
+        )
+        if existing is not None:
+            raise ValidationError(
+                {
+                    "region": _(
+                        "There is already a routing rule for this category and region: it "
+                        "sends reports to %(target)s. Delete it first to send them elsewhere."
+                    )
+                    % {"target": existing.organization.name}
+                }
+            )
 
 
 class ResponseTemplate(models.Model):

@@ -84,9 +84,12 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     period = _window()
     overview = metrics.agencies_overview()
     connected = {agency.pk for agency in metrics.connected_agencies(agencies)}
+    receiving = set(Organization.objects.receiving().values_list("pk", flat=True))
     rows = _agency_rows(agencies, period)
     for row in rows:
-        row["connected"] = row["organization"].pk in connected
+        pk = row["organization"].pk
+        # None: an oversight body or the national operator, which is not connected to.
+        row["connected"] = (pk in connected) if pk in receiving else None
     context = {"rows": rows, "period": period, "overview": overview}
     return render(request, "portal/organizations.html", context)
 
@@ -97,6 +100,7 @@ def organization_page(request: HttpRequest, slug: str) -> HttpResponse:
     from aduan.analytics.views import trend_charts
 
     org = get_object_or_404(Organization.objects.active(), slug=slug)
+    receives = Organization.objects.receiving().filter(pk=org.pk).exists()
     period = _window()
     figures = metrics.summary(org, period)
     trend = metrics.monthly_trend(org, 12, timezone.localdate())
@@ -114,7 +118,7 @@ def organization_page(request: HttpRequest, slug: str) -> HttpResponse:
         "units": metrics.league_table(org),
         "children": org.children.filter(is_active=True).order_by("name"),
         "latest": latest,
-        "is_connected": org.is_connected if org.is_agency else None,
+        "is_connected": org.is_connected if receives else None,
     }
     return render(request, "portal/organization.html", context)
 

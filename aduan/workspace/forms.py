@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from aduan.channels.intake import Draft
 from aduan.lib import dates
 from aduan.lib.phones import PhoneField
-from aduan.organizations.access import Access
+from aduan.organizations.access import Access, units_without_liaison
 from aduan.organizations.models import (
     Category,
     Organization,
@@ -39,10 +39,16 @@ ANY = [("", _("Any"))]
 
 
 class IndentedOrganizationField(forms.ModelChoiceField):
-    """An organization <select> whose options are indented by their depth in the tree."""
+    """An organization <select> whose options are indented by their depth in the tree;
+    units in `unstaffed` (ids) are marked as having no liaison officer."""
+
+    unstaffed: frozenset[int] = frozenset()
 
     def label_from_instance(self, obj: Organization) -> str:
-        return "\u00a0\u00a0\u00a0" * (obj.depth - 1) + obj.name
+        label = "\u00a0\u00a0\u00a0" * (obj.depth - 1) + obj.name
+        if obj.pk in self.unstaffed:
+            label += " — " + str(_("no liaison officer"))
+        return label
 
 
 def _text(label, *, required: bool = True, rows: int = 4) -> forms.CharField:
@@ -150,6 +156,8 @@ class DispatchForm(ActionForm):
         access = Access.of(self.user)
         targets = dispatch_targets(access, self.report).order_by("path")
         self.fields["organization"].queryset = targets
+        if not self.is_bound:
+            self.fields["organization"].unstaffed = frozenset(units_without_liaison(targets))
         self.suggestions = []
         self.category_suggestions = []
         if self.is_bound:

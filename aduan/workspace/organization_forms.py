@@ -21,6 +21,8 @@ from aduan.organizations.models import (
     Organization,
     Region,
     RoutingRule,
+    may_hold_national_admin,
+    region_within,
 )
 from aduan.workspace.forms import IndentedOrganizationField
 
@@ -60,13 +62,6 @@ class DecreeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
 
-    def clean(self):
-        data = super().clean()
-        issued, until = data.get("issued_on"), data.get("valid_until")
-        if issued and until and until < issued:
-            self.add_error("valid_until", _("A decree cannot expire before it is issued."))
-        return data
-
 
 def unique_slug(name: str) -> str:
     """A slug from `name` no organization uses yet: the slugified name, or it plus -2, -3…
@@ -95,6 +90,8 @@ class UnitForm(forms.ModelForm):
         kwargs.setdefault("auto_id", "id_unit_%s")
         super().__init__(*args, **kwargs)
         self.parent = parent
+        # Set before validation: the model refuses a name a sibling already has.
+        self.instance.parent = parent
         self.fields["kind"].choices = [(k.value, k.label) for k in UNIT_KINDS]
 
     def save(self, commit: bool = True) -> Organization:
@@ -125,7 +122,9 @@ class MemberForm(forms.Form):
         kwargs.setdefault("auto_id", "id_member_%s")
         super().__init__(*args, **kwargs)
         self.organization = organization
-        allowed = grantable_roles(access)
+        allowed = set(grantable_roles(access))
+        if not may_hold_national_admin(organization):
+            allowed.discard(Role.NATIONAL_ADMIN)
         self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in allowed]
 
     def clean_email(self) -> User:
@@ -173,13 +172,29 @@ class MemberForm(forms.Form):
         )
 
 
+class RegionCodeField(forms.ModelChoiceField):
+    """A region by its Kemendagri code, typed; spaces pasted around it are ignored."""
+
+    def to_python(self, value):
+        return super().to_python(value.strip() if isinstance(value, str) else value)
+
+
+def rule_area(owner: Organization) -> list[str]:
+    """The region codes an agency admin may write rules for on `owner`'s page: the
+    jurisdiction its agency declares (none declared: nowhere, until it is declared)."""
+    return owner.agency().jurisdiction_codes()
+
+
 class RoutingRuleForm(forms.ModelForm):
     """Category × optional region → a target in the subtrees the user administers.
 
-    The organization whose page the form is on becomes the rule's owner.
+    The organization whose page the form is on becomes the rule's owner. National admins
+    write rules for any region or for everywhere; an agency admin only for regions within
+    its agency's declared jurisdiction, since a more specific rule there would overrule
+    the rules of the agency that serves the place.
     """
 
-    region = forms.ModelChoiceField(
+    region = RegionCodeField(
         label=_("Region code"),
         queryset=Region.objects.all(),
         to_field_name="code",
@@ -195,7 +210,7 @@ class RoutingRuleForm(forms.ModelForm):
         field_classes = {"organization": IndentedOrganizationField}
         labels = {"organization": _("Send reports to")}
 
-    def __init__(self, *args, owner: Organization, targets, **kwargs):
+    def __init__(self, *args, owner: Organization, targets, access: Access, **kwargs):
         kwargs.setdefault("auto_id", "id_rule_%s")
         super().__init__(*args, **kwargs)
         self.instance.owner = owner
@@ -203,16 +218,34 @@ class RoutingRuleForm(forms.ModelForm):
             "parent"
         )
         self.fields["organization"].queryset = targets
-
-    def clean(self):
-        data = super().clean()
-        category, target = data.get("category"), data.get("organization")
-        # The unique constraint refuses a repeated rule with a region; one for everywhere
-        # (no region) it cannot see, since no two NULLs are equal.
-        if category and target and data.get("region") is None:
-            clash = RoutingRule.objects.filter(
-                category=category, region=data.get("region"), organization=target
+        # None: anywhere, national admins; otherwise the codes the region must lie within.
+        self.area = None if access.is_national_admin else rule_area(owner)
+        if self.area is not None:
+            self.fields["region"].required = True
+            self.fields["region"].error_messages["required"] = _(
+                "Enter a region code: rules for everywhere are made by the national admin."
             )
-            if clash.exists():
-                raise forms.ValidationError(_("This routing rule exists already."))
-        return data
+            self.fields["region"].help_text = _(
+                "Kemendagri code within your agency's jurisdiction, e.g. 33.74.12."
+            )
+
+    def clean_region(self):
+        region = self.cleaned_data.get("region")
+        if self.area is None or region is None:
+            return region
+        if not region_within(region.code, self.area):
+            if not self.area:
+                raise forms.ValidationError(
+                    _(
+                        "Your agency has no declared jurisdiction yet, so it cannot have "
+                        "routing rules. Ask the national admin to record the regions it serves."
+                    )
+                )
+            raise forms.ValidationError(
+                _(
+                    "%(region)s lies outside your agency's jurisdiction (%(area)s). Rules for "
+                    "other regions are made by the agencies serving them or the national admin."
+                )
+                % {"region": region.code, "area": ", ".join(sorted(self.area))}
+            )
+        return region

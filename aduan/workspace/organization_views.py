@@ -12,10 +12,11 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -27,6 +28,7 @@ from aduan.organizations.models import (
     Membership,
     Organization,
     RoutingRule,
+    regions_within_q,
 )
 from aduan.workspace.guards import requires
 from aduan.workspace.organization_forms import (
@@ -117,13 +119,21 @@ def annotate_tree(orgs: list[Organization]) -> list[Organization]:
         org.member_counts = [(labels[r], by_role[r]) for r in Role.values if by_role.get(r)]
         org.decree = decrees.get(org.pk)
         org.connected = org.decree is not None and roles_below[org.path] >= CONNECTION_ROLES
+        # Oversight bodies and the national operator are not dispatched to: never
+        # "not connected".
+        operator = org.parent_id is None and getattr(org, "holds_national_role", False)
+        org.receives = org.kind != Organization.Kind.AUDITOR and not operator
+        # A unit reports are dispatched to, with nobody of its own to handle them.
+        org.without_liaison = not org.is_agency and org.is_active and not by_role.get(Role.LIAISON)
     return orgs
 
 
 @admin_required
 def organizations(request):
     """The organizations the user administers, as an indented tree."""
-    orgs = annotate_tree(list(administered_tree(Access.of(request.user))))
+    national = Membership.objects.filter(organization=OuterRef("pk"), role=Role.NATIONAL_ADMIN)
+    tree = administered_tree(Access.of(request.user)).annotate(holds_national_role=Exists(national))
+    orgs = annotate_tree(list(tree))
     return render(request, "workspace/organizations/tree.html", {"organizations": orgs})
 
 
@@ -135,9 +145,12 @@ def _rule_targets(access: Access) -> QuerySet[Organization]:
 
 
 def _rules_of(org: Organization) -> QuerySet[RoutingRule]:
-    """Rules the organization owns, and rules that send reports into its subtree."""
+    """Rules the organization owns, rules that send reports into its subtree, and rules
+    for regions within its declared jurisdiction, whoever made them: a rule for a place
+    it serves decides where that place's reports are suggested to go."""
+    area = regions_within_q(org.jurisdiction_codes())
     return (
-        RoutingRule.objects.filter(Q(owner=org) | Q(organization__path__startswith=org.path))
+        RoutingRule.objects.filter(Q(owner=org) | Q(organization__path__startswith=org.path) | area)
         .select_related("category__parent", "region", "organization", "owner")
         .order_by("category__name", "region_id", "organization__path")
     )
@@ -161,7 +174,7 @@ def _forms(request, org: Organization, bound) -> dict:
         "decree_form": DecreeForm(organization=org) if org.is_agency else None,
         "unit_form": UnitForm(parent=org),
         "member_form": MemberForm(organization=org, access=access),
-        "rule_form": RoutingRuleForm(owner=org, targets=_rule_targets(access)),
+        "rule_form": RoutingRuleForm(owner=org, targets=_rule_targets(access), access=access),
     }
     forms.update(bound or {})
     return forms
@@ -227,8 +240,29 @@ def decree_add(request, pk: int):
         form,
         "decree_form",
         "decrees",
-        lambda decree: _("Decree %(number)s added.") % {"number": decree.number},
+        lambda decree: _decree_added(request, decree),
     )
+
+
+def _decree_added(request, decree: ConnectionDecree) -> str:
+    """The success message; a warning first when the decree is not in force today."""
+    today = timezone.localdate()
+    if decree.valid_until and decree.valid_until < today:
+        messages.warning(
+            request,
+            _("Decree %(number)s expired on %(date)s: it does not connect the agency.")
+            % {"number": decree.number, "date": date_format(decree.valid_until)},
+        )
+    elif decree.issued_on > today:
+        messages.warning(
+            request,
+            _(
+                "Decree %(number)s takes effect on %(date)s: until then it does not connect "
+                "the agency."
+            )
+            % {"number": decree.number, "date": date_format(decree.issued_on)},
+        )
+    return _("Decree %(number)s added.") % {"number": decree.number}
 
 
 @require_POST
@@ -314,8 +348,8 @@ def member_status(request, pk: int, membership_pk: int):
 @admin_required
 def rule_add(request, pk: int):
     org = get_administered_organization(request, pk)
-    targets = _rule_targets(Access.of(request.user))
-    form = RoutingRuleForm(request.POST, owner=org, targets=targets)
+    access = Access.of(request.user)
+    form = RoutingRuleForm(request.POST, owner=org, targets=_rule_targets(access), access=access)
     return _save_or_show_errors(
         request,
         org,

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from aduan.deadlines.models import Clock
 from aduan.deadlines.reminders import (
+    REMINDED_ROLES,
     WATCHER_ROLES,
     ReminderRefused,
     can_remind,
@@ -31,8 +32,9 @@ from aduan.deadlines.reminders import (
 )
 from aduan.lib import paging
 from aduan.notifications.models import SupervisorReminder
-from aduan.organizations.access import Access
-from aduan.organizations.models import Organization
+from aduan.notifications.outbox import members
+from aduan.organizations.access import Access, units_without_liaison
+from aduan.organizations.models import Membership, Organization
 from aduan.reports.models import Report
 from aduan.workspace.queries import subtree_q
 from aduan.workspace.views import staff_required
@@ -109,6 +111,7 @@ def _groups(reports: QuerySet[Report], page_param, access: Access) -> tuple[pagi
     orgs = Organization.objects.in_bulk(
         [row["organization"] for row in page.rows if row["organization"]]
     )
+    unstaffed = units_without_liaison(orgs.values())
     groups = []
     for row in page.rows:
         org = orgs.get(row["organization"])
@@ -118,10 +121,19 @@ def _groups(reports: QuerySet[Report], page_param, access: Access) -> tuple[pagi
                 "count": row["count"],
                 "oldest": row["oldest"],
                 "can_remind": can_remind(access, org),
+                "without_liaison": org is not None and org.pk in unstaffed,
                 "reports": [],
             }
         )
     return page, groups
+
+
+def _reaches_unit(unit: Organization) -> bool:
+    """True when a reminder to `unit` reaches someone at the unit itself, not only the
+    admins above it to whom `remind_unit` falls back."""
+    return Membership.objects.filter(
+        organization=unit, role__in=REMINDED_ROLES, is_active=True, user__is_active=True
+    ).exists()
 
 
 def _oldest_per_group(reports: QuerySet[Report], groups: list) -> list[Report]:
@@ -184,6 +196,7 @@ def overdue(request):
             page=page,
             total=reports.count(),
             can_remind_unit=can_remind(access, unit),
+            unit_without_liaison=bool(units_without_liaison([unit])),
         )
     _late_clocks(shown, now)
     context["reminders"] = _recent_reminders(scope, unit)
@@ -204,14 +217,37 @@ def overdue_remind(request, pk: int):
         except ReminderRefused as refusal:
             messages.error(request, str(refusal))
         else:
-            count = reminder.report_count
-            text = ngettext(
-                "Reminder sent to %(unit)s about %(count)s overdue report.",
-                "Reminder sent to %(unit)s about %(count)s overdue reports.",
-                count,
-            )
-            messages.success(request, text % {"unit": unit.name, "count": count})
+            _confirm_reminder(request, unit, reminder.report_count)
     target = reverse("workspace:overdue")
     if request.POST.get("back_to_unit"):
         target += f"?unit={unit.pk}"
     return redirect(target)
+
+
+def _confirm_reminder(request, unit: Organization, count: int) -> None:
+    """Say where the reminder went: to the unit, or, when nobody there holds a role that
+    receives it, to whom it fell back, so nobody believes the unit was told."""
+    values = {"unit": unit.name, "count": count}
+    if _reaches_unit(unit):
+        text = ngettext(
+            "Reminder sent to %(unit)s about %(count)s overdue report.",
+            "Reminder sent to %(unit)s about %(count)s overdue reports.",
+            count,
+        )
+        messages.success(request, text % values)
+        return
+    names = [
+        _("you") if user.pk == request.user.pk else (user.full_name or user.email)
+        for user in members(unit, *REMINDED_ROLES)
+    ]
+    values["recipients"] = ", ".join(names) or "—"
+    text = ngettext(
+        "%(unit)s has no active liaison officer: the reminder about %(count)s overdue "
+        "report reached nobody at the unit. It went to %(recipients)s instead. Give the "
+        "unit a liaison officer on its organization page.",
+        "%(unit)s has no active liaison officer: the reminder about %(count)s overdue "
+        "reports reached nobody at the unit. It went to %(recipients)s instead. Give the "
+        "unit a liaison officer on its organization page.",
+        count,
+    )
+    messages.warning(request, text % values)

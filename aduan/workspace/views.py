@@ -6,7 +6,6 @@ through `Report.objects.visible_to` and changes them only through the lifecycle.
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib import messages
@@ -15,12 +14,13 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aduan.channels.intake import Submission, submit_report
+from aduan.lib.csvfiles import csv_lines, formula_safe
 from aduan.lib.untrusted import plain_text
 from aduan.organizations.access import Access
 from aduan.organizations.models import ResponseTemplate
@@ -107,18 +107,9 @@ def inbox(request):
     return render(request, "workspace/inbox.html", context)
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_safe(value) -> str:
-    """A cell spreadsheet programs will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+    """A cell as text that spreadsheet programs will not run as a formula."""
+    return formula_safe("" if value is None else str(value))
 
 
 XLSX_ROW_LIMIT = 100_000
@@ -142,7 +133,7 @@ def _rows(reports, labels: dict):
             labels["channel"].get(report.channel, report.channel),
             report.shown_reference,
             report.title,
-            str(report.category) if report.category_id else "",
+            _category_name(report, labels["language"]),
             report.region.name if report.region_id else "",
             report.organization.name if report.organization_id else labels["national"],
             reporter,
@@ -176,7 +167,15 @@ def _export_labels() -> dict:
         "guest": _("Guest"),
         "national": _("National queue"),
         "yes": _("yes"),
+        "language": translation.get_language(),
     }
+
+
+def _category_name(report, language: str) -> str:
+    if not report.category_id:
+        return ""
+    with translation.override(language):  # the request's, long returned when streaming
+        return str(report.category)
 
 
 def _attachment(response, extension: str):
@@ -190,11 +189,7 @@ def _attachment(response, extension: str):
 def export(request):
     """The inbox's filtered, visible reports as CSV, streamed row by row."""
     _tab, _form, reports = _filtered_reports(request)
-    writer = csv.writer(_Echo())
-    lines = (
-        writer.writerow([csv_safe(cell) for cell in row])
-        for row in _rows(reports, _export_labels())
-    )
+    lines = csv_lines(_rows(reports, _export_labels()))
     return _attachment(StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8"), "csv")
 
 
