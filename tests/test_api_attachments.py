@@ -13,7 +13,7 @@ from aduan.reports.lifecycle import Action
 from aduan.reports.models import Attachment, Report, Status
 from tests.personas import advance, as_user, submit
 from tests.test_api import bearer, error_codes, error_fields, get, new_key, post, report_payload
-from tests.test_attachments import GPS_IFD, PDF, _jpeg_with_gps, _png
+from tests.test_attachments import GPS_IFD, PDF, _jpeg_with_gps, _pdf, _png
 
 
 def received(client, world, secret, external_id="SIP-001") -> Report:
@@ -46,12 +46,14 @@ def test_a_photo_joins_the_submission_without_its_gps_position(client, world):
         assert not image.getexif().get_ifd(GPS_IFD)
 
 
-def test_a_pdf_is_kept_as_it_is(client, world):
+def test_a_pdf_is_kept_without_its_metadata(client, world):
     secret = new_key(world.agency)
     report = received(client, world, secret)
-    response = upload(client, report, secret, name="surat.pdf", data=PDF)
+    signed = _pdf(Author="Bambang Sutrisno")
+    response = upload(client, report, secret, name="surat.pdf", data=signed)
     assert response.status_code == 201
-    assert Attachment.objects.get(pk=response.json()["id"]).file.read() == PDF
+    stored = Attachment.objects.get(pk=response.json()["id"]).file.read()
+    assert stored.startswith(b"%PDF-") and b"Bambang" not in stored
 
 
 @pytest.mark.parametrize(
@@ -190,7 +192,9 @@ def test_timeline_entries_list_their_files_and_the_key_downloads_them(client, wo
     response = client.get(files["respond"][0]["url"], headers=bearer(secret))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content) == PDF
+    assert b"".join(response.streaming_content) == handled.attachments.get(
+        original_name="surat.pdf"
+    ).file.read()
     # A client that says it wants a PDF (or an image) gets it, and errors stay JSON.
     asking = {**bearer(secret), "Accept": "application/pdf"}
     assert client.get(files["respond"][0]["url"], headers=asking).status_code == 200

@@ -8,11 +8,26 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from PIL import Image
+from pypdf import PdfReader, PdfWriter
 
 from aduan.reports.attachments import AttachmentError, clean_upload, clean_uploads
 
 GPS_IFD = 0x8825
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def _pdf(pages: int = 1, **metadata: str) -> bytes:
+    """A real PDF of blank pages, with an information dictionary when given one."""
+    writer = PdfWriter()
+    for _page in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if metadata:
+        writer.add_metadata({f"/{key}": value for key, value in metadata.items()})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _pdf()
 
 
 def _jpeg_with_gps(size=(64, 48)) -> bytes:
@@ -99,9 +114,25 @@ def test_a_webp_is_accepted():
     assert clean_upload(_upload("foto.webp", out.getvalue())).content_type == "image/webp"
 
 
-def test_a_pdf_is_accepted_unchanged():
-    clean = clean_upload(_upload("surat.pdf", PDF))
-    assert (clean.content_type, clean.data) == ("application/pdf", PDF)
+def test_a_pdf_keeps_its_pages_and_loses_its_author_and_title():
+    signed = _pdf(pages=2, Author="Bambang Sutrisno", Title="KTP 3302011505800003")
+    clean = clean_upload(_upload("surat.pdf", signed + b"\n<script>payload</script>"))
+    assert clean.content_type == "application/pdf"
+    assert b"Bambang" not in clean.data and b"3302011505800003" not in clean.data
+    assert b"payload" not in clean.data  # nothing appended after the document survives
+    document = PdfReader(io.BytesIO(clean.data))
+    assert len(document.pages) == 2
+    assert not document.metadata
+
+
+def test_a_pdf_locked_by_a_password_is_refused_with_a_reason():
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt("rahasia", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    with translation.override("en"), pytest.raises(AttachmentError, match="password"):
+        clean_upload(_upload("rekening.pdf", out.getvalue()))
 
 
 @pytest.mark.parametrize(

@@ -679,7 +679,9 @@ def test_a_public_reports_photo_is_served_inline_with_safe_headers(world):
 def test_a_pdf_is_served_as_a_download(world):
     from aduan.reports.attachments import clean_upload
 
-    pdf = SimpleUploadedFile("surat.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    from tests.test_attachments import PDF
+
+    pdf = SimpleUploadedFile("surat.pdf", PDF)
     report, _ = submit(world, attachments=[clean_upload(pdf)])
     advance(world, report, Status.DISPATCHED)
     item = report.attachments.get()

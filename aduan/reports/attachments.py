@@ -2,7 +2,8 @@
 
 The type is decided by the file's content, never its name. Images are decoded and
 re-encoded from their pixels, which drops EXIF (GPS position, camera serial), XMP and
-any trailing payload; PDFs are accepted only when they parse as a PDF envelope.
+any trailing payload; PDFs are accepted only when they parse as a PDF document, and are
+written anew without their metadata (author, title, XMP).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def clean_upload(upload) -> CleanFile:
         if not name.lower().endswith(".pdf"):
             raise _mismatch(name)
         _check_pdf(data, name)
-        return CleanFile(name, PDF_TYPE, data)
+        return CleanFile(name, PDF_TYPE, _without_pdf_metadata(data, name))
     raise AttachmentError(
         _("“%(name)s” is not a photo (JPEG, PNG, WebP) or a PDF document.") % {"name": name}
     )
@@ -125,6 +126,36 @@ def _reencode_image(data: bytes, mime: str, name: str) -> bytes:
 def _check_pdf(data: bytes, name: str) -> None:
     if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
         raise AttachmentError(_("“%(name)s” is not a complete PDF document.") % {"name": name})
+
+
+def _without_pdf_metadata(data: bytes, name: str) -> bytes:
+    """The document written anew without its information dictionary and XMP metadata:
+    word processors put the account owner's name in /Author, scanners a title, and a
+    public or anonymous report must not carry them. Rewriting also drops anything
+    appended after the document. A PDF that cannot be read (or is locked by a password)
+    is refused: nobody could open it, and its metadata could not be taken out."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PyPdfError
+
+    unreadable = _("“%(name)s” is not a readable PDF document.") % {"name": name}
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        locked = reader.is_encrypted
+    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise AttachmentError(unreadable) from exc
+    if locked:
+        raise AttachmentError(
+            _("“%(name)s” is protected by a password; send it without one.") % {"name": name}
+        )
+    out = io.BytesIO()
+    try:
+        writer = PdfWriter(clone_from=reader)
+        writer.metadata = None
+        writer.root_object.pop("/Metadata", None)
+        writer.write(out)
+    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise AttachmentError(unreadable) from exc
+    return out.getvalue()
 
 
 def clean_uploads(uploads) -> list[CleanFile]:
