@@ -181,6 +181,16 @@ def test_empty_text_stays_empty():
         ("Jl. Melati Gg. 3 No. 10", "Jl. Melati Gg. 3 No. ***"),
         ("Jl. Bukit Dahlia 13 no. 73", "Jl. Bukit Dahlia 13 no. ***"),
         ("Gang Kelinci 12/3, RT 4", "Gang Kelinci ***, RT **"),
+        # Village addresses without a street word.
+        ("Karangrau 17 RT 3/RW 5", "Karangrau *** RT **/RW **"),
+        ("Dukuh Krajan 4, RT 02 RW 01", "Dukuh Krajan ***, RT ** RW **"),
+        (
+            "Rumah saya no 17 RT 03 RW 02 Desa Karangrau",
+            "Rumah saya no *** RT ** RW ** Desa Karangrau",
+        ),
+        ("rumah Pak Darto nomor 9 kebanjiran", "rumah Pak Darto nomor *** kebanjiran"),
+        ("Komplek Perumahan Bumi Tamansari B-12", "Komplek Perumahan Bumi Tamansari B-***"),
+        ("Perum Griya Indah C7 tergenang", "Perum Griya Indah C*** tergenang"),
     ],
 )
 def test_house_numbers_and_their_rt_rw_are_masked_keeping_the_street(text, expected):
@@ -199,6 +209,11 @@ def test_house_numbers_and_their_rt_rw_are_masked_keeping_the_street(text, expec
         "Lubang di Jalan Pahlawan sejak 2024 belum diperbaiki.",
         "Sesuai jalan Pasal 28 ayat 3 undang-undang.",
         "Jalan Sudirman RT 03 RW 04 gelap gulita.",
+        "Sudah sejak 2024 RT 05 tidak punya lampu jalan.",
+        "Ada 17 RT yang terdampak banjir.",
+        "Dusun 5 Rt 001, Rw 019 belum dapat air bersih.",
+        "Rumah sakit nomor 1 di kota penuh.",
+        "Perumahan Griya Indah tahap 2 banjir lagi.",
     ],
 )
 def test_street_names_with_ordinary_numbers_are_left_alone(text):

@@ -34,6 +34,22 @@ def test_an_installation_with_reports_upgrades_to_stored_public_copies(world):
     assert upgraded.public_body and "081234567890" not in upgraded.public_body
 
 
+@pytest.mark.django_db(transaction=True)
+def test_public_copies_written_before_the_village_address_rule_are_masked_again(world):
+    report = advance(
+        world, submit(world, body="Rumah saya Karangrau 17 RT 3/RW 5 kebanjiran.")[0], "dispatched"
+    )
+    # The copy as masking made it before house numbers before an RT were hidden.
+    Report.objects.filter(pk=report.pk).update(public_body=report.body)
+    MigrationExecutor(connection).migrate([("reports", "0010_public_text")])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert Report.objects.get(pk=report.pk).public_body == (
+        "Rumah saya Karangrau *** RT **/RW ** kebanjiran."
+    )
+
+
 # Every migration file as it was shipped. An installation that applied a migration never
 # runs it again, so a migration edited afterwards leaves its database different from a
 # new one (a column missing, a backfill not done): change the schema with a new

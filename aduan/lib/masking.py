@@ -220,6 +220,27 @@ ADDRESS = re.compile(
 )
 _MARKER_AT_START = re.compile(rf"^{_STREET_MARKER}\s*", re.IGNORECASE)
 
+# Village addresses often name no street: a house number is the number right before
+# the neighbourhood unit ("Karangrau 17 RT 3/RW 5", "Dukuh Krajan 4, RT 02 RW 01"), or
+# one a word says is a house's ("rumah saya no 17", "rumah Pak Darto nomor 9"). A year
+# before an RT ("sejak 2024 RT 05") is not one.
+_HOUSE_TAIL = rf"(?P<tail>{_RT_RW}+)"
+HOUSE_BEFORE_RT = re.compile(
+    rf"(?<![\w./:-])(?!(?:19|20)\d\d\b)(?P<number>\d{{1,4}}[a-z]?)(?=\s*[,/]?\s*rt\b){_HOUSE_TAIL}",
+    re.IGNORECASE,
+)
+HOUSE_OF = re.compile(
+    r"(?<!\w)(?P<lead>rumah(?!\s+(?:sakit|makan|ibadah|potong|susun|dinas|adat)\b)"
+    r"[^\d\n.!?]{0,25}?(?<!\w)(?:no|nomor|nomer|nmr)\.?\s*:?\s*)"
+    rf"(?P<number>{_HOUSE_NUMBER})(?!\w|[.,:]\d)(?P<tail>{_RT_RW}*)",
+    re.IGNORECASE,
+)
+# A housing estate's block-and-house code: "Perumahan Bumi Asri B-12", "Komplek Griya C7".
+HOUSING_CODE = re.compile(
+    r"(?i:(?<!\w)(?:perumahan|perum|kompleks|komplek|komp|cluster|klaster)(?!\w))"
+    r"(?P<name>[^\n.,;!?\d]{1,40}?\s)(?P<block>[A-Z]{1,2}-?)(?P<number>\d{1,3})(?![\w-])"
+)
+
 
 def _mask_digits(text: str, keep_start: int, keep_end: int) -> str:
     """Replace every digit except the first `keep_start` and last `keep_end` ones."""
@@ -289,6 +310,24 @@ def _mask_address(match: re.Match) -> str:
     return street + house + re.sub(r"\d+", MASK * 2, match.group("tail"))
 
 
+def _mask_house(match: re.Match) -> str:
+    lead = match.groupdict().get("lead") or ""
+    return lead + MASK * 3 + re.sub(r"\d+", MASK * 2, match.group("tail"))
+
+
+# The number after these words names a hamlet or a unit, not a house ("Dusun 5 RT 1").
+_NOT_HOUSE_BEFORE_RT = re.compile(
+    r"(?:dusun|dukuh|kampung|rt|rw|km|blok|gang|gg|lorong|desa|kelurahan|lingkungan|lk)\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _mask_house_before_rt(match: re.Match) -> str:
+    if _NOT_HOUSE_BEFORE_RT.search(match.string, max(0, match.start() - 12), match.start()):
+        return match.group(0)
+    return _mask_house(match)
+
+
 def _is_proper_name(street: str) -> bool:
     name = _MARKER_AT_START.sub("", street)
     return all(word[0].isupper() for word in name.split())
@@ -297,7 +336,8 @@ def _is_proper_name(street: str) -> bool:
 def mask_personal_data(text: str) -> str:
     """Return `text` with NIKs, phone numbers, emails, other personal numbers (named
     by a word such as "rekening" or "NISN", or ten digits and longer), vehicle plates
-    and house numbers (with the RT/RW after them) masked.
+    and house numbers (after a street name, before an RT/RW, after "rumah … no", or a
+    housing estate's block-and-house code; with the RT/RW after them) masked.
 
     Order matters: a NIK may start with "62" (Central Kalimantan), so NIKs are masked
     before phone numbers, and so are numbers a word names (an NPWP "09.254.294.3-…"
@@ -313,4 +353,7 @@ def mask_personal_data(text: str) -> str:
     text = EMAIL.sub(_mask_email, text)
     text = LONG_NUMBER.sub(_mask_long_number, text)
     text = PLATE.sub(_mask_plate, text)
-    return ADDRESS.sub(_mask_address, text)
+    text = ADDRESS.sub(_mask_address, text)
+    text = HOUSE_OF.sub(_mask_house, text)
+    text = HOUSE_BEFORE_RT.sub(_mask_house_before_rt, text)
+    return HOUSING_CODE.sub(lambda m: m.group(0)[: m.start("number") - m.start()] + MASK * 3, text)
