@@ -192,9 +192,10 @@ def test_timeline_entries_list_their_files_and_the_key_downloads_them(client, wo
     response = client.get(files["respond"][0]["url"], headers=bearer(secret))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content) == handled.attachments.get(
-        original_name="surat.pdf"
-    ).file.read()
+    assert (
+        b"".join(response.streaming_content)
+        == handled.attachments.get(original_name="surat.pdf").file.read()
+    )
     # A client that says it wants a PDF (or an image) gets it, and errors stay JSON.
     asking = {**bearer(secret), "Accept": "application/pdf"}
     assert client.get(files["respond"][0]["url"], headers=asking).status_code == 200

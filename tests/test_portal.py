@@ -678,7 +678,6 @@ def test_a_public_reports_photo_is_served_inline_with_safe_headers(world):
 
 def test_a_pdf_is_served_as_a_download(world):
     from aduan.reports.attachments import clean_upload
-
     from tests.test_attachments import PDF
 
     pdf = SimpleUploadedFile("surat.pdf", PDF)
