@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aduan.portal import maps, opendata, organizations, triage_views, views
+from aduan.portal import maps, opendata, organizations, syndication, triage_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("lapor/periksa/", triage_views.draft_checks, name="draft_checks"),
     path("lacak/", views.track, name="track"),
     path("laporan/", views.feed, name="feed"),
+    path("laporan/feed.atom", syndication.public_reports_feed, name="atom"),
+    path("robots.txt", syndication.robots_txt, name="robots"),
     path("peta/", maps.map_page, name="map"),
     path("peta/laporan.geojson", maps.map_reports, name="map_reports"),
     path("data/laporan.csv", opendata.reports_csv, name="open_data_csv"),
