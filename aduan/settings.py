@@ -207,6 +207,8 @@ LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "aduan" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Jakarta")
+# One date and time style per language, day first on a 24-hour clock (aduan/formats).
+FORMAT_MODULE_PATH = ["aduan.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -219,9 +219,9 @@ def test_each_figure_shows_its_change_from_the_previous_month(client, world, dat
     assert rows["follow_up_rate"]["change"] == pytest.approx(-0.5)
     assert rows["follow_up_rate"]["verdict"] == "worse"
     html = response.content.decode()
-    assert "50,0 %" in html  # Indonesian decimals
+    assert "50,0%" in html  # Indonesian decimals
     assert "-50,0 poin" in rows["follow_up_rate"]["shown_change"]
-    assert rows["received"]["shown_change"] == "+1 (+100,0 %)"
+    assert rows["received"]["shown_change"] == "+1 (+100,0%)"
     assert "▼" in html and "▲" in html
 
 

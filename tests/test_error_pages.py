@@ -46,7 +46,7 @@ def test_a_refusal_says_why_in_the_readers_language(client, world):
     assert "Tidak diizinkan" in page
     with translation.override("id"):
         reason = translation.gettext("The back office is for officers of connected agencies.")
-    assert reason in page and "kantor" in reason.lower()
+    assert reason in page and "ruang kerja" in reason.lower()
 
 
 def test_a_form_whose_token_expired_gets_a_page_that_says_what_to_do(world):

@@ -276,7 +276,9 @@ def test_closed_says_why_it_closed(world):
     lifecycle.close_unanswered(report)
     context = _event_context(report, "close_unanswered", reporter_link(report))
     body = messages.render(Kind.CLOSED, "id", context, report.organization).body
-    assert "ditutup secara otomatis" in body
+    assert "kini berstatus Selesai" in body
+    assert "diberikan secara otomatis" in body
+    assert "ditutup" not in body  # "Selesai" is the status' name
 
 
 @pytest.mark.parametrize(
@@ -301,9 +303,9 @@ def test_deadline_dates_are_shown_in_the_organizations_time_zone(world):
     context, org = realistic(world, Kind.DUE_SOON)
     context["due_at"] = datetime.datetime(2026, 3, 10, 1, 0, tzinfo=datetime.UTC)
     body = messages.render(Kind.DUE_SOON, "id", context, world.unit_a).body
-    assert "10 Maret 2026, 10:00 WIT" in body
+    assert "10 Maret 2026 10.00 WIT" in body
     english = messages.render(Kind.DUE_SOON, "en", context, world.unit_a).body
-    assert "10 March 2026, 10:00 WIT" in english
+    assert "10 March 2026 10:00 WIT" in english
 
 
 def test_a_response_holding_a_separator_line_stays_in_the_body(world):

@@ -54,8 +54,8 @@ def test_figures_are_rounded_half_up(value, digits, shown):
 
 def test_the_dashboard_and_the_recap_write_a_figure_alike(db):
     with translation.override("id"):
-        assert views.show(0.3805, "share") == "38,1 %"
-        assert recap.fmt_value(0.3805, recap.RATE) == "38,1 %"
+        assert views.show(0.3805, "share") == "38,1%"
+        assert recap.fmt_value(0.3805, recap.RATE) == "38,1%"
         assert views.show(4.15, "working_days").startswith("4,2 ")
         assert recap.fmt_value(4.15, recap.DAYS) == "4,2"
 

@@ -107,17 +107,17 @@ def test_the_recap_is_in_english_when_asked_in_english(world, january):
     assert "Monthly recap of public complaints" in text
     assert "January 2026" in text.splitlines()
     assert line_after(text, "Reports received", 3) == ["3", "0", "+3"]
-    assert line_after(text, "Follow-up rate", 3, occurrence=0) == ["66.7 %", "–", "–"]
+    assert line_after(text, "Follow-up rate", 3, occurrence=0) == ["66.7%", "–", "–"]
 
 
 def test_the_national_recap_counts_every_report_and_the_agencies(world, january):
     text = page_text(build(None, language="en"))
     assert "National (all agencies)" in text.splitlines()
-    assert line_after(text, "Reports received", 3) == ["5", "1", "+4 (+400.0 %)"]
+    assert line_after(text, "Reports received", 3) == ["5", "1", "+4 (+400.0%)"]
     # The regency and the city (not the national body nor the ombudsman, which receive no
     # reports); only the regency is connected.
     assert line_after(text, "All agencies", 1) == ["2"]
-    assert line_after(text, "Connected", 2) == ["1", "50.0 %"]
+    assert line_after(text, "Connected", 2) == ["1", "50.0%"]
 
 
 def test_the_trend_has_twelve_months_and_the_categories_their_names(world, january):
@@ -125,8 +125,8 @@ def test_the_trend_has_twelve_months_and_the_categories_their_names(world, janua
     lines = text.splitlines()
     assert "February 2025" in lines and "January 2026" in lines
     assert "January 2025" not in lines
-    assert line_after(text, "January 2026", 4)[-4:] == ["3", "3", "2", "66.7 %"]
-    assert line_after(text, world.roads.name, 2) == ["3", "100.0 %"]
+    assert line_after(text, "January 2026", 4)[-4:] == ["3", "3", "2", "66.7%"]
+    assert line_after(text, world.roads.name, 2) == ["3", "100.0%"]
 
 
 def test_the_overdue_list_masks_titles_and_counts_days_late(world, january):
@@ -159,8 +159,8 @@ def test_the_agency_recap_ranks_its_units(world, january, settings):
     # Place, name, verified, first responses in time. Unit A answered both in time;
     # unit B's one first response is late.
     assert line_after(text, "Best", 1) == ["Place"]
-    assert line_after(text, world.unit_a.name, 2) == ["2", "100.0 %"]
-    assert line_after(text, world.unit_b.name, 2) == ["1", "0.0 %"]
+    assert line_after(text, world.unit_a.name, 2) == ["2", "100.0%"]
+    assert line_after(text, world.unit_b.name, 2) == ["1", "0.0%"]
     lines = text.splitlines()[::-1]  # the league comes after the overdue list
     assert lines[lines.index(world.unit_a.name) + 1] == "1"
     assert lines[lines.index(world.unit_b.name) + 1] == "2"

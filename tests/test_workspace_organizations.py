@@ -452,7 +452,7 @@ def test_the_rule_and_template_forms_label_their_fields_in_indonesian(world, cli
     template = client.get(reverse("workspace:template_create")).content.decode()
 
     assert 'for="id_rule_category">Kategori' in rules
-    assert ">Organisasi" in template and ">Organization" not in template
+    assert ">Instansi" in template and ">Organization" not in template
 
 
 def test_agency_admin_deletes_a_rule_and_route_forgets_it(world, client_for):

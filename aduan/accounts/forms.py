@@ -12,6 +12,11 @@ class SignInForm(AuthenticationForm):
         label=_("Email"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+    # Django's own message speaks of a "username" and of case, neither of which applies.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong email or password."),
+    }
 
 
 class SignUpForm(forms.ModelForm):

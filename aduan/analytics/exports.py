@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -71,7 +72,15 @@ def _about(data: dict) -> Table:
 def _key_figures(data: dict) -> Table:
     return Table(
         _("Key figures"),
-        [_("Figure"), _("Key"), _("Unit"), _("Current period"), _("Previous period"), _("Change")],
+        [
+            _("Figure"),
+            _("Key"),
+            _("Unit of measure"),
+            _("Current period"),
+            _("Previous period"),
+            # The change between the periods, not the verb "Change" of the edit columns.
+            pgettext("recap", "Change"),
+        ],
         [
             [row["label"], row["key"], row["unit"], row["current"], row["previous"], row["change"]]
             for row in data["key_figures"]

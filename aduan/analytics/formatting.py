@@ -11,7 +11,7 @@ import datetime
 import math
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy
 
 from aduan.deadlines.calendar import WorkingCalendar
@@ -22,7 +22,8 @@ from aduan.reports.models import Report
 # this many places before rounding to what is shown.
 NOISE_PLACES = Decimal("1e-9")
 
-# One name per figure (the key is the key in `metrics.summary`), for every surface.
+# One name per figure (the key is the key in `metrics.summary`), for every surface: the
+# dashboard, its exports, the recap PDF and the public pages (portal_tags.figure_name).
 FIGURE_NAMES = {
     "received": gettext_lazy("Reports received"),
     "verified": gettext_lazy("Reports verified and dispatched"),
@@ -32,7 +33,7 @@ FIGURE_NAMES = {
     "archived": gettext_lazy("Archived"),
     "open": gettext_lazy("Still open"),
     "follow_up_rate": gettext_lazy("Follow-up rate"),
-    "completion_rate": gettext_lazy("Completion rate (closed)"),
+    "completion_rate": gettext_lazy("Completion rate"),
     "settled_rate": gettext_lazy("Settled rate (completed or closed)"),
     "reopen_rate": gettext_lazy("Reopen rate"),
     "mean_rating": gettext_lazy("Mean rating (1–5)"),
@@ -111,6 +112,12 @@ def number(value: float, digits: int = 1) -> str:
 def signed(value: float, digits: int = 1) -> str:
     """`number` with a "+" when the shown value is above zero, for changes."""
     return ("+" if rounded(value, digits) > 0 else "") + number(value, digits)
+
+
+def chart_month(month: datetime.date) -> str:
+    """A month on a chart's axis and in its text summary: "Des 2025" / "Dec 2025". A
+    two-digit year ("Dec 25") would read as a day of December."""
+    return date_format(month, "M Y")
 
 
 def working_days_late(report: Report, now: datetime.datetime, cal: WorkingCalendar) -> int:

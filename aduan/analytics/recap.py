@@ -38,10 +38,17 @@ from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from aduan.analytics import metrics
-from aduan.analytics.formatting import FIGURE_NAMES, number, signed, working_days_late
+from aduan.analytics.formatting import (
+    FIGURE_NAMES,
+    chart_month,
+    number,
+    signed,
+    working_days_late,
+)
 from aduan.analytics.metrics import Period
 from aduan.analytics.models import RecapJob
 from aduan.deadlines import calendar
@@ -362,10 +369,6 @@ def month_label(month: datetime.date) -> str:
     return formats.date_format(month, "YEAR_MONTH_FORMAT")
 
 
-def short_month(month: datetime.date) -> str:
-    return formats.date_format(month, "M y")
-
-
 def fmt_count(value) -> str:
     return formats.number_format(value or 0, 0, force_grouping=True)
 
@@ -381,7 +384,7 @@ def fmt_value(value, kind: str) -> str:
     if kind == COUNT:
         return fmt_count(value)
     if kind == RATE:
-        return fmt_decimal(value * 100) + " %"
+        return fmt_decimal(value * 100) + "%"
     return fmt_decimal(value)
 
 
@@ -396,7 +399,7 @@ def fmt_change(current, previous, kind: str) -> str:
     diff = current - previous
     text = signed(diff, 0)
     if previous:
-        text += f" ({signed(diff * 100 / previous)} %)"
+        text += f" ({signed(diff * 100 / previous)}%)"
     return text
 
 
@@ -495,6 +498,36 @@ HEADER_LEFT = ParagraphStyle(
     "header", fontName="Helvetica-Bold", fontSize=8, leading=10, alignment=TA_LEFT
 )
 HEADER_RIGHT = ParagraphStyle("header_right", HEADER_LEFT, alignment=TA_RIGHT)
+# A table cell's padding, left and right together (ReportLab's default).
+CELL_PADDING = 12
+
+
+def header_widths(headers: list[str], widths: list[float]) -> list[float]:
+    """`widths` changed so that each header's longest word fits on one line: a column
+    too narrow for it takes room from the columns with room to spare, and the table
+    keeps its width. (A Paragraph breaks a word that does not fit in the middle, and
+    Indonesian headers have long words: "Ditindaklanjuti".)"""
+    needed = [
+        max(
+            (
+                stringWidth(word, HEADER_LEFT.fontName, HEADER_LEFT.fontSize)
+                for word in text.split()
+            ),
+            default=0,
+        )
+        + CELL_PADDING
+        + 1
+        for text in headers
+    ]
+    short = sum(max(0.0, need - width) for need, width in zip(needed, widths, strict=True))
+    spare = [max(0.0, width - need) for need, width in zip(needed, widths, strict=True)]
+    if not short or sum(spare) < short:
+        return list(widths)
+    give = short / sum(spare)
+    return [
+        max(need, width - room * give)
+        for need, width, room in zip(needed, widths, spare, strict=True)
+    ]
 
 
 def _table(rows: list[list], widths: list[float], numeric_from: int = 1) -> Table:
@@ -504,6 +537,7 @@ def _table(rows: list[list], widths: list[float], numeric_from: int = 1) -> Tabl
         Paragraph(escaped(text), HEADER_RIGHT if column >= numeric_from else HEADER_LEFT)
         for column, text in enumerate(rows[0])
     ]
+    widths = header_widths([str(text) for text in rows[0]], widths)
     table = Table([header, *rows[1:]], colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -647,7 +681,7 @@ def _bar_chart(data: RecapData, height: float = 150) -> Drawing:
     _style_axes(chart, decimals=0)
     chart.width, chart.height = CONTENT_WIDTH - CHART_LEFT - 6, height - 45
     chart.data = series
-    chart.categoryAxis.categoryNames = [short_month(row["month"]) for row in data.trend]
+    chart.categoryAxis.categoryNames = [chart_month(row["month"]) for row in data.trend]
     chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, _axis_top(series)
     chart.barSpacing, chart.groupSpacing = 1, 6
     for index, color in enumerate(SERIES_COLORS):
@@ -671,7 +705,7 @@ def _line_chart(data: RecapData, height: float = 140) -> Drawing:
     # reportlab cannot draw a line through fewer than two points: a series with one
     # month of figures shows its marker alone.
     chart.joinedLines = 0
-    chart.categoryAxis.categoryNames = [short_month(row["month"]) for row in data.trend]
+    chart.categoryAxis.categoryNames = [chart_month(row["month"]) for row in data.trend]
     chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, _axis_top(series)
     for index, color in enumerate(SERIES_COLORS):
         chart.lines[index].strokeColor = color

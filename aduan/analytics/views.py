@@ -21,12 +21,18 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aduan.analytics import charts, exports, metrics, snapshots
-from aduan.analytics.formatting import FIGURE_DEFINITIONS, FIGURE_NAMES, number, rounded, signed
+from aduan.analytics.formatting import (
+    FIGURE_DEFINITIONS,
+    FIGURE_NAMES,
+    chart_month,
+    number,
+    rounded,
+    signed,
+)
 from aduan.analytics.metrics import Period
 from aduan.deadlines.models import STAFF_CLOCKS, Clock
 from aduan.deadlines.reminders import can_remind
@@ -191,7 +197,7 @@ def show(value, unit: str) -> str:
     if unit == "count":
         return _number(value, 0)
     if unit == "share":
-        return _("%(value)s %%") % {"value": _number(value * 100)}
+        return _("%(value)s%%") % {"value": _number(value * 100)}
     if unit == "working_days":
         return _("%(value)s working days") % {"value": _number(value)}
     if unit == "hours":
@@ -211,7 +217,7 @@ def show_change(row: dict) -> str:
         text = signed(change, 0)
         if row["previous"]:
             relative = signed(change / row["previous"] * 100)
-            text += " (" + _("%(value)s %%") % {"value": relative} + ")"
+            text += " (" + _("%(value)s%%") % {"value": relative} + ")"
         return text
     return ("+" if rounded(change) > 0 else "") + show(change, unit)
 
@@ -374,12 +380,12 @@ def breakdowns(by: dict[str, list[tuple]]) -> list[dict]:
 
 
 def _share_format(value: float) -> str:
-    return _("%(value)s %%") % {"value": _number(value * 100, 0)}
+    return _("%(value)s%%") % {"value": _number(value * 100, 0)}
 
 
 def trend_charts(trend: list[dict]) -> list[charts.Chart]:
     """The four trend charts of the last months, each with its title."""
-    labels = [date_format(row["month"], "M y") for row in trend]
+    labels = [chart_month(row["month"]) for row in trend]
 
     def points(key):
         return list(zip(labels, [row[key] for row in trend], strict=True))

@@ -12,6 +12,7 @@ import datetime
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from aduan.lib.ratelimits import limited
@@ -73,6 +74,10 @@ def _present(match) -> dict:
         "url": reverse("portal:report", args=[report.tracking_code]),
         "status": report.get_status_display(),
         "supporters": report.support_count,
+        "supporters_text": ngettext(
+            "%(count)s supporter", "%(count)s supporters", report.support_count
+        )
+        % {"count": report.support_count},
         "submitted": submitted.date().isoformat(),
         "same_problem": match.same_problem,
     }

@@ -21,3 +21,12 @@ def figure(value, unit: str) -> str:
     from aduan.analytics.views import show
 
     return show(value, unit)
+
+
+@register.simple_tag
+def figure_name(key: str) -> str:
+    """{% figure_name "completion_rate" %}: the figure's name as the dashboard, its exports
+    and the recap give it (`analytics.formatting.FIGURE_NAMES`)."""
+    from aduan.analytics.formatting import FIGURE_NAMES
+
+    return FIGURE_NAMES[key]

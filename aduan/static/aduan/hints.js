@@ -48,8 +48,7 @@
       link.textContent = report.title;
       var meta = document.createElement("span");
       meta.className = "hint";
-      meta.textContent = report.code + " · " + report.status + " · " +
-        report.supporters + " " + (box.getAttribute("data-supporters") || "");
+      meta.textContent = report.code + " · " + report.status + " · " + report.supporters_text;
       item.appendChild(link);
       item.appendChild(meta);
       list.appendChild(item);
