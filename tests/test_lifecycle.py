@@ -283,6 +283,26 @@ def test_mark_duplicate_links_the_original_and_moves_supporters(world):
     assert original.support_count == 1  # only the newly moved supporter is added
 
 
+def test_followers_and_the_reporter_of_a_duplicate_follow_the_public_original(world):
+    from aduan.reports.models import Subscription
+
+    original = advance(world, submit(world, title="Asli")[0], Status.DISPATCHED)
+    duplicate, _secret = submit(world, title="Sama", reporter=world.citizen)
+    Subscription.objects.create(report=duplicate, user=world.outsider)
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+    assert set(original.subscriptions.values_list("user", flat=True)) == {
+        world.outsider.pk,
+        world.citizen.pk,
+    }
+
+
+def test_nobody_is_made_to_follow_an_original_that_is_not_public(world):
+    original, _secret = submit(world, title="Asli, belum diverifikasi")
+    duplicate, _secret = submit(world, title="Sama", reporter=world.citizen)
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+    assert not original.subscriptions.exists()
+
+
 def test_a_report_cannot_duplicate_itself_or_its_own_duplicate(world):
     report, _secret = submit(world)
     with pytest.raises(TransitionError):

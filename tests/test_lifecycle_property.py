@@ -32,7 +32,9 @@ def _take(w, report, action, actor, target, others):
     calls = {
         "dispatch": lambda: lifecycle.dispatch(report, actor, getattr(w, target)),
         "hold": lambda: lifecycle.hold(report, actor, "Di mana?"),
-        "answer_hold": lambda: lifecycle.answer_hold(report, actor, "Di sini."),
+        "answer_hold": lambda: lifecycle.answer_hold(
+            report, actor, "Di sini.", received_via="phone"
+        ),
         "archive_incomplete": lambda: lifecycle.transition(report, action, actor),
         "not_our_remit": lambda: lifecycle.not_our_remit(report, actor, "Bukan kami."),
         "archive": lambda: lifecycle.archive(report, actor, "out_of_scope", "Perkara pidana."),
@@ -41,8 +43,10 @@ def _take(w, report, action, actor, target, others):
         "respond": lambda: lifecycle.respond(report, actor, "Sedang dicek."),
         "note": lambda: lifecycle.add_note(report, actor, "Catatan."),
         "complete": lambda: lifecycle.complete(report, actor, "Selesai."),
-        "satisfied": lambda: lifecycle.reply(report, actor, satisfied=True),
-        "not_satisfied": lambda: lifecycle.reply(report, actor, satisfied=False, message="Belum."),
+        "satisfied": lambda: lifecycle.reply(report, actor, satisfied=True, received_via="phone"),
+        "not_satisfied": lambda: lifecycle.reply(
+            report, actor, satisfied=False, message="Belum.", received_via="phone"
+        ),
         "close_unanswered": lambda: lifecycle.transition(report, action, actor),
         "rate": lambda: lifecycle.rate(report, actor, 3),
         "escalate": lambda: lifecycle.escalate(report, actor),

@@ -36,7 +36,7 @@ def test_the_agency_list_shows_each_agencys_figures(client, world, handled):
     row = html[html.index(f'data-org="{world.agency.slug}"') :]
     row = row[: row.index("</tr>")]
     assert 'data-received="3"' in row
-    assert "100,0 %" in row  # all three were followed up
+    assert "100,0%" in row  # all three were followed up
     assert f'data-org="{world.other_agency.slug}"' in html
     assert page.context["overview"]["connected"] == 1
 
@@ -52,6 +52,17 @@ def test_an_organization_page_shows_its_figures_units_and_latest_reports(client,
     assert ongoing.tracking_code in html
     assert "<svg" in html
     assert PHONE not in html
+
+
+def test_an_organization_page_states_what_its_figures_and_its_unit_ranking_count(
+    client, world, handled, settings
+):
+    settings.ADUAN_LEAGUE_WINDOW_DAYS, settings.ADUAN_LEAGUE_MIN_REPORTS = 60, 7
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("portal:organization", args=[world.agency.slug])).content.decode()
+    assert "confidential ones included" in html
+    assert "the reports of the last 60 days" in html
+    assert "fewer than 7 verified reports" in html
 
 
 def test_an_unknown_or_inactive_organization_is_404(client, world):

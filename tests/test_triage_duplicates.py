@@ -154,17 +154,25 @@ def staff_client(client):
     return sign_in
 
 
-def test_the_report_page_offers_a_one_click_mark_as_duplicate(world, places, staff_client):
+def test_the_report_page_offers_mark_as_duplicate_in_two_steps(world, places, staff_client):
     original = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=3)
     copy = _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"])
     client = staff_client(world.agency_admin)
     page = client.get(reverse("workspace:report", args=[copy.tracking_code]))
     html = page.content.decode()
     assert f'data-duplicate="{original.tracking_code}"' in html
-    assert f'name="original" value="{original.tracking_code}"' in html
+    step = f"?duplicate_of={original.tracking_code}#action-mark_duplicate"
+    assert step in html
+    # The panel's button opens the form with the original filled in, to be confirmed.
+    form_page = client.get(reverse("workspace:report", args=[copy.tracking_code]) + step)
+    assert f'name="original" value="{original.tracking_code}"' in form_page.content.decode()
+    url = reverse("workspace:action", args=[copy.tracking_code, "mark_duplicate"])
+    unconfirmed = client.post(url, {"version": copy.version, "original": original.tracking_code})
+    assert unconfirmed.status_code == 400
+    copy.refresh_from_db()
+    assert copy.status != Status.ARCHIVED
     response = client.post(
-        reverse("workspace:action", args=[copy.tracking_code, "mark_duplicate"]),
-        {"version": copy.version, "original": original.tracking_code},
+        url, {"version": copy.version, "original": original.tracking_code, "confirm": "on"}
     )
     assert response.status_code == 302
     copy.refresh_from_db()

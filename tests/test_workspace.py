@@ -488,7 +488,7 @@ ADMIN_ON_DISPATCHED = {"dispatch", "archive", "mark_duplicate", "set_flags", "no
             {"dispatch", "hold", "archive", "mark_duplicate", "set_flags", "note", "escalate"},
         ),
         ("national_admin", "at_a", ADMIN_ON_DISPATCHED | {"escalate"}),
-        ("liaison_a", "done_a", {"note"}),
+        ("liaison_a", "done_a", {"note", "satisfied"}),  # "satisfied": a reply by phone
         ("auditor", "handed", set()),
     ],
 )
@@ -672,6 +672,12 @@ def test_hold_archive_and_set_flags_through_the_view(world, client_for):
 
     archived = submit(world)[0]
     response = _post(client, archived, "archive", reason="abusive", message="Bahasa kasar.")
+    assert response.status_code == 400  # not confirmed
+    archived.refresh_from_db()
+    assert archived.status == Status.SUBMITTED
+    response = _post(
+        client, archived, "archive", reason="abusive", message="Bahasa kasar.", confirm="on"
+    )
     assert response.status_code == 302
     archived.refresh_from_db()
     assert (archived.status, archived.archive_reason) == (Status.ARCHIVED, "abusive")
@@ -685,10 +691,29 @@ def test_hold_archive_and_set_flags_through_the_view(world, client_for):
     assert list(form.fields) == ["version", "is_anonymous"]
 
 
+def test_archive_form_has_no_preselected_reason(world, client_for):
+    report = submit(world)[0]
+    page = client_for(world.national_admin).get(_report_url(report))
+    form = next(f for f in page.context["action_forms"] if f.action == "archive")
+    assert form["reason"].value() in (None, "")
+    response = _post(
+        client_for(world.national_admin), report, "archive", message="Alasan.", confirm="on"
+    )
+    assert response.status_code == 400
+    assert 'id="id_archive_reason_error"' in response.content.decode()
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED
+
+
 def test_archive_form_does_not_offer_duplicate_as_a_reason(world, client_for):
     report = submit(world)[0]
     response = _post(
-        client_for(world.national_admin), report, "archive", reason="duplicate", message="x"
+        client_for(world.national_admin),
+        report,
+        "archive",
+        reason="duplicate",
+        message="x",
+        confirm="on",
     )
     assert response.status_code == 400
     report.refresh_from_db()
@@ -699,11 +724,13 @@ def test_mark_duplicate_needs_an_original_visible_to_the_user(world, cases, clie
     client = client_for(world.agency_admin)
     report = cases["agency_new"]
     hidden = cases["other"]
-    refused = _post(client, report, "mark_duplicate", original=hidden.tracking_code)
+    refused = _post(client, report, "mark_duplicate", original=hidden.tracking_code, confirm="on")
     assert refused.status_code == 400
     assert f'value="{hidden.tracking_code}"' in refused.content.decode()
     original = submit(world, suggested_organization=world.agency, title="Asli")[0]
-    ok = _post(client, report, "mark_duplicate", original=original.tracking_code.lower())
+    ok = _post(
+        client, report, "mark_duplicate", original=original.tracking_code.lower(), confirm="on"
+    )
     assert ok.status_code == 302
     report.refresh_from_db()
     assert (report.status, report.duplicate_of) == (Status.ARCHIVED, original)
@@ -801,7 +828,9 @@ def test_auditor_cannot_write_notes_on_handed_over_reports(world, cases, client_
 
 def test_an_empty_required_field_is_refused_with_400_next_to_the_field(world, cases, client_for):
     report = cases["national_new"]
-    response = _post(client_for(world.national_admin), report, "archive", reason="abusive")
+    response = _post(
+        client_for(world.national_admin), report, "archive", reason="abusive", confirm="on"
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="id_archive_message_error"' in html

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from aduan.deadlines import calendar
 from aduan.deadlines.clocks import time_zone_of
-from aduan.deadlines.models import REPORTER_CLOCKS, STAFF_CLOCKS, Clock, Deadline
+from aduan.deadlines.models import REPORTER_CLOCKS, STAFF_CLOCKS, Clock, Deadline, Outcome
 
 OK, SOON, OVERDUE = "ok", "soon", "overdue"
 
@@ -164,6 +164,20 @@ def reporter_rows(deadlines, *, now=None, cal=None) -> list[DeadlineRow]:
     return rows
 
 
+def _outcome_text(deadline: Deadline, tz: str, cal) -> str:
+    """How a stopped clock ended; a deadline met after it passed says by how much, as
+    the monitoring figures count it late."""
+    met_late = deadline.outcome == Outcome.MET and deadline.stopped_at > deadline.due_at
+    if not met_late:
+        return deadline.get_outcome_display()
+    late = math.floor(cal.working_days_between(deadline.due_at, deadline.stopped_at, tz))
+    if late < 1:
+        return _("Met, less than a working day late")
+    return ngettext("Met, %(count)s working day late", "Met, %(count)s working days late", late) % {
+        "count": late
+    }
+
+
 def _row(deadline: Deadline, label: str, now, cal) -> DeadlineRow:
     tz = time_zone_of(deadline)
     if deadline.is_running:
@@ -181,7 +195,7 @@ def _row(deadline: Deadline, label: str, now, cal) -> DeadlineRow:
         due_at=deadline.due_at,
         running=False,
         countdown=None,
-        outcome=deadline.get_outcome_display(),
+        outcome=_outcome_text(deadline, tz, cal),
         stopped_at=deadline.stopped_at,
         time_zone=tz,
     )

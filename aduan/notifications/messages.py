@@ -325,7 +325,7 @@ VARIABLES: dict[str, Promise] = {
     "clock": _("The deadline's name, e.g. Verification"),
     "due_at": _('When it falls due; format it, e.g. {{ due_at|date:"j F Y H:i" }}'),
     "due_text": _("The time left in words, e.g. 2 working days left"),
-    "sender": _("Name of the supervisor who sent the reminder"),
+    "sender": _("Name of the officer who sent the reminder"),
     "reports": _("The overdue reports (each has tracking_code, title, due_at)"),
     "count": _("How many reports"),
     "date": _("The digest's day"),

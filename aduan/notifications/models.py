@@ -39,7 +39,7 @@ class Kind(models.TextChoices):
     DUE_SOON = "due_soon", _("Deadline approaching")
     OVERDUE = "overdue", _("Deadline passed")
     ESCALATED = "escalated", _("Overdue report escalated")
-    REMINDER = "reminder", _("Reminder from a supervisor")
+    REMINDER = "reminder", _("Reminder about overdue reports")
     HANDED_OVER = "handed_over", _("Report handed over for oversight")
     DIGEST = "digest", _("Daily digest")
     # To citizens following a report

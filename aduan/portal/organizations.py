@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -116,6 +117,8 @@ def organization_page(request: HttpRequest, slug: str) -> HttpResponse:
         "figures": figures,
         "charts": trend_charts(trend),
         "units": metrics.league_table(org),
+        "league_days": settings.ADUAN_LEAGUE_WINDOW_DAYS,
+        "league_minimum": settings.ADUAN_LEAGUE_MIN_REPORTS,
         "children": org.children.filter(is_active=True).order_by("name"),
         "latest": latest,
         "is_connected": org.is_connected if receives else None,

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from aduan.reports.lifecycle import Action
+from aduan.reports.lifecycle import Action, recorded_for_reporter
 from aduan.reports.models import Report, ReportEvent, Status
 from aduan.reports.privacy import public_text
 
@@ -53,6 +53,13 @@ def _label(action: str) -> str:
 def _who(event: ReportEvent, report: Report, is_reporter: bool) -> str:
     if event.by_reporter:
         return _("You") if is_reporter else report.reporter_label(public=True)
+    if recorded_for_reporter(event):  # an answer given by phone, in person or by letter
+        return _("%(reporter)s, recorded by %(organization)s") % {
+            "reporter": _("You") if is_reporter else report.reporter_label(public=True),
+            "organization": event.actor_organization.name
+            if event.actor_organization_id
+            else _("Complaint office"),
+        }
     if event.actor_organization_id:
         return event.actor_organization.name
     if event.action in SYSTEM_ACTIONS:
@@ -77,7 +84,9 @@ def _detail(event: ReportEvent) -> str:
 def timeline(report: Report, *, is_reporter: bool, attachments: list) -> list[Entry]:
     events = report.events.select_related("actor_organization")
     if is_reporter:
-        events = events.filter(Q(is_public=True) | Q(by_reporter=True))
+        events = events.filter(
+            Q(is_public=True) | Q(by_reporter=True) | Q(data__recorded_for_reporter=True)
+        )
     else:
         events = events.filter(is_public=True)
     shown = (lambda text: text) if is_reporter else (lambda text: public_text(text, report))

@@ -137,6 +137,13 @@ ADMIN_ACTIONS = frozenset(
 HANDLER_ACTIONS = frozenset(
     {Action.RESPOND, Action.COMPLETE, Action.NOT_OUR_REMIT, Action.HIDE_FILE}
 )
+# The reporter's answers that staff may record for them when they came by phone, in
+# person or by letter: the answer to a hold question (by the admins who may verify the
+# report) and the verdict on a completed one (by its handlers and admins). The report
+# moves exactly as on the reporter's own answer; the event is the officer's, marked as
+# the reporter's word (`recorded_for_reporter`).
+RECORDED_ANSWER_ACTIONS = frozenset({Action.ANSWER_HOLD})
+RECORDED_REPLY_ACTIONS = frozenset({Action.SATISFIED, Action.NOT_SATISFIED})
 HAND_OVER_AFTER = datetime.timedelta(days=60)
 INCOMPLETE_MESSAGE = _("The requested information did not arrive in time.")
 
@@ -147,6 +154,16 @@ class ArchiveReason(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate of another report")
     ABUSIVE = "abusive", _("Abusive or offensive")
     OUT_OF_SCOPE = "out_of_scope", _("Out of scope (legal case or crime)")
+
+
+class ReceivedVia(models.TextChoices):
+    """How a reporter's answer recorded by staff reached them."""
+
+    PHONE = "phone", _("Phone call")
+    IN_PERSON = "in_person", _("In person")
+    LETTER = "letter", _("Letter")
+    EMAIL = "email", _("Email to an officer")
+    OTHER = "other", _("Another way")
 
 
 class TransitionError(Exception):
@@ -211,9 +228,9 @@ def allowed_actions(report: Report, actor: Actor) -> set[str]:
     access = Access.of(actor.user)
     allowed: set[str] = set()
     if access.can_administer(report.organization):
-        allowed |= possible & ADMIN_ACTIONS
+        allowed |= possible & (ADMIN_ACTIONS | RECORDED_ANSWER_ACTIONS | RECORDED_REPLY_ACTIONS)
     if access.can_handle(report.organization):
-        allowed |= possible & HANDLER_ACTIONS
+        allowed |= possible & (HANDLER_ACTIONS | RECORDED_REPLY_ACTIONS)
     if access.is_national_admin or access.holds(report.organization, Role.SUPERVISOR):
         allowed |= possible & {Action.ESCALATE}
     if access.has_role(*STAFF_ROLES) and can_see(report, access):
@@ -465,8 +482,14 @@ def hold(report: Report, actor: Actor, question: str, *, at=None, files=()) -> R
     )
 
 
-def answer_hold(report: Report, actor: Actor, answer: str, *, at=None, files=()) -> ReportEvent:
-    _require_text(answer, _("Write your answer."))
+def answer_hold(
+    report: Report, actor: Actor, answer: str, *, received_via: str = "", at=None, files=()
+) -> ReportEvent:
+    """The reporter's answer to the hold question; the report goes back to verification.
+    An officer recording an answer the reporter gave outside the system says how it
+    came (`received_via`, one of ReceivedVia)."""
+    data = _recorded_for_reporter(actor, received_via)
+    _require_text(answer, _("Write the reporter's answer.") if data else _("Write your answer."))
     return transition(
         report,
         Action.ANSWER_HOLD,
@@ -474,9 +497,25 @@ def answer_hold(report: Report, actor: Actor, answer: str, *, at=None, files=())
         message=answer,
         changes={"on_hold_since": None},
         is_public=False,
+        data=data,
         at=at,
         files=files,
     )
+
+
+def _recorded_for_reporter(actor: Actor, received_via: str) -> dict:
+    """The event data of a reporter's answer typed in by an officer (nothing for the
+    reporter's own): refused unless the officer says how the answer came."""
+    if actor.is_reporter or actor.is_system:
+        return {}
+    if received_via not in ReceivedVia.values:
+        raise TransitionError(_("Choose how the reporter's answer reached you."))
+    return {"recorded_for_reporter": True, "received_via": received_via}
+
+
+def recorded_for_reporter(event: ReportEvent) -> bool:
+    """Whether `event` is a reporter's answer that an officer recorded for them."""
+    return bool((event.data or {}).get("recorded_for_reporter"))
 
 
 def archive_incomplete(report: Report, *, at=None) -> ReportEvent:
@@ -532,8 +571,10 @@ def archive(report: Report, actor: Actor, reason: str, message: str, *, at=None)
 
 
 def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -> ReportEvent:
-    """Archive `report` as a duplicate; its supporters move to `original`."""
-    from aduan.reports.models import Support
+    """Archive `report` as a duplicate; its supporters move to `original`, and so do its
+    followers — with its reporter, when they have an account — if `original` is public
+    (only public reports are followed)."""
+    from aduan.reports.models import Subscription, Support
 
     original = _first_of_duplicates(original)
     if original.pk == report.pk:
@@ -564,6 +605,14 @@ def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -
             moved += created
         if moved:
             Report.objects.filter(pk=original.pk).update(support_count=F("support_count") + moved)
+        if original.is_public:
+            followers = set(
+                Subscription.objects.filter(report=report).values_list("user_id", flat=True)
+            )
+            if report.reporter_id and report.reporter_id != original.reporter_id:
+                followers.add(report.reporter_id)
+            for user_id in followers:
+                Subscription.objects.get_or_create(report=original, user_id=user_id)
     return event
 
 
@@ -646,9 +695,19 @@ def complete(report: Report, actor: Actor, message: str, *, at=None, files=()) -
 
 
 def reply(
-    report: Report, actor: Actor, *, satisfied: bool, message: str = "", at=None, files=()
+    report: Report,
+    actor: Actor,
+    *,
+    satisfied: bool,
+    message: str = "",
+    received_via: str = "",
+    at=None,
+    files=(),
 ) -> ReportEvent:
-    """The reporter's verdict on a completed report."""
+    """The reporter's verdict on a completed report: satisfied closes it, not satisfied
+    reopens it. An officer recording a verdict given outside the system says how it came
+    (`received_via`), as for `answer_hold`."""
+    data = _recorded_for_reporter(actor, received_via)
     at = at or timezone.now()
     if satisfied:
         return transition(
@@ -657,16 +716,23 @@ def reply(
             actor,
             message=message,
             changes={"closed_at": at},
+            data=data,
             at=at,
             files=files,
         )
-    _require_text(message, _("Tell us what is still not resolved."))
+    _require_text(
+        message,
+        _("Write what the reporter says is still not resolved.")
+        if data
+        else _("Tell us what is still not resolved."),
+    )
     return transition(
         report,
         Action.NOT_SATISFIED,
         actor,
         message=message,
         changes={"reopen_count": F("reopen_count") + 1, "completed_at": None},
+        data=data,
         at=at,
         files=files,
     )

@@ -130,7 +130,12 @@ class ReportQuerySet(models.QuerySet["Report"]):
         return self.filter(query)
 
     def search(
-        self, text: str, *, public: bool = False, rank_window: int | None = None
+        self,
+        text: str,
+        *,
+        public: bool = False,
+        rank_window: int | None = None,
+        reporters: bool = False,
     ) -> ReportQuerySet:
         """Reports whose title or body match `text`, best match first.
 
@@ -150,6 +155,10 @@ class ReportQuerySet(models.QuerySet["Report"]):
         of a large share of all reports; lists shown a page at a time pass a window,
         exports (which need every match) do not. Apply the other filters first: the
         window is taken from the queryset as it is.
+
+        `reporters=True` (the back office, whose users see reporters' contacts anyway)
+        also finds reports by the reporter's name, email or phone number (see
+        `_reporter_matches`) — never an anonymous report by its reporter.
         """
         from aduan.reports.codes import normalize_tracking_code
 
@@ -157,23 +166,24 @@ class ReportQuerySet(models.QuerySet["Report"]):
         if not text:
             return self
         code = normalize_tracking_code(text)
+        extra = _reporter_matches(text) if reporters and not public else Q(pk__in=[])
+        if code:
+            extra |= Q(tracking_code=code)
         words = _public_words(text) if public else text.split()
         if not words:
             return self.filter(tracking_code=code) if code else self.none()
         if connections[self.db].vendor == "postgresql":
-            return self._search_postgresql(" ".join(words), code, rank_window, public)
-        return self._search_words(words, code, public)
+            return self._search_postgresql(" ".join(words), extra, rank_window, public)
+        return self._search_words(words, extra, public)
 
     def _search_postgresql(
-        self, text: str, code: str, rank_window: int | None, public: bool
+        self, text: str, extra: Q, rank_window: int | None, public: bool
     ) -> ReportQuerySet:
         from django.contrib.postgres.search import SearchQuery, SearchRank
 
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         document = StoredSearchDocument(public=public)
-        matches = Q(search_document=query)
-        if code:
-            matches |= Q(tracking_code=code)
+        matches = Q(search_document=query) | extra
         found = self.alias(search_document=document).filter(matches)
         if rank_window:
             newest = found.order_by("-submitted_at", "-pk").values("pk")[:rank_window]
@@ -182,7 +192,7 @@ class ReportQuerySet(models.QuerySet["Report"]):
             "-search_rank", "-submitted_at", "-pk"
         )
 
-    def _search_words(self, words: list[str], code: str, public: bool) -> ReportQuerySet:
+    def _search_words(self, words: list[str], extra: Q, public: bool) -> ReportQuerySet:
         """The portable fallback: every word (a leading "-" excludes it) in title or body."""
         title, body = ("public_title", "public_body") if public else ("title", "body")
         matches = Q()
@@ -194,15 +204,31 @@ class ReportQuerySet(models.QuerySet["Report"]):
                 continue
             found = Q(**{f"{title}__icontains": word}) | Q(**{f"{body}__icontains": word})
             matches &= ~found if excluded else found
-        if code:
-            matches |= Q(tracking_code=code)
-        return self.filter(matches).order_by("-submitted_at", "-pk")
+        return self.filter(matches | extra).order_by("-submitted_at", "-pk")
 
 
 # The text search configuration of the stored search document; PostgreSQL ships it.
 SEARCH_CONFIG = "indonesian"
 # Words a public search ignores: see ReportQuerySet.search.
 _PRIVATE_WORD = re.compile(r"[\d@]")
+
+
+# A name shorter than this matches too many reporters to mean anyone.
+REPORTER_NAME_MIN = 3
+
+
+def _reporter_matches(text: str) -> Q:
+    """Reports of non-anonymous reporters (account or guest) whose name contains `text`,
+    whose email is `text`, or whose phone number is `text` written any usual way."""
+    from aduan.lib.phones import normalize_phone
+
+    found = Q(reporter__email__iexact=text) | Q(guest_email__iexact=text)
+    if len(text) >= REPORTER_NAME_MIN:
+        found |= Q(reporter__full_name__icontains=text) | Q(guest_name__icontains=text)
+    phone = normalize_phone(text) if not re.search(r"[^\d\s+().-]", text) else ""
+    if phone:
+        found |= Q(reporter__phone=phone) | Q(guest_phone=phone)
+    return Q(found, is_anonymous=False)
 
 
 def _public_words(text: str) -> list[str]:
@@ -539,7 +565,9 @@ class Attachment(models.Model):
     def name_for_staff(self, report: Report) -> str:
         """The name organizations see: the uploaded one, except for the reporter's own
         files of an anonymous report, whose names may carry the hidden identity."""
+        # The submission's files are the reporter's, also when staff typed it in.
         from_reporter = self.event_id is None or self.event.by_reporter
+        from_reporter = from_reporter or self.event.action == "submit"
         return self.plain_name if report.is_anonymous and from_reporter else self.original_name
 
 

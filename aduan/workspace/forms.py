@@ -25,7 +25,7 @@ from aduan.organizations.models import (
 )
 from aduan.reports import lifecycle
 from aduan.reports.codes import normalize_tracking_code, secret_from_token, token_reference
-from aduan.reports.lifecycle import Action, ArchiveReason
+from aduan.reports.lifecycle import Action, ArchiveReason, ReceivedVia
 from aduan.reports.models import MANUAL_CHANNELS, Channel, Kind, Report, Status, Tier
 from aduan.reports.uploads import FilesMixin, MultipleFileField
 from aduan.webhooks.models import Uplink
@@ -209,12 +209,25 @@ class DispatchForm(ActionForm):
         )
 
 
+UNREACHABLE_REPORTER = _(
+    "The reporter will not receive this question: their contact is not confirmed. Call "
+    "them, then record their answer here."
+)
+
+
 class HoldForm(FilesMixin, ActionForm):
     action = Action.HOLD
     heading = _("Ask the reporter for missing information")
     submit_label = _("Put the report on hold")
     message = _text(_("Question for the reporter (public)"))
     attachments = _files(_("A form to fill in or an example, sent with the question."))
+
+    def __init__(self, *args, **kwargs):
+        from aduan.notifications.outbox import reporter_of
+
+        super().__init__(*args, **kwargs)
+        if not reporter_of(self.report, confirmed_only=True):
+            self.fields["message"].help_text = UNREACHABLE_REPORTER
 
     def perform(self, actor):
         data = self.cleaned_data
@@ -225,11 +238,19 @@ class ArchiveForm(ActionForm):
     action = Action.ARCHIVE
     heading = _("Archive")
     submit_label = _("Archive")
+    # No reason is preselected: the officer chooses one.
     reason = forms.ChoiceField(
         label=_("Reason"),
-        choices=[c for c in ArchiveReason.choices if c[0] != ArchiveReason.DUPLICATE],
+        choices=[("", "—")] + [c for c in ArchiveReason.choices if c[0] != ArchiveReason.DUPLICATE],
     )
     message = _text(_("Explanation for the reporter"))
+    confirm = forms.BooleanField(
+        label=_(
+            "Archive this report: it leaves every work queue, the explanation is sent to "
+            "the reporter, and it cannot be undone."
+        ),
+        error_messages={"required": _("Tick the box to confirm archiving.")},
+    )
 
     def perform(self, actor):
         data = self.cleaned_data
@@ -244,6 +265,14 @@ class MarkDuplicateForm(ActionForm):
         label=_("Tracking code of the original report"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    # Archiving as a duplicate cannot be undone: the officer confirms having compared.
+    confirm = forms.BooleanField(
+        label=_(
+            "I compared both reports: they are about the same problem. This report will be "
+            "archived as a duplicate, which cannot be undone."
+        ),
+        error_messages={"required": _("Tick the box to confirm that this is a duplicate.")},
     )
 
     def clean_original(self) -> Report:
@@ -359,6 +388,74 @@ class NotOurRemitForm(FilesMixin, ActionForm):
         )
 
 
+def _received_via() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("How the reporter answered"),
+        choices=[("", "—"), *ReceivedVia.choices],
+    )
+
+
+class RecordAnswerForm(FilesMixin, ActionForm):
+    """The reporter's answer to the hold question, given by phone, in person or by
+    letter: recorded for them, it returns the report to verification as their own does."""
+
+    action = Action.ANSWER_HOLD
+    heading = _("Record the reporter's answer")
+    submit_label = _("Record the answer and resume verification")
+    received_via = _received_via()
+    message = _text(_("The reporter's answer (staff and the reporter see it)"))
+    attachments = _files(_("A letter or document the reporter handed in. Only staff see them."))
+
+    def perform(self, actor):
+        data = self.cleaned_data
+        return lifecycle.answer_hold(
+            self.report,
+            actor,
+            data["message"],
+            received_via=data["received_via"],
+            files=data["attachments"],
+        )
+
+
+class RecordReplyForm(ActionForm):
+    """The reporter's verdict on a completed report, given by phone, in person or by
+    letter: recorded for them, it closes or reopens the report as their own does."""
+
+    action = Action.SATISFIED  # or NOT_SATISFIED, as the officer chooses
+    heading = _("Record the reporter's reply")
+    submit_label = _("Record the reply")
+    received_via = _received_via()
+    verdict = forms.ChoiceField(
+        label=_("The reporter is"),
+        choices=[
+            (Action.SATISFIED, _("satisfied: the report is closed")),
+            (Action.NOT_SATISFIED, _("not satisfied: the report is reopened")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    message = _text(
+        _("What the reporter said (public; required when not satisfied)"),
+        required=False,
+        rows=3,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("verdict") == Action.NOT_SATISFIED and not data.get("message", "").strip():
+            self.add_error("message", _("Write what the reporter says is still not resolved."))
+        return data
+
+    def perform(self, actor):
+        data = self.cleaned_data
+        return lifecycle.reply(
+            self.report,
+            actor,
+            satisfied=data["verdict"] == Action.SATISFIED,
+            message=data["message"],
+            received_via=data["received_via"],
+        )
+
+
 class EscalateForm(ActionForm):
     action = Action.ESCALATE
     heading = _("Escalate")
@@ -409,6 +506,8 @@ class HideFileForm(ActionForm):
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     form.action: form
     for form in (
+        RecordAnswerForm,
+        RecordReplyForm,
         DispatchForm,
         RespondForm,
         CompleteForm,

@@ -15,7 +15,8 @@ from aduan.lib.paging import Page
 from aduan.organizations.access import STAFF_ROLES, Access, Role
 from aduan.organizations.models import PATH_STEP, Organization, ResponseTemplate
 from aduan.reports.codes import normalize_tracking_code
-from aduan.reports.models import Report, Status
+from aduan.reports.lifecycle import Action
+from aduan.reports.models import Attachment, Report, ReportEvent, Status
 
 PAGE_SIZE = 50
 PAGE_SIZES = (25, 50, 100)
@@ -64,6 +65,50 @@ def get_report_for_user(request, code: str) -> Report:
     return report
 
 
+def _reporters_files(reports) -> QuerySet[Attachment]:
+    """The files the reporters of `reports` sent: with the report (also when an officer
+    entered it for them) or added later, never those of staff entries."""
+    return Attachment.objects.filter(report__in=reports).filter(
+        Q(event__isnull=True) | Q(event__by_reporter=True) | Q(event__action=Action.SUBMIT)
+    )
+
+
+def merged_duplicates(report: Report, user) -> list[Report]:
+    """The reports archived as duplicates of `report`, oldest merge first. Each carries
+    `may_open` (whether `user` may open its own page) and `reporter_files`: what its
+    reporter sent (a photo of the same pothole), shown to the original's handlers on the
+    original's page even when the duplicate itself is not theirs to see."""
+    duplicates = list(report.duplicates.select_related("reporter").order_by("archived_at", "id"))
+    if not duplicates:
+        return []
+    visible = set(
+        Report.objects.visible_to(user)
+        .filter(pk__in=[d.pk for d in duplicates])
+        .values_list("pk", flat=True)
+    )
+    files: dict[int, list[Attachment]] = {}
+    for item in _reporters_files(duplicates).select_related("event").order_by("uploaded_at", "id"):
+        files.setdefault(item.report_id, []).append(item)
+    for duplicate in duplicates:
+        duplicate.may_open = duplicate.pk in visible
+        duplicate.staff_reporter_label = duplicate.reporter_label(public=False)
+        duplicate.reporter_files = files.get(duplicate.pk, [])
+        for item in duplicate.reporter_files:
+            item.shown_name = item.name_for_staff(duplicate)
+    return duplicates
+
+
+def attachment_of(report: Report, pk: int) -> Attachment:
+    """A file of `report`, or one the reporter of a duplicate merged into it sent, or
+    Http404. Its `report` is loaded (the file's name depends on it)."""
+    own = Q(report=report)
+    merged = Q(pk__in=_reporters_files(report.duplicates.all()).values("pk"))
+    item = Attachment.objects.filter(own | merged, pk=pk).select_related("report", "event").first()
+    if item is None:
+        raise Http404("No such file")
+    return item
+
+
 def subtree_q(orgs, field: str = "organization__path") -> Q:
     """Rows whose `field` path lies in the subtree of any of `orgs`; never-true if none."""
     query = Q(pk__in=[])
@@ -108,7 +153,7 @@ def tab_reports(user, tab: str) -> QuerySet[Report]:
 def apply_filters(reports: QuerySet[Report], data: dict) -> QuerySet[Report]:
     """Narrow `reports` by the cleaned inbox filters (empty values are ignored)."""
     if data.get("q"):
-        reports = reports.search(data["q"])
+        reports = reports.search(data["q"], reporters=True)
     for name in ("status", "kind", "channel"):
         if data.get(name):
             reports = reports.filter(**{name: data[name]})
@@ -152,6 +197,29 @@ def for_listing(reports: QuerySet[Report], sort: str = "newest") -> QuerySet[Rep
         .defer("body", "rating_comment")
         .order_by(*_ordering(sort))
     )
+
+
+def mark_returned(reports: list[Report]) -> None:
+    """Set `returned` on each report of a listed page: the "not our remit" event that
+    sent it back for verification, or None (never dispatched since or not returned).
+    One query, none when no report on the page waits for verification."""
+    waiting = {report.pk: report for report in reports if report.status == Status.SUBMITTED}
+    for report in reports:
+        report.returned = None
+    if not waiting:
+        return
+    moves = (
+        ReportEvent.objects.filter(
+            report_id__in=list(waiting), action__in=(Action.DISPATCH, Action.NOT_OUR_REMIT)
+        )
+        .select_related("actor_organization")
+        .only("report", "action", "message", "at", "actor_organization__name")
+        .order_by("report_id", "at", "id")
+    )
+    latest = {event.report_id: event for event in moves}
+    for pk, event in latest.items():
+        if event.action == Action.NOT_OUR_REMIT:
+            waiting[pk].returned = event
 
 
 def page_size(param) -> int:

@@ -22,10 +22,19 @@ from django.views.decorators.http import require_POST
 from aduan.channels.intake import Submission, submit_report
 from aduan.lib.csvfiles import csv_lines, formula_safe
 from aduan.lib.untrusted import plain_text
+from aduan.notifications.outbox import reporter_of
 from aduan.organizations.access import Access
 from aduan.organizations.models import ResponseTemplate
 from aduan.reports.codes import secret_matches
-from aduan.reports.lifecycle import Action, Actor, StaleReport, TransitionError, allowed_actions
+from aduan.reports.lifecycle import (
+    Action,
+    Actor,
+    ReceivedVia,
+    StaleReport,
+    TransitionError,
+    allowed_actions,
+    recorded_for_reporter,
+)
 from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent, Status
 from aduan.reports.thumbnails import thumbnail_response
 from aduan.triage.duplicates import likely_duplicates
@@ -88,6 +97,7 @@ def inbox(request):
     page = queries.paginate(reports, request.GET.get("page"), size)
     for report in page.rows:
         report.staff_reporter_label = report.reporter_label(public=False)
+    queries.mark_returned(page.rows)
     tabs = [
         (key, label, _query_string(request, tab=key, page=None))
         for key, label in queries.TABS.items()
@@ -224,10 +234,23 @@ def _event_actor_label(event: ReportEvent, report: Report) -> str:
         return report.reporter_label(public=False)
     if event.actor_id:
         org = event.actor_organization
-        return f"{event.actor.full_name} ({org.name})" if org else event.actor.full_name
+        # A comma, not parentheses: organization names often hold some already.
+        officer = f"{event.actor.full_name}, {org.name}" if org else event.actor.full_name
+        if recorded_for_reporter(event):
+            return _("%(reporter)s · %(received)s · recorded by %(officer)s") % {
+                "reporter": report.reporter_label(public=False),
+                "received": _received_label(event),
+                "officer": officer,
+            }
+        return officer
     if event.actor_organization_id:  # the system, at the request of an organization's key
         return _("System, for %(organization)s") % {"organization": event.actor_organization.name}
     return _("System")
+
+
+def _received_label(event: ReportEvent) -> str:
+    received = event.data.get("received_via", "")
+    return str(ReceivedVia(received).label) if received in ReceivedVia.values else received
 
 
 def _reporter_contact(report: Report) -> dict | None:
@@ -256,6 +279,9 @@ def _action_forms(request, report: Report, bound=None) -> list:
         initial = {}
         if template_for == action and chosen in templates:
             initial["message"] = templates[chosen].body
+        if action == Action.MARK_DUPLICATE and request.GET.get("duplicate_of"):
+            # The duplicates panel's button: the form to confirm, with the original filled in.
+            initial["original"] = request.GET["duplicate_of"][:20]
         form = form_class(report=report, user=request.user, initial=initial)
         if getattr(form, "has_choices", True):
             forms.append(form)
@@ -286,6 +312,8 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
     context = {
         "report": report,
         "timeline": timeline,
+        # Shown beside the dispatch form, so it does not go back where it came from.
+        "returns": [entry[0] for entry in timeline if entry[0].action == Action.NOT_OUR_REMIT],
         "dispatches": report.dispatches.select_related(
             "from_organization", "to_organization"
         ).order_by("at", "id"),
@@ -293,6 +321,7 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
         "hide_file": hide_file,
         "forwardings": list(report.forwardings.select_related("uplink")),
         "contact": _reporter_contact(report),
+        "reporter_unreachable": not reporter_of(report, confirmed_only=True),
         "reporter_label": report.reporter_label(public=False),
         "action_forms": forms,
         "response_templates": templates,
@@ -300,6 +329,7 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
         "unsent": unsent,
         "region_name": report.region.full_name() if report.region_id else "",
         "likely_duplicates": likely_duplicates(report, request.user),
+        "merged_duplicates": queries.merged_duplicates(report, request.user),
         "can_mark_duplicate": any(f.action == Action.MARK_DUPLICATE for f in forms),
         "triage_flags": report_flags(report),
     }
@@ -349,7 +379,7 @@ def report_action(request, code: str, action: str):
         return _render_report(request, report, bound=form, status=400)
     report.version = version  # a concurrent change also loses at the database
     try:
-        form.perform(actor)
+        event = form.perform(actor)
     except StaleReport:
         return _refuse_stale(request, report, form_class)
     except PermissionDenied as exc:
@@ -359,7 +389,8 @@ def report_action(request, code: str, action: str):
         form.add_error(None, str(exc))
         report.refresh_from_db()
         return _render_report(request, report, bound=form, status=400)
-    return _after_action(request, report, action)
+    # (the reply form's verdict picks the action taken)
+    return _after_action(request, report, getattr(event, "action", action))
 
 
 def _after_action(request, report: Report, action: str):
@@ -378,7 +409,7 @@ def attachment(request, code: str, pk: int, small: bool = False):
     """Stream an attachment (or a photo's thumbnail) to staff who may see the report;
     never sniffed or framed."""
     report = get_report_for_user(request, code)
-    item = get_object_or_404(Attachment, pk=pk, report=report)
+    item = queries.attachment_of(report, pk)
     if small:
         return thumbnail_response(item)
     inline = item.is_image
@@ -390,7 +421,7 @@ def attachment(request, code: str, pk: int, small: bool = False):
         handle,
         content_type=item.content_type,
         as_attachment=not inline,
-        filename=item.name_for_staff(report),
+        filename=item.name_for_staff(item.report),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"

@@ -69,6 +69,11 @@ def test_an_admin_routes_with_two_clicks_and_merges_a_duplicate(world, new_page,
         admin.goto(f"/kantor/laporan/{copy.tracking_code}/")
         row = admin.locator(f"[data-duplicate='{first.tracking_code}']")
         with admin.expect_navigation():
-            row.locator("button[type=submit]").click()
+            row.locator("[data-mark-duplicate]").click()
+        # The merge form comes with the original filled in and asks to confirm.
+        merge = admin.locator("form[data-action='mark_duplicate']")
+        merge.locator("input[name=confirm]").check()
+        with admin.expect_navigation():
+            merge.locator("button[type=submit]").click()
         copy.refresh_from_db()
         assert (copy.status, copy.duplicate_of) == (Status.ARCHIVED, first)

@@ -49,7 +49,7 @@ def countdown(context, obj, show_due: bool = False) -> str:
 
 def _badge(result: Countdown, due_at, tz: str, show_due: bool = False) -> str:
     local = timezone.localtime(due_at, calendar.zone(tz))
-    due = formats.date_format(local, "DATETIME_FORMAT")
+    due = formats.date_format(local, "SHORT_DATETIME_FORMAT")
     badge = format_html(
         '<span class="badge countdown countdown--{}" data-countdown="{}" title="{}">{}</span>',
         result.state,

@@ -135,6 +135,12 @@
         return response.json();
       })
       .then(function (collection) {
+        // A pop-up opened while these dots were on their way stays open: replacing
+        // the dots would close it under the reader. They come again when it closes.
+        if (popupOpen) {
+          movedMeanwhile = true;
+          return;
+        }
         dots.clearLayers();
         var layer = L.geoJSON(collection, {
           pointToLayer: dot,

@@ -1,0 +1,105 @@
+"""A report marked as a duplicate leaves a trace on its original: the original's page
+lists it, and the original's handlers see the files its reporter sent."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from aduan.reports import lifecycle
+from aduan.reports.attachments import CleanFile
+from aduan.reports.models import Status
+from tests.personas import advance, as_user, submit
+
+
+def _photo(name="foto-lubang.png") -> CleanFile:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (120, 10, 10)).save(out, format="PNG")
+    return CleanFile(name, "image/png", out.getvalue())
+
+
+@pytest.fixture
+def client_for(client):
+    def sign_in(user):
+        client.force_login(user)
+        client.cookies["django_language"] = "en"
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def merged(world):
+    """The original with unit A; a caller's report with a photo, at the agency, merged
+    into it by the agency admin (with a staff note whose file stays with the duplicate)."""
+    original = advance(world, submit(world, title="Jalan berlubang")[0], "dispatched")
+    duplicate = submit(
+        world,
+        title="Lubang di depan pasar",
+        suggested_organization=world.agency,
+        guest_name="Penelepon Pasar",
+        attachments=[_photo()],
+    )[0]
+    lifecycle.add_note(
+        duplicate, as_user(world.agency_admin), "Catatan petugas.", files=[_photo("memo.png")]
+    )
+    lifecycle.mark_duplicate(duplicate, as_user(world.agency_admin), original)
+    return original, duplicate
+
+
+def _page(client, report) -> str:
+    return client.get(reverse("workspace:report", args=[report.tracking_code])).content.decode()
+
+
+def _file_url(report, item, name="workspace:attachment") -> str:
+    return reverse(name, args=[report.tracking_code, item.pk])
+
+
+def test_the_originals_handler_sees_the_merged_duplicate_and_its_reporters_photo(
+    world, merged, client_for
+):
+    original, duplicate = merged
+    client = client_for(world.liaison_a)
+    html = _page(client, original)
+    assert f'data-merged="{duplicate.tracking_code}"' in html
+    assert "Penelepon Pasar" in html
+    # The liaison may not open the duplicate itself (it stayed with the agency)…
+    assert reverse("workspace:report", args=[duplicate.tracking_code]) not in html
+    assert (
+        client.get(reverse("workspace:report", args=[duplicate.tracking_code])).status_code == 404
+    )
+    # …but gets its reporter's photo through the original.
+    photo = duplicate.attachments.get(event__action="submit")
+    assert _file_url(original, photo) in html
+    assert client.get(_file_url(original, photo)).status_code == 200
+    small = client.get(_file_url(original, photo, "workspace:attachment_thumbnail"))
+    assert small.status_code == 200
+
+
+def test_whoever_may_open_the_duplicate_gets_a_link_to_it(world, merged, client_for):
+    original, duplicate = merged
+    html = _page(client_for(world.agency_admin), original)
+    assert reverse("workspace:report", args=[duplicate.tracking_code]) in html
+
+
+def test_the_duplicates_staff_files_stay_with_the_duplicate(world, merged, client_for):
+    original, duplicate = merged
+    memo = duplicate.attachments.get(event__action="note")
+    client = client_for(world.liaison_a)
+    assert _file_url(original, memo) not in _page(client, original)
+    assert client.get(_file_url(original, memo)).status_code == 404
+
+
+def test_an_outsider_and_another_units_liaison_get_no_merged_files(world, merged, client_for):
+    original, duplicate = merged
+    photo = duplicate.attachments.get(event__action="submit")
+    assert client_for(world.liaison_b).get(_file_url(original, photo)).status_code == 404
+    assert client_for(world.outsider).get(_file_url(original, photo)).status_code in (403, 404)
+
+
+def test_a_report_without_duplicates_shows_no_merged_section(world, client_for):
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    assert 'id="merged-duplicates"' not in _page(client_for(world.liaison_a), report)
