@@ -194,9 +194,12 @@ def _to_reporter(kind: str) -> Callable:
 
 def _to_inbox(event, roles=INBOX_ROLES, kind=Kind.NEW_IN_INBOX, **extra) -> None:
     report = event.report
+    # Nobody is told of what they did themselves (an officer entering a walk-in report,
+    # an admin dispatching to a unit they also serve).
+    others = [user for user in members(report.organization, *roles) if user.pk != event.actor_id]
     notify(
         kind,
-        staff(members(report.organization, *roles)),
+        staff(others),
         key=f"e{event.pk}:staff",
         context=_context(event, reason=event.action, **extra),
         report=report,
