@@ -366,6 +366,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["aduan.api.permissions.HasApiKey"],
     "DEFAULT_THROTTLE_CLASSES": ["aduan.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "aduan.api.negotiation.JsonWhateverAccepted",
     "DEFAULT_PARSER_CLASSES": ["aduan.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "aduan.api.pagination.IdCursorPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -726,3 +726,15 @@ def test_control_characters_in_a_report_are_dropped(client, world):
         "Lampu jalan padam",
         "Gelap sekali di Jalan Diponegoro, mohon diperbaiki.",
     )
+
+
+@pytest.mark.parametrize("accept", ["f", "text/html", "application/xml", "image/png"])
+def test_any_accept_header_gets_json_never_a_406(client, world, accept):
+    secret = new_key(world.agency)
+    created = post(client, "/api/v1/reports/", secret, report_payload(), Accept=accept)
+    assert created.status_code == 201, created.content
+    assert created["Content-Type"] == "application/json"
+    refused = post(client, "/api/v1/reports/", secret, {"title": ""}, Accept=accept)
+    assert refused.status_code == 400
+    listed = client.get("/api/v1/reports/", headers={**bearer(secret), "Accept": accept})
+    assert listed.status_code == 200 and listed.json()["results"]

@@ -25,7 +25,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -38,6 +37,7 @@ from aduan.api.access import (
 from aduan.api.errors import Conflict, ErrorsSerializer, TooLarge
 from aduan.api.idempotency import MAX_KEY_LENGTH, idempotent
 from aduan.api.models import Scope
+from aduan.api.negotiation import AnyAccept
 from aduan.api.pagination import ChangesPagination
 from aduan.api.parsers import JSONParser
 from aduan.api.serializers import (
@@ -506,17 +506,6 @@ class AttachmentCreate(OrganizationApiView):
         except AttachmentError as error:
             raise ValidationError({"file": [str(error)]}, code="invalid") from None
         return Response(AttachmentOutSerializer(attachment).data, status=status.HTTP_201_CREATED)
-
-
-class AnyAccept(BaseContentNegotiation):
-    """A download is the file whatever the client says it accepts (`Accept: image/jpeg`
-    included); an error is still JSON."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class AttachmentDetail(OrganizationApiView):
