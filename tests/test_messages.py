@@ -78,6 +78,14 @@ def _deadline_context(report, clock: str, link: str, language: str) -> dict:
 def realistic(world, kind: str, language: str = "id") -> tuple[dict, object]:
     """A context for `kind` built from a real report walked through the lifecycle, and
     the organization whose wording applies."""
+    if kind == Kind.DECREE_EXPIRING:
+        return {
+            "organization": "Dinas O'Neil & <Blok C>",  # names are not HTML-escaped
+            "number": "100.3.3.2/7/2026",
+            "valid_until": timezone.localdate() + datetime.timedelta(days=29),
+            "days_left": 30,
+            "link": absolute(reverse("workspace:organization", args=[world.agency.pk])),
+        }, world.agency
     report, secret = submit(world, title=TITLE)
     if kind in (Kind.REMINDER, Kind.DIGEST):
         advance(world, report, Status.DISPATCHED)
@@ -152,6 +160,8 @@ def test_every_kind_renders_in_both_languages_with_code_and_link(world, kind, la
     assert short_link in text.short
     if "code" in context:
         assert context["code"] in text.body and context["code"] in text.short
+    elif "number" in context:  # a decree
+        assert context["number"] in text.body and "30" in text.subject
     else:
         codes = [item["tracking_code"] for item in context["reports"]]
         assert all(code in text.body for code in codes)

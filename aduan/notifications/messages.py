@@ -293,6 +293,7 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
     Kind.REPLY_DUE: (*DEADLINE_VARIABLES, "link"),
     Kind.REMINDER: ("organization", "sender", "message", "reports", "count", "link"),
     Kind.DIGEST: ("organization", "date", "counts", "overdue", "due_soon", "link"),
+    Kind.DECREE_EXPIRING: ("organization", "number", "valid_until", "days_left", "link"),
     Kind.FOLLOWED: (*REPORT_VARIABLES, "status"),
     Kind.RESPONSE: (*REPORT_VARIABLES, "files"),
     Kind.COMPLETED: (*REPORT_VARIABLES, "files"),
@@ -333,6 +334,11 @@ VARIABLES: dict[str, Promise] = {
     "overdue": _("Up to 10 overdue reports"),
     "due_soon": _("Up to 10 reports falling due soon"),
     "status": _("The report's status now, in words"),
+    "number": _("The connection decree's number"),
+    "valid_until": _(
+        'The last day the decree is valid; format it, e.g. {{ valid_until|date:"j F Y" }}'
+    ),
+    "days_left": _("Days until the decree expires (0 or less: it has expired)"),
     "site_name": _("The name of this service"),
     "days": _(
         "Deadline lengths in working days: days.verification, days.first_response, "
@@ -424,6 +430,14 @@ def sample_context(kind: str, language: str, organization) -> dict:
             "overdue": reports,
             "due_soon": reports[1:],
             "link": link,
+        }
+    if kind == Kind.DECREE_EXPIRING:
+        return {
+            "organization": name,
+            "number": "100.3.3.2/7/2026",
+            "valid_until": timezone.localdate() + datetime.timedelta(days=30),
+            "days_left": 30,
+            "link": settings.ADUAN_SITE_URL + reverse("workspace:organizations"),
         }
     base = {"report": report, "code": report.tracking_code, "title": report.title}
     if kind in (Kind.DUE_SOON, Kind.OVERDUE, Kind.REPLY_DUE):

@@ -42,6 +42,7 @@ class Kind(models.TextChoices):
     REMINDER = "reminder", _("Reminder about overdue reports")
     HANDED_OVER = "handed_over", _("Report handed over for oversight")
     DIGEST = "digest", _("Daily digest")
+    DECREE_EXPIRING = "decree_expiring", _("Connection decree expiring")
     # To citizens following a report
     FOLLOWED = "followed", _("News of a report you follow")
 

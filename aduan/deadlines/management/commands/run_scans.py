@@ -25,6 +25,7 @@ from aduan.deadlines.digests import send_digests
 from aduan.deadlines.scan import scan
 from aduan.notifications.delivery import sweep_outbox
 from aduan.notifications.tasks import requeue_stalled_announcements
+from aduan.organizations.decrees import warn_of_expiring_decrees
 from aduan.system.heartbeats import record_scan_pass
 from aduan.triage.training import retrain_if_due
 from aduan.webhooks import forwarding, outbound
@@ -71,6 +72,7 @@ class Command(BaseCommand):
         now = at or timezone.now()
         result = scan(now)
         digests = send_digests(now)
+        warn_of_expiring_decrees(now)
         swept = sweep_outbox(now)
         calls = outbound.sweep(now) + forwarding.sweep(now) + forwarding.sweep_files(now)
         facts = refresh_facts(now)
