@@ -148,6 +148,7 @@ def test_the_map_has_a_legend_and_its_pop_up_takes_and_gives_back_the_focus(
         " & Node.DOCUMENT_POSITION_FOLLOWING)"
     )
 
+    page.wait_for_selector("#report-map[aria-busy=false]")  # the dots are settled
     dot = page.locator(".map-dot-box").first
     dot.focus()
     page.keyboard.press("Enter")
@@ -164,4 +165,7 @@ def test_the_map_has_a_legend_and_its_pop_up_takes_and_gives_back_the_focus(
 
     page.keyboard.press("Escape")
     page.wait_for_function("!document.querySelector('.map-popup')")
+    assert page.evaluate("document.activeElement.classList.contains('map-dot-box')")
+    # Dots that came while it was open replace the old ones; the focus stays on the dot.
+    page.wait_for_selector("#report-map[aria-busy=false]")
     assert page.evaluate("document.activeElement.classList.contains('map-dot-box')")

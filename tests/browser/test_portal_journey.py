@@ -45,6 +45,7 @@ def test_a_citizen_searches_finds_the_report_on_the_map_by_keyboard_and_supports
         " return Math.abs(r.x + r.width / 2 - (m.x + m.width / 2)) < 30"
         " && Math.abs(r.y + r.height / 2 - (m.y + m.height / 2)) < 30; }"
     )
+    page.wait_for_selector("#report-map[aria-busy=false]")  # the dots are settled
     dot.focus()
     page.keyboard.press("Enter")
     popup = page.locator(".map-popup")

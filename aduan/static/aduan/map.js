@@ -125,22 +125,43 @@
     }
   });
 
+  // The code of the report whose dot has the keyboard focus, if one has.
+  function focusedCode() {
+    var active = document.activeElement;
+    var code = null;
+    dots.eachLayer(function (group) {
+      group.eachLayer(function (marker) {
+        if (marker.getElement && marker.getElement() === active) code = marker.feature.properties.code;
+      });
+    });
+    return code;
+  }
+
+  // aria-busy says the dots are being replaced (screen readers wait; so can tests).
+  function busy(on) {
+    box.setAttribute("aria-busy", on ? "true" : "false");
+  }
+
   var pending = null;
   function load() {
     if (pending) pending.abort();
     pending = window.AbortController ? new AbortController() : null;
+    busy(true);
     fetch(geojsonUrl(), { signal: pending && pending.signal, headers: { Accept: "application/geo+json" } })
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);
         return response.json();
       })
       .then(function (collection) {
+        busy(false);
         // A pop-up opened while these dots were on their way stays open: replacing
         // the dots would close it under the reader. They come again when it closes.
         if (popupOpen) {
           movedMeanwhile = true;
           return;
         }
+        // The dot the keyboard was on keeps the focus through the replacement.
+        var keep = focusedCode();
         dots.clearLayers();
         var layer = L.geoJSON(collection, {
           pointToLayer: dot,
@@ -149,11 +170,19 @@
             layer.on("popupclose", giveFocusBack);
           }
         }).addTo(dots);
+        if (keep) {
+          layer.eachLayer(function (marker) {
+            if (marker.feature.properties.code === keep) marker.getElement().focus({ preventScroll: true });
+          });
+        }
         fitOnce(layer);
         status.textContent = collection.truncated ? data.textTruncated : "";
       })
       .catch(function (error) {
-        if (error.name !== "AbortError") status.textContent = data.textFailed;
+        if (error.name !== "AbortError") {
+          busy(false);
+          status.textContent = data.textFailed;
+        }
       });
   }
 
@@ -164,6 +193,7 @@
       movedMeanwhile = true;
       return;
     }
+    busy(true);
     timer = setTimeout(load, 250);
   });
   load();
