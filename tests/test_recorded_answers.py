@@ -137,11 +137,11 @@ def test_a_stale_recorded_answer_is_refused(world, on_hold, client_for):
     assert on_hold.status == Status.ON_HOLD
 
 
-def test_a_handler_records_that_the_reporter_is_not_satisfied_and_the_report_reopens(
+def test_an_admin_records_that_the_reporter_is_not_satisfied_and_the_report_reopens(
     world, completed, client_for
 ):
     response = _post(
-        client_for(world.liaison_a),
+        client_for(world.agency_admin),
         completed,
         "satisfied",
         received_via="in_person",
@@ -153,7 +153,7 @@ def test_a_handler_records_that_the_reporter_is_not_satisfied_and_the_report_reo
     assert (completed.status, completed.reopen_count) == (Status.IN_PROGRESS, 1)
     assert completed.completed_at is None
     event = completed.events.get(action=Action.NOT_SATISFIED)
-    assert (event.actor, event.is_public) == (world.liaison_a, True)
+    assert (event.actor, event.is_public) == (world.agency_admin, True)
     assert event.data["received_via"] == "in_person"
 
 
@@ -175,7 +175,7 @@ def test_an_admin_records_that_the_reporter_is_satisfied_and_the_report_closes(
 
 def test_not_satisfied_needs_what_is_still_not_resolved(world, completed, client_for):
     response = _post(
-        client_for(world.liaison_a),
+        client_for(world.agency_admin),
         completed,
         "satisfied",
         received_via="phone",
@@ -186,8 +186,9 @@ def test_not_satisfied_needs_what_is_still_not_resolved(world, completed, client
     assert completed.status == Status.COMPLETED
 
 
-def test_only_the_handlers_and_admins_record_a_reply(world, completed, client_for):
-    for user in (world.supervisor, world.liaison_b, world.other_admin):
+def test_only_the_admins_record_a_reply_never_the_handling_unit(world, completed, client_for):
+    # The unit that completed the report does not record the verdict on its own work.
+    for user in (world.liaison_a, world.supervisor, world.liaison_b, world.other_admin):
         with pytest.raises(PermissionDenied):
             lifecycle.reply(completed, as_user(user), satisfied=True, received_via="phone")
     response = _post(
@@ -214,7 +215,7 @@ def test_a_stale_recorded_reply_is_refused(world, completed, client_for):
     seen = completed.version
     lifecycle.add_note(completed, as_user(world.agency_admin), "Pelapor menelepon.")
     response = _post(
-        client_for(world.liaison_a),
+        client_for(world.agency_admin),
         completed,
         "satisfied",
         version=seen,

@@ -488,7 +488,9 @@ ADMIN_ON_DISPATCHED = {"dispatch", "archive", "mark_duplicate", "set_flags", "no
             {"dispatch", "hold", "archive", "mark_duplicate", "set_flags", "note", "escalate"},
         ),
         ("national_admin", "at_a", ADMIN_ON_DISPATCHED | {"escalate"}),
-        ("liaison_a", "done_a", {"note", "satisfied"}),  # "satisfied": a reply by phone
+        # A reply by phone is recorded by the admins, not by the unit whose work it judges.
+        ("liaison_a", "done_a", {"note"}),
+        ("agency_admin", "done_a", {"note", "satisfied"}),
         ("auditor", "handed", set()),
     ],
 )

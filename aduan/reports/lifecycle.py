@@ -138,8 +138,9 @@ HANDLER_ACTIONS = frozenset(
     {Action.RESPOND, Action.COMPLETE, Action.NOT_OUR_REMIT, Action.HIDE_FILE}
 )
 # The reporter's answers that staff may record for them when they came by phone, in
-# person or by letter: the answer to a hold question (by the admins who may verify the
-# report) and the verdict on a completed one (by its handlers and admins). The report
+# person or by letter: the answer to a hold question and the verdict on a completed
+# report, both by the admins who administer the report's organization — never by the
+# handling unit alone, which would be recording a verdict on its own work. The report
 # moves exactly as on the reporter's own answer; the event is the officer's, marked as
 # the reporter's word (`recorded_for_reporter`).
 RECORDED_ANSWER_ACTIONS = frozenset({Action.ANSWER_HOLD})
@@ -230,7 +231,7 @@ def allowed_actions(report: Report, actor: Actor) -> set[str]:
     if access.can_administer(report.organization):
         allowed |= possible & (ADMIN_ACTIONS | RECORDED_ANSWER_ACTIONS | RECORDED_REPLY_ACTIONS)
     if access.can_handle(report.organization):
-        allowed |= possible & (HANDLER_ACTIONS | RECORDED_REPLY_ACTIONS)
+        allowed |= possible & HANDLER_ACTIONS
     if access.is_national_admin or access.holds(report.organization, Role.SUPERVISOR):
         allowed |= possible & {Action.ESCALATE}
     if access.has_role(*STAFF_ROLES) and can_see(report, access):
