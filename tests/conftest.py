@@ -23,3 +23,15 @@ def _fresh_cache():
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client signed in as the given user, speaking English."""
+
+    def sign_in(user):
+        client.force_login(user)
+        client.cookies["django_language"] = "en"
+        return client
+
+    return sign_in

@@ -25,18 +25,6 @@ def delete_url(correction: CalendarDay) -> str:
 
 
 @pytest.fixture
-def client_for(client):
-    """A test client signed in as the given user, speaking English."""
-
-    def sign_in(user):
-        client.force_login(user)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return sign_in
-
-
-@pytest.fixture
 def correction(world):
     return CalendarDay.objects.create(
         date=datetime.date(2026, 7, 14),

@@ -12,16 +12,6 @@ from aduan.accounts.models import User
 from tests.personas import PASSWORD, submit
 
 
-@pytest.fixture
-def client_for(client):
-    def sign_in(user):
-        client.force_login(user)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return sign_in
-
-
 def _found(client, q: str) -> set[str]:
     html = client.get(reverse("workspace:inbox"), {"tab": "all", "q": q}).content.decode()
     return set(re.findall(r'<tr data-code="([A-Z0-9-]+)"', html))

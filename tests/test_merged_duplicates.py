@@ -22,16 +22,6 @@ def _photo(name="foto-lubang.png") -> CleanFile:
 
 
 @pytest.fixture
-def client_for(client):
-    def sign_in(user):
-        client.force_login(user)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return sign_in
-
-
-@pytest.fixture
 def merged(world):
     """The original with unit A; a caller's report with a photo, at the agency, merged
     into it by the agency admin (with a staff note whose file stays with the duplicate)."""

@@ -14,16 +14,6 @@ from aduan.reports.models import Status
 from tests.personas import advance, as_user, submit
 
 
-@pytest.fixture
-def client_for(client):
-    def sign_in(user):
-        client.force_login(user)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return sign_in
-
-
 def _post(client, report, action, **data):
     data.setdefault("version", report.version)
     url = reverse("workspace:action", kwargs={"code": report.tracking_code, "action": action})

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.urls import reverse
 
 from aduan.reports import lifecycle
 from tests.personas import as_user, submit
-
-
-@pytest.fixture
-def client_for(client):
-    def sign_in(user):
-        client.force_login(user)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return sign_in
 
 
 def _entry(html: str, action: str) -> str:

@@ -37,18 +37,6 @@ ROLES = [
 ]
 
 
-@pytest.fixture
-def client_for(client):
-    """A test client signed in as the given user, speaking English."""
-
-    def sign_in(user):
-        client.force_login(user)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return sign_in
-
-
 def _to_unit_b(world, report):
     lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
     lifecycle.dispatch(report, as_user(world.agency_admin), world.unit_b)

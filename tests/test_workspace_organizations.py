@@ -17,18 +17,6 @@ Role = Membership.Role
 TREE = reverse("workspace:organizations")
 
 
-@pytest.fixture
-def client_for(client):
-    """A test client signed in as the given user, speaking English."""
-
-    def sign_in(user):
-        client.force_login(user)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return sign_in
-
-
 def _page(org) -> str:
     return reverse("workspace:organization", kwargs={"pk": org.pk})
 
