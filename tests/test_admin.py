@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from aduan.accounts.models import User
 from aduan.reports.models import Report, ReportEvent, Status
@@ -119,3 +120,29 @@ def test_people_without_admin_access_are_refused(client, world):
     response = client.get(reverse("admin:reports_report_changelist"))
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+def test_the_admin_gives_no_role_to_an_account_whose_email_is_unconfirmed(admin_client, world):
+    newcomer = User.objects.create_user("pendaftar@example.id", "pw", full_name="Baru Daftar")
+    form = {"user": newcomer.pk, "organization": world.unit_a.pk, "role": "liaison"}
+    form["is_active"] = "on"
+    add = reverse("admin:organizations_membership_add")
+    admin_client.cookies["django_language"] = "en"
+
+    refused = admin_client.post(add, form)
+
+    assert refused.status_code == 200
+    assert "has not confirmed its email address" in refused.content.decode()
+    assert not newcomer.memberships.exists()
+
+    User.objects.filter(pk=newcomer.pk).update(email_confirmed_at=timezone.now())
+    assert admin_client.post(add, form).status_code == 302
+    assert newcomer.memberships.get().role == "liaison"
+
+
+def test_the_admin_offers_only_the_installation_languages_for_an_account(admin_client, world):
+    url = reverse("admin:accounts_user_change", args=[world.citizen.pk])
+    page = admin_client.get(url).content.decode()
+
+    assert '<select name="language"' in page
+    assert '<option value="en">' in page

@@ -127,3 +127,20 @@ def test_the_overdue_export_names_categories_in_the_readers_language(named):
     values = [cell.value for row in book.active.iter_rows() for cell in row]
 
     assert "Damaged roads" in values and "Jalan Rusak" not in values
+
+
+def test_category_lists_are_in_the_alphabetical_order_of_the_page_language(named):
+    # "Air Bersih" comes before "Infrastruktur" in Indonesian; "Water" after
+    # "Infrastructure" in English.
+    water = Category.objects.create(name="Air Bersih", name_en="Water supply", slug="air")
+
+    def offered(language: str) -> list[str]:
+        form = reader(language).get(reverse("portal:submit")).context["form"]
+        return [label for value, label in form.fields["category"].choices if value]
+
+    indonesian = offered("id")
+    english = offered("en")
+
+    assert indonesian.index(water.name) < indonesian.index("Infrastruktur")
+    assert indonesian.index("Infrastruktur") < indonesian.index(INDONESIAN)
+    assert english.index("Infrastructure") < english.index(ENGLISH) < english.index("Water supply")

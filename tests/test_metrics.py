@@ -83,6 +83,28 @@ def test_the_national_figures_for_january(world, january):
     assert (f["ever_completed"], f["reopened"], f["reopen_rate"]) == (2, 1, pytest.approx(0.5))
     assert (f["rated"], f["mean_rating"]) == (1, pytest.approx(5))
     assert (f["verdicts"], f["satisfied"], f["satisfied_share"]) == (2, 1, pytest.approx(0.5))
+    assert (f["verdicts_recorded"], f["recorded_verdict_share"]) == (0, 0)
+
+
+def test_verdicts_an_officer_recorded_for_the_reporter_are_counted_apart(world, january):
+    # R2's reporter rang after the work was done again: an admin records "satisfied".
+    lifecycle.respond(january[2], as_user(world.liaison_a), "Dicek ulang.", at=at(14, 9))
+    lifecycle.complete(january[2], as_user(world.liaison_a), "Sudah menyala.", at=at(14, 10))
+    lifecycle.reply(
+        january[2],
+        as_user(world.national_admin),
+        satisfied=True,
+        received_via="phone",
+        at=at(14, 11),
+    )
+    rebuild_facts()
+
+    f = metrics.summary(None, JANUARY)
+
+    assert (f["verdicts"], f["satisfied"]) == (2, 2)  # R2's last verdict counts
+    assert f["verdicts_recorded"] == 1
+    assert f["recorded_verdict_share"] == pytest.approx(0.5)
+    assert ReportFact.objects.get(report=january[1]).verdict_recorded is False
 
 
 def test_verification_and_first_response_times_in_working_days_and_hours(world, january):

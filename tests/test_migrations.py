@@ -9,8 +9,11 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from aduan.reports.models import Report
-from tests.personas import advance, submit
+from aduan.analytics.facts import rebuild_facts
+from aduan.analytics.models import ReportFact
+from aduan.reports import lifecycle
+from aduan.reports.models import Report, Status
+from tests.personas import advance, as_reporter, as_user, submit
 
 
 @pytest.mark.django_db(transaction=True)
@@ -48,6 +51,24 @@ def test_public_copies_written_before_the_village_address_rule_are_masked_again(
     assert Report.objects.get(pk=report.pk).public_body == (
         "Rumah saya Karangrau *** RT **/RW ** kebanjiran."
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_facts_learn_which_verdicts_officers_recorded_when_upgrading(world):
+    recorded = advance(world, submit(world)[0], Status.COMPLETED)
+    own = advance(world, submit(world, reporter=world.citizen)[0], Status.COMPLETED)
+    lifecycle.reply(recorded, as_user(world.agency_admin), satisfied=True, received_via="phone")
+    lifecycle.reply(own, as_reporter(world.citizen), satisfied=True)
+    rebuild_facts()
+    MigrationExecutor(connection).migrate([("analytics", "0003_figure_snapshots")])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    facts = ReportFact.objects.filter(report__in=[recorded, own])
+    assert dict(facts.values_list("report_id", "verdict_recorded")) == {
+        recorded.pk: True,
+        own.pk: False,
+    }
 
 
 # Every migration file as it was shipped. An installation that applied a migration never

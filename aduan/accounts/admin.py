@@ -1,5 +1,7 @@
 """Django admin for users: for the people who run the installation, not for officers."""
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -17,6 +19,10 @@ class UserCreationAdminForm(AdminUserCreationForm):
 
 
 class UserChangeAdminForm(UserChangeForm):
+    # The account's language picks its emails' and notifications' language: only the
+    # installation's languages make sense.
+    language = forms.ChoiceField(label=_("language"), choices=lambda: settings.LANGUAGES)
+
     class Meta:
         model = User
         fields = "__all__"

@@ -26,6 +26,7 @@ PASS_LIMIT = 20_000
 OVERLAP = datetime.timedelta(minutes=10)
 HOUR = 3600.0
 VERDICTS = ("satisfied", "not_satisfied")
+RECORDED = "recorded_for_reporter"  # the event data key of `lifecycle.reply`
 UPDATED_FIELDS = [f.name for f in ReportFact._meta.concrete_fields if f.name not in ("report",)]
 
 
@@ -40,13 +41,14 @@ def facts_of(reports: list[Report], now: datetime.datetime | None = None) -> lis
     """Fact rows for `reports` (with `organization` and `category` loaded)."""
     now = now or timezone.now()
     cal = calendar.current()
-    verdicts: dict[int, bool] = {}
-    for report_id, action in (
+    verdicts: dict[int, tuple[bool, bool]] = {}  # report id: (satisfied, recorded)
+    for report_id, action, data in (
         ReportEvent.objects.filter(report__in=reports, action__in=VERDICTS)
         .order_by("report_id", "at", "id")
-        .values_list("report_id", "action")
+        .values_list("report_id", "action", "data")
     ):
-        verdicts[report_id] = action == "satisfied"  # the last verdict wins
+        # The last verdict wins.
+        verdicts[report_id] = (action == "satisfied", bool((data or {}).get(RECORDED)))
     rows = []
     for report in reports:
         tz = time_zone_of(report)
@@ -72,7 +74,8 @@ def facts_of(reports: list[Report], now: datetime.datetime | None = None) -> lis
                 first_response_hours=first_response[0],
                 first_response_working_days=first_response[1],
                 rating=report.rating,
-                satisfied=verdicts.get(report.pk),
+                satisfied=verdicts[report.pk][0] if report.pk in verdicts else None,
+                verdict_recorded=verdicts.get(report.pk, (None, False))[1],
                 refreshed_at=now,
             )
         )

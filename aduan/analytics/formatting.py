@@ -38,6 +38,7 @@ FIGURE_NAMES = {
     "reopen_rate": gettext_lazy("Reopen rate"),
     "mean_rating": gettext_lazy("Mean rating (1–5)"),
     "satisfied_share": gettext_lazy("Reporters satisfied"),
+    "recorded_verdict_share": gettext_lazy("Verdicts recorded by officers"),
 }
 
 # What the key figures count, in a sentence each, shown beside them on the dashboard
@@ -90,6 +91,20 @@ FIGURE_DEFINITIONS = [
         FIGURE_NAMES["reopen_rate"],
         gettext_lazy(
             "Completed reports whose reporter said they were not satisfied, out of those."
+        ),
+    ),
+    (
+        FIGURE_NAMES["satisfied_share"],
+        gettext_lazy(
+            "Reports whose reporter's last verdict on the completion was “satisfied”, out "
+            "of the reports with a verdict."
+        ),
+    ),
+    (
+        FIGURE_NAMES["recorded_verdict_share"],
+        gettext_lazy(
+            "Of those verdicts, the ones the reporter gave by phone, in person or by letter "
+            "and an officer recorded, rather than the reporter in the system."
         ),
     ),
 ]

@@ -129,6 +129,7 @@ def summary(org: Organization | None, period: Period) -> dict:
         c_rating_sum=Sum("rating"),
         c_verdicts=Count("satisfied"),
         c_satisfied=Count("pk", filter=Q(satisfied=True)),
+        c_verdicts_recorded=Count("pk", filter=Q(satisfied__isnull=False, verdict_recorded=True)),
         **{f"c_mean_{name}": Avg(name) for name in DURATIONS},
     )
     figures = {key.removeprefix("c_"): value for key, value in counted.items()}
@@ -139,6 +140,7 @@ def summary(org: Organization | None, period: Period) -> dict:
     figures["reopen_rate"] = _ratio(figures["reopened"], figures["ever_completed"])
     figures["mean_rating"] = _ratio(figures.pop("rating_sum") or 0, figures["rated"])
     figures["satisfied_share"] = _ratio(figures["satisfied"], figures["verdicts"])
+    figures["recorded_verdict_share"] = _ratio(figures["verdicts_recorded"], figures["verdicts"])
     figures["within_deadline"] = within_deadline(org, period)
     return figures
 

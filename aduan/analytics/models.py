@@ -44,6 +44,9 @@ class ReportFact(models.Model):
     rating = models.PositiveSmallIntegerField(null=True)
     # The reporter's last verdict on a completion: True satisfied, False not, None none.
     satisfied = models.BooleanField(null=True)
+    # Whether that verdict was given by phone, in person or by letter and recorded by an
+    # officer, not by the reporter in the system.
+    verdict_recorded = models.BooleanField(default=False)
     refreshed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -95,6 +95,7 @@ KEY_FIGURES = [
     (FIGURE_NAMES["reopen_rate"], "reopen_rate", RATE),
     (FIGURE_NAMES["mean_rating"], "mean_rating", RATING),
     (FIGURE_NAMES["satisfied_share"], "satisfied_share", RATE),
+    (FIGURE_NAMES["recorded_verdict_share"], "recorded_verdict_share", RATE),
 ]
 
 

@@ -273,6 +273,7 @@ KEY_FIGURES = [
     ("reopen_rate", FIGURE_NAMES["reopen_rate"], "share", False),
     ("mean_rating", FIGURE_NAMES["mean_rating"], "rating", True),
     ("satisfied_share", FIGURE_NAMES["satisfied_share"], "share", True),
+    ("recorded_verdict_share", FIGURE_NAMES["recorded_verdict_share"], "share", None),
 ]
 # Figures that move while the period's reports are still being handled: an open report
 # lowers the rates now and may lengthen the times later.
@@ -291,6 +292,7 @@ STILL_MOVING = {
     "reopen_rate",
     "mean_rating",
     "satisfied_share",
+    "recorded_verdict_share",
 }
 WITHIN_DEADLINE_LABELS = {
     Clock.VERIFICATION: gettext_lazy("Verified within the deadline"),

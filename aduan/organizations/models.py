@@ -410,10 +410,31 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} — {self.organization}"
 
     def clean(self) -> None:
+        if self._grants_unconfirmed_account():
+            # The back office refuses this too (aduan.accounts.confirmation says why); in
+            # the Django admin the operator may confirm the address on the account first.
+            raise ValidationError(
+                {
+                    "user": _(
+                        "This account has not confirmed its email address, so it cannot be "
+                        "given a role yet. If you know the person reads this address, fill "
+                        "in the account's “email confirmed” date first."
+                    )
+                }
+            )
         if self.role != self.Role.NATIONAL_ADMIN or not self.organization_id:
             return
         if not may_hold_national_admin(self.organization):
             raise ValidationError({"role": national_admin_refusal()})
+
+    def _grants_unconfirmed_account(self) -> bool:
+        """Whether saving would give an active role to an account whose email is not
+        confirmed (a new membership, or one switched back on)."""
+        if not self.is_active or not self.user_id or self.user.email_confirmed_at is not None:
+            return False
+        if self._state.adding:
+            return True
+        return not Membership.objects.filter(pk=self.pk, is_active=True).exists()
 
 
 def may_hold_national_admin(org: Organization) -> bool:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from aduan.channels.intake import Draft
 from aduan.lib import dates
 from aduan.lib.phones import PhoneField
+from aduan.organizations.forms import CategoryChoiceField
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.attachments import CleanFile
 from aduan.reports.codes import normalize_tracking_code, secret_from_token, token_reference
@@ -101,7 +102,7 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
     longitude = forms.FloatField(
         required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
     )
-    category = forms.ModelChoiceField(
+    category = CategoryChoiceField(
         label=_("Category"),
         queryset=Category.objects.none(),
         required=False,
@@ -413,7 +414,7 @@ class SupportForm(forms.Form):
 class FeedFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
-    category = forms.ModelChoiceField(
+    category = CategoryChoiceField(
         label=_("Category"), queryset=Category.objects.none(), required=False
     )
     region = forms.ChoiceField(label=_("Province"), required=False)

@@ -17,6 +17,7 @@ from aduan.channels.intake import Draft
 from aduan.lib import dates
 from aduan.lib.phones import PhoneField
 from aduan.organizations.access import Access, units_without_liaison
+from aduan.organizations.forms import CategoryChoiceField
 from aduan.organizations.models import (
     Category,
     Organization,
@@ -64,7 +65,7 @@ class InboxFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     status = forms.ChoiceField(label=_("Status"), choices=ANY + Status.choices, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=ANY + Kind.choices, required=False)
-    category = forms.ModelChoiceField(
+    category = CategoryChoiceField(
         label=_("Category"),
         queryset=Category.objects.filter(is_active=True).select_related("parent"),
         required=False,
@@ -132,7 +133,7 @@ class DispatchForm(ActionForm):
     organization = IndentedOrganizationField(
         label=_("Dispatch to"), queryset=Organization.objects.none()
     )
-    category = forms.ModelChoiceField(
+    category = CategoryChoiceField(
         label=_("Category"),
         queryset=Category.objects.filter(is_active=True).select_related("parent"),
         required=False,
@@ -550,7 +551,7 @@ class ManualEntryForm(FilesMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.COMPLAINT)
     title = forms.CharField(label=_("Title"), max_length=150)
     body = _text(_("Report text"), rows=8)
-    category = forms.ModelChoiceField(
+    category = CategoryChoiceField(
         label=_("Category"),
         queryset=Category.objects.filter(is_active=True).select_related("parent"),
         required=False,

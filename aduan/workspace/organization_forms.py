@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
 from aduan.organizations.access import Access, Role
+from aduan.organizations.forms import CategoryChoiceField
 from aduan.organizations.models import (
     Category,
     ConnectionDecree,
@@ -207,7 +208,10 @@ class RoutingRuleForm(forms.ModelForm):
     class Meta:
         model = RoutingRule
         fields = ["category", "region", "organization"]
-        field_classes = {"organization": IndentedOrganizationField}
+        field_classes = {
+            "category": CategoryChoiceField,
+            "organization": IndentedOrganizationField,
+        }
         labels = {"organization": _("Send reports to")}
 
     def __init__(self, *args, owner: Organization, targets, access: Access, **kwargs):
