@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from aduan.channels import followups
 from aduan.channels.intake import Draft
+from aduan.channels.language import written_in
 from aduan.channels.models import ProcessedMessage
 from aduan.channels.replies import (
     CODE_IN_TEXT,
@@ -60,13 +61,14 @@ def receive_email(sender=None, event=None, esp_name="", **kwargs) -> str:
         return "spam"
     raw_id = (message.get("Message-ID") or "").strip() or _fallback_id(esp_name, event, address)
     message_id = reference(raw_id)
-    with transaction.atomic(), translation.override("id"):
+    text = _text_of(message)
+    language = written_in(f"{message.subject or ''}\n{text}")
+    with transaction.atomic(), translation.override(language):
         _seen, new = ProcessedMessage.objects.get_or_create(
             channel=Channel.EMAIL, reference=message_id
         )
         if not new:
             return "duplicate"
-        text = _text_of(message)
         report, proven = _thread(message, address)
         if report is not None:
             if not proven:
@@ -221,7 +223,7 @@ def _new_report(message, address: str, text: str, message_id: str) -> str:
         guest_email=address,
         guest_name=name,
         is_anonymous=asks_anonymity(f"{subject}\n{text}"),
-        language="id",
+        language=translation.get_language(),
         attachments=files,
     )
     submission = submit_guest_report(draft, channel=Channel.EMAIL, channel_reference=message_id)

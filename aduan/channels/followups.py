@@ -24,9 +24,14 @@ from aduan.reports import lifecycle
 from aduan.reports.models import OPEN_STATUSES, Report, Status
 
 _END = r"\b[\s.,:;!-]*(.*)$"
-SATISFIED = re.compile(r"^\s*(?:sudah\s+|ya\s*,?\s*|saya\s+)?puas" + _END, re.I | re.S)
+# In Indonesian, and in English for those answered in English (aduan.channels.language).
+_I_AM = r"(?:saya\s+|i\s*(?:am|'m)\s+)"
+SATISFIED = re.compile(
+    rf"^\s*(?:sudah\s+|ya\s*,?\s*|yes\s*,?\s*|{_I_AM})?(?:puas|satisfied)" + _END, re.I | re.S
+)
 NOT_SATISFIED = re.compile(
-    r"^\s*(?:saya\s+)?(?:belum|blm|tidak|tdk|gak|ga|nggak|kurang)\s+puas" + _END, re.I | re.S
+    rf"^\s*{_I_AM}?(?:belum|blm|tidak|tdk|gak|ga|nggak|kurang|not)\s+(?:puas|satisfied)" + _END,
+    re.I | re.S,
 )
 RATING = re.compile(r"^\s*(?:nilai|rating|skor)\s*:?\s*([1-5])" + _END, re.I | re.S)
 NEW_REPORT = re.compile(r"^\s*lapor\b[\s.,:;!-]*", re.I)
@@ -40,7 +45,7 @@ PHOTO_WINDOW = datetime.timedelta(hours=1)
 class FollowUp:
     result: str  # answered, satisfied, not_satisfied, rated, explain, stale
     report: Report
-    reply: str  # what the sender is told, in Indonesian
+    reply: str  # what the sender is told, in the active language
 
 
 def new_report_text(text: str) -> str | None:
@@ -101,7 +106,7 @@ def _act(report: Report, kind: str, stars, message: str, files=()) -> FollowUp:
             "explain",
             report,
             _(
-                "Report %(code)s: tell us what is still not resolved. Reply: BELUM PUAS "
+                "Report %(code)s: tell us what is still not resolved. Reply: NOT SATISFIED "
                 "followed by what is still wrong."
             )
             % code,

@@ -13,6 +13,7 @@ import io
 import logging
 import re
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -139,8 +140,10 @@ def status_answer(code: str, *, phone: str = "", email: str = "") -> str:
         if code
         else None
     )
-    with translation.override("id"):
-        if report is None or not sender_is_reporter(report, phone=phone, email=email):
+    if report is not None and not sender_is_reporter(report, phone=phone, email=email):
+        report = None  # nothing of it, not even its language, goes to someone else
+    with translation.override(_answer_language(report)):
+        if report is None:
             return _(
                 "We found no report with that code for this number. Check the code, or "
                 "follow your report on the website."
@@ -150,6 +153,15 @@ def status_answer(code: str, *, phone: str = "", email: str = "") -> str:
             "status": report.get_status_display(),
             "link": reporter_access_link(report),
         }
+
+
+def _answer_language(report: Report | None) -> str:
+    # The message's language when it is plainly English (the active one, set by the
+    # channel from the message), else the language the report was written in.
+    active = translation.get_language() or settings.LANGUAGE_CODE
+    if active != settings.LANGUAGE_CODE or report is None:
+        return active
+    return report.language or active
 
 
 def sender_is_reporter(report: Report, *, phone: str = "", email: str = "") -> bool:
@@ -183,7 +195,8 @@ def answer(
         return False
     now = timezone.now()
     key = f"inbound:{key}:{medium}"[:200]
-    with translation.override("id"):
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    with translation.override(language):
         if not subject and report is not None:
             # The code in the subject threads the sender's reply to this answer.
             subject = _("Your message about report %(code)s") % {"code": report.tracking_code}
@@ -196,7 +209,7 @@ def answer(
             "kind": Kind.RESPONSE,
             "medium": medium,
             "address": address,
-            "language": "id",
+            "language": language,
             "report": report,
             "organization": report.organization if report else None,
             "subject": str(subject)[:200],

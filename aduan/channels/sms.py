@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from aduan.channels import followups
 from aduan.channels.intake import Draft
+from aduan.channels.language import written_in
 from aduan.channels.models import ProcessedMessage
 from aduan.channels.replies import (
     MIN_TEXT,
@@ -47,7 +48,7 @@ def receive_sms(sender: str, text: str, message_id: str) -> dict:
     if len(text) > MAX_TEXT:
         raise InboundError(f"'text' is longer than {MAX_TEXT} characters")
     key = f"sms:{message_id}"
-    with transaction.atomic(), translation.override("id"):
+    with transaction.atomic(), translation.override(written_in(text)):
         _seen, new = ProcessedMessage.objects.get_or_create(
             channel=Channel.SMS, reference=message_id
         )
@@ -75,7 +76,7 @@ def receive_sms(sender: str, text: str, message_id: str) -> dict:
             title=short_title(text),
             body=text,
             guest_phone=phone,
-            language="id",
+            language=translation.get_language(),
             is_anonymous=asks_anonymity(text),
         )
         submission = submit_guest_report(draft, channel=Channel.SMS, channel_reference=message_id)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from aduan.channels import followups
 from aduan.channels.intake import Draft
+from aduan.channels.language import written_in
 from aduan.channels.media import queue_downloads
 from aduan.channels.models import ProcessedMessage, WhatsAppConversation, conversation_lifetime
 from aduan.channels.replies import (
@@ -146,7 +147,8 @@ def receive_message(message: dict) -> str:
         return "foreign_sender"
     message_id = reference(message["id"])
     content = _content(message)
-    with transaction.atomic(), translation.override("id"):
+    language = written_in((content or {}).get("text", ""))
+    with transaction.atomic(), translation.override(language):
         _seen, new = ProcessedMessage.objects.get_or_create(
             channel=Channel.WHATSAPP, reference=message_id
         )
@@ -235,7 +237,9 @@ def _converse(phone: str, message_id: str, content: dict) -> str:
         return _submit(conversation, phone, message_id)
     conversation.updated_at = timezone.now()
     conversation.save()
-    _say(phone, message_id, " ".join(filter(None, [greeting, _prompt(conversation, result)])))
+    language = conversation.collected.get("language") or translation.get_language()
+    with translation.override(language):
+        _say(phone, message_id, " ".join(filter(None, [greeting, _prompt(conversation, result)])))
     return conversation.step
 
 
@@ -271,6 +275,9 @@ def _take(conversation: WhatsAppConversation, content: dict) -> str:
         # A greeting first ("Assalamualaikum pak") is not the description.
         if len(substance(text)) >= MIN_TEXT:
             collected["what"] = text
+            # The conversation goes on in the description's language: a later "yes" or
+            # an address says nothing of it.
+            collected["language"] = translation.get_language()
             conversation.step = Step.CONFIRM if "latitude" in collected else Step.WHERE
             return "ok"
         return "short" if text else "ok"
@@ -325,7 +332,7 @@ def _submit(conversation: WhatsAppConversation, phone: str, message_id: str) -> 
         latitude=_coordinate(collected.get("latitude")),
         longitude=_coordinate(collected.get("longitude")),
         guest_phone=phone,
-        language="id",
+        language=collected.get("language") or settings.LANGUAGE_CODE,
         is_anonymous=asks_anonymity(collected["what"]),
     )
     submission = submit_guest_report(draft, channel=Channel.WHATSAPP, channel_reference=message_id)
@@ -360,7 +367,8 @@ def end_idle_conversations(now: datetime.datetime | None = None, limit: int = 10
     idle = WhatsAppConversation.objects.filter(updated_at__lt=now - conversation_lifetime())
     ended = 0
     for conversation in idle.order_by("updated_at")[:limit]:
-        with transaction.atomic(), translation.override("id"):
+        language = conversation.collected.get("language") or settings.LANGUAGE_CODE
+        with transaction.atomic(), translation.override(language):
             deleted, _rows = WhatsAppConversation.objects.filter(
                 pk=conversation.pk, updated_at=conversation.updated_at
             ).delete()
