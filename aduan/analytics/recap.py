@@ -394,7 +394,7 @@ def fmt_change(current, previous, kind: str) -> str:
     if current is None or previous is None:
         return "–"
     if kind == RATE:
-        return _("%(value)s pts") % {"value": signed((current - previous) * 100)}
+        return _("%(value)s pp") % {"value": signed((current - previous) * 100)}
     if kind != COUNT:
         return signed(current - previous)
     diff = current - previous
