@@ -146,3 +146,13 @@ def test_the_admin_offers_only_the_installation_languages_for_an_account(admin_c
 
     assert '<select name="language"' in page
     assert '<option value="en">' in page
+
+
+def test_a_decree_entered_in_the_admin_records_who_entered_it(admin_client, superuser, world):
+    add = reverse("admin:organizations_connectiondecree_add")
+    form = {"organization": world.agency.pk, "number": "SK/ADM/1", "issued_on": "2026-02-02"}
+
+    assert admin_client.post(add, form).status_code == 302
+
+    decree = world.agency.decrees.get(number="SK/ADM/1")
+    assert (decree.entered_by, decree.entered_at is not None) == (superuser, True)

@@ -188,6 +188,22 @@ def test_a_decree_with_an_admin_and_a_liaison_connects_a_new_agency(world, clien
     assert tree[city.pk].connected is True
 
 
+def test_a_decree_records_who_entered_it_and_the_agency_page_says_so(world, client_for):
+    client = client_for(world.agency_admin)
+    data = {"number": "SK/10", "issued_on": "2026-03-01", "valid_until": "2030-03-01"}
+
+    assert client.post(_url("decree_add", world.agency), data).status_code == 302
+
+    decree = world.agency.decrees.get(number="SK/10")
+    assert decree.entered_by == world.agency_admin and decree.entered_at is not None
+    row = re.search(
+        rf'<tr data-decree="{decree.pk}">.*?</tr>',
+        client.get(_page(world.agency)).content.decode(),
+        re.S,
+    )
+    assert world.agency_admin.full_name in row.group(0)
+
+
 def test_a_decree_that_expires_before_it_is_issued_is_refused(world, client_for):
     client = client_for(world.agency_admin)
     response = client.post(

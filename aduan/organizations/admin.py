@@ -1,6 +1,7 @@
 """Django admin for regions, the organization tree, memberships, categories and rules."""
 
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aduan.organizations.models import (
@@ -27,6 +28,7 @@ class RegionAdmin(admin.ModelAdmin):
 class ConnectionDecreeInline(admin.StackedInline):
     model = ConnectionDecree
     extra = 0
+    readonly_fields = ("entered_by", "entered_at")
 
 
 class MembershipInline(admin.TabularInline):
@@ -47,6 +49,13 @@ class OrganizationAdmin(admin.ModelAdmin):
     readonly_fields = ("path", "created_at")
     list_select_related = ("parent",)
     inlines = [ConnectionDecreeInline, MembershipInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is ConnectionDecree:
+            for decree_form in formset.forms:
+                if not decree_form.instance.pk and decree_form.has_changed():
+                    _entered(decree_form.instance, request)
+        super().save_formset(request, form, formset, change)
 
     def save_model(self, request, obj, form, change):
         """Save (a new parent moves the whole subtree, `Organization.save`); after a move,
@@ -72,13 +81,23 @@ class OrganizationAdmin(admin.ModelAdmin):
                 )
 
 
+def _entered(decree: ConnectionDecree, request) -> None:
+    decree.entered_by, decree.entered_at = request.user, timezone.now()
+
+
 @admin.register(ConnectionDecree)
 class ConnectionDecreeAdmin(admin.ModelAdmin):
-    list_display = ("number", "organization", "issued_on", "valid_until")
+    list_display = ("number", "organization", "issued_on", "valid_until", "entered_by")
     list_filter = ("valid_until",)
     search_fields = ("number", "organization__name")
     raw_id_fields = ("organization",)
-    list_select_related = ("organization",)
+    readonly_fields = ("entered_by", "entered_at")
+    list_select_related = ("organization", "entered_by")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            _entered(obj, request)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Membership)

@@ -341,6 +341,16 @@ class ConnectionDecree(models.Model):
     admin_officers = models.TextField(_("named admin officers"), blank=True)
     liaison_officers = models.TextField(_("named liaison officers"), blank=True)
     document = models.FileField(_("document"), upload_to="decrees/%Y/", blank=True)
+    # Who typed it in and when: a decree connects an agency, so an auditor asks.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("connection decree")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -58,10 +59,12 @@ class DecreeForm(forms.ModelForm):
             "liaison_officers": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, organization: Organization, **kwargs):
+    def __init__(self, *args, organization: Organization, entered_by=None, **kwargs):
         kwargs.setdefault("auto_id", "id_decree_%s")
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
+        self.instance.entered_by = entered_by
+        self.instance.entered_at = timezone.now()
 
 
 def unique_slug(name: str) -> str:

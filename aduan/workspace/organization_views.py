@@ -191,7 +191,7 @@ def _render_organization(request, org: Organization, *, bound=None, status: int 
         "parent_is_administered": bool(org.parent_id) and access.can_administer(org.parent),
         "connected": org.is_connected if org.is_agency else None,
         "current_decree": org.current_decree() if org.is_agency else None,
-        "decrees": list(org.decrees.all()) if org.is_agency else [],
+        "decrees": list(org.decrees.select_related("entered_by")) if org.is_agency else [],
         "units": list(org.children.order_by("name")),
         "members": members,
         "changeable_members": {m.pk for m in members if can_change_membership(access, m)},
@@ -233,7 +233,7 @@ def decree_add(request, pk: int):
     org = get_administered_organization(request, pk)
     if not org.is_agency:
         raise Http404("Only agencies have connection decrees")
-    form = DecreeForm(request.POST, organization=org)
+    form = DecreeForm(request.POST, organization=org, entered_by=request.user)
     return _save_or_show_errors(
         request,
         org,
