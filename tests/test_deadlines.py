@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from aduan.analytics import metrics
 from aduan.deadlines.digests import send_digests
 from aduan.deadlines.models import Clock, Deadline, DigestRun, Outcome
 from aduan.deadlines.scan import scan
@@ -250,6 +251,22 @@ def test_daily_digest_goes_once_per_organization_and_day(dispatched, world, cloc
     digests = Notification.objects.filter(kind=Kind.DIGEST, organization=world.unit_a)
     assert {n.user for n in digests} == {world.liaison_a}
     assert DigestRun.objects.count() == 1
+
+
+def test_the_digest_counts_late_reports_once_as_the_overdue_page_does(world, clock):
+    # Its first response and its completion (a simple report) both run out on 30 November.
+    report, _ = submit(world, reporter=world.citizen)
+    lifecycle.dispatch(report, as_user(world.national_admin), world.unit_a, tier="simple")
+    clock.move_to(at(2, 7, month=12) + datetime.timedelta(minutes=30))
+    late = Deadline.objects.overdue().filter(report=report)
+    assert late.count() == 2
+
+    send_digests()
+
+    digest = Notification.objects.get(kind=Kind.DIGEST, user=world.liaison_a, medium="email")
+    assert "1 terlambat" in digest.short  # not 2: one report, two clocks
+    assert digest.body.count(report.tracking_code) == 1
+    assert metrics.overdue(world.unit_a).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

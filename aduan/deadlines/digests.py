@@ -13,16 +13,16 @@ from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from aduan.deadlines import calendar
-from aduan.deadlines.models import STAFF_CLOCKS, Deadline, DigestRun
+from aduan.deadlines.models import STAFF_CLOCKS, DigestRun
 from aduan.notifications import outbox
 from aduan.notifications.models import Kind
 from aduan.organizations.models import PATH_STEP, Membership, Organization
-from aduan.reports.models import Dispatch, Report
+from aduan.reports.models import OPEN_STATUSES, Dispatch, Report
 
 Role = Membership.Role
 DIGEST_ROLES = (Role.AGENCY_ADMIN, Role.LIAISON, Role.SUPERVISOR)
@@ -76,16 +76,27 @@ def _run(zone_name: str, day: datetime.date, now) -> int:
     return sent
 
 
+def _overdue(now) -> QuerySet[Report]:
+    # Reports, not clocks (a report late for its first response and its completion is
+    # one late report), and the same ones the overdue page and the dashboard count.
+    return Report.objects.filter(status__in=OPEN_STATUSES, due_at__lt=now)
+
+
+def _due_soon(now) -> QuerySet[Report]:
+    soon = now + datetime.timedelta(days=settings.ADUAN_REMIND_BEFORE_DAYS)
+    return Report.objects.filter(
+        status__in=OPEN_STATUSES, due_clock__in=STAFF_CLOCKS, due_at__gte=now, due_at__lte=soon
+    )
+
+
 def _figures(now) -> dict[str, Counter]:
     """Per handling-organization path: new, due soon, overdue and escalated counts."""
     since = now - datetime.timedelta(days=1)
-    soon = now + datetime.timedelta(days=settings.ADUAN_REMIND_BEFORE_DAYS)
-    running = Deadline.objects.running().filter(clock__in=STAFF_CLOCKS)
     figures: dict[str, Counter] = defaultdict(Counter)
     queries = (
         ("new", Dispatch.objects.filter(at__gte=since), "to_organization__path"),
-        ("overdue", running.filter(due_at__lte=now), "organization__path"),
-        ("due_soon", running.filter(due_at__gt=now, due_at__lte=soon), "organization__path"),
+        ("overdue", _overdue(now), "organization__path"),
+        ("due_soon", _due_soon(now), "organization__path"),
         ("escalated", Report.objects.filter(escalated_at__gte=since), "organization__path"),
     )
     for name, query, path_field in queries:
@@ -103,21 +114,11 @@ def _rolled_up(org: Organization, figures: dict[str, Counter]) -> Counter:
 
 
 def _send(org: Organization, day: datetime.date, counts: Counter, now) -> None:
-    running = Deadline.objects.running().filter(
-        clock__in=STAFF_CLOCKS, organization__path__startswith=org.path
+    mine = Q(organization__path__startswith=org.path)
+    overdue = list(_overdue(now).filter(mine).order_by("due_at", "pk")[:LIST_LENGTH])
+    due_soon = list(
+        _due_soon(now).filter(mine).order_by("due_at", "pk")[: min(LIST_LENGTH, counts["due_soon"])]
     )
-    overdue = [
-        d.report
-        for d in running.filter(due_at__lte=now)
-        .select_related("report")
-        .order_by("due_at")[:LIST_LENGTH]
-    ]
-    due_soon = [
-        d.report
-        for d in running.filter(due_at__gt=now)
-        .select_related("report")
-        .order_by("due_at")[: min(LIST_LENGTH, counts["due_soon"])]
-    ]
     recipients = Membership.objects.filter(
         organization=org, role__in=DIGEST_ROLES, is_active=True, user__is_active=True
     ).select_related("user")
