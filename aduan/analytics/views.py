@@ -34,6 +34,7 @@ from aduan.analytics.formatting import (
     signed,
 )
 from aduan.analytics.metrics import Period
+from aduan.analytics.recap import can_request_recaps
 from aduan.deadlines.models import STAFF_CLOCKS, Clock
 from aduan.deadlines.reminders import can_remind
 from aduan.lib import dates
@@ -534,6 +535,8 @@ def dashboard(request):
         "form": form,
         "overdue": overdue,
         "shows_reports": shows_reports,
+        # Oversight bodies read figures and exports; the recap lists reports by title.
+        "offers_recap": can_request_recaps(access),
         "charts": trend_charts(data["trend"]),
         "trail": _trail(org, access),
         "period_query": period_query,
