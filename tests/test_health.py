@@ -303,3 +303,32 @@ def test_everything_fails_when_the_attachments_cannot_be_read(client, monkeypatc
     assert response.json()["storage"] == {"status": "down", "error": "ConnectionError"}
     # A monitor polling a down part must not fill the log with errors.
     assert not [r for r in caplog.records if r.name == "django.request"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("broken", ["a file", "a directory under a file"])
+def test_everything_fails_when_attachments_cannot_be_written(client, settings, tmp_path, broken):
+    # MEDIA_ROOT on a mount that is missing: the name is taken by something else, or a
+    # directory above it is not one. Asking whether a file exists there said "no" and
+    # the check said "up", while every upload failed.
+    blocker = tmp_path / "media"
+    blocker.write_text("not a directory")
+    settings.MEDIA_ROOT = str(blocker if broken == "a file" else blocker / "deeper")
+    _all_well()
+
+    response = _everything(client)
+
+    assert response.status_code == 503
+    assert response.json()["storage"]["status"] == "down"
+
+
+@pytest.mark.django_db
+def test_the_storage_check_leaves_nothing_behind(client, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    _all_well()
+
+    assert _everything(client).json()["storage"] == {
+        "status": "up",
+        "backend": "FileSystemStorage",
+    }
+    assert list((tmp_path / "media").iterdir()) == []

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import FileSystemStorage
 from django.db import connection, connections
 from django.http import JsonResponse
 from django.utils import timezone
@@ -82,9 +85,21 @@ def storage_state() -> dict:
     storage = storages["default"]
     try:
         storage.exists("healthz/probe")
+        if isinstance(storage, FileSystemStorage):
+            _write_probe(Path(storage.location))
     except Exception as exc:
         return {"status": "down", "error": type(exc).__name__}
     return {"status": "up", "backend": type(storage).__name__}
+
+
+def _write_probe(location: Path) -> None:
+    """Write and remove a small file under MEDIA_ROOT, as an upload would: asking whether
+    a name exists says nothing there (a missing, read-only or unmounted directory simply
+    holds no such name), and permission bits say nothing to root."""
+    location.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=location, prefix=".healthz-") as probe:
+        probe.write(b"ok")
+        probe.flush()
 
 
 def worker_state(now: datetime.datetime) -> dict:
