@@ -94,6 +94,40 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
         return self.agencies().exclude(kind=Organization.Kind.AUDITOR).exclude(pk__in=operator)
 
 
+def oversight_body(place: str, handling: Organization | None) -> Organization | None:
+    """The oversight body (Ombudsman, Inspektorat) a report from the region `place` ("" if
+    unknown) handled by `handling` is handed over to, or None.
+
+    A body watches the regions it declares, and everything when it declares none. Of the
+    active bodies watching the place (the handling agency's own regions when the report
+    names none), one outside the handling agency's tree comes first: an inspectorate of
+    the very government that let the report lapse is not who the reporter turns to while
+    an independent body is there. Then the one whose region is narrowest (a province's
+    Ombudsman office before a national one), then tree order.
+    """
+    agency = handling.agency() if handling is not None else None
+    places = [place] if place else []
+    if not places and agency is not None:
+        places = list(agency.regions.values_list("code", flat=True))
+    bodies = (
+        Organization.objects.active()
+        .filter(kind=Organization.Kind.AUDITOR)
+        .prefetch_related("regions")
+        .order_by("path")
+    )
+    best, best_rank = None, None
+    for body in bodies:
+        codes = [region.code for region in body.regions.all()]
+        watched = [c for c in codes if any(region_within(p, [c]) for p in places)]
+        if codes and not watched:
+            continue
+        independent = agency is None or not agency.contains(body)
+        rank = (independent, max((len(c) for c in watched), default=0))
+        if best_rank is None or rank > best_rank:
+            best, best_rank = body, rank
+    return best
+
+
 def region_within(code: str, codes) -> bool:
     """True when the region `code` is one of `codes` or lies below one of them."""
     return any(code == c or code.startswith(c + ".") for c in codes)

@@ -28,7 +28,7 @@ from aduan.lib.paging import paginate
 from aduan.lib.ratelimits import limited
 from aduan.lib.replica import reads_from_replica
 from aduan.notifications import outbox
-from aduan.organizations.models import Organization, Region
+from aduan.organizations.models import Organization, Region, oversight_body
 from aduan.portal import forms
 from aduan.portal.presenters import present_report, visible_attachments
 from aduan.reports import lifecycle
@@ -290,13 +290,8 @@ ACTION_FORMS = {
 }
 
 
-def _auditor_organization() -> Organization | None:
-    return (
-        Organization.objects.active()
-        .filter(kind=Organization.Kind.AUDITOR)
-        .order_by("path")
-        .first()
-    )
+def _auditor_organization(report: Report) -> Organization | None:
+    return oversight_body(report.region_id or "", report.organization)
 
 
 def _reporter_actions(report: Report) -> list[str]:
@@ -309,7 +304,7 @@ def _reporter_actions(report: Report) -> list[str]:
         names.append("reply")
     if Action.RATE in allowed:
         names.append("rate")
-    if Action.HAND_OVER in allowed and _auditor_organization():
+    if Action.HAND_OVER in allowed and _auditor_organization(report):
         names.append("hand_over")
     if report.status in OPEN_STATUSES:
         names.append("add_files")
@@ -335,7 +330,10 @@ def _render_report(request, report, is_reporter, bound=None, status=200) -> Http
                 form = ACTION_FORMS[name](
                     initial={"version": report.version}, auto_id=f"id_{name}_%s"
                 )
-            action_forms.append({"name": name, "form": form})
+            item = {"name": name, "form": form}
+            if name == "hand_over":
+                item["body"] = _auditor_organization(report)
+            action_forms.append(item)
     context = present_report(report, is_reporter=is_reporter)
     context["action_forms"] = action_forms
     context["support"] = _support_state(request, report, is_reporter)
@@ -429,7 +427,7 @@ def _run_action(action: str, report: Report, data: dict) -> None:
     elif action == "rate":
         lifecycle.rate(report, actor, data["stars"], data["message"])
     elif action == "hand_over":
-        auditor = _auditor_organization()
+        auditor = _auditor_organization(report)
         if auditor is None:
             raise TransitionError(_("No oversight body is available to take over reports."))
         lifecycle.hand_over(report, actor, auditor, data["message"])
