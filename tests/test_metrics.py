@@ -180,6 +180,21 @@ def test_deadlines_met_in_time_missed_and_still_running(world):
     assert early["first_response"] == {"met": 0, "missed": 0, "share": None}
 
 
+def test_a_deadline_passed_back_when_already_late_stays_missed(world):
+    admin, liaison_a = as_user(world.national_admin), as_user(world.liaison_a)
+    late = report_at(world, at(5, 9))
+    lifecycle.dispatch(late, admin, world.unit_a, at=at(5, 10))  # response due 12 Jan 10:00
+    lifecycle.not_our_remit(late, liaison_a, "Bukan urusan kami.", at=at(14, 9))
+    in_time = report_at(world, at(5, 9))
+    lifecycle.dispatch(in_time, admin, world.unit_a, at=at(5, 10))
+    lifecycle.not_our_remit(in_time, liaison_a, "Urusan Dishub.", at=at(6, 9))
+
+    figures = metrics.within_deadline(world.unit_a, JANUARY, now=at(20, 9))
+
+    # The late pass-back was unit A's missed deadline; the prompt one owes nothing.
+    assert figures["first_response"] == {"met": 0, "missed": 1, "share": 0}
+
+
 def test_the_overdue_list_holds_open_reports_past_their_deadline(world):
     admin = as_user(world.national_admin)
     waiting = report_at(world, at(5, 9))

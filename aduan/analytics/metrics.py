@@ -157,23 +157,38 @@ def breakdown(org: Organization | None, period: Period, field: str) -> list[tupl
     return list(rows)
 
 
+def _judged(deadlines: QuerySet[Deadline]) -> QuerySet[Deadline]:
+    """The deadlines that count as met or missed. A paused one (on hold) is carried on by
+    the one resumed after it. A cancelled one (the report was passed back, re-dispatched
+    or archived) counts only when it was already past due: a unit cannot wipe a deadline
+    it missed by passing the report back."""
+    return deadlines.exclude(outcome=Outcome.PAUSED).exclude(
+        outcome=Outcome.CANCELLED, stopped_at__lte=F("due_at")
+    )
+
+
+def _in_time_and_late(now: datetime.datetime) -> tuple[Q, Q]:
+    in_time = Q(outcome=Outcome.MET, stopped_at__lte=F("due_at"))
+    late = (
+        Q(outcome__in=[Outcome.MET, Outcome.CANCELLED], stopped_at__gt=F("due_at"))
+        | Q(outcome=Outcome.LAPSED)
+        | Q(stopped_at__isnull=True, due_at__lt=now)
+    )
+    return in_time, late
+
+
 def within_deadline(
     org: Organization | None, period: Period, now: datetime.datetime | None = None
 ) -> dict[str, dict]:
     """For each staff clock started in `period`: deadlines met in time, missed, share."""
     now = now or timezone.now()
     start, end = period.bounds()
-    deadlines = Deadline.objects.filter(
-        clock__in=STAFF_CLOCKS, started_at__gte=start, started_at__lt=end
-    ).exclude(outcome__in=[Outcome.CANCELLED, Outcome.PAUSED])
+    deadlines = _judged(
+        Deadline.objects.filter(clock__in=STAFF_CLOCKS, started_at__gte=start, started_at__lt=end)
+    )
     if org is not None:
         deadlines = deadlines.filter(organization__path__startswith=org.path)
-    in_time = Q(outcome=Outcome.MET, stopped_at__lte=F("due_at"))
-    late = (
-        Q(outcome=Outcome.MET, stopped_at__gt=F("due_at"))
-        | Q(outcome=Outcome.LAPSED)
-        | Q(stopped_at__isnull=True, due_at__lt=now)
-    )
+    in_time, late = _in_time_and_late(now)
     rows = deadlines.values("clock").annotate(
         met=Count("pk", filter=in_time), missed=Count("pk", filter=late)
     )
@@ -290,17 +305,14 @@ def _branch_first_responses(
     from aduan.deadlines.models import Clock
 
     start, end = window.bounds()
-    deadlines = Deadline.objects.filter(
-        clock=Clock.FIRST_RESPONSE, started_at__gte=start, started_at__lt=end
-    ).exclude(outcome__in=[Outcome.CANCELLED, Outcome.PAUSED])
+    deadlines = _judged(
+        Deadline.objects.filter(
+            clock=Clock.FIRST_RESPONSE, started_at__gte=start, started_at__lt=end
+        )
+    )
     if parent is not None:
         deadlines = deadlines.filter(organization__path__startswith=parent.path)
-    in_time = Q(outcome=Outcome.MET, stopped_at__lte=F("due_at"))
-    late = (
-        Q(outcome=Outcome.MET, stopped_at__gt=F("due_at"))
-        | Q(outcome=Outcome.LAPSED)
-        | Q(stopped_at__isnull=True, due_at__lt=now)
-    )
+    in_time, late = _in_time_and_late(now)
     rows = (
         deadlines.annotate(branch=_branch("organization__path", parent))
         .values("branch")
