@@ -35,6 +35,7 @@ REPORT_ACTIONS = {
     Kind.ARCHIVED: (Status.ARCHIVED, "archive"),
     Kind.NEW_IN_INBOX: (Status.DISPATCHED, "dispatch"),
     Kind.ESCALATED: (Status.DISPATCHED, "dispatch"),
+    Kind.ESCALATED_BY_LEADER: (Status.DISPATCHED, "dispatch"),
     Kind.HANDED_OVER: (Status.IN_PROGRESS, "respond"),
     Kind.FOLLOWED: (Status.IN_PROGRESS, "respond"),
 }
@@ -120,9 +121,11 @@ def realistic(world, kind: str, language: str = "id") -> tuple[dict, object]:
     status, action = REPORT_ACTIONS[kind]
     advance(world, report, status)
     extra = {}
-    if kind == Kind.ESCALATED:
+    if kind in (Kind.ESCALATED, Kind.ESCALATED_BY_LEADER):
         lifecycle.escalate(report, as_user(world.supervisor), "Sudah lewat batas, mohon dikejar.")
         action = "escalate"
+    if kind == Kind.ESCALATED_BY_LEADER:
+        extra.update(sender=world.supervisor.full_name, escalated_to=world.agency.name)
     if kind == Kind.NEW_IN_INBOX:
         extra["reason"] = "dispatch"
     if kind == Kind.HANDED_OVER:

@@ -19,6 +19,8 @@ from django.utils import timezone
 from PIL import Image
 
 from aduan.channels.intake import Draft, submit_report
+from aduan.notifications.models import Kind as MessageKind
+from aduan.notifications.models import Notification
 from aduan.organizations.models import Region, ResponseTemplate, RoutingRule
 from aduan.reports import lifecycle
 from aduan.reports.attachments import CleanFile
@@ -758,6 +760,22 @@ def test_supervisor_escalates_a_report_of_their_subtree(world, cases, client_for
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.escalated_at is not None
+
+
+def test_a_leaders_escalation_presses_the_unit_and_spares_the_leader(
+    world, cases, client_for, django_capture_on_commit_callbacks
+):
+    report = cases["at_a"]
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client_for(world.supervisor), report, "escalate", message="Segera ditangani.")
+
+    told = Notification.objects.filter(report=report, medium="in_app")
+    leaders = told.filter(kind=MessageKind.ESCALATED)
+    assert {n.user for n in leaders} == {world.agency_admin}  # not the Bupati himself
+    pressed = told.get(kind=MessageKind.ESCALATED_BY_LEADER)
+    assert pressed.user == world.liaison_a
+    assert world.supervisor.full_name in pressed.subject
+    assert "Segera ditangani." in pressed.body
 
 
 def test_a_stale_version_is_refused_with_409_and_the_typed_text_is_kept(world, cases, client_for):

@@ -35,6 +35,9 @@ from aduan.reports.models import Status
 INBOX_ROLES = (Role.LIAISON, Role.AGENCY_ADMIN)
 ADMIN_ROLES = (Role.AGENCY_ADMIN, Role.NATIONAL_ADMIN)
 LEADER_ROLES = (Role.SUPERVISOR, Role.AGENCY_ADMIN)
+# Who is pressed on a report: its unit's liaisons, or, with none, the nearest admins (as
+# aduan.deadlines.reminders does).
+HANDLER_ROLES = (Role.LIAISON, Role.AGENCY_ADMIN)
 FILES_QUIET = datetime.timedelta(minutes=30)
 # What followers of a report hear about: its public answers and its outcome.
 FOLLOWED_KINDS = frozenset({Kind.RESPONSE, Kind.COMPLETED, Kind.CLOSED, Kind.ARCHIVED})
@@ -247,15 +250,37 @@ def _files_added(event, secret: str) -> None:
 
 
 def _escalated(event, secret: str) -> None:
+    """The leaders above the handling organization are alerted (not the one who escalated);
+    when a person escalated, the handling organization's liaisons hear it from them too,
+    since a leader escalating a report is pressing whoever holds it."""
     report = event.report
     above = report.organization.parent if report.organization_id else None
+    leaders = [user for user in members(above, *LEADER_ROLES) if user.pk != event.actor_id]
     notify(
         Kind.ESCALATED,
-        staff(members(above, *LEADER_ROLES)),
+        staff(leaders),
         key=f"e{event.pk}:leaders",
         context=_context(event),
         report=report,
         organization=above or report.organization,
+        link=staff_link(report),
+    )
+    if event.actor_id is None or not report.organization_id:
+        return
+    handlers = [
+        user for user in members(report.organization, *HANDLER_ROLES) if user.pk != event.actor_id
+    ]
+    notify(
+        Kind.ESCALATED_BY_LEADER,
+        staff(handlers),
+        key=f"e{event.pk}:handlers",
+        context=_context(
+            event,
+            sender=event.actor.full_name,
+            escalated_to=above.name if above is not None else "",
+        ),
+        report=report,
+        organization=report.organization,
         link=staff_link(report),
     )
 

@@ -287,6 +287,7 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
     Kind.ARCHIVED: (*REPORT_VARIABLES, "archive_reason"),
     Kind.NEW_IN_INBOX: (*REPORT_VARIABLES, "reason", "files"),
     Kind.ESCALATED: REPORT_VARIABLES,
+    Kind.ESCALATED_BY_LEADER: (*REPORT_VARIABLES, "sender", "escalated_to"),
     Kind.HANDED_OVER: (*REPORT_VARIABLES, "auditor"),
     Kind.DUE_SOON: (*DEADLINE_VARIABLES, "link"),
     Kind.OVERDUE: (*DEADLINE_VARIABLES, "link"),
@@ -320,13 +321,14 @@ VARIABLES: dict[str, Promise] = {
         "not_satisfied, add_files"
     ),
     "auditor": _("Name of the oversight body"),
+    "escalated_to": _("The organization above the handling one, which the report went up to"),
     "files": _(
         "How many photos or documents came with the response, or the reporter added (0 when none)"
     ),
     "clock": _("The deadline's name, e.g. Verification"),
     "due_at": _('When it falls due; format it, e.g. {{ due_at|date:"j F Y H:i" }}'),
     "due_text": _("The time left in words, e.g. 2 working days left"),
-    "sender": _("Name of the officer who sent the reminder"),
+    "sender": _("Name of the officer who sent the reminder, or who escalated the report"),
     "reports": _("The overdue reports (each has tracking_code, title, due_at)"),
     "count": _("How many reports"),
     "date": _("The digest's day"),
@@ -377,6 +379,7 @@ _SAMPLE_ACTIONS = {
     Kind.ARCHIVED: "archive",
     Kind.NEW_IN_INBOX: "dispatch",
     Kind.ESCALATED: "escalate",
+    Kind.ESCALATED_BY_LEADER: "escalate",
     Kind.HANDED_OVER: "hand_over",
     Kind.FOLLOWED: "respond",
 }
@@ -461,6 +464,8 @@ def sample_context(kind: str, language: str, organization) -> dict:
         "link": link,
         "reason": action,
         "auditor": "Ombudsman RI",
+        "escalated_to": "Pemerintah Kabupaten Contoh",
+        "sender": "Bupati Contoh",
         "status": Status(report.status).label,  # lazy: in the language previewed
         "files": 2 if kind in (Kind.RESPONSE, Kind.COMPLETED, Kind.NEW_IN_INBOX) else 0,
         **extra,

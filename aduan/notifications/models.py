@@ -39,6 +39,7 @@ class Kind(models.TextChoices):
     DUE_SOON = "due_soon", _("Deadline approaching")
     OVERDUE = "overdue", _("Deadline passed")
     ESCALATED = "escalated", _("Overdue report escalated")
+    ESCALATED_BY_LEADER = "escalated_by_leader", _("Your report escalated by a leader")
     REMINDER = "reminder", _("Reminder about overdue reports")
     HANDED_OVER = "handed_over", _("Report handed over for oversight")
     DIGEST = "digest", _("Daily digest")
