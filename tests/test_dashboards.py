@@ -311,7 +311,8 @@ def league_table_one_by_one(parent, now=None):
     """The league table the slow, obvious way: `summary` for each child in turn."""
     now = now or timezone.now()
     if parent is None:
-        members = Organization.objects.active().agencies().filter(parent__isnull=True)
+        # The top-level agencies that receive reports: not the Ombudsman, not the operator.
+        members = Organization.objects.active().receiving().filter(parent__isnull=True)
     else:
         members = parent.children.filter(is_active=True)
     today = timezone.localdate(now)

@@ -167,6 +167,14 @@ def test_the_agency_recap_ranks_its_units(world, january, settings):
     assert "Slowest" not in text.splitlines()  # two units are all "best"
 
 
+def test_one_ranked_unit_is_listed_as_ranked_not_as_the_best(world, january, settings):
+    settings.ADUAN_LEAGUE_MIN_REPORTS = 2  # unit A has two verified reports, unit B one
+    lines = page_text(build(world.agency, language="en")).splitlines()
+
+    assert "Ranked" in lines and "Best" not in lines
+    assert lines[lines.index("Ranked") + 1] == "Place"
+
+
 def test_best_and_slowest_are_the_top_and_bottom_five_without_overlap(world, settings):
     settings.ADUAN_LEAGUE_MIN_REPORTS = 1
     admin = as_user(world.national_admin)

@@ -283,7 +283,8 @@ def _branch(field: str, parent: Organization | None):
 
 def _members(parent: Organization | None) -> list[Organization]:
     if parent is None:
-        return list(Organization.objects.active().agencies().filter(parent__isnull=True))
+        # The agencies that receive reports: not the oversight bodies nor the operator.
+        return list(Organization.objects.active().receiving().filter(parent__isnull=True))
     return list(parent.children.filter(is_active=True))
 
 

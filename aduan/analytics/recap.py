@@ -835,7 +835,9 @@ def _units_section(data: RecapData, styles) -> list:
     }
     widths = [CONTENT_WIDTH * w for w in (0.08, 0.37, 0.11, 0.16, 0.14, 0.14)]
     parts = [Paragraph(escaped(heading), styles["h2"]), Paragraph(escaped(note), styles["note"])]
-    for label, rows in ((_("Best"), data.best), (_("Slowest"), data.slowest)):
+    # One ranked organization is not "the best" of anything.
+    first = _("Best") if len(data.best) > 1 else _("Ranked")
+    for label, rows in ((first, data.best), (_("Slowest"), data.slowest)):
         if rows:
             parts.append(Paragraph(escaped(label), styles["h3"]))
             parts.append(_table(_league_rows(rows, styles), widths, numeric_from=2))
