@@ -274,6 +274,15 @@ ADUAN_SCAN_STALE_SECONDS = env_int("ADUAN_SCAN_STALE_SECONDS", 600)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Aduan <noreply@localhost>")
+# An SMTP relay (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend), such as a
+# government's own mail server.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 # Real email providers through django-anymail, e.g. EMAIL_BACKEND=
 # anymail.backends.mailgun.EmailBackend with ANYMAIL_MAILGUN_API_KEY=... in the environment.
 ANYMAIL = {

@@ -213,5 +213,50 @@ def test_the_deploy_check_warns_of_the_console_mail_and_an_http_site_behind_http
     assert {w.id for w in checks.check_mail_and_site_address(None)} == {"aduan.W004", "aduan.W005"}
 
     settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "token"}
     settings.ADUAN_SITE_URL = "https://lapor.kab-contoh.go.id"
     assert checks.check_mail_and_site_address(None) == []
+
+
+@pytest.mark.parametrize(
+    ("backend", "anymail", "warning"),
+    [
+        ("anymail.backends.mailgunn.EmailBackend", {}, "aduan.W008"),  # a typo
+        ("anymail.backends.mailgun.EmailBackend", {"WEBHOOK_SECRET": "a:b"}, "aduan.W009"),
+        ("anymail.backends.mailgun.EmailBackend", {"MAILGUN_API_KEY": "key"}, None),
+        ("anymail.backends.amazon_ses.EmailBackend", {}, None),
+        ("django.core.mail.backends.smtp.EmailBackend", {}, None),
+    ],
+)
+def test_the_deploy_check_warns_of_a_mail_backend_that_cannot_send(
+    settings, backend, anymail, warning
+):
+    settings.EMAIL_BACKEND, settings.ANYMAIL = backend, anymail
+    settings.ADUAN_SITE_URL = "https://lapor.kab-contoh.go.id"
+    found = [w.id for w in checks.check_mail_and_site_address(None)]
+    assert found == ([warning] if warning else [])
+
+
+def test_the_deploy_check_warns_of_links_pointing_at_this_machine(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.ADUAN_SITE_URL = "http://127.0.0.1:8000"
+    assert [w.id for w in checks.check_mail_and_site_address(None)] == ["aduan.W007"]
+
+
+def test_the_deploy_check_warns_of_a_proxy_whose_addresses_are_not_read(settings):
+    settings.ADUAN_BEHIND_TLS_PROXY, settings.ADUAN_TRUSTED_PROXIES = True, 0
+    assert [w.id for w in checks.check_proxy_addresses(None)] == ["aduan.W006"]
+    settings.ADUAN_TRUSTED_PROXIES = 1
+    assert checks.check_proxy_addresses(None) == []
+
+
+def test_an_smtp_relay_is_configured_from_the_environment():
+    names = ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_HOST_USER")
+    found = _settings(
+        *names,
+        EMAIL_HOST="mail.kab-contoh.go.id",
+        EMAIL_PORT="587",
+        EMAIL_USE_TLS="1",
+        EMAIL_HOST_USER="lapor",
+    )
+    assert found == dict(zip(names, ["mail.kab-contoh.go.id", 587, True, "lapor"], strict=True))

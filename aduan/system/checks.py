@@ -9,6 +9,7 @@ later inside a request.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -99,6 +100,8 @@ def check_mail_and_site_address(app_configs, **kwargs) -> list[Warning]:
                 id="aduan.W004",
             )
         )
+    else:
+        found += _mail_backend_problems()
     behind_tls = getattr(settings, "ADUAN_BEHIND_TLS_PROXY", False) or settings.SECURE_SSL_REDIRECT
     if behind_tls and not settings.ADUAN_SITE_URL.startswith("https://"):
         found.append(
@@ -109,4 +112,74 @@ def check_mail_and_site_address(app_configs, **kwargs) -> list[Warning]:
                 id="aduan.W005",
             )
         )
+    host = urlsplit(settings.ADUAN_SITE_URL).hostname or ""
+    if host in LOCAL_HOSTS:
+        found.append(
+            Warning(
+                f"SITE_URL is {settings.ADUAN_SITE_URL!r}: every link in messages (private "
+                "links, contact confirmations) would point at this machine, not at the site.",
+                hint="Set SITE_URL to the address citizens use, e.g. https://lapor.example.go.id.",
+                id="aduan.W007",
+            )
+        )
     return found
+
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+def _mail_backend_problems() -> list[Warning]:
+    """A backend that cannot be imported, or an anymail one without its provider's key,
+    fails every message in the worker, silently, as a retried fault."""
+    from django.utils.module_loading import import_string
+
+    try:
+        import_string(settings.EMAIL_BACKEND)
+    except ImportError as exc:
+        return [
+            Warning(
+                f"EMAIL_BACKEND {settings.EMAIL_BACKEND!r} cannot be imported ({exc}): no "
+                "email would be sent.",
+                hint="Check the spelling (docs/operations.md, Email).",
+                id="aduan.W008",
+            )
+        ]
+    parts = settings.EMAIL_BACKEND.split(".")  # anymail.backends.mailgun.EmailBackend
+    if parts[0] != "anymail" or len(parts) < 4 or parts[2] in KEYLESS_ANYMAIL:
+        return []
+    name = parts[2].upper()
+    if any(key.startswith(f"{name}_") for key in getattr(settings, "ANYMAIL", {})):
+        return []
+    return [
+        Warning(
+            f"EMAIL_BACKEND is anymail's {parts[2]} backend but no ANYMAIL_{name}_… setting "
+            "is in the environment: the provider would refuse every message.",
+            hint=f"Set ANYMAIL_{name}_API_KEY (or the key anymail's page for it names).",
+            id="aduan.W009",
+        )
+    ]
+
+
+# Anymail backends that take their credentials from elsewhere (AWS's own configuration).
+KEYLESS_ANYMAIL = {"amazon_ses", "test"}
+
+
+@register(Tags.security, deploy=True)
+def check_proxy_addresses(app_configs, **kwargs) -> list[Warning]:
+    """Behind a proxy, every request comes from the proxy's address unless the proxies
+    are counted: all citizens then share one rate-limit budget, and a stranger's wrong
+    passwords lock an officer out for everyone."""
+    behind_tls = getattr(settings, "ADUAN_BEHIND_TLS_PROXY", False)
+    if not behind_tls or getattr(settings, "ADUAN_TRUSTED_PROXIES", 0) > 0:
+        return []
+    return [
+        Warning(
+            "ADUAN_BEHIND_TLS_PROXY is on but ADUAN_TRUSTED_PROXIES is 0: client addresses "
+            "are the proxy's, so rate limits and sign-in lockouts apply to everyone at once.",
+            hint=(
+                "Set ADUAN_TRUSTED_PROXIES to the number of proxies in front of Aduan (1 for "
+                "one nginx) and have them pass X-Forwarded-For (docs/operations.md)."
+            ),
+            id="aduan.W006",
+        )
+    ]
