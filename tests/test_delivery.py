@@ -194,16 +194,20 @@ def test_a_message_fails_after_the_maximum_number_of_attempts(gateway, settings)
     assert len(gateway.requests) == 3
 
 
-def test_an_unreachable_gateway_is_retried(settings):
+def test_an_unreachable_gateway_is_retried_and_each_failed_attempt_logged(settings, caplog):
     with FakeGateway() as stopped:
         settings.ADUAN_SMS_GATEWAY_URL = stopped.sms_url
     [row] = write()
 
-    delivery.deliver([row.pk])
+    with caplog.at_level("WARNING", logger="aduan.lib.leasing"):
+        delivery.deliver([row.pk])
 
     row = fresh(row)
     assert row.state == State.PENDING
     assert "127.0.0.1" in row.last_error
+    [record] = [r for r in caplog.records if r.name == "aduan.lib.leasing"]
+    assert f"Notification {row.pk}: attempt 1 of" in record.getMessage()
+    assert "127.0.0.1" in record.getMessage()
 
 
 # --- Leases -------------------------------------------------------------------------

@@ -186,6 +186,17 @@ class LeasedQueue:
         now = timezone.now()
         if retryable and row.attempts < self.max_attempts():
             state, next_attempt_at = State.PENDING, now + backoff(row.attempts)
+            # Every failed attempt is logged: an operator watching the log learns of a
+            # broken gateway at the first message, not hours later at the last attempt.
+            log.warning(
+                "%s %s: attempt %s of %s failed, next at %s: %s",
+                self.label,
+                row.pk,
+                row.attempts,
+                self.max_attempts(),
+                next_attempt_at.isoformat(timespec="seconds"),
+                error,
+            )
         else:
             state, next_attempt_at = State.FAILED, row.next_attempt_at
             log.warning(
