@@ -10,7 +10,8 @@ from collections import Counter
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from aduan.notifications.delivery import sweep_outbox
@@ -18,6 +19,7 @@ from aduan.notifications.fake_gateway import FakeGateway
 from aduan.notifications.models import Notification, State
 from aduan.notifications.outbox import enqueue_delivery
 from aduan.system.benchmarks_delivery import start_worker, stop_worker, wait_until, write_messages
+from aduan.system.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 COUNT = 200
@@ -90,3 +92,14 @@ def test_the_delivery_benchmark_drains_the_outbox_with_real_workers():
     assert "delivery_failed: 0 messages" in lines
     assert "delivery_gateway_requests: 30 requests" in lines
     assert not Notification.objects.exists()  # the benchmark cleans up after itself
+
+
+def test_the_delivery_benchmark_refuses_to_run_beside_the_installations_workers():
+    WorkerHeartbeat.objects.create(
+        worker_id="production-1", hostname="app1", pid=1, seen_at=timezone.now()
+    )
+
+    with pytest.raises(CommandError, match="would send the benchmark's messages"):
+        call_command("benchmark", delivery=5, stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert not Notification.objects.exists()

@@ -9,6 +9,7 @@ start real workers against the current database, which the crash test uses.
 
 from __future__ import annotations
 
+import datetime
 import os
 import signal
 import subprocess
@@ -29,9 +30,28 @@ from aduan.notifications.delivery import CHUNK
 from aduan.notifications.fake_gateway import FakeGateway
 from aduan.notifications.models import Kind, Medium, Notification, State
 from aduan.notifications.tasks import deliver_notifications
+from aduan.system.heartbeats import worker_beats
 from aduan.system.models import WorkerHeartbeat
 
 WRITE_BATCH = 1000
+
+
+class OtherWorkersRunning(RuntimeError):
+    """The installation's own workers would take the benchmark's messages and send them
+    through its real gateway."""
+
+
+def refuse_beside_other_workers() -> None:
+    """Raise OtherWorkersRunning when a worker not started here beat recently."""
+    stale = datetime.timedelta(seconds=settings.ADUAN_WORKER_STALE_SECONDS)
+    alive = worker_beats().filter(seen_at__gte=timezone.now() - stale)
+    alive = alive.exclude(worker_id__startswith="bench-").count()
+    if alive:
+        raise OtherWorkersRunning(
+            f"{alive} task worker(s) of this installation are running against this database: "
+            "they would send the benchmark's messages through the real SMS gateway. Run the "
+            "benchmark on a copy of the database, or with the workers stopped."
+        )
 
 
 def database_url() -> str:
@@ -142,6 +162,7 @@ def drain(
     stdout = stdout or sys.stdout
     progress = progress or sys.stderr
     timeout = timeout or max(120.0, count / 20)
+    refuse_beside_other_workers()
     run = uuid.uuid4().hex[:8]
     prefix = f"bench-{run}"
     ids = write_messages(count, prefix)

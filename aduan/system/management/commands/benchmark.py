@@ -145,9 +145,12 @@ class Command(BaseCommand):
         if options["delivery"]:
             if options["delivery"] < 1 or options["delivery_workers"] < 1:
                 raise CommandError("--delivery and --delivery-workers must be at least 1.")
-            from aduan.system.benchmarks_delivery import drain
+            from aduan.system.benchmarks_delivery import OtherWorkersRunning, drain
 
-            drain(options["delivery"], options["delivery_workers"], stdout=self.stdout)
+            try:
+                drain(options["delivery"], options["delivery_workers"], stdout=self.stdout)
+            except OtherWorkersRunning as exc:
+                raise CommandError(str(exc)) from exc
             return
         self.runs = max(2, options["runs"])
         self.emit("reports_in_database", Report.objects.count(), "reports")
