@@ -504,6 +504,18 @@ def test_report_list_stays_within_its_query_budget(client, world, django_assert_
     assert len(response.json()["results"]) == 6
 
 
+def test_a_body_over_the_size_limit_is_a_413_in_the_api_error_shape(client, world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    payload = report_payload(body="a" * 20_000)
+
+    response = post(client, "/api/v1/reports/", new_key(world.agency), payload)
+
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["errors"][0]["code"] == "too_large"
+    assert not Report.objects.exists()
+
+
 # --- Changes feed -------------------------------------------------------------------
 
 
@@ -529,6 +541,46 @@ def test_changes_feed_of_another_organization_is_empty(client, world):
     advance(world, submit(world)[0], Status.DISPATCHED)
     page = get(client, "/api/v1/changes/", new_key(world.other_agency)).json()
     assert page["results"] == []
+
+
+def test_changes_feed_lists_a_private_change_of_status_without_its_text(client, world):
+    secret = new_key(world.agency)
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    lifecycle.not_our_remit(report, as_user(world.liaison_a), "Rahasia: urusan Dishub.")
+
+    rows = get(client, "/api/v1/changes/", secret).json()["results"]
+
+    remit = [row for row in rows if row["action"] == "not_our_remit"]
+    assert len(remit) == 1
+    assert (remit[0]["from_status"], remit[0]["to_status"]) == ("dispatched", "submitted")
+    assert remit[0]["message"] == "" and remit[0]["attachments"] == []
+    # A follower of the feed ends with the status the report has.
+    assert rows[-1]["to_status"] == Report.objects.get(pk=report.pk).status
+
+
+def test_a_unit_hears_in_its_feed_that_a_report_left_it_and_nothing_after(client, world):
+    secret = new_key(world.unit_a)
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    lifecycle.not_our_remit(report, as_user(world.liaison_a), "Urusan Dishub.")
+    lifecycle.dispatch(report, as_user(world.agency_admin), world.unit_b)
+
+    rows = get(client, "/api/v1/changes/", secret).json()["results"]
+
+    assert [row["action"] for row in rows] == ["not_our_remit"]  # it sees the report no more
+    assert get(client, f"/api/v1/reports/{report.tracking_code}/", secret).status_code == 404
+
+
+def test_the_national_organizations_key_sees_every_report_as_its_admins_do(client, world):
+    waiting = submit(world, title="Laporan di antrean nasional")[0]
+    dispatched = advance(world, submit(world)[0], Status.DISPATCHED)
+    secret = new_key(world.national)
+
+    codes = {row["code"] for row in get(client, "/api/v1/reports/", secret).json()["results"]}
+
+    assert codes == {waiting.tracking_code, dispatched.tracking_code}
+    assert get(client, f"/api/v1/reports/{waiting.tracking_code}/", secret).status_code == 200
+    # Not any top-level organization: only the one the national admins hold their role on.
+    assert get(client, "/api/v1/reports/", new_key(world.ombudsman)).json()["results"] == []
 
 
 # --- Responses ----------------------------------------------------------------------

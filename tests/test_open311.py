@@ -819,3 +819,20 @@ def test_control_characters_in_a_description_are_dropped(client, world, writer_k
         Report.objects.get().body
         == "Lampu jalan mati sejak minggu lalu di depan sekolah dasar negeri"
     )
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_body_over_the_size_limit_is_a_413_in_the_georeport_error_format(
+    client, writer_key, settings, fmt
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    fields = valid_post(writer_key, description="Lampu mati. " * 2000)
+
+    response = post_request(client, fmt, **fields)
+
+    assert response.status_code == 413
+    if fmt == "json":
+        assert response.json()[0]["code"] == 413
+    else:
+        assert b"<code>413</code>" in response.content
+    assert not Report.objects.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -166,6 +167,17 @@ def test_an_organization_posts_its_response_through_the_lifecycle(client, world,
     assert report.status == Status.IN_PROGRESS and report.first_response_at is not None
     listed = get_updates(client, service_request_id=report.tracking_code)
     assert listed[-1]["update_id"] == answer["update_id"]
+
+
+def test_an_offset_whose_plus_was_sent_unencoded_is_still_read(client, world, agency_key):
+    # `curl -d updated_datetime=2026-11-23T10:00:00+07:00` sends the "+" as is: a space.
+    body = urlencode(update_fields(agency_key, handled_report(world))).replace("%2B", "+")
+
+    response = client.post(
+        f"{BASE}servicerequestupdates.json", body, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 200, response.content
 
 
 def test_a_closed_update_is_the_final_response(client, world, agency_key):

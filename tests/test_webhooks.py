@@ -237,6 +237,29 @@ def test_a_private_status_change_goes_out_without_its_text(world, receiver):
     assert "Rahasia" not in b"".join(request.body for request in receiver.requests).decode()
 
 
+def test_the_unit_that_passes_a_report_back_hears_of_it_and_of_nothing_after(world, receiver):
+    endpoint = endpoint_for(world.unit_a)
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    lifecycle.not_our_remit(report, as_user(world.liaison_a), "Urusan Dishub.")
+    lifecycle.dispatch(report, as_user(world.agency_admin), world.unit_b)
+
+    actions = list(endpoint.deliveries.order_by("event_id").values_list("event__action", flat=True))
+
+    # Its system takes the report off its queue; the dispatch to unit B is not its business.
+    assert actions == ["dispatch", "not_our_remit"]
+
+
+def test_a_unit_hears_that_a_report_was_moved_from_it_to_another_unit(world, receiver):
+    endpoint = endpoint_for(world.unit_a)
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    lifecycle.dispatch(report, as_user(world.agency_admin), world.unit_b)
+    lifecycle.respond(report, as_user(world.liaison_b), "Ditangani Dishub.")
+
+    actions = list(endpoint.deliveries.order_by("event_id").values_list("event__action", flat=True))
+
+    assert actions == ["dispatch", "dispatch"]
+
+
 def test_a_response_with_a_photo_carries_where_to_download_it(world, receiver):
     endpoint_for(world.agency)
     report = advance(world, submit(world)[0], Status.DISPATCHED)

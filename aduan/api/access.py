@@ -3,7 +3,10 @@
 An API key acts for its organization, never for a person. Reports it sees follow
 `Report.objects.visible_to` for that organization's staff: handled in its subtree now,
 or received by it (entered through its channel, so its system can follow what its
-citizen sent wherever the report goes).
+citizen sent wherever the report goes); the national organization's key, like the
+national admins, sees every report. The event that takes a report out of the subtree
+(passed back, dispatched elsewhere) still reaches its system, so that the report leaves
+its queue there too (`left_subtree`).
 """
 
 from __future__ import annotations
@@ -19,10 +22,24 @@ SERVICE_EMAIL = "api-{pk}@service.invalid"
 
 
 def reports_visible_to_organization(org: Organization):
+    if Organization.objects.national().filter(pk=org.pk).exists():
+        return Report.objects.all()
     received_by = ReportEvent.objects.filter(
         report=OuterRef("pk"), action=Action.SUBMIT, actor_organization__path__startswith=org.path
     )
     return Report.objects.filter(Q(organization__path__startswith=org.path) | Exists(received_by))
+
+
+LEAVING_ACTIONS = (Action.DISPATCH, Action.NOT_OUR_REMIT)
+
+
+def left_subtree(org: Organization) -> Q:
+    """Events that took a report away from an organization of `org`'s subtree (their
+    `data["from"]`): a dispatch elsewhere or a "not our remit"."""
+    subtree = list(
+        Organization.objects.filter(path__startswith=org.path).values_list("pk", flat=True)
+    )
+    return Q(action__in=LEAVING_ACTIONS, data__from__in=subtree)
 
 
 def reports_received_by(org: Organization):

@@ -229,6 +229,8 @@ class EventFileSerializer(serializers.Serializer):
 
 
 class EventSerializer(CheapCopies, serializers.ModelSerializer):
+    # Internal entries' texts and files stay inside (the changes feed lists them).
+    internal_blanked = False
     report = serializers.CharField(source="report.tracking_code", read_only=True)
     organization = serializers.IntegerField(
         source="actor_organization_id", allow_null=True, read_only=True
@@ -252,6 +254,17 @@ class EventSerializer(CheapCopies, serializers.ModelSerializer):
 
     @extend_schema_field(EventFileSerializer(many=True))
     def get_attachments(self, event) -> list[dict]:
+        if not event.is_public and self.internal_blanked:
+            return []
+        return self._files(event)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not instance.is_public and self.internal_blanked:
+            data["message"] = ""
+        return data
+
+    def _files(self, event) -> list[dict]:
         """The entry's files (prefetch `attachments` when serializing many events)."""
         from django.urls import reverse
 
@@ -269,6 +282,13 @@ class EventSerializer(CheapCopies, serializers.ModelSerializer):
             }
             for item in event.attachments.all()
         ]
+
+
+class ChangeSerializer(EventSerializer):
+    """An entry of the changes feed: public entries as they are, internal ones (a change
+    of status the public does not see, such as "not our remit") without text or files."""
+
+    internal_blanked = True
 
 
 class TimelineEventSerializer(EventSerializer):

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from aduan.api.access import (
+    left_subtree,
     relayed_reporter,
     reports_received_by,
     reports_visible_to_organization,
@@ -45,6 +46,7 @@ from aduan.api.serializers import (
     AttachmentInSerializer,
     AttachmentOutSerializer,
     CategorySerializer,
+    ChangeSerializer,
     CompletionInSerializer,
     EventSerializer,
     OrganizationSerializer,
@@ -593,12 +595,19 @@ class ChangeList(OrganizationApiView, generics.ListAPIView):
     `next` link and follow it later to receive what happened since."""
 
     scopes = {"GET": Scope.REPORTS_READ}
-    serializer_class = EventSerializer
+    serializer_class = ChangeSerializer
     pagination_class = ChangesPagination
     ordering = "id"
 
     def get_queryset(self):
         visible = self.visible_reports().values("pk")
+        # Public events, and every change of status (its text blanked when internal, as
+        # in webhook calls): a client syncing from the feed must end with the status the
+        # report has. The event that took a report away from the subtree is included.
+        status_changed = ~Q(to_status="") & ~Q(to_status=F("from_status"))
+        shown = (Q(is_public=True) | status_changed) & Q(report__in=visible)
         return with_files(
-            ReportEvent.objects.filter(is_public=True, report__in=visible).select_related("report")
+            ReportEvent.objects.filter(shown | left_subtree(self.organization)).select_related(
+                "report"
+            )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -33,9 +34,15 @@ class RequestFilter:
     extensions: bool
 
 
+# "…T10:00:00 07:00": the "+" of an offset sent unencoded in a query string or a form
+# body (`curl -d updated_datetime=…+07:00`), which decodes to a space.
+UNENCODED_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+
 def parse_moment(name: str, raw: str) -> datetime.datetime:
     """An ISO 8601 date-time (naive ones are local time) or a date (its midnight)."""
     moment = None
+    raw = UNENCODED_PLUS.sub(r"\1+\2", raw.strip())
     try:
         moment = parse_datetime(raw)
         if moment is None and (day := parse_date(raw)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect
@@ -43,11 +44,14 @@ def open311(*methods: str):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            fmt = "xml" if request.path.endswith(".xml") else "json"
             try:
                 request.POST  # noqa: B018 — read once here, so a broken body is refused here
             except MultiPartParserError:
-                fmt = "xml" if request.path.endswith(".xml") else "json"
                 return errors(fmt, 400, _("The request body could not be read."))
+            except RequestDataTooBig:
+                # Outside the files, a request holds at most DATA_UPLOAD_MAX_MEMORY_SIZE.
+                return errors(fmt, 413, _("The request is too large."))
             with _language(request):
                 response = _checked(request, methods) or view(request, *args, **kwargs)
             response["Access-Control-Allow-Origin"] = "*"

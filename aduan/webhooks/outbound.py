@@ -20,6 +20,7 @@ from django.urls import reverse
 from aduan.lib import http
 from aduan.lib.leasing import DeliveryError, LeasedQueue
 from aduan.lib.tasks import enqueue_with_transaction
+from aduan.organizations.models import Organization
 from aduan.reports.models import ReportEvent
 from aduan.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
 from aduan.webhooks.signing import signed_headers
@@ -61,6 +62,7 @@ def enqueue_webhooks(events: list[ReportEvent]) -> list[WebhookDelivery]:
     from aduan.api.access import reports_visible_to_organization
 
     report_ids = {event.report_id for event, _kind in typed}
+    left = _left_from(event for event, _kind in typed)
     deliveries = []
     for endpoint in endpoints:
         visible = set(
@@ -68,16 +70,41 @@ def enqueue_webhooks(events: list[ReportEvent]) -> list[WebhookDelivery]:
             .filter(pk__in=report_ids)
             .values_list("pk", flat=True)
         )
+        mine = endpoint.organization.path
         deliveries += [
             WebhookDelivery(endpoint=endpoint, event=event, event_type=kind)
             for event, kind in typed
-            if event.report_id in visible and kind in endpoint.event_types
+            if kind in endpoint.event_types
+            and (event.report_id in visible or _within(left.get(event.pk), mine))
         ]
     if deliveries:
         WebhookDelivery.objects.bulk_create(deliveries)
         ids = [delivery.pk for delivery in deliveries]
         enqueue_with_transaction(lambda: enqueue_delivery(ids))
     return deliveries
+
+
+def _within(path: str | None, root: str) -> bool:
+    return path is not None and path.startswith(root)
+
+
+def _left_from(events) -> dict[int, str]:
+    """event id → path of the organization a dispatch or a "not our remit" took the report
+    away from: that organization's system hears of it although it sees the report no
+    more (its own queue must let the report go)."""
+    from aduan.api.access import LEAVING_ACTIONS
+
+    origins = {
+        event.pk: event.data.get("from")
+        for event in events
+        if event.action in LEAVING_ACTIONS and isinstance(event.data, dict)
+    }
+    paths = dict(
+        Organization.objects.filter(pk__in={pk for pk in origins.values() if pk}).values_list(
+            "pk", "path"
+        )
+    )
+    return {event_id: paths[pk] for event_id, pk in origins.items() if pk in paths}
 
 
 def enqueue_delivery(ids: list[int]) -> None:
