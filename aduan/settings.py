@@ -370,6 +370,8 @@ ADUAN_LOOKUP_RATE = env_str("ADUAN_LOOKUP_RATE", "30/m")
 ADUAN_DRAFT_CHECK_RATE = env_str("ADUAN_DRAFT_CHECK_RATE", "60/m")
 # Days the API keeps its answers to idempotent POSTs for replays.
 ADUAN_IDEMPOTENCY_DAYS = env_int("ADUAN_IDEMPOTENCY_DAYS", 7)
+# Finished background-task rows are deleted after this many days (aduan.lib.tasks).
+ADUAN_TASK_RESULTS_KEEP_DAYS = env_int("ADUAN_TASK_RESULTS_KEEP_DAYS", 14)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["aduan.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["aduan.api.permissions.HasApiKey"],

@@ -35,3 +35,22 @@ def test_a_pass_with_nothing_to_do_is_quiet(world):
 def test_a_moment_that_is_not_a_date_is_refused():
     with pytest.raises(CommandError, match="--at"):
         call_command("run_scans", at="next tuesday")
+
+
+def test_a_pass_forgets_finished_task_rows_older_than_two_weeks_and_keeps_the_rest(db):
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from aduan.notifications.tasks import deliver_notifications
+
+    old, recent, queued = (deliver_notifications.enqueue([n]) for n in (1, 2, 3))
+    finished = timezone.now() - datetime.timedelta(days=15)
+    DBTaskResult.objects.filter(pk=old.id).update(status="SUCCESSFUL", finished_at=finished)
+    DBTaskResult.objects.filter(pk=recent.id).update(
+        status="FAILED", finished_at=timezone.now() - datetime.timedelta(days=13)
+    )
+
+    call_command("run_scans", stdout=io.StringIO())
+
+    left = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert {str(pk) for pk in left} == {str(recent.id), str(queued.id)}

@@ -35,3 +35,26 @@ def forget_arguments(task_result_id: str, args: list, kwargs: dict | None = None
     DBTaskResult.objects.filter(pk=task_result_id).update(
         args_kwargs={"args": args, "kwargs": kwargs or {}}
     )
+
+
+# Finished task rows deleted per pass of the scan: a first pass on a large backlog stays
+# short, the rest go in the next passes.
+PRUNE_BATCH = 10_000
+
+
+def forget_old_task_results(now) -> int:
+    """Delete finished task rows (database backend) older than
+    ADUAN_TASK_RESULTS_KEEP_DAYS; returns how many went. Each report leaves a few, each
+    message and webhook call one more: kept for ever they would grow the table without
+    bound. A task still queued or running is never touched."""
+    if settings.TASKS.get("default", {}).get("BACKEND", "") not in TRANSACTIONAL_BACKENDS:
+        return 0
+    import datetime
+
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = now - datetime.timedelta(days=settings.ADUAN_TASK_RESULTS_KEEP_DAYS)
+    old = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff)
+    ids = list(old.order_by("finished_at").values_list("pk", flat=True)[:PRUNE_BATCH])
+    deleted, _by_model = DBTaskResult.objects.filter(pk__in=ids).delete()
+    return deleted

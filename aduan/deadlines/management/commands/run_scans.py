@@ -23,6 +23,7 @@ from aduan.channels.media import retry_media_downloads
 from aduan.channels.whatsapp import end_idle_conversations
 from aduan.deadlines.digests import send_digests
 from aduan.deadlines.scan import scan
+from aduan.lib.tasks import forget_old_task_results
 from aduan.notifications.delivery import sweep_outbox
 from aduan.notifications.tasks import requeue_stalled_announcements
 from aduan.organizations.decrees import warn_of_expiring_decrees
@@ -87,6 +88,7 @@ class Command(BaseCommand):
         forget_old_answers(now)
         forget_old_import_files(now)
         forget_old_recaps(now)
+        forget_old_task_results(now)
         retrain_if_due(now)
         # Last: a pass that fails on the way leaves the heartbeat stale (/healthz?check=all).
         record_scan_pass()
