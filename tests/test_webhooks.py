@@ -155,6 +155,9 @@ def test_the_reporters_files_and_rating_are_a_reporter_update(world, receiver):
     updates = [c for c in calls if c["type"] == "report.reporter_update"]
     assert [c["data"]["event"]["action"] for c in updates] == ["add_files", "rate"]
     assert updates[0]["data"]["event"]["by_reporter"] is True
+    # The call names the file that arrived, with where to download it.
+    [added] = updates[0]["data"]["event"]["attachments"]
+    assert added["id"] == report.attachments.get().pk and added["url"].endswith(f"/{added['id']}/")
     assert updates[1]["data"]["event"]["message"] == "Cepat ditangani."
     assert updates[1]["data"]["report"]["rating"] == 4
 

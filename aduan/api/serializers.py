@@ -280,8 +280,18 @@ class EventSerializer(CheapCopies, serializers.ModelSerializer):
                 "public": item.is_public,
                 "url": absolute(reverse("api:attachment", kwargs={"code": code, "pk": item.pk})),
             }
-            for item in event.attachments.all()
+            for item in _entry_files(event)
         ]
+
+
+def _entry_files(event) -> list:
+    """An entry's files. Files the reporter added later join the submission (they are
+    the submission's files, counted against its limit), so their `add_files` entry
+    names them by id: it lists those, so that a receiver sees which ones arrived."""
+    added = (event.data or {}).get("attachments") if event.action == "add_files" else None
+    if added:
+        return list(Attachment.objects.filter(report=event.report_id, pk__in=added).order_by("id"))
+    return list(event.attachments.all())
 
 
 class ChangeSerializer(EventSerializer):
