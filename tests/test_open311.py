@@ -836,3 +836,22 @@ def test_a_body_over_the_size_limit_is_a_413_in_the_georeport_error_format(
     else:
         assert b"<code>413</code>" in response.content
     assert not Report.objects.exists()
+
+
+def test_posts_share_the_keys_rate_with_the_rest_api(client, world, writer_key, settings):
+    settings.ADUAN_API_RATE = "2/min"
+    fields = valid_post(writer_key, description="")  # refused, but counted all the same
+
+    answers = [post_request(client, **fields).status_code for _ in range(3)]
+
+    assert answers == [400, 400, 429]
+    refused = post_request(client, "xml", **fields)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert b"<code>429</code>" in refused.content
+    rest = client.post(
+        "/api/v1/reports/",
+        {},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {writer_key}"},
+    )
+    assert rest.status_code == 429  # one key, one budget

@@ -15,6 +15,12 @@ WRITE_SCOPE = "reports:write"
 
 def api_key_organization(raw: str, *, scope: str = WRITE_SCOPE) -> Organization | None:
     """The organization of a usable key with `scope`, or None for anything else."""
+    key = usable_key(raw, scope=scope)
+    return key.organization if key is not None else None
+
+
+def usable_key(raw: str, *, scope: str = WRITE_SCOPE):
+    """The usable ApiKey `raw` with `scope` (its organization loaded), or None."""
     from aduan.api.models import ApiKey, hash_key
 
     raw = (raw or "").strip()
@@ -28,4 +34,17 @@ def api_key_organization(raw: str, *, scope: str = WRITE_SCOPE) -> Organization 
     )
     if key is None or not key.has_scope(scope):
         return None
-    return key.organization
+    return key
+
+
+def seconds_to_wait(key) -> int | None:
+    """None while `key` is within ADUAN_API_RATE, else how long to wait: the REST API's
+    budget per key, which the Open311 writes share (one key, one budget)."""
+    from types import SimpleNamespace
+
+    from aduan.api.throttling import ApiKeyRateThrottle
+
+    throttle = ApiKeyRateThrottle()
+    if throttle.allow_request(SimpleNamespace(auth=key), None):
+        return None
+    return max(1, round(throttle.wait() or 1))

@@ -27,7 +27,7 @@ from aduan.reports.models import Channel, Report, ReportEvent
 from . import documents
 from .filters import BadParameter, parse_request_filter, parse_update_filter
 from .jurisdiction import is_ours, jurisdiction_id
-from .keys import api_key_organization
+from .keys import api_key_organization, seconds_to_wait, usable_key
 from .renderers import errors, render
 from .submission import Invalid, submit_open311
 from .updates import post_update
@@ -123,12 +123,26 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     return render(body, fmt=fmt, root="service_requests")
 
 
+def _writer(request: HttpRequest, fmt: str):
+    """(organization, None) for a usable writing key within its rate, else (None, the
+    error answer). The spec puts api_key in the form; some clients send it in the query."""
+    key = usable_key(request.POST.get("api_key") or request.GET.get("api_key", ""))
+    if key is None:
+        return None, errors(fmt, 403, _("api_key is missing, unknown, revoked or may not submit."))
+    wait = seconds_to_wait(key)
+    if wait is not None:
+        refused = errors(
+            fmt, 429, _("Too many requests; try again in %(seconds)s seconds.") % {"seconds": wait}
+        )
+        refused["Retry-After"] = str(wait)
+        return None, refused
+    return key.organization, None
+
+
 def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
-    # The spec puts api_key in the form; some clients send it in the query string.
-    raw_key = request.POST.get("api_key") or request.GET.get("api_key", "")
-    organization = api_key_organization(raw_key)
-    if organization is None:
-        return errors(fmt, 403, _("api_key is missing, unknown, revoked or may not submit."))
+    organization, refused = _writer(request, fmt)
+    if refused is not None:
+        return refused
     try:
         submission = submit_open311(request.POST, request.FILES, organization)
     except Invalid as invalid:
@@ -216,10 +230,9 @@ def service_request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
-    raw_key = request.POST.get("api_key") or request.GET.get("api_key", "")
-    organization = api_key_organization(raw_key)
-    if organization is None:
-        return errors(fmt, 403, _("api_key is missing, unknown, revoked or may not submit."))
+    organization, refused = _writer(request, fmt)
+    if refused is not None:
+        return refused
     try:
         answer = post_update(request.POST, organization)
     except Invalid as invalid:
