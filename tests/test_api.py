@@ -182,8 +182,23 @@ def test_too_many_requests_get_429_with_retry_after(client, world, settings):
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert error_codes(response) == ["throttled"]
+    wait = response["Retry-After"]
+    assert response.json()["errors"][0]["message"] == (
+        f"Terlalu banyak permintaan; coba lagi dalam {wait} detik."
+    )
     # Limits are per key: another organization's system is not slowed down.
     assert get(client, "/api/v1/categories/", other).status_code == 200
+
+
+def test_a_body_that_is_not_json_is_explained_in_the_requests_language(client, world):
+    url, secret = "/api/v1/reports/", new_key(world.agency)
+
+    response = post(client, url, secret, "{bad")
+    english = post(client, url, secret, "{bad", **{"Accept-Language": "en"})
+
+    assert response.status_code == english.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith("Isi permintaan bukan JSON")
+    assert english.json()["errors"][0]["message"].startswith("The request body is not valid JSON")
 
 
 # --- Reference data -----------------------------------------------------------------

@@ -30,6 +30,7 @@ def exception_handler(exc, context):
             _("The request body is larger than %(mb)s MB.")
             % {"mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)}
         )
+    exc = _in_our_words(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # an unexpected error: Django's 500 handling and logging
@@ -37,6 +38,27 @@ def exception_handler(exc, context):
     field = getattr(exc, "field", None)
     response.data = {"errors": list(flatten(detail, field))}
     return response
+
+
+def _in_our_words(exc):
+    """DRF's throttling and JSON messages are put together before they could be looked
+    up in a catalogue ("Expected available in 57 seconds."): say them again, in the
+    request's language."""
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        wait = exc.wait
+        exc = exceptions.Throttled(
+            detail=_("Too many requests; try again in %(seconds)s seconds.") % {"seconds": wait}
+        )
+        exc.wait = wait  # for Retry-After
+    elif isinstance(exc, exceptions.ParseError) and str(exc.detail).startswith(JSON_ERROR):
+        problem = str(exc.detail).removeprefix(JSON_ERROR)
+        exc = exceptions.ParseError(
+            _("The request body is not valid JSON (%(problem)s).") % {"problem": problem}
+        )
+    return exc
+
+
+JSON_ERROR = "JSON parse error - "
 
 
 def flatten(detail, field: str | None = None):
