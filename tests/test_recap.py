@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_tasks_db.models import DBTaskResult
 
@@ -449,6 +449,23 @@ def test_the_recap_language_defaults_to_the_page_language(client, world, setting
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     form = client.get(reverse("recap:form")).context["form"]
     assert form["language"].value() == "en"
+
+
+def test_the_dashboard_link_opens_the_recap_of_what_it_was_showing(client, world):
+    client.force_login(world.agency_admin)
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=40)).replace(day=1)
+    dashboard = client.get(
+        reverse("monev:dashboard"), {"org": world.unit_b.pk, "month": f"{month:%Y-%m}"}
+    )
+    link = re.search(r'href="(/kantor/rekap/\?[^"]+)"', dashboard.content.decode()).group(1)
+
+    form = client.get(link.replace("&amp;", "&")).context["form"]
+
+    assert form["organization"].value() == world.unit_b.pk
+    assert form["month"].value() == month.isoformat()
+    # What the user may not ask for is not preselected.
+    other = client.get(reverse("recap:form"), {"org": world.other_agency.pk}).context["form"]
+    assert other["organization"].value() == world.agency.pk
 
 
 def test_the_recap_pages_cost_a_bounded_number_of_queries(

@@ -59,7 +59,7 @@ class RecapForm(forms.Form):
     month = forms.TypedChoiceField(label=gettext_lazy("Month"), coerce=datetime.date.fromisoformat)
     language = forms.ChoiceField(label=gettext_lazy("Language of the recap"))
 
-    def __init__(self, *args, access: Access, **kwargs):
+    def __init__(self, *args, access: Access, asked: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["organization"]
         field.queryset = recap_organizations(access)
@@ -79,13 +79,24 @@ class RecapForm(forms.Form):
         self.fields["month"].initial = months[1].isoformat()
         self.fields["language"].choices = settings.LANGUAGES
         self.fields["language"].initial = translation.get_language()
+        self._preselect(asked or {})
+
+    def _preselect(self, asked: dict) -> None:
+        """The organization and month the dashboard was showing (?org=&month=YYYY-MM),
+        when they are among those offered."""
+        org = asked.get("org", "")
+        if org.isdigit() and self.fields["organization"].queryset.filter(pk=int(org)).exists():
+            self.fields["organization"].initial = int(org)
+        month = f"{asked.get('month', '')}-01"
+        if month in dict(self.fields["month"].choices):
+            self.fields["month"].initial = month
 
 
 @require_http_methods(["GET", "POST"])
 @recap_required
 def recap_page(request):
     access = Access.of(request.user)
-    form = RecapForm(request.POST or None, access=access)
+    form = RecapForm(request.POST or None, access=access, asked=request.GET)
     if request.method == "POST" and form.is_valid():
         org = form.cleaned_data["organization"]
         if not may_request(access, org):

@@ -537,6 +537,7 @@ def dashboard(request):
         "shows_reports": shows_reports,
         # Oversight bodies read figures and exports; the recap lists reports by title.
         "offers_recap": can_request_recaps(access),
+        "recap_query": urlencode({"org": org.pk if org else "", "month": f"{period.start:%Y-%m}"}),
         "charts": trend_charts(data["trend"]),
         "trail": _trail(org, access),
         "period_query": period_query,
