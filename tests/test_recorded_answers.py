@@ -11,7 +11,7 @@ from aduan.deadlines.models import Clock, Deadline, Outcome
 from aduan.reports import lifecycle
 from aduan.reports.lifecycle import Action, TransitionError
 from aduan.reports.models import Status
-from tests.personas import advance, as_user, submit
+from tests.personas import advance, as_reporter, as_user, days_ago, submit
 
 
 def _post(client, report, action, **data):
@@ -229,3 +229,15 @@ def test_the_page_warns_when_the_reporter_cannot_receive_messages(world, client_
     html = page.content.decode()
     assert "data-unreachable" not in html
     assert "The reporter will not receive this question" not in html
+
+
+def test_an_auditor_who_can_do_nothing_here_is_not_told_to_call_the_reporter(world, client_for):
+    report = submit(world)[0]  # a guest whose address is not confirmed
+    lifecycle.dispatch(report, as_user(world.national_admin), world.unit_a, at=days_ago(61))
+    lifecycle.hand_over(report, as_reporter(None), world.ombudsman)
+    url = reverse("workspace:report", kwargs={"code": report.tracking_code})
+
+    html = client_for(world.auditor).get(url).content.decode()
+
+    assert "data-unreachable" not in html
+    assert "data-unreachable" in client_for(world.agency_admin).get(url).content.decode()

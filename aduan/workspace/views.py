@@ -321,7 +321,8 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
         "hide_file": hide_file,
         "forwardings": list(report.forwardings.select_related("uplink")),
         "contact": _reporter_contact(report),
-        "reporter_unreachable": not reporter_of(report, confirmed_only=True),
+        # Advice to call the reporter is for those who can act on the report here.
+        "reporter_unreachable": bool(forms) and not reporter_of(report, confirmed_only=True),
         "reporter_label": report.reporter_label(public=False),
         "action_forms": forms,
         "response_templates": templates,
