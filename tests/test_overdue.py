@@ -83,10 +83,12 @@ def _group(html: str, unit) -> str:
 # --- Who may remind whom -------------------------------------------------------------------
 
 
-def test_supervisors_and_admins_remind_only_units_strictly_below_them(world):
+def test_admins_remind_units_below_them_and_supervisors_their_own_desk_too(world):
     supervisor, admin = Access.of(world.supervisor), Access.of(world.agency_admin)
     assert can_remind(supervisor, world.unit_a) and can_remind(admin, world.unit_b)
-    assert not can_remind(supervisor, world.agency)
+    # A regent may press his own agency's complaint desk; its admin does not remind himself.
+    assert can_remind(supervisor, world.agency) and not can_remind(admin, world.agency)
+    assert not can_remind(supervisor, world.other_agency)
     assert not can_remind(admin, world.other_agency)
     assert not can_remind(Access.of(world.liaison_a), world.unit_a)
     assert not can_remind(Access.of(world.other_admin), world.unit_a)
@@ -143,7 +145,7 @@ def test_one_reminder_per_unit_per_sender_per_hour(world, late, clock):
 def test_someone_who_may_not_remind_the_unit_is_refused(world, late):
     for sender, unit in [
         (world.liaison_a, world.unit_a),
-        (world.supervisor, world.agency),
+        (world.agency_admin, world.agency),
         (world.other_admin, world.unit_a),
         (world.outsider, world.unit_a),
     ]:

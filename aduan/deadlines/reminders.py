@@ -39,11 +39,15 @@ class ReminderRefused(Exception):
 
 
 def can_remind(access: Access, unit: Organization | None) -> bool:
-    """National admins remind anyone; supervisors and agency admins remind the units
-    below them (not their own organization: a reminder goes down the tree)."""
+    """National admins remind anyone; agency admins remind the units below them (not
+    their own organization: a reminder goes down the tree); supervisors remind those and
+    their own organization too, whose admins' desk may be the one late (the reports
+    waiting for verification at the regency itself)."""
     if unit is None:
         return False
     if access.is_national_admin:
+        return True
+    if any(org.contains(unit) for org in access.orgs(Role.SUPERVISOR)):
         return True
     return any(org.path != unit.path and org.contains(unit) for org in access.orgs(*REMINDER_ROLES))
 
