@@ -681,6 +681,9 @@ def test_openapi_document_lists_every_endpoint_and_its_errors(client, db):
     assert {"200", "201", "400", "401", "403", "409", "429"} <= set(create["responses"])
     assert "404" in paths["/api/v1/reports/{code}/"]["get"]["responses"]
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
+    assert "Idempotent-Replayed" in create["responses"]["201"]["headers"]
+    assert "Retry-After" in create["responses"]["429"]["headers"]
+    assert "rating" in document["components"]["schemas"]["ReportOut"]["properties"]
     assert "apiKey" in document["components"]["securitySchemes"]
 
 

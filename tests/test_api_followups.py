@@ -148,6 +148,7 @@ def test_reporter_rates_once(client, world):
     assert error_codes(again) == ["invalid_state"]
     report.refresh_from_db()
     assert report.rating == 4
+    assert get(client, f"/api/v1/reports/{report.tracking_code}/", secret).json()["rating"] == 4
 
 
 def test_reporter_answers_the_question_of_a_report_on_hold(client, world):

@@ -346,6 +346,7 @@ class ReportOutSerializer(CheapCopies, serializers.ModelSerializer):
             "organization",
             "submitted_at",
             "updated_at",
+            "rating",
             "reporter",
             "timeline",
         ]

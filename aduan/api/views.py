@@ -86,6 +86,22 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     description="Repeat a POST safely: the same key with the same body returns the first "
     "answer; with a different body, 409. An empty key counts as none.",
 )
+REPLAYED_HEADER = OpenApiParameter(
+    "Idempotent-Replayed",
+    bool,
+    OpenApiParameter.HEADER,
+    response=True,
+    description="`true` on the stored answer of an earlier request with the same "
+    "Idempotency-Key (nothing was done again).",
+)
+RETRY_AFTER_HEADER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds to wait before the key may call again.",
+)
+WRITE_HEADERS = [IDEMPOTENCY_HEADER, REPLAYED_HEADER, RETRY_AFTER_HEADER]
 CURSOR_PARAMETERS = [
     OpenApiParameter("cursor", str, description="The opaque cursor from a `next` link."),
     OpenApiParameter(
@@ -228,7 +244,7 @@ class ReportListCreate(OrganizationApiView):
     @extend_schema(
         tags=["reports"],
         request=ReportInSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=WRITE_HEADERS,
         responses={
             200: OpenApiResponse(
                 ReportOutSerializer,
@@ -414,7 +430,7 @@ class ResponseCreate(HandlerActionCreate):
     @extend_schema(
         tags=["reports"],
         request=ResponseInSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=WRITE_HEADERS,
         responses={201: EventSerializer, **errors(400, 401, 403, 404, 409, 413, 415, 429)},
     )
     @idempotent
@@ -444,7 +460,7 @@ class CompletionCreate(HandlerActionCreate):
     @extend_schema(
         tags=["reports"],
         request=CompletionInSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=WRITE_HEADERS,
         responses={201: EventSerializer, **errors(400, 401, 403, 404, 409, 413, 415, 429)},
     )
     @idempotent
@@ -461,7 +477,7 @@ class ReplyCreate(OrganizationApiView):
     @extend_schema(
         tags=["reports"],
         request=ReplyInSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=WRITE_HEADERS,
         responses={201: EventSerializer, **errors(400, 401, 403, 404, 409, 415, 429)},
     )
     @idempotent
@@ -486,7 +502,7 @@ class AttachmentCreate(OrganizationApiView):
     @extend_schema(
         tags=["reports"],
         request={"multipart/form-data": AttachmentInSerializer},
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=WRITE_HEADERS,
         responses={
             201: AttachmentOutSerializer,
             **errors(400, 401, 403, 404, 409, 413, 415, 429),
