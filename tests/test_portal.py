@@ -8,6 +8,7 @@ import re
 import uuid
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -165,7 +166,7 @@ def test_guest_submits_with_a_photo_and_the_stored_copy_has_no_exif(world, regio
     assert stored.content_type == "image/jpeg"
 
 
-def test_confirmation_shows_the_code_and_the_secret_link_only_once(world):
+def test_confirmation_shows_the_code_and_the_secret_link_in_this_browser_for_an_hour(world):
     client = english(Client())
     post_report(client)
     report = Report.objects.get()
@@ -174,7 +175,11 @@ def test_confirmation_shows_the_code_and_the_secret_link_only_once(world):
     assert f'<span class="code">{report.tracking_code}</span>' in html
     link = re.search(r'<a id="secret-link" href="([^"]+)"', html).group(1)
     assert link.startswith("http://testserver/laporan/")
-    assert client.get(reverse("portal:submitted")).status_code == 302
+    # A reload (the first answer lost on the way) shows it again, for an hour.
+    assert link in client.get(reverse("portal:submitted")).content.decode()
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=61)):
+        assert client.get(reverse("portal:submitted")).status_code == 302
+    assert client.get(reverse("portal:submitted")).status_code == 302  # forgotten
 
     stranger = english(Client())
     assert stranger.get(report_url(report)).status_code == 404
@@ -233,6 +238,43 @@ def test_a_double_clicked_form_still_shows_the_guest_their_secret_link(world):
     opened = english(Client()).get(link.group(1), follow=True)
     assert opened.status_code == 200
     assert Report.objects.get().tracking_code in opened.content.decode()
+
+
+def test_a_report_sent_again_from_a_form_fetched_again_is_received_once(world):
+    # The connection dropped after the report arrived; "Back" fetched the form again
+    # (a new one-time token, no session cookie yet) and the citizen sent it again.
+    english(Client()).post(reverse("portal:submit"), form_data())
+    again = english(Client())
+
+    response = again.post(reverse("portal:submit"), form_data(guest_phone="0812-0000-1111"))
+
+    assert response.status_code == 302
+    report = Report.objects.get()
+    html = again.get(reverse("portal:submitted")).content.decode()
+    assert report.tracking_code in html and "data-again" in html
+    # Knowing the address and the text proves nothing: no private link, no access.
+    assert 'id="secret-link"' not in html
+    assert again.get(report_url(report)).status_code == 404
+
+
+def test_a_signed_in_citizen_who_sends_the_same_report_twice_gets_one(world):
+    client = signed_in(world.citizen)
+    post_report(client, guest_name=None, guest_email=None, guest_phone=None)
+    post_report(client, guest_name=None, guest_email=None, guest_phone=None)
+
+    assert Report.objects.filter(reporter=world.citizen).count() == 1
+    assert "data-again" in client.get(reverse("portal:submitted")).content.decode()
+
+
+def test_another_text_or_half_an_hour_later_is_another_report(world):
+    english(Client()).post(reverse("portal:submit"), form_data())
+    english(Client()).post(reverse("portal:submit"), form_data(title="Lampu jalan padam di pasar"))
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=31)):
+        english(Client()).post(reverse("portal:submit"), form_data())
+    # Another person writing the same words is another reporter.
+    english(Client()).post(reverse("portal:submit"), form_data(guest_email="ani@example.id"))
+
+    assert Report.objects.count() == 4
 
 
 def test_an_officer_who_reads_the_reference_cannot_claim_a_guests_report(world):

@@ -8,6 +8,8 @@ confidential report's existence is never revealed. Public visitors see masked te
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -18,7 +20,9 @@ from django.db.models import Count, F, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -189,8 +193,12 @@ def submit(request: HttpRequest) -> HttpResponse:
         request.POST if post else None, request.FILES if post else None, user=request.user
     )
     if post and form.is_valid():
+        draft = form.cleaned_draft()
+        earlier = _sent_moments_ago(request, draft, form.channel_reference())
+        if earlier is not None:
+            return _already_received(request, earlier)
         submission = submit_report(
-            form.cleaned_draft(),
+            draft,
             reporter=request.user if request.user.is_authenticated else None,
             channel=Channel.WEB,
             channel_reference=form.channel_reference(),
@@ -201,6 +209,48 @@ def submit(request: HttpRequest) -> HttpResponse:
             return response
         form.add_error(None, _("This form was already sent. Reload the page to write a new one."))
     return render(request, "portal/submit.html", {"form": form})
+
+
+# A report sent again with the same title and text by the same person within this time
+# is the same report: the connection dropped before the answer arrived, and the form the
+# browser fetched again carries a new one-time token.
+RESEND_WINDOW = datetime.timedelta(minutes=30)
+# The confirmation (with a guest's private link) can be shown again this long, in the
+# browser that sent the report: its answer may be lost on a bad connection too.
+CONFIRMATION_KEPT = datetime.timedelta(hours=1)
+
+
+def _sent_moments_ago(request: HttpRequest, draft, reference: str) -> Report | None:
+    """The report this person sent just before with the same title and text (by account,
+    or a guest's email address or phone number), unless it is this very form again,
+    which the form's own token already recognises."""
+    sent = Report.objects.filter(
+        channel=Channel.WEB,
+        submitted_at__gte=timezone.now() - RESEND_WINDOW,
+        title=draft.title,
+        body=draft.body,
+    ).exclude(channel_reference=reference)
+    if request.user.is_authenticated:
+        return sent.filter(reporter=request.user).order_by("-pk").first()
+    contact = Q(pk__in=[])
+    if draft.guest_email:
+        contact |= Q(guest_email__iexact=draft.guest_email)
+    if draft.guest_phone:
+        contact |= Q(guest_phone=draft.guest_phone)
+    return sent.filter(contact, reporter__isnull=True).order_by("-pk").first()
+
+
+def _already_received(request: HttpRequest, report: Report) -> HttpResponse:
+    """The confirmation of the report already received. A guest's page does not open
+    the report as its reporter: knowing an address and the text proves nothing, and
+    the private link went to that address or number with the first answer."""
+    request.session[SESSION_SUBMITTED] = {
+        "code": report.tracking_code,
+        "secret": "",
+        "at": timezone.now().isoformat(),
+        "again": True,
+    }
+    return redirect("portal:submitted")
 
 
 def _after_submission(
@@ -224,14 +274,23 @@ def _after_submission(
             secret = guest_secret
     pending = request.session.get(SESSION_SUBMITTED, {})
     if secret or pending.get("code") != report.tracking_code:
-        request.session[SESSION_SUBMITTED] = {"code": report.tracking_code, "secret": secret}
+        request.session[SESSION_SUBMITTED] = {
+            "code": report.tracking_code,
+            "secret": secret,
+            "at": timezone.now().isoformat(),
+        }
     return redirect("portal:submitted")
 
 
 @never_cache
 def submitted(request: HttpRequest) -> HttpResponse:
-    """The confirmation, shown once: the guest's plain secret leaves the session here."""
-    pending = request.session.pop(SESSION_SUBMITTED, None)
+    """The confirmation. It stays in this browser's session for CONFIRMATION_KEPT, so a
+    reload after a lost answer shows it again; then the guest's plain secret is gone."""
+    pending = request.session.get(SESSION_SUBMITTED) or {}
+    at = parse_datetime(pending.get("at", ""))
+    if at is None or timezone.now() - at > CONFIRMATION_KEPT:
+        request.session.pop(SESSION_SUBMITTED, None)
+        pending = {}
     report = pending and Report.objects.filter(tracking_code=pending.get("code")).first()
     if not report:
         return redirect("portal:track")
@@ -240,7 +299,8 @@ def submitted(request: HttpRequest) -> HttpResponse:
         secret_url = request.build_absolute_uri(
             reverse("portal:secret", args=[report.tracking_code, pending["secret"]])
         )
-    return render(request, "portal/submitted.html", {"report": report, "secret_url": secret_url})
+    context = {"report": report, "secret_url": secret_url, "again": pending.get("again", False)}
+    return render(request, "portal/submitted.html", context)
 
 
 @limited("lookup")
