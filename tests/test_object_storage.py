@@ -82,3 +82,23 @@ def test_the_bucket_is_configured_from_the_environment():
     assert default["OPTIONS"]["default_acl"] is None  # private: never a public object
     without = _settings("STORAGES")["STORAGES"]["default"]
     assert without["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+
+
+@pytest.mark.django_db
+def test_the_health_check_finds_a_bucket_that_does_not_exist(client, bucket, settings):
+    from tests.test_health import _all_well, _everything
+
+    _all_well()
+    assert _everything(client).json()["storage"] == {"status": "up", "backend": "S3Storage"}
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {**settings.STORAGES["default"]["OPTIONS"], "bucket_name": "aduan-lampran"},
+        },
+    }
+    response = _everything(client)
+
+    assert response.status_code == 503
+    assert response.json()["storage"]["status"] == "down"

@@ -87,6 +87,10 @@ def storage_state() -> dict:
         storage.exists("healthz/probe")
         if isinstance(storage, FileSystemStorage):
             _write_probe(Path(storage.location))
+        elif getattr(storage, "bucket_name", None) and hasattr(storage, "connection"):
+            # An object store answers "no such name" for a bucket that does not exist as
+            # well: ask about the bucket itself (a mistyped ADUAN_S3_BUCKET, lost access).
+            storage.connection.meta.client.head_bucket(Bucket=storage.bucket_name)
     except Exception as exc:
         return {"status": "down", "error": type(exc).__name__}
     return {"status": "up", "backend": type(storage).__name__}
