@@ -14,22 +14,25 @@ from tests.personas import advance, submit
 MONDAY = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 
 
-def test_one_pass_escalates_what_is_overdue_and_says_so(world):
+def test_one_pass_escalates_what_is_overdue_and_says_so_in_the_log(world, caplog):
     with time_machine.travel(MONDAY, tick=False):
         report, _ = submit(world, reporter=world.citizen)
         advance(world, report, Status.DISPATCHED)
-    out = io.StringIO()
-    call_command("run_scans", at="2026-12-02T09:00", stdout=out)
-    assert "escalated 1" in out.getvalue()
+    with caplog.at_level("INFO", logger="aduan.deadlines.management.commands.run_scans"):
+        call_command("run_scans", at="2026-12-02T09:00", stdout=io.StringIO())
+    [summary] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Scan pass")]
+    assert "escalated 1" in summary
     assert ReportEvent.objects.filter(report=report, action="escalate").count() == 1
     first = Deadline.objects.get(report=report, clock=Clock.FIRST_RESPONSE, outcome="")
     assert first.overdue_at is not None
 
 
-def test_a_pass_with_nothing_to_do_is_quiet(world):
+def test_a_pass_with_nothing_to_do_is_quiet(world, caplog):
     out = io.StringIO()
-    call_command("run_scans", stdout=out)
+    with caplog.at_level("INFO"):
+        call_command("run_scans", stdout=out)
     assert out.getvalue() == ""
+    assert not [r for r in caplog.records if r.getMessage().startswith("Scan pass")]
 
 
 def test_a_moment_that_is_not_a_date_is_refused():

@@ -93,9 +93,15 @@ class Command(BaseCommand):
         # Last: a pass that fails on the way leaves the heartbeat stale (/healthz?check=all).
         record_scan_pass()
         if result.batches or digests or swept or calls or channels or self.verbosity > 1:
-            self.stdout.write(
-                f"{timezone.localtime(now):%Y-%m-%d %H:%M:%S} deadlines: {result}; "
-                f"digests: {digests}; messages re-queued: {swept}; "
-                f"webhook calls re-queued: {calls}; report facts refreshed: {facts}; "
-                f"conversations ended, photos and imports re-queued: {channels}"
+            # Through the log configuration (LOG_FORMAT), with the time and its offset.
+            logger.info(
+                "Scan pass: deadlines: %s; digests: %s; messages re-queued: %s; webhook calls "
+                "re-queued: %s; report facts refreshed: %s; conversations ended, photos and "
+                "imports re-queued: %s",
+                result,
+                digests,
+                swept,
+                calls,
+                facts,
+                channels,
             )
