@@ -40,20 +40,21 @@ def test_a_moment_that_is_not_a_date_is_refused():
         call_command("run_scans", at="next tuesday")
 
 
-def test_a_pass_forgets_finished_task_rows_older_than_two_weeks_and_keeps_the_rest(db):
+def test_a_pass_forgets_task_rows_finished_or_abandoned_two_weeks_ago(db):
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
     from aduan.notifications.tasks import deliver_notifications
 
-    old, recent, queued = (deliver_notifications.enqueue([n]) for n in (1, 2, 3))
-    finished = timezone.now() - datetime.timedelta(days=15)
-    DBTaskResult.objects.filter(pk=old.id).update(status="SUCCESSFUL", finished_at=finished)
-    DBTaskResult.objects.filter(pk=recent.id).update(
-        status="FAILED", finished_at=timezone.now() - datetime.timedelta(days=13)
-    )
+    old, recent, queued, dead, busy = (deliver_notifications.enqueue([n]) for n in range(5))
+    days_ago = [timezone.now() - datetime.timedelta(days=n) for n in range(16)]
+    DBTaskResult.objects.filter(pk=old.id).update(status="SUCCESSFUL", finished_at=days_ago[15])
+    DBTaskResult.objects.filter(pk=recent.id).update(status="FAILED", finished_at=days_ago[13])
+    # A worker killed mid-task left its row "running"; another is running now.
+    DBTaskResult.objects.filter(pk=dead.id).update(status="RUNNING", started_at=days_ago[15])
+    DBTaskResult.objects.filter(pk=busy.id).update(status="RUNNING", started_at=days_ago[0])
 
     call_command("run_scans", stdout=io.StringIO())
 
-    left = set(DBTaskResult.objects.values_list("pk", flat=True))
-    assert {str(pk) for pk in left} == {str(recent.id), str(queued.id)}
+    left = {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)}
+    assert left == {str(recent.id), str(queued.id), str(busy.id)}

@@ -46,7 +46,7 @@ def forget_old_task_results(now) -> int:
     """Delete finished task rows (database backend) older than
     ADUAN_TASK_RESULTS_KEEP_DAYS; returns how many went. Each report leaves a few, each
     message and webhook call one more: kept for ever they would grow the table without
-    bound. A task still queued or running is never touched."""
+    bound. A task still queued, or running for less than that time, is never touched."""
     if settings.TASKS.get("default", {}).get("BACKEND", "") not in TRANSACTIONAL_BACKENDS:
         return 0
     import datetime
@@ -54,7 +54,11 @@ def forget_old_task_results(now) -> int:
     from django_tasks_db.models import DBTaskResult
 
     cutoff = now - datetime.timedelta(days=settings.ADUAN_TASK_RESULTS_KEEP_DAYS)
-    old = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff)
-    ids = list(old.order_by("finished_at").values_list("pk", flat=True)[:PRUNE_BATCH])
+    finished = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff)
+    # A task "running" that long belonged to a worker killed mid-task; its work was
+    # taken up again by the scan's sweeps (messages, calls, imports, recaps).
+    abandoned = DBTaskResult.objects.running().filter(started_at__lt=cutoff)
+    old = finished | abandoned
+    ids = list(old.order_by("enqueued_at").values_list("pk", flat=True)[:PRUNE_BATCH])
     deleted, _by_model = DBTaskResult.objects.filter(pk__in=ids).delete()
     return deleted
