@@ -290,6 +290,19 @@ def test_an_officer_who_reads_the_reference_cannot_claim_a_guests_report(world):
     assert report.tracking_code not in stranger.get(reverse("portal:submitted")).content.decode()
 
 
+def test_a_phone_number_alone_is_enough_only_where_text_messages_can_be_sent(world, settings):
+    phone_only = {"guest_email": "", "guest_phone": "0812-3456-7891"}
+
+    refused = english(Client()).post(reverse("portal:submit"), form_data(**phone_only))
+
+    assert refused.status_code == 200 and not Report.objects.exists()
+    assert "cannot send text messages" in refused.content.decode()
+    assert 'value="0812-3456-7891"' in refused.content.decode()  # nothing typed is lost
+    settings.ADUAN_SMS_GATEWAY_URL = "https://sms.example.id/send"
+    accepted = english(Client()).post(reverse("portal:submit"), form_data(**phone_only))
+    assert accepted.status_code == 302 and Report.objects.count() == 1
+
+
 def test_another_users_form_token_does_not_reveal_their_report(world):
     data = form_data(guest_name=None, guest_email=None)
     signed_in(world.citizen).post(reverse("portal:submit"), data)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from aduan.channels.intake import Draft
 from aduan.lib import dates
 from aduan.lib.phones import PhoneField
+from aduan.notifications.outbox import sms_enabled, whatsapp_enabled
 from aduan.organizations.forms import CategoryChoiceField
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.attachments import CleanFile
@@ -28,6 +29,12 @@ INCIDENT_MAX_AGE_YEARS = 2
 # Public lists rank the newest this many matches of a search (ReportQuerySet.search).
 RANK_WINDOW = 200
 DRAFT_BODY_CHARS = 5000
+
+
+def texts_can_be_sent() -> bool:
+    """Whether a guest's phone number can receive anything here (an SMS or WhatsApp
+    gateway is set up)."""
+    return sms_enabled() or whatsapp_enabled()
 
 
 class AccessibleErrorsMixin:
@@ -145,10 +152,16 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
         if self.user:
             for name in self.GUEST_FIELDS:
                 del self.fields[name]
-        else:
+        elif texts_can_be_sent():
             self.fields["guest_name"].required = True
             self.fields["guest_email"].help_text = _(
                 "Give an email address or a phone number so we can tell you about progress."
+            )
+        else:
+            self.fields["guest_name"].required = True
+            self.fields["guest_email"].help_text = _(
+                "Give an email address so we can tell you about progress: this service "
+                "sends no text messages."
             )
         self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related(
             "parent"
@@ -230,12 +243,25 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
         self._keep_whole_position(cleaned)
         contact_given = cleaned.get("guest_email") or cleaned.get("guest_phone")
         contact_errors = self.errors.keys() & {"guest_email", "guest_phone"}
-        if self.user is None and not contact_given and not contact_errors:
+        if self.user is None and not contact_errors:
+            self._require_a_reachable_contact(cleaned, contact_given)
+        return cleaned
+
+    def _require_a_reachable_contact(self, cleaned: dict, contact_given) -> None:
+        if not contact_given:
             self.add_error(
                 "guest_email",
                 _("Give an email address or a phone number so we can reach you."),
             )
-        return cleaned
+        elif not cleaned.get("guest_email") and not texts_can_be_sent():
+            # A number alone would hear nothing: no SMS or WhatsApp gateway is set up.
+            self.add_error(
+                "guest_email",
+                _(
+                    "This service cannot send text messages: give an email address so "
+                    "that we can send you your report's link and its progress."
+                ),
+            )
 
     def _keep_whole_position(self, cleaned: dict) -> None:
         # The position comes from the phone, not from the citizen's typing: half of one,
