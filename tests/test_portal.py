@@ -399,6 +399,8 @@ def test_track_with_an_unknown_code_keeps_it_and_explains(world):
     assert response.status_code == 200
     assert 'value="ZZZZ-9999"' in html
     assert "We found no public report with this code" in html
+    # The citizen who wrote down the code of a report still being verified learns why.
+    assert "once an officer has verified it (within 3 working days)" in html
 
 
 def test_track_does_not_tell_a_confidential_report_from_a_missing_one(world):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -130,9 +131,12 @@ def track(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "code",
             _(
-                "We found no public report with this code. If it is your own report, "
-                "open it with your private link or sign in."
-            ),
+                "We found no public report with this code. A report becomes public once "
+                "an officer has verified it (within %(days)s working days), and a "
+                "confidential one never does. If it is your own report, open it with the "
+                "private link we sent you, or sign in."
+            )
+            % {"days": settings.ADUAN_DEADLINE_DAYS["verification"]},
         )
     return render(request, "portal/track.html", {"form": form})
 
