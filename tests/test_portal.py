@@ -303,6 +303,20 @@ def test_a_phone_number_alone_is_enough_only_where_text_messages_can_be_sent(wor
     assert accepted.status_code == 302 and Report.objects.count() == 1
 
 
+def test_a_refused_form_says_its_photo_must_be_chosen_again(world):
+    data = form_data(body="jalan rusak parah")  # too short
+    data["attachments"] = [photo()]
+
+    response = english(Client()).post(reverse("portal:submit"), data)
+
+    assert response.status_code == 200 and not Report.objects.exists()
+    errors = response.context["form"].errors
+    assert "body" in errors
+    assert errors["attachments"] == [
+        "Your photos and documents were not kept: choose them again before sending."
+    ]
+
+
 def test_another_users_form_token_does_not_reveal_their_report(world):
     data = form_data(guest_name=None, guest_email=None)
     signed_in(world.citizen).post(reverse("portal:submit"), data)

@@ -212,6 +212,12 @@ def submit(request: HttpRequest) -> HttpResponse:
         if response:
             return response
         form.add_error(None, _("This form was already sent. Reload the page to write a new one."))
+    elif post and request.FILES and "attachments" not in form.errors:
+        # Files are not kept from a refused form: the summary says so, beside the rest.
+        form.add_error(
+            "attachments",
+            _("Your photos and documents were not kept: choose them again before sending."),
+        )
     return render(request, "portal/submit.html", {"form": form})
 
 

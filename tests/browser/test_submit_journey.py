@@ -95,3 +95,25 @@ def test_a_large_photo_is_made_smaller_in_the_phone_before_it_is_sent(world, new
     )
     assert chosen[0] < photo.stat().st_size / 2
     assert chosen[1:] == ["image/jpeg", "lubang.jpg"]
+
+
+def test_a_mistake_the_phone_can_see_is_shown_before_a_photo_is_uploaded(world, new_page, tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / "lubang.jpg"
+    Image.new("RGB", (64, 48), (120, 90, 60)).save(photo)
+    page = new_page()
+    page.goto("/lapor/")
+    page.fill("#id_title", "Jalan berlubang")
+    page.fill("#id_body", "Lubang besar di jalan depan pasar sudah dua minggu, motor sering jatuh.")
+    page.set_input_files("#id_attachments", str(photo))
+    posts = []
+    page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
+
+    page.click("form[data-once] button[type=submit]")  # no name, no contact yet
+
+    page.wait_for_timeout(300)
+    assert posts == []  # nothing went up the line
+    assert page.evaluate("document.querySelector('#id_guest_name').validity.valueMissing")
+    assert page.evaluate("document.querySelector('#id_attachments').files.length") == 1
+    assert not Report.objects.exists()

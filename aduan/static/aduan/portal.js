@@ -10,11 +10,26 @@
         event.preventDefault();
         return;
       }
+      /* With files chosen, a mistake the browser can see (a missing name, a text too
+         short) is shown before the upload, not after minutes of it on a slow line: the
+         server does not keep refused files. Without files the server's own summary
+         says it all. */
+      if (hasFiles(form) && form.checkValidity && !form.checkValidity()) {
+        event.preventDefault();
+        form.reportValidity();
+        return;
+      }
       form.dataset.sent = "1";
       form.querySelectorAll("button[type=submit]").forEach(function (button) {
         button.disabled = true;
         button.setAttribute("aria-busy", "true");
       });
+    });
+  }
+
+  function hasFiles(form) {
+    return Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (input) {
+      return input.files && input.files.length > 0;
     });
   }
 
