@@ -224,6 +224,10 @@ def test_a_call_is_signed_and_carries_the_event_and_the_report(world, receiver):
     assert call["data"]["report"]["code"] == report.tracking_code
     assert call["data"]["report"]["status"] == "in_progress"
     assert call["data"]["report"]["url"].endswith(f"/laporan/{report.tracking_code}/")
+    # Times as the event's own: local with their offset, to the microsecond.
+    assert call["timestamp"] == call["data"]["event"]["at"]
+    assert call["timestamp"].endswith("+07:00")
+    assert call["data"]["report"]["updated_at"].endswith("+07:00")
     assert set(WebhookDelivery.objects.values_list("state", "last_status_code")) == {
         (State.SENT, 200)
     }

@@ -132,7 +132,7 @@ def payload(delivery: WebhookDelivery) -> dict:
         event_data["attachments"] = []
     return {
         "type": delivery.event_type,
-        "timestamp": event.at,
+        "timestamp": _moment(event.at),
         "data": {
             "event": event_data,
             "report": {
@@ -142,12 +142,20 @@ def payload(delivery: WebhookDelivery) -> dict:
                 "status": report.status,
                 "organization": report.organization_id,
                 "rating": report.rating,
-                "updated_at": report.updated_at,
+                "updated_at": _moment(report.updated_at),
                 "url": settings.ADUAN_SITE_URL.rstrip("/")
                 + reverse("portal:report", args=[report.tracking_code]),
             },
         },
     }
+
+
+def _moment(value: datetime.datetime) -> str:
+    """A time as the event's own `at` is written (the API's format): local time with its
+    offset, to the microsecond, so that calls order exactly by their timestamp."""
+    from rest_framework import serializers
+
+    return serializers.DateTimeField().to_representation(value)
 
 
 def _send(delivery: WebhookDelivery) -> dict:
