@@ -117,6 +117,21 @@ def test_the_routing_rules_suggest_while_there_is_no_model(world):
     assert suggest_categories(report) == []
 
 
+def test_a_report_naming_no_place_uses_the_rules_of_the_one_region_its_agency_serves(world):
+    regency = Region.objects.create(code="33.02", name="Kab. Contoh", level=2)
+    world.agency.regions.set([regency])
+    RoutingRule.objects.create(category=world.potholes, region=regency, organization=world.unit_a)
+    report = waiting_at_agency(world)  # sent without a region
+    assert report.region_id is None
+
+    suggestions = suggest_organizations(report, Access.of(world.agency_admin))
+
+    assert [(s.target, s.source) for s in suggestions] == [(world.unit_a, SOURCE_ROUTING_RULE)]
+    # An agency serving several regions does not say which one a report is about.
+    world.agency.regions.add(Region.objects.create(code="33.03", name="Kab. Lain", level=2))
+    assert suggest_organizations(report, Access.of(world.agency_admin)) == []
+
+
 def test_suggestions_improve_after_dispatch_history_is_added(world):
     RoutingRule.objects.create(category=world.potholes, organization=world.unit_a)
     report = waiting_at_agency(world)

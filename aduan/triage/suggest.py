@@ -22,6 +22,7 @@ from aduan.organizations.access import Access
 from aduan.organizations.models import (
     Category,
     Organization,
+    Region,
     RoutingRule,
     region_ancestor_codes,
 )
@@ -195,10 +196,20 @@ def _rule_target(report: Report, targets, agencies_only: bool, categories) -> Or
         best = suggest_categories(report, k=1) if categories is None else categories
         if best and best[0].confidence >= RULE_CATEGORY_CONFIDENCE:
             category = best[0].target
-    org = RoutingRule.objects.route(category, report.region)
+    org = RoutingRule.objects.route(category, _place_for_rules(report))
     if org is None:
         return None
     return _dispatch_levels([org.pk], targets, agencies_only).get(org.pk)
+
+
+def _place_for_rules(report: Report) -> Region | None:
+    """The report's region; for one that names none (sent by a connected system, typed
+    from a letter), the one region its holding agency serves, if it serves one: a report
+    a regency's own app sent is about that regency, and so are its rules."""
+    if report.region_id or report.organization_id is None:
+        return report.region
+    served = list(report.organization.agency().regions.all()[:2])
+    return served[0] if len(served) == 1 else None
 
 
 def _lift_rule_target(scores: dict, rule: Organization | None, held: float) -> int | None:
