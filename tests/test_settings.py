@@ -214,6 +214,7 @@ def test_the_deploy_check_warns_of_the_console_mail_and_an_http_site_behind_http
 
     settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
     settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "token"}
+    settings.DEFAULT_FROM_EMAIL = "LaporBup <noreply@kab-contoh.go.id>"
     settings.ADUAN_SITE_URL = "https://lapor.kab-contoh.go.id"
     assert checks.check_mail_and_site_address(None) == []
 
@@ -233,12 +234,23 @@ def test_the_deploy_check_warns_of_a_mail_backend_that_cannot_send(
 ):
     settings.EMAIL_BACKEND, settings.ANYMAIL = backend, anymail
     settings.ADUAN_SITE_URL = "https://lapor.kab-contoh.go.id"
+    settings.DEFAULT_FROM_EMAIL = "LaporBup <noreply@kab-contoh.go.id>"
     found = [w.id for w in checks.check_mail_and_site_address(None)]
     assert found == ([warning] if warning else [])
 
 
+def test_the_deploy_check_warns_of_a_sender_at_localhost(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.ADUAN_SITE_URL = "https://lapor.kab-contoh.go.id"
+    settings.DEFAULT_FROM_EMAIL = "Aduan <noreply@localhost>"
+    assert [w.id for w in checks.check_mail_and_site_address(None)] == ["aduan.W010"]
+    settings.DEFAULT_FROM_EMAIL = "LaporBup <noreply@kab-contoh.go.id>"
+    assert checks.check_mail_and_site_address(None) == []
+
+
 def test_the_deploy_check_warns_of_links_pointing_at_this_machine(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.DEFAULT_FROM_EMAIL = "LaporBup <noreply@kab-contoh.go.id>"
     settings.ADUAN_SITE_URL = "http://127.0.0.1:8000"
     assert [w.id for w in checks.check_mail_and_site_address(None)] == ["aduan.W007"]
 

@@ -9,6 +9,7 @@ later inside a request.
 from __future__ import annotations
 
 import re
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -102,6 +103,17 @@ def check_mail_and_site_address(app_configs, **kwargs) -> list[Warning]:
         )
     else:
         found += _mail_backend_problems()
+        sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        if sender.rpartition("@")[2].lower() in LOCAL_HOSTS | {"", "localhost.localdomain"}:
+            found.append(
+                Warning(
+                    f"DEFAULT_FROM_EMAIL is {settings.DEFAULT_FROM_EMAIL!r}: providers refuse "
+                    "or bin messages from a local address.",
+                    hint="Set DEFAULT_FROM_EMAIL to an address of your domain, e.g. "
+                    "'LaporBup <noreply@lapor.example.go.id>'.",
+                    id="aduan.W010",
+                )
+            )
     behind_tls = getattr(settings, "ADUAN_BEHIND_TLS_PROXY", False) or settings.SECURE_SSL_REDIRECT
     if behind_tls and not settings.ADUAN_SITE_URL.startswith("https://"):
         found.append(
