@@ -186,6 +186,17 @@ def test_my_reports_shows_the_reporter_when_the_organization_must_answer(world, 
     assert "5 working days left" in html
 
 
+def test_a_report_not_yet_verified_is_being_verified_not_handled(world, clock):
+    report, _ = submit(world, reporter=world.citizen)
+    client = english(Client(), world.citizen)
+
+    listed = client.get(reverse("portal:my_reports")).content.decode()
+    page = client.get(reverse("portal:report", args=[report.tracking_code])).content.decode()
+
+    for html in (listed, page):
+        assert "Being verified" in html and "Being handled" not in html
+
+
 def test_my_reports_costs_the_same_queries_for_many_reports(world, clock):
     client = english(Client(), world.citizen)
 

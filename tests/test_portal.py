@@ -188,6 +188,16 @@ def test_confirmation_shows_the_code_and_the_secret_link_in_this_browser_for_an_
     assert response.redirect_chain[-1][0] == report_url(report)
 
 
+def test_a_guest_is_told_to_confirm_their_address_to_hear_our_questions(world):
+    client = english(Client())
+    post_report(client)
+
+    html = client.get(reverse("portal:submitted")).content.decode()
+
+    assert "data-confirm-contact" in html and "budi@example.id" in html
+    assert "archived after 10 working days" in html
+
+
 def test_signed_in_citizen_submits_without_guest_fields(world):
     client = signed_in(world.citizen)
     form_page = client.get(reverse("portal:submit")).content.decode()
@@ -200,6 +210,7 @@ def test_signed_in_citizen_submits_without_guest_fields(world):
     html = client.get(reverse("portal:submitted")).content.decode()
     assert report.tracking_code in html
     assert 'id="secret-link"' not in html
+    assert "data-confirm-contact" not in html  # an account's address is confirmed
     assert client.get(report_url(report)).status_code == 200
 
 

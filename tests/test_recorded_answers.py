@@ -241,3 +241,13 @@ def test_an_auditor_who_can_do_nothing_here_is_not_told_to_call_the_reporter(wor
 
     assert "data-unreachable" not in html
     assert "data-unreachable" in client_for(world.agency_admin).get(url).content.decode()
+
+
+def test_an_anonymous_reporter_without_a_phone_is_not_to_be_called(world, client_for):
+    report = submit(world, suggested_organization=world.agency, is_anonymous=True)[0]
+    url = reverse("workspace:report", kwargs={"code": report.tracking_code})
+
+    html = client_for(world.agency_admin).get(url).content.decode()
+
+    assert "data-unreachable" in html
+    assert "Call them" not in html  # no number to call, and no name to ask for

@@ -144,6 +144,14 @@ def staff_rows(deadlines, *, now=None, cal=None) -> list[DeadlineRow]:
     ]
 
 
+def staff_clock_label(clock: str) -> str:
+    """The organization's clock as a reporter reads it: a report nobody has verified yet
+    is not "being handled"."""
+    if clock == Clock.VERIFICATION:
+        return _("Being verified")
+    return _("Being handled")
+
+
 def reporter_rows(deadlines, *, now=None, cal=None) -> list[DeadlineRow]:
     """What the reporter sees: one plain "being handled" clock for the organization (the
     earliest running staff deadline) and the clocks that wait on the reporter."""
@@ -153,7 +161,7 @@ def reporter_rows(deadlines, *, now=None, cal=None) -> list[DeadlineRow]:
     rows = []
     handling = next((d for d in running if d.clock in STAFF_CLOCKS), None)
     if handling is not None:
-        rows.append(_row(handling, _("Being handled"), now, cal))
+        rows.append(_row(handling, staff_clock_label(handling.clock), now, cal))
     labels = {
         Clock.REPORTER_REPLY: _("Your reply"),
         Clock.MISSING_INFORMATION: _("Your answer to our question"),

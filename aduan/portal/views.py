@@ -309,7 +309,12 @@ def submitted(request: HttpRequest) -> HttpResponse:
         secret_url = request.build_absolute_uri(
             reverse("portal:secret", args=[report.tracking_code, pending["secret"]])
         )
-    context = {"report": report, "secret_url": secret_url, "again": pending.get("again", False)}
+    context = {
+        "report": report,
+        "secret_url": secret_url,
+        "again": pending.get("again", False),
+        "question_days": settings.ADUAN_DEADLINE_DAYS["missing_information"],
+    }
     return render(request, "portal/submitted.html", context)
 
 

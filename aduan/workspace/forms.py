@@ -214,6 +214,15 @@ UNREACHABLE_REPORTER = _(
     "The reporter will not receive this question: their contact is not confirmed. Call "
     "them, then record their answer here."
 )
+# With no number to call (or none that may be shown: an anonymous reporter).
+UNREACHABLE_UNCALLABLE = _(
+    "The reporter will not receive this question until they confirm their address or "
+    "open their private link: their contact is not confirmed."
+)
+
+
+def reporter_phone(report) -> str:
+    return report.reporter.phone if report.reporter_id else report.guest_phone
 
 
 class HoldForm(FilesMixin, ActionForm):
@@ -228,7 +237,10 @@ class HoldForm(FilesMixin, ActionForm):
 
         super().__init__(*args, **kwargs)
         if not reporter_of(self.report, confirmed_only=True):
-            self.fields["message"].help_text = UNREACHABLE_REPORTER
+            callable_ = not self.report.is_anonymous and bool(reporter_phone(self.report))
+            self.fields["message"].help_text = (
+                UNREACHABLE_REPORTER if callable_ else UNREACHABLE_UNCALLABLE
+            )
 
     def perform(self, actor):
         data = self.cleaned_data

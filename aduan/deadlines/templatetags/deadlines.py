@@ -17,6 +17,7 @@ from aduan.deadlines.presenters import (
     Countdown,
     DeadlineRow,
     reporter_rows,
+    staff_clock_label,
     staff_rows,
 )
 from aduan.deadlines.presenters import countdown as count_down
@@ -106,3 +107,9 @@ def sees_overdue(access) -> bool:
 def is_reporter_clock(clock: str) -> bool:
     """True for the clocks that wait on the reporter rather than on the government."""
     return clock in REPORTER_CLOCKS
+
+
+@register.filter(name="staff_clock_label")
+def staff_clock_label_filter(clock: str) -> str:
+    """"Being verified" or "Being handled": the organization's clock as a reporter reads it."""
+    return staff_clock_label(clock)

@@ -24,6 +24,9 @@
         button.disabled = true;
         button.setAttribute("aria-busy", "true");
       });
+      /* An upload on a slow line takes a minute: say so, or the citizen goes Back. */
+      var status = form.querySelector("[data-sending-status]");
+      if (status && hasFiles(form)) status.hidden = false;
     });
   }
 
@@ -128,6 +131,9 @@
       form.querySelectorAll("button[type=submit]").forEach(function (button) {
         button.disabled = false;
         button.removeAttribute("aria-busy");
+      });
+      form.querySelectorAll("[data-sending-status]").forEach(function (status) {
+        status.hidden = true;
       });
     });
   });
