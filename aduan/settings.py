@@ -367,6 +367,7 @@ ADUAN_API_RATE = env_str("ADUAN_API_RATE", "600/min")
 # Public lookups per visitor's address (aduan/lib/ratelimits.py). All three rates are
 # checked by `manage.py check` (aduan/system/checks.py).
 ADUAN_LOOKUP_RATE = env_str("ADUAN_LOOKUP_RATE", "30/m")
+ADUAN_LINK_RATE = env_str("ADUAN_LINK_RATE", "120/m")
 ADUAN_DRAFT_CHECK_RATE = env_str("ADUAN_DRAFT_CHECK_RATE", "60/m")
 # Days the API keeps its answers to idempotent POSTs for replays.
 ADUAN_IDEMPOTENCY_DAYS = env_int("ADUAN_IDEMPOTENCY_DAYS", 7)

@@ -13,6 +13,7 @@ from tests.personas import submit
 @pytest.fixture(autouse=True)
 def _low_rates(settings):
     settings.ADUAN_LOOKUP_RATE = "3/m"
+    settings.ADUAN_LINK_RATE = "3/m"
     settings.ADUAN_DRAFT_CHECK_RATE = "2/m"
 
 
@@ -41,6 +42,20 @@ def test_guessing_private_links_is_limited_too(client, world):
         assert client.get(wrong).status_code in (403, 404)
     right = reverse("portal:secret", args=[report.tracking_code, secret])
     assert client.get(right).status_code == 429  # even the right one, until the minute ends
+
+
+def test_tracking_lookups_on_a_shared_address_do_not_lock_a_citizen_out_of_their_link(
+    client, world
+):
+    # Behind a mobile carrier, many phones share one address.
+    report, secret = submit(world)
+    for _attempt in range(4):
+        client.get(reverse("portal:track"), {"code": "ABCD-EFGH"})
+    assert client.get(reverse("portal:track"), {"code": "ABCD-EFGH"}).status_code == 429
+
+    own = client.get(reverse("portal:secret", args=[report.tracking_code, secret]))
+
+    assert own.status_code == 302
 
 
 def test_the_draft_check_answers_json_past_its_rate(client, db):

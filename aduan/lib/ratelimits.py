@@ -7,7 +7,10 @@ Counters live in the default cache (django-ratelimit): each process's own memory
 default, shared by every process and host once ADUAN_CACHE_URL points at Redis.
 
 Settings (read at request time):
-- ADUAN_LOOKUP_RATE = "30/m": tracking-code lookups, private links, confirmations;
+- ADUAN_LOOKUP_RATE = "30/m": tracking-code lookups and account confirmations;
+- ADUAN_LINK_RATE = "120/m": a guest's private and access links and contact
+  confirmations, counted apart: many phones share one address behind a mobile carrier,
+  and their lookups must not lock a citizen out of their own report's link;
 - ADUAN_DRAFT_CHECK_RATE = "60/m": the submit page's draft check (about one a second
   while typing);
 - ADUAN_TRUSTED_PROXIES = 0: reverse proxies in front of Aduan; with N > 0 the client's
@@ -25,7 +28,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
-DEFAULT_RATES = {"lookup": "30/m", "draft_check": "60/m"}
+DEFAULT_RATES = {"lookup": "30/m", "link": "120/m", "draft_check": "60/m"}
 RETRY_AFTER_SECONDS = 60
 
 

@@ -318,7 +318,7 @@ def submitted(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/submitted.html", context)
 
 
-@limited("lookup")
+@limited("link")
 def secret_link(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     report = Report.objects.filter(tracking_code=normalize_tracking_code(code)).first()
     if report is None or report.reporter_id or not secret_matches(secret, report.guest_secret_hash):
@@ -328,7 +328,7 @@ def secret_link(request: HttpRequest, code: str, secret: str) -> HttpResponse:
 
 
 @require_GET
-@limited("lookup")
+@limited("link")
 def guest_access(request: HttpRequest, code: str, token: str) -> HttpResponse:
     """A guest opened the link of a message about their report (a question, a
     response): this browser may act as the reporter, as with the secret link."""
@@ -340,7 +340,7 @@ def guest_access(request: HttpRequest, code: str, token: str) -> HttpResponse:
 
 
 @require_GET
-@limited("lookup")
+@limited("link")
 def confirm_contact(request: HttpRequest, code: str, token: str) -> HttpResponse:
     """A guest opened the confirmation link sent to their email or phone: from now on
     updates on the report are sent there, and this browser may act as the reporter."""

@@ -23,6 +23,7 @@ LOOKUP_RATE = re.compile(r"\d+/\d*[smhd][a-z]*")
 RATE_SETTINGS = {
     "ADUAN_API_RATE": (API_RATE, "600/min"),
     "ADUAN_LOOKUP_RATE": (LOOKUP_RATE, "30/m"),
+    "ADUAN_LINK_RATE": (LOOKUP_RATE, "120/m"),
     "ADUAN_DRAFT_CHECK_RATE": (LOOKUP_RATE, "60/m"),
 }
 
