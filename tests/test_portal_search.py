@@ -253,3 +253,16 @@ def test_outsider_searching_sees_only_public_reports(world):
     html = client.get(reverse("portal:feed"), {"q": "lampu"}).content.decode()
     assert shown.tracking_code in html
     assert hidden.tracking_code not in html
+
+
+def test_the_feeds_filters_besides_the_search_fold_away_unless_in_use(world):
+    client = Client()
+    client.cookies["django_language"] = "en"
+
+    plain = client.get(reverse("portal:feed")).content.decode()
+    searched = client.get(reverse("portal:feed"), {"q": "jalan"}).content.decode()
+    refined = client.get(reverse("portal:feed"), {"kind": "complaint"}).content.decode()
+
+    assert '<details class="more-filters">' in plain and 'name="q"' in plain
+    assert '<details class="more-filters">' in searched
+    assert '<details class="more-filters" open>' in refined

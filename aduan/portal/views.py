@@ -162,7 +162,10 @@ def feed(request: HttpRequest) -> HttpResponse:
     # A search replaces the order with its ranking; an invalid filter shows its error
     # and is ignored.
     page = _paginate(request, form.filter_reports(newest))
-    return render(request, "portal/feed.html", {"form": form, **page})
+    # The filters besides the search fold away unless in use: on a phone they pushed the
+    # first report a screen and a half down.
+    refined = any(request.GET.get(name) for name in form.fields if name != "q")
+    return render(request, "portal/feed.html", {"form": form, "refined": refined, **page})
 
 
 @login_required

@@ -77,6 +77,19 @@ def test_public_pages_and_the_back_office_report_fit_a_phone(world, new_page):
     assert _overflow(admin) <= 0
 
 
+def test_public_pages_fit_a_phone_whose_text_is_set_twice_as_large(world, new_page):
+    advance(world, submit(world, reporter=world.citizen)[0], Status.DISPATCHED)
+    guest = _phone(new_page)
+    for path in ("/", "/laporan/", "/laporan/?kind=complaint", "/lapor/", "/lacak/"):
+        guest.goto(path)
+        guest.add_style_tag(content="html { font-size: 200% !important; }")
+        assert _overflow(guest) <= 0, path
+    # The first report is not pushed a screen down by filters nobody asked for.
+    guest.goto("/laporan/")
+    first = guest.locator(".report-list li").first.bounding_box()
+    assert first and first["y"] < PHONE["height"]
+
+
 def test_a_refused_report_form_puts_the_reader_on_the_list_of_what_to_correct(world, new_page):
     page = _phone(new_page)
     page.goto("/lapor/")
