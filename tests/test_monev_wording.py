@@ -64,7 +64,7 @@ def test_a_change_that_rounds_to_nothing_has_no_sign(db):
     row = {"change": -0.0004, "unit": "share", "previous": 0.5}
     with translation.override("en"):
         assert views.show_change(row) == "0.0 pp"
-        assert recap.fmt_change(0.5, 0.5004, recap.RATE) == "0.0 pts"
+        assert recap.fmt_change(0.5, 0.5004, recap.RATE) == "0.0 pp"  # as on the dashboard
 
 
 # --- One name per figure ----------------------------------------------------------------
