@@ -601,6 +601,25 @@ def test_the_national_organizations_key_sees_every_report_as_its_admins_do(clien
 # --- Responses ----------------------------------------------------------------------
 
 
+def test_a_report_changed_meanwhile_is_a_409_telling_the_program_to_read_it_again(
+    client, world, monkeypatch
+):
+    from aduan.api import views
+
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+
+    def changed_meanwhile(*args, **kwargs):
+        raise lifecycle.stale_report()
+
+    monkeypatch.setattr(views.ResponseCreate, "perform", staticmethod(changed_meanwhile))
+    url = f"/api/v1/reports/{report.tracking_code}/responses/"
+    response = post(client, url, new_key(world.unit_a), {"message": "Tim datang besok."})
+
+    assert response.status_code == 409
+    [error] = response.json()["errors"]
+    assert error["code"] == "stale" and "Muat ulang halaman" not in error["message"]
+
+
 def test_organization_responds_through_the_lifecycle(client, world):
     report = advance(world, submit(world)[0], Status.DISPATCHED)
     url = f"/api/v1/reports/{report.tracking_code}/responses/"

@@ -445,6 +445,12 @@ def _refusals_as_errors(forbidden=Http404):
     an actor who may not take it gets `forbidden` (404 hides reports from outsiders)."""
     try:
         yield
+    except lifecycle.StaleReport:
+        # The lifecycle's words are for a page ("reload the page"); a program reads again.
+        raise Conflict(
+            _("The report changed a moment ago: read it again, then retry if still needed."),
+            code="stale",
+        ) from None
     except lifecycle.TransitionError as error:
         raise Conflict(str(error), code="invalid_state") from None
     except PermissionDenied as error:

@@ -749,6 +749,10 @@ def close_unanswered(report: Report, *, at=None) -> ReportEvent:
 def rate(report: Report, actor: Actor, stars: int, comment: str = "", *, at=None) -> ReportEvent:
     if stars not in range(1, 6):
         raise TransitionError(_("Choose a rating from 1 to 5."))
+    if report.rating is not None and actor.is_reporter:
+        # Said plainly to the reporter: the rule that allows one rating would only say
+        # "not allowed" (anyone else is refused as before, by the rule).
+        raise TransitionError(_("This report has already been rated."))
     return transition(
         report,
         Action.RATE,
