@@ -259,7 +259,7 @@ def test_rating_is_stored_once_and_must_be_one_to_five(world):
     lifecycle.rate(report, as_reporter(world.citizen), 5, "Mantap.")
     report.refresh_from_db()
     assert (report.rating, report.rating_comment) == (5, "Mantap.")
-    with pytest.raises(TransitionError, match="already been rated"):
+    with pytest.raises(TransitionError, match="sudah dinilai"):
         lifecycle.rate(report, as_reporter(world.citizen), 1)
     with pytest.raises(PermissionDenied):
         lifecycle.rate(report, as_user(world.liaison_a), 1)
