@@ -436,6 +436,20 @@ def test_the_axis_top_is_a_round_number():
     assert [charts.nice_ceiling(v) for v in (0, 0.7, 3, 7, 12, 180)] == [1, 1, 5, 10, 20, 200]
 
 
+def test_every_tick_of_a_count_axis_is_a_whole_number_and_the_bars_fill_the_chart():
+    for highest in (1, 3, 7, 12, 25, 37, 180):
+        top, ticks = charts.nice_top(highest, whole=True)
+        steps = [top * n / ticks for n in range(ticks + 1)]
+        assert all(float(step).is_integer() for step in steps), (highest, steps)
+        assert highest <= top < 2 * highest + 3, (highest, top)
+    assert charts.nice_top(25, whole=True) == (25, 5)  # not 0, 6.25, 12.5, 18.75, 25
+    svg = charts.bar_chart(
+        [("Jan", 25), ("Feb", 3)], chart_id="c", title="t", description="d", whole=True
+    )
+    ticks = re.findall(r'dominant-baseline="middle">([^<]+)</text>', str(svg))
+    assert ticks == ["0", "5", "10", "15", "20", "25"]
+
+
 def test_the_dashboard_charts_parse_as_xml(client, world, dated):
     response = page(client, world.national_admin, month="2026-01")
     for chart in response.context["charts"]:

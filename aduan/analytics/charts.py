@@ -20,6 +20,7 @@ HEIGHT = 260
 # Room for the value labels on the left and the point labels below.
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 14, 40
 TICKS = 4
+TICK_CHOICES = (4, 5, 3)  # the first of equal tops wins
 # A chart is drawn 640 units wide and shown in a card 300 to 500 pixels wide: its text
 # is 18 units (aduan.css), 8 to 14 pixels on screen, so with twelve months only every
 # other one is named below the axis (each still has its tooltip).
@@ -50,6 +51,7 @@ class Frame:
     width: int
     height: int
     top_value: float
+    ticks: int = 4  # grid lines above the baseline
 
     @property
     def plot_width(self) -> float:
@@ -101,8 +103,8 @@ def _open(chart_id: str, title: str, description: str, frame: Frame, kind: str) 
 
 def _axes(frame: Frame, labels: Sequence[str], fmt: Callable[[float], str]) -> list[str]:
     parts = ['<g class="axis axis-y">']
-    for tick in range(TICKS + 1):
-        value = frame.top_value * tick / TICKS
+    for tick in range(frame.ticks + 1):
+        value = frame.top_value * tick / frame.ticks
         y = _fmt(frame.y(value))
         parts.append(
             f'<line class="grid" x1="{LEFT}" x2="{frame.width - RIGHT}" y1="{y}" y2="{y}"/>'
@@ -130,9 +132,31 @@ def _axes(frame: Frame, labels: Sequence[str], fmt: Callable[[float], str]) -> l
     return parts
 
 
-def _frame(points: Sequence[Point], width: int, height: int, top: float | None) -> Frame:
+def nice_top(highest: float, *, whole: bool = False) -> tuple[float, int]:
+    """The axis's top and its number of steps: 3 to 5 steps of a round size (1, 2, 2.5
+    or 5 times a power of ten) reaching `highest`, the lowest such top, so every tick is
+    a round number and the bars fill the chart. For counts (`whole`) a step is a whole
+    number: no tick reads 6.25 reports."""
+    best = None
+    for ticks in TICK_CHOICES:
+        step = nice_ceiling(highest / ticks) if highest > 0 else 1.0 / ticks
+        if whole:
+            step = max(1.0, step)
+            if not float(step).is_integer():  # 2.5
+                step = nice_ceiling(step + 1e-9)
+        if best is None or step * ticks < best[0] - 1e-9:
+            best = (step * ticks, ticks)
+    return best
+
+
+def _frame(
+    points: Sequence[Point], width: int, height: int, top: float | None, whole: bool = False
+) -> Frame:
+    if top:
+        return Frame(width, height, top, TICKS)
     values = [v for _label, v in points if v is not None]
-    return Frame(width, height, top or nice_ceiling(max(values, default=0)))
+    value, ticks = nice_top(max(values, default=0), whole=whole)
+    return Frame(width, height, value, ticks)
 
 
 def bar_chart(
@@ -145,9 +169,11 @@ def bar_chart(
     width: int = WIDTH,
     height: int = HEIGHT,
     top: float | None = None,
+    whole: bool = False,
 ) -> SafeString:
-    """Vertical bars, one per point, each with a tooltip of its label and value."""
-    frame = _frame(points, width, height, top)
+    """Vertical bars, one per point, each with a tooltip of its label and value; `whole`
+    for counts (whole-numbered ticks)."""
+    frame = _frame(points, width, height, top, whole)
     parts = _open(chart_id, title, description, frame, "bar")
     parts += _axes(frame, [label for label, _v in points], value_format)
     parts.append('<g class="bars">')

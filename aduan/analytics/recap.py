@@ -42,6 +42,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from aduan.analytics import metrics
+from aduan.analytics.charts import nice_top
 from aduan.analytics.formatting import (
     FIGURE_NAMES,
     chart_month,
@@ -683,7 +684,11 @@ def _bar_chart(data: RecapData, height: float = 150) -> Drawing:
     chart.width, chart.height = CONTENT_WIDTH - CHART_LEFT - 6, height - 45
     chart.data = series
     chart.categoryAxis.categoryNames = [chart_month(row["month"]) for row in data.trend]
-    chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, _axis_top(series)
+    # Counts: whole-numbered ticks (reportlab's own steps gave "2, 2, 1, 0, 0").
+    counts = [v for row in series for v in row if v is not None]
+    top, ticks = nice_top(max(counts, default=0), whole=True)
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, top
+    chart.valueAxis.valueStep = top / ticks
     chart.barSpacing, chart.groupSpacing = 1, 6
     for index, color in enumerate(SERIES_COLORS):
         chart.bars[index].fillColor = color

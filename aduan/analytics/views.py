@@ -409,7 +409,7 @@ def trend_charts(trend: list[dict]) -> list[charts.Chart]:
     return [
         chart(
             charts.bar_chart, "trend-received", "received",
-            _("Reports received per month"), _("Reports received"), str,
+            _("Reports received per month"), _("Reports received"), str, whole=True,
         ),
         chart(
             charts.line_chart, "trend-follow-up", "follow_up_rate",
