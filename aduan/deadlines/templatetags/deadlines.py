@@ -111,5 +111,5 @@ def is_reporter_clock(clock: str) -> bool:
 
 @register.filter(name="staff_clock_label")
 def staff_clock_label_filter(clock: str) -> str:
-    """"Being verified" or "Being handled": the organization's clock as a reporter reads it."""
+    """The organization's clock as a reporter reads it ("Being verified", "Being handled")."""
     return staff_clock_label(clock)
