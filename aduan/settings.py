@@ -140,6 +140,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # Each process remembers an API key it has looked up for this many seconds, so a revoked
 # key is refused by every process within that time (0: look it up on every request).
 ADUAN_API_KEY_CACHE_SECONDS = env_int("ADUAN_API_KEY_CACHE_SECONDS", 5)
+# The changes feed lists events at least this old, so that none still being committed
+# is passed by a client's cursor (aduan.api.views.ChangeList).
+ADUAN_CHANGES_LAG_SECONDS = env_int("ADUAN_CHANGES_LAG_SECONDS", 10)
 # Likewise the working-day calendar, for a new report's first deadline; clocks started
 # on an out-of-date calendar are moved by a task after a correction (0: read it always).
 ADUAN_CALENDAR_CACHE_SECONDS = env_int("ADUAN_CALENDAR_CACHE_SECONDS", 5)

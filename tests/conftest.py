@@ -25,6 +25,12 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _changes_feed_without_lag(settings):
+    # Tests read the changes feed right after writing (tests/test_api.py covers the lag).
+    settings.ADUAN_CHANGES_LAG_SECONDS = 0
+
+
 @pytest.fixture
 def client_for(client):
     """A test client signed in as the given user, speaking English."""

@@ -552,6 +552,23 @@ def test_changes_feed_lists_public_events_in_order_after_the_cursor(client, worl
     assert client.get(following["next"], headers=bearer(secret)).json()["results"] == []
 
 
+def test_changes_feed_waits_a_few_seconds_so_no_event_still_committing_is_passed(
+    client, world, settings
+):
+    settings.ADUAN_CHANGES_LAG_SECONDS = 10
+    secret = new_key(world.agency)
+    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=1)):
+        report = advance(world, submit(world)[0], Status.DISPATCHED)
+    lifecycle.respond(report, as_user(world.liaison_a), "Sedang dikerjakan.")  # just now
+
+    page = get(client, "/api/v1/changes/", secret).json()
+
+    assert [row["action"] for row in page["results"]] == ["submit", "dispatch", "dispatch"]
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=11)):
+        later = client.get(page["next"], headers=bearer(secret)).json()
+    assert [row["action"] for row in later["results"]] == ["respond"]
+
+
 def test_changes_feed_of_another_organization_is_empty(client, world):
     advance(world, submit(world)[0], Status.DISPATCHED)
     page = get(client, "/api/v1/changes/", new_key(world.other_agency)).json()

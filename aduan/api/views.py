@@ -7,6 +7,7 @@ lifecycle.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from contextlib import contextmanager
 
@@ -15,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -611,6 +613,17 @@ def _relay(report: Report, action: str, message: str, stars: int | None) -> Repo
     return lifecycle.reply(report, actor, satisfied=satisfied, message=message)
 
 
+def _settled_horizon() -> int:
+    """The highest event id the changes feed may list now. Ids are handed out when an
+    event is written, not when its transaction commits: an event still being committed
+    may carry a lower id than one already listed, and a cursor past that one would skip
+    it for good. The feed stops at the newest event written ADUAN_CHANGES_LAG_SECONDS
+    ago, so such a transaction has that long to finish."""
+    lag = datetime.timedelta(seconds=settings.ADUAN_CHANGES_LAG_SECONDS)
+    settled = ReportEvent.objects.filter(at__lte=timezone.now() - lag).order_by("-pk")
+    return settled.values_list("pk", flat=True).first() or 0
+
+
 @list_schema(EventSerializer, "reports")
 class ChangeList(OrganizationApiView, generics.ListAPIView):
     """Public timeline events of visible reports, oldest first, for syncing: keep the last
@@ -629,7 +642,7 @@ class ChangeList(OrganizationApiView, generics.ListAPIView):
         status_changed = ~Q(to_status="") & ~Q(to_status=F("from_status"))
         shown = (Q(is_public=True) | status_changed) & Q(report__in=visible)
         return with_files(
-            ReportEvent.objects.filter(shown | left_subtree(self.organization)).select_related(
-                "report"
-            )
+            ReportEvent.objects.filter(shown | left_subtree(self.organization))
+            .filter(pk__lte=_settled_horizon())
+            .select_related("report")
         )
