@@ -257,6 +257,26 @@ def test_request_fields_follow_the_spec(client, world, settings):
     assert set(item) >= {"service_notice", "address_id", "zipcode", "expected_datetime"}
 
 
+def test_a_request_without_a_category_has_an_empty_service_code_not_a_null(client, world):
+    report = public_report(world, category=None)
+
+    (item,) = get_json(client, f"requests/{report.tracking_code}.json")
+    xml = get_xml(client, f"requests/{report.tracking_code}.xml")
+
+    assert (item["service_code"], item["service_name"]) == ("", "")
+    assert xml.find(".//service_code").text in (None, "")
+
+
+def test_a_service_name_follows_the_locale_asked_for(client, world):
+    world.potholes.name_en = "Damaged roads"
+    world.potholes.save()
+    report = public_report(world)
+
+    (item,) = get_json(client, f"requests/{report.tracking_code}.json", locale="en")
+
+    assert item["service_name"] == "Damaged roads"
+
+
 def test_expected_datetime_is_the_reports_due_time(client, world):
     report = public_report(world)
     Report.objects.filter(pk=report.pk).update(due_at=days_ago(-3))

@@ -132,8 +132,10 @@ def service_request(report: Report, *, extensions: bool = False) -> dict:
         "service_request_id": report.tracking_code,
         "status": open_or_closed(report.status),
         "status_notes": public_text(notes[-1].message, report) if notes else None,
-        "service_name": category.name if category else None,
-        "service_code": category.slug if category else None,
+        # A code for every request, as the spec has it: "" for a report without a
+        # category (a null broke clients that look the code up in services).
+        "service_name": category.display_name if category else "",
+        "service_code": category.slug if category else "",
         "description": public_text(report.body, report),
         "agency_responsible": report.organization.name if report.organization_id else None,
         "service_notice": None,
