@@ -98,9 +98,13 @@ def test_the_csv_export_holds_the_trend_breakdowns_and_league_table(client, worl
     assert [row[1] for row in trend[1:]][-2:] == ["1", "3"]  # December, January received
     categories = next(rows for rows in tables if rows[1][0] == "Infrastruktur")
     assert categories[1] == ["Infrastruktur", str(world.roads.pk), "3"]
-    league = tables[-1]
+    league = tables[-2]
     names = {row[1] for row in league[1:]}
     assert {world.agency.name, world.other_agency.name} <= names
+    agencies = {row[1]: row for row in tables[-1][1:]}  # the dashboard's agencies box
+    overview = metrics.agencies_overview(None)
+    assert int(agencies["connected"][2]) == overview["connected"]
+    assert int(agencies["agencies"][2]) == overview["agencies"]
 
 
 def test_the_xlsx_export_reads_back_with_numbers_and_percent_formats(client, world, dated):
@@ -109,18 +113,20 @@ def test_the_xlsx_export_reads_back_with_numbers_and_percent_formats(client, wor
     )
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert len(book.sheetnames) == 9  # about, key figures, trend, 5 breakdowns, league
+    # About, key figures, trend, 5 breakdowns, league, and the agencies box.
+    assert len(book.sheetnames) == 10
     sheet = book.worksheets[1]
     rows = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
     current = metrics.summary(world.agency, JANUARY)
     assert rows["received"][3].value == current["received"] == 2
+    assert rows["followed_up"][3].value == current["followed_up"]  # the counts, too
     assert rows["follow_up_rate"][3].value == pytest.approx(0.5)
     assert rows["follow_up_rate"][3].number_format == "0.0%"
     assert rows["median_verification_working_days"][3].value == pytest.approx(
         current["median_verification_working_days"]
     )
     assert rows["within_deadline_verification"][3].value is None
-    league = book.worksheets[-1]
+    league = book.worksheets[-2]
     units = [row[1].value for row in league.iter_rows(min_row=2)]
     assert units == [world.unit_a.name, world.unit_b.name]
 

@@ -157,11 +157,26 @@ def _league(data: dict) -> Table:
     )
 
 
+def _agencies(figures: dict) -> Table:
+    return Table(
+        _("Connected and active agencies"),
+        [_("Agencies"), _("Key"), _("Number"), _("Share")],
+        [
+            [_("All agencies"), "agencies", figures["agencies"], None],
+            [_("Connected"), "connected", figures["connected"], figures["connected_share"]],
+            [_("Active"), "active", figures["active"], figures["active_share"]],
+        ],
+        units=[None, None, "count", "share"],
+    )
+
+
 def dashboard_tables(data: dict) -> list[Table]:
     """The tables of a dashboard, as `views.collect` gathers it."""
     tables = [_about(data), _key_figures(data), _trend(data)]
     tables += [_breakdown(section) for section in data["breakdowns"]]
     tables.append(_league(data))
+    if data.get("agencies") is not None:
+        tables.append(_agencies(data["agencies"]))
     return tables
 
 

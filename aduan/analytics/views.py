@@ -235,6 +235,12 @@ def _direction(change: float | None) -> str:
 KEY_FIGURES = [
     ("received", FIGURE_NAMES["received"], "count", None),
     ("verified", FIGURE_NAMES["verified"], "count", None),
+    # The counts behind the rates, as the recap gives them: a meeting asks "how many".
+    ("followed_up", FIGURE_NAMES["followed_up"], "count", None),
+    ("settled", FIGURE_NAMES["settled"], "count", None),
+    ("closed", FIGURE_NAMES["closed"], "count", None),
+    ("archived", FIGURE_NAMES["archived"], "count", None),
+    ("open", FIGURE_NAMES["open"], "count", None),
     ("follow_up_rate", FIGURE_NAMES["follow_up_rate"], "share", True),
     ("completion_rate", FIGURE_NAMES["completion_rate"], "share", True),
     ("settled_rate", FIGURE_NAMES["settled_rate"], "share", True),
