@@ -284,8 +284,10 @@ def test_another_text_or_half_an_hour_later_is_another_report(world):
         english(Client()).post(reverse("portal:submit"), form_data())
     # Another person writing the same words is another reporter.
     english(Client()).post(reverse("portal:submit"), form_data(guest_email="ani@example.id"))
+    # The same words about another street are another report.
+    english(Client()).post(reverse("portal:submit"), form_data(address="Jl. Sudirman No. 3"))
 
-    assert Report.objects.count() == 4
+    assert Report.objects.count() == 5
 
 
 def test_an_officer_who_reads_the_reference_cannot_claim_a_guests_report(world):

@@ -234,14 +234,17 @@ CONFIRMATION_KEPT = datetime.timedelta(hours=1)
 
 
 def _sent_moments_ago(request: HttpRequest, draft, reference: str) -> Report | None:
-    """The report this person sent just before with the same title and text (by account,
-    or a guest's email address or phone number), unless it is this very form again,
-    which the form's own token already recognises."""
+    """The report this person sent just before with the same title, text and place (by
+    account, or a guest's email address or phone number), unless it is this very form
+    again, which the form's own token already recognises. Two lamps out in two streets,
+    described in the same words, are two reports: the place tells them apart."""
     sent = Report.objects.filter(
         channel=Channel.WEB,
         submitted_at__gte=timezone.now() - RESEND_WINDOW,
         title=draft.title,
         body=draft.body,
+        address=draft.address,
+        region=draft.region,
     ).exclude(channel_reference=reference)
     if request.user.is_authenticated:
         return sent.filter(reporter=request.user).order_by("-pk").first()
