@@ -287,3 +287,25 @@ def test_paging_by_deadline_shows_every_report_once_in_deadline_order(world, clo
     seen = _codes(first.content.decode()) + _codes(second.content.decode())
     assert seen == list(reversed(made))  # submitted first, due first
     assert not second.context["page"].has_next
+
+
+def test_a_deadline_ending_with_a_day_is_shown_as_that_days_last_minute(world):
+    # Sent on a Saturday: verification counts from Monday and ends with Wednesday, stored
+    # as the midnight after it (Thursday 00:00).
+    with time_machine.travel(datetime.datetime(2026, 11, 21, 10, 0, tzinfo=WIB), tick=False):
+        report, _ = submit(world, reporter=world.citizen, suggested_organization=world.agency)
+    report.refresh_from_db()
+    assert report.due_at == datetime.datetime(2026, 11, 26, 0, 0, tzinfo=WIB)
+    staff = english(Client(), world.agency_admin)
+    citizen = english(Client(), world.citizen)
+
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 10, 0, tzinfo=WIB), tick=False):
+        pages = [
+            staff.get(reverse("workspace:report", args=[report.tracking_code])),
+            citizen.get(reverse("portal:report", args=[report.tracking_code])),
+        ]
+
+    for page in pages:
+        html = page.content.decode()
+        assert "25 Nov 2026 23:59" in html
+        assert "26 Nov 2026 00:00" not in html  # not in the countdown's title either

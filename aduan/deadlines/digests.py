@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from aduan.deadlines import calendar
 from aduan.deadlines.models import STAFF_CLOCKS, DigestRun
+from aduan.deadlines.presenters import shown_due
 from aduan.notifications import outbox
 from aduan.notifications.models import Kind
 from aduan.organizations.models import PATH_STEP, Membership, Organization
@@ -119,6 +120,9 @@ def _send(org: Organization, day: datetime.date, counts: Counter, now) -> None:
     due_soon = list(
         _due_soon(now).filter(mine).order_by("due_at", "pk")[: min(LIST_LENGTH, counts["due_soon"])]
     )
+    for report in (*overdue, *due_soon):
+        # Only for the message, never saved: the deadline as people read it.
+        report.due_at = shown_due(report.due_at, org.time_zone)
     recipients = Membership.objects.filter(
         organization=org, role__in=DIGEST_ROLES, is_active=True, user__is_active=True
     ).select_related("user")

@@ -30,6 +30,16 @@ class Countdown:
     working_days: float  # working days left; negative once overdue
 
 
+def shown_due(due_at: datetime.datetime, tz: str) -> datetime.datetime:
+    """`due_at` as people read it: a deadline that ends with a working day is stored as
+    the midnight after it, and is shown as that day's last minute ("25 Jul 23.59"), not
+    as the start of the next day, often a day off ("26 Jul 00.00")."""
+    local = timezone.localtime(due_at, calendar.zone(tz))
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return local - datetime.timedelta(minutes=1)
+    return local
+
+
 def countdown(
     due_at: datetime.datetime,
     clock: str,

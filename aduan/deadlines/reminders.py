@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from aduan.deadlines import calendar
 from aduan.deadlines.clocks import time_zone_of
 from aduan.deadlines.models import STAFF_CLOCKS, Deadline
+from aduan.deadlines.presenters import shown_due
 from aduan.notifications.models import Kind, SupervisorReminder
 from aduan.notifications.outbox import absolute, members, notify, staff, staff_link
 from aduan.organizations.access import Access, Role
@@ -142,7 +143,7 @@ def _report_item(report: Report, now: datetime.datetime, cal) -> dict:
         "days_late": math.floor(max(cal.working_days_between(report.due_at, now, tz), 0)),
         "tracking_code": report.tracking_code,
         "title": report.title,
-        "due_at": report.due_at,
+        "due_at": shown_due(report.due_at, tz) if report.due_at else None,
         "clock": report.due_clock,
         "link": staff_link(report),
     }

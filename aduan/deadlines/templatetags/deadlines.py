@@ -17,6 +17,7 @@ from aduan.deadlines.presenters import (
     Countdown,
     DeadlineRow,
     reporter_rows,
+    shown_due,
     staff_clock_label,
     staff_rows,
 )
@@ -50,7 +51,7 @@ def countdown(context, obj, show_due: bool = False) -> str:
 
 def _badge(result: Countdown, due_at, tz: str, show_due: bool = False) -> str:
     local = timezone.localtime(due_at, calendar.zone(tz))
-    due = formats.date_format(local, "SHORT_DATETIME_FORMAT")
+    due = formats.date_format(shown_due(due_at, tz), "SHORT_DATETIME_FORMAT")
     badge = format_html(
         '<span class="badge countdown countdown--{}" data-countdown="{}" title="{}">{}</span>',
         result.state,
@@ -113,3 +114,13 @@ def is_reporter_clock(clock: str) -> bool:
 def staff_clock_label_filter(clock: str) -> str:
     """The organization's clock as a reporter reads it ("Being verified", "Being handled")."""
     return staff_clock_label(clock)
+
+
+@register.filter
+def as_shown_due(value):
+    """A deadline that ends with a working day is the midnight after it; shown as that
+    day's last minute ("25 Jul 23.59"), not as the start of the next day, often a day
+    off ("26 Jul 00.00"). For showing only: keep the value itself in machine attributes."""
+    if value is None:
+        return value
+    return shown_due(value, timezone.get_current_timezone_name())
