@@ -229,15 +229,17 @@ def submit(request: HttpRequest) -> HttpResponse:
 # browser fetched again carries a new one-time token.
 RESEND_WINDOW = datetime.timedelta(minutes=30)
 # The confirmation (with a guest's private link) can be shown again this long, in the
-# browser that sent the report: its answer may be lost on a bad connection too.
-CONFIRMATION_KEPT = datetime.timedelta(hours=1)
+# browser that sent the report: its answer may be lost on a bad connection too. Short,
+# for the next person at a shared computer; a sign-in or sign-out forgets it at once.
+CONFIRMATION_KEPT = datetime.timedelta(minutes=15)
 
 
 def _sent_moments_ago(request: HttpRequest, draft, reference: str) -> Report | None:
-    """The report this person sent just before with the same title, text and place (by
-    account, or a guest's email address or phone number), unless it is this very form
-    again, which the form's own token already recognises. Two lamps out in two streets,
-    described in the same words, are two reports: the place tells them apart."""
+    """The report this person sent just before with the same words, place, kind and
+    privacy (by account, or a guest's same email address and phone number), unless it is
+    this very form again, which the form's own token already recognises. Two lamps out
+    in two streets, described in the same words, are two reports; so is a resend that
+    asks for anonymity or confidentiality the first one did not have."""
     sent = Report.objects.filter(
         channel=Channel.WEB,
         submitted_at__gte=timezone.now() - RESEND_WINDOW,
@@ -245,25 +247,36 @@ def _sent_moments_ago(request: HttpRequest, draft, reference: str) -> Report | N
         body=draft.body,
         address=draft.address,
         region=draft.region,
+        kind=draft.kind,
+        is_anonymous=draft.is_anonymous,
+        is_confidential=draft.is_confidential,
+        show_reporter_name=draft.show_reporter_name,
     ).exclude(channel_reference=reference)
     if request.user.is_authenticated:
         return sent.filter(reporter=request.user).order_by("-pk").first()
-    contact = Q(pk__in=[])
-    if draft.guest_email:
-        contact |= Q(guest_email__iexact=draft.guest_email)
-    if draft.guest_phone:
-        contact |= Q(guest_phone=draft.guest_phone)
-    return sent.filter(contact, reporter__isnull=True).order_by("-pk").first()
+    # Both contacts as given: knowing one of someone's contacts must not be enough.
+    return (
+        sent.filter(
+            reporter__isnull=True,
+            guest_email__iexact=draft.guest_email,
+            guest_phone=draft.guest_phone,
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 def _already_received(request: HttpRequest, report: Report) -> HttpResponse:
     """The confirmation of the report already received. A guest's page does not open
     the report as its reporter: knowing an address and the text proves nothing, and
     the private link went to that address or number with the first answer."""
+    pending = request.session.get(SESSION_SUBMITTED) or {}
+    # The same browser may still hold that report's confirmation, with its private link.
+    kept = pending.get("secret", "") if pending.get("code") == report.tracking_code else ""
     request.session[SESSION_SUBMITTED] = {
         "code": report.tracking_code,
-        "secret": "",
-        "at": timezone.now().isoformat(),
+        "secret": kept,
+        "at": pending.get("at") if kept else timezone.now().isoformat(),
         "again": True,
     }
     return redirect("portal:submitted")
