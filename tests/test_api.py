@@ -14,7 +14,7 @@ from aduan.organizations.models import Region
 from aduan.reports import lifecycle
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Channel, Report, ReportEvent, Status
-from tests.personas import advance, as_user, submit
+from tests.personas import advance, as_user, report_at, submit
 
 ALL_SCOPES = [Scope.REPORTS_READ, Scope.REPORTS_WRITE, Scope.META_READ]
 
@@ -567,6 +567,22 @@ def test_changes_feed_waits_a_few_seconds_so_no_event_still_committing_is_passed
     with time_machine.travel(timezone.now() + datetime.timedelta(seconds=11)):
         later = client.get(page["next"], headers=bearer(secret)).json()
     assert [row["action"] for row in later["results"]] == ["respond"]
+
+
+def test_a_back_dated_event_written_just_now_does_not_hurry_the_changes_feed(
+    client, world, settings
+):
+    settings.ADUAN_CHANGES_LAG_SECONDS = 10
+    secret = new_key(world.agency)
+    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=1)):
+        report = advance(world, submit(world)[0], Status.DISPATCHED)
+    lifecycle.respond(report, as_user(world.liaison_a), "Sedang dikerjakan.")  # just now
+    # A letter received a week ago, entered just now: its event is dated a week ago.
+    report_at(world, timezone.now() - datetime.timedelta(days=7))
+
+    rows = get(client, "/api/v1/changes/", secret).json()["results"]
+
+    assert "respond" not in [row["action"] for row in rows]
 
 
 def test_changes_feed_of_another_organization_is_empty(client, world):

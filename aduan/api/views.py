@@ -620,7 +620,9 @@ def _settled_horizon() -> int:
     it for good. The feed stops at the newest event written ADUAN_CHANGES_LAG_SECONDS
     ago, so such a transaction has that long to finish."""
     lag = datetime.timedelta(seconds=settings.ADUAN_CHANGES_LAG_SECONDS)
-    settled = ReportEvent.objects.filter(at__lte=timezone.now() - lag).order_by("-pk")
+    # By when each row was written: `at` is what happened when (a letter entered a week
+    # later is at the letter's date), and a back-dated event must not move the horizon.
+    settled = ReportEvent.objects.filter(recorded_at__lte=timezone.now() - lag).order_by("-pk")
     return settled.values_list("pk", flat=True).first() or 0
 
 

@@ -484,6 +484,9 @@ class ReportEvent(models.Model):
     )
     by_reporter = models.BooleanField(default=False)
     at = models.DateTimeField(default=timezone.now)
+    # When the row was written, whatever `at` says (a letter entered a week later, an
+    # import, a scan pass that stamps its start): the API's changes feed waits on it.
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     message = models.TextField(blank=True)
     is_public = models.BooleanField(default=False)
     from_status = models.CharField(max_length=12, blank=True)
