@@ -125,3 +125,14 @@ def test_an_english_reporter_may_answer_the_completion_in_english(client, world,
     sms.post(client, text=verdict, id="gw-2")
 
     assert Report.objects.get().status == status
+
+
+def test_an_english_reporters_one_word_verdict_is_answered_in_english(client, world):
+    sms.post(client, text=ENGLISH)
+    advance(world, Report.objects.get(), Status.COMPLETED)
+
+    sms.post(client, text="SATISFIED", id="gw-2")
+
+    reply = sms.replies_to("+6281234567890").get(key__contains="gw-2")
+    assert Report.objects.get().status == Status.CLOSED
+    assert "Thank you" in reply.short  # not Indonesian: the report's language decides

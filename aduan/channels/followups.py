@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from aduan.channels.replies import CODE_IN_TEXT, MIN_TEXT, substance
+from aduan.channels.replies import CODE_IN_TEXT, MIN_TEXT, answer_language, substance
 from aduan.reports import lifecycle
 from aduan.reports.models import OPEN_STATUSES, Report, Status
 
@@ -86,19 +86,29 @@ def take(
     if len(substance(text)) < MIN_TEXT and not files:
         # "Halo pak" or "ok" answers nothing: say what is asked.
         question = report.events.filter(action=lifecycle.Action.HOLD).order_by("-pk").first()
-        return FollowUp(
-            "reminded",
-            report,
-            _(
-                "Report %(code)s waits for your answer to our question: “%(question)s” "
-                "Reply with your answer."
+        with translation.override(answer_language(report)):
+            return FollowUp(
+                "reminded",
+                report,
+                _(
+                    "Report %(code)s waits for your answer to our question: “%(question)s” "
+                    "Reply with your answer."
+                )
+                % {
+                    "code": report.tracking_code,
+                    "question": question.message if question else "",
+                },
             )
-            % {"code": report.tracking_code, "question": question.message if question else ""},
-        )
     return _act(report, "answered", None, text.strip(), files)
 
 
 def _act(report: Report, kind: str, stars, message: str, files=()) -> FollowUp:
+    # A word or two ("SATISFIED") says nothing of its language: the report's tells.
+    with translation.override(answer_language(report)):
+        return _acted(report, kind, stars, message, files)
+
+
+def _acted(report: Report, kind: str, stars, message: str, files=()) -> FollowUp:
     actor = lifecycle.Actor(user=report.reporter, is_reporter=True)
     code = {"code": report.tracking_code}
     if kind == "not_satisfied" and not message:

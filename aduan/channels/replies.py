@@ -142,7 +142,7 @@ def status_answer(code: str, *, phone: str = "", email: str = "") -> str:
     )
     if report is not None and not sender_is_reporter(report, phone=phone, email=email):
         report = None  # nothing of it, not even its language, goes to someone else
-    with translation.override(_answer_language(report)):
+    with translation.override(answer_language(report)):
         if report is None:
             return _(
                 "We found no report with that code for this number. Check the code, or "
@@ -155,7 +155,7 @@ def status_answer(code: str, *, phone: str = "", email: str = "") -> str:
         }
 
 
-def _answer_language(report: Report | None) -> str:
+def answer_language(report: Report | None) -> str:
     # The message's language when it is plainly English (the active one, set by the
     # channel from the message), else the language the report was written in.
     active = translation.get_language() or settings.LANGUAGE_CODE
