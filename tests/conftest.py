@@ -14,15 +14,18 @@ def _fresh_cache():
 
     from aduan.api.auth import forget_keys
     from aduan.deadlines import calendar
+    from aduan.system import health
 
     cache.clear()
     forget_keys()
     calendar.forget()
+    health.forget_storage_state()
 
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()  # as an installation has it (the health check makes none)
 
 
 @pytest.fixture(autouse=True)

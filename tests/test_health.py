@@ -296,6 +296,7 @@ def test_everything_fails_when_the_attachments_cannot_be_read(client, monkeypatc
         raise ConnectionError("object store down")
 
     monkeypatch.setattr(default_storage, "exists", unreachable)
+    health.forget_storage_state()  # a process checks at most twice a minute
     with caplog.at_level("WARNING", logger="django.request"):
         response = _everything(client)
 
@@ -311,7 +312,7 @@ def test_everything_fails_when_attachments_cannot_be_written(client, settings, t
     # MEDIA_ROOT on a mount that is missing: the name is taken by something else, or a
     # directory above it is not one. Asking whether a file exists there said "no" and
     # the check said "up", while every upload failed.
-    blocker = tmp_path / "media"
+    blocker = tmp_path / "media-volume"
     blocker.write_text("not a directory")
     settings.MEDIA_ROOT = str(blocker if broken == "a file" else blocker / "deeper")
     _all_well()
@@ -323,8 +324,9 @@ def test_everything_fails_when_attachments_cannot_be_written(client, settings, t
 
 
 @pytest.mark.django_db
-def test_the_storage_check_leaves_nothing_behind(client, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def test_the_storage_check_leaves_nothing_behind_and_makes_no_directory(
+    client, settings, tmp_path
+):
     _all_well()
 
     assert _everything(client).json()["storage"] == {
@@ -332,3 +334,23 @@ def test_the_storage_check_leaves_nothing_behind(client, settings, tmp_path):
         "backend": "FileSystemStorage",
     }
     assert list((tmp_path / "media").iterdir()) == []
+    # A volume that is not mounted shows as missing: the check does not make it.
+    settings.MEDIA_ROOT = str(tmp_path / "unmounted")
+    health.forget_storage_state()
+    assert _everything(client).json()["storage"]["status"] == "down"
+    assert not (tmp_path / "unmounted").exists()
+
+
+@pytest.mark.django_db
+def test_the_storage_is_asked_at_most_twice_a_minute_however_often_anyone_polls(
+    client, monkeypatch
+):
+    _all_well()
+    writes = []
+    real = health._write_probe
+    monkeypatch.setattr(health, "_write_probe", lambda where: writes.append(real(where)))
+
+    for _poll in range(5):
+        assert _everything(client).json()["storage"]["status"] == "up"
+
+    assert len(writes) == 1

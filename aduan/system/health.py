@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import secrets
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -77,9 +78,30 @@ def replica_state() -> dict | None:
     return {"status": "up"}
 
 
+# The storage check writes a file or asks the object store (a billed request): anyone may
+# poll /healthz?check=all, so each process asks at most this often.
+STORAGE_CHECK_SECONDS = 30
+_storage_checked: dict = {}
+
+
 def storage_state() -> dict:
-    """Whether attachments can be read: the file system under MEDIA_ROOT or the object
-    store of ADUAN_S3_BUCKET (a question about a name that does not exist reaches it)."""
+    """Whether attachments can be stored and read: the file system under MEDIA_ROOT or
+    the object store of ADUAN_S3_BUCKET; the answer is kept STORAGE_CHECK_SECONDS."""
+    now = time.monotonic()
+    kept = _storage_checked.get("state")
+    if kept is not None and now - _storage_checked["at"] < STORAGE_CHECK_SECONDS:
+        return kept
+    state = _check_storage()
+    _storage_checked.update(state=state, at=now)
+    return state
+
+
+def forget_storage_state() -> None:
+    """Check the storage afresh at the next question (tests, a changed setting)."""
+    _storage_checked.clear()
+
+
+def _check_storage() -> dict:
     from django.core.files.storage import storages
 
     storage = storages["default"]
@@ -99,8 +121,9 @@ def storage_state() -> dict:
 def _write_probe(location: Path) -> None:
     """Write and remove a small file under MEDIA_ROOT, as an upload would: asking whether
     a name exists says nothing there (a missing, read-only or unmounted directory simply
-    holds no such name), and permission bits say nothing to root."""
-    location.mkdir(parents=True, exist_ok=True)
+    holds no such name), and permission bits say nothing to root. The directory is never
+    made here: a volume that is not mounted must show as missing (`manage.py start`
+    makes it for the embedded installation; production makes it once)."""
     with tempfile.NamedTemporaryFile(dir=location, prefix=".healthz-") as probe:
         probe.write(b"ok")
         probe.flush()

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -27,6 +28,9 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database is up to date.")
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Where attachments go, made here so that the health check finds it (it never
+        # makes it: an unmounted volume must show as missing, not be replaced).
+        Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
         if not options["no_demo"]:
             if Organization.objects.exists():
                 call_command("seed_demo", accounts_only=True)
