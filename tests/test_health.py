@@ -324,9 +324,7 @@ def test_everything_fails_when_attachments_cannot_be_written(client, settings, t
 
 
 @pytest.mark.django_db
-def test_the_storage_check_leaves_nothing_behind_and_makes_no_directory(
-    client, settings, tmp_path
-):
+def test_the_storage_check_leaves_nothing_behind_and_makes_no_directory(client, settings, tmp_path):
     _all_well()
 
     assert _everything(client).json()["storage"] == {
