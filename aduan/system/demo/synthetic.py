@@ -25,6 +25,7 @@ and usually a valid connection decree, and reports go to them too.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import itertools
@@ -156,10 +157,20 @@ class Table:
 
     def row(self, values: dict) -> tuple:
         merged = {**self.defaults, **values}
+        for name, value in merged.items():
+            if isinstance(value, _EachRow):
+                merged[name] = value.make()
         return tuple(
             merged[name] if adapt is None else adapt(merged[name])
             for name, adapt in zip(self.names, self.adapters, strict=True)
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class _EachRow:
+    """A callable default (`timezone.now`), called for each row the loader does not fill."""
+
+    make: Callable
 
 
 def _default(field: models.Field):
@@ -167,6 +178,8 @@ def _default(field: models.Field):
         return field.default
     if field.has_default() and isinstance(field, models.JSONField):
         return field.get_default()  # a fresh [] or {}: the loader never mutates it
+    if field.has_default():
+        return _EachRow(field.default)
     if field.null:
         return None
     return "" if isinstance(field, models.CharField | models.TextField) else None
