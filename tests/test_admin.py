@@ -94,6 +94,26 @@ def test_the_admin_cannot_change_a_report_status_or_delete_it(admin_client, repo
     assert Report.objects.filter(pk=report.pk).exists()
 
 
+def test_text_an_operator_edits_in_the_admin_reaches_the_stored_public_copies(admin_client, world):
+    report, _secret = submit(
+        world, reporter=world.citizen, body="Hubungi saya 0812 3456 7788 soal jalan Kenanga."
+    )
+    url = reverse("admin:reports_report_change", args=[report.pk])
+    form = {
+        "title": "Jalan rusak (disunting pengelola)",
+        "body": "Jalan rusak di depan pasar (disunting pengelola).",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+
+    assert admin_client.post(url, form).status_code == 302
+
+    report.refresh_from_db()
+    assert report.public_title == "Jalan rusak (disunting pengelola)"
+    assert report.public_body == "Jalan rusak di depan pasar (disunting pengelola)."
+    assert not Report.objects.search("Kenanga", public=True).filter(pk=report.pk).exists()
+
+
 def test_an_anonymous_reporter_is_not_shown_in_the_admin(admin_client, world):
     report, _secret = submit(world, reporter=world.citizen, is_anonymous=True)
 

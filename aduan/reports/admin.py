@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from aduan.reports.models import Attachment, Dispatch, Report, ReportEvent, Support
+from aduan.reports.privacy import set_public_text
 
 REPORTER_FIELDS = ("reporter", "guest_name", "guest_email", "guest_phone", "show_reporter_name")
 EDITABLE_FIELDS = ("title", "body", "incident_date", "region", "address", "category")
@@ -130,6 +131,13 @@ class ReportAdmin(admin.ModelAdmin):
         "escalated_at",
         "updated_at",
     )
+
+    def save_model(self, request, obj, form, change):
+        """An operator edits the text to take out what the masking missed: the stored
+        public copies (the public search, the Atom feed, followers' messages, the recap)
+        must follow, or they keep publishing what was taken out."""
+        set_public_text(obj)
+        super().save_model(request, obj, form, change)
 
     def get_readonly_fields(self, request, obj=None):
         shown = [
