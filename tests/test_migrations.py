@@ -54,6 +54,27 @@ def test_public_copies_written_before_the_village_address_rule_are_masked_again(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_anonymous_reports_stored_before_upgrading_are_withheld_from_their_handlers(world):
+    written = "Saya Siti Warga, hubungi 0812-3456-7890: lampu jalan padam."
+    report = submit(world, reporter=world.citizen, body=written, is_anonymous=True)[0]
+    advance(world, report, Status.ON_HOLD)
+    answer = lifecycle.answer_hold(report, as_reporter(world.citizen), "Siti Warga di sini.")
+    # As an installation before the upgrade holds them: the words as written.
+    Report.objects.filter(pk=report.pk).update(body=written, withheld_text="")
+    answer.__class__.objects.filter(pk=answer.pk).update(message="Siti Warga di sini.")
+    MigrationExecutor(connection).migrate([("reports", "0012_event_recorded_at")])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    upgraded = Report.objects.get(pk=report.pk)
+    assert "3456" not in upgraded.body and "Siti" not in upgraded.body
+    assert written in upgraded.withheld_text
+    answer.refresh_from_db()
+    assert "Siti" not in answer.message and answer.withheld_message == "Siti Warga di sini."
+
+
+@pytest.mark.django_db(transaction=True)
 def test_facts_learn_which_verdicts_officers_recorded_when_upgrading(world):
     recorded = advance(world, submit(world)[0], Status.COMPLETED)
     own = advance(world, submit(world, reporter=world.citizen)[0], Status.COMPLETED)

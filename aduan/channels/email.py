@@ -45,6 +45,21 @@ MESSAGE_IDS = re.compile(r"<[^<>\s]+>")
 QUOTE_INTRO = re.compile(
     r"^(?:On|Pada|Le|Am)\b.{4,200}(?:wrote|menulis|a écrit|schrieb)\s*:$", re.I
 )
+# The line a mail app adds under every message ("Sent from my iPhone", "Dikirim dari
+# Yahoo Mail di Android", "Get Outlook for Android").
+MOBILE_FOOTER = re.compile(
+    r"^(?:sent from|sent with|sent via|dikirim dari|dikirim melalui|get outlook for)\b.{0,80}$",
+    re.I,
+)
+# A signature: after the line "-- " (RFC 3676), or from a line holding only the
+# sender's name, with the closing before it ("Salam,", "Hormat saya,", "Regards,").
+SIGNATURE_DELIMITER = re.compile(r"^--\s*$")
+CLOSING = re.compile(
+    r"^(?:salam|hormat\s+(?:saya|kami)|terima\s+kasih|wassalam\w*|regards|best\s+regards"
+    r"|kind\s+regards|thanks|thank\s+you|sincerely)\b[\w\s'’]{0,30}[,.!]?$",
+    re.I,
+)
+SIGNATURE_LINES = 10
 
 
 def receive_email(sender=None, event=None, esp_name="", **kwargs) -> str:
@@ -96,7 +111,25 @@ def _text_of(message) -> str:
         lines.pop()
     if lines and QUOTE_INTRO.match(lines[-1].strip()):
         lines.pop()
+    while lines and (not lines[-1].strip() or MOBILE_FOOTER.match(lines[-1].strip())):
+        lines.pop()
     return "\n".join(lines).strip()[:MAX_TEXT]
+
+
+def without_signature(text: str, name: str) -> str:
+    """`text` without the signature under it — the sender's name, job, employer, phone
+    and address, which the mail app adds and an anonymous reporter never meant to send:
+    from a "-- " line, or from a line holding only `name` (and the closing right before
+    it), among the last SIGNATURE_LINES lines. Left whole when too little would remain."""
+    lines = text.splitlines()
+    name = " ".join(name.split()).casefold()
+    for index in range(max(1, len(lines) - SIGNATURE_LINES), len(lines)):
+        line = " ".join(lines[index].split())
+        if SIGNATURE_DELIMITER.match(line) or (name and line.casefold().strip(",.") == name):
+            cut = index - 1 if CLOSING.match(lines[index - 1].strip()) else index
+            kept = "\n".join(lines[:cut]).strip()
+            return kept if len(kept) >= MIN_TEXT else text
+    return text
 
 
 def _thread(message, address: str) -> tuple[Report | None, bool]:
@@ -217,12 +250,15 @@ def _new_report(message, address: str, text: str, message_id: str) -> str:
         return "too_short"
     files, refused = _attachments(message)
     name = (message.from_email.display_name or "").strip()[:150]
+    anonymous = asks_anonymity(f"{subject}\n{text}")
+    body = without_signature(text, name) if anonymous else text
     draft = Draft(
         title=short_title(subject, limit=150) if subject else short_title(text),
-        body=text,
+        body=body,
+        received_body=text,
         guest_email=address,
         guest_name=name,
-        is_anonymous=asks_anonymity(f"{subject}\n{text}"),
+        is_anonymous=anonymous,
         language=translation.get_language(),
         attachments=files,
     )

@@ -32,7 +32,7 @@ from aduan.reports.models import (
     Report,
     ReportEvent,
 )
-from aduan.reports.privacy import set_public_text
+from aduan.reports.privacy import set_public_text, withhold_reporter
 from aduan.triage.hints import urgency_and_abuse
 
 CODE_ATTEMPTS = 10
@@ -63,6 +63,9 @@ class Draft:
     guest_phone: str = ""
     language: str = "id"
     attachments: list[CleanFile] = field(default_factory=list)
+    # The text as received, when the channel left part of it out of `body` for an
+    # anonymous reporter (an email's signature): kept sealed for the system alone.
+    received_body: str = ""
 
 
 @dataclass
@@ -161,6 +164,8 @@ def _create(
             updated_at=at,
             **flags,
         )
+        if report.is_anonymous:
+            withhold_reporter(report, received_body=plain_text(draft.received_body).strip())
         set_public_text(report)
         deadlines = first_clocks(report, at)
         report.save()

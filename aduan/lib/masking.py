@@ -333,11 +333,12 @@ def _is_proper_name(street: str) -> bool:
     return all(word[0].isupper() for word in name.split())
 
 
-def mask_personal_data(text: str) -> str:
+def mask_personal_data(text: str, *, plates: bool = True) -> str:
     """Return `text` with NIKs, phone numbers, emails, other personal numbers (named
     by a word such as "rekening" or "NISN", or ten digits and longer), vehicle plates
-    and house numbers (after a street name, before an RT/RW, after "rumah … no", or a
-    housing estate's block-and-house code; with the RT/RW after them) masked.
+    (unless `plates` is False) and house numbers (after a street name, before an RT/RW,
+    after "rumah … no", or a housing estate's block-and-house code; with the RT/RW
+    after them) masked.
 
     Order matters: a NIK may start with "62" (Central Kalimantan), so NIKs are masked
     before phone numbers, and so are numbers a word names (an NPWP "09.254.294.3-…"
@@ -352,7 +353,8 @@ def mask_personal_data(text: str) -> str:
     text = PHONE.sub(_mask_phone, text)
     text = EMAIL.sub(_mask_email, text)
     text = LONG_NUMBER.sub(_mask_long_number, text)
-    text = PLATE.sub(_mask_plate, text)
+    if plates:
+        text = PLATE.sub(_mask_plate, text)
     text = ADDRESS.sub(_mask_address, text)
     text = HOUSE_OF.sub(_mask_house, text)
     text = HOUSE_BEFORE_RT.sub(_mask_house_before_rt, text)

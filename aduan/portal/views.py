@@ -49,7 +49,7 @@ from aduan.reports.models import (
     Subscription,
     Support,
 )
-from aduan.reports.privacy import PUBLIC_RELATED
+from aduan.reports.privacy import PUBLIC_RELATED, withheld_title_and_body
 from aduan.reports.thumbnails import thumbnail_response
 
 SESSION_REPORTER_OF = "portal.reporter_of"
@@ -240,11 +240,20 @@ def _sent_moments_ago(request: HttpRequest, draft, reference: str) -> Report | N
     this very form again, which the form's own token already recognises. Two lamps out
     in two streets, described in the same words, are two reports; so is a resend that
     asks for anonymity or confidentiality the first one did not have."""
+    title, body = draft.title, draft.body
+    if draft.is_anonymous:  # stored as its handlers read it
+        sender = Report(
+            reporter=request.user if request.user.is_authenticated else None,
+            guest_name=draft.guest_name,
+            guest_email=draft.guest_email,
+            guest_phone=draft.guest_phone,
+        )
+        title, body = withheld_title_and_body(title, body, sender)
     sent = Report.objects.filter(
         channel=Channel.WEB,
         submitted_at__gte=timezone.now() - RESEND_WINDOW,
-        title=draft.title,
-        body=draft.body,
+        title=title,
+        body=body,
         address=draft.address,
         region=draft.region,
         kind=draft.kind,

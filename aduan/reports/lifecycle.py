@@ -23,6 +23,7 @@ from aduan.organizations.access import STAFF_ROLES, Access, Role
 from aduan.organizations.models import Category, Organization
 from aduan.reports.attachments import CleanFile, store_attachment
 from aduan.reports.models import Attachment, Dispatch, Report, ReportEvent, Status, Tier
+from aduan.reports.privacy import set_public_text, withheld_text, withhold_reporter
 
 S = Status
 
@@ -280,6 +281,10 @@ def transition(
     if rule.target is not None:
         fields["status"] = rule.target
     fields["updated_at"] = at
+    withheld = ""
+    if actor.is_reporter and report.is_anonymous and message:
+        withheld, message = message, withheld_text(message, report)
+        withheld = "" if withheld == message else withheld
     with transaction.atomic():
         updated = Report.objects.filter(pk=report.pk, version=report.version).update(
             version=F("version") + 1, **fields
@@ -294,6 +299,7 @@ def transition(
             by_reporter=actor.is_reporter,
             at=at,
             message=message,
+            withheld_message=withheld,
             is_public=action in PUBLIC_ACTIONS if is_public is None else is_public,
             from_status=report.status,
             to_status=fields.get("status", report.status),
@@ -638,7 +644,29 @@ def set_flags(
         changes["is_confidential"] = True
     if not changes:
         raise TransitionError(_("Choose a privacy flag to turn on."))
-    return transition(report, Action.SET_FLAGS, actor, changes=changes, data=changes)
+    if not changes.get("is_anonymous"):
+        return transition(report, Action.SET_FLAGS, actor, changes=changes, data=changes)
+    with transaction.atomic():
+        text = withhold_reporter(report)
+        if text:
+            set_public_text(report)
+            text.update(public_title=report.public_title, public_body=report.public_body)
+        event = transition(
+            report, Action.SET_FLAGS, actor, changes={**changes, **text}, data=changes
+        )
+        _withhold_reporter_messages(report)
+    return event
+
+
+def _withhold_reporter_messages(report: Report) -> None:
+    """The reporter's earlier messages on a report just made anonymous (answers to a
+    question, a reply), with what points at the reporter masked as in its text."""
+    for event in report.events.filter(by_reporter=True).exclude(message=""):
+        masked = withheld_text(event.message, report)
+        if masked != event.message:
+            ReportEvent.objects.filter(pk=event.pk).update(
+                message=masked, withheld_message=event.message
+            )
 
 
 def hide_file(report: Report, actor: Actor, attachment_id: int, *, at=None) -> ReportEvent:

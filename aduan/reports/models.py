@@ -15,6 +15,7 @@ from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aduan.lib.sealed import SealedField
 from aduan.organizations.models import Category, Organization, Region
 
 
@@ -278,6 +279,10 @@ class Report(models.Model):
     # name or email would tell which report holds it.
     public_title = models.TextField(blank=True, editable=False)
     public_body = models.TextField(blank=True, editable=False)
+    # An anonymous report's title and body as the reporter wrote them, for the system
+    # alone (JSON, sealed): organizations read them with what points at the reporter
+    # masked (`aduan.reports.privacy.withhold_reporter`).
+    withheld_text = SealedField(blank=True, editable=False)
     incident_date = models.DateField(_("date of incident"), null=True, blank=True)
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("region")
@@ -488,6 +493,9 @@ class ReportEvent(models.Model):
     # import, a scan pass that stamps its start): the API's changes feed waits on it.
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     message = models.TextField(blank=True)
+    # A reporter's message on an anonymous report as written, for the system alone
+    # (sealed): `message` holds it with what points at the reporter masked.
+    withheld_message = SealedField(blank=True, editable=False)
     is_public = models.BooleanField(default=False)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)

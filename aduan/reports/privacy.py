@@ -17,6 +17,7 @@ costs a query.
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -60,6 +61,70 @@ def set_public_text(report: Report) -> None:
     text; the reporter (or guest name) must be set."""
     report.public_title = public_text(report.title, report)
     report.public_body = public_text(report.body, report)
+
+
+def withheld_text(text: str, report: Report) -> str:
+    """`text` of an anonymous report as the organizations handling it may read it.
+
+    Anonymity hides the reporter from every organization (the reporter's name is never
+    shown), but reporters write who they are into the text: "Saya Siti, hubungi
+    0813…", an email's signature, a NIK for a records complaint. So what would point at
+    the reporter is masked as on public pages — the reporter's name, their own email
+    address and phone number however written, any phone number, email, NIK or KK and
+    other personal number, house numbers — while vehicle plates stay: an anonymous
+    report is often about an official's car, and a plate rarely names the reporter.
+    Streets and places stay too: the handlers must find the problem."""
+    text = mask_personal_data(text or "", plates=False)
+    for contact in _own_contacts(report):
+        text = contact.sub(lambda match: MASK * 3, text)
+    pattern = reporter_name_pattern(report)
+    return pattern.sub(_mask_name, text) if pattern else text
+
+
+# Digits of a phone number, written with any separators between them ("0813 2233-44").
+_PHONE_DIGITS = re.compile(r"\d")
+
+
+def _own_contacts(report: Report) -> list[re.Pattern]:
+    if report.reporter_id is None:
+        email, phone = report.guest_email, report.guest_phone
+    else:
+        email, phone = report.reporter.email, getattr(report.reporter, "phone", "")
+    found = [re.compile(re.escape(email), re.IGNORECASE)] if email else []
+    digits = "".join(_PHONE_DIGITS.findall(phone or ""))
+    if len(digits) >= 8:
+        # Without the country code or trunk zero, as people write it either way.
+        national = digits.removeprefix("62").lstrip("0")
+        found.append(re.compile(r"(?<!\d)" + r"\D{0,2}".join(national) + r"(?!\d)"))
+    return found
+
+
+def withheld_title_and_body(title: str, body: str, report: Report) -> tuple[str, str]:
+    """An anonymous report's title and body as stored for its handlers; `report` gives
+    the reporter (it may be unsaved)."""
+    limit = Report._meta.get_field("title").max_length
+    return withheld_text(title, report)[:limit], withheld_text(body, report)
+
+
+def withhold_reporter(report: Report, *, received_body: str = "") -> dict:
+    """Mask what points at the reporter in `report`'s title and body (see
+    `withheld_text`), keeping the words as written (or `received_body`, when the
+    channel already left a part out of the body) in its sealed `withheld_text` for the
+    system alone; returns the changed fields. For an anonymous report at intake, or
+    when an admin makes a report anonymous."""
+    written = {"title": report.title, "body": report.body}
+    title, body = withheld_title_and_body(report.title, report.body, report)
+    masked = {"title": title, "body": body}
+    changed = {name: value for name, value in masked.items() if value != written[name]}
+    if received_body and received_body != report.body:
+        written["body"] = received_body
+    elif not changed:
+        return {}
+    earlier = json.loads(report.withheld_text) if report.withheld_text else {}
+    changed["withheld_text"] = json.dumps({**written, **earlier}, ensure_ascii=False)
+    for name, value in changed.items():
+        setattr(report, name, value)
+    return changed
 
 
 REFRESH_BATCH = 500
