@@ -117,10 +117,24 @@ def test_an_anonymous_visitor_sees_nothing_in_the_back_office(world, places):
     assert not lifecycle.can_see(places["unit_a"], Access.of(AnonymousUser()))
 
 
-def test_a_citizen_sees_their_own_reports_and_no_one_elses(world, places):
+def test_a_citizen_sees_nothing_in_the_back_office_not_even_their_own_reports(world, places):
     own, _secret = submit(world, reporter=world.citizen)
-    assert set(Report.objects.visible_to(world.citizen)) == {own}
+    assert not Report.objects.visible_to(world.citizen).exists()
     assert not Report.objects.visible_to(world.outsider).filter(pk=own.pk).exists()
+
+
+def test_an_officer_who_reported_another_agency_reads_it_only_as_its_reporter(world, client):
+    report, _secret = submit(world, reporter=world.other_admin)
+    advance(world, report, Status.DISPATCHED)
+    note = lifecycle.add_note(
+        report, as_user(world.liaison_a), "Catatan internal: kontraktor lalai."
+    )
+    client.force_login(world.other_admin)
+
+    assert client.get(f"/kantor/laporan/{report.tracking_code}/").status_code == 404
+    assert not Report.objects.visible_to(world.other_admin).filter(pk=report.pk).exists()
+    public = client.get(f"/laporan/{report.tracking_code}/").content.decode()
+    assert report.tracking_code in public and note.message not in public
 
 
 def test_an_inactive_membership_grants_nothing(world, places):

@@ -112,8 +112,10 @@ class ReportQuerySet(models.QuerySet["Report"]):
         National admins see everything. Other staff see what their organization subtree
         handles now (a report their subtree passed back as "not our remit" and that went
         elsewhere is no longer theirs: it may hold the reporter's contact and the new
-        handlers' notes); auditors see what was handed over to them. Citizens see only
-        their own reports here; public pages use `public()`.
+        handlers' notes); auditors see what was handed over to them. Nobody sees a
+        report here for being its reporter: an officer who reported a neighbouring
+        agency is a citizen there, and reads the report on its public page like any
+        reporter, without that agency's internal notes. Public pages use `public()`.
         """
         from aduan.organizations.access import ADMIN_ROLES, Access, Role
 
@@ -122,7 +124,7 @@ class ReportQuerySet(models.QuerySet["Report"]):
         access = Access.of(user)
         if access.is_national_admin:
             return self.all()
-        query = Q(reporter=user)
+        query = Q(pk__in=[])
         staff_orgs = access.orgs(*ADMIN_ROLES, Role.LIAISON, Role.SUPERVISOR)
         for org in staff_orgs:
             query |= Q(organization__path__startswith=org.path)
