@@ -203,6 +203,19 @@ def test_handler_cannot_speak_for_the_reporter_of_a_report_it_did_not_receive(cl
     assert report.status == Status.COMPLETED
 
 
+def test_the_unit_that_received_and_handles_a_report_cannot_give_its_verdict(client, world):
+    secret = new_key(world.unit_a)  # the unit's own system entered a walk-in report
+    report = received_report(client, world, secret, Status.COMPLETED)
+    assert report.organization == world.unit_a
+
+    for data in ({"action": "satisfied"}, {"action": "rate", "stars": 5}):
+        response = post(client, url(report, "replies"), secret, data)
+        assert response.status_code == 403
+        assert error_codes(response) == ["handled_here"]
+    report.refresh_from_db()
+    assert (report.status, report.rating) == (Status.COMPLETED, None)
+
+
 def test_reply_to_a_report_received_by_another_organization_is_404(client, world):
     report = received_report(client, world, new_key(world.other_agency), Status.COMPLETED)
     for org in (world.agency, world.unit_a):

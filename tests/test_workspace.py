@@ -26,7 +26,7 @@ from aduan.reports import lifecycle
 from aduan.reports.attachments import CleanFile
 from aduan.reports.models import Channel, Kind, Report, ReportEvent, Status
 from aduan.workspace import queries, views
-from tests.personas import advance, as_reporter, as_user, submit
+from tests.personas import advance, as_reporter, as_user, run_announcements, submit
 
 ROLES = [
     "national_admin",
@@ -923,6 +923,22 @@ def test_liaison_enters_a_letter_and_a_repeated_reference_returns_the_same_repor
     assert Report.objects.filter(channel_reference="045/DPU/2026").count() == 1
     assert again.redirect_chain[-1][0] == _report_url(report)
     assert "entered before" in again.content.decode()
+
+
+def test_an_entered_reports_private_link_goes_to_the_reporter_not_the_officer(world, client_for):
+    client = client_for(world.liaison_a)
+    entry = _entry(guest_email="darmo@example.id", guest_phone="")
+
+    page = client.post(reverse("workspace:manual_entry"), entry, follow=True).content.decode()
+
+    report = Report.objects.get(channel_reference="045/DPU/2026")
+    # Whoever holds the link speaks as the reporter; the officer's unit may handle it.
+    assert f"/laporan/{report.tracking_code}/k/" not in page
+    assert "sent to the contact they gave" in page
+    run_announcements()
+    received = Notification.objects.get(report=report, kind=MessageKind.RECEIVED)
+    assert received.address == "darmo@example.id"
+    assert f"/laporan/{report.tracking_code}/k/" in received.link
 
 
 def test_a_double_clicked_entry_without_a_reference_makes_one_report(world, client_for):

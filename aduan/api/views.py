@@ -26,6 +26,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -496,6 +497,23 @@ class ReplyCreate(OrganizationApiView):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         report = _find(reports_received_by(self.organization), code)
+        handler = report.organization
+        if (
+            data["action"] in VERDICTS
+            and handler is not None
+            and handler.contains(self.organization)
+        ):
+            # A unit that entered a walk-in report and came to handle it would close
+            # its own work as "satisfied" and rate it: the verdict is the reporter's,
+            # on the report's page, or an admin records what they said.
+            raise DrfPermissionDenied(
+                _(
+                    "The organization handling this report cannot relay its reporter's "
+                    "verdict or rating: the reporter gives it on the report's page, or an "
+                    "admin records what they said."
+                ),
+                code="handled_here",
+            )
         # The reporter may act, so a refusal is about the report's state (already rated).
         with _refusals_as_errors(forbidden=Conflict):
             event = _relay(report, data["action"], data["message"], data.get("stars"))
@@ -601,6 +619,9 @@ class AttachmentDetail(OrganizationApiView):
                 if item.is_public:  # not hidden meanwhile by another call: a real refusal
                     raise
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+VERDICTS = {ReplyAction.SATISFIED, ReplyAction.NOT_SATISFIED, ReplyAction.RATE}
 
 
 def _relay(report: Report, action: str, message: str, stars: int | None) -> ReportEvent:

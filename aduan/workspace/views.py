@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from aduan.channels.intake import Submission, submit_report
 from aduan.lib.csvfiles import csv_lines, formula_safe
 from aduan.lib.untrusted import plain_text
-from aduan.notifications.outbox import reporter_of
+from aduan.notifications.outbox import reporter_of, sms_enabled, whatsapp_enabled
 from aduan.organizations.access import Access
 from aduan.organizations.models import ResponseTemplate
 from aduan.reports.codes import secret_matches
@@ -434,8 +434,19 @@ def attachment(request, code: str, pk: int, small: bool = False):
 
 
 def _guest_link_message(request, submission) -> None:
-    """Tell the officer the reporter's secret link once, to hand over with the code."""
+    """Tell the officer the reporter's secret link once, to hand over with the code —
+    only when nothing else can bring it to the reporter. Whoever holds the link speaks
+    as the reporter (satisfied, a rating), and the officer's own unit may come to
+    handle the report: an email address, or a number where texts can be sent, receives
+    the link in the confirmation instead."""
     if not submission.secret:
+        return
+    report = submission.report
+    if report.guest_email or (report.guest_phone and (sms_enabled() or whatsapp_enabled())):
+        messages.info(
+            request,
+            _("The reporter's private link was sent to the contact they gave."),
+        )
         return
     try:
         path = reverse(
