@@ -278,6 +278,25 @@ def test_a_sign_in_at_a_shared_computer_forgets_the_guests_confirmation(world):
     assert client.get(reverse("portal:submitted")).status_code == 302
 
 
+def test_a_browser_stops_being_a_guests_reporter_at_a_sign_in_or_after_hours(world):
+    # A confidential report, from an internet café: the next person at the browser
+    # must neither read it nor act as its reporter.
+    client = english(Client())
+    post_report(client, is_confidential="on")
+    report = Report.objects.get()
+    assert client.get(report_url(report)).status_code == 200
+
+    client.force_login(world.outsider)
+    assert client.get(report_url(report)).status_code == 404
+
+    later = english(Client())
+    post_report(later, is_confidential="on", title="Lampu jalan padam di gang")
+    second = Report.objects.get(title="Lampu jalan padam di gang")
+    assert later.get(report_url(second)).status_code == 200
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=13)):
+        assert later.get(report_url(second)).status_code == 404
+
+
 def test_a_resend_asking_for_more_privacy_or_from_one_matching_contact_is_a_new_report(world):
     english(Client()).post(reverse("portal:submit"), form_data(guest_phone="0812-1111-2222"))
     private = form_data(guest_phone="0812-1111-2222", is_anonymous="on", is_confidential="on")

@@ -64,17 +64,34 @@ LIST_RELATED = ("category__parent", "region", "organization")
 # --- Who is looking -------------------------------------------------------------------
 
 
+# How long a browser stays a guest report's reporter after its link was last opened.
+# Guests report from internet cafés and office computers: the next person at the
+# browser must not read a confidential report, or rate it, for the session's two weeks.
+GUEST_REPORTER_FOR = datetime.timedelta(hours=12)
+
+
 def _remember_reporter(request: HttpRequest, report: Report) -> None:
-    """Mark this browser session as the reporter of a guest report."""
-    known = set(request.session.get(SESSION_REPORTER_OF, []))
-    known.add(report.pk)
-    request.session[SESSION_REPORTER_OF] = sorted(known)
+    """Mark this browser session as the reporter of a guest report, for
+    GUEST_REPORTER_FOR (each opening of the private or access link renews it)."""
+    known = _reporter_grants(request)
+    known[str(report.pk)] = timezone.now().timestamp()
+    request.session[SESSION_REPORTER_OF] = known
+
+
+def _reporter_grants(request: HttpRequest) -> dict[str, float]:
+    """This session's guest reports, by id, with when each was last opened; lapsed and
+    old-style (list) entries are dropped."""
+    stored = request.session.get(SESSION_REPORTER_OF)
+    if not isinstance(stored, dict):
+        return {}
+    since = (timezone.now() - GUEST_REPORTER_FOR).timestamp()
+    return {pk: at for pk, at in stored.items() if isinstance(at, float | int) and at >= since}
 
 
 def _is_reporter(request: HttpRequest, report: Report) -> bool:
     if report.reporter_id:
         return report.is_reporter(request.user)
-    return report.pk in request.session.get(SESSION_REPORTER_OF, [])
+    return str(report.pk) in _reporter_grants(request)
 
 
 def _viewable_report(request: HttpRequest, code: str) -> tuple[Report, bool]:
