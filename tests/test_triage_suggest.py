@@ -212,6 +212,18 @@ def test_a_national_admin_is_offered_the_agency_whose_jurisdiction_covers_the_pl
     assert suggest_organizations(nowhere, access)[0].target == world.agency
 
 
+def test_a_report_without_a_region_is_weighed_by_the_place_its_words_name(world):
+    regions_of_two_agencies(world)  # the other agency serves regency "Lain"
+    add_history(world)  # every past report went to the agency's units
+    training.train(TriageModel.Kind.ORGANIZATION)
+    access = Access.of(world.national_admin)
+    # An SMS has no region: the citizen writes the place.
+    sms = submit(world, title=NEW_TRAFFIC[0], body=f"{NEW_TRAFFIC[1]} Di Kabupaten Lain.")[0]
+    assert sms.region_id is None
+
+    assert suggest_organizations(sms, access)[0].target == world.other_agency
+
+
 def test_a_routing_rule_keeps_a_place_while_the_model_knows_little(world):
     RoutingRule.objects.create(category=world.potholes, organization=world.unit_a)
     for title, body in TRAFFIC:

@@ -29,6 +29,7 @@ from aduan.organizations.models import (
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Report
 from aduan.triage.models import TriageModel
+from aduan.triage.places import named_region
 from aduan.triage.training import agencies_of, model_file, report_text
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def _distribution(kind: str, report: Report) -> tuple[list[tuple[int, float]], o
     model = live_model(kind)
     if model is None:
         return [], None
-    proba = model.predict_proba([report_text(report.title, report.body, report.region_id)])[0]
+    proba = model.predict_proba([report_text(report.title, report.body, place_code(report))])[0]
     order = proba.argsort()[::-1][:CANDIDATES]
     return [(int(model.classes_[i]), float(proba[i])) for i in order], model
 
@@ -157,8 +158,8 @@ def suggest_for_targets(
     holder = report.organization_id
     allowed = targets | Organization.objects.filter(pk=holder) if holder else targets
     scores = _at_dispatch_level(ranked, allowed, agencies_only)
-    if report.region_id:
-        scores = _weigh_by_jurisdiction(scores, report.region_id, allowed, agencies_only)
+    if place_code(report):
+        scores = _weigh_by_jurisdiction(scores, place_code(report), allowed, agencies_only)
     # An organization that passed this report back as not its remit has said it is not
     # the one: suggesting it again sends the report round in a circle.
     for pk in declined:
@@ -202,12 +203,28 @@ def _rule_target(report: Report, targets, agencies_only: bool, categories) -> Or
     return _dispatch_levels([org.pk], targets, agencies_only).get(org.pk)
 
 
+def place_code(report: Report) -> str | None:
+    """The report's region; for one without (an SMS, a WhatsApp message, an email), the
+    regency or district its words name (`aduan.triage.places`), worked out once."""
+    if report.region_id:
+        return report.region_id
+    if not hasattr(report, "_named_place"):
+        text = "\n".join([report.title, report.body, report.address])
+        report._named_place = named_region(text)
+    return report._named_place
+
+
 def _place_for_rules(report: Report) -> Region | None:
-    """The report's region; for one that names none (sent by a connected system, typed
-    from a letter), the one region its holding agency serves, if it serves one: a report
-    a regency's own app sent is about that regency, and so are its rules."""
-    if report.region_id or report.organization_id is None:
+    """The report's region or the one its words name; for one that names none (sent by
+    a connected system, typed from a letter), the one region its holding agency serves,
+    if it serves one: a report a regency's own app sent is about that regency, and so
+    are its rules."""
+    if report.region_id:
         return report.region
+    if place_code(report):
+        return Region.objects.filter(code=place_code(report)).first()
+    if report.organization_id is None:
+        return None
     served = list(report.organization.agency().regions.all()[:2])
     return served[0] if len(served) == 1 else None
 

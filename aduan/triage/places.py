@@ -1,0 +1,111 @@
+"""The place a report names in its own words, for reports that come without a region.
+
+An SMS, a WhatsApp message or an email has no region field: the citizen writes "di
+Kecamatan Bukateja Purbalingga" in the text. Who handles a report depends much on where
+it happened, so for such a report the suggestions read the regency or city (and the
+district within it) that the words name, from the Kemendagri regions the installation
+holds (`manage.py load_regions`), and weigh jurisdictions and routing rules by it as
+they do for a report whose reporter chose its region.
+
+Only a clear naming counts: one regency or city (a district counts with its regency, or
+after "kecamatan"/"kec."); two different regencies, or a bare word that is also an
+ordinary one ("nasib malang", "batang pohon"), name no place. A bare name counts when
+written with a capital or long (seven letters and more: "purbalingga", "banyumas").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max
+
+from aduan.organizations.models import Region
+
+WORD = re.compile(r"[^\W\d_]+")
+LONGEST_NAME = 4  # words
+BARE_NAME_LETTERS = 7
+CITY_WORDS = {"kota", "kodya", "kotamadya"}
+REGENCY_WORDS = {"kabupaten", "kab"}
+DISTRICT_WORDS = {"kecamatan", "kec"}
+_PREFIX = re.compile(r"^(?:kabupaten|kab\.?|kota administrasi|kota)\s+")
+
+
+@dataclass
+class _Index:
+    stamp: tuple = ()
+    regencies: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)  # (code, city)
+    districts: dict[str, list[str]] = field(default_factory=dict)
+
+
+_index = _Index()
+
+
+def _key(name: str) -> str:
+    return " ".join(WORD.findall(_PREFIX.sub("", name.casefold())))
+
+
+def _current_index() -> _Index:
+    """The regency and district names by their words, read once per process and again
+    when the regions change (one aggregate query a call)."""
+    global _index
+    rows = Region.objects.filter(level__in=(Region.Level.REGENCY, Region.Level.DISTRICT))
+    stamp = tuple(rows.aggregate(n=Count("code"), last=Max("code")).values())
+    if stamp != _index.stamp:
+        fresh = _Index(stamp, defaultdict(list), defaultdict(list))
+        for code, name, level in rows.values_list("code", "name", "level"):
+            if level == Region.Level.REGENCY:
+                fresh.regencies[_key(name)].append((code, name.casefold().startswith("kota")))
+            else:
+                fresh.districts[_key(name)].append(code)
+        _index = fresh
+    return _index
+
+
+def named_region(text: str) -> str | None:
+    """The Kemendagri code of the one regency or city `text` names (of its district,
+    when it names one there too), or None."""
+    words = [(m.group(0), m.group(0).casefold()) for m in WORD.finditer(text or "")]
+    if not words:
+        return None
+    index = _current_index()
+    regencies: set[str] = set()
+    districts: list[tuple[str, bool]] = []  # (code, after "kecamatan")
+    for start in range(len(words)):
+        before = words[start - 1][1] if start else ""
+        for size in range(1, LONGEST_NAME + 1):
+            written = words[start : start + size]
+            if len(written) < size:
+                break
+            key = " ".join(folded for _, folded in written)
+            named = before in REGENCY_WORDS | CITY_WORDS | DISTRICT_WORDS
+            plain = named or written[0][0][:1].isupper() or len(key) >= BARE_NAME_LETTERS
+            if not plain:
+                continue
+            for code, city in index.regencies.get(key, ()):
+                if before in CITY_WORDS and not city or before in REGENCY_WORDS and city:
+                    continue
+                regencies.add(code)
+            for code in index.districts.get(key, ()):
+                districts.append((code, before in DISTRICT_WORDS))
+    return _resolve(regencies, districts)
+
+
+def _resolve(regencies: set[str], districts: list[tuple[str, bool]]) -> str | None:
+    # A name shared by a regency and a city ("Semarang", "Magelang") stands for either
+    # until "kota"/"kabupaten" or a district says which.
+    by_parent = {code: code.rsplit(".", 1)[0] for code, _ in districts}
+    within = {code for code, parent in by_parent.items() if parent in regencies}
+    if within:
+        parents = {by_parent[code] for code in within}
+        if len(parents) == 1:
+            return next(iter(within)) if len(within) == 1 else parents.pop()
+        return None
+    if len(regencies) == 1:
+        return next(iter(regencies))
+    if not regencies:
+        announced = {code for code, after_word in districts if after_word}
+        if len(announced) == 1:
+            return announced.pop()
+    return None
