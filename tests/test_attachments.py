@@ -125,6 +125,76 @@ def test_a_pdf_keeps_its_pages_and_loses_its_author_and_title():
     assert not document.metadata
 
 
+def _pdf_of_a_photo(jpeg: bytes) -> bytes:
+    """A PDF as "image to PDF" and scanner apps make them: the phone's JPEG stored byte
+    for byte as the page's picture, page-level XMP, and a comment signed by its author."""
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        EncodedStreamObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=64, height=48)
+    xmp = DecodedStreamObject()
+    xmp.set_data(b"<x:xmpmeta><dc:creator>Bambang Sutrisno</dc:creator></x:xmpmeta>")
+    photo = EncodedStreamObject()
+    photo._data = jpeg
+    photo.update(
+        {
+            NameObject(key): value
+            for key, value in {
+                "/Type": NameObject("/XObject"),
+                "/Subtype": NameObject("/Image"),
+                "/Width": NumberObject(64),
+                "/Height": NumberObject(48),
+                "/ColorSpace": NameObject("/DeviceRGB"),
+                "/BitsPerComponent": NumberObject(8),
+                "/Filter": NameObject("/DCTDecode"),
+            }.items()
+        }
+    )
+    resources = {NameObject("/Im0"): writer._add_object(photo)}
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/XObject"): DictionaryObject(resources)}
+    )
+    page[NameObject("/Metadata")] = writer._add_object(xmp)
+    comment = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Text"),
+            NameObject("/T"): TextStringObject("Bambang 0812-3456-7890"),
+            NameObject("/Contents"): TextStringObject("halaman dua"),
+            NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4),
+        }
+    )
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(comment)])
+    drawing = DecodedStreamObject()
+    drawing.set_data(b"q 64 0 0 48 0 0 cm /Im0 Do Q")
+    page[NameObject("/Contents")] = writer._add_object(drawing)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_photo_inside_a_pdf_loses_its_gps_position_and_the_pdf_its_authors():
+    scanned = _pdf_of_a_photo(_jpeg_with_gps())
+    assert b"KameraRahasia" in scanned and b"Bambang" in scanned  # what the test plants
+
+    clean = clean_upload(_upload("scan_ktp.pdf", scanned))
+
+    assert b"KameraRahasia" not in clean.data and b"Bambang" not in clean.data
+    page = PdfReader(io.BytesIO(clean.data)).pages[0]
+    (picture,) = page.images
+    assert picture.image.size == (64, 48)
+    assert not picture.image.getexif()
+    assert page["/Annots"][0].get_object()["/Contents"] == "halaman dua"  # the comment stays
+
+
 def test_a_pdf_locked_by_a_password_is_refused_with_a_reason():
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)

@@ -151,11 +151,95 @@ def _without_pdf_metadata(data: bytes, name: str) -> bytes:
     try:
         writer = PdfWriter(clone_from=reader)
         writer.metadata = None
-        writer.root_object.pop("/Metadata", None)
+        _scrub_pdf_objects(writer.root_object)
+        # What the scrub cut loose (an XMP stream, an embedded file) would still be
+        # written: only what the document still refers to is.
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
         writer.write(out)
     except (PyPdfError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise AttachmentError(unreadable) from exc
     return out.getvalue()
+
+
+# Keys that carry who made a document, where, or something else than its pages: XMP
+# metadata on any object (pages and images too), an application's private data,
+# embedded files, scripts and actions run on opening.
+_PDF_PRIVATE_KEYS = ("/Metadata", "/PieceInfo", "/EmbeddedFiles", "/JavaScript", "/AF")
+_PDF_ACTIONS = ("/OpenAction", "/AA")
+# Annotations whose /T is their author (a form field's /T is its name: kept).
+_PDF_MARKUP = {
+    "/Text", "/FreeText", "/Line", "/Square", "/Circle", "/Polygon", "/PolyLine",
+    "/Highlight", "/Underline", "/Squiggly", "/StrikeOut", "/Stamp", "/Caret", "/Ink",
+    "/FileAttachment", "/Sound", "/Redact",
+}  # fmt: skip
+
+
+def _scrub_pdf_objects(root) -> None:
+    """Take out of every object reachable from the document's root what tells who made
+    it and where: XMP metadata, private application data, embedded and attached files,
+    scripts, the authors of comments, and the EXIF, XMP and comment segments of the
+    JPEG photos inside (scanner and "image to PDF" apps store a phone's photo byte for
+    byte, its GPS position included). The pages and pictures stay as they are."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            item = item.get_object()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, DictionaryObject):
+            for key in (*_PDF_PRIVATE_KEYS, *_PDF_ACTIONS):
+                item.pop(key, None)
+            if item.get("/Subtype") in _PDF_MARKUP:
+                for key in ("/T", "/FS"):
+                    item.pop(key, None)
+            if isinstance(item, StreamObject) and _is_pdf_jpeg(item):
+                item._data = without_jpeg_metadata(item._data)
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+
+
+def _is_pdf_jpeg(stream) -> bool:
+    filters = stream.get("/Filter")
+    if filters is None:
+        return False
+    filters = filters if isinstance(filters, list) else [filters]
+    # Only a photo stored as it is: under another filter the bytes are not a JPEG file.
+    return stream.get("/Subtype") == "/Image" and list(filters) == ["/DCTDecode"]
+
+
+_JPEG_KEPT_APP = {0xE0, 0xEE}  # JFIF, Adobe (colour transform): needed to draw it
+
+
+def without_jpeg_metadata(data: bytes) -> bytes:
+    """A JPEG file's bytes without its EXIF, XMP, IPTC and comment segments, the picture
+    itself untouched (no decoding, no loss); what cannot be read as JPEG is returned as
+    it is. The colour profile (APP2 "ICC_PROFILE") stays: without it colours change."""
+    if not data.startswith(b"\xff\xd8"):
+        return data
+    out, at = bytearray(b"\xff\xd8"), 2
+    while at + 4 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker == 0xFF:  # a fill byte before a marker
+            at += 1
+            continue
+        if marker == 0xDA:  # start of scan: the picture follows, copied as it is
+            return bytes(out + data[at:])
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        segment = data[at : at + 2 + length]
+        icc = marker == 0xE2 and segment[4:16] == b"ICC_PROFILE\x00"
+        private = (0xE0 <= marker <= 0xEF and marker not in _JPEG_KEPT_APP and not icc) or (
+            marker == 0xFE
+        )
+        if not private:
+            out += segment
+        at += 2 + length
+    return data
 
 
 def clean_uploads(uploads) -> list[CleanFile]:
