@@ -163,3 +163,64 @@ if connection.vendor == "postgresql":
                 ProcessedMessage.objects.filter(reference__startswith=f"wamid.{attempt}.").count()
                 == 4
             )
+
+    @pytest.mark.django_db(transaction=True)
+    def test_two_days_off_added_at_once_both_move_the_running_deadlines():
+        import datetime
+        import time
+
+        from django.utils import timezone
+
+        from aduan.deadlines import calendar
+        from aduan.deadlines.models import CalendarDay, Deadline
+        from aduan.deadlines.tasks import correct_calendar
+
+        world = build_world()
+        report = advance(world, submit(world)[0], Status.DISPATCHED)
+        clock = Deadline.objects.filter(report=report, stopped_at__isnull=True).latest("due_at")
+        working = calendar.current()
+        first = working.next_working_day(timezone.localdate() + datetime.timedelta(days=1))
+        second = working.next_working_day(first + datetime.timedelta(days=1))
+        expected = CalendarDay(date=first, is_working_day=False, name="Cuti bersama")
+        inside = threading.Event()
+
+        def add(day, wait: bool):
+            def write():
+                correction = CalendarDay.objects.create(
+                    date=day, is_working_day=False, name="Cuti bersama"
+                )
+                if wait:  # the other admin's request arrives meanwhile
+                    inside.set()
+                    time.sleep(0.5)
+                return correction
+
+            if not wait:
+                inside.wait(5)
+            return correct_calendar(write, {day: None})
+
+        results = _race([lambda: add(first, True), lambda: add(second, False)])
+
+        assert not any(isinstance(r, Exception) for r in results), results
+        assert expected.date in set(CalendarDay.objects.values_list("date", flat=True))
+        moved = Deadline.objects.get(pk=clock.pk).due_at
+        days = calendar.current().working_days_between(clock.due_at, moved)
+        assert moved > clock.due_at and days == pytest.approx(2, abs=0.01), (clock.due_at, moved)
+
+    @pytest.mark.django_db(transaction=True)
+    def test_two_admins_merging_a_pair_the_other_way_round_leave_one_report_open():
+        world = build_world()
+        admin = as_user(world.national_admin)
+        for _round in range(3):
+            first = submit(world, title="Lampu jalan padam")[0]
+            second = submit(world, title="Lampu jalan padam juga")[0]
+            results = _race(
+                [
+                    lambda a=first, b=second: lifecycle.mark_duplicate(a, admin, b),
+                    lambda a=first, b=second: lifecycle.mark_duplicate(b, admin, a),
+                ]
+            )
+            statuses = sorted(
+                Report.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)
+            )
+            assert statuses == [Status.ARCHIVED, Status.SUBMITTED], results
+            assert sum(isinstance(r, ReportEvent) for r in results) == 1, results

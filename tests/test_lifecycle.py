@@ -315,6 +315,19 @@ def test_a_report_cannot_duplicate_itself_or_its_own_duplicate(world):
         lifecycle.mark_duplicate(report, as_user(world.national_admin), other)
 
 
+def test_an_archived_or_closed_report_cannot_be_the_original(world):
+    admin = as_user(world.national_admin)
+    archived = advance(world, submit(world, title="Diarsipkan")[0], Status.ARCHIVED)
+    closed = advance(world, submit(world, title="Sudah selesai")[0], Status.CLOSED)
+    recurring, _secret = submit(world, title="Jalan berlubang lagi")
+
+    for original, says in ((archived, "archived"), (closed, "closed")):
+        with pytest.raises(TransitionError, match=says):
+            lifecycle.mark_duplicate(recurring, admin, original)
+    recurring.refresh_from_db()
+    assert recurring.status == Status.SUBMITTED
+
+
 def test_a_duplicate_of_a_duplicate_links_to_the_first_report(world):
     first, _secret = submit(world, title="Pertama")
     second, _secret = submit(world, title="Kedua")

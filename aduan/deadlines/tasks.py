@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from aduan.deadlines import calendar, clocks
+from aduan.lib.locks import hold_lock
 
 T = TypeVar("T")
 
@@ -45,6 +46,9 @@ def correct_calendar(write: Callable[[], T], changed: dict[datetime.date, bool |
     `changed` maps each corrected day to its value before (None: no correction).
     Returns what `write` returns; the page and the Django admin both go through here."""
     with transaction.atomic():
+        # Two corrections at once (a double click, two admins) would each move the
+        # clocks from the calendar before both, and one move would undo the other.
+        hold_lock("aduan.calendar")
         before = calendar.current()
         result = write()
         after = calendar.current()

@@ -591,6 +591,11 @@ def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -
         raise TransitionError(_("No report you can see has this tracking code."))
     at = at or timezone.now()
     with transaction.atomic():
+        # Both rows, in one order: two admins merging a pair "the other way round" at
+        # once would each read the other as open and archive both.
+        locked = Report.objects.select_for_update().filter(pk__in=[report.pk, original.pk])
+        original = {row.pk: row for row in locked.order_by("pk")}[original.pk]
+        _check_original(report, original)
         event = transition(
             report,
             Action.MARK_DUPLICATE,
@@ -621,6 +626,25 @@ def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -
             for user_id in followers:
                 Subscription.objects.get_or_create(report=original, user_id=user_id)
     return event
+
+
+def _check_original(report: Report, original: Report) -> None:
+    """Refuse an original that is not a live report: an archived one is handled by
+    nobody, and a closed one was said to be solved, so a new report of the same problem
+    is a recurrence to handle, not a duplicate to bury."""
+    if original.duplicate_of_id == report.pk or original.status == Status.ARCHIVED:
+        raise TransitionError(
+            _("Report %(code)s is archived; it cannot be the original.")
+            % {"code": original.tracking_code}
+        )
+    if original.status == Status.CLOSED:
+        raise TransitionError(
+            _(
+                "Report %(code)s is closed: if the problem came back, handle this report "
+                "instead of marking it as a duplicate."
+            )
+            % {"code": original.tracking_code}
+        )
 
 
 def _first_of_duplicates(report: Report) -> Report:
