@@ -224,3 +224,31 @@ if connection.vendor == "postgresql":
             )
             assert statuses == [Status.ARCHIVED, Status.SUBMITTED], results
             assert sum(isinstance(r, ReportEvent) for r in results) == 1, results
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_message_racing_the_confirming_yes_is_answered_not_failed(settings):
+        from aduan.channels import whatsapp
+
+        settings.ADUAN_WHATSAPP_PHONE_NUMBER_ID = "1234567890"
+        settings.ADUAN_WHATSAPP_TOKEN = "graph-token"
+        for attempt in range(3):
+            sender = f"62813555000{attempt}"
+
+            def message(n, sender=sender, attempt=attempt, **content):
+                return {"from": sender, "id": f"wamid.c{attempt}.{n}", **content}
+
+            describe = "Jalan berlubang besar di depan pasar, sudah dua minggu, motor jatuh."
+            whatsapp.receive_message(message(1, type="text", text={"body": describe}))
+            whatsapp.receive_message(
+                message(2, type="location", location={"latitude": -7.4, "longitude": 109.2})
+            )
+            results = _race(
+                [
+                    lambda: whatsapp.receive_message(message(3, type="text", text={"body": "YA"})),
+                    lambda: whatsapp.receive_message(
+                        message(4, type="text", text={"body": "Lubangnya sekitar satu meter."})
+                    ),
+                ]
+            )
+            assert not any(isinstance(r, Exception) for r in results), results
+            assert Report.objects.filter(guest_phone=f"+{sender}").count() == 1

@@ -51,6 +51,23 @@ def test_an_sms_reply_answers_the_question_of_the_senders_report(client, world):
     assert report.tracking_code in last_reply()
 
 
+def test_an_answer_arriving_as_an_officer_adds_a_note_is_still_taken(client, world):
+    from aduan.channels import followups
+    from aduan.reports import lifecycle
+    from tests.personas import as_user
+
+    report = sms_report(client, world, Status.ON_HOLD)
+    as_read = Report.objects.get(pk=report.pk)  # the answer's copy, read just before...
+    lifecycle.add_note(report, as_user(world.national_admin), "Sudah ditelepon, belum diangkat.")
+
+    done = followups._act(as_read, "answered", None, "Rumah nomor 17, samping musholla.")
+
+    assert done.result == "answered"
+    report.refresh_from_db()
+    assert report.status == Status.SUBMITTED
+    assert report.events.filter(action=Action.ANSWER_HOLD).exists()
+
+
 def test_a_greeting_while_a_question_waits_repeats_the_question(client, world):
     report = sms_report(client, world, Status.ON_HOLD)
 

@@ -121,33 +121,46 @@ def _acted(report: Report, kind: str, stars, message: str, files=()) -> FollowUp
             )
             % code,
         )
-    try:
-        if kind == "answered":
-            lifecycle.answer_hold(report, actor, message, files=files)
-            reply = _("Thank you. Your answer about report %(code)s was received.")
-        elif kind == "rated":
-            lifecycle.rate(report, actor, stars, message)
-            reply = _("Thank you for rating the handling of report %(code)s.")
-        else:
-            satisfied = kind == "satisfied"
-            lifecycle.reply(report, actor, satisfied=satisfied, message=message, files=files)
-            reply = (
-                _(
-                    "Thank you. Report %(code)s is closed. Rate its handling: reply "
-                    "NILAI 1 to NILAI 5."
-                )
-                if satisfied
-                else _("Thank you. Report %(code)s is reopened and will be followed up again.")
-            )
-    except lifecycle.TransitionError:
-        # Changed a moment ago (an officer acted, or another message came first).
-        return FollowUp(
-            "stale",
-            report,
-            _("Report %(code)s changed a moment ago. Send STATUS %(code)s to see where it stands.")
-            % code,
+    for _attempt in range(STALE_RETRIES):
+        try:
+            reply = _perform(report, actor, kind, stars, message, files)
+        except lifecycle.StaleReport:
+            # Changed a moment ago by something that may leave the answer fitting (an
+            # officer's internal note): the message id is already taken, so a
+            # redelivery cannot bring it again — act on the report as it is now.
+            report = Report.objects.get(pk=report.pk)
+            continue
+        except lifecycle.TransitionError:
+            break
+        return FollowUp(kind, report, reply % code)
+    # Changed so that the answer no longer fits (an officer acted, or another message
+    # came first).
+    return FollowUp(
+        "stale",
+        report,
+        _("Report %(code)s changed a moment ago. Send STATUS %(code)s to see where it stands.")
+        % code,
+    )
+
+
+STALE_RETRIES = 3
+
+
+def _perform(report: Report, actor, kind: str, stars, message: str, files) -> str:
+    """Take the reporter's action; returns the reply's text (with %(code)s)."""
+    if kind == "answered":
+        lifecycle.answer_hold(report, actor, message, files=files)
+        return _("Thank you. Your answer about report %(code)s was received.")
+    if kind == "rated":
+        lifecycle.rate(report, actor, stars, message)
+        return _("Thank you for rating the handling of report %(code)s.")
+    satisfied = kind == "satisfied"
+    lifecycle.reply(report, actor, satisfied=satisfied, message=message, files=files)
+    if satisfied:
+        return _(
+            "Thank you. Report %(code)s is closed. Rate its handling: reply NILAI 1 to NILAI 5."
         )
-    return FollowUp(kind, report, reply % code)
+    return _("Thank you. Report %(code)s is reopened and will be followed up again.")
 
 
 def photo_target(phone: str) -> Report | None:

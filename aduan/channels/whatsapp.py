@@ -252,10 +252,20 @@ def _locked_conversation(phone: str) -> tuple[WhatsAppConversation, bool]:
     for the first one's transaction and then reads what it collected, instead of
     inserting the same number again.
     """
-    _row, starts = WhatsAppConversation.objects.get_or_create(
-        phone=phone, defaults={"collected": {}}
-    )
-    conversation = WhatsAppConversation.objects.select_for_update().get(phone=phone)
+    for _attempt in range(3):
+        _row, starts = WhatsAppConversation.objects.get_or_create(
+            phone=phone, defaults={"collected": {}}
+        )
+        try:
+            conversation = WhatsAppConversation.objects.select_for_update().get(phone=phone)
+            break
+        except WhatsAppConversation.DoesNotExist:
+            # The message waited while the one before it confirmed the report, which
+            # ended the conversation: this one starts the next (a 500 would make the
+            # provider deliver it again, as a duplicate).
+            starts = True
+    else:
+        raise RuntimeError(f"WhatsApp conversation of {phone} keeps vanishing")
     if not starts and conversation.is_expired():
         conversation.step, conversation.collected, starts = Step.WHAT, {}, True
     return conversation, starts
