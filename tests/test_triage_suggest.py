@@ -630,6 +630,19 @@ def test_the_api_gives_an_agency_its_suggestions(world, client):
     assert response.json()["categories"] == []
 
 
+def test_the_api_gives_the_national_key_the_agencies_its_admins_are_offered(world, client):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1])[0]  # national queue
+    offered = suggest_organizations(report, Access.of(world.national_admin))
+
+    response = api_get(client, world.national, report)
+
+    assert response.status_code == 200
+    listed = [s["slug"] for s in response.json()["organizations"]]
+    assert listed == [s.target.slug for s in offered] and listed[0] == world.agency.slug
+
+
 def test_the_api_refuses_another_organizations_key(world, client):
     report = waiting_at_agency(world)
     assert api_get(client, world.other_agency, report).status_code == 404

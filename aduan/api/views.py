@@ -335,17 +335,18 @@ class ReportSuggestions(OrganizationApiView):
         from aduan.triage.suggest import suggest_categories, suggest_for_targets
 
         report = _find(self.visible_reports(), code)
-        targets = (
-            Organization.objects.active()
-            .subtree_of(self.organization)
-            .exclude(kind=Organization.Kind.AUDITOR)
-        )
+        # The national organization's key routes as its admins do: to agencies, across
+        # the country; any other key among its own subtree.
+        national = Organization.objects.national().filter(pk=self.organization.pk).exists()
+        targets = Organization.objects.active().exclude(kind=Organization.Kind.AUDITOR)
+        if not national:
+            targets = targets.subtree_of(self.organization)
         if report.organization_id:
             targets = targets.exclude(pk=report.organization_id)
         categories = suggest_categories(report)
         found = {
             "organizations": suggest_for_targets(
-                report, targets, agencies_only=False, categories=categories
+                report, targets, agencies_only=national, categories=categories
             ),
             "categories": categories,
         }
