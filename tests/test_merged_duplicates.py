@@ -93,3 +93,31 @@ def test_an_outsider_and_another_units_liaison_get_no_merged_files(world, merged
 def test_a_report_without_duplicates_shows_no_merged_section(world, client_for):
     report = advance(world, submit(world)[0], Status.DISPATCHED)
     assert 'id="merged-duplicates"' not in _page(client_for(world.liaison_a), report)
+
+
+def test_the_duplicates_reporter_is_told_which_report_handles_the_problem(world):
+    from aduan.notifications.models import Kind, Notification
+    from tests.personas import run_announcements
+
+    original = advance(world, submit(world, title="Jalan berlubang")[0], "dispatched")
+    duplicate = submit(world, reporter=world.citizen, title="Lubang di depan pasar")[0]
+    run_announcements()
+
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+
+    told = Notification.objects.get(report=duplicate, kind=Kind.ARCHIVED, medium="email")
+    assert original.tracking_code in told.subject and original.tracking_code in told.body
+    assert f"/laporan/{original.tracking_code}/" in told.body  # to follow it
+    assert "laporan baru" not in told.body  # not told to report again
+
+
+def test_the_duplicates_page_links_its_reporter_to_the_original(world, client):
+    original = advance(world, submit(world, title="Jalan berlubang")[0], "dispatched")
+    duplicate = submit(world, reporter=world.citizen, title="Lubang di depan pasar")[0]
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+    client.force_login(world.citizen)
+
+    page = client.get(reverse("portal:report", args=[duplicate.tracking_code])).content.decode()
+
+    assert f'data-merged-into="{original.tracking_code}"' in page
+    assert reverse("portal:report", args=[original.tracking_code]) in page

@@ -166,11 +166,11 @@ def _as_public(event):
     return shown
 
 
-def _to_reporter(kind: str) -> Callable:
+def _to_reporter(kind: str, **given) -> Callable:
     def handler(event, secret: str) -> None:
         report = event.report
         link = f"{reporter_link(report)}k/{secret}/" if secret else reporter_access_link(report)
-        extra = {}
+        extra = dict(given)
         if (
             kind == Kind.RECEIVED
             and not report.reporter_id
@@ -298,6 +298,17 @@ def _handed_over(event, secret: str) -> None:
     )
 
 
+def _duplicate(event, secret: str) -> None:
+    """The reporter of a merged duplicate hears which report is handling the problem,
+    and where to follow it (its public page, when it has one), instead of "cannot be
+    followed up, send a new report"."""
+    original = event.report.duplicate_of
+    extra = {"original_code": original.tracking_code, "original_link": ""}
+    if original.is_public:
+        extra["original_link"] = reporter_link(original)
+    _to_reporter(Kind.ARCHIVED, **extra)(event, secret)
+
+
 HANDLERS: dict[str, Callable] = {
     "submit": _submitted,
     "dispatch": _dispatched,
@@ -311,7 +322,7 @@ HANDLERS: dict[str, Callable] = {
     "not_satisfied": _reopened,
     "archive": _to_reporter(Kind.ARCHIVED),
     "archive_incomplete": _to_reporter(Kind.ARCHIVED),
-    "mark_duplicate": _to_reporter(Kind.ARCHIVED),
+    "mark_duplicate": _duplicate,
     "escalate": _escalated,
     "hand_over": _handed_over,
     "add_files": _files_added,
