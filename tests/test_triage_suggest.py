@@ -3,6 +3,8 @@ as the fallback, shown in the dispatch form and the API. Tiny models, written te
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pytest
 from django.core.management import call_command
@@ -302,6 +304,28 @@ def test_a_not_our_remit_lowers_that_organization(world):
 
     after = confidence_of(suggest_organizations(report, access), world.unit_b)
     assert after < before
+
+
+def test_a_not_our_remit_lowers_that_organization_at_once_and_outranks_its_rule(world):
+    import time_machine
+    from django.utils import timezone
+
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    access = Access.of(world.agency_admin)
+    before = confidence_of(suggest_organizations(report, access), world.unit_b)
+    # The standing rule sends such reports to unit B, filed under potholes.
+    RoutingRule.objects.create(category=world.potholes, organization=world.unit_b)
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=1)):
+        bounced = dispatched(world, "Lampu lalu lintas mati lagi", NEW_TRAFFIC[1], world.unit_b)
+        lifecycle.not_our_remit(bounced, as_user(world.liaison_b), "Lampu itu milik provinsi.")
+
+        # No retraining yet: the lesson counts now, and the rule does not lift unit B.
+        after = suggest_organizations(report, access)
+    assert confidence_of(after, world.unit_b) < before
+    assert all(s.source != SOURCE_ROUTING_RULE for s in after if s.target == world.unit_b)
 
 
 def test_the_organization_that_passed_the_report_back_is_not_suggested_again(world, client):

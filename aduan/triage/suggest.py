@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
 
 from aduan.organizations.access import Access
@@ -27,7 +28,8 @@ from aduan.organizations.models import (
     region_ancestor_codes,
 )
 from aduan.reports.lifecycle import Action
-from aduan.reports.models import Report
+from aduan.reports.models import Report, ReportEvent
+from aduan.triage.classifier import NEGATIVE_PENALTY
 from aduan.triage.models import TriageModel
 from aduan.triage.places import named_region
 from aduan.triage.training import agencies_of, model_file, report_text
@@ -155,6 +157,10 @@ def suggest_for_targets(
         rule = None
     if not ranked:
         return [Suggestion(rule, None, SOURCE_ROUTING_RULE)] if rule else []
+    alike = _declined_alike(report, model)
+    ranked = _lower_recently_declined(ranked, alike.get("recent", {}))
+    if rule is not None and _declined_for_such(rule, alike):
+        rule = None
     holder = report.organization_id
     allowed = targets | Organization.objects.filter(pk=holder) if holder else targets
     scores = _at_dispatch_level(ranked, allowed, agencies_only)
@@ -243,6 +249,80 @@ def _lift_rule_target(scores: dict, rule: Organization | None, held: float) -> i
         return None
     scores[rule.pk] = (rule, floor)
     return rule.pk
+
+
+# A "not our remit" this alike to the report (cosine similarity of their texts) keeps
+# the declining organization's routing rule from lifting it: the officers' own lesson
+# outranks their standing rule.
+RULE_DECLINED_SIMILARITY = 0.5
+RECENT_DECLINES = 500  # the newest "not our remit" since the model, read each time
+_recent_declines: dict[str, tuple] = {}
+
+
+def _declined_alike(report: Report, model) -> dict[str, dict[int, float]]:
+    """How alike the report is to the closest report each organization passed back as
+    not its remit: {"learned": …, "recent": …} (organization pk → cosine similarity),
+    from the model's own examples and from those given since it was trained."""
+    vector = model.features.transform([report_text(report.title, report.body, place_code(report))])
+    found: dict[str, dict[int, float]] = {"learned": {}, "recent": {}}
+    sources = [("learned", model.negatives, model.negative_labels), ("recent", *_recent(model))]
+    for name, matrix, labels in sources:
+        if matrix is None or not matrix.shape[0]:
+            continue
+        for label, similarity in zip(labels, (vector @ matrix.T).toarray()[0], strict=True):
+            label = int(label)
+            found[name][label] = max(found[name].get(label, 0.0), float(similarity))
+    return found
+
+
+def _recent(model) -> tuple:
+    """The "not our remit" examples given since the live model was trained, as features
+    of the model (kept per process until a newer one comes): a lesson counts at once,
+    not at the next retraining, days later."""
+    live = TriageModel.objects.filter(kind=TriageModel.Kind.ORGANIZATION, is_live=True)
+    since = ReportEvent.objects.filter(
+        action=Action.NOT_OUR_REMIT, recorded_at__gte=Subquery(live.values("trained_at")[:1])
+    ).order_by("-pk")
+    newest = since.values_list("pk", flat=True).first()
+    cached = _recent_declines.get(TriageModel.Kind.ORGANIZATION)
+    if cached and cached[0] == (id(model), newest):
+        return cached[1:]
+    texts, labels = [], []
+    fields = ("report__title", "report__body", "report__region_id", "data")
+    for title, body, region, data in since.values_list(*fields)[:RECENT_DECLINES]:
+        if (data or {}).get("from"):
+            texts.append(report_text(title, body, region))
+            labels.append(data["from"])
+    matrix = model.features.transform(texts) if texts else None
+    _recent_declines[TriageModel.Kind.ORGANIZATION] = ((id(model), newest), matrix, labels)
+    return matrix, labels
+
+
+def _lower_recently_declined(ranked, recent: dict[int, float]) -> list[tuple[int, float]]:
+    """`ranked` with the organizations that declined a report like this one since the
+    model was trained lowered as the model lowers those it learned of."""
+    if not recent:
+        return ranked
+    lowered = [
+        (pk, p * (1 - NEGATIVE_PENALTY * min(max(recent.get(pk, 0.0), 0.0), 1.0)))
+        for pk, p in ranked
+    ]
+    total = sum(p for _, p in ranked) or 1.0
+    scale = total / (sum(p for _, p in lowered) or 1.0)
+    return sorted(((pk, p * scale) for pk, p in lowered), key=lambda item: -item[1])
+
+
+def _declined_for_such(rule: Organization, alike: dict[str, dict[int, float]]) -> bool:
+    """Whether the rule's organization, or a unit of it, passed back a report this alike."""
+    close = {
+        pk
+        for similarities in alike.values()
+        for pk, similarity in similarities.items()
+        if similarity >= RULE_DECLINED_SIMILARITY
+    }
+    if not close:
+        return False
+    return any(rule.contains(org) for org in Organization.objects.filter(pk__in=close))
 
 
 def declined_by(report: Report) -> set[int]:
