@@ -122,6 +122,13 @@ def test_a_time_split_needs_the_time_column(tmp_path):
         ("1515110400", True, datetime.datetime(2018, 1, 5)),
         ("1515110400000", True, datetime.datetime(2018, 1, 5)),
         ("43105", True, datetime.datetime(2018, 1, 5)),
+        ("05 Mrt 2018", True, datetime.datetime(2018, 3, 5)),
+        ("12 Peb 2018", True, datetime.datetime(2018, 2, 12)),
+        ("3 Agst 2018", True, datetime.datetime(2018, 8, 3)),
+        ("7 Nop 2018", True, datetime.datetime(2018, 11, 7)),
+        ("20180213", True, datetime.datetime(2018, 2, 13)),
+        ("20180213083000", True, datetime.datetime(2018, 2, 13, 8, 30)),
+        ("12345678901234567890", True, datetime.datetime.min),  # an id, not a time
         ("belum diisi", True, datetime.datetime.min),
         ("", True, datetime.datetime.min),
     ],
@@ -169,3 +176,85 @@ def test_a_missing_column_is_named_with_the_columns_the_file_has(tmp_path):
     path.write_text("isi\tkategori\nJalan rusak\tdpu\n", encoding="utf-8")
     with pytest.raises(CommandError, match="instansi .*it has: isi, kategori"):
         read_rows(str(path), "isi", "instansi", None)
+
+
+def _export(path, header: str, rows: list[str], encoding="utf-8") -> None:
+    path.write_bytes("\r\n".join([header, *rows]).encode(encoding))
+
+
+def _labelled_rows(label_of=lambda label, i: label, sep=",") -> list[str]:
+    return [
+        f"{phrases[i % 4]} di dekat {PLACES[i]}{sep}{label_of(label, i)}{sep}{i + 1}-03-2026"
+        for label, phrases in TOPICS.items()
+        for i in range(6)
+    ]
+
+
+def test_labels_written_with_other_capitals_or_spaces_are_one_label(tmp_path):
+    path = tmp_path / "ekspor.csv"
+    _export(path, "isi,instansi,tanggal", _labelled_rows(lambda label, i: [
+        label, label.upper(), f" {label.title()}  "][i % 3]))  # fmt: skip
+    rows = read_rows(str(path), "isi", "instansi", None)
+    assert {r[1] for r in rows} == set(TOPICS)
+
+
+def test_a_semicolon_file_whose_column_names_hold_commas_is_read(tmp_path):
+    path = tmp_path / "ekspor.csv"
+    _export(path, "Isi laporan (judul, isi);Instansi tujuan;Tanggal", _labelled_rows(sep=";"))
+    rows = read_rows(str(path), "Isi laporan (judul, isi)", "Instansi tujuan", None)
+    assert len(rows) == 18
+
+
+def test_a_utf16_export_is_read(tmp_path):
+    path = tmp_path / "ekspor.txt"
+    _export(path, "isi\tinstansi\ttanggal", _labelled_rows(sep="\t"), encoding="utf-16")
+    assert len(read_rows(str(path), "isi", "instansi", None)) == 18
+
+
+def test_a_column_named_twice_is_named_in_the_error(tmp_path):
+    path = tmp_path / "ekspor.csv"
+    _export(path, "isi,instansi,instansi", _labelled_rows())
+    with pytest.raises(CommandError, match="named twice.*instansi"):
+        read_rows(str(path), "isi", "instansi", None)
+
+
+def test_a_time_split_refuses_times_it_cannot_read(tmp_path):
+    path = tmp_path / "ekspor.csv"
+    rows = [line.replace("-03-2026", " bulan lalu") for line in _labelled_rows()]
+    _export(path, "isi,instansi,tanggal", rows)
+    with pytest.raises(CommandError, match="18 of 18 times could not be read"):
+        run(
+            str(path),
+            "--text",
+            "isi",
+            "--label",
+            "instansi",
+            "--split",
+            "time",
+            "--time",
+            "tanggal",
+        )
+
+
+def test_a_time_split_whose_older_part_has_one_label_says_so(tmp_path):
+    path = tmp_path / "ekspor.csv"
+    lines = [
+        f"{phrases[i % 4]} di dekat {PLACES[i % 6]} no {i},{label},{day:02d}-0{month}-2026"
+        for month, (label, phrases) in enumerate(
+            [("dpu", TOPICS["dpu"]), ("dishub", TOPICS["dishub"])], start=1
+        )
+        for day, i in enumerate(range(30 if label == "dpu" else 5), start=1)
+    ]
+    _export(path, "isi,instansi,tanggal", lines)
+    with pytest.raises(CommandError, match="one label only"):
+        run(
+            str(path),
+            "--text",
+            "isi",
+            "--label",
+            "instansi",
+            "--split",
+            "time",
+            "--time",
+            "tanggal",
+        )

@@ -7,7 +7,7 @@ import datetime
 
 import numpy as np
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from aduan.api.models import ApiKey, Scope
@@ -544,6 +544,10 @@ def test_the_live_model_can_be_switched_and_every_process_follows(world):
     call_command("retrain_triage", "--make-live", "organization", "1")
     assert list(TriageModel.objects.filter(is_live=True)) == [first]
     assert live_model(TriageModel.Kind.ORGANIZATION) is not served
+    call_command("retrain_triage", "--make-live", "organization", "v2")  # as --list shows it
+    assert list(TriageModel.objects.filter(is_live=True)) == [second]
+    with pytest.raises(CommandError, match="number"):
+        call_command("retrain_triage", "--make-live", "organization", "terbaru")
 
 
 def test_retraining_is_due_after_enough_new_labels(world, settings):

@@ -33,10 +33,10 @@ LATENCY_SAMPLES = 200
 DELIMITERS = ",;\t|"
 # Exports from Indonesian offices name months and days in Indonesian.
 MONTHS_ID = [
-    ("jan", "januari"), ("feb", "februari", "pebruari"), ("mar", "maret"),
+    ("jan", "januari"), ("feb", "peb", "februari", "pebruari"), ("mar", "mrt", "maret"),
     ("apr", "april"), ("mei",), ("jun", "juni"), ("jul", "juli"),
-    ("agu", "agt", "ags", "agustus"), ("sep", "sept", "september"),
-    ("okt", "oktober"), ("nov", "nopember", "november"), ("des", "desember"),
+    ("agu", "agt", "ags", "agst", "agus", "agustus"), ("sep", "sept", "september"),
+    ("okt", "oktober"), ("nov", "nop", "nopember", "november"), ("des", "desember"),
 ]  # fmt: skip
 WEEKDAYS_ID = [
     ("sen", "senin"), ("sel", "selasa"), ("rab", "rabu"), ("kam", "kamis"),
@@ -49,46 +49,63 @@ ZONES_ID = {"WIB": 7 * 3600, "WITA": 8 * 3600, "WIT": 9 * 3600}
 
 
 def read_text(path: str) -> str:
-    """The file's text: UTF-8 (with or without a byte-order mark), else Windows-1252,
-    which is what spreadsheet programs on Windows save as "CSV"."""
+    """The file's text: UTF-16 when it starts with that byte-order mark (Excel's
+    "Unicode text"), UTF-8 (with or without one), else Windows-1252, which is what
+    spreadsheet programs on Windows save as "CSV"."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         raise CommandError(str(exc)) from exc
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")
 
 
-def delimiter_of(header: str) -> str:
-    """The separator the header line uses most: comma, semicolon (spreadsheets in
-    Indonesian locales), tab or bar."""
+def delimiter_of(header: str, wanted: set[str] = frozenset()) -> str:
+    """The separator of the header line: the one that splits it into the `wanted`
+    columns ("Isi laporan (judul, isi);Instansi" is split on the semicolon), else the
+    one it uses most: comma, semicolon (spreadsheets in Indonesian locales), tab or bar."""
+    for sep in DELIMITERS:
+        names = {name.strip() for name in next(csv.reader([header], delimiter=sep), [])}
+        if wanted and wanted <= names:
+            return sep
     counts = {sep: header.count(sep) for sep in DELIMITERS}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
 
 
 def read_rows(path: str, text: str, label: str, time_column: str | None) -> list[tuple]:
-    """(text, label, time) of the rows with both text and label, first of each text."""
+    """(text, label, time) of the rows with both text and label, first of each text.
+
+    Labels written with other capitals or spaces ("Dinas PU", "DINAS  PU") are one
+    label, named as first written."""
     csv.field_size_limit(sys.maxsize)
     content = read_text(path)
+    wanted = {text, label, time_column} - {None}
     reader = csv.DictReader(
-        io.StringIO(content, newline=""), delimiter=delimiter_of(content.split("\n", 1)[0])
+        io.StringIO(content, newline=""),
+        delimiter=delimiter_of(content.split("\n", 1)[0], wanted),
     )
     columns = [name.strip() for name in reader.fieldnames or []]
     reader.fieldnames = columns
-    missing = {text, label, time_column} - set(columns) - {None}
+    missing = wanted - set(columns)
     if missing:
         raise CommandError(
             f"Columns not in the file: {', '.join(sorted(missing))} (it has: {', '.join(columns)})"
         )
-    rows, seen = [], set()
+    twice = sorted(name for name in wanted if columns.count(name) > 1)
+    if twice:
+        raise CommandError(f"Columns named twice in the file: {', '.join(twice)}")
+    rows, seen, spelled = [], set(), {}
     for row in reader:
-        body, target = (row[text] or "").strip(), (row[label] or "").strip()
+        body, target = (row[text] or "").strip(), " ".join((row[label] or "").split())
         if body and target and body not in seen:
             seen.add(body)
+            target = spelled.setdefault(target.casefold(), target)
             rows.append((body, target, (row[time_column] or "") if time_column else ""))
     counts = Counter(target for _, target, _ in rows)
     return [r for r in rows if counts[r[1]] >= MIN_ROWS_PER_CLASS]
@@ -130,7 +147,7 @@ def parse_time(value: str, dayfirst: bool = True) -> datetime.datetime:
         number = None
     try:
         if number is not None:
-            return from_number(number)
+            return from_number(value, number)
         try:
             moment = datetime.datetime.fromisoformat(value)
         except ValueError:
@@ -141,14 +158,20 @@ def parse_time(value: str, dayfirst: bool = True) -> datetime.datetime:
                     parserinfo=IndonesianDates(dayfirst=dayfirst and not YEAR_FIRST.match(value)),
                     tzinfos=ZONES_ID,
                 )
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, OSError):
         return datetime.datetime.min
     if moment.tzinfo is not None:
         moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
     return moment
 
 
-def from_number(number: float) -> datetime.datetime:
+def from_number(value: str, number: float) -> datetime.datetime:
+    digits = value.split(".")[0].lstrip("+")
+    if len(digits) in (8, 12, 14) and digits.startswith(("19", "20")):
+        # 20180213, 201802130830, 20180213083000: a date written as digits.
+        return datetime.datetime.strptime(
+            digits, {8: "%Y%m%d", 12: "%Y%m%d%H%M"}.get(len(digits), "%Y%m%d%H%M%S")
+        )
     if number < 100_000:  # a spreadsheet's day count
         return datetime.datetime(1899, 12, 30) + datetime.timedelta(days=number)
     if number > 100_000_000_000:  # milliseconds
@@ -156,10 +179,25 @@ def from_number(number: float) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(number, datetime.UTC).replace(tzinfo=None)
 
 
-def split(rows: list[tuple], how: str) -> tuple[list, list]:
+# Above this share of unreadable times the time split would be the file's own order.
+MAX_UNREADABLE_TIMES = 0.05
+
+
+def split(rows: list[tuple], how: str, warn=lambda _text: None) -> tuple[list, list]:
     if how == "time":
         dayfirst = reads_day_first([r[2] for r in rows])
-        ordered = sorted(rows, key=lambda r: parse_time(r[2], dayfirst))
+        times = {r[2]: parse_time(r[2], dayfirst) for r in rows}
+        unreadable = [value for value, moment in times.items() if moment == datetime.datetime.min]
+        bad = sum(1 for r in rows if times[r[2]] == datetime.datetime.min)
+        if bad:
+            message = (
+                f"{bad} of {len(rows)} times could not be read (e.g. {unreadable[0]!r}); "
+                "they sort first"
+            )
+            if bad > MAX_UNREADABLE_TIMES * len(rows):
+                raise CommandError(f"{message}: the time split would mean nothing.")
+            warn(message)
+        ordered = sorted(rows, key=lambda r: times[r[2]])
         cut = round(len(ordered) * (1 - TEST_SHARE))
         return ordered[:cut], ordered[cut:]
     from sklearn.model_selection import train_test_split
@@ -189,7 +227,12 @@ class Command(BaseCommand):
         rows = read_rows(options["csv"], options["text"], options["label"], options["time_column"])
         if len({r[1] for r in rows}) < 2:
             raise CommandError("Need at least two labels with 5 or more rows each.")
-        train, test = split(rows, options["split"])
+        train, test = split(rows, options["split"], warn=self.stderr.write)
+        if len({r[1] for r in train}) < 2:
+            raise CommandError(
+                "The training part holds one label only: the oldest 80 % of the rows all "
+                "went to the same place. Use --split stratified, or a longer period."
+            )
         self.stderr.write(
             f"{len(rows)} rows, {len({r[1] for r in rows})} classes: "
             f"training on {len(train)}, testing on {len(test)}…"

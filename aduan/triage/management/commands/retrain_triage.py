@@ -10,6 +10,7 @@ python manage.py retrain_triage --make-live organization 3
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from aduan.triage import training
 from aduan.triage.models import TriageModel
@@ -47,13 +48,20 @@ class Command(BaseCommand):
     def _list(self):
         for row in TriageModel.objects.all():
             live = "live" if row.is_live else "    "
+            trained = timezone.localtime(row.trained_at)
             self.stdout.write(
-                f"{row.kind:12} v{row.version:<4} {live} {row.trained_at:%Y-%m-%d %H:%M} "
+                f"{row.kind:12} v{row.version:<4} {live} {trained:%Y-%m-%d %H:%M %Z} "
                 f"{row.n_samples} reports {row.metrics}"
             )
 
     def _make_live(self, kind: str, version: str):
-        row = TriageModel.objects.filter(kind=kind, version=version).first()
+        # As `--list` prints it ("v3") or as a number.
+        number = version.strip().lower().removeprefix("v")
+        if not number.isdigit():
+            raise CommandError(
+                f"A version is a number, as --list shows it (v3 or 3), not {version!r}."
+            )
+        row = TriageModel.objects.filter(kind=kind, version=int(number)).first()
         if row is None:
             raise CommandError(f"No {kind} model with version {version}.")
         row.make_live()
