@@ -149,7 +149,6 @@ def test_numbers_glued_to_words_or_without_a_label_are_masked(text, secret):
         "Nomor pendaftaran belum keluar sejak 2018.",
         "Anggaran Rp1500000000 tahun 2024 untuk 150 KK tidak jelas.",
         "Anggaran Rp 2500000000 habis.",
-        "lokasi peta -7.3912345, 109.3612345 di peta",
         "Tagihan meter air naik 250.000 rupiah.",
         "Kartu KIS 2 buah hilang.",
     ],
@@ -262,3 +261,49 @@ def test_public_text_masks_house_numbers_for_every_public_surface():
     from aduan.reports.privacy import public_text
 
     assert public_text("Lampu mati di Jl. Kenanga No. 17") == "Lampu mati di Jl. Kenanga No. ***"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("saya 330212 345678 0001 warga sumbang", "saya 3302** ****** **** warga sumbang"),
+        ("(+62) 812 9988 7766", "(+62) 81* **** **66"),
+        ("+62 (812) 9988-7766", "+62 (81*) ****-**66"),
+        ("0812/3456/7890", "0812/****/**90"),
+        ("08 12 34 56 78 90", "08 12 ** ** ** 90"),
+        ("sulastri.plant [at] gmail.com", "s*** [at] gmail.com"),
+        ("nama(at)gmail(dot)com", "n***(at)gmail(dot)com"),
+        ("budi @gmail.com", "b*** @gmail.com"),
+        ("budi at gmail dot com", "b*** at gmail dot com"),
+        ("Jl. Raya Ajibarang KM 5 No 10", "Jl. Raya Ajibarang KM 5 No ***"),
+        ("Gg. Kelinci II/4", "Gg. Kelinci II/***"),
+        ("RT 05 RW 02 nomor rumah 17", "RT 05 RW 02 nomor rumah ***"),
+        ("kontrakan saya nomor 12", "kontrakan saya nomor ***"),
+        ("kos-kosan no 8", "kos-kosan no ***"),
+        ("no SIM 1234-5678-901234", "no SIM ****-****-******"),
+        ("no.RM 12345678", "no.RM ********"),
+        # Typed or pasted positions: rounded as public pages round them (about 110 m).
+        ("lokasi peta -7.3912345, 109.3612345 di peta", "lokasi peta -7.391, 109.361 di peta"),
+        (
+            "https://maps.google.com/?q=-7.4251234,109.2345678",
+            "https://maps.google.com/?q=-7.425,109.235",
+        ),
+    ],
+)
+def test_personal_data_written_in_other_common_ways_is_masked(text, masked):
+    assert mask_personal_data(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hubungi kami di dpupr@banyumaskab.go.id",  # an office's published address
+        "truk kapasitas 5 m3 rp. 750.000",
+        "naik angkot jalur B 12 A dari terminal",
+        "bus koridor K 2 B selalu penuh",
+        "ketemu at pasar dot jam 5",
+        "rapat tanggal 08/12/2018 di balai desa",
+    ],
+)
+def test_official_addresses_units_and_route_codes_are_left_alone(text):
+    assert mask_personal_data(text) == text

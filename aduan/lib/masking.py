@@ -15,14 +15,21 @@ MASK = "*"
 
 # A NIK (Nomor Induk Kependudukan) is 16 digits, sometimes written in groups, and
 # sometimes glued to the word before or after it ("NIK:3201…", "…0001Alamat").
-NIK = re.compile(r"(?<!\d)\d{4}[ .-]?\d{4}[ .-]?\d{4}[ .-]?\d{4}(?!\d)")
+NIK = re.compile(
+    r"(?<!\d)(?:\d{4}[ .-]?\d{4}[ .-]?\d{4}[ .-]?\d{4}"
+    # As it is built: region (6), birth date (6), serial (4).
+    r"|\d{6}[ .-]\d{6}[ .-]\d{4})(?!\d)"
+)
 
 # Mobile numbers (08…, 628…, +62 8…) and landlines written with an area code
 # (021-5551234, (022) 7654321, +62 21 555 1234, 0245551234), also glued to a word.
 PHONE = re.compile(
     r"(?<![\d+])"
     r"(?:"
-    r"(?:\+62|62|0)[ .-]?8\d{1,2}(?:[ .-]?\d{2,5}){2,3}"
+    # The country code or the operator's code may stand in brackets, and the digits
+    # come in groups of two to five: "(+62) 812 9988 7766", "0812/3456/7890",
+    # "08 12 34 56 78 90" (`_mask_phone` wants 8 to 15 digits in all).
+    r"(?:\(\+?62\)|\+62|62|0)[ .-]?\(?8\d{0,2}\)?(?:[ ./-]?\d{2,5}){2,5}"
     r"|(?:\+62[ .-]?|\(0\d{1,3}\)[ .-]?|0\d{1,3}[ .-])\d{2,4}[ .-]?\d{3,5}(?:[ .-]?\d{2,4})?"
     r"|0[2-9]\d{7,10}"
     r")"
@@ -37,7 +44,7 @@ PHONE = re.compile(
 _ID_WORD = (
     r"(?:rekening|rek|norek|nik|kk|nkk|ktp|e-?ktp|kartu\s+keluarga|nisn|nim|nip|nrp|npwp"
     r"|nib|paspor|passport|bpjs|kis|jkn|peserta|kartu|pelanggan|idpel|meter|registrasi"
-    r"|pendaftaran|register|akun)"
+    r"|pendaftaran|register|akun|sim|rm|rekam\s+medi[sk])"
 )
 IDENTIFIER = re.compile(
     rf"(?<!\w){_ID_WORD}(?!\w)(?P<gap>[^\d\n]{{0,24}}?)"
@@ -58,6 +65,20 @@ LONG_NUMBER = re.compile(r"(?<![\d.,])(?<!rp)(?<!rp )(?<!rp\. )\d{10,}+(?![\d,]|
 EMAIL = re.compile(
     r"(?<![\w.+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})"
 )
+# Addresses written to dodge harvesters: "nama [at] gmail.com", "nama(at)gmail(dot)com",
+# "budi @gmail.com", "budi at gmail dot com"; read only when the address ends in a
+# common top-level domain, so "ketemu at pasar dot" is left alone.
+_AT = r"(?:\s*[\[({]\s*at\s*[\])}]\s*|\s+at\s+|\s*@\s*)"
+_DOT = r"(?:\s*[\[({]\s*dot\s*[\])}]\s*|\s+dot\s+|\s*\.\s*)"
+OBFUSCATED_EMAIL = re.compile(
+    rf"(?<![\w.+-])(?P<user>[A-Za-z0-9._%+-]+){_AT}"
+    rf"(?P<domain>[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}"
+    r"(?:com|id|net|org|co|info|biz|me|io|edu|gov)(?![\w-]))",
+    re.IGNORECASE,
+)
+# Government offices publish their addresses: an office named in a response must stay
+# reachable.
+OFFICIAL_DOMAIN = re.compile(r"(?:^|\.)go\.id$", re.IGNORECASE)
 
 # Region prefixes of Indonesian vehicle registration plates (Korlantas POLRI).
 PLATE_PREFIXES = frozenset(
@@ -176,8 +197,12 @@ _NOT_PLATE_SUFFIX = frozenset(
         "TGL",
         "ITU",
         "INI",
+        "RP",
+        "M",
     ]
 )
+# Route codes: "angkot jalur B 12 A", "koridor K 2 B".
+_ROUTE_BEFORE = re.compile(r"(?:jalur|trayek|koridor|rute|line|lin)\s*\.?\s*$", re.IGNORECASE)
 
 # Street addresses: the street name helps locate a pothole, the house number and the
 # neighbourhood unit (RT/RW) after it point at one household.
@@ -208,7 +233,9 @@ _BARE_NUMBER = r"\d{1,3}[a-z]?(?:/\d{1,3}[a-z]?)?"
 _BLOCK = r"(?:\s*,?\s*blok\s*[a-z]{0,2}\s*\d{0,3}[a-z]?)"
 _RT_RW = r"(?:\s*[,/]?\s*(?:rt|rw)\.?\s*:?\s*\d{1,3}(?:\s*/\s*(?:rw\.?\s*)?\d{1,3})?)"
 ADDRESS = re.compile(
-    rf"(?<!\w)(?P<street>{_STREET_MARKER}\s*(?:{_NAME_WORD}\s*?){{1,5}}?)"
+    # A kilometre post belongs to the street: "Jl. Raya Sokaraja km 3 no 45".
+    rf"(?<!\w)(?P<street>{_STREET_MARKER}\s*(?:{_NAME_WORD}\s*?){{1,5}}?"
+    rf"(?:\s*,?\s*km\.?\s*\d{{1,3}}(?:[.,]\d{{1,2}})?(?=\s*,?\s*(?:no|nomor|nomer|nmr)\b))?)"
     rf"(?:"
     rf"(?P<block>{_BLOCK}?)(?P<label>{_LABEL})"
     rf"(?P<number>{_HOUSE_NUMBER})"
@@ -230,10 +257,18 @@ HOUSE_BEFORE_RT = re.compile(
     re.IGNORECASE,
 )
 HOUSE_OF = re.compile(
-    r"(?<!\w)(?P<lead>rumah(?!\s+(?:sakit|makan|ibadah|potong|susun|dinas|adat)\b)"
+    r"(?<!\w)(?P<lead>(?:rumah(?!\s+(?:sakit|makan|ibadah|potong|susun|dinas|adat)\b)"
+    r"|kontrakan|kos-kosan|kost|kos|kamar\s+kos|tempat\s+tinggal)"
     r"[^\d\n.!?]{0,25}?(?<!\w)(?:no|nomor|nomer|nmr)\.?\s*:?\s*)"
     rf"(?P<number>{_HOUSE_NUMBER})(?!\w|[.,:]\d)(?P<tail>{_RT_RW}*)",
     re.IGNORECASE,
+)
+# "nomor rumah 17", and an alley's house after its Roman number: "Gg. Kelinci II/4".
+HOUSE_NUMBERED = re.compile(
+    r"(?i:(?<!\w)(?P<lead>(?:no|nomor|nomer|nmr)\.?\s*rumah\s*:?\s*))"
+    r"(?P<number>\d{1,4}[a-z]?)(?!\w)(?P<tail>)"
+    r"|(?P<alley>(?i:(?<!\w)(?:gg|gang)\.?)\s*(?:[^\W\d_][\w'-]*\s+){1,3}[IVX]{1,4}\s*/\s*)"
+    r"(?P<alley_number>\d{1,4}[a-z]?)(?!\w)"
 )
 # A housing estate's block-and-house code: "Perumahan Bumi Asri B-12", "Komplek Griya C7".
 HOUSING_CODE = re.compile(
@@ -259,9 +294,11 @@ _DATE = re.compile(r"(?:0[1-9]|[12]\d|3[01])([-./])(?:0[1-9]|1[0-2])\1(?:19|20)\
 
 
 def _mask_phone(match: re.Match) -> str:
-    if _DATE.fullmatch(match.group(0)):
-        return match.group(0)
-    return _mask_digits(match.group(0), keep_start=4, keep_end=2)
+    written = match.group(0)
+    digits = sum(ch.isdigit() for ch in written)
+    if _DATE.fullmatch(written) or digits < 8 or digits > 15:
+        return written
+    return _mask_digits(written, keep_start=4, keep_end=2)
 
 
 def _mask_identifier(match: re.Match) -> str:
@@ -279,7 +316,19 @@ def _mask_long_number(match: re.Match) -> str:
 
 
 def _mask_email(match: re.Match) -> str:
+    if OFFICIAL_DOMAIN.search(match.group(2)):
+        return match.group(0)
     return f"{match.group(1)}{MASK * 3}@{match.group(2)}"
+
+
+_DOT_WORD = re.compile(_DOT, re.IGNORECASE)
+
+
+def _mask_obfuscated_email(match: re.Match) -> str:
+    if OFFICIAL_DOMAIN.search(_DOT_WORD.sub(".", match.group("domain"))):
+        return match.group(0)
+    user = match.group("user")
+    return user[0] + MASK * 3 + match.group(0)[len(user) :]
 
 
 def _mask_plate(match: re.Match) -> str:
@@ -291,6 +340,8 @@ def _mask_plate(match: re.Match) -> str:
 def _is_plate(match: re.Match) -> bool:
     prefix, suffix = match.group("prefix"), match.group("suffix")
     if suffix.upper() in _NOT_PLATE_SUFFIX:
+        return False
+    if _ROUTE_BEFORE.search(match.string, max(0, match.start() - 12), match.start()):
         return False
     if _PLATE_CUE.search(match.string, max(0, match.start() - 60), match.start()):
         return True
@@ -320,6 +371,24 @@ _NOT_HOUSE_BEFORE_RT = re.compile(
     r"(?:dusun|dukuh|kampung|rt|rw|km|blok|gang|gg|lorong|desa|kelurahan|lingkungan|lk)\.?\s*$",
     re.IGNORECASE,
 )
+
+
+def _mask_house_numbered(match: re.Match) -> str:
+    if match.group("alley") is not None:
+        return match.group("alley") + MASK * 3
+    return match.group("lead") + MASK * 3
+
+
+# Coordinates typed or pasted into the text, alone or in a map link: rounded to three
+# decimals (about 110 m), as public pages show a report's position.
+COORDINATES = re.compile(r"(?<![\d.])(-?\d{1,2}\.\d{4,})(\s*,\s*)(-?\d{1,3}\.\d{4,})(?![\d])")
+
+
+def _round_coordinates(match: re.Match) -> str:
+    latitude, longitude = float(match.group(1)), float(match.group(3))
+    if abs(latitude) > 90 or abs(longitude) > 180:
+        return match.group(0)
+    return f"{latitude:.3f}{match.group(2)}{longitude:.3f}"
 
 
 def _mask_house_before_rt(match: re.Match) -> str:
@@ -352,10 +421,13 @@ def mask_personal_data(text: str, *, plates: bool = True) -> str:
     text = IDENTIFIER.sub(_mask_identifier, text)
     text = PHONE.sub(_mask_phone, text)
     text = EMAIL.sub(_mask_email, text)
+    text = OBFUSCATED_EMAIL.sub(_mask_obfuscated_email, text)
+    text = COORDINATES.sub(_round_coordinates, text)
     text = LONG_NUMBER.sub(_mask_long_number, text)
     if plates:
         text = PLATE.sub(_mask_plate, text)
     text = ADDRESS.sub(_mask_address, text)
     text = HOUSE_OF.sub(_mask_house, text)
+    text = HOUSE_NUMBERED.sub(_mask_house_numbered, text)
     text = HOUSE_BEFORE_RT.sub(_mask_house_before_rt, text)
     return HOUSING_CODE.sub(lambda m: m.group(0)[: m.start("number") - m.start()] + MASK * 3, text)
