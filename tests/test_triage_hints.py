@@ -322,3 +322,30 @@ def test_reflag_reports_all_includes_closed_reports_and_dry_run_writes_nothing(w
     call_command("reflag_reports", "--all", stdout=io.StringIO(), stderr=io.StringIO())
     closed.refresh_from_db()
     assert (closed.is_urgent, closed.urgency_flags) == (False, [])
+
+
+def test_a_complete_report_in_english_gets_no_hints():
+    body = (
+        "The streetlight on the main road next to Wage market has been out since last "
+        "Monday. Cars and motorbikes pass in the dark and two people fell. Please repair it "
+        "as soon as possible."
+    )
+    assert _codes("Streetlight out", body) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "missing"),
+    [
+        # Dates and requests as people text them.
+        ("Jln di depan pasar rusak parah sdh 3 bln, banyak motor jatuh. kpn mau dibenerin??", []),
+        ("Lampu PJU di dekat masjid mati udah 2 mingguan, gelap sekali. gmn ini pak dinas?", []),
+        ("Sampah di pinggir jalan desa menumpuk dari bulan juni, bau. Tulung diangkut.", []),
+        ("Got di depan SD mampet belakangan ini, banjir tiap hujan. Mohon dikeruk.", []),
+        # And what a report still lacks stays asked.
+        ("Got di depan SD mampet dan banjir tiap hujan deras, air masuk ke rumah warga.",
+         ["no_date", "no_request"]),
+    ],
+)  # fmt: skip
+def test_texting_forms_of_dates_and_requests_are_read(body, missing):
+    codes = _codes("Laporan", body)
+    assert [code for code in codes if code in ("no_date", "no_request")] == missing

@@ -116,11 +116,43 @@ PLACE = _words(
     r"dalan",  # Javanese: road
     r"kampong",
     r"lembur",  # Sundanese: village
+    # English, the product's second language.
+    r"street",
+    r"st\.",
+    r"road",
+    r"avenue",
+    r"lane",
+    r"alley",
+    r"near",
+    r"next to",
+    r"in front of",
+    r"opposite",
+    r"behind",
+    r"beside",
+    r"corner",
+    r"junction",
+    r"intersection",
+    r"bridge",
+    r"market",
+    r"school",
+    r"hospital",
+    r"mosque",
+    r"station",
+    r"village",
+    r"district",
+    r"city",
+    r"park",
+    r"river",
+    r"office",
+    r"building",
 )
 
 MONTHS = (
     "januari|februari|pebruari|maret|april|mei|juni|juli|agustus|september|oktober"
-    "|nopember|november|desember|jan|feb|mar|apr|jun|jul|agu|agt|sep|sept|okt|nov|des"
+    "|nopember|november|desember|jan|feb|peb|mar|mrt|apr|jun|jul|agu|agt|agst|sep|sept|okt"
+    "|nov|nop|des"
+    # English, with a day or a year only ("may" alone is a verb).
+    "|january|february|march|may|june|july|august|october|december"
 )
 # Dates, weekdays and relative times ("kemarin", "sejak 2 minggu", "tadi pagi").
 WHEN = _words(
@@ -140,6 +172,24 @@ WHEN = _words(
     r"minggu lalu|bulan lalu|tahun lalu|pekan lalu|lusa",
     r"pukul\s*\d+",
     r"jam\s*\d+",
+    # Short forms and spans as people text them: "sdh 3 bln", "2 hr yg lalu", "pkl 07.00",
+    # "td pagi", "2 mingguan", "bulan ini", "akhir-akhir ini", "juni lalu", "sewulan".
+    r"\d+\s*(?:bln|hr|mgg|mg|jm)",
+    r"\d+\s*(?:mingguan|bulanan|tahunan|harian)",
+    r"pkl\.?\s*\d+",
+    r"td\s+(?:pagi|siang|sore|malam)",
+    r"(?:minggu|pekan|bulan|tahun|hari)\s+(?:ini|kemarin|kemaren)",
+    r"belakangan\s+ini|akhir-akhir\s+ini|akhir2\s+ini|beberapa\s+waktu",
+    rf"(?:{MONTHS})\s+(?:lalu|kemarin|kemaren|ini)",
+    rf"(?:bulan|awal|akhir|pertengahan)\s+(?:bulan\s+)?(?:{MONTHS})",
+    r"sewulan|sesasi|seminggu|sepekan|setahun|sebulan",
+    # English.
+    r"yesterday|today|tonight|this\s+(?:morning|afternoon|evening|week|month|year)",
+    r"last\s+(?:night|week|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday",
+    r"since|ago|for\s+(?:\d+|a|one|two|three|several|many)\s+(?:days?|weeks?|months?|years?)",
+    r"\d{1,2}(?:st|nd|rd|th)",
+    r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)",
 )
 
 # A request or question: what the reporter wants done.
@@ -202,6 +252,39 @@ REQUEST = _words(
     r"nyuwun",  # Javanese: to ask
     r"mugi",  # Javanese: may it be
     r"punten",  # Sundanese: please
+    r"tulung",  # Javanese: help
+    # Questions and what must be done, as texted: "kpn mau dibenerin??", "gmn ini pak".
+    r"kpn",
+    r"knp",
+    r"gmn",
+    r"gimana",
+    r"gmana",
+    r"di(?:benerin|betulkan|betulin|dandani|tambal|aspal|angkut|pangkas|tebang|cor|keruk"
+    r"|normalisasi|ambil|buka|tutup|pasang|ganti|urus)",
+    # English.
+    r"please",
+    r"pls",
+    r"plz",
+    r"kindly",
+    r"fix",
+    r"repair",
+    r"replace",
+    r"remove",
+    r"clean",
+    r"request",
+    r"help",
+    r"ask",
+    r"should",
+    r"must",
+    r"need",
+    r"needs",
+    r"want",
+    r"hope",
+    r"why",
+    r"when",
+    r"how",
+    r"asap",
+    r"immediately",
 )
 
 
