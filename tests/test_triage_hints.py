@@ -349,3 +349,53 @@ def test_a_complete_report_in_english_gets_no_hints():
 def test_texting_forms_of_dates_and_requests_are_read(body, missing):
     codes = _codes("Laporan", body)
     assert [code for code in codes if code in ("no_date", "no_request")] == missing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sampah di TPS meluap sampai ke jalan, bau sekali.",
+        "Antrean di kantor capil meluap sampai ke parkiran.",
+        "Pohon besar di depan sekolah rawan tumbang, mohon dipangkas.",
+        "Jembatan bambu di dusun kami lapuk, takut putus.",
+        "Tebingnya dikhawatirkan longsor kalau hujan deras.",
+        "Banjir kemarin sudah surut tapi jalannya rusak.",
+        "Bansos untuk korban kebakaran tahun lalu belum cair.",
+        "Jalan berlubang di Kaligawe pasca banjir belum diperbaiki.",
+        "Kulit anak-anak terbakar matahari saat upacara yang terlalu lama.",
+        "PKL di sepanjang Banjir Kanal Barat makin banyak.",
+    ],
+)
+def test_feared_past_and_lookalike_events_are_not_urgent(text):
+    assert urgency(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("Sungai Serayu meluap, rumah warga kebanjiran sekarang.", "flood"),
+        ("Anak saya kejang2 tapi ditolak puskesmas.", "medical"),
+        ("Ada orang tenggelam di sungai dekat jembatan, belum ditemukan.", "medical"),
+        ("Pasien di IGD dibiarkan lima jam tanpa diperiksa.", "medical"),
+        ("Setiap hujan kota kami selalu banjir, padahal dulu tidak pernah.", "flood"),
+    ],
+)
+def test_happening_emergencies_are_urgent(text, flag):
+    assert flag in urgency(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "abusive"),
+    [
+        ("Pak, anjing liar di kompleks kami menggigit anak-anak.", False),
+        ("Kemarin anak tetangga digigit anjing! Mohon ditertibkan.", False),
+        ("Bu, babi hutan merusak sawah warga.", False),
+        ("Pak bego (ekskavator) nya parkir di bahu jalan.", False),
+        ("Pejabatnya anjing semua, laporan tidak pernah ditanggapi.", True),
+        ("Dinas PU bego banget, jalan tidak pernah diperbaiki.", True),
+        ("Kalian semua babi koruptor.", True),
+        ("Sudah tiga bulan tidak ada jawaban. Anjing!", True),
+    ],
+)
+def test_abuse_is_what_is_aimed_at_people_not_animals_named(text, abusive):
+    assert is_abusive(text) is abusive

@@ -339,7 +339,8 @@ def completeness_hints(
 
 URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
     "flood": _words(
-        r"banjir\w*",
+        # Not Semarang's canals, named "Banjir Kanal".
+        r"banjir(?!\s+kanal)\w*",
         r"kebanjiran",
         # Water standing in a pothole after rain ("lubang tergenang air") is not a flood;
         # homes under water, or water of a stated depth, are.
@@ -349,8 +350,10 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"tergenang\s+(?:\w+\s+){0,2}(?:setinggi|sedalam|hingga|sampai)",
         r"air bah",
         r"rob",
-        r"luapan",
-        r"meluap",
+        # Water overflowing, not a rubbish bin or a queue: "sungai meluap", "luapan air".
+        r"luapan\s+(?:air|sungai|kali|waduk|bendungan|laut)",
+        r"(?:sungai|kali|air|got|selokan|saluran|drainase|bendungan|waduk|irigasi|embung"
+        r"|danau|laut)\w*\s+(?:\w+\s+){0,3}meluap",
         r"blabur",  # Javanese
         r"caah",  # Sundanese
         r"banjir bandang",
@@ -359,7 +362,7 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         # Not the fire brigade ("pemadam kebakaran"), nor rubbish or straw "dibakar"
         # (burnt on purpose: a nuisance, not an emergency), nor credits "hangus" (lapsed).
         r"(?<!pemadam )kebakaran",
-        r"terbakar",
+        r"terbakar(?!\s+(?:sinar\s+)?matahari)",
         r"kobaran",
         r"api menyala",
         r"korsleting",
@@ -400,7 +403,11 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         # "ambulans" (mostly of the service: a village's ambulance budget, its fees).
         r"pendarahan",
         r"perdarahan",
-        r"kejang",
+        r"kejang(?:-?2|-kejang)?",
+        r"(?:orang|anak|warga|korban|bocah|balita|nelayan)\w*\s+(?:\w+\s+){0,2}tenggelam",
+        r"ditolak\s+(?:puskesmas|igd|ugd|klinik)",
+        r"(?:pasien|ibu hamil|bumil)\s+(?:\w+\s+){0,4}(?:ditolak|dibiarkan|ditelantarkan"
+        r"|terlantar)",
         r"serangan jantung",
         r"keracunan",
         r"overdosis",
@@ -428,9 +435,27 @@ _NOT_HAPPENING = re.compile(
     # memakan korban jiwa"; a denial only the next one or two: "belum ada korban jiwa".
     r"(?<!\w)(?:(?:sebelum|sblm|sebelm|agar\s+tidak|agar\s+tdk|agar\s+tak|supaya\s+tidak"
     r"|supaya\s+tdk|jangan\s+sampai|jgn\s+sampai|rawan|berpotensi|potensi|khawatir|kuatir"
-    r"|takut|mencegah|antisipasi|pernah|bisa\s+menimbulkan|dapat\s+menimbulkan|menghindari)"
+    r"|dikhawatirkan|ditakutkan|takutnya|takut|mencegah|antisipasi|pernah"
+    r"|(?:bisa|dapat)\s+(?:menimbulkan|menyebabkan|mengakibatkan|memakan)|berisiko|beresiko"
+    r"|menghindari|pasca|paska|setelah|sesudah|usai|bekas"
+    # Help for the victims of a past disaster: "bantuan untuk korban banjir".
+    r"|bantuan|bansos|santunan)"
     r"(?!\w)[^.!?;*\n]{0,40}"
     r"|(?:belum|blm|tidak|tdk|tak|bukan)\s+(?:ada|terjadi)(?!\w)[^.,!?;*\n]{0,12})$",
+    re.IGNORECASE,
+)
+
+
+# Fear between the thing and the event: "pohon besar rawan tumbang", "jembatan lapuk
+# takut putus"; and the event placed in the past after it: "banjir tahun lalu", "banjir
+# kemarin sudah surut" (not "padahal dulu tidak pernah": the flood is now).
+_FEARED_INSIDE = re.compile(
+    r"(?<!\w)(?:rawan|takut|khawatir|dikhawatirkan|ditakutkan|berpotensi|bisa|dapat|akan)(?!\w)",
+    re.IGNORECASE,
+)
+_PAST_AFTER = re.compile(
+    r"^[^.!?;\n]{0,25}?(?<!\w)(?:tahun\s+lalu|tahun\s+kemarin|(?:sudah|telah|udah|sdh)\s+surut)"
+    r"(?!\w)",
     re.IGNORECASE,
 )
 
@@ -438,6 +463,8 @@ _NOT_HAPPENING = re.compile(
 def _happening(text: str, pattern: re.Pattern[str]) -> bool:
     return any(
         not _NOT_HAPPENING.search(text, max(0, match.start() - 60), match.start())
+        and not _FEARED_INSIDE.search(match.group(0))
+        and not _PAST_AFTER.search(text[match.end() : match.end() + 40])
         for match in pattern.finditer(text)
     )
 
@@ -528,8 +555,6 @@ AIMED = frozenset(
         "elo",
         "lw",
         "gue",
-        "pak",
-        "bu",
         "pejabat",
         "petugas",
         "pemerintah",
@@ -537,8 +562,17 @@ AIMED = frozenset(
         "walikota",
         "gubernur",
         "dewan",
+        "dinas",
+        "pns",
+        "aparat",
+        "oknum",
+        "camat",
+        "lurah",
+        "kades",
+        "koruptor",
     ]
 )
+# Not "Pak,"/"Bu," of address: "Pak, anjing liar di kompleks…", "pak bego (excavator)".
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a"})
 _REPEATS = re.compile(r"(\w)\1+")
 _TOKENS = re.compile(r"[\w@]+")
@@ -561,15 +595,22 @@ def is_abusive(text: str) -> bool:
         if word in _SQUEEZED_INSULTS:
             return True
         if word in _SQUEEZED_AMBIGUOUS:
-            neighbours = set(words[max(0, i - 1) : i]) | set(words[i + 1 : i + 2])
-            if neighbours & _SQUEEZED_AIMED or _shouted(text, word):
+            # Aimed at someone within two words: "dasar anjing", "kalian semua babi",
+            # "pejabatnya anjing semua", "dinas PU bego banget".
+            near = words[max(0, i - 2) : i] + words[i + 1 : i + 3]
+            if {_without_nya(w) for w in near} & _SQUEEZED_AIMED or _shouted(text, word):
                 return True
     return False
 
 
+def _without_nya(word: str) -> str:
+    return word[:-3] if word.endswith("nya") and len(word) > 5 else word
+
+
 def _shouted(text: str, word: str) -> bool:
-    """An ambiguous word followed by "!" is an insult: "Anjing!"."""
-    return bool(re.search(rf"(?i)\b{re.escape(word)}\w*\s*!", text))
+    """An ambiguous word shouted on its own is an insult: "Anjing!", "..., babi!"; not
+    "digigit anjing!", where it is what bit."""
+    return bool(re.search(rf"(?i)(?:^|[.!?,;:]\s*){re.escape(word)}\w*\s*!", text))
 
 
 def urgency_and_abuse(title: str, body: str) -> dict:
