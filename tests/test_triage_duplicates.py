@@ -335,6 +335,34 @@ def test_reports_naming_different_streets_are_not_duplicates(world, places):
     assert len(likely_duplicates(same_street, world.national_admin)) == 1
 
 
+@pytest.mark.parametrize(
+    ("written", "other"),
+    [
+        ("Jl. Gajah Mada", "Jl. Gajahmada"),
+        ("Jalan Raya Baturaden", "Jl. Raya Baturraden"),
+        ("Jl. Jend. Soedirman", "Jalan Jenderal Sudirman"),
+    ],
+)
+def test_a_street_written_two_ways_is_one_street(world, places, written, other):
+    village = places["village"]
+    body = "Lampu penerangan jalan mati sejak seminggu, malam gelap sekali. Mohon diganti."
+    first = _report(world, f"Lampu jalan mati di {written}", body, village)
+    probe = _report(world, f"Lampu PJU padam di {other}", body, village)
+    assert _codes(likely_duplicates(probe, world.national_admin)) == [first.tracking_code]
+
+
+def test_different_streets_a_kilometre_apart_are_not_duplicates_even_with_positions(world, places):
+    body = "Jalan berlubang besar dan dalam, motor sering jatuh. Mohon segera ditambal."
+    _report(
+        world, "Jalan berlubang di Jl. Gatot Subroto", body, latitude=-7.4200, longitude=109.2300
+    )
+    # 1.3 km away, another street: another pothole.
+    probe = _report(
+        world, "Jalan berlubang di Jl. Overste Isdiman", body, latitude=-7.4317, longitude=109.2300
+    )
+    assert likely_duplicates(probe, world.national_admin) == []
+
+
 def test_two_problems_on_one_street_are_not_duplicates(world, places):
     village = places["village"]
     _report(

@@ -20,6 +20,7 @@ candidates, because text alone would match every pothole in the country.
 from __future__ import annotations
 
 import datetime
+import difflib
 import math
 import re
 from collections import Counter
@@ -37,6 +38,7 @@ from aduan.triage.text import normalize
 
 WINDOW_DAYS = 60
 NEARBY_KM = 1.0  # coordinates this close count as the same place
+CORNER_KM = 0.3  # reports naming two streets this close may be at one corner
 FAR_KM = 3.0  # coordinates farther apart rule a report out
 CANDIDATES = 300
 RANKED_CANDIDATES = 60  # on PostgreSQL, the most alike by the full-text rank
@@ -244,8 +246,11 @@ def _rank(probe: Probe, candidates: list[Report], limit: int, public: bool = Fal
     for report, feature in zip(candidates, features[1:], strict=True):
         text = _text_similarity(probe_vectors, _weighted(feature, weights))
         place, distance = _place_similarity(probe, report, public)
-        if distance is None and _other_streets(streets, report, public):
-            place = None
+        if place is not None and _other_streets(streets, report, public):
+            # Two named streets: different places, unless the positions say the two
+            # reports stand at one corner (then related at most).
+            near_corner = distance is not None and distance <= CORNER_KM
+            place = min(place, OTHER_VILLAGE_PLACE) if near_corner else None
         if text < MIN_TEXT or place is None:
             continue
         days = abs((report.submitted_at - at).days)
@@ -337,10 +342,41 @@ def _place_similarity(
 
 def _streets(*texts: str) -> set[str]:
     return {
-        " ".join(match.group(1).lower().replace(".", " ").split())
-        for text in texts
-        for match in STREET.finditer(text or "")
+        _street_key(match.group(1)) for text in texts for match in STREET.finditer(text or "")
     }
+
+
+# Titles written short ("Jend.", "Prof.", "KH") and the old spellings of names that
+# streets keep both ways ("Soedirman"/"Sudirman", "Djuanda"/"Juanda").
+_STREET_TITLES = {
+    "jend": "jenderal",
+    "jendral": "jenderal",
+    "jenderal": "jenderal",
+    "letjen": "letnan jenderal",
+    "mayjen": "mayor jenderal",
+    "brigjen": "brigadir jenderal",
+    "kol": "kolonel",
+    "prof": "profesor",
+    "dr": "dokter",
+    "ir": "insinyur",
+    "kh": "kyai haji",
+    "h": "haji",
+    "hj": "hajjah",
+    "pangl": "panglima",
+}
+_OLD_SPELLING = (("oe", "u"), ("dj", "j"), ("tj", "c"), ("sj", "sy"), ("nj", "ny"), ("ch", "kh"))
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _street_key(name: str) -> str:
+    """A street's name as compared: titles spelled out, old spellings made new, spaces
+    and doubled letters gone — "Jl. Jend. Soedirman" and "Jalan Jenderal Sudirman",
+    "Gajah Mada" and "Gajahmada", "Baturaden" and "Baturraden" meet."""
+    words = name.lower().replace(".", " ").split()
+    text = "".join(_STREET_TITLES.get(word, word) for word in words).replace(" ", "")
+    for old, new in _OLD_SPELLING:
+        text = text.replace(old, new)
+    return _DOUBLED.sub(r"\1", text)
 
 
 def _other_streets(streets: set[str], report: Report, public: bool = False) -> bool:
@@ -356,7 +392,15 @@ def _other_streets(streets: set[str], report: Report, public: bool = False) -> b
         theirs = _streets(report.title, report.body, report.address)
     if not theirs:
         return False
-    return not any(a in b or b in a for a in streets for b in theirs)
+    return not any(_same_street(a, b) for a in streets for b in theirs)
+
+
+def _same_street(a: str, b: str) -> bool:
+    """One street's name in the other ("sudirman" in "jenderalsudirman"), or the two
+    a letter or two apart (a typo, "Gatotsubroto"/"Gatot Soebroto" already met)."""
+    if a in b or b in a:
+        return True
+    return min(len(a), len(b)) >= 6 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.9
 
 
 def _distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
