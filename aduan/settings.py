@@ -342,6 +342,9 @@ ADUAN_FIGURES_MAX_AGE_SECONDS = env_int("ADUAN_FIGURES_MAX_AGE_SECONDS", 600)
 # whether plain-http URLs are accepted (only for loopback tests and closed networks).
 ADUAN_WEBHOOK_MAX_ATTEMPTS = env_int("ADUAN_WEBHOOK_MAX_ATTEMPTS", 12)
 ADUAN_WEBHOOKS_ALLOW_HTTP = env_bool("ADUAN_WEBHOOKS_ALLOW_HTTP", False)
+# Webhooks to this server's own or a private network (a connected system on the same
+# government intranet); refused by default.
+ADUAN_WEBHOOKS_ALLOW_PRIVATE = env_bool("ADUAN_WEBHOOKS_ALLOW_PRIVATE", False)
 # WhatsApp Cloud API (Meta Graph API) for outbound messages; empty disables the channel.
 # A WhatsApp conversation silent this long is ended; its unfinished report is discarded.
 ADUAN_WHATSAPP_CONVERSATION_HOURS = env_int("ADUAN_WHATSAPP_CONVERSATION_HOURS", 24)

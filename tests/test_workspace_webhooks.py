@@ -55,6 +55,44 @@ def test_a_rejected_webhook_form_keeps_what_was_typed_and_says_why(world, client
     assert not WebhookEndpoint.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1:9/hook",
+        "https://localhost/hook",
+        "https://10.1.2.3/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::1]/hook",
+    ],
+)
+def test_a_webhook_to_this_servers_own_or_a_private_network_is_refused(world, client, url):
+    as_(client, world.agency_admin)
+    answer = client.post(
+        reverse("workspace:webhook_create"), {**NEW, "url": url, "organization": world.agency.pk}
+    )
+    assert answer.status_code == 400
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_name_pointing_into_a_private_network_is_refused_when_called():
+    from aduan.lib import http
+
+    # Refused before any connection is tried: nothing listens on port 9.
+    request = http.Request("POST", "https://localhost:9/hook", {}, b"{}", public_only=True)
+    with pytest.raises(http.Refused, match="local or private network"):
+        http._requests_transport(request, 1)
+
+
+def test_an_intranet_installation_may_allow_private_addresses(world, client, settings):
+    settings.ADUAN_WEBHOOKS_ALLOW_PRIVATE = True
+    as_(client, world.agency_admin)
+    url = "https://10.1.2.3/hook"
+    client.post(
+        reverse("workspace:webhook_create"), {**NEW, "url": url, "organization": world.agency.pk}
+    )
+    assert WebhookEndpoint.objects.get().url == url
+
+
 def test_an_admin_cannot_add_a_webhook_for_another_agency(world, client):
     as_(client, world.agency_admin)
     answer = client.post(

@@ -12,8 +12,10 @@ between messages.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -33,6 +35,10 @@ class HttpError(Exception):
     """
 
 
+class Refused(HttpError):
+    """The destination is not one this server may call (`public_destination`)."""
+
+
 class TooLarge(Exception):
     """The answer's body is longer than the caller's `max_bytes`; reading stopped there."""
 
@@ -45,6 +51,9 @@ class Request:
     body: bytes
     # A download stops (TooLarge) past this many bytes; None reads any body.
     max_bytes: int | None = None
+    # An address an organization typed (a webhook): refused when its host is in this
+    # server's own or a private network (`public_destination`).
+    public_only: bool = False
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -81,8 +90,26 @@ def _session() -> requests.Session:
     return session
 
 
+def public_destination(url: str) -> None:
+    """Raise HttpError unless every address `url`'s host resolves to is on the public
+    internet: an agency admin who may type a webhook address must not make this server
+    call its own services, the cloud's metadata address or the office network behind
+    it, nor learn from the delivery log which of their ports answer."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        found = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        raise HttpError(f"{host}: the name cannot be resolved") from exc
+    for *_rest, address in found:
+        if not ipaddress.ip_address(address[0].split("%")[0]).is_global:
+            raise Refused(f"{host}: refused: the address is in a local or private network")
+
+
 def _requests_transport(request: Request, timeout: float) -> Response:
     streamed = request.method == "GET"
+    if request.public_only:
+        public_destination(request.url)
     try:
         answer = _session().request(
             request.method,

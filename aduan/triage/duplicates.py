@@ -341,9 +341,7 @@ def _place_similarity(
 
 
 def _streets(*texts: str) -> set[str]:
-    return {
-        _street_key(match.group(1)) for text in texts for match in STREET.finditer(text or "")
-    }
+    return {_street_key(match.group(1)) for text in texts for match in STREET.finditer(text or "")}
 
 
 # Titles written short ("Jend.", "Prof.", "KH") and the old spellings of names that

@@ -170,9 +170,13 @@ def _send(delivery: WebhookDelivery) -> dict:
             **signed_headers(endpoint.secret, delivery.message_id, body),
         },
         body=body,
+        public_only=not settings.ADUAN_WEBHOOKS_ALLOW_PRIVATE,
     )
     try:
         answer = http.transport(request, TIMEOUT_SECONDS)
+    except http.Refused as exc:
+        # Trying again would not change where the address points.
+        raise DeliveryError(str(exc), retryable=False, details={"last_status_code": None}) from exc
     except http.HttpError as exc:
         raise DeliveryError(str(exc), retryable=True, details={"last_status_code": None}) from exc
     details = {"last_status_code": answer.status, "last_response": answer.text[:RESPONSE_LIMIT]}

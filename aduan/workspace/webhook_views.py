@@ -8,6 +8,7 @@ receiver needs it to check our signatures.
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from django import forms
@@ -65,7 +66,24 @@ class EndpointForm(forms.Form):
             raise forms.ValidationError(
                 _("Use an https address: the calls carry reports and must be encrypted.")
             )
+        if _local_host(urlsplit(url).hostname or "") and not settings.ADUAN_WEBHOOKS_ALLOW_PRIVATE:
+            # Names are checked again at each call, where they resolve then.
+            raise forms.ValidationError(
+                _(
+                    "Use the address of a server on the internet: this server does not "
+                    "call its own or private network addresses."
+                )
+            )
         return url
+
+
+def _local_host(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False
 
 
 def managed_endpoints(access: Access):
