@@ -49,6 +49,28 @@ def test_a_retried_delivery_with_the_same_reference_makes_one_report(world):
     assert Report.objects.filter(channel_reference="wamid.ABC").count() == 2
 
 
+def test_the_scan_does_not_escalate_a_report_a_supervisor_escalated_a_moment_ago(world):
+    from django.utils import timezone
+
+    from aduan.reports.lifecycle import Action
+
+    report = advance(world, submit(world)[0], Status.DISPATCHED)
+    as_the_scan_read_it = Report.objects.get(pk=report.pk)
+    lifecycle.escalate(report, as_user(world.supervisor), "Segera ditangani.")
+
+    now = timezone.now()
+    escalated = lifecycle.apply_system_action(
+        Action.ESCALATE,
+        [as_the_scan_read_it],
+        at=now,
+        changes={"escalated_at": now},
+        unchanged=("escalated_at",),
+    )
+
+    assert escalated == []
+    assert report.events.filter(action=Action.ESCALATE).count() == 1
+
+
 # Real concurrent connections need a server database: SQLite's in-memory test database
 # locks whole tables instead of waiting. These tests exist only where they can run.
 if connection.vendor == "postgresql":
@@ -252,3 +274,23 @@ if connection.vendor == "postgresql":
             )
             assert not any(isinstance(r, Exception) for r in results), results
             assert Report.objects.filter(guest_phone=f"+{sender}").count() == 1
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_reporters_double_clicked_rating_is_not_blamed_on_someone_else():
+        from django.test import Client
+        from django.urls import reverse
+
+        world = build_world()
+        for _round in range(3):
+            report = advance(world, submit(world, reporter=world.citizen)[0], Status.COMPLETED)
+            clients = [Client(), Client()]
+            for client in clients:
+                client.force_login(world.citizen)
+                client.cookies["django_language"] = "en"
+            url = reverse("portal:report_action", args=[report.tracking_code, "rate"])
+            rating = {"version": report.version, "stars": "5", "message": "Cepat."}
+            answers = _race([lambda c=c, u=url, r=rating: c.post(u, r) for c in clients])
+            assert sorted(a.status_code for a in answers) == [302, 409], answers
+            refused = next(a for a in answers if a.status_code == 409).content.decode()
+            assert "Someone else changed" not in refused
+            assert "can no longer be done" in refused

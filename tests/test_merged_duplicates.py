@@ -121,3 +121,14 @@ def test_the_duplicates_page_links_its_reporter_to_the_original(world, client):
 
     assert f'data-merged-into="{original.tracking_code}"' in page
     assert reverse("portal:report", args=[original.tracking_code]) in page
+
+
+def test_a_support_given_while_the_report_is_merged_goes_to_the_original(world):
+    from aduan.portal.views import _still_public
+
+    original = advance(world, submit(world, title="Jalan berlubang")[0], "dispatched")
+    duplicate = advance(world, submit(world, title="Lubang di depan pasar")[0], "dispatched")
+    as_the_page_read_it = type(duplicate).objects.get(pk=duplicate.pk)
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+
+    assert _still_public(as_the_page_read_it) == original

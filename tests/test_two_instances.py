@@ -43,6 +43,8 @@ class Instance:
             "SITE_URL": self.url,
             "ADUAN_FAST_PASSWORDS": "1",
             "ADUAN_WEBHOOKS_ALLOW_HTTP": "1",
+            # Both instances run on this machine, at 127.0.0.1.
+            "ADUAN_WEBHOOKS_ALLOW_PRIVATE": "1",
         }
         self.log_path = state_dir / "instance.log"
         state_dir.mkdir(parents=True)

@@ -156,6 +156,8 @@ def _expire_batch(now, limit: int, result: ScanResult) -> int:
                 at=now,
                 changes={"escalated_at": now},
                 data={"automatic": True},
+                # A supervisor's escalation at the same moment is the one.
+                unchanged=("escalated_at",),
             )
         )
         result.batches += 1

@@ -495,26 +495,35 @@ def report_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
     if not form.is_valid():
         return _render_report(request, report, True, bound=(action, form), status=400)
     if form.cleaned_data["version"] != report.version:
-        # Judged on what the reporter saw: a second click on a rating that went in, or a
-        # page left open while an officer acted, is "changed", not "not allowed" — and
-        # whether it can still be done is said, so nobody sends it again in vain.
-        if action in _reporter_actions(report):
-            changed = _(
-                "This report changed a moment ago. Check its latest state below, then send "
-                "again if it is still needed."
-            )
-        else:
-            changed = _(
-                "This report changed a moment ago, and this can no longer be done (it may "
-                "have been done already, in another window)."
-            )
-        return _refused(request, report, action, form, lifecycle.StaleReport(changed))
+        return _changed(request, report, action, form)
     try:
         _run_action(action, report, form.cleaned_data)
+    except lifecycle.StaleReport:
+        # The same double click, with both requests past the check above at once.
+        report.refresh_from_db()
+        return _changed(request, report, action, form)
     except (TransitionError, PermissionDenied, AttachmentError) as error:
         return _refused(request, report, action, form, error)
     messages.success(request, _("Thank you, we have recorded it."))
     return redirect("portal:report", code=report.tracking_code)
+
+
+def _changed(request, report, action, form) -> HttpResponse:
+    """The report changed since the reporter's page was shown. Judged on what they saw:
+    a second click on a rating that went in, or a page left open while an officer acted,
+    is "changed", not "not allowed" nor "another officer" — and whether it can still be
+    done is said, so nobody sends it again in vain."""
+    if action in _reporter_actions(report):
+        changed = _(
+            "This report changed a moment ago. Check its latest state below, then send "
+            "again if it is still needed."
+        )
+    else:
+        changed = _(
+            "This report changed a moment ago, and this can no longer be done (it may "
+            "have been done already, in another window)."
+        )
+    return _refused(request, report, action, form, lifecycle.StaleReport(changed))
 
 
 def _refused(request, report, action, form, error) -> HttpResponse:
@@ -559,6 +568,7 @@ def _support(request: HttpRequest, report: Report, is_reporter: bool) -> HttpRes
     if is_reporter or not report.is_public:
         raise PermissionDenied
     with transaction.atomic():
+        report = _still_public(report)
         _support_row, created = Support.objects.get_or_create(report=report, user=request.user)
         if created:
             Report.objects.filter(pk=report.pk).update(support_count=F("support_count") + 1)
@@ -569,6 +579,20 @@ def _support(request: HttpRequest, report: Report, is_reporter: bool) -> HttpRes
     return redirect("portal:report", code=report.tracking_code)
 
 
+def _still_public(report: Report) -> Report:
+    """`report` locked as it is now, or the original it was merged into a moment ago (a
+    merge moves supporters and followers there; one given meanwhile must go there too).
+    Call inside a transaction."""
+    current = Report.objects.select_for_update().get(pk=report.pk)
+    if current.is_public:
+        return current
+    if current.duplicate_of_id:
+        original = Report.objects.select_for_update().get(pk=current.duplicate_of_id)
+        if original.is_public:
+            return original
+    raise PermissionDenied
+
+
 def _follow(request: HttpRequest, report: Report, is_reporter: bool, *, follow: bool):
     """Follow a public report (news of its responses and outcome) or stop following."""
     if not request.user.is_authenticated:
@@ -576,7 +600,9 @@ def _follow(request: HttpRequest, report: Report, is_reporter: bool, *, follow: 
     if is_reporter or not report.is_public:
         raise PermissionDenied
     if follow:
-        Subscription.objects.get_or_create(report=report, user=request.user)
+        with transaction.atomic():
+            report = _still_public(report)
+            Subscription.objects.get_or_create(report=report, user=request.user)
         messages.success(request, _("You follow this report: we will tell you of its news."))
     else:
         Subscription.objects.filter(report=report, user=request.user).delete()

@@ -327,23 +327,32 @@ def apply_system_action(
     message: str = "",
     changes: dict | None = None,
     data: dict | None = None,
+    unchanged: tuple[str, ...] = (),
 ) -> list[ReportEvent]:
     """Apply a system action (the deadline scan's) to many reports in a few queries.
 
     Reports whose current status the table does not allow are skipped, so a report a
-    person changed meanwhile is left alone. Locks the rows it changes; call inside a
-    transaction. The in-memory reports that changed are updated.
+    person changed meanwhile is left alone; so are those whose `unchanged` fields no
+    longer hold what the in-memory reports say (a supervisor escalated a moment ago).
+    Locks the rows it changes; call inside a transaction. The in-memory reports that
+    changed are updated.
     """
     if action not in SYSTEM_ACTIONS | {Action.ESCALATE}:
         raise ValueError(f"{action} is not a system action")
     if not reports:
         return []
     rule = TRANSITIONS[action]
-    current = dict(
+    by_id = {report.pk: report for report in reports}
+    locked = (
         Report.objects.select_for_update()
-        .filter(pk__in=[r.pk for r in reports], status__in=rule.sources)
-        .values_list("pk", "status")
+        .filter(pk__in=list(by_id), status__in=rule.sources)
+        .values_list("pk", "status", *unchanged)
     )
+    current = {
+        pk: status
+        for pk, status, *now in locked
+        if list(now) == [getattr(by_id[pk], name) for name in unchanged]
+    }
     if not current:
         return []
     fields = dict(changes or {})
@@ -364,7 +373,6 @@ def apply_system_action(
         )
         for pk, status in current.items()
     )
-    by_id = {report.pk: report for report in reports}
     for event in events:
         report = by_id[event.report_id]
         for name, value in fields.items():
