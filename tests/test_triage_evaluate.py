@@ -218,22 +218,15 @@ def test_a_column_named_twice_is_named_in_the_error(tmp_path):
         read_rows(str(path), "isi", "instansi", None)
 
 
+TIME_SPLIT = ("--text", "isi", "--label", "instansi", "--split", "time", "--time", "tanggal")
+
+
 def test_a_time_split_refuses_times_it_cannot_read(tmp_path):
     path = tmp_path / "ekspor.csv"
     rows = [line.replace("-03-2026", " bulan lalu") for line in _labelled_rows()]
     _export(path, "isi,instansi,tanggal", rows)
     with pytest.raises(CommandError, match="18 of 18 times could not be read"):
-        run(
-            str(path),
-            "--text",
-            "isi",
-            "--label",
-            "instansi",
-            "--split",
-            "time",
-            "--time",
-            "tanggal",
-        )
+        run(str(path), *TIME_SPLIT)
 
 
 def test_a_time_split_whose_older_part_has_one_label_says_so(tmp_path):
@@ -247,14 +240,4 @@ def test_a_time_split_whose_older_part_has_one_label_says_so(tmp_path):
     ]
     _export(path, "isi,instansi,tanggal", lines)
     with pytest.raises(CommandError, match="one label only"):
-        run(
-            str(path),
-            "--text",
-            "isi",
-            "--label",
-            "instansi",
-            "--split",
-            "time",
-            "--time",
-            "tanggal",
-        )
+        run(str(path), *TIME_SPLIT)
