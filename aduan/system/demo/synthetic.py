@@ -41,6 +41,7 @@ from aduan.analytics.models import FactsRefresh, ReportFact
 from aduan.deadlines import calendar
 from aduan.deadlines.clocks import EFFECTS, schedule, working_days_for
 from aduan.deadlines.models import STAFF_CLOCKS, Deadline, Outcome
+from aduan.lib.sealed import SealedField
 from aduan.organizations.models import (
     Category,
     ConnectionDecree,
@@ -52,7 +53,7 @@ from aduan.organizations.models import (
 from aduan.reports.codes import ALPHABET, CODE_LENGTH
 from aduan.reports.lifecycle import PUBLIC_ACTIONS, Action, ArchiveReason
 from aduan.reports.models import Dispatch, Kind, Report, ReportEvent, Status, Tier
-from aduan.reports.privacy import set_public_text
+from aduan.reports.privacy import set_public_text, withhold_reporter
 from aduan.system.demo import texts
 from aduan.system.demo.stories import (
     AGENCY_WEIGHTS,
@@ -151,8 +152,16 @@ class Table:
 
     def _adapters(self) -> list[Callable | None]:
         if connection.vendor == "postgresql":
-            # psycopg adapts everything COPY needs except dicts for JSON columns.
-            return [json.dumps if isinstance(f, models.JSONField) else None for f in self.fields]
+            # psycopg adapts everything COPY needs except dicts for JSON columns, and
+            # sealed columns are sealed by their field.
+            return [
+                json.dumps
+                if isinstance(f, models.JSONField)
+                else f.get_prep_value
+                if isinstance(f, SealedField)
+                else None
+                for f in self.fields
+            ]
         return [lambda v, f=f: f.get_db_prep_save(v, connection) for f in self.fields]
 
     def row(self, values: dict) -> tuple:
@@ -474,8 +483,12 @@ class SyntheticLoader:
             "status": status,
             "submitted_at": submitted,
         }
+        if report["is_anonymous"]:  # as intake stores them for the handlers
+            report["title"], report["body"], report["withheld_text"] = _withheld(
+                title, body, report["guest_name"], self.citizens.get(reporter_id)
+            )
         report["public_title"], report["public_body"] = _public_text(
-            title, body, report["guest_name"], self.citizens.get(reporter_id)
+            report["title"], report["body"], report["guest_name"], self.citizens.get(reporter_id)
         )
         history = _History(self, report)
         history.add(
@@ -888,6 +901,15 @@ def _generic_places(agency: Organization) -> dict[str, list[str]]:
             f"Masjid Agung {place}", f"Stadion {place}",
         ],
     }  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def _withheld(title: str, body: str, guest_name: str, reporter) -> tuple[str, str, str]:
+    """An anonymous report's title and body as its handlers read them, and the words as
+    written (`aduan.reports.privacy.withhold_reporter`)."""
+    shown = Report(title=title, body=body, guest_name=guest_name, reporter=reporter)
+    withhold_reporter(shown)
+    return shown.title, shown.body, shown.withheld_text
 
 
 @functools.lru_cache(maxsize=4096)
