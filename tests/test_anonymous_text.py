@@ -150,3 +150,28 @@ def test_an_anonymous_report_sent_again_from_a_fresh_form_is_received_once(world
 
     assert Report.objects.count() == 1
     assert "data-again" in again.get(reverse("portal:submitted")).content.decode()
+
+
+def test_an_anonymous_reporters_emailed_answer_loses_its_signature(client, world):
+    from aduan.reports.lifecycle import Action
+    from aduan.reports.models import ReportEvent
+    from tests.test_inbound_email import our_message_id
+
+    post(client, inbound(text=SIGNATURE_EMAIL, subject="Pungli surat pengantar"))
+    report = advance(world, Report.objects.get(), Status.ON_HOLD)
+    answer = (
+        "Lokasinya di depan balai desa, sebelah warung.\n\n"
+        "Salam,\nSiti Warga\nStaf Administrasi CV Maju Jaya"
+    )
+    reply = inbound(
+        message_id="<m2@mail.example.id>",
+        subject="Re: Pungli surat pengantar",
+        text=answer,
+        headers=[{"Name": "In-Reply-To", "Value": our_message_id(report)}],
+    )
+
+    post(client, reply)
+
+    taken = ReportEvent.objects.get(report=report, action=Action.ANSWER_HOLD)
+    assert taken.message == "Lokasinya di depan balai desa, sebelah warung."
+    assert "Maju Jaya" in taken.withheld_message  # as written, for the system alone

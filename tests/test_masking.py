@@ -303,6 +303,8 @@ def test_personal_data_written_in_other_common_ways_is_masked(text, masked):
         "bus koridor K 2 B selalu penuh",
         "ketemu at pasar dot jam 5",
         "rapat tanggal 08/12/2018 di balai desa",
+        "Loket buka jam 08.00-12.00 setiap hari kerja",
+        "jadwal 08.30-09.45 untuk antrean",
     ],
 )
 def test_official_addresses_units_and_route_codes_are_left_alone(text):

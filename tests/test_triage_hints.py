@@ -378,6 +378,12 @@ def test_feared_past_and_lookalike_events_are_not_urgent(text):
         ("Ada orang tenggelam di sungai dekat jembatan, belum ditemukan.", "medical"),
         ("Pasien di IGD dibiarkan lima jam tanpa diperiksa.", "medical"),
         ("Setiap hujan kota kami selalu banjir, padahal dulu tidak pernah.", "flood"),
+        # Help asked for now, and what follows heavy rain, are happening.
+        ("Mohon bantuan segera, rumah kami kebanjiran air sudah sedada.", "flood"),
+        ("Setelah hujan deras, pohon tumbang menutup jalan raya.", "fallen_tree"),
+        ("Pasca hujan deras, jalan longsor dan pohon tumbang.", "landslide"),
+        ("Setelah korsleting, rumah warga terbakar, mohon kirim pemadam.", "fire"),
+        ("Butuh bantuan ambulans, warga kejang di pinggir jalan.", "medical"),
     ],
 )
 def test_happening_emergencies_are_urgent(text, flag):
@@ -391,6 +397,8 @@ def test_happening_emergencies_are_urgent(text, flag):
         ("Kemarin anak tetangga digigit anjing! Mohon ditertibkan.", False),
         ("Bu, babi hutan merusak sawah warga.", False),
         ("Pak bego (ekskavator) nya parkir di bahu jalan.", False),
+        ("Mohon dinas tangkap anjing liar di kampung kami.", False),
+        ("Laporan ke dinas pertanian: babi hutan merusak sawah.", False),
         ("Pejabatnya anjing semua, laporan tidak pernah ditanggapi.", True),
         ("Dinas PU bego banget, jalan tidak pernah diperbaiki.", True),
         ("Kalian semua babi koruptor.", True),

@@ -184,13 +184,18 @@ def _answered_by_our_ids(address: str, ids: set[str]) -> list[int]:
 
 
 def _follow_up(report: Report, address: str, text: str, message, message_id: str) -> str:
+    received = text
+    if report.is_anonymous:
+        # The signature under an answer names the reporter as it would under the report.
+        name = (message.from_email.display_name or "").strip() if message.from_email else ""
+        text = without_signature(text, name)
     for _attempt in range(2):
         if report.status != Status.ON_HOLD or not text:
             break
         actor = lifecycle.Actor(user=report.reporter, is_reporter=True)
         files, refused = _attachments(message)
         try:
-            lifecycle.answer_hold(report, actor, text, files=files)
+            lifecycle.answer_hold(report, actor, text, files=files, as_received=received)
         except lifecycle.StaleReport:
             # Changed a moment ago, by an officer or by another of the sender's emails
             # answering the question first: read it again and decide on what it is now.

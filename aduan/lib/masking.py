@@ -27,9 +27,10 @@ PHONE = re.compile(
     r"(?<![\d+])"
     r"(?:"
     # The country code or the operator's code may stand in brackets, and the digits
-    # come in groups of two to five: "(+62) 812 9988 7766", "0812/3456/7890",
-    # "08 12 34 56 78 90" (`_mask_phone` wants 8 to 15 digits in all).
-    r"(?:\(\+?62\)|\+62|62|0)[ .-]?\(?8\d{0,2}\)?(?:[ ./-]?\d{2,5}){2,5}"
+    # come in groups: "(+62) 812 9988 7766", "0812/3456/7890", or pairs "08 12 34 56 78
+    # 90" (`_mask_phone` wants 8 to 15 digits in all); never a time, "08.00-12.00".
+    r"(?:\(\+?62\)|\+62|62|0)[ .-]?\(?8\d{1,2}\)?(?:[ ./-]?\d{2,5}){2,4}"
+    r"|0 ?8(?: \d{2}){4,5}"
     r"|(?:\+62[ .-]?|\(0\d{1,3}\)[ .-]?|0\d{1,3}[ .-])\d{2,4}[ .-]?\d{3,5}(?:[ .-]?\d{2,4})?"
     r"|0[2-9]\d{7,10}"
     r")"

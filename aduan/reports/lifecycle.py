@@ -259,9 +259,12 @@ def transition(
     is_public: bool | None = None,
     at: datetime.datetime | None = None,
     files: Sequence[CleanFile] = (),
+    as_received: str = "",
 ) -> ReportEvent:
     """Apply `action` to `report` and record it; the only writer of `Report.status`.
-    `files` (checked by `aduan.reports.attachments`) are stored with the event.
+    `files` (checked by `aduan.reports.attachments`) are stored with the event. An
+    anonymous reporter's `message` is stored as handlers read it, and as written (or
+    `as_received`) sealed for the system (`aduan.reports.privacy`).
 
     Raises TransitionError when the table forbids the action from the current status,
     PermissionDenied when the actor may not take it, and StaleReport when the report
@@ -283,8 +286,8 @@ def transition(
     fields["updated_at"] = at
     withheld = ""
     if actor.is_reporter and report.is_anonymous and message:
-        withheld, message = message, withheld_text(message, report)
-        withheld = "" if withheld == message else withheld
+        written, message = as_received or message, withheld_text(message, report)
+        withheld = "" if written == message else written
     with transaction.atomic():
         updated = Report.objects.filter(pk=report.pk, version=report.version).update(
             version=F("version") + 1, **fields
@@ -498,11 +501,19 @@ def hold(report: Report, actor: Actor, question: str, *, at=None, files=()) -> R
 
 
 def answer_hold(
-    report: Report, actor: Actor, answer: str, *, received_via: str = "", at=None, files=()
+    report: Report,
+    actor: Actor,
+    answer: str,
+    *,
+    received_via: str = "",
+    at=None,
+    files=(),
+    as_received: str = "",
 ) -> ReportEvent:
     """The reporter's answer to the hold question; the report goes back to verification.
     An officer recording an answer the reporter gave outside the system says how it
-    came (`received_via`, one of ReceivedVia)."""
+    came (`received_via`, one of ReceivedVia). `as_received`: the answer as it came,
+    when the channel left a part out (an anonymous reporter's email signature)."""
     data = _recorded_for_reporter(actor, received_via)
     _require_text(answer, _("Write the reporter's answer.") if data else _("Write your answer."))
     return transition(
@@ -510,6 +521,7 @@ def answer_hold(
         Action.ANSWER_HOLD,
         actor,
         message=answer,
+        as_received=as_received,
         changes={"on_hold_since": None},
         is_public=False,
         data=data,

@@ -437,9 +437,7 @@ _NOT_HAPPENING = re.compile(
     r"|supaya\s+tdk|jangan\s+sampai|jgn\s+sampai|rawan|berpotensi|potensi|khawatir|kuatir"
     r"|dikhawatirkan|ditakutkan|takutnya|takut|mencegah|antisipasi|pernah"
     r"|(?:bisa|dapat)\s+(?:menimbulkan|menyebabkan|mengakibatkan|memakan)|berisiko|beresiko"
-    r"|menghindari|pasca|paska|setelah|sesudah|usai|bekas"
-    # Help for the victims of a past disaster: "bantuan untuk korban banjir".
-    r"|bantuan|bansos|santunan)"
+    r"|menghindari)"
     r"(?!\w)[^.!?;*\n]{0,40}"
     r"|(?:belum|blm|tidak|tdk|tak|bukan)\s+(?:ada|terjadi)(?!\w)[^.,!?;*\n]{0,12})$",
     re.IGNORECASE,
@@ -453,6 +451,14 @@ _FEARED_INSIDE = re.compile(
     r"(?<!\w)(?:rawan|takut|khawatir|dikhawatirkan|ditakutkan|berpotensi|bisa|dapat|akan)(?!\w)",
     re.IGNORECASE,
 )
+# The event right after a word that puts it in the past ("pasca banjir", "setelah
+# kebakaran"), or its victims given aid ("bantuan untuk korban banjir"); not "setelah
+# hujan deras, pohon tumbang" nor "mohon bantuan segera, rumah kami kebanjiran".
+_PAST_OR_AID_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:pasca|paska|setelah|sesudah|usai|bekas)\s+"
+    r"|(?<!\w)(?:bantuan|bansos|santunan)\s+(?:\w+\s+){0,2}korban\s+)$",
+    re.IGNORECASE,
+)
 _PAST_AFTER = re.compile(
     r"^[^.!?;\n]{0,25}?(?<!\w)(?:tahun\s+lalu|tahun\s+kemarin|(?:sudah|telah|udah|sdh)\s+surut)"
     r"(?!\w)",
@@ -463,6 +469,7 @@ _PAST_AFTER = re.compile(
 def _happening(text: str, pattern: re.Pattern[str]) -> bool:
     return any(
         not _NOT_HAPPENING.search(text, max(0, match.start() - 60), match.start())
+        and not _PAST_OR_AID_BEFORE.search(text, max(0, match.start() - 40), match.start())
         and not _FEARED_INSIDE.search(match.group(0))
         and not _PAST_AFTER.search(text[match.end() : match.end() + 40])
         for match in pattern.finditer(text)
@@ -595,12 +602,31 @@ def is_abusive(text: str) -> bool:
         if word in _SQUEEZED_INSULTS:
             return True
         if word in _SQUEEZED_AMBIGUOUS:
-            # Aimed at someone within two words: "dasar anjing", "kalian semua babi",
+            if _an_animal_named(words, i):
+                continue
+            # Aimed at someone just before: "dasar anjing", "kalian semua babi",
             # "pejabatnya anjing semua", "dinas PU bego banget".
-            near = words[max(0, i - 2) : i] + words[i + 1 : i + 3]
-            if {_without_nya(w) for w in near} & _SQUEEZED_AIMED or _shouted(text, word):
+            before = {_without_nya(w) for w in words[max(0, i - 2) : i]}
+            if before & _SQUEEZED_AIMED or _shouted(text, word):
                 return True
     return False
+
+
+# Words around an animal's name that make it the animal: "anjing liar", "babi hutan",
+# "tangkap anjing", "digigit anjing", "bangkai babi".
+_ANIMAL_AFTER = frozenset(
+    ["liar", "hutan", "peliharaan", "gila", "rabies", "ternak", "tetangga", "kampung", "mati"]
+)
+_ANIMAL_BEFORE = frozenset(
+    ["tangkap", "menangkap", "ditangkap", "digigit", "gigitan", "ekor", "pelihara",
+     "memelihara", "ternak", "daging", "kandang", "bangkai", "kotoran", "penangkapan"]
+)  # fmt: skip
+
+
+def _an_animal_named(words: list[str], i: int) -> bool:
+    after = words[i + 1] if i + 1 < len(words) else ""
+    before = words[i - 1] if i else ""
+    return after in _ANIMAL_AFTER or before in _ANIMAL_BEFORE
 
 
 def _without_nya(word: str) -> str:
