@@ -51,6 +51,18 @@ def test_organizations_read_an_anonymous_report_without_who_wrote_it(world):
     assert "3456" not in report.public_body and "AD 1234 XY" not in report.public_body
 
 
+def test_what_the_handlers_need_to_act_stays_in_an_anonymous_report(world):
+    world.citizen.full_name = "Budi Sudirman"
+    world.citizen.save()
+    body = (
+        "Pabrik tahu di Jl. Industri No. 5 membuang limbah ke sungai, titik buangnya "
+        "-7.2581234, 112.7521234. Pemiliknya menipu warga lewat rekening BRI "
+        "1234567890123 dan WA 0813-2222-3388. Lubang juga di Jl. Jend. Sudirman."
+    )
+    report, _secret = submit(world, reporter=world.citizen, body=body, is_anonymous=True)
+    assert report.body == body  # nothing here is the reporter's own
+
+
 def test_a_named_report_reaches_organizations_as_written(world):
     report, _secret = submit(world, reporter=world.citizen, body=SIGNED)
     assert report.body == SIGNED

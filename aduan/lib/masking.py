@@ -432,3 +432,40 @@ def mask_personal_data(text: str, *, plates: bool = True) -> str:
     text = HOUSE_NUMBERED.sub(_mask_house_numbered, text)
     text = HOUSE_BEFORE_RT.sub(_mask_house_before_rt, text)
     return HOUSING_CODE.sub(lambda m: m.group(0)[: m.start("number") - m.start()] + MASK * 3, text)
+
+
+# Words by which writers point at themselves: "hubungi saya di 0812…", "rumah saya di
+# Jl. Kenanga No. 12", "my number is …".
+_FIRST_PERSON = re.compile(r"(?<!\w)(?:saya|sy|aku|kami|gue|gw|my|me)(?!\w)", re.IGNORECASE)
+FIRST_PERSON_REACH = 40  # characters before a number or address
+
+
+def _if_first_person(mask):
+    def apply(match: re.Match) -> str:
+        before = match.string[max(0, match.start() - FIRST_PERSON_REACH) : match.start()]
+        return mask(match) if _FIRST_PERSON.search(before) else match.group(0)
+
+    return apply
+
+
+def mask_writers_own_data(text: str) -> str:
+    """Return `text` with what points at its writer masked: NIK numbers (a person's own,
+    in a report about their records), and the phone numbers, email addresses and house
+    numbers they call their own ("hubungi saya di 0812…", "rumah saya Jl. Kenanga No.
+    12"). Other people's numbers and accounts, other houses, plates and positions stay:
+    for an anonymous report's handlers, who must still find the factory and pursue the
+    fraudster's number (see `aduan.reports.privacy.withheld_text`)."""
+    if not text:
+        return text
+    text = NIK.sub(_mask_nik, text)
+    for pattern, mask in (
+        (PHONE, _mask_phone),
+        (EMAIL, _mask_email),
+        (OBFUSCATED_EMAIL, _mask_obfuscated_email),
+        (ADDRESS, _mask_address),
+        (HOUSE_OF, _mask_house),
+        (HOUSE_NUMBERED, _mask_house_numbered),
+        (HOUSE_BEFORE_RT, _mask_house_before_rt),
+    ):
+        text = pattern.sub(_if_first_person(mask), text)
+    return text

@@ -21,7 +21,7 @@ import json
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from aduan.lib.masking import MASK, mask_personal_data
+from aduan.lib.masking import MASK, mask_personal_data, mask_writers_own_data
 from aduan.reports.models import Report
 
 COORDINATE_STEP = Decimal("0.001")
@@ -68,17 +68,33 @@ def withheld_text(text: str, report: Report) -> str:
 
     Anonymity hides the reporter from every organization (the reporter's name is never
     shown), but reporters write who they are into the text: "Saya Siti, hubungi
-    0813…", an email's signature, a NIK for a records complaint. So what would point at
-    the reporter is masked as on public pages — the reporter's name, their own email
-    address and phone number however written, any phone number, email, NIK or KK and
-    other personal number, house numbers — while vehicle plates stay: an anonymous
-    report is often about an official's car, and a plate rarely names the reporter.
-    Streets and places stay too: the handlers must find the problem."""
-    text = mask_personal_data(text or "", plates=False)
+    0813…", an email's signature, a NIK for a records complaint. So what points at the
+    reporter is masked: their name (not where it names a street: "Jl. Sudirman" stays),
+    their own email address and phone number however written, NIK numbers, and the
+    numbers and house they call their own (`mask_writers_own_data`). Everything else
+    stays — other people's numbers and accounts, the factory's address, plates,
+    positions: the handlers must find the problem and pursue it."""
+    text = mask_writers_own_data(text or "")
     for contact in _own_contacts(report):
         text = contact.sub(lambda match: MASK * 3, text)
     pattern = reporter_name_pattern(report)
-    return pattern.sub(_mask_name, text) if pattern else text
+    if pattern is None:
+        return text
+    streets = [match.span() for match in _STREET_NAME.finditer(text)]
+    return pattern.sub(
+        lambda match: (
+            match.group(0)
+            if any(start <= match.start() < end for start, end in streets)
+            else _mask_name(match)
+        ),
+        text,
+    )
+
+
+# A street's name: "Jl. Jend. Sudirman", "Jalan Ahmad Yani", "Gg. Mawar".
+_STREET_NAME = re.compile(
+    r"(?<!\w)(?i:jalan|jln|jl|gang|gg)(?:\s?\.|\s)\s*(?:[A-Z][\w'’-]*\.?\s?){1,4}"
+)
 
 
 # Digits of a phone number, written with any separators between them ("0813 2233-44").
