@@ -351,6 +351,23 @@ def test_a_street_written_two_ways_is_one_street(world, places, written, other):
     assert _codes(likely_duplicates(probe, world.national_admin)) == [first.tracking_code]
 
 
+@pytest.mark.parametrize(
+    ("title", "other"),
+    [
+        ("Jalan Rusak Parah Di Depan Pasar Wage", "Lubang besar di Jl. Pasar Wage"),
+        ("Jalan berlubang di Jl. A. Yani", "Jalan berlubang di Jl. Ahmad Yani"),
+        ("Jalan berlubang di Jl. Raya Sokaraja", "Jalan berlubang di Jalan Sokaraja Raya"),
+    ],
+)
+def test_positions_half_a_kilometre_apart_keep_a_duplicate_whatever_the_street_says(
+    world, places, title, other
+):
+    body = "Jalan berlubang besar dan dalam, motor sering jatuh. Mohon segera ditambal."
+    first = _report(world, title, body, latitude=-7.4200, longitude=109.2300)
+    probe = _report(world, other, body, latitude=-7.4245, longitude=109.2300)
+    assert _codes(likely_duplicates(probe, world.national_admin)) == [first.tracking_code]
+
+
 def test_different_streets_a_kilometre_apart_are_not_duplicates_even_with_positions(world, places):
     body = "Jalan berlubang besar dan dalam, motor sering jatuh. Mohon segera ditambal."
     _report(

@@ -38,7 +38,6 @@ from aduan.triage.text import normalize
 
 WINDOW_DAYS = 60
 NEARBY_KM = 1.0  # coordinates this close count as the same place
-CORNER_KM = 0.3  # reports naming two streets this close may be at one corner
 FAR_KM = 3.0  # coordinates farther apart rule a report out
 CANDIDATES = 300
 RANKED_CANDIDATES = 60  # on PostgreSQL, the most alike by the full-text rank
@@ -246,11 +245,11 @@ def _rank(probe: Probe, candidates: list[Report], limit: int, public: bool = Fal
     for report, feature in zip(candidates, features[1:], strict=True):
         text = _text_similarity(probe_vectors, _weighted(feature, weights))
         place, distance = _place_similarity(probe, report, public)
-        if place is not None and _other_streets(streets, report, public):
-            # Two named streets: different places, unless the positions say the two
-            # reports stand at one corner (then related at most).
-            near_corner = distance is not None and distance <= CORNER_KM
-            place = min(place, OTHER_VILLAGE_PLACE) if near_corner else None
+        far = distance is None or distance > NEARBY_KM
+        if place is not None and far and _other_streets(streets, report, public):
+            # Two named streets: different places, unless positions put the two reports
+            # within NEARBY_KM of each other (a corner, a street named two ways).
+            place = None
         if text < MIN_TEXT or place is None:
             continue
         days = abs((report.submitted_at - at).days)
@@ -341,7 +340,8 @@ def _place_similarity(
 
 
 def _streets(*texts: str) -> set[str]:
-    return {_street_key(match.group(1)) for text in texts for match in STREET.finditer(text or "")}
+    keys = {_street_key(match.group(1)) for text in texts for match in STREET.finditer(text or "")}
+    return keys - {""}
 
 
 # Titles written short ("Jend.", "Prof.", "KH") and the old spellings of names that
@@ -366,11 +366,27 @@ _OLD_SPELLING = (("oe", "u"), ("dj", "j"), ("tj", "c"), ("sj", "sy"), ("nj", "ny
 _DOUBLED = re.compile(r"(.)\1+")
 
 
+# A title written in capitals ("Jalan Rusak Parah Di Depan Pasar") names no street: its
+# name ends at the first such word. "Raya" (main road) and initials say nothing of which.
+_NOT_STREET_NAME = frozenset(
+    ["di", "depan", "dekat", "samping", "rusak", "berlubang", "yang", "yg", "dan", "sudah",
+     "sejak", "mohon", "parah", "mati", "padam", "tidak", "banyak", "sangat", "ada", "ke"]
+)  # fmt: skip
+_ANY_STREET = frozenset(["raya", "jalan", "jl", "jln"])
+
+
 def _street_key(name: str) -> str:
-    """A street's name as compared: titles spelled out, old spellings made new, spaces
-    and doubled letters gone — "Jl. Jend. Soedirman" and "Jalan Jenderal Sudirman",
-    "Gajah Mada" and "Gajahmada", "Baturaden" and "Baturraden" meet."""
-    words = name.lower().replace(".", " ").split()
+    """A street's name as compared: titles spelled out, old spellings made new, spaces,
+    initials, "Raya" and doubled letters gone — "Jl. Jend. Soedirman" and "Jalan
+    Jenderal Sudirman", "Gajah Mada" and "Gajahmada", "Baturaden" and "Baturraden", "A.
+    Yani" and "Ahmad Yani", "Raya Sokaraja" and "Sokaraja Raya" meet; "" for a
+    capitalised sentence that names none."""
+    words = []
+    for word in name.lower().replace(".", " ").split():
+        if word in _NOT_STREET_NAME:
+            break
+        if len(word) > 1 and word not in _ANY_STREET:
+            words.append(word)
     text = "".join(_STREET_TITLES.get(word, word) for word in words).replace(" ", "")
     for old, new in _OLD_SPELLING:
         text = text.replace(old, new)
