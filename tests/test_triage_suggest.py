@@ -328,6 +328,37 @@ def test_a_not_our_remit_lowers_that_organization_at_once_and_outranks_its_rule(
     assert all(s.source != SOURCE_ROUTING_RULE for s in after if s.target == world.unit_b)
 
 
+def test_a_units_not_our_remit_inside_the_right_agency_keeps_that_agencys_rule(world):
+    import time_machine
+    from django.utils import timezone
+
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    K = Organization.Kind
+    new_agency = Organization.objects.create(name="Kabupaten Baru", slug="kab-baru", kind=K.REGENCY)
+    transport = Organization.objects.create(
+        name="Dishub Baru", slug="kab-baru-dishub", kind=K.DEPARTMENT, parent=new_agency
+    )
+    RoutingRule.objects.create(category=world.potholes, organization=new_agency)
+    admin, liaison = world.other_admin, world.outsider  # given roles there for the test
+    admin.memberships.create(organization=new_agency, role="agency_admin")
+    liaison.memberships.create(organization=transport, role="liaison")
+    national = Access.of(world.national_admin)
+    probe = submit(world, title=ROADS[3][0], body=ROADS[3][1])[0]
+    assert (new_agency, SOURCE_ROUTING_RULE) in [
+        (s.target, s.source) for s in suggest_organizations(probe, national)
+    ]
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=1)):
+        # The right agency; its admin picked the wrong unit, which passes it back to them.
+        earlier = submit(world, title=ROADS[3][0], body=ROADS[3][1] + " Sudah sebulan.")[0]
+        lifecycle.dispatch(earlier, as_user(world.national_admin), new_agency)
+        lifecycle.dispatch(earlier, as_user(admin), transport)
+        lifecycle.not_our_remit(earlier, as_user(liaison), "Ini urusan Dinas PU, bukan Dishub.")
+        after = suggest_organizations(type(probe).objects.get(pk=probe.pk), national)
+    assert (new_agency, SOURCE_ROUTING_RULE) in [(s.target, s.source) for s in after]
+
+
 def test_the_organization_that_passed_the_report_back_is_not_suggested_again(world, client):
     add_history(world)
     training.train(TriageModel.Kind.ORGANIZATION)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Subquery
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from aduan.organizations.access import Access
@@ -255,8 +255,8 @@ def _lift_rule_target(scores: dict, rule: Organization | None, held: float) -> i
 # the declining organization's routing rule from lifting it: the officers' own lesson
 # outranks their standing rule.
 RULE_DECLINED_SIMILARITY = 0.5
-RECENT_DECLINES = 500  # the newest "not our remit" since the model, read each time
-_recent_declines: dict[str, tuple] = {}
+RECENT_DECLINES = 500  # the newest "not our remit" since the model that count
+_recent_declines: dict[int, tuple] = {}
 
 
 def _declined_alike(report: Report, model) -> dict[str, dict[int, float]]:
@@ -277,24 +277,35 @@ def _declined_alike(report: Report, model) -> dict[str, dict[int, float]]:
 
 def _recent(model) -> tuple:
     """The "not our remit" examples given since the live model was trained, as features
-    of the model (kept per process until a newer one comes): a lesson counts at once,
-    not at the next retraining, days later."""
-    live = TriageModel.objects.filter(kind=TriageModel.Kind.ORGANIZATION, is_live=True)
-    since = ReportEvent.objects.filter(
-        action=Action.NOT_OUR_REMIT, recorded_at__gte=Subquery(live.values("trained_at")[:1])
-    ).order_by("-pk")
-    newest = since.values_list("pk", flat=True).first()
-    cached = _recent_declines.get(TriageModel.Kind.ORGANIZATION)
-    if cached and cached[0] == (id(model), newest):
-        return cached[1:]
-    texts, labels = [], []
-    fields = ("report__title", "report__body", "report__region_id", "data")
-    for title, body, region, data in since.values_list(*fields)[:RECENT_DECLINES]:
-        if (data or {}).get("from"):
-            texts.append(report_text(title, body, region))
-            labels.append(data["from"])
-    matrix = model.features.transform(texts) if texts else None
-    _recent_declines[TriageModel.Kind.ORGANIZATION] = ((id(model), newest), matrix, labels)
+    of the model: a lesson counts at once, not at the next retraining, days later.
+
+    Kept per process and read on from where the last suggestion left off: each
+    suggestion asks only for the newest event id (an index read) and for the events
+    written since, never the whole timeline."""
+    newest = ReportEvent.objects.aggregate(top=Max("pk"))["top"] or 0
+    cached = _recent_declines.get(id(model))
+    if cached is None:
+        # A model file written before `events_through` existed: from now on.
+        start = getattr(model, "events_through", None)
+        cached = (newest if start is None else start, [], [], None)
+    high, texts, labels, matrix = cached
+    if newest > high:
+        fields = ("report__title", "report__body", "report__region_id", "data")
+        since = ReportEvent.objects.filter(
+            pk__gt=high, pk__lte=newest, action=Action.NOT_OUR_REMIT
+        ).order_by("pk")
+        fresh = [
+            (report_text(title, body, region), data["from"])
+            for title, body, region, data in since.values_list(*fields)
+            if (data or {}).get("from")
+        ]
+        if fresh:
+            texts = (texts + [text for text, _ in fresh])[-RECENT_DECLINES:]
+            labels = (labels + [label for _, label in fresh])[-RECENT_DECLINES:]
+            matrix = model.features.transform(texts)
+        high = newest
+    _recent_declines.clear()  # only the live model's
+    _recent_declines[id(model)] = (high, texts, labels, matrix)
     return matrix, labels
 
 
@@ -313,7 +324,9 @@ def _lower_recently_declined(ranked, recent: dict[int, float]) -> list[tuple[int
 
 
 def _declined_for_such(rule: Organization, alike: dict[str, dict[int, float]]) -> bool:
-    """Whether the rule's organization, or a unit of it, passed back a report this alike."""
+    """Whether the rule's organization (or one above it) passed back a report this
+    alike. A unit of the rule's agency passing one back chose among the agency's units:
+    the agency is still right."""
     close = {
         pk
         for similarities in alike.values()
@@ -322,7 +335,7 @@ def _declined_for_such(rule: Organization, alike: dict[str, dict[int, float]]) -
     }
     if not close:
         return False
-    return any(rule.contains(org) for org in Organization.objects.filter(pk__in=close))
+    return any(org.contains(rule) for org in Organization.objects.filter(pk__in=close))
 
 
 def declined_by(report: Report) -> set[int]:

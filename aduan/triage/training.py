@@ -73,6 +73,9 @@ class History:
     regions: list[str | None] = field(default_factory=list)  # each report's region code
     negative_texts: list[str] = field(default_factory=list)
     negative_labels: list[int] = field(default_factory=list)
+    # The newest timeline event when the history was read: "not our remit" after it are
+    # taken at suggestion time (`aduan.triage.suggest`), until the next retraining.
+    events_through: int = 0
 
 
 def organization_history(limit: int | None = None) -> History:
@@ -101,7 +104,10 @@ def organization_history(limit: int | None = None) -> History:
         history.texts.append(report_text(title, body, region))
         history.labels.append(org)
         history.regions.append(region)
-    declined = ReportEvent.objects.filter(action=Action.NOT_OUR_REMIT).order_by("-at")[:limit]
+    history.events_through = ReportEvent.objects.aggregate(top=Max("pk"))["top"] or 0
+    declined = ReportEvent.objects.filter(
+        action=Action.NOT_OUR_REMIT, pk__lte=history.events_through
+    ).order_by("-at")[:limit]
     fields = ("report__title", "report__body", "report__region_id", "data")
     for title, body, region, data in declined.values_list(*fields):
         if (data or {}).get("from"):
@@ -222,6 +228,7 @@ def train(kind: str, *, stdout=None) -> TriageModel | None:
         among_units=among_units,
     )
     model.remember_negatives(history.negative_texts, history.negative_labels)
+    model.events_through = history.events_through
     metrics = evaluation.as_dict() | {"total_seconds": round(time.perf_counter() - started, 2)}
     return _record(kind, model, history, metrics, joblib)
 
