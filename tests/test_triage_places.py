@@ -21,6 +21,12 @@ def regions(db):
         ("33.74", "Kota Semarang"),
         ("33.25", "Kabupaten Batang"),
         ("35.07", "Kabupaten Malang"),
+        ("35.79", "Kota Batu"),
+        ("12.19", "Kabupaten Batu Bara"),
+        ("15.72", "Kota Sungai Penuh"),
+        ("18.72", "Kota Metro"),
+        ("52.04", "Kabupaten Sumbawa"),
+        ("13.71", "Kota Padang"),
     ]:
         made[code] = Region.objects.create(code=code, name=name, level=2, parent=province)
     for code, name in [
@@ -55,6 +61,12 @@ def test_a_clear_naming_gives_the_place(text, code):
         "lampu mati di Semarang",  # the regency or the city: it does not say which
         "warga Banyumas bekerja di Purbalingga, jalan rusak",  # two regencies
         "nasib kami malang sekali, batang pohon tumbang menutup jalan",  # ordinary words
+        "Sungai penuh sampah dan bau, mohon dibersihkan",
+        "Truk batu bara merusak jalan desa setiap malam",
+        "Lubang besar di Jl. Sumbawa depan SD, bahaya untuk motor",  # a street
+        "Metro mini ugal-ugalan di jalan raya",  # a capital opening a sentence
+        "Batu besar menutup saluran air di gang kami",
+        "Padang rumput dekat sekolah dibakar orang",
         "jalan rusak di depan pasar",
         "",
     ],

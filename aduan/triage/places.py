@@ -8,9 +8,12 @@ holds (`manage.py load_regions`), and weigh jurisdictions and routing rules by i
 they do for a report whose reporter chose its region.
 
 Only a clear naming counts: one regency or city (a district counts with its regency, or
-after "kecamatan"/"kec."); two different regencies, or a bare word that is also an
-ordinary one ("nasib malang", "batang pohon"), name no place. A bare name counts when
-written with a capital or long (seven letters and more: "purbalingga", "banyumas").
+after "kecamatan"/"kec."); two different regencies name no place. After "kabupaten",
+"kota" or "kecamatan" a name always counts; otherwise only a name written with a capital
+inside a sentence (every sentence starts with one: "Batu besar menutup saluran"), or one
+long lowercase word ("purbalingga", "banyumas"), never lowercase words that make a phrase
+("sungai penuh sampah", "truk batu bara"), a street ("Jl. Sumbawa") or a name that is
+also a common word or title ("Pak Kaur", "padang").
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ BARE_NAME_LETTERS = 7
 CITY_WORDS = {"kota", "kodya", "kotamadya"}
 REGENCY_WORDS = {"kabupaten", "kab"}
 DISTRICT_WORDS = {"kecamatan", "kec"}
+STREET_WORDS = {"jalan", "jl", "jln", "gang", "gg", "lorong"}
+# Regency and city names that are also common words or titles: "batu besar", "Pak Kaur"
+# (a village official), "padang rumput", "Metro mini"; they count after "kabupaten" or
+# "kota" only.
+COMMON_NAMES = {"batu", "kaur", "padang", "metro", "muara", "tanjung", "sungai", "kota baru"}
 _PREFIX = re.compile(r"^(?:kabupaten|kab\.?|kota administrasi|kota)\s+")
 
 
@@ -66,7 +74,9 @@ def _current_index() -> _Index:
 def named_region(text: str) -> str | None:
     """The Kemendagri code of the one regency or city `text` names (of its district,
     when it names one there too), or None."""
-    words = [(m.group(0), m.group(0).casefold()) for m in WORD.finditer(text or "")]
+    text = text or ""
+    found = list(WORD.finditer(text))
+    words = [(m.group(0), m.group(0).casefold()) for m in found]
     if not words:
         return None
     index = _current_index()
@@ -74,22 +84,42 @@ def named_region(text: str) -> str | None:
     districts: list[tuple[str, bool]] = []  # (code, after "kecamatan")
     for start in range(len(words)):
         before = words[start - 1][1] if start else ""
+        if before in STREET_WORDS:
+            continue  # "Jl. Sumbawa" is a street, not the regency
+        # A capital counts only inside a sentence: every sentence starts with one.
+        preceding = text[: found[start].start()].rstrip(" \t\"'(")
+        opening = not preceding or preceding[-1] in ".!?\n"
         for size in range(1, LONGEST_NAME + 1):
             written = words[start : start + size]
             if len(written) < size:
                 break
             key = " ".join(folded for _, folded in written)
-            named = before in REGENCY_WORDS | CITY_WORDS | DISTRICT_WORDS
-            plain = named or written[0][0][:1].isupper() or len(key) >= BARE_NAME_LETTERS
-            if not plain:
-                continue
-            for code, city in index.regencies.get(key, ()):
-                if before in CITY_WORDS and not city or before in REGENCY_WORDS and city:
-                    continue
-                regencies.add(code)
-            for code in index.districts.get(key, ()):
-                districts.append((code, before in DISTRICT_WORDS))
+            if _plain(key, written, before, opening):
+                _collect(index, key, before, regencies, districts)
     return _resolve(regencies, districts)
+
+
+def _plain(key: str, written: list[tuple[str, str]], before: str, opening: bool) -> bool:
+    """Whether these words name a place rather than say something: after "kabupaten",
+    "kota" or "kecamatan" always; else a capitalised name inside a sentence that is not
+    also a common word or title, or one long lowercase word ("purbalingga"), never
+    lowercase words that make a phrase ("sungai penuh", "batu bara")."""
+    if before in REGENCY_WORDS | CITY_WORDS | DISTRICT_WORDS:
+        return True
+    if key in COMMON_NAMES:
+        return False
+    if written[0][0][:1].isupper() and not opening:
+        return True
+    return len(written) == 1 and len(key) >= BARE_NAME_LETTERS
+
+
+def _collect(index, key: str, before: str, regencies: set, districts: list) -> None:
+    for code, city in index.regencies.get(key, ()):
+        if before in CITY_WORDS and not city or before in REGENCY_WORDS and city:
+            continue
+        regencies.add(code)
+    for code in index.districts.get(key, ()):
+        districts.append((code, before in DISTRICT_WORDS))
 
 
 def _resolve(regencies: set[str], districts: list[tuple[str, bool]]) -> str | None:
