@@ -224,3 +224,42 @@ def test_an_admin_of_another_agency_cannot_forward_through_this_uplink(world, cl
     answer = client.post(forward_url(report), {"version": report.version, "uplink": uplink.pk})
     assert answer.status_code == 404
     assert not Forwarding.objects.exists()
+
+
+def test_a_name_answering_a_private_address_to_the_connection_is_not_called(monkeypatch):
+    # DNS rebinding: the name gives a public address to the check, then 127.0.0.1.
+    import http.server
+    import socket
+    import threading
+
+    from aduan.lib import http as outbound
+
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    real, answers = socket.getaddrinfo, iter(["192.0.43.10", "127.0.0.1", "127.0.0.1"])
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "rebind.example.id":
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), int(port)))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    url = f"http://rebind.example.id:{server.server_port}/hook"
+    request = outbound.Request("POST", url, {}, b"{}", public_only=True)
+    try:
+        with pytest.raises(outbound.HttpError):
+            outbound._requests_transport(request, 0.5)  # the public address: unreachable here
+    finally:
+        server.shutdown()
+    assert hits == []

@@ -21,9 +21,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
 USER_AGENT = "Aduan/1.0"
 
@@ -90,32 +91,61 @@ def _session() -> requests.Session:
     return session
 
 
-def public_destination(url: str) -> None:
-    """Raise HttpError unless every address `url`'s host resolves to is on the public
-    internet: an agency admin who may type a webhook address must not make this server
-    call its own services, the cloud's metadata address or the office network behind
-    it, nor learn from the delivery log which of their ports answer."""
+def public_destination(url: str) -> str:
+    """The address to connect to for `url`, once every address its host resolves to is
+    known to be on the public internet; Refused otherwise. An agency admin who may type
+    a webhook address must not make this server call its own services, the cloud's
+    metadata address or the office network behind it, nor learn from the delivery log
+    which of their ports answer."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
         found = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as exc:
         raise HttpError(f"{host}: the name cannot be resolved") from exc
-    for *_rest, address in found:
-        if not ipaddress.ip_address(address[0].split("%")[0]).is_global:
-            raise Refused(f"{host}: refused: the address is in a local or private network")
+    addresses = [address[0].split("%")[0] for *_rest, address in found]
+    if not addresses or not all(ipaddress.ip_address(a).is_global for a in addresses):
+        raise Refused(f"{host}: refused: the address is in a local or private network")
+    return addresses[0]
+
+
+class _CheckedHostAdapter(HTTPAdapter):
+    """Connects to an address checked beforehand while speaking TLS to the host's name
+    (SNI and the certificate's name), so the name is not resolved a second time — a
+    name that answered a public address to the check cannot answer 127.0.0.1 to the
+    connection (DNS rebinding)."""
+
+    def __init__(self, hostname: str):
+        self.hostname = hostname
+        super().__init__()
+
+    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
+        pool_kwargs.update(server_hostname=self.hostname, assert_hostname=self.hostname)
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+
+
+def _to_checked_address(request: Request) -> tuple[requests.Session, str, dict[str, str]]:
+    parts = urlsplit(request.url)
+    address = public_destination(request.url)
+    shown = f"[{address}]" if ":" in address else address
+    netloc = f"{shown}:{parts.port}" if parts.port else shown
+    url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    session = requests.Session()
+    session.mount("https://", _CheckedHostAdapter(parts.hostname or ""))
+    return session, url, {**request.headers, "Host": parts.netloc.rsplit("@", 1)[-1]}
 
 
 def _requests_transport(request: Request, timeout: float) -> Response:
     streamed = request.method == "GET"
+    session, url, headers = _session(), request.url, request.headers
     if request.public_only:
-        public_destination(request.url)
+        session, url, headers = _to_checked_address(request)
     try:
-        answer = _session().request(
+        answer = session.request(
             request.method,
-            request.url,
+            url,
             data=request.body,
-            headers=request.headers,
+            headers=headers,
             timeout=timeout,
             # A provider that redirects a POST is misconfigured; following would turn the
             # POST into a GET and report success for a message that never went out.
@@ -132,6 +162,9 @@ def _requests_transport(request: Request, timeout: float) -> Response:
     except requests.RequestException as exc:
         host = urlsplit(request.url).netloc or request.url
         raise HttpError(f"{host}: {type(exc).__name__}: {_reason(exc)}") from exc
+    finally:
+        if request.public_only:
+            session.close()  # one connection to one checked address: not kept
     return Response(status=answer.status_code, headers=dict(answer.headers), content=content)
 
 
