@@ -328,6 +328,23 @@ def test_a_not_our_remit_lowers_that_organization_at_once_and_outranks_its_rule(
     assert all(s.source != SOURCE_ROUTING_RULE for s in after if s.target == world.unit_b)
 
 
+def test_recent_declines_follow_the_live_model_when_it_changes(world):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    access = Access.of(world.agency_admin)
+    bounced = dispatched(world, "Lampu lalu lintas mati lagi", NEW_TRAFFIC[1], world.unit_b)
+    lifecycle.not_our_remit(bounced, as_user(world.liaison_b), "Lampu itu milik provinsi.")
+    first = confidence_of(suggest_organizations(report, access), world.unit_b)
+
+    training.train(TriageModel.Kind.ORGANIZATION)  # learns the decline itself
+
+    # Read with the new model's features (the old one's examples would not even fit
+    # them), and the lesson kept: now the model's own.
+    again = confidence_of(suggest_organizations(report, access), world.unit_b)
+    assert again <= first
+
+
 def test_a_units_not_our_remit_inside_the_right_agency_keeps_that_agencys_rule(world):
     import time_machine
     from django.utils import timezone

@@ -256,7 +256,7 @@ def _lift_rule_target(scores: dict, rule: Organization | None, held: float) -> i
 # outranks their standing rule.
 RULE_DECLINED_SIMILARITY = 0.5
 RECENT_DECLINES = 500  # the newest "not our remit" since the model that count
-_recent_declines: dict[int, tuple] = {}
+_recent_declines: dict[str, tuple] = {}
 
 
 def _declined_alike(report: Report, model) -> dict[str, dict[int, float]]:
@@ -283,12 +283,12 @@ def _recent(model) -> tuple:
     suggestion asks only for the newest event id (an index read) and for the events
     written since, never the whole timeline."""
     newest = ReportEvent.objects.aggregate(top=Max("pk"))["top"] or 0
-    cached = _recent_declines.get(id(model))
-    if cached is None:
+    cached = _recent_declines.get("live")
+    if cached is None or cached[0] is not model:  # the model itself, not its id: ids recur
         # A model file written before `events_through` existed: from now on.
         start = getattr(model, "events_through", None)
-        cached = (newest if start is None else start, [], [], None)
-    high, texts, labels, matrix = cached
+        cached = (model, newest if start is None else start, [], [], None)
+    _model, high, texts, labels, matrix = cached
     if newest > high:
         fields = ("report__title", "report__body", "report__region_id", "data")
         since = ReportEvent.objects.filter(
@@ -304,8 +304,7 @@ def _recent(model) -> tuple:
             labels = (labels + [label for _, label in fresh])[-RECENT_DECLINES:]
             matrix = model.features.transform(texts)
         high = newest
-    _recent_declines.clear()  # only the live model's
-    _recent_declines[id(model)] = (high, texts, labels, matrix)
+    _recent_declines["live"] = (model, high, texts, labels, matrix)
     return matrix, labels
 
 
