@@ -11,7 +11,7 @@ from aduan.channels.intake import Draft, submit_report
 from aduan.reports import lifecycle
 from aduan.reports.models import Status
 from aduan.reports.privacy import public_text
-from tests.personas import advance, as_user
+from tests.personas import advance, as_reporter, as_user
 
 NIK = "3204123456789012"
 PHONE = "0812-3456-7890"
@@ -182,3 +182,26 @@ def test_open311_serves_the_reports_without_the_planted_personal_data(client, pl
         for secret in SECRETS:
             assert secret not in text, (url, secret)
         assert "107.60981" not in text and "6.914744" not in text
+
+
+def test_an_offices_landline_in_its_response_stays_a_citizens_is_masked(world):
+    draft = Draft(title="Jalan rusak", body="Jalan rusak parah di depan pasar, mohon diperbaiki.")
+    report = submit_report(draft, reporter=world.citizen).report
+    advance(world, report, Status.COMPLETED)
+    lifecycle.reply(
+        report,
+        as_reporter(world.citizen),
+        satisfied=False,
+        message="Rumah saya telepon (0281) 635555, belum ada yang datang.",
+    )
+    lifecycle.respond(
+        report,
+        as_user(world.liaison_a),
+        "Hubungi UPT Jalan di (0281) 632324, bukan HP petugas 0812-3456-7788.",
+    )
+
+    page = Client().get(reverse("portal:report", args=[report.tracking_code])).content.decode()
+
+    assert "(0281) 632324" in page  # the office's own number, to call
+    assert "0812-3456-7788" not in page  # a mobile number, whoever wrote it
+    assert "635555" not in page  # the citizen's home landline

@@ -403,10 +403,20 @@ def _is_proper_name(street: str) -> bool:
     return all(word[0].isupper() for word in name.split())
 
 
-def mask_personal_data(text: str, *, plates: bool = True) -> str:
+# A mobile number: what is left when a number is not one is a landline with its area code.
+_MOBILE = re.compile(r"^\(?\+?(?:62|0)\)?[ .-]?\(?8")
+
+
+def _keep_landlines(match: re.Match) -> str:
+    written = match.group(0)
+    return written if not _MOBILE.match(written) else _mask_phone(match)
+
+
+def mask_personal_data(text: str, *, plates: bool = True, landlines: bool = True) -> str:
     """Return `text` with NIKs, phone numbers, emails, other personal numbers (named
     by a word such as "rekening" or "NISN", or ten digits and longer), vehicle plates
-    (unless `plates` is False) and house numbers (after a street name, before an RT/RW,
+    (unless `plates` is False), landlines (unless `landlines` is False: an office's
+    number in its own response) and house numbers (after a street name, before an RT/RW,
     after "rumah … no", or a housing estate's block-and-house code; with the RT/RW
     after them) masked.
 
@@ -420,7 +430,7 @@ def mask_personal_data(text: str, *, plates: bool = True) -> str:
         return text
     text = NIK.sub(_mask_nik, text)
     text = IDENTIFIER.sub(_mask_identifier, text)
-    text = PHONE.sub(_mask_phone, text)
+    text = PHONE.sub(_mask_phone if landlines else _keep_landlines, text)
     text = EMAIL.sub(_mask_email, text)
     text = OBFUSCATED_EMAIL.sub(_mask_obfuscated_email, text)
     text = COORDINATES.sub(_round_coordinates, text)

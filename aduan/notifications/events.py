@@ -155,13 +155,13 @@ def _to_followers(event) -> None:
 def _as_public(event):
     """Copies of `event` and its report holding only what the public page shows of
     them (for followers' messages; nothing is saved)."""
-    from aduan.reports.privacy import public_text
+    from aduan.reports.privacy import public_message, public_text
 
     report = copy.copy(event.report)
     report.title, report.body = report.public_title, report.public_body
     report.address = public_text(report.address, event.report)
     shown = copy.copy(event)
-    shown.message = public_text(event.message, event.report)
+    shown.message = public_message(event)
     shown.report = report
     return shown
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from aduan.organizations.models import Category
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Attachment, Kind, Report, ReportEvent, Status
-from aduan.reports.privacy import public_coordinate, public_text
+from aduan.reports.privacy import public_coordinate, public_message, public_text
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-23T00:00:00+07:00"
@@ -131,7 +131,7 @@ def service_request(report: Report, *, extensions: bool = False) -> dict:
     data = {
         "service_request_id": report.tracking_code,
         "status": open_or_closed(report.status),
-        "status_notes": public_text(notes[-1].message, report) if notes else None,
+        "status_notes": public_message(notes[-1], report) if notes else None,
         # A code for every request, as the spec has it: "" for a report without a
         # category (a null broke clients that look the code up in services).
         "service_name": category.display_name if category else "",
@@ -164,7 +164,7 @@ def _extended_attributes(report: Report) -> dict:
                 "datetime": iso(event.at),
                 "type": event.action,
                 "summary": _action_label(event.action),
-                "description": public_text(event.message, report),
+                "description": public_message(event, report),
                 "status": open_or_closed(event.to_status) if event.to_status else None,
                 "detailed_status": event.to_status or None,
             }
@@ -194,7 +194,7 @@ def service_request_update(event: ReportEvent) -> dict:
         "service_request_id": report.tracking_code,
         "status": open_or_closed(status),
         "updated_datetime": iso(event.at),
-        "description": public_text(event.message, event.report) or _action_label(event.action),
+        "description": public_message(event) or _action_label(event.action),
         "media_url": media_url,
         "external_status_code": status,
     }

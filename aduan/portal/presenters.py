@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from aduan.reports.lifecycle import Action, recorded_for_reporter
 from aduan.reports.models import Report, ReportEvent, Status
-from aduan.reports.privacy import public_text
+from aduan.reports.privacy import public_message, public_text
 
 SYSTEM_ACTIONS = (Action.ARCHIVE_INCOMPLETE, Action.CLOSE_UNANSWERED)
 
@@ -89,7 +89,6 @@ def timeline(report: Report, *, is_reporter: bool, attachments: list) -> list[En
         )
     else:
         events = events.filter(is_public=True)
-    shown = (lambda text: text) if is_reporter else (lambda text: public_text(text, report))
     by_event: dict[int, list] = {}
     for item in attachments:
         by_event.setdefault(item.event_id, []).append(item)
@@ -99,7 +98,7 @@ def timeline(report: Report, *, is_reporter: bool, attachments: list) -> list[En
             label=_label(event.action),
             at=event.at,
             who=_who(event, report, is_reporter),
-            message=shown(event.message),
+            message=event.message if is_reporter else public_message(event, report),
             detail=_detail(event),
             is_public=event.is_public,
             attachments=by_event.get(event.pk, []),

@@ -49,11 +49,21 @@ def _mask_name(match: re.Match) -> str:
     return " ".join(word[0] + MASK * 3 for word in re.split(r"[\s_.]+", match.group(0)) if word)
 
 
-def public_text(text: str, report: Report | None = None) -> str:
-    """`text` as the public may read it; give `report` to mask its reporter's name too."""
-    text = mask_personal_data(text or "")
+def public_text(text: str, report: Report | None = None, *, official: bool = False) -> str:
+    """`text` as the public may read it; give `report` to mask its reporter's name too.
+    `official`: written by an organization (a response), whose office landline stays."""
+    text = mask_personal_data(text or "", landlines=not official)
     pattern = reporter_name_pattern(report) if report is not None else None
     return pattern.sub(_mask_name, text) if pattern else text
+
+
+def public_message(event, report: Report | None = None) -> str:
+    """A timeline entry's message as the public may read it. An organization's response
+    names its office's landline for citizens to call ("hubungi UPT Jalan di (0281)
+    632324"): kept there; a mobile number, an address's house number, a NIK are masked
+    whoever wrote them."""
+    official = not event.by_reporter and event.actor_organization_id is not None
+    return public_text(event.message, report or event.report, official=official)
 
 
 def set_public_text(report: Report) -> None:

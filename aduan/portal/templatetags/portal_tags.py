@@ -2,7 +2,7 @@
 
 from django import template
 
-from aduan.reports.privacy import public_text
+from aduan.reports.privacy import public_message, public_text
 
 register = template.Library()
 
@@ -30,3 +30,10 @@ def figure_name(key: str) -> str:
     from aduan.analytics.formatting import FIGURE_NAMES
 
     return FIGURE_NAMES[key]
+
+
+@register.filter
+def mask_message(event, report=None) -> str:
+    """A timeline entry's message masked for the public (`event|mask_message:report`):
+    an organization's own office landline stays (`aduan.reports.privacy.public_message`)."""
+    return public_message(event, report or None)
