@@ -170,6 +170,17 @@ def test_a_redelivered_confirmation_creates_one_report(client, db):
     assert Report.objects.count() == 1
 
 
+def test_a_second_yes_after_the_report_went_says_it_was_received(client, db):
+    say(client, text("wamid.1", WHAT), text("wamid.2", "Pasar Baru"))
+    say(client, text("wamid.3", "ya"))
+
+    assert say(client, text("wamid.4", "YA")) == ["already_sent"]
+
+    report = Report.objects.get()
+    assert report.tracking_code in answers().get(key__contains="wamid.4").short
+    assert not WhatsAppConversation.objects.exists()  # no "what happened?" again
+
+
 def test_a_short_answer_is_asked_to_say_more(client, db):
     say(client, text("wamid.1", "halo"))
     assert say(client, text("wamid.2", "rusak")) == ["what"]

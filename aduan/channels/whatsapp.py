@@ -41,7 +41,7 @@ from aduan.channels.replies import (
 )
 from aduan.lib.phones import normalize_phone
 from aduan.notifications.models import Medium, Notification, State
-from aduan.reports.models import Channel
+from aduan.reports.models import Channel, Report
 
 Step = WhatsAppConversation.Step
 YES = {
@@ -229,6 +229,22 @@ def _converse(phone: str, message_id: str, content: dict) -> str:
         conversation.delete()
         _say(phone, message_id, _("Cancelled. Send a message any time to start a new report."))
         return "cancelled"
+    if starts and _is_yes(text):
+        sent = _sent_just_now(phone)
+        if sent is not None:
+            # A second tap on "YA" (or one that waited while the first was sent): the
+            # report went, a new conversation would only ask "what happened?" again.
+            conversation.delete()
+            _say(
+                phone,
+                message_id,
+                _(
+                    "Your report %(code)s was received. To report something else, describe "
+                    "it in a new message."
+                )
+                % {"code": sent.tracking_code},
+            )
+            return "already_sent"
     greeting = _("Welcome to Aduan, the public-service complaint service.") if starts else ""
     result = _take(conversation, content)
     if greeting and result == "short":
@@ -241,6 +257,17 @@ def _converse(phone: str, message_id: str, content: dict) -> str:
     with translation.override(language):
         _say(phone, message_id, " ".join(filter(None, [greeting, _prompt(conversation, result)])))
     return conversation.step
+
+
+JUST_SENT = datetime.timedelta(minutes=2)
+
+
+def _sent_just_now(phone: str) -> Report | None:
+    """The report this number confirmed in the last JUST_SENT, if any."""
+    recent = Report.objects.filter(
+        channel=Channel.WHATSAPP, guest_phone=phone, submitted_at__gte=timezone.now() - JUST_SENT
+    )
+    return recent.order_by("-pk").first()
 
 
 def _locked_conversation(phone: str) -> tuple[WhatsAppConversation, bool]:
