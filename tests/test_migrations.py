@@ -75,6 +75,22 @@ def test_anonymous_reports_stored_before_upgrading_are_withheld_from_their_handl
 
 
 @pytest.mark.django_db(transaction=True)
+def test_open_reports_are_flagged_again_by_the_changed_phrase_lists(world):
+    bins = submit(world, body="Sampah di TPS meluap sampai ke jalan, bau sekali. Mohon diangkut.")[
+        0
+    ]
+    # As the phrase lists before the upgrade flagged it: an overflowing bin as a flood.
+    Report.objects.filter(pk=bins.pk).update(urgency_flags=["flood"], is_urgent=True)
+    MigrationExecutor(connection).migrate([("reports", "0014_public_text_more_identifiers")])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    upgraded = Report.objects.get(pk=bins.pk)
+    assert (upgraded.urgency_flags, upgraded.is_urgent) == ([], False)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_facts_learn_which_verdicts_officers_recorded_when_upgrading(world):
     recorded = advance(world, submit(world)[0], Status.COMPLETED)
     own = advance(world, submit(world, reporter=world.citizen)[0], Status.COMPLETED)
