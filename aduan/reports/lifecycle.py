@@ -23,7 +23,12 @@ from aduan.organizations.access import STAFF_ROLES, Access, Role
 from aduan.organizations.models import Category, Organization
 from aduan.reports.attachments import CleanFile, store_attachment
 from aduan.reports.models import Attachment, Dispatch, Report, ReportEvent, Status, Tier
-from aduan.reports.privacy import set_public_text, withheld_text, withhold_reporter
+from aduan.reports.privacy import (
+    set_public_text,
+    withheld_text,
+    withhold_reporter,
+    withhold_reporter_messages,
+)
 
 S = Status
 
@@ -698,19 +703,9 @@ def set_flags(
         event = transition(
             report, Action.SET_FLAGS, actor, changes={**changes, **text}, data=changes
         )
-        _withhold_reporter_messages(report)
+        # The reporter's earlier messages (answers to a question, a reply) too.
+        withhold_reporter_messages(report.events.all(), report)
     return event
-
-
-def _withhold_reporter_messages(report: Report) -> None:
-    """The reporter's earlier messages on a report just made anonymous (answers to a
-    question, a reply), with what points at the reporter masked as in its text."""
-    for event in report.events.filter(by_reporter=True).exclude(message=""):
-        masked = withheld_text(event.message, report)
-        if masked != event.message:
-            ReportEvent.objects.filter(pk=event.pk).update(
-                message=masked, withheld_message=event.message
-            )
 
 
 def hide_file(report: Report, actor: Actor, attachment_id: int, *, at=None) -> ReportEvent:

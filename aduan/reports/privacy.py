@@ -153,6 +153,19 @@ def withhold_reporter(report: Report, *, received_body: str = "") -> dict:
     return changed
 
 
+def withhold_reporter_messages(events, report: Report) -> None:
+    """Mask what points at the reporter in the messages the reporter wrote among
+    `events` (a report's timeline, of the model or of a migration's historical model),
+    keeping each as written in its sealed `withheld_message`: for a report just made
+    anonymous, and for anonymous reports stored before withholding existed."""
+    for event in events.filter(by_reporter=True).exclude(message=""):
+        masked = withheld_text(event.message, report)
+        if masked != event.message:
+            events.model.objects.filter(pk=event.pk).update(
+                message=masked, withheld_message=event.message
+            )
+
+
 REFRESH_BATCH = 500
 
 

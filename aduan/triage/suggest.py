@@ -97,9 +97,19 @@ def _distribution(kind: str, report: Report) -> tuple[list[tuple[int, float]], o
     model = live_model(kind)
     if model is None:
         return [], None
-    proba = model.predict_proba([report_text(report.title, report.body, place_code(report))])[0]
+    proba = model.predict_proba_matrix(_features(report, model))[0]
     order = proba.argsort()[::-1][:CANDIDATES]
     return [(int(model.classes_[i]), float(proba[i])) for i in order], model
+
+
+def _features(report: Report, model):
+    """The report's text as `model`'s features, worked out once per model: the
+    suggestions and the "not our remit" similarities read the same ones."""
+    cached = getattr(report, "_triage_features", None)
+    if cached is None or cached[0] is not model:
+        text = report_text(report.title, report.body, place_code(report))
+        report._triage_features = (model, model.features.transform([text]))
+    return report._triage_features[1]
 
 
 def _confident(
@@ -263,7 +273,7 @@ def _declined_alike(report: Report, model) -> dict[str, dict[int, float]]:
     """How alike the report is to the closest report each organization passed back as
     not its remit: {"learned": …, "recent": …} (organization pk → cosine similarity),
     from the model's own examples and from those given since it was trained."""
-    vector = model.features.transform([report_text(report.title, report.body, place_code(report))])
+    vector = _features(report, model)
     found: dict[str, dict[int, float]] = {"learned": {}, "recent": {}}
     sources = [("learned", model.negatives, model.negative_labels), ("recent", *_recent(model))]
     for name, matrix, labels in sources:

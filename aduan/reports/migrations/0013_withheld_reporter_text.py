@@ -11,8 +11,8 @@ import aduan.lib.sealed
 def withhold(apps, schema_editor):
     from aduan.reports.privacy import (
         refresh_public_text,
-        withheld_text,
         withhold_reporter,
+        withhold_reporter_messages,
     )
 
     report_model = apps.get_model("reports", "Report")
@@ -22,14 +22,7 @@ def withhold(apps, schema_editor):
         changed = withhold_reporter(report)
         if changed:
             report_model.objects.filter(pk=report.pk).update(**changed)
-        for event in event_model.objects.filter(report=report, by_reporter=True).exclude(
-            message=""
-        ):
-            masked = withheld_text(event.message, report)
-            if masked != event.message:
-                event_model.objects.filter(pk=event.pk).update(
-                    message=masked, withheld_message=event.message
-                )
+        withhold_reporter_messages(event_model.objects.filter(report=report), report)
     refresh_public_text(report_model.objects.filter(is_anonymous=True))
 
 
