@@ -6,7 +6,7 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from aduan.analytics import metrics
@@ -186,6 +186,49 @@ def test_overdue_report_is_escalated_to_the_parent_organizations_leaders(dispatc
     assert {n.user for n in overdue} == {world.liaison_a}
     assert scan().escalated == 0
     assert ReportEvent.objects.filter(report=dispatched, action="escalate").count() == 1
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def _fail_first_load(monkeypatch, cause):
+    """The scan's first batch fails after its claim, as PostgreSQL aborts one side of
+    a deadlock between two scanners."""
+    from aduan.deadlines import scan as scanning
+
+    real_load, calls = scanning._load, []
+
+    def load(ids):
+        calls.append(ids)
+        if len(calls) == 1:
+            raise OperationalError("aborted") from cause
+        return real_load(ids)
+
+    monkeypatch.setattr(scanning, "_load", load)
+    monkeypatch.setattr(scanning.time, "sleep", lambda seconds: None)
+    return calls
+
+
+def test_a_batch_aborted_by_a_deadlock_is_run_again_and_counted_once(
+    dispatched, world, clock, monkeypatch
+):
+    calls = _fail_first_load(monkeypatch, _Deadlock())
+    clock.move_to(at(30, 10))
+    result = scan()
+    assert (result.overdue, result.escalated) == (1, 1)
+    assert calls[0] == calls[1]  # the rolled-back claim is claimed again
+    assert ReportEvent.objects.filter(report=dispatched, action="escalate").count() == 1
+    overdue = Notification.objects.filter(kind=Kind.OVERDUE, report=dispatched)
+    assert {n.user for n in overdue} == {world.liaison_a}
+
+
+def test_other_database_errors_in_a_batch_are_not_hidden(dispatched, clock, monkeypatch):
+    _fail_first_load(monkeypatch, ValueError("disk full"))
+    clock.move_to(at(30, 10))
+    with pytest.raises(OperationalError):
+        scan()
+    assert not ReportEvent.objects.filter(report=dispatched, action="escalate").exists()
 
 
 def test_unanswered_completed_report_closes_after_ten_working_days(dispatched, world, clock):

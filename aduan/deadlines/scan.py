@@ -10,10 +10,13 @@ together. The work per batch is a fixed handful of queries, whatever the batch s
 from __future__ import annotations
 
 import datetime
+import logging
+import random
+import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone, translation
 
 from aduan.deadlines import calendar
@@ -25,6 +28,9 @@ from aduan.reports import lifecycle
 from aduan.reports.lifecycle import Action, ArchiveReason
 
 BATCH = 1000
+# A batch PostgreSQL chose to abort to end a deadlock is run again this many times.
+DEADLOCK_RETRIES = 3
+logger = logging.getLogger(__name__)
 Role = outbox.Role
 # Who answers for each staff clock.
 RESPONSIBLE = {
@@ -50,16 +56,49 @@ class ScanResult:
             f"closed {self.closed}, archived {self.archived}"
         )
 
+    def add(self, other: ScanResult) -> None:
+        for counter in fields(self):
+            if counter.type == "int":
+                setattr(
+                    self, counter.name, getattr(self, counter.name) + getattr(other, counter.name)
+                )
+
 
 def scan(now: datetime.datetime | None = None, batch: int = BATCH) -> ScanResult:
     """One pass over every deadline that needs attention at `now`."""
     now = now or timezone.now()
     result = ScanResult()
-    while _remind_batch(now, batch, result) == batch:
-        pass
-    while _expire_batch(now, batch, result) == batch:
-        pass
+    for step in (_remind_batch, _expire_batch):
+        while _batch_once(step, now, batch, result) == batch:
+            pass
     return result
+
+
+def _batch_once(step, now, limit: int, result: ScanResult) -> int:
+    """Run one batch of `step`, adding what it did to `result` once it is committed.
+
+    Two scanners claim different deadlines, but one report has several (first response
+    and completion), so each may wait for a row the other changed: PostgreSQL then
+    aborts one of them. Its batch rolled back whole, it is simply run again."""
+    attempt = 0
+    while True:
+        done = ScanResult()
+        try:
+            count = step(now, limit, done)
+        except OperationalError as error:
+            attempt += 1
+            if attempt > DEADLOCK_RETRIES or not _lost_to_another_writer(error):
+                raise
+            logger.warning("A deadline batch met another scanner's; running it again")
+            time.sleep(random.uniform(0.05, 0.5))
+            continue
+        result.add(done)
+        return count
+
+
+def _lost_to_another_writer(error: OperationalError) -> bool:
+    # deadlock_detected, serialization_failure
+    return getattr(error.__cause__, "sqlstate", None) in ("40P01", "40001")
 
 
 # --- Claiming --------------------------------------------------------------------------
