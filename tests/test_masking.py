@@ -309,3 +309,64 @@ def test_personal_data_written_in_other_common_ways_is_masked(text, masked):
 )
 def test_official_addresses_units_and_route_codes_are_left_alone(text):
     assert mask_personal_data(text) == text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("alamat Desa Karangrau RT 03 RW 05 No. 17", "alamat Desa Karangrau RT ** RW ** No. ***"),
+        ("Dusun Krajan RT 02/RW 03 no 15", "Dusun Krajan RT **/RW ** no ***"),
+        # An estate's phase number belongs to its name; the house number does not.
+        ("adik di Perum Griya Indah 2 Blok C No. 5", "adik di Perum Griya Indah 2 Blok C No. ***"),
+        ("mobil nopol B 1234 YA parkir", "mobil nopol B **** *** parkir"),
+        ("hp kakak +60 12-345 6789", "hp kakak +60 12-*** **89"),
+        ("no pelanggan pdam 05.40.0123", "no pelanggan pdam **.**.****"),
+        ("NOP 33.02.110.004.012-0045.0", "NOP **.**.***.***.***-****.*"),
+    ],
+)
+def test_house_numbers_plates_and_numbers_in_less_usual_places_are_masked(text, expected):
+    assert mask_personal_data(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pendaftaran PPDB tahun ajaran 2018/2019 belum dibuka",
+        "kartu pelajar tahun 2018 2019 belum dibagikan",
+        "peserta sebanyak 120000 orang",
+        "tgl 05.02.2018 08.30 saya datang",
+        "Jalan Kaligawe 1.) perbaiki jalan 2.) pasang lampu",
+        "hubungi Care Center BPJS Kesehatan 1500400",
+    ],
+)
+def test_years_counts_dates_lists_and_call_centres_are_left_alone(text):
+    assert mask_personal_data(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "silakan hubungi 02471234567",
+        "WA Center kami 0811-2345-6789",
+        "WA Center 081123456789",
+        "hubungi hotline 0811 2345 678",
+        "email kami dinas.contoh@gmail.com",
+        "kantor kami di Jl. Kenari No. 7 Semarang",
+    ],
+)
+def test_an_organizations_own_contacts_stay_in_its_message(text):
+    assert mask_personal_data(text, official=True) == text
+    assert mask_personal_data(text) != text
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("kami sudah menghubungi Bapak di 0812-3456-7890", "3456-78"),
+        ("petugas datang ke rumah Bapak di Jl. Kenari No. 7", "No. 7"),
+        ("jawaban dikirim ke budi.santoso@gmail.com", "udi.santoso@"),
+        ("WA Bapak 0812 3456 7890 tidak aktif", "3456 78"),
+    ],
+)
+def test_the_reporters_contacts_in_an_organizations_message_are_masked(text, secret):
+    assert secret not in mask_personal_data(text, official=True)

@@ -33,19 +33,22 @@ PHONE = re.compile(
     r"|0 ?8(?: \d{2}){4,5}"
     r"|(?:\+62[ .-]?|\(0\d{1,3}\)[ .-]?|0\d{1,3}[ .-])\d{2,4}[ .-]?\d{3,5}(?:[ .-]?\d{2,4})?"
     r"|0[2-9]\d{7,10}"
+    # A foreign number, with its country code: a migrant worker's "+60 12-345 6789".
+    r"|\+(?!62)[1-9]\d{0,2}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,5}){1,4}"
     r")"
     r"(?!\d)"
 )
 
 # Numbers a word names as a person's: bank accounts, family cards (KK), a mistyped NIK,
 # student (NISN), civil-servant (NIP) and tax (NPWP) numbers, health-insurance cards
-# (BPJS/KIS), electricity and water customer numbers, land parcels (NIB), passports,
+# (BPJS/KIS), electricity and water customer numbers, land parcels (NIB) and their tax
+# object numbers (NOP, on the SPPT), passports,
 # registrations. The word may be a few words before the number ("rek BRI unit Gesi
 # 6812…", "nik istri: 3301…"); the number needs six digits or more.
 _ID_WORD = (
     r"(?:rekening|rek|norek|nik|kk|nkk|ktp|e-?ktp|kartu\s+keluarga|nisn|nim|nip|nrp|npwp"
     r"|nib|paspor|passport|bpjs|kis|jkn|peserta|kartu|pelanggan|idpel|meter|registrasi"
-    r"|pendaftaran|register|akun|sim|rm|rekam\s+medi[sk])"
+    r"|pendaftaran|register|akun|sim|rm|rekam\s+medi[sk]|nop|sppt)"
 )
 IDENTIFIER = re.compile(
     rf"(?<!\w){_ID_WORD}(?!\w)(?P<gap>[^\d\n]{{0,24}}?)"
@@ -55,7 +58,20 @@ IDENTIFIER = re.compile(
 # An amount ("meter air naik 250.000") or a date or clock time ("pendaftaran 12/05/2018
 # 10.30") after such a word is not one.
 _AMOUNT = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?")
-_DATE_OR_TIME = re.compile(r"(?:\d{1,4}([./-])\d{1,2}\1\d{1,4}|\d{1,2}[.:]\d{2})(?![./:-]?\d)")
+_DAY, _MONTH = r"(?:0?[1-9]|[12]\d|3[01])", r"(?:0?[1-9]|1[0-2])"
+_DATE_OR_TIME = re.compile(
+    rf"(?:{_DAY}([./-]){_MONTH}\1(?:\d{{2}}|\d{{4}})|(?:19|20)\d\d([./-]){_MONTH}\2{_DAY}"
+    r"|\d{1,2}[.:]\d{2})(?![./:-]?\d)"
+)
+# A school year, a year or a count is not one either: "pendaftaran PPDB 2018/2019",
+# "peserta sebanyak 120000 orang".
+_YEARS = re.compile(r"(?:19|20)\d\d(?:\s*[ /-]\s*(?:19|20)\d\d)?")
+_COUNTED = re.compile(
+    r"\s*(?:orang|jiwa|peserta|siswa|murid|pasien|warga|kk|rumah|unit|buah|lembar|kali)\b",
+    re.IGNORECASE,
+)
+# Call centres' numbers, never a person's: "Care Center BPJS Kesehatan 1500400".
+_SERVICE_NUMBER = re.compile(r"1500[ .-]?\d{3}")
 ID_MIN_DIGITS = 6
 
 # Any run of ten digits or more left after the above is an identifier of some kind
@@ -202,6 +218,11 @@ _NOT_PLATE_SUFFIX = frozenset(
         "M",
     ]
 )
+# Words that name a plate itself, right before it: the shape is a plate whatever its letters.
+_PLATE_WORD = re.compile(
+    r"(?<!\w)(?:nopol|no\.?\s*pol|nomor\s+polisi|plat|pelat|tnkb)(?:\s+(?:no|nomor|nmr)\.?)?\s*[:.]?\s*$",
+    re.IGNORECASE,
+)
 # Route codes: "angkot jalur B 12 A", "koridor K 2 B".
 _ROUTE_BEFORE = re.compile(r"(?:jalur|trayek|koridor|rute|line|lin)\s*\.?\s*$", re.IGNORECASE)
 
@@ -216,10 +237,11 @@ _NOT_NAME = (
     r"|pasal|ayat)"
 )
 _LABEL = r"(?:\s*[,.]?\s*(?:no|nomor|nomer|nmr)\.?\s*:?\s*)"
+_BLOCK = r"(?:\s*,?\s*blok\s*[a-z]{0,2}\s*\d{0,3}[a-z]?)"
 _NAME_WORD = (
     # A numbered alley belongs to the name: "Jl. Merdeka Gg. 3 No. 10".
     # So does a number right before the house number: "Jl. Bukit Dahlia 13 No. 73".
-    rf"(?:(?:gg|gang|lorong)\.?\s*\d{{1,3}}(?!\d)|\d{{1,3}}(?={_LABEL}\d)"
+    rf"(?:(?:gg|gang|lorong)\.?\s*\d{{1,3}}(?!\d)|\d{{1,3}}(?={_BLOCK}?{_LABEL}\d)"
     rf"|(?!{_NOT_NAME}\b)[^\W\d_][\w'’-]*+\.?)"
 )
 # A number written straight after a street name is a house number unless a unit, a
@@ -231,7 +253,6 @@ _NOT_HOUSE = (
 )
 _HOUSE_NUMBER = r"\d{1,4}[a-z]?(?:\s?[-/]\s?\d{1,4}[a-z]?)?"
 _BARE_NUMBER = r"\d{1,3}[a-z]?(?:/\d{1,3}[a-z]?)?"
-_BLOCK = r"(?:\s*,?\s*blok\s*[a-z]{0,2}\s*\d{0,3}[a-z]?)"
 _RT_RW = r"(?:\s*[,/]?\s*(?:rt|rw)\.?\s*:?\s*\d{1,3}(?:\s*/\s*(?:rw\.?\s*)?\d{1,3})?)"
 ADDRESS = re.compile(
     # A kilometre post belongs to the street: "Jl. Raya Sokaraja km 3 no 45".
@@ -240,7 +261,8 @@ ADDRESS = re.compile(
     rf"(?:"
     rf"(?P<block>{_BLOCK}?)(?P<label>{_LABEL})"
     rf"(?P<number>{_HOUSE_NUMBER})"
-    rf"|(?P<gap>\s+)(?P<bare>{_BARE_NUMBER})(?!\s*{_NOT_HOUSE}\b|{_LABEL}\d)"
+    # A numbered list may follow a street's name: "Jalan Kaligawe 1.) perbaiki jalan".
+    rf"|(?P<gap>\s+)(?P<bare>{_BARE_NUMBER})(?!\s*{_NOT_HOUSE}\b|{_BLOCK}?{_LABEL}\d|\.\))"
     rf")"
     rf"(?!\w|[.,:]\d)"
     rf"(?P<tail>{_RT_RW}*)",
@@ -271,6 +293,13 @@ HOUSE_NUMBERED = re.compile(
     r"|(?P<alley>(?i:(?<!\w)(?:gg|gang)\.?)\s*(?:[^\W\d_][\w'-]*\s+){1,3}[IVX]{1,4}\s*/\s*)"
     r"(?P<alley_number>\d{1,4}[a-z]?)(?!\w)"
 )
+# A house number after the neighbourhood unit: "Desa Karangrau RT 03 RW 05 No. 17",
+# "rt/rw:03/03,no 12".
+HOUSE_AFTER_RT = re.compile(
+    rf"(?<!\w)(?P<lead>(?:rt|rw)(?:\s*/\s*rw)?\.?\s*:?\s*\d{{1,3}}(?:\s*/\s*(?:rw\.?\s*)?\d{{1,3}})?"
+    rf"(?:\s*[,/]?\s*rw\.?\s*:?\s*\d{{1,3}})?{_LABEL})(?P<number>{_HOUSE_NUMBER})(?!\w|[.,:]\d)",
+    re.IGNORECASE,
+)
 # A housing estate's block-and-house code: "Perumahan Bumi Asri B-12", "Komplek Griya C7".
 HOUSING_CODE = re.compile(
     r"(?i:(?<!\w)(?:perumahan|perum|kompleks|komplek|komp|cluster|klaster)(?!\w))"
@@ -290,14 +319,15 @@ def _mask_nik(match: re.Match) -> str:
     return _mask_digits(match.group(0), keep_start=4, keep_end=0)
 
 
-# A date with a leading zero reads like a landline ("03-05-2018"); it is not one.
+# A date with a leading zero reads like a landline ("03-05-2018", also with the hour after
+# it: "05.02.2018 08.30"); it is not one.
 _DATE = re.compile(r"(?:0[1-9]|[12]\d|3[01])([-./])(?:0[1-9]|1[0-2])\1(?:19|20)\d\d")
 
 
 def _mask_phone(match: re.Match) -> str:
     written = match.group(0)
     digits = sum(ch.isdigit() for ch in written)
-    if _DATE.fullmatch(written) or digits < 8 or digits > 15:
+    if _DATE.match(written) or digits < 8 or digits > 15:
         return written
     return _mask_digits(written, keep_start=4, keep_end=2)
 
@@ -305,7 +335,14 @@ def _mask_phone(match: re.Match) -> str:
 def _mask_identifier(match: re.Match) -> str:
     number = match.group("number")
     digits = sum(ch.isdigit() for ch in number)
-    if digits < ID_MIN_DIGITS or _AMOUNT.fullmatch(number) or _DATE_OR_TIME.match(number):
+    if (
+        digits < ID_MIN_DIGITS
+        or _AMOUNT.fullmatch(number)
+        or _DATE_OR_TIME.match(number)
+        or _YEARS.fullmatch(number)
+        or _SERVICE_NUMBER.fullmatch(number)
+        or _COUNTED.match(match.string, match.end())
+    ):
         return match.group(0)
     return match.group(0)[: match.start("number") - match.start()] + _mask_digits(
         number, keep_start=0, keep_end=0
@@ -314,6 +351,17 @@ def _mask_identifier(match: re.Match) -> str:
 
 def _mask_long_number(match: re.Match) -> str:
     return _mask_digits(match.group(0), keep_start=0, keep_end=0)
+
+
+_LANDLINE_DIGITS = re.compile(r"0[2-7]\d{7,10}")
+
+
+def _keep_landline_long_number(match: re.Match) -> str:
+    # `PHONE` kept this office number ("02471234567", "WA Center 081234567890"); do not
+    # mask it here either.
+    if _LANDLINE_DIGITS.fullmatch(match.group(0)) or _named_as_ours(match, _OUR_CONTACT):
+        return match.group(0)
+    return _mask_long_number(match)
 
 
 def _mask_email(match: re.Match) -> str:
@@ -340,6 +388,8 @@ def _mask_plate(match: re.Match) -> str:
 
 def _is_plate(match: re.Match) -> bool:
     prefix, suffix = match.group("prefix"), match.group("suffix")
+    if _PLATE_WORD.search(match.string, max(0, match.start() - 20), match.start()):
+        return True
     if suffix.upper() in _NOT_PLATE_SUFFIX:
         return False
     if _ROUTE_BEFORE.search(match.string, max(0, match.start() - 12), match.start()):
@@ -360,6 +410,11 @@ def _mask_address(match: re.Match) -> str:
         block = re.sub(r"\d+", MASK * 2, match.group("block"))
         house = block + match.group("label") + MASK * 3
     return street + house + re.sub(r"\d+", MASK * 2, match.group("tail"))
+
+
+def _mask_house_after_rt(match: re.Match) -> str:
+    # The RT/RW narrows the house down as much as with a street: masked alike.
+    return re.sub(r"\d+", MASK * 2, match.group("lead")) + MASK * 3
 
 
 def _mask_house(match: re.Match) -> str:
@@ -407,18 +462,55 @@ def _is_proper_name(street: str) -> bool:
 _MOBILE = re.compile(r"^\(?\+?(?:62|0)\)?[ .-]?\(?8")
 
 
-def _keep_landlines(match: re.Match) -> str:
+# In an organization's own message, the contacts it names as its own are published on
+# purpose: "WA Center kami 0811…", "email kami dinas@gmail.com", "kantor kami di Jl.
+# Pemuda No. 1". A number or address named otherwise may be the reporter's.
+_OUR_CONTACT = re.compile(
+    r"(?:(?:wa|whatsapp|sms|call|care|contact|kontak|layanan|pengaduan|informasi)\s*cent(?:er|re)"
+    r"|hotline|pusat\s+(?:layanan|informasi|pengaduan)|layanan\s+pengaduan"
+    r"|(?:nomor|nomer|no|wa|whatsapp|sms|telp|telepon|hp|email|e-mail|surel|kontak|alamat)"
+    r"\.?\s+(?:resmi\s+)?kami)(?!\w)[^\d\n@]{0,20}$",
+    re.IGNORECASE,
+)
+_OUR_OFFICE = re.compile(
+    r"(?<!\w)(?:kantor|sekretariat|gedung|posko|loket|alamat\s+kami)(?!\w)[^\d\n]{0,40}$",
+    re.IGNORECASE,
+)
+
+
+def _named_as_ours(match: re.Match, before: re.Pattern, reach: int = 40) -> bool:
+    return before.search(match.string, max(0, match.start() - reach), match.start()) is not None
+
+
+def _keep_office_numbers(match: re.Match) -> str:
     written = match.group(0)
-    return written if not _MOBILE.match(written) else _mask_phone(match)
+    if not _MOBILE.match(written) or _named_as_ours(match, _OUR_CONTACT):
+        return written
+    return _mask_phone(match)
 
 
-def mask_personal_data(text: str, *, plates: bool = True, landlines: bool = True) -> str:
+def _keep_office_email(match: re.Match) -> str:
+    return match.group(0) if _named_as_ours(match, _OUR_CONTACT) else _mask_email(match)
+
+
+def _keep_office_obfuscated_email(match: re.Match) -> str:
+    if _named_as_ours(match, _OUR_CONTACT):
+        return match.group(0)
+    return _mask_obfuscated_email(match)
+
+
+def _keep_office_address(match: re.Match) -> str:
+    return match.group(0) if _named_as_ours(match, _OUR_OFFICE) else _mask_address(match)
+
+
+def mask_personal_data(text: str, *, plates: bool = True, official: bool = False) -> str:
     """Return `text` with NIKs, phone numbers, emails, other personal numbers (named
     by a word such as "rekening" or "NISN", or ten digits and longer), vehicle plates
-    (unless `plates` is False), landlines (unless `landlines` is False: an office's
-    number in its own response) and house numbers (after a street name, before an RT/RW,
-    after "rumah … no", or a housing estate's block-and-house code; with the RT/RW
-    after them) masked.
+    (unless `plates` is False) and house numbers (after a street name, before or after
+    an RT/RW, after "rumah … no", or a housing estate's block-and-house code; with the
+    RT/RW after them) masked. `official`: an organization's own message, where its
+    office's landline stays, and so do the mobile number, email and office address it
+    names as its own ("WA Center kami …", "kantor kami di …").
 
     Order matters: a NIK may start with "62" (Central Kalimantan), so NIKs are masked
     before phone numbers, and so are numbers a word names (an NPWP "09.254.294.3-…"
@@ -430,17 +522,20 @@ def mask_personal_data(text: str, *, plates: bool = True, landlines: bool = True
         return text
     text = NIK.sub(_mask_nik, text)
     text = IDENTIFIER.sub(_mask_identifier, text)
-    text = PHONE.sub(_mask_phone if landlines else _keep_landlines, text)
-    text = EMAIL.sub(_mask_email, text)
-    text = OBFUSCATED_EMAIL.sub(_mask_obfuscated_email, text)
+    text = PHONE.sub(_keep_office_numbers if official else _mask_phone, text)
+    text = EMAIL.sub(_keep_office_email if official else _mask_email, text)
+    text = OBFUSCATED_EMAIL.sub(
+        _keep_office_obfuscated_email if official else _mask_obfuscated_email, text
+    )
     text = COORDINATES.sub(_round_coordinates, text)
-    text = LONG_NUMBER.sub(_mask_long_number, text)
+    text = LONG_NUMBER.sub(_keep_landline_long_number if official else _mask_long_number, text)
     if plates:
         text = PLATE.sub(_mask_plate, text)
-    text = ADDRESS.sub(_mask_address, text)
+    text = ADDRESS.sub(_keep_office_address if official else _mask_address, text)
     text = HOUSE_OF.sub(_mask_house, text)
     text = HOUSE_NUMBERED.sub(_mask_house_numbered, text)
     text = HOUSE_BEFORE_RT.sub(_mask_house_before_rt, text)
+    text = HOUSE_AFTER_RT.sub(_mask_house_after_rt, text)
     return HOUSING_CODE.sub(lambda m: m.group(0)[: m.start("number") - m.start()] + MASK * 3, text)
 
 

@@ -51,8 +51,9 @@ def _mask_name(match: re.Match) -> str:
 
 def public_text(text: str, report: Report | None = None, *, official: bool = False) -> str:
     """`text` as the public may read it; give `report` to mask its reporter's name too.
-    `official`: written by an organization (a response), whose office landline stays."""
-    text = mask_personal_data(text or "", landlines=not official)
+    `official`: written by an organization (a response), whose office landline and the
+    contacts it names as its own stay."""
+    text = mask_personal_data(text or "", official=official)
     pattern = reporter_name_pattern(report) if report is not None else None
     return pattern.sub(_mask_name, text) if pattern else text
 
@@ -60,8 +61,9 @@ def public_text(text: str, report: Report | None = None, *, official: bool = Fal
 def public_message(event, report: Report | None = None) -> str:
     """A timeline entry's message as the public may read it. An organization's response
     names its office's landline for citizens to call ("hubungi UPT Jalan di (0281)
-    632324"): kept there; a mobile number, an address's house number, a NIK are masked
-    whoever wrote them."""
+    632324"), and may give its WhatsApp centre, mailbox or office address as its own
+    ("WA Center kami 0811…", "kantor kami di Jl. Pemuda No. 1"): kept there. Any other
+    mobile number, house number or email, and every NIK, is masked whoever wrote it."""
     official = not event.by_reporter and event.actor_organization_id is not None
     return public_text(event.message, report or event.report, official=official)
 
