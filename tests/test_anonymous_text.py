@@ -76,6 +76,19 @@ def test_the_reporters_own_phone_is_masked_however_it_is_written(world):
     assert "jalan rusak parah" in report.body
 
 
+@pytest.mark.parametrize(
+    "written",
+    ["hp 081234567890", "WA ke 0812-3456-7890.", "wa 0812 3456 7890", "+62 812 3456 7890"],
+)
+def test_the_reporters_own_phone_with_its_trunk_zero_or_country_code_is_masked(world, written):
+    world.citizen.phone = "081234567890"
+    world.citizen.save()
+    title = f"Pipa bocor, {written}"
+    report, _secret = submit(world, reporter=world.citizen, title=title, is_anonymous=True)
+    assert "3456" not in report.title
+    assert report.title.startswith("Pipa bocor")
+
+
 def test_an_anonymous_reporters_later_messages_are_masked_for_organizations(world):
     report, _secret = submit(world, reporter=world.citizen, is_anonymous=True)
     advance(world, report, Status.ON_HOLD)

@@ -123,7 +123,9 @@ def _own_contacts(report: Report) -> list[re.Pattern]:
     if len(digits) >= 8:
         # Without the country code or trunk zero, as people write it either way.
         national = digits.removeprefix("62").lstrip("0")
-        found.append(re.compile(r"(?<!\d)" + r"\D{0,2}".join(national) + r"(?!\d)"))
+        found.append(
+            re.compile(r"(?<!\d)(?:(?:\+?62|0)\D{0,2})?" + r"\D{0,2}".join(national) + r"(?!\d)")
+        )
     return found
 
 
@@ -163,8 +165,9 @@ def withhold_reporter_messages(events, report: Report) -> None:
     for event in events.filter(by_reporter=True).exclude(message=""):
         masked = withheld_text(event.message, report)
         if masked != event.message:
+            # Withheld again (a better masking): the words as written are the first ones.
             events.model.objects.filter(pk=event.pk).update(
-                message=masked, withheld_message=event.message
+                message=masked, withheld_message=event.withheld_message or event.message
             )
 
 
