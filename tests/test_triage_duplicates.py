@@ -287,13 +287,24 @@ def test_the_draft_check_lists_similar_public_reports_with_masked_titles(client,
 def test_a_citizen_is_shown_reports_near_by_their_public_position_only(client, world):
     # Exactly at -7.42451 (shown on the map at -7.425, 0.054 km further south).
     report = _report(world, POTHOLE_TITLE, POTHOLE_BODY, latitude=-7.42451, longitude=109.2)
-    probe = {"title": REPHRASED_TITLE, "body": REPHRASED_BODY, "lng": "109.2"}
+    probe = {"title": REPHRASED_TITLE, "body": REPHRASED_BODY, "longitude": "109.2"}
     # 2.96 km north of the exact position is 3.01 km from the public one: too far.
-    beyond = _check(client, **probe, lat=f"{-7.42451 + 2.96 / 111.195:.6f}").json()["similar"]
-    within = _check(client, **probe, lat=f"{-7.425 + 2.96 / 111.195:.6f}").json()["similar"]
+    north = 2.96 / 111.195
+    beyond = _check(client, **probe, latitude=f"{-7.42451 + north:.6f}").json()["similar"]
+    within = _check(client, **probe, latitude=f"{-7.425 + north:.6f}").json()["similar"]
     assert beyond == []
     assert [item["code"] for item in within] == [report.tracking_code]
     assert "score" not in within[0]  # no figure to measure distances by
+
+
+def test_a_position_set_on_the_submit_form_finds_the_report_there(client, world):
+    report = _report(world, POTHOLE_TITLE, POTHOLE_BODY, latitude=-7.4272, longitude=109.2308)
+    # The submit form's own hidden fields, as the page sends them.
+    fields = {"title": REPHRASED_TITLE, "body": REPHRASED_BODY}
+    found = _check(client, **fields, latitude="-7.427200", longitude="109.230800").json()
+    half = _check(client, **fields, latitude="-7.427200").json()
+    assert [item["code"] for item in found["similar"]] == [report.tracking_code]
+    assert half["similar"] == []
 
 
 def test_the_draft_check_stays_within_its_query_budget(
@@ -319,7 +330,7 @@ def test_the_draft_check_refuses_get_and_posts_from_other_sites(world, places):
 
 def test_the_draft_check_ignores_nonsense_input(client, world, places):
     response = _check(
-        client, title="x" * 10000, region="99.99", lat="north", incident_date="kemarin"
+        client, title="x" * 10000, region="99.99", latitude="north", incident_date="kemarin"
     )
     assert response.status_code == 200
     assert response.json()["similar"] == []

@@ -322,8 +322,9 @@ class DraftCheckForm(forms.Form):
     region = forms.CharField(required=False, max_length=13)
     address = forms.CharField(required=False)
     incident_date = dates.DateField(required=False)
-    lat = forms.FloatField(required=False, min_value=-90, max_value=90)
-    lng = forms.FloatField(required=False, min_value=-180, max_value=180)
+    # Named as the submit form's hidden fields, which the page sends as they are.
+    latitude = forms.FloatField(required=False, min_value=-90, max_value=90)
+    longitude = forms.FloatField(required=False, min_value=-180, max_value=180)
 
     def clean_title(self) -> str:
         return self.cleaned_data["title"][:150]

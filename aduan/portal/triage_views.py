@@ -35,10 +35,13 @@ def draft_checks(request: HttpRequest) -> JsonResponse:
     form.is_valid()
     data = form.cleaned_data
     region: Region | None = data.get("region")
+    if data.get("latitude") is None or data.get("longitude") is None:
+        data["latitude"] = data["longitude"] = None
     hints = completeness_hints(
         data.get("title", ""),
         data.get("body", ""),
-        has_region=region is not None,
+        # As the submit form reads it (SubmitReportForm.completeness_hints).
+        has_region=region is not None or data["latitude"] is not None,
         region_level=region.level if region else None,
         address=data.get("address", ""),
         incident_date=data.get("incident_date"),
@@ -59,8 +62,8 @@ def _similar(data: dict, region: Region | None) -> list[dict]:
         body=data.get("body", ""),
         region_code=region.code if region else "",
         address=data.get("address", ""),
-        latitude=data.get("lat"),
-        longitude=data.get("lng"),
+        latitude=data["latitude"],
+        longitude=data["longitude"],
     )
     return [_present(match) for match in similar_open_reports(probe, limit=SIMILAR_LIMIT)]
 

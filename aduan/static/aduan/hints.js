@@ -4,7 +4,9 @@
 (function () {
   "use strict";
 
-  var FIELDS = ["title", "body", "kind", "region", "address", "incident_date"];
+  var FIELDS = [
+    "title", "body", "kind", "region", "address", "incident_date", "latitude", "longitude"
+  ];
   // A pause this long means the writer stopped, not that a word ended: on a slow phone
   // connection every check costs a round trip.
   var WAIT_MS = 1500;

@@ -155,20 +155,26 @@
         ? data.textFound.replace("{position}", Number(latitude.value).toFixed(5) + ", " + Number(longitude.value).toFixed(5))
         : "";
     }
+    function changed() {
+      show();
+      // Setting a value by script fires no event: tell the page's other helpers (the
+      // similar-reports check) that the place changed.
+      latitude.dispatchEvent(new Event("change", { bubbles: true }));
+    }
     box.hidden = false;
     box.querySelector("[data-locate-button]").addEventListener("click", function () {
       status.textContent = data.textWait;
       navigator.geolocation.getCurrentPosition(function (position) {
         latitude.value = position.coords.latitude.toFixed(6);
         longitude.value = position.coords.longitude.toFixed(6);
-        show();
+        changed();
       }, function () {
         status.textContent = data.textFailed;
       }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
     });
     clear.addEventListener("click", function () {
       latitude.value = longitude.value = "";
-      show();
+      changed();
     });
     show();
   }
