@@ -132,3 +132,64 @@ def test_a_support_given_while_the_report_is_merged_goes_to_the_original(world):
     lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
 
     assert _still_public(as_the_page_read_it) == original
+
+
+def _public_pair(world):
+    original = advance(world, submit(world, title="Jalan berlubang")[0], Status.DISPATCHED)
+    duplicate = submit(world, reporter=world.citizen, title="Lubang di depan pasar")[0]
+    return original, advance(world, duplicate, Status.DISPATCHED)
+
+
+def test_anyone_holding_a_merged_duplicates_link_is_led_to_the_original(world, client):
+    original, duplicate = _public_pair(world)
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+
+    response = client.get(reverse("portal:report", args=[duplicate.tracking_code]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'data-merged-into="{original.tracking_code}"' in page
+    assert reverse("portal:report", args=[original.tracking_code]) in page
+    assert "Lubang di depan pasar" in page
+    assert 'data-action="support"' not in page  # supported on the original, not here
+
+
+def test_a_duplicate_merged_before_it_was_verified_stays_hidden(world, client):
+    original = advance(world, submit(world, title="Jalan berlubang")[0], Status.DISPATCHED)
+    duplicate = submit(world, reporter=world.citizen, title="Lubang di depan pasar")[0]
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+
+    assert client.get(reverse("portal:report", args=[duplicate.tracking_code])).status_code == 404
+
+
+def test_a_confidential_merged_duplicate_stays_hidden(world, client):
+    original = advance(world, submit(world, title="Jalan berlubang")[0], Status.DISPATCHED)
+    duplicate = submit(world, title="Lubang di depan pasar", is_confidential=True)[0]
+    duplicate = advance(world, duplicate, Status.DISPATCHED)
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+
+    assert client.get(reverse("portal:report", args=[duplicate.tracking_code])).status_code == 404
+
+
+def test_followers_of_a_merged_duplicate_are_sent_on_to_the_original(world):
+    from aduan.notifications.models import Kind, Notification
+    from aduan.reports.models import Subscription
+
+    original, duplicate = _public_pair(world)
+    Subscription.objects.create(report=duplicate, user=world.outsider)
+
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+
+    told = Notification.objects.get(user=world.outsider, kind=Kind.FOLLOWED, medium="in_app")
+    assert told.link.endswith(reverse("portal:report", args=[original.tracking_code]))
+
+
+def test_a_duplicate_merged_into_a_report_not_yet_public_names_no_code(world, client):
+    original = submit(world, title="Jalan berlubang, belum diverifikasi")[0]
+    duplicate = advance(world, submit(world, title="Lubang di depan pasar")[0], "dispatched")
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+
+    page = client.get(reverse("portal:report", args=[duplicate.tracking_code])).content.decode()
+
+    assert "data-merged-into" in page
+    assert original.tracking_code not in page

@@ -148,8 +148,18 @@ def _to_followers(event) -> None:
         ),
         report=report,
         organization=report.organization,
-        link=reporter_link(report),
+        link=_followers_link(event),
     )
+
+
+def _followers_link(event) -> str:
+    """Where followers read on: for a merge, the original's page when it is public (they
+    follow it from now on); otherwise the report's own page."""
+    if event.action == "mark_duplicate":
+        original = event.report.first_of_duplicates()
+        if original.is_public:
+            return reporter_link(original)
+    return reporter_link(event.report)
 
 
 def _as_public(event):

@@ -127,4 +127,5 @@ def present_report(report: Report, *, is_reporter: bool) -> dict:
         "timeline": timeline(report, is_reporter=is_reporter, attachments=attachments),
         "attachments": attachments,
         "hold_question": hold_question,
+        "merged_into": report.first_of_duplicates() if report.duplicate_of_id else None,
     }

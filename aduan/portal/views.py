@@ -104,7 +104,7 @@ def _viewable_report(request: HttpRequest, code: str) -> tuple[Report, bool]:
         Report.objects.select_related("reporter", *LIST_RELATED), tracking_code=normalized
     )
     is_reporter = _is_reporter(request, report)
-    if not (report.is_public or is_reporter):
+    if not (report.is_public or is_reporter or report.is_public_duplicate):
         raise Http404
     return report, is_reporter
 

@@ -608,7 +608,8 @@ def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -
     (only public reports are followed)."""
     from aduan.reports.models import Subscription, Support
 
-    original = _first_of_duplicates(original)
+    # Supporters end up on a live report, not on another archived duplicate.
+    original = original.first_of_duplicates()
     if original.pk == report.pk:
         raise TransitionError(_("A report cannot be a duplicate of itself."))
     if actor.user is not None and not can_see(original, Access.of(actor.user)):
@@ -625,7 +626,7 @@ def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -
             report,
             Action.MARK_DUPLICATE,
             actor,
-            message=str(_("This report duplicates %(code)s.") % {"code": original.tracking_code}),
+            message=_merge_message(original),
             changes={
                 "archived_at": at,
                 "archive_reason": ArchiveReason.DUPLICATE,
@@ -653,6 +654,15 @@ def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -
     return event
 
 
+def _merge_message(original: Report) -> str:
+    """The public timeline's word on a merge. An original the public may not see (not
+    yet verified, confidential) is not named: its code would tell the duplicate's
+    reporter and followers of a report they cannot open."""
+    if original.is_public:
+        return str(_("This report duplicates %(code)s.") % {"code": original.tracking_code})
+    return str(_("This report is handled together with another report about the same problem."))
+
+
 def _check_original(report: Report, original: Report) -> None:
     """Refuse an original that is not a live report: an archived one is handled by
     nobody, and a closed one was said to be solved, so a new report of the same problem
@@ -670,16 +680,6 @@ def _check_original(report: Report, original: Report) -> None:
             )
             % {"code": original.tracking_code}
         )
-
-
-def _first_of_duplicates(report: Report) -> Report:
-    """Follow duplicate links to the report they all repeat, so supporters end up on a
-    live report rather than on another archived duplicate."""
-    seen = {report.pk}
-    while report.duplicate_of_id and report.duplicate_of_id not in seen:
-        report = Report.objects.get(pk=report.duplicate_of_id)
-        seen.add(report.pk)
-    return report
 
 
 def set_flags(

@@ -423,6 +423,27 @@ class Report(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def is_public_duplicate(self) -> bool:
+        """A duplicate merged after it was published (verified, not confidential): its
+        page stays public and says where the problem is handled, since its followers'
+        messages, webhooks and links shared earlier all lead there."""
+        return (
+            self.status == Status.ARCHIVED
+            and self.duplicate_of_id is not None
+            and self.verified_at is not None
+            and not self.is_confidential
+        )
+
+    def first_of_duplicates(self) -> Report:
+        """The report this one repeats, following merges of merges to the report they all
+        repeat (itself when it is no duplicate)."""
+        report, seen = self, {self.pk}
+        while report.duplicate_of_id and report.duplicate_of_id not in seen:
+            report = Report.objects.get(pk=report.duplicate_of_id)
+            seen.add(report.pk)
+        return report
+
     def is_reporter(self, user) -> bool:
         return bool(self.reporter_id) and getattr(user, "pk", None) == self.reporter_id
 
