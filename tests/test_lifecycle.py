@@ -298,11 +298,24 @@ def test_followers_and_the_reporter_of_a_duplicate_follow_the_public_original(wo
     }
 
 
-def test_nobody_is_made_to_follow_an_original_that_is_not_public(world):
+def test_followers_move_to_an_original_not_yet_public_and_hear_of_it_once_verified(world):
+    from aduan.notifications.models import Kind, Notification
+    from aduan.reports.models import Subscription
+
     original, _secret = submit(world, title="Asli, belum diverifikasi")
-    duplicate, _secret = submit(world, title="Sama", reporter=world.citizen)
+    duplicate = advance(world, submit(world, title="Sama")[0], Status.DISPATCHED)
+    Subscription.objects.create(report=duplicate, user=world.outsider)
     lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
-    assert not original.subscriptions.exists()
+    assert set(original.subscriptions.values_list("user", flat=True)) == {world.outsider.pk}
+    assert original.tracking_code not in duplicate.events.get(action="mark_duplicate").message
+
+    advance(world, original, Status.DISPATCHED)
+    lifecycle.respond(original, as_user(world.liaison_a), "Petugas meninjau lokasi besok.")
+
+    told = Notification.objects.get(
+        user=world.outsider, kind=Kind.FOLLOWED, report=original, medium="in_app"
+    )
+    assert "Petugas meninjau" in told.body
 
 
 def test_a_report_cannot_duplicate_itself_or_its_own_duplicate(world):

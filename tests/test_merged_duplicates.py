@@ -193,3 +193,74 @@ def test_a_duplicate_merged_into_a_report_not_yet_public_names_no_code(world, cl
 
     assert "data-merged-into" in page
     assert original.tracking_code not in page
+
+
+def _merged_into_confidential(world):
+    from aduan.reports.models import Subscription
+
+    original = submit(world, title="Pipa bocor, laporan rahasia", is_confidential=True)[0]
+    original = advance(world, original, Status.DISPATCHED)
+    duplicate = submit(world, reporter=world.citizen, title="Pipa PDAM bocor di Jl. Kenanga")[0]
+    duplicate = advance(world, duplicate, Status.DISPATCHED)
+    Subscription.objects.create(report=duplicate, user=world.outsider)
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+    return original, duplicate
+
+
+def test_nobody_outside_a_confidential_original_is_told_its_code(world, client):
+    from aduan.notifications.models import Notification
+
+    original, duplicate = _merged_into_confidential(world)
+
+    told = Notification.objects.filter(report=duplicate)
+    assert {n.user_id for n in told} >= {world.citizen.pk, world.outsider.pk}
+    archived = told.get(user=world.citizen, kind="archived", medium="email")
+    assert "laporan baru" not in archived.body  # not told to report again
+    for message in told:
+        assert original.tracking_code not in message.subject + message.body + message.short
+        assert original.tracking_code not in message.link
+    for user in (world.citizen, world.outsider):
+        client.force_login(user)
+        page = client.get(reverse("portal:report", args=[duplicate.tracking_code]))
+        assert original.tracking_code not in page.content.decode()
+
+
+def test_the_reporter_of_a_report_merged_into_a_confidential_one_hears_its_outcome(world):
+    from aduan.notifications.models import Kind, Notification
+
+    original, duplicate = _merged_into_confidential(world)
+
+    lifecycle.respond(original, as_user(world.liaison_a), "Pipa sudah kami ganti, Bu Ani.")
+    lifecycle.complete(original, as_user(world.liaison_a), "Selesai diganti.")
+
+    news = Notification.objects.filter(user=world.citizen, kind=Kind.FOLLOWED, medium="email")
+    assert news.count() == 2
+    for message in news:
+        assert duplicate.tracking_code in message.subject
+        assert original.tracking_code not in message.body
+        assert "Bu Ani" not in message.body  # the confidential report's words stay there
+    assert not Notification.objects.filter(user=world.outsider, kind=Kind.FOLLOWED).exclude(
+        report=duplicate
+    )
+
+
+def test_the_merge_panel_marks_a_confidential_original(world, client_for):
+    from aduan.organizations.models import Region
+
+    village = Region.objects.create(code="33", name="Jawa Tengah", level=1)
+    body = "Pipa air PDAM bocor di depan masjid, air terbuang ke selokan sejak minggu lalu."
+    original = submit(
+        world, title="Pipa PDAM bocor", body=body, region=village, is_confidential=True
+    )[0]
+    advance(world, original, Status.DISPATCHED)
+    duplicate = submit(world, title="Pipa PDAM bocor", body=body, region=village)[0]
+    advance(world, duplicate, Status.DISPATCHED)
+
+    page = client_for(world.national_admin).get(
+        reverse("workspace:report", args=[duplicate.tracking_code])
+    )
+
+    html = page.content.decode()
+    row = html[html.index(f'data-duplicate="{original.tracking_code}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'data-flag="confidential"' in row and "data-merge-warning" in row

@@ -15,6 +15,7 @@ import datetime
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from aduan.lib.tasks import enqueue_with_transaction
 from aduan.notifications.models import Kind
@@ -41,6 +42,10 @@ HANDLER_ROLES = (Role.LIAISON, Role.AGENCY_ADMIN)
 FILES_QUIET = datetime.timedelta(minutes=30)
 # What followers of a report hear about: its public answers and its outcome.
 FOLLOWED_KINDS = frozenset({Kind.RESPONSE, Kind.COMPLETED, Kind.CLOSED, Kind.ARCHIVED})
+MERGED_NEWS = _(
+    "Your report is handled together with another report about the same problem, which "
+    "is not public. The status above is that report's."
+)
 
 
 def announce(events, *, secret: str = "") -> None:
@@ -129,7 +134,7 @@ def _context(event, **extra) -> dict:
 def _to_followers(event) -> None:
     """Citizens following the report hear of its public news (never the reporter twice)."""
     report = event.report
-    if report.is_confidential:
+    if not _ever_public(report):
         return
     followers = [
         subscription.user
@@ -150,6 +155,36 @@ def _to_followers(event) -> None:
         organization=report.organization,
         link=_followers_link(event),
     )
+
+
+def _ever_public(report) -> bool:
+    """Whether the public may have seen `report` (verified, not confidential): followers
+    moved to an original by a merge hear nothing of a report they may not open."""
+    return not report.is_confidential and report.verified_at is not None
+
+
+def _to_merged_reporters(event) -> None:
+    """The reporters of duplicates merged into a report the public may not see hear how
+    its handling stands, under their own report's code: never its code, words or link."""
+    report = event.report
+    if _ever_public(report):
+        return  # they follow it (lifecycle.mark_duplicate)
+    duplicates = report.duplicates.select_related("reporter")
+    if report.reporter_id:
+        duplicates = duplicates.exclude(reporter_id=report.reporter_id)
+    for duplicate in duplicates:
+        shown = copy.copy(event)
+        shown.report = duplicate
+        shown.message = MERGED_NEWS
+        notify(
+            Kind.FOLLOWED,
+            reporter_of(duplicate),
+            key=f"e{event.pk}:merged:{duplicate.pk}",
+            context=_context(shown, status=Status(report.status).label),
+            report=duplicate,
+            organization=report.organization,
+            link=reporter_access_link(duplicate),
+        )
 
 
 def _followers_link(event) -> str:
@@ -192,6 +227,7 @@ def _to_reporter(kind: str, **given) -> Callable:
             extra["files"] = event.attachments.count() or int(event.data.get("files") or 0)
         if kind in FOLLOWED_KINDS and event.is_public:
             _to_followers(event)
+            _to_merged_reporters(event)
         notify(
             kind,
             reporter_of(report, confirmed_only=kind != Kind.RECEIVED),
@@ -312,10 +348,11 @@ def _duplicate(event, secret: str) -> None:
     """The reporter of a merged duplicate hears which report is handling the problem,
     and where to follow it (its public page, when it has one), instead of "cannot be
     followed up, send a new report"."""
-    original = event.report.duplicate_of
-    extra = {"original_code": original.tracking_code, "original_link": ""}
+    original = event.report.first_of_duplicates()
+    extra = {"merged": True, "original_code": "", "original_link": ""}
+    # An original the public may not see is not named (lifecycle._merge_message).
     if original.is_public:
-        extra["original_link"] = reporter_link(original)
+        extra.update(original_code=original.tracking_code, original_link=reporter_link(original))
     _to_reporter(Kind.ARCHIVED, **extra)(event, secret)
 
 

@@ -284,7 +284,13 @@ DEADLINE_VARIABLES = ("report", "code", "title", "organization", "clock", "due_a
 KIND_VARIABLES: dict[str, tuple[str, ...]] = {
     **{kind: REPORT_VARIABLES for kind in REPORTER_KINDS if kind != Kind.REPLY_DUE},
     Kind.RECEIVED: (*REPORT_VARIABLES, "confirmation_link"),
-    Kind.ARCHIVED: (*REPORT_VARIABLES, "archive_reason", "original_code", "original_link"),
+    Kind.ARCHIVED: (
+        *REPORT_VARIABLES,
+        "archive_reason",
+        "merged",
+        "original_code",
+        "original_link",
+    ),
     Kind.NEW_IN_INBOX: (*REPORT_VARIABLES, "reason", "files"),
     Kind.ESCALATED: REPORT_VARIABLES,
     Kind.ESCALATED_BY_LEADER: (*REPORT_VARIABLES, "sender", "escalated_to"),
@@ -313,8 +319,10 @@ VARIABLES: dict[str, Promise] = {
     "event": _("The timeline entry: event.action, event.message, event.at"),
     "link": _("The full web address to open: the report, or the inbox"),
     "archive_reason": _("Why the report was archived"),
+    "merged": _("True when the report was merged into another as a duplicate"),
     "original_code": _(
-        "For a duplicate: the tracking code of the report handling the problem (empty otherwise)"
+        "For a duplicate: the tracking code of the report handling the problem (empty "
+        "otherwise, and when that report is not public)"
     ),
     "original_link": _(
         "For a duplicate: the public page of that report, to follow it (empty when it has none)"

@@ -603,9 +603,8 @@ def archive(report: Report, actor: Actor, reason: str, message: str, *, at=None)
 
 
 def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -> ReportEvent:
-    """Archive `report` as a duplicate; its supporters move to `original`, and so do its
-    followers — with its reporter, when they have an account — if `original` is public
-    (only public reports are followed)."""
+    """Archive `report` as a duplicate; its supporters and followers move to `original`,
+    with its reporter when they have an account."""
     from aduan.reports.models import Subscription, Support
 
     # Supporters end up on a live report, not on another archived duplicate.
@@ -643,14 +642,16 @@ def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -
             moved += created
         if moved:
             Report.objects.filter(pk=original.pk).update(support_count=F("support_count") + moved)
-        if original.is_public:
-            followers = set(
-                Subscription.objects.filter(report=report).values_list("user_id", flat=True)
-            )
-            if report.reporter_id and report.reporter_id != original.reporter_id:
-                followers.add(report.reporter_id)
-            for user_id in followers:
-                Subscription.objects.get_or_create(report=original, user_id=user_id)
+        # Whatever the original's visibility: followers hear a report's news only while
+        # the public may see it (notifications.events), so an original verified later
+        # reaches them then, and a confidential one never names itself to them.
+        followers = set(
+            Subscription.objects.filter(report=report).values_list("user_id", flat=True)
+        )
+        if report.reporter_id and report.reporter_id != original.reporter_id:
+            followers.add(report.reporter_id)
+        for user_id in followers:
+            Subscription.objects.get_or_create(report=original, user_id=user_id)
     return event
 
 
