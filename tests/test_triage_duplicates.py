@@ -132,6 +132,17 @@ def test_citizens_are_shown_only_open_public_reports(world, places):
     assert _codes(similar_open_reports(draft)) == [shown.tracking_code]
 
 
+def test_citizens_are_shown_a_report_still_open_months_after_it_came_in(world, places):
+    village = places["village"]
+    open_long = _report(world, POTHOLE_TITLE, POTHOLE_BODY, village, days_ago=120)
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, village, days_ago=120, status=Status.COMPLETED)
+    draft = Draft(title=REPHRASED_TITLE, body=REPHRASED_BODY, region=village)
+    matches = similar_open_reports(draft)
+    assert _codes(matches) == [open_long.tracking_code]
+    # Its age still counts: a report of last week would score its full text score.
+    assert matches[0].days >= 119 and matches[0].score < matches[0].text * 0.9
+
+
 def test_staff_see_only_duplicates_they_may_see(world, places):
     theirs = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], status=Status.SUBMITTED)
     lifecycle.dispatch(theirs, as_user(world.national_admin), world.other_agency)

@@ -6,10 +6,10 @@ report with a one-click "mark as duplicate" (`likely_duplicates`).
 
 Place and time choose the candidates, with an indexed query: reports of the same
 regency (of the same district when the probe names its village), or within `FAR_KM` of
-the coordinates, submitted within `WINDOW_DAYS`; on PostgreSQL the `RANKED_CANDIDATES`
-most alike by the full-text index, elsewhere the newest `CANDIDATES`; open public ones
-for citizens, any not archived that the user may see for staff. Never a scan of all
-reports. Text then ranks them:
+the coordinates; on PostgreSQL the `RANKED_CANDIDATES` most alike by the full-text index,
+elsewhere the newest `CANDIDATES`; open public ones of any age for citizens, any not
+archived that the user may see and submitted within `WINDOW_DAYS` for staff. Never a
+scan of all reports. Text then ranks them:
 cosine similarity of word counts and of character 3-gram counts (which bridge "lubang"
 and "berlubang", "jln" and "jalan" after normalising), each weighted by how rare it is
 among the candidates. Place and time raise or lower the score, and rule out villages of
@@ -128,8 +128,10 @@ def similar_open_reports(draft_or_report, limit: int = 5) -> list[Match]:
     probe = Probe.of(draft_or_report)
     reports = Report.objects.public().open().select_related("reporter")
     # Measured from the positions the public sees, so that what a citizen is shown
-    # (and in which order) cannot be probed for a report's exact position.
-    found = _candidates(probe, reports, margin=PUBLIC_MARGIN, public=True)
+    # (and in which order) cannot be probed for a report's exact position. Whatever its
+    # age: a report still open is current, and one long overdue is the most worth
+    # supporting (its age still lowers the score).
+    found = _candidates(probe, reports, margin=PUBLIC_MARGIN, public=True, any_age=True)
     return _rank(probe, found, limit, public=True)
 
 
@@ -146,14 +148,20 @@ def likely_duplicates(report: Report, user, limit: int = 5) -> list[Match]:
 
 
 def _candidates(
-    probe: Probe, reports: QuerySet[Report], margin: float = 0.0, public: bool = False
+    probe: Probe,
+    reports: QuerySet[Report],
+    margin: float = 0.0,
+    public: bool = False,
+    any_age: bool = False,
 ) -> list[Report]:
     place = _place_filter(probe, margin)
     if place is None:
         return []
-    at = probe.at or timezone.now()
-    window = datetime.timedelta(days=WINDOW_DAYS)
-    found = reports.filter(place, submitted_at__gte=at - window, submitted_at__lte=at + window)
+    found = reports.filter(place)
+    if not any_age:
+        at = probe.at or timezone.now()
+        window = datetime.timedelta(days=WINDOW_DAYS)
+        found = found.filter(submitted_at__gte=at - window, submitted_at__lte=at + window)
     if probe.exclude_pk is not None:
         found = found.exclude(pk=probe.exclude_pk)
     if connections[found.db].vendor == "postgresql":
