@@ -61,13 +61,19 @@ OTHER_VILLAGE_PLACE = 0.3  # another village of the same district
 STREET = re.compile(
     r"(?<!\w)(?i:jalan|jln|jl|gang|gg)(?:\s?\.|\s)\s*((?:[A-Z][\w'’-]*\.?\s?){1,4})"
 )
-# Words every complaint uses: they say nothing about which problem it is.
+# Words every complaint uses: they say nothing about which problem it is. The letter's
+# formula too ("Assalamu'alaikum Warahmatullahi Wabarakatuh, Yth. Bupati dan Wakil
+# Bupati beserta jajaran dan dinas terkait, saya ingin melaporkan bahwa …"): on the real
+# Purbalingga texts it made one writer's reports about a lamp and a road look alike.
 COMMON_WORDS = frozenset(
     """
     di ke dari yang dan atau ini itu ada adalah untuk dengan pada dalam karena sudah
     belum tidak akan juga saya kami kita mereka ia dia sangat sekali sehingga tetapi
     tapi namun jadi bisa dapat oleh para pun lagi masih hanya sampai agar supaya mohon
     tolong segera pak bu bapak ibu warga kami laporan lapor xnum xlongnum xurl xemail
+    yth warahmatullahi wabarakatuh wassalamualaikum wassalamu alaikum terimakasih kasih
+    bupati walikota gubernur wakil plt beserta jajaran dinas terkait ingin melaporkan
+    bahwa menanyakan
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
@@ -121,7 +127,8 @@ class Match:
 
 
 def similar_open_reports(draft_or_report, limit: int = 5) -> list[Match]:
-    """Open public reports like `draft_or_report` nearby, best first (for citizens).
+    """Open public reports nearby that are probably the same problem as
+    `draft_or_report` (`Match.same_problem`), best first (for citizens).
 
     The reports come with their reporter loaded, for `aduan.reports.privacy.public_text`.
     """
@@ -132,7 +139,9 @@ def similar_open_reports(draft_or_report, limit: int = 5) -> list[Match]:
     # age: a report still open is current, and one long overdue is the most worth
     # supporting (its age still lowers the score).
     found = _candidates(probe, reports, margin=PUBLIC_MARGIN, public=True, any_age=True)
-    return _rank(probe, found, limit, public=True)
+    # Only the same problem: a citizen is asked to support it instead of reporting, and a
+    # related report (another problem on the same street) would gather the wrong support.
+    return [match for match in _rank(probe, found, limit, public=True) if match.same_problem]
 
 
 def likely_duplicates(report: Report, user, limit: int = 5) -> list[Match]:
@@ -276,7 +285,7 @@ def _features(title: str, body: str) -> Features:
     # The title twice: it is the citizen's own summary of the problem. Street names are
     # left out: they say where, which the place score weighs (`_other_streets`); in the
     # text they would make a broken traffic light and street vendors on one road alike.
-    text = STREET.sub(" jalan ", f"{title} {title} {body[:BODY_CHARS]}")
+    text = STREET.sub(" ", f"{title} {title} {body[:BODY_CHARS]}")
     text = normalize(text)
     words = [w for w in text.split() if w not in COMMON_WORDS]
     grams: Counter = Counter()
