@@ -280,16 +280,50 @@ def test_the_panel_costs_the_same_queries_for_one_or_five_duplicates(world, plac
     assert _page_queries(client, probe) == with_one
 
 
-def test_finding_duplicates_takes_one_query_for_a_national_admin(
+def test_finding_duplicates_takes_three_queries_for_a_national_admin(
     world, places, django_assert_max_num_queries
 ):
     for days in range(6):
         _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"], days_ago=days)
+    _sms_report(world, SMS_POTHOLE)
     probe = Report.objects.order_by("pk").first()
     admin = world.national_admin
     likely_duplicates(probe, admin)  # the user's memberships are loaded once per user
-    with django_assert_max_num_queries(1):
+    # The reports with a place; those without one; the regions' names, to read theirs.
+    with django_assert_max_num_queries(3):
         assert len(likely_duplicates(probe, admin)) == 5
+
+
+SMS_POTHOLE = (
+    "jalan depan pasar kliwon kecamatan ciwidey kab bandung berlubang dalam, sdh 2 minggu "
+    "motor sering jatuh. mohon ditambal"
+)
+
+
+def _sms_report(world, text, days_ago=0):
+    """A report as the SMS gateway makes it: the message as its body, no region."""
+    draft = Draft(title=text[:60], body=text, guest_phone="+6281234567890")
+    at = timezone.now() - datetime.timedelta(days=days_ago)
+    report = submit_report(draft, channel="sms", at=at).report
+    return advance(world, report, Status.DISPATCHED)
+
+
+def test_an_sms_report_and_a_web_report_of_one_problem_find_each_other(world, places):
+    web = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=2)
+    sms = _sms_report(world, SMS_POTHOLE)
+    # Not in Kota Bandung, whose reports never meet the regency's.
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["other_city"])
+
+    assert _codes(likely_duplicates(sms, world.national_admin)) == [web.tracking_code]
+    assert _codes(likely_duplicates(web, world.national_admin)) == [sms.tracking_code]
+    sms.refresh_from_db()
+    assert sms.region_id is None  # the words place it for the search only
+
+
+def test_an_sms_naming_another_regency_is_not_a_duplicate(world, places):
+    web = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=2)
+    _sms_report(world, SMS_POTHOLE.replace("kecamatan ciwidey kab bandung", "kota bandung"))
+    assert likely_duplicates(web, world.national_admin) == []
 
 
 # --- The citizen's endpoint -------------------------------------------------------------

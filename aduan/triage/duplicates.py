@@ -34,6 +34,7 @@ from django.utils import timezone
 from aduan.organizations.models import Region
 from aduan.reports.models import Report, Status
 from aduan.reports.privacy import public_coordinate, public_text
+from aduan.triage.places import named_region, named_regions
 from aduan.triage.text import normalize
 
 WINDOW_DAYS = 60
@@ -99,13 +100,18 @@ class Probe:
         region_code = getattr(item, "region_id", None)
         if region_code is None and getattr(item, "region", None) is not None:
             region_code = item.region.code
+        latitude, longitude = _float(item.latitude), _float(item.longitude)
+        if not region_code and latitude is None:
+            # An SMS, WhatsApp message or email has no region field: the place its words
+            # name, for this search only (the report itself keeps no region).
+            region_code = named_region(f"{item.title}\n{item.body}")
         return cls(
             title=item.title or "",
             body=item.body or "",
             region_code=region_code or "",
             address=getattr(item, "address", "") or "",
-            latitude=_float(item.latitude),
-            longitude=_float(item.longitude),
+            latitude=latitude,
+            longitude=longitude,
             at=getattr(item, "submitted_at", None),
             exclude_pk=item.pk if isinstance(item, Report) else None,
         )
@@ -150,7 +156,9 @@ def likely_duplicates(report: Report, user, limit: int = 5) -> list[Match]:
         return []
     reports = Report.objects.visible_to(user).exclude(status=Status.ARCHIVED)
     probe = Probe.of(report)
-    return _rank(probe, _candidates(probe, reports), limit)
+    found = _candidates(probe, reports)
+    placeless, named = _placeless_candidates(probe, reports)
+    return _rank(probe, found + placeless, limit, named=named)
 
 
 # --- Candidates: place and time, from the database ----------------------------------
@@ -168,14 +176,42 @@ def _candidates(
         return []
     found = reports.filter(place)
     if not any_age:
-        at = probe.at or timezone.now()
-        window = datetime.timedelta(days=WINDOW_DAYS)
-        found = found.filter(submitted_at__gte=at - window, submitted_at__lte=at + window)
+        found = _in_window(found, probe)
     if probe.exclude_pk is not None:
         found = found.exclude(pk=probe.exclude_pk)
     if connections[found.db].vendor == "postgresql":
         return list(_sharing_words(found, probe, public)[:RANKED_CANDIDATES])
     return list(found.order_by("-submitted_at", "-pk")[:CANDIDATES])
+
+
+def _placeless_candidates(
+    probe: Probe, reports: QuerySet[Report]
+) -> tuple[list[Report], dict[int, str]]:
+    """Reports without region or coordinates (SMS, WhatsApp, email) whose words name a
+    place in the probe's regency, with that place by report id: a query of their own,
+    so that such reports from all over the country never crowd out the probe's
+    neighbours."""
+    if not probe.region_code:
+        return [], {}
+    found = reports.filter(region__isnull=True, latitude__isnull=True)
+    found = _in_window(found, probe)
+    if probe.exclude_pk is not None:
+        found = found.exclude(pk=probe.exclude_pk)
+    if connections[found.db].vendor == "postgresql":
+        rows = list(_sharing_words(found, probe, public=False)[:RANKED_CANDIDATES])
+    else:
+        rows = list(found.order_by("-submitted_at", "-pk")[:CANDIDATES])
+    regency = probe.region_code.split(".")[:2]
+    codes = named_regions([f"{row.title}\n{row.body}" for row in rows])
+    kept = [(row, code) for row, code in zip(rows, codes, strict=True) if code]
+    kept = [(row, code) for row, code in kept if code.split(".")[:2] == regency]
+    return [row for row, _code in kept], {row.pk: code for row, code in kept}
+
+
+def _in_window(reports: QuerySet[Report], probe: Probe) -> QuerySet[Report]:
+    at = probe.at or timezone.now()
+    window = datetime.timedelta(days=WINDOW_DAYS)
+    return reports.filter(submitted_at__gte=at - window, submitted_at__lte=at + window)
 
 
 def _sharing_words(reports: QuerySet[Report], probe: Probe, public: bool) -> QuerySet[Report]:
@@ -247,7 +283,14 @@ _WORD = re.compile(r"[a-z]+")
 # --- Ranking: text, place, time -------------------------------------------------------
 
 
-def _rank(probe: Probe, candidates: list[Report], limit: int, public: bool = False) -> list[Match]:
+def _rank(
+    probe: Probe,
+    candidates: list[Report],
+    limit: int,
+    public: bool = False,
+    named: dict[int, str] | None = None,
+) -> list[Match]:
+    """`named`: the place the words of a report without a region name, by its id."""
     if not candidates:
         return []
     features = [_features(probe.title, probe.body)]
@@ -261,7 +304,8 @@ def _rank(probe: Probe, candidates: list[Report], limit: int, public: bool = Fal
     matches = []
     for report, feature in zip(candidates, features[1:], strict=True):
         text = _text_similarity(probe_vectors, _weighted(feature, weights))
-        place, distance = _place_similarity(probe, report, public)
+        region = (named or {}).get(report.pk)
+        place, distance = _place_similarity(probe, report, public, region)
         far = distance is None or distance > NEARBY_KM
         if place is not None and far and _other_streets(streets, report, public):
             # Two named streets: different places, unless positions put the two reports
@@ -327,10 +371,11 @@ def _text_similarity(a: tuple[dict, dict], b: tuple[dict, dict]) -> float:
 
 
 def _place_similarity(
-    probe: Probe, report: Report, public: bool = False
+    probe: Probe, report: Report, public: bool = False, named: str | None = None
 ) -> tuple[float | None, float | None]:
     """(score, distance in km); score None when the two places are too far apart.
-    `public`: from the report's position as the public sees it (rounded)."""
+    `public`: from the report's position as the public sees it (rounded); `named`: the
+    place the words of a report without a region name."""
     read = public_coordinate if public else _float
     lat, lng = read(report.latitude), read(report.longitude)
     if None not in (probe.latitude, probe.longitude, lat, lng):
@@ -339,11 +384,12 @@ def _place_similarity(
             return None, round(distance, 2)
         near = 1.0 if distance <= NEARBY_KM else (FAR_KM - distance) / (FAR_KM - NEARBY_KM)
         return near, round(distance, 2)
-    if not (probe.region_code and report.region_id):
+    region = report.region_id or named
+    if not (probe.region_code and region):
         # Only one side has coordinates, the other only a region: the bounding box or
         # the regency brought it here; count it as the same regency.
         return REGION_PLACE[2], None
-    mine, theirs = probe.region_code.split("."), report.region_id.split(".")
+    mine, theirs = probe.region_code.split("."), region.split(".")
     shared = 0
     for part, other in zip(mine, theirs, strict=False):
         if part != other:

@@ -74,12 +74,20 @@ def _current_index() -> _Index:
 def named_region(text: str) -> str | None:
     """The Kemendagri code of the one regency or city `text` names (of its district,
     when it names one there too), or None."""
-    text = text or ""
+    return named_regions([text])[0]
+
+
+def named_regions(texts: list[str]) -> list[str | None]:
+    """`named_region` of each of `texts`, reading the regions' names once."""
+    index = _current_index() if any(texts) else None
+    return [_named_in(text or "", index) for text in texts]
+
+
+def _named_in(text: str, index: _Index | None) -> str | None:
     found = list(WORD.finditer(text))
     words = [(m.group(0), m.group(0).casefold()) for m in found]
-    if not words:
+    if not words or index is None:
         return None
-    index = _current_index()
     regencies: set[str] = set()
     districts: list[tuple[str, bool]] = []  # (code, after "kecamatan")
     for start in range(len(words)):
