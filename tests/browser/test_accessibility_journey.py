@@ -169,3 +169,29 @@ def test_the_map_has_a_legend_and_its_pop_up_takes_and_gives_back_the_focus(
     # Dots that came while it was open replace the old ones; the focus stays on the dot.
     page.wait_for_selector("#report-map[aria-busy=false]")
     assert page.evaluate("document.activeElement.classList.contains('map-dot-box')")
+
+
+def test_the_submit_page_tells_hints_once_and_ties_them_to_their_fields(world, new_page):
+    page = new_page()
+    page.goto("/lapor/")
+    # Nothing is being sent yet.
+    assert page.locator("[data-sending-status]").is_hidden()
+    described = page.locator("#id_body").get_attribute("aria-describedby") or ""
+    assert "hints-body" in described.split()
+
+    page.fill("#id_title", "Jalan berlubang")
+    page.fill("#id_body", "Jalan di depan pasar berlubang besar dan dalam")
+    page.locator("[data-hints-for=body] li").first.wait_for()
+    page.evaluate(
+        """() => {
+          window.hintChanges = 0;
+          const observer = new MutationObserver(r => { window.hintChanges += r.length; });
+          document.querySelectorAll("[data-hints-for]").forEach(
+            list => observer.observe(list, {childList: true, subtree: true}));
+        }"""
+    )
+    with page.expect_response("**/lapor/periksa/"):
+        page.type("#id_body", " banyak motor jatuh")  # the same hints still apply
+    page.wait_for_timeout(300)
+
+    assert page.evaluate("window.hintChanges") == 0

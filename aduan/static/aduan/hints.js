@@ -26,14 +26,32 @@
   function showHints(form, hints) {
     form.querySelectorAll("[data-hints-for]").forEach(function (list) {
       var field = list.getAttribute("data-hints-for");
+      var mine = hints.filter(function (hint) { return hint.field === field; });
+      var shown = Array.prototype.map.call(list.children, function (item) {
+        return item.getAttribute("data-hint");
+      });
+      // The list is a live region: rewriting the same hints would have a screen reader
+      // read them all again after every pause in typing.
+      if (mine.map(function (hint) { return hint.code; }).join(" ") === shown.join(" ")) return;
       list.textContent = "";
-      hints.forEach(function (hint) {
-        if (hint.field !== field) return;
+      mine.forEach(function (hint) {
         var item = document.createElement("li");
         item.setAttribute("data-hint", hint.code);
         item.textContent = hint.message;
         list.appendChild(item);
       });
+    });
+  }
+
+  /* Each hint list describes its field, so that a screen reader coming back to the
+     field reads what it still lacks. */
+  function describeFields(form) {
+    form.querySelectorAll("[data-hints-for]").forEach(function (list) {
+      var input = form.querySelector("[name=" + list.getAttribute("data-hints-for") + "]");
+      if (!input || !list.id) return;
+      var ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (ids.indexOf(list.id) === -1) ids.push(list.id);
+      input.setAttribute("aria-describedby", ids.join(" "));
     });
   }
 
@@ -64,6 +82,7 @@
     var timer = null;
     var last = "";
     var inFlight = null;
+    describeFields(form);
 
     function check() {
       var draft = draftOf(form);
