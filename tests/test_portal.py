@@ -1013,3 +1013,27 @@ def test_half_a_position_or_a_wrong_one_is_dropped_not_refused(world, position):
     assert response.status_code == 302
     report = Report.objects.get()
     assert report.latitude is None and report.longitude is None
+
+
+def test_a_guest_who_wants_to_support_signs_up_and_lands_back_on_the_report(client, world):
+    import re
+
+    report = _public_report(world)
+    page = client.get(reverse("portal:report", args=[report.tracking_code])).content.decode()
+    sign_in = re.search(r'href="([^"]*/akun/masuk/\?next=[^"]*)"', page).group(1)
+    login_page = client.get(sign_in.replace("&amp;", "&")).content.decode()
+    sign_up = re.search(r'href="([^"]*/akun/daftar/[^"]*)"', login_page).group(1)
+    assert 'href="/akun/daftar/?next=' in page  # offered on the report page itself
+
+    response = client.post(
+        sign_up.replace("&amp;", "&"),
+        {
+            "full_name": "Warga Baru",
+            "email": "warga.baru@example.id",
+            "password1": "kata-sandi-yang-panjang-9",
+            "password2": "kata-sandi-yang-panjang-9",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:report", args=[report.tracking_code])

@@ -364,6 +364,29 @@ def test_a_citizen_is_shown_reports_near_by_their_public_position_only(client, w
     assert "score" not in within[0]  # no figure to measure distances by
 
 
+def test_a_citizen_who_chose_only_the_province_is_offered_nothing_yet(client, world, places):
+    _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"])
+    draft = {"title": POTHOLE_TITLE, "body": POTHOLE_BODY}
+    province = _check(client, **draft, region="32").json()["similar"]
+    regency = _check(client, **draft, region="32.04").json()["similar"]
+    assert province == []
+    assert [item["place"] for item in regency] == ["Desa Lebakmuncang, Kec. Ciwidey"]
+
+
+def test_a_form_sent_back_with_errors_lists_similar_reports_without_javascript(
+    client, world, places
+):
+    shown = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"])
+    fields = {"title": REPHRASED_TITLE, "body": REPHRASED_BODY, "region": places["village"].code}
+    empty = client.get(reverse("portal:submit")).content.decode()
+    refused = client.post(reverse("portal:submit"), fields)  # a guest without name or contact
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert shown.tracking_code in page and "data-similar hidden" not in page
+    assert "data-similar hidden" in empty
+
+
 def test_a_position_set_on_the_submit_form_finds_the_report_there(client, world):
     report = _report(world, POTHOLE_TITLE, POTHOLE_BODY, latitude=-7.4272, longitude=109.2308)
     # The submit form's own hidden fields, as the page sends them.

@@ -54,6 +54,15 @@ def draft_checks(request: HttpRequest) -> JsonResponse:
     return response
 
 
+def similar_to_refused(form) -> list[dict]:
+    """The similar reports of a submit form that came back with errors: shown without
+    JavaScript too, as its hints are."""
+    data = getattr(form, "cleaned_data", {})
+    draft = {name: data.get(name) or "" for name in ("title", "body", "address")}
+    draft.update(latitude=data.get("latitude"), longitude=data.get("longitude"))
+    return _similar(draft, data.get("region"))
+
+
 def _similar(data: dict, region: Region | None) -> list[dict]:
     if not (data.get("title") or data.get("body")):
         return []
@@ -66,6 +75,15 @@ def _similar(data: dict, region: Region | None) -> list[dict]:
         longitude=data["longitude"],
     )
     return [_present(match) for match in similar_open_reports(probe, limit=SIMILAR_LIMIT)]
+
+
+def _place_name(region: Region | None) -> str:
+    """Where a report is, as a citizen tells it apart: its village and district."""
+    if region is None:
+        return ""
+    if region.level == Region.Level.VILLAGE and region.parent is not None:
+        return f"{region.name}, {region.parent.name}"
+    return region.name
 
 
 def _present(match) -> dict:
@@ -82,5 +100,6 @@ def _present(match) -> dict:
         )
         % {"count": report.support_count},
         "submitted": submitted.date().isoformat(),
+        "place": _place_name(report.region),
         "same_problem": match.same_problem,
     }

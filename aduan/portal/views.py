@@ -36,6 +36,7 @@ from aduan.notifications import outbox
 from aduan.organizations.models import Organization, Region, oversight_body
 from aduan.portal import forms
 from aduan.portal.presenters import present_report, visible_attachments
+from aduan.portal.triage_views import similar_to_refused
 from aduan.reports import lifecycle
 from aduan.reports.attachments import AttachmentError
 from aduan.reports.codes import normalize_tracking_code, secret_matches
@@ -238,7 +239,8 @@ def submit(request: HttpRequest) -> HttpResponse:
             "attachments",
             _("Your photos and documents were not kept: choose them again before sending."),
         )
-    return render(request, "portal/submit.html", {"form": form})
+    similar = similar_to_refused(form) if post else []
+    return render(request, "portal/submit.html", {"form": form, "similar": similar})
 
 
 # A report sent again with the same title and text by the same person within this time

@@ -139,7 +139,11 @@ def similar_open_reports(draft_or_report, limit: int = 5) -> list[Match]:
     The reports come with their reporter loaded, for `aduan.reports.privacy.public_text`.
     """
     probe = Probe.of(draft_or_report)
-    reports = Report.objects.public().open().select_related("reporter")
+    if probe.latitude is None and probe.region_code.count(".") < 1:
+        # A province alone is as good as no place for a citizen: the same words would
+        # bring the same pothole of every regency in it, and they could not tell which.
+        return []
+    reports = Report.objects.public().open().select_related("reporter", "region__parent")
     # Measured from the positions the public sees, so that what a citizen is shown
     # (and in which order) cannot be probed for a report's exact position. Whatever its
     # age: a report still open is current, and one long overdue is the most worth

@@ -68,7 +68,8 @@
       link.textContent = report.title;
       var meta = document.createElement("span");
       meta.className = "hint";
-      meta.textContent = report.code + " · " + report.status + " · " + report.supporters_text;
+      meta.textContent = [report.code, report.place, report.status, report.supporters_text]
+        .filter(Boolean).join(" · ");
       item.appendChild(link);
       item.appendChild(meta);
       list.appendChild(item);
