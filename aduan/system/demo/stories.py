@@ -438,7 +438,11 @@ class StoryBuilder:
 
     def step_duplicate(self, story: Story) -> None:
         original = self.original
-        if original is None:  # nothing to duplicate yet: archive it plainly instead
+        if original is not None:
+            original.refresh_from_db(fields=["status"])
+        if original is None or original.status in (Status.CLOSED, Status.ARCHIVED):
+            # Nothing to duplicate yet, or it was closed meanwhile (a recurrence is a new
+            # report to handle, lifecycle.mark_duplicate refuses it): archive plainly.
             self.step_archive(story)
             return
         # The national admin sees both reports, wherever each one waits.
