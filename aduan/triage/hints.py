@@ -354,6 +354,9 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"luapan\s+(?:air|sungai|kali|waduk|bendungan|laut)",
         r"(?:sungai|kali|air|got|selokan|saluran|drainase|bendungan|waduk|irigasi|embung"
         r"|danau|laut)\w*\s+(?:\w+\s+){0,3}meluap",
+        # A village or homes "tenggelam" are under water, not a person drowning.
+        r"(?:desa|kampung|dusun|rumah|permukiman|pemukiman|perumahan|sawah)\w*\s+(?:\w+\s+){0,2}"
+        r"tenggelam",
         r"blabur",  # Javanese
         r"caah",  # Sundanese
         r"banjir bandang",
@@ -378,7 +381,8 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"dahan\s+(?:\w+\s+)?patah",
     ),
     "collapsed_bridge": _words(
-        r"jembatan\s+(?:\w+\s+){0,4}(?:putus|ambruk|ambrol|roboh|rubuh|runtuh|amblas|"
+        # A bridge named with the regencies it links: "Jembatan X penghubung Kab. A dan B".
+        r"jembatan\s+(?:[\w.]+\s+){0,7}(?:putus|ambruk|ambrol|roboh|rubuh|runtuh|amblas|"
         r"ambles|hanyut|jebol|patah)",
         r"(?:putus|ambruk|ambrol|roboh|rubuh|runtuh|amblas|hanyut)\w*\s+(?:\w+\s+)?jembatan",
         r"kreteg\s+(?:\w+\s+)?(?:ambrol|putus|ambruk)",  # Javanese
@@ -388,6 +392,9 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"longsor\w*",
         r"tanah\s+(?:\w+\s+)?(?:ambles|amblas|bergerak|retak)",
         r"lemah\s+(?:\w+\s+)?(?:longsor|ambles)",  # Javanese: ground
+        # "Gugur" of ground is a landslide ("tanah terus gugur", "dapur rumah warga gugur
+        # terbawa arus"), not of "gugur gunung" (communal work).
+        r"(?:tanah|tebing|talud|plengsengan|rumah|dapur)\w*\s+(?:\w+\s+){0,2}(?:gugur|tergerus)",
         # Not "urug": Sundanese for a landslide, but Indonesian for earth fill.
     ),
     "medical": _words(
@@ -406,8 +413,13 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"kejang(?:-?2|-kejang)?",
         r"(?:orang|anak|warga|korban|bocah|balita|nelayan)\w*\s+(?:\w+\s+){0,2}tenggelam",
         r"ditolak\s+(?:puskesmas|igd|ugd|klinik)",
+        # Not a billing dispute: "pasien umum ditolak memakai BPJS".
         r"(?:pasien|ibu hamil|bumil)\s+(?:\w+\s+){0,4}(?:ditolak|dibiarkan|ditelantarkan"
-        r"|terlantar)",
+        r"|terlantar)(?!\s+(?:untuk\s+)?(?:memakai|pakai|menggunakan|gunakan|klaim|mengklaim))",
+        # A hospital refusing a patient, a woman in labour: "RSUD tidak mau menangani".
+        r"(?:rs|rsu|rsud|rumah sakit|puskesmas|igd|ugd|klinik|bidan|dokter)\w*\s+(?:\w+\s+){0,2}"
+        r"(?:tidak mau|tdk mau|tak mau|menolak|enggan)\s+(?:menangani|merawat|menerima)",
+        r"ketuban\s+(?:\w+\s+)?pecah",
         r"serangan jantung",
         r"keracunan",
         r"overdosis",
@@ -417,6 +429,37 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"tidak mendapat(?:kan)? penanganan",
         r"ditolak rumah sakit",
         r"ditolak rs",
+        r"ditolak rsud",
+    ),
+    # A live cable down or a person touching one; not telephone or internet cables.
+    "electric": _words(
+        r"kabel\s+(?:listrik|pln|tegangan tinggi|sutet|pju|lampu|penerangan)\w*\s+(?:\w+\s+){0,5}"
+        r"(?:putus|terputus|jatuh|terjatuh|melintang|menjuntai|roboh|ambruk|terbakar)",
+        r"tiang\s+(?:listrik|pln|pju|lampu)\s+(?:\w+\s+){0,4}(?:roboh|rubuh|tumbang|ambruk|patah|jatuh)",
+        r"(?:roboh|rubuh|tumbang|ambruk)\w*\s+(?:\w+\s+)?tiang\s+(?:listrik|pln)",
+        r"bertegangan|beraliran listrik|nyetrum|kesetrum|kesetrom|tersetrum|tersengat listrik",
+        r"kesengat listrik",
+    ),
+    # Someone threatened, assaulted or abused now.
+    "person_in_danger": _words(
+        # A person threatened, not a hazard that "mengancam keselamatan pengguna jalan".
+        r"mengancam\s+(?:keselamatan|nyawa|jiwa)\s+(?:saya|kami|keluarga|anak|istri|suami"
+        r"|orang\s?tua|ibu|bapak|adik|kakak)",
+        r"mengancam\s+(?:akan\s+)?(?:membunuh|dibunuh|dengan\s+(?:senjata|golok|parang|pisau))",
+        r"diancam\s+(?:\w+\s+)?(?:dibunuh|akan dibunuh|dengan senjata|pakai senjata)",
+        r"dianiaya|disiksa|disekap|diculik",
+        r"kdrt|kekerasan dalam rumah tangga",
+        r"(?:pelecehan|kekerasan)\s+seksual|dicabuli|pencabulan|diperkosa|pemerkosaan",
+        r"(?:mau|ingin|akan|hendak|mencoba|percobaan)\s+bunuh diri",
+    ),
+    # A person missing: "anak saya hilang sejak tadi pagi", "nenek kami belum pulang".
+    "missing_person": _words(
+        r"(?:anak|balita|bocah|putra|putri|adik|kakak|orang\s?tua|ibu\s+saya|bapak\s+saya"
+        r"|ayah|suami|istri|nenek|kakek|lansia|warga|nelayan|pendaki)\w*\s+"
+        # Only pronouns between: not "warga yang dapurnya hilang" (a thing lost).
+        r"(?:(?:saya|kami|kita|sy|kmi|kami|yang|yg|itu|tersebut|sudah|sdh|telah|masih)\s+){0,2}"
+        r"(?:hilang|belum pulang|tidak pulang|belum ditemukan|belum ketemu|hanyut)",
+        r"orang hilang",
     ),
 }
 URGENCY_ORDER = tuple(URGENCY_PATTERNS)
@@ -466,10 +509,26 @@ _PAST_AFTER = re.compile(
 )
 
 
+# What the water does now, after the event: "bantuan korban banjir …, air masih setinggi
+# 1 meter" is a plea for people under water, not aid for past victims.
+_STILL_NOW_AFTER = re.compile(
+    r"^[^!?\n]{0,100}?(?<!\w)(?:setinggi|sedalam|kedalaman|ketinggian\s+air|belum\s+surut"
+    r"|blm\s+surut|masih\s+(?:\w+\s+){0,2}(?:tergenang|terendam|setinggi|menggenangi|banjir"
+    r"|meluap|naik))(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _past_or_aid(text: str, match: re.Match[str]) -> bool:
+    return bool(
+        _PAST_OR_AID_BEFORE.search(text, max(0, match.start() - 40), match.start())
+    ) and not _STILL_NOW_AFTER.search(text[match.end() : match.end() + 140])
+
+
 def _happening(text: str, pattern: re.Pattern[str]) -> bool:
     return any(
         not _NOT_HAPPENING.search(text, max(0, match.start() - 60), match.start())
-        and not _PAST_OR_AID_BEFORE.search(text, max(0, match.start() - 40), match.start())
+        and not _past_or_aid(text, match)
         and not _FEARED_INSIDE.search(match.group(0))
         and not _PAST_AFTER.search(text[match.end() : match.end() + 40])
         for match in pattern.finditer(text)
@@ -494,6 +553,9 @@ def urgency_labels() -> dict[str, str]:
         "collapsed_bridge": _("Collapsed bridge"),
         "landslide": _("Landslide"),
         "medical": _("Medical emergency"),
+        "electric": _("Live electric cable"),
+        "person_in_danger": _("Person in danger"),
+        "missing_person": _("Missing person"),
     }
 
 

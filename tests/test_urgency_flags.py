@@ -1,0 +1,57 @@
+"""Which emergencies the urgency flags catch, and which look-alikes they leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from aduan.triage.hints import urgency
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("Kabel listrik putus melintang di jalan desa, masih bertegangan.", "electric"),
+        ("Tiang listrik roboh tertabrak truk, kabelnya menjuntai ke jalan.", "electric"),
+        ("Kabel lampu penerangan jalan depan balai desa putus tersangkut truk.", "electric"),
+        ("Pagar besi rumah warga nyetrum kalau dipegang.", "electric"),
+        ("Anak saya hilang sejak tadi pagi, belum ketemu.", "missing_person"),
+        ("Nenek kami belum pulang dari sawah sejak kemarin sore.", "missing_person"),
+        ("Preman mengancam keselamatan saya dan keluarga, tolong pak.", "person_in_danger"),
+        ("Anak tetangga dianiaya ayah tirinya setiap malam.", "person_in_danger"),
+        ("Ada pelecehan seksual terhadap murid SD, pelakunya masih bebas.", "person_in_danger"),
+    ],
+)
+def test_live_cables_missing_people_and_people_in_danger_are_urgent(text, flag):
+    assert flag in urgency(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        (
+            "Mohon bantuan untuk korban banjir di Desa Sukamaju, air masih setinggi 1 meter.",
+            "flood",
+        ),
+        ("Desa kami tenggelam sejak hari Minggu, warga belum dievakuasi.", "flood"),
+        ("Jembatan Kali Lamong penghubung Kab. Banyumas dan Cilacap ambrol.", "collapsed_bridge"),
+        ("Dapur rumah warga gugur terbawa arus, tanah terus gugur.", "landslide"),
+        ("Istri saya mau melahirkan, ketuban sudah pecah, RSUD tidak mau menangani.", "medical"),
+    ],
+)
+def test_emergencies_of_the_known_kinds_written_in_other_words_are_urgent(text, flag):
+    assert flag in urgency(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kabel internet menjuntai di depan rumah, mohon dirapikan.",
+        "Mohon tiang listrik di halaman kami digeser ke pinggir jalan.",
+        "Palang pintu rel itu mengancam keselamatan pengguna jalan.",
+        "Warga yang sepeda motornya hilang di parkiran pasar minta CCTV.",
+        "Pasien umum ditolak memakai BPJS di kasir rumah sakit.",
+        "Warga bergotong royong gugur gunung membersihkan saluran.",
+    ],
+)
+def test_lookalikes_of_those_emergencies_are_not_urgent(text):
+    assert urgency(text) == []
