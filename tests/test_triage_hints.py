@@ -377,7 +377,7 @@ def test_feared_past_and_lookalike_events_are_not_urgent(text):
         ("Anak saya kejang2 tapi ditolak puskesmas.", "medical"),
         ("Ada orang tenggelam di sungai dekat jembatan, belum ditemukan.", "medical"),
         ("Pasien di IGD dibiarkan lima jam tanpa diperiksa.", "medical"),
-        ("Setiap hujan kota kami selalu banjir, padahal dulu tidak pernah.", "flood"),
+        ("Dulu tidak pernah, sekarang rumah kami kebanjiran.", "flood"),
         # Help asked for now, and what follows heavy rain, are happening.
         ("Mohon bantuan segera, rumah kami kebanjiran air sudah sedada.", "flood"),
         ("Setelah hujan deras, pohon tumbang menutup jalan raya.", "fallen_tree"),

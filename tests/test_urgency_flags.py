@@ -55,3 +55,44 @@ def test_emergencies_of_the_known_kinds_written_in_other_words_are_urgent(text, 
 )
 def test_lookalikes_of_those_emergencies_are_not_urgent(text):
     assert urgency(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A habit or a condition:
+        "Setiap turun hujan kampung kami selalu banjir, mohon saluran dinormalisasi.",
+        "Setiap hujan kota kami selalu banjir, padahal dulu tidak pernah.",
+        "Kalau tidak segera ditangani bisa banjir, mohon dikeruk.",
+        "Bisa-bisa bendungannya longsor kalau batunya terus diambil.",
+        "Jalan depan rumah kami terendam banjir setiap hujan datang.",
+        "Sawah warga terdampak banjir saat musim hujan.",
+        # Prevention:
+        "Mohon dibangun bronjong penahan longsor di tepi sungai.",
+        "Sungai ini tangkapan air pencegah banjir, jangan diuruk.",
+        "Pohon besar rawan tumbang, kemarin satu dahan patah dan hampir mengenai pengendara.",
+        # The past:
+        "Jalan kami hilang terbawa banjir tahun 2019 dan belum diperbaiki.",
+        "Dulu saat pasar kebakaran warga membantu, sekarang kami diusir.",
+        "Saya korban kebakaran tanggal 30 Juli kemarin, mohon bantuan.",
+        "Mohon pompa air dan pengerukan sungai pasca banjir dan rob.",
+    ],
+)
+def test_recurring_conditional_prevented_and_past_events_are_not_urgent(text):
+    assert urgency(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("Jalan tidak bisa dilewati karena banjir setinggi lutut.", "flood"),
+        ("Dulu tidak pernah, sekarang rumah kami kebanjiran.", "flood"),
+        (
+            "Jembatan desa ambrol pada hari Kamis tanggal 22 Februari, warga terisolasi.",
+            "collapsed_bridge",
+        ),
+        ("Dahan beringin patah menimpa rumah warga.", "fallen_tree"),
+    ],
+)
+def test_events_happening_now_stay_urgent_beside_those_words(text, flag):
+    assert flag in urgency(text)

@@ -378,7 +378,9 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:tumbang|roboh|rubuh|ambruk)\w*\s+(?:\w+\s+)?pohon",
         r"wit\s+(?:\w+\s+)?(?:ambruk|rubuh|roboh|tumbang)",  # Javanese
         r"tangkal\s+(?:\w+\s+)?(?:rubuh|labuh|roboh|tumbang)",  # Sundanese
-        r"dahan\s+(?:\w+\s+)?patah",
+        # A branch that broke counts when it fell on something, not "satu dahan patah dan
+        # hampir mengenai pengendara" (a tree to prune).
+        r"dahan\s+(?:\w+\s+)?patah\s+(?:\w+\s+){0,2}(?:menimpa|menutup\w*|melintang)",
     ),
     "collapsed_bridge": _words(
         # A bridge named with the regencies it links: "Jembatan X penghubung Kab. A dan B".
@@ -480,9 +482,18 @@ _NOT_HAPPENING = re.compile(
     r"|supaya\s+tdk|jangan\s+sampai|jgn\s+sampai|rawan|berpotensi|potensi|khawatir|kuatir"
     r"|dikhawatirkan|ditakutkan|takutnya|takut|mencegah|antisipasi|pernah"
     r"|(?:bisa|dapat)\s+(?:menimbulkan|menyebabkan|mengakibatkan|memakan)|berisiko|beresiko"
-    r"|menghindari)"
-    r"(?!\w)[^.!?;*\n]{0,40}"
-    r"|(?:belum|blm|tidak|tdk|tak|bukan)\s+(?:ada|terjadi)(?!\w)[^.,!?;*\n]{0,12})$",
+    r"|menghindari"
+    # A habit or a condition is not an event happening now: "setiap turun hujan kampung
+    # kami selalu banjir", "kalau tidak segera ditangani bisa banjir"; nor a memory:
+    # "dulu saat pasar kebakaran". Not "tidak bisa lewat karena banjir".
+    r"|setiap|tiap|stiap|selalu|slalu|sealu|sering|seringnya|seringkali|sering\s+kali|kerap"
+    r"|langganan|bolak-balik|bolak\s+balik|kalau|kalo|klo|jika|jikalau|apabila|pabila|bila|ketika|manakala|musim\s+hujan|dulu|dahulu|dlu"
+    r"|waktu\s+itu|bisa-bisa|bisa2|bisa\s+bisa"
+    r"|(?<!tidak\s)(?<!tdk\s)(?<!tak\s)(?<!gak\s)(?<!ga\s)(?<!nggak\s)(?<!belum\s)(?<!blm\s)bisa)"
+    # …unless the text turns to now in between: "dulu tidak, sekarang banjir".
+    r"(?!\w)(?:(?!(?:sekarang|skrg|skarang|kini|saat\s+ini|hari\s+ini|malam\s+ini|tadi)(?!\w))"
+    r"[^.!?;*\n]){0,40}"
+    r"|(?:belum|blm|tidak|tdk|tak|bukan)\s+(?:ada|terjadi|kena|terkena)(?!\w)[^.,!?;*\n]{0,12})$",
     re.IGNORECASE,
 )
 
@@ -491,20 +502,31 @@ _NOT_HAPPENING = re.compile(
 # takut putus"; and the event placed in the past after it: "banjir tahun lalu", "banjir
 # kemarin sudah surut" (not "padahal dulu tidak pernah": the flood is now).
 _FEARED_INSIDE = re.compile(
-    r"(?<!\w)(?:rawan|takut|khawatir|dikhawatirkan|ditakutkan|berpotensi|bisa|dapat|akan)(?!\w)",
+    r"(?<!\w)(?:rawan|takut|khawatir|dikhawatirkan|ditakutkan|berpotensi|bisa|dapat|akan"
+    r"|selalu|sering|setiap|tiap)(?!\w)",
     re.IGNORECASE,
 )
 # The event right after a word that puts it in the past ("pasca banjir", "setelah
 # kebakaran"), or its victims given aid ("bantuan untuk korban banjir"); not "setelah
 # hujan deras, pohon tumbang" nor "mohon bantuan segera, rumah kami kebanjiran".
 _PAST_OR_AID_BEFORE = re.compile(
-    r"(?:(?<!\w)(?:pasca|paska|setelah|sesudah|usai|bekas)\s+"
+    # "pasca banjir dan rob" covers the rob too.
+    r"(?:(?<!\w)(?:pasca|paska|setelah|sesudah|usai|bekas)\s+(?:\w+\s+(?:dan|serta|&)\s+)?"
+    # What prevents or handles an event names it, not one happening: "penahan longsor",
+    # "pencegah banjir", "program penanggulangan banjir".
+    r"|(?<!\w)(?:pencegah|pencegahan|penahan|penanggulangan|menanggulangi|pengendali"
+    r"|pengendalian|mitigasi)\s+(?:bencana\s+)?"
     r"|(?<!\w)(?:bantuan|bansos|santunan)\s+(?:\w+\s+){0,2}korban\s+)$",
     re.IGNORECASE,
 )
 _PAST_AFTER = re.compile(
-    r"^[^.!?;\n]{0,25}?(?<!\w)(?:tahun\s+lalu|tahun\s+kemarin|(?:sudah|telah|udah|sdh)\s+surut)"
-    r"(?!\w)",
+    r"^[^.!?;\n]{0,25}?(?<!\w)(?:tahun\s+lalu|tahun\s+kemarin|(?:sudah|telah|udah|sdh)\s+surut"
+    r"|(?:tahun|thn|th)\.?\s*(?:19|20)\d\d)(?!\w)"
+    # An event named by its date is one that happened: "korban kebakaran tanggal 30 Juli";
+    # and one that comes with the rainy season is a habit: "banjir setiap hujan".
+    r"|^\s*\(?(?:tgl|tanggal)\.?\s*\d"
+    r"|^[^.!?;\n]{0,20}?(?<!\w)(?:(?:setiap|tiap|stiap)\s+(?:kali\s+)?(?:turun\s+)?(?:hujan|tahun"
+    r"|musim)|(?:kalau|kalo|jika|bila|apabila|saat|ketika)\s+(?:ada\s+)?hujan|musim\s+hujan)(?!\w)",
     re.IGNORECASE,
 )
 
