@@ -9,6 +9,7 @@ reporter and the guest contact fields are not shown at all.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from aduan.reports.lifecycle import reread_flags
 from aduan.reports.models import Attachment, Dispatch, Report, ReportEvent, Support
 from aduan.reports.privacy import set_public_text
 
@@ -137,6 +138,9 @@ class ReportAdmin(admin.ModelAdmin):
         public copies (the public search, the Atom feed, followers' messages, the recap)
         must follow, or they keep publishing what was taken out."""
         set_public_text(obj)
+        # The flags follow the words too: an edit may take out an insult or say more.
+        for name, value in reread_flags(obj).items():
+            setattr(obj, name, value)
         super().save_model(request, obj, form, change)
 
     def get_readonly_fields(self, request, obj=None):

@@ -527,11 +527,30 @@ def answer_hold(
         actor,
         message=answer,
         as_received=as_received,
-        changes={"on_hold_since": None},
+        changes={"on_hold_since": None, **reread_flags(report, answer)},
         is_public=False,
         data=data,
         at=at,
         files=files,
+    )
+
+
+def reread_flags(report: Report, answer: str = "") -> dict:
+    """The urgency and abusive-language flags of what the report says now — its title and
+    body (perhaps just edited), the reporter's answers so far and `answer`, one being
+    recorded — as changes for the report's row: only those that differ."""
+    from aduan.triage.hints import urgency_and_abuse
+
+    answers = [*reporter_answers(report), answer] if report.pk else [answer]
+    flags = urgency_and_abuse(report.title, report.body, *answers)
+    return {name: value for name, value in flags.items() if getattr(report, name) != value}
+
+
+def reporter_answers(report: Report) -> list[str]:
+    return list(
+        report.events.filter(action=Action.ANSWER_HOLD)
+        .order_by("at")
+        .values_list("message", flat=True)
     )
 
 

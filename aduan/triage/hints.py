@@ -723,10 +723,11 @@ def _shouted(text: str, word: str) -> bool:
     return bool(re.search(rf"(?i)(?:^|[.!?,;:]\s*){re.escape(word)}\w*\s*!", text))
 
 
-def urgency_and_abuse(title: str, body: str) -> dict:
-    """The flags a report stores at intake (`Report.urgency_flags`, `is_urgent`,
-    `is_abusive`), so that inboxes sort and filter on them."""
-    text = f"{title}\n{body}"
+def urgency_and_abuse(title: str, body: str, *answers: str) -> dict:
+    """The flags a report stores (`Report.urgency_flags`, `is_urgent`, `is_abusive`), so
+    that inboxes sort and filter on them: of its text and the reporter's `answers` to
+    questions, which may tell what the report did not ("air sudah setinggi 1 meter")."""
+    text = "\n".join([title, body, *answers])
     flags = urgency(text)
     return {"urgency_flags": flags, "is_urgent": bool(flags), "is_abusive": is_abusive(text)}
 

@@ -12,12 +12,19 @@ python manage.py reflag_reports --dry-run   # count what would change, write not
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.db.models import Prefetch
 
-from aduan.reports.models import Report
+from aduan.reports.models import Report, ReportEvent
 from aduan.triage.hints import urgency_and_abuse
 
 BATCH = 2000
 FIELDS = ["urgency_flags", "is_urgent", "is_abusive"]
+
+
+def _answers() -> Prefetch:
+    """The reporter's answers to questions: part of what a report says."""
+    answers = ReportEvent.objects.filter(action="answer_hold").order_by("at")
+    return Prefetch("events", queryset=answers.only("report_id", "message"), to_attr="answers")
 
 
 class Command(BaseCommand):
@@ -33,7 +40,10 @@ class Command(BaseCommand):
         seen = changed = 0
         batch: list[Report] = []
         for report in (
-            reports.only("id", "title", "body", *FIELDS).order_by("id").iterator(chunk_size=BATCH)
+            reports.only("id", "title", "body", *FIELDS)
+            .prefetch_related(_answers())
+            .order_by("id")
+            .iterator(chunk_size=BATCH)
         ):
             seen += 1
             if self._reflag(report):
@@ -49,7 +59,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def _reflag(report: Report) -> bool:
-        flags = urgency_and_abuse(report.title, report.body)
+        answers = [event.message for event in report.answers]
+        flags = urgency_and_abuse(report.title, report.body, *answers)
         if all(getattr(report, name) == value for name, value in flags.items()):
             return False
         for name, value in flags.items():
