@@ -48,6 +48,9 @@ ACT = {
     Action.SET_FLAGS: lambda w, r: lifecycle.set_flags(
         r, as_user(w.national_admin), confidential=True
     ),
+    Action.CORRECT_FLAGS: lambda w, r: lifecycle.correct_flags(
+        r, as_user(w.national_admin), "Salah baca.", urgent=not r.is_urgent
+    ),
     Action.RESPOND: lambda w, r: lifecycle.respond(r, as_user(w.liaison_a), "Sedang dikerjakan."),
     Action.NOTE: lambda w, r: lifecycle.add_note(r, as_user(w.national_admin), "Catatan."),
     Action.COMPLETE: lambda w, r: lifecycle.complete(r, as_user(w.liaison_a), "Selesai."),
@@ -456,9 +459,9 @@ def test_a_report_suggesting_an_agency_waits_for_that_agencys_admin(world):
 
 STAFF_EXPECTATIONS = {
     # persona: actions allowed on an in-progress report handled by unit A
-    "national_admin": {"escalate", "note", "forward", "hide_file"},
-    "agency_admin": {"respond", "complete", "note", "forward", "hide_file"},
-    "liaison_a": {"respond", "complete", "note", "hide_file"},
+    "national_admin": {"escalate", "note", "forward", "hide_file", "correct_flags"},
+    "agency_admin": {"respond", "complete", "note", "forward", "hide_file", "correct_flags"},
+    "liaison_a": {"respond", "complete", "note", "hide_file", "correct_flags"},
     "liaison_b": set(),
     "supervisor": {"escalate", "note"},
     "auditor": set(),
@@ -479,6 +482,7 @@ DISPATCHED_EXPECTATIONS = {
         "archive",
         "mark_duplicate",
         "set_flags",
+        "correct_flags",
         "escalate",
         "note",
         "forward",
@@ -490,13 +494,14 @@ DISPATCHED_EXPECTATIONS = {
         "archive",
         "mark_duplicate",
         "set_flags",
+        "correct_flags",
         "respond",
         "complete",
         "not_our_remit",
         "note",
         "hide_file",
     },
-    "liaison_a": {"respond", "complete", "not_our_remit", "note", "hide_file"},
+    "liaison_a": {"respond", "complete", "not_our_remit", "note", "hide_file", "correct_flags"},
     "liaison_b": set(),
     "supervisor": {"escalate", "note"},
     "auditor": set(),

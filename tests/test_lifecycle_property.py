@@ -40,6 +40,9 @@ def _take(w, report, action, actor, target, others):
         "archive": lambda: lifecycle.archive(report, actor, "out_of_scope", "Perkara pidana."),
         "mark_duplicate": lambda: lifecycle.mark_duplicate(report, actor, others[0]),
         "set_flags": lambda: lifecycle.set_flags(report, actor, confidential=True),
+        "correct_flags": lambda: lifecycle.correct_flags(
+            report, actor, "Salah baca.", urgent=not report.is_urgent
+        ),
         "respond": lambda: lifecycle.respond(report, actor, "Sedang dicek."),
         "note": lambda: lifecycle.add_note(report, actor, "Catatan."),
         "complete": lambda: lifecycle.complete(report, actor, "Selesai."),

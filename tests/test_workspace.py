@@ -457,14 +457,21 @@ def test_report_page_shows_exactly_the_allowed_action_forms_with_the_version(
     allowed = lifecycle.allowed_actions(report, as_user(world.liaison_a))
     # Hiding a file is offered beside each public file, and this report has none.
     assert set(actions) == allowed - {"hide_file"}
-    assert set(actions) == {"respond", "complete", "note", "not_our_remit"}
+    assert set(actions) == {"respond", "complete", "note", "not_our_remit", "correct_flags"}
     html = response.content.decode()
     assert html.count(f'name="version" value="{report.version}"') == len(actions)
     assert f'<span class="code">{report.tracking_code}</span>' in html
     assert reverse("portal:report", kwargs={"code": report.tracking_code}) in html
 
 
-ADMIN_ON_DISPATCHED = {"dispatch", "archive", "mark_duplicate", "set_flags", "note"}
+ADMIN_ON_DISPATCHED = {
+    "dispatch",
+    "archive",
+    "mark_duplicate",
+    "set_flags",
+    "correct_flags",
+    "note",
+}
 
 
 @pytest.mark.parametrize(
@@ -475,7 +482,16 @@ ADMIN_ON_DISPATCHED = {"dispatch", "archive", "mark_duplicate", "set_flags", "no
         (
             "national_admin",
             "national_new",
-            {"dispatch", "hold", "archive", "mark_duplicate", "set_flags", "note", "escalate"},
+            {
+                "dispatch",
+                "hold",
+                "archive",
+                "mark_duplicate",
+                "set_flags",
+                "correct_flags",
+                "note",
+                "escalate",
+            },
         ),
         ("national_admin", "at_a", ADMIN_ON_DISPATCHED | {"escalate"}),
         # A reply by phone is recorded by the admins, not by the unit whose work it judges.

@@ -56,6 +56,7 @@ class Action(models.TextChoices):
     REMOTE_UPDATE = "remote_update", _("Update from a connected system")
     HIDE_FILE = "hide_file", _("File hidden from the public")
     ADD_FILES = "add_files", _("Reporter added files")
+    CORRECT_FLAGS = "correct_flags", _("Urgency or abusive-language flag corrected")
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ TRANSITIONS: dict[str, Rule] = {
     # A photo may show a face or an ID card at any time, even after the report closed.
     Action.HIDE_FILE: _rule(tuple(S)),
     Action.ADD_FILES: _rule((*UNVERIFIED, *OPEN_HANDLING)),
+    Action.CORRECT_FLAGS: _rule((*UNVERIFIED, *OPEN_HANDLING)),
 }
 
 # Actions whose timeline entry the public may see on the report's page.
@@ -136,12 +138,19 @@ ADMIN_ACTIONS = frozenset(
         Action.ARCHIVE,
         Action.MARK_DUPLICATE,
         Action.SET_FLAGS,
+        Action.CORRECT_FLAGS,
         Action.FORWARD,
         Action.HIDE_FILE,
     }
 )
 HANDLER_ACTIONS = frozenset(
-    {Action.RESPOND, Action.COMPLETE, Action.NOT_OUR_REMIT, Action.HIDE_FILE}
+    {
+        Action.RESPOND,
+        Action.COMPLETE,
+        Action.NOT_OUR_REMIT,
+        Action.HIDE_FILE,
+        Action.CORRECT_FLAGS,
+    }
 )
 # The reporter's answers that staff may record for them when they came by phone, in
 # person or by letter: the answer to a hold question and the verdict on a completed
@@ -543,6 +552,10 @@ def reread_flags(report: Report, answer: str = "") -> dict:
 
     answers = [*reporter_answers(report), answer] if report.pk else [answer]
     flags = urgency_and_abuse(report.title, report.body, *answers)
+    if report.urgency_set_by_hand:
+        del flags["urgency_flags"], flags["is_urgent"]
+    if report.abuse_set_by_hand:
+        del flags["is_abusive"]
     return {name: value for name, value in flags.items() if getattr(report, name) != value}
 
 
@@ -726,6 +739,35 @@ def set_flags(
         # The reporter's earlier messages (answers to a question, a reply) too.
         withhold_reporter_messages(report.events.all(), report)
     return event
+
+
+def correct_flags(
+    report: Report,
+    actor: Actor,
+    reason: str,
+    *,
+    urgent: bool | None = None,
+    abusive: bool | None = None,
+) -> ReportEvent:
+    """An officer's correction of the flags read from the text: `urgent` and `abusive`
+    True or False set them, None leaves them. A flag set here stays as set when the text
+    is read again. The entry is internal, with the reason; refused when nothing changes."""
+    _require_text(reason, _("Say why the flag is wrong."))
+    changes: dict = {}
+    data: dict = {}
+    if urgent is not None and urgent != report.is_urgent:
+        changes.update(is_urgent=urgent, urgency_set_by_hand=True)
+        if not urgent:
+            changes["urgency_flags"] = []
+        data["urgent"] = {"from": report.is_urgent, "to": urgent, "flags": report.urgency_flags}
+    if abusive is not None and abusive != report.is_abusive:
+        changes.update(is_abusive=abusive, abuse_set_by_hand=True)
+        data["abusive"] = {"from": report.is_abusive, "to": abusive}
+    if not changes:
+        raise TransitionError(_("Change the urgency or the abusive-language flag."))
+    return transition(
+        report, Action.CORRECT_FLAGS, actor, message=reason, changes=changes, data=data
+    )
 
 
 def hide_file(report: Report, actor: Actor, attachment_id: int, *, at=None) -> ReportEvent:

@@ -360,6 +360,10 @@ class Report(models.Model):
     urgency_flags = models.JSONField(default=list, blank=True, editable=False)
     is_urgent = models.BooleanField(_("urgent"), default=False, editable=False)
     is_abusive = models.BooleanField(default=False, editable=False)
+    # An officer corrected the flag by hand (lifecycle.correct_flags): reading the text
+    # again, after an answer, an edit or an upgrade, leaves it as the officer set it.
+    urgency_set_by_hand = models.BooleanField(default=False, editable=False)
+    abuse_set_by_hand = models.BooleanField(default=False, editable=False)
 
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     verified_at = models.DateTimeField(null=True, blank=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -547,13 +548,18 @@ def _past_or_aid(text: str, match: re.Match[str]) -> bool:
     ) and not _STILL_NOW_AFTER.search(text[match.end() : match.end() + 140])
 
 
-def _happening(text: str, pattern: re.Pattern[str]) -> bool:
-    return any(
-        not _NOT_HAPPENING.search(text, max(0, match.start() - 60), match.start())
-        and not _past_or_aid(text, match)
-        and not _FEARED_INSIDE.search(match.group(0))
-        and not _PAST_AFTER.search(text[match.end() : match.end() + 40])
-        for match in pattern.finditer(text)
+def _happening(text: str, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    """The first mention of the event as happening now, if any."""
+    return next(
+        (
+            match
+            for match in pattern.finditer(text)
+            if not _NOT_HAPPENING.search(text, max(0, match.start() - 60), match.start())
+            and not _past_or_aid(text, match)
+            and not _FEARED_INSIDE.search(match.group(0))
+            and not _PAST_AFTER.search(text[match.end() : match.end() + 40])
+        ),
+        None,
     )
 
 
@@ -563,8 +569,15 @@ def urgency(report_or_text) -> list[str]:
     A flag needs the event as happening: one the text fears, denies or recalls
     ("sebelum ada korban jiwa", "rawan banjir", "pernah kebakaran") does not count.
     """
+    return list(urgency_reasons(report_or_text))
+
+
+def urgency_reasons(report_or_text) -> dict[str, str]:
+    """Each urgency flag (in `URGENCY_ORDER`) with the words that raised it, to tell
+    officers why a report is flagged."""
     text = _text_of(report_or_text)
-    return [flag for flag, pattern in URGENCY_PATTERNS.items() if _happening(text, pattern)]
+    found = {flag: _happening(text, pattern) for flag, pattern in URGENCY_PATTERNS.items()}
+    return {flag: " ".join(match.group(0).split()) for flag, match in found.items() if match}
 
 
 def urgency_labels() -> dict[str, str]:
@@ -681,10 +694,16 @@ _SQUEEZED_AIMED = frozenset(_squeeze(w) for w in AIMED)
 
 def is_abusive(text: str) -> bool:
     """Whether `text` holds insults or profanity (a flag for admins, never a block)."""
-    words = [_squeeze(w) for w in _TOKENS.findall(text or "")]
+    return bool(abusive_word(text))
+
+
+def abusive_word(text: str) -> str:
+    """The first insult or profanity in `text` as written, or ""."""
+    written = _TOKENS.findall(text or "")
+    words = [_squeeze(w) for w in written]
     for i, word in enumerate(words):
         if word in _SQUEEZED_INSULTS:
-            return True
+            return written[i]
         if word in _SQUEEZED_AMBIGUOUS:
             if _an_animal_named(words, i):
                 continue
@@ -692,8 +711,8 @@ def is_abusive(text: str) -> bool:
             # "pejabatnya anjing semua", "dinas PU bego banget".
             before = {_without_nya(w) for w in words[max(0, i - 2) : i]}
             if before & _SQUEEZED_AIMED or _shouted(text, word):
-                return True
-    return False
+                return written[i]
+    return ""
 
 
 # Words around an animal's name that make it the animal: "anjing liar", "babi hutan",
@@ -732,11 +751,20 @@ def urgency_and_abuse(title: str, body: str, *answers: str) -> dict:
     return {"urgency_flags": flags, "is_urgent": bool(flags), "is_abusive": is_abusive(text)}
 
 
-def report_flags(report) -> dict:
-    """Urgency badges [(flag, label)] and the abusive-language flag, for staff pages,
-    from what intake stored."""
+def report_flags(report, answers: Sequence[str] = ()) -> dict:
+    """For staff pages: urgency badges [(flag, label, the words that raised it)], whether
+    the report is urgent and abusive as stored, and the words the abusive flag was read
+    from ("" when an officer set it by hand, or the text no longer says it)."""
     labels = urgency_labels()
+    text = "\n".join([report.title, report.body, *answers])
+    reasons = {} if report.urgency_set_by_hand else urgency_reasons(text)
     return {
-        "urgency": [(flag, labels[flag]) for flag in report.urgency_flags if flag in labels],
+        "urgency": [
+            (flag, labels[flag], reasons.get(flag, ""))
+            for flag in report.urgency_flags
+            if flag in labels
+        ],
+        "urgent": report.is_urgent,
         "abusive": report.is_abusive,
+        "abusive_word": "" if report.abuse_set_by_hand else abusive_word(text),
     }

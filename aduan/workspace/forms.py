@@ -346,6 +346,35 @@ class SetFlagsForm(ActionForm):
         )
 
 
+class CorrectFlagsForm(ActionForm):
+    """Correct the flags read from the text: a false alarm leaves the top of the queues,
+    a missed emergency joins it."""
+
+    action = Action.CORRECT_FLAGS
+    heading = _("Urgency and abusive language")
+    submit_label = _("Save the flags")
+    is_urgent = forms.BooleanField(
+        label=_("Urgent: list it first in the work queues"), required=False
+    )
+    is_abusive = forms.BooleanField(label=_("Abusive language"), required=False)
+    reason = _text(_("Why (internal, shown with the flag)"), rows=2)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["is_urgent"].initial = self.report.is_urgent
+        self.fields["is_abusive"].initial = self.report.is_abusive
+
+    def perform(self, actor):
+        data = self.cleaned_data
+        return lifecycle.correct_flags(
+            self.report,
+            actor,
+            data["reason"],
+            urgent=bool(data.get("is_urgent")),
+            abusive=bool(data.get("is_abusive")),
+        )
+
+
 PUBLIC_FILES_HINT = _("Shown with the response on the public page (not for confidential reports).")
 
 
@@ -529,6 +558,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         NotOurRemitForm,
         EscalateForm,
         SetFlagsForm,
+        CorrectFlagsForm,
         MarkDuplicateForm,
         ArchiveForm,
         ForwardForm,

@@ -332,9 +332,27 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
         "likely_duplicates": likely_duplicates(report, request.user),
         "merged_duplicates": queries.merged_duplicates(report, request.user),
         "can_mark_duplicate": any(f.action == Action.MARK_DUPLICATE for f in forms),
-        "triage_flags": report_flags(report),
+        "triage_flags": report_flags(report, _answers(timeline)),
+        "flag_corrections": _flag_corrections(timeline),
     }
     return render(request, "workspace/report.html", context, status=status)
+
+
+def _answers(timeline) -> list[str]:
+    return [
+        event.message for event, _label, _actor in timeline if event.action == Action.ANSWER_HOLD
+    ]
+
+
+def _flag_corrections(timeline) -> dict:
+    """The latest officer's correction of each flag: {"urgent"/"abusive": (event, who)}."""
+    found = {}
+    for event, _label, actor in timeline:
+        if event.action == Action.CORRECT_FLAGS:
+            for flag in ("urgent", "abusive"):
+                if flag in event.data:
+                    found[flag] = (event, actor)
+    return found
 
 
 @staff_required

@@ -19,6 +19,7 @@ from aduan.triage.hints import urgency_and_abuse
 
 BATCH = 2000
 FIELDS = ["urgency_flags", "is_urgent", "is_abusive"]
+BY_HAND = ["urgency_set_by_hand", "abuse_set_by_hand"]
 
 
 def _answers() -> Prefetch:
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         seen = changed = 0
         batch: list[Report] = []
         for report in (
-            reports.only("id", "title", "body", *FIELDS)
+            reports.only("id", "title", "body", *FIELDS, *BY_HAND)
             .prefetch_related(_answers())
             .order_by("id")
             .iterator(chunk_size=BATCH)
@@ -61,6 +62,11 @@ class Command(BaseCommand):
     def _reflag(report: Report) -> bool:
         answers = [event.message for event in report.answers]
         flags = urgency_and_abuse(report.title, report.body, *answers)
+        # What an officer corrected by hand stays as they set it.
+        if report.urgency_set_by_hand:
+            del flags["urgency_flags"], flags["is_urgent"]
+        if report.abuse_set_by_hand:
+            del flags["is_abusive"]
         if all(getattr(report, name) == value for name, value in flags.items()):
             return False
         for name, value in flags.items():
