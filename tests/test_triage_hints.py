@@ -407,3 +407,23 @@ def test_happening_emergencies_are_urgent(text, flag):
 )
 def test_abuse_is_what_is_aimed_at_people_not_animals_named(text, abusive):
     assert is_abusive(text) is abusive
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        (
+            "information",
+            "Berapa biaya membuat KTP baru untuk warga pindahan dan apa saja syaratnya "
+            "yang harus dibawa?",
+        ),
+        (
+            "aspiration",
+            "Saya usul agar disediakan area khusus merokok di tempat umum supaya anak-anak "
+            "tidak terkena asap rokok orang dewasa.",
+        ),
+    ],
+)
+def test_questions_and_suggestions_are_not_asked_when_or_where(kind, body):
+    assert _codes("Usulan", body, kind=kind) == []
+    assert {"no_date", "no_place"} <= set(_codes("Usulan", body, kind="complaint"))

@@ -289,6 +289,10 @@ REQUEST = _words(
 )
 
 
+# Kinds of report that ask or suggest rather than tell of something that happened.
+UNPLACED_KINDS = ("information", "aspiration")
+
+
 def completeness_hints(
     title: str,
     body: str,
@@ -315,7 +319,10 @@ def completeness_hints(
             )
         )
     precise_region = has_region and (region_level or 0) >= 4
-    if not (address.strip() or precise_region or PLACE.search(text)):
+    # A question or a suggestion rarely has a place or a moment: "berapa biaya KTP?",
+    # "usul area merokok di tempat umum".
+    about_an_event = kind not in UNPLACED_KINDS
+    if about_an_event and not (address.strip() or precise_region or PLACE.search(text)):
         hints.append(
             Hint(
                 "no_place",
@@ -323,7 +330,7 @@ def completeness_hints(
                 _("Where is it? Name the street, village or a landmark nearby."),
             )
         )
-    if incident_date is None and not WHEN.search(text):
+    if about_an_event and incident_date is None and not WHEN.search(text):
         hints.append(Hint("no_date", "incident_date", _("When did it happen, or since when?")))
     if not (REQUEST.search(text) or (kind == "information" and "?" in text)):
         hints.append(
