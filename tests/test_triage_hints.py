@@ -427,3 +427,44 @@ def test_abuse_is_what_is_aimed_at_people_not_animals_named(text, abusive):
 def test_questions_and_suggestions_are_not_asked_when_or_where(kind, body):
     assert _codes("Usulan", body, kind=kind) == []
     assert {"no_date", "no_place"} <= set(_codes("Usulan", body, kind="complaint"))
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "di loket Samsat Sukamaju",
+        "di RS Harapan Sehat",
+        "di Polsek Sukamaju",
+        "di rusunawa Mekarsari",
+        "di bundaran Tugu",
+        "di alun2 Sukamaju",
+        "di lampu merah Karangpucung",
+    ],
+)
+def test_a_named_facility_or_landmark_is_a_place(where):
+    body = f"Pelayanan {where} sangat lambat sejak minggu lalu, mohon dibenahi."
+    assert "no_place" not in _codes("Pelayanan lambat", body)
+
+
+@pytest.mark.parametrize(
+    "when", ["sampe skrg", "dari thun 2010", "sudah 2 taun", "sudah lama", "bertahun-tahun"]
+)
+def test_texted_times_and_spans_are_times(when):
+    body = f"Lampu penerangan di Jalan Kenanga mati semua {when}, warga mengeluh. Mohon diganti."
+    assert "no_date" not in _codes("Lampu mati", body)
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "mhon bantuannya pak",
+        "tolongin dong pak",
+        "monggo dipun pirsani",
+        "dimohon perhatiannya",
+        "mbok ya dibantu",
+        "harapannya lampu dinyalakan",
+    ],
+)
+def test_plain_requests_as_texted_are_requests(ask):
+    body = f"Lampu penerangan di Jalan Kenanga mati semua sejak minggu lalu, {ask}."
+    assert "no_request" not in _codes("Lampu mati", body)

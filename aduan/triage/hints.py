@@ -114,6 +114,37 @@ PLACE = _words(
     r"kantor",
     r"balai",
     r"km\.?\s*\d+",
+    # Named facilities and landmarks: "Samsat Purbalingga", "RS Harapan Sehat", "Polsek
+    # Kutasari", "bundaran Tugu", "lampu merah Pasar Baru".
+    r"rs",
+    r"rsu",
+    r"rsi",
+    r"rsj",
+    r"rsia",
+    r"samsat",
+    r"polres",
+    r"polresta",
+    r"polsek",
+    r"polda",
+    r"koramil",
+    r"kodim",
+    r"spbu",
+    r"gor",
+    r"rusunawa",
+    r"rusun",
+    r"makam",
+    r"tpu",
+    r"tps",
+    r"tpa",
+    r"bundaran",
+    r"tikungan",
+    r"tanjakan",
+    r"lampu merah",
+    r"alun\s*alun",
+    r"alun2",
+    r"pantai",
+    r"kampus",
+    r"stadion",
     r"dalan",  # Javanese: road
     r"kampong",
     r"lembur",  # Sundanese: village
@@ -167,6 +198,12 @@ WHEN = _words(
     r"kemarin|kemaren|kmrn|wingi",
     r"tadi|barusan|semalam|tadi malam|dini hari",
     r"hari ini|pagi ini|siang ini|sore ini|malam ini|saat ini|sekarang|sampai sekarang",
+    # As texted: "sampe skrg", "dari thun 2010", "sampun 2 taun".
+    r"skrg|skrang|skarang|skr|sekarng",
+    r"(?:thun|taun|tahon)\.?\s*\d{4}",
+    r"\d+\s*(?:taun|thun|tahon)",
+    r"(?:sudah|sdh|udah|udh|sejak|dari)\s+lama|bertahun-tahun|bertahun2|bertahun|berbulan-bulan"
+    r"|berbulan2|berbulan|berminggu-minggu",
     r"sejak|semenjak|selama",
     r"(?:\d+|se|beberapa|dua|tiga|empat|lima)\s*(?:hari|minggu|pekan|bulan|tahun|thn|th|jam)"
     r"(?:\s+(?:lalu|yang lalu|terakhir))?",
@@ -197,6 +234,17 @@ WHEN = _words(
 REQUEST = _words(
     r"mohon",
     r"mhn",
+    # As texted or in Javanese: "mhon bantuannya", "tolongin dong", "monggo dipun
+    # pirsani" (please look at it), "mbok ya dibantu", "dimohon perhatiannya".
+    r"mhon",
+    r"mohn",
+    r"m0h0n",
+    r"dimohon",
+    r"tolong\w+",
+    r"monggo",
+    r"mbok\s+(?:ya|yo)",
+    r"harapan\w*",
+    r"brharap",
     r"memohon",
     r"tolong",
     r"tlg",
