@@ -302,3 +302,21 @@ def test_a_unit_without_a_liaison_is_marked_and_the_reminder_says_it_reached_nob
         "Dinas Perhubungan has no active liaison officer: the reminder about 1 overdue report "
         "reached nobody at the unit. It went to Admin Kabupaten instead."
     ) in html
+
+
+def test_urgent_late_reports_come_first_with_their_badge(world, clock):
+    pothole = at_unit_a(world, "Jalan rusak lama")
+    clock.move_to(MONDAY + datetime.timedelta(hours=2))
+    flood, _ = submit(
+        world, reporter=world.citizen, title="Banjir", body="Rumah warga kebanjiran sekarang."
+    )
+    advance(world, flood, Status.DISPATCHED)
+    clock.move_to(TUESDAY_AFTER)
+
+    grouped = english(world.supervisor).get(OVERDUE_URL).content.decode()
+    one_unit = english(world.supervisor).get(OVERDUE_URL, {"unit": world.unit_a.pk})
+
+    expected = [flood.tracking_code, pothole.tracking_code]
+    assert _codes(_group(grouped, world.unit_a)) == expected
+    assert _codes(one_unit.content.decode()) == expected
+    assert 'data-urgency="flood"' in _group(grouped, world.unit_a)

@@ -136,6 +136,11 @@ def _reaches_unit(unit: Organization) -> bool:
     ).exists()
 
 
+# Urgent first, as in the work queues: an emergency that is also late comes before a
+# pothole that is later.
+LATE_ORDER = ("-is_urgent", "due_at", "id")
+
+
 def _oldest_per_group(reports: QuerySet[Report], groups: list) -> list[Report]:
     """The oldest few overdue reports of each group on the page, in one query."""
     ids = [g["organization"].pk for g in groups if g["organization"] is not None]
@@ -149,11 +154,11 @@ def _oldest_per_group(reports: QuerySet[Report], groups: list) -> list[Report]:
             rank=Window(
                 RowNumber(),
                 partition_by=[F("organization")],
-                order_by=[F("due_at").asc(), F("id").asc()],
+                order_by=[F("is_urgent").desc(), F("due_at").asc(), F("id").asc()],
             )
         )
         .filter(rank__lte=REPORTS_PER_GROUP)
-        .order_by("due_at", "id")
+        .order_by(*LATE_ORDER)
     )
     rows = list(ranked)
     by_org: dict[int | None, list[Report]] = {}
@@ -189,7 +194,7 @@ def overdue(request):
         shown = _oldest_per_group(reports, groups)
         context.update(groups=groups, page=page)
     else:
-        listing = reports.select_related("organization", "category").order_by("due_at", "id")
+        listing = reports.select_related("organization", "category").order_by(*LATE_ORDER)
         page = paging.paginate(listing, request.GET.get("page"), REPORTS_PER_PAGE)
         shown = page.rows
         context.update(
