@@ -468,3 +468,38 @@ def test_texted_times_and_spans_are_times(when):
 def test_plain_requests_as_texted_are_requests(ask):
     body = f"Lampu penerangan di Jalan Kenanga mati semua sejak minggu lalu, {ask}."
     assert "no_request" not in _codes("Lampu mati", body)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kowe asu, kerjo ora becus",
+        "Asu kabeh pejabate",
+        "Anjing lu pak lurah",
+        "Sia anjing, teu becus",
+        "Anjiiing!",
+        "dinas PU bgst",
+        "camat gblk",
+        "Pegawainya bodoh semua",
+        "Kurang ajar petugas kelurahan ini",
+        "Petugasnya tai semua",
+    ],
+)
+def test_insults_in_slang_javanese_sundanese_or_after_their_target_are_abusive(text):
+    assert is_abusive(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sudah lapor ke petugas, anjing milik tetangga sering menggigit anak-anak.",
+        "Lapor ke camat: anjing-anjing liar berkeliaran di pasar.",
+        "Usaha kami sia-sia, babi hutan tetap masuk kebun.",
+        "Kandang warga penuh tai sapi, baunya sampai ke jalan.",
+        "Anak saya bodoh di matematika, mohon ada les gratis.",
+        "Dinas peternakan babi warga mati mendadak.",
+        "Petugas vaksin anjing warga tidak datang.",
+    ],
+)
+def test_animals_and_plain_words_near_officials_are_not_abusive(text):
+    assert not is_abusive(text)

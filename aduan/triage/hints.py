@@ -689,13 +689,24 @@ INSULTS = frozenset(
         "kehed",
         "sundel",
         "bencong",
+        # As texted, without their vowels.
+        "bgst",
+        "bngst",
+        "bgsd",
+        "gblk",
+        "goblk",
+        "kntl",
+        "kontl",
     ]
 )
 # Words with an innocent meaning too: animals ("anjing liar", "babi hutan") and "bego",
 # also slang for an excavator (backhoe). They insult only when aimed at someone
 # ("dasar anjing", "kalian babi", "petugas bego").
+# "Bodoh", "tai" (dung: "tai sapi" of a farm) and "kurang ajar" are insults only when
+# aimed at someone too: "pegawainya bodoh semua", "petugasnya tai".
 AMBIGUOUS_INSULTS = frozenset(
     ["anjing", "anjg", "anjir", "asu", "babi", "monyet", "kunyuk", "setan", "iblis", "bego"]
+    + ["bodoh", "tai", "taik", "kurangajar"]
 )
 AIMED = frozenset(
     [
@@ -729,6 +740,15 @@ AIMED = frozenset(
         "lurah",
         "kades",
         "koruptor",
+        "pegawai",
+        "polisi",
+        # Javanese and Sundanese "you": "kowe asu", "sia anjing".
+        "kowe",
+        "koe",
+        "sampeyan",
+        "kon",
+        "sia",
+        "maneh",
     ]
 )
 # Not "Pak,"/"Bu," of address: "Pak, anjing liar di kompleks…", "pak bego (excavator)".
@@ -752,43 +772,70 @@ def is_abusive(text: str) -> bool:
     return bool(abusive_word(text))
 
 
+_CLAUSES = re.compile(r"[.,!?;:\n()]+")
+_KURANG_AJAR = re.compile(r"(?i)\bkurang\s+ajar\b")
+
+
 def abusive_word(text: str) -> str:
     """The first insult or profanity in `text` as written, or ""."""
-    written = _TOKENS.findall(text or "")
-    words = [_squeeze(w) for w in written]
-    for i, word in enumerate(words):
-        if word in _SQUEEZED_INSULTS:
-            return written[i]
-        if word in _SQUEEZED_AMBIGUOUS:
-            if _an_animal_named(words, i):
-                continue
-            # Aimed at someone just before: "dasar anjing", "kalian semua babi",
-            # "pejabatnya anjing semua", "dinas PU bego banget".
-            before = {_without_nya(w) for w in words[max(0, i - 2) : i]}
-            if before & _SQUEEZED_AIMED or _shouted(text, word):
+    text = _KURANG_AJAR.sub("kurangajar", text or "")
+    squeezed_text = _squeeze(text)
+    for clause in _CLAUSES.split(text):
+        written = _TOKENS.findall(clause)
+        words = [_squeeze(w) for w in written]
+        for i, word in enumerate(words):
+            if word in _SQUEEZED_INSULTS:
                 return written[i]
+            # Aimed at someone within two words, in the same clause: "dasar anjing",
+            # "kalian semua babi", "pejabatnya anjing", "anjing lu", "asu kabeh
+            # pejabate"; not "lapor ke petugas, anjing milik tetangga …".
+            if (
+                word in _SQUEEZED_AMBIGUOUS
+                and not _an_animal_named(words, i)
+                and (_aimed(words, i) or _shouted(squeezed_text, word))
+            ):
+                return "kurang ajar" if word == "kurangajar" else written[i]
     return ""
 
 
 # Words around an animal's name that make it the animal: "anjing liar", "babi hutan",
 # "tangkap anjing", "digigit anjing", "bangkai babi".
 _ANIMAL_AFTER = frozenset(
-    ["liar", "hutan", "peliharaan", "gila", "rabies", "ternak", "tetangga", "kampung", "mati"]
-)
+    ["liar", "hutan", "peliharaan", "gila", "rabies", "ternak", "tetangga", "kampung", "mati",
+     "milik", "itu", "pelacak", "galak", "sapi", "kucing", "ayam", "kambing", "kuda", "warga"]
+)  # fmt: skip
 _ANIMAL_BEFORE = frozenset(
     ["tangkap", "menangkap", "ditangkap", "digigit", "gigitan", "ekor", "pelihara",
-     "memelihara", "ternak", "daging", "kandang", "bangkai", "kotoran", "penangkapan"]
+     "memelihara", "ternak", "daging", "kandang", "bangkai", "kotoran", "penangkapan",
+     "peternakan", "peternak", "hewan", "flu", "virus", "vaksin"]
 )  # fmt: skip
 
 
 def _an_animal_named(words: list[str], i: int) -> bool:
     after = words[i + 1] if i + 1 < len(words) else ""
     before = words[i - 1] if i else ""
-    return after in _ANIMAL_AFTER or before in _ANIMAL_BEFORE
+    # "anjing-anjing liar": said twice, it is many animals.
+    return after in _ANIMAL_AFTER or before in _ANIMAL_BEFORE or words[i] in (after, before)
 
 
-def _without_nya(word: str) -> str:
-    return word[:-3] if word.endswith("nya") and len(word) > 5 else word
+def _aimed(words: list[str], i: int) -> bool:
+    around = [j for j in (i - 2, i - 1, i + 1, i + 2) if 0 <= j < len(words)]
+    # Not a word said twice: "sia-sia" is "in vain", not Sundanese "you".
+    return any(
+        _target(words[j]) in _SQUEEZED_AIMED
+        and words[j] not in words[max(0, j - 1) : j] + words[j + 1 : j + 2]
+        for j in around
+    )
+
+
+def _target(word: str) -> str:
+    """ "pejabatnya", Javanese "pejabate" → "pejabat"."""
+    for ending in ("nya", "ne", "e"):
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            stem = word[: -len(ending)]
+            if stem in _SQUEEZED_AIMED:
+                return stem
+    return word
 
 
 def _shouted(text: str, word: str) -> bool:
