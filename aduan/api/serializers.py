@@ -15,6 +15,7 @@ from aduan.lib import dates
 from aduan.lib.phones import normalize_phone
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent, Status
+from aduan.triage.hints import urgency_reasons
 
 EXTERNAL_ID_MAX_LENGTH = 100
 API_CHANNEL = Channel.LOCAL_SYSTEM
@@ -312,6 +313,14 @@ class ReporterOutSerializer(serializers.Serializer):
     phone = serializers.CharField(allow_blank=True)
 
 
+class UrgencySerializer(serializers.Serializer):
+    flag = serializers.CharField(help_text="flood, fire, fallen_tree, collapsed_bridge, …")
+    words = serializers.CharField(
+        help_text="The words of the title or body that raised it; empty when the reporter's "
+        "answer to a question did."
+    )
+
+
 class ReportOutSerializer(CheapCopies, serializers.ModelSerializer):
     """Needs `context["organization"]` and `public_events` prefetched on each report."""
 
@@ -323,6 +332,9 @@ class ReportOutSerializer(CheapCopies, serializers.ModelSerializer):
     anonymous = serializers.BooleanField(source="is_anonymous")
     confidential = serializers.BooleanField(source="is_confidential")
     reporter = serializers.SerializerMethodField()
+    urgent = serializers.BooleanField(source="is_urgent")
+    urgency = serializers.SerializerMethodField()
+    urgency_set_by_officer = serializers.BooleanField(source="urgency_set_by_hand")
     timeline = TimelineEventSerializer(source="public_events", many=True)
 
     class Meta:
@@ -348,6 +360,9 @@ class ReportOutSerializer(CheapCopies, serializers.ModelSerializer):
             "updated_at",
             "rating",
             "reporter",
+            "urgent",
+            "urgency",
+            "urgency_set_by_officer",
             "timeline",
         ]
         read_only_fields = fields
@@ -360,6 +375,15 @@ class ReportOutSerializer(CheapCopies, serializers.ModelSerializer):
 
     def _received_here(self, report) -> bool:
         return self.get_external_id(report) is not None
+
+    @extend_schema_field(UrgencySerializer(many=True))
+    def get_urgency(self, report) -> list[dict]:
+        """The urgency flags, each with the words that raised it (the abusive-language
+        flag never leaves the back office)."""
+        if not report.urgency_flags:
+            return []
+        words = urgency_reasons(f"{report.title}\n{report.body}")
+        return [{"flag": flag, "words": words.get(flag, "")} for flag in report.urgency_flags]
 
     @extend_schema_field(ReporterOutSerializer(allow_null=True))
     def get_reporter(self, report) -> dict | None:
@@ -487,4 +511,7 @@ class ReportFilterSerializer(serializers.Serializer):
         max_length=EXTERNAL_ID_MAX_LENGTH,
         required=False,
         help_text="Only the report your organization submitted with this id.",
+    )
+    urgent = serializers.BooleanField(
+        required=False, help_text="true: only urgent reports; false: only the others."
     )

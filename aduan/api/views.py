@@ -229,6 +229,8 @@ class ReportListCreate(OrganizationApiView):
             reports = reports.filter(status=wanted["status"])
         if "updated_since" in wanted:
             reports = reports.filter(updated_at__gte=wanted["updated_since"])
+        if "urgent" in wanted:
+            reports = reports.filter(is_urgent=wanted["urgent"])
         if "external_id" in wanted:
             reference = channel_reference(self.organization, wanted["external_id"])
             reports = reports.filter(channel=API_CHANNEL, channel_reference=reference)
