@@ -75,6 +75,25 @@ def test_anonymous_reports_stored_before_upgrading_are_withheld_from_their_handl
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_anonymous_reporters_number_with_its_trunk_zero_is_withheld_when_upgrading(world):
+    world.citizen.phone = "081234567890"
+    world.citizen.save()
+    title = "Pipa bocor di Desa Karangrau RT 03 RW 05 No. 17, hp 0812-3456-7890"
+    report = submit(world, reporter=world.citizen, title=title, is_anonymous=True)[0]
+    advance(world, report, Status.DISPATCHED)
+    # As stored before the upgrade: the number and the house number as written.
+    Report.objects.filter(pk=report.pk).update(title=title, public_title=title, withheld_text="")
+    MigrationExecutor(connection).migrate([("reports", "0016_flags_set_by_hand")])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    upgraded = Report.objects.get(pk=report.pk)
+    assert "3456" not in upgraded.title and title in upgraded.withheld_text
+    assert "No. 17" not in upgraded.public_title and "Pipa bocor" in upgraded.public_title
+
+
+@pytest.mark.django_db(transaction=True)
 def test_open_reports_are_flagged_again_by_the_changed_phrase_lists(world):
     bins = submit(world, body="Sampah di TPS meluap sampai ke jalan, bau sekali. Mohon diangkut.")[
         0
