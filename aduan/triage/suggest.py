@@ -14,6 +14,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from django.db.models import Max
@@ -32,7 +33,13 @@ from aduan.reports.models import Report, ReportEvent
 from aduan.triage.classifier import NEGATIVE_PENALTY
 from aduan.triage.models import TriageModel
 from aduan.triage.places import named_region
-from aduan.triage.training import agencies_of, model_file, report_text
+from aduan.triage.training import (
+    UnusableModel,
+    agencies_of,
+    load_model,
+    model_file,
+    report_text,
+)
 
 log = logging.getLogger(__name__)
 TOP = 3
@@ -64,40 +71,78 @@ class Suggestion:
         return None if self.confidence is None else round(self.confidence * 100)
 
 
-_loaded: dict[str, tuple[tuple, object]] = {}
+@dataclass
+class _Loaded:
+    """What this process made of a live row's file: the model, or why there is none."""
+
+    key: tuple  # (row id, file path)
+    model: object | None
+    problem: UnusableModel | None = None
+    seen: tuple | None = None  # the file's size and time when it failed to load
+
+
+_loaded: dict[str, _Loaded] = {}
 _lock = threading.Lock()
 
 
-def live_model(kind: str):
-    """The live classifier of `kind`, or None; loaded from disk only when it changed."""
+def _file_seen(path: Path) -> tuple | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+def _load_live(kind: str) -> _Loaded | None:
+    """This process's load of the live model of `kind` (None while none is live).
+
+    A file that does not load is tried again only once it changes (copied back,
+    restored, the shared directory mounted): the failure is logged once, not on every
+    suggestion, and the routing rules suggest meanwhile."""
     row = TriageModel.objects.filter(kind=kind, is_live=True).values_list("pk", "file").first()
     if row is None:
         return None
     # Keyed by the file itself: rows name it relative to STATE_DIR, which can change.
     path = model_file(row[1])
-    row = (row[0], str(path))
+    key = (row[0], str(path))
     cached = _loaded.get(kind)
-    if cached and cached[0] == row:
-        return cached[1]
+    if cached and cached.key == key and (cached.model or cached.seen == _file_seen(path)):
+        return cached
     with _lock:
+        seen = _file_seen(path)
         try:
-            import joblib
+            loaded = _Loaded(key, load_model(row[1]))
+        except UnusableModel as exc:
+            log.error("Triage model %s cannot serve, routing rules suggest instead: %s", path, exc)
+            loaded = _Loaded(key, None, exc, seen)
+        _loaded[kind] = loaded
+    return loaded
 
-            model = joblib.load(path)
-        except (OSError, ValueError, EOFError) as exc:
-            log.warning("Triage model %s cannot be loaded: %s", path, exc)
-            return None
-        _loaded[kind] = (row, model)
-    return model
+
+def live_model(kind: str):
+    """The live classifier of `kind`, or None; loaded from disk only when it changed."""
+    loaded = _load_live(kind)
+    return loaded.model if loaded else None
+
+
+def live_model_problem(kind: str) -> UnusableModel | None:
+    """Why the live model of `kind` cannot serve in this process, or None when it serves
+    (or none is live)."""
+    loaded = _load_live(kind)
+    return loaded.problem if loaded else None
 
 
 def _distribution(kind: str, report: Report) -> tuple[list[tuple[int, float]], object]:
     """The live model's likeliest labels for `report` with their probability, and the
-    model (both empty/None while there is none)."""
+    model (both empty/None while there is none, or when it fails on this report)."""
     model = live_model(kind)
     if model is None:
         return [], None
-    proba = model.predict_proba_matrix(_features(report, model))[0]
+    try:
+        proba = model.predict_proba_matrix(_features(report, model))[0]
+    except Exception:  # a broken model must not keep an admin from dispatching
+        log.exception("Triage model of %s failed on report %s", kind, report.pk)
+        return [], None
     order = proba.argsort()[::-1][:CANDIDATES]
     return [(int(model.classes_[i]), float(proba[i])) for i in order], model
 

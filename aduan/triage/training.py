@@ -28,6 +28,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import F, Max
+from django.utils.translation import gettext as _
 
 from aduan.organizations.models import Organization, region_ancestor_codes
 from aduan.reports.lifecycle import Action
@@ -183,6 +184,46 @@ def model_file(stored: str) -> Path:
     if path.exists():
         return path
     return Path(settings.STATE_DIR) / "triage" / path.name
+
+
+class UnusableModel(Exception):
+    """A model file that cannot serve suggestions; `problem` is "missing" or "unreadable"
+    and the message says why, for people."""
+
+    def __init__(self, message: str, problem: str):
+        super().__init__(message)
+        self.problem = problem
+
+
+def load_model(stored: str):
+    """The classifier a row's `file` holds, tried on one word before it is trusted.
+
+    Raises UnusableModel for a file that is missing, damaged, or written by a version of
+    Aduan or scikit-learn whose classes this one no longer has: unpickling such a file
+    fails in many ways (zlib, pickle, import and attribute errors), none of which may
+    reach a page."""
+    import joblib
+
+    from aduan.triage.classifier import TextClassifier
+
+    path = model_file(stored)
+    if not path.is_file():
+        raise UnusableModel(_("the file %(file)s is missing") % {"file": stored}, "missing")
+    try:
+        model = joblib.load(path)
+        if not isinstance(model, TextClassifier):
+            raise TypeError(f"{type(model).__name__} is not a TextClassifier")
+        model.predict_proba_matrix(model.features.transform(["jalan"]))
+    except Exception as exc:  # anything a damaged or foreign pickle raises
+        name = type(exc).__qualname__
+        if type(exc).__module__ != "builtins":  # "zlib.error" says more than "error"
+            name = f"{type(exc).__module__}.{name}"
+        reason = f"{name}: {exc}"[:200]
+        raise UnusableModel(
+            _("the file %(file)s cannot be read (%(reason)s)") % {"file": stored, "reason": reason},
+            "unreadable",
+        ) from exc
+    return model
 
 
 def train(kind: str, *, stdout=None) -> TriageModel | None:

@@ -1,0 +1,97 @@
+"""The suggestion models' lifecycle: a model file that cannot serve never breaks a page,
+retrainings run one at a time, a version that cannot load is never made live and shows
+in the health check, and old versions' files are removed."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+
+import pytest
+
+from aduan.organizations.access import Access
+from aduan.organizations.models import RoutingRule
+from aduan.triage import suggest, training
+from aduan.triage.models import TriageModel
+from aduan.triage.suggest import SOURCE_ROUTING_RULE, live_model, suggest_organizations
+from tests.test_triage_suggest import add_history, report_page, waiting_at_agency
+
+ORGANIZATION = TriageModel.Kind.ORGANIZATION
+
+
+@pytest.fixture(autouse=True)
+def _small_models(settings, tmp_path):
+    settings.STATE_DIR = tmp_path / "state"
+    settings.TRIAGE_MIN_SAMPLES = 4
+    settings.TRIAGE_AUTO_PROMOTE = True
+    suggest._loaded.clear()  # each process keeps the models it loaded; so would this one
+
+
+def _flipped(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return (
+        data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 100]) + data[middle + 100 :]
+    )
+
+
+def _pickle_of_a_class_that_no_longer_exists() -> bytes:
+    """A pickle naming a class an older Aduan or scikit-learn had and this one has not."""
+    return b"\x80\x02csklearn.removed_long_ago\nGone\n)\x81."
+
+
+DAMAGE = {
+    "flipped bytes": _flipped,
+    "random bytes": lambda data: b"\x00garbage" * 100,
+    "a class that no longer exists": lambda data: _pickle_of_a_class_that_no_longer_exists(),
+    "a pickle of something else": lambda data: pickle.dumps({"not": "a model"}),
+}
+
+
+def _damage_live_file(how: str) -> None:
+    row = TriageModel.objects.get(kind=ORGANIZATION, is_live=True)
+    path = training.model_file(row.file)
+    path.write_bytes(DAMAGE[how](path.read_bytes()))
+
+
+@pytest.mark.parametrize("how", DAMAGE)
+def test_a_damaged_live_model_leaves_the_routing_rules_to_suggest_and_the_page_working(
+    world, client, how
+):
+    add_history(world)
+    training.train(ORGANIZATION)
+    RoutingRule.objects.create(category=world.potholes, organization=world.unit_a)
+    report = waiting_at_agency(world)
+    _damage_live_file(how)
+    suggestions = suggest_organizations(report, Access.of(world.agency_admin))
+    assert [(s.target, s.source) for s in suggestions] == [(world.unit_a, SOURCE_ROUTING_RULE)]
+    assert report_page(client, world.national_admin, report).status_code == 200
+
+
+def test_a_damaged_live_model_is_logged_once_and_read_again_once_its_file_is_restored(
+    world, caplog
+):
+    add_history(world)
+    row = training.train(ORGANIZATION)
+    path = training.model_file(row.file)
+    good = path.read_bytes()
+    _damage_live_file("flipped bytes")
+    with caplog.at_level(logging.ERROR, logger="aduan.triage.suggest"):
+        assert live_model(ORGANIZATION) is None
+        assert live_model(ORGANIZATION) is None
+    assert len([r for r in caplog.records if "cannot serve" in r.getMessage()]) == 1
+    path.write_bytes(good)
+    assert live_model(ORGANIZATION) is not None
+
+
+def test_a_model_that_fails_on_a_report_leaves_the_routing_rules_to_suggest(world, monkeypatch):
+    add_history(world)
+    training.train(ORGANIZATION)
+    RoutingRule.objects.create(category=world.potholes, organization=world.unit_a)
+    model = live_model(ORGANIZATION)
+
+    def broken(matrix):
+        raise ValueError("X has 3 features, but the model expects 5")
+
+    monkeypatch.setattr(model, "predict_proba_matrix", broken)
+    suggestions = suggest_organizations(waiting_at_agency(world), Access.of(world.agency_admin))
+    assert [(s.target, s.source) for s in suggestions] == [(world.unit_a, SOURCE_ROUTING_RULE)]
