@@ -4,17 +4,29 @@ in the health check, and old versions' files are removed."""
 
 from __future__ import annotations
 
+import datetime
+import io
 import logging
 import pickle
+import re
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from aduan.organizations.access import Access
 from aduan.organizations.models import RoutingRule
 from aduan.triage import suggest, training
-from aduan.triage.models import TriageModel
+from aduan.triage.models import Retraining, TriageModel
 from aduan.triage.suggest import SOURCE_ROUTING_RULE, live_model, suggest_organizations
-from tests.test_triage_suggest import add_history, report_page, waiting_at_agency
+from aduan.triage.tasks import retrain_triage
+from tests.test_triage_suggest import (
+    ROADS,
+    add_history,
+    dispatched,
+    report_page,
+    waiting_at_agency,
+)
 
 ORGANIZATION = TriageModel.Kind.ORGANIZATION
 
@@ -95,3 +107,69 @@ def test_a_model_that_fails_on_a_report_leaves_the_routing_rules_to_suggest(worl
     monkeypatch.setattr(model, "predict_proba_matrix", broken)
     suggestions = suggest_organizations(waiting_at_agency(world), Access.of(world.agency_admin))
     assert [(s.target, s.source) for s in suggestions] == [(world.unit_a, SOURCE_ROUTING_RULE)]
+
+
+def test_a_retraining_started_while_another_runs_is_refused_however_it_is_started(
+    world, monkeypatch
+):
+    add_history(world)
+    learn = training._learn
+    refused = []
+
+    def learn_while_others_start(kind, history):
+        with pytest.raises(training.RetrainingRunning):
+            training.train(kind)
+        with pytest.raises(CommandError, match="already running since"):
+            call_command("retrain_triage", "--kind", kind, stdout=io.StringIO())
+        with pytest.raises(CommandError, match="already queued or running since"):
+            call_command("retrain_triage", "--background", stdout=io.StringIO())
+        refused.append(retrain_triage.call([kind]))
+        return learn(kind, history)
+
+    monkeypatch.setattr(training, "_learn", learn_while_others_start)
+    row = training.train(ORGANIZATION)
+    assert (row.version, refused) == (1, [[]])
+    assert TriageModel.objects.count() == 1
+    monkeypatch.setattr(training, "_learn", learn)
+    assert training.train(ORGANIZATION).version == 2  # the first one is done
+
+
+def test_a_retraining_taken_for_dead_that_still_finishes_keeps_its_own_version_and_file(
+    world, monkeypatch, settings
+):
+    add_history(world)
+    learn = training._learn
+    inner = []
+
+    def learn_while_taken_for_dead(kind, history):
+        # Two hours later, another process takes this one for dead and retrains.
+        monkeypatch.setattr(training, "_learn", learn)
+        Retraining.objects.filter(kind=kind).update(
+            running_since=timezone.now() - datetime.timedelta(hours=2)
+        )
+        inner.append(training.train(kind))
+        return learn(kind, history)
+
+    monkeypatch.setattr(training, "_learn", learn_while_taken_for_dead)
+    outer = training.train(ORGANIZATION)
+    assert (inner[0].version, outer.version) == (1, 2)
+    assert inner[0].file != outer.file
+    assert training.model_file(inner[0].file).is_file()
+    assert training.model_file(outer.file).is_file()
+    assert re.fullmatch(r"triage/organization-v2-[0-9a-f]{8}\.joblib", outer.file)
+    assert [p.name for p in training.model_dir().iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_first_retraining_that_found_too_few_labels_waits_until_enough_could_have_come(
+    world, settings
+):
+    settings.TRIAGE_MIN_SAMPLES = 16
+    add_history(world)  # 12 reports, each dispatched to its agency, then to a unit
+    now = timezone.now()
+    assert ORGANIZATION in training.due_kinds(now)
+    assert training.train(ORGANIZATION) is None  # 24 dispatches but 12 labels
+    assert ORGANIZATION not in training.due_kinds(now)
+    dispatched(world, *ROADS[0], world.unit_a)
+    assert ORGANIZATION not in training.due_kinds(timezone.now())  # 13 labels at most
+    dispatched(world, *ROADS[1], world.unit_a)
+    assert ORGANIZATION in training.due_kinds(timezone.now())

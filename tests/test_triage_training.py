@@ -3,6 +3,8 @@ restored on another host (or mounted at another path) keeps serving its models."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from aduan.triage import suggest, training
@@ -24,7 +26,7 @@ def test_a_new_model_is_recorded_by_a_name_relative_to_the_state_directory(world
     assert row is None  # no history yet: nothing is recorded either
     add_history(world)
     row = training.train(TriageModel.Kind.ORGANIZATION)
-    assert row.file == "triage/organization-v1.joblib"
+    assert re.fullmatch(r"triage/organization-v1-[0-9a-f]{8}\.joblib", row.file)
     assert (settings.STATE_DIR / row.file).is_file()
     assert live_model(TriageModel.Kind.ORGANIZATION) is not None
 
@@ -36,7 +38,7 @@ def test_a_restored_state_directory_serves_its_models_from_the_new_place(world, 
     (settings.STATE_DIR).rename(restored)
     settings.STATE_DIR = restored
     suggest._loaded.clear()  # as a fresh process on the new host
-    assert training.model_file(row.file) == restored / "triage" / "organization-v1.joblib"
+    assert training.model_file(row.file) == restored / row.file
     assert live_model(TriageModel.Kind.ORGANIZATION) is not None
 
 

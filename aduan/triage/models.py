@@ -58,3 +58,21 @@ class TriageModel(models.Model):
             )
             TriageModel.objects.filter(pk=self.pk).update(is_live=True)
         self.is_live = True
+
+
+class Retraining(models.Model):
+    """The state of retraining one kind, shared by every process and host: whether a
+    retraining runs now (one at a time, whoever started it) and what the last one that
+    found too few labels saw, so that the next waits until the history has grown."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=TriageModel.Kind.choices, unique=True)
+    running_since = models.DateTimeField(_("running since"), null=True, blank=True)
+    gave_up_at = models.DateTimeField(_("last found too few labels at"), null=True, blank=True)
+    labels_then = models.PositiveIntegerField(_("labels it found"), default=0)
+
+    class Meta:
+        verbose_name = _("retraining")
+        verbose_name_plural = _("retrainings")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}"

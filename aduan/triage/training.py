@@ -15,6 +15,9 @@ Settings (read when used, with these defaults):
 - TRIAGE_AUTO_PROMOTE = True: a new model goes live at once (else an admin switches);
 - TRIAGE_RETRAIN_GUARD_SECONDS = 3600: a queued or running retraining holds back
   another for at most this long (after that its worker is taken for dead).
+
+One retraining of a kind runs at a time, whoever started it (`train` claims its
+`Retraining` row); a version's file is named with a random token as well as its number.
 """
 
 from __future__ import annotations
@@ -22,18 +25,23 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import os
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import F, Max
+from django.db import transaction
+from django.db.models import F, Max, Min, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aduan.lib.locks import hold_lock
 from aduan.organizations.models import Organization, region_ancestor_codes
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Dispatch, Report, ReportEvent, Status
-from aduan.triage.models import TriageModel
+from aduan.triage.models import Retraining, TriageModel
 
 log = logging.getLogger(__name__)
 Kind = TriageModel.Kind
@@ -226,22 +234,62 @@ def load_model(stored: str):
     return model
 
 
+class RetrainingRunning(Exception):
+    """Another retraining of the kind runs now, in some process on some host."""
+
+    def __init__(self, kind: str, since: datetime.datetime | None):
+        super().__init__(f"a retraining of {kind} is already running since {since}")
+        self.kind, self.since = kind, since
+
+
 def train(kind: str, *, stdout=None) -> TriageModel | None:
     """Train a model of `kind` from the history, record it, and make it live if the
-    settings say so. None when the history is too thin (routing rules serve meanwhile)."""
+    settings say so. None when the history is too thin (routing rules serve meanwhile).
+
+    One at a time, however it was started (the command, the worker, the page): raises
+    RetrainingRunning while another retraining of `kind` runs, unless that one started
+    more than TRIAGE_RETRAIN_GUARD_SECONDS ago (its process is taken for dead)."""
+    started_at = _claim(kind)
+    try:
+        return _train(kind, stdout.write if stdout else log.info)
+    finally:
+        Retraining.objects.filter(kind=kind, running_since=started_at).update(running_since=None)
+
+
+def _claim(kind: str) -> datetime.datetime:
+    now = timezone.now()
+    Retraining.objects.get_or_create(kind=kind)
+    lost = now - datetime.timedelta(seconds=setting("TRIAGE_RETRAIN_GUARD_SECONDS", 3600))
+    free = Q(running_since__isnull=True) | Q(running_since__lt=lost)
+    if Retraining.objects.filter(free, kind=kind).update(running_since=now):
+        return now
+    since = Retraining.objects.filter(kind=kind).values_list("running_since", flat=True).first()
+    raise RetrainingRunning(kind, since)
+
+
+def _train(kind: str, say) -> TriageModel | None:
     import joblib
 
-    from aduan.triage.classifier import train_for_serving
-
-    say = stdout.write if stdout else log.info
     history = HISTORIES[kind]()
     if len(history.labels) < setting("TRIAGE_MIN_SAMPLES", 20) or len(set(history.labels)) < 2:
         say(f"{kind}: {len(history.labels)} labelled reports, too few to train.")
+        Retraining.objects.filter(kind=kind).update(
+            gave_up_at=timezone.now(), labels_then=len(history.labels)
+        )
         return None
     started = time.perf_counter()
     # Scored on the newest fifth after learning from the rest, like tomorrow's reports;
     # the served model then learns from every report, the newest mattering most.
     say(f"{kind}: learning from {len(history.labels)} reports…")
+    model, evaluation = _learn(kind, history)
+    metrics = evaluation.as_dict() | {"total_seconds": round(time.perf_counter() - started, 2)}
+    return _record(kind, model, history, metrics, joblib)
+
+
+def _learn(kind: str, history: History):
+    """The model to serve, learnt from all of `history`, and its held-out evaluation."""
+    from aduan.triage.classifier import train_for_serving
+
     groups = offered = among_units = None
     if kind == Kind.ORGANIZATION:
         from aduan.triage.suggest import NationalOffer
@@ -270,23 +318,33 @@ def train(kind: str, *, stdout=None) -> TriageModel | None:
     )
     model.remember_negatives(history.negative_texts, history.negative_labels)
     model.events_through = history.events_through
-    metrics = evaluation.as_dict() | {"total_seconds": round(time.perf_counter() - started, 2)}
-    return _record(kind, model, history, metrics, joblib)
+    return model, evaluation
 
 
 def _record(kind: str, model, history: History, metrics: dict, joblib) -> TriageModel:
-    latest = TriageModel.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0
-    version = latest + 1
-    path = model_dir() / f"{kind}-v{version}.joblib"
-    joblib.dump(model, path, compress=3)
-    row = TriageModel.objects.create(
-        kind=kind,
-        version=version,
-        n_samples=len(history.labels),
-        n_negatives=len(history.negative_labels),
-        metrics=metrics,
-        file=str(path.relative_to(settings.STATE_DIR)),
-    )
+    # Written under a name no other run can take, and given its version's name only once
+    # the version is taken: even a run taken for dead that still finishes cannot
+    # overwrite the file another row serves.
+    token = secrets.token_hex(4)
+    part = model_dir() / f".{kind}-{token}.part"
+    try:
+        joblib.dump(model, part, compress=3)
+        with transaction.atomic():
+            hold_lock(f"aduan.triage.versions.{kind}")
+            latest = TriageModel.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0
+            path = model_dir() / f"{kind}-v{latest + 1}-{token}.joblib"
+            row = TriageModel.objects.create(
+                kind=kind,
+                version=latest + 1,
+                n_samples=len(history.labels),
+                n_negatives=len(history.negative_labels),
+                metrics=metrics,
+                file=str(path.relative_to(settings.STATE_DIR)),
+            )
+            os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+    Retraining.objects.filter(kind=kind).update(gave_up_at=None, labels_then=0)
     has_live = TriageModel.objects.filter(kind=kind, is_live=True).exists()
     if setting("TRIAGE_AUTO_PROMOTE", True) or not has_live:
         row.make_live()
@@ -314,6 +372,19 @@ def _has_two_labels(kind: str) -> bool:
     return labels.order_by().distinct()[:2].count() == 2
 
 
+def _waiting_for_labels(kind: str) -> bool:
+    """Whether the last retraining of `kind` found too few labels and the history has not
+    grown enough since: each new label takes a new dispatch (or verification), so fewer
+    new ones than were missing cannot make it enough. Dispatches outnumber labels (a
+    report dispatched national → agency → unit is one label), which is why "due" alone
+    would queue a retraining on every pass of the scan."""
+    state = Retraining.objects.filter(kind=kind, gave_up_at__isnull=False).first()
+    if state is None:
+        return False
+    needed = max(1, setting("TRIAGE_MIN_SAMPLES", 20) - state.labels_then)
+    return new_labels_since(kind, state.gave_up_at) < needed
+
+
 def due_kinds(now: datetime.datetime) -> list[str]:
     """Kinds whose model is missing and could be trained, or stale by the settings."""
     due = []
@@ -321,6 +392,8 @@ def due_kinds(now: datetime.datetime) -> list[str]:
     for kind in Kind.values:
         last = TriageModel.objects.filter(kind=kind).order_by("-trained_at").first()
         fresh = new_labels_since(kind, last.trained_at if last else None)
+        if _waiting_for_labels(kind):
+            continue
         if last is None:
             if fresh >= setting("TRIAGE_MIN_SAMPLES", 20) and _has_two_labels(kind):
                 due.append(kind)
@@ -335,17 +408,18 @@ RETRAIN_TASK = "aduan.triage.tasks.retrain_triage"
 
 
 def retraining_queued(now: datetime.datetime) -> datetime.datetime | None:
-    """When the retraining that is still waiting or running was enqueued, or None.
+    """Since when a retraining waits in the task queue or runs (started any way), or None.
 
-    Read from the task queue itself, so every process and host agrees; a task older
-    than TRIAGE_RETRAIN_GUARD_SECONDS counts as lost (its worker died) and no longer
-    holds the next one back.
+    Read from the task queue and the running retrainings' claims, so every process and
+    host agrees; one older than TRIAGE_RETRAIN_GUARD_SECONDS counts as lost (its worker
+    died) and no longer holds the next one back.
     """
     from django_tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
     guard = datetime.timedelta(seconds=setting("TRIAGE_RETRAIN_GUARD_SECONDS", 3600))
-    return (
+    running = Retraining.objects.filter(running_since__gte=now - guard)
+    queued = (
         DBTaskResult.objects.filter(
             task_path=RETRAIN_TASK,
             status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
@@ -355,6 +429,8 @@ def retraining_queued(now: datetime.datetime) -> datetime.datetime | None:
         .values_list("enqueued_at", flat=True)
         .first()
     )
+    since = [queued, running.aggregate(first=Min("running_since"))["first"]]
+    return min((moment for moment in since if moment), default=None)
 
 
 def enqueue_retraining(kinds: list[str], now: datetime.datetime) -> bool:

@@ -34,16 +34,35 @@ class Command(BaseCommand):
             return self._make_live(*options["make_live"])
         kinds = options["kind"] or list(TriageModel.Kind.values)
         if options["background"]:
-            from aduan.triage.tasks import retrain_triage
-
-            retrain_triage.enqueue(kinds)
-            self.stdout.write(f"Enqueued: {', '.join(kinds)}.")
-            return
+            return self._enqueue(kinds)
+        busy = []
         for kind in kinds:
-            row = training.train(kind, stdout=self.stdout)
+            try:
+                row = training.train(kind, stdout=self.stdout)
+            except training.RetrainingRunning as running:
+                busy.append(running)
+                continue
             if row is not None:
                 live = " (live)" if row.is_live else ""
                 self.stdout.write(f"{row}{live}: {row.n_samples} reports, {row.metrics}")
+        if busy:
+            raise CommandError(
+                "; ".join(
+                    f"A retraining of {r.kind} is already running since {_when(r.since)}"
+                    for r in busy
+                )
+                + ": try again when it is done."
+            )
+
+    def _enqueue(self, kinds: list[str]):
+        now = timezone.now()
+        if not training.enqueue_retraining(kinds, now):
+            since = training.retraining_queued(now)
+            raise CommandError(
+                f"A retraining is already queued or running since {_when(since)}: "
+                "the worker retrains once it is done."
+            )
+        self.stdout.write(f"Enqueued: {', '.join(kinds)}.")
 
     def _list(self):
         for row in TriageModel.objects.all():
@@ -66,3 +85,7 @@ class Command(BaseCommand):
             raise CommandError(f"No {kind} model with version {version}.")
         row.make_live()
         self.stdout.write(f"{row} is live.")
+
+
+def _when(moment) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M %Z}" if moment else "a moment ago"
