@@ -12,7 +12,8 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from aduan.organizations.access import Access
 from aduan.organizations.models import RoutingRule
@@ -20,6 +21,7 @@ from aduan.triage import suggest, training
 from aduan.triage.models import Retraining, TriageModel
 from aduan.triage.suggest import SOURCE_ROUTING_RULE, live_model, suggest_organizations
 from aduan.triage.tasks import retrain_triage
+from tests.test_health import _all_well
 from tests.test_triage_suggest import (
     ROADS,
     add_history,
@@ -173,3 +175,78 @@ def test_a_first_retraining_that_found_too_few_labels_waits_until_enough_could_h
     assert ORGANIZATION not in training.due_kinds(timezone.now())  # 13 labels at most
     dispatched(world, *ROADS[1], world.unit_a)
     assert ORGANIZATION in training.due_kinds(timezone.now())
+
+
+@pytest.fixture
+def two_versions_the_first_gone(world):
+    add_history(world)
+    first = training.train(ORGANIZATION)
+    second = training.train(ORGANIZATION)
+    training.model_file(first.file).unlink()  # or a host whose state directory is not shared
+    return first, second
+
+
+def _live_version() -> int:
+    return TriageModel.objects.get(kind=ORGANIZATION, is_live=True).version
+
+
+def test_switching_to_a_version_whose_file_is_missing_is_refused_by_the_command(
+    two_versions_the_first_gone,
+):
+    first, _second = two_versions_the_first_gone
+    with translation.override("en"), pytest.raises(CommandError) as refused:
+        call_command("retrain_triage", "--make-live", "organization", "1")
+    assert str(refused.value) == (
+        f"organization v1 cannot be made live: the file {first.file} is missing."
+    )
+    assert _live_version() == 2
+
+
+def test_switching_to_a_version_whose_file_does_not_load_is_refused_on_the_page(
+    client, world, two_versions_the_first_gone
+):
+    first, _second = two_versions_the_first_gone
+    training.model_file(first.file).write_bytes(b"\x00garbage" * 100)
+    client.force_login(world.national_admin)
+    client.cookies["django_language"] = "en"
+    response = client.post(reverse("workspace:triage_make_live", args=[first.pk]), follow=True)
+    assert "organization v1 cannot be made live: the file" in response.content.decode()
+    assert _live_version() == 2
+
+
+def test_switching_to_a_version_whose_file_is_missing_is_refused_in_the_django_admin(
+    client, two_versions_the_first_gone, django_user_model
+):
+    first, _second = two_versions_the_first_gone
+    client.force_login(django_user_model.objects.create_superuser("root@example.id", "pw"))
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        reverse("admin:triage_triagemodel_changelist"),
+        {"action": "make_live", "_selected_action": [first.pk]},
+        follow=True,
+    )
+    assert "cannot be made live" in response.content.decode()
+    assert _live_version() == 2
+
+
+def test_the_health_check_says_when_the_live_model_cannot_be_read_on_this_host(world, client):
+    _all_well()
+    add_history(world)
+    row = training.train(ORGANIZATION)
+    everything = client.get(reverse("healthz"), {"check": "all"})
+    assert everything.status_code == 200
+    assert everything.json()["triage"] == {
+        "status": "up",
+        "organization": {"status": "up", "live": 1},
+        "category": {"status": "up", "live": None},
+    }
+    training.model_file(row.file).unlink()
+    suggest._loaded.clear()  # another web host, or this one restarted
+    everything = client.get(reverse("healthz"), {"check": "all"})
+    assert everything.status_code == 503 and everything.json()["status"] == "degraded"
+    organization = everything.json()["triage"]["organization"]
+    assert (organization["status"], organization["live"], organization["problem"]) == (
+        "down",
+        1,
+        "missing",
+    )

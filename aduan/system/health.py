@@ -8,7 +8,8 @@ with every worker stopped, and a load balancer that took the web processes out o
 service for that would take the whole site offline.
 
 `/healthz?check=all` adds the background work — task workers alive, the periodic scan
-alive, the outbox drained — and the replica, and fails when any of them is not right.
+alive, the outbox drained — the replica, and the live suggestion models (each loads in
+this process), and fails when any of them is not right.
 That is for the monitoring that pages an operator, never for the load balancer.
 
 Both answer JSON (docs/operations.md, "Health") and are never cached.
@@ -165,6 +166,30 @@ def outbox_state(now: datetime.datetime) -> dict:
     return {"status": "late" if count else "ok", "late": count}
 
 
+def triage_state() -> dict:
+    """Whether each live suggestion model serves in this process. A live model whose
+    file is missing on this host (a state directory that is not shared), damaged, or
+    written by another version of Aduan or scikit-learn leaves the routing rules
+    suggesting, and nothing else says so. The model is loaded as the first suggestion
+    would load it, and kept for the suggestions after; a file that failed is read again
+    only once it changes."""
+    from aduan.triage.models import TriageModel
+    from aduan.triage.suggest import live_model_problem
+
+    body = {"status": "up"}
+    try:
+        live = dict(TriageModel.objects.filter(is_live=True).values_list("kind", "version"))
+        for kind in TriageModel.Kind.values:
+            problem = live_model_problem(kind) if kind in live else None
+            body[kind] = {"status": "down" if problem else "up", "live": live.get(kind)}
+            if problem:
+                body[kind] |= {"problem": problem.problem, "error": str(problem)}
+                body["status"] = "down"
+    except Exception as exc:
+        return {"status": "unknown", "error": type(exc).__name__}
+    return body
+
+
 def serving_state() -> tuple[bool, dict]:
     """Whether this process can serve pages, and the parts it depends on."""
     body = {"database": database_state(), "cache": cache_state()}
@@ -181,8 +206,9 @@ def everything_state() -> tuple[bool, dict]:
     body["storage"] = storage_state()
     if body["database"]["status"] == "up":
         body |= {"worker": worker_state(now), "scan": scan_state(now), "outbox": outbox_state(now)}
+        body["triage"] = triage_state()
     else:
-        body |= {part: {"status": "unknown"} for part in ("worker", "scan", "outbox")}
+        body |= {part: {"status": "unknown"} for part in ("worker", "scan", "outbox", "triage")}
     healthy = (
         serving
         and body.get("replica", {"status": "up"})["status"] == "up"
@@ -190,6 +216,7 @@ def everything_state() -> tuple[bool, dict]:
         and body["worker"]["status"] == "up"
         and body["scan"]["status"] == "up"
         and body["outbox"]["status"] == "ok"
+        and body["triage"]["status"] == "up"
     )
     body["status"] = "ok" if healthy else ("degraded" if serving else "down")
     return healthy, body

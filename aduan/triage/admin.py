@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from aduan.triage.models import TriageModel
+from aduan.triage.training import UnusableModel
 
 
 @admin.register(TriageModel)
@@ -21,8 +22,14 @@ class TriageModelAdmin(admin.ModelAdmin):
         if len({row.kind for row in rows}) != len(rows):
             self.message_user(request, _("Choose at most one model of each kind."), messages.ERROR)
             return
+        try:
+            for row in rows:
+                row.check_loads()
+        except UnusableModel as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
         for row in rows:
-            row.make_live()
+            row.make_live(check=False)
         self.message_user(
             request,
             ngettext("%(count)d model is live.", "%(count)d models are live.", len(rows))

@@ -50,14 +50,30 @@ class TriageModel(models.Model):
                 return metrics[f"{prefix}_top1"], metrics[f"{prefix}_top3"]
         return None
 
-    def make_live(self) -> None:
-        """Serve this model from now on; every process picks it up at its next suggestion."""
+    def make_live(self, *, check: bool = True) -> None:
+        """Serve this model from now on; every process picks it up at its next suggestion.
+
+        With `check`, its file is loaded first: raises UnusableModel for one that is
+        missing on this host or does not load, which would leave the routing rules
+        suggesting while the row says the model serves."""
+        if check:
+            self.check_loads()
         with transaction.atomic():
             TriageModel.objects.filter(kind=self.kind, is_live=True).exclude(pk=self.pk).update(
                 is_live=False
             )
             TriageModel.objects.filter(pk=self.pk).update(is_live=True)
         self.is_live = True
+
+    def check_loads(self) -> None:
+        """Raise UnusableModel, saying why for people, unless this model's file loads."""
+        from aduan.triage.training import UnusableModel, load_model
+
+        try:
+            load_model(self.file)
+        except UnusableModel as exc:
+            message = _("%(model)s cannot be made live: %(reason)s.")
+            raise UnusableModel(message % {"model": self, "reason": exc}, exc.problem) from exc
 
 
 class Retraining(models.Model):

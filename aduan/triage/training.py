@@ -347,7 +347,7 @@ def _record(kind: str, model, history: History, metrics: dict, joblib) -> Triage
     Retraining.objects.filter(kind=kind).update(gave_up_at=None, labels_then=0)
     has_live = TriageModel.objects.filter(kind=kind, is_live=True).exists()
     if setting("TRIAGE_AUTO_PROMOTE", True) or not has_live:
-        row.make_live()
+        row.make_live(check=False)  # just written; loading it again would double the memory
     return row
 
 

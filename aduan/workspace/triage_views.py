@@ -64,8 +64,12 @@ def triage_make_live(request, pk: int):
     row = get_object_or_404(TriageModel, pk=pk)
     if row.is_live:
         messages.info(request, _("%(model)s is already live.") % {"model": row})
-    else:
+        return redirect("workspace:triage")
+    try:
         row.make_live()
+    except training.UnusableModel as exc:
+        messages.error(request, str(exc))
+    else:
         messages.success(
             request, _("%(model)s is live: suggestions come from it from now on.") % {"model": row}
         )

@@ -83,7 +83,10 @@ class Command(BaseCommand):
         row = TriageModel.objects.filter(kind=kind, version=int(number)).first()
         if row is None:
             raise CommandError(f"No {kind} model with version {version}.")
-        row.make_live()
+        try:
+            row.make_live()
+        except training.UnusableModel as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"{row} is live.")
 
 
