@@ -250,3 +250,29 @@ def test_the_health_check_says_when_the_live_model_cannot_be_read_on_this_host(w
         1,
         "missing",
     )
+
+
+def test_deleting_a_version_deletes_its_file(world, django_capture_on_commit_callbacks):
+    add_history(world)
+    first = training.train(ORGANIZATION)
+    training.train(ORGANIZATION)
+    with django_capture_on_commit_callbacks(execute=True):
+        first.delete()
+    assert not training.model_file(first.file).exists()
+
+
+def test_a_retraining_keeps_the_newest_versions_the_live_one_and_the_one_before_it(
+    world, settings, django_capture_on_commit_callbacks
+):
+    settings.TRIAGE_KEEP_VERSIONS = 3
+    add_history(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = [training.train(ORGANIZATION) for _ in range(3)]
+        call_command("retrain_triage", "--make-live", "organization", "2", stdout=io.StringIO())
+        settings.TRIAGE_AUTO_PROMOTE = False
+        rows += [training.train(ORGANIZATION) for _ in range(3)]
+    kept = TriageModel.objects.filter(kind=ORGANIZATION).values_list("version", flat=True)
+    assert sorted(kept) == [1, 2, 4, 5, 6]
+    for row in rows:
+        assert training.model_file(row.file).exists() == (row.version in kept)
+    assert _live_version() == 2

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger(__name__)
 
 
 class TriageModel(models.Model):
@@ -74,6 +80,25 @@ class TriageModel(models.Model):
         except UnusableModel as exc:
             message = _("%(model)s cannot be made live: %(reason)s.")
             raise UnusableModel(message % {"model": self, "reason": exc}, exc.problem) from exc
+
+
+@receiver(post_delete, sender=TriageModel)
+def _remove_file(sender, instance: TriageModel, **kwargs) -> None:
+    """A deleted version's file goes with it, once the deletion is committed: a deletion
+    rolled back keeps the row, which still needs its file."""
+    stored = instance.file
+
+    def remove() -> None:
+        from aduan.triage.training import model_file
+
+        if TriageModel.objects.filter(file=stored).exists():
+            return
+        try:
+            model_file(stored).unlink(missing_ok=True)
+        except OSError as exc:  # the row is gone either way; the file is left to remove
+            log.warning("Triage model file %s could not be removed: %s", stored, exc)
+
+    transaction.on_commit(remove)
 
 
 class Retraining(models.Model):

@@ -13,6 +13,8 @@ Settings (read when used, with these defaults):
 - TRIAGE_RETRAIN_AFTER_LABELS = 200: new dispatches that make a retraining due;
 - TRIAGE_RETRAIN_EVERY_DAYS = 7: age after which any new label makes it due;
 - TRIAGE_AUTO_PROMOTE = True: a new model goes live at once (else an admin switches);
+- TRIAGE_KEEP_VERSIONS = 5: versions kept of each kind after a retraining, besides the
+  live one and the one before it; older ones are deleted with their files;
 - TRIAGE_RETRAIN_GUARD_SECONDS = 3600: a queued or running retraining holds back
   another for at most this long (after that its worker is taken for dead).
 
@@ -348,7 +350,24 @@ def _record(kind: str, model, history: History, metrics: dict, joblib) -> Triage
     has_live = TriageModel.objects.filter(kind=kind, is_live=True).exists()
     if setting("TRIAGE_AUTO_PROMOTE", True) or not has_live:
         row.make_live(check=False)  # just written; loading it again would double the memory
+    prune_versions(kind)
     return row
+
+
+def prune_versions(kind: str) -> int:
+    """Delete the versions of `kind` older than the newest TRIAGE_KEEP_VERSIONS, with their
+    files, except the live one and the newest before it (what a rollback switches to);
+    returns how many. Each file is tens of megabytes, and a busy installation retrains
+    several times a day."""
+    keep_newest = max(1, setting("TRIAGE_KEEP_VERSIONS", 5))
+    rows = TriageModel.objects.filter(kind=kind)
+    versions = list(rows.order_by("-version").values_list("version", flat=True))
+    keep = set(versions[:keep_newest])
+    live = rows.filter(is_live=True).values_list("version", flat=True).first()
+    if live is not None:
+        keep |= {live, *[version for version in versions if version < live][:1]}
+    old = rows.filter(is_live=False).exclude(version__in=keep)
+    return old.delete()[1].get(TriageModel._meta.label, 0)
 
 
 def new_labels_since(kind: str, since: datetime.datetime | None) -> int:
