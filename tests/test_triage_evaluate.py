@@ -211,6 +211,15 @@ def test_a_utf16_export_is_read(tmp_path):
     assert len(read_rows(str(path), "isi", "instansi", None)) == 18
 
 
+def test_an_export_whose_lines_end_in_a_carriage_return_only_is_read(tmp_path):
+    crlf, cr = tmp_path / "windows.csv", tmp_path / "mac.csv"
+    _export(crlf, "isi,instansi,tanggal", _labelled_rows())
+    cr.write_bytes(crlf.read_bytes().replace(b"\r\n", b"\r"))
+    rows = read_rows(str(cr), "isi", "instansi", "tanggal")
+    assert len(rows) == 18 and rows == read_rows(str(crlf), "isi", "instansi", "tanggal")
+    assert run(str(cr), "--text", "isi", "--label", "instansi")["top3"] == 1.0
+
+
 def test_a_column_named_twice_is_named_in_the_error(tmp_path):
     path = tmp_path / "ekspor.csv"
     _export(path, "isi,instansi,instansi", _labelled_rows())

@@ -88,7 +88,8 @@ def read_rows(path: str, text: str, label: str, time_column: str | None) -> list
     wanted = {text, label, time_column} - {None}
     reader = csv.DictReader(
         io.StringIO(content, newline=""),
-        delimiter=delimiter_of(content.split("\n", 1)[0], wanted),
+        # Lines may end in CR alone (Excel for Mac's "CSV (Macintosh)").
+        delimiter=delimiter_of(re.split(r"\r\n|\r|\n", content, maxsplit=1)[0], wanted),
     )
     columns = [name.strip() for name in reader.fieldnames or []]
     reader.fieldnames = columns
