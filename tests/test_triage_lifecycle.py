@@ -276,3 +276,15 @@ def test_a_retraining_keeps_the_newest_versions_the_live_one_and_the_one_before_
     for row in rows:
         assert training.model_file(row.file).exists() == (row.version in kept)
     assert _live_version() == 2
+
+
+def test_the_models_page_says_when_the_live_version_cannot_be_used(client, world):
+    add_history(world)
+    row = training.train(ORGANIZATION)
+    client.force_login(world.national_admin)
+    client.cookies["django_language"] = "en"
+    assert "data-unusable" not in client.get(reverse("workspace:triage")).content.decode()
+    training.model_file(row.file).unlink()
+    suggest._loaded.clear()  # another web host, or this one restarted
+    html = client.get(reverse("workspace:triage")).content.decode()
+    assert "data-unusable" in html and f"the file {row.file} is missing" in html

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from aduan.triage import training
 from aduan.triage.models import TriageModel
+from aduan.triage.suggest import live_model_problem
 from aduan.workspace.guards import requires
 
 national_admin_required = requires(
@@ -36,6 +37,7 @@ def triage_models(request):
                 "label": label,
                 "rows": rows,
                 "new_labels": training.new_labels_since(kind, last),
+                "problem": live_model_problem(kind),
                 # Units are measured at their agency too: the level national admins pick.
                 "by_agency": kind == TriageModel.Kind.ORGANIZATION,
             }
