@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime
 import io
 import logging
+import os
 import pickle
 import re
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -288,3 +290,16 @@ def test_the_models_page_says_when_the_live_version_cannot_be_used(client, world
     suggest._loaded.clear()  # another web host, or this one restarted
     html = client.get(reverse("workspace:triage")).content.decode()
     assert "data-unusable" in html and f"the file {row.file} is missing" in html
+
+
+def test_a_retraining_removes_the_half_written_files_of_retrainings_that_died(world):
+    add_history(world)
+    training.train(ORGANIZATION)
+    abandoned = training.model_dir() / ".organization-0badf00d.part"
+    abandoned.write_bytes(b"half a model")
+    recent = training.model_dir() / ".organization-00c0ffee.part"
+    recent.write_bytes(b"still being written")
+    two_hours_ago = time.time() - 7200
+    os.utime(abandoned, (two_hours_ago, two_hours_ago))
+    training.train(ORGANIZATION)
+    assert not abandoned.exists() and recent.exists()

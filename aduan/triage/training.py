@@ -367,7 +367,20 @@ def prune_versions(kind: str) -> int:
     if live is not None:
         keep |= {live, *[version for version in versions if version < live][:1]}
     old = rows.filter(is_live=False).exclude(version__in=keep)
+    _remove_abandoned_parts(kind)
     return old.delete()[1].get(TriageModel._meta.label, 0)
+
+
+def _remove_abandoned_parts(kind: str) -> None:
+    """Half-written files of retrainings that died while writing (killed, out of memory):
+    untouched for longer than the guard, no live run is still writing them."""
+    lost = time.time() - setting("TRIAGE_RETRAIN_GUARD_SECONDS", 3600)
+    for part in model_dir().glob(f".{kind}-*.part"):
+        try:
+            if part.stat().st_mtime < lost:
+                part.unlink()
+        except OSError:  # gone meanwhile, or not ours to remove: a later run tries again
+            continue
 
 
 def new_labels_since(kind: str, since: datetime.datetime | None) -> int:
