@@ -366,7 +366,28 @@ def test_an_organizations_own_contacts_stay_in_its_message(text):
         ("petugas datang ke rumah Bapak di Jl. Kenari No. 7", "No. 7"),
         ("jawaban dikirim ke budi.santoso@gmail.com", "udi.santoso@"),
         ("WA Bapak 0812 3456 7890 tidak aktif", "3456 78"),
+        # A label of the office's near the reporter's contact does not name it.
+        ("Laporan masuk melalui WA Center kami dari nomor 0812-3456-7890.", "3456-78"),
+        ("Pelapor menghubungi hotline dari nomor 0813-7766-5544.", "7766-55"),
+        ("Layanan pengaduan: Bapak Andi 0812 3456 7890 menyampaikan keluhan.", "3456 78"),
+        ("Email kami sudah membalas ke budi.santoso@gmail.com.", "udi.santoso@"),
+        ("Petugas kantor telah ke rumah pelapor di Jl. Mawar No. 12.", "No. 12"),
+        ("Gedung sekolah rusak, dan rumah pelapor Jl. Mawar No. 12 terdampak.", "No. 12"),
+        ("Alamat kami terima dari pelapor yaitu Jl. Kutilang No. 9.", "No. 9"),
+        ("Suami pelapor di Malaysia kami hubungi di +60 12-345 6789.", "345 67"),
     ],
 )
 def test_the_reporters_contacts_in_an_organizations_message_are_masked(text, secret):
     assert secret not in mask_personal_data(text, official=True)
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("No. RM 0123456 pasien atas nama ibu saya", "0123456"),
+        ("rekening 1234567 warga desa", "1234567"),
+        ("idpel 5123456789 rumah saya", "5123456789"),
+    ],
+)
+def test_an_identifier_followed_by_a_word_for_people_is_still_masked(text, secret):
+    assert secret not in mask_personal_data(text)

@@ -205,3 +205,21 @@ def test_an_offices_landline_in_its_response_stays_a_citizens_is_masked(world):
     assert "(0281) 632324" in page  # the office's own number, to call
     assert "0812-3456-7788" not in page  # a mobile number, whoever wrote it
     assert "635555" not in page  # the citizen's home landline
+
+
+def test_a_reporters_answer_an_officer_records_for_them_is_masked_as_the_reporters(world):
+    draft = Draft(title="Jalan rusak", body="Jalan rusak parah di depan pasar, mohon diperbaiki.")
+    report = submit_report(draft, reporter=world.citizen).report
+    advance(world, report, Status.COMPLETED)
+    lifecycle.reply(
+        report,
+        as_user(world.agency_admin),
+        satisfied=False,
+        received_via="phone",
+        message="Belum beres. Telepon rumah saya (0281) 635555, nomor kami: 0812-3456-7788.",
+    )
+
+    page = Client().get(reverse("portal:report", args=[report.tracking_code])).content.decode()
+
+    assert "Belum beres" in page
+    assert "635555" not in page and "3456-77" not in page

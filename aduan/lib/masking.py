@@ -66,10 +66,7 @@ _DATE_OR_TIME = re.compile(
 # A school year, a year or a count is not one either: "pendaftaran PPDB 2018/2019",
 # "peserta sebanyak 120000 orang".
 _YEARS = re.compile(r"(?:19|20)\d\d(?:\s*[ /-]\s*(?:19|20)\d\d)?")
-_COUNTED = re.compile(
-    r"\s*(?:orang|jiwa|peserta|siswa|murid|pasien|warga|kk|rumah|unit|buah|lembar|kali)\b",
-    re.IGNORECASE,
-)
+_COUNTED = re.compile(r"\s*(?:orang|jiwa)\b", re.IGNORECASE)
 # Call centres' numbers, never a person's: "Care Center BPJS Kesehatan 1500400".
 _SERVICE_NUMBER = re.compile(r"1500[ .-]?\d{3}")
 ID_MIN_DIGITS = 6
@@ -460,20 +457,28 @@ def _is_proper_name(street: str) -> bool:
 
 # A mobile number: what is left when a number is not one is a landline with its area code.
 _MOBILE = re.compile(r"^\(?\+?(?:62|0)\)?[ .-]?\(?8")
+_INDONESIAN = re.compile(r"^\(?(?:\+?62|0)")
 
 
 # In an organization's own message, the contacts it names as its own are published on
-# purpose: "WA Center kami 0811…", "email kami dinas@gmail.com", "kantor kami di Jl.
-# Pemuda No. 1". A number or address named otherwise may be the reporter's.
+# purpose: "WA Center kami 0811…", "email kami: dinas@gmail.com", "kantor kami di Jl.
+# Pemuda No. 1". Only a label right before the contact names it so, with nothing but
+# "kami", "resmi", "di", "ke", "nomor" or punctuation between: an officer quoting the
+# reporter ("WA Center kami dari nomor 0812…", "email kami sudah membalas ke budi@…",
+# "kantor … rumah pelapor di Jl. …") names the reporter's, which stay masked.
+_LABEL_TO_CONTACT = (
+    r"(?:\s*[:.,()-]?\s*(?:kami|resmi|di|ke|yaitu|adalah|nomor|nomer|no\.?|nmr))*\s*[:.(-]?\s*$"
+)
 _OUR_CONTACT = re.compile(
-    r"(?:(?:wa|whatsapp|sms|call|care|contact|kontak|layanan|pengaduan|informasi)\s*cent(?:er|re)"
-    r"|hotline|pusat\s+(?:layanan|informasi|pengaduan)|layanan\s+pengaduan"
-    r"|(?:nomor|nomer|no|wa|whatsapp|sms|telp|telepon|hp|email|e-mail|surel|kontak|alamat)"
-    r"\.?\s+(?:resmi\s+)?kami)(?!\w)[^\d\n@]{0,20}$",
+    r"(?<!\w)(?:(?:wa|whatsapp|sms|call|care|contact|kontak|layanan|pengaduan|informasi)"
+    r"\s*cent(?:er|re)|hotline|pusat\s+(?:layanan|informasi|pengaduan)|layanan\s+pengaduan"
+    r"|(?:nomor|nomer|no|wa|whatsapp|sms|telp|telepon|hp|email|e-mail|surel|kontak)"
+    r"\.?\s+(?:resmi\s+)?kami)(?!\w)" + _LABEL_TO_CONTACT,
     re.IGNORECASE,
 )
 _OUR_OFFICE = re.compile(
-    r"(?<!\w)(?:kantor|sekretariat|gedung|posko|loket|alamat\s+kami)(?!\w)[^\d\n]{0,40}$",
+    r"(?<!\w)(?:(?:kantor|sekretariat|gedung|posko|loket)\s+kami|alamat\s+(?:kantor\s+)?kami)"
+    r"(?!\w)" + _LABEL_TO_CONTACT,
     re.IGNORECASE,
 )
 
@@ -484,7 +489,8 @@ def _named_as_ours(match: re.Match, before: re.Pattern, reach: int = 40) -> bool
 
 def _keep_office_numbers(match: re.Match) -> str:
     written = match.group(0)
-    if not _MOBILE.match(written) or _named_as_ours(match, _OUR_CONTACT):
+    landline = _INDONESIAN.match(written) and not _MOBILE.match(written)
+    if landline or _named_as_ours(match, _OUR_CONTACT):
         return written
     return _mask_phone(match)
 

@@ -64,7 +64,14 @@ def public_message(event, report: Report | None = None) -> str:
     632324"), and may give its WhatsApp centre, mailbox or office address as its own
     ("WA Center kami 0811…", "kantor kami di Jl. Pemuda No. 1"): kept there. Any other
     mobile number, house number or email, and every NIK, is masked whoever wrote it."""
-    official = not event.by_reporter and event.actor_organization_id is not None
+    from aduan.reports.lifecycle import recorded_for_reporter
+
+    # A reporter's answer an officer typed in for them is the reporter's words.
+    official = (
+        not event.by_reporter
+        and event.actor_organization_id is not None
+        and not recorded_for_reporter(event)
+    )
     return public_text(event.message, report or event.report, official=official)
 
 

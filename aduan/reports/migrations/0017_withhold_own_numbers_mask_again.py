@@ -26,6 +26,10 @@ def withhold_and_mask_again(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Each batch commits on its own: the rows are not held locked while every report of a
+    # large installation is rewritten (minutes for a million), and a migration stopped
+    # halfway is simply run again.
+    atomic = False
     dependencies = [("reports", "0016_flags_set_by_hand")]
 
     operations = [
