@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
-from aduan.triage.hints import urgency
+from aduan.triage.hints import urgency, urgency_and_abuse
 
 
 @pytest.mark.parametrize(
@@ -96,3 +98,86 @@ def test_recurring_conditional_prevented_and_past_events_are_not_urgent(text):
 )
 def test_events_happening_now_stay_urgent_beside_those_words(text, flag):
     assert flag in urgency(text)
+
+
+REPORTED_ON = datetime.date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        # Pleas: "kalau bisa" (if possible), "dulu" (first), "hanya bisa" (can only).
+        (
+            "Mohon kalau bisa secepatnya, pohon tumbang menutup jalan raya Desa Sukamaju.",
+            "fallen_tree",
+        ),
+        ("Kalau bisa segera, pohon tumbang menutup jalan desa depan SD.", "fallen_tree"),
+        ("Bila memungkinkan kirim perahu, rumah kami terendam banjir.", "flood"),
+        ("Tolong dibantu dulu pak, kebakaran di pasar Wage masih berlangsung.", "fire"),
+        ("Saat ini warga hanya bisa pasrah, rumah terendam banjir.", "flood"),
+        ("Warga tidak dapat keluar, jalan hanya bisa dilewati perahu karena banjir.", "flood"),
+        (
+            "Jika tidak salah ini sudah hari ketiga, kampung kami masih tergenang setinggi lutut.",
+            "flood",
+        ),
+        ("Tiap jam air naik, rumah warga terendam.", "flood"),
+        # Dated that day or this week.
+        (
+            "Telah terjadi kebakaran tanggal 7 Desember 2026 pukul 10.00 di Pasar Baru, "
+            "api masih menyala.",
+            "fire",
+        ),
+        (
+            "Telah terjadi kebakaran tanggal 6 Desember di Pasar Baru, warga kehilangan kios.",
+            "fire",
+        ),
+        ("Banjir tgl 7 Desember ini sudah masuk rumah, mohon bantuan.", "flood"),
+        (
+            "Pohon tumbang tanggal 7 Desember pagi ini menutup jalan, mohon segera dievakuasi.",
+            "fallen_tree",
+        ),
+        # A habit or a past year, but the sentence says it is happening now.
+        (
+            "Kami mohon perhatian. Banjir datang lagi, tahun 2025 juga begini, "
+            "sekarang lebih parah.",
+            "flood",
+        ),
+        (
+            "Setiap hujan kampung kami banjir, sekarang air sudah masuk rumah setinggi lutut.",
+            "flood",
+        ),
+        ("Banjir tanggal 30 November kemarin belum surut, warga mengungsi.", "flood"),
+    ],
+)
+def test_pleas_and_recent_dates_beside_habit_words_stay_urgent(text, flag):
+    assert flag in urgency(text, on=REPORTED_ON)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Setiap hujan turun banjir di depan sekolah, mohon dibuatkan saluran.",
+        "Kalau hujan deras pasti banjir, mohon diperhatikan.",
+        "Jika hujan deras, kampung kami banjir; mohon dinormalisasi.",
+        "Dulu pernah banjir di sini, mohon tanggul diperkuat.",
+        "Mohon diperbaiki, sampai sekarang setiap hujan selalu banjir.",
+        "Sekarang setiap hujan kampung kami selalu banjir.",
+        "Desa kami masih sering banjir, mohon tanggul dibangun.",
+        "Saluran air selalu banjir, apalagi pas hujan banjir, minta tolong diperbaiki.",
+        "Mohon segera dicarikan solusi, sawah selalu terdampak banjir jika hujan turun.",
+        "Mohon normalisasi agar kali lancar dan tidak banjir lagi.",
+        "Kebakaran tanggal 3 Maret 2025 menghanguskan pasar, sampai kini belum dibangun.",
+        "Kebakaran tanggal 3 November menghanguskan pasar, pedagang belum punya kios.",
+        "Korban banjir tahun 2024 belum menerima ganti rugi.",
+    ],
+)
+def test_habits_and_events_dated_long_before_the_report_are_not_urgent(text):
+    assert urgency(text, on=REPORTED_ON) == []
+
+
+def test_a_date_is_read_against_the_day_the_report_came_in():
+    text = "Telah terjadi kebakaran tanggal 7 Desember 2026 di Pasar Baru."
+
+    assert urgency(text, on=datetime.date(2026, 12, 7)) == ["fire"]
+    assert urgency(text, on=datetime.date(2027, 3, 1)) == []
+    assert urgency_and_abuse("Laporan", text, on=datetime.date(2026, 12, 8))["is_urgent"]

@@ -382,7 +382,7 @@ class ReportOutSerializer(CheapCopies, serializers.ModelSerializer):
         flag never leaves the back office)."""
         if not report.urgency_flags:
             return []
-        words = urgency_reasons(f"{report.title}\n{report.body}")
+        words = urgency_reasons(report)
         return [{"flag": flag, "words": words.get(flag, "")} for flag in report.urgency_flags]
 
     @extend_schema_field(ReporterOutSerializer(allow_null=True))

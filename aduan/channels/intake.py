@@ -134,7 +134,7 @@ def _create(
     waiting_at = received_by or (
         draft.suggested_organization.agency() if draft.suggested_organization else None
     )
-    flags = urgency_and_abuse(draft.title, draft.body)
+    flags = urgency_and_abuse(draft.title, draft.body, on=timezone.localdate(at))
     with transaction.atomic():
         report = Report(
             tracking_code=code,

@@ -551,7 +551,9 @@ def reread_flags(report: Report, answer: str = "") -> dict:
     from aduan.triage.hints import urgency_and_abuse
 
     answers = [*reporter_answers(report), answer] if report.pk else [answer]
-    flags = urgency_and_abuse(report.title, report.body, *answers)
+    flags = urgency_and_abuse(
+        report.title, report.body, *answers, on=timezone.localdate(report.submitted_at)
+    )
     if report.urgency_set_by_hand:
         del flags["urgency_flags"], flags["is_urgent"]
     if report.abuse_set_by_hand:

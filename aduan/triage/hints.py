@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # Fewer words than this rarely say what, where and when.
@@ -538,20 +539,65 @@ _NOT_HAPPENING = re.compile(
     r"|supaya\s+tdk|jangan\s+sampai|jgn\s+sampai|rawan|berpotensi|potensi|khawatir|kuatir"
     r"|dikhawatirkan|ditakutkan|takutnya|takut|mencegah|antisipasi|pernah"
     r"|(?:bisa|dapat)\s+(?:menimbulkan|menyebabkan|mengakibatkan|memakan)|berisiko|beresiko"
-    r"|menghindari"
-    # A habit or a condition is not an event happening now: "setiap turun hujan kampung
-    # kami selalu banjir", "kalau tidak segera ditangani bisa banjir"; nor a memory:
-    # "dulu saat pasar kebakaran". Not "tidak bisa lewat karena banjir".
-    r"|setiap|tiap|stiap|selalu|slalu|sealu|sering|seringnya|seringkali|sering\s+kali|kerap"
-    r"|langganan|bolak-balik|bolak\s+balik|kalau|kalo|klo|jika|jikalau|apabila|pabila|bila|ketika|manakala|musim\s+hujan|dulu|dahulu|dlu"
-    r"|waktu\s+itu|bisa-bisa|bisa2|bisa\s+bisa"
-    r"|(?<!tidak\s)(?<!tdk\s)(?<!tak\s)(?<!gak\s)(?<!ga\s)(?<!nggak\s)(?<!belum\s)(?<!blm\s)bisa)"
+    r"|menghindari|waktu\s+itu"
+    # "Dulu" is a memory ("dulu saat pasar kebakaran"), but "first" when a plea goes
+    # on: "tolong dibantu dulu pak, kebakaran …", "ditangani dulu ya".
+    r"|(?:dulu|dahulu|dlu)(?!\w)(?!\s*(?:pak|pk|bpk|bu|ibu|mas|mbak|kak|ya|yah|yaa|dong|deh|lah"
+    r"|[,.!?])(?!\w)))"
     # …unless the text turns to now in between: "dulu tidak, sekarang banjir".
     r"(?!\w)(?:(?!(?:sekarang|skrg|skarang|kini|saat\s+ini|hari\s+ini|malam\s+ini|tadi)(?!\w))"
     r"[^.!?;*\n]){0,40}"
-    r"|(?:belum|blm|tidak|tdk|tak|bukan)\s+(?:ada|terjadi|kena|terkena)(?!\w)[^.,!?;*\n]{0,12})$",
+    r"|(?:belum|blm|tidak|tdk|tak|bukan)\s+(?:ada|terjadi|kena|terkena)(?!\w)[^.,!?;*\n]{0,12}"
+    r"|(?:tidak|tdk|tak|gak|nggak|bebas)\s+)$",
     re.IGNORECASE,
 )
+
+# A habit or a condition that governs the event is not an event happening now: "setiap
+# hujan turun banjir", "kalau hujan deras pasti banjir", "selalu kebanjiran", "kalau tidak
+# ditangani bisa banjir", "bisa-bisa longsor". Only within a few words of the event, so
+# that the pleas "kalau bisa secepatnya", "tiap jam air naik", "hanya bisa pasrah" do not
+# govern the flood they come before.
+_HABIT_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:(?:setiap|tiap|stiap)(?!\s+(?:jam|menit|detik|saat)(?!\w))|kalau|kalo|klo"
+    r"|jika|jikalau|apabila|pabila|bila|ketika|manakala|musim\s+hujan"
+    r"|(?:pas|saat|waktu)\s+(?:turun\s+)?hujan)(?!\w)"
+    r"(?!\s+(?:bisa|boleh|memungkinkan|mungkin|(?:tidak|tdk|gak|ga|nggak|tak)\s+salah)(?!\w))"
+    r"(?:[\s,]+[\w/-]+){0,4}[\s,]+"
+    r"|(?<!\w)(?:selalu|slalu|sealu|sering|seringnya|seringkali|sering\s+kali|kerap|langganan"
+    r"|bolak-balik|bolak\s+balik)(?:\s+[\w-]+){0,2}\s+"
+    # "Bisa" right before it, in the same clause: "bisa banjir", "bisa terjadi longsor".
+    r"|(?<!\w)(?<!tidak\s)(?<!tdk\s)(?<!tak\s)(?<!gak\s)(?<!ga\s)(?<!nggak\s)(?<!belum\s)"
+    r"(?<!blm\s)(?<!hanya\s)(?<!cuma\s)(?<!cuman\s)(?<!kalau\s)(?<!kalo\s)(?<!klo\s)"
+    r"(?<!jika\s)(?<!bila\s)(?:bisa-bisa|bisa2|bisa\s+bisa|bisa)(?:\s+[\w-]+){0,2}(?:\s*/)?\s+)$",
+    re.IGNORECASE,
+)
+
+# What says the event is happening now or has just happened, anywhere in its sentence:
+# "kalau bisa segera, pohon tumbang", "tiap jam air naik, rumah terendam", a plea for
+# help at once. Not "sampai sekarang" nor "masih sering" (a habit that lasts), nor "30
+# Juli kemarin" (a date).
+_SAID_NOW = re.compile(
+    r"(?<!\w)(?:(?<!sampai\s)(?<!sampe\s)(?<!hingga\s)(?:sekarang|skrg|skarang|kini|saat\s+ini)"
+    r"|(?:hari|pagi|siang|sore|malam)\s+ini|tadi|barusan|semalam|kemarin|kemaren|kmrn"
+    r"|sedang|sdg|berlangsung|masih|belum\s+surut|(?:sudah|sdh|sejak)\s+(?:\w+\s+){0,2}jam"
+    r"|sejak\s+(?:subuh|pagi|siang|sore|malam|dini\s+hari)"
+    r"|(?:keadaan|kondisi|situasi|sangat)\s+darurat|darurat\s*!|tolong\s*!"
+    r"|(?:mohon|mhn|minta|tolong|tlg)\s+(?:\w+\s+){0,2}(?:dievakuasi|evakuasi|ditolong|pertolongan))"
+    # "Sekarang setiap hujan selalu banjir", "masih sering banjir": a habit that holds now.
+    r"(?!\w)(?!(?:\s+\w+){0,2}\s+(?:setiap|tiap|selalu|sering\w*|kerap|langganan|saja|sj)(?!\w))",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?;*\n](?!\d)")
+_DATED_YESTERDAY = re.compile(
+    rf"(?<!\w)(?:{MONTHS}|bulan|tahun|minggu|pekan|musim|\d+)\s+(?:kemarin|kemaren|kmrn)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    after = _SENTENCE_END.search(text, end)
+    return text[begin : after.start() if after else len(text)]
 
 
 # Fear between the thing and the event: "pohon besar rawan tumbang", "jembatan lapuk
@@ -576,15 +622,75 @@ _PAST_OR_AID_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _PAST_AFTER = re.compile(
-    r"^[^.!?;\n]{0,25}?(?<!\w)(?:tahun\s+lalu|tahun\s+kemarin|(?:sudah|telah|udah|sdh)\s+surut"
-    r"|(?:tahun|thn|th)\.?\s*(?:19|20)\d\d)(?!\w)"
-    # An event named by its date is one that happened: "korban kebakaran tanggal 30 Juli";
-    # and one that comes with the rainy season is a habit: "banjir setiap hujan".
-    r"|^\s*\(?(?:tgl|tanggal)\.?\s*\d"
-    r"|^[^.!?;\n]{0,20}?(?<!\w)(?:(?:setiap|tiap|stiap)\s+(?:kali\s+)?(?:turun\s+)?(?:hujan|tahun"
+    r"^[^.!?;\n]{0,25}?(?<!\w)(?:tahun\s+lalu|tahun\s+kemarin|(?:sudah|telah|udah|sdh)\s+surut)"
+    r"(?!\w)",
+    re.IGNORECASE,
+)
+# An event that comes with the rainy season is a habit: "banjir setiap hujan".
+_HABIT_AFTER = re.compile(
+    r"^[^.!?;\n]{0,20}?(?<!\w)(?:(?:setiap|tiap|stiap)\s+(?:kali\s+)?(?:turun\s+)?(?:hujan|tahun"
     r"|musim)|(?:kalau|kalo|jika|bila|apabila|saat|ketika)\s+(?:ada\s+)?hujan|musim\s+hujan)(?!\w)",
     re.IGNORECASE,
 )
+# A date after the event says when it happened: "korban kebakaran tanggal 30 Juli",
+# "banjir tahun 2019" are long ago; "kebakaran tanggal 7 Desember 2026" written that day
+# is now. The report's own day tells.
+_MONTH_NUMBERS = {
+    name: number
+    for number, names in enumerate(
+        [
+            "januari jan january",
+            "februari pebruari feb peb february",
+            "maret mar mrt march",
+            "april apr",
+            "mei may",
+            "juni jun june",
+            "juli jul july",
+            "agustus agu agt agst august",
+            "september sep sept",
+            "oktober okt october",
+            "november nopember nov nop",
+            "desember des december",
+        ],
+        start=1,
+    )
+    for name in names.split()
+}
+_DATE_AFTER = re.compile(
+    r"^\s*\(?(?:tgl|tanggal)\.?\s*(?P<day>\d{1,2})(?!\d)"
+    r"(?:\s*[-/.]\s*(?P<month>\d{1,2})(?!\d)|\s+(?P<month_name>[a-z]+)\.?)?"
+    r"(?:\s*[-/.,]?\s*(?P<year>(?:19|20)\d\d|\d\d)(?!\d))?",
+    re.IGNORECASE,
+)
+# An emergency is reported within days.
+RECENT_DAYS = 7
+_YEAR_AFTER = re.compile(
+    r"^[^.!?;\n]{0,25}?(?<!\w)(?:tahun|thn|th)\.?\s*(?P<year>(?:19|20)\d\d)(?!\w)", re.IGNORECASE
+)
+
+
+def _dated_long_ago(after: str, today: datetime.date) -> bool:
+    """Whether the words right after an event date it before the last week (a year
+    before this one, when they give only the year)."""
+    if found := _YEAR_AFTER.search(after):
+        return int(found["year"]) < today.year
+    if not (found := _DATE_AFTER.search(after)):
+        return False
+    month = found["month"] or _MONTH_NUMBERS.get((found["month_name"] or "").lower())
+    year = int(found["year"][-2:]) + 2000 if found["year"] else today.year
+    try:
+        day = datetime.date(year, int(month or today.month), int(found["day"]))
+    except ValueError:
+        return False
+    if day > today and not found["year"]:
+        # "tanggal 30" or "tanggal 30 Desember" written in early January: the one before.
+        day = _month_before(day) if not month else day.replace(year=day.year - 1)
+    return (today - day).days > RECENT_DAYS
+
+
+def _month_before(day: datetime.date) -> datetime.date:
+    first = day.replace(day=1) - datetime.timedelta(days=1)
+    return first.replace(day=min(day.day, first.day))
 
 
 # What the water does now, after the event: "bantuan korban banjir …, air masih setinggi
@@ -603,7 +709,20 @@ def _past_or_aid(text: str, match: re.Match[str]) -> bool:
     ) and not _STILL_NOW_AFTER.search(text[match.end() : match.end() + 140])
 
 
-def _happening(text: str, pattern: re.Pattern[str]) -> re.Match[str] | None:
+def _habit_or_long_ago(text: str, match: re.Match[str], today: datetime.date) -> bool:
+    """A habit, a condition or a date long ago that governs the event, unless its
+    sentence also says it happens now."""
+    after = text[match.end() : match.end() + 40]
+    governed = (
+        _HABIT_BEFORE.search(text, max(0, match.start() - 60), match.start())
+        or _HABIT_AFTER.search(after)
+        or _dated_long_ago(after, today)
+    )
+    sentence = _sentence_around(text, match.start(), match.end())
+    return bool(governed) and not _SAID_NOW.search(_DATED_YESTERDAY.sub(" ", sentence))
+
+
+def _happening(text: str, pattern: re.Pattern[str], today: datetime.date) -> re.Match[str] | None:
     """The first mention of the event as happening now, if any."""
     return next(
         (
@@ -613,25 +732,36 @@ def _happening(text: str, pattern: re.Pattern[str]) -> re.Match[str] | None:
             and not _past_or_aid(text, match)
             and not _FEARED_INSIDE.search(match.group(0))
             and not _PAST_AFTER.search(text[match.end() : match.end() + 40])
+            and not _habit_or_long_ago(text, match, today)
         ),
         None,
     )
 
 
-def urgency(report_or_text) -> list[str]:
+def _day_of(report_or_text, on: datetime.date | None) -> datetime.date:
+    if on is not None:
+        return on
+    submitted = getattr(report_or_text, "submitted_at", None)
+    return timezone.localdate(submitted) if submitted else timezone.localdate()
+
+
+def urgency(report_or_text, *, on: datetime.date | None = None) -> list[str]:
     """Urgency flags found in a report (or text), in a fixed order: `URGENCY_ORDER`.
 
     A flag needs the event as happening: one the text fears, denies or recalls
     ("sebelum ada korban jiwa", "rawan banjir", "pernah kebakaran") does not count.
+    `on` is the day the text was written (a report's day of submission, else today):
+    a date it gives tells whether the event is recent.
     """
-    return list(urgency_reasons(report_or_text))
+    return list(urgency_reasons(report_or_text, on=on))
 
 
-def urgency_reasons(report_or_text) -> dict[str, str]:
+def urgency_reasons(report_or_text, *, on: datetime.date | None = None) -> dict[str, str]:
     """Each urgency flag (in `URGENCY_ORDER`) with the words that raised it, to tell
     officers why a report is flagged."""
     text = _text_of(report_or_text)
-    found = {flag: _happening(text, pattern) for flag, pattern in URGENCY_PATTERNS.items()}
+    today = _day_of(report_or_text, on)
+    found = {flag: _happening(text, pattern, today) for flag, pattern in URGENCY_PATTERNS.items()}
     return {flag: " ".join(match.group(0).split()) for flag, match in found.items() if match}
 
 
@@ -844,12 +974,15 @@ def _shouted(text: str, word: str) -> bool:
     return bool(re.search(rf"(?i)(?:^|[.!?,;:]\s*){re.escape(word)}\w*\s*!", text))
 
 
-def urgency_and_abuse(title: str, body: str, *answers: str) -> dict:
+def urgency_and_abuse(
+    title: str, body: str, *answers: str, on: datetime.date | None = None
+) -> dict:
     """The flags a report stores (`Report.urgency_flags`, `is_urgent`, `is_abusive`), so
     that inboxes sort and filter on them: of its text and the reporter's `answers` to
-    questions, which may tell what the report did not ("air sudah setinggi 1 meter")."""
+    questions, which may tell what the report did not ("air sudah setinggi 1 meter").
+    `on` is the day the report was submitted (today when not given)."""
     text = "\n".join([title, body, *answers])
-    flags = urgency(text)
+    flags = urgency(text, on=on)
     return {"urgency_flags": flags, "is_urgent": bool(flags), "is_abusive": is_abusive(text)}
 
 
@@ -859,7 +992,8 @@ def report_flags(report, answers: Sequence[str] = ()) -> dict:
     from ("" when an officer set it by hand, or the text no longer says it)."""
     labels = urgency_labels()
     text = "\n".join([report.title, report.body, *answers])
-    reasons = {} if report.urgency_set_by_hand else urgency_reasons(text)
+    day = timezone.localdate(report.submitted_at)
+    reasons = {} if report.urgency_set_by_hand else urgency_reasons(text, on=day)
     return {
         "urgency": [
             (flag, labels[flag], reasons.get(flag, ""))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from aduan.reports.models import Report, ReportEvent
 from aduan.triage.hints import urgency_and_abuse
@@ -61,7 +62,9 @@ class Command(BaseCommand):
     @staticmethod
     def _reflag(report: Report) -> bool:
         answers = [event.message for event in report.answers]
-        flags = urgency_and_abuse(report.title, report.body, *answers)
+        flags = urgency_and_abuse(
+            report.title, report.body, *answers, on=timezone.localdate(report.submitted_at)
+        )
         # What an officer corrected by hand stays as they set it.
         if report.urgency_set_by_hand:
             del flags["urgency_flags"], flags["is_urgent"]
