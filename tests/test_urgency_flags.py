@@ -181,3 +181,37 @@ def test_a_date_is_read_against_the_day_the_report_came_in():
     assert urgency(text, on=datetime.date(2026, 12, 7)) == ["fire"]
     assert urgency(text, on=datetime.date(2027, 3, 1)) == []
     assert urgency_and_abuse("Laporan", text, on=datetime.date(2026, 12, 8))["is_urgent"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nama anak saya hilang dari daftar penerima PIP tahun ini, mohon dicek.",
+        "Data warga yang hilang dari DTKS mohon segera diperbaiki.",
+        "Kartu KIS ibu saya hilang, bagaimana cara mengurus penggantinya?",
+        "NIK istri saya hilang dari sistem Dukcapil setelah pindah domisili.",
+        "Status kepesertaan BPJS anak saya hilang, padahal iuran lancar.",
+        "KTP suami saya hilang di pasar, mohon dibantu pembuatan ulang.",
+        "Bantuan PKH nenek saya hilang sejak bulan lalu.",
+        "Warga yang hilang haknya atas bantuan beras mohon didata ulang.",
+        "Uang tabungan anak saya hilang di sekolah.",
+        "Di Satlantas ibu saya tidak ditemukan dengan pemilik motor itu.",
+    ],
+)
+def test_a_persons_card_name_data_or_aid_gone_missing_is_not_a_missing_person(text):
+    assert "missing_person" not in urgency(text, on=REPORTED_ON)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pak Darto belum pulang dari hutan sejak kemarin, warga sudah mencari.",
+        "Tolong, Mbah Sarni hilang sejak subuh, beliau pikun.",
+        "Mohon bantuan, anak saya hilang dari rumah sejak kemarin.",
+        "Nelayan desa kami hilang di laut sejak Senin, mohon dibantu pencarian.",
+        "Balita tetangga tidak ditemukan sejak sore, warga menyisir sungai.",
+        "Setelah antre bantuan, nenek saya hilang di keramaian pasar.",
+    ],
+)
+def test_a_person_named_or_of_the_family_gone_missing_is_a_missing_person(text):
+    assert "missing_person" in urgency(text, on=REPORTED_ON)

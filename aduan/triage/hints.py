@@ -516,11 +516,48 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:anak|balita|bocah|putra|putri|adik|kakak|orang\s?tua|ibu\s+saya|bapak\s+saya"
         r"|ayah|suami|istri|nenek|kakek|lansia|warga|nelayan|pendaki)\w*\s+"
         # Only pronouns between: not "warga yang dapurnya hilang" (a thing lost).
-        r"(?:(?:saya|kami|kita|sy|kmi|kami|yang|yg|itu|tersebut|sudah|sdh|telah|masih)\s+){0,2}"
-        r"(?:hilang|belum pulang|tidak pulang|belum ditemukan|belum ketemu|hanyut)",
+        r"(?:(?:saya|kami|kita|sy|kmi|kami|yang|yg|itu|tersebut|sudah|sdh|telah|masih|desa|kampung"
+        r"|dusun|tetangga|kecil)\s+){0,2}"
+        r"(?:hilang|belum pulang|tidak pulang|belum kembali|belum ditemukan|tidak ditemukan"
+        r"|belum ketemu|hanyut|dicari)",
+        # Someone named: "Pak Darto belum pulang", "Mbah Sarni hilang".
+        r"(?:pak|bu|bapak|ibu|mbah|mak)\s+(?-i:[A-Z])\w+\s+(?:(?:\w+\s+)?(?:sudah|sdh|telah"
+        r"|masih)\s+)?(?:hilang|belum pulang|tidak pulang|belum kembali|belum ditemukan"
+        r"|tidak ditemukan)",
         r"orang hilang",
     ),
 }
+# What goes missing of a person but is not the person: "Kartu KIS ibu saya hilang", "nama
+# anak saya hilang dari daftar penerima PIP", "data warga yang hilang dari DTKS".
+_THING_OF_A_PERSON = re.compile(
+    r"(?<!\w)(?:kartu|ktp|e-ktp|kk|kis|kip|kks|pkh|nik|nisn|nama|data|status|kepesertaan|bpjs"
+    r"|jkn|bantuan|bansos|dokumen|berkas|surat|akta|akte|ijazah|sertifikat|buku|rapor|raport"
+    r"|uang|dana|gaji|tabungan|rekening|nomor|no|nomer|hp|ponsel|dompet|motor|sepeda|mobil"
+    r"|ternak|hak)(?:\s+[\w-]+){0,2}\s+$",
+    re.IGNORECASE,
+)
+_LOST_FROM_A_LIST = re.compile(
+    r"^\s*(?:dari\s+(?:\w+\s+)?(?:daftar|data|dtks|sistem|aplikasi|database|basis|list"
+    r"|kepesertaan|penerima|kk|dapodik)|hak\w*|datanya|namanya"
+    # "tidak ditemukan dengan yang punya motor": not brought together with someone.
+    r"|dengan|dgn)(?!\w)",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[.,!?;:\n()]")
+
+
+def _a_thing_lost(text: str, match: re.Match[str]) -> bool:
+    """Whether a "missing person" match is of a person's card, name or data."""
+    start = max(0, match.start() - 40)
+    start = max((m.end() for m in _CLAUSE_END.finditer(text, start, match.start())), default=start)
+    return bool(
+        _THING_OF_A_PERSON.search(text, start, match.start())
+        or _LOST_FROM_A_LIST.search(text[match.end() : match.end() + 40])
+    )
+
+
+# Look-alikes of a flag's words, read around each match.
+_LOOKALIKES = {"missing_person": _a_thing_lost}
 URGENCY_ORDER = tuple(URGENCY_PATTERNS)
 
 
@@ -722,13 +759,15 @@ def _habit_or_long_ago(text: str, match: re.Match[str], today: datetime.date) ->
     return bool(governed) and not _SAID_NOW.search(_DATED_YESTERDAY.sub(" ", sentence))
 
 
-def _happening(text: str, pattern: re.Pattern[str], today: datetime.date) -> re.Match[str] | None:
+def _happening(text: str, flag: str, today: datetime.date) -> re.Match[str] | None:
     """The first mention of the event as happening now, if any."""
+    lookalike = _LOOKALIKES.get(flag)
     return next(
         (
             match
-            for match in pattern.finditer(text)
-            if not _NOT_HAPPENING.search(text, max(0, match.start() - 60), match.start())
+            for match in URGENCY_PATTERNS[flag].finditer(text)
+            if not (lookalike and lookalike(text, match))
+            and not _NOT_HAPPENING.search(text, max(0, match.start() - 60), match.start())
             and not _past_or_aid(text, match)
             and not _FEARED_INSIDE.search(match.group(0))
             and not _PAST_AFTER.search(text[match.end() : match.end() + 40])
@@ -761,7 +800,7 @@ def urgency_reasons(report_or_text, *, on: datetime.date | None = None) -> dict[
     officers why a report is flagged."""
     text = _text_of(report_or_text)
     today = _day_of(report_or_text, on)
-    found = {flag: _happening(text, pattern, today) for flag, pattern in URGENCY_PATTERNS.items()}
+    found = {flag: _happening(text, flag, today) for flag in URGENCY_PATTERNS}
     return {flag: " ".join(match.group(0).split()) for flag, match in found.items() if match}
 
 
