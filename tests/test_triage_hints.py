@@ -503,3 +503,26 @@ def test_insults_in_slang_javanese_sundanese_or_after_their_target_are_abusive(t
 )
 def test_animals_and_plain_words_near_officials_are_not_abusive(text):
     assert not is_abusive(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Anjing polisi menggigit anak saya saat pawai, mohon ditindaklanjuti.",
+        "Anjing petugas keamanan pasar menggigit pedagang.",
+        "Bego dinas PU sudah dua minggu parkir di bahu jalan, menghalangi warga.",
+        "Alat berat bego pemerintah desa merusak jalan kampung.",
+        "Anjing tetangga lurah sering menggigit anak.",
+        "Anjing peliharaan petugas lepas di taman",
+        "Pak lurah anjing tetangga menggigit anak saya",
+    ],
+)
+def test_a_dog_or_a_backhoe_named_with_its_owner_is_not_abusive(text):
+    assert not is_abusive(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Dasar bego petugas kelurahan", "Anjing kalian semua", "Asu kabeh pejabate"]
+)
+def test_an_animal_word_aimed_at_someone_addressed_after_it_stays_abusive(text):
+    assert is_abusive(text)

@@ -934,6 +934,16 @@ def _squeeze(word: str) -> str:
 _SQUEEZED_INSULTS = frozenset(_squeeze(w) for w in INSULTS)
 _SQUEEZED_AMBIGUOUS = frozenset(_squeeze(w) for w in AMBIGUOUS_INSULTS)
 _SQUEEZED_AIMED = frozenset(_squeeze(w) for w in AIMED)
+# After the word, only someone addressed is its target ("anjing lu", "asu kabeh
+# pejabate"): a noun right after it is its owner ("anjing polisi", "bego dinas PU").
+_ADDRESSED = frozenset(
+    _squeeze(w)
+    for w in ["kalian", "kamu", "kau", "lu", "lo", "loe", "elu", "elo", "lw", "gue", "kowe",
+              "koe", "sampeyan", "kon", "sia", "maneh"]
+)  # fmt: skip
+_ALL_OF_THEM = frozenset(["semua", "smua", "kabeh", "sekalian", "sedanten"])
+# What someone owns; "kurang ajar petugas kelurahan ini" still aims at the noun after it.
+_OWNED = frozenset(_squeeze(w) for w in ["anjing", "anjg", "asu", "babi", "monyet", "bego"])
 
 
 def is_abusive(text: str) -> bool:
@@ -971,29 +981,45 @@ def abusive_word(text: str) -> str:
 # "tangkap anjing", "digigit anjing", "bangkai babi".
 _ANIMAL_AFTER = frozenset(
     ["liar", "hutan", "peliharaan", "gila", "rabies", "ternak", "tetangga", "kampung", "mati",
-     "milik", "itu", "pelacak", "galak", "sapi", "kucing", "ayam", "kambing", "kuda", "warga"]
+     "milik", "itu", "pelacak", "galak", "sapi", "kucing", "ayam", "kambing", "kuda", "warga",
+     "polisi", "k9", "penjaga", "herder",
+     # "Bego" (a backhoe) at work: "bego nya parkir", "bego mengeruk sungai".
+     "excavator", "ekskavator", "eskavator", "parkir", "mengeruk", "menggali", "mogok",
+     "sewaan", "operator", "menambang", "merusak"]
 )  # fmt: skip
 _ANIMAL_BEFORE = frozenset(
     ["tangkap", "menangkap", "ditangkap", "digigit", "gigitan", "ekor", "pelihara",
      "memelihara", "ternak", "daging", "kandang", "bangkai", "kotoran", "penangkapan",
-     "peternakan", "peternak", "hewan", "flu", "virus", "vaksin"]
+     "peternakan", "peternak", "hewan", "flu", "virus", "vaksin", "alat", "berat"]
 )  # fmt: skip
+# Compared as the text's words are: "tetangga" is read as "tetanga".
+_SQUEEZED_ANIMAL_AFTER = frozenset(_squeeze(w) for w in _ANIMAL_AFTER)
+_SQUEEZED_ANIMAL_BEFORE = frozenset(_squeeze(w) for w in _ANIMAL_BEFORE)
 
 
 def _an_animal_named(words: list[str], i: int) -> bool:
     after = words[i + 1] if i + 1 < len(words) else ""
     before = words[i - 1] if i else ""
     # "anjing-anjing liar": said twice, it is many animals.
-    return after in _ANIMAL_AFTER or before in _ANIMAL_BEFORE or words[i] in (after, before)
+    return (
+        after in _SQUEEZED_ANIMAL_AFTER
+        or before in _SQUEEZED_ANIMAL_BEFORE
+        or words[i] in (after, before)
+    )
 
 
 def _aimed(words: list[str], i: int) -> bool:
-    around = [j for j in (i - 2, i - 1, i + 1, i + 2) if 0 <= j < len(words)]
-    # Not a word said twice: "sia-sia" is "in vain", not Sundanese "you".
-    return any(
-        _target(words[j]) in _SQUEEZED_AIMED
-        and words[j] not in words[max(0, j - 1) : j] + words[j + 1 : j + 2]
-        for j in around
+    def target(j: int) -> str:
+        # Not a word said twice: "sia-sia" is "in vain", not Sundanese "you".
+        if words[j] in words[max(0, j - 1) : j] + words[j + 1 : j + 2]:
+            return ""
+        return _target(words[j]) if _target(words[j]) in _SQUEEZED_AIMED else ""
+
+    before = [j for j in (i - 2, i - 1) if j >= 0]
+    after = [j for j in (i + 1, i + 2) if j < len(words)]
+    any_after = words[i] not in _OWNED or (i + 1 < len(words) and words[i + 1] in _ALL_OF_THEM)
+    return any(target(j) for j in before) or any(
+        target(j) and (target(j) in _ADDRESSED or any_after) for j in after
     )
 
 
