@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 import logging
 import os
 import pickle
@@ -252,6 +253,32 @@ def test_the_health_check_says_when_the_live_model_cannot_be_read_on_this_host(w
         1,
         "missing",
     )
+
+
+@pytest.mark.parametrize(
+    "how, problem, error",
+    [
+        ("missing", "missing", "FileNotFoundError"),
+        ("random bytes", "unreadable", "KeyError"),
+        ("flipped bytes", "unreadable", "zlib.error"),
+    ],
+)
+def test_the_public_health_check_names_the_kind_of_problem_but_never_the_file_or_message(
+    world, client, settings, how, problem, error
+):
+    _all_well()
+    add_history(world)
+    row = training.train(ORGANIZATION)
+    path = training.model_file(row.file)
+    if how == "missing":
+        path.unlink()
+    else:
+        _damage_live_file(how)
+    suggest._loaded.clear()  # another web host, or this one restarted
+    body = client.get(reverse("healthz"), {"check": "all"}).content.decode()
+    organization = json.loads(body)["triage"]["organization"]
+    assert organization == {"status": "down", "live": 1, "problem": problem, "error": error}
+    assert "joblib" not in body and str(settings.STATE_DIR) not in body
 
 
 def test_deleting_a_version_deletes_its_file(world, django_capture_on_commit_callbacks):

@@ -183,7 +183,9 @@ def triage_state() -> dict:
             problem = live_model_problem(kind) if kind in live else None
             body[kind] = {"status": "down" if problem else "up", "live": live.get(kind)}
             if problem:
-                body[kind] |= {"problem": problem.problem, "error": str(problem)}
+                # Anyone may ask: the message names the file and quotes the library,
+                # so it stays on the models page and in the log.
+                body[kind] |= {"problem": problem.problem, "error": problem.error}
                 body["status"] = "down"
     except Exception as exc:
         return {"status": "unknown", "error": type(exc).__name__}

@@ -79,7 +79,8 @@ class TriageModel(models.Model):
             load_model(self.file)
         except UnusableModel as exc:
             message = _("%(model)s cannot be made live: %(reason)s.")
-            raise UnusableModel(message % {"model": self, "reason": exc}, exc.problem) from exc
+            reason = message % {"model": self, "reason": exc}
+            raise UnusableModel(reason, exc.problem, exc.error) from exc
 
 
 @receiver(post_delete, sender=TriageModel)

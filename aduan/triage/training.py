@@ -198,11 +198,13 @@ def model_file(stored: str) -> Path:
 
 class UnusableModel(Exception):
     """A model file that cannot serve suggestions; `problem` is "missing" or "unreadable"
-    and the message says why, for people."""
+    and the message says why, for people. `error` is only the class name of what failed:
+    it may be shown where the message, with its file path and the library's words, may
+    not (the public health check)."""
 
-    def __init__(self, message: str, problem: str):
+    def __init__(self, message: str, problem: str, error: str):
         super().__init__(message)
-        self.problem = problem
+        self.problem, self.error = problem, error
 
 
 def load_model(stored: str):
@@ -218,7 +220,8 @@ def load_model(stored: str):
 
     path = model_file(stored)
     if not path.is_file():
-        raise UnusableModel(_("the file %(file)s is missing") % {"file": stored}, "missing")
+        message = _("the file %(file)s is missing") % {"file": stored}
+        raise UnusableModel(message, "missing", FileNotFoundError.__name__)
     try:
         model = joblib.load(path)
         if not isinstance(model, TextClassifier):
@@ -232,6 +235,7 @@ def load_model(stored: str):
         raise UnusableModel(
             _("the file %(file)s cannot be read (%(reason)s)") % {"file": stored, "reason": reason},
             "unreadable",
+            name,
         ) from exc
     return model
 
