@@ -307,6 +307,32 @@ def test_a_retraining_keeps_the_newest_versions_the_live_one_and_the_one_before_
     assert _live_version() == 2
 
 
+def test_making_live_a_version_that_a_retraining_prunes_meanwhile_is_refused_on_the_page(
+    client, world, settings, monkeypatch
+):
+    add_history(world)
+    oldest = training.train(ORGANIZATION)
+    training.train(ORGANIZATION)
+    check_loads = TriageModel.check_loads
+
+    def check_while_the_worker_retrains(row):
+        # The page loads the chosen file (seconds for a real model); meanwhile the
+        # worker's retraining finishes, makes its own version live and prunes the oldest.
+        check_loads(row)
+        settings.TRIAGE_KEEP_VERSIONS = 1
+        training.train(ORGANIZATION)
+
+    monkeypatch.setattr(TriageModel, "check_loads", check_while_the_worker_retrains)
+    client.force_login(world.national_admin)
+    client.cookies["django_language"] = "en"
+    url = reverse("workspace:triage_make_live", args=[oldest.pk])
+    html = client.post(url, follow=True).content.decode()
+    assert "organization v1 cannot be made live: it has been deleted meanwhile" in html
+    assert "is live: suggestions come from it" not in html
+    assert _live_version() == 3
+    assert live_model(ORGANIZATION) is not None
+
+
 def test_the_models_page_says_when_the_live_version_cannot_be_used(client, world):
     add_history(world)
     row = training.train(ORGANIZATION)

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -28,8 +29,13 @@ class TriageModelAdmin(admin.ModelAdmin):
         except UnusableModel as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
-        for row in rows:
-            row.make_live(check=False)
+        try:
+            with transaction.atomic():  # all of them, or none when one was deleted meanwhile
+                for row in rows:
+                    row.make_live(check=False)
+        except UnusableModel as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
         self.message_user(
             request,
             ngettext("%(count)d model is live.", "%(count)d models are live.", len(rows))

@@ -10,6 +10,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aduan.lib.locks import hold_lock
+
 log = logging.getLogger(__name__)
 
 
@@ -65,11 +67,24 @@ class TriageModel(models.Model):
         if check:
             self.check_loads()
         with transaction.atomic():
+            # A retraining prunes versions under the same lock: the chosen one is either
+            # still there or was deleted while its file was loaded (then nothing changes).
+            hold_lock(f"aduan.triage.versions.{self.kind}")
             TriageModel.objects.filter(kind=self.kind, is_live=True).exclude(pk=self.pk).update(
                 is_live=False
             )
-            TriageModel.objects.filter(pk=self.pk).update(is_live=True)
+            if not TriageModel.objects.filter(pk=self.pk).update(is_live=True):
+                raise self._gone()
         self.is_live = True
+
+    def _gone(self):
+        from aduan.triage.training import UnusableModel
+
+        message = _(
+            "%(model)s cannot be made live: it has been deleted meanwhile (a retraining "
+            "keeps only the newest versions). The live version is unchanged."
+        )
+        return UnusableModel(message % {"model": self}, "deleted", "DoesNotExist")
 
     def check_loads(self) -> None:
         """Raise UnusableModel, saying why for people, unless this model's file loads."""

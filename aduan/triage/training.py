@@ -197,10 +197,10 @@ def model_file(stored: str) -> Path:
 
 
 class UnusableModel(Exception):
-    """A model file that cannot serve suggestions; `problem` is "missing" or "unreadable"
-    and the message says why, for people. `error` is only the class name of what failed:
-    it may be shown where the message, with its file path and the library's words, may
-    not (the public health check)."""
+    """A model file that cannot serve suggestions; `problem` is "missing", "unreadable" or
+    "deleted" (its version, while being made live) and the message says why, for people.
+    `error` is only the class name of what failed: it may be shown where the message,
+    with its file path and the library's words, may not (the public health check)."""
 
     def __init__(self, message: str, problem: str, error: str):
         super().__init__(message)
@@ -364,15 +364,19 @@ def prune_versions(kind: str) -> int:
     returns how many. Each file is tens of megabytes, and a busy installation retrains
     several times a day."""
     keep_newest = max(1, setting("TRIAGE_KEEP_VERSIONS", 5))
-    rows = TriageModel.objects.filter(kind=kind)
-    versions = list(rows.order_by("-version").values_list("version", flat=True))
-    keep = set(versions[:keep_newest])
-    live = rows.filter(is_live=True).values_list("version", flat=True).first()
-    if live is not None:
-        keep |= {live, *[version for version in versions if version < live][:1]}
-    old = rows.filter(is_live=False).exclude(version__in=keep)
     _remove_abandoned_parts(kind)
-    return old.delete()[1].get(TriageModel._meta.label, 0)
+    with transaction.atomic():
+        # Under the lock `make_live` takes: a version being made live meanwhile is either
+        # live before this reads, or finds itself deleted and changes nothing.
+        hold_lock(f"aduan.triage.versions.{kind}")
+        rows = TriageModel.objects.filter(kind=kind)
+        versions = list(rows.order_by("-version").values_list("version", flat=True))
+        keep = set(versions[:keep_newest])
+        live = rows.filter(is_live=True).values_list("version", flat=True).first()
+        if live is not None:
+            keep |= {live, *[version for version in versions if version < live][:1]}
+        old = rows.filter(is_live=False).exclude(version__in=keep)
+        return old.delete()[1].get(TriageModel._meta.label, 0)
 
 
 def _remove_abandoned_parts(kind: str) -> None:
