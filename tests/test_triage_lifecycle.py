@@ -14,6 +14,7 @@ import re
 import time
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -121,7 +122,7 @@ def test_a_retraining_started_while_another_runs_is_refused_however_it_is_starte
     learn = training._learn
     refused = []
 
-    def learn_while_others_start(kind, history):
+    def learn_while_others_start(kind, history, step=None):
         with pytest.raises(training.RetrainingRunning):
             training.train(kind)
         with pytest.raises(CommandError, match="already running since"):
@@ -146,12 +147,12 @@ def test_a_retraining_taken_for_dead_that_still_finishes_keeps_its_own_version_a
     learn = training._learn
     inner = []
 
-    def learn_while_taken_for_dead(kind, history):
-        # Two hours later, another process takes this one for dead and retrains.
+    def learn_while_taken_for_dead(kind, history, step=None):
+        # Silent for ten minutes (stuck, or its host cut off), this one is taken for dead
+        # by another process, which retrains.
         monkeypatch.setattr(training, "_learn", learn)
-        Retraining.objects.filter(kind=kind).update(
-            running_since=timezone.now() - datetime.timedelta(hours=2)
-        )
+        silent = timezone.now() - datetime.timedelta(minutes=10)
+        Retraining.objects.filter(kind=kind).update(running_since=silent, alive_at=silent)
         inner.append(training.train(kind))
         return learn(kind, history)
 
@@ -163,6 +164,99 @@ def test_a_retraining_taken_for_dead_that_still_finishes_keeps_its_own_version_a
     assert training.model_file(outer.file).is_file()
     assert re.fullmatch(r"triage/organization-v2-[0-9a-f]{8}\.joblib", outer.file)
     assert [p.name for p in training.model_dir().iterdir() if p.name.startswith(".")] == []
+
+
+def _killed_retraining(kind: str = ORGANIZATION) -> Retraining:
+    """A retraining that claimed its kind and was then killed outright (kill -9, the
+    out-of-memory killer): its claim is never cleared."""
+    training._claim(kind, force=False)
+    return Retraining.objects.get(kind=kind)
+
+
+def test_a_killed_retraining_is_taken_over_once_it_has_been_silent_for_a_few_minutes(
+    world, settings
+):
+    settings.TRIAGE_RETRAIN_STALE_SECONDS = 300
+    add_history(world)
+    killed = _killed_retraining()
+    with pytest.raises(CommandError, match=f"on {killed.host}, process {killed.pid}.*--force"):
+        call_command("retrain_triage", "--kind", ORGANIZATION, stdout=io.StringIO())
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=6)):
+        out = io.StringIO()
+        call_command("retrain_triage", "--kind", ORGANIZATION, stdout=out)
+    assert f"taking over the retraining since {training._local_time(killed.running_since)}" in (
+        out.getvalue()
+    )
+    assert f"on {killed.host}, process {killed.pid}" in out.getvalue()
+    assert _live_version() == 1
+    assert Retraining.objects.get(kind=ORGANIZATION).running_since is None
+
+
+def test_the_other_kind_and_the_queue_are_held_back_only_while_the_killed_one_seems_alive(
+    world, settings
+):
+    settings.TRIAGE_RETRAIN_STALE_SECONDS = 300
+    _killed_retraining()
+    with pytest.raises(CommandError, match="already queued or running since"):
+        call_command("retrain_triage", "--background", stdout=io.StringIO())
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=6)):
+        assert training.running_retrainings(timezone.now()) == []
+        out = io.StringIO()
+        call_command("retrain_triage", "--background", "--kind", "category", stdout=out)
+    assert out.getvalue() == "Enqueued: category.\n"
+
+
+def test_the_command_with_force_takes_over_a_retraining_at_once_and_says_which(world):
+    add_history(world)
+    killed = _killed_retraining()
+    out = io.StringIO()
+    call_command("retrain_triage", "--kind", ORGANIZATION, "--force", stdout=out)
+    said = out.getvalue().splitlines()[0]
+    assert said == f"organization: taking over the retraining {training.describe(killed)}."
+    assert _live_version() == 1
+
+
+def test_a_long_retraining_that_shows_signs_of_life_is_never_taken_over(
+    world, settings, monkeypatch
+):
+    settings.TRIAGE_RETRAIN_STALE_SECONDS = 300
+    add_history(world)
+    learn = training._learn
+    refused = []
+
+    def slow_learn(kind, history, step=None):
+        with time_machine.travel(timezone.now(), tick=False) as clock:
+            for _stage in range(3):  # each stage of a large history takes four minutes
+                clock.shift(datetime.timedelta(minutes=4))
+                step()
+            with pytest.raises(training.RetrainingRunning) as running:
+                training.train(kind)
+            refused.append(running.value.claim.pid)
+        return learn(kind, history, step=step)
+
+    monkeypatch.setattr(training, "_learn", slow_learn)
+    assert training.train(ORGANIZATION).version == 1
+    assert refused == [os.getpid()]
+
+
+def test_the_models_page_says_which_retraining_runs_where_rather_than_that_one_is_queued(
+    client, world, settings
+):
+    settings.TRIAGE_RETRAIN_STALE_SECONDS = 300
+    killed = _killed_retraining()
+    client.force_login(world.national_admin)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("workspace:triage")).content.decode()
+    assert 'data-retrain="queued"' not in html and "Retrain now" not in html
+    running = re.search(r'data-retrain="running" data-kind="organization">([^<]*)<', html)
+    assert re.fullmatch(
+        rf"A retraining of organization has been running since .+ \({killed.host}, process "
+        rf"{killed.pid}\); its last sign of life was at \d\d:\d\d:\d\d\.",
+        running.group(1).strip(),
+    )
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=6)):
+        html = client.get(reverse("workspace:triage")).content.decode()
+    assert 'data-retrain="running"' not in html and "Retrain now" in html
 
 
 def test_a_first_retraining_that_found_too_few_labels_waits_until_enough_could_have_come(

@@ -849,6 +849,7 @@ def train_for_serving(
     groups: Mapping | None = None,
     offered: Callable | None = None,
     among_units: Callable | None = None,
+    step: Callable[[], None] | None = None,
 ) -> tuple[TextClassifier, Evaluation]:
     """Score on the last `holdout` rows after learning from the others, then learn from
     all of them. The features are fitted once on every text (no labels involved), which
@@ -861,10 +862,13 @@ def train_for_serving(
     calibration error is measured on them. `among_units`: the same for an officer
     choosing among the units of the organization the report waits at, as (label,
     share) pairs, empty where there is no such choice; its map, when one can be fitted,
-    replaces the map of the model's own distribution."""
+    replaces the map of the model's own distribution. `step()`, when given, is called
+    after each stage (features, held-out fit and scoring, final fit)."""
+    step = step or (lambda: None)
     started = time.perf_counter()
     model = TextClassifier()
     matrix = model.features.fit_transform(texts)
+    step()
     cut = len(labels) - holdout
     labels = np.asarray(labels)
     figures = {"top1": 0.0, "top3": 0.0, "macro_f1": 0.0}
@@ -875,10 +879,13 @@ def train_for_serving(
     held_out = np.unique(held_out.astype(int)) if holdout else np.zeros(0, dtype=int)
     if len(held_out) and len(np.unique(labels[:cut])) >= 2:
         model.fit_matrix(matrix, labels[:cut], names=names, rows=np.arange(cut))
+        step()
         figures = _calibrate_and_score(
             model, matrix, labels, held_out, groups, offered, among_units
         )
+        step()
     model.fit_matrix(matrix, labels, names=names)
+    step()
     seconds = time.perf_counter() - started
     return model, Evaluation(**figures, train_seconds=seconds, n_train=cut, n_test=len(held_out))
 

@@ -124,6 +124,11 @@ class Retraining(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=TriageModel.Kind.choices, unique=True)
     running_since = models.DateTimeField(_("running since"), null=True, blank=True)
+    # Who runs it and when it last showed a sign of life: a run killed outright (the
+    # out-of-memory killer) never clears its claim, and is known by its silence.
+    host = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("process"), null=True, blank=True)
+    alive_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     gave_up_at = models.DateTimeField(_("last found too few labels at"), null=True, blank=True)
     labels_then = models.PositiveIntegerField(_("labels it found"), default=0)
 

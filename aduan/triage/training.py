@@ -15,11 +15,14 @@ Settings (read when used, with these defaults):
 - TRIAGE_AUTO_PROMOTE = True: a new model goes live at once (else an admin switches);
 - TRIAGE_KEEP_VERSIONS = 5: versions kept of each kind after a retraining, besides the
   live one and the one before it; older ones are deleted with their files;
-- TRIAGE_RETRAIN_GUARD_SECONDS = 3600: a queued or running retraining holds back
-  another for at most this long (after that its worker is taken for dead).
+- TRIAGE_RETRAIN_GUARD_SECONDS = 3600: a retraining waiting in the task queue holds back
+  another for at most this long (after that its worker is taken for dead);
+- TRIAGE_RETRAIN_STALE_SECONDS = 300: a running retraining that showed no sign of life
+  for this long (its process was killed) no longer holds back another, which takes over.
 
 One retraining of a kind runs at a time, whoever started it (`train` claims its
-`Retraining` row); a version's file is named with a random token as well as its number.
+`Retraining` row, naming its host and process, and refreshes the claim at each step);
+a version's file is named with a random token as well as its number.
 """
 
 from __future__ import annotations
@@ -29,13 +32,14 @@ import hashlib
 import logging
 import os
 import secrets
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -241,36 +245,78 @@ def load_model(stored: str):
 
 
 class RetrainingRunning(Exception):
-    """Another retraining of the kind runs now, in some process on some host."""
+    """Another retraining of the kind runs now, in some process on some host; `claim` is
+    its `Retraining` row (since when, where, its last sign of life)."""
 
-    def __init__(self, kind: str, since: datetime.datetime | None):
-        super().__init__(f"a retraining of {kind} is already running since {since}")
-        self.kind, self.since = kind, since
+    def __init__(self, claim: Retraining):
+        super().__init__(f"a retraining of {claim.kind} is already running: {describe(claim)}")
+        self.kind, self.since, self.claim = claim.kind, claim.running_since, claim
 
 
-def train(kind: str, *, stdout=None) -> TriageModel | None:
+def describe(claim: Retraining) -> str:
+    """A running retraining's claim, for the command's output and the log."""
+    when = _local_time(claim.running_since) if claim.running_since else "a moment ago"
+    where = f"{claim.host or 'an unknown host'}, process {claim.pid or '?'}"
+    alive = _local_time(claim.alive_at or claim.running_since)
+    return f"since {when} on {where}, last sign of life at {alive}"
+
+
+def _local_time(moment: datetime.datetime | None) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S %Z}" if moment else "unknown"
+
+
+def train(kind: str, *, stdout=None, force: bool = False) -> TriageModel | None:
     """Train a model of `kind` from the history, record it, and make it live if the
     settings say so. None when the history is too thin (routing rules serve meanwhile).
 
     One at a time, however it was started (the command, the worker, the page): raises
-    RetrainingRunning while another retraining of `kind` runs, unless that one started
-    more than TRIAGE_RETRAIN_GUARD_SECONDS ago (its process is taken for dead)."""
-    started_at = _claim(kind)
+    RetrainingRunning while another retraining of `kind` runs, unless it showed no sign
+    of life for TRIAGE_RETRAIN_STALE_SECONDS (its process is taken for dead) or `force`
+    (an operator who knows it is dead); the claim taken over is said and logged."""
+    say = stdout.write if stdout else log.info
+    started_at, taken_over = _claim(kind, force=force)
+    if taken_over is not None:
+        say(f"{kind}: taking over the retraining {describe(taken_over)}.")
+        log.warning("Retraining of %s taken over from the one %s.", kind, describe(taken_over))
+
+    def progress(message: str | None = None) -> None:
+        if message:
+            say(message)
+        Retraining.objects.filter(kind=kind, running_since=started_at).update(
+            alive_at=timezone.now()
+        )
+
     try:
-        return _train(kind, stdout.write if stdout else log.info)
+        return _train(kind, progress)
     finally:
-        Retraining.objects.filter(kind=kind, running_since=started_at).update(running_since=None)
+        Retraining.objects.filter(kind=kind, running_since=started_at).update(
+            running_since=None, host="", pid=None, alive_at=None
+        )
 
 
-def _claim(kind: str) -> datetime.datetime:
+def _alive(now: datetime.datetime) -> Q:
+    """Claims of retraining runs that showed a sign of life lately."""
+    silent = now - datetime.timedelta(seconds=setting("TRIAGE_RETRAIN_STALE_SECONDS", 300))
+    return Q(running_since__isnull=False) & (
+        Q(alive_at__gte=silent) | Q(alive_at__isnull=True, running_since__gte=silent)
+    )
+
+
+def _claim(kind: str, *, force: bool) -> tuple[datetime.datetime, Retraining | None]:
+    """Claim the retraining of `kind`: when it was claimed, and the claim it took over.
+
+    One conditional UPDATE, on the claim exactly as read: of two processes (on any host,
+    SQLite or PostgreSQL) one gets it, and what was taken over is what is reported."""
     now = timezone.now()
     Retraining.objects.get_or_create(kind=kind)
-    lost = now - datetime.timedelta(seconds=setting("TRIAGE_RETRAIN_GUARD_SECONDS", 3600))
-    free = Q(running_since__isnull=True) | Q(running_since__lt=lost)
-    if Retraining.objects.filter(free, kind=kind).update(running_since=now):
-        return now
-    since = Retraining.objects.filter(kind=kind).values_list("running_since", flat=True).first()
-    raise RetrainingRunning(kind, since)
+    before = Retraining.objects.get(kind=kind)
+    claimable = Retraining.objects.filter(kind=kind, running_since=before.running_since)
+    if not force:
+        claimable = claimable.exclude(_alive(now))
+    mine = {"running_since": now, "host": socket.gethostname()[:255], "pid": os.getpid()}
+    if not claimable.update(**mine, alive_at=now):
+        raise RetrainingRunning(Retraining.objects.get(kind=kind))
+    return now, before if before.running_since is not None else None
 
 
 def _train(kind: str, say) -> TriageModel | None:
@@ -287,13 +333,15 @@ def _train(kind: str, say) -> TriageModel | None:
     # Scored on the newest fifth after learning from the rest, like tomorrow's reports;
     # the served model then learns from every report, the newest mattering most.
     say(f"{kind}: learning from {len(history.labels)} reports…")
-    model, evaluation = _learn(kind, history)
+    model, evaluation = _learn(kind, history, step=say)
     metrics = evaluation.as_dict() | {"total_seconds": round(time.perf_counter() - started, 2)}
+    say(f"{kind}: writing the model…")
     return _record(kind, model, history, metrics, joblib)
 
 
-def _learn(kind: str, history: History):
-    """The model to serve, learnt from all of `history`, and its held-out evaluation."""
+def _learn(kind: str, history: History, step=None):
+    """The model to serve, learnt from all of `history`, and its held-out evaluation;
+    `step()` is called after each stage of learning (a retraining's sign of life)."""
     from aduan.triage.classifier import train_for_serving
 
     groups = offered = among_units = None
@@ -321,6 +369,7 @@ def _learn(kind: str, history: History):
         groups=groups,
         offered=offered,
         among_units=among_units,
+        step=step,
     )
     model.remember_negatives(history.negative_texts, history.negative_labels)
     model.events_through = history.events_through
@@ -447,30 +496,41 @@ def due_kinds(now: datetime.datetime) -> list[str]:
 RETRAIN_TASK = "aduan.triage.tasks.retrain_triage"
 
 
-def retraining_queued(now: datetime.datetime) -> datetime.datetime | None:
-    """Since when a retraining waits in the task queue or runs (started any way), or None.
-
-    Read from the task queue and the running retrainings' claims, so every process and
-    host agrees; one older than TRIAGE_RETRAIN_GUARD_SECONDS counts as lost (its worker
-    died) and no longer holds the next one back.
-    """
+def retraining_waiting(now: datetime.datetime) -> datetime.datetime | None:
+    """Since when a retraining waits in the task queue for a worker to take it, or None.
+    One older than TRIAGE_RETRAIN_GUARD_SECONDS counts as lost (no worker took it)."""
     from django_tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
     guard = datetime.timedelta(seconds=setting("TRIAGE_RETRAIN_GUARD_SECONDS", 3600))
-    running = Retraining.objects.filter(running_since__gte=now - guard)
-    queued = (
+    return (
         DBTaskResult.objects.filter(
             task_path=RETRAIN_TASK,
-            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+            status=TaskResultStatus.READY,
             enqueued_at__gte=now - guard,
         )
-        .order_by("-enqueued_at")
+        .order_by("enqueued_at")
         .values_list("enqueued_at", flat=True)
         .first()
     )
-    since = [queued, running.aggregate(first=Min("running_since"))["first"]]
-    return min((moment for moment in since if moment), default=None)
+
+
+def running_retrainings(now: datetime.datetime) -> list[Retraining]:
+    """The retrainings running now (started any way, on any host), oldest first: claims
+    with a sign of life within TRIAGE_RETRAIN_STALE_SECONDS. A killed run's claim stays
+    in the table but is left out here, and the next retraining takes it over."""
+    return list(Retraining.objects.filter(_alive(now)).order_by("running_since"))
+
+
+def retraining_queued(now: datetime.datetime) -> datetime.datetime | None:
+    """Since when a retraining waits in the task queue or runs (started any way), or None.
+
+    Read from the task queue and the running retrainings' claims, so every process and
+    host agrees. A task the worker has taken counts through its claims only: a worker
+    killed mid-task leaves the task marked running, but its claim falls silent.
+    """
+    running = [claim.running_since for claim in running_retrainings(now)]
+    return min([moment for moment in [retraining_waiting(now), *running] if moment], default=None)
 
 
 def enqueue_retraining(kinds: list[str], now: datetime.datetime) -> bool:

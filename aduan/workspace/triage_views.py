@@ -42,7 +42,16 @@ def triage_models(request):
                 "by_agency": kind == TriageModel.Kind.ORGANIZATION,
             }
         )
-    context = {"kinds": kinds, "retrain_queued_since": training.retraining_queued(timezone.now())}
+    now = timezone.now()
+    running = training.running_retrainings(now)
+    labels = dict(TriageModel.Kind.choices)
+    for claim in running:
+        claim.label = labels.get(claim.kind, claim.kind)
+    context = {
+        "kinds": kinds,
+        "running": running,
+        "waiting_since": training.retraining_waiting(now),
+    }
     return render(request, "workspace/triage.html", context)
 
 

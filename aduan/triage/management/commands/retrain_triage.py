@@ -3,6 +3,7 @@
 python manage.py retrain_triage                 # both kinds, now, in this process
 python manage.py retrain_triage --kind category
 python manage.py retrain_triage --background    # enqueue for the worker instead
+python manage.py retrain_triage --force         # take over a retraining known to be dead
 python manage.py retrain_triage --list
 python manage.py retrain_triage --make-live organization 3
 """
@@ -22,6 +23,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--kind", choices=TriageModel.Kind.values, action="append")
         parser.add_argument("--background", action="store_true", help="Enqueue a task.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Take over a retraining that still holds its kind (its process is dead).",
+        )
         parser.add_argument("--list", action="store_true", help="List the recorded models.")
         parser.add_argument(
             "--make-live", nargs=2, metavar=("KIND", "VERSION"), help="Switch the live model."
@@ -34,11 +40,13 @@ class Command(BaseCommand):
             return self._make_live(*options["make_live"])
         kinds = options["kind"] or list(TriageModel.Kind.values)
         if options["background"]:
+            if options["force"]:
+                raise CommandError("--force takes over in this process: leave out --background.")
             return self._enqueue(kinds)
         busy = []
         for kind in kinds:
             try:
-                row = training.train(kind, stdout=self.stdout)
+                row = training.train(kind, stdout=self.stdout, force=options["force"])
             except training.RetrainingRunning as running:
                 busy.append(running)
                 continue
@@ -48,19 +56,24 @@ class Command(BaseCommand):
         if busy:
             raise CommandError(
                 "; ".join(
-                    f"A retraining of {r.kind} is already running since {_when(r.since)}"
+                    f"A retraining of {r.kind} is already running {training.describe(r.claim)}"
                     for r in busy
                 )
-                + ": try again when it is done."
+                + ": try again when it is done, or, if that process is dead, take it over"
+                " with --force."
             )
 
     def _enqueue(self, kinds: list[str]):
         now = timezone.now()
         if not training.enqueue_retraining(kinds, now):
             since = training.retraining_queued(now)
+            running = "".join(
+                f" Running: {claim.kind} {training.describe(claim)}."
+                for claim in training.running_retrainings(now)
+            )
             raise CommandError(
                 f"A retraining is already queued or running since {_when(since)}: "
-                "the worker retrains once it is done."
+                f"the worker retrains once it is done.{running}"
             )
         self.stdout.write(f"Enqueued: {', '.join(kinds)}.")
 
