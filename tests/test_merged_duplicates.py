@@ -264,3 +264,34 @@ def test_the_merge_panel_marks_a_confidential_original(world, client_for):
     row = html[html.index(f'data-duplicate="{original.tracking_code}"') :]
     row = row[: row.index("</tr>")]
     assert 'data-flag="confidential"' in row and "data-merge-warning" in row
+
+
+def test_a_duplicates_page_never_names_an_original_made_confidential_after_the_merge(world, client):
+    original, duplicate = _public_pair(world)
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+    lifecycle.set_flags(original, as_user(world.agency_admin), confidential=True)
+
+    for reader in (None, world.citizen):  # a visitor, and the duplicate's reporter
+        if reader is not None:
+            client.force_login(reader)
+        page = client.get(reverse("portal:report", args=[duplicate.tracking_code]))
+        assert page.status_code == 200
+        assert original.tracking_code not in page.content.decode()
+
+
+def test_a_merge_stored_with_the_originals_code_reads_as_it_stands_now(world, client):
+    from aduan.reports.models import ReportEvent
+
+    original, duplicate = _public_pair(world)
+    event = lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+    # What merges written before originals were left unnamed stored.
+    ReportEvent.objects.filter(pk=event.pk).update(
+        message=f"Laporan ini merupakan duplikat dari {original.tracking_code}."
+    )
+    page = client.get(reverse("portal:report", args=[duplicate.tracking_code])).content.decode()
+    assert page.count(original.tracking_code) >= 1  # named while public
+
+    lifecycle.set_flags(original, as_user(world.agency_admin), confidential=True)
+
+    page = client.get(reverse("portal:report", args=[duplicate.tracking_code])).content.decode()
+    assert original.tracking_code not in page

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from aduan.reports.lifecycle import Action, recorded_for_reporter
+from aduan.reports.lifecycle import Action, merge_message, recorded_for_reporter
 from aduan.reports.models import Report, ReportEvent, Status
 from aduan.reports.privacy import public_message, public_text
 
@@ -81,6 +81,12 @@ def _detail(event: ReportEvent) -> str:
     return ""
 
 
+def _message(event: ReportEvent, report: Report, is_reporter: bool) -> str:
+    if event.action == Action.MARK_DUPLICATE:
+        return merge_message(event)
+    return event.message if is_reporter else public_message(event, report)
+
+
 def timeline(report: Report, *, is_reporter: bool, attachments: list) -> list[Entry]:
     events = report.events.select_related("actor_organization")
     if is_reporter:
@@ -98,7 +104,7 @@ def timeline(report: Report, *, is_reporter: bool, attachments: list) -> list[En
             label=_label(event.action),
             at=event.at,
             who=_who(event, report, is_reporter),
-            message=event.message if is_reporter else public_message(event, report),
+            message=_message(event, report, is_reporter),
             detail=_detail(event),
             is_public=event.is_public,
             attachments=by_event.get(event.pk, []),

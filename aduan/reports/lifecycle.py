@@ -689,6 +689,16 @@ def mark_duplicate(report: Report, actor: Actor, original: Report, *, at=None) -
     return event
 
 
+def merge_message(event: ReportEvent) -> str:
+    """A merge's timeline entry as it reads now: the stored words named the original
+    as it was at the merge, and an original made confidential since (or merged before
+    unverified originals were left unnamed) must not be named on a page it is not on."""
+    original = Report.objects.filter(tracking_code=event.data.get("original", "")).first()
+    if original is None:
+        original = event.report.duplicate_of or event.report
+    return _merge_message(original.first_of_duplicates())
+
+
 def _merge_message(original: Report) -> str:
     """The public timeline's word on a merge. An original the public may not see (not
     yet verified, confidential) is not named: its code would tell the duplicate's
