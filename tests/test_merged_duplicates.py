@@ -295,3 +295,23 @@ def test_a_merge_stored_with_the_originals_code_reads_as_it_stands_now(world, cl
 
     page = client.get(reverse("portal:report", args=[duplicate.tracking_code])).content.decode()
     assert original.tracking_code not in page
+
+
+def test_the_track_form_leads_to_a_public_merged_duplicates_page(world, client):
+    original, duplicate = _public_pair(world)
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+
+    response = client.get(reverse("portal:track"), {"code": duplicate.tracking_code})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:report", args=[duplicate.tracking_code])
+
+
+def test_the_track_form_still_hides_a_duplicate_merged_before_it_was_verified(world, client):
+    original = advance(world, submit(world, title="Jalan berlubang")[0], Status.DISPATCHED)
+    duplicate = submit(world, title="Lubang di depan pasar")[0]
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+
+    response = client.get(reverse("portal:track"), {"code": duplicate.tracking_code})
+
+    assert response.status_code == 200  # the form again, with "no public report"

@@ -105,7 +105,7 @@ def _viewable_report(request: HttpRequest, code: str) -> tuple[Report, bool]:
         Report.objects.select_related("reporter", *LIST_RELATED), tracking_code=normalized
     )
     is_reporter = _is_reporter(request, report)
-    if not (report.is_public or is_reporter or report.is_public_duplicate):
+    if not (report.is_open_to_public or is_reporter):
         raise Http404
     return report, is_reporter
 
@@ -143,7 +143,7 @@ def track(request: HttpRequest) -> HttpResponse:
     form = forms.TrackForm(request.GET if "code" in request.GET else None)
     if form.is_bound and form.is_valid():
         report = Report.objects.filter(tracking_code=form.cleaned_data["code"]).first()
-        if report and (report.is_public or _is_reporter(request, report)):
+        if report and (report.is_open_to_public or _is_reporter(request, report)):
             return redirect("portal:report", code=report.tracking_code)
         # Same words for a missing and a hidden report: a code reveals nothing.
         form.add_error(

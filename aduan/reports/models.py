@@ -439,6 +439,12 @@ class Report(models.Model):
             and not self.is_confidential
         )
 
+    @property
+    def is_open_to_public(self) -> bool:
+        """Whether anyone may open the report's page: a public report, or a duplicate
+        that was public when merged (`is_public_duplicate`)."""
+        return self.is_public or self.is_public_duplicate
+
     def first_of_duplicates(self) -> Report:
         """The report this one repeats, following merges of merges to the report they all
         repeat (itself when it is no duplicate)."""
