@@ -15,7 +15,6 @@ import datetime
 from collections.abc import Callable
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
 from aduan.lib.tasks import enqueue_with_transaction
 from aduan.notifications.models import Kind
@@ -42,10 +41,6 @@ HANDLER_ROLES = (Role.LIAISON, Role.AGENCY_ADMIN)
 FILES_QUIET = datetime.timedelta(minutes=30)
 # What followers of a report hear about: its public answers and its outcome.
 FOLLOWED_KINDS = frozenset({Kind.RESPONSE, Kind.COMPLETED, Kind.CLOSED, Kind.ARCHIVED})
-MERGED_NEWS = _(
-    "Your report is handled together with another report about the same problem, which "
-    "is not public. The status above is that report's."
-)
 
 
 def announce(events, *, secret: str = "") -> None:
@@ -131,15 +126,16 @@ def _context(event, **extra) -> dict:
     }
 
 
-def _to_followers(event) -> None:
-    """Citizens following the report hear of its public news (never the reporter twice)."""
+def _to_followers(event, told=frozenset()) -> None:
+    """Citizens following the report hear of its public news (never the reporter twice,
+    nor the users in `told`, who heard it in their own words)."""
     report = event.report
     if not _ever_public(report):
         return
     followers = [
         subscription.user
         for subscription in report.subscriptions.select_related("user")
-        if subscription.user_id != report.reporter_id and subscription.user.is_active
+        if subscription.user_id not in {report.reporter_id, *told} and subscription.user.is_active
     ]
     notify(
         Kind.FOLLOWED,
@@ -163,28 +159,106 @@ def _ever_public(report) -> bool:
     return not report.is_confidential and report.verified_at is not None
 
 
-def _to_merged_reporters(event) -> None:
-    """The reporters of duplicates merged into a report the public may not see hear how
-    its handling stands, under their own report's code: never its code, words or link."""
+def _to_merged_reporters(event) -> set[int]:
+    """The reporters of the duplicates merged into a report, through merges of merges
+    too, hear how the handling of their problem goes, once per person, about their own
+    report: the news of a report the public may not see gives its status, never its
+    code, words or link. Reporters with an account follow a public report
+    (lifecycle.mark_duplicate) and hear its news as followers, but its archiving — their
+    problem left unhandled — reaches everyone as a reporter's message. Returns the ids
+    of the users told."""
     report = event.report
-    if _ever_public(report):
-        return  # they follow it (lifecycle.mark_duplicate)
-    duplicates = report.duplicates.select_related("reporter")
-    if report.reporter_id:
-        duplicates = duplicates.exclude(reporter_id=report.reporter_id)
-    for duplicate in duplicates:
-        shown = copy.copy(event)
-        shown.report = duplicate
-        shown.message = MERGED_NEWS
-        notify(
-            Kind.FOLLOWED,
-            reporter_of(duplicate),
-            key=f"e{event.pk}:merged:{duplicate.pk}",
-            context=_context(shown, status=Status(report.status).label),
-            report=duplicate,
-            organization=report.organization,
-            link=reporter_access_link(duplicate),
+    if event.action == "mark_duplicate":
+        return set()  # still handled, by the report it joins: they hear from there
+    archived = report.status == Status.ARCHIVED
+    told = set()
+    for duplicate in _merged_reporters(report):
+        if archived:
+            _tell_original_archived(event, duplicate)
+        elif duplicate.reporter_id and _ever_public(report):
+            continue
+        else:
+            _tell_merged_news(event, duplicate)
+        if duplicate.reporter_id:
+            told.add(duplicate.reporter_id)
+    return told
+
+
+def _merged_reporters(report) -> list:
+    """The duplicates merged into `report`, directly or through merges of merges, one per
+    reporter (the latest of each), without those of `report`'s own reporter."""
+    from aduan.reports.models import Report
+
+    found, layer = [], [report.pk]
+    while layer:
+        rows = list(
+            Report.objects.filter(duplicate_of__in=layer)
+            .exclude(pk=report.pk)
+            .select_related("reporter", "organization")
         )
+        found += rows
+        layer = [row.pk for row in rows]
+    by_person = {_person(row): row for row in sorted(found, key=lambda row: row.pk)}
+    by_person.pop(None, None)
+    by_person.pop(_person(report), None)
+    return list(by_person.values())
+
+
+def _person(report):
+    """Who reported `report`, to tell one person once: their account, or a guest's
+    confirmed address; None when nobody can be told."""
+    if report.reporter_id:
+        return ("user", report.reporter_id)
+    email, phone = report.confirmed_guest_contact()
+    return ("guest", email.lower() or phone) if email or phone else None
+
+
+def _tell_merged_news(event, duplicate) -> None:
+    from aduan.reports.privacy import public_message
+
+    original = event.report
+    shown = copy.copy(event)
+    shown.report = duplicate
+    shown.message = public_message(event) if original.is_public else ""
+    notify(
+        Kind.FOLLOWED,
+        reporter_of(duplicate),
+        key=f"e{event.pk}:merged:{duplicate.pk}",
+        context=_context(
+            shown,
+            status=Status(original.status).label,
+            merged=True,
+            original_code=original.tracking_code if original.is_public else "",
+        ),
+        report=duplicate,
+        organization=original.organization,
+        link=reporter_link(original) if original.is_public else reporter_access_link(duplicate),
+    )
+
+
+def _tell_original_archived(event, duplicate) -> None:
+    """Their problem is no longer handled by anyone: said plainly, with the reason, and
+    that they may report again (the archived report's explanation stays with it)."""
+    from aduan.reports.lifecycle import ArchiveReason
+
+    original = event.report
+    shown = copy.copy(event)
+    shown.report = duplicate
+    shown.message = ""
+    reason = original.archive_reason
+    notify(
+        Kind.ARCHIVED,
+        reporter_of(duplicate),
+        key=f"e{event.pk}:merged:{duplicate.pk}",
+        context=_context(
+            shown,
+            original_archived=True,
+            archive_reason=ArchiveReason(reason).label if reason in ArchiveReason.values else "",
+        ),
+        report=duplicate,
+        organization=original.organization,
+        link=reporter_access_link(duplicate),
+    )
 
 
 def _followers_link(event) -> str:
@@ -226,8 +300,7 @@ def _to_reporter(kind: str, **given) -> Callable:
             # A connected system's files are fetched after its update is told.
             extra["files"] = event.attachments.count() or int(event.data.get("files") or 0)
         if kind in FOLLOWED_KINDS and event.is_public:
-            _to_followers(event)
-            _to_merged_reporters(event)
+            _to_followers(event, told=_to_merged_reporters(event))
         notify(
             kind,
             reporter_of(report, confirmed_only=kind != Kind.RECEIVED),

@@ -290,6 +290,7 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
         "merged",
         "original_code",
         "original_link",
+        "original_archived",
     ),
     Kind.NEW_IN_INBOX: (*REPORT_VARIABLES, "reason", "files"),
     Kind.ESCALATED: REPORT_VARIABLES,
@@ -301,7 +302,7 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
     Kind.REMINDER: ("organization", "sender", "message", "reports", "count", "link"),
     Kind.DIGEST: ("organization", "date", "counts", "overdue", "due_soon", "link"),
     Kind.DECREE_EXPIRING: ("organization", "number", "valid_until", "days_left", "link"),
-    Kind.FOLLOWED: (*REPORT_VARIABLES, "status"),
+    Kind.FOLLOWED: (*REPORT_VARIABLES, "status", "merged", "original_code"),
     Kind.RESPONSE: (*REPORT_VARIABLES, "files"),
     Kind.COMPLETED: (*REPORT_VARIABLES, "files"),
 }
@@ -326,6 +327,10 @@ VARIABLES: dict[str, Promise] = {
     ),
     "original_link": _(
         "For a duplicate: the public page of that report, to follow it (empty when it has none)"
+    ),
+    "original_archived": _(
+        "For a duplicate: True when the report it was merged into was archived without "
+        "being handled, so nobody handles the problem (the reporter may report again)"
     ),
     "confirmation_link": _(
         "For a guest: the link that confirms their email or phone number (empty otherwise)"
