@@ -164,6 +164,32 @@ def test_citizens_are_not_asked_to_support_another_problem_on_their_street(world
     assert pothole.is_public and pothole.is_open
 
 
+def test_a_report_written_in_capitals_is_offered_for_the_same_problem(world, places):
+    shouted = _report(
+        world,
+        "JALAN BERLUBANG DEPAN PASAR WAGE",
+        "JALAN BERLUBANG BESAR DEPAN PASAR WAGE SUDAH 2 MINGGU MOTOR SERING JATUH, MOHON "
+        "DIPERBAIKI",
+        places["village"],
+    )
+    draft = Draft(
+        title="Jalan berlubang depan Pasar Wage",
+        body="Ada lubang besar di jalan depan Pasar Wage, sudah dua minggu, motor sering jatuh.",
+        region=places["village"],
+    )
+    assert _codes(similar_open_reports(draft)) == [shouted.tracking_code]
+
+
+def test_a_title_case_report_keeps_its_words_but_not_its_streets_name(world, places):
+    from aduan.triage.duplicates import _without_street_names
+
+    assert "Banjir Setiap Hujan" in _without_street_names("Gang Mawar Banjir Setiap Hujan")
+    assert "Mawar" not in _without_street_names("Gang Mawar Banjir Setiap Hujan")
+    kept = _without_street_names("Jalan Rusak Parah Di Desa Karangsari")
+    assert kept == "Jalan Rusak Parah Di Desa Karangsari"
+    assert "Kenanga" not in _without_street_names("Lubang di Jl. Kenanga dekat masjid")
+
+
 def test_staff_see_only_duplicates_they_may_see(world, places):
     theirs = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], status=Status.SUBMITTED)
     lifecycle.dispatch(theirs, as_user(world.national_admin), world.other_agency)

@@ -333,7 +333,7 @@ def _features(title: str, body: str) -> Features:
     # The title twice: it is the citizen's own summary of the problem. Street names are
     # left out: they say where, which the place score weighs (`_other_streets`); in the
     # text they would make a broken traffic light and street vendors on one road alike.
-    text = STREET.sub(" ", f"{title} {title} {body[:BODY_CHARS]}")
+    text = _without_street_names(f"{title} {title} {body[:BODY_CHARS]}")
     text = normalize(text)
     words = [w for w in text.split() if w not in COMMON_WORDS]
     grams: Counter = Counter()
@@ -440,6 +440,46 @@ _NOT_STREET_NAME = frozenset(
      "sejak", "mohon", "parah", "mati", "padam", "tidak", "banyak", "sangat", "ada", "ke"]
 )  # fmt: skip
 _ANY_STREET = frozenset(["raya", "jalan", "jl", "jln"])
+
+
+_NAME_WORD = re.compile(r"[A-Z][\w'’-]*\.?\s?")
+_WORD = re.compile(r"[^\W\d_]+")
+SHOUTED = 0.6  # from this share of capitalised words a capital marks no name
+
+
+def _without_street_names(text: str) -> str:
+    """`text` without the streets it names ("di Jl. Kenanga dekat masjid" → "di dekat
+    masjid"), which say where, not what. Only the name goes: "JALAN BERLUBANG DEPAN
+    PASAR WAGE" or "Jalan Rusak Parah" name no street and keep every word — "jalan" there
+    is the broken road itself; in a text written in capitals or Title Case, where a
+    capital marks no name, a street's name is taken to be one word ("Gang Mawar Banjir
+    Setiap Hujan" → "Banjir Setiap Hujan")."""
+    words = _WORD.findall(text)
+    capitalised = sum(word[0].isupper() for word in words)
+    shouted = bool(words) and capitalised / len(words) >= SHOUTED
+
+    def replace(match: re.Match) -> str:
+        length = _street_name_length(match.group(1), shouted)
+        if not length:
+            return match.group(0)
+        return " " + match.group(1)[length:]
+
+    return STREET.sub(replace, text)
+
+
+def _street_name_length(words: str, shouted: bool) -> int:
+    """How many characters at the start of `words` (capitalised words after a street
+    word) are the street's name: up to a word no street is named with; when `shouted`,
+    the first word after any titles ("Raya", "Jend.")."""
+    length = 0
+    for match in _NAME_WORD.finditer(words):
+        word = match.group(0).strip().rstrip(".").lower()
+        if word in _NOT_STREET_NAME:
+            break
+        length = match.end()
+        if shouted and word not in _ANY_STREET and word not in _STREET_TITLES:
+            break
+    return length
 
 
 def _street_key(name: str) -> str:
