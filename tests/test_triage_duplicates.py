@@ -352,6 +352,23 @@ def test_an_sms_naming_another_regency_is_not_a_duplicate(world, places):
     assert likely_duplicates(web, world.national_admin) == []
 
 
+def test_sms_reports_from_other_regencies_do_not_crowd_out_the_regencys_own(
+    world, places, monkeypatch
+):
+    from aduan.triage import duplicates
+
+    web = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=2)
+    sms = _sms_report(world, SMS_POTHOLE, days_ago=1)
+    for code, name in (("32.05", "Kab. Garut"), ("32.06", "Kab. Tasikmalaya")):
+        Region.objects.create(code=code, name=name, level=2, parent_id="32")
+        # Newer and as alike: all a short list of the country's newest would hold.
+        _sms_report(world, SMS_POTHOLE.replace("kecamatan ciwidey kab bandung", name))
+    monkeypatch.setattr(duplicates, "CANDIDATES", 2)
+    monkeypatch.setattr(duplicates, "RANKED_CANDIDATES", 2)
+
+    assert _codes(likely_duplicates(web, world.national_admin)) == [sms.tracking_code]
+
+
 # --- The citizen's endpoint -------------------------------------------------------------
 
 

@@ -34,7 +34,7 @@ from django.utils import timezone
 from aduan.organizations.models import Region
 from aduan.reports.models import Report, Status
 from aduan.reports.privacy import public_coordinate, public_text
-from aduan.triage.places import named_region, named_regions
+from aduan.triage.places import named_region, named_regions, names_within, regions_index
 from aduan.triage.text import normalize
 
 WINDOW_DAYS = 60
@@ -194,10 +194,18 @@ def _placeless_candidates(
     """Reports without region or coordinates (SMS, WhatsApp, email) whose words name a
     place in the probe's regency, with that place by report id: a query of their own,
     so that such reports from all over the country never crowd out the probe's
-    neighbours."""
-    if not probe.region_code:
+    neighbours; and only those holding the name of the regency or of one of its
+    districts are ranked and counted, so those of other regencies never crowd out each
+    other's."""
+    regency = probe.region_code.split(".")[:2]
+    index = regions_index() if len(regency) == 2 else None
+    names = names_within(".".join(regency), index) if index is not None else []
+    if not names:
         return [], {}
-    found = reports.filter(region__isnull=True, latitude__isnull=True)
+    naming = Q()
+    for name in names:
+        naming |= Q(title__icontains=name) | Q(body__icontains=name)
+    found = reports.filter(naming, region__isnull=True, latitude__isnull=True)
     found = _in_window(found, probe)
     if probe.exclude_pk is not None:
         found = found.exclude(pk=probe.exclude_pk)
@@ -205,8 +213,7 @@ def _placeless_candidates(
         rows = list(_sharing_words(found, probe, public=False)[:RANKED_CANDIDATES])
     else:
         rows = list(found.order_by("-submitted_at", "-pk")[:CANDIDATES])
-    regency = probe.region_code.split(".")[:2]
-    codes = named_regions([f"{row.title}\n{row.body}" for row in rows])
+    codes = named_regions([f"{row.title}\n{row.body}" for row in rows], index)
     kept = [(row, code) for row, code in zip(rows, codes, strict=True) if code]
     kept = [(row, code) for row, code in kept if code.split(".")[:2] == regency]
     return [row for row, _code in kept], {row.pk: code for row, code in kept}

@@ -77,9 +77,11 @@ def named_region(text: str) -> str | None:
     return named_regions([text])[0]
 
 
-def named_regions(texts: list[str]) -> list[str | None]:
-    """`named_region` of each of `texts`, reading the regions' names once."""
-    index = _current_index() if any(texts) else None
+def named_regions(texts: list[str], index: _Index | None = None) -> list[str | None]:
+    """`named_region` of each of `texts`, reading the regions' names once (`index`, from
+    `regions_index`, spares that)."""
+    if index is None:
+        index = _current_index() if any(texts) else None
     return [_named_in(text or "", index) for text in texts]
 
 
@@ -105,6 +107,32 @@ def _named_in(text: str, index: _Index | None) -> str | None:
             if _plain(key, written, before, opening):
                 _collect(index, key, before, regencies, districts)
     return _resolve(regencies, districts)
+
+
+_DISTRICT_PREFIX = re.compile(r"^(?:kecamatan|kec)\s+")
+
+
+def regions_index() -> _Index:
+    """The regions' names as `named_regions` and `names_within` read them, for several
+    calls on one read."""
+    return _current_index()
+
+
+def names_within(regency_code: str, index: _Index) -> list[str]:
+    """The names, lowercase, of the regency or city `regency_code` and of its districts
+    in `index` (`regions_index`): a text that names a place there holds one of them
+    (`named_region`)."""
+    names = {
+        key
+        for key, entries in index.regencies.items()
+        if any(code == regency_code for code, _city in entries)
+    }
+    names |= {
+        _DISTRICT_PREFIX.sub("", key)
+        for key, codes in index.districts.items()
+        if any(code.rsplit(".", 1)[0] == regency_code for code in codes)
+    }
+    return sorted(names - {""})
 
 
 def _plain(key: str, written: list[tuple[str, str]], before: str, opening: bool) -> bool:
