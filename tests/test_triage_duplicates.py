@@ -369,6 +369,31 @@ def test_sms_reports_from_other_regencies_do_not_crowd_out_the_regencys_own(
     assert _codes(likely_duplicates(web, world.national_admin)) == [sms.tracking_code]
 
 
+@pytest.mark.parametrize(
+    ("code", "regency", "district", "written"),
+    [
+        ("72.04", "Kabupaten Toli-Toli", "Baolan", "kabupaten toli-toli"),
+        ("72.04", "Kabupaten Toli-Toli", "Baolan", "kabupaten toli toli"),
+        ("73.26", "Kabupaten Toraja Utara", "Sa'dan", "kecamatan sa'dan"),
+        ("73.26", "Kabupaten Toraja Utara", "Sa'dan", "Kec. Sa’dan"),
+    ],
+)
+def test_an_sms_naming_a_hyphenated_or_apostrophed_place_is_a_likely_duplicate(
+    world, code, regency, district, written
+):
+    province = code.split(".")[0]
+    Region.objects.create(code=province, name="Sulawesi", level=1)
+    Region.objects.create(code=code, name=regency, level=2, parent_id=province)
+    Region.objects.create(code=f"{code}.01", name=district, level=3, parent_id=code)
+    village = Region.objects.create(
+        code=f"{code}.01.1001", name="Nalu", level=4, parent_id=f"{code}.01"
+    )
+    web = _report(world, POTHOLE_TITLE, POTHOLE_BODY, village, days_ago=2)
+    sms = _sms_report(world, SMS_POTHOLE.replace("kecamatan ciwidey kab bandung", written))
+
+    assert _codes(likely_duplicates(web, world.national_admin)) == [sms.tracking_code]
+
+
 # --- The citizen's endpoint -------------------------------------------------------------
 
 

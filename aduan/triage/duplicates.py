@@ -202,10 +202,12 @@ def _placeless_candidates(
     names = names_within(".".join(regency), index) if index is not None else []
     if not names:
         return [], {}
-    naming = Q()
-    for name in names:
-        naming |= Q(title__icontains=name) | Q(body__icontains=name)
-    found = reports.filter(naming, region__isnull=True, latitude__isnull=True)
+    naming = _naming_pattern(names)
+    found = reports.filter(
+        Q(title__iregex=naming) | Q(body__iregex=naming),
+        region__isnull=True,
+        latitude__isnull=True,
+    )
     found = _in_window(found, probe)
     if probe.exclude_pk is not None:
         found = found.exclude(pk=probe.exclude_pk)
@@ -217,6 +219,15 @@ def _placeless_candidates(
     kept = [(row, code) for row, code in zip(rows, codes, strict=True) if code]
     kept = [(row, code) for row, code in kept if code.split(".")[:2] == regency]
     return [row for row, _code in kept], {row.pk: code for row, code in kept}
+
+
+def _naming_pattern(names: list[str]) -> str:
+    """A regular expression, read alike by PostgreSQL and SQLite, that a text naming
+    one of `names` (`names_within`) matches however the place reader accepts it written:
+    it splits names at any character not a letter, so "Toli-Toli", "toli toli",
+    "Sa'dan" and "sa dan" are one name to it. Anything not a letter may stand between
+    the words."""
+    return "|".join(r"[^a-z]*".join(name.split()) for name in names)
 
 
 def _in_window(reports: QuerySet[Report], probe: Probe) -> QuerySet[Report]:
