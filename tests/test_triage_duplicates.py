@@ -370,6 +370,36 @@ def test_sms_reports_from_other_regencies_do_not_crowd_out_the_regencys_own(
 
 
 @pytest.mark.parametrize(
+    ("code", "district", "others"),
+    [
+        # A district inside a word: "Selo" in "selokan".
+        ("32.04.02", "Kec. Selo", "selokan mampet, jalan depan pasar kliwon {} berlubang dalam"),
+        # A district that is a common word: "ayah" (father) is in reports everywhere.
+        ("32.04.03", "Kec. Ayah", "ayah saya jatuh, jalan depan pasar kliwon {} berlubang dalam"),
+    ],
+)
+def test_sms_reports_from_other_regencies_naming_a_district_word_do_not_crowd_out_the_regencys_own(
+    world, places, monkeypatch, code, district, others
+):
+    from aduan.triage import duplicates
+    from aduan.triage import places as reader
+
+    # The reader reads the names again only when the codes change, and the two cases
+    # end up with the same number of regions and the same last code.
+    monkeypatch.setattr(reader, "_index", reader._Index())
+    Region.objects.create(code=code, name=district, level=3, parent_id="32.04")
+    web = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"], days_ago=2)
+    sms = _sms_report(world, SMS_POTHOLE, days_ago=1)
+    for code, name in (("32.05", "Kab. Garut"), ("32.06", "Kab. Tasikmalaya")):
+        Region.objects.create(code=code, name=name, level=2, parent_id="32")
+        _sms_report(world, others.format(name.lower()))
+    monkeypatch.setattr(duplicates, "CANDIDATES", 2)
+    monkeypatch.setattr(duplicates, "RANKED_CANDIDATES", 2)
+
+    assert _codes(likely_duplicates(web, world.national_admin)) == [sms.tracking_code]
+
+
+@pytest.mark.parametrize(
     ("code", "regency", "district", "written"),
     [
         ("72.04", "Kabupaten Toli-Toli", "Baolan", "kabupaten toli-toli"),

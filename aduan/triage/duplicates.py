@@ -194,9 +194,9 @@ def _placeless_candidates(
     """Reports without region or coordinates (SMS, WhatsApp, email) whose words name a
     place in the probe's regency, with that place by report id: a query of their own,
     so that such reports from all over the country never crowd out the probe's
-    neighbours; and only those holding the name of the regency or of one of its
-    districts are ranked and counted, so those of other regencies never crowd out each
-    other's."""
+    neighbours. The database picks those holding, as words, the name of the regency or
+    of one of its districts; of them only those that the place reader puts in the
+    regency are counted, so those of other regencies never crowd out each other's."""
     regency = probe.region_code.split(".")[:2]
     index = regions_index() if len(regency) == 2 else None
     names = names_within(".".join(regency), index) if index is not None else []
@@ -212,13 +212,20 @@ def _placeless_candidates(
     if probe.exclude_pk is not None:
         found = found.exclude(pk=probe.exclude_pk)
     if connections[found.db].vendor == "postgresql":
-        rows = list(_sharing_words(found, probe, public=False)[:RANKED_CANDIDATES])
+        rows, limit = _sharing_words(found, probe, public=False), RANKED_CANDIDATES
     else:
-        rows = list(found.order_by("-submitted_at", "-pk")[:CANDIDATES])
-    codes = named_regions([f"{row.title}\n{row.body}" for row in rows], index)
-    kept = [(row, code) for row, code in zip(rows, codes, strict=True) if code]
-    kept = [(row, code) for row, code in kept if code.split(".")[:2] == regency]
-    return [row for row, _code in kept], {row.pk: code for row, code in kept}
+        rows, limit = found.order_by("-submitted_at", "-pk"), CANDIDATES
+    # The limit counts only reports the place reader puts in the regency: a district
+    # named like a common word ("Ayah", "Raya") is in reports from the whole country,
+    # which, counted, would crowd out the regency's own again.
+    kept: dict[int, tuple[Report, str]] = {}
+    for row in rows.iterator(chunk_size=limit):
+        code = named_regions([f"{row.title}\n{row.body}"], index)[0]
+        if code and code.split(".")[:2] == regency:
+            kept[row.pk] = (row, code)
+            if len(kept) == limit:
+                break
+    return [row for row, _code in kept.values()], {pk: code for pk, (_, code) in kept.items()}
 
 
 def _naming_pattern(names: list[str]) -> str:
@@ -226,8 +233,10 @@ def _naming_pattern(names: list[str]) -> str:
     one of `names` (`names_within`) matches however the place reader accepts it written:
     it splits names at any character not a letter, so "Toli-Toli", "toli toli",
     "Sa'dan" and "sa dan" are one name to it. Anything not a letter may stand between
-    the words."""
-    return "|".join(r"[^a-z]*".join(name.split()) for name in names)
+    the words; never a letter before or after the name, which "Selo" in "selokan"
+    would have."""
+    names = "|".join(r"[^a-z]*".join(name.split()) for name in names)
+    return rf"(^|[^a-z])({names})([^a-z]|$)"
 
 
 def _in_window(reports: QuerySet[Report], probe: Probe) -> QuerySet[Report]:
