@@ -9,13 +9,19 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from aduan.deadlines.models import Clock, Deadline
 from aduan.notifications import messages
 from aduan.notifications.models import Kind, Medium, MessageTemplate, Notification
-from aduan.notifications.outbox import absolute, confirmation_link, reporter_link, staff_link
+from aduan.notifications.outbox import (
+    absolute,
+    confirmation_link,
+    reporter_access_link,
+    reporter_link,
+    staff_link,
+)
 from aduan.notifications.tasks import announce_submission
 from aduan.reports import lifecycle
 from aduan.reports.models import Status
@@ -191,6 +197,43 @@ def test_short_text_fits_one_sms_for_a_typical_report(world, settings, kind, lan
     # (see the next test); every later message, and every signed-in reporter's, takes one.
     context.pop("confirmation_link", None)
     short = messages.render(kind, language, context, org).short
+    assert len(short) <= messages.SHORT_LIMIT, short
+
+
+# What aduan.notifications.events adds for the reporter of a duplicate merged into
+# another report: when the original is public it is named and linked.
+MERGED_BRANCHES = {
+    "followed_named": (Kind.FOLLOWED, {"merged": True, "original_code": True}),
+    "followed_unnamed": (Kind.FOLLOWED, {"merged": True, "original_code": ""}),
+    "merged_named": (Kind.ARCHIVED, {"merged": True, "original_code": True}),
+    "merged_unnamed": (Kind.ARCHIVED, {"merged": True, "original_code": ""}),
+    "original_archived": (Kind.ARCHIVED, {"original_archived": True}),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("branch", MERGED_BRANCHES)
+def test_a_merged_guests_text_messages_fit_one_sms(world, settings, branch, language):
+    settings.ADUAN_SITE_URL = "https://lapor.kab-contoh.go.id"
+    kind, extra = MERGED_BRANCHES[branch]
+    context, org = realistic(world, kind, language)
+    # A guest's link carries a signed token: the longest link a reporter gets.
+    context["link"] = reporter_access_link(context["report"])
+    if extra.get("original_code"):
+        original, _secret = submit(world, title=TITLE)
+        extra = {**extra, "original_code": original.tracking_code}
+        if kind == Kind.FOLLOWED:
+            extra["link"] = reporter_link(original)
+        else:
+            extra["original_link"] = reporter_link(original)
+    with translation.override(language):
+        context["status"] = max((str(status.label) for status in Status), key=len)
+    context.update(extra)
+
+    short = messages.render(kind, language, context, org).short
+
+    assert context["code"] in short
+    assert context.get("original_link", context["link"]) in short
     assert len(short) <= messages.SHORT_LIMIT, short
 
 
