@@ -188,6 +188,9 @@ def _candidates(
     return list(found.order_by("-submitted_at", "-pk")[:CANDIDATES])
 
 
+PLACELESS_SCAN_FACTOR = 20
+
+
 def _placeless_candidates(
     probe: Probe, reports: QuerySet[Report]
 ) -> tuple[list[Report], dict[int, str]]:
@@ -218,8 +221,10 @@ def _placeless_candidates(
     # The limit counts only reports the place reader puts in the regency: a district
     # named like a common word ("Ayah", "Raya") is in reports from the whole country,
     # which, counted, would crowd out the regency's own again.
+    # Read at most PLACELESS_SCAN_FACTOR times as many, so that a district named like a
+    # very common word costs a bounded time on a national installation.
     kept: dict[int, tuple[Report, str]] = {}
-    for row in rows.iterator(chunk_size=limit):
+    for row in rows[: limit * PLACELESS_SCAN_FACTOR].iterator(chunk_size=limit):
         code = named_regions([f"{row.title}\n{row.body}"], index)[0]
         if code and code.split(".")[:2] == regency:
             kept[row.pk] = (row, code)
