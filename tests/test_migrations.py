@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from aduan.analytics.facts import rebuild_facts
 from aduan.analytics.models import ReportFact
+from aduan.channels.intake import Draft, submit_report
 from aduan.reports import lifecycle
 from aduan.reports.models import Report, Status
 from tests.personas import advance, as_reporter, as_user, submit
+
+MONTHS = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -107,6 +125,31 @@ def test_open_reports_are_flagged_again_by_the_changed_phrase_lists(world):
 
     upgraded = Report.objects.get(pk=bins.pk)
     assert (upgraded.urgency_flags, upgraded.is_urgent) == ([], False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_emergency_reported_weeks_before_the_upgrade_stays_urgent(world):
+    at = timezone.now() - datetime.timedelta(days=36)
+    day = timezone.localdate(at)
+    month = MONTHS[day.month - 1]
+    fire = submit_report(
+        Draft(
+            title="Mohon bantuan untuk warga RT 03",
+            body=f"Kebakaran tanggal {day.day} {month} menghanguskan 3 rumah, mohon bantuan",
+            category=world.potholes,
+            guest_name="Budi",
+            guest_email="budi@example.id",
+        ),
+        at=at,
+    ).report
+    fire = advance(world, fire, Status.DISPATCHED)
+    assert fire.urgency_flags == ["fire"]
+    MigrationExecutor(connection).migrate([("reports", "0015_reflag_open_reports")])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    upgraded = Report.objects.get(pk=fire.pk)
+    assert (upgraded.urgency_flags, upgraded.is_urgent) == (["fire"], True)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,6 +10,7 @@ again, since work queues sort on them. Closed and archived reports keep theirs
 from collections import defaultdict
 
 from django.db import migrations, models
+from django.utils import timezone
 
 FIELDS = ["urgency_flags", "is_urgent", "is_abusive"]
 BATCH = 2000
@@ -22,7 +23,7 @@ def reflag(apps, schema_editor):
     report_model = apps.get_model("reports", "Report")
     event_model = apps.get_model("reports", "ReportEvent")
     reports = report_model.objects.filter(status__in=OPEN_STATUSES).only(
-        "id", "title", "body", *FIELDS
+        "id", "title", "body", "submitted_at", *FIELDS
     )
     # Answers to questions are few beside reports: all of them at once.
     answers = defaultdict(list)
@@ -34,7 +35,15 @@ def reflag(apps, schema_editor):
         answers[report_id].append(message)
     batch = []
     for report in reports.order_by("id").iterator(chunk_size=BATCH):
-        flags = urgency_and_abuse(report.title, report.body, *answers[report.pk])
+        # Dates in the text are read against the day the report came in, as at intake:
+        # against the day of the upgrade, an emergency dated a week or more earlier would
+        # read as a past event and leave the urgent queue.
+        flags = urgency_and_abuse(
+            report.title,
+            report.body,
+            *answers[report.pk],
+            on=timezone.localdate(report.submitted_at),
+        )
         if any(getattr(report, name) != value for name, value in flags.items()):
             for name, value in flags.items():
                 setattr(report, name, value)
