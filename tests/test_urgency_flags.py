@@ -215,3 +215,30 @@ def test_a_persons_card_name_data_or_aid_gone_missing_is_not_a_missing_person(te
 )
 def test_a_person_named_or_of_the_family_gone_missing_is_a_missing_person(text):
     assert "missing_person" in urgency(text, on=REPORTED_ON)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Anak saya umur 6 tahun hilang sejak kemarin sore belum ditemukan",
+        "Anak saya (6 tahun) hilang sejak kemarin sore",
+        "Anak saya berusia 5 tahun hilang di pasar tadi siang",
+        "Putri kami yang masih 4 tahun hilang tadi sore",
+        "Adik saya umur 12 tahun belum pulang sejak kemarin",
+        "Anak perempuan saya usia 10 thn hilang sejak tadi pagi",
+        "Balita kami 18 bulan hilang dari rumah sejak subuh",
+    ],
+)
+def test_a_missing_child_whose_age_is_given_is_a_missing_person(text):
+    assert "missing_person" in urgency(text, on=REPORTED_ON)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kartu KIS anak saya umur 6 tahun hilang, mohon dibantu.",
+        "Nama anak saya usia 7 tahun hilang dari daftar penerima PIP.",
+    ],
+)
+def test_the_card_or_name_of_a_child_whose_age_is_given_is_not_a_missing_person(text):
+    assert "missing_person" not in urgency(text, on=REPORTED_ON)

@@ -517,7 +517,11 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|ayah|suami|istri|nenek|kakek|lansia|warga|nelayan|pendaki)\w*\s+"
         # Only pronouns between: not "warga yang dapurnya hilang" (a thing lost).
         r"(?:(?:saya|kami|kita|sy|kmi|kami|yang|yg|itu|tersebut|sudah|sdh|telah|masih|desa|kampung"
-        r"|dusun|tetangga|kecil)\s+){0,2}"
+        r"|dusun|tetangga|kecil|perempuan|laki-laki|lelaki|sulung|bungsu)\s+){0,3}"
+        # The age a reporter gives: "umur 6 tahun", "(6 tahun)", "yang masih 4 tahun".
+        r"(?:\(?\s*(?:(?:umur|umurnya|usia|usianya|berumur|berusia)\s+|(?:yang|yg)\s+(?:masih\s+)?"
+        r"(?:berumur\s+|berusia\s+)?|masih\s+)?\d{1,2}\s*(?:tahun|thn|th|bulan|bln)\.?\s*\)?\s*"
+        r"(?:(?:yang|yg|itu|tersebut|sudah|sdh|telah|masih)\s+)?)?"
         r"(?:hilang|belum pulang|tidak pulang|belum kembali|belum ditemukan|tidak ditemukan"
         r"|belum ketemu|hanyut|dicari)",
         # Someone named: "Pak Darto belum pulang", "Mbah Sarni hilang".
