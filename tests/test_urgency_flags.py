@@ -242,3 +242,44 @@ def test_a_missing_child_whose_age_is_given_is_a_missing_person(text):
 )
 def test_the_card_or_name_of_a_child_whose_age_is_given_is_not_a_missing_person(text):
     assert "missing_person" not in urgency(text, on=REPORTED_ON)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tanggal 7 Desember 2025 terjadi banjir di desa kami. Tanggul jebol belum diperbaiki.",
+        "Pada 7/12/2025 terjadi kebakaran pasar. Kios belum dibangun lagi.",
+        "Pada bulan Januari 2026 jembatan ambruk. Warga memutar jauh, mohon dibangun kembali.",
+        "Pada 3 Maret 2026 pohon tumbang menimpa rumah saya, sampai sekarang belum ada ganti rugi",
+        "Tahun 2025 terjadi longsor di belakang rumah, talud belum dibangun.",
+        "Bulan lalu terjadi kebakaran di pasar, mohon disediakan hidran",
+        "Minggu lalu banjir merendam sawah, mohon bantuan bibit",
+        "Tahun lalu jembatan ambruk, sampai sekarang belum dibangun",
+        "Dua bulan yang lalu jembatan ambruk, sampai sekarang belum dibangun",
+        "10 hari lalu pohon tumbang menimpa pos ronda, belum ada ganti rugi.",
+        "Banjir 7 Desember 2025 merusak tanggul. Tanggul belum diperbaiki.",
+        "Kebakaran 3/11/2026 menghanguskan 5 kios, pedagang belum punya tempat.",
+    ],
+)
+def test_events_dated_long_before_the_report_by_words_before_them_are_not_urgent(text):
+    assert urgency(text, on=REPORTED_ON) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("Tadi malam terjadi kebakaran di pasar, kios habis terbakar.", "fire"),
+        ("Kemarin banjir merendam rumah warga, mohon bantuan.", "flood"),
+        ("Semalam pohon tumbang menutup jalan desa.", "fallen_tree"),
+        ("Tanggal 5 Desember terjadi banjir, warga mengungsi.", "flood"),
+        ("Pada 6/12/2026 terjadi kebakaran pasar, pedagang panik.", "fire"),
+        ("3 hari lalu jembatan ambruk, warga terisolasi.", "collapsed_bridge"),
+        ("Sejak bulan lalu tanah ambles terus, rumah warga retak.", "landslide"),
+        ("Tahun lalu sudah dilaporkan, sekarang banjir masuk rumah.", "flood"),
+        ("Jalan rusak sejak tahun lalu, kemarin ada korban luka parah.", "medical"),
+        ("Banjir 6 Desember merendam rumah warga, mohon bantuan.", "flood"),
+        ("Banjir 2 meter merendam rumah warga, mohon bantuan.", "flood"),
+    ],
+)
+def test_events_dated_this_week_or_only_since_a_time_before_them_stay_urgent(text, flag):
+    assert flag in urgency(text, on=REPORTED_ON)

@@ -703,6 +703,14 @@ _DATE_AFTER = re.compile(
     r"(?:\s*[-/.,]?\s*(?P<year>(?:19|20)\d\d|\d\d)(?!\d))?",
     re.IGNORECASE,
 )
+# Without "tanggal", a date needs its month's name or its year: "banjir 7 Desember
+# 2025", "kebakaran 7/12/2025"; not "banjir 2 meter".
+_PLAIN_DATE_AFTER = re.compile(
+    r"^\s*\(?(?:(?:pada|pd)\s+)?(?P<day>\d{1,2})(?:\s*[-/]\s*(?P<month>\d{1,2})\s*[-/]\s*"
+    rf"(?P<year>(?:19|20)\d\d|\d\d)(?!\d)|\s+(?P<month_name>{MONTHS})(?!\w)\.?"
+    r"(?:\s*,?\s*(?P<of>(?:19|20)\d\d)(?!\d))?)",
+    re.IGNORECASE,
+)
 # An emergency is reported within days.
 RECENT_DAYS = 7
 _YEAR_AFTER = re.compile(
@@ -715,18 +723,87 @@ def _dated_long_ago(after: str, today: datetime.date) -> bool:
     before this one, when they give only the year)."""
     if found := _YEAR_AFTER.search(after):
         return int(found["year"]) < today.year
+    if found := _PLAIN_DATE_AFTER.search(after):
+        month = found["month"] or _MONTH_NUMBERS[found["month_name"].lower()]
+        return _long_before(today, int(found["day"]), int(month), found["year"] or found["of"])
     if not (found := _DATE_AFTER.search(after)):
         return False
     month = found["month"] or _MONTH_NUMBERS.get((found["month_name"] or "").lower())
-    year = int(found["year"][-2:]) + 2000 if found["year"] else today.year
+    return _long_before(today, int(found["day"]), int(month) if month else None, found["year"])
+
+
+def _long_before(today: datetime.date, day: int, month: int | None, year: str | None) -> bool:
+    """Whether a date (its month and year may be left out) is before the last week."""
     try:
-        day = datetime.date(year, int(month or today.month), int(found["day"]))
+        date = datetime.date(
+            int(year[-2:]) + 2000 if year else today.year, month or today.month, day
+        )
     except ValueError:
         return False
-    if day > today and not found["year"]:
+    if date > today and not year:
         # "tanggal 30" or "tanggal 30 Desember" written in early January: the one before.
-        day = _month_before(day) if not month else day.replace(year=day.year - 1)
-    return (today - day).days > RECENT_DAYS
+        date = _month_before(date) if not month else date.replace(year=date.year - 1)
+    return (today - date).days > RECENT_DAYS
+
+
+# A date or a time ago a few words before the event, in its clause, says when it
+# happened as well: "Tanggal 7 Desember 2025 terjadi banjir", "Pada 7/12/2025 terjadi
+# kebakaran", "Pada bulan Januari 2026 jembatan ambruk", "Bulan lalu terjadi kebakaran".
+# Not "sejak bulan lalu" (since then: it may still go on).
+_NUMBER_WORDS = {
+    "se": 1,
+    "satu": 1,
+    "dua": 2,
+    "tiga": 3,
+    "empat": 4,
+    "lima": 5,
+    "enam": 6,
+    "tujuh": 7,
+    "delapan": 8,
+    "sembilan": 9,
+    "sepuluh": 10,
+    "beberapa": 2,
+}
+_UNIT_DAYS = {"hari": 1, "minggu": 7, "pekan": 7, "bulan": 30, "tahun": 365}
+_YEAR = r"(?:19|20)\d\d"
+_DATE_BEFORE = re.compile(
+    r"(?<!\w)(?P<since>(?:sejak|semenjak|mulai|dari)\s+)?(?:(?:pada|pd)\s+)?"
+    r"(?:(?:tanggal|tgl)\.?\s*)?(?:"
+    rf"(?P<day>\d{{1,2}})(?:\s*[-/.]\s*(?P<month>\d{{1,2}})\s*[-/.]\s*(?P<year>{_YEAR}|\d\d)"
+    rf"|\s+(?P<month_name>{MONTHS})\.?(?:\s*,?\s*(?P<day_year>{_YEAR}))?)"
+    rf"|(?:bulan\s+)?(?P<month_only>{MONTHS})\s+(?P<month_year>{_YEAR})"
+    rf"|(?:tahun|thn)\s+(?P<year_only>{_YEAR})"
+    r"|(?:(?P<count>\d{1,2}|se|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh"
+    r"|beberapa)\s*)?(?P<unit>hari|minggu|pekan|bulan|tahun)\s+(?:yang\s+|yg\s+)?"
+    r"(?:lalu|kemarin|kemaren|kmrn))(?!\w)",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r"[,!?;:\n()]|\.(?!\d)")
+
+
+def _dated_long_ago_before(text: str, start: int, today: datetime.date) -> bool:
+    """Whether a date or a time ago shortly before an event (at `start`), in its
+    clause, puts it before the last week."""
+    begin = max(0, start - 60)
+    begin = max((m.end() for m in _CLAUSE_BREAK.finditer(text, begin, start)), default=begin)
+    # The nearest one dates the event.
+    found = next(reversed(list(_DATE_BEFORE.finditer(text, begin, start))), None)
+    if found is None or found["since"]:
+        return False
+    if found["unit"]:
+        count = found["count"] or "1"
+        count = int(count) if count.isdigit() else _NUMBER_WORDS[count.lower()]
+        # "Minggu lalu", "bulan lalu": a week or more is past; days only beyond the week.
+        days = count * _UNIT_DAYS[found["unit"].lower()]
+        return days > RECENT_DAYS or found["unit"].lower() != "hari"
+    if found["year_only"]:
+        return int(found["year_only"]) < today.year
+    if found["month_only"]:
+        year, month = int(found["month_year"]), _MONTH_NUMBERS[found["month_only"].lower()]
+        last = datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
+        return (today - last).days > RECENT_DAYS
+    month = found["month"] or _MONTH_NUMBERS[found["month_name"].lower()]
+    return _long_before(today, int(found["day"]), int(month), found["year"] or found["day_year"])
 
 
 def _month_before(day: datetime.date) -> datetime.date:
@@ -758,6 +835,7 @@ def _habit_or_long_ago(text: str, match: re.Match[str], today: datetime.date) ->
         _HABIT_BEFORE.search(text, max(0, match.start() - 60), match.start())
         or _HABIT_AFTER.search(after)
         or _dated_long_ago(after, today)
+        or _dated_long_ago_before(text, match.start(), today)
     )
     sentence = _sentence_around(text, match.start(), match.end())
     return bool(governed) and not _SAID_NOW.search(_DATED_YESTERDAY.sub(" ", sentence))
