@@ -140,8 +140,8 @@ def test_a_retraining_started_while_another_runs_is_refused_however_it_is_starte
     assert training.train(ORGANIZATION).version == 2  # the first one is done
 
 
-def test_a_retraining_taken_for_dead_that_still_finishes_keeps_its_own_version_and_file(
-    world, monkeypatch, settings
+def test_a_retraining_taken_for_dead_that_still_finishes_records_nothing_and_says_so(
+    world, monkeypatch, settings, caplog
 ):
     add_history(world)
     learn = training._learn
@@ -152,18 +152,62 @@ def test_a_retraining_taken_for_dead_that_still_finishes_keeps_its_own_version_a
         # by another process, which retrains.
         monkeypatch.setattr(training, "_learn", learn)
         silent = timezone.now() - datetime.timedelta(minutes=10)
-        Retraining.objects.filter(kind=kind).update(running_since=silent, alive_at=silent)
+        Retraining.objects.filter(kind=kind).update(alive_at=silent)
         inner.append(training.train(kind))
-        return learn(kind, history)
+        return learn(kind, history)  # no sign of life until it writes its model
 
     monkeypatch.setattr(training, "_learn", learn_while_taken_for_dead)
-    outer = training.train(ORGANIZATION)
-    assert (inner[0].version, outer.version) == (1, 2)
-    assert inner[0].file != outer.file
-    assert training.model_file(inner[0].file).is_file()
-    assert training.model_file(outer.file).is_file()
-    assert re.fullmatch(r"triage/organization-v2-[0-9a-f]{8}\.joblib", outer.file)
+    out = io.StringIO()
+    with caplog.at_level(logging.WARNING, logger="aduan.triage.training"):
+        outer = training.train(ORGANIZATION, stdout=out)
+    assert (outer, inner[0].version, _live_version()) == (None, 1, 1)
+    assert list(TriageModel.objects.values_list("version", flat=True)) == [1]
+    assert "organization: stopped: the retraining was taken over by the one" in out.getvalue()
+    assert any("stopped: taken over" in r.getMessage() for r in caplog.records)
+    assert re.fullmatch(r"triage/organization-v1-[0-9a-f]{8}\.joblib", inner[0].file)
     assert [p.name for p in training.model_dir().iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_retraining_taken_over_with_force_stops_at_its_next_sign_of_life(world, monkeypatch):
+    add_history(world)
+    history, learn = training.HISTORIES[ORGANIZATION], training._learn
+    forced, learnt = [], []
+
+    def history_while_an_operator_forces():
+        # `retrain_triage --force` while this one loads its history.
+        monkeypatch.setitem(training.HISTORIES, ORGANIZATION, history)
+        forced.append(training.train(ORGANIZATION, force=True))
+        return history()
+
+    def counted_learn(kind, history, step=None):
+        learnt.append(kind)
+        return learn(kind, history, step=step)
+
+    monkeypatch.setitem(training.HISTORIES, ORGANIZATION, history_while_an_operator_forces)
+    monkeypatch.setattr(training, "_learn", counted_learn)
+    out = io.StringIO()
+    assert training.train(ORGANIZATION, stdout=out) is None
+    assert (forced[0].version, _live_version(), TriageModel.objects.count()) == (1, 1, 1)
+    assert learnt == [ORGANIZATION]  # only the run that took over learnt
+    assert "organization: stopped: the retraining was taken over" in out.getvalue()
+    assert Retraining.objects.get(kind=ORGANIZATION).running_since is None
+
+
+def test_a_retraining_taken_over_while_writing_its_model_does_not_make_it_live(world, monkeypatch):
+    add_history(world)
+    training.train(ORGANIZATION)
+    replace = os.replace
+
+    def replace_then_taken_over(source, target):
+        replace(source, target)
+        other = {"running_since": timezone.now(), "host": "web-2", "pid": 4802}
+        Retraining.objects.filter(kind=ORGANIZATION).update(**other)
+
+    monkeypatch.setattr(training.os, "replace", replace_then_taken_over)
+    out = io.StringIO()
+    assert training.train(ORGANIZATION, stdout=out) is None
+    assert _live_version() == 1
+    assert "organization: stopped, v2 recorded but not made live" in out.getvalue()
 
 
 def _killed_retraining(kind: str = ORGANIZATION) -> Retraining:

@@ -253,6 +253,17 @@ class RetrainingRunning(Exception):
         self.kind, self.since, self.claim = claim.kind, claim.running_since, claim
 
 
+class RetrainingTakenOver(Exception):
+    """The claim of a running retraining was taken over (`retrain_triage --force`, or
+    after a silence longer than TRIAGE_RETRAIN_STALE_SECONDS): the run stops, as the
+    one that took over records the newer model. `recorded` is the version it had
+    recorded already, left as it is but not made live."""
+
+    def __init__(self, recorded: TriageModel | None = None):
+        super().__init__("the retraining was taken over")
+        self.recorded = recorded
+
+
 def describe(claim: Retraining) -> str:
     """A running retraining's claim, for the command's output and the log."""
     when = _local_time(claim.running_since) if claim.running_since else "a moment ago"
@@ -278,20 +289,37 @@ def train(kind: str, *, stdout=None, force: bool = False) -> TriageModel | None:
     if taken_over is not None:
         say(f"{kind}: taking over the retraining {describe(taken_over)}.")
         log.warning("Retraining of %s taken over from the one %s.", kind, describe(taken_over))
+    # Same start, host and process: a run started in the same second elsewhere, or by
+    # this process again (`--force` from a shell inside it), is another run.
+    own = Retraining.objects.filter(
+        kind=kind, running_since=started_at, host=socket.gethostname()[:255], pid=os.getpid()
+    )
 
     def progress(message: str | None = None) -> None:
         if message:
             say(message)
-        Retraining.objects.filter(kind=kind, running_since=started_at).update(
-            alive_at=timezone.now()
-        )
+        if not own.update(alive_at=timezone.now()):
+            raise RetrainingTakenOver
 
     try:
-        return _train(kind, progress)
-    finally:
-        Retraining.objects.filter(kind=kind, running_since=started_at).update(
-            running_since=None, host="", pid=None, alive_at=None
+        return _train(kind, progress, holds=own.exists)
+    except RetrainingTakenOver as stopped:
+        # Going on would load the CPU beside the newer run and make an older model live
+        # over its one.
+        now = describe(Retraining.objects.get(kind=kind))
+        recorded = stopped.recorded
+        kept = f", v{recorded.version} recorded but not made live" if recorded else ""
+        say(f"{kind}: stopped{kept}: the retraining was taken over by the one {now}.")
+        log.warning(
+            "Retraining of %s started at %s stopped%s: taken over by the one %s.",
+            kind,
+            _local_time(started_at),
+            kept,
+            now,
         )
+        return None
+    finally:
+        own.update(running_since=None, host="", pid=None, alive_at=None)
 
 
 def _alive(now: datetime.datetime) -> Q:
@@ -319,7 +347,7 @@ def _claim(kind: str, *, force: bool) -> tuple[datetime.datetime, Retraining | N
     return now, before if before.running_since is not None else None
 
 
-def _train(kind: str, say) -> TriageModel | None:
+def _train(kind: str, say, *, holds) -> TriageModel | None:
     import joblib
 
     history = HISTORIES[kind]()
@@ -336,7 +364,7 @@ def _train(kind: str, say) -> TriageModel | None:
     model, evaluation = _learn(kind, history, step=say)
     metrics = evaluation.as_dict() | {"total_seconds": round(time.perf_counter() - started, 2)}
     say(f"{kind}: writing the model…")
-    return _record(kind, model, history, metrics, joblib)
+    return _record(kind, model, history, metrics, joblib, holds=holds)
 
 
 def _learn(kind: str, history: History, step=None):
@@ -376,7 +404,10 @@ def _learn(kind: str, history: History, step=None):
     return model, evaluation
 
 
-def _record(kind: str, model, history: History, metrics: dict, joblib) -> TriageModel:
+def _record(kind: str, model, history: History, metrics: dict, joblib, *, holds) -> TriageModel:
+    """Record `model` as the next version of `kind`, and make it live if the settings say
+    so; `holds()` tells whether the run still holds its claim, checked under the version
+    lock before the version is taken and again before it is made live."""
     # Written under a name no other run can take, and given its version's name only once
     # the version is taken: even a run taken for dead that still finishes cannot
     # overwrite the file another row serves.
@@ -386,6 +417,8 @@ def _record(kind: str, model, history: History, metrics: dict, joblib) -> Triage
         joblib.dump(model, part, compress=3)
         with transaction.atomic():
             hold_lock(f"aduan.triage.versions.{kind}")
+            if not holds():
+                raise RetrainingTakenOver
             latest = TriageModel.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0
             path = model_dir() / f"{kind}-v{latest + 1}-{token}.joblib"
             row = TriageModel.objects.create(
@@ -401,6 +434,9 @@ def _record(kind: str, model, history: History, metrics: dict, joblib) -> Triage
         part.unlink(missing_ok=True)
     Retraining.objects.filter(kind=kind).update(gave_up_at=None, labels_then=0)
     has_live = TriageModel.objects.filter(kind=kind, is_live=True).exists()
+    if not holds():
+        # Taken over while writing: the newer run's model is the one to serve.
+        raise RetrainingTakenOver(recorded=row)
     if setting("TRIAGE_AUTO_PROMOTE", True) or not has_live:
         row.make_live(check=False)  # just written; loading it again would double the memory
     prune_versions(kind)
