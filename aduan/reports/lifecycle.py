@@ -544,13 +544,16 @@ def answer_hold(
     )
 
 
-def reread_flags(report: Report, answer: str = "") -> dict:
+def reread_flags(report: Report, answer: str = "", *, answers: list[str] | None = None) -> dict:
     """The urgency and abusive-language flags of what the report says now — its title and
-    body (perhaps just edited), the reporter's answers so far and `answer`, one being
-    recorded — as changes for the report's row: only those that differ."""
+    body (perhaps just edited), the reporter's answers so far (`answers` when the caller
+    has read them) and `answer`, one being recorded — as changes for the report's row:
+    only those that differ. Flags an officer set by hand stay as set."""
     from aduan.triage.hints import urgency_and_abuse
 
-    answers = [*reporter_answers(report), answer] if report.pk else [answer]
+    if answers is None:
+        answers = reporter_answers(report) if report.pk else []
+    answers = [*answers, answer]
     flags = urgency_and_abuse(
         report.title, report.body, *answers, on=timezone.localdate(report.submitted_at)
     )

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 from django.db.models import Prefetch
-from django.utils import timezone
 
+from aduan.reports.lifecycle import reread_flags
 from aduan.reports.models import Report, ReportEvent
-from aduan.triage.hints import urgency_and_abuse
 
 BATCH = 2000
 FIELDS = ["urgency_flags", "is_urgent", "is_abusive"]
@@ -61,20 +60,10 @@ class Command(BaseCommand):
 
     @staticmethod
     def _reflag(report: Report) -> bool:
-        answers = [event.message for event in report.answers]
-        flags = urgency_and_abuse(
-            report.title, report.body, *answers, on=timezone.localdate(report.submitted_at)
-        )
-        # What an officer corrected by hand stays as they set it.
-        if report.urgency_set_by_hand:
-            del flags["urgency_flags"], flags["is_urgent"]
-        if report.abuse_set_by_hand:
-            del flags["is_abusive"]
-        if all(getattr(report, name) == value for name, value in flags.items()):
-            return False
-        for name, value in flags.items():
+        changes = reread_flags(report, answers=[event.message for event in report.answers])
+        for name, value in changes.items():
             setattr(report, name, value)
-        return True
+        return bool(changes)
 
     @staticmethod
     def _save(batch: list[Report], dry_run: bool) -> None:
