@@ -217,22 +217,16 @@ def _tell_merged_news(event, duplicate) -> None:
     from aduan.reports.privacy import public_message
 
     original = event.report
-    shown = copy.copy(event)
-    shown.report = duplicate
-    shown.message = public_message(event) if original.is_public else ""
-    notify(
+    public = original.is_public
+    _tell_merged(
+        event,
+        duplicate,
         Kind.FOLLOWED,
-        reporter_of(duplicate),
-        key=f"e{event.pk}:merged:{duplicate.pk}",
-        context=_context(
-            shown,
-            status=Status(original.status).label,
-            merged=True,
-            original_code=original.tracking_code if original.is_public else "",
-        ),
-        report=duplicate,
-        organization=original.organization,
-        link=reporter_link(original) if original.is_public else reporter_access_link(duplicate),
+        message=public_message(event) if public else "",
+        link=reporter_link(original) if public else reporter_access_link(duplicate),
+        status=Status(original.status).label,
+        merged=True,
+        original_code=original.tracking_code if public else "",
     )
 
 
@@ -241,23 +235,31 @@ def _tell_original_archived(event, duplicate) -> None:
     that they may report again (the archived report's explanation stays with it)."""
     from aduan.reports.lifecycle import ArchiveReason
 
-    original = event.report
+    reason = event.report.archive_reason
+    _tell_merged(
+        event,
+        duplicate,
+        Kind.ARCHIVED,
+        link=reporter_access_link(duplicate),
+        original_archived=True,
+        archive_reason=ArchiveReason(reason).label if reason in ArchiveReason.values else "",
+    )
+
+
+def _tell_merged(event, duplicate, kind: str, *, link: str, message: str = "", **extra) -> None:
+    """Tell `duplicate`'s reporter of `event` on the report handling their problem, as
+    news of their own report (its code, their link)."""
     shown = copy.copy(event)
     shown.report = duplicate
-    shown.message = ""
-    reason = original.archive_reason
+    shown.message = message
     notify(
-        Kind.ARCHIVED,
+        kind,
         reporter_of(duplicate),
         key=f"e{event.pk}:merged:{duplicate.pk}",
-        context=_context(
-            shown,
-            original_archived=True,
-            archive_reason=ArchiveReason(reason).label if reason in ArchiveReason.values else "",
-        ),
+        context=_context(shown, **extra),
         report=duplicate,
-        organization=original.organization,
-        link=reporter_access_link(duplicate),
+        organization=event.report.organization,
+        link=link,
     )
 
 
