@@ -36,6 +36,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "Aduan")
+# Who runs this installation and answers for the personal data it holds (the privacy
+# notice at /privasi/ names them), and where people write about their data.
+ADUAN_OPERATOR_NAME = env_str("ADUAN_OPERATOR_NAME", "")
+ADUAN_PRIVACY_CONTACT = env_str("ADUAN_PRIVACY_CONTACT", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

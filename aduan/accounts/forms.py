@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
@@ -105,3 +105,75 @@ class NewPasswordForm(SetPasswordForm):
         first.help_text = _("At least 8 characters, not only numbers.")
         first.widget.attrs["autofocus"] = True
         second.label, second.help_text = _("Repeat the password"), ""
+
+
+class NameForm(forms.ModelForm):
+    """The name the account goes by (what organizations see on its reports)."""
+
+    class Meta:
+        model = User
+        fields = ["full_name"]
+        widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
+
+    clean_full_name = SignUpForm.clean_full_name
+
+
+class CurrentPasswordForm(forms.Form):
+    """A step that matters (a copy of one's data, a new address, deleting the account)
+    asks for the password again: a browser left signed in is not its owner."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not the account's password."))
+        return password
+
+
+class EmailChangeForm(CurrentPasswordForm):
+    new_email = forms.EmailField(
+        label=_("New email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    field_order = ["new_email", "password"]
+
+    def clean_new_email(self) -> str:
+        email = self.cleaned_data["new_email"].strip().lower()
+        if email == self.user.email.lower():
+            raise forms.ValidationError(_("This is already the account's address."))
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this email already exists."))
+        return email
+
+
+class DeleteAccountForm(CurrentPasswordForm):
+    understood = forms.BooleanField(
+        label=_("I understand that the account cannot be brought back."),
+        error_messages={"required": _("Tick this box to delete the account.")},
+    )
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """A new password chosen while signed in, with the sign-up form's words."""
+
+    error_messages = {
+        "password_mismatch": _("The two passwords differ."),
+        "password_incorrect": _("This is not the account's password."),
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = _("Your present password")
+        first, second = self.fields["new_password1"], self.fields["new_password2"]
+        first.help_text = _("At least 8 characters, not only numbers.")
+        second.label, second.help_text = _("Repeat the new password"), ""

@@ -43,6 +43,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     # When the person showed they read this address (the link sent at sign-up), or an
     # operator created the account; until then no organization can give it a role.
     email_confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True)
+    # When the person deleted the account (`aduan.accounts.erasure`): the row stays, as
+    # the reporter of reports that are public records, holding no personal data.
+    erased_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    # Names the account went by before: its reports, signed with them, keep them masked
+    # on public pages (`aduan.reports.privacy.reporter_name_pattern`).
+    former_names = models.JSONField(default=list, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -62,18 +68,27 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs) -> None:
         fields = kwargs.get("update_fields")
-        renamed = (
-            self.pk is not None
-            and (fields is None or "full_name" in fields)
-            and type(self).objects.filter(pk=self.pk).exclude(full_name=self.full_name).exists()
-        )
+        former = ""
+        if self.pk is not None and (fields is None or "full_name" in fields):
+            former = type(self).objects.filter(pk=self.pk).values_list("full_name", flat=True)
+            former = next(iter(former), "")
+        renamed = bool(former) and former != self.full_name
+        if renamed and former not in self.former_names:
+            self.former_names = [*self.former_names, former]
+            if fields is not None:
+                kwargs["update_fields"] = [*fields, "former_names"]
         super().save(*args, **kwargs)
         if renamed:
-            # Public pages mask the reporter's name as it is now; so must the public
-            # search's copy of their reports (`aduan.reports.privacy`).
+            # Public pages mask the reporter's name as it is now and as it was (a report
+            # signed "Siti Rahmawati" stays masked after a rename to "Siti"); so must the
+            # public search's copy of their reports (`aduan.reports.privacy`).
             from aduan.reports.privacy import refresh_public_text
 
             refresh_public_text(self.reports.all())
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email

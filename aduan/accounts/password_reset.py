@@ -80,3 +80,15 @@ def after_reset(user) -> None:
             email_confirmed_at=user.email_confirmed_at
         )
     forget_failed_sign_ins(username=user.email)
+
+
+def send_password_changed(user) -> None:
+    """Tell the account's address that its password was changed while signed in, with
+    the way back should it not have been its owner."""
+    from aduan.notifications.outbox import absolute
+
+    with translation.override(user.language or "id"):
+        context = {"user": user, "link": absolute(reverse("accounts:password_reset"))}
+        subject = render_to_string("accounts/password_changed_subject.txt", context).strip()
+        body = render_to_string("accounts/password_changed_email.txt", context)
+    EmailMessage(subject=subject, body=body, to=[user.email]).send(fail_silently=False)

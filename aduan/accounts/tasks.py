@@ -27,3 +27,42 @@ def send_password_reset(user_pk: int) -> str:
         return "nothing to do"
     send_reset(user)
     return "sent"
+
+
+@task()
+def send_email_change(user_pk: int, new_email: str) -> str:
+    """Send the link that moves the account to `new_email`; a retry sends it again."""
+    from aduan.accounts.email_change import send_change_link
+    from aduan.accounts.models import User
+
+    user = User.objects.filter(pk=user_pk, is_active=True).first()
+    if user is None or user.email.lower() == new_email.lower():
+        return "nothing to do"
+    send_change_link(user, new_email)
+    return "sent"
+
+
+@task()
+def send_email_changed_notice(user_pk: int, old_email: str) -> str:
+    """Tell the account's former address that it changed."""
+    from aduan.accounts.email_change import send_changed_notice
+    from aduan.accounts.models import User
+
+    user = User.objects.filter(pk=user_pk, is_active=True).first()
+    if user is None:
+        return "nothing to do"
+    send_changed_notice(user, old_email)
+    return "sent"
+
+
+@task()
+def send_password_changed_notice(user_pk: int) -> str:
+    """Tell the account's address that its password was changed while signed in."""
+    from aduan.accounts.models import User
+    from aduan.accounts.password_reset import send_password_changed
+
+    user = User.objects.filter(pk=user_pk, is_active=True).first()
+    if user is None:
+        return "nothing to do"
+    send_password_changed(user)
+    return "sent"

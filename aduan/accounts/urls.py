@@ -4,6 +4,12 @@ from aduan.accounts import views
 
 app_name = "accounts"
 urlpatterns = [
+    path("", views.account, name="account"),
+    path("email/", views.email_change, name="email_change"),
+    path("email/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
+    path("sandi/", views.password_change, name="password_change"),
+    path("data/", views.my_data, name="my_data"),
+    path("hapus/", views.delete_account, name="delete"),
     path("masuk/", views.SignInView.as_view(), name="login"),
     path("keluar/", views.SignOutView.as_view(), name="logout"),
     path("daftar/", views.sign_up, name="signup"),

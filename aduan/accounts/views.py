@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
@@ -8,7 +8,8 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,16 +17,25 @@ from django.views import i18n
 from django.views.decorators.http import require_GET, require_POST
 
 from aduan.accounts.confirmation import confirm
+from aduan.accounts.email_change import AddressTaken, confirm_change, request_change
+from aduan.accounts.erasure import ErasureRefused, erase_account, refusal
 from aduan.accounts.forms import (
+    ChangePasswordForm,
+    CurrentPasswordForm,
+    DeleteAccountForm,
+    EmailChangeForm,
+    NameForm,
     NewPasswordForm,
     PasswordResetRequestForm,
     SignInForm,
     SignUpForm,
 )
+from aduan.accounts.my_data import as_json
 from aduan.accounts.password_reset import after_reset
-from aduan.accounts.tasks import send_email_confirmation
+from aduan.accounts.tasks import send_email_confirmation, send_password_changed_notice
 from aduan.lib.ratelimits import limited
 from aduan.lib.tasks import enqueue_with_transaction
+from aduan.reports.models import Status
 
 
 class SignInView(LoginView):
@@ -185,3 +195,121 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+# --- The account's own page: name, address, password, a copy of the data, deletion -----
+
+
+@login_required
+def account(request):
+    form = NameForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your name is saved."))
+        return redirect("accounts:account")
+    context = {"form": form, "refusal": refusal(request.user)}
+    return render(request, "accounts/account.html", context, status=400 if form.is_bound else 200)
+
+
+@login_required
+@limited("lookup")
+def email_change(request):
+    form = EmailChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        new_email = form.cleaned_data["new_email"]
+        if request_change(request.user, new_email):
+            messages.success(
+                request,
+                _(
+                    "We sent a link to %(email)s. The account uses the new address once "
+                    "the link is opened; until then it keeps the present one."
+                )
+                % {"email": new_email},
+            )
+        else:
+            messages.info(
+                request,
+                _("A link was sent a few minutes ago: wait for it, or try again later."),
+            )
+        return redirect("accounts:account")
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/email_change.html", {"form": form}, status=status)
+
+
+@require_GET
+@limited("lookup")
+def email_change_confirm(request, token: str):
+    try:
+        changed = confirm_change(token)
+    except AddressTaken:
+        messages.error(request, _("Another account has this address now: choose another one."))
+        return redirect("accounts:account" if request.user.is_authenticated else "accounts:login")
+    if changed is None:
+        raise Http404
+    user, _old = changed
+    messages.success(
+        request,
+        _("Your account now uses %(email)s. Sign in with it from now on.") % {"email": user.email},
+    )
+    return redirect("accounts:account" if request.user.is_authenticated else "accounts:login")
+
+
+@login_required
+@limited("lookup")
+def password_change(request):
+    form = ChangePasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        # Signed in here still; every other session of the account ends.
+        update_session_auth_hash(request, user)
+        enqueue_with_transaction(lambda: send_password_changed_notice.enqueue(user.pk))
+        messages.success(request, _("Your new password is saved."))
+        return redirect("accounts:account")
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/password_change.html", {"form": form}, status=status)
+
+
+@login_required
+@limited("lookup")
+def my_data(request):
+    """A copy of everything the installation holds about the account (JSON)."""
+    form = CurrentPasswordForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        response = HttpResponse(as_json(request.user), content_type="application/json")
+        name = f"aduan-data-saya-{timezone.localdate():%Y%m%d}.json"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/my_data.html", {"form": form}, status=status)
+
+
+@login_required
+@limited("lookup")
+def delete_account(request):
+    user = request.user
+    reason = refusal(user)
+    form = DeleteAccountForm(request.POST or None, user=user)
+    if request.method == "POST" and not reason and form.is_valid():
+        try:
+            erase_account(user)
+        except ErasureRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("accounts:account")
+        logout(request)
+        messages.success(
+            request,
+            _(
+                "Your account is deleted. Your reports stay as public-service records, "
+                "without your name or contact details."
+            ),
+        )
+        return redirect("portal:home")
+    context = {
+        "form": form,
+        "refusal": reason,
+        "open_reports": user.reports.exclude(status__in=[Status.CLOSED, Status.ARCHIVED]).count(),
+        "reports": user.reports.count(),
+    }
+    status = 403 if reason and form.is_bound else 400 if form.is_bound else 200
+    return render(request, "accounts/delete.html", context, status=status)

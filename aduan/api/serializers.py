@@ -394,6 +394,8 @@ class ReportOutSerializer(CheapCopies, serializers.ModelSerializer):
         name = report.reporter_label(public=False)
         if not self._received_here(report):
             return {"name": name, "email": "", "phone": ""}
+        if report.reporter_id and report.reporter.is_erased:
+            return {"name": name, "email": "", "phone": ""}
         if report.reporter_id:
             return {"name": name, "email": report.reporter.email, "phone": report.reporter.phone}
         return {"name": name, "email": report.guest_email, "phone": report.guest_phone}

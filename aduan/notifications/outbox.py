@@ -296,7 +296,8 @@ def reporter_of(report, *, confirmed_only: bool = True) -> list[Recipient]:
     (`Report.confirmed_guest_contact`), except for the first message, which carries the
     confirmation link."""
     if report.reporter_id:
-        return [Recipient.of_user(report.reporter)]
+        # A deleted account is told nothing: nothing is left to reach it by.
+        return [] if report.reporter.is_erased else [Recipient.of_user(report.reporter)]
     email, phone = report.guest_email, report.guest_phone
     if confirmed_only:
         email, phone = report.confirmed_guest_contact()

@@ -37,4 +37,5 @@ urlpatterns = [
     path("instansi/", organizations.organization_list, name="organizations"),
     path("instansi/<slug:slug>/", organizations.organization_page, name="organization"),
     path("kisah-sukses/", organizations.success_stories, name="stories"),
+    path("privasi/", views.privacy, name="privacy"),
 ]

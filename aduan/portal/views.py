@@ -209,6 +209,17 @@ def regions(request: HttpRequest) -> JsonResponse:
     return response
 
 
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice: who holds what about whom, why, who sees it, and the rights
+    Law 27/2022 on Personal Data Protection gives."""
+    context = {
+        "operator": settings.ADUAN_OPERATOR_NAME,
+        "contact": settings.ADUAN_PRIVACY_CONTACT,
+    }
+    return render(request, "portal/privacy.html", context)
+
+
 # --- Submitting -----------------------------------------------------------------------
 
 

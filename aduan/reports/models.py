@@ -484,6 +484,8 @@ class Report(models.Model):
         if public and not self.show_reporter_name:
             return str(_("Citizen"))
         if self.reporter_id:
+            if self.reporter.is_erased:
+                return str(_("Deleted account"))
             return self.reporter.full_name
         return self.guest_name or str(_("Guest"))
 

@@ -32,16 +32,27 @@ NAME_PART_MIN = 3
 
 def reporter_name_pattern(report: Report) -> re.Pattern | None:
     """Words of the reporter's name written with a capital, or the whole name in any case;
-    also where an underscore or a capital joins them ("@siti_rahmawati", "SitiRahmawati")."""
-    name = report.guest_name if report.reporter_id is None else report.reporter.full_name
-    parts = [part for part in re.findall(r"[^\W_]+", name or "") if len(part) >= NAME_PART_MIN]
-    if not parts:
+    also where an underscore or a capital joins them ("@siti_rahmawati", "SitiRahmawati").
+    An account's former names count too (`User.former_names`)."""
+    if report.reporter_id is None:
+        names = [report.guest_name]
+    else:
+        names = [report.reporter.full_name, *getattr(report.reporter, "former_names", [])]
+    wholes, written = [], set()
+    for name in names:
+        parts = [part for part in re.findall(r"[^\W_]+", name or "") if len(part) >= NAME_PART_MIN]
+        if parts:
+            wholes.append(r"[\s_.]*".join(re.escape(part) for part in parts))
+            written |= {
+                variant for part in parts for variant in (part[0].upper() + part[1:], part.upper())
+            }
+    if not wholes:
         return None
-    whole = r"[\s_.]*".join(re.escape(part) for part in parts)
-    written = {variant for part in parts for variant in (part[0].upper() + part[1:], part.upper())}
+    # The longest first: a whole name is masked as one before its parts are.
+    whole = "|".join(sorted(wholes, key=len, reverse=True))
     capitalised = "|".join(re.escape(variant) for variant in sorted(written))
     return re.compile(
-        rf"(?i:(?<![^\W_]){whole}(?![^\W_]))|(?<![A-Z\d])(?:{capitalised})(?![a-z\d])"
+        rf"(?i:(?<![^\W_])(?:{whole})(?![^\W_]))|(?<![A-Z\d])(?:{capitalised})(?![a-z\d])"
     )
 
 

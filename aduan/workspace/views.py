@@ -131,6 +131,8 @@ def _rows(reports, labels: dict):
     for report in reports.iterator(chunk_size=2000):
         if report.is_anonymous:
             reporter = labels["anonymous"]
+        elif report.reporter_id and report.reporter.is_erased:
+            reporter = labels["deleted"]
         elif report.reporter_id:
             reporter = report.reporter.full_name
         else:
@@ -175,6 +177,7 @@ def _export_labels() -> dict:
         "channel": {k: str(v) for k, v in Channel.choices},
         "anonymous": _("Anonymous"),
         "guest": _("Guest"),
+        "deleted": _("Deleted account"),
         "national": _("National queue"),
         "yes": _("yes"),
         "language": translation.get_language(),
@@ -259,6 +262,8 @@ def _reporter_contact(report: Report) -> dict | None:
         return None
     if report.reporter_id:
         user = report.reporter
+        if user.is_erased:
+            return {"name": report.reporter_label(public=False), "email": "", "phone": ""}
         return {"name": user.full_name, "email": user.email, "phone": user.phone}
     return {"name": report.guest_name, "email": report.guest_email, "phone": report.guest_phone}
 

@@ -1,0 +1,115 @@
+"""Changing an account's email address: the new address must prove it reads its mail.
+
+The account keeps its address until the link sent to the new one is opened, so a typo
+never locks anyone out and nobody can move an account onto an address they do not read
+(and an officer's account, whose roles need a confirmed address, stays confirmed). The
+old address is then told of the change, in case it was not its owner who asked.
+
+A link is bound to the address the account had when it was asked for: once the address
+changes (by another link, or by an operator), older links change nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core import signing
+from django.core.cache import cache
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from aduan.lib.tasks import enqueue_with_transaction
+
+SALT = "aduan.account-email-change"
+MAX_AGE = 60 * 60 * 24 * 3  # three days
+SEND_EVERY_SECONDS = 10 * 60
+
+
+class AddressTaken(Exception):
+    """Another account has the new address (it signed up meanwhile)."""
+
+
+def _fingerprint(email: str) -> str:
+    return hashlib.sha256(email.lower().encode()).hexdigest()[:12]
+
+
+def change_token(user, new_email: str) -> str:
+    return signing.dumps(
+        {"u": user.pk, "to": new_email, "from": _fingerprint(user.email)}, salt=SALT
+    )
+
+
+def partly_hidden(email: str) -> str:
+    """ "s***@example.id": enough for the owner to recognise, little for anyone else."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def change_path(user, new_email: str) -> str:
+    return reverse("accounts:email_change_confirm", args=[change_token(user, new_email)])
+
+
+def request_change(user, new_email: str) -> bool:
+    """Queue the link for `new_email`; False when one was sent for the account a few
+    minutes ago (anyone signed in could otherwise mail any address in a loop)."""
+    from aduan.accounts.tasks import send_email_change
+
+    if not cache.add(f"aduan:email-change:{user.pk}", True, SEND_EVERY_SECONDS):
+        return False
+    enqueue_with_transaction(lambda: send_email_change.enqueue(user.pk, new_email))
+    return True
+
+
+def confirm_change(token: str):
+    """Give the account `token` names its new address, confirmed; returns (user, old
+    address), or None when the token is tampered with, expired, or older than the
+    account's current address. Raises AddressTaken when another account has it."""
+    from aduan.accounts.models import User
+    from aduan.accounts.tasks import send_email_changed_notice
+
+    try:
+        value = signing.loads(token, salt=SALT, max_age=MAX_AGE)
+    except signing.BadSignature:
+        return None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=value["u"], is_active=True).first()
+        if user is None or _fingerprint(user.email) != value["from"]:
+            return None
+        new_email = value["to"]
+        if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+            raise AddressTaken
+        old_email = user.email
+        user.email = new_email
+        user.email_confirmed_at = timezone.now()
+        user.save(update_fields=["email", "email_confirmed_at"])
+        enqueue_with_transaction(lambda: send_email_changed_notice.enqueue(user.pk, old_email))
+    return user, old_email
+
+
+def send_change_link(user, new_email: str) -> None:
+    """Email the confirmation link to the new address, in the account's language."""
+    from aduan.notifications.outbox import absolute
+
+    with translation.override(user.language or "id"):
+        context = {
+            "user": user,
+            "new_email": new_email,
+            "link": absolute(change_path(user, new_email)),
+            "days": MAX_AGE // (24 * 60 * 60),
+        }
+        subject = render_to_string("accounts/email_change_subject.txt", context).strip()
+        body = render_to_string("accounts/email_change_email.txt", context)
+    EmailMessage(subject=subject, body=body, to=[new_email]).send(fail_silently=False)
+
+
+def send_changed_notice(user, old_email: str) -> None:
+    """Tell the old address that the account now uses another one (partly hidden: if
+    someone else took the account, its owner learns that, not where to write to them)."""
+    with translation.override(user.language or "id"):
+        context = {"user": user, "new_email": partly_hidden(user.email)}
+        subject = render_to_string("accounts/email_changed_subject.txt", context).strip()
+        body = render_to_string("accounts/email_changed_email.txt", context)
+    EmailMessage(subject=subject, body=body, to=[old_email]).send(fail_silently=False)

@@ -1,0 +1,196 @@
+"""Deleting an account at its owner's request (the right to erasure of Law 27/2022 on
+Personal Data Protection).
+
+A citizen's reports are public-service records: the organizations keep handling the open
+ones, the public keeps reading the public ones, and the figures keep counting them. So
+the account row stays, as their reporter, but holds nothing about the person any more,
+and what points at them is taken out of the reports themselves:
+
+- the account: name (and former names), email address (replaced by an address that
+  cannot receive mail), phone number, password, sign-in history and notification
+  settings;
+- their reports: the reporter's name, own email address and phone number however
+  written, NIK numbers and the numbers and house they call their own are masked in the
+  title, the body and every message they wrote (`privacy.withheld_text`, the masking
+  anonymous reports get), and the words as written that an anonymous report kept sealed
+  are dropped; their files are named plainly; their name is no longer shown publicly;
+- what was kept for them: their notifications (and the messages waiting to be sent),
+  the reports they followed.
+
+Their support of other reports still counts: the row names only the emptied account.
+
+Officers cannot delete their own account: what they did is part of their organization's
+records, under their name; their organization's admins end their roles, and the people
+who run the installation deactivate the account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aduan.reports.models import Attachment, Report, ReportEvent, Subscription
+from aduan.reports.privacy import set_public_text, withheld_text, withheld_title_and_body
+
+ERASED_EMAIL_DOMAIN = "akun-dihapus.invalid"  # RFC 2606: never delivers
+
+
+class ErasureRefused(Exception):
+    """The account cannot be deleted by its owner; the message says why and what to do."""
+
+
+@dataclass
+class Erased:
+    reports: int
+    messages: int
+    notifications: int
+
+
+def refusal(user) -> str:
+    """Why `user` may not delete their own account, or "" when they may."""
+    from aduan.organizations.models import Membership
+
+    if user.is_erased:
+        return _("This account is already deleted.")
+    if user.is_staff or user.is_superuser:
+        return _(
+            "This account runs the installation. Another of its administrators must "
+            "deactivate it in the administration site."
+        )
+    if Membership.objects.filter(user=user).exists():
+        return _(
+            "This account has or had a role in an organization, and what was done with it "
+            "is part of that organization's records. Ask the organization's admin to end "
+            "your roles, and the people who run this installation to deactivate the account."
+        )
+    return ""
+
+
+def erase_account(user) -> Erased:
+    """Delete `user`'s personal data as the module says; raises ErasureRefused when
+    `refusal` gives a reason. The caller ends the current session."""
+    from aduan.accounts.models import User
+
+    with transaction.atomic():
+        # Locked: two submissions of the form, or a sign-up racing it, see one state.
+        user = User.objects.select_for_update().get(pk=user.pk)
+        reason = refusal(user)
+        if reason:
+            raise ErasureRefused(reason)
+        reports = list(Report.objects.select_for_update().filter(reporter=user).order_by("pk"))
+        for report in reports:
+            report.reporter = user  # the patterns read the name and contacts still held
+        messages = sum(_withhold_messages(report) for report in reports)
+        for report in reports:
+            _withhold_text(report)
+        email = user.email
+        _empty(user)
+        for report in reports:
+            _write_public_copy(report)
+        _name_files_plainly(reports)
+        Subscription.objects.filter(user=user).delete()
+        notifications = _forget_notifications(user)
+        _forget_sign_ins(email)
+    return Erased(reports=len(reports), messages=messages, notifications=notifications)
+
+
+def _reporter_words(report: Report):
+    """The timeline entries that hold the reporter's words: their own, and the answers
+    an officer recorded for them (by phone, in person, by letter)."""
+    return ReportEvent.objects.filter(report=report).filter(
+        Q(by_reporter=True) | Q(data__recorded_for_reporter=True)
+    )
+
+
+def _withhold_messages(report: Report) -> int:
+    changed = 0
+    for event in _reporter_words(report).exclude(message="", withheld_message=""):
+        masked = withheld_text(event.message, report)
+        # Timeline entries are never changed through the model (append-only); erasure is
+        # the one rewrite the law asks for, and it keeps the entry, masked.
+        ReportEvent.objects.filter(pk=event.pk).update(message=masked, withheld_message="")
+        changed += masked != event.message
+    return changed
+
+
+def _withhold_text(report: Report) -> None:
+    report.title, report.body = withheld_title_and_body(report.title, report.body, report)
+    report.withheld_text = ""
+    report.show_reporter_name = False
+
+
+def _empty(user) -> None:
+    user.full_name = ""
+    user.former_names = []
+    user.email = f"akun-{user.pk}@{ERASED_EMAIL_DOMAIN}"
+    user.phone = ""
+    user.notify_by_email = user.notify_by_whatsapp = user.notify_by_sms = False
+    user.set_unusable_password()  # every session of the account ends with its password
+    user.is_active = False
+    user.email_confirmed_at = None
+    user.last_login = None
+    user.erased_at = timezone.now()
+    # Through the queryset: saving would refresh the public copies by the emptied name
+    # before the masked texts are written (User.save); `_write_public_copy` does that.
+    type(user).objects.filter(pk=user.pk).update(
+        **{
+            name: getattr(user, name)
+            for name in (
+                "full_name",
+                "former_names",
+                "email",
+                "phone",
+                "notify_by_email",
+                "notify_by_whatsapp",
+                "notify_by_sms",
+                "password",
+                "is_active",
+                "email_confirmed_at",
+                "last_login",
+                "erased_at",
+            )
+        }
+    )
+    user.groups.clear()
+    user.user_permissions.clear()
+
+
+def _write_public_copy(report: Report) -> None:
+    set_public_text(report)
+    # A new version: an officer's form loaded before the text changed is refused as stale.
+    Report.objects.filter(pk=report.pk).update(
+        title=report.title,
+        body=report.body,
+        withheld_text="",
+        show_reporter_name=False,
+        public_title=report.public_title,
+        public_body=report.public_body,
+        version=F("version") + 1,
+    )
+
+
+def _name_files_plainly(reports: list[Report]) -> None:
+    """Phones and scanners name files after their owner ("KTP_Budi_Santoso.jpg")."""
+    from_reporter = Q(event__isnull=True) | Q(event__by_reporter=True) | Q(event__action="submit")
+    for attachment in Attachment.objects.filter(Q(report__in=reports) & from_reporter):
+        if attachment.original_name != attachment.plain_name:
+            Attachment.objects.filter(pk=attachment.pk).update(original_name=attachment.plain_name)
+
+
+def _forget_notifications(user) -> int:
+    from aduan.notifications.models import Notification
+
+    deleted, _by_model = Notification.objects.filter(user=user).delete()
+    return deleted
+
+
+def _forget_sign_ins(email: str) -> None:
+    """django-axes keeps sign-ins and failed attempts by the address typed."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__iexact=email).delete()

@@ -1,0 +1,207 @@
+"""A citizen deletes their account: their personal data goes, their reports stay as
+public-service records without it; officers cannot erase what they did in office."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from aduan.accounts.erasure import ErasureRefused, erase_account
+from aduan.accounts.models import User
+from aduan.notifications.models import Notification
+from aduan.reports import lifecycle
+from aduan.reports.attachments import CleanFile
+from aduan.reports.models import Attachment, Report, ReportEvent, Subscription, Support
+from tests.personas import PASSWORD, advance, as_reporter, as_user, submit
+
+BODY = (
+    "Saya Siti Warga, rumah saya di Jl. Melati No. 12. Hubungi 0812-3456-7890 atau "
+    "warga@example.id. Lampu jalan di depan SD Negeri 3 padam sejak seminggu."
+)
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (12, 12), (10, 120, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _delete(client, password=PASSWORD, understood=True):
+    data = {"password": password}
+    if understood:
+        data["understood"] = "on"
+    return client.post(reverse("accounts:delete"), data)
+
+
+@pytest.fixture
+def reported(world):
+    """The citizen's public report, with an answer to a question, a photo named after
+    them, another citizen's report they follow and support."""
+    photo = CleanFile("Foto_Siti_Warga.png", "image/png", _png())
+    report, _ = submit(world, reporter=world.citizen, body=BODY, attachments=[photo])
+    lifecycle.hold(report, as_user(world.national_admin), "Di RT berapa?")
+    lifecycle.answer_hold(report, as_reporter(world.citizen), "RT 3, telepon saya 0812-3456-7890")
+    advance(world, report, "dispatched")
+    other, _ = submit(world, reporter=world.outsider, title="Sampah menumpuk di pasar")
+    advance(world, other, "dispatched")
+    Support.objects.create(report=other, user=world.citizen)
+    Subscription.objects.create(report=other, user=world.citizen)
+    return report, other
+
+
+def test_deleting_the_account_empties_it_and_signs_it_out_everywhere(world, client_for, reported):
+    elsewhere = Client()
+    elsewhere.force_login(world.citizen)
+    client = client_for(world.citizen)
+
+    response = _delete(client)
+
+    assert response.status_code == 302
+    user = User.objects.get(pk=world.citizen.pk)
+    assert (user.full_name, user.phone, user.former_names) == ("", "", [])
+    assert user.email.endswith("@akun-dihapus.invalid")
+    assert not user.is_active and not user.has_usable_password()
+    assert user.erased_at is not None
+    for signed_in in (client, elsewhere):
+        assert signed_in.get(reverse("accounts:account")).status_code == 302
+    sign_in = Client().post(
+        reverse("accounts:login"), {"username": "warga@example.id", "password": PASSWORD}
+    )
+    assert sign_in.status_code == 200  # the form again: no such account
+
+
+def test_the_reports_stay_without_the_reporters_name_and_contacts(world, client_for, reported):
+    report, _ = reported
+
+    _delete(client_for(world.citizen))
+
+    report = Report.objects.get(pk=report.pk)
+    assert report.status == "dispatched"
+    for secret in ("Siti", "Warga", "3456", "warga@example.id"):
+        assert secret not in report.body
+        assert secret not in report.public_body
+    assert "Lampu jalan di depan SD Negeri 3 padam" in report.body
+    answer = report.events.get(action="answer_hold")
+    assert "3456" not in answer.message and answer.withheld_message == ""
+    [photo] = Attachment.objects.filter(report=report)
+    assert photo.original_name == photo.plain_name
+    page = Client().get(reverse("portal:report", args=[report.tracking_code])).content.decode()
+    assert "Siti" not in page and "Foto_Siti" not in page
+
+
+def test_the_handlers_see_a_deleted_account_with_no_way_to_reach_it(world, client_for, reported):
+    report, _ = reported
+    _delete(client_for(world.citizen))
+
+    page = client_for(world.agency_admin).get(
+        reverse("workspace:report", args=[report.tracking_code])
+    )
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Deleted account" in text
+    assert "akun-dihapus.invalid" not in text
+    Subscription.objects.create(report=report, user=world.outsider)
+    report = Report.objects.get(pk=report.pk)  # the erasure changed its text and version
+    lifecycle.respond(report, as_user(world.liaison_a), "Petugas akan datang besok.")
+    assert Notification.objects.filter(user=world.outsider, report=report).exists()
+    assert not Notification.objects.filter(user=world.citizen).exists()
+    assert not Notification.objects.filter(address__icontains="warga@example.id").exists()
+
+
+def test_what_was_kept_for_the_person_goes_and_their_support_still_counts(
+    world, client_for, reported
+):
+    _report, other = reported
+    assert Notification.objects.filter(user=world.citizen).exists()
+
+    _delete(client_for(world.citizen))
+
+    assert not Notification.objects.filter(user=world.citizen).exists()
+    assert not Subscription.objects.filter(user=world.citizen).exists()
+    assert Support.objects.filter(report=other, user=world.citizen).exists()
+
+
+def test_an_anonymous_reports_sealed_words_are_dropped(world, client_for):
+    report, _ = submit(world, reporter=world.citizen, body=BODY, is_anonymous=True)
+    assert Report.objects.get(pk=report.pk).withheld_text != ""
+
+    _delete(client_for(world.citizen))
+
+    assert Report.objects.get(pk=report.pk).withheld_text == ""
+
+
+def test_the_address_is_free_for_a_new_account_afterwards(world, client_for, client):
+    _delete(client_for(world.citizen))
+    client.logout()
+
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "full_name": "Siti Warga",
+            "email": "warga@example.id",
+            "password1": "sapu-lidi-merah-77",
+            "password2": "sapu-lidi-merah-77",
+        },
+    )
+
+    assert response.status_code == 302
+    assert User.objects.filter(email="warga@example.id", is_active=True).count() == 1
+
+
+@pytest.mark.parametrize(
+    "password, understood, error",
+    [
+        ("salah-sandi", True, "This is not the account&#x27;s password."),
+        (PASSWORD, False, "Tick this box to delete the account."),
+    ],
+)
+def test_without_the_password_and_the_tick_nothing_is_deleted(
+    world, client_for, reported, password, understood, error
+):
+    response = _delete(client_for(world.citizen), password=password, understood=understood)
+
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    user = User.objects.get(pk=world.citizen.pk)
+    assert user.is_active and user.full_name == "Siti Warga"
+
+
+@pytest.mark.parametrize("persona", ["liaison_a", "agency_admin", "national_admin", "auditor"])
+def test_an_officer_cannot_erase_what_they_did_in_office(world, client_for, persona):
+    officer = getattr(world, persona)
+    client = client_for(officer)
+
+    page = client.get(reverse("accounts:delete"))
+    response = _delete(client)
+
+    assert "is part of that organization" in page.content.decode()
+    assert response.status_code == 403
+    user = User.objects.get(pk=officer.pk)
+    assert user.is_active and user.full_name == officer.full_name
+    with pytest.raises(ErasureRefused):
+        erase_account(officer)
+
+
+def test_the_operators_account_is_refused_too(world, client_for):
+    operator = User.objects.create_superuser(
+        email="ops@example.id", password=PASSWORD, full_name="Operator"
+    )
+
+    with pytest.raises(ErasureRefused):
+        erase_account(operator)
+    assert User.objects.get(pk=operator.pk).is_active
+
+
+def test_events_keep_the_timeline_complete(world, client_for, reported):
+    report, _ = reported
+    count = ReportEvent.objects.filter(report=report).count()
+
+    _delete(client_for(world.citizen))
+
+    assert ReportEvent.objects.filter(report=report).count() == count
