@@ -15,7 +15,7 @@ from aduan.notifications.models import Notification
 from aduan.reports import lifecycle
 from aduan.reports.attachments import CleanFile
 from aduan.reports.models import Attachment, Report, ReportEvent, Subscription, Support
-from tests.personas import PASSWORD, advance, as_reporter, as_user, submit
+from tests.personas import PASSWORD, advance, as_reporter, as_user, run_announcements, submit
 
 BODY = (
     "Saya Siti Warga, rumah saya di Jl. Melati No. 12. Hubungi 0812-3456-7890 atau "
@@ -205,3 +205,68 @@ def test_events_keep_the_timeline_complete(world, client_for, reported):
     _delete(client_for(world.citizen))
 
     assert ReportEvent.objects.filter(report=report).count() == count
+
+
+GUEST_BODY = (
+    "Saya Budi Tamu, hubungi 0813-7766-5544 atau budi@example.id. Lampu jalan di depan "
+    "SD Negeri 3 padam sejak seminggu."
+)
+
+
+@pytest.fixture
+def guest_report(world):
+    report, _secret = submit(world, body=GUEST_BODY, guest_phone="081377665544")
+    run_announcements()  # the first message, with the link that confirms the address
+    advance(world, report, "dispatched")
+    return Report.objects.get(pk=report.pk)
+
+
+def _erase_in_admin(client, report, confirmed: bool):
+    data = {"action": "erase_guest_reporters", "_selected_action": [report.pk]}
+    if confirmed:
+        data["confirmed"] = "yes"
+    return client.post(reverse("admin:reports_report_changelist"), data)
+
+
+def test_an_operator_erases_a_guest_reporter_after_a_page_that_says_what_happens(
+    world, client, guest_report
+):
+    from aduan.notifications.models import Notification
+
+    operator = User.objects.create_superuser("ops@example.id", PASSWORD, full_name="Operator")
+    client.force_login(operator)
+    assert Notification.objects.filter(report=guest_report, user=None).exists()
+
+    asked = _erase_in_admin(client, guest_report, confirmed=False)
+
+    assert asked.status_code == 200
+    assert "Budi Tamu" in asked.content.decode()
+    assert Report.objects.get(pk=guest_report.pk).guest_name == "Budi Tamu"
+
+    done = _erase_in_admin(client, guest_report, confirmed=True)
+
+    assert done.status_code == 302
+    report = Report.objects.get(pk=guest_report.pk)
+    assert (report.guest_name, report.guest_email, report.guest_phone) == ("", "", "")
+    for secret in ("Budi", "7766", "budi@example.id"):
+        assert secret not in report.body and secret not in report.public_body
+    assert "Lampu jalan di depan SD Negeri 3 padam" in report.body
+    assert not Notification.objects.filter(report=report, user=None).exists()
+    assert report.status == "dispatched"
+
+
+def test_an_accounts_report_is_left_to_its_owner(world, client):
+    from aduan.accounts.erasure import erase_guest_reporter
+
+    report, _ = submit(world, reporter=world.citizen, body=BODY)
+
+    assert erase_guest_reporter(report) is False
+    assert Report.objects.get(pk=report.pk).body == BODY
+
+
+def test_people_without_admin_access_cannot_erase_a_guest_reporter(world, client_for, guest_report):
+    response = _erase_in_admin(client_for(world.national_admin), guest_report, confirmed=True)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert Report.objects.get(pk=guest_report.pk).guest_name == "Budi Tamu"

@@ -22,6 +22,10 @@ Their support of other reports still counts: the row names only the emptied acco
 Officers cannot delete their own account: what they did is part of their organization's
 records, under their name; their organization's admins end their roles, and the people
 who run the installation deactivate the account.
+
+A report made without an account (a guest's, by the web, SMS, WhatsApp or email) belongs
+to no account: at its reporter's request the operators erase the guest reporter the same
+way from the administration site (`erase_guest_reporter`).
 """
 
 from __future__ import annotations
@@ -96,6 +100,32 @@ def erase_account(user) -> Erased:
         notifications = _forget_notifications(user)
         _forget_sign_ins(email)
     return Erased(reports=len(reports), messages=messages, notifications=notifications)
+
+
+def erase_guest_reporter(report: Report) -> bool:
+    """Take a guest reporter's personal data out of `report` as `erase_account` does for
+    an account's reports: the name, email address and phone number it was made with
+    are emptied, and the messages to them deleted. False when the report has an account
+    (its owner deletes that) or nothing is left to erase."""
+    from aduan.notifications.models import Notification
+
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        contacts = [value for value in (report.guest_email, report.guest_phone) if value]
+        if report.reporter_id is not None or not (report.guest_name or contacts):
+            return False
+        _withhold_messages(report)
+        _withhold_text(report)
+        report.guest_name = report.guest_email = report.guest_phone = ""
+        Report.objects.filter(pk=report.pk).update(
+            guest_name="", guest_email="", guest_phone="", guest_contact_verified_at=None
+        )
+        _write_public_copy(report)
+        _name_files_plainly([report])
+        Notification.objects.filter(user=None).filter(
+            Q(report=report) | Q(address__in=contacts)
+        ).delete()
+    return True
 
 
 def _reporter_words(report: Report):

@@ -7,6 +7,8 @@ reporter and the guest contact fields are not shown at all.
 """
 
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from aduan.reports.lifecycle import reread_flags
@@ -74,8 +76,45 @@ class ReportAdmin(admin.ModelAdmin):
     show_full_result_count = False  # millions of rows: avoid a second COUNT(*)
     inlines = [ReportEventInline]
 
+    actions = ["erase_guest_reporters"]
+
     def has_add_permission(self, request):
         return False  # reports enter only through channels.intake
+
+    @admin.action(description=_("Erase the guest reporter's personal data"))
+    def erase_guest_reporters(self, request, queryset):
+        """At a guest reporter's request (Law 27/2022): after a page that says what
+        happens, as the delete action has one."""
+        from aduan.accounts.erasure import erase_guest_reporter
+
+        reports = list(queryset.filter(reporter=None).order_by("pk"))
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Erase the guest reporter's personal data"),
+                "reports": reports,
+                "skipped": queryset.exclude(reporter=None).count(),
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "admin/reports/erase_guest_reporters.html", context)
+        erased = 0
+        for report in reports:
+            if erase_guest_reporter(report):
+                erased += 1
+                self.log_change(
+                    request, report, gettext("Erased the guest reporter's personal data.")
+                )
+        self.message_user(
+            request,
+            ngettext(
+                "The guest reporter's personal data was erased from %(count)d report.",
+                "The guest reporter's personal data was erased from %(count)d reports.",
+                erased,
+            )
+            % {"count": erased},
+        )
+        return None
 
     def has_delete_permission(self, request, obj=None):
         return False
