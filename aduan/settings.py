@@ -39,6 +39,10 @@ SITE_NAME = env_str("SITE_NAME", "Aduan")
 # Who runs this installation and answers for the personal data it holds (the privacy
 # notice at /privasi/ names them), and where people write about their data.
 ADUAN_OPERATOR_NAME = env_str("ADUAN_OPERATOR_NAME", "")
+# Two-step sign-in (aduan.accounts.two_factor): required of every officer and operator
+# before the back office and the administration site open, when on.
+ADUAN_STAFF_TWO_FACTOR = env_bool("ADUAN_STAFF_TWO_FACTOR", False)
+OTP_TOTP_ISSUER = SITE_NAME
 ADUAN_PRIVACY_CONTACT = env_str("ADUAN_PRIVACY_CONTACT", "")
 
 INSTALLED_APPS = [
@@ -52,6 +56,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "aduan.accounts",
     "aduan.organizations",
     "aduan.reports",
@@ -81,8 +88,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "aduan.accounts.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "aduan.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

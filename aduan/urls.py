@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -16,12 +17,27 @@ class Favicon(RedirectView):
         return static("aduan/favicon.svg")
 
 
+class AdminSignIn(RedirectView):
+    query_string = True
+    pattern_name = "accounts:login"
+
+    def get(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            # Signed in without access to the administration site: signing in again
+            # would only lead back here.
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", Favicon.as_view()),
     # The language switch, which also keeps a signed-in user's choice on the account.
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The administration site signs in through the site's own page, so that two-step
+    # sign-in (aduan.accounts.two_factor) cannot be skipped through Django's admin form.
+    path("admin/login/", AdminSignIn.as_view()),
     path("admin/", admin.site.urls),
     path("akun/", include("aduan.accounts.urls")),
     path("kantor/monev/", include("aduan.analytics.urls")),

@@ -19,7 +19,14 @@ from aduan.reports.models import Report
 from tests.personas import PASSWORD, advance, submit
 
 NEW_PASSWORD = "payung-biru-di-pasar-42"
-ACCOUNT_PAGES = ["account", "email_change", "password_change", "my_data", "delete"]
+ACCOUNT_PAGES = [
+    "account",
+    "email_change",
+    "password_change",
+    "my_data",
+    "delete",
+    "two_factor",
+]
 
 
 def _link_in(message) -> str:

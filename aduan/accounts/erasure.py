@@ -37,6 +37,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aduan.accounts import two_factor
 from aduan.reports.models import Attachment, Report, ReportEvent, Subscription
 from aduan.reports.privacy import set_public_text, withheld_text, withheld_title_and_body
 
@@ -99,6 +100,7 @@ def erase_account(user) -> Erased:
         Subscription.objects.filter(user=user).delete()
         notifications = _forget_notifications(user)
         _forget_sign_ins(email)
+        two_factor.turn_off(user)
     return Erased(reports=len(reports), messages=messages, notifications=notifications)
 
 

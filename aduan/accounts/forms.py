@@ -177,3 +177,50 @@ class ChangePasswordForm(PasswordChangeForm):
         first, second = self.fields["new_password1"], self.fields["new_password2"]
         first.help_text = _("At least 8 characters, not only numbers.")
         second.label, second.help_text = _("Repeat the new password"), ""
+
+
+class SignInCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The six digits your authenticator app shows now, or a backup code."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+class TwoFactorForm(CurrentPasswordForm):
+    """Turning two-step sign-in on or off asks for the password and a code; new backup
+    codes ask for the password."""
+
+    ACTIONS = ("turn_on", "turn_off", "new_codes")
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+    field_order = ["code", "password"]
+
+    def __init__(self, *args, action: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.action = action
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.action not in self.ACTIONS:
+            raise forms.ValidationError(_("Choose what to do."))
+        code = cleaned.get("code", "").strip()
+        if self.action in ("turn_on", "turn_off") and not code:
+            self.add_error("code", _("Type the code the app shows now."))
+        elif self.action == "turn_off" and "password" in cleaned:
+            from aduan.accounts import two_factor
+
+            if two_factor.verify(self.user, code) is None:
+                self.add_error("code", _("This code is not right: type the one the app shows now."))
+        return cleaned
+
+    @property
+    def typed_code(self) -> str:
+        return self.cleaned_data.get("code", "")

@@ -26,3 +26,54 @@ class PrivatePagesMiddleware:
         else:
             patch_cache_control(response, private=True)
         return response
+
+
+class TwoFactorRequiredMiddleware:
+    """Where the installation requires two-step sign-in of officers and operators
+    (ADUAN_STAFF_TWO_FACTOR), the back office and the administration site open only to a
+    session signed in with a code: an officer without an authenticator app is sent to
+    set one up; a session signed in before is asked to sign in again."""
+
+    PROTECTED = (BACK_OFFICE, "/admin/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        user = getattr(request, "user", None)
+        if (
+            settings.ADUAN_STAFF_TWO_FACTOR
+            and request.path.startswith(self.PROTECTED)
+            and getattr(user, "is_authenticated", False)
+            and not user.is_verified()
+        ):
+            return self._refuse(request, user)
+        return self.get_response(request)
+
+    def _refuse(self, request, user):
+        from django.contrib import messages
+        from django.contrib.auth import logout
+        from django.shortcuts import redirect
+        from django.utils.http import urlencode
+        from django.utils.translation import gettext as _
+
+        from aduan.accounts import two_factor
+
+        if not two_factor.is_required_of(user):
+            return self.get_response(request)
+        if two_factor.is_on(user):
+            logout(request)
+            messages.info(request, _("Sign in again, with the code from your app."))
+            login = redirect("accounts:login")
+            login["Location"] += "?" + urlencode({"next": request.get_full_path()})
+            return login
+        messages.info(
+            request,
+            _(
+                "This installation asks every officer to sign in in two steps. Set up an "
+                "authenticator app to open the back office."
+            ),
+        )
+        return redirect("accounts:two_factor")

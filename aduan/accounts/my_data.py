@@ -15,6 +15,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aduan.accounts import two_factor
+
 FORMAT_VERSION = 1
 
 
@@ -51,6 +53,7 @@ def _account(user) -> dict:
         "joined": _when(user.date_joined),
         "last_sign_in": _when(user.last_login),
         "email_confirmed": _when(user.email_confirmed_at),
+        "two_step_sign_in": two_factor.is_on(user),
         "notify_by": {
             "email": user.notify_by_email,
             "whatsapp": user.notify_by_whatsapp,

@@ -13,9 +13,12 @@ from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import i18n
 from django.views.decorators.http import require_GET, require_POST
+from django_otp import login as otp_login
 
+from aduan.accounts import two_factor
 from aduan.accounts.confirmation import confirm
 from aduan.accounts.email_change import AddressTaken, confirm_change, request_change
 from aduan.accounts.erasure import ErasureRefused, erase_account, refusal
@@ -27,8 +30,10 @@ from aduan.accounts.forms import (
     NameForm,
     NewPasswordForm,
     PasswordResetRequestForm,
+    SignInCodeForm,
     SignInForm,
     SignUpForm,
+    TwoFactorForm,
 )
 from aduan.accounts.my_data import as_json
 from aduan.accounts.password_reset import after_reset
@@ -44,12 +49,57 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        # The account's language follows the person to any browser they sign in on.
-        response = super().form_valid(form)
-        language = form.get_user().language
-        if language in dict(settings.LANGUAGES):
-            set_language_cookie(response, language)
-        return response
+        user = form.get_user()
+        if two_factor.is_on(user):
+            # Not signed in yet: the code comes first (aduan.accounts.two_factor).
+            two_factor.begin(self.request, user, self.get_success_url())
+            return redirect("accounts:sign_in_code")
+        return _signed_in(super().form_valid(form), user)
+
+
+def _signed_in(response: HttpResponse, user) -> HttpResponse:
+    # The account's language follows the person to any browser they sign in on.
+    if user.language in dict(settings.LANGUAGES):
+        set_language_cookie(response, user.language)
+    return response
+
+
+@limited("lookup")
+def sign_in_code(request):
+    """The second step of signing in: the authenticator app's code or a backup code."""
+    state = two_factor.pending(request)
+    if state is None:
+        messages.info(request, _("Sign in again: the first step was too long ago."))
+        return redirect("accounts:login")
+    user, backend, next_url = state
+    form = SignInCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = two_factor.verify(user, form.cleaned_data["code"])
+        if device is not None:
+            two_factor.finish(request)
+            login(request, user, backend=backend)
+            otp_login(request, device)
+            if device.name == two_factor.BACKUP_DEVICE:
+                left = two_factor.backup_codes_left(user)
+                messages.warning(
+                    request,
+                    ngettext(
+                        "You used a backup code: %(count)d is left.",
+                        "You used a backup code: %(count)d are left.",
+                        left,
+                    )
+                    % {"count": left},
+                )
+            return _signed_in(redirect(next_url or settings.LOGIN_REDIRECT_URL), user)
+        form.add_error(
+            "code",
+            _(
+                "This code is not right or has expired. Type the code the app shows now, "
+                "or a backup code. After several wrong codes, wait a little between tries."
+            ),
+        )
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/sign_in_code.html", {"form": form}, status=status)
 
 
 class SignOutView(LogoutView):
@@ -207,7 +257,11 @@ def account(request):
         form.save()
         messages.success(request, _("Your name is saved."))
         return redirect("accounts:account")
-    context = {"form": form, "refusal": refusal(request.user)}
+    context = {
+        "form": form,
+        "refusal": refusal(request.user),
+        "two_factor_on": two_factor.is_on(request.user),
+    }
     return render(request, "accounts/account.html", context, status=400 if form.is_bound else 200)
 
 
@@ -313,3 +367,46 @@ def delete_account(request):
     }
     status = 403 if reason and form.is_bound else 400 if form.is_bound else 200
     return render(request, "accounts/delete.html", context, status=status)
+
+
+@login_required
+@limited("lookup")
+def two_factor_page(request):
+    """Turning two-step sign-in on (scan, then type a code), making new backup codes,
+    turning it off (not where the installation requires it)."""
+    user = request.user
+    action = request.POST.get("action", "")
+    form = TwoFactorForm(request.POST or None, user=user, action=action)
+    context = {"form": form, "is_on": two_factor.is_on(user)}
+    context["required"] = two_factor.is_required_of(user)
+    if request.method == "POST" and form.is_valid():
+        if action == "turn_on" and not context["is_on"]:
+            confirmed = two_factor.confirm_app(user, two_factor.pending_app(user), form.typed_code)
+            if confirmed is None:
+                form.add_error("code", _("This code is not right: type the one the app shows now."))
+            else:
+                device, codes = confirmed
+                otp_login(request, device)  # this session counts as signed in with a code
+                return _show_codes(request, codes, _("Two-step sign-in is on."))
+        elif action == "new_codes" and context["is_on"]:
+            return _show_codes(request, two_factor.new_backup_codes(user), "")
+        elif action == "turn_off" and context["is_on"] and not context["required"]:
+            two_factor.turn_off(user)
+            messages.success(request, _("Two-step sign-in is off."))
+            return redirect("accounts:account")
+    if not context["is_on"]:
+        device = two_factor.pending_app(user)
+        context["qr"] = two_factor.qr_svg(device)
+        context["secret"] = two_factor.secret_for_typing(device)
+    else:
+        context["codes_left"] = two_factor.backup_codes_left(user)
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/two_factor.html", context, status=status)
+
+
+def _show_codes(request, codes: list[str], message: str) -> HttpResponse:
+    if message:
+        messages.success(request, message)
+    response = render(request, "accounts/backup_codes.html", {"codes": codes})
+    patch_cache_control(response, private=True, no_store=True)
+    return response

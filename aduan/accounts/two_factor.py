@@ -1,0 +1,153 @@
+"""Two-step sign-in: a password, then a code from an authenticator app (TOTP, RFC 6238)
+or one of ten single-use backup codes (django-otp does the cryptography and the
+throttling: each wrong code doubles the wait before the next try).
+
+Anyone may turn it on at `/akun/dua-langkah/`; an installation can require it of every
+officer and operator (ADUAN_STAFF_TWO_FACTOR), who then reach the back office and the
+administration site only from a session signed in with a code
+(`middleware.TwoFactorRequiredMiddleware`).
+
+Between the two steps the session holds only who passed the password and when, bound
+to the password: the account is not signed in until the code is right, a pending step
+lasts PENDING_SECONDS, and a password changed meanwhile voids it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import segno
+from django.conf import settings
+from django.db import transaction
+from django.utils.crypto import constant_time_compare
+from django_otp import devices_for_user, user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+PENDING_KEY = "aduan_two_factor_pending"
+PENDING_SECONDS = 10 * 60
+BACKUP_CODES = 10
+APP_DEVICE = "app"
+BACKUP_DEVICE = "backup"
+
+
+def is_on(user) -> bool:
+    return user_has_device(user, confirmed=True)
+
+
+def is_required_of(user) -> bool:
+    """Whether this installation requires two-step sign-in of `user`: officers (any
+    role in an organization) and operators, when ADUAN_STAFF_TWO_FACTOR is on."""
+    from aduan.organizations.models import Membership
+
+    if not getattr(settings, "ADUAN_STAFF_TWO_FACTOR", False) or not user.is_authenticated:
+        return False
+    return user.is_staff or Membership.objects.filter(user=user, is_active=True).exists()
+
+
+# --- Turning it on ---------------------------------------------------------------------
+
+
+def pending_app(user) -> TOTPDevice:
+    """The authenticator app being set up (made on the first visit; the same secret on
+    later visits until it is confirmed, so a reload does not void a scanned code)."""
+    device = TOTPDevice.objects.filter(user=user, name=APP_DEVICE, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name=APP_DEVICE, confirmed=False)
+
+
+def qr_svg(device: TOTPDevice) -> str:
+    """The app's set-up link as an inline SVG QR code (no image request, no network)."""
+    return segno.make(device.config_url, error="m").svg_inline(scale=4, border=2)
+
+
+def secret_for_typing(device: TOTPDevice) -> str:
+    """The secret in base32, in groups of four, for apps that cannot scan."""
+    from base64 import b32encode
+
+    secret = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def confirm_app(user, device: TOTPDevice, code: str) -> tuple[TOTPDevice, list[str]] | None:
+    """Confirm the app with a code it shows; returns it and the new backup codes (shown
+    once), or None when the code is wrong."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user)
+        if not device.verify_token(_digits(code)):
+            return None
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        return device, new_backup_codes(user)
+
+
+def new_backup_codes(user) -> list[str]:
+    """Ten new single-use codes; the earlier ones stop working."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name=BACKUP_DEVICE, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def backup_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def turn_off(user) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+
+
+# --- Signing in ------------------------------------------------------------------------
+
+
+def verify(user, code: str):
+    """The device that accepts `code` (the app's six digits or a backup code, which is
+    then used up), or None. Wrong codes are throttled per device."""
+    code = "".join(code.split()).lower()
+    if not code:
+        return None
+    with transaction.atomic():
+        for device in devices_for_user(user, for_verify=True):
+            token = _digits(code) if isinstance(device, TOTPDevice) else code
+            if device.verify_token(token):
+                return device
+    return None
+
+
+def _digits(code: str) -> str:
+    return "".join(character for character in code if not character.isspace())
+
+
+def begin(request, user, next_url: str) -> None:
+    """The password was right: remember, in this session only, who is half signed in."""
+    request.session[PENDING_KEY] = {
+        "user": user.pk,
+        "backend": user.backend,
+        "at": time.time(),
+        "password": user.get_session_auth_hash(),
+        "next": next_url,
+    }
+
+
+def pending(request):
+    """(user, backend, next) of the step begun in this session, or None when there is
+    none, it is too old, or the account's password changed since."""
+    from aduan.accounts.models import User
+
+    state = request.session.get(PENDING_KEY)
+    if not isinstance(state, dict) or time.time() - state.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = User.objects.filter(pk=state.get("user"), is_active=True).first()
+    if user is None or not constant_time_compare(
+        state.get("password", ""), user.get_session_auth_hash()
+    ):
+        return None
+    return user, state["backend"], state.get("next", "")
+
+
+def finish(request) -> None:
+    request.session.pop(PENDING_KEY, None)
