@@ -50,6 +50,7 @@ def protected(world, client):
     client.force_login(world.citizen)
     codes = _turn_on(client)
     client.logout()
+    client.cookies["django_language"] = "en"
     return codes
 
 
