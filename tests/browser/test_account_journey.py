@@ -45,3 +45,34 @@ def test_a_citizen_downloads_their_data_then_deletes_their_account(world, new_pa
     assert "Akun Anda telah dihapus." in page.content()
     assert page.get_by_role("link", name="Masuk").count() == 1  # signed out
     assert "Siti" not in Report.objects.get(pk=report.pk).body
+
+
+def test_an_officer_turns_on_two_step_sign_in_and_signs_in_with_a_code(world, new_page):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def code() -> str:
+        device = TOTPDevice.objects.get(user=world.liaison_a)
+        return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+
+    page = new_page()
+    sign_in(page, world.liaison_a.email, PASSWORD)
+    page.goto("/akun/dua-langkah/")
+    assert page.locator(".qr svg").count() == 1
+    page.fill("input[name=code]", code())
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Aktifkan masuk dua langkah").click()
+    page.wait_for_load_state()
+    backup = page.locator(".codes code").all_inner_texts()
+    assert len(backup) == 10
+
+    page.context.clear_cookies()
+    sign_in(page, world.liaison_a.email, PASSWORD)
+    assert page.url.endswith("/akun/masuk/kode/")
+    page.fill("input[name=code]", backup[0])
+    page.get_by_role("button", name="Masuk").last.click()
+    page.wait_for_load_state()
+
+    assert "Anda memakai sebuah kode cadangan: tersisa 9." in page.content()
+    page.goto("/kantor/")
+    assert page.url.endswith("/kantor/")
