@@ -7,8 +7,8 @@ the account row stays, as their reporter, but holds nothing about the person any
 and what points at them is taken out of the reports themselves:
 
 - the account: name (and former names), email address (replaced by an address that
-  cannot receive mail), phone number, password, sign-in history and notification
-  settings;
+  cannot receive mail), phone number, password, sign-in history, two-step sign-in
+  devices and notification settings;
 - their reports: the reporter's name, own email address and phone number however
   written, NIK numbers and the numbers and house they call their own are masked in the
   title, the body and every message they wrote (`privacy.withheld_text`, the masking
