@@ -117,6 +117,7 @@ def map_reports(request: HttpRequest) -> HttpResponse:
             "category__name_en",
             "guest_name",
             "reporter__full_name",
+            "reporter__former_names",
         )
     )
     body = {

@@ -63,7 +63,7 @@ ROW_COLUMNS = (
     *("category", "category__parent", "region", "organization"),
     *("category__slug", "category__parent__slug", "region__name"),
     *("organization__name", "organization__slug"),
-    *("guest_name", "reporter__full_name"),
+    *("guest_name", "reporter__full_name", "reporter__former_names"),
 )
 # Spreadsheets run a cell starting with these as a formula ("CSV injection").
 
