@@ -64,6 +64,7 @@ def test_turning_it_on_needs_a_code_the_app_shows_and_gives_ten_backup_codes(wor
     )
 
     assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]
     assert wrong.status_code == 400
     assert not two_factor.is_on(world.citizen)
     # A reload keeps the secret already scanned.

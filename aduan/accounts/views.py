@@ -401,7 +401,10 @@ def two_factor_page(request):
     else:
         context["codes_left"] = two_factor.backup_codes_left(user)
     status = 400 if form.is_bound else 200
-    return render(request, "accounts/two_factor.html", context, status=status)
+    response = render(request, "accounts/two_factor.html", context, status=status)
+    # The app's secret is on the page: a shared computer's browser must not keep it.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def _show_codes(request, codes: list[str], message: str) -> HttpResponse:
