@@ -85,8 +85,20 @@ def confirm_change(token: str):
         user.email = new_email
         user.email_confirmed_at = timezone.now()
         user.save(update_fields=["email", "email_confirmed_at"])
+        _move_sign_ins(old_email, new_email)
         enqueue_with_transaction(lambda: send_email_changed_notice.enqueue(user.pk, old_email))
     return user, old_email
+
+
+def _move_sign_ins(old_email: str, new_email: str) -> None:
+    """django-axes keeps sign-ins by the address typed: the account's history moves with
+    it, so that the copy of its data and its deletion find it (`my_data`, `erasure`).
+    Failed attempts counting towards a lock of the former address lock no account now."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model in (AccessLog, AccessFailureLog):
+        model.objects.filter(username__iexact=old_email).update(username=new_email)
+    AccessAttempt.objects.filter(username__iexact=old_email).delete()
 
 
 def send_change_link(user, new_email: str) -> None:

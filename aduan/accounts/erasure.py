@@ -39,7 +39,12 @@ from django.utils.translation import gettext as _
 
 from aduan.accounts import two_factor
 from aduan.reports.models import Attachment, Report, ReportEvent, Subscription
-from aduan.reports.privacy import set_public_text, withheld_text, withheld_title_and_body
+from aduan.reports.privacy import (
+    mask_reporter,
+    set_public_text,
+    withheld_text,
+    withheld_title_and_body,
+)
 
 ERASED_EMAIL_DOMAIN = "akun-dihapus.invalid"  # RFC 2606: never delivers
 
@@ -92,6 +97,10 @@ def erase_account(user) -> Erased:
         messages = sum(_withhold_messages(report) for report in reports)
         for report in reports:
             _withhold_text(report)
+            # Public pages masked the name in the rest at read time, by the name the
+            # account is about to lose: what others wrote of the reporter is masked now.
+            _mask_others_words(report)
+        _mask_messages_to_others(user, reports)
         email = user.email
         _empty(user)
         for report in reports:
@@ -151,8 +160,37 @@ def _withhold_messages(report: Report) -> int:
 
 def _withhold_text(report: Report) -> None:
     report.title, report.body = withheld_title_and_body(report.title, report.body, report)
+    report.address = withheld_text(report.address, report)[
+        : Report._meta.get_field("address").max_length
+    ]
     report.withheld_text = ""
     report.show_reporter_name = False
+
+
+def _mask_others_words(report: Report) -> None:
+    """Officers' answers, questions and notes that name the reporter or quote their
+    contacts ("Terima kasih Ibu Siti Rahmawati, kami hubungi 0812…")."""
+    others = ReportEvent.objects.filter(report=report).exclude(message="")
+    for event in others.exclude(pk__in=_reporter_words(report).values("pk")):
+        masked = mask_reporter(event.message, report)
+        if masked != event.message:
+            ReportEvent.objects.filter(pk=event.pk).update(message=masked)
+
+
+def _mask_messages_to_others(user, reports: list[Report]) -> None:
+    """The messages about their reports kept for others (officers' inboxes, queued
+    emails), which quote the title and the reporter's words."""
+    from aduan.notifications.models import Notification
+
+    by_pk = {report.pk: report for report in reports}
+    told = Notification.objects.filter(report__in=reports).exclude(user=user)
+    for row in told.only("pk", "report_id", "subject", "body", "short").iterator():
+        report = by_pk[row.report_id]
+        masked = {
+            name: mask_reporter(getattr(row, name), report) for name in ("subject", "body", "short")
+        }
+        if any(masked[name] != getattr(row, name) for name in masked):
+            Notification.objects.filter(pk=row.pk).update(**masked)
 
 
 def _empty(user) -> None:
@@ -197,6 +235,7 @@ def _write_public_copy(report: Report) -> None:
     Report.objects.filter(pk=report.pk).update(
         title=report.title,
         body=report.body,
+        address=report.address,
         withheld_text="",
         show_reporter_name=False,
         public_title=report.public_title,

@@ -7,6 +7,16 @@ from aduan.accounts.models import User
 from aduan.lib.phones import PhoneField
 
 
+def refuse_reserved(email: str) -> str:
+    """Deleted accounts get an address on a domain of their own
+    (`aduan.accounts.erasure`): an account holding one would make a deletion fail."""
+    from aduan.accounts.erasure import ERASED_EMAIL_DOMAIN
+
+    if email.rpartition("@")[2] == ERASED_EMAIL_DOMAIN:
+        raise forms.ValidationError(_("This address cannot be used."))
+    return email
+
+
 class SignInForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("Email"),
@@ -42,7 +52,7 @@ class SignUpForm(forms.ModelForm):
         }
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email = refuse_reserved(self.cleaned_data["email"].strip().lower())
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(_("An account with this email already exists."))
         return email
@@ -148,7 +158,7 @@ class EmailChangeForm(CurrentPasswordForm):
     field_order = ["new_email", "password"]
 
     def clean_new_email(self) -> str:
-        email = self.cleaned_data["new_email"].strip().lower()
+        email = refuse_reserved(self.cleaned_data["new_email"].strip().lower())
         if email == self.user.email.lower():
             raise forms.ValidationError(_("This is already the account's address."))
         if User.objects.filter(email__iexact=email).exists():

@@ -136,7 +136,18 @@ def _marks(user, relation: str) -> list[dict]:
 
     model = {"supports": Support, "subscriptions": Subscription}[relation]
     rows = model.objects.filter(user=user).select_related("report").order_by("at", "pk")
-    return [{"report": row.report.tracking_code, "at": _when(row.at)} for row in rows]
+    return [{"report": _code(row.report, user), "at": _when(row.at)} for row in rows]
+
+
+def _code(report, user) -> str | None:
+    """A report's tracking code, unless the person may not open it: a merge moves a
+    duplicate's reporter and supporters to its original, which may be confidential or
+    not yet verified, and is never named to them (`lifecycle._merge_message`)."""
+    if report is None:
+        return None
+    if report.reporter_id == user.pk or report.is_public or report.is_public_duplicate:
+        return report.tracking_code
+    return None
 
 
 def _notifications(user) -> list[dict]:
@@ -147,7 +158,7 @@ def _notifications(user) -> list[dict]:
             "kind": str(row.get_kind_display()),
             "channel": str(row.get_medium_display()),
             "address": row.address,
-            "report": row.report.tracking_code if row.report_id else None,
+            "report": _code(row.report, user),
             "subject": row.subject,
             "message": row.body,
             "state": str(row.get_state_display()),

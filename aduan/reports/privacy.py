@@ -104,7 +104,15 @@ def withheld_text(text: str, report: Report) -> str:
     numbers and house they call their own (`mask_writers_own_data`). Everything else
     stays — other people's numbers and accounts, the factory's address, plates,
     positions: the handlers must find the problem and pursue it."""
-    text = mask_writers_own_data(text or "")
+    return mask_reporter(mask_writers_own_data(text or ""), report)
+
+
+def mask_reporter(text: str, report: Report) -> str:
+    """`text` with the reporter's name (not where it names a street) and own email
+    address and phone number masked, however written: what anyone else wrote about the
+    reporter (an officer's answer "Terima kasih Ibu Siti…", a message to staff quoting
+    the report) once the reporter is erased (`aduan.accounts.erasure`)."""
+    text = text or ""
     for contact in _own_contacts(report):
         text = contact.sub(lambda match: MASK * 3, text)
     pattern = reporter_name_pattern(report)
