@@ -143,3 +143,36 @@ def test_an_account_cannot_ask_to_move_to_the_deleted_accounts_domain(world, cli
     )
 
     assert response.status_code == 400
+
+
+def test_a_rename_loaded_before_the_erasure_does_not_bring_the_account_back(world):
+    import contextlib
+
+    from aduan.accounts.forms import ChangePasswordForm, NameForm
+
+    stale = User.objects.get(pk=world.citizen.pk)  # a request of a second tab, in flight
+    erase_account(User.objects.get(pk=world.citizen.pk))
+
+    with contextlib.suppress(Exception):
+        NameForm({"full_name": "Siti Baru"}, instance=stale).save()
+    with contextlib.suppress(Exception):
+        data = {"old_password": PASSWORD, "new_password1": "x-9-kata-sandi-baru"}
+        ChangePasswordForm(stale, {**data, "new_password2": data["new_password1"]}).save()
+
+    user = User.objects.get(pk=world.citizen.pk)
+    assert user.is_erased and not user.is_active
+    assert (user.full_name, user.former_names) == ("", [])
+    assert user.email.endswith("@akun-dihapus.invalid")
+    assert not user.has_usable_password()
+
+
+def test_two_tabs_renaming_the_account_keep_every_former_name(world):
+    from aduan.accounts.forms import NameForm
+
+    first = User.objects.get(pk=world.citizen.pk)
+    second = User.objects.get(pk=world.citizen.pk)
+    NameForm({"full_name": "Siti Rahmawati"}, instance=first).save()
+    NameForm({"full_name": "Ibu Rahma"}, instance=second).save()
+
+    user = User.objects.get(pk=world.citizen.pk)
+    assert "Siti Warga" in user.former_names and "Siti Rahmawati" in user.former_names

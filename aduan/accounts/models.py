@@ -1,5 +1,5 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +20,10 @@ class UserManager(BaseUserManager["User"]):
         fields.setdefault("is_superuser", True)
         fields.setdefault("email_confirmed_at", timezone.now())  # the operator vouches
         return self.create_user(email, password, **fields)
+
+
+class AccountDeleted(Exception):
+    """The account was deleted while this copy of it was held in memory."""
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -67,24 +71,44 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def save(self, *args, **kwargs) -> None:
+        if self.pk is None or self.is_erased:
+            super().save(*args, **kwargs)
+            return
         fields = kwargs.get("update_fields")
-        former = ""
-        if self.pk is not None and (fields is None or "full_name" in fields):
-            former = type(self).objects.filter(pk=self.pk).values_list("full_name", flat=True)
-            former = next(iter(former), "")
-        renamed = bool(former) and former != self.full_name
-        if renamed and former not in self.former_names:
-            self.former_names = [*self.former_names, former]
-            if fields is not None:
-                kwargs["update_fields"] = [*fields, "former_names"]
-        super().save(*args, **kwargs)
-        if renamed:
-            # Public pages mask the reporter's name as it is now and as it was (a report
-            # signed "Siti Rahmawati" stays masked after a rename to "Siti"); so must the
-            # public search's copy of their reports (`aduan.reports.privacy`).
-            from aduan.reports.privacy import refresh_public_text
+        with transaction.atomic():
+            # Locked and read again: a request that loaded the account before it was
+            # deleted (`aduan.accounts.erasure`), or before another tab renamed it, must
+            # not write back what it holds in memory.
+            row = (
+                type(self)
+                .objects.select_for_update()
+                .filter(pk=self.pk)
+                .values("full_name", "former_names", "erased_at")
+                .first()
+            )
+            if row is not None and row["erased_at"] is not None:
+                raise AccountDeleted
+            renamed = False
+            if row is not None and (fields is None or "full_name" in fields):
+                held = list(row["former_names"] or [])
+                formers = [*held, *(name for name in self.former_names if name not in held)]
+                former = row["full_name"]
+                renamed = bool(former) and former != self.full_name
+                if renamed and former not in formers:
+                    formers.append(former)
+                if formers != self.former_names:
+                    self.former_names = formers
+                if fields is not None and "former_names" not in fields:
+                    kwargs["update_fields"] = [*fields, "former_names"]
+            super().save(*args, **kwargs)
+            if renamed:
+                # Public pages mask the reporter's name as it is now and as it was (a
+                # report signed "Siti Rahmawati" stays masked after a rename to "Siti");
+                # so must the public search's copy of their reports
+                # (`aduan.reports.privacy`).
+                from aduan.reports.privacy import refresh_public_text
 
-            refresh_public_text(self.reports.all())
+                refresh_public_text(self.reports.all())
 
     @property
     def is_erased(self) -> bool:
