@@ -176,3 +176,17 @@ def test_two_tabs_renaming_the_account_keep_every_former_name(world):
 
     user = User.objects.get(pk=world.citizen.pk)
     assert "Siti Warga" in user.former_names and "Siti Rahmawati" in user.former_names
+
+
+def test_the_handlers_are_not_told_a_deleted_account_may_still_confirm_its_address(
+    world, client_for
+):
+    report, _ = submit(world, reporter=world.citizen, title="Lampu jalan padam di gang")
+    advance(world, report, "dispatched")
+    erase_account(User.objects.get(pk=world.citizen.pk))
+
+    page = client_for(world.liaison_a).get(reverse("workspace:report", args=[report.tracking_code]))
+
+    text = page.content.decode()
+    assert "once they confirm their address" not in text
+    assert "The reporter deleted their account" in text
