@@ -233,6 +233,8 @@ def test_an_operator_erases_a_guest_reporter_after_a_page_that_says_what_happens
 ):
     from aduan.notifications.models import Notification
 
+    lifecycle.respond(guest_report, as_user(world.liaison_a), "Terima kasih Pak Budi Tamu.")
+
     operator = User.objects.create_superuser("ops@example.id", PASSWORD, full_name="Operator")
     client.force_login(operator)
     assert Notification.objects.filter(report=guest_report, user=None).exists()
@@ -251,8 +253,9 @@ def test_an_operator_erases_a_guest_reporter_after_a_page_that_says_what_happens
     for secret in ("Budi", "7766", "budi@example.id"):
         assert secret not in report.body and secret not in report.public_body
     assert "Lampu jalan di depan SD Negeri 3 padam" in report.body
+    assert "Budi" not in report.events.get(action="respond").message
     assert not Notification.objects.filter(report=report, user=None).exists()
-    assert report.status == "dispatched"
+    assert report.status == "in_progress"  # still handled
 
 
 def test_an_accounts_report_is_left_to_its_owner(world, client):

@@ -127,6 +127,8 @@ def erase_guest_reporter(report: Report) -> bool:
             return False
         _withhold_messages(report)
         _withhold_text(report)
+        _mask_others_words(report)
+        _mask_messages_to_others(None, [report])
         report.guest_name = report.guest_email = report.guest_phone = ""
         Report.objects.filter(pk=report.pk).update(
             guest_name="", guest_email="", guest_phone="", guest_contact_verified_at=None
