@@ -362,7 +362,9 @@ def delete_account(request):
     context = {
         "form": form,
         "refusal": reason,
-        "open_reports": user.reports.exclude(status__in=[Status.CLOSED, Status.ARCHIVED]).count(),
+        "open_reports": user.reports.exclude(
+            status__in=[Status.COMPLETED, Status.CLOSED, Status.ARCHIVED]
+        ).count(),
         "reports": user.reports.count(),
     }
     status = 403 if reason and form.is_bound else 400 if form.is_bound else 200
