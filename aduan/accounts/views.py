@@ -388,6 +388,12 @@ def two_factor_page(request):
                 form.add_error("code", _("This code is not right: type the one the app shows now."))
             else:
                 device, codes = confirmed
+                # Every other session of the account was signed in with the password
+                # alone: the same password with a new salt ends them (a session is bound
+                # to the password's hash), and this one carries on.
+                user.set_password(form.cleaned_data["password"])
+                user.save(update_fields=["password"])
+                update_session_auth_hash(request, user)
                 otp_login(request, device)  # this session counts as signed in with a code
                 return _show_codes(request, codes, _("Two-step sign-in is on."))
         elif action == "new_codes" and context["is_on"]:

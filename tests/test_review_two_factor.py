@@ -1,0 +1,48 @@
+"""Review of two-step sign-in: the holes found, each pinned by a test."""
+
+from __future__ import annotations
+
+import datetime
+
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from aduan.accounts import two_factor
+from tests.personas import PASSWORD
+from tests.test_two_factor import _code, _password_step, _turn_on
+
+
+def _signed_in(client) -> bool:
+    return client.get(reverse("accounts:account")).status_code == 200
+
+
+def test_turning_two_step_sign_in_on_signs_out_the_accounts_other_sessions(world, client):
+    elsewhere = Client()  # a phone or an office computer left signed in with the password
+    elsewhere.force_login(world.citizen)
+    client.force_login(world.citizen)
+
+    _turn_on(client)
+
+    assert _signed_in(client)  # the session that turned it on counts as signed in with a code
+    assert not _signed_in(elsewhere)
+    new_codes = elsewhere.post(
+        reverse("accounts:two_factor"), {"action": "new_codes", "password": PASSWORD}
+    )
+    assert new_codes.status_code == 302 and "codes" not in (new_codes.context or {})
+
+
+def test_an_officers_session_from_before_the_app_is_signed_out_when_it_is_turned_on(
+    world, client, settings
+):
+    settings.ADUAN_STAFF_TWO_FACTOR = True
+    elsewhere = Client()
+    elsewhere.force_login(world.agency_admin)
+    client.force_login(world.agency_admin)
+
+    _turn_on(client)
+
+    assert elsewhere.get(reverse("notifications:list")).status_code == 302
+    assert not _signed_in(elsewhere)
