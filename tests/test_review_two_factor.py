@@ -46,3 +46,13 @@ def test_an_officers_session_from_before_the_app_is_signed_out_when_it_is_turned
 
     assert elsewhere.get(reverse("notifications:list")).status_code == 302
     assert not _signed_in(elsewhere)
+
+
+def test_where_officers_need_a_code_their_notifications_need_one_too(world, client, settings):
+    settings.ADUAN_STAFF_TWO_FACTOR = True
+    client.force_login(world.agency_admin)  # the password only, no app yet
+
+    response = client.get(reverse("notifications:list"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:two_factor")

@@ -30,11 +30,14 @@ class PrivatePagesMiddleware:
 
 class TwoFactorRequiredMiddleware:
     """Where the installation requires two-step sign-in of officers and operators
-    (ADUAN_STAFF_TWO_FACTOR), the back office and the administration site open only to a
-    session signed in with a code: an officer without an authenticator app is sent to
-    set one up; a session signed in before is asked to sign in again."""
+    (ADUAN_STAFF_TWO_FACTOR), the back office, the administration site and the
+    notifications open only to a session signed in with a code: an officer without an
+    authenticator app is sent to set one up; a session signed in before is asked to sign
+    in again."""
 
-    PROTECTED = (BACK_OFFICE, "/admin/")
+    # Also the notifications, which tell an officer of reports with their titles and
+    # what reporters wrote back (an answer to a question, why they are not satisfied).
+    PROTECTED = (BACK_OFFICE, "/admin/", "/notifikasi/")
 
     def __init__(self, get_response):
         self.get_response = get_response
