@@ -56,3 +56,17 @@ def test_where_officers_need_a_code_their_notifications_need_one_too(world, clie
 
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:two_factor")
+
+
+def test_the_back_office_asks_for_the_code_also_under_a_path_prefix(world, client, settings):
+    settings.ADUAN_STAFF_TWO_FACTOR = True
+    client.force_login(world.agency_admin)
+
+    response = client.get("/kantor/", SCRIPT_NAME="/aduan")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith(reverse("accounts:two_factor"))
+    settings.ADUAN_STAFF_TWO_FACTOR = False
+    inbox = client.get("/kantor/", SCRIPT_NAME="/aduan")
+    assert inbox.status_code == 200
+    assert "no-store" in inbox["Cache-Control"]  # a back-office page, whatever the prefix

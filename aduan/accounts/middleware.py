@@ -21,7 +21,7 @@ class PrivatePagesMiddleware:
         user = getattr(request, "user", None)
         if response.has_header("Cache-Control") or not getattr(user, "is_authenticated", False):
             return response
-        if request.path.startswith(BACK_OFFICE):
+        if request.path_info.startswith(BACK_OFFICE):
             add_never_cache_headers(response)
         else:
             patch_cache_control(response, private=True)
@@ -48,7 +48,9 @@ class TwoFactorRequiredMiddleware:
         user = getattr(request, "user", None)
         if (
             settings.ADUAN_STAFF_TWO_FACTOR
-            and request.path.startswith(self.PROTECTED)
+            # The path the site's URLs see: under a prefix (SCRIPT_NAME) `request.path`
+            # starts with the prefix, and the back office would open without a code.
+            and request.path_info.startswith(self.PROTECTED)
             and getattr(user, "is_authenticated", False)
             and not user.is_verified()
         ):
