@@ -70,3 +70,23 @@ def test_the_back_office_asks_for_the_code_also_under_a_path_prefix(world, clien
     inbox = client.get("/kantor/", SCRIPT_NAME="/aduan")
     assert inbox.status_code == 200
     assert "no-store" in inbox["Cache-Control"]  # a back-office page, whatever the prefix
+
+
+def test_a_backup_code_does_not_count_as_a_wrong_code_from_the_app(world, client):
+    client.force_login(world.citizen)
+    codes = _turn_on(client)
+    client.logout()
+    device = TOTPDevice.objects.get(user=world.citizen)
+    now = timezone.now() + datetime.timedelta(seconds=60)
+
+    with time_machine.travel(now, tick=False):
+        for code in codes[:3]:
+            _password_step(client, world.citizen)
+            assert client.post(reverse("accounts:sign_in_code"), {"code": code}).status_code == 302
+            client.logout()
+        _password_step(client, world.citizen)
+        app = client.post(reverse("accounts:sign_in_code"), {"code": _code(device)})
+
+    assert app.status_code == 302
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0

@@ -112,10 +112,17 @@ def verify(user, code: str):
         return None
     with transaction.atomic():
         for device in devices_for_user(user, for_verify=True):
-            token = _digits(code) if isinstance(device, TOTPDevice) else code
-            if device.verify_token(token):
+            if isinstance(device, TOTPDevice) and not _is_app_code(code, device):
+                # A backup code is not a wrong code of the app: counted as one, each
+                # backup code used would make the app's next code wait longer.
+                continue
+            if device.verify_token(code):
                 return device
     return None
+
+
+def _is_app_code(code: str, device: TOTPDevice) -> bool:
+    return code.isdigit() and len(code) == device.digits
 
 
 def _digits(code: str) -> str:
