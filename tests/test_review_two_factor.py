@@ -90,3 +90,22 @@ def test_a_backup_code_does_not_count_as_a_wrong_code_from_the_app(world, client
     assert app.status_code == 302
     device.refresh_from_db()
     assert device.throttling_failure_count == 0
+
+
+def test_an_officer_who_may_not_turn_it_off_keeps_the_backup_code_typed_and_is_told_why(
+    world, client, settings
+):
+    settings.ADUAN_STAFF_TWO_FACTOR = True
+    client.force_login(world.agency_admin)
+    client.cookies["django_language"] = "en"
+    codes = _turn_on(client)
+
+    refused = client.post(
+        reverse("accounts:two_factor"),
+        {"action": "turn_off", "code": codes[0], "password": PASSWORD},
+    )
+
+    assert refused.status_code == 400
+    assert two_factor.backup_codes_left(world.agency_admin) == 10
+    assert refused.context["form"].errors
+    assert two_factor.is_on(world.agency_admin)

@@ -213,14 +213,23 @@ class TwoFactorForm(CurrentPasswordForm):
     )
     field_order = ["code", "password"]
 
-    def __init__(self, *args, action: str, **kwargs) -> None:
+    def __init__(self, *args, action: str, required: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.action = action
+        self.required = required
 
     def clean(self):
         cleaned = super().clean()
         if self.action not in self.ACTIONS:
             raise forms.ValidationError(_("Choose what to do."))
+        if self.action == "turn_off" and self.required:
+            # Refused before the code is checked: a backup code typed here stays usable.
+            raise forms.ValidationError(
+                _(
+                    "This installation requires two-step sign-in of its officers: it "
+                    "cannot be turned off."
+                )
+            )
         code = cleaned.get("code", "").strip()
         if self.action in ("turn_on", "turn_off") and not code:
             self.add_error("code", _("Type the code the app shows now."))

@@ -378,9 +378,9 @@ def two_factor_page(request):
     turning it off (not where the installation requires it)."""
     user = request.user
     action = request.POST.get("action", "")
-    form = TwoFactorForm(request.POST or None, user=user, action=action)
-    context = {"form": form, "is_on": two_factor.is_on(user)}
-    context["required"] = two_factor.is_required_of(user)
+    required = two_factor.is_required_of(user)
+    form = TwoFactorForm(request.POST or None, user=user, action=action, required=required)
+    context = {"form": form, "is_on": two_factor.is_on(user), "required": required}
     if request.method == "POST" and form.is_valid():
         if action == "turn_on" and not context["is_on"]:
             confirmed = two_factor.confirm_app(user, two_factor.pending_app(user), form.typed_code)
