@@ -109,3 +109,19 @@ def test_an_officer_who_may_not_turn_it_off_keeps_the_backup_code_typed_and_is_t
     assert two_factor.backup_codes_left(world.agency_admin) == 10
     assert refused.context["form"].errors
     assert two_factor.is_on(world.agency_admin)
+
+
+def test_an_account_locked_for_password_guessing_cannot_finish_the_second_step(world, client):
+    client.force_login(world.citizen)
+    codes = _turn_on(client)
+    client.logout()
+    _password_step(client, world.citizen)
+    guesser = Client()  # the same address, guessing the password meanwhile
+    for _ in range(11):
+        guesser.post(reverse("accounts:login"), {"username": world.citizen.email, "password": "x"})
+
+    response = client.post(reverse("accounts:sign_in_code"), {"code": codes[0]})
+
+    assert response.status_code == 429
+    assert not _signed_in(client)
+    assert two_factor.backup_codes_left(world.citizen) == 10

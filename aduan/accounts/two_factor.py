@@ -129,10 +129,12 @@ def _digits(code: str) -> str:
     return "".join(character for character in code if not character.isspace())
 
 
-def begin(request, user, next_url: str) -> None:
-    """The password was right: remember, in this session only, who is half signed in."""
+def begin(request, user, next_url: str, username: str = "") -> None:
+    """The password was right: remember, in this session only, who is half signed in
+    (and the address as typed, which django-axes counts failures under)."""
     request.session[PENDING_KEY] = {
         "user": user.pk,
+        "username": username,
         "backend": user.backend,
         "at": time.time(),
         "password": user.get_session_auth_hash(),
@@ -154,6 +156,20 @@ def pending(request):
     ):
         return None
     return user, state["backend"], state.get("next", "")
+
+
+def locked_out(request, user) -> dict | None:
+    """The credentials django-axes has locked out from this address, for the account
+    half signed in here (as typed at the first step, or its address), or None. Password
+    guessing that locks the account meanwhile also stops the second step."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    state = request.session.get(PENDING_KEY) or {}
+    for username in dict.fromkeys([state.get("username", ""), user.email]):
+        credentials = {settings.AXES_USERNAME_FORM_FIELD: username}
+        if username and AxesProxyHandler.is_locked(request, credentials):
+            return credentials
+    return None
 
 
 def finish(request) -> None:

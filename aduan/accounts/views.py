@@ -1,3 +1,4 @@
+from axes.helpers import get_lockout_response
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
@@ -52,7 +53,9 @@ class SignInView(LoginView):
         user = form.get_user()
         if two_factor.is_on(user):
             # Not signed in yet: the code comes first (aduan.accounts.two_factor).
-            two_factor.begin(self.request, user, self.get_success_url())
+            two_factor.begin(
+                self.request, user, self.get_success_url(), form.cleaned_data["username"]
+            )
             return redirect("accounts:sign_in_code")
         return _signed_in(super().form_valid(form), user)
 
@@ -72,6 +75,9 @@ def sign_in_code(request):
         messages.info(request, _("Sign in again: the first step was too long ago."))
         return redirect("accounts:login")
     user, backend, next_url = state
+    locked = two_factor.locked_out(request, user)
+    if locked is not None:
+        return get_lockout_response(request, credentials=locked)
     form = SignInCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = two_factor.verify(user, form.cleaned_data["code"])
