@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import RedirectView
 
 from aduan.accounts.views import set_language
@@ -23,6 +25,14 @@ class AdminSignIn(RedirectView):
 
     def get(self, request, *args, **kwargs):
         if request.user.is_authenticated:
+            if admin.site.has_permission(request):
+                # Already in (a bookmarked sign-in page): on to the page asked for, as
+                # Django's own admin sign-in page does.
+                target = request.GET.get("next", "")
+                safe = url_has_allowed_host_and_scheme(
+                    target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+                )
+                return redirect(target if safe and target.startswith("/") else "admin:index")
             # Signed in without access to the administration site: signing in again
             # would only lead back here.
             raise PermissionDenied

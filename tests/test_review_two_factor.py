@@ -125,3 +125,16 @@ def test_an_account_locked_for_password_guessing_cannot_finish_the_second_step(w
     assert response.status_code == 429
     assert not _signed_in(client)
     assert two_factor.backup_codes_left(world.citizen) == 10
+
+
+def test_an_operator_signed_in_who_opens_the_admin_sign_in_page_reaches_the_admin(world, client):
+    world.national_admin.is_staff = True
+    world.national_admin.save()
+    client.force_login(world.national_admin)
+
+    response = client.get("/admin/login/?next=/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    elsewhere = client.get("/admin/login/?next=https://example.com/")
+    assert elsewhere["Location"] == reverse("admin:index")
