@@ -138,3 +138,9 @@ def test_an_operator_signed_in_who_opens_the_admin_sign_in_page_reaches_the_admi
     assert response["Location"] == "/admin/"
     elsewhere = client.get("/admin/login/?next=https://example.com/")
     assert elsewhere["Location"] == reverse("admin:index")
+
+
+def test_the_qr_code_is_named_for_screen_readers(world, client_for):
+    page = client_for(world.citizen).get(reverse("accounts:two_factor"))
+
+    assert 'role="img" aria-label="QR code for the authenticator app"' in page.content.decode()
