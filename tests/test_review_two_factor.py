@@ -48,14 +48,20 @@ def test_an_officers_session_from_before_the_app_is_signed_out_when_it_is_turned
     assert not _signed_in(elsewhere)
 
 
-def test_where_officers_need_a_code_their_notifications_need_one_too(world, client, settings):
+def test_where_officers_need_a_code_their_notifications_and_data_copy_need_one_too(
+    world, client, settings
+):
     settings.ADUAN_STAFF_TWO_FACTOR = True
     client.force_login(world.agency_admin)  # the password only, no app yet
 
     response = client.get(reverse("notifications:list"))
+    data_copy = client.post(reverse("accounts:my_data"), {"password": PASSWORD})
 
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:two_factor")
+    # The copy of one's data holds every message sent to the account, the same words.
+    assert data_copy.status_code == 302
+    assert data_copy["Location"] == reverse("accounts:two_factor")
 
 
 def test_the_back_office_asks_for_the_code_also_under_a_path_prefix(world, client, settings):

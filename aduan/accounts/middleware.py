@@ -36,8 +36,9 @@ class TwoFactorRequiredMiddleware:
     in again."""
 
     # Also the notifications, which tell an officer of reports with their titles and
-    # what reporters wrote back (an answer to a question, why they are not satisfied).
-    PROTECTED = (BACK_OFFICE, "/admin/", "/notifikasi/")
+    # what reporters wrote back (an answer to a question, why they are not satisfied),
+    # and the copy of one's data, which holds every message sent to the account.
+    PROTECTED = (BACK_OFFICE, "/admin/", "/notifikasi/", "/akun/data/")
 
     def __init__(self, get_response):
         self.get_response = get_response
