@@ -204,3 +204,19 @@ def test_the_administration_site_signs_in_through_the_sites_own_page(world, clie
     assert response["Location"] == reverse("accounts:login") + "?next=/admin/"
     client.force_login(world.citizen)
     assert client.get("/admin/login/?next=/admin/").status_code == 403
+
+
+def test_new_backup_codes_refused_for_a_wrong_password_ask_for_the_password_only(
+    world, client, protected
+):
+    _password_step(client, world.citizen)
+    client.post(reverse("accounts:sign_in_code"), {"code": protected[0]})
+
+    refused = client.post(
+        reverse("accounts:two_factor"), {"action": "new_codes", "password": "salah"}
+    )
+
+    assert refused.status_code == 400
+    form = refused.context["form"]
+    assert list(form.fields) == ["password"]
+    assert two_factor.backup_codes_left(world.citizen) == 9

@@ -217,6 +217,8 @@ class TwoFactorForm(CurrentPasswordForm):
         super().__init__(*args, **kwargs)
         self.action = action
         self.required = required
+        if action == "new_codes":
+            del self.fields["code"]  # the password alone makes new backup codes
 
     def clean(self):
         cleaned = super().clean()
