@@ -43,6 +43,8 @@ ADUAN_OPERATOR_NAME = env_str("ADUAN_OPERATOR_NAME", "")
 # before the back office and the administration site open, when on.
 ADUAN_STAFF_TWO_FACTOR = env_bool("ADUAN_STAFF_TWO_FACTOR", False)
 OTP_TOTP_ISSUER = SITE_NAME
+# An officer's session ends after this many minutes without reading a page (0: never).
+ADUAN_STAFF_IDLE_MINUTES = env_int("ADUAN_STAFF_IDLE_MINUTES", 60)
 ADUAN_PRIVACY_CONTACT = env_str("ADUAN_PRIVACY_CONTACT", "")
 
 INSTALLED_APPS = [
@@ -91,6 +93,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "aduan.accounts.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "aduan.accounts.middleware.IdleOfficerSessionMiddleware",
     "aduan.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -29,6 +29,12 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _officers_never_idle(settings):
+    # Tests travel days ahead between pages; tests/test_idle_sessions.py turns it on.
+    settings.ADUAN_STAFF_IDLE_MINUTES = 0
+
+
+@pytest.fixture(autouse=True)
 def _changes_feed_without_lag(settings):
     # Tests read the changes feed right after writing (tests/test_api.py covers the lag).
     settings.ADUAN_CHANGES_LAG_SECONDS = 0

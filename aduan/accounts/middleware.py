@@ -83,3 +83,54 @@ class TwoFactorRequiredMiddleware:
             ),
         )
         return redirect("accounts:two_factor")
+
+
+class IdleOfficerSessionMiddleware:
+    """An officer's session left idle for ADUAN_STAFF_IDLE_MINUTES ends (the back office
+    is used on shared office computers): the next page asks them to sign in again and
+    then brings them back. Only pages that are read end it: a form sent after a long
+    while (a response written slowly) is still taken, so nothing typed is lost, and it
+    counts as activity. Citizens' sessions are left alone."""
+
+    SEEN_KEY = "aduan_seen_at"
+    # The session is written at most this often for the timestamp alone.
+    RESOLUTION_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.conf import settings
+
+        idle = settings.ADUAN_STAFF_IDLE_MINUTES * 60
+        user = getattr(request, "user", None)
+        if not idle or not getattr(user, "is_authenticated", False):
+            return self.get_response(request)
+        now = time.time()
+        seen = request.session.get(self.SEEN_KEY, now)
+        if request.method in ("GET", "HEAD") and now - seen > idle and _is_officer(user):
+            return self._sign_out(request)
+        if now - seen >= self.RESOLUTION_SECONDS or self.SEEN_KEY not in request.session:
+            request.session[self.SEEN_KEY] = now
+        return self.get_response(request)
+
+    def _sign_out(self, request):
+        from django.contrib import messages
+        from django.contrib.auth import logout
+        from django.shortcuts import redirect
+        from django.utils.http import urlencode
+        from django.utils.translation import gettext as _
+
+        logout(request)
+        messages.info(request, _("You were signed out after a long pause. Sign in again."))
+        response = redirect("accounts:login")
+        response["Location"] += "?" + urlencode({"next": request.get_full_path()})
+        return response
+
+
+def _is_officer(user) -> bool:
+    from aduan.organizations.models import Membership
+
+    return user.is_staff or Membership.objects.filter(user=user, is_active=True).exists()

@@ -8,6 +8,7 @@ urlpatterns = [
     path("email/", views.email_change, name="email_change"),
     path("email/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
     path("sandi/", views.password_change, name="password_change"),
+    path("keluar-di-tempat-lain/", views.sign_out_elsewhere, name="sign_out_elsewhere"),
     path("data/", views.my_data, name="my_data"),
     path("hapus/", views.delete_account, name="delete"),
     path("masuk/", views.SignInView.as_view(), name="login"),

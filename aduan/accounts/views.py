@@ -330,6 +330,25 @@ def password_change(request):
 
 
 @login_required
+@require_POST
+@limited("lookup")
+def sign_out_elsewhere(request):
+    """End every other session of the account (a phone lost, a shared computer left
+    signed in) with the password: saved again with a new salt, it voids every session
+    bound to the old hash; this one carries on."""
+    form = CurrentPasswordForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("This is not the account's password."))
+        return redirect("accounts:account")
+    user = request.user
+    user.set_password(form.cleaned_data["password"])
+    user.save(update_fields=["password"])
+    update_session_auth_hash(request, user)
+    messages.success(request, _("Every other device is signed out; this one stays signed in."))
+    return redirect("accounts:account")
+
+
+@login_required
 @limited("lookup")
 def my_data(request):
     """A copy of everything the installation holds about the account (JSON)."""
