@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 
 from django.core import signing
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from aduan.accounts.mail import email_account
 
 SALT = "aduan.account-email"
 MAX_AGE = 60 * 60 * 24 * 14  # two weeks
@@ -53,8 +53,5 @@ def send_confirmation(user) -> None:
     """Email the confirmation link, in the account's language."""
     from aduan.notifications.outbox import absolute
 
-    with translation.override(user.language or "id"):
-        context = {"user": user, "link": absolute(confirmation_path(user)), "days": 14}
-        subject = render_to_string("accounts/email_confirmation_subject.txt", context).strip()
-        body = render_to_string("accounts/email_confirmation.txt", context)
-    EmailMessage(subject=subject, body=body, to=[user.email]).send(fail_silently=False)
+    context = {"link": absolute(confirmation_path(user)), "days": 14}
+    email_account(user, "email_confirmation", context)

@@ -15,12 +15,11 @@ import hashlib
 
 from django.core import signing
 from django.core.cache import cache
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from aduan.accounts.mail import email_account
 from aduan.lib.tasks import enqueue_with_transaction
 
 SALT = "aduan.account-email-change"
@@ -105,23 +104,15 @@ def send_change_link(user, new_email: str) -> None:
     """Email the confirmation link to the new address, in the account's language."""
     from aduan.notifications.outbox import absolute
 
-    with translation.override(user.language or "id"):
-        context = {
-            "user": user,
-            "new_email": new_email,
-            "link": absolute(change_path(user, new_email)),
-            "days": MAX_AGE // (24 * 60 * 60),
-        }
-        subject = render_to_string("accounts/email_change_subject.txt", context).strip()
-        body = render_to_string("accounts/email_change_email.txt", context)
-    EmailMessage(subject=subject, body=body, to=[new_email]).send(fail_silently=False)
+    context = {
+        "new_email": new_email,
+        "link": absolute(change_path(user, new_email)),
+        "days": MAX_AGE // (24 * 60 * 60),
+    }
+    email_account(user, "email_change", context, to=new_email)
 
 
 def send_changed_notice(user, old_email: str) -> None:
     """Tell the old address that the account now uses another one (partly hidden: if
     someone else took the account, its owner learns that, not where to write to them)."""
-    with translation.override(user.language or "id"):
-        context = {"user": user, "new_email": partly_hidden(user.email)}
-        subject = render_to_string("accounts/email_changed_subject.txt", context).strip()
-        body = render_to_string("accounts/email_changed_email.txt", context)
-    EmailMessage(subject=subject, body=body, to=[old_email]).send(fail_silently=False)
+    email_account(user, "email_changed", {"new_email": partly_hidden(user.email)}, to=old_email)

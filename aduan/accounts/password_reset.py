@@ -16,13 +16,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from aduan.accounts.mail import email_account
 from aduan.lib.tasks import enqueue_with_transaction
 
 # One email per account every few minutes, however often it is asked for: anyone can
@@ -55,15 +54,11 @@ def send_reset(user) -> None:
     """Email a new-password link, in the account's language."""
     from aduan.notifications.outbox import absolute
 
-    with translation.override(user.language or "id"):
-        context = {
-            "user": user,
-            "link": absolute(reset_path(user)),
-            "days": max(1, settings.PASSWORD_RESET_TIMEOUT // DAY),
-        }
-        subject = render_to_string("accounts/password_reset_subject.txt", context).strip()
-        body = render_to_string("accounts/password_reset_email.txt", context)
-    EmailMessage(subject=subject, body=body, to=[user.email]).send(fail_silently=False)
+    context = {
+        "link": absolute(reset_path(user)),
+        "days": max(1, settings.PASSWORD_RESET_TIMEOUT // DAY),
+    }
+    email_account(user, "password_reset", context)
 
 
 def after_reset(user) -> None:
@@ -87,8 +82,4 @@ def send_password_changed(user) -> None:
     the way back should it not have been its owner."""
     from aduan.notifications.outbox import absolute
 
-    with translation.override(user.language or "id"):
-        context = {"user": user, "link": absolute(reverse("accounts:password_reset"))}
-        subject = render_to_string("accounts/password_changed_subject.txt", context).strip()
-        body = render_to_string("accounts/password_changed_email.txt", context)
-    EmailMessage(subject=subject, body=body, to=[user.email]).send(fail_silently=False)
+    email_account(user, "password_changed", {"link": absolute(reverse("accounts:password_reset"))})
