@@ -56,8 +56,12 @@ def pending_app(user) -> TOTPDevice:
 
 
 def qr_svg(device: TOTPDevice) -> str:
-    """The app's set-up link as an inline SVG QR code (no image request, no network)."""
-    return segno.make(device.config_url, error="m").svg_inline(scale=4, border=2)
+    """The app's set-up link as an inline SVG QR code (no image request, no network).
+
+    A viewBox and no fixed size: the page sets its width (aduan.css), and a fixed
+    width and height would crop the code's right and bottom edges instead of scaling
+    it. The quiet zone is the four modules scanners expect."""
+    return segno.make(device.config_url, error="m").svg_inline(scale=4, border=4, omitsize=True)
 
 
 def secret_for_typing(device: TOTPDevice) -> str:

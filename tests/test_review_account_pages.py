@@ -1,0 +1,35 @@
+"""Review of the account pages as people meet them (a phone, a keyboard, a screen
+reader, both languages): the defects found, each pinned by a test."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from django.urls import reverse
+
+
+def _qr(client) -> ET.Element:
+    page = client.get(reverse("accounts:two_factor")).content.decode()
+    start = page.index("<svg")
+    return ET.fromstring(page[start : page.index("</svg>", start) + len("</svg>")])
+
+
+def test_the_qr_code_scales_to_the_width_the_page_gives_it_instead_of_being_cropped(world, client):
+    # aduan.css draws it 12rem wide: an SVG with a fixed width and height and no
+    # viewBox was cut at its right and bottom edges (finder patterns included) on
+    # every screen, and the phone's camera could not read it.
+    client.force_login(world.citizen)
+    svg = _qr(client)
+    assert svg.get("viewBox")
+    assert svg.get("width") is None and svg.get("height") is None
+
+
+def test_the_qr_code_keeps_the_quiet_zone_scanners_expect(world, client):
+    client.force_login(world.citizen)
+    svg = _qr(client)
+    size = float(svg.get("viewBox").split()[2])
+    path = next(node for node in svg.iter() if node.tag.rpartition("}")[2] == "path")
+    scale = float(path.get("transform").removeprefix("scale(").removesuffix(")"))
+    first_move = path.get("d").removeprefix("M").split("h")[0].split()[0]
+    assert float(first_move) >= 4  # modules of white before the first dark one
+    assert size / scale >= 21 + 8  # the smallest code and a border of four on each side
