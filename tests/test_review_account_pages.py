@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 
 from django.urls import reverse
 
+from tests.personas import PASSWORD
+
 
 def _qr(client) -> ET.Element:
     page = client.get(reverse("accounts:two_factor")).content.decode()
@@ -33,3 +35,25 @@ def test_the_qr_code_keeps_the_quiet_zone_scanners_expect(world, client):
     first_move = path.get("d").removeprefix("M").split("h")[0].split()[0]
     assert float(first_move) >= 4  # modules of white before the first dark one
     assert size / scale >= 21 + 8  # the smallest code and a border of four on each side
+
+
+def test_a_new_password_refused_as_too_common_is_said_on_the_new_password_field(world, client):
+    client.force_login(world.citizen)
+    page = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
+    )
+    assert page.status_code == 400
+    form = page.context["form"]
+    assert form.errors["new_password1"]  # where it was typed, and where the focus goes
+    assert "new_password2" not in form.errors
+
+
+def test_two_new_passwords_that_differ_are_said_once_on_the_repeated_field(world, client):
+    client.force_login(world.citizen)
+    page = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "87654321"},
+    )
+    form = page.context["form"]
+    assert list(form.errors) == ["new_password2"]

@@ -104,7 +104,20 @@ class PasswordResetRequestForm(forms.Form):
         request_reset(self.cleaned_data["email"])
 
 
-class NewPasswordForm(SetPasswordForm):
+class _NewPasswordOnItsField:
+    """Django's password forms put what is wrong with a new password ("too common",
+    "entirely numeric") under the field that repeats it, where the focus then goes:
+    here it is said on the password itself, as the sign-up form does, and only once the
+    two agree."""
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        if "new_password2" in self.cleaned_data:
+            self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)
+
+
+class NewPasswordForm(_NewPasswordOnItsField, SetPasswordForm):
     """The new password chosen through a reset link, with the sign-up form's words."""
 
     error_messages = {"password_mismatch": _("The two passwords differ.")}
@@ -173,7 +186,7 @@ class DeleteAccountForm(CurrentPasswordForm):
     )
 
 
-class ChangePasswordForm(PasswordChangeForm):
+class ChangePasswordForm(_NewPasswordOnItsField, PasswordChangeForm):
     """A new password chosen while signed in, with the sign-up form's words."""
 
     error_messages = {
