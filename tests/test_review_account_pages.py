@@ -3,6 +3,8 @@ reader, both languages): the defects found, each pinned by a test."""
 
 from __future__ import annotations
 
+import html
+import re
 import xml.etree.ElementTree as ET
 
 from django.urls import reverse
@@ -57,3 +59,15 @@ def test_two_new_passwords_that_differ_are_said_once_on_the_repeated_field(world
     )
     form = page.context["form"]
     assert list(form.errors) == ["new_password2"]
+
+
+def test_a_citizen_setting_up_on_the_phone_itself_can_open_the_key_in_the_app(world, client):
+    # A phone cannot scan the QR code on its own screen; the key typed by hand is
+    # 32 letters and digits. The code's own otpauth:// link opens the authenticator app.
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(world.citizen)
+    page = client.get(reverse("accounts:two_factor")).content.decode()
+    device = TOTPDevice.objects.get(user=world.citizen, confirmed=False)
+    links = [html.unescape(href) for href in re.findall(r'href="(otpauth://[^"]+)"', page)]
+    assert links == [device.config_url]

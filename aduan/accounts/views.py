@@ -430,6 +430,8 @@ def two_factor_page(request):
     if not context["is_on"]:
         device = two_factor.pending_app(user)
         context["qr"] = two_factor.qr_svg(device)
+        # A phone cannot scan its own screen: the same otpauth:// link opens the app.
+        context["setup_url"] = device.config_url
         context["secret"] = two_factor.secret_for_typing(device)
     else:
         context["codes_left"] = two_factor.backup_codes_left(user)
