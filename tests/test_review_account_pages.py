@@ -71,3 +71,21 @@ def test_a_citizen_setting_up_on_the_phone_itself_can_open_the_key_in_the_app(wo
     device = TOTPDevice.objects.get(user=world.citizen, confirmed=False)
     links = [html.unescape(href) for href in re.findall(r'href="(otpauth://[^"]+)"', page)]
     assert links == [device.config_url]
+
+
+def test_the_page_before_erasing_a_guest_reporter_leads_back_to_the_reports(world, client):
+    from aduan.accounts.models import User
+    from tests.personas import submit
+
+    report, _secret = submit(world, body="Lampu jalan di depan SD Negeri 3 padam.")
+    operator = User.objects.create_superuser("ops@example.id", PASSWORD, full_name="Operator")
+    client.force_login(operator)
+    page = client.post(
+        reverse("admin:reports_report_changelist"),
+        {"action": "erase_guest_reporters", "_selected_action": [report.pk]},
+    ).content.decode()
+
+    breadcrumbs = page[page.index('<div class="breadcrumbs">') :].split("</div>")[0]
+    assert f'href="{reverse("admin:reports_report_changelist")}"' in breadcrumbs
+    # Django's style for a page before deleting: "Yes" stands apart from "No, go back".
+    assert "delete-confirmation" in page[page.index("<body") :].split(">")[0]
