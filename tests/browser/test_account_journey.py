@@ -61,7 +61,7 @@ def test_an_officer_turns_on_two_step_sign_in_and_signs_in_with_a_code(world, ne
     assert page.locator(".qr svg").count() == 1
     page.fill("input[name=code]", code())
     page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Aktifkan masuk dua langkah").click()
+    page.get_by_role("button", name="Aktifkan verifikasi dua langkah").click()
     page.wait_for_load_state()
     backup = page.locator(".codes code").all_inner_texts()
     assert len(backup) == 10
@@ -73,6 +73,6 @@ def test_an_officer_turns_on_two_step_sign_in_and_signs_in_with_a_code(world, ne
     page.get_by_role("button", name="Masuk").last.click()
     page.wait_for_load_state()
 
-    assert "Anda memakai sebuah kode cadangan: tersisa 9." in page.content()
+    assert "Anda memakai satu kode cadangan; sisa 9." in page.content()
     page.goto("/kantor/")
     assert page.url.endswith("/kantor/")
