@@ -273,3 +273,22 @@ def test_people_without_admin_access_cannot_erase_a_guest_reporter(world, client
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
     assert Report.objects.get(pk=guest_report.pk).guest_name == "Budi Tamu"
+
+
+def test_the_workers_records_of_the_accounts_emails_go_too(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    client = client_for(world.citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accounts:email_change"),
+            {"new_email": "siti.baru@mail.id", "password": PASSWORD},
+        )
+    mine = DBTaskResult.objects.filter(task_path__startswith="aduan.accounts.tasks.")
+    assert mine.filter(args_kwargs__args__1="siti.baru@mail.id").exists()
+
+    _delete(client)
+
+    assert not mine.exists()

@@ -109,6 +109,7 @@ def erase_account(user) -> Erased:
         Subscription.objects.filter(user=user).delete()
         notifications = _forget_notifications(user)
         _forget_sign_ins(email)
+        _forget_account_tasks(user)
         two_factor.turn_off(user)
     return Erased(reports=len(reports), messages=messages, notifications=notifications)
 
@@ -259,6 +260,23 @@ def _forget_notifications(user) -> int:
 
     deleted, _by_model = Notification.objects.filter(user=user).delete()
     return deleted
+
+
+def _forget_account_tasks(user) -> None:
+    """The worker's records of the account's own emails (a new address, a notice to the
+    old one) keep their addresses until they are pruned (ADUAN_TASK_RESULTS_KEEP_DAYS);
+    those waiting would still be sent."""
+    from django.conf import settings
+
+    from aduan.lib.tasks import TRANSACTIONAL_BACKENDS
+
+    if settings.TASKS.get("default", {}).get("BACKEND", "") not in TRANSACTIONAL_BACKENDS:
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(
+        task_path__startswith="aduan.accounts.tasks.", args_kwargs__args__0=user.pk
+    ).delete()
 
 
 def _forget_sign_ins(email: str) -> None:
