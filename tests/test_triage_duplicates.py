@@ -299,6 +299,7 @@ def test_the_panel_costs_the_same_queries_for_one_or_five_duplicates(world, plac
     client = staff_client(world.national_admin)
     _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"], days_ago=2)
     probe = _report(world, POTHOLE_TITLE, POTHOLE_BODY, places["village"])
+    _page_queries(client, probe)  # the first opening is also written to the access log
     with_one = _page_queries(client, probe)
     for days in (3, 4, 5, 6):
         _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"], days_ago=days)

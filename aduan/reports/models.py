@@ -647,3 +647,26 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.report_id}"
+
+
+class ReportAccess(models.Model):
+    """An officer opened a report, or one of its files, in the back office: who read
+    whose personal data, and when (Law 27/2022 asks those who hold personal data to
+    record how it is processed). Written at most once an hour per person, report and
+    way (`aduan.reports.access_log`); shown to the report's admins, supervisors and
+    auditors."""
+
+    class Via(models.TextChoices):
+        PAGE = "page", _("Report page")
+        FILE = "file", _("File")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    via = models.CharField(max_length=8, choices=Via.choices, default=Via.PAGE)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["report", "-at"], name="report_access_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} opened {self.report_id} ({self.via})"

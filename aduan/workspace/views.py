@@ -25,6 +25,7 @@ from aduan.lib.untrusted import plain_text
 from aduan.notifications.outbox import reporter_of, sms_enabled, whatsapp_enabled
 from aduan.organizations.access import Access
 from aduan.organizations.models import ResponseTemplate
+from aduan.reports.access_log import may_read_log, recent_accesses, record_access
 from aduan.reports.codes import secret_matches
 from aduan.reports.lifecycle import (
     Action,
@@ -35,7 +36,15 @@ from aduan.reports.lifecycle import (
     allowed_actions,
     recorded_for_reporter,
 )
-from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent, Status
+from aduan.reports.models import (
+    Attachment,
+    Channel,
+    Kind,
+    Report,
+    ReportAccess,
+    ReportEvent,
+    Status,
+)
 from aduan.reports.thumbnails import thumbnail_response
 from aduan.triage.duplicates import likely_duplicates
 from aduan.triage.hints import report_flags
@@ -340,6 +349,9 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
         "can_mark_duplicate": any(f.action == Action.MARK_DUPLICATE for f in forms),
         "triage_flags": report_flags(report, _answers(timeline)),
         "flag_corrections": _flag_corrections(timeline),
+        "accesses": (
+            recent_accesses(report) if may_read_log(report, Access.of(request.user)) else None
+        ),
     }
     return render(request, "workspace/report.html", context, status=status)
 
@@ -364,6 +376,7 @@ def _flag_corrections(timeline) -> dict:
 @staff_required
 def report_detail(request, code: str):
     report = get_report_for_user(request, code)
+    record_access(report, request.user)
     return _render_report(request, report)
 
 
@@ -437,6 +450,7 @@ def attachment(request, code: str, pk: int, small: bool = False):
     item = queries.attachment_of(report, pk)
     if small:
         return thumbnail_response(item)
+    record_access(report, request.user, ReportAccess.Via.FILE)
     inline = item.is_image
     try:
         handle = item.file.open("rb")
