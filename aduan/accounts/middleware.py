@@ -87,14 +87,21 @@ class TwoFactorRequiredMiddleware:
 
 class IdleOfficerSessionMiddleware:
     """An officer's session left idle for ADUAN_STAFF_IDLE_MINUTES ends (the back office
-    is used on shared office computers): the next page asks them to sign in again and
-    then brings them back. Only pages that are read end it: a form sent after a long
-    while (a response written slowly) is still taken, so nothing typed is lost, and it
-    counts as activity. Citizens' sessions are left alone."""
+    is used on shared office computers): the next page read asks them to sign in again
+    and then brings them back. A form sent after the pause (a response written slowly)
+    is still taken, so nothing typed is lost, but it does not bring the session back:
+    the page it leads to asks for the sign-in (otherwise the next person at the
+    computer would only have to press a button, the language switch, to have the
+    session for another hour). Only pages read and forms accepted within the limit
+    count as activity; a page's own background requests (a region picker) after it
+    are answered as to a visitor, neither ending nor extending the session. Signing in
+    starts the clock (`stamp_sign_in`); a session without it is taken as idle.
+    Citizens' sessions are left alone, and not written to."""
 
     SEEN_KEY = "aduan_seen_at"
     # The session is written at most this often for the timestamp alone.
     RESOLUTION_SECONDS = 60
+    WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -106,15 +113,32 @@ class IdleOfficerSessionMiddleware:
 
         idle = settings.ADUAN_STAFF_IDLE_MINUTES * 60
         user = getattr(request, "user", None)
-        if not idle or not getattr(user, "is_authenticated", False):
+        if not idle or not getattr(user, "is_authenticated", False) or not _is_officer(user):
             return self.get_response(request)
         now = time.time()
-        seen = request.session.get(self.SEEN_KEY, now)
-        if request.method in ("GET", "HEAD") and now - seen > idle and _is_officer(user):
+        seen = request.session.get(self.SEEN_KEY)
+        late = seen is None or now - seen > idle
+        if request.method in self.WRITES:
+            response = self.get_response(request)
+            # Refused forms (no CSRF token, not allowed, too many) are not activity; a
+            # form sent back with what to correct (400) is.
+            accepted = response.status_code <= 400
+            if not late and accepted and request.user.is_authenticated:
+                self._stamp(request, seen, now)
+            return response
+        if late:
+            if _in_background(request):
+                from django.contrib.auth.models import AnonymousUser
+
+                request.user = AnonymousUser()
+                return self.get_response(request)
             return self._sign_out(request)
-        if now - seen >= self.RESOLUTION_SECONDS or self.SEEN_KEY not in request.session:
-            request.session[self.SEEN_KEY] = now
+        self._stamp(request, seen, now)
         return self.get_response(request)
+
+    def _stamp(self, request, seen, now) -> None:
+        if now - seen >= self.RESOLUTION_SECONDS:
+            request.session[self.SEEN_KEY] = now
 
     def _sign_out(self, request):
         from django.contrib import messages
@@ -130,7 +154,25 @@ class IdleOfficerSessionMiddleware:
         return response
 
 
-def _is_officer(user) -> bool:
-    from aduan.organizations.models import Membership
+def stamp_sign_in(sender, request, user, **kwargs) -> None:
+    """user_logged_in: the idle clock starts at the sign-in (every account: one who
+    becomes an officer later has it already)."""
+    import time
 
-    return user.is_staff or Membership.objects.filter(user=user, is_active=True).exists()
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[IdleOfficerSessionMiddleware.SEEN_KEY] = time.time()
+
+
+def _in_background(request) -> bool:
+    """A request a page makes by itself (fetch, an image), as browsers label it; one
+    without the label is taken as a page read."""
+    mode = request.headers.get("Sec-Fetch-Mode", "")
+    return bool(mode) and mode != "navigate"
+
+
+def _is_officer(user) -> bool:
+    from aduan.organizations.access import Access
+
+    # Access.of is loaded once per request and shared with the pages' navigation.
+    return user.is_staff or Access.of(user).is_staff
