@@ -25,6 +25,7 @@ def report(world):
 
 
 CHANGELISTS = [
+    "reports_reportaccess",
     "accounts_user",
     "organizations_region",
     "organizations_organization",

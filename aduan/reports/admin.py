@@ -12,7 +12,14 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from aduan.reports.lifecycle import reread_flags
-from aduan.reports.models import Attachment, Dispatch, Report, ReportEvent, Support
+from aduan.reports.models import (
+    Attachment,
+    Dispatch,
+    Report,
+    ReportAccess,
+    ReportEvent,
+    Support,
+)
 from aduan.reports.privacy import set_public_text
 
 REPORTER_FIELDS = ("reporter", "guest_name", "guest_email", "guest_phone", "show_reporter_name")
@@ -237,3 +244,16 @@ class SupportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("report", "user", "at")
     search_fields = ("=report__tracking_code", "user__email")
     list_select_related = ("report", "user")
+
+
+@admin.register(ReportAccess)
+class ReportAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who opened which report: by report (its code) or by officer (their email), for an
+    inquiry into who read a report that leaked."""
+
+    list_display = ("report", "user", "via", "at")
+    list_filter = ("via",)
+    search_fields = ("=report__tracking_code", "=user__email")
+    list_select_related = ("report", "user")
+    date_hierarchy = "at"
+    show_full_result_count = False

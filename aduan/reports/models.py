@@ -660,12 +660,21 @@ class ReportAccess(models.Model):
         PAGE = "page", _("Report page")
         FILE = "file", _("File")
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="accesses")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    via = models.CharField(max_length=8, choices=Via.choices, default=Via.PAGE)
-    at = models.DateTimeField(default=timezone.now)
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="accesses", verbose_name=_("report")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("officer"),
+    )
+    via = models.CharField(_("opened"), max_length=8, choices=Via.choices, default=Via.PAGE)
+    at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("report opening")
+        verbose_name_plural = _("report openings")
         indexes = [models.Index(fields=["report", "-at"], name="report_access_recent")]
 
     def __str__(self) -> str:
