@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.test import Client
 from django.urls import reverse
 
 from aduan.reports import lifecycle
@@ -91,3 +92,21 @@ def test_the_sign_ins_kept_for_the_account_are_in_the_copy(world, client):
 
     [sign_in] = data["sign_ins"]  # failures are kept only while they count towards a lock
     assert (sign_in["result"], sign_in["address"]) == ("signed in", "127.0.0.1")
+
+
+def test_wrong_passwords_here_lock_the_account_from_this_address_as_at_sign_in(
+    world, client_for, settings
+):
+    settings.AXES_FAILURE_LIMIT = 3
+    client = client_for(world.citizen)
+    for _ in range(3):
+        _download(client, password="tebakan-salah")
+
+    locked = _download(client)  # the right password, too late
+
+    assert locked.status_code == 429
+    assert locked["Content-Type"].startswith("text/html")
+    sign_in = Client().post(
+        reverse("accounts:login"), {"username": world.citizen.email, "password": PASSWORD}
+    )
+    assert sign_in.status_code == 429  # the same address, the same account

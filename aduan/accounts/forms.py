@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
@@ -151,13 +151,23 @@ class CurrentPasswordForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args, user, request=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_password(self) -> str:
+        """Checked as signing in checks it (with `request`), so that wrong passwords
+        typed here count towards django-axes' lock of the account from this address, as
+        at the sign-in page: a stolen session cannot guess its way to a copy of the
+        data or a new address."""
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if self.request is not None:
+            checked = authenticate(self.request, username=self.user.email, password=password)
+            right = checked is not None and checked.pk == self.user.pk
+        else:
+            right = self.user.check_password(password)
+        if not right:
             raise forms.ValidationError(_("This is not the account's password."))
         return password
 

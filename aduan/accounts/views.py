@@ -274,7 +274,7 @@ def account(request):
 @login_required
 @limited("lookup")
 def email_change(request):
-    form = EmailChangeForm(request.POST or None, user=request.user)
+    form = EmailChangeForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         new_email = form.cleaned_data["new_email"]
         if request_change(request.user, new_email):
@@ -336,7 +336,7 @@ def sign_out_elsewhere(request):
     """End every other session of the account (a phone lost, a shared computer left
     signed in) with the password: saved again with a new salt, it voids every session
     bound to the old hash; this one carries on."""
-    form = CurrentPasswordForm(request.POST, user=request.user)
+    form = CurrentPasswordForm(request.POST, user=request.user, request=request)
     if not form.is_valid():
         messages.error(request, _("This is not the account's password."))
         return redirect("accounts:account")
@@ -352,7 +352,7 @@ def sign_out_elsewhere(request):
 @limited("lookup")
 def my_data(request):
     """A copy of everything the installation holds about the account (JSON)."""
-    form = CurrentPasswordForm(request.POST or None, user=request.user)
+    form = CurrentPasswordForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         response = HttpResponse(as_json(request.user), content_type="application/json")
         name = f"aduan-data-saya-{timezone.localdate():%Y%m%d}.json"
@@ -368,7 +368,7 @@ def my_data(request):
 def delete_account(request):
     user = request.user
     reason = refusal(user)
-    form = DeleteAccountForm(request.POST or None, user=user)
+    form = DeleteAccountForm(request.POST or None, user=user, request=request)
     if request.method == "POST" and not reason and form.is_valid():
         try:
             erase_account(user)
@@ -404,7 +404,9 @@ def two_factor_page(request):
     user = request.user
     action = request.POST.get("action", "")
     required = two_factor.is_required_of(user)
-    form = TwoFactorForm(request.POST or None, user=user, action=action, required=required)
+    form = TwoFactorForm(
+        request.POST or None, user=user, request=request, action=action, required=required
+    )
     context = {"form": form, "is_on": two_factor.is_on(user), "required": required}
     if request.method == "POST" and form.is_valid():
         if action == "turn_on" and not context["is_on"]:
