@@ -219,3 +219,22 @@ def test_the_privacy_notice_names_who_runs_the_service_and_where_to_write(
     assert "Diskominfo Provinsi Contoh" in page
     assert "privasi@contoh.go.id" in page
     assert ("27 Tahun 2022" if language == "id" else "Law 27 of 2022") in page
+
+
+def test_emails_not_sent_yet_go_to_the_new_address(world, client_for, mailoutbox):
+    from aduan.accounts.email_change import change_path
+    from aduan.notifications.models import Notification
+
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, "in_progress")  # dispatched, then answered: two emails
+    waiting = Notification.objects.filter(user=world.citizen, medium="email", state="pending")
+    assert waiting.filter(address="warga@example.id").exists()
+    assert waiting.count() >= 2
+    sent = waiting.first()
+    Notification.objects.filter(pk=sent.pk).update(state="sent")
+
+    Client().get(change_path(world.citizen, "siti.baru@mail.id"))
+
+    assert not waiting.filter(address="warga@example.id").exists()
+    assert waiting.filter(address="siti.baru@mail.id").exists()
+    assert Notification.objects.get(pk=sent.pk).address == "warga@example.id"  # history

@@ -85,8 +85,20 @@ def confirm_change(token: str):
         user.email_confirmed_at = timezone.now()
         user.save(update_fields=["email", "email_confirmed_at"])
         _move_sign_ins(old_email, new_email)
+        _move_waiting_messages(user, old_email, new_email)
         enqueue_with_transaction(lambda: send_email_changed_notice.enqueue(user.pk, old_email))
     return user, old_email
+
+
+def _move_waiting_messages(user, old_email: str, new_email: str) -> None:
+    """Emails to the account not sent yet go to the address it now uses: the former one
+    may belong to someone else by now."""
+    from aduan.lib.leasing import State
+    from aduan.notifications.models import Medium, Notification
+
+    Notification.objects.filter(
+        user=user, medium=Medium.EMAIL, state=State.PENDING, address__iexact=old_email
+    ).update(address=new_email)
 
 
 def _move_sign_ins(old_email: str, new_email: str) -> None:
