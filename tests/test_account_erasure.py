@@ -292,3 +292,20 @@ def test_the_workers_records_of_the_accounts_emails_go_too(
     _delete(client)
 
     assert not mine.exists()
+
+
+def test_nobody_is_asked_a_question_once_the_reporter_deleted_their_account(world, client_for):
+    from aduan.reports.lifecycle import TransitionError, allowed_actions
+
+    report, _ = submit(world, reporter=world.citizen, body=BODY)
+    _delete(client_for(world.citizen))
+    report = Report.objects.get(pk=report.pk)
+
+    assert "hold" not in allowed_actions(report, as_user(world.national_admin))
+    assert "dispatch" in allowed_actions(report, as_user(world.national_admin))
+    with pytest.raises(TransitionError, match="deleted their account"):
+        lifecycle.hold(report, as_user(world.national_admin), "Di RT berapa?")
+    page = client_for(world.national_admin).get(
+        reverse("workspace:report", args=[report.tracking_code])
+    )
+    assert 'data-action="hold"' not in page.content.decode()

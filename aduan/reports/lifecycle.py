@@ -251,7 +251,18 @@ def allowed_actions(report: Report, actor: Actor) -> set[str]:
         allowed |= possible & {Action.ESCALATE}
     if access.has_role(*STAFF_ROLES) and can_see(report, access):
         allowed |= possible & {Action.NOTE}
+    if allowed & NEEDS_REPORTER and reporter_erased(report):
+        allowed -= NEEDS_REPORTER
     return allowed
+
+
+# A question for the reporter, or their answer recorded by an officer: nobody is left to
+# give either once the reporter deleted their account (`aduan.accounts.erasure`).
+NEEDS_REPORTER = frozenset({Action.HOLD, *RECORDED_ANSWER_ACTIONS, *RECORDED_REPLY_ACTIONS})
+
+
+def reporter_erased(report: Report) -> bool:
+    return report.reporter_id is not None and report.reporter.is_erased
 
 
 def _hand_over_due(report: Report) -> bool:
@@ -290,6 +301,10 @@ def transition(
         raise TransitionError(
             _("This action is not possible while the report is “%(status)s”.")
             % {"status": report.get_status_display()}
+        )
+    if action in NEEDS_REPORTER and not actor.is_reporter and reporter_erased(report):
+        raise TransitionError(
+            _("The reporter deleted their account: nobody can answer a question or be asked.")
         )
     if action not in allowed_actions(report, actor):
         raise PermissionDenied(_("You may not take this action on this report."))
