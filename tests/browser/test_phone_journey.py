@@ -136,3 +136,13 @@ def test_choosing_a_template_never_overwrites_what_the_officer_wrote(world, new_
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("form.ws-template-picker button[type=submit]").first.click()
     assert message.input_value() == TEMPLATE
+
+
+def test_the_notification_bell_is_a_target_a_thumb_can_hit_on_a_phone(world, new_page):
+    page = new_page(viewport={"width": 360, "height": 640})
+    sign_in(page, world.citizen.email, PASSWORD)
+
+    box = page.locator(".site-header .bell").bounding_box()
+
+    assert box["width"] >= 24 and box["height"] >= 24  # WCAG 2.2 target size (minimum)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
