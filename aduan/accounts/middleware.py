@@ -111,9 +111,11 @@ class IdleOfficerSessionMiddleware:
 
         from django.conf import settings
 
+        from aduan.organizations.access import is_officer
+
         idle = settings.ADUAN_STAFF_IDLE_MINUTES * 60
         user = getattr(request, "user", None)
-        if not idle or not getattr(user, "is_authenticated", False) or not _is_officer(user):
+        if not idle or not is_officer(user):
             return self.get_response(request)
         now = time.time()
         seen = request.session.get(self.SEEN_KEY)
@@ -169,10 +171,3 @@ def _in_background(request) -> bool:
     without the label is taken as a page read."""
     mode = request.headers.get("Sec-Fetch-Mode", "")
     return bool(mode) and mode != "navigate"
-
-
-def _is_officer(user) -> bool:
-    from aduan.organizations.access import Access
-
-    # Access.of is loaded once per request and shared with the pages' navigation.
-    return user.is_staff or Access.of(user).is_staff

@@ -38,11 +38,9 @@ def is_on(user) -> bool:
 def is_required_of(user) -> bool:
     """Whether this installation requires two-step sign-in of `user`: officers (any
     role in an organization) and operators, when ADUAN_STAFF_TWO_FACTOR is on."""
-    from aduan.organizations.models import Membership
+    from aduan.organizations.access import is_officer
 
-    if not getattr(settings, "ADUAN_STAFF_TWO_FACTOR", False) or not user.is_authenticated:
-        return False
-    return user.is_staff or Membership.objects.filter(user=user, is_active=True).exists()
+    return getattr(settings, "ADUAN_STAFF_TWO_FACTOR", False) and is_officer(user)
 
 
 # --- Turning it on ---------------------------------------------------------------------

@@ -97,3 +97,11 @@ def units_without_liaison(orgs) -> set[int]:
         organization__in=units, role=Role.LIAISON, is_active=True, user__is_active=True
     ).values_list("organization_id", flat=True)
     return set(units) - set(staffed)
+
+
+def is_officer(user) -> bool:
+    """Someone who works in the back office (any active role in an organization) or runs
+    the installation (`is_staff`). Uses the request's cached `Access`."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_staff or Access.of(user).is_staff
