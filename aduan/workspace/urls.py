@@ -2,6 +2,7 @@ from django.urls import path
 
 from aduan.workspace import (
     apikey_views,
+    bulk_views,
     calendar_views,
     delivery_views,
     import_views,
@@ -29,6 +30,7 @@ urlpatterns = [
     path("webhook/<int:pk>/rahasia/", webhook_views.webhook_renew_secret, name="webhook_secret"),
     path("webhook/<int:pk>/aktif/", webhook_views.webhook_toggle, name="webhook_toggle"),
     path("webhook/<int:pk>/ulang/", webhook_views.webhook_retry, name="webhook_retry"),
+    path("massal/", bulk_views.bulk, name="bulk"),
     path("ekspor.csv", views.export, name="export"),
     path("ekspor.xlsx", views.export_xlsx, name="export_xlsx"),
     path("laporan/<str:code>/", views.report_detail, name="report"),

@@ -120,6 +120,8 @@ def inbox(request):
         "previous_query": _query_string(request, tab=tab, page=str(page.number - 1)),
         "export_query": _query_string(request, tab=tab, page=None),
         "can_enter": queries.can_enter_reports(Access.of(request.user)),
+        "can_bulk": Access.of(request.user).is_admin,
+        "back_query": _query_string(request, tab=tab),
         "sort": _sort(request, tab),
         "sorts": queries.SORTS.items(),
     }

@@ -1,0 +1,267 @@
+"""Dispatching or archiving several reports at once from the inbox (`/kantor/massal/`):
+each one as on its own page, the refused ones listed with why, nothing typed lost."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from aduan.notifications.models import Notification
+from aduan.reports import lifecycle
+from aduan.reports.models import Report, ReportEvent, Status
+from tests.personas import advance, as_user, submit
+
+URL = reverse("workspace:bulk")
+
+
+def _three(world):
+    return [
+        submit(world, reporter=world.citizen, title=f"Lampu jalan padam nomor {n}")[0]
+        for n in range(3)
+    ]
+
+
+def _post(client, reports, action, **fields):
+    data = {
+        "report": [r.tracking_code for r in reports],
+        "seen": [f"{r.tracking_code}:{r.version}" for r in reports],
+        "action": action,
+        "back": "tab=verify&sort=oldest",
+        **{f"{action}-{name}": value for name, value in fields.items()},
+    }
+    return client.post(URL, data)
+
+
+def _codes(response) -> list[str]:
+    return re.findall(r'name="report" value="([A-Z0-9-]+)"', response.content.decode())
+
+
+def test_inbox_offers_checkboxes_to_admins_only(world, client_for):
+    report = submit(world, reporter=world.citizen)[0]
+    advance(world, report, Status.DISPATCHED)
+    admin_page = client_for(world.agency_admin).get(reverse("workspace:inbox") + "?tab=all")
+    assert f'name="report" value="{report.tracking_code}"' in admin_page.content.decode()
+    liaison_page = client_for(world.liaison_a).get(reverse("workspace:inbox") + "?tab=all")
+    assert report.tracking_code in liaison_page.content.decode()
+    assert 'name="report"' not in liaison_page.content.decode()
+
+
+def test_the_chosen_reports_are_listed_with_the_actions_that_apply(world, client_for):
+    reports = _three(world)
+    query = "&".join(f"report={r.tracking_code}" for r in reports)
+    response = client_for(world.national_admin).get(f"{URL}?{query}&back=tab%3Dverify")
+    assert response.status_code == 200
+    assert _codes(response) == [r.tracking_code for r in reports]
+    body = response.content.decode()
+    assert 'name="action" value="dispatch"' in body
+    assert 'name="action" value="archive"' in body
+    assert 'href="/kantor/?tab=verify"' in body
+
+
+def test_dispatching_several_reports_dispatches_each_with_its_own_event(world, client_for):
+    reports = _three(world)
+    client = client_for(world.national_admin)
+    response = _post(client, reports, "dispatch", organization=world.agency.pk, message="")
+    assert response.status_code == 302
+    assert response["Location"] == "/kantor/?tab=verify&sort=oldest"
+    for report in reports:
+        report.refresh_from_db()
+        assert report.status == Status.DISPATCHED
+        assert report.organization == world.agency
+        assert report.events.filter(action=lifecycle.Action.DISPATCH).count() == 1
+    messages = [str(m) for m in client.get(response["Location"]).context["messages"]]
+    assert "3 reports dispatched to Pemerintah Kabupaten Contoh." in messages
+
+
+def test_archiving_several_reports_sends_each_reporter_the_explanation(world, client_for):
+    reports = _three(world)
+    client = client_for(world.national_admin)
+    response = _post(
+        client,
+        reports,
+        "archive",
+        reason="not_public_service",
+        message="Pesan uji coba, bukan pengaduan.",
+        confirm="on",
+    )
+    assert response.status_code == 302
+    for report in reports:
+        report.refresh_from_db()
+        assert report.status == Status.ARCHIVED
+        assert report.archive_reason == "not_public_service"
+        event = report.events.get(action=lifecycle.Action.ARCHIVE)
+        assert event.message == "Pesan uji coba, bukan pengaduan."
+    archived = Notification.objects.filter(report__in=reports, user=world.citizen, kind="archived")
+    assert set(archived.values_list("report", flat=True)) == {r.pk for r in reports}
+
+
+def test_archiving_without_the_tick_changes_nothing_and_keeps_the_text(world, client_for):
+    reports = _three(world)
+    response = _post(
+        client_for(world.national_admin),
+        reports,
+        "archive",
+        reason="not_public_service",
+        message="Penjelasan yang sudah diketik panjang.",
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Tick the box to confirm archiving." in body
+    assert "Penjelasan yang sudah diketik panjang." in body
+    assert _codes(response) == [r.tracking_code for r in reports]
+    assert not Report.objects.filter(status=Status.ARCHIVED).exists()
+
+
+def test_a_report_changed_meanwhile_is_left_alone_and_the_others_go_ahead(world, client_for):
+    reports = _three(world)
+    seen = list(reports)
+    changed = Report.objects.get(pk=reports[1].pk)
+    lifecycle.hold(changed, as_user(world.national_admin), "Di mana tepatnya lokasinya?")
+    response = _post(
+        client_for(world.national_admin),
+        seen,
+        "dispatch",
+        organization=world.agency.pk,
+        message="Mohon segera ditindaklanjuti.",
+    )
+    assert response.status_code == 409
+    statuses = [Report.objects.get(pk=r.pk).status for r in reports]
+    assert statuses == [Status.DISPATCHED, Status.ON_HOLD, Status.DISPATCHED]
+    body = response.content.decode()
+    assert "Someone else changed it after you chose it" in body
+    # Still chosen, at its new version, with the message still typed.
+    assert _codes(response) == [changed.tracking_code]
+    assert f'value="{changed.tracking_code}:{Report.objects.get(pk=changed.pk).version}"' in body
+    assert "Mohon segera ditindaklanjuti." in body
+
+
+def test_a_report_the_admin_may_not_act_on_is_listed_with_why(world, client_for):
+    ours = submit(world, reporter=world.citizen)[0]
+    advance(world, ours, Status.DISPATCHED)  # at unit A, dispatched by the agency admin
+    theirs = submit(world, reporter=world.citizen, title="Trotoar rusak")[0]
+    lifecycle.dispatch(theirs, as_user(world.national_admin), world.agency)
+    response = _post(
+        client_for(world.agency_admin),
+        [ours, theirs],
+        "dispatch",
+        organization=world.unit_b.pk,
+        message="",
+    )
+    assert response.status_code == 302
+    assert Report.objects.get(pk=ours.pk).organization == world.unit_b
+    assert Report.objects.get(pk=theirs.pk).organization == world.unit_b
+
+    already = Report.objects.get(pk=ours.pk)
+    response = _post(
+        client_for(world.agency_admin), [already], "dispatch", organization=world.unit_b.pk
+    )
+    assert response.status_code == 409
+    assert "The report is already with this organization." in response.content.decode()
+
+
+def test_reports_of_another_agency_are_not_even_listed(world, client_for):
+    ours = submit(world, reporter=world.citizen)[0]
+    lifecycle.dispatch(ours, as_user(world.national_admin), world.agency)
+    elsewhere = submit(world, reporter=world.citizen, title="Banjir di perumahan")[0]
+    lifecycle.dispatch(elsewhere, as_user(world.national_admin), world.other_agency)
+    client = client_for(world.agency_admin)
+    response = _post(client, [ours, elsewhere], "dispatch", organization=world.unit_a.pk)
+    assert response.status_code == 302
+    elsewhere.refresh_from_db()
+    assert elsewhere.organization == world.other_agency
+    assert elsewhere.events.count() == 2  # submitted and dispatched, nothing else
+    page = client.get(f"{URL}?report={elsewhere.tracking_code}")
+    assert page.status_code == 302  # as if nothing were chosen
+
+
+def test_a_target_outside_the_admins_tree_is_refused_with_the_field_named(world, client_for):
+    reports = _three(world)
+    for report in reports:
+        lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
+    response = _post(
+        client_for(world.agency_admin),
+        [Report.objects.get(pk=r.pk) for r in reports],
+        "dispatch",
+        organization=world.other_agency.pk,
+        message="Teks yang tetap ada",
+    )
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert "Teks yang tetap ada" in response.content.decode()
+    assert all(Report.objects.get(pk=r.pk).organization == world.agency for r in reports)
+
+
+@pytest.mark.parametrize("role", ["liaison_a", "supervisor", "auditor", "outsider"])
+def test_who_administers_nothing_cannot_act_in_bulk(world, client_for, role):
+    report = submit(world, reporter=world.citizen)[0]
+    advance(world, report, Status.DISPATCHED)
+    before = ReportEvent.objects.filter(report=report).count()
+    response = _post(
+        client_for(getattr(world, role)),
+        [report],
+        "archive",
+        reason="not_public_service",
+        message="Arsipkan",
+        confirm="on",
+    )
+    assert response.status_code in (302, 403, 409)
+    assert Report.objects.get(pk=report.pk).status == Status.DISPATCHED
+    assert ReportEvent.objects.filter(report=report).count() == before
+
+
+def test_an_outsider_is_refused_the_page(world, client_for):
+    report = submit(world, reporter=world.citizen)[0]
+    response = client_for(world.outsider).get(f"{URL}?report={report.tracking_code}")
+    assert response.status_code == 403
+    assert report.title not in response.content.decode()
+
+
+def test_a_visitor_is_sent_to_sign_in(world, client):
+    report = submit(world, reporter=world.citizen)[0]
+    response = client.get(f"{URL}?report={report.tracking_code}")
+    assert response.status_code == 302
+    assert "/akun/masuk/" in response["Location"]
+
+
+def test_nothing_chosen_goes_back_to_the_inbox_with_a_message(world, client_for):
+    client = client_for(world.national_admin)
+    response = client.post(URL, {"action": "archive", "back": "tab=all"})
+    assert response.status_code == 302
+    assert response["Location"] == "/kantor/?tab=all"
+
+
+def test_the_way_back_never_leaves_the_site(world, client_for):
+    report = submit(world, reporter=world.citizen)[0]
+    client = client_for(world.national_admin)
+    response = _post(client, [report], "dispatch", organization=world.agency.pk)
+    assert response["Location"].startswith("/kantor/")
+    response = client.post(
+        URL,
+        {
+            "report": [report.tracking_code],
+            "seen": [f"{report.tracking_code}:{Report.objects.get(pk=report.pk).version}"],
+            "action": "archive",
+            "archive-reason": "not_public_service",
+            "archive-message": "x",
+            "archive-confirm": "on",
+            "back": "//evil.example/",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/kantor/"
+
+
+def test_the_page_reads_a_bounded_number_of_queries(
+    world, client_for, django_assert_max_num_queries
+):
+    reports = [
+        submit(world, reporter=world.citizen, title=f"Jalan rusak ruas {n}")[0] for n in range(8)
+    ]
+    query = "&".join(f"report={r.tracking_code}" for r in reports)
+    client = client_for(world.national_admin)
+    client.get(f"{URL}?{query}")
+    with django_assert_max_num_queries(25):
+        response = client.get(f"{URL}?{query}")
+    assert len(_codes(response)) == 8
