@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from aduan.organizations.models import Region
 from aduan.reports import lifecycle
-from aduan.reports.models import Status
+from aduan.reports.models import Report, Status
 from aduan.triage import training
 from aduan.triage.models import TriageModel
 from tests.browser.conftest import sign_in
@@ -77,3 +77,31 @@ def test_an_admin_routes_with_two_clicks_and_merges_a_duplicate(world, new_page,
             merge.locator("button[type=submit]").click()
         copy.refresh_from_db()
         assert (copy.status, copy.duplicate_of) == (Status.ARCHIVED, first)
+
+
+def test_an_admin_archives_a_mornings_test_messages_in_one_go(world, new_page):
+    tests = [
+        submit(world, reporter=world.citizen, title=f"Tes kirim pesan {n}", body="tes tes tes")[0]
+        for n in range(2)
+    ]
+    real = submit(world, reporter=world.citizen, title="Jembatan ambrol di Desa Sukamaju")[0]
+    admin = new_page()
+    sign_in(admin, world.national_admin.email, PASSWORD)
+    admin.goto("/kantor/?tab=verify")
+    for report in tests:
+        admin.locator(f"tr[data-code='{report.tracking_code}'] input[name=report]").check()
+    with admin.expect_navigation():
+        admin.get_by_role("button", name="Disposisikan atau arsipkan laporan yang dipilih").click()
+    assert admin.locator("input[name=report]").count() == 2
+    admin.select_option("select[name=archive-reason]", "not_public_service")
+    admin.fill("textarea[name=archive-message]", "Pesan uji coba, bukan pengaduan.")
+    admin.check("input[name=archive-confirm]")
+    with admin.expect_navigation():
+        admin.get_by_role("button", name="Arsipkan", exact=True).click()
+    assert "/kantor/" in admin.url and "tab=verify" in admin.url
+    assert admin.locator(".msg").first.inner_text().startswith("2 laporan diarsipkan")
+    statuses = {
+        r.pk: r.status for r in Report.objects.filter(pk__in=[t.pk for t in [*tests, real]])
+    }
+    assert statuses == {tests[0].pk: "archived", tests[1].pk: "archived", real.pk: "submitted"}
+    assert admin.locator(f"tr[data-code='{real.tracking_code}']").count() == 1
