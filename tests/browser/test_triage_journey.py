@@ -105,3 +105,5 @@ def test_an_admin_archives_a_mornings_test_messages_in_one_go(world, new_page):
     }
     assert statuses == {tests[0].pk: "archived", tests[1].pk: "archived", real.pk: "submitted"}
     assert admin.locator(f"tr[data-code='{real.tracking_code}']").count() == 1
+    admin.check("input[data-select-all]")
+    assert admin.locator(f"tr[data-code='{real.tracking_code}'] input[name=report]").is_checked()

@@ -15,3 +15,13 @@ document.querySelectorAll("button[data-fill]").forEach(function (button) {
     field.focus();
   });
 });
+
+// A heading box that ticks every row's box: <input type="checkbox" data-select-all="name" hidden>.
+document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+  var form = all.form || document;
+  var boxes = form.querySelectorAll("input[type=checkbox][name='" + all.getAttribute("data-select-all") + "']");
+  all.hidden = false;
+  all.addEventListener("change", function () {
+    boxes.forEach(function (box) { box.checked = all.checked; });
+  });
+});
