@@ -262,6 +262,6 @@ def test_the_page_reads_a_bounded_number_of_queries(
     query = "&".join(f"report={r.tracking_code}" for r in reports)
     client = client_for(world.national_admin)
     client.get(f"{URL}?{query}")
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(10):
         response = client.get(f"{URL}?{query}")
     assert len(_codes(response)) == 8

@@ -119,7 +119,7 @@ def _selected(request, data) -> list[Report]:
         report.tracking_code: report
         for report in Report.objects.visible_to(request.user)
         .filter(tracking_code__in=codes)
-        .select_related("organization", "category")
+        .select_related("organization", "category__parent", "reporter")
     }
     return [found[code] for code in codes if code in found]
 
@@ -246,7 +246,7 @@ def _selected_again(request, reports) -> list[Report]:
     fresh = (
         Report.objects.visible_to(request.user)
         .filter(pk__in=pks)
-        .select_related("organization", "category")
+        .select_related("organization", "category__parent", "reporter")
     )
     by_pk = {r.pk: r for r in fresh}
     return [by_pk[pk] for pk in pks if pk in by_pk]
