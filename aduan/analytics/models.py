@@ -108,6 +108,9 @@ class RecapJob(models.Model):
     )
     month = models.DateField()  # the first day of the month
     language = models.CharField(max_length=8, default="id")
+    # The edition for oversight bodies: figures only, no section that names a report
+    # (an auditor may read the figures of the agencies it oversees, not their reports).
+    figures_only = models.BooleanField(default=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

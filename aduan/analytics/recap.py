@@ -54,7 +54,7 @@ from aduan.analytics.metrics import Period
 from aduan.analytics.models import RecapJob
 from aduan.deadlines import calendar
 from aduan.deadlines.models import STAFF_CLOCKS, Clock
-from aduan.organizations.access import Access, Role
+from aduan.organizations.access import Access, Role, overseen_organizations
 from aduan.organizations.models import Category, Organization
 from aduan.workspace.queries import subtree_q
 
@@ -104,23 +104,70 @@ KEY_FIGURES = [
 
 
 def can_request_recaps(access: Access) -> bool:
-    return access.is_national_admin or access.has_role(*RECAP_ROLES)
+    """Officers (full recaps) and oversight bodies (the figures-only edition)."""
+    return access.is_national_admin or access.has_role(*RECAP_ROLES, Role.AUDITOR)
 
 
 def may_request(access: Access, org: Organization | None) -> bool:
-    """National admins: any organization and the national recap (None). Agency admins and
+    """May ask for the full recap of `org` (None: national), overdue list included.
+    National admins: any organization and the national recap. Agency admins and
     supervisors: their subtree; liaisons: their unit (and anything below it)."""
     if access.is_national_admin:
         return True
     return org is not None and access.holds(org, *RECAP_ROLES)
 
 
+def oversees(access: Access, org: Organization | None) -> bool:
+    """One of the user's oversight bodies watches `org` as the dashboard shows it (the
+    national recap only for a body that watches every agency): enough for the
+    figures-only edition, never for the full recap."""
+    if not access.has_role(Role.AUDITOR):
+        return False
+    overseen = overseen_organizations(access)
+    if overseen is None:
+        return True
+    return any(agency.contains(org) for agency in overseen)
+
+
+def figures_only_for(access: Access, org: Organization | None) -> bool | None:
+    """The edition the user gets for `org`: False, the full recap, wherever they work as
+    an officer; True, figures only, where they only oversee; None: no recap at all."""
+    if may_request(access, org):
+        return False
+    if oversees(access, org):
+        return True
+    return None
+
+
+def may_open(access: Access, job: RecapJob) -> bool:
+    """Officers may open any recap of their organizations (the figures-only edition shows
+    them nothing new); an auditor only the figures-only edition, whoever asked for it."""
+    if may_request(access, job.organization):
+        return True
+    return job.figures_only and oversees(access, job.organization)
+
+
+def recap_roots(access: Access) -> list[Organization] | None:
+    """The organizations whose subtrees the user may ask recaps for: their own as an
+    officer and those their oversight bodies watch. None: every organization and the
+    national recap."""
+    if access.is_national_admin:
+        return None
+    overseen = overseen_organizations(access)
+    if overseen is None:
+        return None
+    return [*access.orgs(*RECAP_ROLES), *overseen]
+
+
+def organizations_under(roots: list[Organization] | None):
+    """The active organizations in the subtrees of `roots` (None: all), in tree order."""
+    orgs = Organization.objects.active().order_by("path")
+    return orgs if roots is None else orgs.filter(subtree_q(roots, "path"))
+
+
 def recap_organizations(access: Access):
     """The active organizations the user may ask a recap for, in tree order."""
-    orgs = Organization.objects.active().order_by("path")
-    if access.is_national_admin:
-        return orgs
-    return orgs.filter(subtree_q(access.orgs(*RECAP_ROLES), "path"))
+    return organizations_under(recap_roots(access))
 
 
 # --- Gathering the figures ---------------------------------------------------------------
@@ -154,6 +201,8 @@ class RecapData:
     unranked: int = 0
     has_units: bool = False
     agencies: dict | None = None
+    # The edition for oversight bodies: the overdue reports counted, never listed.
+    figures_only: bool = False
 
 
 def _no_progress(step: str, percent: int) -> None:
@@ -165,11 +214,15 @@ def collect(
     month: datetime.date,
     now: datetime.datetime | None = None,
     progress: Progress = _no_progress,
+    figures_only: bool = False,
 ) -> RecapData:
-    """Every figure of the recap of `org` (None: national) for the month of `month`."""
+    """Every figure of the recap of `org` (None: national) for the month of `month`;
+    with `figures_only`, nothing that names a report is even read."""
     now = now or timezone.now()
     period = recap_period(month, timezone.localdate(now))
-    data = RecapData(org=org, month=period.start, generated_at=now, period=period)
+    data = RecapData(
+        org=org, month=period.start, generated_at=now, period=period, figures_only=figures_only
+    )
     progress(Step.FIGURES, 5)
     data.figures = metrics.with_change(org, period)
     data.deadlines = data.figures["current"]["within_deadline"]
@@ -209,6 +262,10 @@ def _categories(org: Organization | None, period: Period) -> list[tuple[str, int
 def _add_overdue(data: RecapData, org: Organization | None, now: datetime.datetime) -> None:
     late = metrics.overdue(org, now)
     data.overdue_total = late.count()
+    if data.figures_only:
+        # Oversight bodies read how many reports are late, as on their dashboard, but
+        # not which: their codes and titles belong to the agencies' own officers.
+        return
     cal = calendar.current()
     fields = ("tracking_code", "public_title", "is_confidential", "due_at")
     for report in late.only(*fields, "organization__name", "organization__time_zone")[
@@ -248,18 +305,27 @@ def build_recap(
     now: datetime.datetime | None = None,
     progress: Progress = _no_progress,
     compress: bool = True,
+    figures_only: bool = False,
 ) -> bytes:
-    """The recap PDF, in the active language. `compress=False` leaves the page streams
+    """The recap PDF, in the active language; `figures_only` builds the edition for
+    oversight bodies, which names no report. `compress=False` leaves the page streams
     readable, for tests."""
-    data = collect(org, month, now, progress)
+    data = collect(org, month, now, progress, figures_only=figures_only)
     progress(Step.WRITING, 95)
     return render_pdf(data, compress=compress)
 
 
-def start_recap(user, org: Organization | None, month: datetime.date, language: str) -> RecapJob:
+def start_recap(
+    user,
+    org: Organization | None,
+    month: datetime.date,
+    language: str,
+    *,
+    figures_only: bool = False,
+) -> RecapJob:
     """A queued RecapJob, its task enqueued once the transaction commits. The caller has
-    checked `may_request`. The same request still waiting or running is reused, so a
-    double click builds one file."""
+    chosen the edition with `figures_only_for`. The same request still waiting or
+    running is reused, so a double click builds one file."""
     from aduan.analytics.tasks import build_recap_task
 
     month = month.replace(day=1)
@@ -268,13 +334,18 @@ def start_recap(user, org: Organization | None, month: datetime.date, language: 
         organization=org,
         month=month,
         language=language,
+        figures_only=figures_only,
         state__in=(RecapJob.State.QUEUED, RecapJob.State.RUNNING),
     ).first()
     if pending is not None:
         return pending
     with transaction.atomic():
         job = RecapJob.objects.create(
-            requested_by=user, organization=org, month=month, language=language
+            requested_by=user,
+            organization=org,
+            month=month,
+            language=language,
+            figures_only=figures_only,
         )
         transaction.on_commit(lambda: build_recap_task.enqueue(job.pk))
     return job
@@ -298,7 +369,9 @@ def run_job(pk: int) -> str:
 
     try:
         with translation.override(job.language):
-            pdf = build_recap(job.organization, job.month, progress=advance)
+            pdf = build_recap(
+                job.organization, job.month, progress=advance, figures_only=job.figures_only
+            )
         _write_atomically(job.path, pdf)
     except Exception as error:
         logger.exception("Recap job %s failed", pk)
@@ -467,7 +540,7 @@ def render_pdf(data: RecapData, compress: bool = True) -> bytes:
         *_deadlines(data, styles),
         *_categories_section(data, styles),
         *_trend(data, styles),
-        *_overdue_section(data, styles),
+        *(_overdue_count(data, styles) if data.figures_only else _overdue_section(data, styles)),
         *_units_section(data, styles),
         *_agencies_section(data, styles),
     ]
@@ -482,6 +555,9 @@ def scope_name(org: Organization | None) -> str:
 
 def _footer(data: RecapData):
     text = f"{settings.SITE_NAME} · {scope_name(data.org)} · {month_label(data.month)}"
+    if data.figures_only:
+        # On every page: a loose sheet still says why it lists no report.
+        text += f" · {edition_name()}"
 
     def draw(canvas, doc) -> None:
         canvas.saveState()
@@ -557,28 +633,64 @@ def _table(rows: list[list], widths: list[float], numeric_from: int = 1) -> Tabl
 
 def _heading(data: RecapData, styles) -> list:
     when = formats.date_format(timezone.localtime(data.generated_at), "DATETIME_FORMAT")
-    if data.org is None:
-        note = _(
-            "Figures count every report submitted in %(month)s. The overdue list is as of %(when)s."
-        )
-    else:
-        note = _(
-            "Figures count the reports submitted in %(month)s to %(scope)s and the "
-            "organizations below it, wherever each report is handled now. The overdue list "
-            "is as of %(when)s."
-        )
-    note %= {"month": month_label(data.month), "scope": scope_name(data.org), "when": when}
+    note = _scope_note(data) % {
+        "month": month_label(data.month),
+        "scope": scope_name(data.org),
+        "when": when,
+    }
     period = data.period or Period.month(data.month.year, data.month.month)
     if period != Period.month(data.month.year, data.month.month):
         note += " " + _(
             "The month is still running: its figures cover %(period)s, compared with %(previous)s."
         ) % {"period": period_label(period), "previous": period_label(period.previous())}
-    return [
+    parts = [
         Paragraph(escaped(_("Monthly recap of public complaints")), styles["title"]),
         Paragraph(escaped(scope_name(data.org)), styles["subtitle"]),
         Paragraph(escaped(month_label(data.month)), styles["subtitle"]),
-        Paragraph(escaped(note), styles["note"]),
-        Spacer(1, 4 * mm),
+    ]
+    if data.figures_only:
+        parts += _edition_notice(styles)
+    return [*parts, Paragraph(escaped(note), styles["note"]), Spacer(1, 4 * mm)]
+
+
+def _scope_note(data: RecapData) -> str:
+    """What the figures count, and when the overdue reports were listed (or counted)."""
+    if data.figures_only and data.org is None:
+        return _(
+            "Figures count every report submitted in %(month)s. Overdue reports are counted "
+            "as of %(when)s."
+        )
+    if data.figures_only:
+        return _(
+            "Figures count the reports submitted in %(month)s to %(scope)s and the "
+            "organizations below it, wherever each report is handled now. Overdue reports "
+            "are counted as of %(when)s."
+        )
+    if data.org is None:
+        return _(
+            "Figures count every report submitted in %(month)s. The overdue list is as of %(when)s."
+        )
+    return _(
+        "Figures count the reports submitted in %(month)s to %(scope)s and the "
+        "organizations below it, wherever each report is handled now. The overdue list "
+        "is as of %(when)s."
+    )
+
+
+def edition_name() -> str:
+    return _("Figures-only edition for oversight bodies")
+
+
+def _edition_notice(styles) -> list:
+    # Said on the first page, since the paper is passed around a meeting without the
+    # page that was asked for it.
+    why = _(
+        "This edition is for oversight bodies (Ombudsman, Inspectorate). It holds the "
+        "figures only: overdue reports are counted, and no report is named or listed."
+    )
+    return [
+        Paragraph(escaped(edition_name()), styles["h3"]),
+        Paragraph(escaped(why), styles["note"]),
     ]
 
 
@@ -798,6 +910,19 @@ def _overdue_section(data: RecapData, styles) -> list:
         )
     widths = [CONTENT_WIDTH * w for w in (0.14, 0.48, 0.26, 0.12)]
     return [title, Paragraph(escaped(note), styles["note"]), _table(rows, widths, numeric_from=3)]
+
+
+def _overdue_count(data: RecapData, styles) -> list:
+    """The figures-only edition's overdue section: how many, never which."""
+    title = Paragraph(escaped(_("Overdue reports")), styles["h2"])
+    if not data.overdue_total:
+        return [title, Paragraph(escaped(_("No report is overdue.")), styles["body"])]
+    count = ngettext(
+        "%(total)s open report is past its deadline.",
+        "%(total)s open reports are past their deadline.",
+        data.overdue_total,
+    ) % {"total": fmt_count(data.overdue_total)}
+    return [title, Paragraph(escaped(count), styles["body"])]
 
 
 def _league_rows(rows: list[dict], styles) -> list[list]:

@@ -1,9 +1,11 @@
 """Back-office pages of the monthly recap PDF: ask for one, watch it being built, download it.
 
 Who may ask: national admins (any organization and the national recap), agency admins
-and supervisors (their subtree), liaisons (their unit). A job's page and file are shown
-to whoever may ask for a recap of the job's organization, so colleagues can share one;
-anyone else gets 404, which hides that the job exists.
+and supervisors (their subtree), liaisons (their unit); oversight bodies (auditors) the
+figures-only edition for the organizations their dashboard shows. A job's page and file
+are shown to whoever may ask for a full recap of the job's organization, so colleagues
+can share one, and a figures-only job also to the auditors who oversee it; anyone else
+gets 404, which hides that the job exists.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from aduan.analytics.models import RecapJob
 from aduan.analytics.recap import (
     RECAP_ROLES,
     can_request_recaps,
-    may_request,
+    figures_only_for,
+    may_open,
     month_label,
-    recap_organizations,
+    organizations_under,
+    recap_roots,
     start_recap,
 )
 from aduan.organizations.access import Access
@@ -36,7 +40,7 @@ REFRESH_SECONDS = 2
 
 recap_required = requires(
     can_request_recaps,
-    gettext_lazy("Monthly recaps are for admins, supervisors and liaisons."),
+    gettext_lazy("Monthly recaps are for admins, supervisors, liaisons and oversight bodies."),
 )
 
 
@@ -62,17 +66,18 @@ class RecapForm(forms.Form):
     def __init__(self, *args, access: Access, asked: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["organization"]
-        field.queryset = recap_organizations(access)
-        if access.is_national_admin:
-            # The empty choice is the national recap, which only national admins may ask.
+        roots = recap_roots(access)
+        field.queryset = organizations_under(roots)
+        if roots is None:
+            # The empty choice is the national recap, for national admins and the
+            # oversight bodies that watch every agency (figures only).
             field.required = False
             field.empty_label = gettext_lazy("National (all agencies)")
         else:
             # Everyone else must name an organization: no empty choice that could only
             # answer "This field is required", and the highest of theirs chosen already.
             field.empty_label = None
-            own = access.orgs(*RECAP_ROLES)
-            field.initial = min(own, key=lambda org: (org.depth, org.name)).pk if own else None
+            field.initial = min(roots, key=lambda org: (org.depth, org.name)).pk if roots else None
         months = _months(timezone.localdate())
         self.fields["month"].choices = [(m.isoformat(), month_label(m)) for m in months]
         # The last whole month is the one evaluation meetings discuss.
@@ -99,24 +104,30 @@ def recap_page(request):
     form = RecapForm(request.POST or None, access=access, asked=request.GET)
     if request.method == "POST" and form.is_valid():
         org = form.cleaned_data["organization"]
-        if not may_request(access, org):
+        figures_only = figures_only_for(access, org)
+        if figures_only is None:
             raise Http404("Not in your part of the tree")
+        data = form.cleaned_data
         job = start_recap(
-            request.user, org, form.cleaned_data["month"], form.cleaned_data["language"]
+            request.user, org, data["month"], data["language"], figures_only=figures_only
         )
         return redirect("recap:job", pk=job.pk)
+    # Someone who only oversees is told up front that their recap names no report.
+    oversight_only = not access.has_role(*RECAP_ROLES) and not access.is_national_admin
     jobs = (
         RecapJob.objects.filter(requested_by=request.user)
         .select_related("organization")
         .order_by("-created_at", "-id")[:RECENT_JOBS]
     )
     status = 400 if form.is_bound else 200
-    return render(request, "analytics/recap.html", {"form": form, "jobs": jobs}, status=status)
+    context = {"form": form, "jobs": jobs, "oversight_only": oversight_only}
+    return render(request, "analytics/recap.html", context, status=status)
 
 
 def _job_for(request, pk: int) -> RecapJob:
     job = RecapJob.objects.select_related("organization", "requested_by").filter(pk=pk).first()
-    if job is None or not may_request(Access.of(request.user), job.organization):
+    # An auditor asking for an officer's full recap gets the same 404 as anyone else.
+    if job is None or not may_open(Access.of(request.user), job):
         raise Http404("No such recap")
     return job
 
@@ -135,7 +146,8 @@ def recap_download(request, pk: int):
     if job.state != RecapJob.State.DONE or not job.path.is_file():
         raise Http404("The recap is not ready")
     scope = job.organization.slug if job.organization_id else "nasional"
-    name = f"rekap-{scope}-{formats.date_format(job.month, 'Y-m')}.pdf"
+    edition = "-pengawasan" if job.figures_only else ""
+    name = f"rekap-{scope}-{formats.date_format(job.month, 'Y-m')}{edition}.pdf"
     response = FileResponse(
         job.path.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
     )

@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -39,7 +38,7 @@ from aduan.deadlines.models import STAFF_CLOCKS, Clock
 from aduan.deadlines.reminders import can_remind
 from aduan.lib import dates
 from aduan.lib.replica import reads_from_replica
-from aduan.organizations.access import STAFF_ROLES, Access
+from aduan.organizations.access import STAFF_ROLES, Access, overseen_organizations
 from aduan.organizations.models import Category, Membership, Organization, Region
 from aduan.reports.models import Channel, Kind, Status
 from aduan.workspace.guards import requires
@@ -87,27 +86,11 @@ def dashboard_roots(access: Access) -> list[Organization] | None:
     """The organizations whose subtrees the user may look at; None for everything."""
     if access.is_national_admin:
         return None
-    roots = set(access.orgs(*STAFF_ROLES))
-    for body in access.orgs(Role.AUDITOR):
-        overseen = overseen_by(body)
-        if overseen is None:
-            return None
-        roots.update(overseen)
-    return sorted(roots, key=lambda org: (org.depth, org.name))
-
-
-def overseen_by(body: Organization) -> list[Organization] | None:
-    """The agencies an oversight body watches: those serving a region within its own
-    (an Ombudsman office of a province watches the province and its regencies); every
-    agency (None) when it declares no region."""
-    codes = list(body.regions.values_list("code", flat=True))
-    if not codes:
+    overseen = overseen_organizations(access)
+    if overseen is None:
         return None
-    within = Q()
-    for code in codes:
-        within |= Q(regions__code=code) | Q(regions__code__startswith=f"{code}.")
-    agencies = Organization.objects.agencies().active().exclude(kind=Organization.Kind.AUDITOR)
-    return list(agencies.filter(within).distinct())
+    roots = set(access.orgs(*STAFF_ROLES)) | set(overseen)
+    return sorted(roots, key=lambda org: (org.depth, org.name))
 
 
 def chosen_organization(request, access: Access) -> Organization | None:
@@ -541,7 +524,7 @@ def dashboard(request):
         "form": form,
         "overdue": overdue,
         "shows_reports": shows_reports,
-        # Oversight bodies read figures and exports; the recap lists reports by title.
+        # Oversight bodies get the recap's figures-only edition (recap.figures_only_for).
         "offers_recap": can_request_recaps(access),
         "recap_query": urlencode({"org": org.pk if org else "", "month": f"{period.start:%Y-%m}"}),
         "charts": trend_charts(data["trend"]),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.db.models import Q
+
 from aduan.organizations.models import Membership, Organization
 
 Role = Membership.Role
@@ -81,12 +83,37 @@ class Access:
         paths = [o.path for o in self.orgs(Role.AGENCY_ADMIN)]
         if not paths:
             return qs.none()
-        from django.db.models import Q
-
         query = Q()
         for path in paths:
             query |= Q(path__startswith=path)
         return qs.filter(query)
+
+
+def overseen_by(body: Organization) -> list[Organization] | None:
+    """The agencies an oversight body watches: those serving a region within its own
+    (an Ombudsman office of a province watches the province and its regencies); every
+    agency (None) when it declares no region."""
+    codes = list(body.regions.values_list("code", flat=True))
+    if not codes:
+        return None
+    within = Q()
+    for code in codes:
+        within |= Q(regions__code=code) | Q(regions__code__startswith=f"{code}.")
+    agencies = Organization.objects.agencies().active().exclude(kind=Organization.Kind.AUDITOR)
+    return list(agencies.filter(within).distinct())
+
+
+def overseen_organizations(access: Access) -> list[Organization] | None:
+    """The agencies the user's oversight bodies watch, whose subtrees they may see as
+    figures; None for every agency, [] (with no query) for someone who audits nothing.
+    The one definition for the dashboards and the monthly recap."""
+    overseen: set[Organization] = set()
+    for body in access.orgs(Role.AUDITOR):
+        agencies = overseen_by(body)
+        if agencies is None:
+            return None
+        overseen.update(agencies)
+    return sorted(overseen, key=lambda org: (org.depth, org.name))
 
 
 def units_without_liaison(orgs) -> set[int]:

@@ -39,6 +39,14 @@ def sees_monitoring(access: Access) -> bool:
 
 
 @register.filter
+def sees_recaps(access: Access) -> bool:
+    """{% if access|sees_recaps %}: may ask for monthly recaps (auditors: figures only)."""
+    from aduan.analytics.recap import can_request_recaps
+
+    return isinstance(access, Access) and can_request_recaps(access)
+
+
+@register.filter
 def handles_reports(access: Access) -> bool:
     """{% if access|handles_reports %}: works on reports (not an oversight body only)."""
     from aduan.organizations.access import STAFF_ROLES
