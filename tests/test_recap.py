@@ -337,7 +337,8 @@ def done_job(world, january):
 
 
 def test_an_outsider_is_refused_every_recap_page(client, world, done_job):
-    for user in (world.outsider, world.auditor):
+    # Auditors: tests/test_recap_oversight.py.
+    for user in (world.outsider, world.citizen):
         client.force_login(user)
         for url in (
             reverse("recap:form"),
