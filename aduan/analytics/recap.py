@@ -165,11 +165,6 @@ def organizations_under(roots: list[Organization] | None):
     return orgs if roots is None else orgs.filter(subtree_q(roots, "path"))
 
 
-def recap_organizations(access: Access):
-    """The active organizations the user may ask a recap for, in tree order."""
-    return organizations_under(recap_roots(access))
-
-
 # --- Gathering the figures ---------------------------------------------------------------
 
 
