@@ -386,11 +386,14 @@ ADUAN_WHATSAPP_APP_SECRET = env_str("ADUAN_WHATSAPP_APP_SECRET", "")
 # The REST API for local complaint systems (aduan.api): organization API keys only, JSON
 # only, errors as {"errors": [...]}; ADUAN_API_RATE limits each key (e.g. "600/min").
 ADUAN_API_RATE = env_str("ADUAN_API_RATE", "600/min")
-# Public lookups per visitor's address (aduan/lib/ratelimits.py). All three rates are
+# Public lookups per visitor's address (aduan/lib/ratelimits.py). These rates are
 # checked by `manage.py check` (aduan/system/checks.py).
 ADUAN_LOOKUP_RATE = env_str("ADUAN_LOOKUP_RATE", "30/m")
 ADUAN_LINK_RATE = env_str("ADUAN_LINK_RATE", "120/m")
 ADUAN_DRAFT_CHECK_RATE = env_str("ADUAN_DRAFT_CHECK_RATE", "60/m")
+# Codes sent to verify an account's phone number, per account and per number
+# (aduan/accounts/phone.py): each is a paid text message to someone's phone.
+ADUAN_PHONE_CODE_RATE = env_str("ADUAN_PHONE_CODE_RATE", "5/h")
 # Days the API keeps its answers to idempotent POSTs for replays.
 ADUAN_IDEMPOTENCY_DAYS = env_int("ADUAN_IDEMPOTENCY_DAYS", 7)
 # Finished background-task rows are deleted after this many days (aduan.lib.tasks).

@@ -259,6 +259,7 @@ def test_post_creates_a_report_received_by_the_keys_organization(client, world):
         "name": "Rina",
         "email": "rina@example.id",
         "phone": "+6281234567890",
+        "phone_verified": None,  # a guest's number, given by the sending system
     }
     assert [event["action"] for event in body["timeline"]] == ["submit"]
 
@@ -450,7 +451,12 @@ def test_agency_sees_a_report_handled_below_it_with_its_public_timeline(client, 
     actions = [event["action"] for event in body["timeline"]]
     assert actions == ["submit", "dispatch", "dispatch", "respond"]
     # A report from another channel: handlers see the name, not the contact details.
-    assert body["reporter"] == {"name": "Budi Tamu", "email": "", "phone": ""}
+    assert body["reporter"] == {
+        "name": "Budi Tamu",
+        "email": "",
+        "phone": "",
+        "phone_verified": None,
+    }
     assert body["external_id"] is None
 
 

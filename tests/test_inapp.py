@@ -212,6 +212,9 @@ def test_whatsapp_and_sms_are_not_offered_when_the_installation_has_none(world):
 
 
 def test_preferences_are_saved_and_decide_the_channels(world, phones_enabled):
+    from tests.test_phone_verification import verify
+
+    verify(world.citizen)  # WhatsApp and SMS go only to a verified number
     client = english(world.citizen)
     assert set(client.get(PREFERENCES).context["form"].fields) >= {
         "notify_by_whatsapp",

@@ -45,10 +45,14 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("email", "full_name", "phone")
     ordering = ("email",)
     # An operator may confirm an address by hand (an officer who lost the link).
-    readonly_fields = ("last_login", "date_joined")
+    # Only its holder verifies a number (a code sent to it): the operator cannot.
+    readonly_fields = ("last_login", "date_joined", "phone_verified_at")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("full_name", "phone", "language")}),
+        (
+            _("Personal info"),
+            {"fields": ("full_name", "phone", "phone_verified_at", "language")},
+        ),
         (
             _("Admin site access"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

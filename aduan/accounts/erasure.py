@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aduan.accounts import two_factor
+from aduan.accounts.phone import forget as forget_phone_code
 from aduan.reports.models import Attachment, Report, ReportEvent, Subscription
 from aduan.reports.privacy import (
     mask_reporter,
@@ -201,6 +202,7 @@ def _empty(user) -> None:
     user.former_names = []
     user.email = f"akun-{user.pk}@{ERASED_EMAIL_DOMAIN}"
     user.phone = ""
+    user.phone_verified_at = None  # its SMS and WhatsApp reports are no longer anyone's
     user.notify_by_email = user.notify_by_whatsapp = user.notify_by_sms = False
     user.set_unusable_password()  # every session of the account ends with its password
     user.is_active = False
@@ -217,6 +219,7 @@ def _empty(user) -> None:
                 "former_names",
                 "email",
                 "phone",
+                "phone_verified_at",
                 "notify_by_email",
                 "notify_by_whatsapp",
                 "notify_by_sms",
@@ -230,6 +233,7 @@ def _empty(user) -> None:
     )
     user.groups.clear()
     user.user_permissions.clear()
+    forget_phone_code(user)
 
 
 def _write_public_copy(report: Report) -> None:

@@ -141,6 +141,29 @@ class NameForm(forms.ModelForm):
     clean_full_name = SignUpForm.clean_full_name
 
 
+class PhoneNumberForm(forms.Form):
+    """The account's number, to be verified by a code sent to it; empty removes it."""
+
+    phone = PhoneField(label=_("Phone number"), required=False)
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=12,
+        help_text=_("The six digits in the message we sent to your number."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(_("The code has six digits."))
+        return code
+
+
 class CurrentPasswordForm(forms.Form):
     """A step that matters (a copy of one's data, a new address, deleting the account)
     asks for the password again: a browser left signed in is not its owner."""

@@ -22,6 +22,22 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
 
+class PhoneCode(models.Model):
+    """The code last sent to confirm an account's number: one at a time, kept as a
+    keyed hash (`aduan.accounts.phone`), void after its lifetime or too many tries."""
+
+    user = models.OneToOneField(
+        "accounts.User", on_delete=models.CASCADE, related_name="phone_code"
+    )
+    phone = models.CharField(max_length=20)
+    code_hash = models.CharField(max_length=64)
+    sent_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.phone}"
+
+
 class AccountDeleted(Exception):
     """The account was deleted while this copy of it was held in memory."""
 
@@ -36,6 +52,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150)
     phone = models.CharField(_("phone number"), max_length=20, blank=True)
+    # When the holder of `phone` typed the code sent to it (`aduan.accounts.phone`); None
+    # for a number only typed in. Only a verified number gets text messages or turns the
+    # SMS and WhatsApp reports sent from it into the account's.
+    phone_verified_at = models.DateTimeField(
+        _("phone number verified"), null=True, blank=True, editable=False
+    )
     language = models.CharField(_("language"), max_length=8, default="id")
     # In-app notifications are always on; these add the outside channels.
     notify_by_email = models.BooleanField(_("email"), default=True)
@@ -63,6 +85,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # A number is verified on one account at most: the last to prove it.
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=models.Q(phone_verified_at__isnull=False),
+                name="one_account_per_verified_phone",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -83,11 +113,17 @@ class User(AbstractBaseUser, PermissionsMixin):
                 type(self)
                 .objects.select_for_update()
                 .filter(pk=self.pk)
-                .values("full_name", "former_names", "erased_at")
+                .values("full_name", "former_names", "erased_at", "phone")
                 .first()
             )
             if row is not None and row["erased_at"] is not None:
                 raise AccountDeleted
+            saves_phone = fields is None or "phone" in fields
+            if row is not None and saves_phone and row["phone"] != self.phone:
+                # A new number is not the one that was proven, wherever it is changed.
+                self.phone_verified_at = None
+                if fields is not None and "phone_verified_at" not in fields:
+                    fields = kwargs["update_fields"] = [*fields, "phone_verified_at"]
             renamed = False
             if row is not None and (fields is None or "full_name" in fields):
                 held = list(row["former_names"] or [])
@@ -113,6 +149,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_erased(self) -> bool:
         return self.erased_at is not None
+
+    @property
+    def verified_phone(self) -> str:
+        """The number proven to be this account's, or ""."""
+        return self.phone if self.phone and self.phone_verified_at else ""
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email

@@ -49,6 +49,7 @@ def _account(user) -> dict:
         "email": user.email,
         "full_name": user.full_name,
         "phone": user.phone,
+        "phone_verified": _when(user.phone_verified_at),
         "language": user.language,
         "joined": _when(user.date_joined),
         "last_sign_in": _when(user.last_login),

@@ -5,6 +5,8 @@ from aduan.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("", views.account, name="account"),
+    path("telepon/", views.phone_number, name="phone"),
+    path("telepon/kode/", views.phone_code, name="phone_code"),
     path("email/", views.email_change, name="email_change"),
     path("email/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
     path("sandi/", views.password_change, name="password_change"),

@@ -19,7 +19,7 @@ from django.views import i18n
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
-from aduan.accounts import two_factor
+from aduan.accounts import phone, two_factor
 from aduan.accounts.confirmation import confirm
 from aduan.accounts.email_change import AddressTaken, confirm_change, request_change
 from aduan.accounts.erasure import ErasureRefused, erase_account, refusal
@@ -31,6 +31,8 @@ from aduan.accounts.forms import (
     NameForm,
     NewPasswordForm,
     PasswordResetRequestForm,
+    PhoneCodeForm,
+    PhoneNumberForm,
     SignInCodeForm,
     SignInForm,
     SignUpForm,
@@ -263,12 +265,105 @@ def account(request):
         form.save()
         messages.success(request, _("Your name is saved."))
         return redirect("accounts:account")
+    return _account_page(request, form, None, status=400 if form.is_bound else 200)
+
+
+def _account_page(request, name_form, phone_form, *, status: int) -> HttpResponse:
+    user = request.user
+    if phone_form is None:
+        # A number typed on the notification settings, carried here to be verified.
+        typed = request.GET.get("telepon", "")[:30]
+        phone_form = PhoneNumberForm(initial={"phone": typed or user.phone})
     context = {
-        "form": form,
-        "refusal": refusal(request.user),
-        "two_factor_on": two_factor.is_on(request.user),
+        "form": name_form or NameForm(instance=user),
+        "phone_form": phone_form,
+        "can_verify_phone": bool(phone.code_medium()),
+        "refusal": refusal(user),
+        "two_factor_on": two_factor.is_on(user),
     }
-    return render(request, "accounts/account.html", context, status=400 if form.is_bound else 200)
+    return render(request, "accounts/account.html", context, status=status)
+
+
+# --- The account's phone number (aduan.accounts.phone) ----------------------------------
+
+
+@login_required
+@require_POST
+@limited("lookup")
+def phone_number(request):
+    """Store the number typed and send a code to it; an empty one removes the number."""
+    user = request.user
+    form = PhoneNumberForm(request.POST)
+    if not form.is_valid():
+        return _account_page(request, None, form, status=400)
+    number = form.cleaned_data["phone"]
+    phone.change_number(user, number)
+    if not number:
+        messages.success(request, _("The phone number is removed from your account."))
+        return redirect("accounts:account")
+    if user.phone_verified_at:
+        messages.info(request, _("This number is already verified."))
+        return redirect("accounts:account")
+    if not phone.code_medium():
+        messages.info(
+            request,
+            _(
+                "The number is saved. This service sends no text messages, so it cannot be "
+                "verified."
+            ),
+        )
+        return redirect("accounts:account")
+    if phone.too_many_sends(request, user, number):
+        messages.error(
+            request,
+            _("Too many codes were sent for this account or number. Try again in an hour."),
+        )
+        return redirect("accounts:account")
+    phone.send_code(user)
+    messages.success(request, _("We sent a code to %(phone)s.") % {"phone": number})
+    return redirect("accounts:phone_code")
+
+
+@login_required
+@limited("lookup")
+def phone_code(request):
+    """The code sent to the account's number, typed back: the number is verified."""
+    user = request.user
+    if request.method != "POST" and not phone.code_pending(user):
+        return redirect("accounts:account")
+    form = PhoneCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        checked, attached = phone.check_code(user, form.cleaned_data["code"])
+        if checked is phone.Checked.VERIFIED:
+            messages.success(request, _("Your phone number is verified."))
+            if attached:
+                messages.info(request, _attached_message(attached))
+            return redirect("accounts:account")
+        if checked is phone.Checked.EXPIRED:
+            messages.error(
+                request,
+                _(
+                    "This code no longer works: it expired, or was typed wrong too many "
+                    "times. Ask for a new one."
+                ),
+            )
+            return redirect("accounts:account")
+        form.add_error("code", _("This code is not right. Check the message and type it again."))
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "phone": user.phone, "minutes": phone.CODE_LIFETIME.seconds // 60}
+    response = render(request, "accounts/phone_code.html", context, status=status)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _attached_message(count: int) -> str:
+    return ngettext(
+        "%(count)d report you sent from this number by SMS or WhatsApp is now in your "
+        "account, under My reports.",
+        "%(count)d reports you sent from this number by SMS or WhatsApp are now in your "
+        "account, under My reports.",
+        count,
+    ) % {"count": count}
 
 
 @login_required

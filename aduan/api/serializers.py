@@ -311,6 +311,11 @@ class ReporterOutSerializer(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.CharField(allow_blank=True)
     phone = serializers.CharField(allow_blank=True)
+    phone_verified = serializers.BooleanField(
+        allow_null=True,
+        help_text="For an account's number: whether it proved holding it (a code sent to it). "
+        "Null for a guest's number or none.",
+    )
 
 
 class UrgencySerializer(serializers.Serializer):
@@ -393,12 +398,24 @@ class ReportOutSerializer(CheapCopies, serializers.ModelSerializer):
             return None
         name = report.reporter_label(public=False)
         if not self._received_here(report):
-            return {"name": name, "email": "", "phone": ""}
+            return {"name": name, "email": "", "phone": "", "phone_verified": None}
         if report.reporter_id and report.reporter.is_erased:
-            return {"name": name, "email": "", "phone": ""}
+            return {"name": name, "email": "", "phone": "", "phone_verified": None}
         if report.reporter_id:
-            return {"name": name, "email": report.reporter.email, "phone": report.reporter.phone}
-        return {"name": name, "email": report.guest_email, "phone": report.guest_phone}
+            user = report.reporter
+            verified = bool(user.phone_verified_at) if user.phone else None
+            return {
+                "name": name,
+                "email": user.email,
+                "phone": user.phone,
+                "phone_verified": verified,
+            }
+        return {
+            "name": name,
+            "email": report.guest_email,
+            "phone": report.guest_phone,
+            "phone_verified": None,
+        }
 
 
 class AttachmentInSerializer(serializers.Serializer):

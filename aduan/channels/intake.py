@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,13 +28,14 @@ from aduan.reports.codes import hash_secret, new_secret, new_tracking_code
 from aduan.reports.lifecycle import Action, Actor, TransitionError, after_events
 from aduan.reports.models import (
     OPEN_STATUSES,
+    PHONE_CHANNELS,
     Attachment,
     Channel,
     Kind,
     Report,
     ReportEvent,
 )
-from aduan.reports.privacy import set_public_text, withhold_reporter
+from aduan.reports.privacy import refresh_public_text, set_public_text, withhold_reporter
 from aduan.triage.hints import urgency_and_abuse
 
 CODE_ATTEMPTS = 10
@@ -237,3 +240,59 @@ def _completes_submission(report: Report, submitted: ReportEvent | None) -> bool
         .exclude(pk=submitted.pk)
         .exists()
     )
+
+
+# --- Reports sent from an account's verified number (aduan.accounts.phone) ------------
+
+
+def account_of_phone(phone: str):
+    """The active account that proved it holds `phone`, or None. A number only typed
+    into a profile proves nothing, and a deleted account captures nothing."""
+    if not phone:
+        return None
+    return (
+        get_user_model()
+        .objects.filter(
+            phone=phone, phone_verified_at__isnull=False, is_active=True, erased_at__isnull=True
+        )
+        .first()
+    )
+
+
+def adopt_channel_reports(user) -> int:
+    """Make the guest reports sent by SMS or WhatsApp from the user's verified number
+    the account's, as if it had sent them signed in: the reporter is set, the guest's
+    contact and secret link are dropped. Reports that merely carry the number (typed
+    into a web form, or by an officer) are left alone: nobody proved holding it then.
+    No timeline entry (nothing happened to the report itself) and no status change.
+    Returns how many were attached; call inside a transaction."""
+    phone = user.verified_phone
+    if not phone:
+        return 0
+    ids = list(
+        Report.objects.filter(
+            reporter__isnull=True,
+            channel__in=PHONE_CHANNELS,
+            guest_phone=phone,
+            guest_contact_verified_at__isnull=False,
+        ).values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    adopted = Report.objects.filter(pk__in=ids)
+    # `version` moves on, so an action taken on a copy read before loses cleanly.
+    adopted.update(
+        reporter=user,
+        guest_name="",
+        guest_email="",
+        guest_phone="",
+        guest_secret_hash="",
+        guest_contact_verified_at=None,
+        version=F("version") + 1,
+    )
+    ReportEvent.objects.filter(report__in=ids, by_reporter=True, actor__isnull=True).update(
+        actor=user
+    )
+    # Public pages now mask the account's name in what the reporter wrote.
+    refresh_public_text(adopted)
+    return len(ids)

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from aduan.channels.intake import Draft, Submission, submit_report
+from aduan.channels.intake import Draft, Submission, account_of_phone, submit_report
 from aduan.notifications.models import Kind, Medium, Notification, State
 from aduan.notifications.outbox import (
     enqueue_delivery,
@@ -27,7 +27,7 @@ from aduan.notifications.outbox import (
     whatsapp_enabled,
 )
 from aduan.reports.codes import normalize_tracking_code
-from aduan.reports.models import Report
+from aduan.reports.models import PHONE_CHANNELS, Report
 
 logger = logging.getLogger("aduan.channels")
 
@@ -101,9 +101,17 @@ def reference(raw: str) -> str:
 
 
 def submit_guest_report(draft: Draft, *, channel: str, channel_reference: str) -> Submission:
-    """Submit a guest's report from a channel that proves the sender's address (an SMS or
+    """Submit a report from a channel that proves the sender's address (an SMS or
     WhatsApp message from the number, an email from the address): it counts as
-    confirmed, so later updates reach the sender without a confirmation link."""
+    confirmed, so later updates reach the sender without a confirmation link.
+
+    From a number an account verified, by SMS or WhatsApp, it is that account's report,
+    as if sent signed in. An email's sender can be forged: it stays a guest's report."""
+    owner = account_of_phone(draft.guest_phone) if channel in PHONE_CHANNELS else None
+    if owner is not None:
+        return submit_report(
+            draft, reporter=owner, channel=channel, channel_reference=channel_reference
+        )
     with transaction.atomic():
         submission = submit_report(draft, channel=channel, channel_reference=channel_reference)
         if submission.created:
@@ -168,7 +176,7 @@ def sender_is_reporter(report: Report, *, phone: str = "", email: str = "") -> b
     if report.reporter_id:
         user = report.reporter
         return bool(
-            (phone and getattr(user, "phone", "") == phone)
+            (phone and user.verified_phone == phone)
             or (email and user.email.lower() == email.lower())
         )
     return bool(

@@ -264,8 +264,8 @@ JUST_SENT = datetime.timedelta(minutes=2)
 
 def _sent_just_now(phone: str) -> Report | None:
     """The report this number confirmed in the last JUST_SENT, if any."""
-    recent = Report.objects.filter(
-        channel=Channel.WHATSAPP, guest_phone=phone, submitted_at__gte=timezone.now() - JUST_SENT
+    recent = Report.objects.reported_from(phone=phone).filter(
+        channel=Channel.WHATSAPP, submitted_at__gte=timezone.now() - JUST_SENT
     )
     return recent.order_by("-pk").first()
 

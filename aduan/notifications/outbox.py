@@ -41,18 +41,23 @@ class Recipient:
     phone: str = ""
     language: str = "id"
     name: str = ""
-    # A guest who wrote to us by WhatsApp or SMS is answered on that medium when it is
-    # configured (Medium.WHATSAPP / Medium.SMS; "" keeps the default choice).
+    # A reporter who wrote to us by WhatsApp or SMS is answered on that medium when it is
+    # configured (Medium.WHATSAPP / Medium.SMS; "" keeps the default choice): a guest
+    # only there, an account there too, besides the channels it chose.
     prefer: str = ""
 
     @classmethod
-    def of_user(cls, user) -> Recipient:
+    def of_user(cls, user, *, prefer: str = "") -> Recipient:
+        # Only a number the account proved to hold gets text messages: a typed one may
+        # be a stranger's (`aduan.accounts.phone`).
+        wants_phone = user.notify_by_whatsapp or user.notify_by_sms or prefer
         return cls(
             user=user,
             email=user.email if user.notify_by_email else "",
-            phone=user.phone if (user.notify_by_whatsapp or user.notify_by_sms) else "",
+            phone=user.verified_phone if wants_phone else "",
             language=user.language or "id",
             name=user.full_name,
+            prefer=prefer,
         )
 
     @property
@@ -75,6 +80,9 @@ class Recipient:
                 found.append((Medium.WHATSAPP, self.phone))
             if wants_sms and sms_enabled():
                 found.append((Medium.SMS, self.phone))
+            preferred = (self.prefer, self.phone)
+            if self.prefer and self._preferred_enabled() and preferred not in found:
+                found.append(preferred)
         return found
 
     def _preferred_enabled(self) -> bool:
@@ -297,7 +305,11 @@ def reporter_of(report, *, confirmed_only: bool = True) -> list[Recipient]:
     confirmation link."""
     if report.reporter_id:
         # A deleted account is told nothing: nothing is left to reach it by.
-        return [] if report.reporter.is_erased else [Recipient.of_user(report.reporter)]
+        if report.reporter.is_erased:
+            return []
+        # Sent from the account's verified number: answered on that channel too.
+        prefer = report.channel if report.channel in _PHONE_MEDIA else ""
+        return [Recipient.of_user(report.reporter, prefer=prefer)]
     email, phone = report.guest_email, report.guest_phone
     if confirmed_only:
         email, phone = report.confirmed_guest_contact()

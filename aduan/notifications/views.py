@@ -6,7 +6,7 @@ another user's notification is a 404, never a 403 that would confirm it exists.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.conf import settings
@@ -14,7 +14,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -130,7 +132,31 @@ class PreferencesForm(forms.Form):
                 "phone",
                 _("WhatsApp and SMS need a phone number. Add one, or untick WhatsApp and SMS."),
             )
+        elif wants_phone and self.needs_verification(cleaned.get("phone", "")):
+            self.add_error("phone", self.unverified_error(cleaned["phone"]))
         return cleaned
+
+    def needs_verification(self, phone: str) -> bool:
+        """Whether WhatsApp or SMS would be turned on, or kept on for a new number, that
+        is not proven to be the user's: a typed number may be a stranger's. Choices kept
+        from before verification existed stay, unsent until it is verified."""
+        if phone == self.user.verified_phone:
+            return False
+        turns_on = any(
+            self.cleaned_data.get(name) and not getattr(self.user, name)
+            for name in ("notify_by_whatsapp", "notify_by_sms")
+        )
+        return turns_on or phone != self.user.phone
+
+    @staticmethod
+    def unverified_error(phone: str) -> str:
+        link = reverse("accounts:account") + "?" + urlencode({"telepon": phone}) + "#phone-heading"
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            _("WhatsApp and SMS go only to a verified number."),
+            link,
+            _("Verify it on your account page."),
+        )
 
     def save(self) -> None:
         fields = ["notify_by_email", "phone", "language"]
@@ -157,4 +183,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
         set_language_cookie(response, request.user.language)
         return response
     status = 400 if form.is_bound else 200
-    return render(request, "notifications/preferences.html", {"form": form}, status=status)
+    user = request.user
+    # Ticked before numbers were verified: kept, but nothing goes out until it is.
+    unsent = (user.notify_by_whatsapp or user.notify_by_sms) and not user.verified_phone
+    context = {"form": form, "phone_unsent": unsent}
+    return render(request, "notifications/preferences.html", context, status=status)

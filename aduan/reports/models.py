@@ -87,8 +87,9 @@ class ReportQuerySet(models.QuerySet["Report"]):
     def reported_from(self, *, phone: str = "", email: str = "") -> ReportQuerySet:
         """Reports whose reporter is known to hold this number or address: a guest's
         confirmed one only (the query form of `Report.confirmed_guest_contact`), or an
-        account's email. A number typed into a web form or an account's profile proves
-        nothing: whoever holds it must not act on that report by message."""
+        account's email or verified number (`aduan.accounts.phone`). A number typed into
+        a web form or an account's profile proves nothing: whoever holds it must not act
+        on that report by message."""
         found = Q(pk__in=[])
         if phone:
             found |= Q(
@@ -97,6 +98,7 @@ class ReportQuerySet(models.QuerySet["Report"]):
                 guest_contact_verified_at__isnull=False,
                 guest_phone=phone,
             )
+            found |= Q(reporter__phone=phone, reporter__phone_verified_at__isnull=False)
         if email:
             found |= Q(
                 reporter__isnull=True,

@@ -275,7 +275,14 @@ def _reporter_contact(report: Report) -> dict | None:
         user = report.reporter
         if user.is_erased:
             return {"name": report.reporter_label(public=False), "email": "", "phone": ""}
-        return {"name": user.full_name, "email": user.email, "phone": user.phone}
+        # Whether calling the number reaches the reporter (`aduan.accounts.phone`).
+        verified = bool(user.phone_verified_at)
+        return {
+            "name": user.full_name,
+            "email": user.email,
+            "phone": user.phone,
+            "phone_verified": verified,
+        }
     return {"name": report.guest_name, "email": report.guest_email, "phone": report.guest_phone}
 
 

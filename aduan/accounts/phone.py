@@ -1,0 +1,152 @@
+"""Proving that an account's phone number is its holder's: a six-digit code sent to it.
+
+Only a verified number gets the account's WhatsApp and SMS notifications, is shown to
+officers as one that reaches the reporter, and turns the SMS and WhatsApp reports sent
+from it into the account's (`aduan.channels.intake.adopt_channel_reports`). A number
+typed in proves nothing: anyone can type a stranger's.
+
+A code lives CODE_LIFETIME, allows MAX_ATTEMPTS tries, and is kept as a keyed hash bound
+to the account and the number. Sending is limited per account and per number
+(ADUAN_PHONE_CODE_RATE, "5/h" by default, read at request time): each code is a text
+message the installation pays for, and a stranger's phone must not be flooded.
+
+A number is verified on one account at most. When another account proves it, the first
+loses the verification (not the number it typed): whoever holds the phone now decides.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
+
+from aduan.accounts.models import PhoneCode, User
+
+CODE_LIFETIME = datetime.timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+HASH_SALT = "aduan.phone-code"
+
+
+class Checked(enum.Enum):
+    VERIFIED = "verified"
+    WRONG = "wrong"
+    EXPIRED = "expired"  # none sent, too old, too many tries, or for another number
+
+
+def code_medium() -> str:
+    """The medium codes go by, as notifications choose it for a number: WhatsApp when
+    the installation has it, else SMS; "" when it has neither."""
+    from aduan.notifications.models import Medium
+    from aduan.notifications.outbox import sms_enabled, whatsapp_enabled
+
+    if whatsapp_enabled():
+        return Medium.WHATSAPP
+    return Medium.SMS if sms_enabled() else ""
+
+
+def too_many_sends(request: HttpRequest, user: User, phone: str) -> bool:
+    """Whether another code to `phone` for `user` would pass the hourly limits; counts
+    this one when it does not."""
+    rate = settings.ADUAN_PHONE_CODE_RATE
+    for group, key in (("aduan.phone_code.account", f"u{user.pk}"), ("aduan.phone_code", phone)):
+        if is_ratelimited(
+            request, group=group, key=lambda _g, _r, key=key: key, rate=rate, increment=True
+        ):
+            return True
+    return False
+
+
+def change_number(user: User, phone: str) -> None:
+    """Store the number the user typed; a new one is unverified (`User.save`)."""
+    if user.phone != phone:
+        user.phone = phone
+        user.save(update_fields=["phone"])
+
+
+def send_code(user: User) -> None:
+    """Send a new code to the account's number, voiding any earlier one. The caller
+    checks `code_medium()` and the send limits first."""
+    from aduan.channels.replies import answer
+
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = timezone.now()
+    with transaction.atomic():
+        PhoneCode.objects.update_or_create(
+            user=user,
+            defaults={
+                "phone": user.phone,
+                "code_hash": _hash(user, user.phone, code),
+                "sent_at": now,
+                "attempts": 0,
+            },
+        )
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            text = _(
+                "Your Aduan code is %(code)s. It confirms this number for your account and "
+                "works for %(minutes)d minutes. Do not give it to anyone."
+            ) % {"code": code, "minutes": CODE_LIFETIME.seconds // 60}
+            # The outbox delivers it, with retries, like every text message; the key is
+            # new for each code, so asking again sends again.
+            answer(code_medium(), user.phone, text, key=f"phone-code:{user.pk}:{now.timestamp()}")
+
+
+def check_code(user: User, typed: str) -> tuple[Checked, int]:
+    """Check `typed` against the account's code; a right one is used up and verifies
+    the number: it takes the verification from any other account, and the SMS and
+    WhatsApp reports sent from the number as a guest become the account's. Returns the
+    outcome and how many reports were so attached."""
+    from aduan.channels.intake import adopt_channel_reports
+
+    with transaction.atomic():
+        pending = PhoneCode.objects.select_for_update().filter(user=user).first()
+        if pending is None or not _usable(pending, user):
+            return Checked.EXPIRED, 0
+        if not constant_time_compare(pending.code_hash, _hash(user, pending.phone, typed.strip())):
+            pending.attempts += 1
+            pending.save(update_fields=["attempts"])
+            return Checked.WRONG, 0
+        pending.delete()
+        _verify(user)
+        return Checked.VERIFIED, adopt_channel_reports(user)
+
+
+def code_pending(user: User) -> bool:
+    """Whether a code sent to the account's number may still be typed."""
+    pending = PhoneCode.objects.filter(user=user).first()
+    return pending is not None and _usable(pending, user)
+
+
+def forget(user: User) -> None:
+    """Drop the account's pending code (the account is deleted)."""
+    PhoneCode.objects.filter(user=user).delete()
+
+
+def _usable(pending: PhoneCode, user: User) -> bool:
+    return (
+        pending.phone == user.phone
+        and pending.attempts < MAX_ATTEMPTS
+        and timezone.now() - pending.sent_at <= CODE_LIFETIME
+    )
+
+
+def _verify(user: User) -> None:
+    """Call inside a transaction."""
+    User.objects.filter(phone=user.phone, phone_verified_at__isnull=False).exclude(
+        pk=user.pk
+    ).update(phone_verified_at=None)
+    user.phone_verified_at = timezone.now()
+    user.save(update_fields=["phone_verified_at"])
+
+
+def _hash(user: User, phone: str, code: str) -> str:
+    # Keyed with the secret key: a copy of the table alone does not give the codes away
+    # by trying the million of them.
+    return salted_hmac(HASH_SALT, f"{user.pk}:{phone}:{code}", algorithm="sha256").hexdigest()

@@ -1,0 +1,611 @@
+"""An account's phone number, verified by a code sent to it: who gets text messages,
+whose the SMS and WhatsApp reports from the number are, what officers see."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from aduan.accounts.erasure import erase_account
+from aduan.accounts.models import PhoneCode, User
+from aduan.accounts.my_data import personal_data
+from aduan.channels.intake import Draft, submit_report
+from aduan.notifications.models import Kind, Medium, Notification
+from aduan.notifications.outbox import Recipient
+from aduan.reports.models import Channel, Report
+from tests.personas import run_announcements
+
+PHONE = "+6281234567890"  # the citizen's number (tests.personas)
+ACCOUNT = reverse("accounts:account")
+NUMBER = reverse("accounts:phone")
+CODE = reverse("accounts:phone_code")
+PREFERENCES = reverse("notifications:preferences")
+MY_REPORTS = reverse("portal:my_reports")
+LAMP = "Lampu jalan di Jalan Sudirman mati sejak seminggu, sangat gelap di malam hari"
+SMS_TOKEN = "gateway-secret"
+WHATSAPP_SECRET = "meta-app-secret"
+
+
+@pytest.fixture(autouse=True)
+def _texts(settings):
+    settings.ADUAN_SMS_GATEWAY_URL = "https://sms.example.id/send"
+    settings.ADUAN_SMS_INBOUND_TOKEN = SMS_TOKEN
+
+
+@pytest.fixture
+def whatsapp(settings):
+    settings.ADUAN_WHATSAPP_APP_SECRET = WHATSAPP_SECRET
+    settings.ADUAN_WHATSAPP_PHONE_NUMBER_ID = "1234567890"
+    settings.ADUAN_WHATSAPP_TOKEN = "graph-token"
+
+
+def english(user) -> Client:
+    client = Client()
+    client.cookies["django_language"] = "en"
+    client.force_login(user)
+    return client
+
+
+def codes_sent(phone: str = PHONE) -> list[str]:
+    """The codes in the text messages written to `phone`, oldest first."""
+    rows = Notification.objects.filter(address=phone, body__contains="code").order_by("pk")
+    return [re.search(r"\b(\d{6})\b", row.body).group(1) for row in rows]
+
+
+def ask_code(client, phone: str = PHONE):
+    return client.post(NUMBER, {"phone": phone})
+
+
+def verify(user, phone: str = PHONE) -> Client:
+    """Verify `phone` on `user` through the pages, as its holder would."""
+    client = english(user)
+    assert ask_code(client, phone).status_code == 302
+    response = client.post(CODE, {"code": codes_sent(phone)[-1]})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.phone_verified_at is not None
+    return client
+
+
+def sms(client, text: str = LAMP, *, sender: str = "0812-3456-7890", mid: str = "gw-1"):
+    body = json.dumps({"from": sender, "text": text, "id": mid})
+    return client.post(
+        "/masuk/sms/", body, content_type="application/json", headers={"X-Aduan-Token": SMS_TOKEN}
+    )
+
+
+def whatsapp_report(client, sender: str = "6281234567890"):
+    """A WhatsApp conversation that ends in a report (what, where, yes)."""
+    import hashlib
+    import hmac
+
+    for mid, body in (
+        ("wa-1", "Jembatan kayu di Desa Sukamaju retak dan hampir roboh"),
+        ("wa-2", "Di ujung Jalan Melati dekat masjid"),
+        ("wa-3", "YA"),
+    ):
+        message = {
+            "from": sender,
+            "id": mid,
+            "timestamp": "1700000000",
+            "type": "text",
+            "text": {"body": body},
+        }
+        value = {
+            "messaging_product": "whatsapp",
+            "metadata": {"phone_number_id": "1234567890"},
+            "messages": [message],
+        }
+        payload = json.dumps(
+            {
+                "object": "whatsapp_business_account",
+                "entry": [{"id": "waba", "changes": [{"field": "messages", "value": value}]}],
+            }
+        ).encode()
+        signature = (
+            "sha256=" + hmac.new(WHATSAPP_SECRET.encode(), payload, hashlib.sha256).hexdigest()
+        )
+        response = client.post(
+            "/masuk/whatsapp/",
+            payload,
+            content_type="application/json",
+            headers={"X-Hub-Signature-256": signature},
+        )
+        assert response.status_code == 200
+    return Report.objects.get(channel=Channel.WHATSAPP)
+
+
+# --- Who may use the pages ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [NUMBER, CODE])
+def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(world, client, url):
+    for method in (client.get, client.post):
+        response = method(url, {"phone": PHONE, "code": "123456"})
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+    assert not PhoneCode.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_an_outsider_cannot_use_a_code_sent_for_another_account(world):
+    ask_code(english(world.citizen))
+    code = codes_sent()[-1]
+
+    response = english(world.outsider).post(CODE, {"code": code})
+
+    assert response.status_code == 302  # told the code no longer works: they have none
+    world.citizen.refresh_from_db()
+    world.outsider.refresh_from_db()
+    assert world.citizen.phone_verified_at is None
+    assert world.outsider.phone_verified_at is None
+    assert PhoneCode.objects.filter(user=world.citizen).exists()
+
+
+# --- The code ------------------------------------------------------------------------------
+
+
+def test_the_right_code_verifies_the_number_and_is_used_up(world):
+    client = english(world.citizen)
+    response = ask_code(client, "0812 3456 7890")
+
+    assert response.status_code == 302 and response["Location"] == CODE
+    sent = Notification.objects.get(address=PHONE)
+    assert sent.medium == Medium.SMS
+    stored = PhoneCode.objects.get(user=world.citizen)
+    code = codes_sent()[-1]
+    assert code not in stored.code_hash  # kept as a keyed hash only
+    response = client.post(CODE, {"code": code})
+
+    assert response.status_code == 302 and response["Location"] == ACCOUNT
+    world.citizen.refresh_from_db()
+    assert world.citizen.phone == PHONE and world.citizen.phone_verified_at is not None
+    assert not PhoneCode.objects.exists()
+    page = client.get(ACCOUNT).content.decode()
+    assert "Your phone number is verified." in page
+    assert ">verified<" in page
+
+
+def test_the_code_goes_by_whatsapp_when_the_installation_has_it(world, whatsapp):
+    ask_code(english(world.citizen))
+
+    assert Notification.objects.get(address=PHONE).medium == Medium.WHATSAPP
+
+
+def test_a_wrong_code_is_refused_and_what_was_typed_is_kept(world):
+    client = english(world.citizen)
+    ask_code(client)
+    wrong = f"{(int(codes_sent()[-1]) + 1) % 10**6:06d}"
+
+    response = client.post(CODE, {"code": wrong})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This code is not right" in page
+    assert f'value="{wrong}"' in page
+    world.citizen.refresh_from_db()
+    assert world.citizen.phone_verified_at is None
+    assert PhoneCode.objects.get().attempts == 1
+
+
+def test_a_code_that_is_not_six_digits_is_refused_with_a_clear_error(world):
+    client = english(world.citizen)
+    ask_code(client)
+
+    response = client.post(CODE, {"code": "12a4"})
+
+    assert response.status_code == 400
+    assert "The code has six digits." in response.content.decode()
+    assert PhoneCode.objects.get().attempts == 0
+
+
+def test_a_code_expires_after_ten_minutes(world):
+    client = english(world.citizen)
+    ask_code(client)
+    code = codes_sent()[-1]
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=11)):
+        response = client.post(CODE, {"code": code})
+
+    assert response.status_code == 302 and response["Location"] == ACCOUNT
+    world.citizen.refresh_from_db()
+    assert world.citizen.phone_verified_at is None
+    assert "no longer works" in client.get(ACCOUNT).content.decode()
+
+
+def test_after_five_wrong_codes_even_the_right_one_no_longer_works(world):
+    client = english(world.citizen)
+    ask_code(client)
+    code = codes_sent()[-1]
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+
+    for _attempt in range(5):
+        assert client.post(CODE, {"code": wrong}).status_code == 400
+    response = client.post(CODE, {"code": code})
+
+    assert response.status_code == 302
+    world.citizen.refresh_from_db()
+    assert world.citizen.phone_verified_at is None
+
+
+def test_codes_are_sent_at_most_five_times_an_hour_per_account(world):
+    client = english(world.citizen)
+    for _attempt in range(5):
+        assert ask_code(client)["Location"] == CODE
+
+    response = ask_code(client)
+
+    assert response["Location"] == ACCOUNT
+    assert len(codes_sent()) == 5
+    assert "Too many codes" in client.get(ACCOUNT).content.decode()
+
+
+def test_codes_to_one_number_are_limited_whichever_account_asks(world):
+    for user in (world.citizen, world.outsider, world.supervisor):
+        client = english(user)
+        for _attempt in range(2):
+            ask_code(client, "0813 9999 0000")
+
+    assert len(codes_sent("+6281399990000")) == 5
+
+
+def test_a_new_code_voids_the_one_before(world):
+    client = english(world.citizen)
+    ask_code(client)
+    first = codes_sent()[-1]
+    ask_code(client)
+
+    if first != codes_sent()[-1]:
+        assert client.post(CODE, {"code": first}).status_code == 400
+    assert client.post(CODE, {"code": codes_sent()[-1]}).status_code == 302
+    world.citizen.refresh_from_db()
+    assert world.citizen.phone_verified_at is not None
+
+
+def test_changing_the_number_clears_the_verification(world):
+    client = verify(world.citizen)
+
+    response = ask_code(client, "0813 1111 2222")
+
+    assert response["Location"] == CODE
+    world.citizen.refresh_from_db()
+    assert world.citizen.phone == "+6281311112222"
+    assert world.citizen.phone_verified_at is None
+    assert world.citizen.verified_phone == ""
+
+
+def test_changing_the_number_anywhere_clears_the_verification(world):
+    verify(world.citizen)
+    user = User.objects.get(pk=world.citizen.pk)
+    user.phone = "+6281311112222"
+    user.save(update_fields=["phone"])
+
+    user.refresh_from_db()
+    assert user.phone_verified_at is None
+
+
+def test_a_bad_number_is_refused_with_an_example_and_kept(world):
+    response = english(world.citizen).post(NUMBER, {"phone": "12345"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "e.g. 0812 3456 7890" in page
+    assert 'value="12345"' in page
+    assert not Notification.objects.exists()
+
+
+def test_a_number_verified_again_elsewhere_leaves_the_first_account(world):
+    verify(world.citizen)
+
+    verify(world.outsider)
+
+    world.citizen.refresh_from_db()
+    assert world.citizen.phone == PHONE
+    assert world.citizen.phone_verified_at is None
+    assert world.outsider.verified_phone == PHONE
+
+
+# --- Notifications -------------------------------------------------------------------------
+
+
+def _sms_wanted(user) -> None:
+    User.objects.filter(pk=user.pk).update(notify_by_sms=True)
+    user.refresh_from_db()
+
+
+def test_an_unverified_number_gets_no_text_message(world):
+    _sms_wanted(world.citizen)  # chosen before numbers were verified: kept
+
+    assert Recipient.of_user(world.citizen).media() == [
+        (Medium.IN_APP, ""),
+        (Medium.EMAIL, world.citizen.email),
+    ]
+    page = english(world.citizen).get(PREFERENCES).content.decode()
+    assert "not sent to it until it is" in page
+
+
+def test_a_verified_number_gets_the_text_messages_chosen(world):
+    _sms_wanted(world.citizen)
+    verify(world.citizen)
+
+    assert (Medium.SMS, PHONE) in Recipient.of_user(world.citizen).media()
+
+
+def test_the_outbox_writes_a_text_message_only_to_a_verified_number(world):
+    _sms_wanted(world.citizen)
+    report = submit_report(Draft(title="Jalan rusak", body=LAMP), reporter=world.citizen).report
+    run_announcements()
+    assert not Notification.objects.filter(report=report, medium=Medium.SMS).exists()
+
+    verify(world.citizen)
+    second = submit_report(Draft(title="Jalan rusak lagi", body=LAMP), reporter=world.citizen)
+    run_announcements()
+
+    sent = Notification.objects.get(report=second.report, medium=Medium.SMS, kind=Kind.RECEIVED)
+    assert sent.address == PHONE
+
+
+def test_the_settings_refuse_sms_without_a_verified_number_and_keep_what_was_typed(world):
+    response = english(world.citizen).post(
+        PREFERENCES, {"notify_by_sms": "on", "phone": "0813 1111 2222", "language": "en"}
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "WhatsApp and SMS go only to a verified number." in page
+    assert f"{ACCOUNT}?telepon=%2B6281311112222" in page
+    assert 'value="0813 1111 2222"' in page
+    world.citizen.refresh_from_db()
+    assert world.citizen.notify_by_sms is False
+    assert world.citizen.phone == PHONE
+    # The account page offers the number typed, to verify it.
+    account_page = english(world.citizen).get(ACCOUNT, {"telepon": "+6281311112222"})
+    assert 'value="+6281311112222"' in account_page.content.decode()
+
+
+def test_the_settings_turn_sms_on_for_a_verified_number(world):
+    client = verify(world.citizen)
+
+    response = client.post(PREFERENCES, {"notify_by_sms": "on", "phone": PHONE})
+
+    assert response.status_code == 302
+    world.citizen.refresh_from_db()
+    assert world.citizen.notify_by_sms is True
+
+
+# --- Reports sent from the number ----------------------------------------------------------
+
+
+def test_an_sms_from_a_verified_number_is_the_accounts_report(world, client):
+    reader = verify(world.citizen)
+
+    sms(client)
+
+    report = Report.objects.get(channel=Channel.SMS)
+    assert report.reporter == world.citizen
+    assert (report.guest_phone, report.guest_secret_hash) == ("", "")
+    assert report.tracking_code in reader.get(MY_REPORTS).content.decode()
+    run_announcements()
+    received = Notification.objects.get(report=report, kind=Kind.RECEIVED, medium=Medium.SMS)
+    assert received.address == PHONE  # answered where it was sent from
+    assert report.tracking_code in received.short
+    assert f"/laporan/{report.tracking_code}/" in received.short
+    assert "/k/" not in received.short  # no secret link: the account signs in
+
+
+def test_a_whatsapp_report_from_a_verified_number_is_the_accounts_report(world, client, whatsapp):
+    reader = verify(world.citizen)
+
+    report = whatsapp_report(client)
+
+    assert report.reporter == world.citizen
+    assert report.guest_phone == ""
+    assert report.tracking_code in reader.get(MY_REPORTS).content.decode()
+    run_announcements()
+    assert Notification.objects.filter(
+        report=report, kind=Kind.RECEIVED, medium=Medium.WHATSAPP, address=PHONE
+    ).exists()
+
+
+def test_an_sms_from_an_unverified_number_stays_a_guests_report(world, client):
+    sms(client)  # the citizen typed this number but never proved it
+
+    report = Report.objects.get(channel=Channel.SMS)
+    assert report.reporter is None
+    assert report.guest_phone == PHONE
+
+
+def test_a_whatsapp_report_from_an_unverified_number_stays_a_guests_report(world, client, whatsapp):
+    report = whatsapp_report(client)
+
+    assert report.reporter is None
+    assert report.guest_phone == PHONE
+
+
+def test_a_redelivered_sms_of_an_account_makes_one_report(world, client):
+    verify(world.citizen)
+
+    first = sms(client).json()
+    second = sms(client).json()
+
+    assert second == {"result": "duplicate", "tracking_code": first["tracking_code"]}
+    assert Report.objects.filter(reporter=world.citizen).count() == 1
+
+
+def test_an_anonymous_sms_of_an_account_stays_anonymous_to_organizations(world, client):
+    verify(world.citizen)
+
+    sms(client, "Lapor ANONIM: pungutan liar di kantor kelurahan setiap mengurus KTP")
+
+    report = Report.objects.get(channel=Channel.SMS)
+    assert report.reporter == world.citizen and report.is_anonymous
+    assert report.reporter_label(public=False) != world.citizen.full_name
+    page = english(world.national_admin).get(
+        reverse("workspace:report", args=[report.tracking_code])
+    )
+    assert page.status_code == 200
+    assert world.citizen.full_name not in page.content.decode()
+    assert PHONE not in page.content.decode()
+
+
+def test_an_answer_by_sms_reaches_the_accounts_report_on_hold(world, client):
+    from aduan.reports import lifecycle
+    from tests.personas import as_user
+
+    verify(world.citizen)
+    sms(client)
+    report = Report.objects.get(channel=Channel.SMS)
+    lifecycle.hold(report, as_user(world.national_admin), "Di sebelah mana tepatnya?")
+
+    response = sms(client, "Di depan SD Negeri 3, tiang nomor 12 dekat pos ronda", mid="gw-2")
+
+    assert response.json()["result"] == "answered"
+    report.refresh_from_db()
+    assert report.status == "submitted"
+
+
+def test_the_status_of_an_accounts_report_is_told_to_its_verified_number(world, client):
+    verify(world.citizen)
+    sms(client)
+    report = Report.objects.get(channel=Channel.SMS)
+
+    sms(client, f"STATUS {report.tracking_code}", mid="gw-3")
+
+    answer = Notification.objects.filter(address=PHONE, key__startswith="inbound:sms:gw-3").get()
+    assert report.tracking_code in answer.body
+
+
+def test_an_erased_accounts_number_captures_no_report(world, client):
+    verify(world.citizen)
+    erase_account(User.objects.get(pk=world.citizen.pk))
+
+    sms(client)
+
+    report = Report.objects.get(channel=Channel.SMS)
+    assert report.reporter is None
+    assert report.guest_phone == PHONE
+    erased = User.objects.get(pk=world.citizen.pk)
+    assert (erased.phone, erased.phone_verified_at) == ("", None)
+
+
+def test_a_deactivated_accounts_number_captures_no_report(world, client):
+    verify(world.citizen)
+    User.objects.filter(pk=world.citizen.pk).update(is_active=False)
+
+    sms(client)
+
+    assert Report.objects.get(channel=Channel.SMS).reporter is None
+
+
+# --- Earlier reports from the number -------------------------------------------------------
+
+
+def test_verifying_attaches_earlier_sms_and_whatsapp_reports_but_not_web_ones(
+    world, client, whatsapp
+):
+    sms(client)
+    by_whatsapp = whatsapp_report(client)
+    by_web = submit_report(
+        Draft(title="Sampah menumpuk", body=LAMP, guest_name="Siti", guest_phone=PHONE)
+    ).report
+    by_sms = Report.objects.get(channel=Channel.SMS)
+    statuses = {report.pk: report.status for report in (by_sms, by_whatsapp)}
+
+    reader = verify(world.citizen)
+
+    mine = set(Report.objects.filter(reporter=world.citizen).values_list("pk", flat=True))
+    assert mine == {by_sms.pk, by_whatsapp.pk}
+    for report in Report.objects.filter(pk__in=mine):
+        assert (report.guest_phone, report.guest_secret_hash) == ("", "")
+        assert report.status == statuses[report.pk]
+    by_web.refresh_from_db()
+    assert by_web.reporter is None and by_web.guest_phone == PHONE
+    page = reader.get(ACCOUNT).content.decode()
+    assert "2 reports you sent from this number by SMS or WhatsApp" in page
+    assert by_sms.tracking_code in reader.get(MY_REPORTS).content.decode()
+
+
+def test_verifying_a_number_with_no_earlier_reports_says_nothing_of_them(world):
+    reader = verify(world.citizen)
+
+    assert "reports you sent" not in reader.get(ACCOUNT).content.decode()
+
+
+# --- Officers and the copy of the data ------------------------------------------------------
+
+
+def _reporter_card(user, report) -> str:
+    page = english(user).get(reverse("workspace:report", args=[report.tracking_code]))
+    return page.content.decode()
+
+
+def test_officers_see_whether_the_reporters_number_is_verified(world):
+    report = submit_report(Draft(title="Jalan rusak", body=LAMP), reporter=world.citizen).report
+
+    assert 'data-phone-verified="0"' in _reporter_card(world.national_admin, report)
+    verify(world.citizen)
+    assert 'data-phone-verified="1"' in _reporter_card(world.national_admin, report)
+
+
+def test_a_guests_number_carries_no_verification_marker(world):
+    report = submit_report(
+        Draft(title="Jalan rusak", body=LAMP, guest_name="Budi", guest_phone="+6281377778888")
+    ).report
+
+    page = _reporter_card(world.national_admin, report)
+    assert "+6281377778888" in page
+    assert "data-phone-verified" not in page
+
+
+def test_the_copy_of_the_data_says_whether_the_number_is_verified(world):
+    assert personal_data(world.citizen)["account"]["phone_verified"] is None
+    verify(world.citizen)
+    world.citizen.refresh_from_db()
+    assert personal_data(world.citizen)["account"]["phone_verified"] is not None
+
+
+def test_the_code_page_without_a_code_sent_leads_to_the_account_page(world):
+    response = english(world.citizen).get(CODE)
+
+    assert response.status_code == 302 and response["Location"] == ACCOUNT
+
+
+def test_a_new_number_on_the_settings_with_sms_kept_on_is_refused(world):
+    _sms_wanted(world.citizen)
+    client = verify(world.citizen)
+
+    response = client.post(PREFERENCES, {"notify_by_sms": "on", "phone": "0813 1111 2222"})
+
+    assert response.status_code == 400
+    assert "WhatsApp and SMS go only to a verified number." in response.content.decode()
+    world.citizen.refresh_from_db()
+    assert world.citizen.verified_phone == PHONE
+
+
+def test_other_settings_are_saved_while_old_sms_choices_wait_for_verification(world):
+    _sms_wanted(world.citizen)
+
+    response = english(world.citizen).post(
+        PREFERENCES, {"notify_by_sms": "on", "phone": PHONE, "language": "en"}
+    )
+
+    assert response.status_code == 302
+    world.citizen.refresh_from_db()
+    assert (world.citizen.language, world.citizen.notify_by_sms) == ("en", True)
+    assert (Medium.SMS, PHONE) not in Recipient.of_user(world.citizen).media()
+
+
+def test_the_status_of_an_accounts_report_is_not_told_to_an_unverified_number(world, client):
+    report = submit_report(Draft(title="Jalan rusak", body=LAMP), reporter=world.citizen).report
+
+    sms(client, f"STATUS {report.tracking_code}", mid="gw-4")
+
+    answer = Notification.objects.get(address=PHONE, key__startswith="inbound:sms:gw-4")
+    assert report.tracking_code not in answer.body
