@@ -55,8 +55,10 @@ def english(user) -> Client:
 
 def codes_sent(phone: str = PHONE) -> list[str]:
     """The codes in the text messages written to `phone`, oldest first."""
-    rows = Notification.objects.filter(address=phone, body__contains="code").order_by("pk")
-    return [re.search(r"\b(\d{6})\b", row.body).group(1) for row in rows]
+    rows = Notification.objects.filter(address=phone).order_by("pk")
+    # In the installation's language: "Your Aduan code" or "Kode Aduan Anda".
+    texts = [row.body for row in rows if re.search(r"(?i)\b(kode|code)\b", row.body)]
+    return [m.group(1) for m in (re.search(r"\b(\d{6})\b", text) for text in texts) if m]
 
 
 def ask_code(client, phone: str = PHONE):
