@@ -27,6 +27,13 @@ def _elsewhere(w, report):
 
 
 # How each action is taken by an actor entitled to it wherever `advance` leaves a report.
+def _in_charge(world, report):
+    """An officer who may take `report` on where it is now."""
+    if report.organization_id is None:
+        return world.national_admin
+    return world.agency_admin if report.organization_id == world.agency.pk else world.liaison_a
+
+
 ACT = {
     Action.DISPATCH: lambda w, r: lifecycle.dispatch(
         r, as_user(w.national_admin), _elsewhere(w, r)
@@ -72,6 +79,7 @@ ACT = {
         r, as_user(w.national_admin), _submitted_photo(r).pk
     ),
     Action.ADD_FILES: lambda w, r: _added_photo(r),
+    Action.ASSIGN: lambda w, r: lifecycle.assign(r, as_user(w.national_admin), _in_charge(w, r)),
 }
 
 
@@ -459,9 +467,17 @@ def test_a_report_suggesting_an_agency_waits_for_that_agencys_admin(world):
 
 STAFF_EXPECTATIONS = {
     # persona: actions allowed on an in-progress report handled by unit A
-    "national_admin": {"escalate", "note", "forward", "hide_file", "correct_flags"},
-    "agency_admin": {"respond", "complete", "note", "forward", "hide_file", "correct_flags"},
-    "liaison_a": {"respond", "complete", "note", "hide_file", "correct_flags"},
+    "national_admin": {"escalate", "note", "forward", "hide_file", "correct_flags", "assign"},
+    "agency_admin": {
+        "respond",
+        "complete",
+        "note",
+        "forward",
+        "hide_file",
+        "correct_flags",
+        "assign",
+    },
+    "liaison_a": {"respond", "complete", "note", "hide_file", "correct_flags", "assign"},
     "liaison_b": set(),
     "supervisor": {"escalate", "note"},
     "auditor": set(),
@@ -487,6 +503,7 @@ DISPATCHED_EXPECTATIONS = {
         "note",
         "forward",
         "hide_file",
+        "assign",
     },
     "agency_admin": {
         "forward",
@@ -500,8 +517,17 @@ DISPATCHED_EXPECTATIONS = {
         "not_our_remit",
         "note",
         "hide_file",
+        "assign",
     },
-    "liaison_a": {"respond", "complete", "not_our_remit", "note", "hide_file", "correct_flags"},
+    "liaison_a": {
+        "respond",
+        "complete",
+        "not_our_remit",
+        "note",
+        "hide_file",
+        "correct_flags",
+        "assign",
+    },
     "liaison_b": set(),
     "supervisor": {"escalate", "note"},
     "auditor": set(),

@@ -43,6 +43,7 @@ REPORT_ACTIONS = {
     Kind.ESCALATED: (Status.DISPATCHED, "dispatch"),
     Kind.ESCALATED_BY_LEADER: (Status.DISPATCHED, "dispatch"),
     Kind.HANDED_OVER: (Status.IN_PROGRESS, "respond"),
+    Kind.ASSIGNED: (Status.DISPATCHED, "dispatch"),
     Kind.FOLLOWED: (Status.IN_PROGRESS, "respond"),
 }
 DEADLINE_CLOCKS = {
@@ -132,6 +133,10 @@ def realistic(world, kind: str, language: str = "id") -> tuple[dict, object]:
         action = "escalate"
     if kind == Kind.ESCALATED_BY_LEADER:
         extra.update(sender=world.supervisor.full_name, escalated_to=world.agency.name)
+    if kind == Kind.ASSIGNED:
+        lifecycle.assign(report, as_user(world.agency_admin), world.liaison_a)
+        action = "assign"
+        extra["sender"] = world.agency_admin.full_name
     if kind == Kind.NEW_IN_INBOX:
         extra["reason"] = "dispatch"
     if kind == Kind.HANDED_OVER:

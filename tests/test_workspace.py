@@ -457,7 +457,14 @@ def test_report_page_shows_exactly_the_allowed_action_forms_with_the_version(
     allowed = lifecycle.allowed_actions(report, as_user(world.liaison_a))
     # Hiding a file is offered beside each public file, and this report has none.
     assert set(actions) == allowed - {"hide_file"}
-    assert set(actions) == {"respond", "complete", "note", "not_our_remit", "correct_flags"}
+    assert set(actions) == {
+        "respond",
+        "complete",
+        "note",
+        "not_our_remit",
+        "correct_flags",
+        "assign",
+    }
     html = response.content.decode()
     assert html.count(f'name="version" value="{report.version}"') == len(actions)
     assert f'<span class="code">{report.tracking_code}</span>' in html
@@ -471,6 +478,7 @@ ADMIN_ON_DISPATCHED = {
     "set_flags",
     "correct_flags",
     "note",
+    "assign",
 }
 
 
@@ -491,6 +499,7 @@ ADMIN_ON_DISPATCHED = {
                 "correct_flags",
                 "note",
                 "escalate",
+                "assign",
             },
         ),
         ("national_admin", "at_a", ADMIN_ON_DISPATCHED | {"escalate"}),

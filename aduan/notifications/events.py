@@ -419,6 +419,23 @@ def _handed_over(event, secret: str) -> None:
     )
 
 
+def _assigned(event, secret: str) -> None:
+    """The officer put in charge hears it, unless they took the report on themselves."""
+    officer = event.report.assigned_to
+    if officer is None or officer.pk == event.actor_id or officer.pk != event.data.get("officer"):
+        return
+    report = event.report
+    notify(
+        Kind.ASSIGNED,
+        staff([officer]),
+        key=f"e{event.pk}:assigned",
+        context=_context(event, sender=event.actor.full_name if event.actor_id else ""),
+        report=report,
+        organization=report.organization,
+        link=staff_link(report),
+    )
+
+
 def _duplicate(event, secret: str) -> None:
     """The reporter of a merged duplicate hears which report is handling the problem,
     and where to follow it (its public page, when it has one), instead of "cannot be
@@ -448,6 +465,7 @@ HANDLERS: dict[str, Callable] = {
     "escalate": _escalated,
     "hand_over": _handed_over,
     "add_files": _files_added,
+    "assign": _assigned,
     # What a connected system (the report was forwarded there) answered, relayed.
     "remote_update": _to_reporter(Kind.RESPONSE),
 }

@@ -296,6 +296,7 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
     Kind.ESCALATED: REPORT_VARIABLES,
     Kind.ESCALATED_BY_LEADER: (*REPORT_VARIABLES, "sender", "escalated_to"),
     Kind.HANDED_OVER: (*REPORT_VARIABLES, "auditor"),
+    Kind.ASSIGNED: (*REPORT_VARIABLES, "sender"),
     Kind.DUE_SOON: (*DEADLINE_VARIABLES, "link"),
     Kind.OVERDUE: (*DEADLINE_VARIABLES, "link"),
     Kind.REPLY_DUE: (*DEADLINE_VARIABLES, "link"),
@@ -347,7 +348,10 @@ VARIABLES: dict[str, Promise] = {
     "clock": _("The deadline's name, e.g. Verification"),
     "due_at": _('When it falls due; format it, e.g. {{ due_at|date:"j F Y H:i" }}'),
     "due_text": _("The time left in words, e.g. 2 working days left"),
-    "sender": _("Name of the officer who sent the reminder, or who escalated the report"),
+    "sender": _(
+        "Name of the officer who sent the reminder, who escalated the report, or who put "
+        "it in the officer's charge"
+    ),
     "reports": _("The overdue reports (each has tracking_code, title, due_at)"),
     "count": _("How many reports"),
     "date": _("The digest's day"),
@@ -400,6 +404,7 @@ _SAMPLE_ACTIONS = {
     Kind.ESCALATED: "escalate",
     Kind.ESCALATED_BY_LEADER: "escalate",
     Kind.HANDED_OVER: "hand_over",
+    Kind.ASSIGNED: "assign",
     Kind.FOLLOWED: "respond",
 }
 

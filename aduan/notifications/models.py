@@ -42,6 +42,7 @@ class Kind(models.TextChoices):
     ESCALATED_BY_LEADER = "escalated_by_leader", _("Your report escalated by a leader")
     REMINDER = "reminder", _("Reminder about overdue reports")
     HANDED_OVER = "handed_over", _("Report handed over for oversight")
+    ASSIGNED = "assigned", _("Report put in your charge")
     DIGEST = "digest", _("Daily digest")
     DECREE_EXPIRING = "decree_expiring", _("Connection decree expiring")
     # To citizens following a report

@@ -11,6 +11,8 @@ from aduan.organizations.models import Membership, Organization
 
 Role = Membership.Role
 ADMIN_ROLES = (Role.NATIONAL_ADMIN, Role.AGENCY_ADMIN)
+# Who may respond to and complete the reports of an organization (on it or above it).
+HANDLING_ROLES = (Role.LIAISON, Role.AGENCY_ADMIN)
 STAFF_ROLES = (Role.NATIONAL_ADMIN, Role.AGENCY_ADMIN, Role.LIAISON, Role.SUPERVISOR)
 
 
@@ -73,7 +75,7 @@ class Access:
 
     def can_handle(self, org: Organization | None) -> bool:
         """May respond to and complete reports dispatched to `org`."""
-        return self.holds(org, Role.LIAISON, Role.AGENCY_ADMIN)
+        return self.holds(org, *HANDLING_ROLES)
 
     def dispatch_targets(self):
         """Organizations this user may dispatch to: their subtrees, or all for national admins."""

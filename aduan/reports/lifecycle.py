@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aduan.organizations.access import STAFF_ROLES, Access, Role
+from aduan.organizations.access import HANDLING_ROLES, STAFF_ROLES, Access, Role
 from aduan.organizations.models import Category, Organization
 from aduan.reports.attachments import CleanFile, store_attachment
 from aduan.reports.models import Attachment, Dispatch, Report, ReportEvent, Status, Tier
@@ -56,6 +56,7 @@ class Action(models.TextChoices):
     REMOTE_UPDATE = "remote_update", _("Update from a connected system")
     HIDE_FILE = "hide_file", _("File hidden from the public")
     ADD_FILES = "add_files", _("Reporter added files")
+    ASSIGN = "assign", _("Officer in charge changed")
     CORRECT_FLAGS = "correct_flags", _("Urgency or abusive-language flag corrected")
 
 
@@ -97,6 +98,7 @@ TRANSITIONS: dict[str, Rule] = {
     Action.HIDE_FILE: _rule(tuple(S)),
     Action.ADD_FILES: _rule((*UNVERIFIED, *OPEN_HANDLING)),
     Action.CORRECT_FLAGS: _rule((*UNVERIFIED, *OPEN_HANDLING)),
+    Action.ASSIGN: _rule((*UNVERIFIED, *OPEN_HANDLING)),
 }
 
 # Actions whose timeline entry the public may see on the report's page.
@@ -141,10 +143,12 @@ ADMIN_ACTIONS = frozenset(
         Action.CORRECT_FLAGS,
         Action.FORWARD,
         Action.HIDE_FILE,
+        Action.ASSIGN,
     }
 )
 HANDLER_ACTIONS = frozenset(
     {
+        Action.ASSIGN,
         Action.RESPOND,
         Action.COMPLETE,
         Action.NOT_OUR_REMIT,
@@ -253,6 +257,8 @@ def allowed_actions(report: Report, actor: Actor) -> set[str]:
         allowed |= possible & {Action.NOTE}
     if allowed & NEEDS_REPORTER and reporter_erased(report):
         allowed -= NEEDS_REPORTER
+    if report.status in UNVERIFIED and not access.can_administer(report.organization):
+        allowed.discard(Action.ASSIGN)  # verifying is the admins' work
     return allowed
 
 
@@ -313,6 +319,10 @@ def transition(
     if rule.target is not None:
         fields["status"] = rule.target
     fields["updated_at"] = at
+    moved = "organization" in fields and _pk(fields["organization"]) != report.organization_id
+    if moved and report.assigned_to_id:
+        # The officer in charge was one of the organization it leaves.
+        fields["assigned_to"] = None
     withheld = ""
     if actor.is_reporter and report.is_anonymous and message:
         written, message = as_received or message, withheld_text(message, report)
@@ -833,6 +843,55 @@ def respond(report: Report, actor: Actor, message: str, *, at=None, files=()) ->
     return transition(
         report, Action.RESPOND, actor, message=message, changes=changes, at=at, files=files
     )
+
+
+def assignable_officers(report: Report):
+    """The officers who may take `report` on now: while it waits for verification, the
+    admins who may verify it where it waits (the national admins in the national
+    queue); while it is handled, the liaison officers and admins of the organization
+    handling it or above it. Deactivated and deleted accounts are left out."""
+    from django.contrib.auth import get_user_model
+
+    org = report.organization
+    if org is None:
+        held = Q(memberships__role=Role.NATIONAL_ADMIN, memberships__organization__parent=None)
+    else:
+        roles = (Role.AGENCY_ADMIN,) if report.status in UNVERIFIED else HANDLING_ROLES
+        held = Q(
+            memberships__role__in=roles, memberships__organization__path__in=org.ancestor_paths()
+        )
+    return (
+        get_user_model()
+        .objects.filter(
+            held, memberships__is_active=True, memberships__organization__is_active=True
+        )
+        .filter(is_active=True, erased_at__isnull=True)
+        .distinct()
+        .order_by("full_name", "pk")
+    )
+
+
+def assign(report: Report, actor: Actor, officer, *, at=None) -> ReportEvent:
+    """Put `officer` in charge of `report` (None: nobody), an internal entry; colleagues
+    see who took it on, and the officer is told when someone else chose them."""
+    if officer is not None and not assignable_officers(report).filter(pk=officer.pk).exists():
+        raise TransitionError(
+            _("%(name)s cannot act on this report now.") % {"name": officer.full_name}
+        )
+    if _pk(officer) == report.assigned_to_id:
+        raise TransitionError(
+            _("Nobody is in charge of this report already.")
+            if officer is None
+            else _("%(name)s is in charge of this report already.") % {"name": officer.full_name}
+        )
+    data = {"officer": _pk(officer), "to_name": officer.full_name if officer else ""}
+    return transition(
+        report, Action.ASSIGN, actor, changes={"assigned_to": officer}, data=data, at=at
+    )
+
+
+def _pk(instance) -> int | None:
+    return instance.pk if instance is not None else None
 
 
 def add_note(report: Report, actor: Actor, message: str, *, at=None, files=()) -> ReportEvent:

@@ -344,6 +344,18 @@ class Report(models.Model):
         editable=False,
         help_text=_("Empty while the report waits for the national admins."),
     )
+    # The officer who took the report on inside the organization holding it: who
+    # verifies it there, or who handles it at the unit. Set by lifecycle.assign, cleared
+    # when the report moves to another organization.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_reports",
+        verbose_name=_("officer in charge"),
+        editable=False,
+    )
     auditor_organization = models.ForeignKey(
         Organization,
         null=True,

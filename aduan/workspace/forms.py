@@ -13,6 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aduan.accounts.models import User
 from aduan.channels.intake import Draft
 from aduan.lib import dates
 from aduan.lib.phones import PhoneField
@@ -78,16 +79,28 @@ class InboxFilterForm(forms.Form):
         required=False,
         empty_label=_("Any"),
     )
+    in_charge = forms.ChoiceField(
+        label=_("Officer in charge"),
+        choices=ANY + [("me", _("Me")), ("nobody", _("Nobody yet"))],
+        required=False,
+    )
 
-    def __init__(self, *args, access: Access, **kwargs):
+    def __init__(self, *args, access: Access, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["q"].widget.input_type = "search"
         self.fields["organization"].queryset = visible_organizations(access)
 
     def filters(self) -> dict:
         """The valid filters; an invalid one is dropped (its error shows on the form)."""
         self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if v}
+        found = {k: v for k, v in self.cleaned_data.items() if v}
+        in_charge = found.pop("in_charge", "")
+        if in_charge == "me" and self.user is not None:
+            found["officer"] = self.user
+        elif in_charge == "nobody":
+            found["unassigned"] = True
+        return found
 
 
 # --- Report actions -----------------------------------------------------------------
@@ -416,6 +429,41 @@ class NoteForm(FilesMixin, ActionForm):
         return lifecycle.add_note(self.report, actor, data["message"], files=data["attachments"])
 
 
+class AssignForm(ActionForm):
+    """Who of the organization holding the report is in charge of it; `take` (the
+    "Assign to me" button) puts the user themselves in charge."""
+
+    action = Action.ASSIGN
+    heading = _("Officer in charge")
+    submit_label = _("Save")
+    officer = forms.ModelChoiceField(
+        label=_("Officer in charge"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        officers = lifecycle.assignable_officers(self.report)
+        self.fields["officer"].queryset = officers
+        self.fields["officer"].label_from_instance = lambda user: user.full_name or user.email
+        self.initial.setdefault("officer", self.report.assigned_to_id)
+        self.may_take = self.report.assigned_to_id != self.user.pk and any(
+            officer.pk == self.user.pk for officer in officers
+        )
+
+    def clean(self):
+        data = super().clean()
+        if self.data.get("take"):
+            data["officer"] = self.user
+            self.errors.pop("officer", None)
+        return data
+
+    def perform(self, actor):
+        return lifecycle.assign(self.report, actor, self.cleaned_data["officer"])
+
+
 class NotOurRemitForm(FilesMixin, ActionForm):
     action = Action.NOT_OUR_REMIT
     heading = _("Not our remit")
@@ -554,6 +602,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         RespondForm,
         CompleteForm,
         NoteForm,
+        AssignForm,
         HoldForm,
         NotOurRemitForm,
         EscalateForm,

@@ -51,6 +51,7 @@ def get_report_for_user(request, code: str) -> Report:
             "category__parent",
             "region",
             "reporter",
+            "assigned_to",
             "suggested_organization",
             "duplicate_of",
             "auditor_organization",
@@ -163,6 +164,10 @@ def apply_filters(reports: QuerySet[Report], data: dict) -> QuerySet[Report]:
     organization = data.get("organization")
     if organization:
         reports = reports.filter(organization__path__startswith=organization.path)
+    if data.get("officer"):
+        reports = reports.filter(assigned_to=data["officer"])
+    if data.get("unassigned"):
+        reports = reports.filter(assigned_to=None)
     return reports
 
 
@@ -193,7 +198,9 @@ def _ordering(sort: str) -> tuple:
 def for_listing(reports: QuerySet[Report], sort: str = "newest") -> QuerySet[Report]:
     """Everything a list row shows in one query, in `sort` order (see SORTS)."""
     return (
-        reports.select_related("organization", "category__parent", "region", "reporter")
+        reports.select_related(
+            "organization", "category__parent", "region", "reporter", "assigned_to"
+        )
         .defer("body", "rating_comment")
         .order_by(*_ordering(sort))
     )

@@ -78,7 +78,7 @@ def _filtered_reports(request):
     tab = request.GET.get("tab")
     if tab not in queries.TABS:
         tab = queries.default_tab(access)
-    form = InboxFilterForm(request.GET or None, access=access)
+    form = InboxFilterForm(request.GET or None, access=access, user=request.user)
     reports = queries.tab_reports(request.user, tab)
     if form.is_bound:
         reports = queries.apply_filters(reports, form.filters())
@@ -162,6 +162,8 @@ def _rows(reports, labels: dict):
             reporter,
             labels["yes"] if report.is_confidential else "",
             report.rating or "",
+            # Last, so that spreadsheets built on the earlier columns keep working.
+            report.assigned_to.full_name if report.assigned_to_id else "",
         ]
 
 
@@ -182,6 +184,7 @@ def _export_labels() -> dict:
             _("Reporter"),
             _("Confidential"),
             _("Rating"),
+            _("Officer in charge"),
         ],
         "status": {k: str(v) for k, v in Status.choices},
         "kind": {k: str(v) for k, v in Kind.choices},
