@@ -265,3 +265,75 @@ def test_the_page_reads_a_bounded_number_of_queries(
     with django_assert_max_num_queries(10):
         response = client.get(f"{URL}?{query}")
     assert len(_codes(response)) == 8
+
+
+def _seen(response) -> list[str]:
+    return re.findall(r'name="seen" value="([A-Z0-9-]+:\d+)"', response.content.decode())
+
+
+def test_a_refused_form_keeps_the_versions_first_seen(world, client_for):
+    """A colleague's change between choosing and a mistyped form is still caught when
+    the corrected form is sent from the page that answered the mistake."""
+    reports = _three(world)
+    client = client_for(world.national_admin)
+    seen = list(reports)
+    changed = Report.objects.get(pk=reports[1].pk)
+    lifecycle.hold(changed, as_user(world.national_admin), "Di mana lokasinya?")
+    first = _post(client, seen, "archive", reason="not_public_service", message="Uji coba.")
+    assert first.status_code == 400
+    assert _seen(first) == [f"{r.tracking_code}:{r.version}" for r in seen]
+    again = client.post(
+        URL,
+        {
+            "report": _codes(first),
+            "seen": _seen(first),
+            "action": "archive",
+            "archive-reason": "not_public_service",
+            "archive-message": "Uji coba.",
+            "archive-confirm": "on",
+        },
+    )
+    assert again.status_code == 409
+    statuses = [Report.objects.get(pk=r.pk).status for r in reports]
+    assert statuses == [Status.ARCHIVED, Status.ON_HOLD, Status.ARCHIVED]
+    assert "Someone else changed it after you chose it" in again.content.decode()
+
+
+def test_unticking_every_report_keeps_the_page_and_the_text(world, client_for):
+    reports = _three(world)
+    response = client_for(world.national_admin).post(
+        URL,
+        {
+            "seen": [f"{r.tracking_code}:{r.version}" for r in reports],
+            "action": "archive",
+            "archive-reason": "not_public_service",
+            "archive-message": "Penjelasan panjang yang sudah diketik.",
+            "archive-confirm": "on",
+            "back": "tab=verify",
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Tick at least one report first." in body
+    assert "Penjelasan panjang yang sudah diketik." in body
+    # Every row is still there, none ticked, so that the officer ticks them again.
+    assert _codes(response) == [r.tracking_code for r in reports]
+    assert 'value="%s" id="bulk-%s" checked' % ((reports[0].tracking_code,) * 2) not in body
+    assert not Report.objects.filter(status=Status.ARCHIVED).exists()
+
+
+def test_a_report_is_not_dispatched_to_where_it_already_waits(world, client_for):
+    """As on its own page, whose list leaves out the organization holding the report:
+    a report a unit passed back to its agency is not "dispatched" to that agency."""
+    returned = submit(world, reporter=world.citizen)[0]
+    advance(world, returned, Status.DISPATCHED)
+    lifecycle.not_our_remit(returned, as_user(world.liaison_a), "Bukan kewenangan kami.")
+    assert (returned.status, returned.organization) == (Status.SUBMITTED, world.agency)
+    events = returned.events.count()
+    response = _post(
+        client_for(world.agency_admin), [returned], "dispatch", organization=world.agency.pk
+    )
+    assert response.status_code == 409
+    assert "The report is already with this organization." in response.content.decode()
+    returned.refresh_from_db()
+    assert returned.status == Status.SUBMITTED and returned.events.count() == events

@@ -70,6 +70,10 @@ class BulkDispatchForm(forms.Form):
 
     def perform(self, report: Report, actor: Actor):
         data = self.cleaned_data
+        if data["organization"].pk == report.organization_id:
+            # As on the report's own page, whose list leaves out where the report waits
+            # (one a unit passed back to its agency is not "dispatched" to that agency).
+            raise TransitionError(_("The report is already with this organization."))
         return lifecycle.dispatch(
             report, actor, data["organization"], message=data["message"], tier=data["tier"] or None
         )
@@ -113,8 +117,15 @@ class Refusal:
 def _selected(request, data) -> list[Report]:
     """The chosen reports the user may see, in the order chosen; unknown, invisible or
     repeated codes are left out (an invisible one is not told apart from a typo)."""
-    codes = [normalize_tracking_code(code) for code in data.getlist("report")[: MOST * 2]]
-    codes = list(dict.fromkeys(code for code in codes if code))[:MOST]
+    return _visible(request, _codes(data.getlist("report")))
+
+
+def _codes(values: list[str]) -> list[str]:
+    codes = [normalize_tracking_code(code) for code in values[: MOST * 2]]
+    return list(dict.fromkeys(code for code in codes if code))[:MOST]
+
+
+def _visible(request, codes: list[str]) -> list[Report]:
     found = {
         report.tracking_code: report
         for report in Report.objects.visible_to(request.user)
@@ -122,6 +133,19 @@ def _selected(request, data) -> list[Report]:
         .select_related("organization", "category__parent", "reporter")
     }
     return [found[code] for code in codes if code in found]
+
+
+def _listed_again(request, chosen: list[Report]) -> list[Report]:
+    """The rows of the page a refused form came from, the ticked ones still ticked, each
+    at the version the officer saw: answering a mistake must not pass a colleague's
+    change made meanwhile as seen."""
+    seen = _seen_versions(request)
+    ticked = {report.tracking_code for report in chosen}
+    reports = _visible(request, _codes([*seen, *ticked]))
+    for report in reports:
+        report.bulk_chosen = report.tracking_code in ticked
+        report.seen_version = seen.get(report.tracking_code)
+    return reports
 
 
 def _inbox_url(data) -> str:
@@ -152,6 +176,8 @@ def _render(request, reports, *, bound=None, refused=(), done=(), status=200):
     actor = Actor(user=request.user)
     for report in reports:
         report.bulk_allowed = allowed_actions(report, actor) & set(BULK_ACTIONS)
+        if not hasattr(report, "seen_version"):
+            report.bulk_chosen, report.seen_version = True, report.version
     context = {
         "reports": reports,
         "forms": _forms(request, reports, bound),
@@ -169,17 +195,19 @@ def bulk(request):
     POST: do it, report by report."""
     data = request.POST if request.method == "POST" else request.GET
     reports = _selected(request, data)
+    form_class = BULK_FORMS.get(request.POST.get("action", ""))
+    form = form_class(request.POST, access=Access.of(request.user)) if form_class else None
     if not reports:
+        listed = _listed_again(request, []) if request.method == "POST" else []
         messages.error(request, _("Tick at least one report first."))
-        return HttpResponseRedirect(_inbox_url(data))
+        if not listed:
+            return HttpResponseRedirect(_inbox_url(data))
+        # Every box of the page unticked: the page stays, with what was typed.
+        return _render(request, listed, bound=form, status=400)
     if request.method != "POST":
         return _render(request, reports)
-    form_class = BULK_FORMS.get(request.POST.get("action", ""))
-    if form_class is None:
-        return _render(request, reports, status=400)
-    form = form_class(request.POST, access=Access.of(request.user))
-    if not form.is_valid():
-        return _render(request, reports, bound=form, status=400)
+    if form is None or not form.is_valid():
+        return _render(request, _listed_again(request, reports), bound=form, status=400)
     done, refused = _apply(request, reports, form)
     return _after(request, form, done, refused)
 
