@@ -337,3 +337,17 @@ def test_a_report_is_not_dispatched_to_where_it_already_waits(world, client_for)
     assert "The report is already with this organization." in response.content.decode()
     returned.refresh_from_db()
     assert returned.status == Status.SUBMITTED and returned.events.count() == events
+
+
+def test_the_chosen_reports_keep_their_inbox_flags(world, client_for):
+    """Archiving "test messages" in one go: an urgent or confidential one among them
+    shows it on the page where the decision is taken, as in the inbox."""
+    reports = _three(world)
+    Report.objects.filter(pk=reports[0].pk).update(is_urgent=True)
+    Report.objects.filter(pk=reports[1].pk).update(is_confidential=True)
+    query = "&".join(f"report={r.tracking_code}" for r in reports)
+    body = client_for(world.national_admin).get(f"{URL}?{query}").content.decode()
+    rows = dict(re.findall(r'<tr data-code="([A-Z0-9-]+)">(.*?)</tr>', body, re.S))
+    assert 'data-urgency="by_hand"' in rows[reports[0].tracking_code]
+    assert 'data-flag="confidential"' in rows[reports[1].tracking_code]
+    assert "ws-flag" not in rows[reports[2].tracking_code]
