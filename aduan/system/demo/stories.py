@@ -386,7 +386,11 @@ class StoryBuilder:
 
     def step_respond(self, story: Story) -> None:
         first, _final = self._responses(story)
-        lifecycle.respond(story.report, self._handler(story), first, at=story.clock)
+        handler = self._handler(story)
+        if story.report.assigned_to_id is None:
+            # The liaison takes the report on as they start on it, as colleagues expect.
+            lifecycle.assign(story.report, handler, handler.user, at=story.clock)
+        lifecycle.respond(story.report, handler, first, at=story.clock)
 
     def step_complete(self, story: Story) -> None:
         _first, final = self._responses(story)
