@@ -80,6 +80,7 @@ ACT = {
     ),
     Action.ADD_FILES: lambda w, r: _added_photo(r),
     Action.ASSIGN: lambda w, r: lifecycle.assign(r, as_user(w.national_admin), _in_charge(w, r)),
+    Action.ADD_INFO: lambda w, r: lifecycle.add_information(r, _reporter(r), "Makin parah."),
 }
 
 

@@ -59,6 +59,12 @@ def _take(w, report, action, actor, target, others):
         "hide_file": lambda: lifecycle.hide_file(report, actor, report.attachments.get().pk),
         # channels.intake.add_to_submission records it so, as the reporter.
         "add_files": lambda: lifecycle.transition(report, action, actor, data={"attachments": []}),
+        "add_info": lambda: lifecycle.add_information(report, actor, "Makin parah."),
+        "assign": lambda: lifecycle.assign(
+            report,
+            actor,
+            lifecycle.assignable_officers(report).exclude(pk=report.assigned_to_id).first(),
+        ),
     }
     if action in ("archive_incomplete", "close_unanswered", "remote_update") and actor.is_system:
         calls[action] = {
@@ -186,6 +192,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.auditor[i] = report.auditor_organization_id
         assert self.rating[i] in (None, report.rating)
         self.rating[i] = report.rating
+        if report.assigned_to_id is not None and report.organization_id is not None:
+            # The officer in charge works where the report is (cleared when it moves).
+            holds = report.organization.ancestors().filter(
+                memberships__user_id=report.assigned_to_id
+            )
+            assert holds.exists()
 
 
 def test_random_action_sequences_keep_the_lifecycle_invariants(world):

@@ -370,6 +370,16 @@ def _files_added(event, secret: str) -> None:
     _to_inbox(event, INBOX_ROLES if handling else ADMIN_ROLES, files=files)
 
 
+def _information_added(event, secret: str) -> None:
+    """Whoever holds the report reads the reporter's news; in the national queue, as
+    with files, the entry on the report is enough."""
+    report = event.report
+    if not report.organization_id:
+        return
+    handling = report.status in (Status.DISPATCHED, Status.IN_PROGRESS)
+    _to_inbox(event, INBOX_ROLES if handling else ADMIN_ROLES)
+
+
 def _escalated(event, secret: str) -> None:
     """The leaders above the handling organization are alerted (not the one who escalated);
     when a person escalated, the handling organization's liaisons hear it from them too,
@@ -466,6 +476,7 @@ HANDLERS: dict[str, Callable] = {
     "hand_over": _handed_over,
     "add_files": _files_added,
     "assign": _assigned,
+    "add_info": _information_added,
     # What a connected system (the report was forwarded there) answered, relayed.
     "remote_update": _to_reporter(Kind.RESPONSE),
 }

@@ -338,7 +338,7 @@ VARIABLES: dict[str, Promise] = {
     ),
     "reason": _(
         "Why the report arrived: submit, dispatch, answer_hold, not_our_remit, "
-        "not_satisfied, add_files"
+        "not_satisfied, add_files, add_info"
     ),
     "auditor": _("Name of the oversight body"),
     "escalated_to": _("The organization above the handling one, which the report went up to"),

@@ -375,6 +375,21 @@ class AnswerHoldForm(FilesMixin, ActionForm):
     attachments = _files_field(_("Photos or documents (optional)"))
 
 
+class AddInfoForm(ActionForm):
+    """News of the problem from its reporter, after sending the report."""
+
+    message = forms.CharField(
+        label=_("What do you want to add?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text=_(
+            "For example that the damage got worse, or a detail the handlers need. It "
+            "appears on your report's timeline, public unless your report is confidential "
+            "(personal data such as phone numbers is hidden from the public)."
+        ),
+    )
+
+
 class AddFilesForm(FilesMixin, ActionForm):
     """Photos or documents the reporter adds to the report after sending it."""
 

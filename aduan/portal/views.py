@@ -417,6 +417,7 @@ def confirm_contact(request: HttpRequest, code: str, token: str) -> HttpResponse
 ACTION_FORMS = {
     "answer_hold": forms.AnswerHoldForm,
     "reply": forms.ReplyForm,
+    "add_info": forms.AddInfoForm,
     "add_files": forms.AddFilesForm,
     "rate": forms.RateForm,
     "hand_over": forms.HandOverForm,
@@ -439,6 +440,8 @@ def _reporter_actions(report: Report) -> list[str]:
         names.append("rate")
     if Action.HAND_OVER in allowed and _auditor_organization(report):
         names.append("hand_over")
+    if Action.ADD_INFO in allowed:
+        names.append("add_info")
     if report.status in OPEN_STATUSES:
         names.append("add_files")
     return names
@@ -564,6 +567,8 @@ def _run_action(action: str, report: Report, data: dict) -> None:
         lifecycle.reply(
             report, actor, satisfied=satisfied, message=data["message"], files=data["attachments"]
         )
+    elif action == "add_info":
+        lifecycle.add_information(report, actor, data["message"])
     elif action == "add_files":
         add_to_submission(report, data["attachments"])
     elif action == "rate":

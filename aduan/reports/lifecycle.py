@@ -57,6 +57,7 @@ class Action(models.TextChoices):
     HIDE_FILE = "hide_file", _("File hidden from the public")
     ADD_FILES = "add_files", _("Reporter added files")
     ASSIGN = "assign", _("Officer in charge changed")
+    ADD_INFO = "add_info", _("Reporter added information")
     CORRECT_FLAGS = "correct_flags", _("Urgency or abusive-language flag corrected")
 
 
@@ -99,6 +100,8 @@ TRANSITIONS: dict[str, Rule] = {
     Action.ADD_FILES: _rule((*UNVERIFIED, *OPEN_HANDLING)),
     Action.CORRECT_FLAGS: _rule((*UNVERIFIED, *OPEN_HANDLING)),
     Action.ASSIGN: _rule((*UNVERIFIED, *OPEN_HANDLING)),
+    # On hold, the reporter answers the question instead.
+    Action.ADD_INFO: _rule((S.SUBMITTED, *OPEN_HANDLING)),
 }
 
 # Actions whose timeline entry the public may see on the report's page.
@@ -120,10 +123,12 @@ PUBLIC_ACTIONS = frozenset(
         Action.HAND_OVER,
         Action.FORWARD,
         Action.ADD_FILES,
+        Action.ADD_INFO,
     }
 )
 REPORTER_ACTIONS = frozenset(
     {
+        Action.ADD_INFO,
         Action.ANSWER_HOLD,
         Action.SATISFIED,
         Action.NOT_SATISFIED,
@@ -843,6 +848,29 @@ def respond(report: Report, actor: Actor, message: str, *, at=None, files=()) ->
     return transition(
         report, Action.RESPOND, actor, message=message, changes=changes, at=at, files=files
     )
+
+
+# A reporter adds information at most this often a day to one report: enough for news of
+# the problem, not for a conversation that would drown its handlers.
+ADD_INFO_PER_DAY = 5
+
+
+def add_information(report: Report, actor: Actor, message: str, *, at=None) -> ReportEvent:
+    """The reporter's news of the problem ("the hole is deeper", "a second lamp is out"),
+    public with the report; an anonymous reporter's words are withheld as their
+    report's are (`transition`). The handlers are told."""
+    _require_text(message, _("Write what you want to add."))
+    at = at or timezone.now()
+    since = at - datetime.timedelta(days=1)
+    if report.events.filter(action=Action.ADD_INFO, at__gt=since).count() >= ADD_INFO_PER_DAY:
+        raise TransitionError(
+            _(
+                "You have added information to this report %(count)d times today. Wait "
+                "for the handlers' answer, or add more tomorrow."
+            )
+            % {"count": ADD_INFO_PER_DAY}
+        )
+    return transition(report, Action.ADD_INFO, actor, message=message, at=at)
 
 
 def assignable_officers(report: Report):

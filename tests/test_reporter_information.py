@@ -1,0 +1,123 @@
+"""A reporter adds information to their report after sending it ("the hole got deeper"):
+on the report's page, public with it, the handlers told, anonymity kept, bounded."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from aduan.notifications.models import Kind, Medium, Notification
+from aduan.reports import lifecycle
+from aduan.reports.lifecycle import Action, TransitionError
+from aduan.reports.models import ReportEvent, Status
+from tests.personas import advance, as_reporter, submit
+from tests.test_portal import action_url, english, guest_client_for, report_url
+
+NEWS = "Lubangnya makin dalam sejak hujan semalam, tadi pagi ada motor jatuh lagi."
+
+
+def _dispatched(world, **fields):
+    report, secret = submit(world, **fields)
+    return advance(world, report, Status.DISPATCHED), secret
+
+
+def _post(client, report, message=NEWS, version=None):
+    report.refresh_from_db()
+    return client.post(
+        action_url(report, "add_info"),
+        {"message": message, "version": version or report.version},
+    )
+
+
+def test_a_reporter_adds_information_that_the_public_and_the_handlers_read(world, client_for):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    client = client_for(world.citizen)
+    page = client.get(report_url(report)).content.decode()
+    assert 'data-action="add_info"' in page
+    response = _post(client, report, NEWS + " Hubungi saya di 0812-3456-7890.")
+    assert response.status_code == 302
+    event = report.events.get(action=Action.ADD_INFO)
+    assert (event.is_public, event.by_reporter) == (True, True)
+    public = Client().get(report_url(report)).content.decode()
+    assert "Lubangnya makin dalam sejak hujan semalam" in public
+    assert "0812-3456-7890" not in public
+    told = (
+        Notification.objects.filter(
+            user=world.liaison_a, kind=Kind.NEW_IN_INBOX, medium=Medium.EMAIL, report=report
+        )
+        .order_by("pk")
+        .last()
+    )
+    assert "Lubangnya makin dalam" in told.body
+    assert told.subject.startswith("Pelapor menambahkan keterangan")
+
+
+def test_a_guest_adds_information_through_their_secret_link(world):
+    report, secret = _dispatched(world)
+    client = guest_client_for(report, secret)
+    assert _post(client, report).status_code == 302
+    assert report.events.filter(action=Action.ADD_INFO).count() == 1
+
+
+def test_an_anonymous_reporters_own_name_is_withheld_from_the_handlers(world):
+    report, _secret = _dispatched(world, reporter=world.citizen, is_anonymous=True)
+    event = lifecycle.add_information(
+        report, as_reporter(world.citizen), "Saya Siti Warga, rumah saya dekat lubang itu."
+    )
+    assert "Siti Warga" not in event.message
+    assert "Siti Warga" in event.withheld_message  # sealed for the system alone
+
+
+@pytest.mark.parametrize("status", [Status.ON_HOLD, Status.COMPLETED, Status.ARCHIVED])
+def test_information_is_not_taken_when_the_report_does_not_wait_for_it(world, status):
+    report = advance(world, submit(world, reporter=world.citizen)[0], status)
+    assert Action.ADD_INFO not in lifecycle.allowed_actions(report, as_reporter(world.citizen))
+    with pytest.raises(TransitionError):
+        lifecycle.add_information(report, as_reporter(world.citizen), NEWS)
+
+
+def test_a_refused_message_keeps_what_was_typed(world, client_for):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    client = client_for(world.citizen)
+    response = _post(client, report, "   ")
+    assert response.status_code == 400
+    lifecycle.respond(report, lifecycle.Actor(world.liaison_a), "Sedang kami tinjau.")
+    stale = _post(client, report, NEWS, version=1)
+    assert stale.status_code == 409
+    assert NEWS in stale.content.decode()
+    assert not report.events.filter(action=Action.ADD_INFO).exists()
+
+
+def test_a_day_holds_a_bounded_number_of_additions(world):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    for n in range(lifecycle.ADD_INFO_PER_DAY):
+        lifecycle.add_information(report, as_reporter(world.citizen), f"Tambahan ke-{n}.")
+    with pytest.raises(TransitionError, match="times today"):
+        lifecycle.add_information(report, as_reporter(world.citizen), "Satu lagi.")
+
+
+def test_nobody_else_may_add_information(world, client_for):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    before = ReportEvent.objects.filter(report=report).count()
+    for user in (world.outsider, world.liaison_a, world.national_admin):
+        response = _post(client_for(user), report)
+        assert response.status_code in (403, 404)
+    assert english(Client()).post(
+        action_url(report, "add_info"), {"message": NEWS}
+    ).status_code in (
+        302,
+        403,
+        404,
+    )
+    assert ReportEvent.objects.filter(report=report).count() == before
+
+
+def test_the_handlers_timeline_shows_the_reporters_words(world, client_for):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    lifecycle.add_information(report, as_reporter(world.citizen), NEWS)
+    page = client_for(world.liaison_a).get(
+        reverse("workspace:report", kwargs={"code": report.tracking_code})
+    )
+    assert NEWS in page.content.decode()
+    assert "Reporter added information" in page.content.decode()
