@@ -384,3 +384,31 @@ def test_idempotency_key_longer_than_255_characters_is_refused_on_the_header(cli
     assert error_fields(response) == ["Idempotency-Key"]
     report.refresh_from_db()
     assert report.status == Status.IN_PROGRESS
+
+
+def test_a_local_system_relays_the_reporters_news_of_an_open_report(client, world):
+    secret = new_key(world.agency)
+    report = received_report(client, world, secret, Status.DISPATCHED, external_id="SIP-NEWS")
+    response = post(
+        client,
+        url(report, "replies"),
+        secret,
+        {"action": "add_info", "message": "Lubangnya makin dalam sejak hujan semalam."},
+    )
+    assert response.status_code == 201
+    assert (response.json()["action"], response.json()["by_reporter"]) == ("add_info", True)
+    event = report.events.get(action=Action.ADD_INFO)
+    assert event.is_public and event.message.startswith("Lubangnya makin dalam")
+
+
+def test_relayed_news_needs_words_and_an_open_report(client, world):
+    secret = new_key(world.agency)
+    report = received_report(client, world, secret, Status.DISPATCHED, external_id="SIP-NEWS2")
+    empty = post(client, url(report, "replies"), secret, {"action": "add_info", "message": " "})
+    assert empty.status_code == 400
+    assert error_fields(empty) == ["message"]
+    lifecycle.complete(report, as_user(world.liaison_a), "Sudah ditambal.")
+    late = post(client, url(report, "replies"), secret, {"action": "add_info", "message": "Lagi"})
+    assert late.status_code == 409
+    assert error_codes(late) == ["invalid_state"]
+    assert not report.events.filter(action=Action.ADD_INFO).exists()

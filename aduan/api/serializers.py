@@ -471,6 +471,7 @@ class ReplyAction(models.TextChoices):
     SATISFIED = "satisfied"
     NOT_SATISFIED = "not_satisfied"
     RATE = "rate"
+    ADD_INFO = "add_info"
 
 
 class ReplyInSerializer(serializers.Serializer):
@@ -480,8 +481,9 @@ class ReplyInSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="The answer (answer_hold), what is still not resolved (not_satisfied, "
-        "required for both) or a comment (satisfied, rate).",
+        help_text="The answer (answer_hold), what is still not resolved (not_satisfied), "
+        "news of the problem (add_info) — required for these three — or a comment "
+        "(satisfied, rate).",
     )
     stars = StrictIntegerField(
         min_value=1, max_value=5, required=False, help_text="1 to 5; only with action rate."
@@ -489,7 +491,11 @@ class ReplyInSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         action = attrs["action"]
-        wants_words = action in (ReplyAction.ANSWER_HOLD, ReplyAction.NOT_SATISFIED)
+        wants_words = action in (
+            ReplyAction.ANSWER_HOLD,
+            ReplyAction.NOT_SATISFIED,
+            ReplyAction.ADD_INFO,
+        )
         if wants_words and not attrs["message"].strip():
             raise serializers.ValidationError(
                 {"message": _("Write the reporter's words.")}, code="required"

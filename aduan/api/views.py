@@ -495,7 +495,8 @@ class ReplyCreate(OrganizationApiView):
     @idempotent
     def post(self, request, code: str):
         """Relay what the reporter said about a report received through the key's
-        organization: an answer while on hold, a verdict on the completion, a rating."""
+        organization: an answer while on hold, news of the problem while it is open, a
+        verdict on the completion, a rating."""
         incoming = ReplyInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -633,6 +634,8 @@ def _relay(report: Report, action: str, message: str, stars: int | None) -> Repo
         return lifecycle.answer_hold(report, actor, message)
     if action == ReplyAction.RATE:
         return lifecycle.rate(report, actor, stars, message)
+    if action == ReplyAction.ADD_INFO:
+        return lifecycle.add_information(report, actor, message)
     satisfied = action == ReplyAction.SATISFIED
     return lifecycle.reply(report, actor, satisfied=satisfied, message=message)
 
