@@ -611,3 +611,28 @@ def test_the_status_of_an_accounts_report_is_not_told_to_an_unverified_number(wo
 
     answer = Notification.objects.get(address=PHONE, key__startswith="inbound:sms:gw-4")
     assert report.tracking_code not in answer.body
+
+
+# --- A number changed while its code is typed ------------------------------------------------
+
+
+def test_a_code_typed_after_the_number_changed_meanwhile_verifies_nothing(world):
+    from aduan.accounts import phone
+
+    client = english(world.citizen)
+    ask_code(client)
+    code = codes_sent()[-1]
+    # The request that types the code read the account before another tab saved a
+    # stranger's number over it.
+    read_before = User.objects.get(pk=world.citizen.pk)
+    other_tab = User.objects.get(pk=world.citizen.pk)
+    other_tab.phone = "+6281311112222"
+    other_tab.save(update_fields=["phone"])
+
+    checked, attached = phone.check_code(read_before, code)
+
+    assert (checked, attached) == (phone.Checked.EXPIRED, 0)
+    stored = User.objects.get(pk=world.citizen.pk)
+    assert stored.phone == "+6281311112222"
+    assert stored.phone_verified_at is None
+    assert stored.verified_phone == ""

@@ -106,8 +106,13 @@ def check_code(user: User, typed: str) -> tuple[Checked, int]:
     from aduan.channels.intake import adopt_channel_reports
 
     with transaction.atomic():
+        # The number as stored now, locked (`User.save` takes the same lock): the copy
+        # read with the request may predate a number saved from another tab, which the
+        # code was never sent to.
+        stored = User.objects.select_for_update().filter(pk=user.pk).values("phone").first()
+        user.phone = stored["phone"] if stored else ""
         pending = PhoneCode.objects.select_for_update().filter(user=user).first()
-        if pending is None or not _usable(pending, user):
+        if stored is None or pending is None or not _usable(pending, user):
             return Checked.EXPIRED, 0
         if not constant_time_compare(pending.code_hash, _hash(user, pending.phone, typed.strip())):
             pending.attempts += 1
