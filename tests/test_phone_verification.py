@@ -636,3 +636,27 @@ def test_a_code_typed_after_the_number_changed_meanwhile_verifies_nothing(world)
     assert stored.phone == "+6281311112222"
     assert stored.phone_verified_at is None
     assert stored.verified_phone == ""
+
+
+def test_an_anonymous_sms_attached_on_verification_hides_the_account_from_organizations(
+    world, client
+):
+    from aduan.reports import lifecycle
+    from tests.personas import as_user
+
+    sms(client, "ANONIM. Saya Siti Warga, pungutan liar di kantor kelurahan, balas warga@example.id")
+    report = Report.objects.get(channel=Channel.SMS)
+    lifecycle.hold(report, as_user(world.national_admin), "Kapan kejadiannya?")
+    sms(client, "Hari Senin pagi, kata Siti Warga kepada petugas loket", mid="gw-2")
+
+    verify(world.citizen)
+
+    report.refresh_from_db()
+    assert report.reporter == world.citizen and report.is_anonymous
+    page = _reporter_card(world.national_admin, report)
+    assert "pungutan liar" in page and "Hari Senin pagi" in page
+    assert "Siti Warga" not in page
+    assert "warga@example.id" not in page
+    # The words as written stay sealed for the system alone.
+    assert "Siti Warga" in report.withheld_text
+    assert any("Siti Warga" in event.withheld_message for event in report.events.all())

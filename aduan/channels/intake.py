@@ -35,7 +35,12 @@ from aduan.reports.models import (
     Report,
     ReportEvent,
 )
-from aduan.reports.privacy import refresh_public_text, set_public_text, withhold_reporter
+from aduan.reports.privacy import (
+    refresh_public_text,
+    set_public_text,
+    withhold_reporter,
+    withhold_reporter_messages,
+)
 from aduan.triage.hints import urgency_and_abuse
 
 CODE_ATTEMPTS = 10
@@ -293,6 +298,14 @@ def adopt_channel_reports(user) -> int:
     ReportEvent.objects.filter(report__in=ids, by_reporter=True, actor__isnull=True).update(
         actor=user
     )
+    # Anonymous ones were masked at intake by a guest's number alone: the account's name
+    # and address written in them are now masked too, as if sent signed in, the words as
+    # written kept sealed (`privacy.withhold_reporter`).
+    for report in adopted.filter(is_anonymous=True).select_related("reporter"):
+        changed = withhold_reporter(report)
+        if changed:
+            Report.objects.filter(pk=report.pk).update(**changed)
+        withhold_reporter_messages(report.events.all(), report)
     # Public pages now mask the account's name in what the reporter wrote.
     refresh_public_text(adopted)
     return len(ids)
