@@ -660,3 +660,30 @@ def test_an_anonymous_sms_attached_on_verification_hides_the_account_from_organi
     # The words as written stay sealed for the system alone.
     assert "Siti Warga" in report.withheld_text
     assert any("Siti Warga" in event.withheld_message for event in report.events.all())
+
+
+def test_an_imported_sms_report_is_not_attached_to_the_number_typed_into_the_file(world):
+    """A file's phone column was typed by someone: nobody proved holding the number, even
+    when the report's guest confirmed their email address."""
+    import io
+
+    from aduan.channels.importing import read_table, run_import
+    from aduan.notifications.outbox import confirmation_link
+
+    data = (
+        "reference,channel,received_at,title,body,name,email,phone\n"
+        f"SMS-7,sms,2026-01-05 09:30,Lampu mati,\"{LAMP}\",Budi,budi@example.id,0812 3456 7890\n"
+    ).encode()
+    table = read_table(io.BytesIO(data), "rekap.csv")
+    run_import(table, user=world.agency_admin, received_by=world.agency, dry_run=False)
+    report = Report.objects.get(channel=Channel.SMS, channel_reference="SMS-7")
+    assert Client().get(confirmation_link(report)).status_code in (200, 302)
+    report.refresh_from_db()
+    assert report.guest_contact_verified_at is not None  # Budi followed the link
+
+    verify(world.citizen)
+
+    report.refresh_from_db()
+    assert report.reporter is None
+    assert (report.guest_name, report.guest_email) == ("Budi", "budi@example.id")
+    assert report.guest_secret_hash != ""

@@ -268,7 +268,8 @@ def adopt_channel_reports(user) -> int:
     """Make the guest reports sent by SMS or WhatsApp from the user's verified number
     the account's, as if it had sent them signed in: the reporter is set, the guest's
     contact and secret link are dropped. Reports that merely carry the number (typed
-    into a web form, or by an officer) are left alone: nobody proved holding it then.
+    into a web form, or by an officer, imported files included) are left alone: nobody
+    proved holding it then.
     No timeline entry (nothing happened to the report itself) and no status change.
     Returns how many were attached; call inside a transaction."""
     phone = user.verified_phone
@@ -280,6 +281,10 @@ def adopt_channel_reports(user) -> int:
             channel__in=PHONE_CHANNELS,
             guest_phone=phone,
             guest_contact_verified_at__isnull=False,
+            # Sent from the number itself: an imported file's SMS or WhatsApp row carries
+            # a number someone typed (its guest may have confirmed an email address).
+            events__action=Action.SUBMIT,
+            events__by_reporter=True,
         ).values_list("pk", flat=True)
     )
     if not ids:
