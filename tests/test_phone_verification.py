@@ -687,3 +687,21 @@ def test_an_imported_sms_report_is_not_attached_to_the_number_typed_into_the_fil
     assert report.reporter is None
     assert (report.guest_name, report.guest_email) == ("Budi", "budi@example.id")
     assert report.guest_secret_hash != ""
+
+
+def test_an_sms_report_merged_as_a_duplicate_keeps_its_news_once_attached(world, client):
+    from aduan.reports import lifecycle
+    from aduan.reports.models import Status
+    from tests.personas import advance, as_user, submit
+
+    original = advance(world, submit(world, reporter=world.outsider)[0], Status.DISPATCHED)
+    sms(client)
+    duplicate = Report.objects.get(channel=Channel.SMS)
+    lifecycle.mark_duplicate(duplicate, as_user(world.national_admin), original)
+
+    verify(world.citizen)
+    lifecycle.respond(original, as_user(world.liaison_a), "Tim dijadwalkan minggu depan.")
+
+    # As a guest, the reporter heard of the report handling their problem: still so.
+    heard = Notification.objects.filter(user=world.citizen, report=original)
+    assert heard.filter(kind=Kind.FOLLOWED).exists()

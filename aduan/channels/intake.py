@@ -34,6 +34,7 @@ from aduan.reports.models import (
     Kind,
     Report,
     ReportEvent,
+    Subscription,
 )
 from aduan.reports.privacy import (
     refresh_public_text,
@@ -311,6 +312,12 @@ def adopt_channel_reports(user) -> int:
         if changed:
             Report.objects.filter(pk=report.pk).update(**changed)
         withhold_reporter_messages(report.events.all(), report)
+    # A guest merged into another report heard of that one as a guest; an account hears
+    # of it by following it, as when its own report is merged (`lifecycle.mark_duplicate`).
+    for report in adopted.filter(duplicate_of__isnull=False):
+        original = report.first_of_duplicates()
+        if original.reporter_id != user.pk:
+            Subscription.objects.get_or_create(report=original, user=user)
     # Public pages now mask the account's name in what the reporter wrote.
     refresh_public_text(adopted)
     return len(ids)
