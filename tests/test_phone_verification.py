@@ -644,7 +644,9 @@ def test_an_anonymous_sms_attached_on_verification_hides_the_account_from_organi
     from aduan.reports import lifecycle
     from tests.personas import as_user
 
-    sms(client, "ANONIM. Saya Siti Warga, pungutan liar di kantor kelurahan, balas warga@example.id")
+    sms(
+        client, "ANONIM. Saya Siti Warga, pungutan liar di kantor kelurahan, balas warga@example.id"
+    )
     report = Report.objects.get(channel=Channel.SMS)
     lifecycle.hold(report, as_user(world.national_admin), "Kapan kejadiannya?")
     sms(client, "Hari Senin pagi, kata Siti Warga kepada petugas loket", mid="gw-2")
@@ -672,7 +674,7 @@ def test_an_imported_sms_report_is_not_attached_to_the_number_typed_into_the_fil
 
     data = (
         "reference,channel,received_at,title,body,name,email,phone\n"
-        f"SMS-7,sms,2026-01-05 09:30,Lampu mati,\"{LAMP}\",Budi,budi@example.id,0812 3456 7890\n"
+        f'SMS-7,sms,2026-01-05 09:30,Lampu mati,"{LAMP}",Budi,budi@example.id,0812 3456 7890\n'
     ).encode()
     table = read_table(io.BytesIO(data), "rekap.csv")
     run_import(table, user=world.agency_admin, received_by=world.agency, dry_run=False)
@@ -705,3 +707,18 @@ def test_an_sms_report_merged_as_a_duplicate_keeps_its_news_once_attached(world,
     # As a guest, the reporter heard of the report handling their problem: still so.
     heard = Notification.objects.filter(user=world.citizen, report=original)
     assert heard.filter(kind=Kind.FOLLOWED).exists()
+
+
+def test_without_text_messages_the_settings_do_not_ask_to_verify_the_number(world, settings):
+    settings.ADUAN_SMS_GATEWAY_URL = ""  # neither SMS nor WhatsApp: nothing to verify with
+    _sms_wanted(world.citizen)
+    client = english(world.citizen)
+
+    page = client.get(PREFERENCES).content.decode()
+
+    assert "Your phone number is not verified" not in page
+    assert "Verify it on your account page." not in page
+    account = client.get(ACCOUNT).content.decode()
+    assert "Save the number" in account and "Send a code" not in account
+    settings.ADUAN_SMS_GATEWAY_URL = "https://sms.example.id/send"
+    assert "Your phone number is not verified" in client.get(PREFERENCES).content.decode()

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from aduan.accounts.phone import code_medium
 from aduan.accounts.views import set_language_cookie
 from aduan.lib.paging import paginate
 from aduan.lib.phones import PhoneField
@@ -184,7 +185,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
         return response
     status = 400 if form.is_bound else 200
     user = request.user
-    # Ticked before numbers were verified: kept, but nothing goes out until it is.
-    unsent = (user.notify_by_whatsapp or user.notify_by_sms) and not user.verified_phone
+    # Ticked before numbers were verified: kept, but nothing goes out until it is. Said
+    # only where a code can be sent: without SMS and WhatsApp nothing goes out anyway.
+    unsent = (
+        (user.notify_by_whatsapp or user.notify_by_sms)
+        and not user.verified_phone
+        and bool(code_medium())
+    )
     context = {"form": form, "phone_unsent": unsent}
     return render(request, "notifications/preferences.html", context, status=status)
