@@ -722,3 +722,31 @@ def test_without_text_messages_the_settings_do_not_ask_to_verify_the_number(worl
     assert "Save the number" in account and "Send a code" not in account
     settings.ADUAN_SMS_GATEWAY_URL = "https://sms.example.id/send"
     assert "Your phone number is not verified" in client.get(PREFERENCES).content.decode()
+
+
+def test_wrong_codes_for_one_number_are_limited_a_day_whatever_new_codes_are_asked(world):
+    """Each code allows five tries and five codes go out an hour: without a cap on the
+    number, a stranger's number could be guessed at 25 times an hour, every hour."""
+    client = english(world.outsider)  # typed the citizen's number, never receives its codes
+    for _code in range(2):
+        ask_code(client)
+        wrong = f"{(int(codes_sent()[-1]) + 1) % 10**6:06d}"
+        for _attempt in range(5):
+            assert client.post(CODE, {"code": wrong}).status_code == 400
+
+    asked = ask_code(client)
+    assert asked["Location"] == ACCOUNT  # no code sent: it could not be used
+    assert len(codes_sent()) == 2
+    assert "Too many wrong codes" in client.get(ACCOUNT).content.decode()
+    # The code sent before is refused too, right or not.
+    other = english(world.supervisor)
+    ask_code(other)
+    assert len(codes_sent()) == 2
+    world.outsider.refresh_from_db()
+    assert world.outsider.phone_verified_at is None
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=1, hours=1)):
+        ask_code(client)
+        assert client.post(CODE, {"code": codes_sent()[-1]}).status_code == 302
+    world.outsider.refresh_from_db()
+    assert world.outsider.verified_phone == PHONE

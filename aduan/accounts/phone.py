@@ -26,12 +26,16 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from aduan.accounts.models import PhoneCode, User
 
 CODE_LIFETIME = datetime.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
+# Wrong codes typed for one number a day, whichever accounts type them. A new code brings
+# MAX_ATTEMPTS new tries: without this, a stranger's number could be guessed at 25 times
+# an hour (ADUAN_PHONE_CODE_RATE), every hour, until a guess is right.
+WRONG_CODES_A_DAY = 10
 HASH_SALT = "aduan.phone-code"
 
 
@@ -62,6 +66,18 @@ def too_many_sends(request: HttpRequest, user: User, phone: str) -> bool:
         ):
             return True
     return False
+
+
+def too_many_wrong_codes(request: HttpRequest, phone: str, *, count: bool = False) -> bool:
+    """Whether the number had its WRONG_CODES_A_DAY; `count` adds a wrong one first."""
+    usage = get_usage(
+        request,
+        group="aduan.phone_code.wrong",
+        key=lambda _g, _r: phone,
+        rate=f"{WRONG_CODES_A_DAY}/d",
+        increment=count,
+    )
+    return usage is not None and usage["count"] >= usage["limit"]
 
 
 def change_number(user: User, phone: str) -> None:

@@ -313,6 +313,9 @@ def phone_number(request):
             ),
         )
         return redirect("accounts:account")
+    if phone.too_many_wrong_codes(request, number):
+        messages.error(request, _too_many_wrong_codes())
+        return redirect("accounts:account")
     if phone.too_many_sends(request, user, number):
         messages.error(
             request,
@@ -333,6 +336,9 @@ def phone_code(request):
         return redirect("accounts:account")
     form = PhoneCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if phone.too_many_wrong_codes(request, user.phone):
+            messages.error(request, _too_many_wrong_codes())
+            return redirect("accounts:account")
         checked, attached = phone.check_code(user, form.cleaned_data["code"])
         if checked is phone.Checked.VERIFIED:
             messages.success(request, _("Your phone number is verified."))
@@ -348,12 +354,17 @@ def phone_code(request):
                 ),
             )
             return redirect("accounts:account")
+        phone.too_many_wrong_codes(request, user.phone, count=True)
         form.add_error("code", _("This code is not right. Check the message and type it again."))
     status = 400 if form.is_bound else 200
     context = {"form": form, "phone": user.phone, "minutes": phone.CODE_LIFETIME.seconds // 60}
     response = render(request, "accounts/phone_code.html", context, status=status)
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def _too_many_wrong_codes() -> str:
+    return _("Too many wrong codes were typed for this number today. Try again tomorrow.")
 
 
 def _attached_message(count: int) -> str:
