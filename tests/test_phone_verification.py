@@ -750,3 +750,32 @@ def test_wrong_codes_for_one_number_are_limited_a_day_whatever_new_codes_are_ask
         assert client.post(CODE, {"code": codes_sent()[-1]}).status_code == 302
     world.outsider.refresh_from_db()
     assert world.outsider.verified_phone == PHONE
+
+
+def test_a_number_without_whatsapp_can_have_its_code_sent_by_sms(world, whatsapp):
+    """With both, codes go by WhatsApp; a feature phone, the kind many SMS reporters
+    use, never receives them there: the code page offers SMS."""
+    client = english(world.citizen)
+    ask_code(client)
+    assert Notification.objects.get(address=PHONE).medium == Medium.WHATSAPP
+    page = client.get(CODE).content.decode()
+    assert "Send the code by SMS instead" in page
+
+    response = client.post(NUMBER, {"phone": PHONE, "by": "sms"})
+
+    assert response["Location"] == CODE
+    by_sms = Notification.objects.filter(address=PHONE).order_by("pk").last()
+    assert by_sms.medium == Medium.SMS
+    assert client.post(CODE, {"code": codes_sent()[-1]}).status_code == 302
+    world.citizen.refresh_from_db()
+    assert world.citizen.verified_phone == PHONE
+
+
+def test_a_code_is_never_sent_on_a_medium_the_installation_lacks(world):
+    client = english(world.citizen)  # SMS only here
+    ask_code(client)
+    assert "by SMS instead" not in client.get(CODE).content.decode()
+
+    client.post(NUMBER, {"phone": PHONE, "by": "whatsapp"})
+
+    assert set(Notification.objects.values_list("medium", flat=True)) == {Medium.SMS}

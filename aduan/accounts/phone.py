@@ -45,15 +45,27 @@ class Checked(enum.Enum):
     EXPIRED = "expired"  # none sent, too old, too many tries, or for another number
 
 
-def code_medium() -> str:
+def code_medium(asked: str = "") -> str:
     """The medium codes go by, as notifications choose it for a number: WhatsApp when
-    the installation has it, else SMS; "" when it has neither."""
+    the installation has it, else SMS; "" when it has neither. `asked` (SMS for a phone
+    without WhatsApp) wins when the installation has it."""
     from aduan.notifications.models import Medium
     from aduan.notifications.outbox import sms_enabled, whatsapp_enabled
 
-    if whatsapp_enabled():
+    enabled = {Medium.WHATSAPP: whatsapp_enabled(), Medium.SMS: sms_enabled()}
+    if enabled.get(asked):
+        return asked
+    if enabled[Medium.WHATSAPP]:
         return Medium.WHATSAPP
-    return Medium.SMS if sms_enabled() else ""
+    return Medium.SMS if enabled[Medium.SMS] else ""
+
+
+def sms_offered() -> bool:
+    """Whether codes going by WhatsApp may be asked by SMS instead."""
+    from aduan.notifications.models import Medium
+    from aduan.notifications.outbox import sms_enabled
+
+    return code_medium() == Medium.WHATSAPP and sms_enabled()
 
 
 def too_many_sends(request: HttpRequest, user: User, phone: str) -> bool:
@@ -87,9 +99,10 @@ def change_number(user: User, phone: str) -> None:
         user.save(update_fields=["phone"])
 
 
-def send_code(user: User) -> None:
-    """Send a new code to the account's number, voiding any earlier one. The caller
-    checks `code_medium()` and the send limits first."""
+def send_code(user: User, medium: str = "") -> None:
+    """Send a new code to the account's number, voiding any earlier one, by `medium`
+    when the installation has it (`code_medium`). The caller checks `code_medium()` and
+    the send limits first."""
     from aduan.channels.replies import answer
 
     code = f"{secrets.randbelow(10**6):06d}"
@@ -111,7 +124,8 @@ def send_code(user: User) -> None:
             ) % {"code": code, "minutes": CODE_LIFETIME.seconds // 60}
             # The outbox delivers it, with retries, like every text message; the key is
             # new for each code, so asking again sends again.
-            answer(code_medium(), user.phone, text, key=f"phone-code:{user.pk}:{now.timestamp()}")
+            key = f"phone-code:{user.pk}:{now.timestamp()}"
+            answer(code_medium(medium), user.phone, text, key=key)
 
 
 def check_code(user: User, typed: str) -> tuple[Checked, int]:

@@ -322,7 +322,7 @@ def phone_number(request):
             _("Too many codes were sent for this account or number. Try again in an hour."),
         )
         return redirect("accounts:account")
-    phone.send_code(user)
+    phone.send_code(user, request.POST.get("by", ""))
     messages.success(request, _("We sent a code to %(phone)s.") % {"phone": number})
     return redirect("accounts:phone_code")
 
@@ -357,7 +357,12 @@ def phone_code(request):
         phone.too_many_wrong_codes(request, user.phone, count=True)
         form.add_error("code", _("This code is not right. Check the message and type it again."))
     status = 400 if form.is_bound else 200
-    context = {"form": form, "phone": user.phone, "minutes": phone.CODE_LIFETIME.seconds // 60}
+    context = {
+        "form": form,
+        "phone": user.phone,
+        "minutes": phone.CODE_LIFETIME.seconds // 60,
+        "sms_offered": phone.sms_offered(),
+    }
     response = render(request, "accounts/phone_code.html", context, status=status)
     patch_cache_control(response, private=True, no_store=True)
     return response
