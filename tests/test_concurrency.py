@@ -294,3 +294,31 @@ if connection.vendor == "postgresql":
             refused = next(a for a in answers if a.status_code == 409).content.decode()
             assert "Someone else changed" not in refused
             assert "can no longer be done" in refused
+
+    @pytest.mark.django_db(transaction=True)
+    def test_two_accounts_typing_codes_for_one_number_at_once_are_verified_in_turn(settings):
+        """Both hold the phone (each typed the code sent to it): the last to prove it has
+        it, neither sees an error."""
+        import re
+
+        from aduan.accounts import phone
+        from aduan.accounts.models import User
+        from aduan.notifications.models import Notification
+
+        settings.ADUAN_SMS_GATEWAY_URL = "https://sms.example.id/send"
+        world = build_world()
+        number = "+6281234567890"
+        for _round in range(5):
+            users = [User.objects.get(pk=user.pk) for user in (world.citizen, world.outsider)]
+            codes = []
+            for user in users:
+                phone.change_number(user, number)
+                phone.send_code(user)
+                body = Notification.objects.filter(address=number).order_by("pk").last().body
+                codes.append(re.search(r"\b(\d{6})\b", body).group(1))
+            pairs = zip(users, codes, strict=True)
+            results = _race([lambda u=user, c=code: phone.check_code(u, c) for user, code in pairs])
+            assert not any(isinstance(result, Exception) for result in results), results
+            assert [result[0] for result in results] == [phone.Checked.VERIFIED] * 2
+            verified = User.objects.filter(phone=number, phone_verified_at__isnull=False)
+            assert verified.count() == 1

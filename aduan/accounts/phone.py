@@ -22,6 +22,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -138,8 +139,16 @@ def check_code(user: User, typed: str) -> tuple[Checked, int]:
     with transaction.atomic():
         # The number as stored now, locked (`User.save` takes the same lock): the copy
         # read with the request may predate a number saved from another tab, which the
-        # code was never sent to.
-        stored = User.objects.select_for_update().filter(pk=user.pk).values("phone").first()
+        # code was never sent to. The other accounts with the number are locked too, in
+        # one order, so two proving it at once take turns (the last one has it) rather
+        # than both passing the check and one failing on the constraint.
+        rows = (
+            User.objects.select_for_update()
+            .filter(Q(pk=user.pk) | Q(phone=user.phone, phone__gt=""))
+            .order_by("pk")
+            .values("pk", "phone")
+        )
+        stored = next((row for row in rows if row["pk"] == user.pk), None)
         user.phone = stored["phone"] if stored else ""
         pending = PhoneCode.objects.select_for_update().filter(user=user).first()
         if stored is None or pending is None or not _usable(pending, user):
