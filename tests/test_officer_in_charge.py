@@ -181,3 +181,47 @@ def test_the_public_never_sees_who_is_in_charge(world, client):
     page = client.get(reverse("portal:report", kwargs={"code": report.tracking_code}))
     assert page.status_code == 200
     assert "Penghubung DPU" not in page.content.decode()
+
+
+def test_a_liaison_takes_a_report_on_or_lets_it_go_but_gives_it_to_nobody_else(world, client_for):
+    from django.core.exceptions import PermissionDenied
+
+    report = _at_unit_a(world)
+    with pytest.raises(PermissionDenied):
+        lifecycle.assign(report, as_user(world.liaison_a), world.agency_admin)
+    assert _told(world.agency_admin) == []
+    lifecycle.assign(report, as_user(world.agency_admin), world.agency_admin)
+    with pytest.raises(PermissionDenied):  # what an admin took on stays theirs
+        lifecycle.assign(report, as_user(world.liaison_a), None)
+    client = client_for(world.liaison_a)
+    page = client.get(reverse("workspace:report", kwargs={"code": report.tracking_code}))
+    assert f'<option value="{world.agency_admin.pk}"' not in page.content.decode()
+    response = client.post(
+        _assign_url(report), {"version": report.version, "officer": world.agency_admin.pk}
+    )
+    assert response.status_code == 400
+    lifecycle.assign(report, as_user(world.liaison_a), world.liaison_a)  # taking it on
+    lifecycle.assign(report, as_user(world.liaison_a), None)  # and letting it go
+    assert Report.objects.get(pk=report.pk).assigned_to is None
+
+
+def test_an_officer_whose_membership_ends_is_no_longer_in_charge(world, client_for):
+    from aduan.organizations.models import Membership
+
+    report = _at_unit_a(world)
+    lifecycle.assign(report, as_user(world.agency_admin), world.liaison_a)
+    done = _at_unit_a(world)
+    lifecycle.assign(done, as_user(world.agency_admin), world.liaison_a)
+    lifecycle.complete(done, as_user(world.liaison_a), "Sudah diperbaiki.")
+    membership = Membership.objects.get(user=world.liaison_a, organization=world.unit_a)
+    url = reverse(
+        "workspace:organization_member_status",
+        kwargs={"pk": world.unit_a.pk, "membership_pk": membership.pk},
+    )
+    assert client_for(world.agency_admin).post(url, {"active": "0"}).status_code == 302
+    report.refresh_from_db()
+    assert report.assigned_to is None  # found again under "nobody yet"
+    event = report.events.filter(action=Action.ASSIGN).latest("pk")
+    assert (event.actor, event.data["officer"]) == (world.agency_admin, None)
+    # A completed report keeps saying who handled it.
+    assert Report.objects.get(pk=done.pk).assigned_to == world.liaison_a

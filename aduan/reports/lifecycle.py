@@ -906,6 +906,16 @@ def assign(report: Report, actor: Actor, officer, *, at=None) -> ReportEvent:
         raise TransitionError(
             _("%(name)s cannot act on this report now.") % {"name": officer.full_name}
         )
+    # Handlers take a report on (from a colleague too, as the button offers) or let it
+    # go; choosing a colleague, or taking it from one for nobody, is an admin's.
+    me = actor.user.pk if actor.user is not None else None
+    given = _pk(officer) != me and not (officer is None and report.assigned_to_id == me)
+    if (
+        given
+        and not actor.is_system
+        and not Access.of(actor.user).can_administer(report.organization)
+    ):
+        raise PermissionDenied(_("Only an admin puts a colleague in charge of a report."))
     if _pk(officer) == report.assigned_to_id:
         raise TransitionError(
             _("Nobody is in charge of this report already.")
@@ -916,6 +926,23 @@ def assign(report: Report, actor: Actor, officer, *, at=None) -> ReportEvent:
     return transition(
         report, Action.ASSIGN, actor, changes={"assigned_to": officer}, data=data, at=at
     )
+
+
+def release_departed(officer, organization: Organization, actor: Actor) -> list[ReportEvent]:
+    """Clear `officer` from the open reports in `organization`'s subtree they may no
+    longer act on (their membership there ended), each with an `assign` entry by
+    `actor`, so that it shows as nobody's again. Completed and closed reports keep
+    saying who handled them."""
+    events = []
+    reports = Report.objects.filter(
+        assigned_to=officer,
+        status__in=TRANSITIONS[Action.ASSIGN].sources,
+        organization__path__startswith=organization.path,
+    )
+    for report in reports.select_related("organization").order_by("pk"):
+        if not assignable_officers(report).filter(pk=officer.pk).exists():
+            events.append(assign(report, actor, None))
+    return events
 
 
 def _pk(instance) -> int | None:

@@ -446,6 +446,8 @@ class AssignForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         officers = lifecycle.assignable_officers(self.report)
+        if not Access.of(self.user).can_administer(self.report.organization):
+            officers = officers.filter(pk=self.user.pk)  # an admin chooses a colleague
         self.fields["officer"].queryset = officers
         self.fields["officer"].label_from_instance = lambda user: user.full_name or user.email
         self.initial.setdefault("officer", self.report.assigned_to_id)

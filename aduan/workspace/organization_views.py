@@ -12,13 +12,14 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from aduan.organizations.access import ADMIN_ROLES, Access, Role
@@ -30,6 +31,7 @@ from aduan.organizations.models import (
     RoutingRule,
     regions_within_q,
 )
+from aduan.reports.lifecycle import Actor, release_departed
 from aduan.workspace.guards import requires
 from aduan.workspace.organization_forms import (
     DecreeForm,
@@ -335,12 +337,25 @@ def member_status(request, pk: int, membership_pk: int):
             ),
         )
         return _render_organization(request, org, status=400)
-    Membership.objects.filter(pk=membership.pk).update(is_active=active)
+    with transaction.atomic():
+        Membership.objects.filter(pk=membership.pk).update(is_active=active)
+        # The reports they were in charge of and may no longer act on become nobody's.
+        released = [] if active else release_departed(membership.user, org, Actor(request.user))
     values = {"user": membership.user.email, "role": membership.get_role_display()}
     if active:
         messages.success(request, _("%(user)s is %(role)s here again.") % values)
     else:
         messages.success(request, _("%(user)s is no longer %(role)s here.") % values)
+    if released:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d report in their charge has nobody in charge now.",
+                "%(count)d reports in their charge have nobody in charge now.",
+                len(released),
+            )
+            % {"count": len(released)},
+        )
     return _back(org, "members")
 
 
