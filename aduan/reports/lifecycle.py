@@ -915,7 +915,9 @@ def assign(report: Report, actor: Actor, officer, *, at=None) -> ReportEvent:
         and not actor.is_system
         and not Access.of(actor.user).can_administer(report.organization)
     ):
-        raise PermissionDenied(_("Only an admin puts a colleague in charge of a report."))
+        raise PermissionDenied(
+            _("Only an admin gives a report to a colleague or takes it from one.")
+        )
     if _pk(officer) == report.assigned_to_id:
         raise TransitionError(
             _("Nobody is in charge of this report already.")
