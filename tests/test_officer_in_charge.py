@@ -218,7 +218,8 @@ def test_an_officer_whose_membership_ends_is_no_longer_in_charge(world, client_f
         "workspace:organization_member_status",
         kwargs={"pk": world.unit_a.pk, "membership_pk": membership.pk},
     )
-    assert client_for(world.agency_admin).post(url, {"active": "0"}).status_code == 302
+    response = client_for(world.agency_admin).post(url, {"active": "0"}, follow=True)
+    assert "1 report in their charge has nobody in charge now." in response.content.decode()
     report.refresh_from_db()
     assert report.assigned_to is None  # found again under "nobody yet"
     event = report.events.filter(action=Action.ASSIGN).latest("pk")
