@@ -257,3 +257,43 @@ def test_a_guest_confirmed_by_email_gets_no_news_at_a_phone_number_never_confirm
     assert (recipient.email, recipient.phone) == ("budi@example.id", "")
     [first] = reporter_of(report, confirmed_only=False)  # the first message goes to both
     assert first.phone == "+6281211112222"
+
+
+def test_an_sms_naming_the_senders_open_report_is_news_of_it_not_a_new_report(client, world):
+    report = sms_report(client, world, Status.DISPATCHED)
+    text = f"{report.tracking_code.lower()} lampunya sekarang mati dua, jalan gelap total"
+
+    response = sms(client, id="gw-news", text=text)
+
+    assert response.json() == {"result": "added", "tracking_code": report.tracking_code}
+    assert Report.objects.count() == 1
+    news = ReportEvent.objects.get(report=report, action=Action.ADD_INFO)
+    assert news.message == "lampunya sekarang mati dua, jalan gelap total"
+    assert news.by_reporter and news.is_public
+    assert report.tracking_code in last_reply()
+
+
+def test_news_naming_someone_elses_report_makes_a_new_report(client, world):
+    from tests.personas import submit
+
+    theirs = advance(world, submit(world)[0], Status.DISPATCHED)
+    text = f"{theirs.tracking_code} lampu jalan di depan rumah saya juga mati sejak kemarin"
+
+    result = sms(client, id="gw-other", text=text).json()
+
+    assert result["result"] != "added"
+    assert not ReportEvent.objects.filter(report=theirs, action=Action.ADD_INFO).exists()
+
+
+def test_news_beyond_the_days_limit_is_refused_with_why(client, world):
+    from aduan.reports import lifecycle
+
+    report = sms_report(client, world, Status.DISPATCHED)
+    for n in range(lifecycle.ADD_INFO_PER_DAY):
+        sms(client, id=f"gw-n{n}", text=f"{report.tracking_code} kabar tambahan nomor {n} ya pak")
+
+    result = sms(client, id="gw-last", text=f"{report.tracking_code} kabar tambahan lagi ya pak")
+
+    assert result.json()["result"] == "refused"
+    assert report.events.filter(action=Action.ADD_INFO).count() == lifecycle.ADD_INFO_PER_DAY
+    assert Report.objects.count() == 1

@@ -2,7 +2,8 @@
 
 A citizen who reports by text message answers there too: the question an admin asked
 (the report is on hold), whether the response solved the problem ("PUAS" or "BELUM PUAS
-…" on a completed report) and how the handling is rated ("NILAI 1" to "NILAI 5"). Such a
+…" on a completed report), how the handling is rated ("NILAI 1" to "NILAI 5"), and news
+of the problem in a message that names an open report's code. Such a
 message goes to the sender's report that its tracking code names, or else to the one that
 most recently started waiting; a message starting with "LAPOR" is always a new report.
 The sender is the reporter when the message comes from the report's own number or
@@ -35,6 +36,8 @@ NOT_SATISFIED = re.compile(
 )
 RATING = re.compile(r"^\s*(?:nilai|rating|skor)\s*:?\s*([1-5])" + _END, re.I | re.S)
 NEW_REPORT = re.compile(r"^\s*lapor\b[\s.,:;!-]*", re.I)
+# Where a message naming the report is news of the problem (lifecycle.add_information).
+NEWS_STATUSES = (Status.SUBMITTED, Status.DISPATCHED, Status.IN_PROGRESS)
 # A completed or closed report may be rated by message this long after it was completed.
 RATING_WINDOW = datetime.timedelta(days=30)
 # A photo sent on its own this soon after a report belongs to it ("ini fotonya pak").
@@ -82,7 +85,7 @@ def take(
         return report and _act(report, kind, None, verdict.group(1).strip(), files)
     report = mine.filter(status=Status.ON_HOLD).order_by("-updated_at", "-pk").first()
     if report is None:
-        return None
+        return _news(mine, code, text) if code and only is None else None
     if len(substance(text)) < MIN_TEXT and not files:
         # "Halo pak" or "ok" answers nothing: say what is asked.
         question = report.events.filter(action=lifecycle.Action.HOLD).order_by("-pk").first()
@@ -100,6 +103,16 @@ def take(
                 },
             )
     return _act(report, "answered", None, text.strip(), files)
+
+
+def _news(mine, code, text: str) -> FollowUp | None:
+    """A message naming the sender's own open report ("K7QM-3XPA lubangnya makin
+    dalam") is news of that problem, added to it, not a second report of it."""
+    report = mine.filter(status__in=NEWS_STATUSES).first()
+    news = re.sub(re.escape(code.group(1)), " ", text, flags=re.I).strip(" \t\n.,:;-")
+    if report is None or len(substance(news)) < MIN_TEXT:
+        return None
+    return _act(report, "added", None, news)
 
 
 def _act(report: Report, kind: str, stars, message: str, files=()) -> FollowUp:
@@ -130,7 +143,9 @@ def _acted(report: Report, kind: str, stars, message: str, files=()) -> FollowUp
             # redelivery cannot bring it again — act on the report as it is now.
             report = Report.objects.get(pk=report.pk)
             continue
-        except lifecycle.TransitionError:
+        except lifecycle.TransitionError as refusal:
+            if kind == "added":  # the day's limit: say so, it is not a change
+                return FollowUp("refused", report, str(refusal))
             break
         return FollowUp(kind, report, reply % code)
     # Changed so that the answer no longer fits (an officer acted, or another message
@@ -151,6 +166,9 @@ def _perform(report: Report, actor, kind: str, stars, message: str, files) -> st
     if kind == "answered":
         lifecycle.answer_hold(report, actor, message, files=files)
         return _("Thank you. Your answer about report %(code)s was received.")
+    if kind == "added":
+        lifecycle.add_information(report, actor, message)
+        return _("Thank you. Your information was added to report %(code)s.")
     if kind == "rated":
         lifecycle.rate(report, actor, stars, message)
         return _("Thank you for rating the handling of report %(code)s.")
