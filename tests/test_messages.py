@@ -136,7 +136,7 @@ def realistic(world, kind: str, language: str = "id") -> tuple[dict, object]:
     if kind == Kind.ASSIGNED:
         lifecycle.assign(report, as_user(world.agency_admin), world.liaison_a)
         action = "assign"
-        extra["sender"] = world.agency_admin.full_name
+        extra.update(sender=world.agency_admin.full_name, officer=world.liaison_a.full_name)
     if kind == Kind.NEW_IN_INBOX:
         extra["reason"] = "dispatch"
     if kind == Kind.HANDED_OVER:

@@ -226,3 +226,25 @@ def test_an_officer_whose_membership_ends_is_no_longer_in_charge(world, client_f
     assert (event.actor, event.data["officer"]) == (world.agency_admin, None)
     # A completed report keeps saying who handled it.
     assert Report.objects.get(pk=done.pk).assigned_to == world.liaison_a
+
+
+def test_the_overdue_list_names_who_is_in_charge(world, client_for):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    report = _at_unit_a(world)
+    lifecycle.assign(report, as_user(world.agency_admin), world.liaison_a)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=30)):
+        page = client_for(world.supervisor).get(reverse("workspace:overdue"))
+    assert report.tracking_code in page.content.decode()
+    assert "in charge: Penghubung DPU" in page.content.decode()
+
+
+def test_the_officer_is_greeted_by_name(world):
+    report = _at_unit_a(world)
+    lifecycle.assign(report, as_user(world.agency_admin), world.liaison_a)
+    told = Notification.objects.get(user=world.liaison_a, kind=Kind.ASSIGNED, medium=Medium.EMAIL)
+    assert "Yth. Penghubung DPU," in told.body
+    assert "Admin Kabupaten menugaskan Anda" in told.body

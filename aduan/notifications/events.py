@@ -439,7 +439,11 @@ def _assigned(event, secret: str) -> None:
         Kind.ASSIGNED,
         staff([officer]),
         key=f"e{event.pk}:assigned",
-        context=_context(event, sender=event.actor.full_name if event.actor_id else ""),
+        context=_context(
+            event,
+            sender=event.actor.full_name if event.actor_id else "",
+            officer=officer.full_name,
+        ),
         report=report,
         organization=report.organization,
         link=staff_link(report),

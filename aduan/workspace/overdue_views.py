@@ -149,7 +149,7 @@ def _oldest_per_group(reports: QuerySet[Report], groups: list) -> list[Report]:
         within |= Q(organization__isnull=True)
     ranked = (
         reports.filter(within)
-        .select_related("organization", "category")
+        .select_related("organization", "category", "assigned_to")
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -194,7 +194,9 @@ def overdue(request):
         shown = _oldest_per_group(reports, groups)
         context.update(groups=groups, page=page)
     else:
-        listing = reports.select_related("organization", "category").order_by(*LATE_ORDER)
+        listing = reports.select_related("organization", "category", "assigned_to").order_by(
+            *LATE_ORDER
+        )
         page = paging.paginate(listing, request.GET.get("page"), REPORTS_PER_PAGE)
         shown = page.rows
         context.update(
