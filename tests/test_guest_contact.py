@@ -110,3 +110,34 @@ def test_a_tampered_or_foreign_access_link_is_refused(world, client):
     assert client.get(path[:-3] + "xx/").status_code == 404
     assert client.get(f"/laporan/{other.tracking_code}/a/{token}/").status_code == 404
     assert type(client)().get(f"/laporan/{other.tracking_code}/").status_code == 404
+
+
+def test_an_imported_sms_rows_typed_number_gains_nothing_when_its_email_is_confirmed(world):
+    """A file's phone column was typed by someone; the guest confirmed the email address
+    the link went to. Whoever holds the number may not act on the report by message."""
+    import io
+
+    from django.test import Client
+
+    from aduan.channels.importing import read_table, run_import
+    from aduan.notifications.outbox import confirmation_link
+    from aduan.reports.models import Channel, Report
+
+    data = (
+        b"reference,channel,received_at,title,body,name,email,phone\n"
+        b"SMS-9,sms,2026-01-05 09:30,Lampu mati,Lampu jalan di depan pasar mati sejak "
+        b"seminggu,Budi,budi@example.id,0812 3456 7890\n"
+    )
+    run_import(
+        read_table(io.BytesIO(data), "rekap.csv"),
+        user=world.agency_admin,
+        received_by=world.agency,
+        dry_run=False,
+    )
+    report = Report.objects.get(channel=Channel.SMS, channel_reference="SMS-9")
+    Client().get(confirmation_link(report))
+    report.refresh_from_db()
+    assert report.guest_contact_verified_at is not None
+    assert report.confirmed_guest_contact() == ("budi@example.id", "")
+    assert not Report.objects.reported_from(phone="+6281234567890").filter(pk=report.pk).exists()
+    assert Report.objects.reported_from(email="budi@example.id").filter(pk=report.pk).exists()

@@ -92,8 +92,11 @@ class ReportQuerySet(models.QuerySet["Report"]):
         on that report by message."""
         found = Q(pk__in=[])
         if phone:
+            # The number is the confirmed contact only when no address was given with
+            # it: a message from it needs none, and an imported SMS or WhatsApp row that
+            # has one got its confirmation link by email (the typed number is unproven).
             found |= Q(
-                Q(channel__in=PHONE_CHANNELS) | Q(guest_email=""),
+                guest_email="",
                 reporter__isnull=True,
                 guest_contact_verified_at__isnull=False,
                 guest_phone=phone,
@@ -487,7 +490,7 @@ class Report(models.Model):
         other address may be mistyped: it gets nothing after the first message."""
         if self.reporter_id or self.guest_contact_verified_at is None:
             return "", ""
-        if self.channel in PHONE_CHANNELS or not self.guest_email:
+        if not self.guest_email:
             return "", self.guest_phone
         return self.guest_email, ""
 
