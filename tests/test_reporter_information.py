@@ -3,9 +3,13 @@ on the report's page, public with it, the handlers told, anonymity kept, bounded
 
 from __future__ import annotations
 
+import datetime
+import zoneinfo
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from aduan.notifications.models import Kind, Medium, Notification
 from aduan.reports import lifecycle
@@ -93,8 +97,26 @@ def test_a_day_holds_a_bounded_number_of_additions(world):
     report, _secret = _dispatched(world, reporter=world.citizen)
     for n in range(lifecycle.ADD_INFO_PER_DAY):
         lifecycle.add_information(report, as_reporter(world.citizen), f"Tambahan ke-{n}.")
-    with pytest.raises(TransitionError, match="times today"):
+    with translation.override("en"), pytest.raises(TransitionError, match="times today"):
         lifecycle.add_information(report, as_reporter(world.citizen), "Satu lagi.")
+
+
+def test_the_next_morning_is_another_day_as_the_refusal_says(world):
+    """Refused with "add more tomorrow": tomorrow morning it is taken, although fewer
+    than 24 hours have passed since the evening's additions."""
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    jakarta = zoneinfo.ZoneInfo("Asia/Jakarta")
+    evening = timezone.localtime(timezone.now(), jakarta).replace(hour=20, minute=0)
+    for n in range(lifecycle.ADD_INFO_PER_DAY):
+        at = evening + datetime.timedelta(minutes=10 * n)
+        lifecycle.add_information(report, as_reporter(world.citizen), f"Tambahan {n}.", at=at)
+    with pytest.raises(TransitionError):
+        lifecycle.add_information(
+            report, as_reporter(world.citizen), "Masih malam.", at=evening.replace(hour=23)
+        )
+    morning = evening + datetime.timedelta(hours=12)  # 08:00 the next day
+    event = lifecycle.add_information(report, as_reporter(world.citizen), "Pagi ini.", at=morning)
+    assert event.action == Action.ADD_INFO
 
 
 def test_nobody_else_may_add_information(world, client_for):

@@ -859,10 +859,23 @@ def add_information(report: Report, actor: Actor, message: str, *, at=None) -> R
     """The reporter's news of the problem ("the hole is deeper", "a second lamp is out"),
     public with the report; an anonymous reporter's words are withheld as their
     report's are (`transition`). The handlers are told."""
+    from aduan.deadlines.calendar import zone
+    from aduan.deadlines.clocks import time_zone_of
+
     _require_text(message, _("Write what you want to add."))
     at = at or timezone.now()
-    since = at - datetime.timedelta(days=1)
-    if report.events.filter(action=Action.ADD_INFO, at__gt=since).count() >= ADD_INFO_PER_DAY:
+    # A day as the refusal says it ("today", "tomorrow"): the calendar day where the
+    # report is handled, not the last 24 hours, which still refused the next morning.
+    tz = zone(time_zone_of(report))
+    day = timezone.localtime(at, tz).date()
+    today = report.events.filter(
+        action=Action.ADD_INFO,
+        at__gte=datetime.datetime.combine(day, datetime.time.min, tzinfo=tz),
+        at__lt=datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+        ),
+    )
+    if today.count() >= ADD_INFO_PER_DAY:
         raise TransitionError(
             _(
                 "You have added information to this report %(count)d times today. Wait "
