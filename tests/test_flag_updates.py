@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from aduan.reports import lifecycle
 from aduan.reports.lifecycle import ReceivedVia
-from tests.personas import as_reporter, as_user, submit
+from aduan.reports.models import Status
+from tests.personas import advance, as_reporter, as_user, submit
 
 RIVER = "Air sungai di belakang kampung naik terus, mohon dicek oleh petugas dinas terkait."
 FLOODING_NOW = "Sekarang banjir masuk rumah setinggi 1 meter, warga terjebak di atap rumah."
@@ -71,3 +72,25 @@ def test_text_edited_in_the_admin_has_its_flags_read_again(admin_client, world):
     )
 
     assert (report.is_abusive, report.urgency_flags, report.is_urgent) == (False, ["fire"], True)
+
+
+def test_information_the_reporter_adds_is_read_for_the_flags_and_keeps_them(world, client_for):
+    report, _secret = submit(world, title="Air sungai naik", body=RIVER, reporter=world.citizen)
+    report = advance(world, report, Status.DISPATCHED)
+    assert not report.is_urgent
+
+    lifecycle.add_information(report, as_reporter(world.citizen), FLOODING_NOW)
+    report.refresh_from_db()
+    assert (report.is_urgent, report.urgency_flags) == (True, ["flood"])
+
+    # Later news that says nothing of the flood does not clear it, nor does reading
+    # the flags again.
+    lifecycle.add_information(report, as_reporter(world.citizen), "Petugas belum datang.")
+    call_command("reflag_reports", stdout=io.StringIO(), stderr=io.StringIO())
+    report.refresh_from_db()
+    assert report.urgency_flags == ["flood"]
+    page = client_for(world.liaison_a).get(
+        reverse("workspace:report", kwargs={"code": report.tracking_code})
+    )
+    # The badge says which words raised it, although the report's text does not.
+    assert 'data-flag-reason="flood"' in page.content.decode()

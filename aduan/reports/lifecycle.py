@@ -594,9 +594,14 @@ def reread_flags(report: Report, answer: str = "", *, answers: list[str] | None 
     return {name: value for name, value in flags.items() if getattr(report, name) != value}
 
 
+# The reporter's words after the report, read with it for the flags: answers to
+# questions and the information they added.
+WORDS_READ_WITH_REPORT = (Action.ANSWER_HOLD, Action.ADD_INFO)
+
+
 def reporter_answers(report: Report) -> list[str]:
     return list(
-        report.events.filter(action=Action.ANSWER_HOLD)
+        report.events.filter(action__in=WORDS_READ_WITH_REPORT)
         .order_by("at")
         .values_list("message", flat=True)
     )
@@ -883,7 +888,16 @@ def add_information(report: Report, actor: Actor, message: str, *, at=None) -> R
             )
             % {"count": ADD_INFO_PER_DAY}
         )
-    return transition(report, Action.ADD_INFO, actor, message=message, at=at)
+    # News may tell what the report did not ("now the water is in the houses"): the
+    # urgency and abusive-language flags are read again with it, as with an answer.
+    return transition(
+        report,
+        Action.ADD_INFO,
+        actor,
+        message=message,
+        changes=reread_flags(report, message),
+        at=at,
+    )
 
 
 def assignable_officers(report: Report):

@@ -28,6 +28,7 @@ from aduan.organizations.models import ResponseTemplate
 from aduan.reports.access_log import may_read_log, recent_accesses, record_access
 from aduan.reports.codes import secret_matches
 from aduan.reports.lifecycle import (
+    WORDS_READ_WITH_REPORT,
     Action,
     Actor,
     ReceivedVia,
@@ -370,7 +371,9 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
 
 def _answers(timeline) -> list[str]:
     return [
-        event.message for event, _label, _actor in timeline if event.action == Action.ANSWER_HOLD
+        event.message
+        for event, _label, _actor in timeline
+        if event.action in WORDS_READ_WITH_REPORT
     ]
 
 

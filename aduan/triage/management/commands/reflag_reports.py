@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db.models import Prefetch
 
-from aduan.reports.lifecycle import reread_flags
+from aduan.reports.lifecycle import WORDS_READ_WITH_REPORT, reread_flags
 from aduan.reports.models import Report, ReportEvent
 
 BATCH = 2000
@@ -23,8 +23,9 @@ BY_HAND = ["urgency_set_by_hand", "abuse_set_by_hand"]
 
 
 def _answers() -> Prefetch:
-    """The reporter's answers to questions: part of what a report says."""
-    answers = ReportEvent.objects.filter(action="answer_hold").order_by("at")
+    """The reporter's answers to questions and the information they added: part of what
+    a report says."""
+    answers = ReportEvent.objects.filter(action__in=WORDS_READ_WITH_REPORT).order_by("at")
     return Prefetch("events", queryset=answers.only("report_id", "message"), to_attr="answers")
 
 
