@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from aduan.reports import lifecycle
 from aduan.reports.models import Subscription, Support
-from tests.personas import PASSWORD, advance, as_user, submit
+from tests.personas import PASSWORD, advance, as_reporter, as_user, submit
 
 BODY = "Saya Siti Warga, telepon 0812-3456-7890. Lampu jalan di depan SD Negeri 3 padam."
 
@@ -110,3 +110,17 @@ def test_wrong_passwords_here_lock_the_account_from_this_address_as_at_sign_in(
         reverse("accounts:login"), {"username": world.citizen.email, "password": PASSWORD}
     )
     assert sign_in.status_code == 429  # the same address, the same account
+
+
+def test_an_anonymous_reporters_later_words_come_as_written_too(world, client_for):
+    report, _ = submit(world, reporter=world.citizen, body=BODY, is_anonymous=True)
+    advance(world, report, "dispatched")
+    news = "Saya Siti Warga lagi, hubungi 0812-3456-7890: lampu kedua ikut padam."
+    lifecycle.add_information(report, as_reporter(world.citizen), news)
+
+    data = json.loads(_download(client_for(world.citizen)).content)
+
+    [mine] = data["reports"]
+    shown = [entry["message"] for entry in mine["timeline"]]
+    assert not any("3456" in message for message in shown)  # as the organizations read it
+    assert [row["message"] for row in mine["as_written"]["messages"]] == [news]

@@ -3,8 +3,9 @@ access of Law 27/2022 on Personal Data Protection), as one JSON document.
 
 It holds what the person gave and what was done with it as they may see it: the
 account, their roles, their reports with the timeline the reporter's page shows (never
-the organizations' internal notes), the words as written of their anonymous reports,
-the reports they support and follow, the messages sent to them and their sign-ins.
+the organizations' internal notes), the words as written of their anonymous reports and
+of what they wrote on them later, the reports they support and follow, the messages sent
+to them and their sign-ins.
 """
 
 from __future__ import annotations
@@ -123,7 +124,27 @@ def _report(report) -> dict:
     if report.withheld_text:
         # An anonymous report as its reporter wrote it; organizations read it masked.
         found["as_written"] = json.loads(report.withheld_text)
+    messages = _messages_as_written(report)
+    if messages:
+        # So are the words they wrote later (answers, added information, replies).
+        found.setdefault("as_written", {})["messages"] = messages
     return found
+
+
+def _messages_as_written(report) -> list[dict]:
+    from aduan.reports.lifecycle import Action
+
+    events = report.events.filter(by_reporter=True).exclude(withheld_message="")
+    return [
+        {
+            "at": _when(event.at),
+            "what": str(Action(event.action).label)
+            if event.action in Action.values
+            else event.action,
+            "message": event.withheld_message,
+        }
+        for event in events.order_by("at", "pk")
+    ]
 
 
 def _files(report) -> list:
