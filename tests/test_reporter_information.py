@@ -11,6 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from aduan.accounts.erasure import erase_account
+from aduan.deadlines.models import Deadline
 from aduan.notifications.models import Kind, Medium, Notification
 from aduan.reports import lifecycle
 from aduan.reports.lifecycle import Action, TransitionError
@@ -143,3 +145,42 @@ def test_the_handlers_timeline_shows_the_reporters_words(world, client_for):
     )
     assert NEWS in page.content.decode()
     assert "Reporter added information" in page.content.decode()
+
+
+def test_markup_in_the_information_is_shown_as_text(world):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    lifecycle.add_information(
+        report, as_reporter(world.citizen), '<script>alert("x")</script><b>Makin parah</b>'
+    )
+    page = Client().get(report_url(report)).content.decode()
+    assert "<script>alert" not in page and "<b>Makin" not in page
+    assert "&lt;b&gt;Makin parah&lt;/b&gt;" in page
+
+
+def test_information_on_a_confidential_report_stays_off_every_public_surface(world):
+    report, _secret = _dispatched(world, reporter=world.citizen, is_confidential=True)
+    lifecycle.add_information(report, as_reporter(world.citizen), NEWS)
+    assert Client().get(report_url(report)).status_code == 404
+    updates = Client().get("/open311/v2/servicerequestupdates.json").content.decode()
+    assert "Lubangnya" not in updates
+    feed = Client().get(reverse("portal:feed")).content.decode()
+    assert report.tracking_code not in feed
+
+
+def test_adding_information_moves_no_deadline(world):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    before = list(Deadline.objects.filter(report=report).values_list("pk", "due_at", "stopped_at"))
+    lifecycle.add_information(report, as_reporter(world.citizen), NEWS)
+    after = list(Deadline.objects.filter(report=report).values_list("pk", "due_at", "stopped_at"))
+    assert after == before and before
+
+
+def test_deleting_the_account_masks_the_information_added(world, client_for):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    lifecycle.add_information(
+        report, as_reporter(world.citizen), "Saya Siti Warga, hubungi 0812-3456-7890."
+    )
+    erase_account(world.citizen)
+    event = report.events.get(action=Action.ADD_INFO)
+    assert "Siti" not in event.message and "3456" not in event.message
+    assert event.withheld_message == ""
