@@ -184,3 +184,21 @@ def test_deleting_the_account_masks_the_information_added(world, client_for):
     event = report.events.get(action=Action.ADD_INFO)
     assert "Siti" not in event.message and "3456" not in event.message
     assert event.withheld_message == ""
+
+
+def test_news_that_insults_is_read_by_the_handlers_but_not_published(world, client_for):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    insult = "Sudah sebulan tidak diperbaiki, dasar petugas goblok semua."
+    event = lifecycle.add_information(report, as_reporter(world.citizen), insult)
+    assert not event.is_public
+    assert "petugas goblok" not in Client().get(report_url(report)).content.decode()
+    updates = Client().get("/open311/v2/servicerequestupdates.json").content.decode()
+    assert "goblok" not in updates
+    own = client_for(world.citizen).get(report_url(report)).content.decode()
+    assert "petugas goblok" in own  # theirs alone
+    staff = client_for(world.liaison_a).get(
+        reverse("workspace:report", kwargs={"code": report.tracking_code})
+    )
+    assert "petugas goblok" in staff.content.decode()
+    report.refresh_from_db()
+    assert report.is_abusive
