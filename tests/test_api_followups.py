@@ -412,3 +412,14 @@ def test_relayed_news_needs_words_and_an_open_report(client, world):
     assert late.status_code == 409
     assert error_codes(late) == ["invalid_state"]
     assert not report.events.filter(action=Action.ADD_INFO).exists()
+
+
+def test_relayed_news_beyond_the_days_limit_says_so(client, world):
+    secret = new_key(world.agency)
+    report = received_report(client, world, secret, Status.DISPATCHED, external_id="SIP-NEWS3")
+    for n in range(lifecycle.ADD_INFO_PER_DAY):
+        body = {"action": "add_info", "message": f"Kabar ke-{n}"}
+        assert post(client, url(report, "replies"), secret, body).status_code == 201
+    refused = post(client, url(report, "replies"), secret, {"action": "add_info", "message": "x"})
+    assert refused.status_code == 409
+    assert error_codes(refused) == ["daily_limit"]

@@ -202,3 +202,13 @@ def test_news_that_insults_is_read_by_the_handlers_but_not_published(world, clie
     assert "petugas goblok" in staff.content.decode()
     report.refresh_from_db()
     assert report.is_abusive
+
+
+def test_the_form_is_not_offered_once_the_days_share_is_used(world, client_for):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    client = client_for(world.citizen)
+    for n in range(lifecycle.ADD_INFO_PER_DAY):
+        lifecycle.add_information(report, as_reporter(world.citizen), f"Kabar ke-{n}.")
+    page = client.get(report_url(report)).content.decode()
+    assert 'id="action-add_info"' not in page
+    assert 'id="action-add_files"' in page

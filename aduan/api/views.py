@@ -457,6 +457,9 @@ def _refusals_as_errors(forbidden=Http404):
             _("The report changed a moment ago: read it again, then retry if still needed."),
             code="stale",
         ) from None
+    except lifecycle.DailyLimitReached as error:
+        # Not the report's state: the same request succeeds tomorrow.
+        raise Conflict(str(error), code="daily_limit") from None
     except lifecycle.TransitionError as error:
         raise Conflict(str(error), code="invalid_state") from None
     except PermissionDenied as error:

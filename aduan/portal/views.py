@@ -440,7 +440,11 @@ def _reporter_actions(report: Report) -> list[str]:
         names.append("rate")
     if Action.HAND_OVER in allowed and _auditor_organization(report):
         names.append("hand_over")
-    if Action.ADD_INFO in allowed:
+    # Not offered once the day's share is used, rather than refused after typing.
+    if (
+        Action.ADD_INFO in allowed
+        and lifecycle.information_added_on_the_day(report) < lifecycle.ADD_INFO_PER_DAY
+    ):
         names.append("add_info")
     if report.status in OPEN_STATUSES:
         names.append("add_files")

@@ -195,6 +195,10 @@ class TransitionError(Exception):
     """The action is not possible now; the message is fit to show the user."""
 
 
+class DailyLimitReached(TransitionError):
+    """The action is possible, but not again today (`ADD_INFO_PER_DAY`)."""
+
+
 class StaleReport(TransitionError):
     """Someone else changed the report since the actor loaded it."""
 
@@ -860,28 +864,28 @@ def respond(report: Report, actor: Actor, message: str, *, at=None, files=()) ->
 ADD_INFO_PER_DAY = 5
 
 
+def information_added_on_the_day(report: Report, at=None) -> int:
+    """How often the reporter added information on the day of `at` (now): a day as the
+    refusal says it ("today", "tomorrow"), the calendar day where the report is handled,
+    not the last 24 hours, which still refused the next morning."""
+    from aduan.deadlines.calendar import zone
+    from aduan.deadlines.clocks import time_zone_of
+
+    tz = zone(time_zone_of(report))
+    day = timezone.localtime(at or timezone.now(), tz).date()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return report.events.filter(action=Action.ADD_INFO, at__gte=start, at__lt=end).count()
+
+
 def add_information(report: Report, actor: Actor, message: str, *, at=None) -> ReportEvent:
     """The reporter's news of the problem ("the hole is deeper", "a second lamp is out"),
     public with the report; an anonymous reporter's words are withheld as their
     report's are (`transition`). The handlers are told."""
-    from aduan.deadlines.calendar import zone
-    from aduan.deadlines.clocks import time_zone_of
-
     _require_text(message, _("Write what you want to add."))
     at = at or timezone.now()
-    # A day as the refusal says it ("today", "tomorrow"): the calendar day where the
-    # report is handled, not the last 24 hours, which still refused the next morning.
-    tz = zone(time_zone_of(report))
-    day = timezone.localtime(at, tz).date()
-    today = report.events.filter(
-        action=Action.ADD_INFO,
-        at__gte=datetime.datetime.combine(day, datetime.time.min, tzinfo=tz),
-        at__lt=datetime.datetime.combine(
-            day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
-        ),
-    )
-    if today.count() >= ADD_INFO_PER_DAY:
-        raise TransitionError(
+    if information_added_on_the_day(report, at) >= ADD_INFO_PER_DAY:
+        raise DailyLimitReached(
             _(
                 "You have added information to this report %(count)d times today. Wait "
                 "for the handlers' answer, or add more tomorrow."
