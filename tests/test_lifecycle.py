@@ -81,6 +81,9 @@ ACT = {
     Action.ADD_FILES: lambda w, r: _added_photo(r),
     Action.ASSIGN: lambda w, r: lifecycle.assign(r, as_user(w.national_admin), _in_charge(w, r)),
     Action.ADD_INFO: lambda w, r: lifecycle.add_information(r, _reporter(r), "Makin parah."),
+    Action.HIDE_INFO: lambda w, r: lifecycle.hide_information(
+        r, as_user(w.national_admin), r.events.get(action=Action.ADD_INFO).pk
+    ),
 }
 
 
@@ -109,6 +112,8 @@ def test_each_action_from_each_status_follows_the_table(world, action, status):
     # An unverified report can only be passed back by an organization holding it.
     waiting_at = world.agency if action == Action.NOT_OUR_REMIT else None
     report = submit(world, reporter=world.citizen, suggested_organization=waiting_at)[0]
+    if action == Action.HIDE_INFO:  # something to hide, added while it could be
+        lifecycle.add_information(report, _reporter(report), "Makin parah.")
     report = advance(world, report, status)
     report.refresh_from_db()
     rule = TRANSITIONS[action]
@@ -468,17 +473,34 @@ def test_a_report_suggesting_an_agency_waits_for_that_agencys_admin(world):
 
 STAFF_EXPECTATIONS = {
     # persona: actions allowed on an in-progress report handled by unit A
-    "national_admin": {"escalate", "note", "forward", "hide_file", "correct_flags", "assign"},
+    "national_admin": {
+        "escalate",
+        "note",
+        "forward",
+        "hide_file",
+        "hide_info",
+        "correct_flags",
+        "assign",
+    },
     "agency_admin": {
         "respond",
         "complete",
         "note",
         "forward",
         "hide_file",
+        "hide_info",
         "correct_flags",
         "assign",
     },
-    "liaison_a": {"respond", "complete", "note", "hide_file", "correct_flags", "assign"},
+    "liaison_a": {
+        "respond",
+        "complete",
+        "note",
+        "hide_file",
+        "hide_info",
+        "correct_flags",
+        "assign",
+    },
     "liaison_b": set(),
     "supervisor": {"escalate", "note"},
     "auditor": set(),
@@ -504,6 +526,7 @@ DISPATCHED_EXPECTATIONS = {
         "note",
         "forward",
         "hide_file",
+        "hide_info",
         "assign",
     },
     "agency_admin": {
@@ -518,6 +541,7 @@ DISPATCHED_EXPECTATIONS = {
         "not_our_remit",
         "note",
         "hide_file",
+        "hide_info",
         "assign",
     },
     "liaison_a": {
@@ -526,6 +550,7 @@ DISPATCHED_EXPECTATIONS = {
         "not_our_remit",
         "note",
         "hide_file",
+        "hide_info",
         "correct_flags",
         "assign",
     },

@@ -60,6 +60,11 @@ def _take(w, report, action, actor, target, others):
         # channels.intake.add_to_submission records it so, as the reporter.
         "add_files": lambda: lifecycle.transition(report, action, actor, data={"attachments": []}),
         "add_info": lambda: lifecycle.add_information(report, actor, "Makin parah."),
+        "hide_info": lambda: lifecycle.hide_information(
+            report,
+            actor,
+            report.events.filter(action="add_info").values_list("pk", flat=True).first() or 0,
+        ),
         "assign": lambda: lifecycle.assign(
             report,
             actor,

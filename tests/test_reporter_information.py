@@ -212,3 +212,66 @@ def test_the_form_is_not_offered_once_the_days_share_is_used(world, client_for):
     page = client.get(report_url(report)).content.decode()
     assert 'id="action-add_info"' not in page
     assert 'id="action-add_files"' in page
+
+
+def _hide_url(report) -> str:
+    return reverse("workspace:action", kwargs={"code": report.tracking_code, "action": "hide_info"})
+
+
+def test_a_handler_hides_information_that_names_a_neighbour(world, client_for):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    news = lifecycle.add_information(
+        report, as_reporter(world.citizen), "Yang buang sampah di situ Pak Darmo tetangga sebelah."
+    )
+    assert "Pak Darmo" in Client().get(report_url(report)).content.decode()
+    client = client_for(world.liaison_a)
+    page = client.get(reverse("workspace:report", kwargs={"code": report.tracking_code}))
+    assert 'data-action="hide_info"' in page.content.decode()
+    report.refresh_from_db()
+    response = client.post(_hide_url(report), {"version": report.version, "event": news.pk})
+    assert response.status_code == 302
+    news.refresh_from_db()
+    assert not news.is_public
+    hidden = report.events.get(action=Action.HIDE_INFO)
+    assert (hidden.is_public, hidden.actor, hidden.data["event"]) == (
+        False,
+        world.liaison_a,
+        news.pk,
+    )
+    assert "Pak Darmo" not in Client().get(report_url(report)).content.decode()
+    # The handlers and the reporter still read it.
+    staff_page = client.get(reverse("workspace:report", kwargs={"code": report.tracking_code}))
+    assert "Pak Darmo" in staff_page.content.decode()
+    assert "Pak Darmo" in client_for(world.citizen).get(report_url(report)).content.decode()
+
+
+def test_only_added_information_shown_in_public_can_be_hidden(world, client_for):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    dispatch = report.events.filter(action=Action.DISPATCH).first()
+    with pytest.raises(TransitionError):
+        lifecycle.hide_information(report, lifecycle.Actor(world.liaison_a), dispatch.pk)
+    news = lifecycle.add_information(report, as_reporter(world.citizen), NEWS)
+    lifecycle.hide_information(report, lifecycle.Actor(world.liaison_a), news.pk)
+    report.refresh_from_db()
+    again = client_for(world.liaison_a).post(
+        _hide_url(report), {"version": report.version, "event": news.pk}
+    )
+    assert again.status_code == 400
+    assert "This information is not shown to the public." in again.content.decode()
+    other, _ = _dispatched(world, reporter=world.citizen)
+    other_news = lifecycle.add_information(other, as_reporter(world.citizen), NEWS)
+    with pytest.raises(TransitionError):  # not this report's
+        lifecycle.hide_information(report, lifecycle.Actor(world.liaison_a), other_news.pk)
+
+
+@pytest.mark.parametrize("role", ["liaison_b", "supervisor", "auditor", "outsider", "citizen"])
+def test_who_does_not_handle_the_report_cannot_hide_its_information(world, client_for, role):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    news = lifecycle.add_information(report, as_reporter(world.citizen), NEWS)
+    report.refresh_from_db()
+    response = client_for(getattr(world, role)).post(
+        _hide_url(report), {"version": report.version, "event": news.pk}
+    )
+    assert response.status_code in (403, 404)
+    news.refresh_from_db()
+    assert news.is_public

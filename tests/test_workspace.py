@@ -456,7 +456,7 @@ def test_report_page_shows_exactly_the_allowed_action_forms_with_the_version(
     actions = _form_actions(response)
     allowed = lifecycle.allowed_actions(report, as_user(world.liaison_a))
     # Hiding a file is offered beside each public file, and this report has none.
-    assert set(actions) == allowed - {"hide_file"}
+    assert set(actions) == allowed - {"hide_file", "hide_info"}
     assert set(actions) == {
         "respond",
         "complete",

@@ -58,6 +58,7 @@ class Action(models.TextChoices):
     ADD_FILES = "add_files", _("Reporter added files")
     ASSIGN = "assign", _("Officer in charge changed")
     ADD_INFO = "add_info", _("Reporter added information")
+    HIDE_INFO = "hide_info", _("Added information hidden from the public")
     CORRECT_FLAGS = "correct_flags", _("Urgency or abusive-language flag corrected")
 
 
@@ -102,6 +103,8 @@ TRANSITIONS: dict[str, Rule] = {
     Action.ASSIGN: _rule((*UNVERIFIED, *OPEN_HANDLING)),
     # On hold, the reporter answers the question instead.
     Action.ADD_INFO: _rule((S.SUBMITTED, *OPEN_HANDLING)),
+    # Words published may name a neighbour or slander an officer at any time.
+    Action.HIDE_INFO: _rule(tuple(S)),
 }
 
 # Actions whose timeline entry the public may see on the report's page.
@@ -148,12 +151,14 @@ ADMIN_ACTIONS = frozenset(
         Action.CORRECT_FLAGS,
         Action.FORWARD,
         Action.HIDE_FILE,
+        Action.HIDE_INFO,
         Action.ASSIGN,
     }
 )
 HANDLER_ACTIONS = frozenset(
     {
         Action.ASSIGN,
+        Action.HIDE_INFO,
         Action.RESPOND,
         Action.COMPLETE,
         Action.NOT_OUR_REMIT,
@@ -847,6 +852,25 @@ def hide_file(report: Report, actor: Actor, attachment_id: int, *, at=None) -> R
         )
         hidden.update(is_public=False)
         send_files_again(report, hidden=attachment_id)
+    return event
+
+
+def hide_information(report: Report, actor: Actor, event_id: int, *, at=None) -> ReportEvent:
+    """Take information the reporter added (`add_info`) off every public surface — the
+    report page, Open311, the feeds — when it names a third person or slanders; the
+    handlers and the reporter still read it. The entry itself stays on the timeline,
+    only no longer public, and an internal `hide_info` entry records who hid it and
+    when. There is no undoing it, as with a file."""
+    with transaction.atomic():
+        shown = ReportEvent.objects.filter(
+            pk=event_id, report=report, action=Action.ADD_INFO, is_public=True
+        )
+        if not shown.exists():
+            raise TransitionError(_("This information is not shown to the public."))
+        event = transition(
+            report, Action.HIDE_INFO, actor, is_public=False, data={"event": event_id}, at=at
+        )
+        shown.update(is_public=False)
     return event
 
 

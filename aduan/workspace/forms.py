@@ -595,6 +595,19 @@ class HideFileForm(ActionForm):
         return lifecycle.hide_file(self.report, actor, self.cleaned_data["attachment"])
 
 
+class HideInfoForm(ActionForm):
+    """Takes information a reporter added off the public pages; shown beside each such
+    public entry of the timeline."""
+
+    action = Action.HIDE_INFO
+    heading = _("Hide from the public")
+    submit_label = _("Hide from the public")
+    event = forms.IntegerField(widget=forms.HiddenInput)
+
+    def perform(self, actor):
+        return lifecycle.hide_information(self.report, actor, self.cleaned_data["event"])
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     form.action: form
     for form in (
@@ -614,6 +627,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         ArchiveForm,
         ForwardForm,
         HideFileForm,
+        HideInfoForm,
     )
 }
 

@@ -329,7 +329,9 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
         unsent = unsent or bound.data.get("message", "")
     # Hiding a file is offered beside each public file, not among the actions.
     hide_file = next((f for f in forms if f.action == Action.HIDE_FILE), None)
-    forms = [f for f in forms if f is not hide_file]
+    # So is hiding information the reporter added, beside each public entry of it.
+    hide_info = next((f for f in forms if f.action == Action.HIDE_INFO), None)
+    forms = [f for f in forms if f is not hide_file and f is not hide_info]
     attachments = list(report.attachments.select_related("event"))
     for item in attachments:
         item.shown_in_public = item.is_public and (item.event is None or item.event.is_public)
@@ -346,6 +348,7 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
         ).order_by("at", "id"),
         "attachments": attachments,
         "hide_file": hide_file,
+        "hide_info": hide_info,
         "forwardings": list(report.forwardings.select_related("uplink")),
         "contact": _reporter_contact(report),
         # Advice to call the reporter is for those who can act on the report here.
