@@ -297,3 +297,21 @@ def test_news_beyond_the_days_limit_is_refused_with_why(client, world):
     assert result.json()["result"] == "refused"
     assert report.events.filter(action=Action.ADD_INFO).count() == lifecycle.ADD_INFO_PER_DAY
     assert Report.objects.count() == 1
+
+
+def test_news_arriving_as_an_officer_completes_the_report_says_it_changed(client, world):
+    """Only the day's limit is told as a refusal; a report that moved on meanwhile (an
+    officer completed it) is told as any answer that came too late."""
+    from aduan.channels import followups
+    from aduan.reports import lifecycle
+    from tests.personas import as_user
+
+    report = sms_report(client, world, Status.IN_PROGRESS)
+    as_read = Report.objects.get(pk=report.pk)  # the message's copy, read just before...
+    lifecycle.complete(report, as_user(world.liaison_a), "Lampu sudah diganti.")
+
+    done = followups._act(as_read, "added", None, "Lampunya sekarang mati dua, gelap total.")
+
+    assert done.result == "stale"
+    assert f"STATUS {report.tracking_code}" in done.reply
+    assert not report.events.filter(action=Action.ADD_INFO).exists()

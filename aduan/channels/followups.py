@@ -46,7 +46,9 @@ PHOTO_WINDOW = datetime.timedelta(hours=1)
 
 @dataclass(frozen=True)
 class FollowUp:
-    result: str  # answered, satisfied, not_satisfied, rated, explain, stale
+    result: (
+        str  # answered, added, satisfied, not_satisfied, rated, explain, reminded, refused, stale
+    )
     report: Report
     reply: str  # what the sender is told, in the active language
 
@@ -143,9 +145,10 @@ def _acted(report: Report, kind: str, stars, message: str, files=()) -> FollowUp
             # redelivery cannot bring it again — act on the report as it is now.
             report = Report.objects.get(pk=report.pk)
             continue
-        except lifecycle.TransitionError as refusal:
-            if kind == "added":  # the day's limit: say so, it is not a change
-                return FollowUp("refused", report, str(refusal))
+        except lifecycle.DailyLimitReached as refusal:
+            # The day's share of news is used: say so, the report did not change.
+            return FollowUp("refused", report, str(refusal))
+        except lifecycle.TransitionError:
             break
         return FollowUp(kind, report, reply % code)
     # Changed so that the answer no longer fits (an officer acted, or another message
