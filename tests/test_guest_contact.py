@@ -141,3 +141,42 @@ def test_an_imported_sms_rows_typed_number_gains_nothing_when_its_email_is_confi
     assert report.confirmed_guest_contact() == ("budi@example.id", "")
     assert not Report.objects.reported_from(phone="+6281234567890").filter(pk=report.pk).exists()
     assert Report.objects.reported_from(email="budi@example.id").filter(pk=report.pk).exists()
+
+
+def test_status_from_a_number_typed_beside_a_confirmed_email_tells_nothing(world):
+    """STATUS answers with a link that acts as the reporter: the number typed into an
+    imported row (or a web form) beside the email address the guest confirmed gets the
+    answer given for a code that does not exist. A guest who gave only a number, or sent
+    the report from it, still gets their report's status."""
+    import io
+
+    from django.test import Client
+
+    from aduan.channels.importing import read_table, run_import
+    from aduan.channels.replies import status_answer
+    from aduan.notifications.outbox import confirmation_link
+    from aduan.reports.models import Channel, Report
+
+    data = (
+        b"reference,channel,received_at,title,body,name,email,phone\n"
+        b"SMS-9,sms,2026-01-05 09:30,Lampu mati,Lampu jalan di depan pasar mati sejak "
+        b"seminggu,Budi,budi@example.id,0812 3456 7890\n"
+    )
+    run_import(
+        read_table(io.BytesIO(data), "rekap.csv"),
+        user=world.agency_admin,
+        received_by=world.agency,
+        dry_run=False,
+    )
+    imported = Report.objects.get(channel=Channel.SMS, channel_reference="SMS-9")
+    Client().get(confirmation_link(imported))
+    nothing = status_answer("ZZZZ-ZZZZ", phone="+6281234567890")
+
+    assert status_answer(imported.tracking_code, phone="+6281234567890") == nothing
+    assert imported.tracking_code in status_answer(imported.tracking_code, email="budi@example.id")
+    both, _ = submit_only(world, guest_email="sari@example.id", guest_phone="+6281211112222")
+    assert status_answer(both.tracking_code, phone="+6281211112222") == nothing
+    only_phone, _ = submit_only(world, guest_email="", guest_phone="+6281233334444")
+    assert only_phone.tracking_code in status_answer(
+        only_phone.tracking_code, phone="+6281233334444"
+    )

@@ -179,8 +179,11 @@ def sender_is_reporter(report: Report, *, phone: str = "", email: str = "") -> b
             (phone and user.verified_phone == phone)
             or (email and user.email.lower() == email.lower())
         )
+    # A guest's number is theirs only when no address came with it, as for answers
+    # (`ReportQuerySet.reported_from`): beside an address, the number was only typed
+    # (an imported row, a web form) and the link went to the address.
     return bool(
-        (phone and report.guest_phone == phone)
+        (phone and report.guest_phone == phone and not report.guest_email)
         or (email and report.guest_email.lower() == email.lower())
     )
 
