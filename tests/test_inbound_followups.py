@@ -315,3 +315,15 @@ def test_news_arriving_as_an_officer_completes_the_report_says_it_changed(client
     assert done.result == "stale"
     assert f"STATUS {report.tracking_code}" in done.reply
     assert not report.events.filter(action=Action.ADD_INFO).exists()
+
+
+def test_a_long_status_question_naming_the_report_gets_its_status_not_news(client, world):
+    report = sms_report(client, world, Status.DISPATCHED)
+    text = f"Cek laporan {report.tracking_code}, sudah seminggu belum ada tindak lanjut pak"
+
+    result = sms(client, id="gw-ask", text=text).json()
+
+    assert result == {"result": "status", "tracking_code": report.tracking_code}
+    assert not report.events.filter(action=Action.ADD_INFO).exists()
+    assert Report.objects.count() == 1
+    assert report.tracking_code in last_reply()

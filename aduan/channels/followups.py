@@ -20,7 +20,14 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from aduan.channels.replies import CODE_IN_TEXT, MIN_TEXT, answer_language, substance
+from aduan.channels.replies import (
+    CODE_IN_TEXT,
+    MIN_TEXT,
+    STATUS_WORD,
+    answer_language,
+    status_answer,
+    substance,
+)
 from aduan.reports import lifecycle
 from aduan.reports.models import OPEN_STATUSES, Report, Status
 
@@ -87,7 +94,12 @@ def take(
         return report and _act(report, kind, None, verdict.group(1).strip(), files)
     report = mine.filter(status=Status.ON_HOLD).order_by("-updated_at", "-pk").first()
     if report is None:
-        return _news(mine, code, text) if code and only is None else None
+        if not code or only is not None:
+            return None
+        if STATUS_WORD.match(text):
+            # "Cek laporan K7QM-3XPA, sudah seminggu belum ada kabar": a question.
+            return _status(mine, phone)
+        return _news(mine, code, text)
     if len(substance(text)) < MIN_TEXT and not files:
         # "Halo pak" or "ok" answers nothing: say what is asked.
         question = report.events.filter(action=lifecycle.Action.HOLD).order_by("-pk").first()
@@ -105,6 +117,14 @@ def take(
                 },
             )
     return _act(report, "answered", None, text.strip(), files)
+
+
+def _status(mine, phone: str) -> FollowUp | None:
+    """The sender's report the question names, and where it stands."""
+    report = mine.first()
+    if report is None:
+        return None
+    return FollowUp("status", report, status_answer(report.tracking_code, phone=phone))
 
 
 def _news(mine, code, text: str) -> FollowUp | None:
