@@ -112,9 +112,9 @@ def test_a_tampered_or_foreign_access_link_is_refused(world, client):
     assert type(client)().get(f"/laporan/{other.tracking_code}/").status_code == 404
 
 
-def test_an_imported_sms_rows_typed_number_gains_nothing_when_its_email_is_confirmed(world):
-    """A file's phone column was typed by someone; the guest confirmed the email address
-    the link went to. Whoever holds the number may not act on the report by message."""
+def _imported_sms_row_with_its_email_confirmed(world):
+    """A report imported from a file as an SMS, with an email address and a phone number
+    typed in its row; its guest followed the confirmation link sent to the address."""
     import io
 
     from django.test import Client
@@ -137,6 +137,15 @@ def test_an_imported_sms_rows_typed_number_gains_nothing_when_its_email_is_confi
     report = Report.objects.get(channel=Channel.SMS, channel_reference="SMS-9")
     Client().get(confirmation_link(report))
     report.refresh_from_db()
+    return report
+
+
+def test_an_imported_sms_rows_typed_number_gains_nothing_when_its_email_is_confirmed(world):
+    """A file's phone column was typed by someone; the guest confirmed the email address
+    the link went to. Whoever holds the number may not act on the report by message."""
+    from aduan.reports.models import Report
+
+    report = _imported_sms_row_with_its_email_confirmed(world)
     assert report.guest_contact_verified_at is not None
     assert report.confirmed_guest_contact() == ("budi@example.id", "")
     assert not Report.objects.reported_from(phone="+6281234567890").filter(pk=report.pk).exists()
@@ -148,28 +157,9 @@ def test_status_from_a_number_typed_beside_a_confirmed_email_tells_nothing(world
     imported row (or a web form) beside the email address the guest confirmed gets the
     answer given for a code that does not exist. A guest who gave only a number, or sent
     the report from it, still gets their report's status."""
-    import io
-
-    from django.test import Client
-
-    from aduan.channels.importing import read_table, run_import
     from aduan.channels.replies import status_answer
-    from aduan.notifications.outbox import confirmation_link
-    from aduan.reports.models import Channel, Report
 
-    data = (
-        b"reference,channel,received_at,title,body,name,email,phone\n"
-        b"SMS-9,sms,2026-01-05 09:30,Lampu mati,Lampu jalan di depan pasar mati sejak "
-        b"seminggu,Budi,budi@example.id,0812 3456 7890\n"
-    )
-    run_import(
-        read_table(io.BytesIO(data), "rekap.csv"),
-        user=world.agency_admin,
-        received_by=world.agency,
-        dry_run=False,
-    )
-    imported = Report.objects.get(channel=Channel.SMS, channel_reference="SMS-9")
-    Client().get(confirmation_link(imported))
+    imported = _imported_sms_row_with_its_email_confirmed(world)
     nothing = status_answer("ZZZZ-ZZZZ", phone="+6281234567890")
 
     assert status_answer(imported.tracking_code, phone="+6281234567890") == nothing
