@@ -248,3 +248,46 @@ def test_the_officer_is_greeted_by_name(world):
     told = Notification.objects.get(user=world.liaison_a, kind=Kind.ASSIGNED, medium=Medium.EMAIL)
     assert "Yth. Penghubung DPU," in told.body
     assert "Admin Kabupaten menugaskan Anda" in told.body
+
+
+def _released(user) -> list[Notification]:
+    return list(
+        Notification.objects.filter(
+            user=user, kind=Kind.ASSIGNED, medium=Medium.EMAIL, key__contains=":released:"
+        )
+    )
+
+
+def test_the_officer_a_report_is_taken_from_is_told_who_has_it_now(world):
+    report = _at_unit_a(world)
+    lifecycle.assign(report, as_user(world.liaison_a), world.liaison_a)
+    lifecycle.assign(report, as_user(world.agency_admin), world.agency_admin)
+    told = _released(world.liaison_a)
+    assert len(told) == 1
+    assert (
+        told[0].subject == f"Laporan {report.tracking_code} tidak lagi menjadi tanggung jawab Anda"
+    )
+    assert "kini ditangani oleh Admin Kabupaten" in told[0].body
+    lifecycle.assign(report, as_user(world.agency_admin), None)
+    assert _released(world.agency_admin) == []  # let go by themselves
+
+
+def test_an_admin_taking_a_report_out_of_an_officers_charge_tells_them(world):
+    report = _at_unit_a(world)
+    lifecycle.assign(report, as_user(world.liaison_a), world.liaison_a)
+    lifecycle.assign(report, as_user(world.agency_admin), None)
+    told = _released(world.liaison_a)
+    assert len(told) == 1
+    assert "kini belum ada petugas penanggung jawab" in told[0].body
+
+
+def test_an_officer_who_left_is_not_told_of_reports_they_may_no_longer_open(world):
+    from aduan.organizations.models import Membership
+
+    report = _at_unit_a(world)
+    lifecycle.assign(report, as_user(world.liaison_a), world.liaison_a)
+    Membership.objects.filter(user=world.liaison_a).update(is_active=False)
+    world.liaison_a._aduan_access = None
+    lifecycle.release_departed(world.liaison_a, world.unit_a, as_user(world.agency_admin))
+    assert Report.objects.get(pk=report.pk).assigned_to is None
+    assert _released(world.liaison_a) == []

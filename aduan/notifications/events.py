@@ -430,7 +430,10 @@ def _handed_over(event, secret: str) -> None:
 
 
 def _assigned(event, secret: str) -> None:
-    """The officer put in charge hears it, unless they took the report on themselves."""
+    """The officer put in charge hears it, unless they took the report on themselves;
+    so does the one it was taken from, who would otherwise go on working on it (not when
+    they let it go themselves, nor when they left and may no longer open it)."""
+    _tell_released(event)
     officer = event.report.assigned_to
     if officer is None or officer.pk == event.actor_id or officer.pk != event.data.get("officer"):
         return
@@ -443,6 +446,33 @@ def _assigned(event, secret: str) -> None:
             event,
             sender=event.actor.full_name if event.actor_id else "",
             officer=officer.full_name,
+        ),
+        report=report,
+        organization=report.organization,
+        link=staff_link(report),
+    )
+
+
+def _tell_released(event) -> None:
+    from aduan.reports.lifecycle import assignable_officers
+
+    previous = event.data.get("previous")
+    report = event.report
+    if not previous or previous == event.actor_id:
+        return
+    still = assignable_officers(report).filter(pk=previous).first()
+    if still is None:
+        return
+    notify(
+        Kind.ASSIGNED,
+        staff([still]),
+        key=f"e{event.pk}:released",
+        context=_context(
+            event,
+            sender=event.actor.full_name if event.actor_id else "",
+            officer=still.full_name,
+            released=True,
+            taken_by=event.data.get("to_name", ""),
         ),
         report=report,
         organization=report.organization,

@@ -296,7 +296,7 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
     Kind.ESCALATED: REPORT_VARIABLES,
     Kind.ESCALATED_BY_LEADER: (*REPORT_VARIABLES, "sender", "escalated_to"),
     Kind.HANDED_OVER: (*REPORT_VARIABLES, "auditor"),
-    Kind.ASSIGNED: (*REPORT_VARIABLES, "sender", "officer"),
+    Kind.ASSIGNED: (*REPORT_VARIABLES, "sender", "officer", "released", "taken_by"),
     Kind.DUE_SOON: (*DEADLINE_VARIABLES, "link"),
     Kind.OVERDUE: (*DEADLINE_VARIABLES, "link"),
     Kind.REPLY_DUE: (*DEADLINE_VARIABLES, "link"),
@@ -341,7 +341,11 @@ VARIABLES: dict[str, Promise] = {
         "not_satisfied, add_files, add_info"
     ),
     "auditor": _("Name of the oversight body"),
-    "officer": _("Name of the officer put in charge of the report"),
+    "officer": _("Name of the officer the message is for"),
+    "released": _(
+        "True when the message tells the officer the report was taken out of their charge"
+    ),
+    "taken_by": _("For such a message: who is in charge now (empty: nobody)"),
     "escalated_to": _("The organization above the handling one, which the report went up to"),
     "files": _(
         "How many photos or documents came with the response, or the reporter added (0 when none)"
@@ -492,6 +496,8 @@ def sample_context(kind: str, language: str, organization) -> dict:
         "escalated_to": "Pemerintah Kabupaten Contoh",
         "sender": "Bupati Contoh",
         "officer": "Budi Santoso",
+        "released": False,
+        "taken_by": "",
         "status": Status(report.status).label,  # lazy: in the language previewed
         "files": 2 if kind in (Kind.RESPONSE, Kind.COMPLETED, Kind.NEW_IN_INBOX) else 0,
         **extra,

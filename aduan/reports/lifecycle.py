@@ -985,7 +985,11 @@ def assign(report: Report, actor: Actor, officer, *, at=None) -> ReportEvent:
             if officer is None
             else _("%(name)s is in charge of this report already.") % {"name": officer.full_name}
         )
-    data = {"officer": _pk(officer), "to_name": officer.full_name if officer else ""}
+    data = {
+        "officer": _pk(officer),
+        "to_name": officer.full_name if officer else "",
+        "previous": report.assigned_to_id,
+    }
     return transition(
         report, Action.ASSIGN, actor, changes={"assigned_to": officer}, data=data, at=at
     )
