@@ -433,46 +433,30 @@ def _assigned(event, secret: str) -> None:
     """The officer put in charge hears it, unless they took the report on themselves;
     so does the one it was taken from, who would otherwise go on working on it (not when
     they let it go themselves, nor when they left and may no longer open it)."""
-    _tell_released(event)
+    from aduan.reports.lifecycle import assignable_officers
+
+    previous = event.data.get("previous")
+    if previous and previous != event.actor_id:
+        still = assignable_officers(event.report).filter(pk=previous).first()
+        if still is not None:
+            _tell_officer(event, still, "released", released=True, taken_by=event.data["to_name"])
     officer = event.report.assigned_to
-    if officer is None or officer.pk == event.actor_id or officer.pk != event.data.get("officer"):
-        return
+    chosen_by_another = officer is not None and officer.pk != event.actor_id
+    if chosen_by_another and officer.pk == event.data.get("officer"):
+        _tell_officer(event, officer, "assigned")
+
+
+def _tell_officer(event, officer, key: str, **extra) -> None:
     report = event.report
     notify(
         Kind.ASSIGNED,
         staff([officer]),
-        key=f"e{event.pk}:assigned",
+        key=f"e{event.pk}:{key}",
         context=_context(
             event,
             sender=event.actor.full_name if event.actor_id else "",
             officer=officer.full_name,
-        ),
-        report=report,
-        organization=report.organization,
-        link=staff_link(report),
-    )
-
-
-def _tell_released(event) -> None:
-    from aduan.reports.lifecycle import assignable_officers
-
-    previous = event.data.get("previous")
-    report = event.report
-    if not previous or previous == event.actor_id:
-        return
-    still = assignable_officers(report).filter(pk=previous).first()
-    if still is None:
-        return
-    notify(
-        Kind.ASSIGNED,
-        staff([still]),
-        key=f"e{event.pk}:released",
-        context=_context(
-            event,
-            sender=event.actor.full_name if event.actor_id else "",
-            officer=still.full_name,
-            released=True,
-            taken_by=event.data.get("to_name", ""),
+            **extra,
         ),
         report=report,
         organization=report.organization,

@@ -157,11 +157,9 @@ def _inbox_url(data) -> str:
     return reverse("workspace:inbox") + "?" + query.lstrip("?")
 
 
-def _forms(request, reports, bound=None) -> list[forms.Form]:
-    """A form for each bulk action the user may take on at least one of `reports`;
-    `bound` (the one sent) replaces its unbound twin."""
-    actor = Actor(user=request.user)
-    possible = set().union(*(allowed_actions(r, actor) for r in reports))
+def _forms(request, possible: set[str], bound=None) -> list[forms.Form]:
+    """A form for each bulk action in `possible` (what the user may take on at least one
+    of the reports); `bound` (the one sent) replaces its unbound twin."""
     access = Access.of(request.user)
     if bound is not None:
         possible.add(bound.action)  # what was typed stays on screen
@@ -174,13 +172,15 @@ def _forms(request, reports, bound=None) -> list[forms.Form]:
 
 def _render(request, reports, *, bound=None, refused=(), done=(), status=200):
     actor = Actor(user=request.user)
+    possible: set[str] = set()
     for report in reports:
         report.bulk_allowed = allowed_actions(report, actor) & set(BULK_ACTIONS)
+        possible |= report.bulk_allowed
         if not hasattr(report, "seen_version"):
             report.bulk_chosen, report.seen_version = True, report.version
     context = {
         "reports": reports,
-        "forms": _forms(request, reports, bound),
+        "forms": _forms(request, possible, bound),
         "refused": refused,
         "done": done,
         "back": (request.POST if request.method == "POST" else request.GET).get("back", ""),
