@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
+from aduan.organizations.admin import release_stranded_reports
 from aduan.organizations.models import Membership
 
 
@@ -75,3 +76,9 @@ class UserAdmin(BaseUserAdmin):
         if not change and obj.email_confirmed_at is None:
             obj.email_confirmed_at = timezone.now()
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if change:
+            # Deactivated, or a role ended or changed inline.
+            release_stranded_reports(self, request, officers=[form.instance.pk])

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from aduan.organizations.models import (
     Category,
@@ -57,6 +58,12 @@ class OrganizationAdmin(admin.ModelAdmin):
                     _entered(decree_form.instance, request)
         super().save_formset(request, form, formset, change)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            # Deactivated, moved, or its memberships edited inline.
+            release_stranded_reports(self, request, organization_path=form.instance.path)
+
     def save_model(self, request, obj, form, change):
         """Save (a new parent moves the whole subtree, `Organization.save`); after a move,
         point out the routing rules whose owner no longer administers their target."""
@@ -79,6 +86,28 @@ class OrganizationAdmin(admin.ModelAdmin):
                     % {"rules": "; ".join(str(rule) for rule in stranded)},
                     messages.WARNING,
                 )
+
+
+def release_stranded_reports(modeladmin, request, **scope) -> None:
+    """After an operator's change here took an officer's access (an account, a role or
+    an organization deactivated, a role changed or deleted, an organization moved), the
+    open reports in their charge they may no longer act on become nobody's, as when an
+    admin ends a membership in the back office; the operator is told how many. `scope`
+    is `lifecycle.release_stranded`'s."""
+    from aduan.reports.lifecycle import Actor, release_stranded
+
+    released = release_stranded(Actor.system(), **scope)
+    if released:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d report in their charge has nobody in charge now.",
+                "%(count)d reports in their charge have nobody in charge now.",
+                len(released),
+            )
+            % {"count": len(released)},
+            messages.INFO,
+        )
 
 
 def _entered(decree: ConnectionDecree, request) -> None:
@@ -107,6 +136,22 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "user__full_name", "organization__name")
     raw_id_fields = ("user", "organization")
     list_select_related = ("user", "organization")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            # The user may have been changed too: the former one lost the role.
+            officers = {obj.user_id, form.initial.get("user") or obj.user_id}
+            release_stranded_reports(self, request, officers=officers)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        release_stranded_reports(self, request, officers=[obj.user_id])
+
+    def delete_queryset(self, request, queryset):
+        officers = set(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        release_stranded_reports(self, request, officers=officers)
 
 
 @admin.register(Category)

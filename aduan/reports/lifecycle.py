@@ -997,17 +997,28 @@ def assign(report: Report, actor: Actor, officer, *, at=None) -> ReportEvent:
 
 def release_departed(officer, organization: Organization, actor: Actor) -> list[ReportEvent]:
     """Clear `officer` from the open reports in `organization`'s subtree they may no
-    longer act on (their membership there ended), each with an `assign` entry by
-    `actor`, so that it shows as nobody's again. Completed and closed reports keep
-    saying who handled them."""
-    events = []
+    longer act on (their membership there ended); see `release_stranded`."""
+    return release_stranded(actor, officers=[officer.pk], organization_path=organization.path)
+
+
+def release_stranded(
+    actor: Actor, *, officers=None, organization_path: str = ""
+) -> list[ReportEvent]:
+    """Clear the officer in charge of every open report, of `officers` (ids) and/or in
+    the subtree at `organization_path`, who may no longer act on it (a role ended or
+    changed, an account or organization deactivated, an organization moved), each with
+    an `assign` entry by `actor`, so that it shows as nobody's again. Completed and
+    closed reports keep saying who handled them. Call inside a transaction."""
     reports = Report.objects.filter(
-        assigned_to=officer,
-        status__in=TRANSITIONS[Action.ASSIGN].sources,
-        organization__path__startswith=organization.path,
+        assigned_to__isnull=False, status__in=TRANSITIONS[Action.ASSIGN].sources
     )
+    if officers is not None:
+        reports = reports.filter(assigned_to__in=officers)
+    if organization_path:
+        reports = reports.filter(organization__path__startswith=organization_path)
+    events = []
     for report in reports.select_related("organization").order_by("pk"):
-        if not assignable_officers(report).filter(pk=officer.pk).exists():
+        if not assignable_officers(report).filter(pk=report.assigned_to_id).exists():
             events.append(assign(report, actor, None))
     return events
 
