@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -569,7 +570,17 @@ def test_dispatch_picker_offers_the_national_admin_every_organization_but_oversi
     response = client_for(world.national_admin).get(_report_url(cases["agency_new"]))
     form = next(f for f in response.context["action_forms"] if f.action == "dispatch")
     offered = set(form.fields["organization"].queryset)
-    assert offered == {world.national, world.unit_a, world.unit_b, world.other_agency}
+    # Nor the operator itself: a report waiting for the national admins is at no
+    # organization, and the operator handles none.
+    assert offered == {world.unit_a, world.unit_b, world.other_agency}
+
+
+def test_nobody_dispatches_a_report_to_the_national_operator(world):
+    report, _secret = submit(world, reporter=world.citizen)
+    with pytest.raises(PermissionDenied):
+        lifecycle.dispatch(report, as_user(world.national_admin), world.national)
+    report.refresh_from_db()
+    assert (report.status, report.organization) == (Status.SUBMITTED, None)
 
 
 def test_dispatch_picker_offers_an_agency_admin_only_their_units(world, cases, client_for):

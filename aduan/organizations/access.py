@@ -77,6 +77,15 @@ class Access:
         """May respond to and complete reports dispatched to `org`."""
         return self.holds(org, *HANDLING_ROLES)
 
+    def report_destinations(self):
+        """Organizations this user may send a report to for handling: `dispatch_targets`
+        but an oversight body (reports reach it by hand-over) and the national operator
+        (a report waiting for the national admins has no organization)."""
+        operator = Organization.objects.national().values("pk")
+        return (
+            self.dispatch_targets().exclude(kind=Organization.Kind.AUDITOR).exclude(pk__in=operator)
+        )
+
     def dispatch_targets(self):
         """Organizations this user may dispatch to: their subtrees, or all for national admins."""
         qs = Organization.objects.active()

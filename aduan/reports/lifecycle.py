@@ -501,7 +501,7 @@ def dispatch(
     dispatch to; a further dispatch down the tree keeps it dispatched. A `category`
     other than the report's sets it: verifying is when an admin settles the category."""
     access = Access.of(actor.user)
-    if not access.dispatch_targets().filter(pk=to.pk).exists():
+    if not access.report_destinations().filter(pk=to.pk).exists():
         raise PermissionDenied(_("You may not dispatch reports to this organization."))
     if to.pk == report.organization_id and report.status == S.DISPATCHED:
         raise TransitionError(_("The report is already with this organization."))

@@ -191,7 +191,7 @@ def suggest_organizations(report: Report, access: Access, k: int = TOP) -> list[
 
 
 def dispatch_targets(access: Access, report: Report):
-    targets = access.dispatch_targets().exclude(kind=Organization.Kind.AUDITOR)
+    targets = access.report_destinations()
     return targets.exclude(pk=report.organization_id) if report.organization_id else targets
 
 

@@ -63,7 +63,7 @@ class BulkDispatchForm(forms.Form):
 
     def __init__(self, *args, access: Access, **kwargs):
         super().__init__(*args, prefix="dispatch", **kwargs)
-        targets = access.dispatch_targets().exclude(kind=Organization.Kind.AUDITOR)
+        targets = access.report_destinations()
         self.fields["organization"].queryset = targets.order_by("path")
         if not self.is_bound:
             self.fields["organization"].unstaffed = frozenset(units_without_liaison(targets))
