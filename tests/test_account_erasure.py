@@ -309,3 +309,33 @@ def test_nobody_is_asked_a_question_once_the_reporter_deleted_their_account(worl
         reverse("workspace:report", args=[report.tracking_code])
     )
     assert 'data-action="hold"' not in page.content.decode()
+
+
+def test_a_question_waiting_when_the_account_is_deleted_archives_the_report_at_once(
+    world, client_for
+):
+    report, _ = submit(world, reporter=world.citizen, body=BODY)
+    lifecycle.hold(report, as_user(world.national_admin), "Di RT berapa?")
+    waiting, _ = submit(world, reporter=world.citizen, title="Sampah di pasar")
+
+    _delete(client_for(world.citizen))
+
+    report = Report.objects.get(pk=report.pk)
+    assert (report.status, report.archive_reason) == ("archived", "incomplete")
+    event = report.events.latest("pk")
+    assert (event.action, event.is_public, event.actor) == ("archive_incomplete", True, None)
+    assert "data pribadi pelapor telah dihapus" in event.message
+    assert not report.deadlines.running().exists()
+    assert Report.objects.get(pk=waiting.pk).status == "submitted"  # no question: handled
+
+
+def test_a_guest_reporters_question_is_archived_when_the_operator_erases_them(world, client):
+    report, _secret = submit(world, body=GUEST_BODY, guest_phone="081377665544")
+    lifecycle.hold(report, as_user(world.national_admin), "Di RT berapa?")
+    operator = User.objects.create_superuser("ops@example.id", PASSWORD, full_name="Operator")
+    client.force_login(operator)
+
+    assert _erase_in_admin(client, report, confirmed=True).status_code == 302
+
+    report = Report.objects.get(pk=report.pk)
+    assert (report.status, report.archive_reason) == ("archived", "incomplete")

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aduan.accounts import two_factor
@@ -104,6 +104,7 @@ def erase_account(user) -> Erased:
         _mask_messages_to_others(user, reports)
         email = user.email
         _empty(user)
+        _archive_questions_nobody_answers(reports)
         for report in reports:
             _write_public_copy(report)
         _name_files_plainly(reports)
@@ -135,12 +136,42 @@ def erase_guest_reporter(report: Report) -> bool:
         Report.objects.filter(pk=report.pk).update(
             guest_name="", guest_email="", guest_phone="", guest_contact_verified_at=None
         )
+        _archive_questions_nobody_answers([report])
         _write_public_copy(report)
         _name_files_plainly([report])
         Notification.objects.filter(user=None).filter(
             Q(report=report) | Q(address__in=contacts)
         ).delete()
     return True
+
+
+def _archive_questions_nobody_answers(reports: list[Report]) -> None:
+    """Reports on hold are archived as incomplete now, as their time running out would
+    do ten working days later: the question can no longer reach anyone, and nobody
+    may answer it for the reporter."""
+    from aduan.notifications import outbox
+    from aduan.reports.lifecycle import (
+        UNANSWERABLE_MESSAGE,
+        Action,
+        ArchiveReason,
+        apply_system_action,
+    )
+    from aduan.reports.models import Status
+
+    on_hold = [report for report in reports if report.status == Status.ON_HOLD]
+    if not on_hold:
+        return
+    now = timezone.now()
+    with translation.override("id"):  # timeline text is stored in the first language
+        message = str(UNANSWERABLE_MESSAGE)
+    with outbox.collecting():
+        apply_system_action(
+            Action.ARCHIVE_INCOMPLETE,
+            on_hold,
+            at=now,
+            message=message,
+            changes={"archived_at": now, "archive_reason": ArchiveReason.INCOMPLETE},
+        )
 
 
 def _reporter_words(report: Report):

@@ -176,6 +176,10 @@ RECORDED_ANSWER_ACTIONS = frozenset({Action.ANSWER_HOLD})
 RECORDED_REPLY_ACTIONS = frozenset({Action.SATISFIED, Action.NOT_SATISFIED})
 HAND_OVER_AFTER = datetime.timedelta(days=60)
 INCOMPLETE_MESSAGE = _("The requested information did not arrive in time.")
+# A report on hold whose reporter's personal data was deleted: nobody can answer.
+UNANSWERABLE_MESSAGE = _(
+    "The requested information can no longer arrive: the reporter's personal data was deleted."
+)
 
 
 class ArchiveReason(models.TextChoices):
