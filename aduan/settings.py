@@ -45,6 +45,9 @@ ADUAN_STAFF_TWO_FACTOR = env_bool("ADUAN_STAFF_TWO_FACTOR", False)
 OTP_TOTP_ISSUER = SITE_NAME
 # An officer's session ends after this many minutes without reading a page (0: never).
 ADUAN_STAFF_IDLE_MINUTES = env_int("ADUAN_STAFF_IDLE_MINUTES", 60)
+# A form sent after the idle limit is still taken within this many hours of the
+# officer's last activity (a response written slowly); later, it is refused.
+ADUAN_STAFF_LATE_FORM_HOURS = env_int("ADUAN_STAFF_LATE_FORM_HOURS", 8)
 ADUAN_PRIVACY_CONTACT = env_str("ADUAN_PRIVACY_CONTACT", "")
 
 INSTALLED_APPS = [

@@ -76,3 +76,58 @@ def test_signing_out_elsewhere_needs_a_signed_in_post(world, client):
     ].startswith(reverse("accounts:login"))
     client.force_login(world.citizen)
     assert client.get(reverse("accounts:sign_out_elsewhere")).status_code == 405
+
+
+def test_a_form_sent_after_the_late_form_window_is_refused_and_shows_what_was_typed(
+    world, client, settings
+):
+    settings.ADUAN_STAFF_IDLE_MINUTES = 30
+    settings.ADUAN_STAFF_LATE_FORM_HOURS = 8
+    client.force_login(world.liaison_a)
+    client.get(reverse("workspace:inbox"))
+    client.cookies["django_language"] = "id"
+    typed = "Petugas sudah menambal lubang di depan pasar kemarin sore."
+
+    with _later(30 + 8 * 60 + 1):
+        refused = client.post(
+            reverse("accounts:account"),
+            {"full_name": typed, "version": "7", "password": "rahasia sekali"},
+            HTTP_REFERER="http://testserver/akun/?tab=1",
+        )
+
+    assert refused.status_code == 403
+    html = refused.content.decode()
+    assert "Formulir ini tidak terkirim" in html
+    assert typed in html
+    assert "rahasia sekali" not in html
+    assert "?next=/akun/%3Ftab%3D1" in html
+    world.liaison_a.refresh_from_db()
+    assert world.liaison_a.full_name == "Penghubung DPU"
+    assert client.get(reverse("workspace:inbox")).status_code == 302  # signed out
+
+
+def test_a_form_sent_within_the_late_form_window_is_taken(world, client, settings):
+    settings.ADUAN_STAFF_IDLE_MINUTES = 30
+    settings.ADUAN_STAFF_LATE_FORM_HOURS = 8
+    client.force_login(world.liaison_a)
+    client.get(reverse("workspace:inbox"))
+
+    with _later(30 + 8 * 60 - 5):
+        sent = client.post(reverse("accounts:account"), {"full_name": "Penghubung DPU Lama"})
+
+    assert sent.status_code == 302
+    world.liaison_a.refresh_from_db()
+    assert world.liaison_a.full_name == "Penghubung DPU Lama"
+
+
+def test_a_citizens_form_is_taken_however_late(world, client, settings):
+    settings.ADUAN_STAFF_IDLE_MINUTES = 30
+    client.force_login(world.citizen)
+    client.get(reverse("portal:my_reports"))
+
+    with _later(3 * 24 * 60):
+        sent = client.post(reverse("accounts:account"), {"full_name": "Siti Warga Baru"})
+
+    assert sent.status_code == 302
+    world.citizen.refresh_from_db()
+    assert world.citizen.full_name == "Siti Warga Baru"

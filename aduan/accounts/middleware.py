@@ -89,13 +89,17 @@ class IdleOfficerSessionMiddleware:
     """An officer's session left idle for ADUAN_STAFF_IDLE_MINUTES ends (the back office
     is used on shared office computers): the next page read asks them to sign in again
     and then brings them back. A form sent after the pause (a response written slowly)
-    is still taken, so nothing typed is lost, but it does not bring the session back:
+    is still taken within ADUAN_STAFF_LATE_FORM_HOURS of the last activity, so nothing
+    typed is lost, but it does not bring the session back:
     the page it leads to asks for the sign-in (otherwise the next person at the
     computer would only have to press a button, the language switch, to have the
     session for another hour). Only pages read and forms accepted within the limit
     count as activity; a page's own background requests (a region picker) after it
-    are answered as to a visitor, neither ending nor extending the session. Signing in
-    starts the clock (`stamp_sign_in`); a session without it is taken as idle.
+    are answered as to a visitor, neither ending nor extending the session. A form sent
+    later than that (a page left open overnight on a shared computer, which anybody
+    could send) is refused and the session ends; the refusal shows the text that was
+    typed, to be copied into the form after signing in. Signing in starts the clock
+    (`stamp_sign_in`); a session without it is taken as idle.
     Citizens' sessions are left alone, and not written to."""
 
     SEEN_KEY = "aduan_seen_at"
@@ -121,6 +125,9 @@ class IdleOfficerSessionMiddleware:
         seen = request.session.get(self.SEEN_KEY)
         late = seen is None or now - seen > idle
         if request.method in self.WRITES:
+            grace = settings.ADUAN_STAFF_LATE_FORM_HOURS * 3600
+            if late and (seen is None or now - seen > idle + grace):
+                return self._refuse_late_form(request)
             response = self.get_response(request)
             # Refused forms (no CSRF token, not allowed, too many) are not activity; a
             # form sent back with what to correct (400) is.
@@ -142,6 +149,24 @@ class IdleOfficerSessionMiddleware:
         if now - seen >= self.RESOLUTION_SECONDS:
             request.session[self.SEEN_KEY] = now
 
+    def _refuse_late_form(self, request):
+        from urllib.parse import urlsplit
+
+        from django.contrib.auth import logout
+        from django.shortcuts import render
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        typed = _typed_text(request.POST)
+        back = request.headers.get("Referer", "")
+        if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+            parts = urlsplit(back)
+            back = parts.path + (f"?{parts.query}" if parts.query else "")
+        else:
+            back = ""
+        logout(request)
+        context = {"typed": typed, "back": back, "had_files": bool(request.FILES)}
+        return render(request, "accounts/late_form.html", context, status=403)
+
     def _sign_out(self, request):
         from django.contrib import messages
         from django.contrib.auth import logout
@@ -154,6 +179,21 @@ class IdleOfficerSessionMiddleware:
         response = redirect("accounts:login")
         response["Location"] += "?" + urlencode({"next": request.get_full_path()})
         return response
+
+
+# Form fields that are not words someone typed, or must not be shown again.
+_NOT_TYPED = ("csrf", "password", "token", "code", "version", "otp")
+
+
+def _typed_text(data) -> list[str]:
+    """The words in a refused form, worth copying into it again: not its hidden ids,
+    choices, versions, tokens or passwords."""
+    typed = []
+    for name, values in data.lists():
+        if any(part in name.lower() for part in _NOT_TYPED):
+            continue
+        typed += [v for v in values if len(v.split()) > 1 or len(v) > 40]
+    return typed
 
 
 def stamp_sign_in(sender, request, user, **kwargs) -> None:
