@@ -520,7 +520,8 @@ def test_report_list_stays_within_its_query_budget(client, world, django_assert_
     for report in Report.objects.all()[:3]:
         advance(world, report, Status.DISPATCHED)
     get(client, "/api/v1/categories/", secret)  # last_used_at is fresh now
-    with django_assert_max_num_queries(4):
+    # +2: the reads recorded in the report-openings log (one SELECT, one INSERT)
+    with django_assert_max_num_queries(6):
         response = get(client, "/api/v1/reports/", secret)
     assert len(response.json()["results"]) == 6
 

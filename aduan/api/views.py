@@ -65,9 +65,10 @@ from aduan.api.serializers import (
 from aduan.channels.intake import Draft, add_to_submission, submit_report
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports import lifecycle
+from aduan.reports.access_log import record_access, record_accesses
 from aduan.reports.attachments import AttachmentError, clean_upload, clean_uploads
 from aduan.reports.codes import normalize_tracking_code
-from aduan.reports.models import Attachment, Report, ReportEvent
+from aduan.reports.models import Attachment, Report, ReportAccess, ReportEvent
 
 ERROR_TEXTS = {
     400: "The request is invalid; each error names its field.",
@@ -113,6 +114,9 @@ CURSOR_PARAMETERS = [
         description="Rows per page, from 1 (default 50); more than 200 gives 200.",
     ),
 ]
+
+
+API_READ = ReportAccess.Via.API
 
 
 def errors(*codes: int) -> dict:
@@ -244,6 +248,7 @@ class ReportListCreate(OrganizationApiView):
     def get(self, request):
         """Reports the key's organization may see, newest first, optionally filtered."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        record_accesses([report.pk for report in page], via=API_READ, api_key=request.auth)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
@@ -308,6 +313,7 @@ class ReportDetail(OrganizationApiView):
     def get(self, request, code: str):
         """One report with its public timeline."""
         report = _find(for_output(self.visible_reports()), code)
+        record_access(report, via=API_READ, api_key=request.auth)
         return Response(self.get_serializer(report).data)
 
 
@@ -589,6 +595,7 @@ class AttachmentDetail(OrganizationApiView):
             handle = item.file.open("rb")
         except FileNotFoundError:
             raise Http404 from None
+        record_access(report, via=API_READ, api_key=request.auth)
         response = FileResponse(
             handle,
             content_type=item.content_type,

@@ -248,12 +248,13 @@ class SupportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ReportAccess)
 class ReportAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Who opened which report: by report (its code) or by officer (their email), for an
-    inquiry into who read a report that leaked."""
+    """Who opened which report: by report (its code), by officer (their email) or by
+    connected system (its key's prefix), for an inquiry into who read a report that
+    leaked."""
 
-    list_display = ("report", "user", "via", "at")
+    list_display = ("report", "user", "api_key", "via", "at")
     list_filter = ("via",)
-    search_fields = ("=report__tracking_code", "=user__email")
-    list_select_related = ("report", "user")
+    search_fields = ("=report__tracking_code", "=user__email", "=api_key__prefix")
+    list_select_related = ("report", "user", "api_key")
     date_hierarchy = "at"
     show_full_result_count = False

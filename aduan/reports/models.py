@@ -667,24 +667,36 @@ class Subscription(models.Model):
 
 
 class ReportAccess(models.Model):
-    """An officer opened a report, or one of its files, in the back office: who read
-    whose personal data, and when (Law 27/2022 asks those who hold personal data to
-    record how it is processed). Written at most once an hour per person, report and
-    way (`aduan.reports.access_log`); shown to the report's admins, supervisors and
+    """An officer opened a report, or one of its files, in the back office, or took it in
+    a list export; or a connected system read it through the API: who read whose
+    personal data, and when (Law 27/2022 asks those who hold personal data to record how
+    it is processed). Written at most once an hour per reader, report and way
+    (`aduan.reports.access_log`); shown to the report's admins, supervisors and
     auditors."""
 
     class Via(models.TextChoices):
         PAGE = "page", _("Report page")
         FILE = "file", _("File")
+        EXPORT = "export", _("List export")
+        API = "api", _("Connected system (API)")
 
     report = models.ForeignKey(
         Report, on_delete=models.CASCADE, related_name="accesses", verbose_name=_("report")
     )
+    # The officer; or, for an API read, the key that read it (a system, not a person).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("officer"),
+    )
+    api_key = models.ForeignKey(
+        "api.ApiKey",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("API key"),
     )
     via = models.CharField(_("opened"), max_length=8, choices=Via.choices, default=Via.PAGE)
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -693,6 +705,13 @@ class ReportAccess(models.Model):
         verbose_name = _("report opening")
         verbose_name_plural = _("report openings")
         indexes = [models.Index(fields=["report", "-at"], name="report_access_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(api_key__isnull=False),
+                name="report_access_has_reader",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} opened {self.report_id} ({self.via})"
+        reader = self.user_id if self.user_id else f"key {self.api_key_id}"
+        return f"{reader} opened {self.report_id} ({self.via})"

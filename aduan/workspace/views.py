@@ -25,7 +25,12 @@ from aduan.lib.untrusted import plain_text
 from aduan.notifications.outbox import reporter_of, sms_enabled, whatsapp_enabled
 from aduan.organizations.access import Access
 from aduan.organizations.models import ResponseTemplate
-from aduan.reports.access_log import may_read_log, recent_accesses, record_access
+from aduan.reports.access_log import (
+    may_read_log,
+    recent_accesses,
+    record_access,
+    record_accesses,
+)
 from aduan.reports.codes import secret_matches
 from aduan.reports.lifecycle import (
     WORDS_READ_WITH_REPORT,
@@ -213,10 +218,17 @@ def _attachment(response, extension: str):
     return response
 
 
+def _record_export(request, reports, limit: int | None = None) -> None:
+    """Each exported report is read, with its reporter's name, as its page is."""
+    ids = reports.values_list("pk", flat=True)[:limit]
+    record_accesses(ids, user=request.user, via=ReportAccess.Via.EXPORT)
+
+
 @staff_required
 def export(request):
     """The inbox's filtered, visible reports as CSV, streamed row by row."""
     _tab, _form, reports = _filtered_reports(request)
+    _record_export(request, reports)
     lines = csv_lines(_rows(reports, _export_labels()))
     return _attachment(StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8"), "csv")
 
@@ -227,6 +239,7 @@ def export_xlsx(request):
     from openpyxl import Workbook
 
     _tab, _form, reports = _filtered_reports(request)
+    _record_export(request, reports, limit=XLSX_ROW_LIMIT)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Reports"))
     for row in _rows(reports[:XLSX_ROW_LIMIT], _export_labels()):
