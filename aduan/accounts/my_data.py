@@ -182,7 +182,7 @@ def _notifications(user) -> list[dict]:
             "address": row.address,
             "report": _code(row.report, user),
             "subject": row.subject,
-            "message": row.body,
+            "message": row.shown_body,
             "state": str(row.get_state_display()),
             "sent_at": _when(row.sent_at),
         }

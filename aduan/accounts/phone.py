@@ -97,14 +97,17 @@ def change_number(user: User, phone: str) -> None:
     """Store the number the user typed; a new one is unverified (`User.save`)."""
     if user.phone != phone:
         user.phone = phone
-        user.save(update_fields=["phone"])
+        with transaction.atomic():
+            user.save(update_fields=["phone"])
+            _forget_messages(user)  # a code sent to the old number no longer works
 
 
 def send_code(user: User, medium: str = "") -> None:
     """Send a new code to the account's number, voiding any earlier one, by `medium`
     when the installation has it (`code_medium`). The caller checks `code_medium()` and
     the send limits first."""
-    from aduan.channels.replies import answer
+    from aduan.notifications.models import SecretKind
+    from aduan.notifications.outbox import send_secret
 
     code = f"{secrets.randbelow(10**6):06d}"
     now = timezone.now()
@@ -118,15 +121,15 @@ def send_code(user: User, medium: str = "") -> None:
                 "attempts": 0,
             },
         )
+        _forget_messages(user)  # an earlier code no longer works
         with translation.override(user.language or settings.LANGUAGE_CODE):
             text = _(
                 "Your Aduan code is %(code)s. It confirms this number for your account and "
                 "works for %(minutes)d minutes. Do not give it to anyone."
             ) % {"code": code, "minutes": CODE_LIFETIME.seconds // 60}
-            # The outbox delivers it, with retries, like every text message; the key is
-            # new for each code, so asking again sends again.
-            key = f"phone-code:{user.pk}:{now.timestamp()}"
-            answer(code_medium(medium), user.phone, text, key=key)
+            # The outbox delivers it, with retries, like every text message, while the
+            # code works (`message_is_live`); sent at `now`, as the code was made.
+            send_secret(SecretKind.PHONE_CODE, user, medium=code_medium(medium), text=text, at=now)
 
 
 def check_code(user: User, typed: str) -> tuple[Checked, int]:
@@ -152,12 +155,16 @@ def check_code(user: User, typed: str) -> tuple[Checked, int]:
         user.phone = stored["phone"] if stored else ""
         pending = PhoneCode.objects.select_for_update().filter(user=user).first()
         if stored is None or pending is None or not _usable(pending, user):
+            _forget_messages(user)
             return Checked.EXPIRED, 0
         if not constant_time_compare(pending.code_hash, _hash(user, pending.phone, typed.strip())):
             pending.attempts += 1
             pending.save(update_fields=["attempts"])
+            if pending.attempts >= MAX_ATTEMPTS:
+                _forget_messages(user)
             return Checked.WRONG, 0
         pending.delete()
+        _forget_messages(user)
         _verify(user)
         return Checked.VERIFIED, adopt_channel_reports(user)
 
@@ -168,9 +175,46 @@ def code_pending(user: User) -> bool:
     return pending is not None and _usable(pending, user)
 
 
+def message_is_live(notification) -> bool:
+    """Whether the code in the outbox message `notification` may still be typed: the
+    account's current code (sent when the message was written), for the number the
+    account has now, neither expired nor tried too often. Only such a code is worth
+    sending; a late one would only confuse."""
+    pending = (
+        PhoneCode.objects.select_related("user")
+        .filter(user_id=notification.user_id, sent_at=notification.created_at)
+        .first()
+    )
+    return (
+        pending is not None
+        and pending.phone == notification.address
+        and _usable(pending, pending.user)
+    )
+
+
+def forget_expired_messages(now: datetime.datetime) -> int:
+    """Give up the code messages still unsent when their code expired, and forget their
+    text (a worker down, a gateway refusing for long); returns how many."""
+    from aduan.notifications.delivery import forget_secrets
+    from aduan.notifications.models import Notification, SecretKind, State
+
+    late = Notification.objects.filter(
+        kind=SecretKind.PHONE_CODE, state=State.PENDING, created_at__lt=now - CODE_LIFETIME
+    )
+    return forget_secrets(late)
+
+
 def forget(user: User) -> None:
     """Drop the account's pending code (the account is deleted)."""
     PhoneCode.objects.filter(user=user).delete()
+
+
+def _forget_messages(user: User) -> None:
+    """The account's codes sent so far no longer work: the messages still carrying one
+    are given up or forgotten. Call inside the transaction that voids them."""
+    from aduan.notifications.delivery import forget_secrets
+
+    forget_secrets(user.notifications.all())
 
 
 def _usable(pending: PhoneCode, user: User) -> bool:

@@ -8,23 +8,75 @@ crash carries the same idempotency key, so providers that honour it drop the rep
 from __future__ import annotations
 
 import datetime
+import logging
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from aduan.lib.leasing import LeasedQueue, backoff  # noqa: F401 (backoff: part of the API)
+from aduan.lib.leasing import (  # noqa: F401 (backoff: part of the API)
+    DeliveryError,
+    LeasedQueue,
+    backoff,
+)
 from aduan.notifications.adapters import adapter_for
-from aduan.notifications.models import Medium, Notification, State
+from aduan.notifications.models import Medium, Notification, SecretKind, State
+
+log = logging.getLogger(__name__)
 
 CHUNK = 100
 # A message still not sent this long after it was written deserves an admin's look.
 STUCK_AFTER = datetime.timedelta(minutes=15)
+# Recorded as the error of a secret given up rather than sent late (read by admins).
+SECRET_GIVEN_UP = "not sent: the code had expired, was used or was replaced by a new one"
+FORGOTTEN = {"body": "", "short": ""}
+_DIGITS = re.compile(r"\d{4,}")
 
 
 def _send_one(row: Notification) -> dict:
+    if row.is_secret:
+        return _send_secret(row)
     return {"provider_reference": adapter_for(row.medium).send(row)}
+
+
+def _send_secret(row: Notification) -> dict:
+    """Send a one-time code only while it can still be typed, and forget its text once it
+    is sent or given up: the queue records FORGOTTEN with the outcome."""
+    from aduan.accounts.phone import message_is_live
+
+    if not row.short or not message_is_live(row):
+        raise DeliveryError(SECRET_GIVEN_UP, retryable=False, details=FORGOTTEN)
+    try:
+        reference = adapter_for(row.medium).send(row)
+    except DeliveryError as exc:
+        error, retryable = str(exc), exc.retryable
+    except Exception as exc:
+        # Not logged with its text or traceback (the queue would): either may quote the
+        # request, code included.
+        log.error("Delivering notification %s failed unexpectedly: %s", row.pk, type(exc).__name__)
+        error, retryable = f"{type(exc).__name__} (details not kept: the text is secret)", True
+    else:
+        return {"provider_reference": reference, **FORGOTTEN}
+    # Any number a provider echoed back may be the code: none is kept in the error.
+    final = not retryable or row.attempts >= QUEUE.max_attempts()
+    raise DeliveryError(
+        _DIGITS.sub("…", error), retryable=retryable, details=FORGOTTEN if final else {}
+    )
+
+
+def forget_secrets(rows: QuerySet[Notification]) -> int:
+    """Give up the secret messages among `rows` still waiting to be sent, and blank the
+    text of those already done; for secrets of no more use (a code used, replaced or
+    expired). A message being sent right now is left to its worker, which checks the
+    secret first and forgets it when done. Returns how many were given up."""
+    rows = rows.filter(kind__in=SecretKind.values)
+    given_up = rows.filter(state=State.PENDING).update(
+        state=State.FAILED, last_error=SECRET_GIVEN_UP, lease_until=None, **FORGOTTEN
+    )
+    rows.filter(state__in=[State.SENT, State.FAILED]).exclude(body="", short="").update(**FORGOTTEN)
+    return given_up
 
 
 QUEUE = LeasedQueue(
@@ -46,7 +98,11 @@ def deliver(ids: Iterable[int]) -> int:
 
 
 def sweep_outbox(now: datetime.datetime | None = None, limit: int = 5000) -> int:
-    """Enqueue delivery of every message that is due (see LeasedQueue.sweep)."""
+    """Enqueue delivery of every message that is due (see LeasedQueue.sweep), after
+    giving up the codes that expired unsent."""
+    from aduan.accounts.phone import forget_expired_messages
+
+    forget_expired_messages(now or timezone.now())
     return QUEUE.sweep(now, limit)
 
 
@@ -68,7 +124,9 @@ def retry_all(ids: Iterable[int]) -> int:
     Delivery is enqueued when the surrounding transaction commits.
     """
     rows = Notification.objects.filter(pk__in=list(ids)).exclude(medium=Medium.IN_APP)
-    return QUEUE.retry_all(rows)
+    # A one-time code is never sent again: it expired or its text is forgotten by the
+    # time it could be listed; its reader asks for a new one.
+    return QUEUE.retry_all(rows.exclude(kind__in=SecretKind.values))
 
 
 def needing_attention(now: datetime.datetime | None = None) -> QuerySet[Notification]:

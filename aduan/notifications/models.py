@@ -49,6 +49,21 @@ class Kind(models.TextChoices):
     FOLLOWED = "followed", _("News of a report you follow")
 
 
+class SecretKind(models.TextChoices):
+    """Messages whose text is a secret for their one reader (a one-time code), written
+    by the code that sends them, never from a template an organization may reword.
+
+    Nobody else reads their text: every page, export and copy of the data shows
+    HIDDEN_TEXT instead, and the outbox forgets it once it is sent, given up or of no
+    more use (`aduan.notifications.delivery.forget_secrets`): an outbox row is read by
+    admins, database dumps and backups long after its reader got it."""
+
+    PHONE_CODE = "phone_code", _("Phone number confirmation code")
+
+
+HIDDEN_TEXT = _("(confirmation code hidden)")
+
+
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def in_app_for(self, user) -> NotificationQuerySet:
         return self.filter(user=user, medium=Medium.IN_APP)
@@ -64,7 +79,7 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
 
 class Notification(models.Model):
     key = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=[*Kind.choices, *SecretKind.choices])
     medium = models.CharField(_("channel"), max_length=10, choices=Medium.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -131,6 +146,15 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.address or self.user_id} ({self.medium}, {self.state})"
+
+    @property
+    def is_secret(self) -> bool:
+        return self.kind in SecretKind.values
+
+    @property
+    def shown_body(self) -> str:
+        """The text as people may read it on a page or in a copy of the data."""
+        return str(HIDDEN_TEXT) if self.is_secret else self.body
 
 
 class MessageTemplate(models.Model):

@@ -9,6 +9,7 @@ day), so processing a cause twice writes each message once.
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import threading
 import time
@@ -18,14 +19,21 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from aduan.lib.tasks import enqueue_with_transaction
 from aduan.notifications import messages
-from aduan.notifications.models import Medium, MessageTemplate, Notification, State
+from aduan.notifications.models import (
+    Medium,
+    MessageTemplate,
+    Notification,
+    SecretKind,
+    State,
+)
 from aduan.organizations.models import PATH_STEP, Membership, Organization
 
 Role = Membership.Role
@@ -227,6 +235,33 @@ def _write(rows: list[Notification]) -> None:
     outgoing = [row.key for row in rows if row.medium != Medium.IN_APP]
     if outgoing:
         enqueue_with_transaction(lambda: enqueue_delivery(outgoing))
+
+
+def send_secret(kind: str, user, *, medium: str, text: str, at: datetime.datetime) -> bool:
+    """Write a message whose text is a secret for `user` alone (a `SecretKind`) to the
+    account's number by `medium`, in the active language; False when the installation
+    lacks that medium. `at` becomes its `created_at`, which ties the message to the
+    secret it carries. Call inside the transaction that makes the secret."""
+    enabled = _PHONE_MEDIA.get(medium)
+    if enabled is None or not enabled():
+        return False
+    key = f"{kind}:u{user.pk}:{at.timestamp()}:{medium}"
+    Notification.objects.create(
+        key=key,
+        kind=kind,
+        medium=medium,
+        user=user,
+        address=user.phone,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        subject=str(SecretKind(kind).label),
+        body=text,
+        short=text,
+        state=State.PENDING,
+        created_at=at,
+        next_attempt_at=at,
+    )
+    transaction.on_commit(lambda: enqueue_delivery([key]))
+    return True
 
 
 def enqueue_delivery(keys: list[str]) -> None:

@@ -2,7 +2,8 @@
 
 National admins see every message; agency admins those about organizations in the
 subtrees they administer; everyone else gets 403. Message texts are never loaded here:
-they can hold a guest reporter's secret link. Addresses are shown masked.
+they can hold a guest reporter's secret link, or a confirmation code (which is never
+sent again from here: it expires in minutes). Addresses are shown masked.
 """
 
 from __future__ import annotations
@@ -77,7 +78,11 @@ def deliveries(request):
 @delivery_admin_required
 def delivery_retry(request, pk: int):
     row = get_object_or_404(visible_deliveries(Access.of(request.user)), pk=pk)
-    if delivery.retry(row):
+    if row.is_secret:
+        messages.info(
+            request, _("A confirmation code is not sent again: its holder asks for a new one.")
+        )
+    elif delivery.retry(row):
         messages.success(request, _("The message will be sent again."))
     else:
         messages.info(request, _("This message is being sent right now."))
