@@ -786,3 +786,63 @@ def test_a_code_is_never_sent_on_a_medium_the_installation_lacks(world):
     client.post(NUMBER, {"phone": PHONE, "by": "whatsapp"})
 
     assert set(Notification.objects.values_list("medium", flat=True)) == {Medium.SMS}
+
+
+# --- Signing up with a number ----------------------------------------------------------------
+
+SIGN_UP = {
+    "full_name": "Dewi Lestari",
+    "email": "dewi@example.id",
+    "phone": "0813 9999 0000",
+    "password1": "sapu-lidi-merah-77",
+    "password2": "sapu-lidi-merah-77",
+}
+CONFIRM_LINK = f'<a href="{ACCOUNT}#phone-heading">'
+
+
+def sign_up(language: str, **changes):
+    client = Client()
+    client.cookies["django_language"] = language
+    response = client.post(reverse("accounts:signup"), {**SIGN_UP, **changes}, follow=True)
+    assert response.redirect_chain[-1][0] == MY_REPORTS
+    return client, response.content.decode()
+
+
+def test_signing_up_with_a_number_invites_to_confirm_it_on_the_account_page(db):
+    client, page = sign_up("en")
+
+    assert (
+        "Your number +6281399990000 will receive WhatsApp and SMS updates only once you "
+        "confirm it with a code we send to it."
+    ) in page
+    assert CONFIRM_LINK + "Confirm the number</a>" in page
+    account = client.get(ACCOUNT).content.decode()
+    assert 'id="phone-heading"' in account
+    assert "Send a code to verify the number" in account
+    assert not Notification.objects.exists()  # no code until the person asks for one
+
+
+def test_the_invitation_to_confirm_the_number_speaks_indonesian(db):
+    _client, page = sign_up("id")
+
+    assert (
+        "Nomor Anda +6281399990000 baru menerima kabar lewat WhatsApp dan SMS setelah Anda "
+        "mengonfirmasinya dengan kode yang kami kirim ke nomor itu."
+    ) in page
+    assert CONFIRM_LINK + "Konfirmasi nomor</a>" in page
+
+
+def test_signing_up_without_a_number_invites_to_confirm_nothing(db):
+    _client, page = sign_up("en", phone="")
+
+    assert "#phone-heading" not in page
+    assert "Welcome! Your account is ready." in page
+
+
+def test_without_text_messages_signing_up_does_not_invite_to_confirm_the_number(db, settings):
+    settings.ADUAN_SMS_GATEWAY_URL = ""
+
+    _client, page = sign_up("en")
+
+    assert "#phone-heading" not in page
+    assert "Welcome! Your account is ready." in page

@@ -8,10 +8,11 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -158,8 +159,25 @@ def sign_up(request):
             _("Welcome! Your account is ready. We sent a link to %(email)s to confirm the address.")
             % {"email": user.email},
         )
+        if user.phone and phone.code_medium():
+            messages.info(request, _verify_invitation(user.phone))
         return redirect(_safe_next(request) or "portal:my_reports")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def _verify_invitation(number: str) -> str:
+    # A number typed at sign-up proves nothing (`aduan.accounts.phone`): said at once,
+    # or the person waits for text messages that never come.
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        _(
+            "Your number %(phone)s will receive WhatsApp and SMS updates only once you "
+            "confirm it with a code we send to it."
+        )
+        % {"phone": number},
+        reverse("accounts:account") + "#phone-heading",
+        _("Confirm the number"),
+    )
 
 
 @require_GET
