@@ -245,7 +245,7 @@ def test_a_handler_hides_information_that_names_a_neighbour(world, client_for):
     assert "Pak Darmo" in client_for(world.citizen).get(report_url(report)).content.decode()
 
 
-def test_only_added_information_shown_in_public_can_be_hidden(world, client_for):
+def test_only_the_reporters_words_shown_in_public_can_be_hidden(world, client_for):
     report, _secret = _dispatched(world, reporter=world.citizen)
     dispatch = report.events.filter(action=Action.DISPATCH).first()
     with pytest.raises(TransitionError):
@@ -257,7 +257,7 @@ def test_only_added_information_shown_in_public_can_be_hidden(world, client_for)
         _hide_url(report), {"version": report.version, "event": news.pk}
     )
     assert again.status_code == 400
-    assert "This information is not shown to the public." in again.content.decode()
+    assert "These words are not shown to the public." in again.content.decode()
     other, _ = _dispatched(world, reporter=world.citizen)
     other_news = lifecycle.add_information(other, as_reporter(world.citizen), NEWS)
     with pytest.raises(TransitionError):  # not this report's
@@ -275,3 +275,70 @@ def test_who_does_not_handle_the_report_cannot_hide_its_information(world, clien
     assert response.status_code in (403, 404)
     news.refresh_from_db()
     assert news.is_public
+
+
+# --- Hiding the reporter's other public words ----------------------------------------
+
+SLANDER = "Belum beres, karena Pak Darmo tetangga saya menyuap petugas."
+
+
+def _completed(world):
+    report, _secret = _dispatched(world, reporter=world.citizen)
+    return advance(world, report, Status.COMPLETED)
+
+
+def test_a_not_satisfied_explanation_is_hidden_and_the_step_stays_public(world, client_for):
+    report = _completed(world)
+    verdict = lifecycle.reply(report, as_reporter(world.citizen), satisfied=False, message=SLANDER)
+    report.refresh_from_db()
+    client = client_for(world.agency_admin)
+    page = client.get(reverse("workspace:report", kwargs={"code": report.tracking_code}))
+    assert f'name="event" value="{verdict.pk}"' in page.content.decode()
+
+    response = client.post(_hide_url(report), {"version": report.version, "event": verdict.pk})
+
+    assert response.status_code == 302
+    verdict.refresh_from_db()
+    assert (verdict.is_public, verdict.data["words_hidden"]) == (True, True)
+    public = Client().get(report_url(report)).content.decode()
+    assert "Pak Darmo" not in public
+    assert '<li data-action="not_satisfied"' in public
+    # The reporter and the handlers still read them, marked as hidden for the staff.
+    assert "Pak Darmo" in client_for(world.citizen).get(report_url(report)).content.decode()
+    staff = client_for(world.agency_admin).get(
+        reverse("workspace:report", kwargs={"code": report.tracking_code})
+    )
+    assert "Pak Darmo" in staff.content.decode()
+    assert "data-words-hidden" in staff.content.decode()
+    assert f'name="event" value="{verdict.pk}"' not in staff.content.decode()
+
+
+def test_a_rating_comment_is_hidden_from_open311_too(world, client_for):
+    report = _completed(world)
+    lifecycle.reply(report, as_reporter(world.citizen), satisfied=True, message="")
+    rating = lifecycle.rate(report, as_reporter(world.citizen), 2, SLANDER)
+    lifecycle.hide_information(report, lifecycle.Actor(world.liaison_a), rating.pk)
+
+    feed = Client().get(f"/open311/v2/requests/{report.tracking_code}.json").content.decode()
+    assert "Pak Darmo" not in feed
+    report.refresh_from_db()
+    assert report.rating == 2  # the rating itself stays
+
+
+def test_an_officers_own_words_cannot_be_hidden_this_way(world):
+    report = _completed(world)
+    completion = report.events.get(action=Action.COMPLETE)
+    with pytest.raises(TransitionError):
+        lifecycle.hide_information(report, lifecycle.Actor(world.agency_admin), completion.pk)
+
+
+def test_an_outsider_cannot_hide_the_reporters_words(world, client_for):
+    report = _completed(world)
+    verdict = lifecycle.reply(report, as_reporter(world.citizen), satisfied=False, message=SLANDER)
+    report.refresh_from_db()
+    response = client_for(world.other_admin).post(
+        _hide_url(report), {"version": report.version, "event": verdict.pk}
+    )
+    assert response.status_code == 404
+    verdict.refresh_from_db()
+    assert "words_hidden" not in verdict.data

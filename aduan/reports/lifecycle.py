@@ -58,7 +58,7 @@ class Action(models.TextChoices):
     ADD_FILES = "add_files", _("Reporter added files")
     ASSIGN = "assign", _("Officer in charge changed")
     ADD_INFO = "add_info", _("Reporter added information")
-    HIDE_INFO = "hide_info", _("Added information hidden from the public")
+    HIDE_INFO = "hide_info", _("Reporter's words hidden from the public")
     CORRECT_FLAGS = "correct_flags", _("Urgency or abusive-language flag corrected")
 
 
@@ -859,23 +859,52 @@ def hide_file(report: Report, actor: Actor, attachment_id: int, *, at=None) -> R
     return event
 
 
+# The reporter's public entries whose words an officer may take off the public pages.
+HIDEABLE_WORDS = frozenset(
+    {Action.ADD_INFO, Action.ANSWER_HOLD, Action.SATISFIED, Action.NOT_SATISFIED, Action.RATE}
+)
+
+
+def words_hideable(event: ReportEvent) -> bool:
+    """Whether `event` holds the reporter's words that the public reads now."""
+    return (
+        event.action in HIDEABLE_WORDS
+        and event.is_public
+        and bool(event.message.strip())
+        and (event.by_reporter or recorded_for_reporter(event))
+        and not words_hidden(event)
+    )
+
+
+def words_hidden(event: ReportEvent) -> bool:
+    return bool((event.data or {}).get("words_hidden"))
+
+
 def hide_information(report: Report, actor: Actor, event_id: int, *, at=None) -> ReportEvent:
-    """Take information the reporter added (`add_info`) off every public surface — the
-    report page, Open311, the feeds — when it names a third person or slanders; the
-    handlers and the reporter still read it. The entry itself stays on the timeline,
-    only no longer public, and an internal `hide_info` entry records who hid it and
-    when. There is no undoing it, as with a file."""
+    """Take the reporter's words off every public surface — the report page, Open311,
+    the feeds, followers' messages — when they name a third person or slander: news the
+    reporter added (`add_info`), which is nothing but words, leaves the public timeline;
+    an answer, a verdict or a rating comment stays there, as the step it records, with
+    its words withheld (`privacy.public_message`). The handlers and the reporter still
+    read them, and an internal `hide_info` entry records who hid them and when. There is
+    no undoing it, as with a file."""
     with transaction.atomic():
-        shown = ReportEvent.objects.filter(
-            pk=event_id, report=report, action=Action.ADD_INFO, is_public=True
+        event = (
+            ReportEvent.objects.select_for_update()
+            .filter(pk=event_id, report=report, action__in=HIDEABLE_WORDS)
+            .first()
         )
-        if not shown.exists():
-            raise TransitionError(_("This information is not shown to the public."))
-        event = transition(
+        if event is None or not words_hideable(event):
+            raise TransitionError(_("These words are not shown to the public."))
+        hiding = transition(
             report, Action.HIDE_INFO, actor, is_public=False, data={"event": event_id}, at=at
         )
-        shown.update(is_public=False)
-    return event
+        shown = ReportEvent.objects.filter(pk=event.pk)
+        if event.action == Action.ADD_INFO:
+            shown.update(is_public=False)
+        else:
+            shown.update(data={**(event.data or {}), "words_hidden": True})
+    return hiding
 
 
 def respond(report: Report, actor: Actor, message: str, *, at=None, files=()) -> ReportEvent:

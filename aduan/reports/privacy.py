@@ -75,8 +75,10 @@ def public_message(event, report: Report | None = None) -> str:
     632324"), and may give its WhatsApp centre, mailbox or office address as its own
     ("WA Center kami 0811…", "kantor kami di Jl. Pemuda No. 1"): kept there. Any other
     mobile number, house number or email, and every NIK, is masked whoever wrote it."""
-    from aduan.reports.lifecycle import recorded_for_reporter
+    from aduan.reports.lifecycle import recorded_for_reporter, words_hidden
 
+    if words_hidden(event):  # an officer took them off the public pages
+        return ""
     # A reporter's answer an officer typed in for them is the reporter's words.
     official = (
         not event.by_reporter

@@ -596,8 +596,9 @@ class HideFileForm(ActionForm):
 
 
 class HideInfoForm(ActionForm):
-    """Takes information a reporter added off the public pages; shown beside each such
-    public entry of the timeline."""
+    """Takes the reporter's words (added information, an answer, a verdict, a rating
+    comment) off the public pages; shown beside each such public entry of the
+    timeline."""
 
     action = Action.HIDE_INFO
     heading = _("Hide from the public")

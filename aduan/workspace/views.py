@@ -41,6 +41,7 @@ from aduan.reports.lifecycle import (
     TransitionError,
     allowed_actions,
     recorded_for_reporter,
+    words_hideable,
 )
 from aduan.reports.models import (
     Attachment,
@@ -362,6 +363,9 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
         "attachments": attachments,
         "hide_file": hide_file,
         "hide_info": hide_info,
+        "hideable_words": {e.pk for e, *_labels in timeline if words_hideable(e)}
+        if hide_info and not report.is_confidential
+        else set(),
         "forwardings": list(report.forwardings.select_related("uplink")),
         "contact": _reporter_contact(report),
         # Advice to call the reporter is for those who can act on the report here.
