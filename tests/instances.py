@@ -151,3 +151,15 @@ def regency_state(code: str) -> None:
             }
         )
     )
+
+
+def add_news(code: str, text: str) -> None:
+    report = Report.objects.get(tracking_code=code)
+    event = lifecycle.add_information(report, Actor(report.reporter, is_reporter=True), text)
+    print(json.dumps({"event": event.pk}))
+
+
+def national_news(external_id: str) -> None:
+    report = Report.objects.get(channel_reference__endswith=f":{external_id}")
+    news = report.events.filter(action=Action.ADD_INFO).order_by("id")
+    print(json.dumps({"news": [e.message for e in news]}))

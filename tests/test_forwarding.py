@@ -469,3 +469,107 @@ def test_a_file_hidden_or_added_while_the_forwarding_is_being_sent_is_caught_bef
     item.refresh_from_db()
     assert item.state == State.SENT and item.hidden_files == [photo.pk]
     assert len(item.sent_files) == 2
+
+
+# --- The reporter's news follows ---------------------------------------------------------
+
+
+def _sent(world, uplink, receiver):
+    report, item = forwarded(world, uplink)
+    receiver.answers = [remote_answer()]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert (item.state, item.sent_news) == (State.SENT, [])
+    receiver.requests.clear()
+    return report, item
+
+
+def test_news_the_reporter_adds_later_follows_the_forwarded_report_once(world, uplink, receiver):
+    from tests.personas import as_reporter
+
+    report, item = _sent(world, uplink, receiver)
+
+    news = lifecycle.add_information(report, as_reporter(world.citizen), "Lubangnya makin dalam.")
+
+    item.refresh_from_db()
+    assert item.state == State.PENDING
+    receiver.answers = [remote_answer(http_status=200), http.Response(201, "{}")]
+    assert forwarding.deliver([item.pk]) == 1
+    report_again, news_call = receiver.requests
+    assert news_call.url == "https://lapor.example.go.id/api/v1/reports/RMT2345X/replies/"
+    assert news_call.headers["Idempotency-Key"] == f"forward-{item.pk}-news-{news.pk}"
+    assert json.loads(news_call.body) == {"action": "add_info", "message": "Lubangnya makin dalam."}
+    item.refresh_from_db()
+    assert item.sent_news == [news.pk]
+
+    # Sent again (a file added), the news is not relayed twice.
+    forwarding.send_files_again(report)
+    receiver.requests.clear()
+    receiver.answers = [remote_answer(http_status=200)]
+    forwarding.deliver([item.pk])
+    assert len(receiver.requests) == 1
+
+
+def test_news_answers_the_uplinks_question_while_it_holds_the_report(world, uplink, receiver):
+    from tests.personas import as_reporter
+
+    report, item = _sent(world, uplink, receiver)
+    lifecycle.add_information(report, as_reporter(world.citizen), "Di RT 3 RW 2.")
+    lifecycle.add_information(report, as_reporter(world.citizen), "Sudah ada yang jatuh.")
+
+    receiver.answers = [
+        remote_answer(status="on_hold", http_status=200),
+        http.Response(201, "{}"),
+        http.Response(201, "{}"),
+    ]
+    forwarding.deliver([item.pk])
+
+    actions = [json.loads(call.body)["action"] for call in receiver.requests[1:]]
+    assert actions == ["answer_hold", "add_info"]
+
+
+def test_news_kept_from_the_public_does_not_leave_and_a_refusal_is_not_retried(
+    world, uplink, receiver
+):
+    from tests.personas import as_reporter
+
+    report, item = _sent(world, uplink, receiver)
+    insult = lifecycle.add_information(report, as_reporter(world.citizen), "Dasar petugas goblok!")
+    assert insult.is_public is False
+    news = lifecycle.add_information(report, as_reporter(world.citizen), "Lubangnya makin dalam.")
+    receiver.answers = [remote_answer(http_status=200), http.Response(409, '{"errors": []}')]
+
+    forwarding.deliver([item.pk])
+
+    assert len(receiver.requests) == 2  # the report, then only the public news
+    item.refresh_from_db()
+    assert (item.state, item.sent_news) == (State.SENT, [news.pk])
+
+
+def test_a_server_error_on_news_retries_the_whole_forwarding(world, uplink, receiver):
+    from tests.personas import as_reporter
+
+    report, item = _sent(world, uplink, receiver)
+    lifecycle.add_information(report, as_reporter(world.citizen), "Lubangnya makin dalam.")
+    receiver.answers = [remote_answer(http_status=200), http.Response(503, "busy")]
+
+    forwarding.deliver([item.pk])
+
+    item.refresh_from_db()
+    assert (item.state, item.sent_news) == (State.PENDING, [])
+    assert "News" in item.last_error
+
+
+def test_the_uplinks_echo_of_the_relayed_news_is_not_news_here(world, uplink, client):
+    report, _item = forwarded(world, uplink)
+    before = report.events.count()
+    body = call_body(
+        report, kind="report.reporter_update", action="add_info", message="Lubangnya makin dalam."
+    )
+
+    answer = post_call(client, uplink, body)
+
+    assert answer.status_code == 200
+    assert report.events.count() == before
+    assert not Notification.objects.filter(report=report, kind=Kind.RESPONSE).exists()
+    assert Forwarding.objects.get().remote_status == "in_progress"  # still kept up to date

@@ -142,6 +142,19 @@ def test_a_report_forwarded_to_the_national_instance_hears_its_follow_ups_back(i
     assert state, regency.tail()
     assert state["forwarding"] == "sent"
 
+    # News the reporter adds at the regency afterwards follows the report there.
+    regency.run(f"add_news({code!r}, 'Retaknya makin lebar setelah hujan semalam.')")
+
+    def news_arrived():
+        news = national.run(f"national_news({code!r})")["news"]
+        return news or None
+
+    news = wait_for(news_arrived, SYNC_SECONDS)
+    assert news == ["Retaknya makin lebar setelah hujan semalam."], (
+        national.tail(),
+        regency.tail(),
+    )
+
     # Officers of the national instance handle it; its webhooks bring every step back.
     # The reporter's photo went with it; the completion's photo is national's own.
     handled = national.run(f"handle_on_national({code!r})")

@@ -950,21 +950,26 @@ def add_information(report: Report, actor: Actor, message: str, *, at=None) -> R
             % {"count": ADD_INFO_PER_DAY}
         )
     from aduan.triage.hints import is_abusive
+    from aduan.webhooks.forwarding import send_files_again
 
     # News may tell what the report did not ("now the water is in the houses"): the
     # urgency and abusive-language flags are read again with it, as with an answer.
     # A report reaches the public only once an admin verified it; news comes straight
     # after, so news that insults is not published: the handlers still read it, and
     # the reporter sees it on their page as theirs alone.
-    return transition(
-        report,
-        Action.ADD_INFO,
-        actor,
-        message=message,
-        changes=reread_flags(report, message),
-        is_public=not is_abusive(message),
-        at=at,
-    )
+    with transaction.atomic():
+        event = transition(
+            report,
+            Action.ADD_INFO,
+            actor,
+            message=message,
+            changes=reread_flags(report, message),
+            is_public=not is_abusive(message),
+            at=at,
+        )
+        if event.is_public:
+            send_files_again(report)  # it follows the report to the systems it went to
+    return event
 
 
 def assignable_officers(report: Report):

@@ -152,7 +152,54 @@ def _send(forwarding: Forwarding) -> dict:
         if (len(sent), len(hidden)) == before:
             break
     outcome.update(sent_files=sent, remote_files=files_there, hidden_files=hidden)
+    outcome["sent_news"] = _send_news(forwarding, code, outcome["remote_status"])
     return outcome
+
+
+def _send_news(forwarding: Forwarding, remote_code: str, remote_status: str) -> list[int]:
+    """The reporter's news of the problem, public here, follows the report to the uplink
+    (its replies endpoint, each with its own idempotency key); returns the local ids
+    relayed so far. The reporter hears the uplink's question as an update on their own
+    report and can only answer it with news: while the uplink holds the report with a
+    question, the news goes as the answer. News the uplink refuses (its report closed,
+    its daily limit) is logged and left; a server error retries the whole forwarding."""
+    uplink = forwarding.uplink
+    sent = list(forwarding.sent_news)
+    news = (
+        forwarding.report.events.filter(
+            action=lifecycle.Action.ADD_INFO, is_public=True, by_reporter=True
+        )
+        .exclude(pk__in=sent)
+        .order_by("at", "id")
+    )
+    for event in news:
+        action = "answer_hold" if remote_status == Status.ON_HOLD else "add_info"
+        try:
+            answer = http.post_json(
+                uplink.api_url(f"reports/{remote_code}/replies/"),
+                {"action": action, "message": event.message},  # as the body went
+                headers={
+                    "Authorization": f"Bearer {uplink.api_key}",
+                    "Idempotency-Key": f"forward-{forwarding.pk}-news-{event.pk}",
+                },
+            )
+        except http.HttpError as exc:
+            raise DeliveryError(str(exc), retryable=True) from exc
+        if answer.status >= 500 or answer.status in (408, 429):
+            raise DeliveryError(f"News {event.pk}: HTTP {answer.status}", retryable=True)
+        if not answer.ok:
+            logger.warning(
+                "Forwarding %s: %s refused news %s: HTTP %s %s",
+                forwarding.pk,
+                uplink.slug,
+                event.pk,
+                answer.status,
+                answer.text[:ERROR_TEXT_LIMIT],
+            )
+        elif action == "answer_hold":
+            remote_status = Status.SUBMITTED  # answered: later news is news again
+        sent.append(event.pk)
+    return sent
 
 
 def _send_files(
@@ -253,11 +300,11 @@ def _hide_files(
 
 
 def send_files_again(report: Report, hidden: int | None = None) -> int:
-    """Files the reporter added after the report was forwarded follow it, and a file
-    hidden from the public here (`hidden`, its id) is hidden there too: the report's
-    sent forwardings (with `hidden`, those that sent that file) go again — the report
-    itself is answered from the uplink's memory of it, the files already there are
-    skipped. Call inside the transaction that changed the files; returns how many
+    """Files and news the reporter added after the report was forwarded follow it, and
+    a file hidden from the public here (`hidden`, its id) is hidden there too: the
+    report's sent forwardings (with `hidden`, those that sent that file) go again — the
+    report itself is answered from the uplink's memory of it, the files and news already
+    there are skipped. Call inside the transaction that changed the files; returns how many
     forwardings were queued."""
     again = Forwarding.objects.filter(report=report, state=State.SENT)
     if hidden is not None:
@@ -310,7 +357,9 @@ def record_update(uplink: Uplink, call: dict) -> str:
     forwarding.remote_status = str(remote.get("status", ""))[:12]
     forwarding.remote_updated_at = timezone.now()
     forwarding.save(update_fields=["remote_code", "remote_status", "remote_updated_at"])
-    if kind == EventType.CREATED:
+    # The report's creation there is known already; what "its reporter" did there is
+    # what this instance relayed for its reporter (files, news): not news here.
+    if kind in (EventType.CREATED, EventType.REPORTER_UPDATE):
         return "recorded"
     _record_event(forwarding, uplink, kind, event)
     return "recorded"

@@ -176,6 +176,9 @@ class Forwarding(LeasedRow):
     # from the public here is hidden there too; and the local ids hidden there so far.
     remote_files = models.JSONField(default=dict, blank=True)
     hidden_files = models.JSONField(default=list, blank=True)
+    # The reporter's news of the problem (`add_info` entries, local ids) relayed to the
+    # uplink, refused ones included: a retried forwarding relays none twice.
+    sent_news = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("forwarded report")
