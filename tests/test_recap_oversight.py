@@ -258,3 +258,34 @@ def test_the_auditors_recap_pages_cost_a_bounded_number_of_queries(
         assert client.get(reverse("recap:form")).status_code == 200
     with django_assert_max_num_queries(7):
         assert client.get(reverse("recap:job", args=[job.pk])).status_code == 200
+
+
+def test_a_recap_asked_for_before_a_role_ended_is_no_longer_listed(client, world, regions):
+    role = Membership.objects.create(
+        user=world.auditor, organization=world.agency, role=Role.SUPERVISOR
+    )
+    full = recap.start_recap(world.auditor, world.agency, JANUARY, "id")
+    figures = recap.start_recap(world.auditor, world.agency, JANUARY, "id", figures_only=True)
+    client.force_login(world.auditor)
+    listed = client.get(reverse("recap:form")).context["jobs"]
+    assert {job.pk for job in listed} == {full.pk, figures.pk}
+
+    role.delete()
+
+    listed = client.get(reverse("recap:form")).context["jobs"]
+    assert [job.pk for job in listed] == [figures.pk]
+    assert client.get(reverse("recap:job", args=[full.pk])).status_code == 404
+
+
+def test_an_auditor_whose_regions_hold_no_agency_is_told_why_there_is_nothing(client, world):
+    lonely = Region.objects.create(code="91", name="Papua Barat", level=1)
+    world.ombudsman.regions.add(lonely)
+    client.force_login(world.auditor)
+    client.cookies["django_language"] = "en"
+
+    response = client.get(reverse("recap:form"))
+
+    html = response.content.decode()
+    assert "data-nothing-to-recap" in html
+    assert "no agency serves the regions your oversight body watches" in html
+    assert "data-recap-form" not in html

@@ -92,6 +92,13 @@ def test_normalizing_turns_every_token_with_a_digit_into_one_placeholder():
     assert normalize(text) == "xnum xnum nama jalan xlongnum xnum jumat xnum xemail xurl jalan"
 
 
+def test_normalizing_reads_a_plural_written_short_as_its_word():
+    # "anak2" is "anak-anak"; a digit other than a lone 2, or after one letter, is not.
+    assert normalize("lampu2 jln2 anak2 pjU2 rw3 b2 tahun2021") == (
+        "lampu jalan anak penerangan jalan umum xnum xnum xnum"
+    )
+
+
 def test_normalizing_keeps_javanese_and_sundanese_words():
     assert normalize("Dalan rusak, mboten wonten lampu; jalanna ruksak pisan") == (
         "dalan rusak mboten wonten lampu jalanna ruksak pisan"

@@ -66,7 +66,7 @@ class RecapForm(forms.Form):
     def __init__(self, *args, access: Access, asked: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["organization"]
-        roots = recap_roots(access)
+        self.roots = roots = recap_roots(access)
         field.queryset = organizations_under(roots)
         if roots is None:
             # The empty choice is the national recap, for national admins and the
@@ -119,8 +119,16 @@ def recap_page(request):
         .select_related("organization")
         .order_by("-created_at", "-id")[:RECENT_JOBS]
     )
+    # A recap asked for before a role ended is no longer theirs to open: not listed.
+    jobs = [job for job in jobs if may_open(access, job)]
     status = 400 if form.is_bound else 200
-    context = {"form": form, "jobs": jobs, "oversight_only": oversight_only}
+    context = {
+        "form": form,
+        "jobs": jobs,
+        "oversight_only": oversight_only,
+        # An oversight body whose regions hold no agency: nothing to choose from.
+        "nothing_to_recap": form.roots == [],
+    }
     return render(request, "analytics/recap.html", context, status=status)
 
 

@@ -42,6 +42,11 @@ class Access:
         return any(m.role in roles for m in self.memberships)
 
     @cached_property
+    def overseen(self) -> list[Organization] | None:
+        """`overseen_organizations`."""
+        return _overseen(self)
+
+    @cached_property
     def is_national_admin(self) -> bool:
         """Holds the national admin role on a top-level organization, the only place it
         can be granted (`may_hold_national_admin`); a grant elsewhere from before that
@@ -117,7 +122,12 @@ def overseen_by(body: Organization) -> list[Organization] | None:
 def overseen_organizations(access: Access) -> list[Organization] | None:
     """The agencies the user's oversight bodies watch, whose subtrees they may see as
     figures; None for every agency, [] (with no query) for someone who audits nothing.
-    The one definition for the dashboards and the monthly recap."""
+    The one definition for the dashboards and the monthly recap; worked out once per
+    `Access` (a request)."""
+    return access.overseen
+
+
+def _overseen(access: Access) -> list[Organization] | None:
     overseen: set[Organization] = set()
     for body in access.orgs(Role.AUDITOR):
         agencies = overseen_by(body)

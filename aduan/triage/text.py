@@ -107,7 +107,6 @@ ABBREVIATIONS: dict[str, str] = {
     "gimana": "bagaimana",
     "knp": "kenapa",
     "kenape": "kenapa",
-    "apa2": "apa",
     "dpt": "dapat",
     "dapet": "dapat",
     "blh": "boleh",
@@ -131,8 +130,6 @@ ABBREVIATIONS: dict[str, str] = {
     "pns": "pegawai negeri sipil",
     "asn": "aparatur sipil negara",
     "pju": "penerangan jalan umum",
-    "lampu2": "lampu",
-    "jalan2": "jalan",
 }
 
 # Greetings, courtesies and honorifics: every report has some, none says where it goes.
@@ -254,12 +251,18 @@ def normalize(text: str) -> str:
     return " ".join(w for w in text.split() if w not in NOISE_WORDS and len(w) > 1)
 
 
+_REDUPLICATED = re.compile(r"([^\W\d_]{2,})2")
+
+
 def _words_of(run: str) -> list[str]:
     """The words of one run of word characters: a number or any token holding a digit
     (house numbers, RT/RW, plates, dates, amounts, report codes) is one placeholder;
     letters become words, abbreviations expanded."""
     if run.isalpha():
         return ABBREVIATIONS.get(run, run).split()
+    if doubled := _REDUPLICATED.fullmatch(run):
+        # "anak2", "lampu2": the plural written short ("anak-anak"), a word, not a number.
+        return ABBREVIATIONS.get(doubled[1], doubled[1]).split()
     if any(ch.isdecimal() for ch in run):
         long_number = run.isdecimal() and len(run) >= LONG_NUMBER_DIGITS
         return ["xlongnum" if long_number else "xnum"]
