@@ -3,7 +3,6 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from aduan.organizations.models import (
     Category,
@@ -94,20 +93,11 @@ def release_stranded_reports(modeladmin, request, **scope) -> None:
     open reports in their charge they may no longer act on become nobody's, as when an
     admin ends a membership in the back office; the operator is told how many. `scope`
     is `lifecycle.release_stranded`'s."""
-    from aduan.reports.lifecycle import Actor, release_stranded
+    from aduan.reports.lifecycle import Actor, release_stranded, released_message
 
     released = release_stranded(Actor.system(), **scope)
     if released:
-        modeladmin.message_user(
-            request,
-            ngettext(
-                "%(count)d report in their charge has nobody in charge now.",
-                "%(count)d reports in their charge have nobody in charge now.",
-                len(released),
-            )
-            % {"count": len(released)},
-            messages.INFO,
-        )
+        modeladmin.message_user(request, released_message(len(released)), messages.INFO)
 
 
 def _entered(decree: ConnectionDecree, request) -> None:

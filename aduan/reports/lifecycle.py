@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from aduan.organizations.access import HANDLING_ROLES, STAFF_ROLES, Access, Role
 from aduan.organizations.models import Category, Organization
@@ -1037,6 +1038,15 @@ def release_departed(officer, organization: Organization, actor: Actor) -> list[
     """Clear `officer` from the open reports in `organization`'s subtree they may no
     longer act on (their membership there ended); see `release_stranded`."""
     return release_stranded(actor, officers=[officer.pk], organization_path=organization.path)
+
+
+def released_message(count: int) -> str:
+    """What the admin who ended someone's access reads of the reports it released."""
+    return ngettext(
+        "%(count)d report in their charge has nobody in charge now.",
+        "%(count)d reports in their charge have nobody in charge now.",
+        count,
+    ) % {"count": count}
 
 
 def release_stranded(

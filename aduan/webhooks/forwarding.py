@@ -185,18 +185,7 @@ def _send_news(forwarding: Forwarding, remote_code: str, remote_status: str) -> 
             )
         except http.HttpError as exc:
             raise DeliveryError(str(exc), retryable=True) from exc
-        if answer.status >= 500 or answer.status in (408, 429):
-            raise DeliveryError(f"News {event.pk}: HTTP {answer.status}", retryable=True)
-        if not answer.ok:
-            logger.warning(
-                "Forwarding %s: %s refused news %s: HTTP %s %s",
-                forwarding.pk,
-                uplink.slug,
-                event.pk,
-                answer.status,
-                answer.text[:ERROR_TEXT_LIMIT],
-            )
-        elif action == "answer_hold":
+        if _accepted(forwarding, answer, f"News {event.pk}") and action == "answer_hold":
             remote_status = Status.SUBMITTED  # answered: later news is news again
         sent.append(event.pk)
     return sent
@@ -239,21 +228,32 @@ def _send_files(
             )
         except http.HttpError as exc:
             raise DeliveryError(str(exc), retryable=True) from exc
-        if answer.status >= 500 or answer.status in (408, 429):
-            raise DeliveryError(f"File {item.pk}: HTTP {answer.status}", retryable=True)
-        if not answer.ok:
-            logger.warning(
-                "Forwarding %s: %s refused file %s: HTTP %s %s",
-                forwarding.pk,
-                uplink.slug,
-                item.pk,
-                answer.status,
-                answer.text[:ERROR_TEXT_LIMIT],
-            )
-        elif (remote_id := _id_in(answer)) is not None:
+        if (
+            _accepted(forwarding, answer, f"File {item.pk}")
+            and (remote_id := _id_in(answer)) is not None
+        ):
             remote[str(item.pk)] = remote_id
         sent.append(item.pk)  # refused ones too: sending them again would not help
     return sent, remote
+
+
+def _accepted(forwarding: Forwarding, answer: http.Response, what: str) -> bool:
+    """Whether the uplink accepted one of the calls that follow the report (a file, a
+    piece of news). A server error or a rate limit retries the whole forwarding, whose
+    earlier calls change nothing the second time; a refusal (its own limits, its report's
+    state) is logged and left, since sending it again would not help."""
+    if answer.status >= 500 or answer.status in (408, 429):
+        raise DeliveryError(f"{what}: HTTP {answer.status}", retryable=True)
+    if not answer.ok:
+        logger.warning(
+            "Forwarding %s: %s refused %s: HTTP %s %s",
+            forwarding.pk,
+            forwarding.uplink.slug,
+            what,
+            answer.status,
+            answer.text[:ERROR_TEXT_LIMIT],
+        )
+    return answer.ok
 
 
 def _id_in(answer: http.Response) -> int | None:

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from aduan.organizations.access import ADMIN_ROLES, Access, Role
@@ -31,7 +31,7 @@ from aduan.organizations.models import (
     RoutingRule,
     regions_within_q,
 )
-from aduan.reports.lifecycle import Actor, release_departed
+from aduan.reports.lifecycle import Actor, release_departed, released_message
 from aduan.workspace.guards import requires
 from aduan.workspace.organization_forms import (
     DecreeForm,
@@ -347,15 +347,7 @@ def member_status(request, pk: int, membership_pk: int):
     else:
         messages.success(request, _("%(user)s is no longer %(role)s here.") % values)
     if released:
-        messages.info(
-            request,
-            ngettext(
-                "%(count)d report in their charge has nobody in charge now.",
-                "%(count)d reports in their charge have nobody in charge now.",
-                len(released),
-            )
-            % {"count": len(released)},
-        )
+        messages.info(request, released_message(len(released)))
     return _back(org, "members")
 
 
