@@ -339,3 +339,29 @@ def test_a_guest_reporters_question_is_archived_when_the_operator_erases_them(wo
 
     report = Report.objects.get(pk=report.pk)
     assert (report.status, report.archive_reason) == ("archived", "incomplete")
+
+
+def test_an_erasure_queues_a_retraining_of_the_live_suggestion_models(
+    world, client_for, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from aduan.triage import training
+    from aduan.triage.models import TriageModel
+    from tests.test_triage_suggest import add_history
+
+    settings.STATE_DIR, settings.TRIAGE_MIN_SAMPLES = tmp_path, 4
+    submit(world, reporter=world.citizen, body=BODY)
+    submit(world, reporter=world.outsider, body=BODY)
+    retrainings = DBTaskResult.objects.filter(task_path="aduan.triage.tasks.retrain_triage")
+    with django_capture_on_commit_callbacks(execute=True):
+        _delete(client_for(world.outsider))  # no live model yet: nothing to retrain
+    assert User.objects.get(pk=world.outsider.pk).is_erased
+    assert not retrainings.exists()
+
+    add_history(world)
+    assert training.train(TriageModel.Kind.ORGANIZATION).is_live
+    with django_capture_on_commit_callbacks(execute=True):
+        _delete(client_for(world.citizen))
+
+    assert retrainings.count() == 1

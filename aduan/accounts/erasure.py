@@ -113,6 +113,8 @@ def erase_account(user) -> Erased:
         _forget_sign_ins(email)
         _forget_account_tasks(user)
         two_factor.turn_off(user)
+        if reports:
+            _retrain_without_their_words()
     return Erased(reports=len(reports), messages=messages, notifications=notifications)
 
 
@@ -142,7 +144,21 @@ def erase_guest_reporter(report: Report) -> bool:
         Notification.objects.filter(user=None).filter(
             Q(report=report) | Q(address__in=contacts)
         ).delete()
+        _retrain_without_their_words()
     return True
+
+
+def _retrain_without_their_words() -> None:
+    """The suggestion models learnt from the reports' text as it was (the words a model
+    reads are stored with it): a retraining is queued once the erasure commits, so the
+    live models hold the masked text soon, not only after the next scheduled one. One
+    already queued or running is left to do it, or, if it read the text before the
+    erasure, the next one does."""
+    from aduan.triage.models import TriageModel
+    from aduan.triage.training import enqueue_retraining
+
+    if TriageModel.objects.filter(is_live=True).exists():
+        enqueue_retraining(list(TriageModel.Kind.values), timezone.now())
 
 
 def _archive_questions_nobody_answers(reports: list[Report]) -> None:
