@@ -345,8 +345,14 @@ class ReportSuggestions(OrganizationApiView):
         report = _find(self.visible_reports(), code)
         # The national organization's key routes as its admins do: to agencies, across
         # the country; any other key among its own subtree.
-        national = Organization.objects.national().filter(pk=self.organization.pk).exists()
-        targets = Organization.objects.active().exclude(kind=Organization.Kind.AUDITOR)
+        operator = Organization.objects.national().values("pk")
+        national = operator.filter(pk=self.organization.pk).exists()
+        # Neither an oversight body nor the operator itself is a report's destination.
+        targets = (
+            Organization.objects.active()
+            .exclude(kind=Organization.Kind.AUDITOR)
+            .exclude(pk__in=operator)
+        )
         if not national:
             targets = targets.subtree_of(self.organization)
         if report.organization_id:
