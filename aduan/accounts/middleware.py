@@ -181,8 +181,10 @@ class IdleOfficerSessionMiddleware:
         return response
 
 
-# Form fields that are not words someone typed, or must not be shown again.
-_NOT_TYPED = ("csrf", "password", "token", "code", "version", "otp")
+# Form fields that are not words someone typed, or must not be shown again (an uplink's
+# API key and webhook signing secret in the administration site are long enough to pass
+# for text).
+_NOT_TYPED = ("csrf", "password", "token", "code", "version", "otp", "secret", "key")
 
 
 def _typed_text(data) -> list[str]:
