@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aduan.accounts.middleware import _typed_text
 from aduan.organizations.models import RoutingRule
-from tests.personas import submit
+from aduan.reports import lifecycle
+from aduan.reports.models import Status
+from tests.personas import advance, as_user, submit
+from tests.test_admin_releases import _change, operator_client, taken  # noqa: F401
 from tests.test_api import bearer, new_key
 
 
@@ -33,3 +38,39 @@ def test_a_refused_late_form_never_shows_a_key_or_secret_again(name):
     data[name] = value
     data["message"] = "Jalan sudah kami tambal kemarin sore."
     assert _typed_text(data) == ["Jalan sudah kami tambal kemarin sore."]
+
+
+def test_renaming_a_big_organization_does_not_check_each_report_in_its_tree(
+    operator_client,  # noqa: F811
+    world,
+    taken,  # noqa: F811
+):
+    # Nothing about who may act on what changed: no report is looked at, however many
+    # the tree holds.
+    for _ in range(5):
+        more = advance(world, submit(world, reporter=world.citizen)[0], Status.DISPATCHED)
+        lifecycle.assign(more, as_user(world.liaison_a), world.liaison_a)
+    url = reverse("admin:organizations_organization_change", args=[world.unit_a.pk])
+    with CaptureQueriesContext(connection) as queries:
+        response = _change(operator_client, url, "organization_form", name="Bidang Jalan")
+    assert response.status_code == 302, response.context["errors"]
+    report_reads = [q for q in queries if 'FROM "reports_report"' in q["sql"]]
+    assert report_reads == []
+    taken.refresh_from_db()
+    assert taken.assigned_to == world.liaison_a
+
+
+def test_a_role_ended_on_the_organizations_page_still_releases_the_reports(
+    operator_client,  # noqa: F811
+    world,
+    taken,  # noqa: F811
+):
+    members = list(world.unit_a.memberships.order_by("pk").values_list("user_id", flat=True))
+    index = members.index(world.liaison_a.pk)
+    url = reverse("admin:organizations_organization_change", args=[world.unit_a.pk])
+    response = _change(
+        operator_client, url, "organization_form", **{f"memberships-{index}-is_active": None}
+    )
+    assert response.status_code == 302
+    taken.refresh_from_db()
+    assert taken.assigned_to is None

@@ -59,8 +59,12 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if change:
-            # Deactivated, moved, or its memberships edited inline.
+        # Deactivated, moved, or its memberships edited inline; any other edit (a name)
+        # takes nobody's access, and spares a look at every report of a big tree.
+        access_changed = {"is_active", "parent"} & set(form.changed_data) or any(
+            formset.model is Membership and formset.has_changed() for formset in formsets
+        )
+        if change and access_changed:
             release_stranded_reports(self, request, organization_path=form.instance.path)
 
     def save_model(self, request, obj, form, change):
