@@ -74,3 +74,11 @@ def test_a_role_ended_on_the_organizations_page_still_releases_the_reports(
     assert response.status_code == 302
     taken.refresh_from_db()
     assert taken.assigned_to is None
+
+
+def test_a_refused_late_form_never_shows_a_webhook_address_that_carries_a_secret():
+    # A receiving system's address often is its credential (a token in the path).
+    data = QueryDict(mutable=True)
+    data["url"] = "https://hooks.example.id/services/T0001/B0001/Zr8Kq3Lm9Xw2Yt7Vb5Nc"
+    data["description"] = "Sistem aduan kabupaten"
+    assert _typed_text(data) == ["Sistem aduan kabupaten"]

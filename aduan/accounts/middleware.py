@@ -189,12 +189,13 @@ _NOT_TYPED = ("csrf", "password", "token", "code", "version", "otp", "secret", "
 
 def _typed_text(data) -> list[str]:
     """The words in a refused form, worth copying into it again: not its hidden ids,
-    choices, versions, tokens or passwords."""
+    choices, versions, tokens or passwords. A value of one word is left out however
+    long: a key, a hash or an address with a token in it, not a sentence."""
     typed = []
     for name, values in data.lists():
         if any(part in name.lower() for part in _NOT_TYPED):
             continue
-        typed += [v for v in values if len(v.split()) > 1 or len(v) > 40]
+        typed += [v for v in values if len(v.split()) > 1]
     return typed
 
 
