@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+import time_machine
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from aduan.accounts.middleware import _typed_text
 from aduan.organizations.models import RoutingRule
@@ -82,3 +86,27 @@ def test_a_refused_late_form_never_shows_a_webhook_address_that_carries_a_secret
     data["url"] = "https://hooks.example.id/services/T0001/B0001/Zr8Kq3Lm9Xw2Yt7Vb5Nc"
     data["description"] = "Sistem aduan kabupaten"
     assert _typed_text(data) == ["Sistem aduan kabupaten"]
+
+
+def test_a_pages_own_request_long_after_the_pause_neither_ends_the_session_nor_is_refused(
+    world, client, settings
+):
+    # The report form checks the draft as it is typed (a background POST): typing into a
+    # page left open overnight must not sign the officer out behind their back, which
+    # would send the form itself as a guest's instead of refusing it with its text.
+    settings.ADUAN_STAFF_IDLE_MINUTES = 30
+    settings.ADUAN_STAFF_LATE_FORM_HOURS = 8
+    client.force_login(world.liaison_a)
+    client.get(reverse("workspace:inbox"))
+    later = timezone.now() + datetime.timedelta(minutes=30 + 8 * 60 + 1)
+
+    with time_machine.travel(later, tick=False):
+        response = client.post(
+            reverse("portal:draft_checks"),
+            {"title": "Jalan berlubang", "body": "Lubang besar di depan pasar."},
+            headers={"Sec-Fetch-Mode": "cors"},
+        )
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert client.session.get("_auth_user_id") == str(world.liaison_a.pk)

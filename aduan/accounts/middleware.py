@@ -127,6 +127,8 @@ class IdleOfficerSessionMiddleware:
         if request.method in self.WRITES:
             grace = settings.ADUAN_STAFF_LATE_FORM_HOURS * 3600
             if late and (seen is None or now - seen > idle + grace):
+                if _in_background(request):  # a draft checked as it is typed
+                    return self._as_visitor(request)
                 return self._refuse_late_form(request)
             response = self.get_response(request)
             # Refused forms (no CSRF token, not allowed, too many) are not activity; a
@@ -137,12 +139,15 @@ class IdleOfficerSessionMiddleware:
             return response
         if late:
             if _in_background(request):
-                from django.contrib.auth.models import AnonymousUser
-
-                request.user = AnonymousUser()
-                return self.get_response(request)
+                return self._as_visitor(request)
             return self._sign_out(request)
         self._stamp(request, seen, now)
+        return self.get_response(request)
+
+    def _as_visitor(self, request):
+        from django.contrib.auth.models import AnonymousUser
+
+        request.user = AnonymousUser()
         return self.get_response(request)
 
     def _stamp(self, request, seen, now) -> None:
