@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from aduan.accounts.middleware import _typed_text
 from aduan.organizations.models import RoutingRule
-from aduan.reports import lifecycle
-from aduan.reports.models import Status
+from aduan.reports import access_log, lifecycle
+from aduan.reports.models import ReportAccess, Status
 from tests.personas import advance, as_user, submit
 from tests.test_admin_releases import _change, operator_client, taken  # noqa: F401
 from tests.test_api import bearer, new_key
@@ -110,3 +110,26 @@ def test_a_pages_own_request_long_after_the_pause_neither_ends_the_session_nor_i
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert client.session.get("_auth_user_id") == str(world.liaison_a.pk)
+
+
+def test_a_csv_export_starts_before_its_reports_openings_are_written_and_records_them_all(
+    world, client, monkeypatch
+):
+    # A whole country's list is recorded as it streams, a chunk at a time, not in a
+    # query per chunk for every report before the first line leaves.
+    monkeypatch.setattr(access_log, "CHUNK", 2)
+    reports = [
+        advance(world, submit(world, reporter=world.citizen)[0], Status.DISPATCHED)
+        for _ in range(5)
+    ]
+    client.force_login(world.liaison_a)
+
+    with CaptureQueriesContext(connection) as before_streaming:
+        response = client.get(reverse("workspace:export"), {"tab": "all"})
+    assert response.status_code == 200
+    assert not [q for q in before_streaming if "reports_reportaccess" in q["sql"]]
+
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + len(reports)
+    recorded = ReportAccess.objects.filter(user=world.liaison_a, via=ReportAccess.Via.EXPORT)
+    assert sorted(recorded.values_list("report_id", flat=True)) == sorted(r.pk for r in reports)

@@ -10,6 +10,8 @@ person, report and way, so that reloading a page does not fill the table.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +52,16 @@ def record_accesses(
             for pk in chunk
             if pk not in recent
         )
+
+
+def recorded_while_read(reports: Iterable[Report], *, user, via: str) -> Iterator[Report]:
+    """`reports` as they are read (a list export streamed row by row), each recorded as
+    `record_accesses` does, CHUNK at a time just before it is handed on: a whole
+    country's list starts at once, without holding its ids or recording it all first."""
+    reports = iter(reports)
+    while chunk := list(islice(reports, CHUNK)):
+        record_accesses([report.pk for report in chunk], user=user, via=via)
+        yield from chunk
 
 
 def may_read_log(report: Report, access) -> bool:

@@ -29,7 +29,7 @@ from aduan.reports.access_log import (
     may_read_log,
     recent_accesses,
     record_access,
-    record_accesses,
+    recorded_while_read,
 )
 from aduan.reports.codes import secret_matches
 from aduan.reports.lifecycle import (
@@ -143,10 +143,12 @@ def csv_safe(value) -> str:
 XLSX_ROW_LIMIT = 100_000
 
 
-def _rows(reports, labels: dict):
-    """The export's header, then one list of cells per visible report."""
+def _rows(reports, labels: dict, reader):
+    """The export's header, then one list of cells per visible report, each recorded as
+    read by `reader`, with its reporter's name, as its page is."""
     yield list(labels["header"])
-    for report in reports.iterator(chunk_size=2000):
+    exported = reports.iterator(chunk_size=2000)
+    for report in recorded_while_read(exported, user=reader, via=ReportAccess.Via.EXPORT):
         if report.is_anonymous:
             reporter = labels["anonymous"]
         elif report.reporter_id and report.reporter.is_erased:
@@ -219,18 +221,11 @@ def _attachment(response, extension: str):
     return response
 
 
-def _record_export(request, reports, limit: int | None = None) -> None:
-    """Each exported report is read, with its reporter's name, as its page is."""
-    ids = reports.values_list("pk", flat=True)[:limit]
-    record_accesses(ids, user=request.user, via=ReportAccess.Via.EXPORT)
-
-
 @staff_required
 def export(request):
     """The inbox's filtered, visible reports as CSV, streamed row by row."""
     _tab, _form, reports = _filtered_reports(request)
-    _record_export(request, reports)
-    lines = csv_lines(_rows(reports, _export_labels()))
+    lines = csv_lines(_rows(reports, _export_labels(), request.user))
     return _attachment(StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8"), "csv")
 
 
@@ -240,10 +235,9 @@ def export_xlsx(request):
     from openpyxl import Workbook
 
     _tab, _form, reports = _filtered_reports(request)
-    _record_export(request, reports, limit=XLSX_ROW_LIMIT)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Reports"))
-    for row in _rows(reports[:XLSX_ROW_LIMIT], _export_labels()):
+    for row in _rows(reports[:XLSX_ROW_LIMIT], _export_labels(), request.user):
         # (texts stored before intake cleaned them may hold characters XLSX cannot)
         sheet.append(
             [plain_text(csv_safe(cell)) if isinstance(cell, str) else cell for cell in row]
