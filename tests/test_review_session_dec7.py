@@ -133,3 +133,15 @@ def test_a_csv_export_starts_before_its_reports_openings_are_written_and_records
     assert len(lines) == 1 + len(reports)
     recorded = ReportAccess.objects.filter(user=world.liaison_a, via=ReportAccess.Via.EXPORT)
     assert sorted(recorded.values_list("report_id", flat=True)) == sorted(r.pk for r in reports)
+
+
+def test_a_citizen_cannot_send_a_report_to_the_national_operator_itself(client, world):
+    # The national queue is a report with no organization: one waiting at the operator
+    # itself is neither there nor at an agency, and no admin could take it on.
+    from tests.test_portal import post_report
+
+    response = post_report(client, suggested_organization=str(world.national.pk))
+    assert response.status_code == 200
+    assert "suggested_organization" in response.context["form"].errors
+    response = post_report(client, suggested_organization=str(world.agency.pk))
+    assert response.status_code == 302

@@ -166,9 +166,9 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
         self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related(
             "parent"
         )
-        self.fields["suggested_organization"].queryset = (
-            Organization.objects.active().agencies().exclude(kind=Organization.Kind.AUDITOR)
-        )
+        # Neither an oversight body nor the national operator (whose queue is a report
+        # with no organization) is where a report is sent.
+        self.fields["suggested_organization"].queryset = Organization.objects.active().receiving()
         self.fields["region"].choices = self._region_choices()
         if not self.is_bound:
             self.initial.setdefault("form_token", uuid.uuid4().hex)
