@@ -145,3 +145,18 @@ def test_a_citizen_cannot_send_a_report_to_the_national_operator_itself(client, 
     assert "suggested_organization" in response.context["form"].errors
     response = post_report(client, suggested_organization=str(world.agency.pk))
     assert response.status_code == 302
+
+
+def test_signing_out_long_after_the_pause_signs_out_without_a_refusal(world, client, settings):
+    # "Keluar" is a form too: pressed the next morning, it is not a form to send again.
+    settings.ADUAN_STAFF_IDLE_MINUTES = 30
+    settings.ADUAN_STAFF_LATE_FORM_HOURS = 8
+    client.force_login(world.liaison_a)
+    client.get(reverse("workspace:inbox"))
+    later = timezone.now() + datetime.timedelta(minutes=30 + 8 * 60 + 1)
+
+    with time_machine.travel(later, tick=False):
+        response = client.post(reverse("accounts:logout"))
+
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session

@@ -129,6 +129,8 @@ class IdleOfficerSessionMiddleware:
             if late and (seen is None or now - seen > idle + grace):
                 if _in_background(request):  # a draft checked as it is typed
                     return self._as_visitor(request)
+                if _is_sign_out(request):  # ends the session, as the refusal would
+                    return self.get_response(request)
                 return self._refuse_late_form(request)
             response = self.get_response(request)
             # Refused forms (no CSRF token, not allowed, too many) are not activity; a
@@ -212,6 +214,12 @@ def stamp_sign_in(sender, request, user, **kwargs) -> None:
     session = getattr(request, "session", None)
     if session is not None:
         session[IdleOfficerSessionMiddleware.SEEN_KEY] = time.time()
+
+
+def _is_sign_out(request) -> bool:
+    from django.urls import reverse
+
+    return request.path == reverse("accounts:logout")
 
 
 def _in_background(request) -> bool:
