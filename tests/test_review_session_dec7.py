@@ -160,3 +160,22 @@ def test_signing_out_long_after_the_pause_signs_out_without_a_refusal(world, cli
 
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_looking_for_stranded_reports_asks_once_per_officer_and_organization(
+    world,
+    taken,  # noqa: F811
+):
+    # Deactivating an agency with thousands of open reports in its officers' charge must
+    # not run a query for each: the operator's save would time out and be undone.
+    for _ in range(4):
+        more = advance(world, submit(world, reporter=world.citizen)[0], Status.DISPATCHED)
+        lifecycle.assign(more, as_user(world.liaison_a), world.liaison_a)
+
+    with CaptureQueriesContext(connection) as queries:
+        released = lifecycle.release_stranded(
+            lifecycle.Actor.system(), organization_path=world.unit_a.path
+        )
+
+    assert released == []
+    assert len(queries) <= 2

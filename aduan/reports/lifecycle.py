@@ -1065,8 +1065,16 @@ def release_stranded(
     if organization_path:
         reports = reports.filter(organization__path__startswith=organization_path)
     events = []
+    # Who may act depends only on the officer, the organization and whether the report
+    # still waits for verification: asked once for each, not for every report of a big
+    # organization.
+    may_act: dict[tuple, bool] = {}
     for report in reports.select_related("organization").order_by("pk"):
-        if not assignable_officers(report).filter(pk=report.assigned_to_id).exists():
+        key = (report.assigned_to_id, report.organization_id, report.status in UNVERIFIED)
+        if key not in may_act:
+            officers = assignable_officers(report)
+            may_act[key] = officers.filter(pk=report.assigned_to_id).exists()
+        if not may_act[key]:
             events.append(assign(report, actor, None))
     return events
 
