@@ -178,4 +178,23 @@ def test_looking_for_stranded_reports_asks_once_per_officer_and_organization(
         )
 
     assert released == []
-    assert len(queries) <= 2
+    assert len(queries) <= 3  # the reports, whose is the path, one check
+
+
+def test_a_national_admins_role_ended_on_the_operators_page_releases_the_national_queue(
+    operator_client,  # noqa: F811
+    world,
+):
+    waiting = submit(world, reporter=world.citizen)[0]
+    assert waiting.organization is None  # the national queue
+    lifecycle.assign(waiting, as_user(world.national_admin), world.national_admin)
+    members = list(world.national.memberships.order_by("pk").values_list("user_id", flat=True))
+    index = members.index(world.national_admin.pk)
+    url = reverse("admin:organizations_organization_change", args=[world.national.pk])
+
+    changes = {f"memberships-{index}-is_active": None, "parent": None}
+    response = _change(operator_client, url, "organization_form", **changes)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    waiting.refresh_from_db()
+    assert waiting.assigned_to is None

@@ -1053,17 +1053,21 @@ def release_stranded(
     actor: Actor, *, officers=None, organization_path: str = ""
 ) -> list[ReportEvent]:
     """Clear the officer in charge of every open report, of `officers` (ids) and/or in
-    the subtree at `organization_path`, who may no longer act on it (a role ended or
-    changed, an account or organization deactivated, an organization moved), each with
-    an `assign` entry by `actor`, so that it shows as nobody's again. Completed and
-    closed reports keep saying who handled them. Call inside a transaction."""
+    the subtree at `organization_path` (the national operator's holds the national
+    queue), who may no longer act on it (a role ended or changed, an account or
+    organization deactivated, an organization moved), each with an `assign` entry by
+    `actor`, so that it shows as nobody's again. Completed and closed reports keep
+    saying who handled them. Call inside a transaction."""
     reports = Report.objects.filter(
         assigned_to__isnull=False, status__in=TRANSITIONS[Action.ASSIGN].sources
     )
     if officers is not None:
         reports = reports.filter(assigned_to__in=officers)
     if organization_path:
-        reports = reports.filter(organization__path__startswith=organization_path)
+        within = Q(organization__path__startswith=organization_path)
+        if Organization.objects.national().filter(path=organization_path).exists():
+            within |= Q(organization=None)  # the national queue is the operator's
+        reports = reports.filter(within)
     events = []
     # Who may act depends only on the officer, the organization and whether the report
     # still waits for verification: asked once for each, not for every report of a big
