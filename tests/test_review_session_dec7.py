@@ -198,3 +198,13 @@ def test_a_national_admins_role_ended_on_the_operators_page_releases_the_nationa
     assert response.status_code == 302, response.context["adminform"].form.errors
     waiting.refresh_from_db()
     assert waiting.assigned_to is None
+
+
+def test_a_routing_rule_cannot_send_reports_to_the_national_operator(world, client_for):
+    # Its suggestions would never be offered: the operator is nobody's destination.
+    client = client_for(world.national_admin)
+    url = reverse("workspace:organization_rule_add", kwargs={"pk": world.national.pk})
+    response = client.post(url, {"category": world.potholes.pk, "organization": world.national.pk})
+    assert response.status_code == 400
+    assert "organization" in response.context["rule_form"].errors
+    assert not RoutingRule.objects.exists()

@@ -143,7 +143,9 @@ def organizations(request):
 
 
 def _rule_targets(access: Access) -> QuerySet[Organization]:
-    return administered_tree(access).filter(is_active=True).exclude(kind=Organization.Kind.AUDITOR)
+    # A rule sends reports where the admin may dispatch them: neither an oversight body
+    # nor the national operator.
+    return access.report_destinations().order_by("path")
 
 
 def _rules_of(org: Organization) -> QuerySet[RoutingRule]:
