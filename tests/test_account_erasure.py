@@ -365,3 +365,15 @@ def test_an_erasure_queues_a_retraining_of_the_live_suggestion_models(
         _delete(client_for(world.citizen))
 
     assert retrainings.count() == 1
+
+
+def test_a_completed_report_awaiting_the_verdict_is_closed_when_the_account_goes(world, client_for):
+    report, _ = submit(world, reporter=world.citizen, body=BODY)
+    advance(world, report, "completed")
+
+    _delete(client_for(world.citizen))
+
+    report = Report.objects.get(pk=report.pk)
+    assert report.status == "closed" and report.closed_at is not None
+    assert report.events.latest("pk").action == "close_unanswered"
+    assert not report.deadlines.running().exists()

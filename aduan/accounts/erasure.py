@@ -104,7 +104,7 @@ def erase_account(user) -> Erased:
         _mask_messages_to_others(user, reports)
         email = user.email
         _empty(user)
-        _archive_questions_nobody_answers(reports)
+        _settle_what_nobody_answers(reports)
         for report in reports:
             _write_public_copy(report)
         _name_files_plainly(reports)
@@ -138,7 +138,7 @@ def erase_guest_reporter(report: Report) -> bool:
         Report.objects.filter(pk=report.pk).update(
             guest_name="", guest_email="", guest_phone="", guest_contact_verified_at=None
         )
-        _archive_questions_nobody_answers([report])
+        _settle_what_nobody_answers([report])
         _write_public_copy(report)
         _name_files_plainly([report])
         Notification.objects.filter(user=None).filter(
@@ -161,10 +161,11 @@ def _retrain_without_their_words() -> None:
         enqueue_retraining(list(TriageModel.Kind.values), timezone.now())
 
 
-def _archive_questions_nobody_answers(reports: list[Report]) -> None:
-    """Reports on hold are archived as incomplete now, as their time running out would
-    do ten working days later: the question can no longer reach anyone, and nobody
-    may answer it for the reporter."""
+def _settle_what_nobody_answers(reports: list[Report]) -> None:
+    """What waits for the reporter is settled now, as its time running out would do ten
+    working days later, since nobody can answer any more (nor may an officer answer for
+    them): a report on hold is archived as incomplete, a completed one awaiting their
+    verdict is closed."""
     from aduan.notifications import outbox
     from aduan.reports.lifecycle import (
         UNANSWERABLE_MESSAGE,
@@ -175,7 +176,8 @@ def _archive_questions_nobody_answers(reports: list[Report]) -> None:
     from aduan.reports.models import Status
 
     on_hold = [report for report in reports if report.status == Status.ON_HOLD]
-    if not on_hold:
+    completed = [report for report in reports if report.status == Status.COMPLETED]
+    if not on_hold and not completed:
         return
     now = timezone.now()
     with translation.override("id"):  # timeline text is stored in the first language
@@ -188,6 +190,7 @@ def _archive_questions_nobody_answers(reports: list[Report]) -> None:
             message=message,
             changes={"archived_at": now, "archive_reason": ArchiveReason.INCOMPLETE},
         )
+        apply_system_action(Action.CLOSE_UNANSWERED, completed, at=now, changes={"closed_at": now})
 
 
 def _reporter_words(report: Report):

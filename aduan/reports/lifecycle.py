@@ -1076,8 +1076,8 @@ def release_stranded(
     for report in reports.select_related("organization").order_by("pk"):
         key = (report.assigned_to_id, report.organization_id, report.status in UNVERIFIED)
         if key not in may_act:
-            officers = assignable_officers(report)
-            may_act[key] = officers.filter(pk=report.assigned_to_id).exists()
+            candidates = assignable_officers(report)
+            may_act[key] = candidates.filter(pk=report.assigned_to_id).exists()
         if not may_act[key]:
             events.append(assign(report, actor, None))
     return events
