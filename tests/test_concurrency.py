@@ -322,3 +322,39 @@ if connection.vendor == "postgresql":
             assert [result[0] for result in results] == [phone.Checked.VERIFIED] * 2
             verified = User.objects.filter(phone=number, phone_verified_at__isnull=False)
             assert verified.count() == 1
+
+    @pytest.mark.django_db(transaction=True)
+    def test_an_officer_taking_a_report_on_as_their_role_ends_is_not_left_in_charge():
+        import time
+
+        from django.db import transaction
+
+        from aduan.organizations.models import Membership
+        from aduan.reports.lifecycle import Actor, TransitionError, release_departed
+
+        world = build_world()
+        report = advance(world, submit(world)[0], Status.DISPATCHED)
+        role = Membership.objects.get(user=world.liaison_a, organization=world.unit_a)
+        ended = threading.Event()
+
+        def end_the_role():
+            with transaction.atomic():
+                Membership.objects.filter(pk=role.pk).update(is_active=False)
+                released = release_departed(
+                    world.liaison_a, world.unit_a, Actor(world.agency_admin)
+                )
+                ended.set()
+                time.sleep(0.5)  # the officer presses the button meanwhile
+            return released
+
+        def take_it_on():
+            ended.wait(10)
+            copy = Report.objects.get(pk=report.pk)
+            return lifecycle.assign(copy, as_user(world.liaison_a), world.liaison_a)
+
+        released, taken = _race([end_the_role, take_it_on])
+
+        assert released == []
+        assert isinstance(taken, TransitionError), taken
+        report.refresh_from_db()
+        assert report.assigned_to is None

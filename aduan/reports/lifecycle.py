@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from aduan.organizations.access import HANDLING_ROLES, STAFF_ROLES, Access, Role
-from aduan.organizations.models import Category, Organization
+from aduan.organizations.models import Category, Membership, Organization
 from aduan.reports.attachments import CleanFile, store_attachment
 from aduan.reports.models import Attachment, Dispatch, Report, ReportEvent, Status, Tier
 from aduan.reports.privacy import (
@@ -1002,10 +1002,27 @@ def assignable_officers(report: Report):
 def assign(report: Report, actor: Actor, officer, *, at=None) -> ReportEvent:
     """Put `officer` in charge of `report` (None: nobody), an internal entry; colleagues
     see who took it on, and the officer is told when someone else chose them."""
-    if officer is not None and not assignable_officers(report).filter(pk=officer.pk).exists():
-        raise TransitionError(
-            _("%(name)s cannot act on this report now.") % {"name": officer.full_name}
-        )
+    with transaction.atomic():
+        if officer is not None:
+            _hold_access_of(officer)
+            if not assignable_officers(report).filter(pk=officer.pk).exists():
+                raise TransitionError(
+                    _("%(name)s cannot act on this report now.") % {"name": officer.full_name}
+                )
+        return _assign(report, actor, officer, at=at)
+
+
+def _hold_access_of(officer) -> None:
+    """Lock the officer's account and roles until the assignment commits: an admin ending
+    their access at the same moment either waits for it (and its look for reports left
+    with them finds this one) or goes first (and the check above sees the end)."""
+    from django.contrib.auth import get_user_model
+
+    list(get_user_model().objects.select_for_update().filter(pk=officer.pk).values_list("pk"))
+    list(Membership.objects.select_for_update().filter(user=officer).values_list("pk"))
+
+
+def _assign(report: Report, actor: Actor, officer, *, at=None) -> ReportEvent:
     # Handlers take a report on (from a colleague too, as the button offers) or let it
     # go; choosing a colleague, or taking it from one for nobody, is an admin's.
     me = actor.user.pk if actor.user is not None else None
