@@ -163,3 +163,17 @@ def national_news(external_id: str) -> None:
     report = Report.objects.get(channel_reference__endswith=f":{external_id}")
     news = report.events.filter(action=Action.ADD_INFO).order_by("id")
     print(json.dumps({"news": [e.message for e in news]}))
+
+
+def hide_news(code: str) -> None:
+    report = Report.objects.get(tracking_code=code)
+    admin = User.objects.get(email="admin@banyumas.example.id")
+    news = report.events.get(action=Action.ADD_INFO)
+    lifecycle.hide_information(report, Actor(user=admin), news.pk)
+    print(json.dumps({"hidden": news.pk}))
+
+
+def national_public_news(external_id: str) -> None:
+    report = Report.objects.get(channel_reference__endswith=f":{external_id}")
+    news = report.events.filter(action=Action.ADD_INFO, is_public=True)
+    print(json.dumps({"news": [e.message for e in news]}))

@@ -16,6 +16,7 @@ from aduan.reports.lifecycle import Action
 from aduan.reports.models import Report, Status
 from tests.personas import advance, as_user, submit
 from tests.test_api import (
+    bearer,
     error_codes,
     error_fields,
     get,
@@ -425,3 +426,50 @@ def test_relayed_news_beyond_the_days_limit_says_so(client, world):
     refused = post(client, url(report, "replies"), secret, {"action": "add_info", "message": "x"})
     assert refused.status_code == 409
     assert error_codes(refused) == ["daily_limit"]
+
+
+# --- Hiding relayed words ------------------------------------------------------------
+
+
+def _relayed_news(client, world, secret):
+    report = received_report(client, world, secret, Status.DISPATCHED)
+    words = {"action": "add_info", "message": "Pak Darmo tetangga saya menyuap petugas."}
+    answer = post(client, url(report, "replies"), secret, words)
+    assert answer.status_code == 201
+    return report, answer.json()["id"]
+
+
+def test_the_system_that_relayed_news_takes_it_off_the_public_pages(client, world):
+    from aduan.reports.models import ReportEvent
+
+    secret = new_key(world.agency)
+    report, event_id = _relayed_news(client, world, secret)
+    reply_url = f"{url(report, 'replies')}{event_id}/"
+
+    first = client.delete(reply_url, headers=bearer(secret))
+    again = client.delete(reply_url, headers=bearer(secret))
+
+    assert (first.status_code, again.status_code) == (204, 204)
+    event = ReportEvent.objects.get(pk=event_id)
+    assert event.is_public is False
+    hiding = report.events.filter(action=Action.HIDE_INFO)
+    assert hiding.count() == 1
+    assert hiding.get().actor_organization == world.agency
+
+
+def test_only_the_reporters_words_on_its_own_reports_can_be_hidden_by_a_key(client, world):
+    secret = new_key(world.agency)
+    report, event_id = _relayed_news(client, world, secret)
+    report.refresh_from_db()
+    lifecycle.respond(report, as_user(world.liaison_a), "Kami tinjau besok.")
+    response_id = report.events.get(action=Action.RESPOND).pk
+
+    other = client.delete(
+        f"{url(report, 'replies')}{event_id}/", headers=bearer(new_key(world.other_agency))
+    )
+    officer_words = client.delete(f"{url(report, 'replies')}{response_id}/", headers=bearer(secret))
+    read_only = new_key(world.agency, scopes=[Scope.REPORTS_READ])
+    no_scope = client.delete(f"{url(report, 'replies')}{event_id}/", headers=bearer(read_only))
+
+    assert (other.status_code, officer_words.status_code, no_scope.status_code) == (404, 404, 403)
+    assert report.events.get(pk=event_id).is_public is True

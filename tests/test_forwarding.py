@@ -573,3 +573,35 @@ def test_the_uplinks_echo_of_the_relayed_news_is_not_news_here(world, uplink, cl
     assert report.events.count() == before
     assert not Notification.objects.filter(report=report, kind=Kind.RESPONSE).exists()
     assert Forwarding.objects.get().remote_status == "in_progress"  # still kept up to date
+
+
+def test_news_hidden_here_after_it_went_is_hidden_at_the_uplink_once(world, uplink, receiver):
+    from tests.personas import as_reporter
+
+    report, item = _sent(world, uplink, receiver)
+    news = lifecycle.add_information(report, as_reporter(world.citizen), "Pak Darmo menyuap.")
+    receiver.answers = [remote_answer(http_status=200), http.Response(201, '{"id": 321}')]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert item.remote_news == {str(news.pk): 321}
+    receiver.requests.clear()
+
+    lifecycle.hide_information(report, lifecycle.Actor(world.liaison_a), news.pk)
+
+    item.refresh_from_db()
+    assert item.state == State.PENDING
+    receiver.answers = [remote_answer(http_status=200), http.Response(204, "")]
+    forwarding.deliver([item.pk])
+    report_again, hiding = receiver.requests
+    assert (hiding.method, hiding.url) == (
+        "DELETE",
+        "https://lapor.example.go.id/api/v1/reports/RMT2345X/replies/321/",
+    )
+    item.refresh_from_db()
+    assert (item.state, item.hidden_news) == (State.SENT, [news.pk])
+
+    forwarding.send_files_again(report)
+    receiver.requests.clear()
+    receiver.answers = [remote_answer(http_status=200)]
+    forwarding.deliver([item.pk])
+    assert len(receiver.requests) == 1  # not asked again

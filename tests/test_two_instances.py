@@ -155,6 +155,15 @@ def test_a_report_forwarded_to_the_national_instance_hears_its_follow_ups_back(i
         regency.tail(),
     )
 
+    # Taken off the public pages at the regency, it leaves the national ones too.
+    assert national.run(f"national_public_news({code!r})")["news"] == news
+    regency.run(f"hide_news({code!r})")
+
+    def news_hidden():
+        return national.run(f"national_public_news({code!r})")["news"] == []
+
+    assert wait_for(news_hidden, SYNC_SECONDS), (national.tail(), regency.tail())
+
     # Officers of the national instance handle it; its webhooks bring every step back.
     # The reporter's photo went with it; the completion's photo is national's own.
     handled = national.run(f"handle_on_national({code!r})")

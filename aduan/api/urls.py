@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/<str:code>/responses/", views.ResponseCreate.as_view(), name="responses"),
     path("reports/<str:code>/completion/", views.CompletionCreate.as_view(), name="completion"),
     path("reports/<str:code>/replies/", views.ReplyCreate.as_view(), name="replies"),
+    path("reports/<str:code>/replies/<str:pk>/", views.ReplyDetail.as_view(), name="reply"),
     path("reports/<str:code>/attachments/", views.AttachmentCreate.as_view(), name="attachments"),
     path(
         "reports/<str:code>/attachments/<str:pk>/",

@@ -641,6 +641,44 @@ class AttachmentDetail(OrganizationApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class ReplyDetail(OrganizationApiView):
+    scopes = {"DELETE": Scope.REPORTS_WRITE}
+
+    @extend_schema(
+        tags=["reports"],
+        parameters=[
+            OpenApiParameter(
+                "id", int, OpenApiParameter.PATH, description="The entry's id (the reply's `id`)."
+            )
+        ],
+        responses={204: None, **errors(401, 403, 404, 409, 429)},
+    )
+    def delete(self, request, code: str, pk: str):
+        """Take the reporter's words you relayed (the `id` the reply answered) off the
+        public pages, on a report received through the key's organization — when that
+        organization took them off its own (they name a neighbour, slander someone). They
+        are not deleted: the report's handlers and the reporter still read them. Hiding
+        hidden words again changes nothing (204)."""
+        report = _find(reports_received_by(self.organization), code)
+        if not pk.isascii() or not pk.isdigit():
+            raise Http404
+        event = report.events.filter(
+            pk=pk, by_reporter=True, action__in=lifecycle.HIDEABLE_WORDS
+        ).first()
+        if event is None:
+            raise Http404
+        if lifecycle.words_hideable(event):
+            actor = lifecycle.Actor.system(self.organization)
+            try:
+                with _refusals_as_errors():
+                    lifecycle.hide_information(report, actor, event.pk)
+            except Conflict:
+                event.refresh_from_db()
+                if lifecycle.words_hideable(event):  # not hidden meanwhile: a real refusal
+                    raise
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 VERDICTS = {ReplyAction.SATISFIED, ReplyAction.NOT_SATISFIED, ReplyAction.RATE}
 
 

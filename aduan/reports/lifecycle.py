@@ -902,7 +902,10 @@ def hide_information(report: Report, actor: Actor, event_id: int, *, at=None) ->
         )
         shown = ReportEvent.objects.filter(pk=event.pk)
         if event.action == Action.ADD_INFO:
+            from aduan.webhooks.forwarding import send_files_again
+
             shown.update(is_public=False)
+            send_files_again(report)  # news relayed to an uplink is hidden there too
         else:
             shown.update(data={**(event.data or {}), "words_hidden": True})
     return hiding

@@ -152,19 +152,24 @@ def _send(forwarding: Forwarding) -> dict:
         if (len(sent), len(hidden)) == before:
             break
     outcome.update(sent_files=sent, remote_files=files_there, hidden_files=hidden)
-    outcome["sent_news"] = _send_news(forwarding, code, outcome["remote_status"])
+    sent_news, news_there = _send_news(forwarding, code, outcome["remote_status"])
+    hidden_news = _hide_news(forwarding, code, news_there)
+    outcome.update(sent_news=sent_news, remote_news=news_there, hidden_news=hidden_news)
     return outcome
 
 
-def _send_news(forwarding: Forwarding, remote_code: str, remote_status: str) -> list[int]:
+def _send_news(
+    forwarding: Forwarding, remote_code: str, remote_status: str
+) -> tuple[list[int], dict]:
     """The reporter's news of the problem, public here, follows the report to the uplink
     (its replies endpoint, each with its own idempotency key); returns the local ids
-    relayed so far. The reporter hears the uplink's question as an update on their own
-    report and can only answer it with news: while the uplink holds the report with a
-    question, the news goes as the answer. News the uplink refuses (its report closed,
-    its daily limit) is logged and left; a server error retries the whole forwarding."""
+    relayed so far and, for those the uplink accepted, its id of each. The reporter
+    hears the uplink's question as an update on their own report and can only answer it
+    with news: while the uplink holds the report with a question, the news goes as the
+    answer. News the uplink refuses (its report closed, its daily limit) is logged and
+    left; a server error retries the whole forwarding."""
     uplink = forwarding.uplink
-    sent = list(forwarding.sent_news)
+    sent, remote = list(forwarding.sent_news), dict(forwarding.remote_news)
     news = (
         forwarding.report.events.filter(
             action=lifecycle.Action.ADD_INFO, is_public=True, by_reporter=True
@@ -185,10 +190,13 @@ def _send_news(forwarding: Forwarding, remote_code: str, remote_status: str) -> 
             )
         except http.HttpError as exc:
             raise DeliveryError(str(exc), retryable=True) from exc
-        if _accepted(forwarding, answer, f"News {event.pk}") and action == "answer_hold":
-            remote_status = Status.SUBMITTED  # answered: later news is news again
+        if _accepted(forwarding, answer, f"News {event.pk}"):
+            if (remote_id := _id_in(answer)) is not None:
+                remote[str(event.pk)] = remote_id
+            if action == "answer_hold":
+                remote_status = Status.SUBMITTED  # answered: later news is news again
         sent.append(event.pk)
-    return sent
+    return sent, remote
 
 
 def _send_files(
@@ -269,28 +277,57 @@ def _hide_files(
 ) -> list[int]:
     """Files sent to the uplink and hidden from the public here since are hidden there
     too (DELETE on the file, which hides it from the public there; the reporter and
-    staff there still see it). Returns the local ids hidden there so far. A file the
-    uplink no longer has (404) counts as hidden; one it refuses otherwise is logged and
-    not asked again; a server error retries the whole forwarding, whose earlier calls
-    change nothing the second time."""
-    uplink = forwarding.uplink
-    hidden = list(hidden)
+    staff there still see it). Returns the local ids hidden there so far."""
     private = forwarding.report.attachments.filter(
         pk__in=[int(pk) for pk in remote], is_public=False
     ).exclude(pk__in=hidden)
-    for local_id in private.order_by("id").values_list("pk", flat=True):
-        url = uplink.api_url(f"reports/{remote_code}/attachments/{remote[str(local_id)]}/")
+    paths = {
+        local_id: f"reports/{remote_code}/attachments/{remote[str(local_id)]}/"
+        for local_id in private.order_by("id").values_list("pk", flat=True)
+    }
+    return _hide_there(forwarding, paths, hidden, "file")
+
+
+def _hide_news(forwarding: Forwarding, remote_code: str, remote: dict) -> list[int]:
+    """News relayed to the uplink and taken off the public pages here since (it named a
+    neighbour) is taken off there too (DELETE on the reply). Returns the local ids
+    hidden there so far."""
+    hidden = list(forwarding.hidden_news)
+    private = forwarding.report.events.filter(
+        pk__in=[int(pk) for pk in remote], is_public=False
+    ).exclude(pk__in=hidden)
+    paths = {
+        local_id: f"reports/{remote_code}/replies/{remote[str(local_id)]}/"
+        for local_id in private.order_by("id").values_list("pk", flat=True)
+    }
+    return _hide_there(forwarding, paths, hidden, "news")
+
+
+def _hide_there(
+    forwarding: Forwarding, paths: dict[int, str], hidden: list[int], what: str
+) -> list[int]:
+    """DELETE each of `paths` (local id → the uplink's API path) at the uplink; returns
+    `hidden` with the local ids now hidden there. One the uplink no longer has (404)
+    counts as hidden; one it refuses otherwise is logged and not asked again; a server
+    error retries the whole forwarding, whose earlier calls change nothing the second
+    time."""
+    uplink = forwarding.uplink
+    hidden = list(hidden)
+    for local_id, path in paths.items():
         try:
-            answer = http.delete(url, headers={"Authorization": f"Bearer {uplink.api_key}"})
+            answer = http.delete(
+                uplink.api_url(path), headers={"Authorization": f"Bearer {uplink.api_key}"}
+            )
         except http.HttpError as exc:
             raise DeliveryError(str(exc), retryable=True) from exc
         if answer.status >= 500 or answer.status in (408, 409, 429):
-            raise DeliveryError(f"Hiding file {local_id}: HTTP {answer.status}", retryable=True)
+            raise DeliveryError(f"Hiding {what} {local_id}: HTTP {answer.status}", retryable=True)
         if not answer.ok and answer.status != 404:
             logger.warning(
-                "Forwarding %s: %s would not hide file %s: HTTP %s %s",
+                "Forwarding %s: %s would not hide %s %s: HTTP %s %s",
                 forwarding.pk,
                 uplink.slug,
+                what,
                 local_id,
                 answer.status,
                 answer.text[:ERROR_TEXT_LIMIT],

@@ -179,6 +179,10 @@ class Forwarding(LeasedRow):
     # The reporter's news of the problem (`add_info` entries, local ids) relayed to the
     # uplink, refused ones included: a retried forwarding relays none twice.
     sent_news = models.JSONField(default=list, blank=True)
+    # For the news the uplink accepted, its id of each (local id → id there), so that news
+    # hidden from the public here is hidden there too; and the local ids hidden there.
+    remote_news = models.JSONField(default=dict, blank=True)
+    hidden_news = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("forwarded report")
