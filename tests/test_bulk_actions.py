@@ -351,3 +351,36 @@ def test_the_chosen_reports_keep_their_inbox_flags(world, client_for):
     assert 'data-urgency="by_hand"' in rows[reports[0].tracking_code]
     assert 'data-flag="confidential"' in rows[reports[1].tracking_code]
     assert "ws-flag" not in rows[reports[2].tracking_code]
+
+
+def test_an_officer_hears_of_reports_dispatched_together_in_one_email(world, client_for):
+    from aduan.notifications.models import Kind, Medium
+
+    reports = _three(world)
+    changed = Report.objects.get(pk=reports[1].pk)
+    lifecycle.hold(changed, as_user(world.national_admin), "Di mana tepatnya lokasinya?")
+
+    _post(client_for(world.national_admin), reports, "dispatch", organization=world.agency.pk)
+
+    told = Notification.objects.filter(user=world.agency_admin, kind=Kind.NEW_IN_INBOX)
+    # In the app, one per report, each a link to it; by email, one naming them all.
+    in_app = told.filter(medium=Medium.IN_APP)
+    assert sorted(n.report_id for n in in_app) == sorted([reports[0].pk, reports[2].pk])
+    (email,) = told.filter(medium=Medium.EMAIL)
+    assert email.report_id == reports[0].pk
+    assert f"- {reports[2].tracking_code}: Lampu jalan padam nomor 2" in email.body
+    assert reports[1].tracking_code not in email.body  # refused: it was not sent
+    assert "dan 1 laporan lain" in email.subject
+
+
+def test_a_single_dispatch_still_tells_of_its_one_report(world, client_for):
+    from aduan.notifications.models import Kind, Medium
+
+    (report,) = _three(world)[:1]
+    _post(client_for(world.national_admin), [report], "dispatch", organization=world.agency.pk)
+
+    email = Notification.objects.get(
+        user=world.agency_admin, kind=Kind.NEW_IN_INBOX, medium=Medium.EMAIL
+    )
+    assert report.tracking_code in email.subject
+    assert "laporan lain" not in email.subject

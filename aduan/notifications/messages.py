@@ -292,7 +292,7 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
         "original_link",
         "original_archived",
     ),
-    Kind.NEW_IN_INBOX: (*REPORT_VARIABLES, "reason", "files"),
+    Kind.NEW_IN_INBOX: (*REPORT_VARIABLES, "reason", "files", "more"),
     Kind.ESCALATED: REPORT_VARIABLES,
     Kind.ESCALATED_BY_LEADER: (*REPORT_VARIABLES, "sender", "escalated_to"),
     Kind.HANDED_OVER: (*REPORT_VARIABLES, "auditor"),
@@ -500,6 +500,7 @@ def sample_context(kind: str, language: str, organization) -> dict:
         "taken_by": "",
         "status": Status(report.status).label,  # lazy: in the language previewed
         "files": 2 if kind in (Kind.RESPONSE, Kind.COMPLETED, Kind.NEW_IN_INBOX) else 0,
+        "more": [],  # the other reports of a bulk action (`outbox.combining`)
         **extra,
     }
 

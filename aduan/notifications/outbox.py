@@ -127,9 +127,13 @@ def notify(
 
     Call inside the transaction that causes the message. `key` names the cause; with the
     recipient and channel it forms the idempotency key, so a repeat writes nothing.
+    Inside `combining(kind)`, a staff member's email and text messages wait to be
+    written as one at the end of the block.
     """
     now = timezone.now()
     in_app_only = is_in_app_only()
+    combined = getattr(_batch, "combined", None)
+    cause = _Cause(kind, key, context, report, organization, link)
     rows: list[Notification] = []
     rendered: dict[str, messages.Rendered] = {}
     for recipient in recipients:
@@ -138,43 +142,115 @@ def notify(
             continue
         language = recipient.language if recipient.language in messages.LANGUAGES else "id"
         if language not in rendered:
-            rendered[language] = messages.render_with(
-                kind,
-                language,
-                {**context, "link": link},
-                override=_override(kind, language, organization),
-                organization=organization,
-            )
-        text = rendered[language]
+            rendered[language] = cause.render(language)
         for medium, address in media:
             if in_app_only and medium != Medium.IN_APP:
                 continue
-            rows.append(
-                Notification(
-                    key=f"{key}:{recipient.ident}:{medium}"[:200],
-                    kind=kind,
-                    medium=medium,
-                    user=recipient.user,
-                    address=address,
-                    language=language,
-                    report=report,
-                    organization=organization,
-                    subject=text.subject,
-                    body=text.body,
-                    short=text.short,
-                    link=link,
-                    state=State.SENT if medium == Medium.IN_APP else State.PENDING,
-                    sent_at=now if medium == Medium.IN_APP else None,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-            )
+            if combined is not None and combined.takes(kind, recipient, medium):
+                combined.hold(cause, recipient, medium, address)
+                continue
+            rows.append(cause.row(recipient, medium, address, rendered[language], now))
     pending = getattr(_batch, "rows", None)
     if pending is not None:
         pending.extend(rows)
     else:
         _write(rows)
     return len(rows)
+
+
+@dataclass
+class _Cause:
+    """One message's cause: what `notify` was asked to write."""
+
+    kind: str
+    key: str
+    context: dict
+    report: object | None
+    organization: Organization | None
+    link: str
+
+    def render(self, language: str, **extra) -> messages.Rendered:
+        return messages.render_with(
+            self.kind,
+            language,
+            {**self.context, "link": self.link, **extra},
+            override=_override(self.kind, language, self.organization),
+            organization=self.organization,
+        )
+
+    def row(self, recipient, medium: str, address: str, text, now) -> Notification:
+        in_app = medium == Medium.IN_APP
+        return Notification(
+            key=f"{self.key}:{recipient.ident}:{medium}"[:200],
+            kind=self.kind,
+            medium=medium,
+            user=recipient.user,
+            address=address,
+            language=recipient.language if recipient.language in messages.LANGUAGES else "id",
+            report=self.report,
+            organization=self.organization,
+            subject=text.subject,
+            body=text.body,
+            short=text.short,
+            link=self.link,
+            state=State.SENT if in_app else State.PENDING,
+            sent_at=now if in_app else None,
+            created_at=now,
+            next_attempt_at=now,
+        )
+
+
+class _Combined:
+    """The email and text messages of one kind held for staff inside `combining`, per
+    person and channel, in the order their causes committed."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.groups: dict[tuple[str, str], list[tuple[_Cause, Recipient, str]]] = {}
+
+    def takes(self, kind: str, recipient: Recipient, medium: str) -> bool:
+        return kind == self.kind and recipient.user is not None and medium != Medium.IN_APP
+
+    def hold(self, cause: _Cause, recipient: Recipient, medium: str, address: str) -> None:
+        self.groups.setdefault((recipient.ident, medium), []).append((cause, recipient, address))
+
+    def discard(self, report) -> None:
+        """Leave out the messages about `report`: its action did not happen after all."""
+        for key, held in self.groups.items():
+            self.groups[key] = [entry for entry in held if entry[0].report != report]
+
+    def rows(self) -> list[Notification]:
+        """One message per person and channel: the first cause's, naming the others."""
+        now, rows = timezone.now(), []
+        for (_ident, medium), held in self.groups.items():
+            if not held:
+                continue
+            (first, recipient, address), others = held[0], held[1:]
+            more = [
+                {"code": cause.context.get("code", ""), "title": cause.context.get("title", "")}
+                for cause, _recipient, _address in others
+            ]
+            text = first.render(recipient.language, more=more)
+            rows.append(first.row(recipient, medium, address, text, now))
+        return rows
+
+
+@contextmanager
+def combining(kind: str) -> Iterator[_Combined]:
+    """Inside the block, the `kind` messages to staff by email, WhatsApp or SMS become
+    one per person and channel, naming every report (`more`): dispatching fifty reports
+    at once sends a unit's officer one email, not fifty. Messages in the app stay one
+    per report, each a link to its report. For actions taken one transaction at a time
+    (the bulk page), which `discard` the reports whose action failed; the messages are
+    written when the block ends."""
+    combined = _Combined(kind)
+    _batch.combined = combined
+    try:
+        yield combined
+    finally:
+        _batch.combined = None
+        with transaction.atomic():
+            _write(combined.rows())
 
 
 _batch = threading.local()

@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from aduan.notifications import outbox
+from aduan.notifications.models import Kind
 from aduan.organizations.access import Access, units_without_liaison
 from aduan.organizations.models import Organization
 from aduan.reports import lifecycle
@@ -226,12 +228,15 @@ def _apply(request, reports, form) -> tuple[list[Report], list[Refusal]]:
     seen = _seen_versions(request)
     done: list[Report] = []
     refused: list[Refusal] = []
-    for report in reports:
-        reason = _refusal(report, form, actor, seen.get(report.tracking_code))
-        if reason:
-            refused.append(Refusal(report, reason))
-        else:
-            done.append(report)
+    # A unit's officer hears of the reports sent to it in one email, not one each.
+    with outbox.combining(Kind.NEW_IN_INBOX) as combined:
+        for report in reports:
+            reason = _refusal(report, form, actor, seen.get(report.tracking_code))
+            if reason:
+                combined.discard(report)
+                refused.append(Refusal(report, reason))
+            else:
+                done.append(report)
     return done, refused
 
 
