@@ -209,3 +209,25 @@ def test_a_unit_moved_to_another_agency_releases_the_former_agency_admins_report
     response = _change(operator_client, url, "organization_form", parent=str(world.other_agency.pk))
     assert response.status_code == 302
     assert _released(taken)
+
+
+def test_a_deleted_account_leaves_its_reports_with_nobody_on_the_timeline(operator_client, world):
+    from aduan.accounts.models import User
+
+    report = advance(world, submit(world, reporter=world.citizen)[0], Status.DISPATCHED)
+    newcomer = _user_with_role(world)
+    lifecycle.assign(report, as_user(world.agency_admin), newcomer)
+
+    url = reverse("admin:accounts_user_delete", args=[newcomer.pk])
+    assert operator_client.post(url, {"post": "yes"}).status_code == 302
+
+    assert not User.objects.filter(pk=newcomer.pk).exists()
+    assert _released(report)
+
+
+def _user_with_role(world):
+    from tests.personas import _user
+
+    newcomer = _user("baru@kab-contoh.example.id", "Penghubung Baru")
+    Membership.objects.create(user=newcomer, organization=world.unit_a, role=Role.LIAISON)
+    return newcomer

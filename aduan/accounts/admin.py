@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
-from aduan.organizations.admin import release_stranded_reports
+from aduan.organizations.admin import release_reports_of_deleted, release_stranded_reports
 from aduan.organizations.models import Membership
 
 
@@ -76,6 +76,14 @@ class UserAdmin(BaseUserAdmin):
         if not change and obj.email_confirmed_at is None:
             obj.email_confirmed_at = timezone.now()
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj) -> None:
+        release_reports_of_deleted(self, request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        release_reports_of_deleted(self, request, list(queryset))
+        super().delete_queryset(request, queryset)
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)

@@ -104,6 +104,26 @@ def release_stranded_reports(modeladmin, request, **scope) -> None:
         modeladmin.message_user(request, released_message(len(released)), messages.INFO)
 
 
+def release_reports_of_deleted(modeladmin, request, users) -> None:
+    """Before accounts are deleted, the open reports in their charge become nobody's with
+    an entry on their timelines (the database would clear them silently)."""
+    from aduan.reports.lifecycle import (
+        TRANSITIONS,
+        Action,
+        Actor,
+        assign,
+        released_message,
+    )
+    from aduan.reports.models import Report
+
+    held = Report.objects.filter(
+        assigned_to__in=users, status__in=TRANSITIONS[Action.ASSIGN].sources
+    ).order_by("pk")
+    released = [assign(report, Actor.system(), None) for report in held]
+    if released:
+        modeladmin.message_user(request, released_message(len(released)), messages.INFO)
+
+
 def _entered(decree: ConnectionDecree, request) -> None:
     decree.entered_by, decree.entered_at = request.user, timezone.now()
 
