@@ -605,3 +605,29 @@ def test_news_hidden_here_after_it_went_is_hidden_at_the_uplink_once(world, upli
     receiver.answers = [remote_answer(http_status=200)]
     forwarding.deliver([item.pk])
     assert len(receiver.requests) == 1  # not asked again
+
+
+def test_news_answers_the_uplinks_question_though_its_answer_to_the_report_is_replayed(
+    world, uplink, receiver, client
+):
+    from tests.personas import as_reporter
+
+    report, item = _sent(world, uplink, receiver)
+    # The uplink asks the reporter a question: its webhook says its report is on hold.
+    event = {"id": 78, "action": "hold", "message": "Di RT berapa?", "to_status": "on_hold"}
+    remote = {"code": "RMT2345X", "external_id": report.tracking_code, "status": "on_hold"}
+    body = json.dumps({"type": "report.status_changed", "data": {"event": event, "report": remote}})
+    assert post_call(client, uplink, body.encode(), message_id="msg_78").status_code == 200
+    report.refresh_from_db()
+    lifecycle.add_information(report, as_reporter(world.citizen), "Di RT 3 RW 2.")
+    # Within the replay window the uplink answers the report's own call as it did the
+    # first time: the report as it was created, not as it is now.
+    replayed = remote_answer(http_status=201)
+    replayed.headers["Idempotent-Replayed"] = "true"
+    receiver.answers = [replayed, http.Response(201, "{}")]
+
+    forwarding.deliver([item.pk])
+
+    assert json.loads(receiver.requests[1].body)["action"] == "answer_hold"
+    item.refresh_from_db()
+    assert item.remote_status == Status.SUBMITTED  # answered, back to verification there

@@ -139,6 +139,10 @@ def _send(forwarding: Forwarding) -> dict:
         }
     except (ValueError, KeyError, TypeError) as exc:
         raise DeliveryError(f"Unexpected answer: {answer.text[:200]}", retryable=False) from exc
+    if _replayed(answer) and forwarding.remote_status:
+        # A replay is the report as the uplink created it; its webhooks said since how
+        # it stands (on hold with a question, which decides how news goes).
+        outcome["remote_status"] = forwarding.remote_status
     code = outcome["remote_code"]
     sent = list(forwarding.sent_files)
     files_there = dict(forwarding.remote_files)
@@ -152,22 +156,34 @@ def _send(forwarding: Forwarding) -> dict:
         if (len(sent), len(hidden)) == before:
             break
     outcome.update(sent_files=sent, remote_files=files_there, hidden_files=hidden)
-    sent_news, news_there = _send_news(forwarding, code, outcome["remote_status"])
+    sent_news, news_there, outcome["remote_status"] = _send_news(
+        forwarding, code, outcome["remote_status"]
+    )
     hidden_news = _hide_news(forwarding, code, news_there)
     outcome.update(sent_news=sent_news, remote_news=news_there, hidden_news=hidden_news)
     return outcome
 
 
+def _replayed(answer: http.Response) -> bool:
+    """Whether the uplink answered from its memory of an earlier call with the same
+    idempotency key (the `Idempotent-Replayed` header, whatever its case)."""
+    return any(
+        name.lower() == "idempotent-replayed" and value.strip().lower() == "true"
+        for name, value in answer.headers.items()
+    )
+
+
 def _send_news(
     forwarding: Forwarding, remote_code: str, remote_status: str
-) -> tuple[list[int], dict]:
+) -> tuple[list[int], dict, str]:
     """The reporter's news of the problem, public here, follows the report to the uplink
     (its replies endpoint, each with its own idempotency key); returns the local ids
-    relayed so far and, for those the uplink accepted, its id of each. The reporter
-    hears the uplink's question as an update on their own report and can only answer it
-    with news: while the uplink holds the report with a question, the news goes as the
-    answer. News the uplink refuses (its report closed, its daily limit) is logged and
-    left; a server error retries the whole forwarding."""
+    relayed so far, for those the uplink accepted its id of each, and the uplink's status
+    as the news left it. The reporter hears the uplink's question as an update on their
+    own report and can only answer it with news: while the uplink holds the report with
+    a question, the news goes as the answer, which ends the hold. News the uplink
+    refuses (its report closed, its daily limit) is logged and left; a server error
+    retries the whole forwarding."""
     uplink = forwarding.uplink
     sent, remote = list(forwarding.sent_news), dict(forwarding.remote_news)
     news = (
@@ -196,7 +212,7 @@ def _send_news(
             if action == "answer_hold":
                 remote_status = Status.SUBMITTED  # answered: later news is news again
         sent.append(event.pk)
-    return sent, remote
+    return sent, remote, remote_status
 
 
 def _send_files(
