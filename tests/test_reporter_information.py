@@ -342,3 +342,17 @@ def test_an_outsider_cannot_hide_the_reporters_words(world, client_for):
     assert response.status_code == 404
     verdict.refresh_from_db()
     assert "words_hidden" not in verdict.data
+
+
+def test_a_rating_comment_hidden_leaves_the_success_stories_too(world):
+    report = _completed(world)
+    lifecycle.reply(report, as_reporter(world.citizen), satisfied=True, message="")
+    rating = lifecycle.rate(report, as_reporter(world.citizen), 5, "Bagus. " + SLANDER)
+    stories_url = reverse("portal:stories")
+    assert "Pak Darmo" in Client().get(stories_url).content.decode()
+
+    lifecycle.hide_information(report, lifecycle.Actor(world.liaison_a), rating.pk)
+
+    stories = Client().get(stories_url).content.decode()
+    assert f'data-story="{report.tracking_code}"' in stories  # the story stays
+    assert "Pak Darmo" not in stories

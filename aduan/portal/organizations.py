@@ -134,12 +134,17 @@ def success_stories(request: HttpRequest) -> HttpResponse:
     completions = ReportEvent.objects.filter(action=Action.COMPLETE, is_public=True).order_by(
         "-at", "-id"
     )
+    # The rating's words as the public may read them: a handler may have withheld them.
+    ratings = ReportEvent.objects.filter(action=Action.RATE, is_public=True).order_by("-at", "-id")
     satisfied = ReportEvent.objects.filter(report=OuterRef("pk"), action=Action.SATISFIED)
     stories = (
         Report.objects.public()
         .filter(Exists(satisfied), status=Status.CLOSED, rating__gte=GOOD_RATING)
         .select_related(*LIST_RELATED)
-        .prefetch_related(Prefetch("events", queryset=completions, to_attr="completions"))
+        .prefetch_related(
+            Prefetch("events", queryset=completions, to_attr="completions"),
+            Prefetch("events", queryset=ratings, to_attr="ratings"),
+        )
         .order_by("-closed_at", "-pk")
     )
     page = paginate(stories, request.GET.get("page"), STORIES_PER_PAGE)
