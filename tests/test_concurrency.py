@@ -358,3 +358,37 @@ if connection.vendor == "postgresql":
         assert isinstance(taken, TransitionError), taken
         report.refresh_from_db()
         assert report.assigned_to is None
+
+    @pytest.mark.django_db(transaction=True)
+    def test_taking_a_report_on_does_not_hold_up_what_is_written_in_the_officers_name():
+        # A row naming the officer (an entry by them, a message to them) checks that the
+        # account exists with a lock that an exclusive lock of the account would block:
+        # a transition holding another report's row while it waits could deadlock.
+        import time
+
+        from django.db import OperationalError, transaction
+
+        from aduan.reports.lifecycle import _hold_access_of
+
+        world = build_world()
+        other = advance(world, submit(world)[0], Status.DISPATCHED)
+        held = threading.Event()
+
+        def assigning():
+            with transaction.atomic():
+                _hold_access_of(world.liaison_a)
+                held.set()
+                time.sleep(1.5)  # the rest of the assignment
+
+        def noting():
+            held.wait(10)
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '500ms'")
+                copy = Report.objects.get(pk=other.pk)
+                return lifecycle.add_note(copy, as_user(world.liaison_a), "Dicek besok.")
+
+        _assigned, noted = _race([assigning, noting])
+
+        assert not isinstance(noted, OperationalError), noted
+        assert isinstance(noted, ReportEvent), noted

@@ -1018,11 +1018,15 @@ def assign(report: Report, actor: Actor, officer, *, at=None) -> ReportEvent:
 def _hold_access_of(officer) -> None:
     """Lock the officer's account and roles until the assignment commits: an admin ending
     their access at the same moment either waits for it (and its look for reports left
-    with them finds this one) or goes first (and the check above sees the end)."""
+    with them finds this one) or goes first (and the check above sees the end). Not
+    against rows that merely name them (an entry by them, a message to them), which
+    would wait, and with another report's row held, deadlock against this one's."""
     from django.contrib.auth import get_user_model
 
-    list(get_user_model().objects.select_for_update().filter(pk=officer.pk).values_list("pk"))
-    list(Membership.objects.select_for_update().filter(user=officer).values_list("pk"))
+    users = get_user_model().objects.select_for_update(no_key=True)
+    list(users.filter(pk=officer.pk).values_list("pk"))
+    roles = Membership.objects.select_for_update(no_key=True).filter(user=officer)
+    list(roles.order_by("pk").values_list("pk"))
 
 
 def _assign(report: Report, actor: Actor, officer, *, at=None) -> ReportEvent:
