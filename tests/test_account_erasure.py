@@ -377,3 +377,22 @@ def test_a_completed_report_awaiting_the_verdict_is_closed_when_the_account_goes
     assert report.status == "closed" and report.closed_at is not None
     assert report.events.latest("pk").action == "close_unanswered"
     assert not report.deadlines.running().exists()
+
+
+def test_the_rating_comment_kept_with_the_report_loses_the_name_and_contacts_too(world, client_for):
+    report, _ = submit(world, reporter=world.citizen, body=BODY)
+    report = advance(world, report, "completed")
+    lifecycle.reply(report, as_reporter(world.citizen), satisfied=True, message="")
+    comment = "Terima kasih, dari Siti Warga. Hubungi 0812-3456-7890 kalau rusak lagi."
+    lifecycle.rate(report, as_reporter(world.citizen), 5, comment)
+
+    _delete(client_for(world.citizen))
+
+    report = Report.objects.get(pk=report.pk)
+    for secret in ("Siti", "Warga", "3456"):
+        assert secret not in report.rating_comment
+    assert "kalau rusak lagi" in report.rating_comment
+    staff = client_for(world.agency_admin).get(
+        reverse("workspace:report", kwargs={"code": report.tracking_code})
+    )
+    assert "3456" not in staff.content.decode()

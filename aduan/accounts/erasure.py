@@ -217,6 +217,8 @@ def _withhold_text(report: Report) -> None:
     report.address = withheld_text(report.address, report)[
         : Report._meta.get_field("address").max_length
     ]
+    # The rating's words are kept on the row too, beside their timeline entry.
+    report.rating_comment = withheld_text(report.rating_comment, report)
     report.withheld_text = ""
     report.show_reporter_name = False
 
@@ -293,6 +295,7 @@ def _write_public_copy(report: Report) -> None:
         title=report.title,
         body=report.body,
         address=report.address,
+        rating_comment=report.rating_comment,
         withheld_text="",
         show_reporter_name=False,
         public_title=report.public_title,
