@@ -131,6 +131,21 @@ def test_the_handling_unit_does_not_see_an_anonymous_reporters_phone(world, clie
     assert "3456" not in page and "Siti Warga" not in page
 
 
+def test_an_anonymous_reporters_rating_comment_reaches_the_handlers_masked(world, client):
+    report, _secret = submit(world, reporter=world.citizen, is_anonymous=True)
+    report = advance(world, report, Status.COMPLETED)
+    lifecycle.reply(report, as_reporter(world.citizen), satisfied=True, message="")
+
+    lifecycle.rate(report, as_reporter(world.citizen), 5, "Cepat. Saya Siti, 0812-3456-7890.")
+
+    report = Report.objects.get(pk=report.pk)
+    assert "3456" not in report.rating_comment and "Siti" not in report.rating_comment
+    assert report.rating_comment.startswith("Cepat.")
+    client.force_login(world.agency_admin)
+    page = client.get(f"/kantor/laporan/{report.tracking_code}/").content.decode()
+    assert "3456" not in page and "Siti, " not in page
+
+
 SIGNATURE_EMAIL = (
     "Mohon identitas saya dirahasiakan. Petugas kelurahan meminta uang untuk surat "
     "pengantar nikah, padahal gratis.\n\n"

@@ -1188,12 +1188,15 @@ def rate(report: Report, actor: Actor, stars: int, comment: str = "", *, at=None
         # Said plainly to the reporter: the rule that allows one rating would only say
         # "not allowed" (anyone else is refused as before, by the rule).
         raise TransitionError(_("This report has already been rated."))
+    # Kept on the row as its timeline entry keeps it: an anonymous reporter's words
+    # without who wrote them (the entry's sealed copy holds them as written).
+    kept = withheld_text(comment, report) if actor.is_reporter and report.is_anonymous else comment
     return transition(
         report,
         Action.RATE,
         actor,
         message=comment,
-        changes={"rating": stars, "rating_comment": comment},
+        changes={"rating": stars, "rating_comment": kept},
         data={"stars": stars},
         at=at,
     )
