@@ -631,3 +631,21 @@ def test_news_answers_the_uplinks_question_though_its_answer_to_the_report_is_re
     assert json.loads(receiver.requests[1].body)["action"] == "answer_hold"
     item.refresh_from_db()
     assert item.remote_status == Status.SUBMITTED  # answered, back to verification there
+
+
+def test_news_still_in_hand_at_the_uplink_from_an_earlier_try_is_sent_again_later(
+    world, uplink, receiver
+):
+    # The earlier try timed out here while the uplink was still at it: its idempotency
+    # key is taken, not refused, and the next try gets the answer it kept.
+    from tests.personas import as_reporter
+
+    report, item = _sent(world, uplink, receiver)
+    lifecycle.add_information(report, as_reporter(world.citizen), "Lubangnya makin dalam.")
+    busy = {"errors": [{"field": "Idempotency-Key", "code": "in_progress", "message": "..."}]}
+    receiver.answers = [remote_answer(http_status=200), http.Response(409, json.dumps(busy))]
+
+    forwarding.deliver([item.pk])
+
+    item.refresh_from_db()
+    assert (item.state, item.sent_news) == (State.PENDING, [])

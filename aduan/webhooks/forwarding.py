@@ -265,8 +265,9 @@ def _accepted(forwarding: Forwarding, answer: http.Response, what: str) -> bool:
     """Whether the uplink accepted one of the calls that follow the report (a file, a
     piece of news). A server error or a rate limit retries the whole forwarding, whose
     earlier calls change nothing the second time; a refusal (its own limits, its report's
-    state) is logged and left, since sending it again would not help."""
-    if answer.status >= 500 or answer.status in (408, 429):
+    state) is logged and left, since sending it again would not help. An idempotency key
+    still in hand there (an earlier try that timed out here) is no refusal: tried later."""
+    if answer.status >= 500 or answer.status in (408, 429) or _in_progress(answer):
         raise DeliveryError(f"{what}: HTTP {answer.status}", retryable=True)
     if not answer.ok:
         logger.warning(
@@ -278,6 +279,15 @@ def _accepted(forwarding: Forwarding, answer: http.Response, what: str) -> bool:
             answer.text[:ERROR_TEXT_LIMIT],
         )
     return answer.ok
+
+
+def _in_progress(answer: http.Response) -> bool:
+    if answer.status != 409:
+        return False
+    try:
+        return any(error.get("code") == "in_progress" for error in answer.json()["errors"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 def _id_in(answer: http.Response) -> int | None:
