@@ -185,6 +185,23 @@ def migration_files() -> dict[str, str]:
     }
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_anonymous_reporters_rating_comment_is_withheld_when_upgrading(world):
+    comment = "Terima kasih, saya Siti Warga (0812-3456-7890) puas."
+    report = submit(world, reporter=world.citizen, is_anonymous=True)[0]
+    advance(world, report, Status.COMPLETED)
+    lifecycle.rate(report, as_reporter(world.citizen), 5, comment)
+    # As stored before the upgrade: the comment on the row as written.
+    Report.objects.filter(pk=report.pk).update(rating_comment=comment)
+    MigrationExecutor(connection).migrate([("reports", "0020_access_by_api_and_export")])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    kept = Report.objects.get(pk=report.pk).rating_comment
+    assert "Siti" not in kept and "3456" not in kept and "puas" in kept
+
+
 def test_no_shipped_migration_was_edited_and_every_migration_is_listed():
     shipped = dict(
         reversed(line.split(maxsplit=1)) for line in SHIPPED.read_text().splitlines() if line
