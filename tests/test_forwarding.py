@@ -497,7 +497,7 @@ def test_news_the_reporter_adds_later_follows_the_forwarded_report_once(world, u
     assert forwarding.deliver([item.pk]) == 1
     report_again, news_call = receiver.requests
     assert news_call.url == "https://lapor.example.go.id/api/v1/reports/RMT2345X/replies/"
-    assert news_call.headers["Idempotency-Key"] == f"forward-{item.pk}-news-{news.pk}"
+    assert news_call.headers["Idempotency-Key"] == f"forward-{item.pk}-news-{news.pk}-add_info"
     assert json.loads(news_call.body) == {"action": "add_info", "message": "Lubangnya makin dalam."}
     item.refresh_from_db()
     assert item.sent_news == [news.pk]

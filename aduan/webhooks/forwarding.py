@@ -201,7 +201,9 @@ def _send_news(
                 {"action": action, "message": event.message},  # as the body went
                 headers={
                     "Authorization": f"Bearer {uplink.api_key}",
-                    "Idempotency-Key": f"forward-{forwarding.pk}-news-{event.pk}",
+                    # With the action: the same news sent again as the answer, once the
+                    # uplink asked its question, is another call, not a changed one.
+                    "Idempotency-Key": f"forward-{forwarding.pk}-news-{event.pk}-{action}",
                 },
             )
         except http.HttpError as exc:
