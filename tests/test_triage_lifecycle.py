@@ -494,3 +494,27 @@ def test_a_retraining_removes_the_half_written_files_of_retrainings_that_died(wo
     os.utime(abandoned, (two_hours_ago, two_hours_ago))
     training.train(ORGANIZATION)
     assert not abandoned.exists() and recent.exists()
+
+
+def test_force_will_not_take_over_a_run_whose_process_is_alive_on_this_host(world):
+    import socket
+    import subprocess
+
+    add_history(world)
+    # Another process of this host, alive (this one's parent), holds the kind.
+    alive = {"host": socket.gethostname()[:255], "pid": os.getppid()}
+    training._claim(ORGANIZATION, force=False)
+    Retraining.objects.filter(kind=ORGANIZATION).update(**alive)
+
+    with pytest.raises(CommandError, match="that process is alive on this host"):
+        call_command("retrain_triage", "--kind", ORGANIZATION, "--force", stdout=io.StringIO())
+    assert TriageModel.objects.count() == 0
+
+    # Once that process is gone (a finished one's pid), --force takes over.
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    Retraining.objects.filter(kind=ORGANIZATION).update(pid=finished.pid)
+    out = io.StringIO()
+    call_command("retrain_triage", "--kind", ORGANIZATION, "--force", stdout=out)
+    assert "taking over the retraining" in out.getvalue()
+    assert TriageModel.objects.count() == 1

@@ -253,6 +253,11 @@ class RetrainingRunning(Exception):
         self.kind, self.since, self.claim = claim.kind, claim.running_since, claim
 
 
+class RetrainingAlive(RetrainingRunning):
+    """`--force` refused: the run holding the kind is a live process on this very host
+    (an operator mistaking a slow run for a dead one would only waste it)."""
+
+
 class RetrainingTakenOver(Exception):
     """The claim of a running retraining was taken over (`retrain_triage --force`, or
     after a silence longer than TRIAGE_RETRAIN_STALE_SECONDS): the run stops, as the
@@ -339,12 +344,29 @@ def _claim(kind: str, *, force: bool) -> tuple[datetime.datetime, Retraining | N
     Retraining.objects.get_or_create(kind=kind)
     before = Retraining.objects.get(kind=kind)
     claimable = Retraining.objects.filter(kind=kind, running_since=before.running_since)
+    mine = {"running_since": now, "host": socket.gethostname()[:255], "pid": os.getpid()}
     if not force:
         claimable = claimable.exclude(_alive(now))
-    mine = {"running_since": now, "host": socket.gethostname()[:255], "pid": os.getpid()}
+    elif before.running_since is not None and _runs_here(before, mine):
+        raise RetrainingAlive(before)
     if not claimable.update(**mine, alive_at=now):
         raise RetrainingRunning(Retraining.objects.get(kind=kind))
     return now, before if before.running_since is not None else None
+
+
+def _runs_here(claim: Retraining, mine: dict) -> bool:
+    """Whether `claim` is another process of this host that still exists (checked with
+    signal 0, which sends nothing). A process on another host cannot be asked: there,
+    `--force` is the operator's word."""
+    if claim.host != mine["host"] or not claim.pid or claim.pid == mine["pid"]:
+        return False
+    try:
+        os.kill(claim.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: it exists
+    return True
 
 
 def _train(kind: str, say, *, holds) -> TriageModel | None:

@@ -47,6 +47,12 @@ class Command(BaseCommand):
         for kind in kinds:
             try:
                 row = training.train(kind, stdout=self.stdout, force=options["force"])
+            except training.RetrainingAlive as alive:
+                raise CommandError(
+                    f"A retraining of {alive.kind} is running {training.describe(alive.claim)}, "
+                    "and that process is alive on this host: --force would only waste its "
+                    "work. Wait for it, or stop that process first."
+                ) from alive
             except training.RetrainingRunning as running:
                 busy.append(running)
                 continue
