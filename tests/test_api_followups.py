@@ -473,3 +473,13 @@ def test_only_the_reporters_words_on_its_own_reports_can_be_hidden_by_a_key(clie
 
     assert (other.status_code, officer_words.status_code, no_scope.status_code) == (404, 404, 403)
     assert report.events.get(pk=event_id).is_public is True
+
+
+def test_hiding_relayed_words_without_a_key_is_refused(client, world):
+    secret = new_key(world.agency)
+    report, event_id = _relayed_news(client, world, secret)
+
+    response = client.delete(f"{url(report, 'replies')}{event_id}/")
+
+    assert response.status_code == 401
+    assert report.events.get(pk=event_id).is_public is True
