@@ -177,3 +177,34 @@ def national_public_news(external_id: str) -> None:
     report = Report.objects.get(channel_reference__endswith=f":{external_id}")
     news = report.events.filter(action=Action.ADD_INFO, is_public=True)
     print(json.dumps({"news": [e.message for e in news]}))
+
+
+def make_confidential(code: str) -> None:
+    report = Report.objects.get(tracking_code=code)
+    admin = User.objects.get(email="admin@banyumas.example.id")
+    lifecycle.set_flags(report, Actor(user=admin), confidential=True)
+    print(json.dumps({"confidential": True}))
+
+
+def erase_reporter() -> None:
+    from aduan.accounts.erasure import erase_account
+
+    erased = erase_account(User.objects.get(email="warga@example.id"))
+    print(json.dumps({"reports": erased.reports}))
+
+
+def national_report(external_id: str) -> None:
+    report = Report.objects.get(channel_reference__endswith=f":{external_id}")
+    print(
+        json.dumps(
+            {
+                "reporter": report.guest_name,
+                "confidential": report.is_confidential,
+                "status": report.status,
+            }
+        )
+    )
+
+
+def regency_erasure(code: str) -> None:
+    print(json.dumps({"erasure": Forwarding.objects.get(report__tracking_code=code).erasure}))

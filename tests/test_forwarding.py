@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -20,8 +21,8 @@ from aduan.reports.attachments import CleanFile, clean_upload
 from aduan.reports.lifecycle import Action, TransitionError
 from aduan.reports.models import Status
 from aduan.webhooks import forwarding, signing
-from aduan.webhooks.models import Forwarding, RemoteFile, Uplink, new_signing_secret
-from tests.personas import advance, as_user, submit
+from aduan.webhooks.models import Erasure, Forwarding, RemoteFile, Uplink, new_signing_secret
+from tests.personas import advance, as_reporter, as_user, submit
 from tests.test_attachments import PDF, _png
 from tests.test_webhooks import Receiver
 
@@ -69,7 +70,8 @@ def test_forwarding_is_recorded_on_the_timeline_and_sent_with_an_idempotency_key
     [request] = receiver.requests
     assert request.url == "https://lapor.example.go.id/api/v1/reports/"
     assert request.headers["Authorization"] == "Bearer adn_remote-key"
-    assert request.headers["Idempotency-Key"] == f"forward-{item.pk}"
+    # The key names the forwarding and the body it went with.
+    assert re.fullmatch(rf"forward-{item.pk}-[0-9a-f]{{16}}", request.headers["Idempotency-Key"])
     sent = request.json()
     assert sent["external_id"] == report.tracking_code
     assert sent["title"] == report.title and sent["category"] == "jalan-rusak"
@@ -99,7 +101,8 @@ def test_a_category_the_uplink_does_not_know_is_dropped_and_the_report_sent_agai
     assert forwarding.deliver([item.pk]) == 1
     first, second = receiver.requests
     assert second.json()["category"] is None
-    assert second.headers["Idempotency-Key"] == f"forward-{item.pk}-plain"
+    # Another body, another key: the uplink would refuse it under the first one.
+    assert second.headers["Idempotency-Key"] != first.headers["Idempotency-Key"]
 
 
 def test_a_refused_key_fails_at_once_and_a_server_error_is_retried(world, uplink, receiver):
@@ -353,6 +356,7 @@ def test_a_photo_the_reporter_adds_later_follows_the_forwarded_report(world, upl
     report, item = forwarded(world, uplink, attachments=[png_file("awal.png")])
     receiver.answers = [remote_answer(), http.Response(201, "{}")]
     forwarding.deliver([item.pk])
+    key = receiver.requests[0].headers["Idempotency-Key"]
     item.refresh_from_db()
     first = report.attachments.get()
     assert (item.state, item.sent_files) == (State.SENT, [first.pk])
@@ -365,7 +369,7 @@ def test_a_photo_the_reporter_adds_later_follows_the_forwarded_report(world, upl
     receiver.answers = [remote_answer(http_status=200), http.Response(201, "{}")]
     assert forwarding.deliver([item.pk]) == 1
     report_again, file_call = receiver.requests
-    assert report_again.headers["Idempotency-Key"] == f"forward-{item.pk}"
+    assert report_again.headers["Idempotency-Key"] == key  # the same body
     assert b'filename="susulan.png"' in file_call.body
     item.refresh_from_db()
     assert item.sent_files == [first.pk, later.pk]
@@ -503,7 +507,7 @@ def test_news_the_reporter_adds_later_follows_the_forwarded_report_once(world, u
     assert item.sent_news == [news.pk]
 
     # Sent again (a file added), the news is not relayed twice.
-    forwarding.send_files_again(report)
+    forwarding.send_again(report)
     receiver.requests.clear()
     receiver.answers = [remote_answer(http_status=200)]
     forwarding.deliver([item.pk])
@@ -600,7 +604,7 @@ def test_news_hidden_here_after_it_went_is_hidden_at_the_uplink_once(world, upli
     item.refresh_from_db()
     assert (item.state, item.hidden_news) == (State.SENT, [news.pk])
 
-    forwarding.send_files_again(report)
+    forwarding.send_again(report)
     receiver.requests.clear()
     receiver.answers = [remote_answer(http_status=200)]
     forwarding.deliver([item.pk])
@@ -649,3 +653,222 @@ def test_news_still_in_hand_at_the_uplink_from_an_earlier_try_is_sent_again_late
 
     item.refresh_from_db()
     assert (item.state, item.sent_news) == (State.PENDING, [])
+
+
+# --- Privacy and erasure follow -----------------------------------------------------------
+
+
+def held_there(anonymous=False, confidential=False, http_status=200):
+    """The uplink's answer to the report's call: the report as it holds it."""
+    body = {"code": "RMT2345X", "status": "submitted", "anonymous": anonymous}
+    return http.Response(http_status, json.dumps({**body, "confidential": confidential}))
+
+
+def calls(receiver) -> list[tuple[str, str]]:
+    return [(call.method, call.url.rsplit("/api/v1/", 1)[1]) for call in receiver.requests]
+
+
+def test_a_report_made_confidential_after_it_went_is_made_confidential_there(
+    world, uplink, receiver
+):
+    report, item = _sent(world, uplink, receiver)
+
+    lifecycle.set_flags(report, as_user(world.agency_admin), confidential=True)
+
+    item.refresh_from_db()
+    assert item.state == State.PENDING
+    receiver.answers = [held_there(), http.Response(200, "{}")]
+    assert forwarding.deliver([item.pk]) == 1
+    assert calls(receiver) == [("POST", "reports/"), ("POST", "reports/RMT2345X/privacy/")]
+    report_call, privacy_call = receiver.requests
+    assert json.loads(report_call.body)["confidential"] is True
+    first_key = report_call.headers["Idempotency-Key"]
+    assert json.loads(privacy_call.body) == {"anonymous": False, "confidential": True}
+    assert privacy_call.headers["Idempotency-Key"] == f"forward-{item.pk}-privacy-confidential"
+
+    # Once the uplink holds it so, sending again asks nothing more.
+    forwarding.send_again(report)
+    receiver.requests.clear()
+    receiver.answers = [held_there(confidential=True)]
+    forwarding.deliver([item.pk])
+    assert calls(receiver) == [("POST", "reports/")]
+    assert receiver.requests[0].headers["Idempotency-Key"] == first_key
+
+
+def test_made_anonymous_after_it_went_the_report_goes_without_a_name_and_is_made_anonymous_there(
+    world, uplink, receiver
+):
+    report, item = forwarded(world, uplink, is_anonymous=False)
+    receiver.answers = [remote_answer()]
+    forwarding.deliver([item.pk])
+    first = receiver.requests[0]
+    assert "reporter" in json.loads(first.body)
+    receiver.requests.clear()
+
+    lifecycle.set_flags(report, as_user(world.agency_admin), anonymous=True)
+    receiver.answers = [held_there(), http.Response(200, "{}")]
+    forwarding.deliver([item.pk])
+
+    report_call, privacy_call = receiver.requests
+    # Another body, another key: under the first one the uplink would refuse it (409).
+    assert report_call.headers["Idempotency-Key"] != first.headers["Idempotency-Key"]
+    assert "reporter" not in json.loads(report_call.body)
+    assert json.loads(privacy_call.body) == {"anonymous": True, "confidential": False}
+
+
+def test_a_refused_privacy_call_is_logged_and_the_rest_still_goes(world, uplink, receiver, caplog):
+    report, item = _sent(world, uplink, receiver)
+    lifecycle.set_flags(report, as_user(world.agency_admin), confidential=True)
+    late = {"errors": [{"field": None, "code": "invalid_state", "message": "Sudah diproses."}]}
+    receiver.answers = [held_there(), http.Response(409, json.dumps(late))]
+
+    assert forwarding.deliver([item.pk]) == 1
+
+    item.refresh_from_db()
+    assert item.state == State.SENT
+    assert "refused Privacy (confidential): HTTP 409" in caplog.text
+
+
+def test_a_server_error_on_the_privacy_call_retries_the_forwarding(world, uplink, receiver):
+    report, item = _sent(world, uplink, receiver)
+    lifecycle.set_flags(report, as_user(world.agency_admin), confidential=True)
+    receiver.answers = [held_there(), http.Response(503, "busy")]
+
+    forwarding.deliver([item.pk])
+
+    item.refresh_from_db()
+    assert item.state == State.PENDING and "503" in item.last_error
+
+
+def _erase_citizen(world):
+    from aduan.accounts.erasure import erase_account
+
+    erase_account(world.citizen)
+
+
+def test_erasing_the_reporter_here_erases_them_at_the_uplink_once(world, uplink, receiver):
+    report, item = _sent(world, uplink, receiver)
+    lifecycle.add_information(report, as_reporter(world.citizen), "Saya Budi, HP 0812 1111 2222.")
+    receiver.answers = [remote_answer(http_status=200), http.Response(201, "{}")]
+    forwarding.deliver([item.pk])
+    receiver.requests.clear()
+
+    _erase_citizen(world)
+
+    item.refresh_from_db()
+    assert (item.state, item.erasure) == (State.PENDING, Erasure.DUE)
+    receiver.answers = [held_there(), http.Response(204, "")]
+    assert forwarding.deliver([item.pk]) == 1
+    assert calls(receiver) == [("POST", "reports/"), ("DELETE", "reports/RMT2345X/reporter/")]
+    body = json.loads(receiver.requests[0].body)
+    assert "0812 1111 2222" not in json.dumps(body)
+    item.refresh_from_db()
+    assert (item.state, item.erasure) == (State.SENT, Erasure.DONE)
+
+    forwarding.send_again(report)
+    receiver.requests.clear()
+    receiver.answers = [held_there()]
+    forwarding.deliver([item.pk])
+    assert calls(receiver) == [("POST", "reports/")]
+
+
+def test_an_uplink_that_refuses_the_erasure_is_not_asked_again_and_the_page_says_so(
+    world, uplink, receiver, client, caplog
+):
+    report, item = _sent(world, uplink, receiver)
+    _erase_citizen(world)
+    receiver.answers = [held_there(), http.Response(404, '{"errors": []}')]
+
+    forwarding.deliver([item.pk])
+
+    item.refresh_from_db()
+    assert (item.state, item.erasure) == (State.SENT, Erasure.REFUSED)
+    assert "refused Erasure: HTTP 404" in caplog.text
+    client.force_login(world.agency_admin)
+    page = client.get(reverse("workspace:report", args=[report.tracking_code])).content.decode()
+    assert 'data-erasure="refused"' in page
+
+
+def test_a_server_error_on_the_erasure_retries_it(world, uplink, receiver):
+    _report, item = _sent(world, uplink, receiver)
+    _erase_citizen(world)
+    receiver.answers = [held_there(), http.Response(502, "gateway")]
+
+    forwarding.deliver([item.pk])
+
+    item.refresh_from_db()
+    assert (item.state, item.erasure) == (State.PENDING, Erasure.DUE)
+
+
+def test_a_failed_forwarding_asks_for_the_erasure_too(world, uplink, receiver):
+    # It may have reached the uplink on an earlier try whose answer was lost.
+    report, item = forwarded(world, uplink)
+    receiver.answers = [http.Response(403, "revoked")]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert item.state == State.FAILED
+
+    _erase_citizen(world)
+
+    item.refresh_from_db()
+    assert (item.state, item.erasure) == (State.PENDING, Erasure.DUE)
+
+
+def test_a_guest_reporter_erased_by_the_operators_is_erased_at_the_uplink(world, uplink, receiver):
+    from aduan.accounts.erasure import erase_guest_reporter
+
+    report = advance(
+        world,
+        submit(world, guest_name="Siti Guest", guest_email="siti@example.id")[0],
+        "dispatched",
+    )
+    item = forwarding.forward(report, as_user(world.agency_admin), uplink)
+    receiver.answers = [remote_answer()]
+    forwarding.deliver([item.pk])
+
+    assert erase_guest_reporter(report)
+
+    item.refresh_from_db()
+    assert item.erasure == Erasure.DUE
+
+
+def test_a_forwarding_being_sent_when_the_reporter_is_erased_is_sent_again_by_the_scan(
+    world, uplink, receiver, monkeypatch
+):
+    report, item = forwarded(world, uplink)
+
+    def erased_meanwhile(request, timeout):
+        receiver.requests.append(request)
+        if len(receiver.requests) == 1:
+            _erase_citizen(world)  # the worker read the report before
+        return remote_answer()
+
+    monkeypatch.setattr(http, "transport", erased_meanwhile)
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert (item.state, item.erasure) == (State.SENT, Erasure.DUE)
+
+    assert forwarding.sweep_erasures() == 1
+
+    item.refresh_from_db()
+    assert item.state == State.PENDING
+    monkeypatch.setattr(http, "transport", receiver)
+    receiver.requests.clear()
+    receiver.answers = [held_there(), http.Response(204, "")]
+    forwarding.deliver([item.pk])
+    assert ("DELETE", "reports/RMT2345X/reporter/") in calls(receiver)
+    item.refresh_from_db()
+    assert item.erasure == Erasure.DONE
+
+
+def test_the_account_deletion_page_says_a_forwarded_copy_is_erased_too(
+    world, uplink, receiver, client
+):
+    client.force_login(world.citizen)
+    before = client.get(reverse("accounts:delete")).content.decode()
+    _report, _item = forwarded(world, uplink)
+
+    after = client.get(reverse("accounts:delete")).content.decode()
+
+    assert "data-forwarded" not in before
+    assert 'data-forwarded="1"' in after

@@ -164,6 +164,15 @@ def test_a_report_forwarded_to_the_national_instance_hears_its_follow_ups_back(i
 
     assert wait_for(news_hidden, SYNC_SECONDS), (national.tail(), regency.tail())
 
+    # Made confidential at the regency, it leaves the national public pages too.
+    assert national.run(f"national_report({code!r})")["reporter"] == "Siti Warga"
+    regency.run(f"make_confidential({code!r})")
+
+    def confidential():
+        return national.run(f"national_report({code!r})")["confidential"]
+
+    assert wait_for(confidential, SYNC_SECONDS), (national.tail(), regency.tail())
+
     # Officers of the national instance handle it; its webhooks bring every step back.
     # The reporter's photo went with it; the completion's photo is national's own.
     handled = national.run(f"handle_on_national({code!r})")
@@ -191,3 +200,16 @@ def test_a_report_forwarded_to_the_national_instance_hears_its_follow_ups_back(i
     assert state["status"] == "submitted"
     # The reporter hears of each follow-up from the regency, where they reported.
     assert state["reporter_told"] == 3
+
+    # The reporter deletes their account at the regency: the national copy forgets them,
+    # and the completion that waited for their verdict is closed there too.
+    assert regency.run("erase_reporter()") == {"reports": 1}
+
+    def erased():
+        report = national.run(f"national_report({code!r})")
+        return report if report["reporter"] == "" else None
+
+    report = wait_for(erased, SYNC_SECONDS)
+    assert report, (national.tail(), regency.tail())
+    assert report["status"] == "closed"
+    assert regency.run(f"regency_erasure({code!r})") == {"erasure": "done"}

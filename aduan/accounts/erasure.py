@@ -26,6 +26,11 @@ who run the installation deactivate the account.
 A report made without an account (a guest's, by the web, SMS, WhatsApp or email) belongs
 to no account: at its reporter's request the operators erase the guest reporter the same
 way from the administration site (`erase_guest_reporter`).
+
+A report forwarded to another system (`aduan.webhooks.forwarding`) went there with the
+reporter's words, and their name unless it was anonymous: each such system is asked to
+erase the reporter from its copy too, through its API, and does so the same way
+(`erase_relayed_reporter`).
 """
 
 from __future__ import annotations
@@ -114,6 +119,7 @@ def erase_account(user) -> Erased:
         _forget_account_tasks(user)
         two_factor.turn_off(user)
         if reports:
+            _erase_forwarded_copies(reports)
             _retrain_without_their_words()
     return Erased(reports=len(reports), messages=messages, notifications=notifications)
 
@@ -123,29 +129,96 @@ def erase_guest_reporter(report: Report) -> bool:
     an account's reports: the name, email address and phone number it was made with
     are emptied, and the messages to them deleted. False when the report has an account
     (its owner deletes that) or nothing is left to erase."""
-    from aduan.notifications.models import Notification
-
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         contacts = [value for value in (report.guest_email, report.guest_phone) if value]
         if report.reporter_id is not None or not (report.guest_name or contacts):
             return False
-        _withhold_messages(report)
-        _withhold_text(report)
-        _mask_others_words(report)
-        _mask_messages_to_others(None, [report])
-        report.guest_name = report.guest_email = report.guest_phone = ""
-        Report.objects.filter(pk=report.pk).update(
-            guest_name="", guest_email="", guest_phone="", guest_contact_verified_at=None
-        )
-        _settle_what_nobody_answers([report])
-        _write_public_copy(report)
-        _name_files_plainly([report])
-        Notification.objects.filter(user=None).filter(
-            Q(report=report) | Q(address__in=contacts)
-        ).delete()
+        _erase_guest(report)
+        _erase_forwarded_copies([report])
         _retrain_without_their_words()
     return True
+
+
+def erase_relayed_reporter(report: Report) -> bool:
+    """Erase the reporter of `report`, received from a connected system that erased them
+    from its own copy (the API), as `erase_guest_reporter` does: even a report without a
+    name (an anonymous one) may hold their numbers or house in its words, so the words
+    are masked whatever the report holds. Returns whether anything changed; raises
+    ErasureRefused when the report belongs to an account here, whose owner deletes it."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.reporter_id is not None:
+            raise ErasureRefused(
+                _(
+                    "The reporter of this report has an account here: only they can "
+                    "delete it, on their account page."
+                )
+            )
+        before = _erasable_state(report)
+        try:
+            with transaction.atomic():
+                _erase_guest(report)
+                if _erasable_state(Report.objects.get(pk=report.pk)) == before:
+                    # Erased before: undone, so that an officer's open form stays current.
+                    raise _NothingErased
+        except _NothingErased:
+            return False
+        _erase_forwarded_copies([report])
+        _retrain_without_their_words()
+    return True
+
+
+class _NothingErased(Exception):
+    pass
+
+
+def _erasable_state(report: Report) -> tuple:
+    """What an erasure may change in `report`: to tell a repeated request from a first."""
+    words = _reporter_words(report).order_by("pk").values_list("message", "withheld_message")
+    return (
+        report.status,
+        report.guest_name,
+        report.guest_email,
+        report.guest_phone,
+        report.title,
+        report.body,
+        report.address,
+        report.rating_comment,
+        report.withheld_text,
+        report.show_reporter_name,
+        tuple(words),
+    )
+
+
+def _erase_guest(report: Report) -> None:
+    """The steps of erasing the reporter of a report made without an account; `report`
+    is locked."""
+    from aduan.notifications.models import Notification
+
+    contacts = [value for value in (report.guest_email, report.guest_phone) if value]
+    _withhold_messages(report)
+    _withhold_text(report)
+    _mask_others_words(report)
+    _mask_messages_to_others(None, [report])
+    report.guest_name = report.guest_email = report.guest_phone = ""
+    Report.objects.filter(pk=report.pk).update(
+        guest_name="", guest_email="", guest_phone="", guest_contact_verified_at=None
+    )
+    _settle_what_nobody_answers([report])
+    _write_public_copy(report)
+    _name_files_plainly([report])
+    Notification.objects.filter(user=None).filter(
+        Q(report=report) | Q(address__in=contacts)
+    ).delete()
+
+
+def _erase_forwarded_copies(reports: list[Report]) -> None:
+    """Reports forwarded to another system went with the reporter's words (and name):
+    each such system is asked to erase the reporter from its copy too."""
+    from aduan.webhooks.forwarding import erase_reporter_there
+
+    erase_reporter_there(reports)
 
 
 def _retrain_without_their_words() -> None:

@@ -520,6 +520,7 @@ def delete_account(request):
             status__in=[Status.COMPLETED, Status.CLOSED, Status.ARCHIVED]
         ).count(),
         "reports": user.reports.count(),
+        "forwarded": user.reports.filter(forwardings__isnull=False).distinct().count(),
     }
     status = 403 if reason and form.is_bound else 400 if form.is_bound else 200
     return render(request, "accounts/delete.html", context, status=status)

@@ -511,6 +511,30 @@ class ReplyInSerializer(serializers.Serializer):
         return attrs
 
 
+class PrivacyInSerializer(serializers.Serializer):
+    anonymous = StrictBooleanField(
+        default=False,
+        help_text="true: hide the reporter from the handlers and the public; false: leave "
+        "as it is.",
+    )
+    confidential = StrictBooleanField(
+        default=False,
+        help_text="true: take the report off every public page; false: leave as it is.",
+    )
+
+    def validate(self, attrs):
+        if not (attrs["anonymous"] or attrs["confidential"]):
+            raise serializers.ValidationError(
+                {"anonymous": _("Choose a privacy flag to turn on.")}, code="required"
+            )
+        return attrs
+
+
+class PrivacyOutSerializer(serializers.Serializer):
+    anonymous = serializers.BooleanField(source="is_anonymous")
+    confidential = serializers.BooleanField(source="is_confidential")
+
+
 class YearsDateTimeField(serializers.DateTimeField):
     """A date-time within the years Aduan reckons with (`aduan.lib.dates`): one far
     outside would overflow once put in a time zone."""

@@ -31,6 +31,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from aduan.accounts import erasure
 from aduan.api.access import (
     left_subtree,
     relayed_reporter,
@@ -53,6 +54,8 @@ from aduan.api.serializers import (
     CompletionInSerializer,
     EventSerializer,
     OrganizationSerializer,
+    PrivacyInSerializer,
+    PrivacyOutSerializer,
     RegionSerializer,
     ReplyAction,
     ReplyInSerializer,
@@ -676,6 +679,59 @@ class ReplyDetail(OrganizationApiView):
                 event.refresh_from_db()
                 if lifecycle.words_hideable(event):  # not hidden meanwhile: a real refusal
                     raise
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PrivacyUpdate(OrganizationApiView):
+    scopes = {"POST": Scope.REPORTS_WRITE}
+    serializer_class = PrivacyInSerializer
+
+    @extend_schema(
+        tags=["reports"],
+        request=PrivacyInSerializer,
+        parameters=WRITE_HEADERS,
+        responses={200: PrivacyOutSerializer, **errors(400, 401, 403, 404, 409, 415, 429)},
+    )
+    @idempotent
+    def post(self, request, code: str):
+        """Turn privacy flags on for a report received through the key's organization,
+        when that organization turned them on for its own copy: `anonymous` hides the
+        reporter from the handlers and the public (what points at them in the words is
+        masked), `confidential` takes the report off every public page. Flags are never
+        turned off. As for an admin here, a flag is turned on while the report is being
+        verified or is dispatched (409 later); one already on changes nothing. Answers
+        the report's flags."""
+        incoming = PrivacyInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        wanted = incoming.validated_data
+        report = _find(reports_received_by(self.organization), code)
+        if (wanted["anonymous"] and not report.is_anonymous) or (
+            wanted["confidential"] and not report.is_confidential
+        ):
+            actor = lifecycle.Actor.system(self.organization)
+            with _refusals_as_errors():
+                lifecycle.set_flags(report, actor, **wanted)
+        return Response(PrivacyOutSerializer(report).data)
+
+
+class ReporterErasure(OrganizationApiView):
+    scopes = {"DELETE": Scope.REPORTS_WRITE}
+
+    @extend_schema(tags=["reports"], responses={204: None, **errors(401, 403, 404, 409, 429)})
+    def delete(self, request, code: str):
+        """Erase the reporter of a report received through the key's organization, when
+        that organization erased them from its own copy at their request (the right to
+        erasure of Law 27/2022): the name and contacts the report came with are emptied,
+        and in its title, body, address and the reporter's messages what points at them
+        (their name and contacts, NIK numbers, the numbers and house they call their own)
+        is masked; what waits for their answer is settled. The report stays, with its
+        handling. Erasing again changes nothing (204); a report whose reporter has an
+        account here is theirs to erase (409)."""
+        report = _find(reports_received_by(self.organization), code)
+        try:
+            erasure.erase_relayed_reporter(report)
+        except erasure.ErasureRefused as refusal:
+            raise Conflict(str(refusal), code="has_account") from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

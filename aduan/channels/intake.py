@@ -209,7 +209,7 @@ def add_to_submission(report: Report, files: Sequence[CleanFile]) -> list[Attach
     with AttachmentError when the submission would hold more than ADUAN_MAX_ATTACHMENTS
     files; the report row is locked meanwhile, so two uploads at once cannot pass the
     limit."""
-    from aduan.webhooks.forwarding import send_files_again
+    from aduan.webhooks.forwarding import send_again
 
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
@@ -230,7 +230,7 @@ def add_to_submission(report: Report, files: Sequence[CleanFile]) -> list[Attach
                 Actor(locked.reporter, is_reporter=True),
                 data={"attachments": [item.pk for item in stored]},
             )
-        send_files_again(locked)
+        send_again(locked)
     report.refresh_from_db()
     return stored
 

@@ -782,7 +782,10 @@ def _check_original(report: Report, original: Report) -> None:
 def set_flags(
     report: Report, actor: Actor, *, anonymous: bool = False, confidential: bool = False
 ) -> ReportEvent:
-    """Turn privacy flags on during verification; they are never turned off."""
+    """Turn privacy flags on during verification; they are never turned off. A report
+    already forwarded to another system has them turned on there too."""
+    from aduan.webhooks.forwarding import send_again
+
     changes = {}
     if anonymous and not report.is_anonymous:
         changes["is_anonymous"] = True
@@ -790,18 +793,20 @@ def set_flags(
         changes["is_confidential"] = True
     if not changes:
         raise TransitionError(_("Choose a privacy flag to turn on."))
-    if not changes.get("is_anonymous"):
-        return transition(report, Action.SET_FLAGS, actor, changes=changes, data=changes)
     with transaction.atomic():
-        text = withhold_reporter(report)
-        if text:
-            set_public_text(report)
-            text.update(public_title=report.public_title, public_body=report.public_body)
+        text = {}
+        if changes.get("is_anonymous"):
+            text = withhold_reporter(report)
+            if text:
+                set_public_text(report)
+                text.update(public_title=report.public_title, public_body=report.public_body)
         event = transition(
             report, Action.SET_FLAGS, actor, changes={**changes, **text}, data=changes
         )
-        # The reporter's earlier messages (answers to a question, a reply) too.
-        withhold_reporter_messages(report.events.all(), report)
+        if changes.get("is_anonymous"):
+            # The reporter's earlier messages (answers to a question, a reply) too.
+            withhold_reporter_messages(report.events.all(), report)
+        send_again(report)
     return event
 
 
@@ -839,7 +844,7 @@ def hide_file(report: Report, actor: Actor, attachment_id: int, *, at=None) -> R
     the exports) and off the connected systems it was forwarded to; the reporter and
     staff still see it. There is no undoing it, as with the privacy flags. Refused with
     TransitionError when the file is not the report's or is already hidden."""
-    from aduan.webhooks.forwarding import send_files_again
+    from aduan.webhooks.forwarding import send_again
 
     with transaction.atomic():
         hidden = Attachment.objects.filter(pk=attachment_id, report=report, is_public=True)
@@ -856,7 +861,7 @@ def hide_file(report: Report, actor: Actor, attachment_id: int, *, at=None) -> R
             at=at,
         )
         hidden.update(is_public=False)
-        send_files_again(report, hidden=attachment_id)
+        send_again(report, hidden=attachment_id)
     return event
 
 
@@ -902,10 +907,10 @@ def hide_information(report: Report, actor: Actor, event_id: int, *, at=None) ->
         )
         shown = ReportEvent.objects.filter(pk=event.pk)
         if event.action == Action.ADD_INFO:
-            from aduan.webhooks.forwarding import send_files_again
+            from aduan.webhooks.forwarding import send_again
 
             shown.update(is_public=False)
-            send_files_again(report)  # news relayed to an uplink is hidden there too
+            send_again(report)  # news relayed to an uplink is hidden there too
         else:
             shown.update(data={**(event.data or {}), "words_hidden": True})
     return hiding
@@ -954,7 +959,7 @@ def add_information(report: Report, actor: Actor, message: str, *, at=None) -> R
             % {"count": ADD_INFO_PER_DAY}
         )
     from aduan.triage.hints import is_abusive
-    from aduan.webhooks.forwarding import send_files_again
+    from aduan.webhooks.forwarding import send_again
 
     # News may tell what the report did not ("now the water is in the houses"): the
     # urgency and abusive-language flags are read again with it, as with an answer.
@@ -972,7 +977,7 @@ def add_information(report: Report, actor: Actor, message: str, *, at=None) -> R
             at=at,
         )
         if event.is_public:
-            send_files_again(report)  # it follows the report to the systems it went to
+            send_again(report)  # it follows the report to the systems it went to
     return event
 
 

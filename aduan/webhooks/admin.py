@@ -50,8 +50,16 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 
 @admin.register(Forwarding)
 class ForwardingAdmin(ReadOnlyAdmin):
-    list_display = ("report", "uplink", "state", "remote_code", "remote_status", "created_at")
-    list_filter = ("state", "uplink")
+    list_display = (
+        "report",
+        "uplink",
+        "state",
+        "remote_code",
+        "remote_status",
+        "erasure",
+        "created_at",
+    )
+    list_filter = ("state", "erasure", "uplink")
     list_select_related = ("report", "uplink")
 
 

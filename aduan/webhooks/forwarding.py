@@ -10,6 +10,8 @@ tracking code. The uplink's signed webhooks (`record_update`) then become
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import logging
 from urllib.parse import unquote, urlsplit
 
@@ -32,7 +34,7 @@ from aduan.reports.attachments import (
 )
 from aduan.reports.lifecycle import Actor
 from aduan.reports.models import Report, Status
-from aduan.webhooks.models import EventType, Forwarding, RemoteFile, Uplink
+from aduan.webhooks.models import Erasure, EventType, Forwarding, RemoteFile, Uplink
 
 ERROR_TEXT_LIMIT = 300
 PASSES = 3  # looks at the report's files per sending, at most
@@ -94,16 +96,27 @@ def report_payload(report: Report) -> dict:
     return payload
 
 
-def _post(forwarding: Forwarding, payload: dict, key_suffix: str = "") -> http.Response:
+def _post(forwarding: Forwarding, payload: dict) -> http.Response:
     uplink = forwarding.uplink
     return http.post_json(
         uplink.api_url("reports/"),
         payload,
         headers={
             "Authorization": f"Bearer {uplink.api_key}",
-            "Idempotency-Key": f"forward-{forwarding.pk}{key_suffix}",
+            "Idempotency-Key": _report_key(forwarding, payload),
         },
     )
+
+
+def _report_key(forwarding: Forwarding, payload: dict) -> str:
+    """The idempotency key of the report's call: the same for the same body, another for
+    a changed one (the report made anonymous or confidential, its words masked when the
+    reporter was erased, a field the uplink refused left out), which the uplink would
+    refuse under the first key for as long as it keeps that key's answer. The report is
+    created there once all the same: a changed body is answered with the report its
+    `external_id` already made."""
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+    return f"forward-{forwarding.pk}-{hashlib.sha256(canonical).hexdigest()[:16]}"
 
 
 def _refused_fields(answer: http.Response) -> set[str]:
@@ -121,8 +134,7 @@ def _send(forwarding: Forwarding) -> dict:
         answer = _post(forwarding, payload)
         refused = _refused_fields(answer)
         if refused and refused <= set(OPTIONAL_FIELDS):
-            # A different body needs a different idempotency key.
-            answer = _post(forwarding, {**payload, **dict.fromkeys(refused)}, "-plain")
+            answer = _post(forwarding, {**payload, **dict.fromkeys(refused)})
     except http.HttpError as exc:
         raise DeliveryError(str(exc), retryable=True) from exc
     if answer.status not in (200, 201):
@@ -144,6 +156,9 @@ def _send(forwarding: Forwarding) -> dict:
         # it stands (on hold with a question, which decides how news goes).
         outcome["remote_status"] = forwarding.remote_status
     code = outcome["remote_code"]
+    _send_privacy(forwarding, code, remote)
+    if forwarding.erasure == Erasure.DUE:
+        outcome["erasure"] = _erase_there(forwarding, code)
     sent = list(forwarding.sent_files)
     files_there = dict(forwarding.remote_files)
     hidden = list(forwarding.hidden_files)
@@ -162,6 +177,79 @@ def _send(forwarding: Forwarding) -> dict:
     hidden_news = _hide_news(forwarding, code, news_there)
     outcome.update(sent_news=sent_news, remote_news=news_there, hidden_news=hidden_news)
     return outcome
+
+
+def _send_privacy(forwarding: Forwarding, remote_code: str, remote: dict) -> None:
+    """A privacy flag turned on here after the report went (an admin made it anonymous
+    or confidential while verifying it) is turned on there too, where the report went
+    without it. `remote` is the uplink's answer to the report's call: the report as the
+    uplink holds it, since a changed body goes under another idempotency key. A refusal
+    (the report there is past verification, an uplink without the call) is logged and
+    left; a server error retries the whole forwarding."""
+    report = forwarding.report
+    wanted = {
+        "anonymous": report.is_anonymous and remote.get("anonymous") is False,
+        "confidential": report.is_confidential and remote.get("confidential") is False,
+    }
+    if not any(wanted.values()):
+        return
+    uplink = forwarding.uplink
+    flags = "-".join(name for name, on in wanted.items() if on)
+    try:
+        answer = http.post_json(
+            uplink.api_url(f"reports/{remote_code}/privacy/"),
+            wanted,
+            headers={
+                "Authorization": f"Bearer {uplink.api_key}",
+                "Idempotency-Key": f"forward-{forwarding.pk}-privacy-{flags}",
+            },
+        )
+    except http.HttpError as exc:
+        raise DeliveryError(str(exc), retryable=True) from exc
+    _accepted(forwarding, answer, f"Privacy ({flags})")
+
+
+def _erase_there(forwarding: Forwarding, remote_code: str) -> str:
+    """The reporter was erased here: the uplink erases them from its copy (DELETE on the
+    report's reporter). Returns the erasure's outcome; a refusal (the reporter has an
+    account there, an uplink without the call) is logged and not asked again, a server
+    error retries the whole forwarding."""
+    uplink = forwarding.uplink
+    try:
+        answer = http.delete(
+            uplink.api_url(f"reports/{remote_code}/reporter/"),
+            headers={"Authorization": f"Bearer {uplink.api_key}"},
+        )
+    except http.HttpError as exc:
+        raise DeliveryError(str(exc), retryable=True) from exc
+    return Erasure.DONE if _accepted(forwarding, answer, "Erasure") else Erasure.REFUSED
+
+
+def erase_reporter_there(reports: list[Report]) -> int:
+    """The reporter of `reports` was erased here: every forwarding of them goes again
+    and asks its uplink to erase the reporter from its copy, a failed one too (it may
+    have reached the uplink on an earlier try). One being sent right now read the report
+    before the erasure: it is left to finish, and `sweep_erasures` sends it again. Call
+    inside the erasure's transaction; returns how many forwardings were queued."""
+    rows = Forwarding.objects.filter(report__in=reports)
+    rows.update(erasure=Erasure.DUE)
+    return _erase_again(rows.exclude(state=State.SENDING))
+
+
+def sweep_erasures() -> int:
+    """Send again the forwardings whose erasure is still due though they went (they were
+    being sent when the reporter was erased), for the periodic scan."""
+    return _erase_again(Forwarding.objects.filter(erasure=Erasure.DUE, state=State.SENT))
+
+
+def _erase_again(rows) -> int:
+    ids = list(rows.values_list("pk", flat=True))
+    if ids:
+        Forwarding.objects.filter(pk__in=ids).update(
+            state=State.PENDING, next_attempt_at=timezone.now(), attempts=0
+        )
+        enqueue_with_transaction(lambda: enqueue_forwarding(ids))
+    return len(ids)
 
 
 def _replayed(answer: http.Response) -> bool:
@@ -364,13 +452,13 @@ def _hide_there(
     return hidden
 
 
-def send_files_again(report: Report, hidden: int | None = None) -> int:
-    """Files and news the reporter added after the report was forwarded follow it, and
-    a file hidden from the public here (`hidden`, its id) is hidden there too: the
-    report's sent forwardings (with `hidden`, those that sent that file) go again — the
-    report itself is answered from the uplink's memory of it, the files and news already
-    there are skipped. Call inside the transaction that changed the files; returns how many
-    forwardings were queued."""
+def send_again(report: Report, hidden: int | None = None) -> int:
+    """Files and news the reporter added after the report was forwarded follow it, a
+    file hidden from the public here (`hidden`, its id) is hidden there too, and so is a
+    privacy flag turned on: the report's sent forwardings (with `hidden`, those that
+    sent that file) go again — the report itself is answered from the uplink's memory
+    of it, the files and news already there are skipped. Call inside the transaction
+    that changed the report; returns how many forwardings were queued."""
     again = Forwarding.objects.filter(report=report, state=State.SENT)
     if hidden is not None:
         again = again.filter(remote_files__has_key=str(hidden))

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aduan.lib.leasing import State, due_q
 from aduan.lib.sealed import SealedField
@@ -155,6 +156,16 @@ class Uplink(models.Model):
         return f"{self.base_url.rstrip('/')}/api/v1/{path}"
 
 
+class Erasure(models.TextChoices):
+    """Whether the uplink erased the reporter of a forwarded report, once they were
+    erased here (`aduan.accounts.erasure`)."""
+
+    NONE = "", pgettext_lazy("erasure there", "not asked")
+    DUE = "due", pgettext_lazy("erasure there", "waiting to be sent")
+    DONE = "done", pgettext_lazy("erasure there", "done")
+    REFUSED = "refused", pgettext_lazy("erasure there", "refused")
+
+
 class Forwarding(LeasedRow):
     """A report forwarded to an uplink: the call to make, then the remote report."""
 
@@ -183,6 +194,10 @@ class Forwarding(LeasedRow):
     # hidden from the public here is hidden there too; and the local ids hidden there.
     remote_news = models.JSONField(default=dict, blank=True)
     hidden_news = models.JSONField(default=list, blank=True)
+    # The reporter's erasure here follows the report to the uplink.
+    erasure = models.CharField(
+        _("reporter's erasure there"), max_length=8, blank=True, choices=Erasure.choices
+    )
 
     class Meta:
         verbose_name = _("forwarded report")

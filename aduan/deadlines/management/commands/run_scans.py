@@ -75,7 +75,12 @@ class Command(BaseCommand):
         digests = send_digests(now)
         warn_of_expiring_decrees(now)
         swept = sweep_outbox(now)
-        calls = outbound.sweep(now) + forwarding.sweep(now) + forwarding.sweep_files(now)
+        calls = (
+            outbound.sweep(now)
+            + forwarding.sweep(now)
+            + forwarding.sweep_files(now)
+            + forwarding.sweep_erasures()
+        )
         facts = refresh_facts(now)
         refresh_snapshots(now)
         channels = (

@@ -1,0 +1,227 @@
+"""Privacy flags and the reporter's erasure relayed through /api/v1/ by the system that
+sent a report (the instance that forwarded it, a local complaint system)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aduan.api.models import Scope
+from aduan.notifications.models import Notification
+from aduan.reports.lifecycle import Action
+from aduan.reports.models import Report, Status
+from tests.personas import advance, submit
+from tests.test_api import bearer, error_codes, error_fields, new_key, post, report_payload
+from tests.test_api_followups import received_report, url
+
+SIGNED = (
+    "Jalan di depan rumah saya berlubang besar. Saya Rina Kartika, NIK saya "
+    "3302014501900002, hubungi saya di 0812-3456-7890."
+)
+
+
+def privacy(client, report, secret, **flags):
+    return post(client, url(report, "privacy"), secret, flags)
+
+
+def erase(client, report, secret):
+    return client.delete(url(report, "reporter"), headers=bearer(secret))
+
+
+# --- Privacy flags ---------------------------------------------------------------------
+
+
+def test_the_sending_system_makes_its_report_confidential_here(client, world):
+    secret = new_key(world.agency)
+    report = received_report(client, world, secret)
+
+    response = privacy(client, report, secret, confidential=True)
+
+    assert response.status_code == 200
+    assert response.json() == {"anonymous": False, "confidential": True}
+    report.refresh_from_db()
+    assert report.is_confidential and not report.is_anonymous
+    event = report.events.get(action=Action.SET_FLAGS)
+    assert event.actor_organization == world.agency
+    assert event.data == {"is_confidential": True}
+
+
+def test_made_anonymous_by_the_sending_system_the_reporter_is_masked_here(client, world):
+    secret = new_key(world.agency)
+    response = post(
+        client,
+        "/api/v1/reports/",
+        secret,
+        report_payload(body=SIGNED, reporter={"name": "Rina Kartika"}),
+    )
+    report = Report.objects.get(tracking_code=response.json()["code"])
+
+    answer = privacy(client, report, secret, anonymous=True)
+
+    assert answer.json() == {"anonymous": True, "confidential": False}
+    report.refresh_from_db()
+    assert report.is_anonymous
+    assert "Rina Kartika" not in report.body and "3302014501900002" not in report.body
+    assert "berlubang besar" in report.body
+
+
+def test_a_flag_already_on_changes_nothing_and_false_never_turns_one_off(client, world):
+    secret = new_key(world.agency)
+    report = received_report(client, world, secret)
+    privacy(client, report, secret, confidential=True)
+
+    again = privacy(client, report, secret, confidential=True, anonymous=False)
+
+    assert again.status_code == 200
+    assert again.json() == {"anonymous": False, "confidential": True}
+    assert report.events.filter(action=Action.SET_FLAGS).count() == 1
+
+
+def test_asking_for_no_flag_names_the_field_and_a_string_is_not_a_flag(client, world):
+    secret = new_key(world.agency)
+    report = received_report(client, world, secret)
+
+    nothing = privacy(client, report, secret, anonymous=False)
+    text = privacy(client, report, secret, confidential="ya")
+
+    assert (nothing.status_code, text.status_code) == (400, 400)
+    assert error_fields(nothing) == ["anonymous"]
+    assert error_fields(text) == ["confidential"]
+    report.refresh_from_db()
+    assert not report.is_confidential
+
+
+def test_privacy_past_dispatch_is_a_409_as_for_an_admin_here(client, world):
+    secret = new_key(world.agency)
+    report = received_report(client, world, secret, Status.IN_PROGRESS)
+
+    response = privacy(client, report, secret, confidential=True)
+
+    assert response.status_code == 409
+    assert error_codes(response) == ["invalid_state"]
+    report.refresh_from_db()
+    assert not report.is_confidential
+
+
+def test_privacy_of_a_report_another_organization_sent_is_404(client, world):
+    report = received_report(client, world, new_key(world.agency))
+    # The unit handles the report but did not send it: the privacy is not its to relay.
+    advance(world, report, Status.DISPATCHED)
+
+    handler = privacy(client, report, new_key(world.unit_a), confidential=True)
+    other = privacy(client, report, new_key(world.other_agency), confidential=True)
+    web_report = privacy(client, submit(world)[0], new_key(world.agency), confidential=True)
+
+    assert (handler.status_code, other.status_code, web_report.status_code) == (404, 404, 404)
+    report.refresh_from_db()
+    assert not report.is_confidential
+
+
+# --- Erasure ---------------------------------------------------------------------------
+
+
+def _signed_report(client, world, secret):
+    response = post(
+        client,
+        "/api/v1/reports/",
+        secret,
+        report_payload(body=SIGNED, reporter={"name": "Rina Kartika", "phone": "0812 3456 7890"}),
+    )
+    return Report.objects.get(tracking_code=response.json()["code"])
+
+
+def test_the_sending_system_erases_the_reporter_of_its_report_here(client, world):
+    secret = new_key(world.agency)
+    report = _signed_report(client, world, secret)
+    advance(world, report, Status.IN_PROGRESS)
+    report.refresh_from_db()
+    before = report.status
+
+    response = erase(client, report, secret)
+
+    assert response.status_code == 204
+    report.refresh_from_db()
+    assert (report.guest_name, report.guest_email, report.guest_phone) == ("", "", "")
+    for text in (report.title, report.body, report.public_body):
+        assert "Rina Kartika" not in text
+        assert "3302014501900002" not in text and "0812-3456-7890" not in text
+    assert "berlubang besar" in report.body
+    assert report.status == before  # the handling goes on
+    assert not Notification.objects.filter(address="+6281234567890").exists()
+
+
+def test_erasing_again_changes_nothing(client, world):
+    secret = new_key(world.agency)
+    report = _signed_report(client, world, secret)
+    erase(client, report, secret)
+    report.refresh_from_db()
+    version = report.version
+
+    again = erase(client, report, secret)
+
+    assert again.status_code == 204
+    report.refresh_from_db()
+    assert report.version == version
+
+
+def test_erasure_settles_a_question_nobody_can_answer_any_more(client, world):
+    secret = new_key(world.agency)
+    report = _signed_report(client, world, secret)
+    advance(world, report, Status.ON_HOLD)
+
+    erase(client, report, secret)
+
+    report.refresh_from_db()
+    assert report.status == Status.ARCHIVED
+
+
+def test_a_report_whose_reporter_has_an_account_here_is_theirs_to_erase(client, world):
+    secret = new_key(world.agency)
+    report = _signed_report(client, world, secret)
+    Report.objects.filter(pk=report.pk).update(reporter=world.citizen)
+
+    response = erase(client, report, secret)
+
+    assert response.status_code == 409
+    assert error_codes(response) == ["has_account"]
+    report.refresh_from_db()
+    assert "Rina Kartika" in report.body
+
+
+def test_erasure_of_a_report_another_organization_sent_is_refused(client, world):
+    secret = new_key(world.agency)
+    report = _signed_report(client, world, secret)
+
+    other = erase(client, report, new_key(world.other_agency))
+    read_only = erase(client, report, new_key(world.agency, scopes=[Scope.REPORTS_READ]))
+    no_key = client.delete(url(report, "reporter"))
+    web = erase(client, submit(world, reporter=world.citizen)[0], secret)
+
+    statuses = (other.status_code, read_only.status_code, no_key.status_code, web.status_code)
+    assert statuses == (404, 403, 401, 404)
+    report.refresh_from_db()
+    assert report.guest_name == "Rina Kartika"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_reporter_endpoint_only_erases(client, world, method):
+    secret = new_key(world.agency)
+    report = _signed_report(client, world, secret)
+
+    response = getattr(client, method)(url(report, "reporter"), headers=bearer(secret))
+
+    assert response.status_code == 405
+
+
+def test_an_officer_reading_the_report_sees_the_erasure_as_the_sending_system_asked(client, world):
+    secret = new_key(world.agency)
+    report = _signed_report(client, world, secret)
+    advance(world, report, Status.DISPATCHED)
+    report.refresh_from_db()
+    erase(client, report, secret)
+
+    client.force_login(world.liaison_a)
+    page = client.get(f"/kantor/laporan/{report.tracking_code}/")
+
+    assert page.status_code == 200
+    assert "Rina Kartika" not in page.content.decode()
+    assert "berlubang besar" in page.content.decode()
