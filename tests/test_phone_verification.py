@@ -541,6 +541,45 @@ def test_verifying_attaches_earlier_sms_and_whatsapp_reports_but_not_web_ones(
     assert by_sms.tracking_code in reader.get(MY_REPORTS).content.decode()
 
 
+def test_reports_sent_before_the_number_lay_unused_for_months_stay_a_former_holders(
+    world, client, settings
+):
+    # The operator may have given the number to someone else after such a pause: the
+    # reports before it hold a stranger's name and problem.
+    settings.ADUAN_NUMBER_RECYCLE_DAYS = 90
+    now = timezone.now()
+    texts = [
+        (300, "Jalan berlubang di depan Pasar Wage, motor sering jatuh di sana"),
+        (150, "Sampah menumpuk di tepi Sungai Serayu dekat jembatan, berbau busuk"),
+        (80, "Lampu jalan di Jalan Sudirman mati sejak seminggu, sangat gelap"),
+    ]
+    for number, (days, text) in enumerate(texts):
+        with time_machine.travel(now - datetime.timedelta(days=days), tick=False):
+            assert sms(client, text, mid=f"gw-{number}").status_code == 200
+    by_age = {days: Report.objects.get(body__startswith=text[:20]).pk for days, text in texts}
+
+    verify(world.citizen)
+
+    mine = set(Report.objects.filter(reporter=world.citizen).values_list("pk", flat=True))
+    # 80 days before, and 70 before that: one holder; then a pause of 150 days.
+    assert mine == {by_age[80], by_age[150]}
+    former = Report.objects.get(pk=by_age[300])
+    assert former.reporter is None and former.guest_phone == PHONE
+
+
+def test_a_single_report_sent_longer_ago_than_a_number_lies_unused_is_not_attached(
+    world, client, settings
+):
+    settings.ADUAN_NUMBER_RECYCLE_DAYS = 90
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=91), tick=False):
+        sms(client)
+
+    verify(world.citizen)
+
+    assert not Report.objects.filter(reporter=world.citizen).exists()
+    assert Report.objects.get(channel=Channel.SMS).guest_phone == PHONE
+
+
 def test_verifying_a_number_with_no_earlier_reports_says_nothing_of_them(world):
     reader = verify(world.citizen)
 

@@ -265,18 +265,38 @@ def account_of_phone(phone: str):
     )
 
 
+def _sent_by_its_holder(sent: list[tuple[int, datetime.datetime]]) -> list[int]:
+    """The reports among `sent` ((id, submitted at), newest first) that the number's
+    holder, who proved holding it just now, sent. Operators give a number to someone
+    else only after it lay unused for months (the end of its active period, the grace
+    period, then quarantine), so a number that sent reports without such a pause since
+    was in the same hands: going back from now, each report is the holder's while it
+    came within ADUAN_NUMBER_RECYCLE_DAYS of the next use; before a longer pause, the
+    reports may be a former holder's, and their personal data are not the new one's
+    to read."""
+    pause = datetime.timedelta(days=settings.ADUAN_NUMBER_RECYCLE_DAYS)
+    since, ids = timezone.now(), []
+    for pk, submitted_at in sent:
+        if since - submitted_at > pause:
+            break
+        ids.append(pk)
+        since = submitted_at
+    return ids
+
+
 def adopt_channel_reports(user) -> int:
     """Make the guest reports sent by SMS or WhatsApp from the user's verified number
     the account's, as if it had sent them signed in: the reporter is set, the guest's
     contact and secret link are dropped. Reports that merely carry the number (typed
     into a web form, or by an officer, imported files included) are left alone: nobody
-    proved holding it then.
+    proved holding it then; so are those its holder may not have sent
+    (`_sent_by_its_holder`).
     No timeline entry (nothing happened to the report itself) and no status change.
     Returns how many were attached; call inside a transaction."""
     phone = user.verified_phone
     if not phone:
         return 0
-    ids = list(
+    sent = (
         Report.objects.filter(
             reporter__isnull=True,
             channel__in=PHONE_CHANNELS,
@@ -286,8 +306,12 @@ def adopt_channel_reports(user) -> int:
             # a number someone typed (its guest may have confirmed an email address).
             events__action=Action.SUBMIT,
             events__by_reporter=True,
-        ).values_list("pk", flat=True)
+        )
+        .distinct()
+        .order_by("-submitted_at", "-pk")
+        .values_list("pk", "submitted_at")
     )
+    ids = _sent_by_its_holder(list(sent))
     if not ids:
         return 0
     adopted = Report.objects.filter(pk__in=ids)
