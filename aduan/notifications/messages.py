@@ -82,11 +82,24 @@ def render_with(
         if override is None:
             return built_in
         restricted = restricted_context(context)
+        # A message naming several reports (`more`) in a wording written for one would
+        # tell of the first report only: such a part keeps the built-in text.
+        combined = bool(context.get("more"))
+
+        def part(source: str, shape, fallback: str) -> str:
+            if combined and not _USES_MORE.search(source or ""):
+                return fallback
+            return shape(_render_text(source, restricted)) or fallback
+
         return Rendered(
-            subject=_subject(_render_text(override.subject, restricted)) or built_in.subject,
-            body=_body(_render_text(override.body, restricted)) or built_in.body,
-            short=_short(_render_text(override.short, restricted)) or built_in.short,
+            subject=part(override.subject, _subject, built_in.subject),
+            body=part(override.body, _body, built_in.body),
+            short=part(override.short, _short, built_in.short),
         )
+
+
+# A template tag or variable that reads `more` ("{{ more|length }}", "{% for r in more %}").
+_USES_MORE = re.compile(r"{[{%][^}]*\bmore\b")
 
 
 def _path(kind: str, language: str) -> str:
