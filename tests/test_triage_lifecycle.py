@@ -518,3 +518,73 @@ def test_force_will_not_take_over_a_run_whose_process_is_alive_on_this_host(worl
     call_command("retrain_triage", "--kind", ORGANIZATION, "--force", stdout=out)
     assert "taking over the retraining" in out.getvalue()
     assert TriageModel.objects.count() == 1
+
+
+def test_a_retraining_that_read_words_an_erasure_took_back_is_followed_by_another(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from aduan.accounts.erasure import erase_account
+    from tests.personas import submit
+
+    add_history(world)
+    submit(world, reporter=world.citizen, body="Saya Siti Warga, jalan di depan rumah rusak.")
+    learn = training._learn
+    queued = DBTaskResult.objects.filter(task_path="aduan.triage.tasks.retrain_triage")
+
+    def learn_while_the_reporter_is_erased(kind, history, step=None):
+        # This run read the history before the erasure: its model holds the old words.
+        with django_capture_on_commit_callbacks(execute=True):
+            erase_account(world.citizen)
+        assert not queued.exists()  # not a second run beside this one
+        return learn(kind, history)
+
+    assert training.train(ORGANIZATION).is_live  # a live model: an erasure retrains it
+    monkeypatch.setattr(training, "_learn", learn_while_the_reporter_is_erased)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert training.train(ORGANIZATION).version == 2
+
+    assert [task.args_kwargs["args"] for task in queued] == [[[ORGANIZATION]]]
+
+
+def test_an_erasure_queues_the_live_kinds_not_running_and_marks_the_running_one(
+    world, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    add_history(world)
+    assert training.train(ORGANIZATION).is_live
+    now = timezone.now()
+    # The category model retrains meanwhile (it would be live too once it ends).
+    Retraining.objects.update_or_create(
+        kind=TriageModel.Kind.CATEGORY,
+        defaults={"running_since": now, "alive_at": now, "host": "web-2", "pid": 4242},
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        training.words_changed(now)
+
+    queued = DBTaskResult.objects.filter(task_path="aduan.triage.tasks.retrain_triage")
+    assert [task.args_kwargs["args"] for task in queued] == [[[ORGANIZATION]]]
+    claims = dict(Retraining.objects.values_list("kind", "words_changed_at"))
+    assert claims[TriageModel.Kind.CATEGORY] == now
+    assert claims.get(ORGANIZATION) is None
+
+    # Asked again while that task waits, nothing more is queued.
+    with django_capture_on_commit_callbacks(execute=True):
+        training.words_changed(timezone.now())
+    assert queued.count() == 1
+
+
+def test_a_retraining_with_no_erasure_meanwhile_is_not_repeated(
+    world, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    add_history(world)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert training.train(ORGANIZATION).version == 1
+
+    assert not DBTaskResult.objects.filter(task_path="aduan.triage.tasks.retrain_triage").exists()

@@ -225,13 +225,11 @@ def _retrain_without_their_words() -> None:
     """The suggestion models learnt from the reports' text as it was (the words a model
     reads are stored with it): a retraining is queued once the erasure commits, so the
     live models hold the masked text soon, not only after the next scheduled one. One
-    already queued or running is left to do it, or, if it read the text before the
-    erasure, the next one does."""
-    from aduan.triage.models import TriageModel
-    from aduan.triage.training import enqueue_retraining
+    already queued reads the masked text; one running may have read it before, and is
+    followed by another when it ends."""
+    from aduan.triage.training import words_changed
 
-    if TriageModel.objects.filter(is_live=True).exists():
-        enqueue_retraining(list(TriageModel.Kind.values), timezone.now())
+    words_changed(timezone.now())
 
 
 def _settle_what_nobody_answers(reports: list[Report]) -> None:

@@ -129,6 +129,11 @@ class Retraining(models.Model):
     host = models.CharField(_("host"), max_length=255, blank=True)
     pid = models.PositiveIntegerField(_("process"), null=True, blank=True)
     alive_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # When reports' words were taken back (an erasure) while a run was reading them: the
+    # run that started before this is followed by another.
+    words_changed_at = models.DateTimeField(
+        _("reports' words changed during a run at"), null=True, blank=True
+    )
     gave_up_at = models.DateTimeField(_("last found too few labels at"), null=True, blank=True)
     labels_then = models.PositiveIntegerField(_("labels it found"), default=0)
 

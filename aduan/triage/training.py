@@ -325,6 +325,54 @@ def train(kind: str, *, stdout=None, force: bool = False) -> TriageModel | None:
         return None
     finally:
         own.update(running_since=None, host="", pid=None, alive_at=None)
+        _read_again_if_words_changed(kind, started_at)
+
+
+def words_changed(now: datetime.datetime) -> None:
+    """Reports' words were taken back (an erasure, in the caller's transaction), and the
+    live models keep the words they read: each live kind is retrained. A retraining
+    running now may have read them before: it is followed by another once it ends. One
+    waiting in the queue reads them as changed. The other live kinds are queued once the
+    caller commits."""
+    from aduan.lib.tasks import enqueue_with_transaction
+    from aduan.triage.tasks import retrain_triage
+
+    running = Retraining.objects.filter(_alive(now))
+    running.update(words_changed_at=now)
+    live = set(TriageModel.objects.filter(is_live=True).values_list("kind", flat=True))
+    wanted = sorted(live - set(running.values_list("kind", flat=True)) - _kinds_waiting(now))
+    if wanted:
+        enqueue_with_transaction(lambda: retrain_triage.enqueue(wanted))
+
+
+def _kinds_waiting(now: datetime.datetime) -> set[str]:
+    """The kinds of the retrainings waiting in the task queue (see `retraining_waiting`)."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    guard = datetime.timedelta(seconds=setting("TRIAGE_RETRAIN_GUARD_SECONDS", 3600))
+    waiting = DBTaskResult.objects.filter(
+        task_path=RETRAIN_TASK, status=TaskResultStatus.READY, enqueued_at__gte=now - guard
+    ).values_list("args_kwargs", flat=True)
+    kinds = set()
+    for call in waiting:
+        args = (call or {}).get("args") or [[]]
+        kinds.update(kind for kind in args[0] if isinstance(kind, str))
+    return kinds
+
+
+def _read_again_if_words_changed(kind: str, started_at: datetime.datetime) -> None:
+    """After a run of `kind` released its claim: another run, when words changed while it
+    was reading (`words_changed`). The claim was released first, so an erasure that
+    marks it after this reads it finds no run and queues its own."""
+    changed = (
+        Retraining.objects.filter(kind=kind, words_changed_at__gte=started_at)
+        .values_list("words_changed_at", flat=True)
+        .first()
+    )
+    if changed is not None:
+        log.info("Retraining %s again: reports' words changed while it was reading.", kind)
+        enqueue_retraining([kind], timezone.now())
 
 
 def _alive(now: datetime.datetime) -> Q:
