@@ -423,6 +423,74 @@ def test_a_whatsapp_report_from_a_verified_number_is_the_accounts_report(world, 
     ).exists()
 
 
+def _months_later(days: int):
+    return time_machine.travel(timezone.now() + datetime.timedelta(days=days), tick=False)
+
+
+def test_a_number_unused_for_months_no_longer_sends_reports_into_the_account(
+    world, client, settings
+):
+    # The operator may have given it to someone else, whose report is not the account's
+    # to read.
+    settings.ADUAN_NUMBER_RECYCLE_DAYS = 90
+    verify(world.citizen)
+
+    with _months_later(91):
+        sms(client)
+
+    report = Report.objects.get(channel=Channel.SMS)
+    assert report.reporter is None and report.guest_phone == PHONE
+    user = User.objects.get(pk=world.citizen.pk)
+    assert user.phone_used_at == user.phone_verified_at  # not refreshed by a stranger
+
+
+def test_messages_from_the_number_keep_it_the_accounts(world, client, settings):
+    settings.ADUAN_NUMBER_RECYCLE_DAYS = 90
+    verify(world.citizen)
+
+    with _months_later(60):
+        sms(client, mid="gw-1")
+    with _months_later(120):  # 60 days after the last message, 120 after verifying
+        sms(client, "Sampah menumpuk di tepi Sungai Serayu dekat jembatan", mid="gw-2")
+
+    reporters = set(Report.objects.filter(channel=Channel.SMS).values_list("reporter", flat=True))
+    assert reporters == {world.citizen.pk}
+
+
+def test_a_new_holder_of_the_number_hears_nothing_of_the_accounts_reports(world, client, settings):
+    settings.ADUAN_NUMBER_RECYCLE_DAYS = 90
+    verify(world.citizen)
+    sms(client)
+    report = Report.objects.get(channel=Channel.SMS)
+
+    with _months_later(91):
+        sms(client, f"STATUS {report.tracking_code}", mid="gw-2")
+
+    answer = Notification.objects.filter(address=PHONE, medium=Medium.SMS).latest("pk")
+    assert report.tracking_code not in answer.body
+    assert "/laporan/" not in answer.body
+
+
+def test_confirming_the_number_again_after_a_pause_makes_it_the_accounts_once_more(
+    world, client, settings
+):
+    settings.ADUAN_NUMBER_RECYCLE_DAYS = 90
+    verify(world.citizen)
+
+    with _months_later(100):
+        sms(client)
+        page = english(world.citizen).get(ACCOUNT).content.decode()
+        assert 'data-phone="unused"' in page
+        assert "Send a code to confirm the number again" in page
+        verify(world.citizen)  # the account's holder proves the number again
+        assert 'data-phone="unused"' not in english(world.citizen).get(ACCOUNT).content.decode()
+        sms(client, "Sampah menumpuk di tepi Sungai Serayu dekat jembatan", mid="gw-2")
+
+    # The report sent during the pause was the holder's: confirming adopts it.
+    reporters = set(Report.objects.filter(channel=Channel.SMS).values_list("reporter", flat=True))
+    assert reporters == {world.citizen.pk}
+
+
 def test_an_sms_from_an_unverified_number_stays_a_guests_report(world, client):
     sms(client)  # the citizen typed this number but never proved it
 

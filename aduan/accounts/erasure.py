@@ -326,6 +326,7 @@ def _empty(user) -> None:
     user.email = f"akun-{user.pk}@{ERASED_EMAIL_DOMAIN}"
     user.phone = ""
     user.phone_verified_at = None  # its SMS and WhatsApp reports are no longer anyone's
+    user.phone_used_at = None
     user.notify_by_email = user.notify_by_whatsapp = user.notify_by_sms = False
     user.set_unusable_password()  # every session of the account ends with its password
     user.is_active = False
@@ -343,6 +344,7 @@ def _empty(user) -> None:
                 "email",
                 "phone",
                 "phone_verified_at",
+                "phone_used_at",
                 "notify_by_email",
                 "notify_by_whatsapp",
                 "notify_by_sms",

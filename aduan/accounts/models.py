@@ -1,3 +1,6 @@
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models, transaction
 from django.utils import timezone
@@ -57,6 +60,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # SMS and WhatsApp reports sent from it into the account's.
     phone_verified_at = models.DateTimeField(
         _("phone number verified"), null=True, blank=True, editable=False
+    )
+    # The last use of the verified number by its holder: the verification, then each
+    # message from it while the account still held it (`holds_phone`).
+    phone_used_at = models.DateTimeField(
+        _("phone number last used"), null=True, blank=True, editable=False
     )
     language = models.CharField(_("language"), max_length=8, default="id")
     # In-app notifications are always on; these add the outside channels.
@@ -151,9 +159,39 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.erased_at is not None
 
     @property
+    def holds_verified_phone(self) -> bool:
+        """Whether the verified number is still this account's holder's (`holds_phone`)."""
+        return bool(
+            self.verified_phone
+            and self.phone_used_at
+            and self.phone_used_at >= timezone.now() - recycle_pause()
+        )
+
+    @property
     def verified_phone(self) -> str:
         """The number proven to be this account's, or ""."""
         return self.phone if self.phone and self.phone_verified_at else ""
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+def recycle_pause() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.ADUAN_NUMBER_RECYCLE_DAYS)
+
+
+def holds_phone(phone: str, prefix: str = "") -> models.Q:
+    """The accounts (`prefix`: the path to them, "reporter__") whose verified number is
+    `phone` and whose holder still holds it: the number was used (verified, or a message
+    came from it) within ADUAN_NUMBER_RECYCLE_DAYS. Operators give a number to someone
+    else only after it lay unused for months, so a number in use with no such pause
+    since it was verified is in the same hands; after one, a message from it may be a
+    new holder's, who must not send reports into the account, nor answer for it."""
+    since = timezone.now() - recycle_pause()
+    return models.Q(
+        **{
+            f"{prefix}phone": phone,
+            f"{prefix}phone_verified_at__isnull": False,
+            f"{prefix}phone_used_at__gte": since,
+        }
+    )

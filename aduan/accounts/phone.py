@@ -230,8 +230,8 @@ def _verify(user: User) -> None:
     User.objects.filter(phone=user.phone, phone_verified_at__isnull=False).exclude(
         pk=user.pk
     ).update(phone_verified_at=None)
-    user.phone_verified_at = timezone.now()
-    user.save(update_fields=["phone_verified_at"])
+    user.phone_verified_at = user.phone_used_at = timezone.now()
+    user.save(update_fields=["phone_verified_at", "phone_used_at"])
 
 
 def _hash(user: User, phone: str, code: str) -> str:

@@ -319,9 +319,10 @@ def phone_number(request):
     if not number:
         messages.success(request, _("The phone number is removed from your account."))
         return redirect("accounts:account")
-    if user.phone_verified_at:
+    if user.phone_verified_at and user.holds_verified_phone:
         messages.info(request, _("This number is already verified."))
         return redirect("accounts:account")
+    # A verified number unused for months is confirmed again (`holds_phone`).
     if not phone.code_medium():
         messages.info(
             request,

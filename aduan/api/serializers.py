@@ -403,7 +403,7 @@ class ReportOutSerializer(CheapCopies, serializers.ModelSerializer):
             return {"name": name, "email": "", "phone": "", "phone_verified": None}
         if report.reporter_id:
             user = report.reporter
-            verified = bool(user.phone_verified_at) if user.phone else None
+            verified = user.holds_verified_phone if user.phone else None
             return {
                 "name": name,
                 "email": user.email,

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aduan.accounts.models import holds_phone
 from aduan.deadlines.clocks import first_clocks
 from aduan.deadlines.models import Deadline
 from aduan.lib.untrusted import plain_text
@@ -252,17 +253,26 @@ def _completes_submission(report: Report, submitted: ReportEvent | None) -> bool
 
 
 def account_of_phone(phone: str):
-    """The active account that proved it holds `phone`, or None. A number only typed
-    into a profile proves nothing, and a deleted account captures nothing."""
+    """The active account that proved it holds `phone`, and still does, or None. A
+    number only typed into a profile proves nothing, a deleted account captures
+    nothing, and a number unused for months may have been given to someone else
+    (`holds_phone`)."""
     if not phone:
         return None
     return (
         get_user_model()
-        .objects.filter(
-            phone=phone, phone_verified_at__isnull=False, is_active=True, erased_at__isnull=True
-        )
+        .objects.filter(holds_phone(phone), is_active=True, erased_at__isnull=True)
         .first()
     )
+
+
+def number_used(phone: str) -> None:
+    """A message came from `phone` (SMS, WhatsApp): the account still holding the number
+    holds it up to now, so a report it sends next month is still the account's. An
+    account whose number lay unused too long is not refreshed: the sender may be the
+    number's new holder (`holds_phone`)."""
+    if phone:
+        get_user_model().objects.filter(holds_phone(phone)).update(phone_used_at=timezone.now())
 
 
 def _sent_by_its_holder(sent: list[tuple[int, datetime.datetime]]) -> list[int]:

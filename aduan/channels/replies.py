@@ -176,7 +176,7 @@ def sender_is_reporter(report: Report, *, phone: str = "", email: str = "") -> b
     if report.reporter_id:
         user = report.reporter
         return bool(
-            (phone and user.verified_phone == phone)
+            (phone and user.verified_phone == phone and user.holds_verified_phone)
             or (email and user.email.lower() == email.lower())
         )
     # A guest's number is theirs only when no address came with it, as for answers

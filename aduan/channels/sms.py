@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from aduan.channels import followups
-from aduan.channels.intake import Draft
+from aduan.channels.intake import Draft, number_used
 from aduan.channels.language import written_in
 from aduan.channels.models import ProcessedMessage
 from aduan.channels.replies import (
@@ -55,6 +55,7 @@ def receive_sms(sender: str, text: str, message_id: str) -> dict:
         if not new:
             known = _report_of(message_id)
             return {"result": "duplicate", **({"tracking_code": known} if known else {})}
+        number_used(phone)
         code = status_command(text)
         if code is not None:
             answer(Medium.SMS, phone, status_answer(code, phone=phone), key=key)

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aduan.channels import followups
-from aduan.channels.intake import Draft
+from aduan.channels.intake import Draft, number_used
 from aduan.channels.language import written_in
 from aduan.channels.media import queue_downloads
 from aduan.channels.models import ProcessedMessage, WhatsAppConversation, conversation_lifetime
@@ -154,6 +154,7 @@ def receive_message(message: dict) -> str:
         )
         if not new:
             return "duplicate"
+        number_used(phone)
         if content is None:
             _say(phone, message_id, _("I can read text, photos and shared locations only."))
             return "unsupported"

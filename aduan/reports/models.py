@@ -89,7 +89,10 @@ class ReportQuerySet(models.QuerySet["Report"]):
         confirmed one only (the query form of `Report.confirmed_guest_contact`), or an
         account's email or verified number (`aduan.accounts.phone`). A number typed into
         a web form or an account's profile proves nothing: whoever holds it must not act
-        on that report by message."""
+        on that report by message; nor does an account's number unused for months
+        (`holds_phone`), which may have been given to someone else."""
+        from aduan.accounts.models import holds_phone
+
         found = Q(pk__in=[])
         if phone:
             # The number is the confirmed contact only when no address was given with
@@ -101,7 +104,7 @@ class ReportQuerySet(models.QuerySet["Report"]):
                 guest_contact_verified_at__isnull=False,
                 guest_phone=phone,
             )
-            found |= Q(reporter__phone=phone, reporter__phone_verified_at__isnull=False)
+            found |= holds_phone(phone, prefix="reporter__")
         if email:
             found |= Q(
                 reporter__isnull=True,

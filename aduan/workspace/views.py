@@ -287,8 +287,9 @@ def _reporter_contact(report: Report) -> dict | None:
         user = report.reporter
         if user.is_erased:
             return {"name": report.reporter_label(public=False), "email": "", "phone": ""}
-        # Whether calling the number reaches the reporter (`aduan.accounts.phone`).
-        verified = bool(user.phone_verified_at)
+        # Whether calling the number reaches the reporter (`aduan.accounts.phone`): not
+        # once it lay unused for months (`holds_phone`).
+        verified = user.holds_verified_phone
         return {
             "name": user.full_name,
             "email": user.email,
