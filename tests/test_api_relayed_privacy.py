@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from aduan.api.models import Scope
+from aduan.channels.intake import Draft, submit_report
 from aduan.notifications.models import Notification
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Report, Status
@@ -200,6 +201,46 @@ def test_erasure_of_a_report_another_organization_sent_is_refused(client, world)
     assert statuses == (404, 403, 401, 404)
     report.refresh_from_db()
     assert report.guest_name == "Rina Kartika"
+
+
+def test_a_key_of_the_organization_above_the_sender_may_not_erase_or_change_flags(client, world):
+    secret = new_key(world.unit_a)
+    response = post(
+        client,
+        "/api/v1/reports/",
+        secret,
+        report_payload(body=SIGNED, reporter={"name": "Rina Kartika"}),
+    )
+    report = Report.objects.get(tracking_code=response.json()["code"])
+    above = new_key(world.agency)
+
+    erased = erase(client, report, above)
+    flagged = privacy(client, report, above, confidential=True)
+
+    assert (erased.status_code, flagged.status_code) == (404, 404)
+    report.refresh_from_db()
+    assert report.guest_name == "Rina Kartika" and not report.is_confidential
+
+
+def test_a_report_typed_in_at_the_counter_is_not_erased_through_the_units_key(client, world):
+    report = submit_report(
+        Draft(
+            title="Jalan berlubang",
+            body="Lubang besar di depan rumah saya, sudah dua minggu.",
+            guest_name="Siti Aminah",
+            category=world.potholes,
+        ),
+        entered_by=world.liaison_a,
+        received_by=world.unit_a,
+    ).report
+    secret = new_key(world.unit_a)
+
+    erased = erase(client, report, secret)
+    flagged = privacy(client, report, secret, anonymous=True)
+
+    assert (erased.status_code, flagged.status_code) == (404, 404)
+    report.refresh_from_db()
+    assert report.guest_name == "Siti Aminah" and not report.is_anonymous
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

@@ -51,6 +51,19 @@ def reports_received_by(org: Organization):
     return Report.objects.filter(Exists(received))
 
 
+def reports_sent_by(org: Organization):
+    """Reports the system of `org` itself sent through this API (its key made them, with
+    its `external_id`): what only their sender may decide for them, as turning privacy
+    flags on or erasing the reporter, since its own copy is the one the reporter asked
+    about. Not those a unit below or above it sent, nor those its officers typed in at
+    the counter (no system of theirs holds a copy), whatever the key may otherwise see."""
+    from aduan.api.serializers import API_CHANNEL, channel_reference
+
+    return Report.objects.filter(
+        channel=API_CHANNEL, channel_reference__startswith=channel_reference(org, "")
+    )
+
+
 def relayed_reporter(report: Report) -> Actor:
     """The reporter of `report`, speaking through the system that received the report.
 

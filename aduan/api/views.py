@@ -36,6 +36,7 @@ from aduan.api.access import (
     left_subtree,
     relayed_reporter,
     reports_received_by,
+    reports_sent_by,
     reports_visible_to_organization,
     service_actor,
 )
@@ -694,17 +695,17 @@ class PrivacyUpdate(OrganizationApiView):
     )
     @idempotent
     def post(self, request, code: str):
-        """Turn privacy flags on for a report received through the key's organization,
-        when that organization turned them on for its own copy: `anonymous` hides the
-        reporter from the handlers and the public (what points at them in the words is
-        masked), `confidential` takes the report off every public page. Flags are never
-        turned off. As for an admin here, a flag is turned on while the report is being
-        verified or is dispatched (409 later); one already on changes nothing. Answers
-        the report's flags."""
+        """Turn privacy flags on for a report the key's organization sent itself (404
+        for any other, also one a unit above or below it sent), when that organization
+        turned them on for its own copy: `anonymous` hides the reporter from the handlers
+        and the public (what points at them in the words is masked), `confidential` takes
+        the report off every public page. Flags are never turned off. As for an admin
+        here, a flag is turned on while the report is being verified or is dispatched
+        (409 later); one already on changes nothing. Answers the report's flags."""
         incoming = PrivacyInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         wanted = incoming.validated_data
-        report = _find(reports_received_by(self.organization), code)
+        report = _find(reports_sent_by(self.organization), code)
         if (wanted["anonymous"] and not report.is_anonymous) or (
             wanted["confidential"] and not report.is_confidential
         ):
@@ -719,7 +720,8 @@ class ReporterErasure(OrganizationApiView):
 
     @extend_schema(tags=["reports"], responses={204: None, **errors(401, 403, 404, 409, 429)})
     def delete(self, request, code: str):
-        """Erase the reporter of a report received through the key's organization, when
+        """Erase the reporter of a report the key's organization sent itself (404 for any
+        other, also one a unit above or below it sent, or one its officers typed in), when
         that organization erased them from its own copy at their request (the right to
         erasure of Law 27/2022): the name and contacts the report came with are emptied,
         and in its title, body, address and the reporter's messages what points at them
@@ -727,7 +729,7 @@ class ReporterErasure(OrganizationApiView):
         is masked; what waits for their answer is settled. The report stays, with its
         handling. Erasing again changes nothing (204); a report whose reporter has an
         account here is theirs to erase (409)."""
-        report = _find(reports_received_by(self.organization), code)
+        report = _find(reports_sent_by(self.organization), code)
         try:
             erasure.erase_relayed_reporter(report)
         except erasure.ErasureRefused as refusal:
