@@ -9,9 +9,10 @@ from aduan.api.models import Scope
 from aduan.channels.intake import Draft, submit_report
 from aduan.notifications.models import Notification
 from aduan.reports.lifecycle import Action
-from aduan.reports.models import Report, Status
+from aduan.reports.models import Attachment, Report, Status
 from tests.personas import advance, submit
 from tests.test_api import bearer, error_codes, error_fields, new_key, post, report_payload
+from tests.test_api_attachments import upload
 from tests.test_api_followups import received_report, url
 
 SIGNED = (
@@ -162,6 +163,20 @@ def test_erasing_again_changes_nothing(client, world):
     assert again.status_code == 204
     report.refresh_from_db()
     assert report.version == version
+
+
+def test_a_file_named_after_the_reporter_is_renamed_when_nothing_else_names_them(client, world):
+    secret = new_key(world.agency)
+    payload = report_payload()
+    del payload["reporter"]  # the words name nobody: only the file does
+    sent = post(client, "/api/v1/reports/", secret, payload)
+    report = Report.objects.get(tracking_code=sent.json()["code"])
+    file_id = upload(client, report, secret, name="KTP_Rina_Kartika.jpg").json()["id"]
+
+    response = erase(client, report, secret)
+
+    assert response.status_code == 204
+    assert "Rina" not in Attachment.objects.get(pk=file_id).original_name
 
 
 def test_erasure_settles_a_question_nobody_can_answer_any_more(client, world):

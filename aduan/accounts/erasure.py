@@ -174,8 +174,14 @@ class _NothingErased(Exception):
 
 
 def _erasable_state(report: Report) -> tuple:
-    """What an erasure may change in `report`: to tell a repeated request from a first."""
+    """What an erasure may change in `report`: to tell a repeated request from a first.
+    Whatever the steps change must be here, or a first erasure that changes only that
+    (a file named after the reporter, in a report whose words name nobody) is undone."""
+    from aduan.notifications.models import Notification
+
     words = _reporter_words(report).order_by("pk").values_list("message", "withheld_message")
+    files = _reporters_files([report]).order_by("pk").values_list("original_name", flat=True)
+    messages = Notification.objects.filter(user=None, report=report).count()
     return (
         report.status,
         report.guest_name,
@@ -188,6 +194,8 @@ def _erasable_state(report: Report) -> tuple:
         report.withheld_text,
         report.show_reporter_name,
         tuple(words),
+        tuple(files),
+        messages,
     )
 
 
@@ -377,10 +385,14 @@ def _write_public_copy(report: Report) -> None:
     )
 
 
+def _reporters_files(reports: list[Report]):
+    from_reporter = Q(event__isnull=True) | Q(event__by_reporter=True) | Q(event__action="submit")
+    return Attachment.objects.filter(Q(report__in=reports) & from_reporter)
+
+
 def _name_files_plainly(reports: list[Report]) -> None:
     """Phones and scanners name files after their owner ("KTP_Budi_Santoso.jpg")."""
-    from_reporter = Q(event__isnull=True) | Q(event__by_reporter=True) | Q(event__action="submit")
-    for attachment in Attachment.objects.filter(Q(report__in=reports) & from_reporter):
+    for attachment in _reporters_files(reports):
         if attachment.original_name != attachment.plain_name:
             Attachment.objects.filter(pk=attachment.pk).update(original_name=attachment.plain_name)
 
