@@ -3,9 +3,11 @@ sent a report (the instance that forwarded it, a local complaint system)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from aduan.api.models import Scope
+from aduan.api.models import IdempotentResponse, Scope
 from aduan.channels.intake import Draft, submit_report
 from aduan.notifications.models import Notification
 from aduan.reports.lifecycle import Action
@@ -177,6 +179,27 @@ def test_a_file_named_after_the_reporter_is_renamed_when_nothing_else_names_them
 
     assert response.status_code == 204
     assert "Rina" not in Attachment.objects.get(pk=file_id).original_name
+
+
+def test_answers_kept_for_retries_no_longer_quote_the_erased_reporter(client, world):
+    secret = new_key(world.agency)
+    payload = report_payload(body=SIGNED, reporter={"name": "Rina Kartika", "email": "r@k.id"})
+    retry = {"Idempotency-Key": "lapor-SIP-001"}
+    report = Report.objects.get(
+        tracking_code=post(client, "/api/v1/reports/", secret, payload, **retry).json()["code"]
+    )
+    news = {"action": "add_info", "message": "Rina Kartika lagi: airnya sudah masuk rumah."}
+    relayed = post(client, url(report, "replies"), secret, news, **{"Idempotency-Key": "kabar-1"})
+    assert relayed.status_code == 201
+
+    erase(client, report, secret)
+    again = post(client, "/api/v1/reports/", secret, payload, **retry)
+
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["code"] == report.tracking_code
+    kept = json.dumps([row.body for row in IdempotentResponse.objects.all()])
+    for words in ("Rina", "r@k.id", "3302014501900002", "airnya"):
+        assert words not in kept and words not in again.content.decode()
 
 
 def test_erasure_settles_a_question_nobody_can_answer_any_more(client, world):

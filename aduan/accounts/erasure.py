@@ -202,6 +202,7 @@ def _erasable_state(report: Report) -> tuple:
 def _erase_guest(report: Report) -> None:
     """The steps of erasing the reporter of a report made without an account; `report`
     is locked."""
+    from aduan.api.idempotency import forget_reporter_in_answers
     from aduan.notifications.models import Notification
 
     contacts = [value for value in (report.guest_email, report.guest_phone) if value]
@@ -219,6 +220,8 @@ def _erase_guest(report: Report) -> None:
     Notification.objects.filter(user=None).filter(
         Q(report=report) | Q(address__in=contacts)
     ).delete()
+    # The API's answers remembered for retries of the system that sent the report.
+    forget_reporter_in_answers(report)
 
 
 def _erase_forwarded_copies(reports: list[Report]) -> None:

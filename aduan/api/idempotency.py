@@ -16,6 +16,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -148,3 +149,26 @@ def forget_old_answers(now: datetime.datetime) -> int:
     cutoff = now - datetime.timedelta(days=days)
     deleted, _by_model = IdempotentResponse.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+# What a remembered answer keeps once its report's reporter is erased: the ids a client
+# retrying the call needs (the report's code and status, the new entry's or file's id).
+NAMES_NO_ONE = ("code", "external_id", "status", "anonymous", "confidential", "id", "report")
+
+
+def forget_reporter_in_answers(report) -> int:
+    """Remembered answers about `report` (its creation, the reporter's replies and files
+    relayed for it) quote the reporter's name, contacts and words as they were: once the
+    reporter is erased they keep only what identifies the report and the entry, so a
+    retry is still answered as before but no longer with the reporter. Returns how many
+    answers changed."""
+    code = report.tracking_code
+    answers = IdempotentResponse.objects.filter(Q(body__code=code) | Q(body__report=code))
+    changed = 0
+    for answer in answers.only("pk", "body"):
+        if not isinstance(answer.body, dict):
+            continue
+        kept = {name: answer.body[name] for name in NAMES_NO_ONE if name in answer.body}
+        if kept != answer.body:
+            changed += IdempotentResponse.objects.filter(pk=answer.pk).update(body=kept)
+    return changed
