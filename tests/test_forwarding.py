@@ -740,6 +740,32 @@ def test_a_server_error_on_the_privacy_call_retries_the_forwarding(world, uplink
     assert item.state == State.PENDING and "503" in item.last_error
 
 
+def test_a_flag_turned_on_while_the_forwarding_is_being_sent_reaches_the_uplink(
+    world, uplink, receiver, monkeypatch
+):
+    report, item = forwarded(world, uplink)
+
+    def flagged_meanwhile(request, timeout):
+        receiver.requests.append(request)
+        if len(receiver.requests) == 1:  # the worker read the report before
+            lifecycle.set_flags(report, as_user(world.agency_admin), confidential=True)
+        return remote_answer()
+
+    monkeypatch.setattr(http, "transport", flagged_meanwhile)
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert item.state == State.PENDING and item.remote_code == "RMT2345X"
+
+    monkeypatch.setattr(http, "transport", receiver)
+    receiver.requests.clear()
+    receiver.answers = [held_there(), http.Response(200, "{}")]
+    assert forwarding.sweep() == 1
+    forwarding.deliver([item.pk])
+    assert calls(receiver) == [("POST", "reports/"), ("POST", "reports/RMT2345X/privacy/")]
+    item.refresh_from_db()
+    assert item.state == State.SENT
+
+
 def _erase_citizen(world):
     from aduan.accounts.erasure import erase_account
 

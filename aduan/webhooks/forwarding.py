@@ -176,7 +176,20 @@ def _send(forwarding: Forwarding) -> dict:
     )
     hidden_news = _hide_news(forwarding, code, news_there)
     outcome.update(sent_news=sent_news, remote_news=news_there, hidden_news=hidden_news)
+    if _flags_turned_on_since(forwarding.report):
+        # `send_again` leaves a row being sent to its worker, which read the report
+        # before: due again, for the periodic scan to send, so the flag goes too.
+        outcome.update(state=State.PENDING, next_attempt_at=timezone.now())
     return outcome
+
+
+def _flags_turned_on_since(report: Report) -> bool:
+    """Whether a privacy flag was turned on since `report` was read."""
+    now = Report.objects.filter(pk=report.pk).values("is_anonymous", "is_confidential").first()
+    return now is not None and (
+        (now["is_anonymous"] and not report.is_anonymous)
+        or (now["is_confidential"] and not report.is_confidential)
+    )
 
 
 def _send_privacy(forwarding: Forwarding, remote_code: str, remote: dict) -> None:
