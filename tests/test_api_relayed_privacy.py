@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.admin.models import LogEntry
 
 from aduan.api.models import IdempotentResponse, Scope
 from aduan.channels.intake import Draft, submit_report
@@ -151,6 +152,18 @@ def test_the_sending_system_erases_the_reporter_of_its_report_here(client, world
     assert "berlubang besar" in report.body
     assert report.status == before  # the handling goes on
     assert not Notification.objects.filter(address="+6281234567890").exists()
+
+
+def test_the_reports_history_names_the_system_and_key_that_asked_for_the_erasure(client, world):
+    secret = new_key(world.agency)
+    report = _signed_report(client, world, secret)
+
+    erase(client, report, secret)
+    erase(client, report, secret)  # changes nothing: not logged again
+
+    (entry,) = LogEntry.objects.filter(object_id=str(report.pk))
+    assert entry.user.full_name == world.agency.name
+    assert "Sistem lokal" in entry.get_change_message()
 
 
 def test_erasing_again_changes_nothing(client, world):

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -731,10 +731,31 @@ class ReporterErasure(OrganizationApiView):
         account here is theirs to erase (409)."""
         report = _find(reports_sent_by(self.organization), code)
         try:
-            erasure.erase_relayed_reporter(report)
+            erased = erasure.erase_relayed_reporter(report)
         except erasure.ErasureRefused as refusal:
             raise Conflict(str(refusal), code="has_account") from None
+        if erased:
+            _log_erasure(report, request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _log_erasure(report: Report, key) -> None:
+    """An erasure cannot be undone: the report's history in the administration site
+    says which system asked for it, with which key, as it does for the operators'."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _(
+            "Erased the reporter's personal data at the request of the system that sent "
+            "the report (API key %(key)s)."
+        ) % {"key": f"{key.name} · {key.prefix}"}
+    LogEntry.objects.log_actions(
+        user_id=service_actor(key.organization).user.pk,
+        queryset=[report],
+        action_flag=CHANGE,
+        change_message=message,
+        single_object=True,
+    )
 
 
 VERDICTS = {ReplyAction.SATISFIED, ReplyAction.NOT_SATISFIED, ReplyAction.RATE}
