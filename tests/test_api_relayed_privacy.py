@@ -28,8 +28,8 @@ def privacy(client, report, secret, **flags):
     return post(client, url(report, "privacy"), secret, flags)
 
 
-def erase(client, report, secret):
-    return client.delete(url(report, "reporter"), headers=bearer(secret))
+def erase(client, report, secret, **data):
+    return post(client, url(report, "erasure"), secret, data)
 
 
 # --- Privacy flags ---------------------------------------------------------------------
@@ -245,7 +245,7 @@ def test_erasure_of_a_report_another_organization_sent_is_refused(client, world)
 
     other = erase(client, report, new_key(world.other_agency))
     read_only = erase(client, report, new_key(world.agency, scopes=[Scope.REPORTS_READ]))
-    no_key = client.delete(url(report, "reporter"))
+    no_key = client.post(url(report, "erasure"), {}, content_type="application/json")
     web = erase(client, submit(world, reporter=world.citizen)[0], secret)
 
     statuses = (other.status_code, read_only.status_code, no_key.status_code, web.status_code)
@@ -294,14 +294,58 @@ def test_a_report_typed_in_at_the_counter_is_not_erased_through_the_units_key(cl
     assert report.guest_name == "Siti Aminah" and not report.is_anonymous
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_the_reporter_endpoint_only_erases(client, world, method):
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_the_erasure_endpoint_only_erases(client, world, method):
     secret = new_key(world.agency)
     report = _signed_report(client, world, secret)
 
-    response = getattr(client, method)(url(report, "reporter"), headers=bearer(secret))
+    response = getattr(client, method)(url(report, "erasure"), headers=bearer(secret))
 
     assert response.status_code == 405
+
+
+def test_the_names_and_contacts_the_sender_knew_are_masked_too(client, world):
+    # The sending system kept the reporter's contacts and sent only the name: their words
+    # here may still write the number and address, in a signature.
+    secret = new_key(world.agency)
+    body = (
+        "Selokan di Gang Mawar mampet dan meluap tiap hujan. Salam, Rina K. "
+        "(rina.kartika@example.id, 0812 9876 5432). Nama lama: Rina Wulandari."
+    )
+    response = post(
+        client, "/api/v1/reports/", secret, report_payload(body=body, reporter={"name": "Rina K."})
+    )
+    report = Report.objects.get(tracking_code=response.json()["code"])
+    identities = [
+        {"name": "Rina Kartika", "email": "rina.kartika@example.id", "phone": "081298765432"},
+        {"name": "Rina Wulandari"},
+    ]
+
+    answer = erase(client, report, secret, identities=identities)
+
+    assert answer.status_code == 204
+    report.refresh_from_db()
+    for written in ("rina.kartika@example.id", "0812 9876 5432", "Wulandari"):
+        assert written not in report.body
+    assert "Selokan di Gang Mawar mampet" in report.body
+
+
+@pytest.mark.parametrize(
+    ("identities", "field"),
+    [("Rina", "identities"), ([{"name": "x" * 151}], "identities"), ([{}] * 11, "identities")],
+)
+def test_identities_that_are_not_a_short_list_of_names_and_contacts_name_the_field(
+    client, world, identities, field
+):
+    secret = new_key(world.agency)
+    report = _signed_report(client, world, secret)
+
+    response = erase(client, report, secret, identities=identities)
+
+    assert response.status_code == 400
+    assert error_fields(response)[0].startswith(field)
+    report.refresh_from_db()
+    assert report.guest_name == "Rina Kartika"
 
 
 def test_an_officer_reading_the_report_sees_the_erasure_as_the_sending_system_asked(client, world):

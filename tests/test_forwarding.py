@@ -9,6 +9,7 @@ import time
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from aduan.channels.intake import add_to_submission
@@ -783,13 +784,23 @@ def test_erasing_the_reporter_here_erases_them_at_the_uplink_once(world, uplink,
 
     item.refresh_from_db()
     assert (item.state, item.erasure) == (State.PENDING, Erasure.DUE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT erasure_identities FROM {Forwarding._meta.db_table} WHERE id = %s", [item.pk]
+        )
+        (stored,) = cursor.fetchone()
+    # Kept until the uplink is told, and sealed: not the erased person in clear.
+    assert stored.startswith("sealed:") and "Siti Warga" in item.erasure_identities
     receiver.answers = [held_there(), http.Response(204, "")]
     assert forwarding.deliver([item.pk]) == 1
-    assert calls(receiver) == [("POST", "reports/"), ("DELETE", "reports/RMT2345X/reporter/")]
+    assert calls(receiver) == [("POST", "reports/"), ("POST", "reports/RMT2345X/erasure/")]
+    # Who the reporter was here goes with it, as their words there may write it.
+    known = json.loads(receiver.requests[1].body)["identities"]
+    assert {"name": "Siti Warga", "email": "warga@example.id", "phone": "+6281234567890"} in known
     body = json.loads(receiver.requests[0].body)
     assert "0812 1111 2222" not in json.dumps(body)
     item.refresh_from_db()
-    assert (item.state, item.erasure) == (State.SENT, Erasure.DONE)
+    assert (item.state, item.erasure, item.erasure_identities) == (State.SENT, Erasure.DONE, "")
 
     forwarding.send_again(report)
     receiver.requests.clear()
@@ -882,7 +893,7 @@ def test_a_forwarding_being_sent_when_the_reporter_is_erased_is_sent_again_by_th
     receiver.requests.clear()
     receiver.answers = [held_there(), http.Response(204, "")]
     forwarding.deliver([item.pk])
-    assert ("DELETE", "reports/RMT2345X/reporter/") in calls(receiver)
+    assert ("POST", "reports/RMT2345X/erasure/") in calls(receiver)
     item.refresh_from_db()
     assert item.erasure == Erasure.DONE
 

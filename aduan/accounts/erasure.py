@@ -35,7 +35,9 @@ erase the reporter from its copy too, through its API, and does so the same way
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -57,6 +59,15 @@ ERASED_EMAIL_DOMAIN = "akun-dihapus.invalid"  # RFC 2606: never delivers
 
 class ErasureRefused(Exception):
     """The account cannot be deleted by its owner; the message says why and what to do."""
+
+
+class Identity(NamedTuple):
+    """Who a reporter was (a name, an email address, a phone number, each may be ""),
+    to mask wherever a report's words write it."""
+
+    name: str
+    email: str
+    phone: str
 
 
 @dataclass
@@ -98,6 +109,11 @@ def erase_account(user) -> Erased:
         if reason:
             raise ErasureRefused(reason)
         reports = list(Report.objects.select_for_update().filter(reporter=user).order_by("pk"))
+        # Who they were, for the systems their reports were forwarded to, which mask it.
+        identities = [
+            Identity(name, user.email, user.phone)
+            for name in [user.full_name, *(user.former_names or [])]
+        ]
         for report in reports:
             report.reporter = user  # the patterns read the name and contacts still held
         messages = sum(_withhold_messages(report) for report in reports)
@@ -119,7 +135,7 @@ def erase_account(user) -> Erased:
         _forget_account_tasks(user)
         two_factor.turn_off(user)
         if reports:
-            _erase_forwarded_copies(reports)
+            _erase_forwarded_copies(reports, identities)
             _retrain_without_their_words()
     return Erased(reports=len(reports), messages=messages, notifications=notifications)
 
@@ -134,18 +150,21 @@ def erase_guest_reporter(report: Report) -> bool:
         contacts = [value for value in (report.guest_email, report.guest_phone) if value]
         if report.reporter_id is not None or not (report.guest_name or contacts):
             return False
+        identity = Identity(report.guest_name, report.guest_email, report.guest_phone)
         _erase_guest(report)
-        _erase_forwarded_copies([report])
+        _erase_forwarded_copies([report], [identity])
         _retrain_without_their_words()
     return True
 
 
-def erase_relayed_reporter(report: Report) -> bool:
+def erase_relayed_reporter(report: Report, identities: Sequence[Identity] = ()) -> bool:
     """Erase the reporter of `report`, received from a connected system that erased them
     from its own copy (the API), as `erase_guest_reporter` does: even a report without a
     name (an anonymous one) may hold their numbers or house in its words, so the words
-    are masked whatever the report holds. Returns whether anything changed; raises
-    ErasureRefused when the report belongs to an account here, whose owner deletes it."""
+    are masked whatever the report holds, and by the `identities` that system gave too
+    (the contacts it held, which it did not send here). Returns whether anything
+    changed; raises ErasureRefused when the report belongs to an account here, whose
+    owner deletes it."""
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         if report.reporter_id is not None:
@@ -156,15 +175,16 @@ def erase_relayed_reporter(report: Report) -> bool:
                 )
             )
         before = _erasable_state(report)
+        held = Identity(report.guest_name, report.guest_email, report.guest_phone)
         try:
             with transaction.atomic():
-                _erase_guest(report)
+                _erase_guest(report, identities)
                 if _erasable_state(Report.objects.get(pk=report.pk)) == before:
                     # Erased before: undone, so that an officer's open form stays current.
                     raise _NothingErased
         except _NothingErased:
             return False
-        _erase_forwarded_copies([report])
+        _erase_forwarded_copies([report], [held, *identities])
         _retrain_without_their_words()
     return True
 
@@ -199,17 +219,22 @@ def _erasable_state(report: Report) -> tuple:
     )
 
 
-def _erase_guest(report: Report) -> None:
+def _erase_guest(report: Report, identities: Sequence[Identity] = ()) -> None:
     """The steps of erasing the reporter of a report made without an account; `report`
-    is locked."""
+    is locked. What points at the reporter is masked by the name and contacts the report
+    holds, then by each of `identities`."""
     from aduan.api.idempotency import forget_reporter_in_answers
     from aduan.notifications.models import Notification
 
     contacts = [value for value in (report.guest_email, report.guest_phone) if value]
-    _withhold_messages(report)
-    _withhold_text(report)
-    _mask_others_words(report)
-    _mask_messages_to_others(None, [report])
+    held = Identity(report.guest_name, report.guest_email, report.guest_phone)
+    for identity in [held, *(i for i in identities if i != held and any(i))]:
+        # The masking reads who the reporter is from the report's guest fields.
+        report.guest_name, report.guest_email, report.guest_phone = identity
+        _withhold_messages(report)
+        _withhold_text(report)
+        _mask_others_words(report)
+        _mask_messages_to_others(None, [report])
     report.guest_name = report.guest_email = report.guest_phone = ""
     Report.objects.filter(pk=report.pk).update(
         guest_name="", guest_email="", guest_phone="", guest_contact_verified_at=None
@@ -224,12 +249,14 @@ def _erase_guest(report: Report) -> None:
     forget_reporter_in_answers(report)
 
 
-def _erase_forwarded_copies(reports: list[Report]) -> None:
+def _erase_forwarded_copies(reports: list[Report], identities: list[Identity]) -> None:
     """Reports forwarded to another system went with the reporter's words (and name):
-    each such system is asked to erase the reporter from its copy too."""
+    each such system is asked to erase the reporter from its copy too, by the
+    `identities` they had here (the contacts never went, but the reporter may have
+    written them in their words)."""
     from aduan.webhooks.forwarding import erase_reporter_there
 
-    erase_reporter_there(reports)
+    erase_reporter_there(reports, [identity for identity in identities if any(identity)])
 
 
 def _retrain_without_their_words() -> None:

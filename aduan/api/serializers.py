@@ -530,6 +530,23 @@ class PrivacyInSerializer(serializers.Serializer):
         return attrs
 
 
+class IdentitySerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+
+
+class ErasureInSerializer(serializers.Serializer):
+    identities = IdentitySerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="The names and contacts your system knew the reporter by (former names "
+        "too), each masked wherever the report's words write it; not kept.",
+    )
+
+
 class PrivacyOutSerializer(serializers.Serializer):
     anonymous = serializers.BooleanField(source="is_anonymous")
     confidential = serializers.BooleanField(source="is_confidential")

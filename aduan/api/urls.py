@@ -15,7 +15,7 @@ urlpatterns = [
     path("reports/<str:code>/replies/", views.ReplyCreate.as_view(), name="replies"),
     path("reports/<str:code>/replies/<str:pk>/", views.ReplyDetail.as_view(), name="reply"),
     path("reports/<str:code>/privacy/", views.PrivacyUpdate.as_view(), name="privacy"),
-    path("reports/<str:code>/reporter/", views.ReporterErasure.as_view(), name="reporter"),
+    path("reports/<str:code>/erasure/", views.ReporterErasure.as_view(), name="erasure"),
     path("reports/<str:code>/attachments/", views.AttachmentCreate.as_view(), name="attachments"),
     path(
         "reports/<str:code>/attachments/<str:pk>/",

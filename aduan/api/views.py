@@ -53,6 +53,7 @@ from aduan.api.serializers import (
     CategorySerializer,
     ChangeSerializer,
     CompletionInSerializer,
+    ErasureInSerializer,
     EventSerializer,
     OrganizationSerializer,
     PrivacyInSerializer,
@@ -716,22 +717,34 @@ class PrivacyUpdate(OrganizationApiView):
 
 
 class ReporterErasure(OrganizationApiView):
-    scopes = {"DELETE": Scope.REPORTS_WRITE}
+    scopes = {"POST": Scope.REPORTS_WRITE}
+    serializer_class = ErasureInSerializer
 
-    @extend_schema(tags=["reports"], responses={204: None, **errors(401, 403, 404, 409, 429)})
-    def delete(self, request, code: str):
+    @extend_schema(
+        tags=["reports"],
+        request=ErasureInSerializer,
+        responses={204: None, **errors(400, 401, 403, 404, 409, 415, 429)},
+    )
+    def post(self, request, code: str):
         """Erase the reporter of a report the key's organization sent itself (404 for any
         other, also one a unit above or below it sent, or one its officers typed in), when
         that organization erased them from its own copy at their request (the right to
         erasure of Law 27/2022): the name and contacts the report came with are emptied,
         and in its title, body, address and the reporter's messages what points at them
         (their name and contacts, NIK numbers, the numbers and house they call their own)
-        is masked; what waits for their answer is settled. The report stays, with its
-        handling. Erasing again changes nothing (204); a report whose reporter has an
-        account here is theirs to erase (409)."""
+        is masked, also by the `identities` given (the names and contacts your system
+        knew them by, used for the masking and not kept); what waits for their answer is
+        settled. The report stays, with its handling. Erasing again changes nothing
+        (204); a report whose reporter has an account here is theirs to erase (409)."""
+        incoming = ErasureInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        identities = [
+            erasure.Identity(row["name"], row["email"], row["phone"])
+            for row in incoming.validated_data["identities"]
+        ]
         report = _find(reports_sent_by(self.organization), code)
         try:
-            erased = erasure.erase_relayed_reporter(report)
+            erased = erasure.erase_relayed_reporter(report, identities)
         except erasure.ErasureRefused as refusal:
             raise Conflict(str(refusal), code="has_account") from None
         if erased:

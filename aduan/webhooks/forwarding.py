@@ -158,7 +158,7 @@ def _send(forwarding: Forwarding) -> dict:
     code = outcome["remote_code"]
     _send_privacy(forwarding, code, remote)
     if forwarding.erasure == Erasure.DUE:
-        outcome["erasure"] = _erase_there(forwarding, code)
+        outcome.update(_erase_there(forwarding, code))
     sent = list(forwarding.sent_files)
     files_there = dict(forwarding.remote_files)
     hidden = list(forwarding.hidden_files)
@@ -222,30 +222,40 @@ def _send_privacy(forwarding: Forwarding, remote_code: str, remote: dict) -> Non
     _accepted(forwarding, answer, f"Privacy ({flags})")
 
 
-def _erase_there(forwarding: Forwarding, remote_code: str) -> str:
-    """The reporter was erased here: the uplink erases them from its copy (DELETE on the
-    report's reporter). Returns the erasure's outcome; a refusal (the reporter has an
-    account there, an uplink without the call) is logged and not asked again, a server
-    error retries the whole forwarding."""
+def _erase_there(forwarding: Forwarding, remote_code: str) -> dict:
+    """The reporter was erased here: the uplink erases them from its copy (POST on the
+    report's erasure), masking also the name and contacts they had here, which their
+    words there may hold. Returns the erasure's outcome, the identities forgotten; a
+    refusal (the reporter has an account there, an uplink without the call) is logged
+    and not asked again, a server error retries the whole forwarding."""
     uplink = forwarding.uplink
+    known = json.loads(forwarding.erasure_identities or "[]")
+    identities = [dict(zip(("name", "email", "phone"), row, strict=True)) for row in known]
     try:
-        answer = http.delete(
-            uplink.api_url(f"reports/{remote_code}/reporter/"),
+        answer = http.post_json(
+            uplink.api_url(f"reports/{remote_code}/erasure/"),
+            {"identities": identities},
             headers={"Authorization": f"Bearer {uplink.api_key}"},
         )
     except http.HttpError as exc:
         raise DeliveryError(str(exc), retryable=True) from exc
-    return Erasure.DONE if _accepted(forwarding, answer, "Erasure") else Erasure.REFUSED
+    done = _accepted(forwarding, answer, "Erasure")
+    return {"erasure": Erasure.DONE if done else Erasure.REFUSED, "erasure_identities": ""}
 
 
-def erase_reporter_there(reports: list[Report]) -> int:
+def erase_reporter_there(reports: list[Report], identities: list = ()) -> int:
     """The reporter of `reports` was erased here: every forwarding of them goes again
     and asks its uplink to erase the reporter from its copy, a failed one too (it may
-    have reached the uplink on an earlier try). One being sent right now read the report
-    before the erasure: it is left to finish, and `sweep_erasures` sends it again. Call
-    inside the erasure's transaction; returns how many forwardings were queued."""
+    have reached the uplink on an earlier try). `identities`: who the reporter was here
+    ((name, email, phone) each), kept sealed until the uplink is told. One being sent
+    right now read the report before the erasure: it is left to finish, and
+    `sweep_erasures` sends it again. Call inside the erasure's transaction; returns how
+    many forwardings were queued."""
     rows = Forwarding.objects.filter(report__in=reports)
-    rows.update(erasure=Erasure.DUE)
+    rows.update(
+        erasure=Erasure.DUE,
+        erasure_identities=json.dumps([list(identity) for identity in identities]),
+    )
     return _erase_again(rows.exclude(state=State.SENDING))
 
 

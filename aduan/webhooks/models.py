@@ -198,6 +198,9 @@ class Forwarding(LeasedRow):
     erasure = models.CharField(
         _("reporter's erasure there"), max_length=8, blank=True, choices=Erasure.choices
     )
+    # Until the uplink is told: who the reporter was here (JSON, [[name, email, phone]]),
+    # since they may have written it in their words there. Sealed, then emptied.
+    erasure_identities = SealedField(blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("forwarded report")
