@@ -43,6 +43,9 @@ ADUAN_OPERATOR_NAME = env_str("ADUAN_OPERATOR_NAME", "")
 # before the back office and the administration site open, when on.
 ADUAN_STAFF_TWO_FACTOR = env_bool("ADUAN_STAFF_TWO_FACTOR", False)
 OTP_TOTP_ISSUER = SITE_NAME
+# Keys are sealed (aduan.accounts.models.AppDevice): the administration site shows none,
+# and no QR code of a device already set up.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # An officer's session ends after this many minutes without reading a page (0: never).
 ADUAN_STAFF_IDLE_MINUTES = env_int("ADUAN_STAFF_IDLE_MINUTES", 60)
 # A form sent after the idle limit is still taken within this many hours of the

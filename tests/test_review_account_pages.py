@@ -64,7 +64,7 @@ def test_two_new_passwords_that_differ_are_said_once_on_the_repeated_field(world
 def test_a_citizen_setting_up_on_the_phone_itself_can_open_the_key_in_the_app(world, client):
     # A phone cannot scan the QR code on its own screen; the key typed by hand is
     # 32 letters and digits. The code's own otpauth:// link opens the authenticator app.
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from aduan.accounts.models import AppDevice as TOTPDevice
 
     client.force_login(world.citizen)
     page = client.get(reverse("accounts:two_factor")).content.decode()

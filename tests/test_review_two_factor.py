@@ -8,9 +8,9 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aduan.accounts import two_factor
+from aduan.accounts.models import AppDevice as TOTPDevice
 from tests.personas import PASSWORD
 from tests.test_two_factor import _code, _password_step, _turn_on
 

@@ -10,9 +10,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aduan.accounts import two_factor
+from aduan.accounts.models import AppDevice as TOTPDevice
 from tests.personas import PASSWORD
 
 

@@ -1,10 +1,14 @@
 import datetime
+import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from aduan.lib.sealed import is_sealed_bytes, seal_bytes, unseal_bytes
 
 
 class UserManager(BaseUserManager["User"]):
@@ -195,3 +199,26 @@ def holds_phone(phone: str, prefix: str = "") -> models.Q:
             f"{prefix}phone_used_at__gte": since,
         }
     )
+
+
+class AppDevice(TOTPDevice):
+    """An authenticator app (django-otp's TOTP device) whose key is sealed in the
+    database (`aduan.lib.sealed.seal_bytes`): a copy of the database or of a backup
+    alone gives no one the codes. django-otp's own class reads such a key as no key (it
+    is not hexadecimal) and fails, so no other way of verifying can use it. A key
+    stored in clear (a device added in the administration site) still works."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    @classmethod
+    def new_key(cls) -> str:
+        return seal_bytes(secrets.token_bytes(20))
+
+    @property
+    def bin_key(self) -> bytes:
+        if is_sealed_bytes(self.key):
+            return unseal_bytes(self.key)
+        return super().bin_key

@@ -1,6 +1,8 @@
 """Two-step sign-in: a password, then a code from an authenticator app (TOTP, RFC 6238)
 or one of ten single-use backup codes (django-otp does the cryptography and the
-throttling: each wrong code doubles the wait before the next try).
+throttling: each wrong code doubles the wait before the next try). The app's key is
+stored sealed (`AppDevice`) and the backup codes as slow digests: a copy of the
+database alone signs no one in.
 
 Anyone may turn it on at `/akun/dua-langkah/`; an installation can require it of every
 officer and operator (ADUAN_STAFF_TWO_FACTOR), who then reach the back office and the
@@ -14,21 +16,25 @@ lasts PENDING_SECONDS, and a password changed meanwhile voids it.
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import segno
 from django.conf import settings
 from django.db import transaction
 from django.utils.crypto import constant_time_compare
-from django_otp import devices_for_user, user_has_device
+from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from aduan.accounts.models import AppDevice
 
 PENDING_KEY = "aduan_two_factor_pending"
 PENDING_SECONDS = 10 * 60
 BACKUP_CODES = 10
 APP_DEVICE = "app"
 BACKUP_DEVICE = "backup"
+BACKUP_ROUNDS = 100_000  # about 30 ms: one digest per code typed
 
 
 def is_on(user) -> bool:
@@ -46,14 +52,16 @@ def is_required_of(user) -> bool:
 # --- Turning it on ---------------------------------------------------------------------
 
 
-def pending_app(user) -> TOTPDevice:
+def pending_app(user) -> AppDevice:
     """The authenticator app being set up (made on the first visit; the same secret on
     later visits until it is confirmed, so a reload does not void a scanned code)."""
-    device = TOTPDevice.objects.filter(user=user, name=APP_DEVICE, confirmed=False).first()
-    return device or TOTPDevice.objects.create(user=user, name=APP_DEVICE, confirmed=False)
+    device = AppDevice.objects.filter(user=user, name=APP_DEVICE, confirmed=False).first()
+    return device or AppDevice.objects.create(
+        user=user, name=APP_DEVICE, confirmed=False, key=AppDevice.new_key()
+    )
 
 
-def qr_svg(device: TOTPDevice) -> str:
+def qr_svg(device: AppDevice) -> str:
     """The app's set-up link as an inline SVG QR code (no image request, no network).
 
     A viewBox and no fixed size: the page sets its width (aduan.css), and a fixed
@@ -62,7 +70,7 @@ def qr_svg(device: TOTPDevice) -> str:
     return segno.make(device.config_url, error="m").svg_inline(scale=4, border=4, omitsize=True)
 
 
-def secret_for_typing(device: TOTPDevice) -> str:
+def secret_for_typing(device: AppDevice) -> str:
     """The secret in base32, in groups of four, for apps that cannot scan."""
     from base64 import b32encode
 
@@ -70,11 +78,11 @@ def secret_for_typing(device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def confirm_app(user, device: TOTPDevice, code: str) -> tuple[TOTPDevice, list[str]] | None:
+def confirm_app(user, device: AppDevice, code: str) -> tuple[AppDevice, list[str]] | None:
     """Confirm the app with a code it shows; returns it and the new backup codes (shown
     once), or None when the code is wrong."""
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user)
+        device = AppDevice.objects.select_for_update().get(pk=device.pk, user=user)
         if not device.verify_token(_digits(code)):
             return None
         device.confirmed = True
@@ -84,14 +92,28 @@ def confirm_app(user, device: TOTPDevice, code: str) -> tuple[TOTPDevice, list[s
 
 
 def new_backup_codes(user) -> list[str]:
-    """Ten new single-use codes; the earlier ones stop working."""
+    """Ten new single-use codes; the earlier ones stop working. Only a keyed digest of
+    each is stored (`backup_digest`): a copy of the database alone gives none away."""
     device, _created = StaticDevice.objects.get_or_create(
         user=user, name=BACKUP_DEVICE, defaults={"confirmed": True}
     )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=backup_digest(device, code)) for code in codes
+    )
     return codes
+
+
+def backup_digest(device: StaticDevice, code: str) -> str:
+    """What is stored of a backup code: a slow digest (PBKDF2, BACKUP_ROUNDS) salted with
+    the account and its device, cut to the 16 characters django-otp's column holds. A
+    code has 40 random bits: trying them all against one account's copied digests would
+    take a trillion digests of BACKUP_ROUNDS rounds each. Not keyed with SECRET_KEY, so
+    that rotating it leaves the codes people hold working."""
+    salt = f"aduan-backup:{device.user_id}:{device.pk}".encode()
+    digest = hashlib.pbkdf2_hmac("sha256", code.lower().encode(), salt, BACKUP_ROUNDS)
+    return digest.hex()[:16]
 
 
 def backup_codes_left(user) -> int:
@@ -113,17 +135,20 @@ def verify(user, code: str):
     if not code:
         return None
     with transaction.atomic():
-        for device in devices_for_user(user, for_verify=True):
-            if isinstance(device, TOTPDevice) and not _is_app_code(code, device):
-                # A backup code is not a wrong code of the app: counted as one, each
-                # backup code used would make the app's next code wait longer.
-                continue
-            if device.verify_token(code):
+        apps = AppDevice.objects.select_for_update().filter(user=user, confirmed=True)
+        for device in apps.order_by("pk"):
+            # A backup code is not a wrong code of the app: counted as one, each
+            # backup code used would make the app's next code wait longer.
+            if _is_app_code(code, device) and device.verify_token(code):
+                return device
+        backups = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True)
+        for device in backups.order_by("pk"):
+            if device.verify_token(backup_digest(device, code)):
                 return device
     return None
 
 
-def _is_app_code(code: str, device: TOTPDevice) -> bool:
+def _is_app_code(code: str, device: AppDevice) -> bool:
     return code.isdigit() and len(code) == device.digits
 
 

@@ -49,7 +49,8 @@ def test_a_citizen_downloads_their_data_then_deletes_their_account(world, new_pa
 
 def test_an_officer_turns_on_two_step_sign_in_and_signs_in_with_a_code(world, new_page):
     from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from aduan.accounts.models import AppDevice as TOTPDevice
 
     def code() -> str:
         device = TOTPDevice.objects.get(user=world.liaison_a)

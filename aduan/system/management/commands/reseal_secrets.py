@@ -9,11 +9,15 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from aduan.lib.sealed import reseal, sealed_fields
+from aduan.accounts.models import AppDevice
+from aduan.lib.sealed import reseal, seal_bytes, sealed_fields
 
 
 class Command(BaseCommand):
-    help = "Seal webhook and uplink secrets again under the current SECRET_KEY."
+    help = (
+        "Seal webhook and uplink secrets and authenticator apps' keys again under the "
+        "current SECRET_KEY."
+    )
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -21,3 +25,14 @@ class Command(BaseCommand):
                 written = reseal(model, names)
                 label = model._meta.label
                 self.stdout.write(f"{label}: {written} row(s) sealed again ({', '.join(names)})")
+            written = _reseal_app_keys()
+            self.stdout.write(f"{AppDevice._meta.label}: {written} row(s) sealed again (key)")
+
+
+def _reseal_app_keys() -> int:
+    """Authenticator apps' keys (`AppDevice`), clear ones included."""
+    written = 0
+    for device in AppDevice.objects.select_for_update().only("pk", "key").iterator():
+        key = seal_bytes(device.bin_key)
+        written += AppDevice.objects.filter(pk=device.pk).update(key=key)
+    return written
