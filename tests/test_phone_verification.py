@@ -491,6 +491,45 @@ def test_confirming_the_number_again_after_a_pause_makes_it_the_accounts_once_mo
     assert reporters == {world.citizen.pk}
 
 
+def test_text_messages_to_a_number_unused_for_months_tell_only_that_there_is_news(
+    world, client, settings, monkeypatch
+):
+    from aduan.lib import http
+    from aduan.notifications import delivery
+    from aduan.reports import lifecycle
+    from tests.personas import advance, as_user
+    from tests.test_webhooks import Receiver
+
+    settings.ADUAN_NUMBER_RECYCLE_DAYS = 90
+    _sms_wanted(world.citizen)
+    verify(world.citizen)
+    gateway = Receiver()
+    monkeypatch.setattr(http, "transport", gateway)
+    report = submit_report(
+        Draft(title="Jalan rusak di Gang Kenanga", body=LAMP), reporter=world.citizen
+    ).report
+    report = advance(world, report, "dispatched")
+    lifecycle.respond(report, as_user(world.liaison_a), "Laporan sedang kami tinjau.")
+    run_announcements()
+    delivery.deliver(
+        [Notification.objects.filter(report=report, medium=Medium.SMS).latest("pk").pk]
+    )
+    assert report.tracking_code in json.loads(gateway.requests[-1].body)["message"]
+    report.refresh_from_db()
+
+    with _months_later(91):
+        lifecycle.respond(report, as_user(world.liaison_a), "Ibu Siti, tim kami datang besok.")
+        run_announcements()
+        told = Notification.objects.filter(report=report, medium=Medium.SMS).latest("pk")
+        delivery.deliver([told.pk])
+
+    sent = json.loads(gateway.requests[-1].body)["message"]
+    assert report.tracking_code not in sent and "Ibu Siti" not in sent
+    assert "/akun/masuk/" in sent
+    told.refresh_from_db()
+    assert told.short == sent  # the record says what went
+
+
 def test_an_sms_from_an_unverified_number_stays_a_guests_report(world, client):
     sms(client)  # the citizen typed this number but never proved it
 

@@ -14,7 +14,9 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from aduan.lib.leasing import (  # noqa: F401 (backoff: part of the API)
     DeliveryError,
@@ -38,7 +40,32 @@ _DIGITS = re.compile(r"\d{4,}")
 def _send_one(row: Notification) -> dict:
     if row.is_secret:
         return _send_secret(row)
+    if _holder_unproven(row):
+        # Only that there is news, and where to read it: the record says what was sent.
+        row.short = news_without_details(row.user)
+        return {"provider_reference": adapter_for(row.medium).send(row), "short": row.short}
     return {"provider_reference": adapter_for(row.medium).send(row)}
+
+
+def _holder_unproven(row: Notification) -> bool:
+    """Whether a text message to an account goes to a number the account may no longer
+    hold: unused for months (`holds_phone`; the operator may have given it to someone
+    else), or no longer the account's verified number."""
+    if row.medium not in (Medium.SMS, Medium.WHATSAPP) or row.user is None:
+        return False
+    user = row.user
+    return not (user.holds_verified_phone and user.verified_phone == row.address)
+
+
+def news_without_details(user) -> str:
+    """A text message that names no report and quotes nobody: that the account has news,
+    and where to sign in to read it."""
+    link = settings.ADUAN_SITE_URL + reverse("accounts:login")
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        return _(
+            "%(site)s: there is news about your report. Sign in to read it: %(link)s — to "
+            "get the details here again, confirm this number on your account page."
+        ) % {"site": settings.SITE_NAME, "link": link}
 
 
 def _send_secret(row: Notification) -> dict:
@@ -80,7 +107,9 @@ def forget_secrets(rows: QuerySet[Notification]) -> int:
 
 
 QUEUE = LeasedQueue(
-    claimable=lambda now: Notification.objects.due(now).exclude(medium=Medium.IN_APP),
+    claimable=lambda now: (
+        Notification.objects.due(now).exclude(medium=Medium.IN_APP).select_related("user")
+    ),
     send=_send_one,
     enqueue=lambda ids: _enqueue(ids),
     lease=lambda: datetime.timedelta(seconds=settings.ADUAN_DELIVERY_LEASE_SECONDS),
