@@ -909,3 +909,62 @@ def test_the_account_deletion_page_says_a_forwarded_copy_is_erased_too(
 
     assert "data-forwarded" not in before
     assert 'data-forwarded="1"' in after
+
+
+def test_news_added_while_the_forwarding_is_being_sent_reaches_the_uplink(
+    world, uplink, receiver, monkeypatch
+):
+    report, item = _sent(world, uplink, receiver)
+    forwarding.send_again(report)  # a file, say: it goes again
+    news = []
+
+    def news_meanwhile(request, timeout):
+        receiver.requests.append(request)
+        if len(receiver.requests) == 1:  # the worker looked for news after this call
+            news.append(
+                lifecycle.add_information(report, as_reporter(world.citizen), "Makin parah.")
+            )
+        return remote_answer(http_status=200)
+
+    monkeypatch.setattr(http, "transport", news_meanwhile)
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    # The news came after the report's call and before the worker looked: it went.
+    assert item.sent_news == [news[0].pk]
+
+    monkeypatch.setattr(http, "transport", receiver)
+
+    # One added after the worker looked, as it finishes: left due, for the scan.
+    original = forwarding._hide_news
+
+    def hide_then_news_arrives(*args):
+        hidden = original(*args)
+        lifecycle.add_information(report, as_reporter(world.citizen), "Air naik lagi.")
+        return hidden
+
+    forwarding.send_again(report)
+    monkeypatch.setattr(forwarding, "_hide_news", hide_then_news_arrives)
+    receiver.answers = [remote_answer(http_status=200)]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert item.state == State.PENDING
+    monkeypatch.setattr(forwarding, "_hide_news", original)
+    receiver.requests.clear()
+    assert forwarding.sweep() == 1
+    receiver.answers = [remote_answer(http_status=200), http.Response(201, "{}")]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert item.state == State.SENT
+    assert len(item.sent_news) == 2
+
+
+def test_a_file_missing_from_storage_does_not_keep_the_forwarding_going(world, uplink, receiver):
+    report, item = forwarded(world, uplink, attachments=[png_file("hilang.png")])
+    photo = report.attachments.get()
+    photo.file.storage.delete(photo.file.name)
+    receiver.answers = [remote_answer()]
+
+    forwarding.deliver([item.pk])
+
+    item.refresh_from_db()
+    assert (item.state, item.sent_files) == (State.SENT, [])

@@ -129,6 +129,7 @@ def _refused_fields(answer: http.Response) -> set[str]:
 
 
 def _send(forwarding: Forwarding) -> dict:
+    started = timezone.now()
     payload = report_payload(forwarding.report)
     try:
         answer = _post(forwarding, payload)
@@ -176,9 +177,11 @@ def _send(forwarding: Forwarding) -> dict:
     )
     hidden_news = _hide_news(forwarding, code, news_there)
     outcome.update(sent_news=sent_news, remote_news=news_there, hidden_news=hidden_news)
-    if _flags_turned_on_since(forwarding.report):
+    if _flags_turned_on_since(forwarding.report) or _changed_meanwhile(
+        forwarding, outcome, started
+    ):
         # `send_again` leaves a row being sent to its worker, which read the report
-        # before: due again, for the periodic scan to send, so the flag goes too.
+        # before: due again, for the periodic scan to send, so the change goes too.
         outcome.update(state=State.PENDING, next_attempt_at=timezone.now())
     return outcome
 
@@ -189,6 +192,25 @@ def _flags_turned_on_since(report: Report) -> bool:
     return now is not None and (
         (now["is_anonymous"] and not report.is_anonymous)
         or (now["is_confidential"] and not report.is_confidential)
+    )
+
+
+def _changed_meanwhile(forwarding: Forwarding, outcome: dict, started) -> bool:
+    """Whether the reporter's news or files changed after this sending (begun at
+    `started`) last looked at them (added, or hidden from the public): those calls are
+    still to make. A file missing from storage, never sent, is no change."""
+    report = forwarding.report
+    news = report.events.filter(action=lifecycle.Action.ADD_INFO, is_public=True, by_reporter=True)
+    files = report.attachments.filter(
+        event__action=lifecycle.Action.SUBMIT, is_public=True, uploaded_at__gte=started
+    )
+    hidden_news = report.events.filter(pk__in=[int(pk) for pk in outcome["remote_news"]])
+    hidden_files = report.attachments.filter(pk__in=[int(pk) for pk in outcome["remote_files"]])
+    return (
+        news.exclude(pk__in=outcome["sent_news"]).exists()
+        or files.exclude(pk__in=outcome["sent_files"]).exists()
+        or hidden_news.filter(is_public=False).exclude(pk__in=outcome["hidden_news"]).exists()
+        or hidden_files.filter(is_public=False).exclude(pk__in=outcome["hidden_files"]).exists()
     )
 
 
