@@ -267,7 +267,7 @@ def _retrain_without_their_words() -> None:
     followed by another when it ends."""
     from aduan.triage.training import words_changed
 
-    words_changed(timezone.now())
+    words_changed()
 
 
 def _settle_what_nobody_answers(reports: list[Report]) -> None:

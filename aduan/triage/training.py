@@ -328,19 +328,30 @@ def train(kind: str, *, stdout=None, force: bool = False) -> TriageModel | None:
         _read_again_if_words_changed(kind, started_at)
 
 
-def words_changed(now: datetime.datetime) -> None:
-    """Reports' words were taken back (an erasure, in the caller's transaction), and the
-    live models keep the words they read: each live kind is retrained. A retraining
-    running now may have read them before: it is followed by another once it ends. One
-    waiting in the queue reads them as changed. The other live kinds are queued once the
-    caller commits."""
+def words_changed() -> None:
+    """Reports' words are being taken back (an erasure, in the caller's transaction), and
+    the live models keep the words they read: each live kind is retrained once the
+    caller commits. A retraining running then may have read them before: it is marked,
+    and followed by another once it ends. One waiting in the queue reads them as
+    changed. The other live kinds are queued.
+
+    All of it waits for the commit: a run that starts while the erasure is still
+    uncommitted reads the old words too, and must be marked like the others (a task
+    queued for it now would find it running, and be dropped)."""
+    transaction.on_commit(_retrain_changed_words)
+
+
+def _retrain_changed_words() -> None:
     from aduan.lib.tasks import enqueue_with_transaction
     from aduan.triage.tasks import retrain_triage
 
-    running = Retraining.objects.filter(_alive(now))
-    running.update(words_changed_at=now)
+    now = timezone.now()
+    # Marked first, then read: a run that released its claim in between sees the mark
+    # (`_read_again_if_words_changed`); one that started in between reads the new words.
+    Retraining.objects.filter(_alive(now)).update(words_changed_at=now)
+    running = set(Retraining.objects.filter(_alive(now)).values_list("kind", flat=True))
     live = set(TriageModel.objects.filter(is_live=True).values_list("kind", flat=True))
-    wanted = sorted(live - set(running.values_list("kind", flat=True)) - _kinds_waiting(now))
+    wanted = sorted(live - running - _kinds_waiting(now))
     if wanted:
         enqueue_with_transaction(lambda: retrain_triage.enqueue(wanted))
 
@@ -363,16 +374,17 @@ def _kinds_waiting(now: datetime.datetime) -> set[str]:
 
 def _read_again_if_words_changed(kind: str, started_at: datetime.datetime) -> None:
     """After a run of `kind` released its claim: another run, when words changed while it
-    was reading (`words_changed`). The claim was released first, so an erasure that
+    was reading (`words_changed`), unless one of `kind` waits in the queue already. Not
+    held back by retrainings of other kinds, running or waiting, as `enqueue_retraining`
+    is: they do not retrain this one. The claim was released first, so an erasure that
     marks it after this reads it finds no run and queues its own."""
-    changed = (
-        Retraining.objects.filter(kind=kind, words_changed_at__gte=started_at)
-        .values_list("words_changed_at", flat=True)
-        .first()
-    )
-    if changed is not None:
+    from aduan.lib.tasks import enqueue_with_transaction
+    from aduan.triage.tasks import retrain_triage
+
+    changed = Retraining.objects.filter(kind=kind, words_changed_at__gte=started_at).exists()
+    if changed and kind not in _kinds_waiting(timezone.now()):
         log.info("Retraining %s again: reports' words changed while it was reading.", kind)
-        enqueue_retraining([kind], timezone.now())
+        enqueue_with_transaction(lambda: retrain_triage.enqueue([kind]))
 
 
 def _alive(now: datetime.datetime) -> Q:
