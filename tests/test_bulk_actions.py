@@ -432,3 +432,28 @@ def test_an_agencys_wording_that_names_the_others_is_kept_for_reports_sent_toget
     assert email.subject == f"[Kabupaten] {reports[0].tracking_code} dan 2 lainnya"
     codes = ", ".join(report.tracking_code for report in reports)
     assert email.body.startswith(f"Masuk: {codes}.")
+
+
+def test_an_agencys_wording_that_only_mentions_more_in_a_comment_or_quotes_gives_way_too(
+    world, client_for
+):
+    from aduan.notifications.models import Kind, Medium, MessageTemplate
+
+    MessageTemplate.objects.create(
+        organization=world.agency,
+        kind=Kind.NEW_IN_INBOX,
+        language="id",
+        subject="[Kabupaten] {{ code }} masuk{% comment %} + {{ more|length }}{% endcomment %}",
+        body='Mohon segera ditindaklanjuti: {{ code }} ({{ reason|default:"more" }}).',
+        short="",
+    )
+    reports = _three(world)
+
+    _post(client_for(world.national_admin), reports, "dispatch", organization=world.agency.pk)
+
+    (email,) = Notification.objects.filter(
+        user=world.agency_admin, kind=Kind.NEW_IN_INBOX, medium=Medium.EMAIL
+    )
+    assert "dan 2 laporan lain" in email.subject
+    for report in reports:
+        assert report.tracking_code in email.body

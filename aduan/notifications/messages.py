@@ -83,23 +83,22 @@ def render_with(
             return built_in
         restricted = restricted_context(context)
         # A message naming several reports (`more`) in a wording written for one would
-        # tell of the first report only: such a part keeps the built-in text.
-        combined = bool(context.get("more"))
+        # tell of the first report only: such a part keeps the built-in text. Written for
+        # one is what reads the same without the others (the word in a comment or in
+        # quotes, `report.more`, is no use of them).
+        alone = {**restricted, "more": []} if context.get("more") else None
 
         def part(source: str, shape, fallback: str) -> str:
-            if combined and not _USES_MORE.search(source or ""):
+            text = shape(_render_text(source, restricted))
+            if alone is not None and text == shape(_render_text(source, alone)):
                 return fallback
-            return shape(_render_text(source, restricted)) or fallback
+            return text or fallback
 
         return Rendered(
             subject=part(override.subject, _subject, built_in.subject),
             body=part(override.body, _body, built_in.body),
             short=part(override.short, _short, built_in.short),
         )
-
-
-# A template tag or variable that reads `more` ("{{ more|length }}", "{% for r in more %}").
-_USES_MORE = re.compile(r"{[{%][^}]*\bmore\b")
 
 
 def _path(kind: str, language: str) -> str:
