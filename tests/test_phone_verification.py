@@ -992,3 +992,25 @@ def test_without_text_messages_signing_up_does_not_invite_to_confirm_the_number(
 
     assert "#phone-heading" not in page
     assert "Welcome! Your account is ready." in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upgrading_counts_a_numbers_last_use_from_its_verification_and_its_reports(world, client):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    start = timezone.now() - datetime.timedelta(days=200)
+    with time_machine.travel(start, tick=False):
+        verify(world.citizen)
+        verify(world.outsider, "+6281399990000")
+    with time_machine.travel(start + datetime.timedelta(days=60), tick=False):
+        sms(client)  # the citizen's report, from the number
+    MigrationExecutor(connection).migrate([("accounts", "0005_phone_verification")])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    citizen, outsider = (User.objects.get(pk=u.pk) for u in (world.citizen, world.outsider))
+    assert citizen.phone_used_at == Report.objects.get(channel=Channel.SMS).submitted_at
+    assert citizen.phone_used_at > citizen.phone_verified_at
+    assert outsider.phone_used_at == outsider.phone_verified_at
