@@ -389,6 +389,44 @@ def test_the_settings_turn_sms_on_for_a_verified_number(world):
     assert world.citizen.notify_by_sms is True
 
 
+def test_the_settings_turn_sms_on_for_a_number_unused_for_months_only_once_confirmed_again(
+    world, settings
+):
+    # Its holder may be someone else by now: a stranger's phone gets no new messages.
+    settings.ADUAN_NUMBER_RECYCLE_DAYS = 90
+    verify(world.citizen)
+
+    with _months_later(100):
+        client = english(world.citizen)  # signed in again
+        response = client.post(PREFERENCES, {"notify_by_sms": "on", "phone": PHONE})
+        assert response.status_code == 400
+        assert f"{ACCOUNT}?telepon=%2B6281234567890" in response.content.decode()
+        world.citizen.refresh_from_db()
+        assert world.citizen.notify_by_sms is False
+
+        verify(world.citizen)
+        response = client.post(PREFERENCES, {"notify_by_sms": "on", "phone": PHONE})
+        assert response.status_code == 302
+        world.citizen.refresh_from_db()
+        assert world.citizen.notify_by_sms is True
+
+
+def test_the_settings_keep_sms_on_for_a_number_unused_for_months(world, settings):
+    # Chosen while the number was the account's holder's: still sent (docs/accounts.md).
+    settings.ADUAN_NUMBER_RECYCLE_DAYS = 90
+    client = verify(world.citizen)
+    assert client.post(PREFERENCES, {"notify_by_sms": "on", "phone": PHONE}).status_code == 302
+
+    with _months_later(100):
+        response = english(world.citizen).post(  # signed in again
+            PREFERENCES, {"notify_by_sms": "on", "phone": PHONE, "language": "en"}
+        )
+
+    assert response.status_code == 302 and response.url == PREFERENCES
+    world.citizen.refresh_from_db()
+    assert world.citizen.notify_by_sms is True and world.citizen.language == "en"
+
+
 # --- Reports sent from the number ----------------------------------------------------------
 
 

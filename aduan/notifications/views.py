@@ -140,8 +140,10 @@ class PreferencesForm(forms.Form):
     def needs_verification(self, phone: str) -> bool:
         """Whether WhatsApp or SMS would be turned on, or kept on for a new number, that
         is not proven to be the user's: a typed number may be a stranger's. Choices kept
-        from before verification existed stay, unsent until it is verified."""
-        if phone == self.user.verified_phone:
+        from before verification existed stay, unsent until it is verified. A verified
+        number unused for months (`holds_phone`) may be someone else's by now: what was
+        chosen stays, what is turned on waits until it is confirmed again."""
+        if phone == self.user.verified_phone and self.user.holds_verified_phone:
             return False
         turns_on = any(
             self.cleaned_data.get(name) and not getattr(self.user, name)
