@@ -764,6 +764,16 @@ def test_the_copy_of_the_data_says_whether_the_number_is_verified(world):
     assert personal_data(world.citizen)["account"]["phone_verified"] is not None
 
 
+def test_the_copy_of_the_data_says_when_the_number_was_last_used(world, client):
+    verify(world.citizen)
+    with _months_later(30):
+        sms(client)
+
+    world.citizen.refresh_from_db()
+    used = personal_data(world.citizen)["account"]["phone_last_used"]
+    assert used is not None and used > personal_data(world.citizen)["account"]["phone_verified"]
+
+
 def test_the_code_page_without_a_code_sent_leads_to_the_account_page(world):
     response = english(world.citizen).get(CODE)
 

@@ -51,6 +51,8 @@ def _account(user) -> dict:
         "full_name": user.full_name,
         "phone": user.phone,
         "phone_verified": _when(user.phone_verified_at),
+        # The last message from it that kept it the account's (`holds_phone`).
+        "phone_last_used": _when(user.phone_used_at),
         "language": user.language,
         "joined": _when(user.date_joined),
         "last_sign_in": _when(user.last_login),
