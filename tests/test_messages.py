@@ -621,6 +621,17 @@ def test_edit_page_previews_the_wording_in_use(world, client_for):
     assert "{{ code }}" in response.context["fields"][0][1]  # the built-in source is shown
 
 
+def test_the_new_in_inbox_editor_opens_and_explains_the_other_reports_of_a_bulk_action(
+    world, client_for
+):
+    response = client_for(world.agency_admin).get(_edit(world.agency, Kind.NEW_IN_INBOX))
+
+    assert response.status_code == 200
+    variables = dict(response.context["variables"])
+    with translation.override("en"):
+        assert "built-in wording" in str(variables["more"])
+
+
 def test_reset_deletes_the_override(world, client_for):
     _override(world.agency, subject="Lama")
     response = client_for(world.agency_admin).post(_edit(world.agency), {"action": "reset"})

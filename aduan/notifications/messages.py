@@ -362,6 +362,11 @@ VARIABLES: dict[str, Promise] = {
     "files": _(
         "How many photos or documents came with the response, or the reporter added (0 when none)"
     ),
+    "more": _(
+        "The other reports when several arrive together (a bulk action), a list whose items "
+        "have code and title; empty otherwise. A part that does not use it keeps the "
+        "built-in wording in such a message"
+    ),
     "clock": _("The deadline's name, e.g. Verification"),
     "due_at": _('When it falls due; format it, e.g. {{ due_at|date:"j F Y H:i" }}'),
     "due_text": _("The time left in words, e.g. 2 working days left"),
