@@ -403,6 +403,7 @@ ADUAN_PHONE_CODE_RATE = env_str("ADUAN_PHONE_CODE_RATE", "5/h")
 # Operators give a phone number to someone else only after it lay unused this long
 # (active period, grace, quarantine): guest reports sent from a number before such a
 # pause may be a former holder's, and are not attached to the account that verifies it.
+# 0: numbers never lapse.
 ADUAN_NUMBER_RECYCLE_DAYS = env_int("ADUAN_NUMBER_RECYCLE_DAYS", 90)
 # Days the API keeps its answers to idempotent POSTs for replays.
 ADUAN_IDEMPOTENCY_DAYS = env_int("ADUAN_IDEMPOTENCY_DAYS", 7)

@@ -1062,3 +1062,17 @@ def test_upgrading_counts_a_numbers_last_use_from_its_verification_and_its_repor
     assert citizen.phone_used_at == Report.objects.get(channel=Channel.SMS).submitted_at
     assert citizen.phone_used_at > citizen.phone_verified_at
     assert outsider.phone_used_at == outsider.phone_verified_at
+
+
+def test_with_the_pause_set_to_zero_numbers_never_lapse(world, client, settings):
+    settings.ADUAN_NUMBER_RECYCLE_DAYS = 0
+    with _months_later(-400):
+        sms(client, mid="gw-old")  # a year before the verification: still attached
+    verify(world.citizen)
+
+    with _months_later(400):
+        sms(client, "Sampah menumpuk di tepi Sungai Serayu dekat jembatan", mid="gw-new")
+        assert User.objects.get(pk=world.citizen.pk).holds_verified_phone
+
+    reporters = set(Report.objects.filter(channel=Channel.SMS).values_list("reporter", flat=True))
+    assert reporters == {world.citizen.pk}

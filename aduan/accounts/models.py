@@ -165,10 +165,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def holds_verified_phone(self) -> bool:
         """Whether the verified number is still this account's holder's (`holds_phone`)."""
+        pause = recycle_pause()
+        if pause is None:
+            return bool(self.verified_phone)
         return bool(
             self.verified_phone
             and self.phone_used_at
-            and self.phone_used_at >= timezone.now() - recycle_pause()
+            and self.phone_used_at >= timezone.now() - pause
         )
 
     @property
@@ -180,8 +183,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
-def recycle_pause() -> datetime.timedelta:
-    return datetime.timedelta(days=settings.ADUAN_NUMBER_RECYCLE_DAYS)
+def recycle_pause() -> datetime.timedelta | None:
+    """How long a number lies unused before its operator may give it to someone else;
+    None when ADUAN_NUMBER_RECYCLE_DAYS is 0 (numbers never lapse)."""
+    days = settings.ADUAN_NUMBER_RECYCLE_DAYS
+    return datetime.timedelta(days=days) if days > 0 else None
 
 
 def holds_phone(phone: str, prefix: str = "") -> models.Q:
@@ -191,14 +197,11 @@ def holds_phone(phone: str, prefix: str = "") -> models.Q:
     else only after it lay unused for months, so a number in use with no such pause
     since it was verified is in the same hands; after one, a message from it may be a
     new holder's, who must not send reports into the account, nor answer for it."""
-    since = timezone.now() - recycle_pause()
-    return models.Q(
-        **{
-            f"{prefix}phone": phone,
-            f"{prefix}phone_verified_at__isnull": False,
-            f"{prefix}phone_used_at__gte": since,
-        }
-    )
+    held = {f"{prefix}phone": phone, f"{prefix}phone_verified_at__isnull": False}
+    pause = recycle_pause()
+    if pause is not None:
+        held[f"{prefix}phone_used_at__gte"] = timezone.now() - pause
+    return models.Q(**held)
 
 
 class AppDevice(TOTPDevice):

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aduan.accounts.models import holds_phone
+from aduan.accounts.models import holds_phone, recycle_pause
 from aduan.deadlines.clocks import first_clocks
 from aduan.deadlines.models import Deadline
 from aduan.lib.untrusted import plain_text
@@ -284,10 +284,10 @@ def _sent_by_its_holder(sent: list[tuple[int, datetime.datetime]]) -> list[int]:
     came within ADUAN_NUMBER_RECYCLE_DAYS of the next use; before a longer pause, the
     reports may be a former holder's, and their personal data are not the new one's
     to read."""
-    pause = datetime.timedelta(days=settings.ADUAN_NUMBER_RECYCLE_DAYS)
+    pause = recycle_pause()
     since, ids = timezone.now(), []
     for pk, submitted_at in sent:
-        if since - submitted_at > pause:
+        if pause is not None and since - submitted_at > pause:
             break
         ids.append(pk)
         since = submitted_at
