@@ -47,12 +47,12 @@ class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
     # An operator may confirm an address by hand (an officer who lost the link).
     # Only its holder verifies a number (a code sent to it): the operator cannot.
-    readonly_fields = ("last_login", "date_joined", "phone_verified_at")
+    readonly_fields = ("last_login", "date_joined", "phone_verified_at", "phone_used_at")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
             _("Personal info"),
-            {"fields": ("full_name", "phone", "phone_verified_at", "language")},
+            {"fields": ("full_name", "phone", "phone_verified_at", "phone_used_at", "language")},
         ),
         (
             _("Admin site access"),
