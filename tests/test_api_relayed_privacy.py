@@ -50,15 +50,16 @@ def test_the_sending_system_makes_its_report_confidential_here(client, world):
     assert event.data == {"is_confidential": True}
 
 
+def _sent_by(client, secret, **reporter) -> Report:
+    """A report the key's system sent, signed by its reporter in its words."""
+    payload = report_payload(body=SIGNED, reporter={"name": "Rina Kartika", **reporter})
+    response = post(client, "/api/v1/reports/", secret, payload)
+    return Report.objects.get(tracking_code=response.json()["code"])
+
+
 def test_made_anonymous_by_the_sending_system_the_reporter_is_masked_here(client, world):
     secret = new_key(world.agency)
-    response = post(
-        client,
-        "/api/v1/reports/",
-        secret,
-        report_payload(body=SIGNED, reporter={"name": "Rina Kartika"}),
-    )
-    report = Report.objects.get(tracking_code=response.json()["code"])
+    report = _sent_by(client, secret)
 
     answer = privacy(client, report, secret, anonymous=True)
 
@@ -125,13 +126,7 @@ def test_privacy_of_a_report_another_organization_sent_is_404(client, world):
 
 
 def _signed_report(client, world, secret):
-    response = post(
-        client,
-        "/api/v1/reports/",
-        secret,
-        report_payload(body=SIGNED, reporter={"name": "Rina Kartika", "phone": "0812 3456 7890"}),
-    )
-    return Report.objects.get(tracking_code=response.json()["code"])
+    return _sent_by(client, secret, phone="0812 3456 7890")
 
 
 def test_the_sending_system_erases_the_reporter_of_its_report_here(client, world):
@@ -256,13 +251,7 @@ def test_erasure_of_a_report_another_organization_sent_is_refused(client, world)
 
 def test_a_key_of_the_organization_above_the_sender_may_not_erase_or_change_flags(client, world):
     secret = new_key(world.unit_a)
-    response = post(
-        client,
-        "/api/v1/reports/",
-        secret,
-        report_payload(body=SIGNED, reporter={"name": "Rina Kartika"}),
-    )
-    report = Report.objects.get(tracking_code=response.json()["code"])
+    report = _sent_by(client, secret)
     above = new_key(world.agency)
 
     erased = erase(client, report, above)

@@ -386,24 +386,35 @@ def test_a_single_dispatch_still_tells_of_its_one_report(world, client_for):
     assert "laporan lain" not in email.subject
 
 
-def test_an_agencys_own_wording_for_one_report_gives_way_to_one_naming_them_all(world, client_for):
+def _dispatched_together_with_wording(world, client_for, subject: str, body: str):
+    """Three reports dispatched at once to the agency, whose own wording of
+    new_in_inbox is `subject` and `body`: the reports, and the agency admin's email."""
     from aduan.notifications.models import Kind, Medium, MessageTemplate
 
     MessageTemplate.objects.create(
         organization=world.agency,
         kind=Kind.NEW_IN_INBOX,
         language="id",
-        subject="[Kabupaten] Laporan {{ code }} masuk",
-        body="Mohon segera ditindaklanjuti: {{ code }}.",
+        subject=subject,
+        body=body,
         short="",
     )
     reports = _three(world)
-
     _post(client_for(world.national_admin), reports, "dispatch", organization=world.agency.pk)
-
     (email,) = Notification.objects.filter(
         user=world.agency_admin, kind=Kind.NEW_IN_INBOX, medium=Medium.EMAIL
     )
+    return reports, email
+
+
+def test_an_agencys_own_wording_for_one_report_gives_way_to_one_naming_them_all(world, client_for):
+    reports, email = _dispatched_together_with_wording(
+        world,
+        client_for,
+        subject="[Kabupaten] Laporan {{ code }} masuk",
+        body="Mohon segera ditindaklanjuti: {{ code }}.",
+    )
+
     assert "dan 2 laporan lain" in email.subject
     for report in reports:
         assert report.tracking_code in email.body
@@ -412,23 +423,13 @@ def test_an_agencys_own_wording_for_one_report_gives_way_to_one_naming_them_all(
 def test_an_agencys_wording_that_names_the_others_is_kept_for_reports_sent_together(
     world, client_for
 ):
-    from aduan.notifications.models import Kind, Medium, MessageTemplate
-
-    MessageTemplate.objects.create(
-        organization=world.agency,
-        kind=Kind.NEW_IN_INBOX,
-        language="id",
+    reports, email = _dispatched_together_with_wording(
+        world,
+        client_for,
         subject="[Kabupaten] {{ code }} dan {{ more|length }} lainnya",
         body="Masuk: {{ code }}{% for other in more %}, {{ other.code }}{% endfor %}.",
-        short="",
     )
-    reports = _three(world)
 
-    _post(client_for(world.national_admin), reports, "dispatch", organization=world.agency.pk)
-
-    (email,) = Notification.objects.filter(
-        user=world.agency_admin, kind=Kind.NEW_IN_INBOX, medium=Medium.EMAIL
-    )
     assert email.subject == f"[Kabupaten] {reports[0].tracking_code} dan 2 lainnya"
     codes = ", ".join(report.tracking_code for report in reports)
     assert email.body.startswith(f"Masuk: {codes}.")
@@ -437,23 +438,13 @@ def test_an_agencys_wording_that_names_the_others_is_kept_for_reports_sent_toget
 def test_an_agencys_wording_that_only_mentions_more_in_a_comment_or_quotes_gives_way_too(
     world, client_for
 ):
-    from aduan.notifications.models import Kind, Medium, MessageTemplate
-
-    MessageTemplate.objects.create(
-        organization=world.agency,
-        kind=Kind.NEW_IN_INBOX,
-        language="id",
+    reports, email = _dispatched_together_with_wording(
+        world,
+        client_for,
         subject="[Kabupaten] {{ code }} masuk{% comment %} + {{ more|length }}{% endcomment %}",
         body='Mohon segera ditindaklanjuti: {{ code }} ({{ reason|default:"more" }}).',
-        short="",
     )
-    reports = _three(world)
 
-    _post(client_for(world.national_admin), reports, "dispatch", organization=world.agency.pk)
-
-    (email,) = Notification.objects.filter(
-        user=world.agency_admin, kind=Kind.NEW_IN_INBOX, medium=Medium.EMAIL
-    )
     assert "dan 2 laporan lain" in email.subject
     for report in reports:
         assert report.tracking_code in email.body
