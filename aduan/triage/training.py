@@ -368,7 +368,8 @@ def _kinds_waiting(now: datetime.datetime) -> set[str]:
     kinds = set()
     for call in waiting:
         args = (call or {}).get("args") or [[]]
-        kinds.update(kind for kind in args[0] if isinstance(kind, str))
+        if isinstance(args[0], list):
+            kinds.update(kind for kind in args[0] if isinstance(kind, str))
     return kinds
 
 
