@@ -968,3 +968,20 @@ def test_a_file_missing_from_storage_does_not_keep_the_forwarding_going(world, u
 
     item.refresh_from_db()
     assert (item.state, item.sent_files) == (State.SENT, [])
+
+
+def test_a_guest_without_a_name_or_an_erased_account_goes_without_a_stand_in_name(
+    world, uplink, receiver
+):
+    guest = advance(
+        world, submit(world, guest_name="", guest_email="x@example.id")[0], "dispatched"
+    )
+    named = advance(world, submit(world, guest_name="Siti Guest")[0], "dispatched")
+
+    assert "reporter" not in forwarding.report_payload(guest)
+    assert forwarding.report_payload(named)["reporter"] == {"name": "Siti Guest"}
+    report, _item = forwarded(world, uplink, is_anonymous=False)
+    assert forwarding.report_payload(report)["reporter"] == {"name": "Siti Warga"}
+    _erase_citizen(world)
+    report.refresh_from_db()
+    assert "reporter" not in forwarding.report_payload(report)

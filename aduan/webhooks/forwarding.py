@@ -91,9 +91,19 @@ def report_payload(report: Report) -> dict:
     }
     if report.latitude is not None and report.longitude is not None:
         payload["latitude"], payload["longitude"] = str(report.latitude), str(report.longitude)
-    if not report.is_anonymous:
-        payload["reporter"] = {"name": report.reporter_label(public=False)}
+    if name := _reporters_name(report):
+        payload["reporter"] = {"name": name}
     return payload
+
+
+def _reporters_name(report: Report) -> str:
+    """The reporter's own name, or "": none for an anonymous report, and no stand-in
+    ("Guest", "Deleted account") that the uplink would take for a name."""
+    if report.is_anonymous:
+        return ""
+    if report.reporter_id is None:
+        return report.guest_name
+    return "" if report.reporter.is_erased else report.reporter.full_name
 
 
 def _post(forwarding: Forwarding, payload: dict) -> http.Response:
