@@ -632,6 +632,34 @@ def test_the_new_in_inbox_editor_opens_and_explains_the_other_reports_of_a_bulk_
         assert "built-in wording" in str(variables["more"])
 
 
+def test_the_new_in_inbox_editor_previews_the_typed_wording_for_reports_sent_together(
+    world, client_for
+):
+    data = {
+        "subject": "Laporan {{ code }} masuk",
+        "body": "Masuk: {{ code }}{% for other in more %}, {{ other.code }}{% endfor %}.",
+        "short": "",
+        "action": "preview",
+    }
+
+    response = client_for(world.agency_admin).post(_edit(world.agency, Kind.NEW_IN_INBOX), data)
+
+    alone, together = response.context["preview"], response.context["together"]
+    assert alone.subject == "Laporan K7QM-3XPA masuk"
+    # The subject names one report: it gives way; the text names the others: it is kept.
+    assert together.subject != alone.subject and "1 laporan lain" in together.subject
+    assert together.body.startswith("Masuk: K7QM-3XPA, TR4D-9WHN.")
+    assert 'data-preview="together"' in response.content.decode()
+    assert not MessageTemplate.objects.exists()  # a preview saves nothing
+
+
+def test_other_editors_have_no_preview_for_reports_sent_together(world, client_for):
+    response = client_for(world.agency_admin).get(_edit(world.agency))
+
+    assert response.context["together"] is None
+    assert 'data-preview="together"' not in response.content.decode()
+
+
 def test_reset_deletes_the_override(world, client_for):
     _override(world.agency, subject="Lama")
     response = client_for(world.agency_admin).post(_edit(world.agency), {"action": "reset"})

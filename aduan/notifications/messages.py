@@ -431,6 +431,12 @@ _SAMPLE_ACTIONS = {
 }
 
 
+def with_others(sample: dict) -> dict:
+    """`sample` (a `new_in_inbox` one) as one of two reports dispatched together."""
+    other = {"code": "TR4D-9WHN", "title": "Lampu penerangan jalan mati di Jl. Sudirman"}
+    return {**sample, "more": [other]}
+
+
 def sample_context(kind: str, language: str, organization) -> dict:
     """A made-up but typical context for `kind`, to preview wording with (nothing saved)."""
     from aduan.reports.models import Report, ReportEvent, Status

@@ -191,8 +191,9 @@ def _send(forwarding: Forwarding) -> dict:
         forwarding, outcome, started
     ):
         # `send_again` leaves a row being sent to its worker, which read the report
-        # before: due again, for the periodic scan to send, so the change goes too.
-        outcome.update(state=State.PENDING, next_attempt_at=timezone.now())
+        # before: due again, for the periodic scan to send, so the change goes too (as
+        # a fresh sending: its tries so far all went through).
+        outcome.update(state=State.PENDING, next_attempt_at=timezone.now(), attempts=0)
     return outcome
 
 

@@ -169,6 +169,14 @@ def message_edit(request, org_pk: int, kind: str, language: str):
     else:
         current = own or messages.override_for(kind, language, org)
         preview = messages.render_with(kind, language, sample, override=current, organization=org)
+    together = None
+    if preview is not None and kind == Kind.NEW_IN_INBOX:
+        # Reports dispatched together make one message naming them all: a part of the
+        # wording that does not name the others gives way to the built-in one there.
+        override = form.instance if action == "preview" else current
+        together = messages.render_with(
+            kind, language, messages.with_others(sample), override=override, organization=org
+        )
     inherited = messages.override_for(kind, language, org.parent) if org.parent_id else None
     built_in = messages.built_in_source(kind, language)
     context = {
@@ -181,6 +189,7 @@ def message_edit(request, org_pk: int, kind: str, language: str):
         "own": own,
         "inherited": inherited,
         "preview": preview,
+        "together": together,
         "is_preview": action == "preview" and preview is not None,
         "short_limit": messages.SHORT_LIMIT,
         "variables": [
