@@ -211,18 +211,34 @@ def _changed_meanwhile(forwarding: Forwarding, outcome: dict, started) -> bool:
     `started`) last looked at them (added, or hidden from the public): those calls are
     still to make. A file missing from storage, never sent, is no change."""
     report = forwarding.report
-    news = report.events.filter(action=lifecycle.Action.ADD_INFO, is_public=True, by_reporter=True)
-    files = report.attachments.filter(
-        event__action=lifecycle.Action.SUBMIT, is_public=True, uploaded_at__gte=started
-    )
-    hidden_news = report.events.filter(pk__in=[int(pk) for pk in outcome["remote_news"]])
-    hidden_files = report.attachments.filter(pk__in=[int(pk) for pk in outcome["remote_files"]])
+    files = _files_to_send(report, outcome["sent_files"]).filter(uploaded_at__gte=started)
     return (
-        news.exclude(pk__in=outcome["sent_news"]).exists()
-        or files.exclude(pk__in=outcome["sent_files"]).exists()
-        or hidden_news.filter(is_public=False).exclude(pk__in=outcome["hidden_news"]).exists()
-        or hidden_files.filter(is_public=False).exclude(pk__in=outcome["hidden_files"]).exists()
+        _news_to_send(report, outcome["sent_news"]).exists()
+        or files.exists()
+        or _hidden_since(report.events, outcome["remote_news"], outcome["hidden_news"]).exists()
+        or _hidden_since(
+            report.attachments, outcome["remote_files"], outcome["hidden_files"]
+        ).exists()
     )
+
+
+def _news_to_send(report: Report, sent: list[int]):
+    """The reporter's public news of the problem not relayed yet."""
+    news = report.events.filter(action=lifecycle.Action.ADD_INFO, is_public=True, by_reporter=True)
+    return news.exclude(pk__in=sent)
+
+
+def _files_to_send(report: Report, sent: list[int]):
+    """The reporter's public files of the submission not sent yet."""
+    files = report.attachments.filter(event__action=lifecycle.Action.SUBMIT, is_public=True)
+    return files.exclude(pk__in=sent)
+
+
+def _hidden_since(rows, remote: dict, hidden: list[int]):
+    """Of `rows` (a report's events or files), those the uplink accepted (`remote`, local
+    id → its id) that were taken off the public pages here and not yet there."""
+    accepted = rows.filter(pk__in=[int(pk) for pk in remote], is_public=False)
+    return accepted.exclude(pk__in=hidden)
 
 
 def _send_privacy(forwarding: Forwarding, remote_code: str, remote: dict) -> None:
@@ -330,13 +346,7 @@ def _send_news(
     retries the whole forwarding."""
     uplink = forwarding.uplink
     sent, remote = list(forwarding.sent_news), dict(forwarding.remote_news)
-    news = (
-        forwarding.report.events.filter(
-            action=lifecycle.Action.ADD_INFO, is_public=True, by_reporter=True
-        )
-        .exclude(pk__in=sent)
-        .order_by("at", "id")
-    )
+    news = _news_to_send(forwarding.report, sent).order_by("at", "id")
     for event in news:
         action = "answer_hold" if remote_status == Status.ON_HOLD else "add_info"
         try:
@@ -371,12 +381,7 @@ def _send_files(
     and left."""
     uplink = forwarding.uplink
     sent, remote = list(sent), dict(remote)
-    files = (
-        forwarding.report.attachments.select_related("event")
-        .filter(event__action=lifecycle.Action.SUBMIT, is_public=True)
-        .exclude(pk__in=sent)
-        .order_by("id")
-    )
+    files = _files_to_send(forwarding.report, sent).select_related("event").order_by("id")
     for item in files:
         try:
             with item.file.open("rb") as handle:
@@ -450,9 +455,7 @@ def _hide_files(
     """Files sent to the uplink and hidden from the public here since are hidden there
     too (DELETE on the file, which hides it from the public there; the reporter and
     staff there still see it). Returns the local ids hidden there so far."""
-    private = forwarding.report.attachments.filter(
-        pk__in=[int(pk) for pk in remote], is_public=False
-    ).exclude(pk__in=hidden)
+    private = _hidden_since(forwarding.report.attachments, remote, hidden)
     paths = {
         local_id: f"reports/{remote_code}/attachments/{remote[str(local_id)]}/"
         for local_id in private.order_by("id").values_list("pk", flat=True)
@@ -465,9 +468,7 @@ def _hide_news(forwarding: Forwarding, remote_code: str, remote: dict) -> list[i
     neighbour) is taken off there too (DELETE on the reply). Returns the local ids
     hidden there so far."""
     hidden = list(forwarding.hidden_news)
-    private = forwarding.report.events.filter(
-        pk__in=[int(pk) for pk in remote], is_public=False
-    ).exclude(pk__in=hidden)
+    private = _hidden_since(forwarding.report.events, remote, hidden)
     paths = {
         local_id: f"reports/{remote_code}/replies/{remote[str(local_id)]}/"
         for local_id in private.order_by("id").values_list("pk", flat=True)
