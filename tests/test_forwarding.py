@@ -985,3 +985,188 @@ def test_a_guest_without_a_name_or_an_erased_account_goes_without_a_stand_in_nam
     _erase_citizen(world)
     report.refresh_from_db()
     assert "reporter" not in forwarding.report_payload(report)
+
+
+# --- The reporter's verdict on the uplink's completion ------------------------------------
+
+
+def completed_there(world, uplink, client, receiver, *, message_id="msg_done"):
+    """A report forwarded and sent, which the uplink then completed (its webhook)."""
+    report, item = _sent(world, uplink, receiver)
+    body = call_body(
+        report,
+        kind="report.status_changed",
+        action="complete",
+        to_status="completed",
+        message="Lampu sudah diganti.",
+    )
+    body = json.loads(body)
+    body["data"]["report"]["status"] = "completed"
+    answer = post_call(client, uplink, json.dumps(body).encode(), message_id=message_id)
+    assert answer.status_code == 200
+    report.refresh_from_db()
+    return report, item
+
+
+def verdict_url(report):
+    return reverse("portal:report_action", args=[report.tracking_code, "remote_verdict"])
+
+
+def test_the_reporter_is_asked_for_a_verdict_once_the_uplink_completed_the_report(
+    world, uplink, client, receiver
+):
+    report, item = _sent(world, uplink, receiver)
+    client.force_login(world.citizen)
+    page = client.get(reverse("portal:report", args=[report.tracking_code]))
+    assert b'id="action-remote_verdict"' not in page.content
+
+    report, item = completed_there(world, uplink, client, receiver)
+    page = client.get(reverse("portal:report", args=[report.tracking_code]))
+    assert b'id="action-remote_verdict"' in page.content
+    assert "SP4N-LAPOR! Nasional" in page.content.decode()
+    # Nobody else is asked, nor may answer for the reporter.
+    client.force_login(world.outsider)
+    page = client.get(reverse("portal:report", args=[report.tracking_code]))
+    assert b'id="action-remote_verdict"' not in page.content
+    refused = client.post(verdict_url(report), {"version": report.version, "satisfied": "yes"})
+    assert refused.status_code in (403, 404)
+    assert not report.events.filter(action=Action.REMOTE_VERDICT).exists()
+
+
+def test_a_satisfied_verdict_with_stars_goes_to_the_uplink_and_the_status_here_stays(
+    world, uplink, client, receiver
+):
+    report, item = completed_there(world, uplink, client, receiver)
+    status_before = report.status
+    client.force_login(world.citizen)
+    answer = client.post(
+        verdict_url(report),
+        {"version": report.version, "satisfied": "yes", "stars": "4", "message": "Terang lagi."},
+    )
+    assert answer.status_code == 302
+    report.refresh_from_db()
+    assert report.status == status_before
+    verdict = report.events.get(action=Action.REMOTE_VERDICT)
+    assert (verdict.is_public, verdict.by_reporter, verdict.message) == (True, True, "Terang lagi.")
+    assert verdict.data == {"uplink": "nasional", "satisfied": True, "stars": 4}
+    # Asked once: the form is gone, and a second click is refused keeping the words.
+    page = client.get(reverse("portal:report", args=[report.tracking_code]))
+    assert b'id="action-remote_verdict"' not in page.content
+    assert "4 of 5" in page.content.decode() or "4 dari 5" in page.content.decode()
+    again = client.post(
+        verdict_url(report), {"version": report.version, "satisfied": "yes", "message": "Lagi."}
+    )
+    assert again.status_code == 409 and "Lagi." in again.content.decode()
+
+    item.refresh_from_db()
+    assert item.state == State.PENDING
+    receiver.requests.clear()
+    receiver.answers = [remote_answer(status="completed", http_status=200)]
+    receiver.answers += [http.Response(201, '{"id": 51}'), http.Response(201, '{"id": 52}')]
+    forwarding.deliver([item.pk])
+    assert calls(receiver) == [("POST", "reports/")] + [("POST", "reports/RMT2345X/replies/")] * 2
+    rate_call, verdict_call = receiver.requests[1:]
+    assert json.loads(rate_call.body) == {"action": "rate", "stars": 4}
+    assert json.loads(verdict_call.body) == {"action": "satisfied", "message": "Terang lagi."}
+    assert rate_call.headers["Idempotency-Key"] == f"forward-{item.pk}-rate-{verdict.pk}"
+    assert verdict_call.headers["Idempotency-Key"] == f"forward-{item.pk}-satisfied-{verdict.pk}"
+    item.refresh_from_db()
+    assert item.state == State.SENT and verdict.pk in item.sent_news
+    assert item.remote_news[str(verdict.pk)] == 52
+
+    # Sent again later, the verdict does not go twice.
+    forwarding.send_again(report)
+    receiver.requests.clear()
+    receiver.answers = [remote_answer(status="closed", http_status=200)]
+    forwarding.deliver([item.pk])
+    assert calls(receiver) == [("POST", "reports/")]
+
+
+def test_not_satisfied_needs_words_keeps_what_was_typed_and_a_new_completion_asks_again(
+    world, uplink, client, receiver
+):
+    report, item = completed_there(world, uplink, client, receiver)
+    client.force_login(world.citizen)
+    empty = client.post(
+        verdict_url(report), {"version": report.version, "satisfied": "no", "stars": "2"}
+    )
+    assert empty.status_code == 400
+    assert not report.events.filter(action=Action.REMOTE_VERDICT).exists()
+    assert re.search(r'name="stars" value="2" id="id_remote_verdict_stars_\d" checked', empty.text)
+
+    client.post(
+        verdict_url(report),
+        {"version": report.version, "satisfied": "no", "stars": "2", "message": "Masih padam."},
+    )
+    verdict = report.events.get(action=Action.REMOTE_VERDICT)
+    assert verdict.data == {"uplink": "nasional", "satisfied": False, "stars": 2}
+    receiver.requests.clear()
+    receiver.answers = [remote_answer(status="completed", http_status=200)]
+    forwarding.deliver([item.pk])
+    bodies = [json.loads(call.body) for call in receiver.requests[1:]]
+    assert bodies == [
+        {"action": "rate", "stars": 2},
+        {"action": "not_satisfied", "message": "Masih padam."},
+    ]
+
+    # The uplink works on it again and completes it once more: asked again, without
+    # stars, since the uplink takes one rating.
+    report, item = report, Forwarding.objects.get()
+    body = json.loads(
+        call_body(report, kind="report.status_changed", action="complete", to_status="completed")
+    )
+    body["data"]["report"]["status"] = "completed"
+    post_call(client, uplink, json.dumps(body).encode(), message_id="msg_again")
+    report.refresh_from_db()
+    client.force_login(world.citizen)
+    page = client.get(reverse("portal:report", args=[report.tracking_code])).content.decode()
+    assert 'id="action-remote_verdict"' in page
+    assert 'name="stars"' not in page.split('id="action-remote_verdict"')[1].split("</form>")[0]
+
+
+def test_a_verdict_the_uplink_refuses_is_logged_and_not_asked_again(
+    world, uplink, client, receiver, caplog
+):
+    report, item = completed_there(world, uplink, client, receiver)
+    forwarding.give_verdict_there(
+        report, as_reporter(world.citizen), item, satisfied=True, message=""
+    )
+    item.refresh_from_db()
+    closed = {"errors": [{"field": None, "code": "invalid_state", "message": "closed"}]}
+    receiver.requests.clear()
+    receiver.answers = [remote_answer(status="closed", http_status=200)]
+    receiver.answers.append(http.Response(409, json.dumps(closed)))
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert item.state == State.SENT
+    assert "refused Verdict" in caplog.text
+    verdict = report.events.get(action=Action.REMOTE_VERDICT)
+    assert verdict.pk in item.sent_news
+
+
+def test_no_verdict_is_taken_while_the_uplink_has_not_completed_the_report(
+    world, uplink, client, receiver
+):
+    report, item = _sent(world, uplink, receiver)
+    with pytest.raises(TransitionError):
+        forwarding.give_verdict_there(
+            report, as_reporter(world.citizen), item, satisfied=True, message=""
+        )
+    client.force_login(world.citizen)
+    refused = client.post(
+        verdict_url(report), {"version": report.version, "satisfied": "yes", "message": "Ok."}
+    )
+    assert refused.status_code == 409 and "Ok." in refused.content.decode()
+    assert not report.events.filter(action=Action.REMOTE_VERDICT).exists()
+
+
+def test_a_local_system_hears_of_the_reporters_verdict_for_the_uplink(world, uplink):
+    from aduan.webhooks.models import EventType
+    from aduan.webhooks.outbound import event_type_of
+
+    report, item = forwarded(world, uplink)
+    Forwarding.objects.filter(pk=item.pk).update(remote_status=Status.COMPLETED)
+    event = forwarding.give_verdict_there(
+        report, as_reporter(world.citizen), item, satisfied=False, message="Belum."
+    )
+    assert event_type_of(event) == EventType.REPORTER_UPDATE

@@ -440,6 +440,39 @@ class RateForm(ActionForm):
     )
 
 
+class RemoteVerdictForm(ActionForm):
+    """The reporter's verdict on what a connected system did with their forwarded
+    report; no files, which the connected system would not receive."""
+
+    satisfied = ReplyForm.base_fields["satisfied"]
+    message = forms.CharField(
+        label=_("Your comment"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required when you are not satisfied: tell them what is still wrong."),
+    )
+    stars = forms.TypedChoiceField(
+        label=_("Your rating (optional)"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=RateForm.base_fields["stars"].choices,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, rated: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if rated:
+            del self.fields["stars"]  # the connected system takes one rating
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("satisfied") == "no" and not cleaned.get("message", "").strip():
+            self.add_error("message", _("Tell us what is still not resolved."))
+        return cleaned
+
+
 class HandOverForm(ActionForm):
     message = forms.CharField(
         label=_("Why do you ask the oversight body to take over? (optional)"),

@@ -78,6 +78,11 @@ def _detail(event: ReportEvent) -> str:
     if event.action == Action.RATE and event.data.get("stars"):
         stars = int(event.data["stars"])
         return _("%(stars)d of 5 stars") % {"stars": stars}
+    if event.action == Action.REMOTE_VERDICT:
+        verdict = _("Satisfied") if event.data.get("satisfied") else _("Not satisfied")
+        if stars := event.data.get("stars"):
+            return _("%(verdict)s, %(stars)d of 5 stars") % {"verdict": verdict, "stars": stars}
+        return verdict
     return ""
 
 

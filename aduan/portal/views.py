@@ -52,6 +52,7 @@ from aduan.reports.models import (
 )
 from aduan.reports.privacy import PUBLIC_RELATED, withheld_title_and_body
 from aduan.reports.thumbnails import thumbnail_response
+from aduan.webhooks import forwarding
 
 SESSION_REPORTER_OF = "portal.reporter_of"
 SESSION_SUBMITTED = "portal.submitted"
@@ -421,7 +422,16 @@ ACTION_FORMS = {
     "add_files": forms.AddFilesForm,
     "rate": forms.RateForm,
     "hand_over": forms.HandOverForm,
+    "remote_verdict": forms.RemoteVerdictForm,
 }
+
+
+def _action_form(name: str, report: Report, *args, **kwargs):
+    """The reporter's form for action `name` on `report`, bound when given data."""
+    if name == "remote_verdict":
+        waiting = forwarding.awaiting_verdict(report)
+        kwargs["rated"] = bool(waiting) and forwarding.rated_there(report, waiting[0].uplink)
+    return ACTION_FORMS[name](*args, auto_id=f"id_{name}_%s", **kwargs)
 
 
 def _auditor_organization(report: Report) -> Organization | None:
@@ -448,6 +458,8 @@ def _reporter_actions(report: Report) -> list[str]:
         names.append("add_info")
     if report.status in OPEN_STATUSES:
         names.append("add_files")
+    if forwarding.awaiting_verdict(report):
+        names.append("remote_verdict")
     return names
 
 
@@ -467,12 +479,13 @@ def _render_report(request, report, is_reporter, bound=None, status=200) -> Http
             if bound and bound[0] == name:
                 form = bound[1]
             else:
-                form = ACTION_FORMS[name](
-                    initial={"version": report.version}, auto_id=f"id_{name}_%s"
-                )
+                form = _action_form(name, report, initial={"version": report.version})
             item = {"name": name, "form": form}
             if name == "hand_over":
                 item["body"] = _auditor_organization(report)
+            elif name == "remote_verdict":
+                waiting = forwarding.awaiting_verdict(report)
+                item["body"] = waiting[0].uplink if waiting else None
             action_forms.append(item)
     context = present_report(report, is_reporter=is_reporter)
     context["action_forms"] = action_forms
@@ -511,7 +524,7 @@ def report_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
         raise Http404
     if not is_reporter:
         raise PermissionDenied
-    form = form_class(request.POST, request.FILES, auto_id=f"id_{action}_%s")
+    form = _action_form(action, report, request.POST, request.FILES)
     if not form.is_valid():
         return _render_report(request, report, True, bound=(action, form), status=400)
     if form.cleaned_data["version"] != report.version:
@@ -551,7 +564,7 @@ def _refused(request, report, action, form, error) -> HttpResponse:
     report.refresh_from_db()
     data = request.POST.copy()
     data["version"] = str(report.version)  # the page now shows the latest state
-    form = type(form)(data, auto_id=f"id_{action}_%s")
+    form = _action_form(action, report, data)
     form.is_valid()
     form.add_error(None, str(error.args[0]) if error.args else _("This action is not possible."))
     status = 403
@@ -577,6 +590,18 @@ def _run_action(action: str, report: Report, data: dict) -> None:
         add_to_submission(report, data["attachments"])
     elif action == "rate":
         lifecycle.rate(report, actor, data["stars"], data["message"])
+    elif action == "remote_verdict":
+        waiting = forwarding.awaiting_verdict(report)
+        if not waiting:
+            raise TransitionError(_("The connected system no longer waits for your verdict."))
+        forwarding.give_verdict_there(
+            report,
+            actor,
+            waiting[0],
+            satisfied=data["satisfied"] == "yes",
+            message=data["message"],
+            stars=data.get("stars"),
+        )
     elif action == "hand_over":
         auditor = _auditor_organization(report)
         if auditor is None:

@@ -55,6 +55,7 @@ class Action(models.TextChoices):
     HAND_OVER = "hand_over", _("Handed over to an oversight body")
     FORWARD = "forward", _("Forwarded to a connected system")
     REMOTE_UPDATE = "remote_update", _("Update from a connected system")
+    REMOTE_VERDICT = "remote_verdict", _("Reporter's verdict for a connected system")
     HIDE_FILE = "hide_file", _("File hidden from the public")
     ADD_FILES = "add_files", _("Reporter added files")
     ASSIGN = "assign", _("Officer in charge changed")
@@ -97,6 +98,9 @@ TRANSITIONS: dict[str, Rule] = {
     Action.FORWARD: _rule((*UNVERIFIED, *OPEN_HANDLING)),
     # Whatever the connected system says is recorded, even after the report closed here.
     Action.REMOTE_UPDATE: _rule(tuple(S)),
+    # Whether the connected system waits for a verdict is its own state, not this
+    # report's (`aduan.webhooks.forwarding.give_verdict_there` checks it).
+    Action.REMOTE_VERDICT: _rule(tuple(S)),
     # A photo may show a face or an ID card at any time, even after the report closed.
     Action.HIDE_FILE: _rule(tuple(S)),
     Action.ADD_FILES: _rule((*UNVERIFIED, *OPEN_HANDLING)),
@@ -128,11 +132,13 @@ PUBLIC_ACTIONS = frozenset(
         Action.FORWARD,
         Action.ADD_FILES,
         Action.ADD_INFO,
+        Action.REMOTE_VERDICT,
     }
 )
 REPORTER_ACTIONS = frozenset(
     {
         Action.ADD_INFO,
+        Action.REMOTE_VERDICT,
         Action.ANSWER_HOLD,
         Action.SATISFIED,
         Action.NOT_SATISFIED,
@@ -1245,6 +1251,16 @@ def record_remote_update(report: Report, message: str, *, data: dict, at=None) -
         data=data,
         is_public=True,
         at=at,
+    )
+
+
+def record_remote_verdict(report: Report, actor: Actor, message: str, *, data: dict, at=None):
+    """Record the reporter's verdict on what a connected system the report was forwarded
+    to did (`data` names the system, the verdict and any stars); the status here stays,
+    as it did when the report was forwarded. Public, like a verdict on the handling
+    here; an anonymous reporter's words are withheld as theirs always are."""
+    return transition(
+        report, Action.REMOTE_VERDICT, actor, message=message, data=data, is_public=True, at=at
     )
 
 

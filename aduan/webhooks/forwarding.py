@@ -185,6 +185,7 @@ def _send(forwarding: Forwarding) -> dict:
     sent_news, news_there, outcome["remote_status"] = _send_news(
         forwarding, code, outcome["remote_status"]
     )
+    sent_news, news_there = _send_verdicts(forwarding, code, sent_news, news_there)
     hidden_news = _hide_news(forwarding, code, news_there)
     outcome.update(sent_news=sent_news, remote_news=news_there, hidden_news=hidden_news)
     if _flags_turned_on_since(forwarding.report) or _changed_meanwhile(
@@ -214,6 +215,7 @@ def _changed_meanwhile(forwarding: Forwarding, outcome: dict, started) -> bool:
     files = _files_to_send(report, outcome["sent_files"]).filter(uploaded_at__gte=started)
     return (
         _news_to_send(report, outcome["sent_news"]).exists()
+        or _verdicts_to_send(forwarding, outcome["sent_news"]).exists()
         or files.exists()
         or _hidden_since(report.events, outcome["remote_news"], outcome["hidden_news"]).exists()
         or _hidden_since(
@@ -226,6 +228,14 @@ def _news_to_send(report: Report, sent: list[int]):
     """The reporter's public news of the problem not relayed yet."""
     news = report.events.filter(action=lifecycle.Action.ADD_INFO, is_public=True, by_reporter=True)
     return news.exclude(pk__in=sent)
+
+
+def _verdicts_to_send(forwarding: Forwarding, sent: list[int]):
+    """The reporter's verdicts on the uplink's completion not relayed yet."""
+    verdicts = forwarding.report.events.filter(
+        action=lifecycle.Action.REMOTE_VERDICT, data__uplink=forwarding.uplink.slug
+    )
+    return verdicts.exclude(pk__in=sent)
 
 
 def _files_to_send(report: Report, sent: list[int]):
@@ -344,24 +354,14 @@ def _send_news(
     a question, the news goes as the answer, which ends the hold. News the uplink
     refuses (its report closed, its daily limit) is logged and left; a server error
     retries the whole forwarding."""
-    uplink = forwarding.uplink
     sent, remote = list(forwarding.sent_news), dict(forwarding.remote_news)
     news = _news_to_send(forwarding.report, sent).order_by("at", "id")
     for event in news:
         action = "answer_hold" if remote_status == Status.ON_HOLD else "add_info"
-        try:
-            answer = http.post_json(
-                uplink.api_url(f"reports/{remote_code}/replies/"),
-                {"action": action, "message": event.message},  # as the body went
-                headers={
-                    "Authorization": f"Bearer {uplink.api_key}",
-                    # With the action: the same news sent again as the answer, once the
-                    # uplink asked its question, is another call, not a changed one.
-                    "Idempotency-Key": f"forward-{forwarding.pk}-news-{event.pk}-{action}",
-                },
-            )
-        except http.HttpError as exc:
-            raise DeliveryError(str(exc), retryable=True) from exc
+        # The words as the body went; the action in the key: the same news sent again
+        # as the answer, once the uplink asked its question, is another call.
+        body = {"action": action, "message": event.message}
+        answer = _post_reply(forwarding, remote_code, body, f"news-{event.pk}-{action}")
         if _accepted(forwarding, answer, f"News {event.pk}"):
             if (remote_id := _id_in(answer)) is not None:
                 remote[str(event.pk)] = remote_id
@@ -369,6 +369,46 @@ def _send_news(
                 remote_status = Status.SUBMITTED  # answered: later news is news again
         sent.append(event.pk)
     return sent, remote, remote_status
+
+
+def _send_verdicts(
+    forwarding: Forwarding, remote_code: str, sent: list[int], remote: dict
+) -> tuple[list[int], dict]:
+    """The reporter's verdict on the uplink's completion goes there as theirs
+    (`rate` with the stars given with it, then `satisfied` or `not_satisfied`), each call
+    with its own idempotency key; returns the local ids relayed so far (kept with the
+    news) and the uplink's id of each verdict it accepted. A verdict the uplink refuses
+    (it closed the report meanwhile for want of one) is logged and left."""
+    sent, remote = list(sent), dict(remote)
+    for event in _verdicts_to_send(forwarding, sent).order_by("at", "id"):
+        verdict = "satisfied" if event.data.get("satisfied") else "not_satisfied"
+        calls = [(verdict, {"action": verdict, "message": event.message})]
+        if event.data.get("stars"):
+            # First: the uplink takes a rating while its report is completed or closed,
+            # and "not satisfied" reopens it.
+            calls.insert(0, ("rate", {"action": "rate", "stars": event.data["stars"]}))
+        for name, body in calls:
+            answer = _post_reply(forwarding, remote_code, body, f"{name}-{event.pk}")
+            accepted = _accepted(forwarding, answer, f"Verdict {event.pk} ({name})")
+            if accepted and name == verdict and (remote_id := _id_in(answer)) is not None:
+                remote[str(event.pk)] = remote_id
+        sent.append(event.pk)
+    return sent, remote
+
+
+def _post_reply(forwarding: Forwarding, remote_code: str, body: dict, key: str) -> http.Response:
+    uplink = forwarding.uplink
+    try:
+        return http.post_json(
+            uplink.api_url(f"reports/{remote_code}/replies/"),
+            body,
+            headers={
+                "Authorization": f"Bearer {uplink.api_key}",
+                "Idempotency-Key": f"forward-{forwarding.pk}-{key}",
+            },
+        )
+    except http.HttpError as exc:
+        raise DeliveryError(str(exc), retryable=True) from exc
 
 
 def _send_files(
@@ -524,6 +564,73 @@ def send_again(report: Report, hidden: int | None = None) -> int:
         again.update(state=State.PENDING, next_attempt_at=timezone.now(), attempts=0)
         enqueue_with_transaction(lambda: enqueue_forwarding(ids))
     return len(ids)
+
+
+def awaiting_verdict(report: Report) -> list[Forwarding]:
+    """The forwardings of `report` whose uplink completed it and waits for the
+    reporter's verdict: none given here since the uplink last said it completed it (a
+    verdict of not satisfied reopens it there, and a second completion asks again)."""
+    waiting = []
+    rows = Forwarding.objects.filter(
+        report=report, remote_status=Status.COMPLETED, uplink__is_active=True
+    ).select_related("uplink")
+    for row in rows:
+        slug = row.uplink.slug
+        completed = (
+            report.events.filter(
+                action=lifecycle.Action.REMOTE_UPDATE,
+                data__uplink=slug,
+                data__remote_status=Status.COMPLETED,
+            )
+            .order_by("-at", "-id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        given = report.events.filter(action=lifecycle.Action.REMOTE_VERDICT, data__uplink=slug)
+        if not given.filter(id__gt=completed or 0).exists():
+            waiting.append(row)
+    return waiting
+
+
+def rated_there(report: Report, uplink: Uplink) -> bool:
+    """Whether the reporter gave the uplink stars already (it takes one rating)."""
+    verdicts = report.events.filter(
+        action=lifecycle.Action.REMOTE_VERDICT, data__uplink=uplink.slug, data__has_key="stars"
+    )
+    return verdicts.exists()
+
+
+def give_verdict_there(
+    report: Report,
+    actor: Actor,
+    forwarding: Forwarding,
+    *,
+    satisfied: bool,
+    message: str = "",
+    stars: int | None = None,
+):
+    """The reporter's verdict on the uplink's completion of their forwarded report:
+    recorded here (the status here stays) and relayed to the uplink, which closes or
+    reopens its report and says so by webhook. Raises TransitionError when the uplink no
+    longer waits for one, StaleReport when the report changed meanwhile."""
+    if not satisfied and not message.strip():
+        raise lifecycle.TransitionError(_("Tell us what is still not resolved."))
+    with transaction.atomic():
+        # One verdict per completion: a second click waits here, then finds it given.
+        locked = Forwarding.objects.select_for_update().get(pk=forwarding.pk)
+        if locked.pk not in {row.pk for row in awaiting_verdict(report)}:
+            raise lifecycle.TransitionError(
+                _("%(uplink)s no longer waits for your verdict on this report.")
+                % {"uplink": forwarding.uplink.name}
+            )
+        if stars is not None and rated_there(report, forwarding.uplink):
+            stars = None  # the uplink takes one rating; the form no longer offers it
+        data = {"uplink": forwarding.uplink.slug, "satisfied": satisfied}
+        if stars:
+            data["stars"] = stars
+        event = lifecycle.record_remote_verdict(report, actor, message, data=data)
+        send_again(report)
+    return event
 
 
 QUEUE = LeasedQueue(

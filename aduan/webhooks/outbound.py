@@ -38,7 +38,7 @@ def event_type_of(event: ReportEvent) -> str | None:
         return EventType.CREATED
     if event.action == Action.RESPOND:
         return EventType.RESPONSE_PUBLISHED
-    if event.action in (Action.ADD_FILES, Action.ADD_INFO, Action.RATE):
+    if event.action in (Action.ADD_FILES, Action.ADD_INFO, Action.RATE, Action.REMOTE_VERDICT):
         return EventType.REPORTER_UPDATE
     # A dispatch down the tree (an agency to its unit) keeps the status "dispatched", but
     # the unit's system must hear that the report is now its own.
