@@ -20,7 +20,7 @@ from aduan.notifications.models import Kind, Notification
 from aduan.reports import lifecycle
 from aduan.reports.attachments import CleanFile, clean_upload
 from aduan.reports.lifecycle import Action, TransitionError
-from aduan.reports.models import Status
+from aduan.reports.models import Report, Status
 from aduan.webhooks import forwarding, signing
 from aduan.webhooks.models import Erasure, Forwarding, RemoteFile, Uplink, new_signing_secret
 from tests.personas import advance, as_reporter, as_user, submit
@@ -1170,3 +1170,37 @@ def test_a_local_system_hears_of_the_reporters_verdict_for_the_uplink(world, upl
         report, as_reporter(world.citizen), item, satisfied=False, message="Belum."
     )
     assert event_type_of(event) == EventType.REPORTER_UPDATE
+
+
+def test_an_sms_reporter_hears_of_the_uplinks_completion_and_answers_it_by_message(
+    world, uplink, client, receiver, settings
+):
+    from tests.test_inbound_sms import post as sms
+
+    settings.ADUAN_SMS_INBOUND_TOKEN = "gateway-secret"
+    settings.ADUAN_SMS_GATEWAY_URL = "https://sms.example.id/send"
+    sms(client, id="gw-report")
+    report = advance(world, Report.objects.get(channel_reference="gw-report"), "dispatched")
+    item = forwarding.forward(report, as_user(world.agency_admin), uplink)
+    receiver.answers = [remote_answer()]
+    forwarding.deliver([item.pk])
+    body = json.loads(
+        call_body(report, kind="report.status_changed", action="complete", to_status="completed")
+    )
+    body["data"]["report"]["status"] = "completed"
+    post_call(client, uplink, json.dumps(body).encode(), message_id="msg_done")
+
+    told = Notification.objects.filter(report=report, kind=Kind.COMPLETED).get()
+    assert "SP4N-LAPOR! Nasional" in told.body and "PUAS" in told.short
+
+    vague = sms(client, id="gw-vague", text="BELUM PUAS").json()
+    assert vague["result"] == "explain"
+    answer = sms(client, id="gw-verdict", text="BELUM PUAS lampunya masih mati").json()
+    assert (answer["result"], answer["tracking_code"]) == ("not_satisfied", report.tracking_code)
+    verdict = report.events.get(action=Action.REMOTE_VERDICT)
+    assert (verdict.message, verdict.data["satisfied"]) == ("lampunya masih mati", False)
+    assert Forwarding.objects.get().state == State.PENDING
+    # Asked once: a second verdict is not another verdict there.
+    again = sms(client, id="gw-again", text="PUAS").json()
+    assert again["result"] != "satisfied"
+    assert report.events.filter(action=Action.REMOTE_VERDICT).count() == 1

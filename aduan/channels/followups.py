@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aduan.channels.replies import (
     CODE_IN_TEXT,
@@ -91,7 +92,9 @@ def take(
     if verdict:
         report = mine.filter(status=Status.COMPLETED).order_by("-updated_at", "-pk").first()
         kind = "satisfied" if verdict.re is SATISFIED else "not_satisfied"
-        return report and _act(report, kind, None, verdict.group(1).strip(), files)
+        if report is None:
+            return _verdict_there(mine, kind, verdict.group(1).strip())
+        return _act(report, kind, None, verdict.group(1).strip(), files)
     report = mine.filter(status=Status.ON_HOLD).order_by("-updated_at", "-pk").first()
     if report is None:
         if not code or only is not None:
@@ -117,6 +120,34 @@ def take(
                 },
             )
     return _act(report, "answered", None, text.strip(), files)
+
+
+def _verdict_there(mine, kind: str, message: str) -> FollowUp | None:
+    """The verdict on a report of the sender's that a connected system completed (it
+    was forwarded there), relayed to it; None when no such report waits for one."""
+    from aduan.webhooks.forwarding import awaiting_verdict, give_verdict_there
+
+    completed_there = mine.filter(forwardings__remote_status=Status.COMPLETED).distinct()
+    for report in completed_there.order_by("-updated_at", "-pk")[:5]:
+        if not (waiting := awaiting_verdict(report)):
+            continue
+        with translation.override(answer_language(report)):
+            said = {"code": report.tracking_code, "system": waiting[0].uplink.name}
+            if kind == "not_satisfied" and not message:
+                return _acted(report, kind, None, message)  # asks what is still wrong
+            try:
+                give_verdict_there(
+                    report,
+                    lifecycle.Actor(user=report.reporter, is_reporter=True),
+                    waiting[0],
+                    satisfied=kind == "satisfied",
+                    message=message,
+                )
+            except lifecycle.TransitionError:  # StaleReport included: answered meanwhile
+                return FollowUp("stale", report, _STALE % said)
+            reply = _("Thank you. Your answer about report %(code)s goes to %(system)s.")
+            return FollowUp(kind, report, reply % said)
+    return None
 
 
 def _status(mine, phone: str) -> FollowUp | None:
@@ -173,12 +204,12 @@ def _acted(report: Report, kind: str, stars, message: str, files=()) -> FollowUp
         return FollowUp(kind, report, reply % code)
     # Changed so that the answer no longer fits (an officer acted, or another message
     # came first).
-    return FollowUp(
-        "stale",
-        report,
-        _("Report %(code)s changed a moment ago. Send STATUS %(code)s to see where it stands.")
-        % code,
-    )
+    return FollowUp("stale", report, _STALE % code)
+
+
+_STALE = gettext_lazy(
+    "Report %(code)s changed a moment ago. Send STATUS %(code)s to see where it stands."
+)
 
 
 STALE_RETRIES = 3

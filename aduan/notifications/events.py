@@ -464,6 +464,18 @@ def _tell_officer(event, officer, key: str, **extra) -> None:
     )
 
 
+def _remote_update(event, secret: str) -> None:
+    """What a connected system the report was forwarded to answered, relayed, in its
+    name. Its completion asks for the reporter's verdict as a completion here does: given
+    on the report's page or by message, it goes there (`forwarding.give_verdict_there`)."""
+    from aduan.webhooks.models import Uplink
+
+    completed = event.data.get("remote_status") == Status.COMPLETED
+    uplink = Uplink.objects.filter(slug=event.data.get("uplink", "")).first()
+    name = {"organization": uplink.name} if uplink else {}
+    _to_reporter(Kind.COMPLETED if completed else Kind.RESPONSE, **name)(event, secret)
+
+
 def _duplicate(event, secret: str) -> None:
     """The reporter of a merged duplicate hears which report is handling the problem,
     and where to follow it (its public page, when it has one), instead of "cannot be
@@ -495,6 +507,5 @@ HANDLERS: dict[str, Callable] = {
     "add_files": _files_added,
     "assign": _assigned,
     "add_info": _information_added,
-    # What a connected system (the report was forwarded there) answered, relayed.
-    "remote_update": _to_reporter(Kind.RESPONSE),
+    "remote_update": _remote_update,
 }
