@@ -237,7 +237,11 @@ def _erase_guest(report: Report, identities: Sequence[Identity] = ()) -> None:
         _mask_messages_to_others(None, [report])
     report.guest_name = report.guest_email = report.guest_phone = ""
     Report.objects.filter(pk=report.pk).update(
-        guest_name="", guest_email="", guest_phone="", guest_contact_verified_at=None
+        guest_name="",
+        guest_email="",
+        guest_phone="",
+        guest_contact_verified_at=None,
+        guest_phone_used_at=None,
     )
     _settle_what_nobody_answers([report])
     _write_public_copy(report)

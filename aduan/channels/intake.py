@@ -36,6 +36,7 @@ from aduan.reports.models import (
     Report,
     ReportEvent,
     Subscription,
+    guest_holds_phone,
 )
 from aduan.reports.privacy import (
     refresh_public_text,
@@ -268,11 +269,17 @@ def account_of_phone(phone: str):
 
 def number_used(phone: str) -> None:
     """A message came from `phone` (SMS, WhatsApp): the account still holding the number
-    holds it up to now, so a report it sends next month is still the account's. An
-    account whose number lay unused too long is not refreshed: the sender may be the
-    number's new holder (`holds_phone`)."""
+    holds it up to now, so a report it sends next month is still the account's; so do
+    the guest reports it still holds, whatever report the message is about (the number
+    was in use, so not given to anyone else meanwhile). An account or report whose
+    number lay unused too long is not refreshed: the sender may be the number's new
+    holder (`holds_phone`, `guest_holds_phone`)."""
     if phone:
-        get_user_model().objects.filter(holds_phone(phone)).update(phone_used_at=timezone.now())
+        now = timezone.now()
+        get_user_model().objects.filter(holds_phone(phone)).update(phone_used_at=now)
+        # No `version` bump: the report itself does not change, and an action on a copy
+        # read just before must not lose over it.
+        Report.objects.filter(guest_holds_phone(phone)).update(guest_phone_used_at=now)
 
 
 def _sent_by_its_holder(sent: list[tuple[int, datetime.datetime]]) -> list[int]:
@@ -333,6 +340,7 @@ def adopt_channel_reports(user) -> int:
         guest_phone="",
         guest_secret_hash="",
         guest_contact_verified_at=None,
+        guest_phone_used_at=None,
         version=F("version") + 1,
     )
     ReportEvent.objects.filter(report__in=ids, by_reporter=True, actor__isnull=True).update(

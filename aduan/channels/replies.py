@@ -116,8 +116,13 @@ def submit_guest_report(draft: Draft, *, channel: str, channel_reference: str) -
         submission = submit_report(draft, channel=channel, channel_reference=channel_reference)
         if submission.created:
             now = timezone.now()
-            Report.objects.filter(pk=submission.report.pk).update(guest_contact_verified_at=now)
+            # The report is the number's first use for it (`guest_holds_phone`).
+            used = now if channel in PHONE_CHANNELS and draft.guest_phone else None
+            Report.objects.filter(pk=submission.report.pk).update(
+                guest_contact_verified_at=now, guest_phone_used_at=used
+            )
             submission.report.guest_contact_verified_at = now
+            submission.report.guest_phone_used_at = used
     return submission
 
 
@@ -181,9 +186,15 @@ def sender_is_reporter(report: Report, *, phone: str = "", email: str = "") -> b
         )
     # A guest's number is theirs only when no address came with it, as for answers
     # (`ReportQuerySet.reported_from`): beside an address, the number was only typed
-    # (an imported row, a web form) and the link went to the address.
+    # (an imported row, a web form) and the link went to the address. Unused for the
+    # report for months, it may be a stranger's now (`guest_holds_phone`).
     return bool(
-        (phone and report.guest_phone == phone and not report.guest_email)
+        (
+            phone
+            and report.guest_phone == phone
+            and not report.guest_email
+            and not report.guest_phone_lapsed
+        )
         or (email and report.guest_email.lower() == email.lower())
     )
 

@@ -44,6 +44,9 @@ def _send_one(row: Notification) -> dict:
         # Only that there is news, and where to read it: the record says what was sent.
         row.short = news_without_details(row.user)
         return {"provider_reference": adapter_for(row.medium).send(row), "short": row.short}
+    if _guest_number_lapsed(row):
+        row.short = guest_news_without_details(row.language)
+        return {"provider_reference": adapter_for(row.medium).send(row), "short": row.short}
     return {"provider_reference": adapter_for(row.medium).send(row)}
 
 
@@ -55,6 +58,26 @@ def _holder_unproven(row: Notification) -> bool:
         return False
     user = row.user
     return not (user.holds_verified_phone and user.verified_phone == row.address)
+
+
+def _guest_number_lapsed(row: Notification) -> bool:
+    """Whether a text message to a guest reporter goes to a number unused for their
+    report for months (`Report.guest_phone_lapsed`): the operator may have given it to
+    someone else, whom the report's words and its reporter's access link would expose."""
+    if row.medium not in (Medium.SMS, Medium.WHATSAPP) or row.user_id or not row.report_id:
+        return False
+    report = row.report
+    return report.guest_phone == row.address and report.guest_phone_lapsed
+
+
+def guest_news_without_details(language: str) -> str:
+    """A text message that names no report, quotes nobody and carries no link: that
+    there is news, to be read through the link the guest received when reporting."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _(
+            "%(site)s: there is news about a report sent from this number. Its reporter "
+            "can read it through the link received when reporting."
+        ) % {"site": settings.SITE_NAME}
 
 
 def news_without_details(user) -> str:
@@ -108,7 +131,7 @@ def forget_secrets(rows: QuerySet[Notification]) -> int:
 
 QUEUE = LeasedQueue(
     claimable=lambda now: (
-        Notification.objects.due(now).exclude(medium=Medium.IN_APP).select_related("user")
+        Notification.objects.due(now).exclude(medium=Medium.IN_APP).select_related("user", "report")
     ),
     send=_send_one,
     enqueue=lambda ids: _enqueue(ids),

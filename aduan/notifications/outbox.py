@@ -469,8 +469,12 @@ def confirm_contact(report, token: str) -> bool:
         return False
     if report.guest_contact_verified_at is None:
         report.guest_contact_verified_at = timezone.now()
+        # A number confirmed is a number in use for the report (`guest_holds_phone`).
+        if not report.guest_email:
+            report.guest_phone_used_at = report.guest_contact_verified_at
         type(report).objects.filter(pk=report.pk).update(
-            guest_contact_verified_at=report.guest_contact_verified_at
+            guest_contact_verified_at=report.guest_contact_verified_at,
+            guest_phone_used_at=report.guest_phone_used_at,
         )
     return True
 

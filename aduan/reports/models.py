@@ -73,6 +73,29 @@ class Tier(models.TextChoices):
     FIELD = "field", _("Needs field inspection (60 working days)")
 
 
+def guest_holds_phone(phone: str, prefix: str = "") -> Q:
+    """The guest reports (`prefix`: the path to them) whose confirmed contact is `phone`
+    and whose guest still holds it: it was confirmed, or a message came from it while
+    it held them (the report itself, an answer, a question, another report), within
+    ADUAN_NUMBER_RECYCLE_DAYS, as for an account's number
+    (`aduan.accounts.models.holds_phone`). The number is the confirmed contact
+    only when no address was given with it: a message from it needs none, and an
+    imported SMS or WhatsApp row that has one got its confirmation link by email (the
+    typed number is unproven)."""
+    from aduan.accounts.models import recycle_pause
+
+    held = {
+        f"{prefix}guest_email": "",
+        f"{prefix}reporter__isnull": True,
+        f"{prefix}guest_contact_verified_at__isnull": False,
+        f"{prefix}guest_phone": phone,
+    }
+    pause = recycle_pause()
+    if pause is not None:
+        held[f"{prefix}guest_phone_used_at__gte"] = timezone.now() - pause
+    return Q(**held)
+
+
 class ReportQuerySet(models.QuerySet["Report"]):
     def public(self) -> ReportQuerySet:
         """Reports any visitor may see: verified, not confidential, not archived."""
@@ -89,21 +112,14 @@ class ReportQuerySet(models.QuerySet["Report"]):
         confirmed one only (the query form of `Report.confirmed_guest_contact`), or an
         account's email or verified number (`aduan.accounts.phone`). A number typed into
         a web form or an account's profile proves nothing: whoever holds it must not act
-        on that report by message; nor does an account's number unused for months
-        (`holds_phone`), which may have been given to someone else."""
+        on that report by message; nor does a number unused for months, an account's
+        (`holds_phone`) or a guest's (`guest_holds_phone`), which may have been given to
+        someone else."""
         from aduan.accounts.models import holds_phone
 
         found = Q(pk__in=[])
         if phone:
-            # The number is the confirmed contact only when no address was given with
-            # it: a message from it needs none, and an imported SMS or WhatsApp row that
-            # has one got its confirmation link by email (the typed number is unproven).
-            found |= Q(
-                guest_email="",
-                reporter__isnull=True,
-                guest_contact_verified_at__isnull=False,
-                guest_phone=phone,
-            )
+            found |= guest_holds_phone(phone)
             found |= holds_phone(phone, prefix="reporter__")
         if email:
             found |= Q(
@@ -330,6 +346,10 @@ class Report(models.Model):
     # A guest's email or phone receives updates only once its owner opened the
     # confirmation link sent there, so a mistyped address is not sent a stranger's news.
     guest_contact_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The last message from the guest's confirmed number while it still held the report
+    # (`guest_holds_phone`): after months unused, the operator may have given the number
+    # to someone else, who must not act as this report's reporter.
+    guest_phone_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     is_confidential = models.BooleanField(_("confidential"), default=False)
     show_reporter_name = models.BooleanField(_("show my name publicly"), default=False)
@@ -496,6 +516,18 @@ class Report(models.Model):
         if not self.guest_email:
             return "", self.guest_phone
         return self.guest_email, ""
+
+    @property
+    def guest_phone_lapsed(self) -> bool:
+        """Whether the guest's confirmed number lay unused for this report longer than
+        ADUAN_NUMBER_RECYCLE_DAYS (`guest_holds_phone`): it may be someone else's now."""
+        from aduan.accounts.models import recycle_pause
+
+        pause = recycle_pause()
+        if pause is None or self.confirmed_guest_contact()[1] == "":
+            return False
+        used = self.guest_phone_used_at
+        return used is None or used < timezone.now() - pause
 
     def reporter_label(self, *, public: bool) -> str:
         """The reporter's name as a page may show it; anonymity always wins."""
