@@ -121,6 +121,19 @@ def test_a_status_question_within_the_pause_renews_the_number(client, world):
         assert report.tracking_code in last_reply()
 
 
+def test_any_message_from_the_number_within_the_pause_keeps_its_older_reports(client, world):
+    # The number was in use, so the operator gave it to nobody meanwhile.
+    report = sms_report(client, world, Status.COMPLETED)
+
+    with later(80):
+        sms(client, id="gw-2", text="Sampah menumpuk di tepi Sungai Serayu dekat jembatan")
+    with later(160):
+        assert sms(client, id="gw-3", text=f"PUAS {report.tracking_code}").json() == {
+            "result": "satisfied",
+            "tracking_code": report.tracking_code,
+        }
+
+
 def test_setting_zero_keeps_the_number_the_reports_forever(client, world, settings):
     settings.ADUAN_NUMBER_RECYCLE_DAYS = 0
     report = sms_report(client, world, Status.COMPLETED)
