@@ -218,3 +218,16 @@ def test_control_characters_in_the_text_are_dropped(client, db):
         == 200
     )
     assert Report.objects.get().body == "Lampu jalan mati di Jalan Sudirman sejak seminggu"
+
+
+def test_a_number_typed_into_the_web_form_and_never_confirmed_learns_nothing(client, world):
+    # Its holder may be anyone (a typo): the status answer carries the reporter's link.
+    from tests.personas import submit
+
+    report, _secret = submit(world, guest_email="", guest_phone="+6281277776666")
+    assert report.guest_contact_verified_at is None
+
+    post(client, **{"from": "081277776666", "text": f"STATUS {report.tracking_code}", "id": "s1"})
+
+    reply = replies_to("+6281277776666").get()
+    assert report.tracking_code not in reply.short and "/k/" not in reply.short

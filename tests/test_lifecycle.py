@@ -75,6 +75,9 @@ ACT = {
     Action.REMOTE_UPDATE: lambda w, r: lifecycle.record_remote_update(
         r, "Tanggapan dari pusat.", data={"uplink": "nasional"}
     ),
+    Action.REMOTE_VERDICT: lambda w, r: lifecycle.record_remote_verdict(
+        r, _reporter(r), "Sudah beres.", data={"uplink": "nasional", "satisfied": True}
+    ),
     Action.HIDE_FILE: lambda w, r: lifecycle.hide_file(
         r, as_user(w.national_admin), _submitted_photo(r).pk
     ),

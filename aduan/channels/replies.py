@@ -184,17 +184,13 @@ def sender_is_reporter(report: Report, *, phone: str = "", email: str = "") -> b
             (phone and user.verified_phone == phone and user.holds_verified_phone)
             or (email and user.email.lower() == email.lower())
         )
-    # A guest's number is theirs only when no address came with it, as for answers
-    # (`ReportQuerySet.reported_from`): beside an address, the number was only typed
-    # (an imported row, a web form) and the link went to the address. Unused for the
-    # report for months, it may be a stranger's now (`guest_holds_phone`).
+    # A guest's number is theirs only once confirmed (a message came from it, or its
+    # holder followed the link sent there), as for answers (`ReportQuerySet
+    # .reported_from`): a number typed into a web form, alone or beside an address,
+    # proves nothing, and the status answer carries the reporter's link. Unused for
+    # the report for months, it may be a stranger's now (`guest_holds_phone`).
     return bool(
-        (
-            phone
-            and report.guest_phone == phone
-            and not report.guest_email
-            and not report.guest_phone_lapsed
-        )
+        (phone and report.confirmed_guest_contact()[1] == phone and not report.guest_phone_lapsed)
         or (email and report.guest_email.lower() == email.lower())
     )
 
