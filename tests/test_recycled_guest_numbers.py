@@ -238,3 +238,24 @@ def test_the_migration_starts_from_the_last_answered_message(client, world):
 
     assert Report.objects.get(pk=report.pk).guest_phone_used_at == answered
     assert Report.objects.get(pk=web.pk).guest_phone_used_at is None  # an email guest
+
+
+def test_officers_see_a_guests_number_verified_while_in_use_and_not_once_it_lapsed(client, world):
+    from django.urls import reverse
+
+    from aduan.workspace.views import _reporter_contact
+
+    report = sms_report(client, world, Status.DISPATCHED)
+    typed, _secret = submit(world, guest_email="", guest_phone="+6281277776666")
+    assert _reporter_contact(report)["phone_verified"] is True
+    assert _reporter_contact(typed)["phone_verified"] is None
+    client.force_login(world.agency_admin)
+    page = client.get(reverse("workspace:report", args=[report.tracking_code]))
+    assert b'data-phone-verified="1"' in page.content
+
+    with later(91):
+        report.refresh_from_db()
+        assert _reporter_contact(report)["phone_verified"] is False
+        client.force_login(world.agency_admin)  # the earlier session has expired
+        page = client.get(reverse("workspace:report", args=[report.tracking_code]))
+        assert b'data-phone-verified="0"' in page.content

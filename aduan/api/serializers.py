@@ -313,8 +313,10 @@ class ReporterOutSerializer(serializers.Serializer):
     phone = serializers.CharField(allow_blank=True)
     phone_verified = serializers.BooleanField(
         allow_null=True,
-        help_text="For an account's number: whether it proved holding it (a code sent to it). "
-        "Null for a guest's number or none.",
+        help_text="Whether the number is proven the reporter's and still in use: an "
+        "account's by a code sent to it, a guest's by a message from it or its link "
+        "followed; false once unused for months (it may have a new holder). Null for a "
+        "number only typed, or none.",
     )
 
 
@@ -414,7 +416,7 @@ class ReportOutSerializer(CheapCopies, serializers.ModelSerializer):
             "name": name,
             "email": report.guest_email,
             "phone": report.guest_phone,
-            "phone_verified": None,
+            "phone_verified": report.guest_phone_verified,
         }
 
 

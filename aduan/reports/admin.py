@@ -128,6 +128,10 @@ class ReportAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         reporter = () if obj is not None and obj.is_anonymous else REPORTER_FIELDS
+        if reporter and obj is not None and obj.reporter_id is None:
+            # A guest's contact: since when it is proven theirs, and its number last in
+            # use (after months unused it may be someone else's).
+            reporter = (*reporter, "guest_contact_verified_at", "guest_phone_used_at")
         sections = [
             (None, {"fields": ("tracking_code", "kind", *EDITABLE_FIELDS[:3])}),
             (_("Place and topic"), {"fields": ("region", "address", "category")}),

@@ -345,11 +345,15 @@ class Report(models.Model):
     guest_secret_hash = models.CharField(max_length=64, blank=True, editable=False)
     # A guest's email or phone receives updates only once its owner opened the
     # confirmation link sent there, so a mistyped address is not sent a stranger's news.
-    guest_contact_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    guest_contact_verified_at = models.DateTimeField(
+        _("contact confirmed at"), null=True, blank=True, editable=False
+    )
     # The last message from the guest's confirmed number while it still held the report
     # (`guest_holds_phone`): after months unused, the operator may have given the number
     # to someone else, who must not act as this report's reporter.
-    guest_phone_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    guest_phone_used_at = models.DateTimeField(
+        _("number last used at"), null=True, blank=True, editable=False
+    )
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     is_confidential = models.BooleanField(_("confidential"), default=False)
     show_reporter_name = models.BooleanField(_("show my name publicly"), default=False)
@@ -528,6 +532,16 @@ class Report(models.Model):
             return False
         used = self.guest_phone_used_at
         return used is None or used < timezone.now() - pause
+
+    @property
+    def guest_phone_verified(self) -> bool | None:
+        """For staff, as for an account's number: whether the guest's number is proven
+        theirs (a message came from it, or its link was followed) and still in use;
+        False once it lapsed; None for a number only typed, or none."""
+        confirmed = self.confirmed_guest_contact()[1]
+        if self.reporter_id or not confirmed or confirmed != self.guest_phone:
+            return None
+        return not self.guest_phone_lapsed
 
     def reporter_label(self, *, public: bool) -> str:
         """The reporter's name as a page may show it; anonymity always wins."""

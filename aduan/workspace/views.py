@@ -296,7 +296,12 @@ def _reporter_contact(report: Report) -> dict | None:
             "phone": user.phone,
             "phone_verified": verified,
         }
-    return {"name": report.guest_name, "email": report.guest_email, "phone": report.guest_phone}
+    return {
+        "name": report.guest_name,
+        "email": report.guest_email,
+        "phone": report.guest_phone,
+        "phone_verified": report.guest_phone_verified,
+    }
 
 
 def _action_forms(request, report: Report, bound=None) -> list:

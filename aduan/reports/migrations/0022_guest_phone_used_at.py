@@ -38,7 +38,16 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="report",
             name="guest_phone_used_at",
-            field=models.DateTimeField(blank=True, editable=False, null=True),
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="number last used at"
+            ),
+        ),
+        migrations.AlterField(
+            model_name="report",
+            name="guest_contact_verified_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="contact confirmed at"
+            ),
         ),
         migrations.RunPython(start_from_last_use, migrations.RunPython.noop, elidable=True),
     ]
