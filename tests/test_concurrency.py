@@ -303,6 +303,7 @@ if connection.vendor == "postgresql":
 
         from aduan.accounts import phone
         from aduan.accounts.models import User
+        from aduan.lib.sealed import unseal
         from aduan.notifications.models import Notification
 
         settings.ADUAN_SMS_GATEWAY_URL = "https://sms.example.id/send"
@@ -314,7 +315,9 @@ if connection.vendor == "postgresql":
             for user in users:
                 phone.change_number(user, number)
                 phone.send_code(user)
-                body = Notification.objects.filter(address=number).order_by("pk").last().body
+                body = unseal(
+                    Notification.objects.filter(address=number).order_by("pk").last().body
+                )
                 codes.append(re.search(r"\b(\d{6})\b", body).group(1))
             pairs = zip(users, codes, strict=True)
             results = _race([lambda u=user, c=code: phone.check_code(u, c) for user, code in pairs])

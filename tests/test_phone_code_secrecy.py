@@ -18,6 +18,7 @@ from aduan.accounts import phone
 from aduan.accounts.erasure import erase_account
 from aduan.accounts.my_data import personal_data
 from aduan.lib import http
+from aduan.lib.sealed import is_sealed, unseal
 from aduan.notifications import delivery
 from aduan.notifications.models import Medium, Notification, SecretKind, State
 
@@ -69,6 +70,11 @@ def code_in(text: str) -> str:
     return match.group(1)
 
 
+def code_of(row: Notification) -> str:
+    """The code a waiting message carries, as its worker opens it."""
+    return code_in(unseal(row.short))
+
+
 def deliver(row: Notification) -> Notification:
     delivery.deliver([row.pk])
     return Notification.objects.get(pk=row.pk)
@@ -87,8 +93,79 @@ def test_a_code_waits_in_its_own_kind_of_message_belonging_to_the_account(world,
     assert row.kind == SecretKind.PHONE_CODE
     assert row.user == world.citizen and row.address == PHONE and row.medium == Medium.SMS
     assert row.state == State.PENDING
-    assert code_in(row.short)  # the worker has what it must send
+    assert code_of(row)  # the worker has what it must send
     assert row.get_kind_display() == "Phone number confirmation code"
+
+
+def stored_columns(row: Notification) -> str:
+    """Every column of `row` as the database holds it (a dump or a backup)."""
+    names = [field.column for field in Notification._meta.concrete_fields]
+    values = Notification.objects.filter(pk=row.pk).values_list(*names).get()
+    return " ".join(str(value) for value in values)
+
+
+def test_a_waiting_code_is_stored_sealed_in_no_column_in_clear(world, gateway):
+    row = ask_code(world.citizen)
+    code = code_of(row)
+
+    assert is_sealed(row.body) and is_sealed(row.short)
+    assert code not in stored_columns(row)
+    assert unseal(row.body).split(code)[0] not in stored_columns(row)
+
+
+def test_the_gateway_receives_the_code_in_clear_and_it_verifies_the_number(world, gateway):
+    row = ask_code(world.citizen)
+    code = code_of(row)
+
+    deliver(row)
+
+    assert len(gateway.sent) == 1
+    assert gateway.sent[0] == unseal(row.short) and code in gateway.sent[0]
+    assert english(world.citizen).post(CODE, {"code": code}).status_code == 302
+
+
+def test_a_code_goes_out_by_whatsapp_in_clear(world, settings, monkeypatch):
+    settings.ADUAN_WHATSAPP_PHONE_NUMBER_ID = "1234567890"
+    settings.ADUAN_WHATSAPP_TOKEN = "graph-token"
+    settings.ADUAN_WHATSAPP_TEMPLATE = ""
+    bodies: list[str] = []
+
+    def meta(request: http.Request, timeout: float) -> http.Response:
+        bodies.append(json.loads(request.body)["text"]["body"])
+        return http.Response(200, '{"messages": [{"id": "wamid.1"}]}')
+
+    monkeypatch.setattr(http, "transport", meta)
+    row = ask_code(world.citizen)
+    assert row.medium == Medium.WHATSAPP and code_of(row) not in stored_columns(row)
+
+    assert deliver(row).state == State.SENT
+    assert bodies and code_of(row) in bodies[0]
+
+
+def test_a_code_sealed_before_the_key_was_rotated_still_goes_out(world, gateway, settings):
+    row = ask_code(world.citizen)
+    code = code_of(row)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+
+    row = deliver(row)
+
+    assert row.state == State.SENT and row.short == ""
+    assert code in gateway.sent[0]
+
+
+def test_a_code_no_key_opens_is_given_up_not_sent_sealed(world, gateway, settings, caplog):
+    row = ask_code(world.citizen)
+    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+    settings.SECRET_KEY_FALLBACKS = []
+
+    with caplog.at_level(logging.INFO):
+        row = deliver(row)
+
+    assert gateway.sent == []
+    assert row.state == State.FAILED and row.body == "" and row.short == ""
+    assert row.last_error == delivery.SECRET_UNREADABLE
+    assert "sealed:" not in caplog.text
 
 
 def test_a_delivered_code_leaves_no_trace_of_itself_in_the_outbox(world, gateway):
@@ -163,7 +240,8 @@ def test_a_code_still_waiting_when_it_expires_is_forgotten_by_the_sweep(world, g
 def test_a_code_the_gateway_could_not_take_yet_is_kept_to_send_again(world, gateway):
     gateway.answers.append(http.Response(503, "busy"))
     row = deliver(ask_code(world.citizen))
-    assert row.state == State.PENDING and code_in(row.short)
+    assert row.state == State.PENDING and code_of(row)
+    assert code_of(row) not in stored_columns(row)  # still sealed for the next try
 
     with later(2):
         row = deliver(row)
@@ -174,7 +252,7 @@ def test_a_code_the_gateway_could_not_take_yet_is_kept_to_send_again(world, gate
 
 def test_a_refused_code_keeps_no_code_even_where_the_gateway_echoed_it(world, gateway, caplog):
     row = ask_code(world.citizen)
-    code = code_in(row.short)
+    code = code_of(row)
     gateway.answers.append(http.Response(400, f'{{"error": "bad message near {code}"}}'))
 
     with caplog.at_level(logging.INFO):
@@ -189,7 +267,7 @@ def test_a_refused_code_keeps_no_code_even_where_the_gateway_echoed_it(world, ga
 
 def test_an_unexpected_error_while_sending_logs_no_text(world, gateway, monkeypatch, caplog):
     row = ask_code(world.citizen)
-    code = code_in(row.short)
+    code = code_of(row)
 
     def broken(request, timeout):
         raise RuntimeError(f"could not encode {json.loads(request.body)['message']}")
@@ -210,7 +288,7 @@ def test_the_deliveries_list_shows_a_stuck_code_without_it_and_offers_no_retry(
     world, gateway, client
 ):
     row = ask_code(world.citizen)
-    code = code_in(row.short)
+    code = code_of(row)
     client.force_login(world.national_admin)
     client.cookies["django_language"] = "en"
 
@@ -258,7 +336,7 @@ def test_the_django_admin_has_no_page_of_outbox_messages():
 
 def test_the_copy_of_the_data_shows_a_placeholder_for_a_code_message(world, gateway):
     row = ask_code(world.citizen)  # still waiting: its text holds the code
-    code = code_in(row.short)
+    code = code_of(row)
 
     data = personal_data(world.citizen)
 

@@ -17,6 +17,7 @@ from aduan.accounts.erasure import erase_account
 from aduan.accounts.models import PhoneCode, User
 from aduan.accounts.my_data import personal_data
 from aduan.channels.intake import Draft, submit_report
+from aduan.lib.sealed import unseal
 from aduan.notifications.models import Kind, Medium, Notification, SecretKind
 from aduan.notifications.outbox import Recipient
 from aduan.reports.models import Channel, Report
@@ -58,7 +59,8 @@ def codes_sent(phone: str = PHONE) -> list[str]:
     latest code, unless it was used or given up."""
     rows = Notification.objects.filter(address=phone).order_by("pk")
     # In the installation's language: "Your Aduan code" or "Kode Aduan Anda".
-    texts = [row.body for row in rows if re.search(r"(?i)\b(kode|code)\b", row.body)]
+    texts = [unseal(row.body) for row in rows]
+    texts = [text for text in texts if re.search(r"(?i)\b(kode|code)\b", text)]
     return [m.group(1) for m in (re.search(r"\b(\d{6})\b", text) for text in texts) if m]
 
 

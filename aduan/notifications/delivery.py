@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -23,6 +24,7 @@ from aduan.lib.leasing import (  # noqa: F401 (backoff: part of the API)
     LeasedQueue,
     backoff,
 )
+from aduan.lib.sealed import unseal
 from aduan.notifications.adapters import adapter_for
 from aduan.notifications.models import Medium, Notification, SecretKind, State
 
@@ -33,6 +35,7 @@ CHUNK = 100
 STUCK_AFTER = datetime.timedelta(minutes=15)
 # Recorded as the error of a secret given up rather than sent late (read by admins).
 SECRET_GIVEN_UP = "not sent: the code had expired, was used or was replaced by a new one"
+SECRET_UNREADABLE = "not sent: the code was sealed under a SECRET_KEY this process lacks"
 FORGOTTEN = {"body": "", "short": ""}
 _DIGITS = re.compile(r"\d{4,}")
 
@@ -98,6 +101,7 @@ def _send_secret(row: Notification) -> dict:
 
     if not row.short or not message_is_live(row):
         raise DeliveryError(SECRET_GIVEN_UP, retryable=False, details=FORGOTTEN)
+    _open_secret(row)
     try:
         reference = adapter_for(row.medium).send(row)
     except DeliveryError as exc:
@@ -114,6 +118,19 @@ def _send_secret(row: Notification) -> dict:
     raise DeliveryError(
         _DIGITS.sub("…", error), retryable=retryable, details=FORGOTTEN if final else {}
     )
+
+
+def _open_secret(row: Notification) -> None:
+    """Put the clear text on `row`, in memory only, for its adapter (which also scrubs
+    it from a provider's error). The outcome is recorded by an UPDATE naming the changed
+    columns, so the stored text stays sealed for a retry. A text no key opens (SECRET_KEY
+    replaced with no fallback while the code waited) is given up: its reader asks for a
+    new code."""
+    try:
+        row.body, row.short = unseal(row.body), unseal(row.short)
+    except ImproperlyConfigured:
+        log.error("Notification %s: its sealed text opens with no key; given up", row.pk)
+        raise DeliveryError(SECRET_UNREADABLE, retryable=False, details=FORGOTTEN) from None
 
 
 def forget_secrets(rows: QuerySet[Notification]) -> int:

@@ -56,7 +56,8 @@ class SecretKind(models.TextChoices):
     Nobody else reads their text: every page, export and copy of the data shows
     HIDDEN_TEXT instead, and the outbox forgets it once it is sent, given up or of no
     more use (`aduan.notifications.delivery.forget_secrets`): an outbox row is read by
-    admins, database dumps and backups long after its reader got it."""
+    admins, database dumps and backups long after its reader got it. While it waits,
+    its `body` and `short` are sealed (`aduan.lib.sealed`), opened only to be sent."""
 
     PHONE_CODE = "phone_code", _("Phone number confirmation code")
 

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from aduan.lib.sealed import seal
 from aduan.lib.tasks import enqueue_with_transaction
 from aduan.notifications import messages
 from aduan.notifications.models import (
@@ -317,7 +318,10 @@ def send_secret(kind: str, user, *, medium: str, text: str, at: datetime.datetim
     """Write a message whose text is a secret for `user` alone (a `SecretKind`) to the
     account's number by `medium`, in the active language; False when the installation
     lacks that medium. `at` becomes its `created_at`, which ties the message to the
-    secret it carries. Call inside the transaction that makes the secret."""
+    secret it carries. Call inside the transaction that makes the secret.
+
+    The text is stored sealed (`aduan.lib.sealed`) and opened only by the worker that
+    sends it: a dump or backup taken while the message waits holds no live code."""
     enabled = _PHONE_MEDIA.get(medium)
     if enabled is None or not enabled():
         return False
@@ -330,8 +334,8 @@ def send_secret(kind: str, user, *, medium: str, text: str, at: datetime.datetim
         address=user.phone,
         language=translation.get_language() or settings.LANGUAGE_CODE,
         subject=str(SecretKind(kind).label),
-        body=text,
-        short=text,
+        body=seal(text),
+        short=seal(text),
         state=State.PENDING,
         created_at=at,
         next_attempt_at=at,
