@@ -8,8 +8,8 @@ with every worker stopped, and a load balancer that took the web processes out o
 service for that would take the whole site offline.
 
 `/healthz?check=all` adds the background work — task workers alive, the periodic scan
-alive, the outbox drained — the replica, and the live suggestion models (each loads in
-this process), and fails when any of them is not right.
+alive, the outbox drained — the replica, and the suggestion models (each live one loads
+in this process; retraining keeps them current), and fails when any of them is not right.
 That is for the monitoring that pages an operator, never for the load balancer.
 
 Both answer JSON (docs/operations.md, "Health") and are never cached.
@@ -166,19 +166,23 @@ def outbox_state(now: datetime.datetime) -> dict:
     return {"status": "late" if count else "ok", "late": count}
 
 
-def triage_state() -> dict:
-    """Whether each live suggestion model serves in this process. A live model whose
-    file is missing on this host (a state directory that is not shared), damaged, or
-    written by another version of Aduan or scikit-learn leaves the routing rules
-    suggesting, and nothing else says so. The model is loaded as the first suggestion
-    would load it, and kept for the suggestions after; a file that failed is read again
-    only once it changes."""
+def triage_state(now: datetime.datetime | None = None) -> dict:
+    """Whether each live suggestion model serves in this process, and whether retraining
+    keeps the models current. A live model whose file is missing on this host (a state
+    directory that is not shared), damaged, or written by another version of Aduan or
+    scikit-learn leaves the routing rules suggesting, and nothing else says so. The model
+    is loaded as the first suggestion would load it, and kept for the suggestions after;
+    a file that failed is read again only once it changes. A retraining that fails or is
+    never queued leaves the routing rules (or an ageing model) suggesting just as
+    silently: such a kind is "stale" (`aduan.triage.training.stalled`)."""
     from aduan.triage.models import TriageModel
     from aduan.triage.suggest import live_model_problem
+    from aduan.triage.training import stalled
 
     body = {"status": "up"}
     try:
         live = dict(TriageModel.objects.filter(is_live=True).values_list("kind", "version"))
+        stale = stalled(now or timezone.now())
         for kind in TriageModel.Kind.values:
             problem = live_model_problem(kind) if kind in live else None
             body[kind] = {"status": "down" if problem else "up", "live": live.get(kind)}
@@ -187,9 +191,17 @@ def triage_state() -> dict:
                 # so it stays on the models page and in the log.
                 body[kind] |= {"problem": problem.problem, "error": problem.error}
                 body["status"] = "down"
+            elif kind in stale:
+                body[kind] |= _stale(stale[kind])
+                body["status"] = "stale" if body["status"] == "up" else body["status"]
     except Exception as exc:
         return {"status": "unknown", "error": type(exc).__name__}
     return body
+
+
+def _stale(found) -> dict:
+    last = found.last.isoformat(timespec="seconds") if found.last else None
+    return {"status": "stale", "stale": found.reason, "last_retrained": last}
 
 
 def serving_state() -> tuple[bool, dict]:
@@ -208,7 +220,7 @@ def everything_state() -> tuple[bool, dict]:
     body["storage"] = storage_state()
     if body["database"]["status"] == "up":
         body |= {"worker": worker_state(now), "scan": scan_state(now), "outbox": outbox_state(now)}
-        body["triage"] = triage_state()
+        body["triage"] = triage_state(now)
     else:
         body |= {part: {"status": "unknown"} for part in ("worker", "scan", "outbox", "triage")}
     healthy = (

@@ -19,6 +19,8 @@ Settings (read when used, with these defaults):
   another for at most this long (after that its worker is taken for dead);
 - TRIAGE_RETRAIN_STALE_SECONDS = 300: a running retraining that showed no sign of life
   for this long (its process was killed) no longer holds back another, which takes over.
+- TRIAGE_FIRST_MODEL_GRACE_HOURS = 24: how long a kind may go without any model once
+  its history could train one before `/healthz?check=all` calls it stale (`stalled`).
 
 One retraining of a kind runs at a time, whoever started it (`train` claims its
 `Retraining` row, naming its host and process, and refreshes the claim at each step);
@@ -36,6 +38,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -667,3 +670,96 @@ def retrain_if_due(now: datetime.datetime) -> list[str]:
     """For the periodic scan: enqueue a retraining of every kind that is due."""
     kinds = due_kinds(now)
     return kinds if enqueue_retraining(kinds, now) else []
+
+
+# --- Is retraining stalled? -------------------------------------------------------------
+
+# Newest dispatches (by primary key, so read from its index whatever the history's size)
+# in which the health check looks for a label newer than a model.
+LABEL_WINDOW = 500
+
+
+class Stalled(NamedTuple):
+    """A kind whose model retraining should have renewed or made, and has not."""
+
+    reason: str  # "not_retrained" (its newest model is old) or "never_trained"
+    last: datetime.datetime | None = None  # when a retraining last ran to its end
+
+
+def stalled(now: datetime.datetime) -> dict[str, Stalled]:
+    """The kinds whose retraining seems stuck (a worker failing in training, a scan not
+    queueing it): the newest model, live or not, is older than twice
+    TRIAGE_RETRAIN_EVERY_DAYS and a label came after it at least that period ago (so
+    retraining has been due for a whole period); or there is none although
+    `due_kinds` would have made one TRIAGE_FIRST_MODEL_GRACE_HOURS ago. For the health
+    check, which anyone may poll: a few queries on indexes or stopped at a few rows."""
+    every = datetime.timedelta(days=setting("TRIAGE_RETRAIN_EVERY_DAYS", 7))
+    grace = datetime.timedelta(hours=setting("TRIAGE_FIRST_MODEL_GRACE_HOURS", 24))
+    newest = dict(
+        TriageModel.objects.order_by()
+        .values("kind")
+        .annotate(last=Max("trained_at"))
+        .values_list("kind", "last")
+    )
+    gave_up = {
+        row.kind: row
+        for row in Retraining.objects.filter(gave_up_at__isnull=False).only(
+            "kind", "gave_up_at", "labels_then"
+        )
+    }
+    found = {}
+    for kind in Kind.values:
+        if kind in newest:
+            # A retraining that found too few labels counts as one that ran.
+            last = max(newest[kind], getattr(gave_up.get(kind), "gave_up_at", newest[kind]))
+            # Due since a period at least: a label that just came is left to the scan.
+            if now - last > 2 * every and _label_between(kind, last, now - every):
+                found[kind] = Stalled("not_retrained", last)
+        elif _first_model_overdue(kind, now - grace, gave_up.get(kind)):
+            found[kind] = Stalled("never_trained")
+    return found
+
+
+def _label_between(kind: str, since: datetime.datetime, until: datetime.datetime) -> bool:
+    """Whether a label came after `since` and by `until`, looked for among the newest
+    LABEL_WINDOW dispatches. Every label comes with a dispatch (the one that verified a
+    report settled its category), and a report passed back as "not our remit" is
+    dispatched again."""
+    window = Dispatch.objects.order_by("-pk").values("pk")[:LABEL_WINDOW]
+    dispatches = Dispatch.objects.filter(pk__in=window)
+    if kind == Kind.ORGANIZATION:
+        return dispatches.filter(at__gt=since, at__lte=until).exists()
+    verified = dispatches.filter(
+        report__category__isnull=False,
+        report__verified_at__gt=since,
+        report__verified_at__lte=until,
+    )
+    return verified.exists()
+
+
+def _first_model_overdue(kind: str, cutoff: datetime.datetime, gave_up) -> bool:
+    """Whether `due_kinds` would have made the first model of `kind` by `cutoff`: enough
+    labels by then (since the last retraining that found too few, if one did)."""
+    enough = setting("TRIAGE_MIN_SAMPLES", 20)
+    since = None
+    if gave_up is not None:
+        enough, since = max(1, enough - gave_up.labels_then), gave_up.gave_up_at
+        if since >= cutoff:
+            return False
+    return _labels_by(kind, cutoff, since, enough) and _has_two_labels(kind)
+
+
+def _labels_by(kind: str, cutoff, since, enough: int) -> bool:
+    """Whether `enough` labels had come by `cutoff` (after `since`), as `new_labels_since`
+    counts them; counted up to `enough` only, so a long history stops the count early."""
+    window = Q(at__lte=cutoff) & (Q(at__gt=since) if since else Q())
+    if kind == Kind.ORGANIZATION:
+        found = Dispatch.objects.filter(window).order_by()[:enough].count()
+        if found >= enough:
+            return True
+        declined = ReportEvent.objects.filter(window, action=Action.NOT_OUR_REMIT)
+        return found + declined.order_by()[: enough - found].count() >= enough
+    verified = Report.objects.filter(category__isnull=False, verified_at__lte=cutoff)
+    if since:
+        verified = verified.filter(verified_at__gt=since)
+    return verified.order_by()[:enough].count() >= enough
