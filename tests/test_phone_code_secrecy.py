@@ -152,6 +152,9 @@ def test_a_code_sealed_before_the_key_was_rotated_still_goes_out(world, gateway,
 
     assert row.state == State.SENT and row.short == ""
     assert code in gateway.sent[0]
+    assert english(world.citizen).post(CODE, {"code": code}).status_code == 302  # still works
+    world.citizen.refresh_from_db()
+    assert world.citizen.verified_phone == PHONE
 
 
 def test_a_code_no_key_opens_is_given_up_not_sent_sealed(world, gateway, settings, caplog):

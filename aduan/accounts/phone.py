@@ -157,7 +157,7 @@ def check_code(user: User, typed: str) -> tuple[Checked, int]:
         if stored is None or pending is None or not _usable(pending, user):
             _forget_messages(user)
             return Checked.EXPIRED, 0
-        if not constant_time_compare(pending.code_hash, _hash(user, pending.phone, typed.strip())):
+        if not _matches(pending, user, typed.strip()):
             pending.attempts += 1
             pending.save(update_fields=["attempts"])
             if pending.attempts >= MAX_ATTEMPTS:
@@ -234,7 +234,19 @@ def _verify(user: User) -> None:
     user.save(update_fields=["phone_verified_at", "phone_used_at"])
 
 
-def _hash(user: User, phone: str, code: str) -> str:
+def _hash(user: User, phone: str, code: str, key: str | None = None) -> str:
     # Keyed with the secret key: a copy of the table alone does not give the codes away
     # by trying the million of them.
-    return salted_hmac(HASH_SALT, f"{user.pk}:{phone}:{code}", algorithm="sha256").hexdigest()
+    message = f"{user.pk}:{phone}:{code}"
+    return salted_hmac(HASH_SALT, message, secret=key, algorithm="sha256").hexdigest()
+
+
+def _matches(pending: PhoneCode, user: User, typed: str) -> bool:
+    """Whether `typed` is the pending code, hashed under SECRET_KEY or a fallback: a code
+    made just before a key rotation still works (its message opens with the fallback)."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    found = [
+        constant_time_compare(pending.code_hash, _hash(user, pending.phone, typed, key))
+        for key in keys
+    ]
+    return any(found)
