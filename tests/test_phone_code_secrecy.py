@@ -157,6 +157,15 @@ def test_a_code_sealed_before_the_key_was_rotated_still_goes_out(world, gateway,
     assert world.citizen.verified_phone == PHONE
 
 
+def test_a_code_written_in_clear_before_sealing_existed_is_still_sent(world, gateway):
+    row = ask_code(world.citizen)
+    text = unseal(row.short)
+    Notification.objects.filter(pk=row.pk).update(body=text, short=text)  # as stored then
+
+    assert deliver(row).state == State.SENT
+    assert gateway.sent == [text]
+
+
 def test_a_code_no_key_opens_is_given_up_not_sent_sealed(world, gateway, settings, caplog):
     row = ask_code(world.citizen)
     settings.SECRET_KEY = "a-new-key-" + "x" * 50
