@@ -294,3 +294,21 @@ def test_another_organizations_key_lists_nothing_of_unit_a(world, client, api_re
     # The key of unit A itself does see it: the lists are not simply empty.
     response = client.get(reverse(name), headers=_key(world.unit_a))
     assert api_report.tracking_code in response.content.decode()
+
+
+# --- Links sent by email: they act for the account they name, nobody else's -------------
+
+
+def test_an_email_change_link_changes_only_the_account_it_was_sent_for(world, client):
+    from aduan.accounts.email_change import change_path
+
+    path = change_path(world.citizen, "siti.baru@example.id")
+    client.force_login(world.outsider)
+    assert client.get(path[:-2] + "xx/").status_code == 404  # tampered
+    client.get(path)
+    world.citizen.refresh_from_db()
+    world.outsider.refresh_from_db()
+    assert world.citizen.email == "siti.baru@example.id"
+    assert world.outsider.email == "orang.lain@example.id"
+    # The same link once more names an address the account no longer has: refused.
+    assert client.get(path).status_code == 404
