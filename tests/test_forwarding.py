@@ -238,6 +238,24 @@ def test_a_call_about_a_report_never_forwarded_is_ignored(world, uplink, client)
     assert not other.events.filter(action=Action.REMOTE_UPDATE).exists()
 
 
+def test_a_call_without_the_uplinks_code_never_lands_on_a_forwarding_still_waiting(
+    world, uplink, client
+):
+    """A forwarding not yet answered has no remote code: a call naming an empty one (and
+    no report of ours) must not be taken for it and put its words on that report."""
+    waiting, item = forwarded(world, uplink)
+    assert Forwarding.objects.get(pk=item.pk).remote_code == ""
+    event = {"id": 78, "action": "respond", "message": "Salah alamat.", "to_status": "in_progress"}
+    remote = {"code": "", "status": "in_progress"}
+    body = json.dumps(
+        {"type": "report.response_published", "data": {"event": event, "report": remote}}
+    )
+    answer = post_call(client, uplink, body.encode(), message_id="msg_78")
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["code"] == "invalid"
+    assert not waiting.events.filter(action=Action.REMOTE_UPDATE).exists()
+
+
 def test_an_unknown_or_inactive_uplink_is_404_and_get_is_405(world, uplink, client):
     report, _item = forwarded(world, uplink)
     body = call_body(report)

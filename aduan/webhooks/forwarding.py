@@ -692,6 +692,10 @@ def _parse(call: dict) -> tuple[str, dict, dict]:
         raise ValueError("expected {type, data: {event, report: {code, …}}}") from None
     if kind not in EventType.values or not isinstance(event, dict):
         raise ValueError(f"unknown event type {kind!r}")
+    # A forwarding the uplink has not answered yet has no remote code either: an empty
+    # one would match it, and the call would land on a report it is not about.
+    if not str(remote["code"]).strip():
+        raise ValueError("report.code must not be empty")
     return kind, event, remote
 
 
