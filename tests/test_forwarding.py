@@ -256,6 +256,21 @@ def test_a_call_without_the_uplinks_code_never_lands_on_a_forwarding_still_waiti
     assert not waiting.events.filter(action=Action.REMOTE_UPDATE).exists()
 
 
+def test_a_call_goes_by_the_uplinks_code_once_known_not_by_whichever_report_comes_first(
+    world, uplink, client
+):
+    answered, first = forwarded(world, uplink)
+    Forwarding.objects.filter(pk=first.pk).update(remote_code="RMT2345X")
+    waiting, _second = forwarded(world, uplink)
+    # The uplink's code names the first report, the external id the second.
+    body = json.loads(call_body(answered, message="Untuk laporan pertama."))
+    body["data"]["report"]["external_id"] = waiting.tracking_code
+    assert post_call(client, uplink, json.dumps(body).encode()).status_code == 200
+    assert answered.events.filter(action=Action.REMOTE_UPDATE).count() == 1
+    assert not waiting.events.filter(action=Action.REMOTE_UPDATE).exists()
+    assert Forwarding.objects.get(pk=_second.pk).remote_code == ""
+
+
 def test_an_unknown_or_inactive_uplink_is_404_and_get_is_405(world, uplink, client):
     report, _item = forwarded(world, uplink)
     body = call_body(report)
@@ -1011,6 +1026,11 @@ def test_a_guest_without_a_name_or_an_erased_account_goes_without_a_stand_in_nam
 def completed_there(world, uplink, client, receiver, *, message_id="msg_done"):
     """A report forwarded and sent, which the uplink then completed (its webhook)."""
     report, item = _sent(world, uplink, receiver)
+    return complete_there(client, uplink, report, message_id=message_id), item
+
+
+def complete_there(client, uplink, report, *, message_id="msg_done"):
+    """The uplink's webhook: it completed `report`."""
     body = call_body(
         report,
         kind="report.status_changed",
@@ -1023,7 +1043,7 @@ def completed_there(world, uplink, client, receiver, *, message_id="msg_done"):
     answer = post_call(client, uplink, json.dumps(body).encode(), message_id=message_id)
     assert answer.status_code == 200
     report.refresh_from_db()
-    return report, item
+    return report
 
 
 def verdict_url(report):
@@ -1038,7 +1058,7 @@ def test_the_reporter_is_asked_for_a_verdict_once_the_uplink_completed_the_repor
     page = client.get(reverse("portal:report", args=[report.tracking_code]))
     assert b'id="action-remote_verdict"' not in page.content
 
-    report, item = completed_there(world, uplink, client, receiver)
+    report = complete_there(client, uplink, report)
     page = client.get(reverse("portal:report", args=[report.tracking_code]))
     assert b'id="action-remote_verdict"' in page.content
     assert "SP4N-LAPOR! Nasional" in page.content.decode()

@@ -659,18 +659,22 @@ def record_update(uplink: Uplink, call: dict) -> str:
     Call inside a transaction. Raises ValueError when the call is malformed.
     """
     kind, event, remote = _parse(call)
+    code = str(remote["code"])[:20]
+    # By the uplink's code once it is known; by ours (its `external_id`) only until then:
+    # a call naming one report by each never lands on whichever comes first.
+    known = Q(remote_code=code)
+    answered_not_yet = Q(remote_code="", report__tracking_code=remote.get("external_id") or "")
     forwarding = (
         Forwarding.objects.select_for_update(of=("self",))
         .select_related("report")
         .filter(uplink=uplink)
-        .filter(
-            Q(report__tracking_code=remote.get("external_id") or "") | Q(remote_code=remote["code"])
-        )
+        .filter(known | answered_not_yet)
+        .order_by("-remote_code")  # the one known by its code first
         .first()
     )
     if forwarding is None:
         return "ignored"
-    forwarding.remote_code = forwarding.remote_code or str(remote["code"])[:20]
+    forwarding.remote_code = forwarding.remote_code or code
     forwarding.remote_status = str(remote.get("status", ""))[:12]
     forwarding.remote_updated_at = timezone.now()
     forwarding.save(update_fields=["remote_code", "remote_status", "remote_updated_at"])
