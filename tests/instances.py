@@ -145,9 +145,16 @@ def regency_state(code: str) -> None:
                         "original_name", flat=True
                     )
                 ),
+                # Responses, and the completion that asks for the reporter's verdict.
                 "reporter_told": Notification.objects.filter(
-                    report=report, kind=Kind.RESPONSE, user=report.reporter, medium="in_app"
+                    report=report,
+                    kind__in=[Kind.RESPONSE, Kind.COMPLETED],
+                    user=report.reporter,
+                    medium="in_app",
                 ).count(),
+                "asked_verdict": Notification.objects.filter(
+                    report=report, kind=Kind.COMPLETED, user=report.reporter, medium="in_app"
+                ).exists(),
             }
         )
     )
@@ -201,9 +208,23 @@ def national_report(external_id: str) -> None:
                 "reporter": report.guest_name,
                 "confidential": report.is_confidential,
                 "status": report.status,
+                "rating": report.rating,
             }
         )
     )
+
+
+def give_verdict(code: str, satisfied: bool, stars: int, message: str) -> None:
+    """The reporter answers the national instance's completion on their page here."""
+    from aduan.webhooks.forwarding import awaiting_verdict, give_verdict_there
+
+    report = Report.objects.get(tracking_code=code)
+    (waiting,) = awaiting_verdict(report)
+    actor = Actor(report.reporter, is_reporter=True)
+    event = give_verdict_there(
+        report, actor, waiting, satisfied=satisfied, message=message, stars=stars
+    )
+    print(json.dumps({"event": event.pk}))
 
 
 def regency_erasure(code: str) -> None:

@@ -198,11 +198,21 @@ def test_a_report_forwarded_to_the_national_instance_hears_its_follow_ups_back(i
     assert state["files"] == ["sesudah.jpg"]
     # The local report itself stays where it was: the regency still owns its lifecycle.
     assert state["status"] == "submitted"
-    # The reporter hears of each follow-up from the regency, where they reported.
-    assert state["reporter_told"] == 3
+    # The reporter hears of each follow-up from the regency, where they reported, and the
+    # completion asks for their verdict.
+    assert (state["reporter_told"], state["asked_verdict"]) == (3, True)
 
-    # The reporter deletes their account at the regency: the national copy forgets them,
-    # and the completion that waited for their verdict is closed there too.
+    # Their verdict and stars, given at the regency, close the report at the national one.
+    regency.run(f"give_verdict({code!r}, True, 4, 'Sudah aman dilewati.')")
+
+    def judged():
+        report = national.run(f"national_report({code!r})")
+        return report if report["status"] == "closed" else None
+
+    report = wait_for(judged, SYNC_SECONDS)
+    assert report and report["rating"] == 4, (national.tail(), regency.tail())
+
+    # The reporter deletes their account at the regency: the national copy forgets them.
     assert regency.run("erase_reporter()") == {"reports": 1}
 
     def erased():
