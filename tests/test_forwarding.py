@@ -1242,3 +1242,33 @@ def test_an_sms_reporter_hears_of_the_uplinks_completion_and_answers_it_by_messa
     again = sms(client, id="gw-again", text="PUAS").json()
     assert again["result"] != "satisfied"
     assert report.events.filter(action=Action.REMOTE_VERDICT).count() == 1
+
+
+def test_a_local_system_relays_its_reporters_verdict_on_to_the_uplink(
+    world, uplink, client, receiver
+):
+    from tests.test_api import new_key, report_payload
+    from tests.test_api import post as api_post
+
+    secret = new_key(world.agency)
+    created = api_post(client, "/api/v1/reports/", secret, report_payload(external_id="SIP-9"))
+    report = advance(world, Report.objects.get(tracking_code=created.json()["code"]), "dispatched")
+    item = forwarding.forward(report, as_user(world.agency_admin), uplink)
+    receiver.answers = [remote_answer()]
+    forwarding.deliver([item.pk])
+    replies = f"/api/v1/reports/{report.tracking_code}/replies/"
+    early = api_post(client, replies, secret, {"action": "satisfied"})
+    assert early.status_code == 409  # nothing is completed yet, here or there
+
+    report = complete_there(client, uplink, report)
+    answer = api_post(
+        client, replies, secret, {"action": "not_satisfied", "message": "Masih bocor."}
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["action"] == "remote_verdict"
+    report.refresh_from_db()
+    assert report.status == Status.DISPATCHED
+    verdict = report.events.get(action=Action.REMOTE_VERDICT)
+    assert verdict.data == {"uplink": "nasional", "satisfied": False}
+    again = api_post(client, replies, secret, {"action": "satisfied"})
+    assert again.status_code == 409

@@ -73,7 +73,8 @@ from aduan.reports import lifecycle
 from aduan.reports.access_log import record_access, record_accesses
 from aduan.reports.attachments import AttachmentError, clean_upload, clean_uploads
 from aduan.reports.codes import normalize_tracking_code
-from aduan.reports.models import Attachment, Report, ReportAccess, ReportEvent
+from aduan.reports.models import Attachment, Report, ReportAccess, ReportEvent, Status
+from aduan.webhooks import forwarding
 
 ERROR_TEXTS = {
     400: "The request is invalid; each error names its field.",
@@ -521,6 +522,18 @@ class ReplyCreate(OrganizationApiView):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         report = _find(reports_received_by(self.organization), code)
+        if there := _verdict_there(report, data["action"]):
+            # The connected system the report was forwarded to completed it, not anyone
+            # here: the verdict is relayed on to it (docs/webhooks.md).
+            with _refusals_as_errors(forbidden=Conflict):
+                event = forwarding.give_verdict_there(
+                    report,
+                    relayed_reporter(report),
+                    there,
+                    satisfied=data["action"] == ReplyAction.SATISFIED,
+                    message=data["message"],
+                )
+            return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
         handler = report.organization
         if (
             data["action"] in VERDICTS
@@ -772,6 +785,17 @@ def _log_erasure(report: Report, key) -> None:
 
 
 VERDICTS = {ReplyAction.SATISFIED, ReplyAction.NOT_SATISFIED, ReplyAction.RATE}
+
+
+def _verdict_there(report: Report, action: str):
+    """The forwarding whose uplink waits for this verdict, when the report is not
+    completed here (`forwarding.awaiting_verdict`), or None."""
+    if action not in (ReplyAction.SATISFIED, ReplyAction.NOT_SATISFIED):
+        return None
+    if report.status == Status.COMPLETED:
+        return None
+    waiting = forwarding.awaiting_verdict(report)
+    return waiting[0] if waiting else None
 
 
 def _relay(report: Report, action: str, message: str, stars: int | None) -> ReportEvent:
