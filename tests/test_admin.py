@@ -177,3 +177,45 @@ def test_a_decree_entered_in_the_admin_records_who_entered_it(admin_client, supe
 
     decree = world.agency.decrees.get(number="SK/ADM/1")
     assert (decree.entered_by, decree.entered_at is not None) == (superuser, True)
+
+
+def test_an_admin_edit_keeps_what_changed_while_it_was_saved(admin_client, world, monkeypatch):
+    # The admin reads the report, then saves it: an officer's action or a message from
+    # the guest's number in between must not be written back as it was read.
+    import datetime
+
+    import time_machine
+
+    from aduan.channels.intake import number_used
+    from aduan.notifications.outbox import confirm_contact, confirmation_link
+    from aduan.reports.admin import ReportAdmin
+
+    phone = "+6281234567890"
+    report, _secret = submit(world, guest_email="", guest_phone=phone)
+    assert confirm_contact(report, confirmation_link(report).rstrip("/").rsplit("/", 1)[1])
+    read = ReportAdmin.get_object
+
+    def read_then_others_act(self, request, object_id, from_field=None):
+        found = read(self, request, object_id, from_field)
+        if request.method == "POST":
+            number_used(phone)
+            advance(world, Report.objects.get(pk=report.pk), Status.DISPATCHED)
+        return found
+
+    monkeypatch.setattr(ReportAdmin, "get_object", read_then_others_act)
+    url = reverse("admin:reports_report_change", args=[report.pk])
+    form = {
+        "title": "Judul baru",
+        "body": report.body,
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+    }
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=30), tick=False):
+        admin_client.force_login(User.objects.get(is_superuser=True))  # the first expired
+        assert admin_client.post(url, form).status_code == 302
+        used_now = timezone.now()
+
+    report.refresh_from_db()
+    assert report.title == "Judul baru"
+    assert report.status == Status.DISPATCHED
+    assert report.guest_phone_used_at == used_now

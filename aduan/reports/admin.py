@@ -189,9 +189,13 @@ class ReportAdmin(admin.ModelAdmin):
         must follow, or they keep publishing what was taken out."""
         set_public_text(obj)
         # The flags follow the words too: an edit may take out an insult or say more.
-        for name, value in reread_flags(obj).items():
+        flags = reread_flags(obj)
+        for name, value in flags.items():
             setattr(obj, name, value)
-        super().save_model(request, obj, form, change)
+        # Only the text and what follows from it: the rest of the row as read (status,
+        # version, a guest's number last used) may have moved on since, by an officer's
+        # action or a message from the number, and must not be written back.
+        obj.save(update_fields=[*EDITABLE_FIELDS, "public_title", "public_body", *flags])
 
     def get_readonly_fields(self, request, obj=None):
         shown = [
