@@ -727,6 +727,25 @@ def test_a_single_report_sent_longer_ago_than_a_number_lies_unused_is_not_attach
     assert Report.objects.get(channel=Channel.SMS).guest_phone == PHONE
 
 
+def test_a_report_sent_long_ago_whose_number_was_used_for_it_lately_is_attached(
+    world, client, settings
+):
+    # A message from the number since (here a status question) kept it the report's
+    # (`guest_holds_phone`): it was in the same hands all along.
+    settings.ADUAN_NUMBER_RECYCLE_DAYS = 90
+    now = timezone.now()
+    with time_machine.travel(now - datetime.timedelta(days=120), tick=False):
+        sms(client)
+    report = Report.objects.get(channel=Channel.SMS)
+    with time_machine.travel(now - datetime.timedelta(days=40), tick=False):
+        sms(client, f"STATUS {report.tracking_code}", mid="gw-2")
+
+    verify(world.citizen)
+
+    report.refresh_from_db()
+    assert report.reporter == world.citizen and report.guest_phone == ""
+
+
 def test_verifying_a_number_with_no_earlier_reports_says_nothing_of_them(world):
     reader = verify(world.citizen)
 

@@ -282,22 +282,24 @@ def number_used(phone: str) -> None:
         Report.objects.filter(guest_holds_phone(phone)).update(guest_phone_used_at=now)
 
 
-def _sent_by_its_holder(sent: list[tuple[int, datetime.datetime]]) -> list[int]:
-    """The reports among `sent` ((id, submitted at), newest first) that the number's
-    holder, who proved holding it just now, sent. Operators give a number to someone
-    else only after it lay unused for months (the end of its active period, the grace
-    period, then quarantine), so a number that sent reports without such a pause since
+def _sent_by_its_holder(sent: list[tuple[int, datetime.datetime, datetime.datetime | None]]):
+    """The reports among `sent` ((id, submitted at, number last used for it)) that the
+    number's holder, who proved holding it just now, sent. Operators give a number to
+    someone else only after it lay unused for months (the end of its active period, the
+    grace period, then quarantine), so a number that was used without such a pause since
     was in the same hands: going back from now, each report is the holder's while it
-    came within ADUAN_NUMBER_RECYCLE_DAYS of the next use; before a longer pause, the
-    reports may be a former holder's, and their personal data are not the new one's
-    to read."""
+    came, or the number was last used for it (`guest_holds_phone`: a message renews it
+    only while it holds the report), within ADUAN_NUMBER_RECYCLE_DAYS of the next use;
+    before a longer pause, the reports may be a former holder's, and their personal data
+    are not the new one's to read."""
     pause = recycle_pause()
     since, ids = timezone.now(), []
-    for pk, submitted_at in sent:
-        if pause is not None and since - submitted_at > pause:
+    by_last_use = sorted(sent, key=lambda row: (max(row[1], row[2] or row[1]), row[0]))
+    for pk, submitted_at, used_at in reversed(by_last_use):
+        if pause is not None and since - max(submitted_at, used_at or submitted_at) > pause:
             break
         ids.append(pk)
-        since = submitted_at
+        since = min(since, submitted_at)
     return ids
 
 
@@ -325,8 +327,7 @@ def adopt_channel_reports(user) -> int:
             events__by_reporter=True,
         )
         .distinct()
-        .order_by("-submitted_at", "-pk")
-        .values_list("pk", "submitted_at")
+        .values_list("pk", "submitted_at", "guest_phone_used_at")
     )
     ids = _sent_by_its_holder(list(sent))
     if not ids:
