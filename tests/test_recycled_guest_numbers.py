@@ -259,3 +259,12 @@ def test_officers_see_a_guests_number_verified_while_in_use_and_not_once_it_laps
         client.force_login(world.agency_admin)  # the earlier session has expired
         page = client.get(reverse("workspace:report", args=[report.tracking_code]))
         assert b'data-phone-verified="0"' in page.content
+
+
+def test_the_reports_a_message_renews_are_found_by_an_index_on_the_number(db):
+    # Run for every inbound message: a whole scan of the reports would not do.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Report._meta.db_table)
+    assert any(index["columns"] == ["guest_phone"] and index["index"] for index in found.values())

@@ -458,6 +458,11 @@ class Report(models.Model):
             models.Index(
                 fields=["status", "-is_urgent", "due_at", "id"], name="report_status_urgent_due"
             ),
+            # Every inbound SMS or WhatsApp message looks up, and renews, the guest reports
+            # its number holds (`guest_holds_phone`); most reports carry no number.
+            models.Index(
+                fields=["guest_phone"], condition=~Q(guest_phone=""), name="report_guest_phone"
+            ),
         ]
 
     def __str__(self) -> str:
