@@ -142,6 +142,18 @@ def test_a_label_that_just_came_to_an_old_model_is_left_to_the_scan(world, clien
         assert triage_state()["organization"]["status"] == "stale"
 
 
+def test_retraining_at_every_label_gives_the_scan_a_day_before_stale(world, settings):
+    settings.TRIAGE_RETRAIN_EVERY_DAYS = 0  # retrain at each pass of the scan with labels
+    add_history(world)
+    training.train(ORGANIZATION)
+    with after(hours=1):
+        dispatched(world, *ROADS[0], world.unit_a)
+    with after(hours=2):
+        assert triage_state()["organization"]["status"] == "up"
+    with after(days=3):
+        assert triage_state()["organization"]["status"] == "stale"
+
+
 def test_a_newer_model_not_made_live_counts_as_retrained(world, client, settings):
     add_history(world)
     training.train(ORGANIZATION)

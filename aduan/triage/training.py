@@ -693,7 +693,10 @@ def stalled(now: datetime.datetime) -> dict[str, Stalled]:
     retraining has been due for a whole period); or there is none although
     `due_kinds` would have made one TRIAGE_FIRST_MODEL_GRACE_HOURS ago. For the health
     check, which anyone may poll: a few queries on indexes or stopped at a few rows."""
-    every = datetime.timedelta(days=setting("TRIAGE_RETRAIN_EVERY_DAYS", 7))
+    # At least a day: 0 retrains at every new label, and the scan needs its pass first.
+    every = max(
+        datetime.timedelta(days=setting("TRIAGE_RETRAIN_EVERY_DAYS", 7)), datetime.timedelta(days=1)
+    )
     grace = datetime.timedelta(hours=setting("TRIAGE_FIRST_MODEL_GRACE_HOURS", 24))
     newest = dict(
         TriageModel.objects.order_by()
