@@ -152,11 +152,12 @@ def test_an_imported_sms_rows_typed_number_gains_nothing_when_its_email_is_confi
     assert Report.objects.reported_from(email="budi@example.id").filter(pk=report.pk).exists()
 
 
-def test_status_from_a_number_typed_beside_a_confirmed_email_tells_nothing(world):
+def test_status_from_a_number_typed_beside_a_confirmed_email_tells_nothing(world, client):
     """STATUS answers with a link that acts as the reporter: the number typed into an
     imported row (or a web form) beside the email address the guest confirmed gets the
-    answer given for a code that does not exist. A guest who gave only a number, or sent
-    the report from it, still gets their report's status."""
+    answer given for a code that does not exist. A guest who gave only a number gets
+    their report's status once they followed the link sent to it (or sent the report
+    from it): until then whoever holds the number typed may be anyone."""
     from aduan.channels.replies import status_answer
 
     imported = _imported_sms_row_with_its_email_confirmed(world)
@@ -167,6 +168,10 @@ def test_status_from_a_number_typed_beside_a_confirmed_email_tells_nothing(world
     both, _ = submit_only(world, guest_email="sari@example.id", guest_phone="+6281211112222")
     assert status_answer(both.tracking_code, phone="+6281211112222") == nothing
     only_phone, _ = submit_only(world, guest_email="", guest_phone="+6281233334444")
+    assert status_answer(only_phone.tracking_code, phone="+6281233334444") == nothing
+    from aduan.notifications.outbox import confirmation_link
+
+    assert client.get(confirmation_link(only_phone)).status_code == 302
     assert only_phone.tracking_code in status_answer(
         only_phone.tracking_code, phone="+6281233334444"
     )

@@ -56,6 +56,9 @@ def _take(w, report, action, actor, target, others):
         "hand_over": lambda: lifecycle.hand_over(report, actor, w.ombudsman),
         "forward": lambda: lifecycle.forward(report, actor, "Diteruskan.", data={}),
         "remote_update": lambda: lifecycle.transition(report, action, actor),
+        "remote_verdict": lambda: lifecycle.record_remote_verdict(
+            report, actor, "Sudah.", data={"uplink": "nasional", "satisfied": True}
+        ),
         "hide_file": lambda: lifecycle.hide_file(report, actor, report.attachments.get().pk),
         # channels.intake.add_to_submission records it so, as the reporter.
         "add_files": lambda: lifecycle.transition(report, action, actor, data={"attachments": []}),
