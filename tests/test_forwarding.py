@@ -1272,3 +1272,72 @@ def test_a_local_system_relays_its_reporters_verdict_on_to_the_uplink(
     assert verdict.data == {"uplink": "nasional", "satisfied": False}
     again = api_post(client, replies, secret, {"action": "satisfied"})
     assert again.status_code == 409
+
+
+def _verdict_sent(world, uplink, client, receiver, message, *, satisfied=False):
+    """A verdict given on the uplink's completion and relayed there (its id there: 52)."""
+    report, item = completed_there(world, uplink, client, receiver)
+    verdict = forwarding.give_verdict_there(
+        report, as_reporter(world.citizen), item, satisfied=satisfied, message=message
+    )
+    receiver.requests.clear()
+    receiver.answers = [remote_answer(status="completed", http_status=200)]
+    receiver.answers.append(http.Response(201, '{"id": 52}'))
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert item.remote_news[str(verdict.pk)] == 52
+    receiver.requests.clear()
+    report.refresh_from_db()
+    return report, item, verdict
+
+
+def test_the_words_of_a_verdict_for_the_uplink_can_be_hidden_here_and_there(
+    world, uplink, client, receiver
+):
+    report, item, verdict = _verdict_sent(
+        world, uplink, client, receiver, "Pak Darmo tetangga saya yang merusak lampunya."
+    )
+    assert lifecycle.words_hideable(verdict)
+    public_page = reverse("portal:report", args=[report.tracking_code])
+    assert "Darmo" in client.get(public_page).content.decode()
+
+    lifecycle.hide_information(report, lifecycle.Actor(world.liaison_a), verdict.pk)
+
+    page = client.get(public_page)
+    assert page.status_code == 200 and 'data-action="remote_verdict"' in page.content.decode()
+    assert "Darmo" not in page.content.decode()
+    item.refresh_from_db()
+    assert item.state == State.PENDING
+    receiver.answers = [remote_answer(status="in_progress", http_status=200)]
+    receiver.answers.append(http.Response(204, ""))
+    forwarding.deliver([item.pk])
+    assert calls(receiver) == [("POST", "reports/"), ("DELETE", "reports/RMT2345X/replies/52/")]
+    item.refresh_from_db()
+    assert (item.state, item.hidden_news) == (State.SENT, [verdict.pk])
+
+
+def test_the_uplinks_echo_of_the_reporters_verdict_does_not_bring_their_words_back_as_its_news(
+    world, uplink, client, receiver
+):
+    report, _item, _verdict = _verdict_sent(world, uplink, client, receiver, "Masih padam.")
+    told_before = Notification.objects.filter(report=report, user=world.citizen).count()
+    # The uplink reopens its report on the relayed "not satisfied" and says so: the
+    # change of status is news here, the reporter's own words are not.
+    body = json.loads(
+        call_body(
+            report,
+            kind="report.status_changed",
+            action="not_satisfied",
+            to_status="in_progress",
+            message="Masih padam.",
+            by_reporter=True,
+        )
+    )
+    post_call(client, uplink, json.dumps(body).encode(), message_id="msg_echo")
+
+    update = report.events.filter(action=Action.REMOTE_UPDATE).latest("id")
+    assert "Masih padam." not in update.message
+    assert update.data["remote_status"] == "in_progress" and update.message
+    told = Notification.objects.filter(report=report, user=world.citizen)
+    assert told.count() > told_before
+    assert not told.filter(body__contains="Masih padam.").exists()

@@ -873,8 +873,18 @@ def hide_file(report: Report, actor: Actor, attachment_id: int, *, at=None) -> R
 
 # The reporter's public entries whose words an officer may take off the public pages.
 HIDEABLE_WORDS = frozenset(
-    {Action.ADD_INFO, Action.ANSWER_HOLD, Action.SATISFIED, Action.NOT_SATISFIED, Action.RATE}
+    {
+        Action.ADD_INFO,
+        Action.ANSWER_HOLD,
+        Action.SATISFIED,
+        Action.NOT_SATISFIED,
+        Action.RATE,
+        Action.REMOTE_VERDICT,
+    }
 )
+# The reporter's words that go on to the uplinks the report was forwarded to: hidden
+# here, they are hidden there too.
+RELAYED_WORDS = frozenset({Action.ADD_INFO, Action.REMOTE_VERDICT})
 
 
 def words_hideable(event: ReportEvent) -> bool:
@@ -913,12 +923,13 @@ def hide_information(report: Report, actor: Actor, event_id: int, *, at=None) ->
         )
         shown = ReportEvent.objects.filter(pk=event.pk)
         if event.action == Action.ADD_INFO:
-            from aduan.webhooks.forwarding import send_again
-
             shown.update(is_public=False)
-            send_again(report)  # news relayed to an uplink is hidden there too
         else:
             shown.update(data={**(event.data or {}), "words_hidden": True})
+        if event.action in RELAYED_WORDS:
+            from aduan.webhooks.forwarding import send_again
+
+            send_again(report)
     return hiding
 
 

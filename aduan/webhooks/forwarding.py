@@ -217,7 +217,9 @@ def _changed_meanwhile(forwarding: Forwarding, outcome: dict, started) -> bool:
         _news_to_send(report, outcome["sent_news"]).exists()
         or _verdicts_to_send(forwarding, outcome["sent_news"]).exists()
         or files.exists()
-        or _hidden_since(report.events, outcome["remote_news"], outcome["hidden_news"]).exists()
+        or _hidden_since(
+            report.events, outcome["remote_news"], outcome["hidden_news"], WORDS_TAKEN_OFF
+        ).exists()
         or _hidden_since(
             report.attachments, outcome["remote_files"], outcome["hidden_files"]
         ).exists()
@@ -244,10 +246,17 @@ def _files_to_send(report: Report, sent: list[int]):
     return files.exclude(pk__in=sent)
 
 
-def _hidden_since(rows, remote: dict, hidden: list[int]):
+# A file or news leaves the public pages when hidden; a verdict stays there as the step
+# it records, its words withheld.
+TAKEN_OFF = Q(is_public=False)
+WORDS_TAKEN_OFF = TAKEN_OFF | Q(data__words_hidden=True)
+
+
+def _hidden_since(rows, remote: dict, hidden: list[int], taken_off=TAKEN_OFF):
     """Of `rows` (a report's events or files), those the uplink accepted (`remote`, local
-    id → its id) that were taken off the public pages here and not yet there."""
-    accepted = rows.filter(pk__in=[int(pk) for pk in remote], is_public=False)
+    id → its id) that were taken off the public pages here (`taken_off`) and not yet
+    there."""
+    accepted = rows.filter(taken_off, pk__in=[int(pk) for pk in remote])
     return accepted.exclude(pk__in=hidden)
 
 
@@ -504,11 +513,11 @@ def _hide_files(
 
 
 def _hide_news(forwarding: Forwarding, remote_code: str, remote: dict) -> list[int]:
-    """News relayed to the uplink and taken off the public pages here since (it named a
-    neighbour) is taken off there too (DELETE on the reply). Returns the local ids
-    hidden there so far."""
+    """News or a verdict relayed to the uplink whose words were taken off the public
+    pages here since (they named a neighbour) are taken off there too (DELETE on the
+    reply). Returns the local ids hidden there so far."""
     hidden = list(forwarding.hidden_news)
-    private = _hidden_since(forwarding.report.events, remote, hidden)
+    private = _hidden_since(forwarding.report.events, remote, hidden, WORDS_TAKEN_OFF)
     paths = {
         local_id: f"reports/{remote_code}/replies/{remote[str(local_id)]}/"
         for local_id in private.order_by("id").values_list("pk", flat=True)
@@ -720,7 +729,10 @@ def _record_event(forwarding: Forwarding, uplink: Uplink, kind: str, event: dict
         lines.append(
             _("Status at %(uplink)s: %(status)s.") % {"uplink": uplink.name, "status": status_label}
         )
-    lines.append(str(event.get("message") or "")[:20000])
+    # The reporter's own words relayed there (a verdict that reopened or closed the
+    # report there) come back with the change of status: not the uplink's news.
+    if event.get("by_reporter") is not True:
+        lines.append(str(event.get("message") or "")[:20000])
     message = "\n\n".join(line for line in lines if line)
     report = forwarding.report
     for _attempt in range(3):
