@@ -1341,3 +1341,17 @@ def test_the_uplinks_echo_of_the_reporters_verdict_does_not_bring_their_words_ba
     told = Notification.objects.filter(report=report, user=world.citizen)
     assert told.count() > told_before
     assert not told.filter(body__contains="Masih padam.").exists()
+
+
+def test_the_back_office_timeline_says_what_the_verdict_for_the_uplink_was(
+    world, uplink, client, receiver
+):
+    report, item = completed_there(world, uplink, client, receiver)
+    forwarding.give_verdict_there(
+        report, as_reporter(world.citizen), item, satisfied=True, message="", stars=3
+    )
+    client.force_login(world.agency_admin)
+    page = client.get(reverse("workspace:report", args=[report.tracking_code])).content.decode()
+    entry = page.split('data-action="remote_verdict"')[1].split("</li>")[0]
+    assert "SP4N-LAPOR! Nasional" in entry
+    assert ("Satisfied, 3 of 5 stars" in entry) or ("Puas, 3 dari 5 bintang" in entry)

@@ -79,11 +79,16 @@ def _detail(event: ReportEvent) -> str:
         stars = int(event.data["stars"])
         return _("%(stars)d of 5 stars") % {"stars": stars}
     if event.action == Action.REMOTE_VERDICT:
-        verdict = _("Satisfied") if event.data.get("satisfied") else _("Not satisfied")
-        if stars := event.data.get("stars"):
-            return _("%(verdict)s, %(stars)d of 5 stars") % {"verdict": verdict, "stars": stars}
-        return verdict
+        return verdict_detail(event)
     return ""
+
+
+def verdict_detail(event: ReportEvent) -> str:
+    """What the reporter said of a connected system's completion (`remote_verdict`)."""
+    verdict = _("Satisfied") if event.data.get("satisfied") else _("Not satisfied")
+    if stars := event.data.get("stars"):
+        return _("%(verdict)s, %(stars)d of 5 stars") % {"verdict": verdict, "stars": stars}
+    return verdict
 
 
 def _message(event: ReportEvent, report: Report, is_reporter: bool) -> str:

@@ -25,6 +25,7 @@ from aduan.lib.untrusted import plain_text
 from aduan.notifications.outbox import reporter_of, sms_enabled, whatsapp_enabled
 from aduan.organizations.access import Access
 from aduan.organizations.models import ResponseTemplate
+from aduan.portal.presenters import verdict_detail
 from aduan.reports.access_log import (
     may_read_log,
     recent_accesses,
@@ -55,6 +56,7 @@ from aduan.reports.models import (
 from aduan.reports.thumbnails import thumbnail_response
 from aduan.triage.duplicates import likely_duplicates
 from aduan.triage.hints import report_flags
+from aduan.webhooks.models import Uplink
 from aduan.workspace import queries
 from aduan.workspace.forms import (
     ACTION_FORMS,
@@ -329,6 +331,18 @@ def _action_forms(request, report: Report, bound=None) -> list:
     return forms
 
 
+def _explain_verdicts(events) -> None:
+    """The reporter's verdicts for an uplink say which uplink, and what they said there
+    (no words are needed to be satisfied)."""
+    verdicts = [event for event in events if event.action == Action.REMOTE_VERDICT]
+    if not verdicts:
+        return
+    names = dict(Uplink.objects.values_list("slug", "name"))
+    for event in verdicts:
+        event.uplink_name = names.get(event.data.get("uplink"), event.data.get("uplink"))
+        event.verdict = verdict_detail(event)
+
+
 def _render_report(request, report: Report, *, bound=None, unsent: str = "", status=200):
     events = report.events.select_related("actor", "actor_organization").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id"))
@@ -338,6 +352,7 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
         (event, labels.get(event.action, event.action), _event_actor_label(event, report))
         for event in events
     ]
+    _explain_verdicts([entry[0] for entry in timeline])
     forms = _action_forms(request, report, bound)
     if bound is not None and bound not in forms:
         unsent = unsent or bound.data.get("message", "")
