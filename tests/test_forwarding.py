@@ -1355,3 +1355,29 @@ def test_the_back_office_timeline_says_what_the_verdict_for_the_uplink_was(
     entry = page.split('data-action="remote_verdict"')[1].split("</li>")[0]
     assert "SP4N-LAPOR! Nasional" in entry
     assert ("Satisfied, 3 of 5 stars" in entry) or ("Puas, 3 dari 5 bintang" in entry)
+
+
+def test_the_uplinks_completion_is_not_told_in_the_wording_of_the_organization_here(
+    world, uplink, client, receiver
+):
+    """An organization's own wording of a completion speaks of its own handling ("{{
+    report.organization }} has completed…", its completion date): the uplink's is told in
+    the built-in words, in the uplink's name."""
+    from aduan.notifications.models import MessageTemplate
+
+    report, _item = _sent(world, uplink, receiver)
+    for language in ("id", "en"):
+        MessageTemplate.objects.create(
+            organization=report.organization,
+            kind=Kind.COMPLETED,
+            language=language,
+            body="{{ report.organization }} telah menyelesaikan laporan {{ code }}.",
+            short="{{ report.organization }} selesai: {{ code }}.",
+        )
+    complete_there(client, uplink, report)
+
+    told = Notification.objects.filter(report=report, kind=Kind.COMPLETED, user=world.citizen)
+    assert told.exists()
+    for message in told:
+        assert "telah menyelesaikan" not in message.body and "selesai:" not in message.short
+        assert "SP4N-LAPOR! Nasional" in message.body

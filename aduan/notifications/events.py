@@ -287,7 +287,7 @@ def _as_public(event):
     return shown
 
 
-def _to_reporter(kind: str, **given) -> Callable:
+def _to_reporter(kind: str, *, own_wording: bool = True, **given) -> Callable:
     def handler(event, secret: str) -> None:
         report = event.report
         link = f"{reporter_link(report)}k/{secret}/" if secret else reporter_access_link(report)
@@ -311,6 +311,7 @@ def _to_reporter(kind: str, **given) -> Callable:
             report=report,
             organization=report.organization,
             link=link,
+            own_wording=own_wording,
         )
 
     return handler
@@ -473,7 +474,10 @@ def _remote_update(event, secret: str) -> None:
     completed = event.data.get("remote_status") == Status.COMPLETED
     uplink = Uplink.objects.filter(slug=event.data.get("uplink", "")).first()
     name = {"organization": uplink.name} if uplink else {}
-    _to_reporter(Kind.COMPLETED if completed else Kind.RESPONSE, **name)(event, secret)
+    # The organization here may word its own completions ("{{ report.organization }}
+    # has completed…"): not the uplink's.
+    kind = Kind.COMPLETED if completed else Kind.RESPONSE
+    _to_reporter(kind, own_wording=not completed, **name)(event, secret)
 
 
 def _duplicate(event, secret: str) -> None:

@@ -123,18 +123,20 @@ def notify(
     report=None,
     organization: Organization | None = None,
     link: str = "",
+    own_wording: bool = True,
 ) -> int:
     """Write `kind` for each recipient on each of their channels; returns rows written.
 
     Call inside the transaction that causes the message. `key` names the cause; with the
     recipient and channel it forms the idempotency key, so a repeat writes nothing.
     Inside `combining(kind)`, a staff member's email and text messages wait to be
-    written as one at the end of the block.
+    written as one at the end of the block. `own_wording=False`: the built-in text,
+    not `organization`'s, for a message about what another did in its stead.
     """
     now = timezone.now()
     in_app_only = is_in_app_only()
     combined = getattr(_batch, "combined", None)
-    cause = _Cause(kind, key, context, report, organization, link)
+    cause = _Cause(kind, key, context, report, organization, link, own_wording)
     rows: list[Notification] = []
     rendered: dict[str, messages.Rendered] = {}
     for recipient in recipients:
@@ -169,13 +171,15 @@ class _Cause:
     report: object | None
     organization: Organization | None
     link: str
+    own_wording: bool = True
 
     def render(self, language: str, **extra) -> messages.Rendered:
+        own = self.own_wording
         return messages.render_with(
             self.kind,
             language,
             {**self.context, "link": self.link, **extra},
-            override=_override(self.kind, language, self.organization),
+            override=_override(self.kind, language, self.organization) if own else None,
             organization=self.organization,
         )
 
