@@ -1381,3 +1381,25 @@ def test_the_uplinks_completion_is_not_told_in_the_wording_of_the_organization_h
     for message in told:
         assert "telah menyelesaikan" not in message.body and "selesai:" not in message.short
         assert "SP4N-LAPOR! Nasional" in message.body
+
+
+def test_a_verdict_goes_to_the_uplink_though_the_forwarding_failed_since_it_went(
+    world, uplink, client, receiver, settings
+):
+    """A forwarding whose later sending gave up (the uplink was down for the news) still
+    hears the uplink's webhooks: the verdict on its completion must go all the same."""
+    settings.ADUAN_WEBHOOK_MAX_ATTEMPTS = 1
+    report, item = _sent(world, uplink, receiver)
+    lifecycle.add_information(report, as_reporter(world.citizen), "Lubangnya makin dalam.")
+    receiver.answers = [remote_answer(http_status=200), http.Response(503, "busy")]
+    forwarding.deliver([item.pk])
+    item.refresh_from_db()
+    assert item.state == State.FAILED
+    report = complete_there(client, uplink, report)
+
+    forwarding.give_verdict_there(
+        report, as_reporter(world.citizen), item, satisfied=True, message="Sudah."
+    )
+
+    item.refresh_from_db()
+    assert item.state == State.PENDING

@@ -324,16 +324,16 @@ def erase_reporter_there(reports: list[Report], identities: list = ()) -> int:
         erasure=Erasure.DUE,
         erasure_identities=json.dumps([list(identity) for identity in identities]),
     )
-    return _erase_again(rows.exclude(state=State.SENDING))
+    return _go_again(rows.exclude(state=State.SENDING))
 
 
 def sweep_erasures() -> int:
     """Send again the forwardings whose erasure is still due though they went (they were
     being sent when the reporter was erased), for the periodic scan."""
-    return _erase_again(Forwarding.objects.filter(erasure=Erasure.DUE, state=State.SENT))
+    return _go_again(Forwarding.objects.filter(erasure=Erasure.DUE, state=State.SENT))
 
 
-def _erase_again(rows) -> int:
+def _go_again(rows) -> int:
     ids = list(rows.values_list("pk", flat=True))
     if ids:
         Forwarding.objects.filter(pk__in=ids).update(
@@ -638,7 +638,9 @@ def give_verdict_there(
         if stars:
             data["stars"] = stars
         event = lifecycle.record_remote_verdict(report, actor, message, data=data)
-        send_again(report)
+        # A failed one too: the uplink still waits. One being sent catches the verdict
+        # before it ends (`_changed_meanwhile`).
+        _go_again(Forwarding.objects.filter(pk=locked.pk).exclude(state=State.SENDING))
     return event
 
 
