@@ -1403,3 +1403,23 @@ def test_a_verdict_goes_to_the_uplink_though_the_forwarding_failed_since_it_went
 
     item.refresh_from_db()
     assert item.state == State.PENDING
+
+
+def test_the_reporters_page_asks_whether_a_verdict_is_awaited_once(world, uplink, client, receiver):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    report, _item = _sent(world, uplink, receiver)
+    client.force_login(world.citizen)
+    page = reverse("portal:report", args=[report.tracking_code])
+    client.get(page)
+    with CaptureQueriesContext(connection) as before:
+        client.get(page)
+    complete_there(client, uplink, report)
+    client.get(page)
+    with CaptureQueriesContext(connection) as asking:
+        shown = client.get(page)
+    assert b'id="action-remote_verdict"' in shown.content
+    # Whether it waits (the forwardings, the completion, a verdict since) and whether it
+    # was rated there: not once per use on the page.
+    assert len(asking) - len(before) <= 4

@@ -426,10 +426,11 @@ ACTION_FORMS = {
 }
 
 
-def _action_form(name: str, report: Report, *args, **kwargs):
-    """The reporter's form for action `name` on `report`, bound when given data."""
+def _action_form(name: str, report: Report, *args, waiting=None, **kwargs):
+    """The reporter's form for action `name` on `report`, bound when given data;
+    `waiting`: `forwarding.awaiting_verdict(report)` when known already."""
     if name == "remote_verdict":
-        waiting = forwarding.awaiting_verdict(report)
+        waiting = forwarding.awaiting_verdict(report) if waiting is None else waiting
         kwargs["rated"] = bool(waiting) and forwarding.rated_there(report, waiting[0].uplink)
     return ACTION_FORMS[name](*args, auto_id=f"id_{name}_%s", **kwargs)
 
@@ -438,8 +439,9 @@ def _auditor_organization(report: Report) -> Organization | None:
     return oversight_body(report.region_id or "", report.organization)
 
 
-def _reporter_actions(report: Report) -> list[str]:
-    """The portal actions the reporter may take now, in the order the page shows them."""
+def _reporter_actions(report: Report, waiting=None) -> list[str]:
+    """The portal actions the reporter may take now, in the order the page shows them;
+    `waiting`: `forwarding.awaiting_verdict(report)` when known already."""
     allowed = lifecycle.allowed_actions(report, Actor(report.reporter, is_reporter=True))
     names = []
     if Action.ANSWER_HOLD in allowed:
@@ -458,7 +460,7 @@ def _reporter_actions(report: Report) -> list[str]:
         names.append("add_info")
     if report.status in OPEN_STATUSES:
         names.append("add_files")
-    if forwarding.awaiting_verdict(report):
+    if forwarding.awaiting_verdict(report) if waiting is None else waiting:
         names.append("remote_verdict")
     return names
 
@@ -472,19 +474,20 @@ def _render_report(request, report, is_reporter, bound=None, status=200) -> Http
     """Render the report page; `bound` is (action, form) to show again with its input."""
     action_forms = []
     if is_reporter:
-        names = _reporter_actions(report)
+        waiting = forwarding.awaiting_verdict(report)
+        names = _reporter_actions(report, waiting)
         if bound and bound[0] not in names:
             names.append(bound[0])  # no longer possible, but its message and text stay visible
         for name in names:
             if bound and bound[0] == name:
                 form = bound[1]
             else:
-                form = _action_form(name, report, initial={"version": report.version})
+                initial = {"version": report.version}
+                form = _action_form(name, report, waiting=waiting, initial=initial)
             item = {"name": name, "form": form}
             if name == "hand_over":
                 item["body"] = _auditor_organization(report)
             elif name == "remote_verdict":
-                waiting = forwarding.awaiting_verdict(report)
                 item["body"] = waiting[0].uplink if waiting else None
             action_forms.append(item)
     context = present_report(report, is_reporter=is_reporter)
