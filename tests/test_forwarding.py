@@ -1423,3 +1423,34 @@ def test_the_reporters_page_asks_whether_a_verdict_is_awaited_once(world, uplink
     # Whether it waits (the forwardings, the completion, a verdict since) and whether it
     # was rated there: not once per use on the page.
     assert len(asking) - len(before) <= 4
+
+
+def test_an_email_reporter_answers_the_uplinks_completion_by_replying_to_its_email(
+    world, uplink, client, receiver, settings
+):
+    from aduan.notifications.adapters import message_id_for
+    from aduan.notifications.models import Medium
+    from tests.test_inbound_email import AUTH, inbound
+    from tests.test_inbound_email import post as email
+
+    settings.ANYMAIL = {"WEBHOOK_SECRET": AUTH}
+    email(client, inbound())
+    report = advance(world, Report.objects.get(), "dispatched")
+    item = forwarding.forward(report, as_user(world.agency_admin), uplink)
+    receiver.answers = [remote_answer()]
+    forwarding.deliver([item.pk])
+    report = complete_there(client, uplink, report)
+    completed = Notification.objects.get(report=report, kind=Kind.COMPLETED, medium=Medium.EMAIL)
+    reply = inbound(
+        message_id="<m9@mail.example.id>",
+        subject="Re: Laporan telah selesai ditindaklanjuti",
+        text="Belum puas, saluran di depan SD masih tersumbat.",
+        headers=[{"Name": "In-Reply-To", "Value": message_id_for(completed)}],
+    )
+
+    assert email(client, reply).status_code == 200
+
+    verdict = report.events.get(action=Action.REMOTE_VERDICT)
+    assert verdict.data["satisfied"] is False
+    assert verdict.message == "saluran di depan SD masih tersumbat."
+    assert Report.objects.count() == 1

@@ -205,12 +205,20 @@ def _follow_up(report: Report, address: str, text: str, message, message_id: str
         if refused:
             _tell_refused(report, address, refused, key=f"email:{message_id}")
         return "answered"
-    if report.status == Status.COMPLETED and text:
+    if text and (report.status == Status.COMPLETED or _completed_there(report)):
         verdict = followups.take(text, email=address, only=report)
         if verdict is not None:
             answer(Medium.EMAIL, address, verdict.reply, key=f"email:{message_id}", report=report)
             return verdict.result
     return _point_to_page(report, address, message_id)
+
+
+def _completed_there(report: Report) -> bool:
+    """Whether an uplink the report was forwarded to completed it and waits for the
+    reporter's verdict, which an email answers as it would a completion here."""
+    from aduan.webhooks.forwarding import awaiting_verdict
+
+    return bool(awaiting_verdict(report))
 
 
 def _point_to_page(report: Report, address: str, message_id: str) -> str:
