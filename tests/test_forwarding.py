@@ -1454,3 +1454,31 @@ def test_an_email_reporter_answers_the_uplinks_completion_by_replying_to_its_ema
     assert verdict.data["satisfied"] is False
     assert verdict.message == "saluran di depan SD masih tersumbat."
     assert Report.objects.count() == 1
+
+
+def test_a_verdict_by_message_arriving_as_an_officer_writes_a_note_is_still_taken(
+    world, uplink, client, receiver, settings, monkeypatch
+):
+    from tests.test_inbound_sms import post as sms
+
+    settings.ADUAN_SMS_INBOUND_TOKEN = "gateway-secret"
+    sms(client, id="gw-report")
+    report = advance(world, Report.objects.get(channel_reference="gw-report"), "dispatched")
+    item = forwarding.forward(report, as_user(world.agency_admin), uplink)
+    receiver.answers = [remote_answer()]
+    forwarding.deliver([item.pk])
+    complete_there(client, uplink, report)
+    real, noted = lifecycle.record_remote_verdict, []
+
+    def after_a_note(stale, *args, **kwargs):
+        if not noted:
+            fresh = Report.objects.get(pk=stale.pk)
+            noted.append(lifecycle.add_note(fresh, as_user(world.liaison_a), "Cek lokasi."))
+        return real(stale, *args, **kwargs)
+
+    monkeypatch.setattr(lifecycle, "record_remote_verdict", after_a_note)
+
+    answer = sms(client, id="gw-verdict", text="PUAS sudah menyala").json()
+
+    assert answer["result"] == "satisfied"
+    assert report.events.get(action=Action.REMOTE_VERDICT).message == "sudah menyala"

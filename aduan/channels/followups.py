@@ -125,7 +125,7 @@ def take(
 def _verdict_there(mine, kind: str, message: str) -> FollowUp | None:
     """The verdict on a report of the sender's that a connected system completed (it
     was forwarded there), relayed to it; None when no such report waits for one."""
-    from aduan.webhooks.forwarding import awaiting_verdict, give_verdict_there
+    from aduan.webhooks.forwarding import awaiting_verdict
 
     completed_there = mine.filter(forwardings__remote_status=Status.COMPLETED).distinct()
     for report in completed_there.order_by("-updated_at", "-pk")[:5]:
@@ -135,19 +135,32 @@ def _verdict_there(mine, kind: str, message: str) -> FollowUp | None:
             said = {"code": report.tracking_code, "system": waiting[0].uplink.name}
             if kind == "not_satisfied" and not message:
                 return _acted(report, kind, None, message)  # asks what is still wrong
-            try:
-                give_verdict_there(
-                    report,
-                    lifecycle.Actor(user=report.reporter, is_reporter=True),
-                    waiting[0],
-                    satisfied=kind == "satisfied",
-                    message=message,
-                )
-            except lifecycle.TransitionError:  # StaleReport included: answered meanwhile
+            if not _gave_verdict_there(report, waiting[0], kind, message):
                 return FollowUp("stale", report, _STALE % said)
             reply = _("Thank you. Your answer about report %(code)s goes to %(system)s.")
             return FollowUp(kind, report, reply % said)
     return None
+
+
+def _gave_verdict_there(report: Report, waiting, kind: str, message: str) -> bool:
+    """Relay the verdict to the uplink of `waiting`; False when it no longer waits. A
+    change a moment ago that leaves the answer fitting (an officer's note) is read again,
+    as for a verdict here."""
+    from aduan.webhooks.forwarding import give_verdict_there
+
+    actor = lifecycle.Actor(user=report.reporter, is_reporter=True)
+    for _attempt in range(STALE_RETRIES):
+        try:
+            give_verdict_there(
+                report, actor, waiting, satisfied=kind == "satisfied", message=message
+            )
+        except lifecycle.StaleReport:
+            report = Report.objects.get(pk=report.pk)
+            continue
+        except lifecycle.TransitionError:  # answered meanwhile (by another message, online)
+            return False
+        return True
+    return False
 
 
 def _status(mine, phone: str) -> FollowUp | None:
