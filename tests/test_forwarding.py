@@ -1482,3 +1482,21 @@ def test_a_verdict_by_message_arriving_as_an_officer_writes_a_note_is_still_take
 
     assert answer["result"] == "satisfied"
     assert report.events.get(action=Action.REMOTE_VERDICT).message == "sudah menyala"
+
+
+def test_a_completion_delivered_after_the_uplink_closed_the_report_asks_for_no_verdict(
+    world, uplink, client, receiver
+):
+    """The completion's call came late (retried after the uplink closed its report for
+    want of an answer): the reporter hears of it, and is not asked what nobody waits for."""
+    report, _item = _sent(world, uplink, receiver)
+    body = json.loads(
+        call_body(report, kind="report.status_changed", action="complete", to_status="completed")
+    )
+    body["data"]["report"]["status"] = "closed"
+    post_call(client, uplink, json.dumps(body).encode(), message_id="msg_late")
+
+    assert forwarding.awaiting_verdict(report) == []
+    told = Notification.objects.filter(report=report, user=world.citizen, medium="in_app")
+    assert not told.filter(kind=Kind.COMPLETED).exists()
+    assert told.filter(kind=Kind.RESPONSE).exists()

@@ -469,10 +469,16 @@ def _remote_update(event, secret: str) -> None:
     """What a connected system the report was forwarded to answered, relayed, in its
     name. Its completion asks for the reporter's verdict as a completion here does: given
     on the report's page or by message, it goes there (`forwarding.give_verdict_there`)."""
+    from aduan.webhooks.forwarding import awaiting_verdict
     from aduan.webhooks.models import Uplink
 
-    completed = event.data.get("remote_status") == Status.COMPLETED
-    uplink = Uplink.objects.filter(slug=event.data.get("uplink", "")).first()
+    slug = event.data.get("uplink", "")
+    # Asked only while the uplink waits: a completion delivered late, after the uplink
+    # closed its report, is news without a question.
+    completed = event.data.get("remote_status") == Status.COMPLETED and any(
+        row.uplink.slug == slug for row in awaiting_verdict(event.report)
+    )
+    uplink = Uplink.objects.filter(slug=slug).first()
     name = {"organization": uplink.name} if uplink else {}
     # The organization here may word its own completions ("{{ report.organization }}
     # has completed…"): not the uplink's.
