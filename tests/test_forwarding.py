@@ -1210,9 +1210,8 @@ def test_a_local_system_hears_of_the_reporters_verdict_for_the_uplink(world, upl
     assert event_type_of(event) == EventType.REPORTER_UPDATE
 
 
-def test_an_sms_reporter_hears_of_the_uplinks_completion_and_answers_it_by_message(
-    world, uplink, client, receiver, settings
-):
+def completed_sms_report(world, uplink, client, receiver, settings):
+    """A guest's SMS report, forwarded, sent and then completed by the uplink."""
     from tests.test_inbound_sms import post as sms
 
     settings.ADUAN_SMS_INBOUND_TOKEN = "gateway-secret"
@@ -1222,11 +1221,15 @@ def test_an_sms_reporter_hears_of_the_uplinks_completion_and_answers_it_by_messa
     item = forwarding.forward(report, as_user(world.agency_admin), uplink)
     receiver.answers = [remote_answer()]
     forwarding.deliver([item.pk])
-    body = json.loads(
-        call_body(report, kind="report.status_changed", action="complete", to_status="completed")
-    )
-    body["data"]["report"]["status"] = "completed"
-    post_call(client, uplink, json.dumps(body).encode(), message_id="msg_done")
+    return complete_there(client, uplink, report)
+
+
+def test_an_sms_reporter_hears_of_the_uplinks_completion_and_answers_it_by_message(
+    world, uplink, client, receiver, settings
+):
+    from tests.test_inbound_sms import post as sms
+
+    report = completed_sms_report(world, uplink, client, receiver, settings)
 
     told = Notification.objects.filter(report=report, kind=Kind.COMPLETED).get()
     assert "SP4N-LAPOR! Nasional" in told.body and "PUAS" in told.short
@@ -1461,13 +1464,7 @@ def test_a_verdict_by_message_arriving_as_an_officer_writes_a_note_is_still_take
 ):
     from tests.test_inbound_sms import post as sms
 
-    settings.ADUAN_SMS_INBOUND_TOKEN = "gateway-secret"
-    sms(client, id="gw-report")
-    report = advance(world, Report.objects.get(channel_reference="gw-report"), "dispatched")
-    item = forwarding.forward(report, as_user(world.agency_admin), uplink)
-    receiver.answers = [remote_answer()]
-    forwarding.deliver([item.pk])
-    complete_there(client, uplink, report)
+    report = completed_sms_report(world, uplink, client, receiver, settings)
     real, noted = lifecycle.record_remote_verdict, []
 
     def after_a_note(stale, *args, **kwargs):

@@ -274,19 +274,8 @@ def _send_privacy(forwarding: Forwarding, remote_code: str, remote: dict) -> Non
     }
     if not any(wanted.values()):
         return
-    uplink = forwarding.uplink
     flags = "-".join(name for name, on in wanted.items() if on)
-    try:
-        answer = http.post_json(
-            uplink.api_url(f"reports/{remote_code}/privacy/"),
-            wanted,
-            headers={
-                "Authorization": f"Bearer {uplink.api_key}",
-                "Idempotency-Key": f"forward-{forwarding.pk}-privacy-{flags}",
-            },
-        )
-    except http.HttpError as exc:
-        raise DeliveryError(str(exc), retryable=True) from exc
+    answer = _call(forwarding, f"reports/{remote_code}/privacy/", wanted, f"privacy-{flags}")
     _accepted(forwarding, answer, f"Privacy ({flags})")
 
 
@@ -296,17 +285,9 @@ def _erase_there(forwarding: Forwarding, remote_code: str) -> dict:
     words there may hold. Returns the erasure's outcome, the identities forgotten; a
     refusal (the reporter has an account there, an uplink without the call) is logged
     and not asked again, a server error retries the whole forwarding."""
-    uplink = forwarding.uplink
     known = json.loads(forwarding.erasure_identities or "[]")
     identities = [dict(zip(("name", "email", "phone"), row, strict=True)) for row in known]
-    try:
-        answer = http.post_json(
-            uplink.api_url(f"reports/{remote_code}/erasure/"),
-            {"identities": identities},
-            headers={"Authorization": f"Bearer {uplink.api_key}"},
-        )
-    except http.HttpError as exc:
-        raise DeliveryError(str(exc), retryable=True) from exc
+    answer = _call(forwarding, f"reports/{remote_code}/erasure/", {"identities": identities})
     done = _accepted(forwarding, answer, "Erasure")
     return {"erasure": Erasure.DONE if done else Erasure.REFUSED, "erasure_identities": ""}
 
@@ -406,16 +387,19 @@ def _send_verdicts(
 
 
 def _post_reply(forwarding: Forwarding, remote_code: str, body: dict, key: str) -> http.Response:
+    return _call(forwarding, f"reports/{remote_code}/replies/", body, key)
+
+
+def _call(forwarding: Forwarding, path: str, body: dict, key: str = "") -> http.Response:
+    """POST `body` to the uplink's API at `path`, with the idempotency key
+    `forward-<id>-<key>` when `key` is given; a lost connection retries the whole
+    forwarding, whose earlier calls change nothing the second time."""
     uplink = forwarding.uplink
+    headers = {"Authorization": f"Bearer {uplink.api_key}"}
+    if key:
+        headers["Idempotency-Key"] = f"forward-{forwarding.pk}-{key}"
     try:
-        return http.post_json(
-            uplink.api_url(f"reports/{remote_code}/replies/"),
-            body,
-            headers={
-                "Authorization": f"Bearer {uplink.api_key}",
-                "Idempotency-Key": f"forward-{forwarding.pk}-{key}",
-            },
-        )
+        return http.post_json(uplink.api_url(path), body, headers=headers)
     except http.HttpError as exc:
         raise DeliveryError(str(exc), retryable=True) from exc
 
