@@ -155,3 +155,15 @@ def test_the_demo_builds_whichever_seed_it_is_given(db):
     # With seed 3 the report a duplicate story repeats was closed first.
     seed(seed=3)
     assert Report.objects.count() > 100
+
+
+def test_demo_guests_who_wrote_by_sms_or_whatsapp_have_their_number_confirmed(demo):
+    from aduan.reports.models import Channel
+
+    by_message = Report.objects.filter(
+        reporter__isnull=True, channel__in=[Channel.SMS, Channel.WHATSAPP]
+    )
+    assert by_message.exists()
+    for report in by_message:
+        assert report.guest_contact_verified_at == report.guest_phone_used_at == report.submitted_at
+        assert report.confirmed_guest_contact() == ("", report.guest_phone)

@@ -306,6 +306,12 @@ class StoryBuilder:
         submission = submit_report(
             draft, reporter=reporter, channel=channel, channel_reference=reference, at=at, **options
         )
+        if reporter is None and channel in (Channel.WHATSAPP, Channel.SMS):
+            # The message came from the number, as `replies.submit_guest_report` records.
+            confirmed = {"guest_contact_verified_at": at, "guest_phone_used_at": at}
+            Report.objects.filter(pk=submission.report.pk).update(**confirmed)
+            for name, value in confirmed.items():
+                setattr(submission.report, name, value)
         unit_slug = self._unit_for(draft, agency_slug)
         return Story(submission.report, agency_slug, unit_slug, Actor(reporter, True), at, at)
 
