@@ -1497,3 +1497,35 @@ def test_a_completion_delivered_after_the_uplink_closed_the_report_asks_for_no_v
     told = Notification.objects.filter(report=report, user=world.citizen, medium="in_app")
     assert not told.filter(kind=Kind.COMPLETED).exists()
     assert told.filter(kind=Kind.RESPONSE).exists()
+
+
+def test_an_older_call_retried_after_a_newer_one_does_not_set_the_status_back(
+    world, uplink, client, receiver
+):
+    report, item = _sent(world, uplink, receiver)
+    newer = json.loads(
+        call_body(report, kind="report.status_changed", action="complete", to_status="completed")
+    )
+    newer["data"]["event"]["id"] = 90
+    newer["data"]["report"]["status"] = "completed"
+    older = json.loads(call_body(report, message="Sedang dikerjakan."))  # event 77
+    assert (
+        post_call(client, uplink, json.dumps(newer).encode(), message_id="m90").status_code == 200
+    )
+    assert (
+        post_call(client, uplink, json.dumps(older).encode(), message_id="m77").status_code == 200
+    )
+
+    item.refresh_from_db()
+    assert (item.remote_status, item.remote_event) == ("completed", 90)
+    assert report.events.filter(action=Action.REMOTE_UPDATE).count() == 2  # both told
+    assert forwarding.awaiting_verdict(report) == [item]
+    # A newer call still moves it on.
+    reopened = json.loads(call_body(report, message="Dikerjakan lagi."))
+    reopened["data"]["event"]["id"] = 95
+    assert (
+        post_call(client, uplink, json.dumps(reopened).encode(), message_id="m95").status_code
+        == 200
+    )
+    item.refresh_from_db()
+    assert (item.remote_status, item.remote_event) == ("in_progress", 95)

@@ -670,15 +670,31 @@ def record_update(uplink: Uplink, call: dict) -> str:
     if forwarding is None:
         return "ignored"
     forwarding.remote_code = forwarding.remote_code or code
-    forwarding.remote_status = str(remote.get("status", ""))[:12]
-    forwarding.remote_updated_at = timezone.now()
-    forwarding.save(update_fields=["remote_code", "remote_status", "remote_updated_at"])
+    if _newer(forwarding, event.get("id")):
+        forwarding.remote_status = str(remote.get("status", ""))[:12]
+        forwarding.remote_updated_at = timezone.now()
+    forwarding.save(
+        update_fields=["remote_code", "remote_status", "remote_updated_at", "remote_event"]
+    )
     # The report's creation there is known already; what "its reporter" did there is
     # what this instance relayed for its reporter (files, news): not news here.
     if kind in (EventType.CREATED, EventType.REPORTER_UPDATE):
         return "recorded"
     _record_event(forwarding, uplink, kind, event)
     return "recorded"
+
+
+def _newer(forwarding: Forwarding, event_id) -> bool:
+    """Whether a call about the uplink's event `event_id` is newer than the one that last
+    set the forwarding's status there (then it becomes that one). A retried older call
+    arriving after a newer one is still recorded, but its status is past. A call
+    without a numeric id is taken as it comes."""
+    if not isinstance(event_id, int) or isinstance(event_id, bool) or event_id < 0:
+        return True
+    if forwarding.remote_event is not None and event_id < forwarding.remote_event:
+        return False
+    forwarding.remote_event = event_id
+    return True
 
 
 def _parse(call: dict) -> tuple[str, dict, dict]:

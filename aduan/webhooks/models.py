@@ -181,6 +181,10 @@ class Forwarding(LeasedRow):
         _("status there"), max_length=12, blank=True, choices=Status.choices
     )
     remote_updated_at = models.DateTimeField(null=True, blank=True)
+    # The uplink's id of the newest event whose call set `remote_status`: its webhook
+    # calls may arrive out of order (a retried older one after a newer), and an older
+    # status must not overwrite a newer one.
+    remote_event = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     # Ids of the report's files the uplink has accepted (files added later follow).
     sent_files = models.JSONField(default=list, blank=True)
     # The uplink's id of each file it accepted ({local id: its id}), so that a file hidden
