@@ -1529,3 +1529,22 @@ def test_an_older_call_retried_after_a_newer_one_does_not_set_the_status_back(
     )
     item.refresh_from_db()
     assert (item.remote_status, item.remote_event) == ("in_progress", 95)
+
+
+def test_a_status_the_uplink_told_while_the_forwarding_was_sent_is_not_overwritten(
+    world, uplink, client, receiver, monkeypatch
+):
+    report, item = _sent(world, uplink, receiver)
+    lifecycle.add_information(report, as_reporter(world.citizen), "Makin parah.")
+    real = forwarding._send_news
+
+    def webhook_arrives_meanwhile(*args, **kwargs):
+        complete_there(client, uplink, report)  # its call: completed there, just now
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(forwarding, "_send_news", webhook_arrives_meanwhile)
+    receiver.answers = [remote_answer(status="in_progress", http_status=200)]
+    forwarding.deliver([item.pk])
+
+    item.refresh_from_db()
+    assert item.remote_status == "completed"

@@ -195,7 +195,16 @@ def _send(forwarding: Forwarding) -> dict:
         # before: due again, for the periodic scan to send, so the change goes too (as
         # a fresh sending: its tries so far all went through).
         outcome.update(state=State.PENDING, next_attempt_at=timezone.now(), attempts=0)
+    if _told_meanwhile(forwarding, started):
+        # The uplink's webhook said how the report stands there after this sending
+        # learnt it: the newer word stays.
+        del outcome["remote_status"], outcome["remote_updated_at"]
     return outcome
+
+
+def _told_meanwhile(forwarding: Forwarding, started) -> bool:
+    told = Forwarding.objects.filter(pk=forwarding.pk, remote_updated_at__gt=started)
+    return told.exists()
 
 
 def _flags_turned_on_since(report: Report) -> bool:
