@@ -15,7 +15,7 @@ from aduan.notifications.models import Medium, Notification
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Report, Status
 from tests.personas import advance, submit
-from tests.test_inbound_followups import wa
+from tests.test_inbound_followups import _channels, wa  # noqa: F401 (its autouse fixture sets SMS and WhatsApp up)
 from tests.test_inbound_sms import post as sms
 
 PHONE = "+6281234567890"
@@ -23,11 +23,7 @@ STRANGER_NEWS = "Lampu jalan di depan rumah saya di Gang Mawar juga mati sejak k
 
 
 @pytest.fixture(autouse=True)
-def _channels(settings):
-    settings.ADUAN_SMS_INBOUND_TOKEN = "gateway-secret"
-    settings.ADUAN_SMS_GATEWAY_URL = "https://sms.example.id/send"
-    settings.ADUAN_WHATSAPP_PHONE_NUMBER_ID = "1234567890"
-    settings.ADUAN_WHATSAPP_TOKEN = "graph-token"
+def _recycle_pause(settings):
     settings.ADUAN_NUMBER_RECYCLE_DAYS = 90
 
 

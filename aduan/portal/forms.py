@@ -402,26 +402,37 @@ class AddFilesForm(FilesMixin, ActionForm):
         return files
 
 
-class ReplyForm(FilesMixin, ActionForm):
+def _verdict_comment(help_text) -> forms.CharField:
+    return forms.CharField(
+        label=_("Your comment"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=help_text,
+    )
+
+
+class VerdictForm(ActionForm):
+    """Whether the problem is solved; "no" needs a word on what is still wrong."""
+
     satisfied = forms.ChoiceField(
         label=_("Is the problem solved?"),
         choices=[("yes", _("Yes, I am satisfied")), ("no", _("No, it is not solved"))],
         widget=forms.RadioSelect,
     )
-    message = forms.CharField(
-        label=_("Your comment"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Required when you are not satisfied: tell us what is still wrong."),
-    )
-    attachments = _files_field(_("Photos or documents (optional)"))
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("satisfied") == "no" and not cleaned.get("message", "").strip():
             self.add_error("message", _("Tell us what is still not resolved."))
         return cleaned
+
+
+class ReplyForm(FilesMixin, VerdictForm):
+    message = _verdict_comment(
+        _("Required when you are not satisfied: tell us what is still wrong.")
+    )
+    attachments = _files_field(_("Photos or documents (optional)"))
 
 
 class RateForm(ActionForm):
@@ -440,17 +451,12 @@ class RateForm(ActionForm):
     )
 
 
-class RemoteVerdictForm(ActionForm):
+class RemoteVerdictForm(VerdictForm):
     """The reporter's verdict on what a connected system did with their forwarded
     report; no files, which the connected system would not receive."""
 
-    satisfied = ReplyForm.base_fields["satisfied"]
-    message = forms.CharField(
-        label=_("Your comment"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Required when you are not satisfied: tell them what is still wrong."),
+    message = _verdict_comment(
+        _("Required when you are not satisfied: tell them what is still wrong.")
     )
     stars = forms.TypedChoiceField(
         label=_("Your rating (optional)"),
@@ -465,12 +471,6 @@ class RemoteVerdictForm(ActionForm):
         super().__init__(*args, **kwargs)
         if rated:
             del self.fields["stars"]  # the connected system takes one rating
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("satisfied") == "no" and not cleaned.get("message", "").strip():
-            self.add_error("message", _("Tell us what is still not resolved."))
-        return cleaned
 
 
 class HandOverForm(ActionForm):
