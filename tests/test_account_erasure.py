@@ -396,3 +396,43 @@ def test_the_rating_comment_kept_with_the_report_loses_the_name_and_contacts_too
         reverse("workspace:report", kwargs={"code": report.tracking_code})
     )
     assert "3456" not in staff.content.decode()
+
+
+def test_an_erased_guest_is_nobody_not_the_browser_that_held_the_report_nor_its_link(
+    world, client_for
+):
+    from aduan.accounts.erasure import erase_guest_reporter
+    from tests.test_portal import action_url, guest_client_for
+
+    report, secret = submit(world, body=GUEST_BODY, guest_phone="081377665544")
+    advance(world, report, "dispatched")
+    browser = guest_client_for(report, secret)
+    assert browser.get(reverse("portal:report", args=[report.tracking_code])).context["is_reporter"]
+
+    assert erase_guest_reporter(Report.objects.get(pk=report.pk)) is True
+
+    report = Report.objects.get(pk=report.pk)
+    assert report.guest_erased_at is not None and report.guest_secret_hash == ""
+    page = browser.get(reverse("portal:report", args=[report.tracking_code]))
+    assert page.status_code == 200 and not page.context["is_reporter"]
+    refused = browser.post(action_url(report, "add_info"), {"message": "Lampunya masih mati."})
+    assert refused.status_code in (403, 404)
+    assert not report.events.filter(action="add_info").exists()
+    link = reverse("portal:secret", args=[report.tracking_code, secret])
+    assert Client().get(link).status_code == 404
+    assert "hold" not in lifecycle.allowed_actions(report, as_user(world.national_admin))
+    officer_page = client_for(world.national_admin).get(
+        reverse("workspace:report", args=[report.tracking_code])
+    )
+    assert officer_page.context["reporter_erased"]
+
+
+def test_erasing_a_guest_twice_finds_nothing_the_second_time(world):
+    from aduan.accounts.erasure import erase_guest_reporter
+
+    report, _secret = submit(world, body=GUEST_BODY, guest_phone="081377665544")
+    assert erase_guest_reporter(Report.objects.get(pk=report.pk)) is True
+    first = Report.objects.get(pk=report.pk).guest_erased_at
+
+    assert erase_guest_reporter(Report.objects.get(pk=report.pk)) is False
+    assert Report.objects.get(pk=report.pk).guest_erased_at == first

@@ -187,5 +187,19 @@ def test_the_check_costs_a_handful_of_queries_however_large_the_history(
     with after(days=15), django_assert_max_num_queries(8):
         assert triage_state()["status"] == "stale"
     TriageModel.objects.all().delete()
-    with after(days=15), django_assert_max_num_queries(8):
+    with after(days=15), django_assert_max_num_queries(9):
         assert triage_state()["organization"]["stale"] == "never_trained"
+
+
+def test_many_reports_sent_to_one_organization_are_one_label_until_another_gets_one(world):
+    from aduan.reports import lifecycle
+    from tests.personas import as_user, submit
+
+    reports = [submit(world, title=title, body=body)[0] for title, body in ROADS[:4]]
+    for report in reports:
+        lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
+    assert not training._has_two_labels(ORGANIZATION)
+
+    lifecycle.dispatch(reports[0], as_user(world.agency_admin), world.unit_a)
+
+    assert training._has_two_labels(ORGANIZATION)

@@ -207,6 +207,7 @@ def _erasable_state(report: Report) -> tuple:
         report.guest_name,
         report.guest_email,
         report.guest_phone,
+        report.guest_erased_at,
         report.title,
         report.body,
         report.address,
@@ -236,10 +237,15 @@ def _erase_guest(report: Report, identities: Sequence[Identity] = ()) -> None:
         _mask_others_words(report)
         _mask_messages_to_others(None, [report])
     report.guest_name = report.guest_email = report.guest_phone = ""
+    # The private link and the browsers it opened stop making anyone the reporter.
+    report.guest_secret_hash = ""
+    report.guest_erased_at = report.guest_erased_at or timezone.now()
     Report.objects.filter(pk=report.pk).update(
         guest_name="",
         guest_email="",
         guest_phone="",
+        guest_secret_hash="",
+        guest_erased_at=report.guest_erased_at,
         guest_contact_verified_at=None,
         guest_phone_used_at=None,
     )

@@ -93,7 +93,8 @@ def _reporter_grants(request: HttpRequest) -> dict[str, float]:
 def _is_reporter(request: HttpRequest, report: Report) -> bool:
     if report.reporter_id:
         return report.is_reporter(request.user)
-    return str(report.pk) in _reporter_grants(request)
+    # An erased guest is nobody: a browser that was the reporter before is no longer.
+    return report.guest_erased_at is None and str(report.pk) in _reporter_grants(request)
 
 
 def _viewable_report(request: HttpRequest, code: str) -> tuple[Report, bool]:

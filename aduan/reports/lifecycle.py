@@ -293,7 +293,11 @@ NEEDS_REPORTER = frozenset({Action.HOLD, *RECORDED_ANSWER_ACTIONS, *RECORDED_REP
 
 
 def reporter_erased(report: Report) -> bool:
-    return report.reporter_id is not None and report.reporter.is_erased
+    """Whether the reporter's data was erased: their account deleted, or, for a report
+    made without one, the guest reporter erased by an operator."""
+    if report.reporter_id is None:
+        return report.guest_erased_at is not None
+    return report.reporter.is_erased
 
 
 def _hand_over_due(report: Report) -> bool:
@@ -336,6 +340,11 @@ def transition(
     if action in NEEDS_REPORTER and not actor.is_reporter and reporter_erased(report):
         raise TransitionError(
             _("The reporter deleted their account: nobody can answer a question or be asked.")
+            if report.reporter_id
+            else _(
+                "The reporter's data was erased at their request: nobody can answer a "
+                "question or be asked."
+            )
         )
     if action not in allowed_actions(report, actor):
         raise PermissionDenied(_("You may not take this action on this report."))

@@ -354,6 +354,11 @@ class Report(models.Model):
     guest_phone_used_at = models.DateTimeField(
         _("number last used at"), null=True, blank=True, editable=False
     )
+    # When an operator erased the guest reporter's personal data (`aduan.accounts.erasure`):
+    # from then on nobody is this report's reporter, not even a browser that was.
+    guest_erased_at = models.DateTimeField(
+        _("guest reporter erased at"), null=True, blank=True, editable=False
+    )
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     is_confidential = models.BooleanField(_("confidential"), default=False)
     show_reporter_name = models.BooleanField(_("show my name publicly"), default=False)

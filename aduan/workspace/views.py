@@ -42,6 +42,7 @@ from aduan.reports.lifecycle import (
     TransitionError,
     allowed_actions,
     recorded_for_reporter,
+    reporter_erased,
     words_hideable,
 )
 from aduan.reports.models import (
@@ -385,7 +386,7 @@ def _render_report(request, report: Report, *, bound=None, unsent: str = "", sta
         "contact": _reporter_contact(report),
         # Advice to call the reporter is for those who can act on the report here.
         "reporter_unreachable": bool(forms) and not reporter_of(report, confirmed_only=True),
-        "reporter_erased": bool(report.reporter_id and report.reporter.is_erased),
+        "reporter_erased": reporter_erased(report),
         "reporter_label": report.reporter_label(public=False),
         "action_forms": forms,
         "response_templates": templates,
