@@ -746,3 +746,54 @@ def test_each_label_is_named_for_the_model_by_its_name_alone(world):
     }
     categories = training.label_names(TriageModel.Kind.CATEGORY, {world.potholes.pk})
     assert categories == {world.potholes.pk: "Infrastruktur Jalan Rusak"}
+
+
+def _categories(world):
+    from aduan.organizations.models import Category
+
+    bridges = Category.objects.create(name="Jembatan", slug="jembatan", parent=world.roads)
+    lights = Category.objects.create(name="Lampu Jalan", slug="lampu-jalan", parent=world.roads)
+    return bridges, lights
+
+
+def test_the_rules_of_several_categories_are_read_in_one_query_as_one_by_one(
+    world, django_assert_num_queries
+):
+    bridges, lights = _categories(world)
+    regency = Region.objects.create(code="33.02", name="Kab. Contoh", level=2)
+    RoutingRule.objects.create(category=world.roads, organization=world.unit_b)
+    RoutingRule.objects.create(category=world.potholes, region=regency, organization=world.unit_a)
+    RoutingRule.objects.create(category=lights, organization=world.unit_a)
+
+    with django_assert_num_queries(1):
+        routed = RoutingRule.objects.route_each([world.potholes, bridges, lights], regency)
+
+    assert routed == {
+        world.potholes.pk: world.unit_a,  # its own rule for the regency
+        bridges.pk: world.unit_b,  # its parent's rule
+        lights.pk: world.unit_a,
+    }
+    for category in (world.potholes, bridges, lights):
+        assert RoutingRule.objects.route(category, regency) == routed[category.pk]
+    assert RoutingRule.objects.route_each([world.potholes], None) == {
+        world.potholes.pk: world.unit_b
+    }
+
+
+def test_categories_routed_to_one_organization_add_up_to_a_rule_worth_suggesting(world):
+    from aduan.triage.suggest import Suggestion, _likeliest_routed
+
+    bridges, lights = _categories(world)
+    RoutingRule.objects.create(category=world.potholes, organization=world.unit_a)
+    RoutingRule.objects.create(category=bridges, organization=world.unit_a)
+    RoutingRule.objects.create(category=lights, organization=world.unit_b)
+
+    def likely(*pairs):
+        return [Suggestion(category, p, SOURCE_MODEL) for category, p in pairs]
+
+    # 41 % damaged road and 15 % bridge: 56 % the unit's, though neither alone is fair.
+    guessed = likely((world.potholes, 0.41), (lights, 0.3), (bridges, 0.15))
+    assert _likeliest_routed(guessed, None) == world.unit_a
+    assert _likeliest_routed(likely((world.potholes, 0.41), (lights, 0.3)), None) is None
+    assert _likeliest_routed(likely((lights, 0.55), (world.potholes, 0.4)), None) == world.unit_b
+    assert _likeliest_routed([], None) is None

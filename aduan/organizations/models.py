@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -558,19 +559,32 @@ class RoutingRuleQuerySet(models.QuerySet["RoutingRule"]):
         """
         if category is None:
             return None
-        categories = [category.pk] + ([category.parent_id] if category.parent_id else [])
+        return self.route_each([category], region).get(category.pk)
+
+    def route_each(
+        self, categories: Sequence[Category], region: Region | None
+    ) -> dict[int, Organization]:
+        """`route` for several categories in one query: each category's organization, by
+        the category's id (a category no rule covers is left out)."""
+        wanted = {c.pk for c in categories} | {c.parent_id for c in categories if c.parent_id}
         region_codes = region.ancestor_codes() if region else []
         rules = list(
-            self.filter(category_id__in=categories, organization__is_active=True)
+            self.filter(category_id__in=wanted, organization__is_active=True)
             .filter(Q(region__isnull=True) | Q(region_id__in=region_codes))
             .select_related("organization")
         )
+        routed = {}
+        for category in categories:
+            own = [r for r in rules if r.category_id in (category.pk, category.parent_id)]
+            if own:
+                best = max(own, key=lambda rule: _specificity(rule, category))
+                routed[category.pk] = best.organization
+        return routed
 
-        def specificity(rule: RoutingRule) -> tuple[int, int, int]:
-            region_rank = len(rule.region_id) if rule.region_id else 0
-            return (region_rank, 1 if rule.category_id == category.pk else 0, -rule.pk)
 
-        return max(rules, key=specificity).organization if rules else None
+def _specificity(rule: RoutingRule, category: Category) -> tuple[int, int, int]:
+    region_rank = len(rule.region_id) if rule.region_id else 0
+    return (region_rank, 1 if rule.category_id == category.pk else 0, -rule.pk)
 
 
 class RoutingRule(models.Model):
