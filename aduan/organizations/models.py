@@ -83,10 +83,26 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
 
     def national(self) -> OrganizationQuerySet:
         """The installation's operator: the top-level organization(s) on which the national
-        admin role is held. Known by that role, never by a name or slug."""
-        return self.filter(
-            parent__isnull=True, memberships__role=Membership.Role.NATIONAL_ADMIN
-        ).distinct()
+        admin role is held now (an active membership of an active account); while nobody
+        holds it (the last national admin's role ended, or their account was
+        deactivated), those on which it was ever held.
+
+        Every caller needs the operator itself, whoever holds its role now: it receives
+        no reports (`receiving`), the role is given only there (`may_hold_national_admin`),
+        its API key reads every report and the national queue is its own. So it stays
+        the operator between one national admin and the next, while a role that ended on
+        another top-level organization (given before that rule, or by mistake) does not
+        make that one national as long as the role is held anywhere. Known by the role,
+        never by a name or slug."""
+        held = Membership.objects.filter(
+            role=Membership.Role.NATIONAL_ADMIN, organization__parent__isnull=True
+        )
+        now = held.filter(is_active=True, user__is_active=True)
+        here = {"organization": models.OuterRef("pk")}
+        return self.filter(parent__isnull=True).filter(
+            models.Exists(now.filter(**here))
+            | (models.Exists(held.filter(**here)) & ~models.Exists(now))
+        )
 
     def receiving(self) -> OrganizationQuerySet:
         """Agencies that receive reports, and so can be connected or not: neither an

@@ -1120,8 +1120,16 @@ def release_stranded(
         reports = reports.filter(assigned_to__in=officers)
     if organization_path:
         within = Q(organization__path__startswith=organization_path)
-        if Organization.objects.national().filter(path=organization_path).exists():
-            within |= Q(organization=None)  # the national queue is the operator's
+        # The national queue is the operator's. Asked of the role ever held there, not of
+        # `national()`: a national admin whose role just ended there may hold reports in
+        # it even when the role is now held only on another top-level organization.
+        held_there = Membership.objects.filter(
+            role=Role.NATIONAL_ADMIN,
+            organization__path=organization_path,
+            organization__parent__isnull=True,
+        )
+        if held_there.exists():
+            within |= Q(organization=None)
         reports = reports.filter(within)
     events = []
     # Who may act depends only on the officer, the organization and whether the report

@@ -123,8 +123,9 @@ def annotate_tree(orgs: list[Organization]) -> list[Organization]:
         org.connected = org.decree is not None and roles_below[org.path] >= CONNECTION_ROLES
         # Oversight bodies and the national operator are not dispatched to: never
         # "not connected".
-        operator = org.parent_id is None and getattr(org, "holds_national_role", False)
-        org.receives = org.kind != Organization.Kind.AUDITOR and not operator
+        org.receives = org.kind != Organization.Kind.AUDITOR and not getattr(
+            org, "is_national", False
+        )
         # A unit reports are dispatched to, with nobody of its own to handle them.
         org.without_liaison = not org.is_agency and org.is_active and not by_role.get(Role.LIAISON)
     return orgs
@@ -133,8 +134,8 @@ def annotate_tree(orgs: list[Organization]) -> list[Organization]:
 @admin_required
 def organizations(request):
     """The organizations the user administers, as an indented tree."""
-    national = Membership.objects.filter(organization=OuterRef("pk"), role=Role.NATIONAL_ADMIN)
-    tree = administered_tree(Access.of(request.user)).annotate(holds_national_role=Exists(national))
+    national = Organization.objects.national().filter(pk=OuterRef("pk"))
+    tree = administered_tree(Access.of(request.user)).annotate(is_national=Exists(national))
     orgs = annotate_tree(list(tree))
     return render(request, "workspace/organizations/tree.html", {"organizations": orgs})
 
