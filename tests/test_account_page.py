@@ -86,7 +86,7 @@ def _ask_email_change(client, capture, email, password=PASSWORD):
         )
 
 
-def test_the_account_moves_to_a_new_address_once_the_link_sent_there_is_opened(
+def test_the_account_moves_to_a_new_address_once_the_button_of_the_link_sent_there_is_pressed(
     world, client_for, mailoutbox, django_capture_on_commit_callbacks
 ):
     client = client_for(world.citizen)
@@ -102,8 +102,12 @@ def test_the_account_moves_to_a_new_address_once_the_link_sent_there_is_opened(
 
     with django_capture_on_commit_callbacks(execute=True):
         opened = Client().get(_link_in(message))
+    assert opened.status_code == 200
+    assert User.objects.get(pk=world.citizen.pk).email == "warga@example.id"
+    with django_capture_on_commit_callbacks(execute=True):
+        pressed = Client().post(_link_in(message))
 
-    assert opened.status_code == 302
+    assert pressed.status_code == 302
     world.citizen.refresh_from_db()
     assert world.citizen.email == "siti.baru@mail.id"
     assert world.citizen.email_confirmed_at is not None
@@ -114,6 +118,7 @@ def test_the_account_moves_to_a_new_address_once_the_link_sent_there_is_opened(
     assert "siti.baru@mail.id" not in notice.body
     # The link worked once: the address it was bound to is gone.
     assert Client().get(_link_in(message)).status_code == 404
+    assert Client().post(_link_in(message)).status_code == 404
 
 
 def test_a_wrong_password_moves_nothing_and_keeps_the_address_typed(
@@ -149,9 +154,12 @@ def test_an_address_taken_before_the_link_is_opened_is_not_given_twice(
     send_email_change.call(world.citizen.pk, "rebutan@mail.id")
     User.objects.create_user(email="rebutan@mail.id", password=PASSWORD, full_name="Orang Lain")
 
-    response = client.get(_link_in(mailoutbox[-1]), follow=True)
+    opened = client.get(_link_in(mailoutbox[-1]), follow=True)
+    pressed = client.post(_link_in(mailoutbox[-1]), follow=True)
 
-    assert "Another account has this address now" in response.content.decode()
+    for response in (opened, pressed):
+        assert "Another account has this address now" in response.content.decode()
+        assert "data-confirm-link" not in response.content.decode()  # no button that cannot work
     world.citizen.refresh_from_db()
     assert world.citizen.email == "warga@example.id"
 
@@ -162,8 +170,9 @@ def test_a_link_made_up_or_for_an_older_address_changes_nothing(world, client, m
     stale = change_path(world.citizen, "lama@mail.id")
     User.objects.filter(pk=world.citizen.pk).update(email="sekarang@mail.id")
 
-    assert client.get(stale).status_code == 404
-    assert client.get(stale[:-4] + "xxx/").status_code == 404
+    for method in (client.get, client.post):
+        assert method(stale).status_code == 404
+        assert method(stale[:-4] + "xxx/").status_code == 404
     assert User.objects.get(pk=world.citizen.pk).email == "sekarang@mail.id"
 
 
@@ -233,7 +242,7 @@ def test_emails_not_sent_yet_go_to_the_new_address(world, client_for, mailoutbox
     sent = waiting.first()
     Notification.objects.filter(pk=sent.pk).update(state="sent")
 
-    Client().get(change_path(world.citizen, "siti.baru@mail.id"))
+    Client().post(change_path(world.citizen, "siti.baru@mail.id"))
 
     assert not waiting.filter(address="warga@example.id").exists()
     assert waiting.filter(address="siti.baru@mail.id").exists()

@@ -53,11 +53,15 @@ def test_the_link_sent_at_sign_up_confirms_the_address_and_nothing_else_does(
     path = message.body.split("http://")[-1].split()[0]
     path = path[path.index("/") :]
 
-    assert client.get(path[:-3] + "xx/").status_code == 404
+    for method in (client.get, client.post):
+        assert method(path[:-3] + "xx/").status_code == 404
     User.objects.filter(pk=user.pk).update(email="lain@example.id")
-    assert client.get(path).status_code == 404  # sent to the old address
+    for method in (client.get, client.post):
+        assert method(path).status_code == 404  # sent to the old address
     User.objects.filter(pk=user.pk).update(email="dewi@example.id")
-    assert client.get(path).status_code == 302
+    assert client.get(path).status_code == 200  # the page with its button
+    assert User.objects.get(pk=user.pk).email_confirmed_at is None
+    assert client.post(path).status_code == 302
     user.refresh_from_db()
     assert user.email_confirmed_at is not None
 

@@ -45,7 +45,8 @@ def test_unconfirmed_guest_hears_nothing_more(world):
 
 def test_confirmed_guest_receives_the_updates(world, client):
     report, _ = submit(world)
-    response = client.get(_confirmation_path(report))
+    assert client.get(_confirmation_path(report)).status_code == 200  # the page, its button
+    response = client.post(_confirmation_path(report))
     assert response.status_code == 302
     assert response["Location"] == reverse("portal:report", args=[report.tracking_code])
     page = client.get(response["Location"])
@@ -64,9 +65,10 @@ def test_tampered_or_foreign_confirmation_links_are_refused(world, client):
     other, _ = submit(world, title="Lampu jalan mati di gang Melati", guest_email="x@example.id")
     path = _confirmation_path(report)
     token = path.rstrip("/").rsplit("/", 1)[1]
-    assert client.get(path[:-2] + "x/").status_code == 404
     foreign = reverse("portal:confirm_contact", args=[other.tracking_code, token])
-    assert client.get(foreign).status_code == 404
+    for wrong in (path[:-2] + "x/", foreign):
+        assert client.get(wrong).status_code == 404
+        assert client.post(wrong).status_code == 404
     other.refresh_from_db()
     assert other.guest_contact_verified_at is None
 
@@ -87,7 +89,7 @@ def _access_path(report, kind) -> str:
 
 def test_a_guest_opens_the_question_from_its_message_and_can_answer_it(world, client):
     report, _ = submit(world)
-    client.get(_confirmation_path(report))
+    client.post(_confirmation_path(report))
     report.refresh_from_db()
     advance(world, report, Status.ON_HOLD)
     phone_browser = type(client)()  # another device: no session from the confirmation
@@ -100,7 +102,7 @@ def test_a_guest_opens_the_question_from_its_message_and_can_answer_it(world, cl
 
 def test_a_tampered_or_foreign_access_link_is_refused(world, client):
     report, _ = submit(world)
-    client.get(_confirmation_path(report))
+    client.post(_confirmation_path(report))
     other, _ = submit(world, title="Sampah menumpuk di pasar induk kota")
     report.refresh_from_db()
     advance(world, report, Status.ON_HOLD)
@@ -135,7 +137,7 @@ def _imported_sms_row_with_its_email_confirmed(world):
         dry_run=False,
     )
     report = Report.objects.get(channel=Channel.SMS, channel_reference="SMS-9")
-    Client().get(confirmation_link(report))
+    Client().post(confirmation_link(report))
     report.refresh_from_db()
     return report
 
@@ -171,7 +173,7 @@ def test_status_from_a_number_typed_beside_a_confirmed_email_tells_nothing(world
     assert status_answer(only_phone.tracking_code, phone="+6281233334444") == nothing
     from aduan.notifications.outbox import confirmation_link
 
-    assert client.get(confirmation_link(only_phone)).status_code == 302
+    assert client.post(confirmation_link(only_phone)).status_code == 302
     assert only_phone.tracking_code in status_answer(
         only_phone.tracking_code, phone="+6281233334444"
     )

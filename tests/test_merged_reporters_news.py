@@ -18,7 +18,7 @@ from tests.personas import advance, as_user, run_announcements, submit
 def _guest(world, title, email):
     """A guest's report whose email was confirmed through the link they were sent."""
     report = submit(world, title=title, guest_email=email)[0]
-    Client().get(urlsplit(confirmation_link(report)).path)
+    Client().post(urlsplit(confirmation_link(report)).path)
     report.refresh_from_db()
     assert report.guest_contact_verified_at is not None
     return report

@@ -256,7 +256,7 @@ def test_an_account_whose_email_is_unconfirmed_gets_no_role_until_it_confirms(
     assert not Membership.objects.filter(user=squatter).exists()
     from aduan.accounts.confirmation import confirmation_path
 
-    assert client.get(confirmation_path(squatter)).status_code == 302
+    assert client.post(confirmation_path(squatter)).status_code == 302
     assert admin.post(_url("member_add", world.unit_a), form).status_code == 302
     assert Membership.objects.filter(user=squatter, role=Role.LIAISON).exists()
 

@@ -5,6 +5,11 @@ address before the officer does and then be given the officer's role. The link s
 sign-up proves the address; an organization's admins can give a role only to a
 confirmed account (`aduan.workspace.organization_forms`). Citizens need no confirmation
 for anything else.
+
+Opening the link confirms nothing by itself: the page it opens has a button, and only
+that (a POST) confirms. Mail scanners (at government offices above all) open every link
+in an email before its reader does, so a link that acted on a GET would confirm an
+officer's address for whoever signed up with it.
 """
 
 from __future__ import annotations
@@ -31,9 +36,9 @@ def confirmation_path(user) -> str:
     return reverse("accounts:confirm_email", args=[token])
 
 
-def confirm(token: str):
-    """The account `token` confirms (now marked confirmed), or None when the token is
-    tampered with, expired, or for an address the account no longer has."""
+def account_to_confirm(token: str):
+    """The account `token` was sent to, or None when the token is tampered with,
+    expired, or for an address the account no longer has. Changes nothing."""
     from aduan.accounts.models import User
 
     try:
@@ -42,6 +47,17 @@ def confirm(token: str):
         return None
     user = User.objects.filter(pk=int(value.split(".", 1)[0]), is_active=True).first()
     if user is None or _value(user) != value:
+        return None
+    return user
+
+
+def confirm(token: str):
+    """The account `token` confirms (now marked confirmed), or None as
+    `account_to_confirm` says."""
+    from aduan.accounts.models import User
+
+    user = account_to_confirm(token)
+    if user is None:
         return None
     if user.email_confirmed_at is None:
         user.email_confirmed_at = timezone.now()

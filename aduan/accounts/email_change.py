@@ -7,6 +7,11 @@ old address is then told of the change, in case it was not its owner who asked.
 
 A link is bound to the address the account had when it was asked for: once the address
 changes (by another link, or by an operator), older links change nothing.
+
+Opening the link moves nothing by itself: its page says what will change and has a
+button, and only that (a POST) moves the account. Mail scanners open every link in an
+email before its reader does; a link that acted on a GET would move an account onto an
+address nobody read, or onto a mistyped one whose server scans its mail.
 """
 
 from __future__ import annotations
@@ -62,6 +67,37 @@ def request_change(user, new_email: str) -> bool:
     return True
 
 
+def _read(token: str) -> dict | None:
+    try:
+        return signing.loads(token, salt=SALT, max_age=MAX_AGE)
+    except signing.BadSignature:
+        return None
+
+
+def _checked(user, value: dict):
+    """(user, new address) when the link still applies to `user`; raises AddressTaken."""
+    from aduan.accounts.models import User
+
+    if user is None or _fingerprint(user.email) != value["from"]:
+        return None
+    if User.objects.filter(email__iexact=value["to"]).exclude(pk=user.pk).exists():
+        raise AddressTaken
+    return user, value["to"]
+
+
+def change_to_confirm(token: str):
+    """The account `token` was sent for and its new address, as (user, new address), or
+    None when the token is tampered with, expired, or older than the account's current
+    address. Raises AddressTaken when another account has the address. Changes nothing:
+    the link's page reads it, and only its button (`confirm_change`) moves the account."""
+    from aduan.accounts.models import User
+
+    value = _read(token)
+    if value is None:
+        return None
+    return _checked(User.objects.filter(pk=value["u"], is_active=True).first(), value)
+
+
 def confirm_change(token: str):
     """Give the account `token` names its new address, confirmed; returns (user, old
     address), or None when the token is tampered with, expired, or older than the
@@ -69,18 +105,15 @@ def confirm_change(token: str):
     from aduan.accounts.models import User
     from aduan.accounts.tasks import send_email_changed_notice
 
-    try:
-        value = signing.loads(token, salt=SALT, max_age=MAX_AGE)
-    except signing.BadSignature:
+    value = _read(token)
+    if value is None:
         return None
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=value["u"], is_active=True).first()
-        if user is None or _fingerprint(user.email) != value["from"]:
+        checked = _checked(user, value)
+        if checked is None:
             return None
-        new_email = value["to"]
-        if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
-            raise AddressTaken
-        old_email = user.email
+        old_email, new_email = user.email, checked[1]
         user.email = new_email
         user.email_confirmed_at = timezone.now()
         user.save(update_fields=["email", "email_confirmed_at"])

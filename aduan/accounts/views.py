@@ -17,12 +17,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import i18n
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from aduan.accounts import phone, two_factor
-from aduan.accounts.confirmation import confirm
-from aduan.accounts.email_change import AddressTaken, confirm_change, request_change
+from aduan.accounts.confirmation import account_to_confirm, confirm
+from aduan.accounts.email_change import (
+    AddressTaken,
+    change_to_confirm,
+    confirm_change,
+    request_change,
+)
 from aduan.accounts.erasure import ErasureRefused, erase_account, refusal
 from aduan.accounts.forms import (
     ChangePasswordForm,
@@ -180,15 +186,22 @@ def _verify_invitation(number: str) -> str:
     )
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
+@never_cache  # a page of one person's link, holding a form token
 @limited("lookup")
 def confirm_email(request, token: str):
-    """The link sent at sign-up: the account's address is confirmed."""
-    user = confirm(token)
+    """The link sent at sign-up: its page has a button, and only the button (a POST)
+    confirms the address. Mail scanners open every link before the reader does
+    (`aduan.accounts.confirmation`)."""
+    user = (confirm if request.method == "POST" else account_to_confirm)(token)
     if user is None:
         raise Http404
-    messages.success(request, _("Thank you: your email address is confirmed."))
-    return redirect("portal:my_reports" if request.user.is_authenticated else "accounts:login")
+    onward = "portal:my_reports" if request.user.is_authenticated else "accounts:login"
+    if request.method == "POST":
+        messages.success(request, _("Thank you: your email address is confirmed."))
+        return redirect(onward)
+    context = {"email": user.email, "confirmed": user.email_confirmed_at is not None}
+    return render(request, "accounts/confirm_email.html", {**context, "onward": onward})
 
 
 RESEND_EVERY_SECONDS = 10 * 60
@@ -412,7 +425,8 @@ def email_change(request):
                 request,
                 _(
                     "We sent a link to %(email)s. The account uses the new address once "
-                    "the link is opened; until then it keeps the present one."
+                    "the button on the link's page is pressed; until then it keeps the "
+                    "present one."
                 )
                 % {"email": new_email},
             )
@@ -426,14 +440,23 @@ def email_change(request):
     return render(request, "accounts/email_change.html", {"form": form}, status=status)
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
+@never_cache
 @limited("lookup")
 def email_change_confirm(request, token: str):
+    """The link sent to the new address: its page says what will change, and only its
+    button (a POST) moves the account (`aduan.accounts.email_change`)."""
+    onward = "accounts:account" if request.user.is_authenticated else "accounts:login"
     try:
+        if request.method != "POST":
+            pending = change_to_confirm(token)
+            if pending is None:
+                raise Http404
+            return render(request, "accounts/email_change_confirm.html", {"email": pending[1]})
         changed = confirm_change(token)
     except AddressTaken:
         messages.error(request, _("Another account has this address now: choose another one."))
-        return redirect("accounts:account" if request.user.is_authenticated else "accounts:login")
+        return redirect(onward)
     if changed is None:
         raise Http404
     user, _old = changed
@@ -441,7 +464,7 @@ def email_change_confirm(request, token: str):
         request,
         _("Your account now uses %(email)s. Sign in with it from now on.") % {"email": user.email},
     )
-    return redirect("accounts:account" if request.user.is_authenticated else "accounts:login")
+    return redirect(onward)
 
 
 @login_required

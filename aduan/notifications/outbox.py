@@ -463,9 +463,10 @@ def confirmation_link(report) -> str:
     return absolute(reverse("portal:confirm_contact", args=[report.tracking_code, token]))
 
 
-def confirm_contact(report, token: str) -> bool:
-    """Mark the guest's address confirmed when `token` was made for this report and
-    address; False when it is not (tampered, expired, or for another address)."""
+def contact_token_matches(report, token: str) -> bool:
+    """Whether `token` was made by `confirmation_link` for this report and the address
+    it has now, and has not expired. Changes nothing: the link's page asks this before
+    showing its button, and only the button confirms (`confirm_contact`)."""
     if not (report.guest_email or report.guest_phone):
         return False
     signer = signing.TimestampSigner(salt=CONFIRMATION_SALT)
@@ -473,7 +474,13 @@ def confirm_contact(report, token: str) -> bool:
         value = signer.unsign(token, max_age=CONFIRMATION_MAX_AGE)
     except signing.BadSignature:
         return False
-    if value != _confirmation_value(report):
+    return value == _confirmation_value(report)
+
+
+def confirm_contact(report, token: str) -> bool:
+    """Mark the guest's address confirmed when `token` was made for this report and
+    address; False when it is not (tampered, expired, or for another address)."""
+    if not contact_token_matches(report, token):
         return False
     if report.guest_contact_verified_at is None:
         report.guest_contact_verified_at = timezone.now()

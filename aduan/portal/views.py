@@ -26,7 +26,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aduan.channels.intake import Submission, add_to_submission, submit_report
 from aduan.lib.paging import paginate
@@ -399,14 +399,26 @@ def guest_access(request: HttpRequest, code: str, token: str) -> HttpResponse:
     return redirect("portal:report", code=report.tracking_code)
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
+@never_cache  # a page of one person's link, holding a form token
 @limited("link")
 def confirm_contact(request: HttpRequest, code: str, token: str) -> HttpResponse:
-    """A guest opened the confirmation link sent to their email or phone: from now on
-    updates on the report are sent there, and this browser may act as the reporter."""
+    """The confirmation link sent to a guest's email or phone. Its page has a button; the
+    button (a POST) confirms the address, so that updates on the report are sent there,
+    and makes this browser the reporter. Mail scanners and the link previews of
+    messaging apps open every link before its reader does: neither may do either."""
+    posted = request.method == "POST"
+    check = outbox.confirm_contact if posted else outbox.contact_token_matches
     report = Report.objects.filter(tracking_code=normalize_tracking_code(code)).first()
-    if report is None or report.reporter_id or not outbox.confirm_contact(report, token):
+    if report is None or report.reporter_id or not check(report, token):
         raise Http404
+    if not posted:
+        context = {
+            "report": report,
+            "by_email": bool(report.guest_email),
+            "confirmed": report.guest_contact_verified_at is not None,
+        }
+        return render(request, "portal/confirm_contact.html", context)
     # The link reached the reporter's own inbox or phone: as good as the secret link.
     _remember_reporter(request, report)
     messages.success(request, _("Thank you: updates on this report will be sent to you."))

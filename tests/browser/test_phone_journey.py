@@ -1,12 +1,17 @@
 """On a phone: pages fit the screen, a refused form shows where the problem is, and a
 response template never overwrites what an officer wrote."""
 
+from urllib.parse import urlsplit
+
 import pytest
 
+from aduan.accounts.confirmation import confirmation_path
+from aduan.accounts.email_change import change_path
+from aduan.notifications.outbox import confirmation_link
 from aduan.organizations.models import ResponseTemplate
 from aduan.reports.models import Status
 from tests.browser.conftest import sign_in
-from tests.personas import PASSWORD, advance, submit
+from tests.personas import PASSWORD, _user, advance, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,6 +93,48 @@ def test_public_pages_fit_a_phone_whose_text_is_set_twice_as_large(world, new_pa
     guest.goto("/laporan/")
     first = guest.locator(".report-list li").first.bounding_box()
     assert first and first["y"] < PHONE["height"]
+
+
+def test_a_link_from_a_message_asks_for_its_button_on_a_phone_without_javascript(world, new_page):
+    report, _ = submit(
+        world, guest_email="warga.dengan.alamat.panjang.sekali@contoh-desa.example.id"
+    )
+    guest = new_page(java_script_enabled=False)
+    guest.set_viewport_size(PHONE)
+    guest.goto(urlsplit(confirmation_link(report)).path)
+    assert _overflow(guest) <= 0
+    report.refresh_from_db()
+    assert report.guest_contact_verified_at is None  # opening it changed nothing
+    with guest.expect_navigation():
+        guest.get_by_role("button", name="Konfirmasi dan buka laporan").click()
+    assert guest.url.endswith(f"/laporan/{report.tracking_code}/")
+    assert guest.locator("h1").count() == 1 and _overflow(guest) <= 0
+    report.refresh_from_db()
+    assert report.guest_contact_verified_at is not None
+
+    new_address = "siti.warga.dengan.alamat.baru.panjang@kantor-desa-contoh.example.id"
+    owner = new_page(java_script_enabled=False)
+    owner.set_viewport_size(PHONE)
+    owner.goto(change_path(world.citizen, new_address))
+    assert _overflow(owner) <= 0
+    world.citizen.refresh_from_db()
+    assert world.citizen.email == "warga@example.id"
+    with owner.expect_navigation():
+        owner.get_by_role("button", name="Gunakan alamat ini").click()
+    world.citizen.refresh_from_db()
+    assert world.citizen.email == new_address
+
+    newcomer = _user(
+        "petugas.baru.dengan.alamat.panjang@kecamatan-contoh.example.id",
+        "Petugas Baru",
+        email_confirmed_at=None,
+    )
+    owner.goto(confirmation_path(newcomer))
+    assert _overflow(owner) <= 0
+    with owner.expect_navigation():
+        owner.get_by_role("button", name="Konfirmasi alamat").click()
+    newcomer.refresh_from_db()
+    assert newcomer.email_confirmed_at is not None
 
 
 def test_a_refused_report_form_puts_the_reader_on_the_list_of_what_to_correct(world, new_page):
