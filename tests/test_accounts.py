@@ -91,6 +91,28 @@ def test_a_citizen_signs_in_with_email_and_password(world, client):
     assert client.get(reverse("portal:my_reports")).status_code == 200
 
 
+def test_a_citizen_lands_on_the_home_page_and_an_officer_in_the_back_office(world, client):
+    assert _sign_in(client, world.citizen.email, PASSWORD)["Location"] == reverse("portal:home")
+    client.logout()
+    for officer in (world.liaison_a, world.supervisor, world.national_admin):
+        landed = _sign_in(client, officer.email, PASSWORD)
+        assert landed["Location"] == reverse("workspace:inbox"), officer
+        client.logout()
+    asked = client.post(
+        reverse("accounts:login") + "?next=/laporan/",
+        {"username": world.liaison_a.email, "password": PASSWORD},
+    )
+    assert asked["Location"] == "/laporan/"  # where they asked to go comes first
+
+
+def test_the_back_office_is_the_first_link_of_an_officers_menu(world, client_for):
+    menu = client_for(world.liaison_a).get(reverse("portal:home")).content.decode()
+    nav = menu[menu.index('<ul class="nav">') :]
+    assert nav.index(reverse("workspace:inbox")) < nav.index(reverse("portal:submit"))
+    citizens = client_for(world.citizen).get(reverse("portal:home")).content.decode()
+    assert reverse("workspace:inbox") not in citizens
+
+
 def test_too_many_wrong_passwords_lock_that_account_from_that_address(world, client, settings):
     settings.AXES_FAILURE_LIMIT = 3
     for _attempt in range(3):

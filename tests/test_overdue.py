@@ -135,6 +135,8 @@ def test_one_reminder_per_unit_per_sender_per_hour(world, late, clock):
     clock.move_to(TUESDAY_AFTER + datetime.timedelta(minutes=40))
     with translation.override("en"), pytest.raises(ReminderRefused, match="already sent at 10:00"):
         remind_unit(world.unit_a, world.supervisor)
+    with translation.override("id"), pytest.raises(ReminderRefused, match="pukul 10[.]00"):
+        remind_unit(world.unit_a, world.supervisor)  # the time as Indonesian writes it
     remind_unit(world.unit_a, world.agency_admin)  # another sender may
     remind_unit(world.unit_b, world.supervisor)  # another unit may be reminded
     clock.move_to(TUESDAY_AFTER + datetime.timedelta(minutes=61))

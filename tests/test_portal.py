@@ -602,6 +602,21 @@ def test_an_empty_answer_is_refused_and_nothing_changes(world):
     assert report.status == Status.ON_HOLD
 
 
+def test_the_reporter_reads_the_final_response_before_judging_it(world):
+    report, secret = submit(world)
+    advance(world, report, Status.IN_PROGRESS)
+    lifecycle.complete(
+        report, as_user(world.liaison_a), "Lubang sudah ditambal aspal pada hari Senin."
+    )
+    client = guest_client_for(report, secret)
+    html = client.get(report_url(report)).content.decode()
+    response_at = html.index("data-final-response")
+    assert "sudah ditambal aspal" in html[response_at : html.index('data-action="reply"')]
+    assert response_at < html.index('data-action="reply"')
+    public = english(Client()).get(report_url(report)).content.decode()
+    assert "data-final-response" not in public  # the public reads it in the timeline
+
+
 def test_not_satisfied_without_a_reason_is_refused_with_the_choice_kept(world):
     report, _ = submit(world, reporter=world.citizen)
     advance(world, report, Status.COMPLETED)

@@ -220,3 +220,15 @@ def test_new_backup_codes_refused_for_a_wrong_password_ask_for_the_password_only
     form = refused.context["form"]
     assert list(form.fields) == ["password"]
     assert two_factor.backup_codes_left(world.citizen) == 9
+
+
+def test_an_officer_with_a_code_lands_in_the_back_office_too(world, client):
+    client.force_login(world.liaison_a)
+    _turn_on(client)
+    client.logout()
+    _password_step(client, world.liaison_a)
+    device = TOTPDevice.objects.get(user=world.liaison_a)
+    later = timezone.now() + datetime.timedelta(seconds=60)
+    with time_machine.travel(later, tick=False):
+        right = client.post(reverse("accounts:sign_in_code"), {"code": _code(device)})
+    assert right["Location"] == reverse("workspace:inbox")

@@ -50,6 +50,7 @@ from aduan.accounts.password_reset import after_reset
 from aduan.accounts.tasks import send_email_confirmation, send_password_changed_notice
 from aduan.lib.ratelimits import limited
 from aduan.lib.tasks import enqueue_with_transaction
+from aduan.organizations.access import is_officer
 from aduan.reports.models import Status
 
 
@@ -57,9 +58,18 @@ class SignInView(LoginView):
     form_class = SignInForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    signing_in = None
+
+    def get_default_redirect_url(self) -> str:
+        # Officers sign in to work: without a `next`, their first page is the back office,
+        # not the citizens' home page.
+        if is_officer(self.signing_in or self.request.user):
+            return reverse("workspace:inbox")
+        return super().get_default_redirect_url()
 
     def form_valid(self, form):
         user = form.get_user()
+        self.signing_in = user
         if two_factor.is_on(user):
             # Not signed in yet: the code comes first (aduan.accounts.two_factor).
             two_factor.begin(

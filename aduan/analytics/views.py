@@ -132,6 +132,8 @@ class PeriodForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         start, end = data.get("start"), data.get("end")
+        if self.has_error("start") or self.has_error("end"):
+            return data  # the day's own error says what is wrong with it
         if bool(start) != bool(end):
             raise ValidationError(_("A custom period needs both a first and a last day."))
         if start and end:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from aduan.deadlines import calendar
@@ -131,7 +132,7 @@ def _refuse_if_recent(unit: Organization, sender, now: datetime.datetime) -> Non
         local = timezone.localtime(last.sent_at, calendar.zone(unit.time_zone))
         raise ReminderRefused(
             _("A reminder was already sent at %(time)s. You can send another an hour later.")
-            % {"time": local.strftime("%H:%M")}
+            % {"time": time_format(local, "TIME_FORMAT")}
         )
 
 

@@ -416,7 +416,7 @@ class VerdictForm(ActionForm):
     """Whether the problem is solved; "no" needs a word on what is still wrong."""
 
     satisfied = forms.ChoiceField(
-        label=_("Is the problem solved?"),
+        label=_("Your answer"),  # the form's heading asks the question
         choices=[("yes", _("Yes, I am satisfied")), ("no", _("No, it is not solved"))],
         widget=forms.RadioSelect,
     )

@@ -129,10 +129,15 @@ def present_report(report: Report, *, is_reporter: bool) -> dict:
     attachments = list(visible_attachments(report, is_reporter=is_reporter))
     for item in attachments:
         item.shown_name = item.original_name if is_reporter else item.plain_name
-    hold_question = ""
+    hold_question = final_response = ""
     if is_reporter and report.status == Status.ON_HOLD:
         last_hold = report.events.filter(action=Action.HOLD).order_by("-at", "-id").first()
         hold_question = last_hold.message if last_hold else ""
+    if is_reporter and report.status == Status.COMPLETED:
+        # The reporter judges the outcome: what the office says it did comes first, not
+        # a phone's length further down the timeline.
+        last = report.events.filter(action=Action.COMPLETE).order_by("-at", "-id").first()
+        final_response = last.message if last else ""
     return {
         "report": report,
         "is_reporter": is_reporter,
@@ -143,5 +148,6 @@ def present_report(report: Report, *, is_reporter: bool) -> dict:
         "timeline": timeline(report, is_reporter=is_reporter, attachments=attachments),
         "attachments": attachments,
         "hold_question": hold_question,
+        "final_response": final_response,
         "merged_into": report.first_of_duplicates() if report.duplicate_of_id else None,
     }

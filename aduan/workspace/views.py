@@ -483,7 +483,7 @@ def report_action(request, code: str, action: str):
 
 
 def _after_action(request, report: Report, action: str):
-    messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
+    messages.success(request, _("“%(action)s” is recorded.") % {"action": Action(action).label})
     if Report.objects.visible_to(request.user).filter(pk=report.pk).exists():
         return redirect("workspace:report", code=report.tracking_code)
     messages.info(
