@@ -610,3 +610,31 @@ def test_a_duplicate_is_found_behind_many_newer_reports_of_the_same_place(world,
         )
     copy = _report(world, REPHRASED_TITLE, REPHRASED_BODY, places["village"])
     assert _codes(likely_duplicates(copy, world.national_admin)) == [original.tracking_code]
+
+
+def test_a_citizen_is_offered_the_same_problem_on_the_same_named_street(world, places):
+    village = places["village"]
+    pothole = _report(
+        world,
+        "Jalan berlubang di Jl. Raya Baturraden",
+        "Selamat siang. Di Jl. Raya Baturraden dekat RSUD ada lubang cukup dalam hampir "
+        "setahun. Kalau hujan lubangnya tertutup genangan sehingga tidak kelihatan. Mohon "
+        "segera ditambal sebelum ada korban.",
+        village,
+        days_ago=30,
+    )
+    draft = Draft(
+        title="Jalan berlubang di Jl. Raya Baturraden",
+        body="Ada lubang besar di Jl. Raya Baturraden, berbahaya untuk pengendara motor "
+        "terutama malam hari. Mohon segera diperbaiki.",
+        region=village,
+        address="Jl. Raya Baturraden",
+    )
+    assert _codes(similar_open_reports(draft)) == [pothole.tracking_code]
+    elsewhere = Draft(
+        title="Jalan berlubang di Jl. Gerilya",
+        body="Ada lubang besar di Jl. Gerilya, berbahaya untuk pengendara motor terutama "
+        "malam hari. Mohon segera diperbaiki.",
+        region=village,
+    )
+    assert similar_open_reports(elsewhere) == []  # the same words on another street

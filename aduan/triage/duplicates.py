@@ -337,8 +337,9 @@ def _rank(
     probe_vectors = _weighted(features[0], weights)
     at = probe.at or timezone.now()
     streets = _streets(probe.title, probe.body, probe.address)
+    with_streets = _similarity_with_streets(probe, texts) if streets else None
     matches = []
-    for report, feature in zip(candidates, features[1:], strict=True):
+    for index, (report, feature) in enumerate(zip(candidates, features[1:], strict=True)):
         text = _text_similarity(probe_vectors, _weighted(feature, weights))
         region = (named or {}).get(report.pk)
         place, distance = _place_similarity(probe, report, public, region)
@@ -349,6 +350,11 @@ def _rank(
             place = None
         if text < MIN_TEXT or place is None:
             continue
+        if with_streets and _shares_street(streets, report, public):
+            # Already about the same kind of problem, on the same named street: the
+            # street is then part of what the two describe alike ("Jalan berlubang di
+            # Jl. Raya Baturraden" twice), not only where.
+            text = max(text, with_streets[index])
         days = abs((report.submitted_at - at).days)
         recency = max(0.0, 1 - days / WINDOW_DAYS)
         score = text * (0.55 + 0.3 * place + 0.15 * recency)
@@ -361,18 +367,29 @@ def _rank(
 Features = tuple[Counter, Counter]
 
 
-def _features(title: str, body: str) -> Features:
+def _features(title: str, body: str, keep_streets: bool = False) -> Features:
     # The title twice: it is the citizen's own summary of the problem. Street names are
     # left out: they say where, which the place score weighs (`_other_streets`); in the
-    # text they would make a broken traffic light and street vendors on one road alike.
-    text = _without_street_names(f"{title} {title} {body[:BODY_CHARS]}")
-    text = normalize(text)
+    # text they would make a broken traffic light and street vendors on one road alike
+    # (kept only for `_similarity_with_streets`).
+    text = f"{title} {title} {body[:BODY_CHARS]}"
+    text = normalize(text if keep_streets else _without_street_names(text))
     words = [w for w in text.split() if w not in COMMON_WORDS]
     grams: Counter = Counter()
     for word in words:
         padded = f" {word} "
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
     return Counter(words), grams
+
+
+def _similarity_with_streets(probe: Probe, texts: list[tuple[str, str]]) -> list[float]:
+    """The probe's text similarity to each of `texts` with the streets' names read as
+    words, weighed among the same reports (used only where both name the same street)."""
+    features = [_features(probe.title, probe.body, keep_streets=True)]
+    features += [_features(title, body, keep_streets=True) for title, body in texts]
+    weights = _inverse_document_frequency(features)
+    probe_vectors = _weighted(features[0], weights)
+    return [_text_similarity(probe_vectors, _weighted(f, weights)) for f in features[1:]]
 
 
 def _inverse_document_frequency(features: list[Features]) -> tuple[dict, dict]:
@@ -538,14 +555,24 @@ def _other_streets(streets: set[str], report: Report, public: bool = False) -> b
     text the public may read of `report`."""
     if not streets:
         return False
-    if public:
-        address = public_text(report.address, report)
-        theirs = _streets(report.public_title, report.public_body, address)
-    else:
-        theirs = _streets(report.title, report.body, report.address)
+    theirs = _report_streets(report, public)
     if not theirs:
         return False
     return not any(_same_street(a, b) for a in streets for b in theirs)
+
+
+def _shares_street(streets: set[str], report: Report, public: bool = False) -> bool:
+    """Whether `report` names one of `streets` (`public`: in what the public reads)."""
+    return bool(streets) and any(
+        _same_street(a, b) for a in streets for b in _report_streets(report, public)
+    )
+
+
+def _report_streets(report: Report, public: bool) -> set[str]:
+    if public:
+        address = public_text(report.address, report)
+        return _streets(report.public_title, report.public_body, address)
+    return _streets(report.title, report.body, report.address)
 
 
 def _same_street(a: str, b: str) -> bool:
