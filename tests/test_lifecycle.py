@@ -475,7 +475,9 @@ def test_a_report_suggesting_an_agency_waits_for_that_agencys_admin(world):
 
 
 STAFF_EXPECTATIONS = {
-    # persona: actions allowed on an in-progress report handled by unit A
+    # persona: actions allowed on an in-progress report handled by unit A ("remote_verdict":
+    # recording the reporter's verdict for a connected system, which the back office
+    # offers only while one waits for it)
     "national_admin": {
         "escalate",
         "note",
@@ -484,6 +486,7 @@ STAFF_EXPECTATIONS = {
         "hide_info",
         "correct_flags",
         "assign",
+        "remote_verdict",
     },
     "agency_admin": {
         "respond",
@@ -494,6 +497,7 @@ STAFF_EXPECTATIONS = {
         "hide_info",
         "correct_flags",
         "assign",
+        "remote_verdict",
     },
     "liaison_a": {
         "respond",
@@ -503,6 +507,7 @@ STAFF_EXPECTATIONS = {
         "hide_info",
         "correct_flags",
         "assign",
+        "remote_verdict",
     },
     "liaison_b": set(),
     "supervisor": {"escalate", "note"},
@@ -531,6 +536,7 @@ DISPATCHED_EXPECTATIONS = {
         "hide_file",
         "hide_info",
         "assign",
+        "remote_verdict",
     },
     "agency_admin": {
         "forward",
@@ -546,6 +552,7 @@ DISPATCHED_EXPECTATIONS = {
         "hide_file",
         "hide_info",
         "assign",
+        "remote_verdict",
     },
     "liaison_a": {
         "respond",
@@ -556,6 +563,7 @@ DISPATCHED_EXPECTATIONS = {
         "hide_info",
         "correct_flags",
         "assign",
+        "remote_verdict",
     },
     "liaison_b": set(),
     "supervisor": {"escalate", "note"},

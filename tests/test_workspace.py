@@ -456,8 +456,9 @@ def test_report_page_shows_exactly_the_allowed_action_forms_with_the_version(
     assert response.status_code == 200
     actions = _form_actions(response)
     allowed = lifecycle.allowed_actions(report, as_user(world.liaison_a))
-    # Hiding a file is offered beside each public file, and this report has none.
-    assert set(actions) == allowed - {"hide_file", "hide_info"}
+    # Hiding a file is offered beside each public file, and this report has none; the
+    # reporter's verdict for a connected system only while one waits for it.
+    assert set(actions) == allowed - {"hide_file", "hide_info", "remote_verdict"}
     assert set(actions) == {
         "respond",
         "complete",

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from aduan.lib import dates
 from aduan.lib.phones import normalize_phone
 from aduan.organizations.models import Category, Organization, Region
+from aduan.reports.lifecycle import ReceivedVia, recorded_for_reporter
 from aduan.reports.models import Attachment, Channel, Kind, Report, ReportEvent, Status
 from aduan.triage.hints import urgency_reasons
 
@@ -229,6 +230,31 @@ class EventFileSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="Download it with the same API key.")
 
 
+class VerdictSerializer(serializers.Serializer):
+    """The reporter's verdict on a connected system's completion (the schema of an
+    entry's `verdict`)."""
+
+    satisfied = serializers.BooleanField(
+        help_text="Whether the reporter said the problem is solved there."
+    )
+    stars = serializers.IntegerField(
+        allow_null=True,
+        min_value=1,
+        max_value=5,
+        help_text="The 1–5 stars the reporter gave that system with it; null without.",
+    )
+    uplink = serializers.CharField(
+        help_text="The connected system judged: its short name here (docs/webhooks.md)."
+    )
+    uplink_name = serializers.CharField(help_text="Its name, as the reporter's page shows it.")
+    received_via = serializers.ChoiceField(
+        choices=ReceivedVia.choices,
+        allow_null=True,
+        help_text="How the verdict reached the officer who recorded it for the reporter "
+        "(by phone, in person, by letter…); null when the reporter gave it themselves.",
+    )
+
+
 class EventSerializer(CheapCopies, serializers.ModelSerializer):
     # Internal entries' texts and files stay inside (the changes feed lists them).
     internal_blanked = False
@@ -237,6 +263,7 @@ class EventSerializer(CheapCopies, serializers.ModelSerializer):
         source="actor_organization_id", allow_null=True, read_only=True
     )
     attachments = serializers.SerializerMethodField()
+    verdict = serializers.SerializerMethodField()
 
     class Meta:
         model = ReportEvent
@@ -251,6 +278,7 @@ class EventSerializer(CheapCopies, serializers.ModelSerializer):
             "organization",
             "by_reporter",
             "attachments",
+            "verdict",
         ]
 
     @extend_schema_field(EventFileSerializer(many=True))
@@ -258,6 +286,33 @@ class EventSerializer(CheapCopies, serializers.ModelSerializer):
         if not event.is_public and self.internal_blanked:
             return []
         return self._files(event)
+
+    @extend_schema_field(VerdictSerializer(allow_null=True))
+    def get_verdict(self, event) -> dict | None:
+        """What a `remote_verdict` entry says (null on every other entry). Only what the
+        reporter chose from (the verdict, the stars), never their words, which stay in
+        `message` as any of theirs."""
+        if event.action != "remote_verdict" or (not event.is_public and self.internal_blanked):
+            return None
+        data = event.data or {}
+        slug = data.get("uplink", "")
+        return {
+            "satisfied": bool(data.get("satisfied")),
+            "stars": data.get("stars"),
+            "uplink": slug,
+            "uplink_name": self._uplink_names().get(slug, slug),
+            "received_via": data.get("received_via") if recorded_for_reporter(event) else None,
+        }
+
+    def _uplink_names(self) -> dict[str, str]:
+        """slug → name of the connected systems, looked up once per answer (a page of
+        reports with many verdicts costs one query), and only when a verdict is shown."""
+        from aduan.webhooks.models import Uplink
+
+        names = self.context.get("_uplink_names")
+        if names is None:
+            names = self.context["_uplink_names"] = dict(Uplink.objects.values_list("slug", "name"))
+        return names
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -181,6 +181,13 @@ HANDLER_ACTIONS = frozenset(
 # the reporter's word (`recorded_for_reporter`).
 RECORDED_ANSWER_ACTIONS = frozenset({Action.ANSWER_HOLD})
 RECORDED_REPLY_ACTIONS = frozenset({Action.SATISFIED, Action.NOT_SATISFIED})
+# The reporter's verdict on what a connected system did with their forwarded report,
+# given outside the system: recorded by the officers who may act on the report here, its
+# admins and the officers handling it (admins and liaison officers are also who enter
+# the reports brought by phone or to the counter). It judges the other system's
+# handling, not theirs, so the handling unit may record it. Whether a verdict is awaited
+# is the connected system's state (`aduan.webhooks.forwarding.give_verdict_there`).
+RECORDED_REMOTE_VERDICT_ACTIONS = frozenset({Action.REMOTE_VERDICT})
 HAND_OVER_AFTER = datetime.timedelta(days=60)
 INCOMPLETE_MESSAGE = _("The requested information did not arrive in time.")
 # A report on hold whose reporter's personal data was deleted: nobody can answer.
@@ -276,6 +283,8 @@ def allowed_actions(report: Report, actor: Actor) -> set[str]:
         allowed |= possible & (ADMIN_ACTIONS | RECORDED_ANSWER_ACTIONS | RECORDED_REPLY_ACTIONS)
     if access.can_handle(report.organization):
         allowed |= possible & HANDLER_ACTIONS
+    if access.can_administer(report.organization) or access.can_handle(report.organization):
+        allowed |= possible & RECORDED_REMOTE_VERDICT_ACTIONS
     if access.is_national_admin or access.holds(report.organization, Role.SUPERVISOR):
         allowed |= possible & {Action.ESCALATE}
     if access.has_role(*STAFF_ROLES) and can_see(report, access):
@@ -298,6 +307,18 @@ def reporter_erased(report: Report) -> bool:
     if report.reporter_id is None:
         return report.guest_erased_at is not None
     return report.reporter.is_erased
+
+
+def _nobody_to_answer(report: Report) -> TransitionError:
+    """The refusal of a question for, or an answer recorded for, an erased reporter."""
+    return TransitionError(
+        _("The reporter deleted their account: nobody can answer a question or be asked.")
+        if report.reporter_id
+        else _(
+            "The reporter's data was erased at their request: nobody can answer a "
+            "question or be asked."
+        )
+    )
 
 
 def _hand_over_due(report: Report) -> bool:
@@ -338,14 +359,7 @@ def transition(
             % {"status": report.get_status_display()}
         )
     if action in NEEDS_REPORTER and not actor.is_reporter and reporter_erased(report):
-        raise TransitionError(
-            _("The reporter deleted their account: nobody can answer a question or be asked.")
-            if report.reporter_id
-            else _(
-                "The reporter's data was erased at their request: nobody can answer a "
-                "question or be asked."
-            )
-        )
+        raise _nobody_to_answer(report)
     if action not in allowed_actions(report, actor):
         raise PermissionDenied(_("You may not take this action on this report."))
     at = at or timezone.now()
@@ -1282,13 +1296,26 @@ def record_remote_update(report: Report, message: str, *, data: dict, at=None) -
     )
 
 
-def record_remote_verdict(report: Report, actor: Actor, message: str, *, data: dict, at=None):
+def record_remote_verdict(
+    report: Report, actor: Actor, message: str, *, data: dict, received_via: str = "", at=None
+):
     """Record the reporter's verdict on what a connected system the report was forwarded
     to did (`data` names the system, the verdict and any stars); the status here stays,
     as it did when the report was forwarded. Public, like a verdict on the handling
-    here; an anonymous reporter's words are withheld as theirs always are."""
+    here; an anonymous reporter's words are withheld as theirs always are. An officer
+    recording a verdict given outside the system says how it came (`received_via`), as
+    for `reply`; nobody gives one for a reporter whose data was erased."""
+    recorded = _recorded_for_reporter(actor, received_via)
+    if recorded and reporter_erased(report):
+        raise _nobody_to_answer(report)
     return transition(
-        report, Action.REMOTE_VERDICT, actor, message=message, data=data, is_public=True, at=at
+        report,
+        Action.REMOTE_VERDICT,
+        actor,
+        message=message,
+        data={**data, **recorded},
+        is_public=True,
+        at=at,
     )
 
 

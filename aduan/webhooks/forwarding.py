@@ -610,31 +610,49 @@ def give_verdict_there(
     satisfied: bool,
     message: str = "",
     stars: int | None = None,
+    received_via: str = "",
 ):
     """The reporter's verdict on the uplink's completion of their forwarded report:
     recorded here (the status here stays) and relayed to the uplink, which closes or
-    reopens its report and says so by webhook. Raises TransitionError when the uplink no
-    longer waits for one, StaleReport when the report changed meanwhile."""
+    reopens its report and says so by webhook. The reporter's own, or one they gave by
+    phone, in person or by letter that an officer records for them (`actor` is the
+    officer; `received_via` says how it came). Raises TransitionError when the uplink no
+    longer waits for one, StaleReport when the report changed meanwhile,
+    PermissionDenied when the officer may not act on the report."""
     if not satisfied and not message.strip():
-        raise lifecycle.TransitionError(_("Tell us what is still not resolved."))
+        raise lifecycle.TransitionError(
+            _("Tell us what is still not resolved.")
+            if actor.is_reporter
+            else _("Write what the reporter says is still not resolved.")
+        )
     with transaction.atomic():
-        # One verdict per completion: a second click waits here, then finds it given.
+        # One verdict per completion: a second click (or a colleague's form sent at the
+        # same moment) waits here, then finds it given.
         locked = Forwarding.objects.select_for_update().get(pk=forwarding.pk)
         if locked.pk not in {row.pk for row in awaiting_verdict(report)}:
-            raise lifecycle.TransitionError(
-                _("%(uplink)s no longer waits for your verdict on this report.")
-                % {"uplink": forwarding.uplink.name}
-            )
+            raise lifecycle.TransitionError(_no_longer_waits(forwarding.uplink, actor))
         if stars is not None and rated_there(report, forwarding.uplink):
             stars = None  # the uplink takes one rating; the form no longer offers it
         data = {"uplink": forwarding.uplink.slug, "satisfied": satisfied}
         if stars:
             data["stars"] = stars
-        event = lifecycle.record_remote_verdict(report, actor, message, data=data)
+        event = lifecycle.record_remote_verdict(
+            report, actor, message, data=data, received_via=received_via
+        )
         # A failed one too: the uplink still waits. One being sent catches the verdict
         # before it ends (`_changed_meanwhile`).
         _go_again(Forwarding.objects.filter(pk=locked.pk).exclude(state=State.SENDING))
     return event
+
+
+def _no_longer_waits(uplink: Uplink, actor: Actor) -> str:
+    if actor.is_reporter:
+        return _("%(uplink)s no longer waits for your verdict on this report.") % {
+            "uplink": uplink.name
+        }
+    return _("%(uplink)s no longer waits for the reporter's verdict on this report.") % {
+        "uplink": uplink.name
+    }
 
 
 QUEUE = LeasedQueue(

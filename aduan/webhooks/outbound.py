@@ -130,6 +130,7 @@ def payload(delivery: WebhookDelivery) -> dict:
     if not event.is_public:
         event_data["message"] = ""
         event_data["attachments"] = []
+        event_data["verdict"] = None
     return {
         "type": delivery.event_type,
         "timestamp": _moment(event.at),

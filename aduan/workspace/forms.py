@@ -548,6 +548,93 @@ class RecordReplyForm(ActionForm):
         )
 
 
+class RecordRemoteVerdictForm(ActionForm):
+    """The reporter's verdict on what a connected system did with their forwarded report,
+    given by phone, in person or by letter: recorded for them, it goes to that system as
+    their own does (`forwarding.give_verdict_there`); the status here stays. Offered
+    while the system waits for a verdict; `forwarding` names the one the officer saw, so
+    the verdict goes to the system the form named."""
+
+    action = Action.REMOTE_VERDICT
+    heading = _("Record the reporter's verdict for a connected system")
+    submit_label = _("Record the verdict")
+    forwarding = forms.IntegerField(widget=forms.HiddenInput)
+    received_via = _received_via()
+    verdict = forms.ChoiceField(
+        label=_("The reporter is"),
+        choices=[
+            ("satisfied", _("satisfied: the report is closed there")),
+            ("not_satisfied", _("not satisfied: the report is reopened there")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    stars = forms.TypedChoiceField(
+        label=_("The reporter's rating (optional)"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[(n, f"{'★' * n} {n}/5") for n in range(5, 0, -1)],
+        widget=forms.RadioSelect,
+    )
+    message = _text(
+        _("What the reporter said (public; required when not satisfied)"),
+        required=False,
+        rows=3,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from aduan.webhooks import forwarding
+
+        super().__init__(*args, **kwargs)
+        waiting = forwarding.awaiting_verdict(self.report)
+        self.has_choices = bool(waiting) and not lifecycle.reporter_erased(self.report)
+        self.target = self._posted_forwarding() if self.is_bound else None
+        if self.target is None and waiting:
+            self.target = waiting[0]
+        if self.target is None:
+            return
+        uplink = self.target.uplink
+        self.initial.setdefault("forwarding", self.target.pk)
+        self.heading = _("Record the reporter's verdict for %(system)s") % {"system": uplink.name}
+        self.fields["verdict"].help_text = _(
+            "%(system)s completed the report it received from here. The verdict goes there "
+            "as the reporter's; the status here does not change."
+        ) % {"system": uplink.name}
+        if forwarding.rated_there(self.report, uplink):
+            del self.fields["stars"]  # the connected system takes one rating
+
+    def _posted_forwarding(self):
+        try:
+            pk = int(self.data.get("forwarding", ""))
+        except ValueError:
+            return None
+        return self.report.forwardings.select_related("uplink").filter(pk=pk).first()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("verdict") == "not_satisfied" and not data.get("message", "").strip():
+            self.add_error("message", _("Write what the reporter says is still not resolved."))
+        return data
+
+    def perform(self, actor):
+        from aduan.webhooks.forwarding import give_verdict_there
+
+        if self.target is None:
+            raise lifecycle.TransitionError(
+                _("The connected system no longer waits for the reporter's verdict.")
+            )
+        data = self.cleaned_data
+        return give_verdict_there(
+            self.report,
+            actor,
+            self.target,
+            satisfied=data["verdict"] == "satisfied",
+            message=data["message"],
+            stars=data.get("stars"),
+            received_via=data["received_via"],
+        )
+
+
 class EscalateForm(ActionForm):
     action = Action.ESCALATE
     heading = _("Escalate")
@@ -614,6 +701,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     for form in (
         RecordAnswerForm,
         RecordReplyForm,
+        RecordRemoteVerdictForm,
         DispatchForm,
         RespondForm,
         CompleteForm,
