@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import translation
 
+from aduan.analytics.facts import facts_of
 from aduan.lib import http
 from aduan.lib.leasing import State
 from aduan.reports import lifecycle
@@ -444,3 +445,20 @@ def test_no_verdict_is_recorded_for_a_reporter_who_deleted_their_account(
             report, as_user(world.agency_admin), item, satisfied=True, received_via="phone"
         )
     assert not report.events.filter(action=Action.REMOTE_VERDICT).exists()
+
+
+# --- Monitoring figures ---------------------------------------------------------------------
+
+
+def test_a_verdict_for_a_connected_system_is_not_counted_in_the_satisfaction_figures(
+    world, uplink, client, client_for, receiver
+):
+    """It judges the other system's handling, not this installation's."""
+    report, _item = completed_there(world, uplink, client, receiver)
+    _record(client_for(world.agency_admin), report, received_via="phone", verdict="satisfied")
+    loaded = Report.objects.select_related("organization", "category").get(pk=report.pk)
+
+    [fact] = facts_of([loaded])
+
+    assert report.events.filter(action=Action.REMOTE_VERDICT).exists()
+    assert (fact.satisfied, fact.verdict_recorded, fact.rating) == (None, False, None)
