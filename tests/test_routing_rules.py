@@ -60,7 +60,7 @@ def test_an_outsider_agency_admin_cannot_make_rules_for_another_agencys_region(
     )
     assert response.status_code == 400
     error = response.context["rule_form"].errors["region"][0]
-    assert "33.02.20 lies outside your agency's jurisdiction (33.74)" in error
+    assert "Kembaran (33.02.20) lies outside your agency's jurisdiction (33.74)" in error
     assert not RoutingRule.objects.exists()
 
 

@@ -15,7 +15,7 @@ from aduan.channels.intake import Draft
 from aduan.lib import dates
 from aduan.lib.phones import PhoneField
 from aduan.notifications.outbox import sms_enabled, whatsapp_enabled
-from aduan.organizations.forms import CategoryChoiceField
+from aduan.organizations.forms import CategoryChoiceField, RegionSelect
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.attachments import CleanFile
 from aduan.reports.codes import normalize_tracking_code, secret_from_token, token_reference
@@ -100,7 +100,7 @@ class ReportForm(FilesMixin, AccessibleErrorsMixin, forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    region = forms.ChoiceField(label=_("Region"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False, widget=RegionSelect)
     address = forms.CharField(label=_("Address or landmark"), required=False, max_length=255)
     # Set by the "use my location" button (portal.js) from the phone's position.
     latitude = forms.FloatField(

@@ -18,11 +18,10 @@ from aduan.channels.intake import Draft
 from aduan.lib import dates
 from aduan.lib.phones import PhoneField
 from aduan.organizations.access import Access, units_without_liaison
-from aduan.organizations.forms import CategoryChoiceField
+from aduan.organizations.forms import CategoryChoiceField, RegionField
 from aduan.organizations.models import (
     Category,
     Organization,
-    Region,
     ResponseTemplate,
 )
 from aduan.reports import lifecycle
@@ -752,13 +751,10 @@ class ManualEntryForm(FilesMixin, forms.Form):
         queryset=Category.objects.filter(is_active=True).select_related("parent"),
         required=False,
     )
-    region = forms.ModelChoiceField(
-        label=_("Region code"),
-        queryset=Region.objects.all(),
-        to_field_name="code",
+    region = RegionField(
+        label=_("Region"),
         required=False,
-        widget=forms.TextInput,
-        help_text=_("Kemendagri code of the village, district or regency, e.g. 33.74.12."),
+        help_text=_("Where it happened, as precisely as known: down to the village."),
     )
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     incident_date = dates.DateField(

@@ -15,13 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from aduan.accounts.models import User
 from aduan.organizations.access import Access, Role
-from aduan.organizations.forms import CategoryChoiceField
+from aduan.organizations.forms import CategoryChoiceField, RegionField, RegionInput
 from aduan.organizations.models import (
     Category,
     ConnectionDecree,
     Membership,
     Organization,
-    Region,
     RoutingRule,
     may_hold_national_admin,
     region_within,
@@ -176,13 +175,6 @@ class MemberForm(forms.Form):
         )
 
 
-class RegionCodeField(forms.ModelChoiceField):
-    """A region by its Kemendagri code, typed; spaces pasted around it are ignored."""
-
-    def to_python(self, value):
-        return super().to_python(value.strip() if isinstance(value, str) else value)
-
-
 def rule_area(owner: Organization) -> list[str]:
     """The region codes an agency admin may write rules for on `owner`'s page: the
     jurisdiction its agency declares (none declared: nowhere, until it is declared)."""
@@ -198,14 +190,11 @@ class RoutingRuleForm(forms.ModelForm):
     the rules of the agency that serves the place.
     """
 
-    region = RegionCodeField(
-        label=_("Region code"),
-        queryset=Region.objects.all(),
-        to_field_name="code",
+    region = RegionField(
+        label=_("Region"),
         required=False,
-        widget=forms.TextInput,
-        help_text=_("Kemendagri code, e.g. 33.74.12. Leave empty for everywhere."),
-        error_messages={"invalid_choice": _("No region has this Kemendagri code.")},
+        widget=RegionInput(empty_label=_("Everywhere")),
+        help_text=_("Leave empty for everywhere."),
     )
 
     class Meta:
@@ -230,11 +219,10 @@ class RoutingRuleForm(forms.ModelForm):
         if self.area is not None:
             self.fields["region"].required = True
             self.fields["region"].error_messages["required"] = _(
-                "Enter a region code: rules for everywhere are made by the national admin."
+                "Choose a region: rules for everywhere are made by the national admin."
             )
-            self.fields["region"].help_text = _(
-                "Kemendagri code within your agency's jurisdiction, e.g. 33.74.12."
-            )
+            self.fields["region"].widget.empty_label = None
+            self.fields["region"].help_text = _("A region within your agency's jurisdiction.")
 
     def clean_region(self):
         region = self.cleaned_data.get("region")
@@ -253,6 +241,9 @@ class RoutingRuleForm(forms.ModelForm):
                     "%(region)s lies outside your agency's jurisdiction (%(area)s). Rules for "
                     "other regions are made by the agencies serving them or the national admin."
                 )
-                % {"region": region.code, "area": ", ".join(sorted(self.area))}
+                % {
+                    "region": f"{region.name} ({region.code})",
+                    "area": ", ".join(sorted(self.area)),
+                }
             )
         return region

@@ -36,12 +36,45 @@
     });
   }
 
-  /* Region picker: the province <select> gains cascading selects (regency/city,
-     district, village) filled from the regions endpoint. The deepest chosen code is
-     sent in a hidden input named "region". */
+  /* Region picker (aduan.organizations.forms.RegionPickerMixin): the province <select>
+     gains cascading selects (regency/city, district, village) filled from the regions
+     endpoint. The deepest chosen code is sent in a hidden input with the field's name.
+     A text box for a code or a name (the back office) gives way to a province <select>
+     once the provinces have come; until then, or without them, it is typed in. */
   function regionPicker(box) {
-    var province = box.querySelector("select");
-    if (!province || !window.fetch) return;
+    var control = box.querySelector("select, input");
+    if (!control || !window.fetch) return;
+    if (control.tagName === "SELECT") {
+      cascade(box, control);
+      return;
+    }
+    var first = (box.dataset.selected || "").split(".")[0];
+    fetch(box.dataset.url)
+      .then(function (response) { return response.ok ? response.json() : []; })
+      .then(function (items) {
+        /* Someone already typing keeps the box. */
+        if (!items.length || control.value !== control.defaultValue) return;
+        var select = document.createElement("select");
+        select.id = control.id;
+        select.name = control.name;
+        select.appendChild(new Option(box.dataset.first || "—", ""));
+        items.forEach(function (item) {
+          select.appendChild(new Option(item.name, item.code, false, item.code === first));
+        });
+        var typing = box.querySelector("[data-region-typing]");
+        var described = (control.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+          return id && (!typing || id !== typing.id);
+        });
+        if (described.length) select.setAttribute("aria-describedby", described.join(" "));
+        if (control.hasAttribute("aria-invalid")) select.setAttribute("aria-invalid", control.getAttribute("aria-invalid"));
+        control.replaceWith(select);
+        if (typing) typing.remove();
+        cascade(box, select);
+      })
+      .catch(function () { /* the text box still takes a code or a name */ });
+  }
+
+  function cascade(box, province) {
     var url = box.dataset.url;
     var hidden = document.createElement("input");
     hidden.type = "hidden";
@@ -100,10 +133,11 @@
 
     province.addEventListener("change", function () { onChange(1); });
 
-    /* Restore a deeper choice after the server showed the form again. */
+    /* Restore the choice after the server showed the form again, with the selects of
+       each level down to it and the one below it. */
     var selected = box.dataset.selected || "";
-    var parts = selected.split(".");
-    if (parts.length > 1) {
+    var parts = selected ? selected.split(".") : [];
+    if (parts.length) {
       Array.prototype.slice.call(province.options).forEach(function (option) {
         if (option.value.indexOf(".") !== -1) option.remove();
       });
