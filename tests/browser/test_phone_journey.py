@@ -1,17 +1,22 @@
 """On a phone: pages fit the screen, a refused form shows where the problem is, and a
 response template never overwrites what an officer wrote."""
 
+import datetime
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from aduan.accounts.confirmation import confirmation_path
 from aduan.accounts.email_change import change_path
+from aduan.deadlines.scan import scan
 from aduan.notifications.outbox import confirmation_link
 from aduan.organizations.models import ResponseTemplate
+from aduan.reports import lifecycle
 from aduan.reports.models import Status
 from tests.browser.conftest import sign_in
-from tests.personas import PASSWORD, _user, advance, submit
+from tests.personas import PASSWORD, _user, advance, as_user, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,6 +85,77 @@ def test_public_pages_and_the_back_office_report_fit_a_phone(world, new_page):
     admin = _phone(new_page, world.national_admin)
     admin.goto(f"/kantor/laporan/{waiting.tracking_code}/")
     assert _overflow(admin) <= 0
+
+
+def _late_report(world):
+    """A report dispatched to unit A a month ago, with a title too long for one line."""
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=30), tick=False):
+        report, _ = submit(
+            world,
+            reporter=world.citizen,
+            title="Jembatan gantung penghubung dua dusun retak parah dan miring ke sungai",
+        )
+        lifecycle.dispatch(report, as_user(world.national_admin), world.unit_a)
+    scan()
+    return report
+
+
+def test_the_inbox_and_the_overdue_list_show_every_column_on_a_phone(world, new_page):
+    report = _late_report(world)
+    admin = _phone(new_page, world.national_admin)
+    for path, late_label in (("/kantor/?tab=all", "Batas waktu"), ("/kantor/terlambat/", None)):
+        admin.goto(path)
+        assert admin.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        # No list scrolls sideways in its own box either: each report is a card.
+        assert admin.evaluate(
+            "[...document.querySelectorAll('.ws-table-wrap')]"
+            ".every(box => box.scrollWidth <= box.clientWidth)"
+        ), path
+        late = admin.locator(f"tr[data-code='{report.tracking_code}'] [data-countdown]").first
+        box = late.bounding_box()
+        assert box and box["x"] + box["width"] <= PHONE["width"], path
+        assert "terlambat" in late.inner_text()
+        if late_label:  # each cell under its column's name
+            cell = admin.locator(f"tr[data-code='{report.tracking_code}'] td[data-label]").nth(1)
+            assert cell.get_attribute("data-label") == late_label
+
+
+def test_the_inbox_filters_fold_away_on_a_phone_unless_in_use(world, new_page):
+    _late_report(world)
+    admin = _phone(new_page, world.national_admin)
+    admin.goto("/kantor/?tab=all")
+    filters = admin.locator("details.ws-more-filters")
+    assert not filters.evaluate("details => details.open")
+    assert admin.locator("#id_q").is_visible() and not admin.locator("#id_status").is_visible()
+    first = admin.locator(".ws-reports tbody tr").first.bounding_box()
+    assert first and first["y"] < PHONE["height"]
+
+    admin.goto("/kantor/?tab=all&status=dispatched")
+    assert filters.evaluate("details => details.open")
+    assert admin.input_value("#id_status") == "dispatched"
+    # On a wide screen every filter stands open, with nothing to unfold.
+    admin.set_viewport_size({"width": 1280, "height": 800})
+    admin.goto("/kantor/?tab=all")
+    assert admin.locator("#id_status").is_visible()
+    assert not admin.locator("details.ws-more-filters > summary").is_visible()
+
+
+def test_the_report_page_links_a_liaison_to_their_forms_from_the_top(world, new_page):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.DISPATCHED)
+    liaison = _phone(new_page, world.liaison_a)
+    liaison.goto(f"/kantor/laporan/{report.tracking_code}/")
+    links = liaison.locator("nav.ws-jump a")
+    targets = links.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert "#action-respond" in targets and "#action-dispatch" not in targets
+    assert all(liaison.locator(target).count() == 1 for target in targets)
+    assert links.first.bounding_box()["y"] < PHONE["height"]
+
+    liaison.locator("nav.ws-jump a[href='#action-respond']").click()
+
+    liaison.wait_for_function("location.hash === '#action-respond'")
+    form = liaison.locator("#action-respond").bounding_box()
+    assert -2 < form["y"] < PHONE["height"]  # scrolled to the top of the screen
 
 
 def test_public_pages_fit_a_phone_whose_text_is_set_twice_as_large(world, new_page):
