@@ -5,7 +5,8 @@ import pytest
 
 from aduan.organizations.models import Region
 from aduan.reports.models import Report, Status
-from tests.personas import advance, submit
+from tests.browser.conftest import sign_in
+from tests.personas import PASSWORD, advance, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -143,3 +144,61 @@ def test_a_mistake_the_phone_can_see_is_shown_before_a_photo_is_uploaded(world, 
     assert page.evaluate("document.querySelector('#id_guest_name').validity.valueMissing")
     assert page.evaluate("document.querySelector('#id_attachments').files.length") == 1
     assert not Report.objects.exists()
+
+
+def test_a_guest_who_switches_the_language_keeps_the_report_half_written(world, new_page):
+    village_with_parents()
+    page = new_page()
+    page.goto("/lapor/")
+    page.fill("#id_title", "Lampu jalan padam di depan sekolah")
+    page.fill("#id_body", "Sudah tiga malam lampu jalan padam, anak-anak pulang dalam gelap.")
+    page.select_option("#id_region", "33")
+    page.select_option("#id_region_level2", "33.02")
+    page.fill("#id_guest_name", "Budi Santoso")
+    page.fill("#id_guest_email", "budi@example.id")
+    page.check("#id_is_confidential")
+
+    with page.expect_navigation():
+        page.click("form.lang button[value=en]")
+
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator("h1").inner_text() == "Write a report"
+    assert page.input_value("#id_title") == "Lampu jalan padam di depan sekolah"
+    assert page.input_value("#id_body").startswith("Sudah tiga malam")
+    assert page.input_value("#id_guest_name") == "Budi Santoso"
+    assert page.input_value("#id_guest_email") == "budi@example.id"
+    assert page.is_checked("#id_is_confidential")
+    # The picker rebuilds its selects down to the region, one request per level.
+    page.wait_for_function(
+        "document.querySelector('#id_region_level3')"
+        " && document.querySelector('input[type=hidden][name=region]').value === '33.02'"
+    )
+    assert page.input_value("#id_region_level2") == "33.02"
+    assert page.input_value("input[type=hidden][name=region]") == "33.02"
+
+    # Once the report is received, the next report starts empty.
+    with page.expect_navigation():
+        page.click("form[data-once] button[type=submit]")
+    assert page.locator("[data-report-received]").count() == 1
+    assert Report.objects.get().region.code == "33.02"
+    page.goto("/lapor/")
+    assert page.input_value("#id_title") == ""
+    assert page.input_value("#id_guest_name") == ""
+    assert page.evaluate("sessionStorage.getItem('aduan.report-draft')") is None
+
+
+def test_a_draft_kept_for_a_citizen_is_not_put_before_whoever_comes_next(world, new_page):
+    page = new_page()
+    sign_in(page, world.citizen.email, PASSWORD)
+    page.goto("/lapor/")
+    page.fill("#id_title", "Tetangga membuang sampah di sungai")
+    page.goto("/laporan/")
+    page.goto("/lapor/")
+    assert page.input_value("#id_title") == "Tetangga membuang sampah di sungai"
+
+    with page.expect_navigation():
+        page.click("form[action$='/keluar/'] button")
+    page.goto("/lapor/")
+
+    assert page.input_value("#id_title") == ""
+    assert page.input_value("#id_guest_name") == ""

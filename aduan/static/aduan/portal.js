@@ -262,7 +262,100 @@
     });
   }
 
+  /* A half-written report survives a reload of its page in the same tab: switching the
+     language (a form that reloads the page) emptied every field. What is typed is kept
+     in sessionStorage, which belongs to this tab alone and ends with it, and is put back
+     only into an empty form, for the same person (the same account, or a guest), within
+     an hour of the last change. Files and passwords are never kept. The confirmation
+     page forgets the draft once the report was received. */
+  var DRAFT_KEY = "aduan.report-draft";
+  var DRAFT_KEPT_MS = 60 * 60 * 1000;
+  var NOT_KEPT = /^(file|password|submit|button|reset)$/;
+  var TYPED = /^(text|email|tel|date|number|search|url|textarea)$/;
+
+  function draftStore() {
+    try {
+      return window.sessionStorage || null;
+    } catch (error) {
+      return null; /* storage turned off: the page works as before */
+    }
+  }
+
+  function draftFields(form) {
+    return Array.prototype.filter.call(form.elements, function (field) {
+      return field.name && !NOT_KEPT.test(field.type) &&
+        field.name !== "csrfmiddlewaretoken" && field.name !== "form_token";
+    });
+  }
+
+  function saveDraft(form, store) {
+    var values = {};
+    draftFields(form).forEach(function (field) {
+      if (field.type === "checkbox" || field.type === "radio") {
+        if (field.checked) values[field.name] = field.value;
+      } else {
+        values[field.name] = field.value;
+      }
+    });
+    var draft = { owner: form.dataset.keepDraft, at: Date.now(), values: values };
+    try {
+      store.setItem(DRAFT_KEY, JSON.stringify(draft));
+    } catch (error) { /* storage full: the draft is a help, not a requirement */ }
+  }
+
+  function savedDraft(form, store) {
+    var draft = null;
+    try {
+      draft = JSON.parse(store.getItem(DRAFT_KEY) || "null");
+    } catch (error) { /* unreadable: dropped below */ }
+    var fresh = draft && Date.now() - draft.at < DRAFT_KEPT_MS;
+    if (!draft || draft.owner !== form.dataset.keepDraft || !fresh || !draft.values) {
+      store.removeItem(DRAFT_KEY); /* someone else's, or stale */
+      return null;
+    }
+    return draft.values;
+  }
+
+  function restoreDraft(form, store) {
+    var values = savedDraft(form, store);
+    var fields = draftFields(form);
+    /* A form the server showed again (a refused report) holds what was sent. */
+    var filled = fields.some(function (field) { return TYPED.test(field.type) && field.value; });
+    if (!values || filled) return;
+    fields.forEach(function (field) {
+      var value = values[field.name];
+      var picker = field.closest("[data-region-picker]");
+      if (field.type === "checkbox" || field.type === "radio") {
+        field.checked = value === field.value;
+      } else if (picker) {
+        picker.dataset.selected = value || ""; /* the picker rebuilds its selects */
+      } else if (value !== undefined) {
+        field.value = value;
+      }
+    });
+    /* The hints and similar reports (hints.js) look at the restored text. */
+    form.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function keepDraft(form) {
+    var store = draftStore();
+    if (!store) return;
+    restoreDraft(form, store);
+    function save() { saveDraft(form, store); }
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
+    window.addEventListener("pagehide", save);
+  }
+
+  function forgetDraft() {
+    var store = draftStore();
+    if (store) store.removeItem(DRAFT_KEY);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    /* Before the region picker, which shows the restored region. */
+    document.querySelectorAll("form[data-keep-draft]").forEach(keepDraft);
+    if (document.querySelector("[data-report-received]")) forgetDraft();
     document.querySelectorAll("form[data-once]").forEach(sendOnce);
     document.querySelectorAll("[data-region-picker]").forEach(regionPicker);
     document.querySelectorAll("[data-locate]").forEach(locator);
