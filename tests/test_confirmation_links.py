@@ -185,3 +185,47 @@ def test_pressing_the_button_counts_towards_the_rate_limit(world, link, settings
 
     assert refused.status_code == 429
     assert _state(world, link) == before
+
+
+def test_the_button_pressed_twice_says_the_second_time_too_that_the_account_moved(world):
+    """A double click: the browser shows the second answer, which must not be "page not
+    found" for a change that worked."""
+    path = change_path(world.citizen, NEW_ADDRESS)
+    browser = Client()
+    browser.force_login(world.citizen)
+
+    first = browser.post(path)
+    second = browser.post(path)
+
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == reverse("accounts:account")
+    assert User.objects.get(pk=world.citizen.pk).email == NEW_ADDRESS
+    page = browser.get(second["Location"]).content.decode()
+    assert NEW_ADDRESS in page and "Akun Anda sekarang memakai" in page
+
+
+def test_an_email_change_link_opened_again_after_it_worked_says_so_and_changes_nothing(
+    world, django_capture_on_commit_callbacks
+):
+    path = change_path(world.citizen, NEW_ADDRESS)
+    Client().post(path)
+    moved = User.objects.filter(pk=world.citizen.pk).values_list("email", "email_confirmed_at")[0]
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        opened = Client().get(path)
+
+    assert opened.status_code == 302 and opened["Location"] == reverse("accounts:login")
+    assert callbacks == []  # no second notice to the former address
+    assert (
+        User.objects.filter(pk=world.citizen.pk).values_list("email", "email_confirmed_at")[0]
+        == moved
+    )
+
+
+def test_a_link_to_an_address_the_account_moved_on_from_is_still_refused(world):
+    path = change_path(world.citizen, NEW_ADDRESS)
+    Client().post(path)
+    User.objects.filter(pk=world.citizen.pk).update(email="siti.lagi@mail.id")
+
+    for method in ("get", "post"):
+        assert getattr(Client(), method)(path).status_code == 404

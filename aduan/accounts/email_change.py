@@ -98,6 +98,21 @@ def change_to_confirm(token: str):
     return _checked(User.objects.filter(pk=value["u"], is_active=True).first(), value)
 
 
+def moved_already(token: str):
+    """The account `token` was sent for, when it uses the token's new address already:
+    its button was pressed before (a double click, a form sent again), or the link is
+    opened again after it worked. None otherwise, as for any link that cannot work."""
+    from aduan.accounts.models import User
+
+    value = _read(token)
+    if value is None:
+        return None
+    user = User.objects.filter(pk=value["u"], is_active=True).first()
+    if user is None or user.email.casefold() != value["to"].casefold():
+        return None
+    return user
+
+
 def confirm_change(token: str):
     """Give the account `token` names its new address, confirmed; returns (user, old
     address), or None when the token is tampered with, expired, or older than the

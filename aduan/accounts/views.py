@@ -27,6 +27,7 @@ from aduan.accounts.email_change import (
     AddressTaken,
     change_to_confirm,
     confirm_change,
+    moved_already,
     request_change,
 )
 from aduan.accounts.erasure import ErasureRefused, erase_account, refusal
@@ -461,15 +462,29 @@ def email_change_confirm(request, token: str):
         if request.method != "POST":
             pending = change_to_confirm(token)
             if pending is None:
-                raise Http404
+                return _moved_already(request, token, onward)
             return render(request, "accounts/email_change_confirm.html", {"email": pending[1]})
         changed = confirm_change(token)
     except AddressTaken:
         messages.error(request, _("Another account has this address now: choose another one."))
         return redirect(onward)
     if changed is None:
+        return _moved_already(request, token, onward)
+    return _moved(request, changed[0], onward)
+
+
+def _moved_already(request, token: str, onward: str) -> HttpResponse:
+    # A second press of the button (a double click: the browser shows the second answer)
+    # or the link opened again: the account uses the address, said as the first press
+    # said it, not a "page not found" for a change that worked. Any other link that
+    # cannot work is a 404.
+    user = moved_already(token)
+    if user is None:
         raise Http404
-    user, _old = changed
+    return _moved(request, user, onward)
+
+
+def _moved(request, user, onward: str) -> HttpResponse:
     messages.success(
         request,
         _("Your account now uses %(email)s. Sign in with it from now on.") % {"email": user.email},
