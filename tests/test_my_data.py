@@ -124,3 +124,17 @@ def test_an_anonymous_reporters_later_words_come_as_written_too(world, client_fo
     shown = [entry["message"] for entry in mine["timeline"]]
     assert not any("3456" in message for message in shown)  # as the organizations read it
     assert [row["message"] for row in mine["as_written"]["messages"]] == [news]
+
+
+def test_an_anonymous_reporters_answer_an_officer_recorded_comes_as_said_too(world, client_for):
+    report, _ = submit(world, reporter=world.citizen, body=BODY, is_anonymous=True)
+    lifecycle.hold(report, as_user(world.national_admin), "Di RT berapa lokasinya?")
+    said = "Saya Siti Warga, HP 0812-3456-7890: RT 03 RW 02."
+    lifecycle.answer_hold(report, as_user(world.national_admin), said, received_via="phone")
+
+    data = json.loads(_download(client_for(world.citizen)).content)
+
+    [mine] = data["reports"]
+    shown = [entry["message"] for entry in mine["timeline"]]
+    assert not any("3456" in message for message in shown)  # as the organizations read it
+    assert [row["message"] for row in mine["as_written"]["messages"]] == [said]

@@ -251,3 +251,35 @@ def test_an_anonymous_reporter_without_a_phone_is_not_to_be_called(world, client
 
     assert "data-unreachable" in html
     assert "Call them" not in html  # no number to call, and no name to ask for
+
+
+def test_an_anonymous_reporters_answer_recorded_by_phone_is_withheld_as_their_own_is(world):
+    """Anonymity hides the reporter from every organization: who they said they were on
+    the phone is masked as in the words they write themselves, kept as said, sealed."""
+    report = submit(
+        world, reporter=world.citizen, suggested_organization=world.agency, is_anonymous=True
+    )[0]
+    lifecycle.hold(report, as_user(world.agency_admin), "Di RT berapa lokasinya?")
+    said = "Saya Siti Warga, HP 0812 3456 7890: RT 03 RW 02, depan masjid."
+
+    event = lifecycle.answer_hold(report, as_user(world.agency_admin), said, received_via="phone")
+
+    event.refresh_from_db()
+    assert "RT 03 RW 02, depan masjid." in event.message
+    assert "Siti" not in event.message and "3456" not in event.message
+    assert event.withheld_message == said
+
+
+def test_a_report_made_anonymous_while_verified_masks_the_answer_recorded_for_its_reporter(
+    world, on_hold
+):
+    said = "Saya Siti Warga, HP 0812 3456 7890: RT 03 RW 02, depan masjid."
+    lifecycle.answer_hold(on_hold, as_user(world.agency_admin), said, received_via="phone")
+    on_hold.refresh_from_db()
+
+    lifecycle.set_flags(on_hold, as_user(world.agency_admin), anonymous=True)
+
+    event = on_hold.events.get(action=Action.ANSWER_HOLD)
+    assert "RT 03 RW 02, depan masjid." in event.message
+    assert "Siti" not in event.message and "3456" not in event.message
+    assert event.withheld_message == said

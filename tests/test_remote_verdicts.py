@@ -173,6 +173,38 @@ def test_an_anonymous_reporters_verdict_names_nobody(world, uplink, client, rece
     assert (entry["verdict"]["satisfied"], entry["verdict"]["received_via"]) == (False, None)
 
 
+def test_an_anonymous_reporters_verdict_recorded_by_an_officer_names_nobody_either(
+    world, uplink, client, client_for, receiver
+):
+    """Said by phone, the reporter's words are theirs: withheld here, in the API and in
+    what goes to the connected system, as when they give the verdict themselves."""
+    report, item = forwarding_sent(world, uplink, receiver, is_anonymous=True)
+    report = complete_there(client, uplink, report)
+    said = "Saya Siti Warga, HP 0812 3456 7890: lampu masih mati."
+
+    answer = _record(
+        client_for(world.agency_admin),
+        report,
+        received_via="phone",
+        verdict="not_satisfied",
+        message=said,
+    )
+
+    assert answer.status_code == 302
+    body = get(client, f"/api/v1/reports/{report.tracking_code}/", new_key(world.agency)).json()
+    entry = _entry(body)
+    assert "lampu masih mati" in entry["message"]
+    assert "Siti" not in json.dumps(entry) and "3456" not in json.dumps(entry)
+    assert report.events.get(action=Action.REMOTE_VERDICT).withheld_message == said
+    receiver.answers = [remote_answer(status="completed", http_status=200)]
+    receiver.answers += [http.Response(201, '{"id": 51}')]
+    forwarding.deliver([item.pk])
+    relayed = [json.loads(call.body) for call in receiver.requests if "replies" in call.url]
+    assert [call["action"] for call in relayed] == ["not_satisfied"]
+    assert "lampu masih mati" in relayed[0]["message"]
+    assert "Siti" not in relayed[0]["message"] and "3456" not in relayed[0]["message"]
+
+
 def test_words_hidden_from_the_public_reach_the_handlers_with_the_verdict_as_before(
     world, uplink, client, receiver
 ):

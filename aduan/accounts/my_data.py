@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -136,7 +137,9 @@ def _report(report) -> dict:
 def _messages_as_written(report) -> list[dict]:
     from aduan.reports.lifecycle import Action
 
-    events = report.events.filter(by_reporter=True).exclude(withheld_message="")
+    # Their own words, and those an officer recorded for them (by phone, by letter).
+    theirs = Q(by_reporter=True) | Q(data__recorded_for_reporter=True)
+    events = report.events.filter(theirs).exclude(withheld_message="")
     return [
         {
             "at": _when(event.at),

@@ -344,7 +344,8 @@ def transition(
 ) -> ReportEvent:
     """Apply `action` to `report` and record it; the only writer of `Report.status`.
     `files` (checked by `aduan.reports.attachments`) are stored with the event. An
-    anonymous reporter's `message` is stored as handlers read it, and as written (or
+    anonymous reporter's `message` (their own, or one an officer records for them,
+    `data.recorded_for_reporter`) is stored as handlers read it, and as written (or
     `as_received`) sealed for the system (`aduan.reports.privacy`).
 
     Raises TransitionError when the table forbids the action from the current status,
@@ -372,7 +373,7 @@ def transition(
         # The officer in charge was one of the organization it leaves.
         fields["assigned_to"] = None
     withheld = ""
-    if actor.is_reporter and report.is_anonymous and message:
+    if report.is_anonymous and message and (actor.is_reporter or _recorded(data)):
         written, message = as_received or message, withheld_text(message, report)
         withheld = "" if written == message else written
     with transaction.atomic():
@@ -662,7 +663,11 @@ def _recorded_for_reporter(actor: Actor, received_via: str) -> dict:
 
 def recorded_for_reporter(event: ReportEvent) -> bool:
     """Whether `event` is a reporter's answer that an officer recorded for them."""
-    return bool((event.data or {}).get("recorded_for_reporter"))
+    return _recorded(event.data)
+
+
+def _recorded(data: dict | None) -> bool:
+    return bool((data or {}).get("recorded_for_reporter"))
 
 
 def archive_incomplete(report: Report, *, at=None) -> ReportEvent:

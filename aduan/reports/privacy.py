@@ -21,6 +21,8 @@ import json
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.db.models import Q
+
 from aduan.lib.masking import MASK, mask_personal_data, mask_writers_own_data
 from aduan.reports.models import Report
 
@@ -188,9 +190,12 @@ def withhold_reporter(report: Report, *, received_body: str = "") -> dict:
 def withhold_reporter_messages(events, report: Report) -> None:
     """Mask what points at the reporter in the messages the reporter wrote among
     `events` (a report's timeline, of the model or of a migration's historical model),
-    keeping each as written in its sealed `withheld_message`: for a report just made
-    anonymous, and for anonymous reports stored before withholding existed."""
-    for event in events.filter(by_reporter=True).exclude(message=""):
+    and in those an officer recorded for them (`data.recorded_for_reporter`: their
+    answer given by phone, in person or by letter), keeping each as written in its
+    sealed `withheld_message`: for a report just made anonymous, and for anonymous
+    reports stored before withholding existed."""
+    theirs = Q(by_reporter=True) | Q(data__recorded_for_reporter=True)
+    for event in events.filter(theirs).exclude(message=""):
         masked = withheld_text(event.message, report)
         if masked != event.message:
             # Withheld again (a better masking): the words as written are the first ones.
