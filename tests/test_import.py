@@ -160,6 +160,22 @@ def test_region_is_found_by_code_or_exact_name(world):
     assert set(Report.objects.values_list("region_id", flat=True)) == {"33"}
 
 
+def test_a_name_shared_by_a_regency_and_its_district_asks_for_the_code(world):
+    Region.objects.create(code="33", name="Jawa Tengah", level=Region.Level.PROVINCE)
+    Region.objects.create(code="33.02", name="Kabupaten Banyumas", level=Region.Level.REGENCY)
+    Region.objects.create(code="33.02.22", name="Banyumas", level=Region.Level.DISTRICT)
+    header = "reference,channel,tanggal,isi,wilayah"
+    rows = [
+        "R-1,letter,2026-01-01,Surat satu,Banyumas",
+        "R-2,letter,2026-01-01,Surat dua,kabupaten banyumas",
+    ]
+    summary = import_csv(world, csv_bytes(*rows, header=header))
+
+    assert summary.invalid == 1
+    assert "matches several entries" in str(summary.errors)
+    assert list(Report.objects.values_list("region_id", flat=True)) == ["33.02"]
+
+
 @pytest.mark.parametrize(
     "word, channel",
     [

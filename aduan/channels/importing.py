@@ -33,6 +33,7 @@ from aduan.channels.intake import Draft, submit_report
 from aduan.lib import dates
 from aduan.lib.phones import normalize_phone
 from aduan.notifications.outbox import in_app_only
+from aduan.organizations.forms import regions_named
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.models import MANUAL_CHANNELS, Channel, Kind, Report
 
@@ -436,11 +437,10 @@ class RowReader:
         return self._categories[value]
 
     def _region(self, value: str) -> list[Region]:
+        # As the back office's region field reads a typed name: "Banyumas" is the
+        # regency and one of its districts, so several, not silently the district.
         if value not in self._regions:
-            found = list(Region.objects.filter(code=value)) or list(
-                Region.objects.filter(name__iexact=value)[:2]
-            )
-            self._regions[value] = found
+            self._regions[value] = regions_named(value)[:2]
         return self._regions[value]
 
     def _name(self) -> str:
