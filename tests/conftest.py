@@ -50,3 +50,30 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def receiver(monkeypatch):
+    """Outbound HTTP answered by a fake connected system (`tests.test_webhooks.Receiver`),
+    at the one choke point every adapter sends through."""
+    from aduan.lib import http
+    from tests.test_webhooks import Receiver
+
+    fake = Receiver()
+    monkeypatch.setattr(http, "transport", fake)
+    return fake
+
+
+@pytest.fixture
+def uplink(world):
+    """A connected national system this installation forwards reports to."""
+    from aduan.webhooks.models import Uplink, new_signing_secret
+
+    return Uplink.objects.create(
+        slug="nasional",
+        name="SP4N-LAPOR! Nasional",
+        organization=world.agency,
+        base_url="https://lapor.example.go.id/",
+        api_key="adn_remote-key",
+        webhook_secret=new_signing_secret(),
+    )

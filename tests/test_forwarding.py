@@ -25,26 +25,6 @@ from aduan.webhooks import forwarding, signing
 from aduan.webhooks.models import Erasure, Forwarding, RemoteFile, Uplink, new_signing_secret
 from tests.personas import advance, as_reporter, as_user, submit
 from tests.test_attachments import PDF, _png
-from tests.test_webhooks import Receiver
-
-
-@pytest.fixture
-def receiver(monkeypatch):
-    fake = Receiver()
-    monkeypatch.setattr(http, "transport", fake)
-    return fake
-
-
-@pytest.fixture
-def uplink(world):
-    return Uplink.objects.create(
-        slug="nasional",
-        name="SP4N-LAPOR! Nasional",
-        organization=world.agency,
-        base_url="https://lapor.example.go.id/",
-        api_key="adn_remote-key",
-        webhook_secret=new_signing_secret(),
-    )
 
 
 def forwarded(world, uplink, **submit_fields):

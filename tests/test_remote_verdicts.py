@@ -19,7 +19,7 @@ from aduan.reports import lifecycle
 from aduan.reports.lifecycle import Action, TransitionError
 from aduan.reports.models import Report
 from aduan.webhooks import forwarding, outbound
-from aduan.webhooks.models import Forwarding, Uplink, WebhookDelivery, new_signing_secret
+from aduan.webhooks.models import Forwarding, WebhookDelivery
 from tests.personas import as_reporter, as_user
 from tests.test_api import get, new_key
 from tests.test_forwarding import (
@@ -29,26 +29,7 @@ from tests.test_forwarding import (
     forwarded,
     remote_answer,
 )
-from tests.test_webhooks import Receiver, endpoint_for
-
-
-@pytest.fixture
-def receiver(monkeypatch):
-    fake = Receiver()
-    monkeypatch.setattr(http, "transport", fake)
-    return fake
-
-
-@pytest.fixture
-def uplink(world):
-    return Uplink.objects.create(
-        slug="nasional",
-        name="SP4N-LAPOR! Nasional",
-        organization=world.agency,
-        base_url="https://lapor.example.go.id/",
-        api_key="adn_remote-key",
-        webhook_secret=new_signing_secret(),
-    )
+from tests.test_webhooks import endpoint_for
 
 
 def _entry(body: dict, action: str = "remote_verdict") -> dict:

@@ -35,13 +35,6 @@ class Receiver:
         return answer
 
 
-@pytest.fixture
-def receiver(monkeypatch):
-    fake = Receiver()
-    monkeypatch.setattr(http, "transport", fake)
-    return fake
-
-
 def endpoint_for(org, types=ALL_TYPES, **extra) -> WebhookEndpoint:
     return WebhookEndpoint.objects.create(
         organization=org,
