@@ -15,7 +15,7 @@ from aduan.analytics.facts import rebuild_facts
 from aduan.analytics.models import ReportFact
 from aduan.channels.intake import Draft, submit_report
 from aduan.reports import lifecycle
-from aduan.reports.models import Report, Status
+from aduan.reports.models import Report, ReportEvent, Status
 from tests.personas import advance, as_reporter, as_user, submit
 
 MONTHS = [
@@ -168,6 +168,91 @@ def test_facts_learn_which_verdicts_officers_recorded_when_upgrading(world):
         recorded.pk: True,
         own.pk: False,
     }
+
+
+# The words as said, before the officer-recorded ones were withheld on anonymous reports.
+SAID = "Saya Siti Warga, HP 0812 3456 7890: RT 03 RW 02, depan masjid."
+
+
+def _recorded_as_before_withholding(event) -> None:
+    """`event` as an installation stored it before such answers were withheld."""
+    assert lifecycle.recorded_for_reporter(event)
+    ReportEvent.objects.filter(pk=event.pk).update(
+        message=event.withheld_message or event.message, withheld_message=""
+    )
+
+
+def _upgrade_from_before_withholding_recorded_words() -> None:
+    MigrationExecutor(connection).migrate([("reports", "0024_guest_erased_at")])
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _timeline() -> list[tuple]:
+    return list(ReportEvent.objects.order_by("pk").values_list("pk", "message", "withheld_message"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answers_recorded_for_anonymous_reporters_before_upgrading_are_withheld(world):
+    answered = submit(world, reporter=world.citizen, is_anonymous=True)[0]
+    advance(world, answered, Status.ON_HOLD)
+    answer = lifecycle.answer_hold(
+        answered, as_user(world.national_admin), SAID, received_via="phone"
+    )
+    # A guest's verdict, said at the counter: their name and email withheld as well.
+    guest = advance(world, submit(world, is_anonymous=True)[0], Status.COMPLETED)
+    told = "Saya Budi Tamu (budi@example.id): lubangnya masih ada."
+    verdict = lifecycle.reply(
+        guest, as_user(world.agency_admin), satisfied=False, message=told, received_via="in_person"
+    )
+    for event in (answer, verdict):
+        _recorded_as_before_withholding(event)
+
+    _upgrade_from_before_withholding_recorded_words()
+
+    answer.refresh_from_db()
+    assert "RT 03 RW 02, depan masjid." in answer.message
+    assert "Siti" not in answer.message and "3456" not in answer.message
+    assert answer.withheld_message == SAID
+    verdict.refresh_from_db()
+    assert "lubangnya masih ada." in verdict.message
+    assert "Budi" not in verdict.message and "budi@example.id" not in verdict.message
+    assert verdict.withheld_message == told
+
+
+@pytest.mark.django_db(transaction=True)
+def test_withholding_recorded_answers_leaves_every_other_entry_as_it_was(world):
+    named = submit(world, reporter=world.citizen)[0]
+    advance(world, named, Status.ON_HOLD)
+    lifecycle.answer_hold(named, as_user(world.national_admin), SAID, received_via="phone")
+    anonymous = submit(world, reporter=world.citizen, is_anonymous=True)[0]
+    # An officer's own words name the reporter: theirs to write, not the reporter's.
+    lifecycle.hold(anonymous, as_user(world.national_admin), "Ibu Siti Warga, di RT berapa?")
+    lifecycle.answer_hold(anonymous, as_reporter(world.citizen), SAID)
+    before = _timeline()
+    assert any("Siti Warga, di RT" in message for _, message, _ in before)
+    assert any(message == SAID for _, message, withheld in before if not withheld)
+
+    _upgrade_from_before_withholding_recorded_words()
+
+    assert _timeline() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_withholding_recorded_answers_again_changes_nothing(world):
+    report = submit(world, reporter=world.citizen, is_anonymous=True)[0]
+    advance(world, report, Status.ON_HOLD)
+    answer = lifecycle.answer_hold(
+        report, as_user(world.national_admin), SAID, received_via="phone"
+    )
+    _recorded_as_before_withholding(answer)
+    _upgrade_from_before_withholding_recorded_words()
+    once = _timeline()
+    assert (answer.pk, answer.message, SAID) in once
+
+    _upgrade_from_before_withholding_recorded_words()
+
+    assert _timeline() == once
 
 
 # Every migration file as it was shipped. An installation that applied a migration never
