@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 
@@ -36,6 +37,7 @@ def test_without_collectstatic_pages_link_to_the_plain_names():
     assert warning.id == "aduan.W003" and "collectstatic" in warning.hint
 
 
+@pytest.mark.own_database
 def test_collected_files_are_fingerprinted_compressed_and_cached_for_years(tmp_path):
     env = {
         **os.environ,

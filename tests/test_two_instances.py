@@ -125,6 +125,7 @@ def instances(tmp_path):
             instance.stop()
 
 
+@pytest.mark.own_database
 def test_a_report_forwarded_to_the_national_instance_hears_its_follow_ups_back(instances):
     national, regency = instances
     receiver = f"{regency.url}/masuk/uplink/nasional/"
