@@ -39,6 +39,7 @@ REPORT_ACTIONS = {
     Kind.COMPLETED: (Status.COMPLETED, "complete"),
     Kind.CLOSED: (Status.CLOSED, "satisfied"),
     Kind.ARCHIVED: (Status.ARCHIVED, "archive"),
+    Kind.ANSWER_RECORDED: (Status.ON_HOLD, "answer_hold"),
     Kind.NEW_IN_INBOX: (Status.DISPATCHED, "dispatch"),
     Kind.ESCALATED: (Status.DISPATCHED, "dispatch"),
     Kind.ESCALATED_BY_LEADER: (Status.DISPATCHED, "dispatch"),
@@ -143,6 +144,9 @@ def realistic(world, kind: str, language: str = "id") -> tuple[dict, object]:
         extra["auditor"] = world.ombudsman.name
     if kind == Kind.FOLLOWED:
         extra["status"] = report.get_status_display()
+    if kind == Kind.ANSWER_RECORDED:
+        lifecycle.answer_hold(report, as_user(world.national_admin), "RT 03", received_via="phone")
+        extra["received_via"] = lifecycle.ReceivedVia.PHONE.label
     if kind in messages.REPORTER_KINDS:
         link = reporter_link(report)
         if kind == Kind.RECEIVED:

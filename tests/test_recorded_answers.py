@@ -283,3 +283,67 @@ def test_a_report_made_anonymous_while_verified_masks_the_answer_recorded_for_it
     assert "RT 03 RW 02, depan masjid." in event.message
     assert "Siti" not in event.message and "3456" not in event.message
     assert event.withheld_message == said
+
+
+# --- The reporter hears what an officer recorded for them -----------------------------------
+
+
+def _told(report):
+    from aduan.notifications.models import Kind, Notification
+
+    return Notification.objects.filter(report=report, kind=Kind.ANSWER_RECORDED)
+
+
+def test_the_reporter_is_told_that_an_officer_recorded_their_answer(world, on_hold, client_for):
+    _post(
+        client_for(world.agency_admin),
+        on_hold,
+        "answer_hold",
+        received_via="phone",
+        message="RT 03 RW 02, depan masjid.",
+    )
+
+    told = _told(on_hold)
+    assert told.exists() and {row.user for row in told} == {world.citizen}
+    message = told.first()
+    assert on_hold.tracking_code in message.short and "Petugas mencatat" in message.short
+    assert "(Telepon)" in message.body and "kembali diverifikasi" in message.body
+
+
+def test_the_reporter_is_told_that_an_officer_recorded_them_not_satisfied(
+    world, completed, client_for
+):
+    _post(
+        client_for(world.agency_admin),
+        completed,
+        "satisfied",
+        received_via="letter",
+        verdict="not_satisfied",
+        message="Lubang masih ada di sisi utara.",
+    )
+
+    message = _told(completed).first()
+    assert message is not None and "belum puas, laporan dibuka kembali" in message.short
+    assert "(Surat)" in message.body
+
+
+def test_an_answer_the_reporter_gave_themselves_is_not_told_back_to_them(world, on_hold):
+    lifecycle.answer_hold(on_hold, as_reporter(world.citizen), "Depan masjid.")
+
+    assert not _told(on_hold).exists()
+
+
+def test_a_guest_who_reported_by_sms_hears_of_the_answer_by_sms(world, client, settings):
+    from aduan.notifications.models import Medium
+    from aduan.reports.models import Report
+    from tests.test_inbound_sms import post as sms
+
+    settings.ADUAN_SMS_INBOUND_TOKEN = "gateway-secret"
+    settings.ADUAN_SMS_GATEWAY_URL = "https://sms.example.id/send"
+    sms(client, id="gw-report")
+    report = advance(world, Report.objects.get(channel_reference="gw-report"), Status.ON_HOLD)
+
+    lifecycle.answer_hold(report, as_user(world.national_admin), "RT 03.", received_via="phone")
+
+    [message] = _told(report)
+    assert (message.medium, message.address) == (Medium.SMS, "+6281234567890")

@@ -15,12 +15,13 @@ from django.utils import translation
 from aduan.analytics.facts import facts_of
 from aduan.lib import http
 from aduan.lib.leasing import State
+from aduan.notifications.models import Kind, Medium, Notification
 from aduan.reports import lifecycle
 from aduan.reports.lifecycle import Action, TransitionError
 from aduan.reports.models import Report
 from aduan.webhooks import forwarding, outbound
 from aduan.webhooks.models import Forwarding, WebhookDelivery
-from tests.personas import as_reporter, as_user
+from tests.personas import advance, as_reporter, as_user
 from tests.test_api import get, new_key
 from tests.test_forwarding import (
     calls,
@@ -444,6 +445,63 @@ def test_the_stars_are_not_asked_again_once_the_system_was_rated(
     assert 'name="verdict"' in form and 'name="stars"' not in form
 
 
+def test_the_reporter_is_told_that_an_officer_recorded_their_verdict_and_where_it_goes(
+    world, uplink, client, client_for, receiver
+):
+    report, _item = completed_there(world, uplink, client, receiver)
+    _record(
+        client_for(world.liaison_a),
+        report,
+        received_via="phone",
+        verdict="satisfied",
+        stars="5",
+    )
+
+    messages = Notification.objects.filter(report=report, kind=Kind.ANSWER_RECORDED)
+    assert {row.user for row in messages} == {world.citizen}
+    told = messages.first()
+    assert "Petugas mencatat jawaban Anda" in told.short and "puas, nilai 5" in told.short
+    assert "SP4N-LAPOR! Nasional" in told.body and "(Telepon)" in told.body
+    assert "ditutup di sana" in told.body
+
+
+def test_a_guest_who_reported_by_sms_hears_of_the_recorded_verdict_by_sms(
+    world, uplink, client, client_for, receiver, settings
+):
+    from tests.test_forwarding import complete_there
+    from tests.test_inbound_sms import post as sms
+
+    settings.ADUAN_SMS_INBOUND_TOKEN = "gateway-secret"
+    settings.ADUAN_SMS_GATEWAY_URL = "https://sms.example.id/send"
+    sms(client, id="gw-report")
+    report = advance(world, Report.objects.get(channel_reference="gw-report"), "dispatched")
+    item = forwarding.forward(report, as_user(world.agency_admin), uplink)
+    receiver.answers = [remote_answer()]
+    forwarding.deliver([item.pk])
+    report = complete_there(client, uplink, report)
+
+    _record(
+        client_for(world.agency_admin),
+        report,
+        received_via="in_person",
+        verdict="not_satisfied",
+        message="Masih gelap.",
+    )
+
+    [told] = Notification.objects.filter(report=report, kind=Kind.ANSWER_RECORDED)
+    assert (told.medium, told.address) == (Medium.SMS, "+6281234567890")
+    assert "belum puas" in told.short and report.tracking_code in told.short
+
+
+def test_the_reporters_own_verdict_is_not_told_back_to_them(world, uplink, client, receiver):
+    report, item = completed_there(world, uplink, client, receiver)
+
+    forwarding.give_verdict_there(report, as_reporter(world.citizen), item, satisfied=True)
+
+    assert report.events.filter(action=Action.REMOTE_VERDICT).exists()
+    assert not Notification.objects.filter(kind=Kind.ANSWER_RECORDED).exists()
+
+
 def test_no_verdict_is_recorded_for_a_reporter_who_deleted_their_account(
     world, uplink, client, receiver
 ):
@@ -458,6 +516,7 @@ def test_no_verdict_is_recorded_for_a_reporter_who_deleted_their_account(
             report, as_user(world.agency_admin), item, satisfied=True, received_via="phone"
         )
     assert not report.events.filter(action=Action.REMOTE_VERDICT).exists()
+    assert not Notification.objects.filter(kind=Kind.ANSWER_RECORDED).exists()
 
 
 # --- Monitoring figures ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -30,7 +31,10 @@ from aduan.channels.replies import (
     substance,
 )
 from aduan.reports import lifecycle
-from aduan.reports.models import OPEN_STATUSES, Report, Status
+from aduan.reports.models import OPEN_STATUSES, Report, ReportEvent, Status
+
+if TYPE_CHECKING:
+    from aduan.webhooks.models import Forwarding
 
 _END = r"\b[\s.,:;!-]*(.*)$"
 # In Indonesian, and in English for those answered in English (aduan.channels.language).
@@ -55,7 +59,9 @@ PHOTO_WINDOW = datetime.timedelta(hours=1)
 @dataclass(frozen=True)
 class FollowUp:
     result: (
-        str  # answered, added, satisfied, not_satisfied, rated, explain, reminded, refused, stale
+        # answered, added, satisfied, not_satisfied, rated, explain, reminded, refused,
+        # stale, status, given_before
+        str
     )
     report: Report
     reply: str  # what the sender is told, in the active language
@@ -87,7 +93,9 @@ def take(
             status__in=(Status.COMPLETED, Status.CLOSED), rating__isnull=True
         ).filter(Q(completed_at__gte=since) | Q(closed_at__gte=since))
         report = rated.order_by("-updated_at", "-pk").first()
-        return report and _act(report, "rated", int(rating.group(1)), rating.group(2).strip())
+        if report is None:
+            return _rating_there(mine, int(rating.group(1)))
+        return _act(report, "rated", int(rating.group(1)), rating.group(2).strip())
     verdict = SATISFIED.match(text) or NOT_SATISFIED.match(text)
     if verdict:
         report = mine.filter(status=Status.COMPLETED).order_by("-updated_at", "-pk").first()
@@ -120,47 +128,6 @@ def take(
                 },
             )
     return _act(report, "answered", None, text.strip(), files)
-
-
-def _verdict_there(mine, kind: str, message: str) -> FollowUp | None:
-    """The verdict on a report of the sender's that a connected system completed (it
-    was forwarded there), relayed to it; None when no such report waits for one."""
-    from aduan.webhooks.forwarding import awaiting_verdict
-
-    completed_there = mine.filter(forwardings__remote_status=Status.COMPLETED).distinct()
-    for report in completed_there.order_by("-updated_at", "-pk")[:5]:
-        if not (waiting := awaiting_verdict(report)):
-            continue
-        with translation.override(answer_language(report)):
-            said = {"code": report.tracking_code, "system": waiting[0].uplink.name}
-            if kind == "not_satisfied" and not message:
-                return _acted(report, kind, None, message)  # asks what is still wrong
-            if not _gave_verdict_there(report, waiting[0], kind, message):
-                return FollowUp("stale", report, _STALE % said)
-            reply = _("Thank you. Your answer about report %(code)s goes to %(system)s.")
-            return FollowUp(kind, report, reply % said)
-    return None
-
-
-def _gave_verdict_there(report: Report, waiting, kind: str, message: str) -> bool:
-    """Relay the verdict to the uplink of `waiting`; False when it no longer waits. A
-    change a moment ago that leaves the answer fitting (an officer's note) is read again,
-    as for a verdict here."""
-    from aduan.webhooks.forwarding import give_verdict_there
-
-    actor = lifecycle.Actor(user=report.reporter, is_reporter=True)
-    for _attempt in range(STALE_RETRIES):
-        try:
-            give_verdict_there(
-                report, actor, waiting, satisfied=kind == "satisfied", message=message
-            )
-        except lifecycle.StaleReport:
-            report = Report.objects.get(pk=report.pk)
-            continue
-        except lifecycle.TransitionError:  # answered meanwhile (by another message, online)
-            return False
-        return True
-    return False
 
 
 def _status(mine, phone: str) -> FollowUp | None:
@@ -257,3 +224,153 @@ def photo_target(phone: str) -> Report | None:
         return held
     recent = mine.filter(status__in=OPEN_STATUSES, submitted_at__gte=timezone.now() - PHOTO_WINDOW)
     return recent.order_by("-submitted_at", "-pk").first()
+
+
+# --- The verdict for a connected system (the report was forwarded there) ---------------
+
+# Stars said with a verdict for a connected system: "PUAS NILAI 4", "BELUM PUAS nilai 2
+# lampunya masih mati". It takes them with the verdict, as the report's page does.
+STARS_FIRST = re.compile(r"^(?:nilai|rating|skor)\s*:?\s*([1-5])" + _END, re.I | re.S)
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """A report of the sender's forwarded to a connected system that completed it: it
+    waits for their verdict (`waiting`), or they gave it lately (within RATING_WINDOW)."""
+
+    report: Report
+    forwarding: Forwarding
+    waiting: bool
+
+    def said(self, **more) -> dict:
+        return {"code": self.report.tracking_code, "system": self.forwarding.uplink.name, **more}
+
+
+def _judged_there(mine) -> _Judged | None:
+    """Of the sender's reports `mine`, the one whose connected system waits for their
+    verdict, or else the one whose verdict they gave last, within RATING_WINDOW."""
+    from aduan.webhooks.forwarding import awaiting_verdict
+    from aduan.webhooks.models import Forwarding
+
+    completed_there = mine.filter(forwardings__remote_status=Status.COMPLETED).distinct()
+    for report in completed_there.order_by("-updated_at", "-pk")[:5]:
+        if waiting := awaiting_verdict(report):
+            return _Judged(report, waiting[0], True)
+    since = timezone.now() - RATING_WINDOW
+    given = (
+        ReportEvent.objects.filter(
+            report__in=mine.values("pk"), action=lifecycle.Action.REMOTE_VERDICT, at__gte=since
+        )
+        .select_related("report__reporter")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if given is None:
+        return None
+    there = Forwarding.objects.filter(report=given.report, uplink__slug=given.data.get("uplink"))
+    row = there.select_related("uplink").first()
+    return row and _Judged(given.report, row, False)
+
+
+def _verdict_there(mine, kind: str, message: str) -> FollowUp | None:
+    """The verdict on a report of the sender's that a connected system completed (it
+    was forwarded there), relayed to it with any stars said first in `message`; None
+    when no such report waits for one or had it lately."""
+    judged = _judged_there(mine)
+    if judged is None:
+        return None
+    stars = STARS_FIRST.match(message)
+    if stars:
+        message = stars.group(2).strip()
+    with translation.override(answer_language(judged.report)):
+        if not judged.waiting:
+            return FollowUp("given_before", judged.report, _GIVEN_BEFORE % judged.said())
+        if kind == "not_satisfied" and not message:
+            return _acted(judged.report, kind, None, message)  # asks what is still wrong
+        return _give_verdict_there(judged, kind, message, stars and int(stars.group(1)))
+
+
+def _give_verdict_there(judged: _Judged, kind: str, message: str, stars) -> FollowUp:
+    from aduan.webhooks.forwarding import rated_there
+
+    rated = stars and rated_there(judged.report, judged.forwarding.uplink)
+    if not _gave_verdict_there(judged.report, judged.forwarding, kind, message, stars):
+        return FollowUp("stale", judged.report, _STALE % judged.said())
+    if kind == "satisfied":
+        reply = _(
+            "Thank you. %(system)s is told that you are satisfied with its handling of "
+            "report %(code)s; it closes the report there."
+        )
+    else:
+        reply = _(
+            "Thank you. %(system)s is told what is still not resolved in report %(code)s "
+            "and asked to work on it again."
+        )
+    if rated:
+        reply += " " + _("It was rated before and takes one rating: your stars were not sent.")
+    elif stars:
+        reply += " " + _("Your rating of %(stars)s of 5 goes with it.")
+    return FollowUp(kind, judged.report, reply % judged.said(stars=stars))
+
+
+def _rating_there(mine, stars: int) -> FollowUp | None:
+    """ "NILAI n" about a report whose connected system completed it. The connected
+    system takes the stars with the reporter's verdict, once (the report's page asks for
+    both together): the sender is told how to give them, or why they cannot."""
+    from aduan.webhooks.forwarding import rated_there
+
+    judged = _judged_there(mine)
+    if judged is None:
+        return None
+    with translation.override(answer_language(judged.report)):
+        said = judged.said(stars=stars)
+        if rated_there(judged.report, judged.forwarding.uplink):
+            reply = _("%(system)s was rated for report %(code)s before and takes one rating.")
+        elif not judged.waiting:
+            reply = f"{_GIVEN_BEFORE} {_('A rating goes with the verdict.')}"
+        else:
+            return FollowUp(
+                "explain",
+                judged.report,
+                _(
+                    "Report %(code)s: %(system)s takes your rating with your verdict. Reply "
+                    "PUAS NILAI %(stars)s, or BELUM PUAS NILAI %(stars)s followed by what is "
+                    "still wrong."
+                )
+                % said,
+            )
+        if judged.waiting:
+            reply += " " + _("Reply PUAS, or BELUM PUAS followed by what is still wrong.")
+        return FollowUp("refused", judged.report, reply % said)
+
+
+_GIVEN_BEFORE = gettext_lazy(
+    "Your verdict on report %(code)s was sent to %(system)s already; it asks again only "
+    "if it completes the report again."
+)
+
+
+def _gave_verdict_there(report: Report, waiting, kind: str, message: str, stars=None) -> bool:
+    """Relay the verdict to the uplink of `waiting`; False when it no longer waits. A
+    change a moment ago that leaves the answer fitting (an officer's note) is read again,
+    as for a verdict here."""
+    from aduan.webhooks.forwarding import give_verdict_there
+
+    actor = lifecycle.Actor(user=report.reporter, is_reporter=True)
+    for _attempt in range(STALE_RETRIES):
+        try:
+            give_verdict_there(
+                report,
+                actor,
+                waiting,
+                satisfied=kind == "satisfied",
+                message=message,
+                stars=stars or None,
+            )
+        except lifecycle.StaleReport:
+            report = Report.objects.get(pk=report.pk)
+            continue
+        except lifecycle.TransitionError:  # answered meanwhile (by another message, online)
+            return False
+        return True
+    return False

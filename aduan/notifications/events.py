@@ -486,6 +486,32 @@ def _remote_update(event, secret: str) -> None:
     _to_reporter(kind, own_wording=not completed, **name)(event, secret)
 
 
+def _answer_recorded(event, secret: str) -> None:
+    """The reporter hears that an officer recorded an answer they gave by phone, in
+    person or by letter (to a question, "not satisfied", a verdict for a connected system),
+    and what follows from it: it acts as their own, which they would know of. A
+    "satisfied" recorded for them is told by `closed`."""
+    from aduan.reports.lifecycle import ReceivedVia, recorded_for_reporter
+    from aduan.webhooks.models import Uplink
+
+    if not recorded_for_reporter(event):
+        return
+    how = event.data.get("received_via")
+    extra = {"received_via": ReceivedVia(how).label if how in ReceivedVia.values else ""}
+    if event.action == "remote_verdict":
+        uplink = Uplink.objects.filter(slug=event.data.get("uplink", "")).first()
+        extra["system"] = uplink.name if uplink else ""
+    _to_reporter(Kind.ANSWER_RECORDED, **extra)(event, secret)
+
+
+def _then(*handlers: Callable) -> Callable:
+    def handler(event, secret: str) -> None:
+        for each in handlers:
+            each(event, secret)
+
+    return handler
+
+
 def _duplicate(event, secret: str) -> None:
     """The reporter of a merged duplicate hears which report is handling the problem,
     and where to follow it (its public page, when it has one), instead of "cannot be
@@ -502,13 +528,13 @@ HANDLERS: dict[str, Callable] = {
     "submit": _submitted,
     "dispatch": _dispatched,
     "hold": _to_reporter(Kind.HOLD_QUESTION),
-    "answer_hold": _back_to_verification,
+    "answer_hold": _then(_back_to_verification, _answer_recorded),
     "not_our_remit": _back_to_verification,
     "respond": _to_reporter(Kind.RESPONSE),
     "complete": _to_reporter(Kind.COMPLETED),
     "satisfied": _to_reporter(Kind.CLOSED),
     "close_unanswered": _to_reporter(Kind.CLOSED),
-    "not_satisfied": _reopened,
+    "not_satisfied": _then(_reopened, _answer_recorded),
     "archive": _to_reporter(Kind.ARCHIVED),
     "archive_incomplete": _to_reporter(Kind.ARCHIVED),
     "mark_duplicate": _duplicate,
@@ -518,4 +544,5 @@ HANDLERS: dict[str, Callable] = {
     "assign": _assigned,
     "add_info": _information_added,
     "remote_update": _remote_update,
+    "remote_verdict": _answer_recorded,
 }

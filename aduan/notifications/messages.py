@@ -48,6 +48,7 @@ REPORTER_KINDS = (
     Kind.CLOSED,
     Kind.ARCHIVED,
     Kind.REPLY_DUE,
+    Kind.ANSWER_RECORDED,
     Kind.FOLLOWED,
 )
 
@@ -318,6 +319,7 @@ KIND_VARIABLES: dict[str, tuple[str, ...]] = {
     Kind.FOLLOWED: (*REPORT_VARIABLES, "status", "merged", "original_code"),
     Kind.RESPONSE: (*REPORT_VARIABLES, "files"),
     Kind.COMPLETED: (*REPORT_VARIABLES, "files"),
+    Kind.ANSWER_RECORDED: (*REPORT_VARIABLES, "received_via", "system"),
 }
 
 VARIABLES: dict[str, Promise] = {
@@ -353,6 +355,12 @@ VARIABLES: dict[str, Promise] = {
         "not_satisfied, add_files, add_info"
     ),
     "auditor": _("Name of the oversight body"),
+    "received_via": _(
+        "How the reporter's answer reached the officer who recorded it, in words, e.g. Phone call"
+    ),
+    "system": _(
+        "For a verdict on a connected system's handling: that system's name (empty otherwise)"
+    ),
     "officer": _("Name of the officer the message is for"),
     "released": _(
         "True when the message tells the officer the report was taken out of their charge"
@@ -422,6 +430,7 @@ _SAMPLE_ACTIONS = {
     Kind.COMPLETED: "complete",
     Kind.CLOSED: "satisfied",
     Kind.ARCHIVED: "archive",
+    Kind.ANSWER_RECORDED: "answer_hold",
     Kind.NEW_IN_INBOX: "dispatch",
     Kind.ESCALATED: "escalate",
     Kind.ESCALATED_BY_LEADER: "escalate",
@@ -439,6 +448,7 @@ def with_others(sample: dict) -> dict:
 
 def sample_context(kind: str, language: str, organization) -> dict:
     """A made-up but typical context for `kind`, to preview wording with (nothing saved)."""
+    from aduan.reports.lifecycle import ReceivedVia
     from aduan.reports.models import Report, ReportEvent, Status
 
     now = timezone.now()
@@ -524,6 +534,8 @@ def sample_context(kind: str, language: str, organization) -> dict:
         "status": Status(report.status).label,  # lazy: in the language previewed
         "files": 2 if kind in (Kind.RESPONSE, Kind.COMPLETED, Kind.NEW_IN_INBOX) else 0,
         "more": [],  # the other reports of a bulk action (`outbox.combining`)
+        "received_via": ReceivedVia.PHONE.label,
+        "system": "",
         **extra,
     }
 

@@ -34,6 +34,7 @@ class Kind(models.TextChoices):
     CLOSED = "closed", _("Report closed")
     ARCHIVED = "archived", _("Report archived")
     REPLY_DUE = "reply_due", _("Your reply is awaited")
+    ANSWER_RECORDED = "answer_recorded", _("Your answer recorded by an officer")
     # To staff
     NEW_IN_INBOX = "new_in_inbox", _("New report in the inbox")
     DUE_SOON = "due_soon", _("Deadline approaching")
