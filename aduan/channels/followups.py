@@ -327,7 +327,7 @@ def _rating_there(mine, stars: int) -> FollowUp | None:
         if rated_there(judged.report, judged.forwarding.uplink):
             reply = _("%(system)s was rated for report %(code)s before and takes one rating.")
         elif not judged.waiting:
-            reply = f"{_GIVEN_BEFORE} {_('A rating goes with the verdict.')}"
+            reply = _GIVEN_BEFORE + " " + _("A rating goes with the verdict.")
         else:
             return FollowUp(
                 "explain",
