@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from aduan.lib.replica import reads_from_replica
+from aduan.notifications.outbox import absolute
 from aduan.portal.forms import FeedFilterForm
 from aduan.reports.models import Report
 
@@ -64,9 +65,11 @@ class PublicReportsFeed(Feed):
         return reverse("portal:report", args=[report.tracking_code])
 
     def item_guid(self, report: Report) -> str:
-        return report.tracking_code
+        # Atom wants an IRI for <id>: the report's public address at the installation's
+        # own URL (ADUAN_SITE_URL), whatever host name the feed was fetched under.
+        return absolute(reverse("portal:report", args=[report.tracking_code]))
 
-    item_guid_is_permalink = False
+    item_guid_is_permalink = True
 
     def item_pubdate(self, report: Report):
         return report.submitted_at
