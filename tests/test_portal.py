@@ -122,8 +122,33 @@ def test_home_shows_live_figures_and_only_public_reports(world, django_assert_ma
     assert shown.tracking_code in html
     assert hidden.tracking_code not in html
     assert re.search(r'data-figure="received">\s*3<', html)
-    assert re.search(r'data-figure="handled">\s*1<', html)
+    assert re.search(r'data-figure="handling">\s*2<', html)
     assert re.search(r'data-figure="closed">\s*1<', html)
+
+
+def home_figures(client: Client) -> dict[str, int]:
+    html = client.get(reverse("portal:home")).content.decode()
+    return {k: int(v) for k, v in re.findall(r'data-figure="(\w+)">\s*(\d+)<', html)}
+
+
+def test_home_figures_are_a_breakdown_of_the_reports_received_each_status_counted_once(world):
+    for status in Status:
+        report, _ = submit(world, title=f"Laporan berstatus {status.label} di kota")
+        advance(world, report, status)
+    figures = home_figures(english(Client()))
+    assert figures.pop("received") == len(Status) == 7
+    assert figures == {"waiting": 2, "handling": 2, "responded": 1, "closed": 1, "archived": 1}
+    assert sum(figures.values()) == 7
+
+
+def test_home_figures_name_the_statuses_they_count_in_both_languages(world):
+    english_page = english(Client()).get(reverse("portal:home")).content.decode()
+    indonesian_page = Client().get(reverse("portal:home")).content.decode()
+    assert "Responded, waiting for the reporter" in english_page
+    assert "Being handled or done" not in english_page
+    assert "Ditanggapi, menunggu tanggapan pelapor" in indonesian_page
+    assert "<dt>Selesai</dt>" in indonesian_page
+    assert "Sedang ditangani atau sudah ditanggapi" not in indonesian_page
 
 
 def test_regions_lists_provinces_then_children_with_a_cache_header(regions):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections import defaultdict
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +18,7 @@ from aduan.channels.intake import Draft
 from aduan.lib import dates
 from aduan.lib.phones import PhoneField
 from aduan.notifications.outbox import sms_enabled, whatsapp_enabled
-from aduan.organizations.forms import CategoryChoiceField, RegionSelect
+from aduan.organizations.forms import REGION_CODE, CategoryChoiceField, RegionSelect
 from aduan.organizations.models import Category, Organization, Region
 from aduan.reports.attachments import CleanFile
 from aduan.reports.codes import normalize_tracking_code, secret_from_token, token_reference
@@ -486,13 +489,49 @@ class SupportForm(forms.Form):
     """Supporting needs no input; the form only carries the CSRF token."""
 
 
+# How long the list of regions with public reports (the feed's region filter) is kept.
+FEED_REGIONS_TTL = 5 * 60  # seconds
+REGENCY_CODE_LENGTH = len("33.74")  # a Kemendagri code cut here names the regency or city
+
+
+def _areas_with_public_reports() -> list[tuple[str, str, int]]:
+    """(code, name, level) of each province and regency or city where a public report
+    is, one query for the codes (a report's region cut to its regency) and one for the
+    names."""
+    areas = set(
+        Report.objects.public()
+        .exclude(region=None)
+        .annotate(area=Substr("region_id", 1, REGENCY_CODE_LENGTH))
+        .order_by()
+        .values_list("area", flat=True)
+        .distinct()
+    )
+    codes = areas | {area[:2] for area in areas}
+    return list(Region.objects.filter(code__in=codes).values_list("code", "name", "level"))
+
+
+def areas_with_public_reports() -> list[tuple[str, str, int]]:
+    """`_areas_with_public_reports`, at most FEED_REGIONS_TTL old: the feed would read
+    every public report on each visit."""
+    return cache.get_or_set("portal.feed.areas", _areas_with_public_reports, FEED_REGIONS_TTL)
+
+
+class RegionFilterField(forms.ChoiceField):
+    """A region's Kemendagri code. The list offers the provinces and regencies or
+    cities that have public reports; any existing region's code is accepted (a link may
+    name a district or a village), so checking a value never builds the list."""
+
+    def valid_value(self, value) -> bool:
+        return bool(REGION_CODE.match(value)) and Region.objects.filter(code=value).exists()
+
+
 class FeedFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     category = CategoryChoiceField(
         label=_("Category"), queryset=Category.objects.none(), required=False
     )
-    region = forms.ChoiceField(label=_("Province"), required=False)
+    region = RegionFilterField(label=_("Region"), required=False)
     organization = forms.ModelChoiceField(
         label=_("Organization"), queryset=Organization.objects.none(), required=False
     )
@@ -511,8 +550,32 @@ class FeedFilterForm(forms.Form):
         self.fields["category"].empty_label = _("All")
         self.fields["organization"].queryset = Organization.objects.active().agencies()
         self.fields["organization"].empty_label = _("All")
-        provinces = Region.objects.filter(level=Region.Level.PROVINCE).values_list("code", "name")
-        self.fields["region"].choices = everything + list(provinces)
+        # Built only when the form is shown: the Atom feed, the map's GeoJSON and the
+        # open data check a region without listing them.
+        self.fields["region"].choices = self._region_choices
+
+    def _region_choices(self) -> list:
+        """ "All", then each province with public reports as a group: the whole province
+        first, then its regencies and cities that have public reports, by name. A region
+        asked for that is not in the list (a district, say) is added at the end."""
+        by_province: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        names = {}
+        for code, name, level in areas_with_public_reports():
+            names[code] = name
+            if level != Region.Level.PROVINCE:
+                by_province[code[:2]].append((code, name))
+        choices: list = [("", _("All"))]
+        provinces = sorted((c for c in names if len(c) == 2), key=lambda c: names[c].casefold())
+        for province in provinces:
+            whole = (province, _("All of %(province)s") % {"province": names[province]})
+            below = sorted(by_province[province], key=lambda choice: choice[1].casefold())
+            choices.append((names[province], [whole, *below]))
+        chosen = (self.data.get("region") or "").strip() if self.is_bound else ""
+        if chosen and chosen not in names and REGION_CODE.match(chosen):
+            region = Region.objects.filter(code=chosen).first()
+            if region:
+                choices.append((region.code, region.full_name()))
+        return choices
 
     def filter_reports(self, reports: QuerySet[Report], *, ranked: bool = True) -> QuerySet[Report]:
         """Narrow public `reports` by the valid filters (invalid ones are ignored).
