@@ -81,6 +81,29 @@ def test_demo_covers_the_special_cases(demo):
     assert ReportEvent.objects.filter(action=Action.ANSWER_HOLD).exists()
 
 
+def test_demo_units_pass_reports_back_for_reasons_that_fit_their_topic_and_place(demo):
+    from aduan.system.demo.texts import NOT_OUR_REMIT
+
+    passed_back = ReportEvent.objects.filter(action=Action.NOT_OUR_REMIT).select_related(
+        "report__category", "report__region__parent"
+    )
+    assert passed_back
+    for event in passed_back:
+        report = event.report
+        assert report.category.slug in NOT_OUR_REMIT, report.category.slug
+        assert event.message == NOT_OUR_REMIT[report.category.slug].format(
+            village=report.region.name, district=report.region.parent.name
+        )
+
+
+def test_reports_handled_by_a_kecamatan_happened_in_that_kecamatan(demo):
+    handled = Report.objects.filter(organization__kind=Organization.Kind.DISTRICT)
+    assert handled.exists()  # the demo's "passed back, then sent to the kecamatan" story
+    for report in handled.select_related("region", "organization"):
+        district = report.organization.regions.get()
+        assert report.region_id.startswith(f"{district.code}."), (report, district)
+
+
 def test_reports_waiting_for_verification_include_repeats_of_open_reports(demo):
     from aduan.triage.duplicates import likely_duplicates
 

@@ -136,6 +136,7 @@ class StoryBuilder:
         self.rng = rng
         self.now = now or timezone.now()
         self.villages = self._villages()
+        self.district_offices = self._district_offices()
         self.built: list[Report] = []
         self.units: dict[tuple[int, str], str] = {}  # (category, agency) → unit slug
         self.counter = 0
@@ -154,6 +155,15 @@ class StoryBuilder:
             result[slug] = [(v, districts[v.parent_id]) for v in villages]
         return result
 
+    def _district_offices(self) -> dict[str, dict[str, str]]:
+        """Agency slug → {district code → slug of its kecamatan's unit}."""
+        result: dict[str, dict[str, str]] = {slug: {} for slug in AGENCY_WEIGHTS}
+        for slug, unit in self.world.units.items():
+            agency = next((a for a in AGENCY_WEIGHTS if slug.startswith(f"{a}-kec-")), None)
+            if agency:
+                result[agency][unit.regions.get().code] = slug
+        return result
+
     def build(self, status: str, steps: list[str]) -> Report:
         """Submit one report and walk it through `steps`, all in the past."""
         pauses = [self._pause(step) for step in steps]
@@ -168,7 +178,12 @@ class StoryBuilder:
         ]
         latest_start = self.now - sum(pauses, datetime.timedelta()) - datetime.timedelta(hours=1)
         start = latest_start - datetime.timedelta(hours=age * span_hours)
-        story = self._submit(start, duplicate="duplicate" in steps, repeat="repeat" in steps)
+        story = self._submit(
+            start,
+            duplicate="duplicate" in steps,
+            repeat="repeat" in steps,
+            passed_back="remit" in steps,
+        )
         for step, pause in zip(steps, pauses, strict=True):
             story.last, story.clock = story.clock, story.clock + pause
             getattr(self, f"step_{step}")(story)
@@ -189,12 +204,28 @@ class StoryBuilder:
     # --- Submission ------------------------------------------------------------------
 
     def _submit(
-        self, start: datetime.datetime, duplicate: bool = False, repeat: bool = False
+        self,
+        start: datetime.datetime,
+        duplicate: bool = False,
+        repeat: bool = False,
+        passed_back: bool = False,
     ) -> Story:
+        """Submit a new report. One a department will pass back (`passed_back`) is about
+        a matter of the kecamatan (texts.NOT_OUR_REMIT), in a district that has its unit,
+        so that the reason given and the unit it goes to next fit it."""
         rng = self.rng
         agency_slug = rng.choices(list(AGENCY_WEIGHTS), list(AGENCY_WEIGHTS.values()))[0]
-        village, district = rng.choice(self.villages[agency_slug])
-        kind, category, (title, body, details) = self._story()
+        villages = self.villages[agency_slug]
+        if passed_back:
+            offices = self.district_offices[agency_slug]
+            villages = [(v, d) for v, d in villages if v.parent_id in offices]
+        village, district = rng.choice(villages)
+        if passed_back:
+            slug = rng.choice(list(texts.NOT_OUR_REMIT))
+            kind, category = Kind.COMPLAINT, self.world.categories[slug]
+            title, body, details = rng.choice(texts.STORIES[slug])
+        else:
+            kind, category, (title, body, details) = self._story()
         original = self._original() if duplicate else self._open_original() if repeat else None
         self.original = original
         if original is not None:
@@ -352,7 +383,7 @@ class StoryBuilder:
     def _responses(self, story: Story) -> tuple[str, str]:
         category = story.report.category
         parent = category.parent.slug if category.parent_id else category.slug
-        return texts.RESPONSES[parent]
+        return texts.RESPONSES.get(category.slug) or texts.RESPONSES[parent]
 
     def step_hold(self, story: Story) -> None:
         question, story.hold_answer = self.rng.choice(texts.HOLD_EXCHANGES)
@@ -377,11 +408,16 @@ class StoryBuilder:
         return self.rng.choices([Tier.SIMPLE, Tier.NORMAL, Tier.FIELD], [2, 6, 2])[0]
 
     def step_remit(self, story: Story) -> None:
-        reason = self.rng.choice(texts.NOT_OUR_REMIT)
-        lifecycle.not_our_remit(story.report, self._handler(story), reason, at=story.clock)
+        report = story.report
+        reason = texts.NOT_OUR_REMIT[report.category.slug].format(
+            village=report.region.name, district=report.region.parent.name
+        )
+        lifecycle.not_our_remit(report, self._handler(story), reason, at=story.clock)
 
     def step_reroute(self, story: Story) -> None:
-        district = next(s for s in self.world.units if s.startswith(f"{story.agency_slug}-kec-"))
+        """The agency's admin sends it where the department said: the kecamatan of the
+        report's place (`_submit` chose a place that has one)."""
+        district = self.district_offices[story.agency_slug][story.report.region.parent_id]
         story.unit_slug = district
         admin = Actor(self.world.admins[story.agency_slug])
         lifecycle.dispatch(story.report, admin, self.world.units[district], at=story.clock)

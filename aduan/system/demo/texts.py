@@ -473,13 +473,32 @@ HOLD_EXCHANGES = [
 ]
 HOLD_QUESTIONS = [question for question, _answer in HOLD_EXCHANGES]
 
-NOT_OUR_REMIT = [
-    "Ruas jalan tersebut berstatus jalan provinsi sehingga bukan kewenangan kami. Mohon "
-    "diteruskan ke dinas provinsi terkait.",
-    "Permasalahan ini merupakan kewenangan dinas lain sesuai Peraturan Bupati tentang tugas "
-    "dan fungsi perangkat daerah. Mohon didisposisikan ulang.",
-    "Lokasi yang dilaporkan berada di luar wilayah kerja kami.",
-]
+# A department's "not our remit", by the sub-category of the report it passes back: each
+# says the matter is the kecamatan's where it happened, to which the agency's admin then
+# dispatches it. Only these sub-categories are passed back in the demo, so that every
+# reason fits its report's topic and place.
+NOT_OUR_REMIT: dict[str, str] = {
+    "sampah": (
+        "Pengangkutan sampah dari lingkungan {village} ke TPS ditangani Kecamatan {district} "
+        "bersama pemerintah desa/kelurahan; dinas kami mengangkut dari TPS ke TPA. Mohon "
+        "didisposisikan ke Kecamatan {district}."
+    ),
+    "drainase": (
+        "Saluran yang dilaporkan di {village} adalah saluran lingkungan, yang pemeliharaannya "
+        "dilimpahkan kepada Kecamatan {district}; dinas kami menangani saluran primer. Mohon "
+        "didisposisikan ke Kecamatan {district}."
+    ),
+    "pkl": (
+        "Penataan pedagang kaki lima di wilayah {village} ditangani lebih dahulu oleh "
+        "Kecamatan {district} sesuai pelimpahan sebagian kewenangan kepada camat. Mohon "
+        "didisposisikan ke Kecamatan {district}."
+    ),
+    "kebisingan": (
+        "Gangguan ketenteraman di lingkungan {village} ditangani lebih dahulu oleh seksi "
+        "trantib Kecamatan {district}; kami membantu bila diminta camat. Mohon didisposisikan "
+        "ke Kecamatan {district}."
+    ),
+}
 
 # Category parent slug → (first response, final response) messages of a handler.
 RESPONSES = {
@@ -518,6 +537,33 @@ RESPONSES = {
     "perizinan": (
         "Permohonan Anda sedang kami telusuri bersama tim teknis.",
         "Izin sudah terbit dan dapat diunduh melalui sistem. Tidak ada biaya tambahan apa pun.",
+    ),
+    # Sub-categories whose handling the parent's words above would misdescribe.
+    "pencemaran": (
+        "Petugas kami akan mengambil sampel air sungai dan memeriksa usaha di hulu.",
+        "Hasil uji sampel melampaui baku mutu; usaha tersebut sudah diberi sanksi "
+        "administratif dan wajib memperbaiki pengolahan limbahnya.",
+    ),
+    "pohon": (
+        "Tim pertamanan akan memeriksa kondisi pohon di lokasi.",
+        "Dahan yang lapuk sudah dipangkas dan pohon sudah ditopang agar tidak tumbang.",
+    ),
+    "lalu-lintas": (
+        "Teknisi kami akan memeriksa kontroler lampu lalu lintas di simpang tersebut.",
+        "Kontroler yang rusak sudah diganti dan lampu lalu lintas kembali berfungsi normal.",
+    ),
+    "bpjs": (
+        "Data kepesertaan Bapak/Ibu sedang kami periksa bersama Dinas Sosial dan BPJS Kesehatan.",
+        "Kepesertaan PBI sudah diaktifkan kembali dan dapat digunakan untuk berobat.",
+    ),
+    "ppdb": (
+        "Kami akan memeriksa data domisili peserta yang diterima di sekolah tersebut.",
+        "Pemeriksaan selesai; peserta dengan domisili tidak sah sudah dibatalkan dan kursinya "
+        "diberikan kepada peserta berikutnya.",
+    ),
+    "fasilitas-sekolah": (
+        "Kami akan meninjau kondisi ruang kelas bersama kepala sekolah.",
+        "Atap ruang kelas sudah diperbaiki dan murid kembali belajar di kelasnya.",
     ),
 }
 
