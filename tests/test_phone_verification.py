@@ -1019,7 +1019,7 @@ def sign_up(language: str, **changes):
     client = Client()
     client.cookies["django_language"] = language
     response = client.post(reverse("accounts:signup"), {**SIGN_UP, **changes}, follow=True)
-    assert response.redirect_chain[-1][0] == MY_REPORTS
+    assert response.redirect_chain[-1][0] == reverse("accounts:signup_sent")
     return client, response.content.decode()
 
 
@@ -1031,6 +1031,7 @@ def test_signing_up_with_a_number_invites_to_confirm_it_on_the_account_page(db):
         "confirm it with a code we send to it."
     ) in page
     assert CONFIRM_LINK + "Confirm the number</a>" in page
+    client.force_login(User.objects.get(email=SIGN_UP["email"]))
     account = client.get(ACCOUNT).content.decode()
     assert 'id="phone-heading"' in account
     assert "Send a code to verify the number" in account
@@ -1051,7 +1052,7 @@ def test_signing_up_without_a_number_invites_to_confirm_nothing(db):
     _client, page = sign_up("en", phone="")
 
     assert "#phone-heading" not in page
-    assert "Welcome! Your account is ready." in page
+    assert "Check your email" in page
 
 
 def test_without_text_messages_signing_up_does_not_invite_to_confirm_the_number(db, settings):
@@ -1060,7 +1061,7 @@ def test_without_text_messages_signing_up_does_not_invite_to_confirm_the_number(
     _client, page = sign_up("en")
 
     assert "#phone-heading" not in page
-    assert "Welcome! Your account is ready." in page
+    assert "Check your email" in page
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1075,5 +1075,13 @@ def test_a_guest_who_wants_to_support_signs_up_and_lands_back_on_the_report(clie
         },
     )
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("portal:report", args=[report.tracking_code])
+    # Asked to check the email, then signing in takes them back to the report.
+    report_path = reverse("portal:report", args=[report.tracking_code])
+    sent = client.get(response["Location"]).content.decode()
+    sign_in = re.search(r'href="(/akun/masuk/\?next=[^"]*)"', sent).group(1)
+    signed_in = client.post(
+        sign_in.replace("&amp;", "&"),
+        {"username": "warga.baru@example.id", "password": "kata-sandi-yang-panjang-9"},
+    )
+    assert signed_in.status_code == 302
+    assert signed_in["Location"] == report_path

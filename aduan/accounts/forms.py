@@ -52,10 +52,11 @@ class SignUpForm(forms.ModelForm):
         }
 
     def clean_email(self) -> str:
-        email = refuse_reserved(self.cleaned_data["email"].strip().lower())
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this email already exists."))
-        return email
+        # Whether an account has the address is not said here: see aduan.accounts.signup.
+        return refuse_reserved(self.cleaned_data["email"].strip().lower())
+
+    def validate_unique(self) -> None:
+        """Left to `aduan.accounts.signup`, which answers alike for a taken address."""
 
     def clean_full_name(self) -> str:
         name = " ".join(self.cleaned_data["full_name"].split())

@@ -66,3 +66,16 @@ def send_password_changed_notice(user_pk: int) -> str:
         return "nothing to do"
     send_password_changed(user)
     return "sent"
+
+
+@task()
+def send_sign_up_notice(user_pk: int) -> str:
+    """Tell an account that someone tried to sign up with its address."""
+    from aduan.accounts.models import User
+    from aduan.accounts.signup import send_notice
+
+    user = User.objects.filter(pk=user_pk, is_active=True).first()
+    if user is None:
+        return "nothing to do"
+    send_notice(user)
+    return "sent"

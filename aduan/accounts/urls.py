@@ -18,6 +18,7 @@ urlpatterns = [
     path("dua-langkah/", views.two_factor_page, name="two_factor"),
     path("keluar/", views.SignOutView.as_view(), name="logout"),
     path("daftar/", views.sign_up, name="signup"),
+    path("daftar/terkirim/", views.sign_up_sent, name="signup_sent"),
     path("konfirmasi/kirim-ulang/", views.resend_confirmation, name="resend_confirmation"),
     path("konfirmasi/<str:token>/", views.confirm_email, name="confirm_email"),
     path("sandi/lupa/", views.PasswordResetRequestView.as_view(), name="password_reset"),

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import i18n
@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from aduan.accounts import phone, two_factor
+from aduan.accounts import phone, signup, two_factor
 from aduan.accounts.confirmation import account_to_confirm, confirm
 from aduan.accounts.email_change import (
     AddressTaken,
@@ -163,23 +163,35 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# The number typed at sign-up, for the next page's invitation to verify it.
+SIGNED_UP_PHONE = "accounts.signed_up_phone"
+
+
+@limited("lookup")
 def sign_up(request):
+    """The same answer whether or not an account has the address (see
+    `aduan.accounts.signup`): the visitor is asked to check their email."""
     if request.user.is_authenticated:
         return redirect("portal:my_reports")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save(language=translation.get_language())
-        enqueue_with_transaction(lambda: send_email_confirmation.enqueue(user.pk))
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request,
-            _("Welcome! Your account is ready. We sent a link to %(email)s to confirm the address.")
-            % {"email": user.email},
-        )
-        if user.phone and phone.code_medium():
-            messages.info(request, _verify_invitation(user.phone))
-        return redirect(_safe_next(request) or "portal:my_reports")
+        signup.sign_up(form, language=translation.get_language())
+        request.session[SIGNED_UP_PHONE] = form.cleaned_data.get("phone", "")
+        sent = reverse("accounts:signup_sent")
+        onward = _safe_next(request)
+        return redirect(f"{sent}?{urlencode({'next': onward})}" if onward else sent)
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def sign_up_sent(request):
+    """After signing up: check the email. Says nothing about whether the address had an
+    account; offers signing in (to the page the visitor came from)."""
+    number = request.session.pop(SIGNED_UP_PHONE, "")
+    context = {
+        "next": _safe_next(request) or "",
+        "invitation": _verify_invitation(number) if number and phone.code_medium() else "",
+    }
+    return render(request, "accounts/sign_up_sent.html", context)
 
 
 def _verify_invitation(number: str) -> str:
