@@ -153,6 +153,48 @@ def test_an_emergency_reported_weeks_before_the_upgrade_stays_urgent(world):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_open_reports_are_flagged_again_for_english_and_figures_of_speech(world):
+    hoax = submit(world, title="Banjir informasi hoaks", body="Grup WA desa penuh hoaks bansos.")[0]
+    english = submit(world, title="Flood", body="Flood water is waist deep in our houses.")[0]
+    drain = submit(world, title="Saluran meluap", body="Saluran depan rumah meluap setiap hujan.")[
+        0
+    ]
+    closed = advance(
+        world, submit(world, title="Kebakaran jenggot", body="Pejabat panik.")[0], "closed"
+    )
+    # As the phrase lists before the upgrade read them.
+    Report.objects.filter(pk__in=[hoax.pk, drain.pk, closed.pk]).update(
+        urgency_flags=["flood"], is_urgent=True
+    )
+    Report.objects.filter(pk=english.pk).update(urgency_flags=[], is_urgent=False)
+    MigrationExecutor(connection).migrate([("reports", "0025_withhold_recorded_answers")])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    flags = dict(Report.objects.values_list("pk", "urgency_flags"))
+    urgent = dict(Report.objects.values_list("pk", "is_urgent"))
+    assert (flags[hoax.pk], urgent[hoax.pk]) == ([], False)
+    assert (flags[drain.pk], urgent[drain.pk]) == ([], False)
+    assert (flags[english.pk], urgent[english.pk]) == (["flood"], True)
+    # Closed reports keep their flags; reflag_reports --all reads them.
+    assert (flags[closed.pk], urgent[closed.pk]) == (["flood"], True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flags_an_officer_set_stay_as_set_when_upgrading(world):
+    english = submit(world, title="Flood", body="Flood water is waist deep in our houses.")[0]
+    lifecycle.correct_flags(english, as_user(world.national_admin), "Banjir lama.", urgent=False)
+    MigrationExecutor(connection).migrate([("reports", "0025_withhold_recorded_answers")])
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    kept = Report.objects.get(pk=english.pk)
+    assert (kept.urgency_flags, kept.is_urgent, kept.urgency_set_by_hand) == ([], False, True)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_facts_learn_which_verdicts_officers_recorded_when_upgrading(world):
     recorded = advance(world, submit(world)[0], Status.COMPLETED)
     own = advance(world, submit(world, reporter=world.citizen)[0], Status.COMPLETED)

@@ -526,3 +526,34 @@ def test_a_dog_or_a_backhoe_named_with_its_owner_is_not_abusive(text):
 )
 def test_an_animal_word_aimed_at_someone_addressed_after_it_stays_abusive(text):
     assert is_abusive(text)
+
+
+def test_a_drain_the_body_says_overflows_every_rainy_day_is_stored_not_urgent(world):
+    title, body = (
+        "Saluran meluap",
+        "Saluran di depan rumah kami meluap setiap hujan, mohon dikeruk.",
+    )
+    report, _secret = submit(world, title=title, body=body)
+
+    assert (report.is_urgent, report.urgency_flags) == (False, [])
+    assert urgency(report) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "missing"),
+    [
+        # The reports of an emergency in English: the hints ask for what they lack.
+        ("Flood water is waist deep in our houses right now, please help", ["no_place"]),
+        ("A fallen tree is blocking the main road", ["no_date", "no_request"]),
+        # Complete English reports get none.
+        (
+            "The drain in our neighbourhood is blocked and smells; could you clean it this week?",
+            [],
+        ),
+        ("Water has been cut off in our hamlet for three days now. When will it be restored?", []),
+        ("I would like the bus stop in Sukamaju moved, it is dangerous since last month.", []),
+    ],
+)
+def test_english_reports_are_read_for_place_time_and_request(body, missing):
+    codes = _codes("Report", body)
+    assert [code for code in codes if code != "too_short"] == missing

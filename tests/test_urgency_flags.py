@@ -283,3 +283,131 @@ def test_events_dated_long_before_the_report_by_words_before_them_are_not_urgent
 )
 def test_events_dated_this_week_or_only_since_a_time_before_them_stay_urgent(text, flag):
     assert flag in urgency(text, on=REPORTED_ON)
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("Flood water is waist deep in our houses right now, please help", "flood"),
+        ("The river burst its banks and homes are under water.", "flood"),
+        ("A house is on fire on Jalan Merdeka, please send the fire brigade.", "fire"),
+        ("Fire broke out at the market this morning.", "fire"),
+        ("A fallen tree is blocking the main road", "fallen_tree"),
+        ("The big tree fell onto the road near the school.", "fallen_tree"),
+        ("The bridge to our village collapsed, people are cut off.", "collapsed_bridge"),
+        ("A landslide has buried part of the road.", "landslide"),
+        ("My father is unconscious and the ambulance has not come.", "medical"),
+        ("The hospital refused to treat my wife, she is in labour.", "medical"),
+        ("A power line is down across the road and sparking.", "electric"),
+        ("My neighbour threatened to kill me with a machete.", "person_in_danger"),
+        ("My daughter has not come home since yesterday.", "missing_person"),
+    ],
+)
+def test_emergencies_reported_in_english_are_urgent(text, flag):
+    assert urgency(text, on=REPORTED_ON) == [flag]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # What is named for the event, or burns on purpose:
+        "The floodlight at the stadium is broken.",
+        "The fire hydrant near the market is broken.",
+        "Rubbish is burnt every night behind the market.",
+        "Dangling internet cables in front of my house.",
+        "The tree leaves fell into the drain and blocked it.",
+        "My son's name is missing from the scholarship list.",
+        # A habit, a condition, a fear, a denial, aid, the past:
+        "The drain overflows every time it rains, please clean it.",
+        "Our street floods whenever it rains.",
+        "The road could flood if the drain is not cleaned.",
+        "Please fix the drain before the rainy season to prevent flooding.",
+        "This area is prone to landslides, please build a retaining wall.",
+        "Nobody was seriously injured but the road is damaged.",
+        "Aid for the flood victims has not arrived.",
+        "Last year the bridge collapsed and it is still not rebuilt.",
+        "The bridge collapsed in 2019 and was never rebuilt.",
+    ],
+)
+def test_english_lookalikes_habits_fears_and_past_events_are_not_urgent(text):
+    assert urgency(text, on=REPORTED_ON) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pejabat dinas kebakaran jenggot setelah kasus ini viral.",
+        "kebakaran jenggot",
+        "Banjir informasi hoaks",
+        "Grup WA desa banjir hoaks soal bansos.",
+        "Toko online kebanjiran order menjelang lebaran.",
+        "Banjir pesanan membuat kurir kewalahan.",
+        "Suami terbakar api cemburu tiap malam.",
+        "The office has been flooded with complaints about the new fees.",
+        "A flood of hoax messages is spreading in the village group.",
+    ],
+)
+def test_figures_of_speech_are_not_urgent(text):
+    assert urgency(text, on=REPORTED_ON) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Saya tidak mau banjir lagi tahun depan",
+        "Kami tidak ingin kebanjiran lagi, mohon tanggul ditinggikan.",
+        "Jangan banjir lagi pak, capek.",
+        "Kalau banjir lagi kami mengungsi ke mana?",
+        "Mohon dikeruk, jangan sampai tahun depan banjir lagi.",
+        "We don't want another flood next year.",
+    ],
+)
+def test_a_wish_or_a_fear_for_next_time_is_not_urgent(text):
+    assert urgency(text, on=REPORTED_ON) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("banjir setinggi pinggang sekarang", "flood"),
+        ("Banjir lagi, sekarang air masuk rumah setinggi pinggang.", "flood"),
+        ("Rumah kebanjiran lumpur setinggi lutut.", "flood"),
+        ("rumah terbakar", "fire"),
+        ("Kebakaran di pasar, pedagang kebakaran jenggot.", "fire"),
+        ("pohon tumbang menutup jalan", "fallen_tree"),
+        ("Warga tidak mau mengungsi padahal rumah terendam setinggi dada.", "flood"),
+        ("Our village is flooded with water, it is knee-deep and rising.", "flood"),
+    ],
+)
+def test_emergencies_beside_those_words_stay_urgent(text, flag):
+    assert urgency(text, on=REPORTED_ON) == [flag]
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("Saluran meluap", "Saluran air di depan rumah kami meluap setiap hujan, mohon dikeruk."),
+        ("Drainase meluap", "Kalau hujan deras drainase meluap ke jalan."),
+        ("Banjir", "Saya tidak mau banjir lagi tahun depan, mohon tanggul diperbaiki."),
+        ("Pohon tumbang", "Pohon di depan SD rawan tumbang, mohon dipangkas."),
+        ("Flooding", "Our street floods every time it rains, please clean the drain."),
+    ],
+)
+def test_a_title_is_read_with_the_body_that_says_the_event_recurs_or_is_feared(title, body):
+    assert urgency_and_abuse(title, body, on=REPORTED_ON)["urgency_flags"] == []
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "flag"),
+    [
+        # The body says nothing of the event, or tells it as happening.
+        ("Banjir", "Air masuk rumah warga.", "flood"),
+        ("Pohon tumbang", "Pohon beringin di depan SD tumbang tadi malam.", "fallen_tree"),
+        ("Kebakaran", "Kios di pasar Wage terbakar, api masih menyala.", "fire"),
+        # The title itself says it is happening now.
+        ("Banjir setinggi 1 meter", "Mohon bantuan untuk korban banjir di desa kami.", "flood"),
+        ("Saluran meluap sekarang", "Saluran meluap setiap hujan, mohon dikeruk.", "flood"),
+    ],
+)
+def test_a_title_naming_an_event_stays_urgent_unless_the_body_tells_otherwise(title, body, flag):
+    assert urgency_and_abuse(title, body, on=REPORTED_ON)["urgency_flags"] == [flag]

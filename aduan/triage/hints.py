@@ -7,14 +7,15 @@ were once deleted as incomplete. They never block a submission.
 Urgency flags (flood, fire, fallen tree, collapsed bridge, landslide, medical
 emergency) and the abusive-language flag are for staff. All of them are pure functions
 of the text, written from general Indonesian usage with common Javanese and Sundanese
-variants, not tuned to any installation's reports.
+variants, and English (the site's second language), not tuned to any installation's
+reports.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -178,6 +179,26 @@ PLACE = _words(
     r"river",
     r"office",
     r"building",
+    r"neighbou?rhood",
+    r"hamlet",
+    r"regency",
+    r"sub-?district",
+    r"province",
+    r"(?:housing\s+)?estate",
+    r"complex",
+    r"bus\s+stop",
+    r"highway",
+    r"toll\s+road",
+    r"square",
+    r"canal",
+    r"harbou?r",
+    r"port",
+    r"airport",
+    r"clinic",
+    r"health\s+cent(?:re|er)",
+    r"campus",
+    r"beach",
+    r"cemetery",
 )
 
 MONTHS = (
@@ -229,6 +250,9 @@ WHEN = _words(
     r"since|ago|for\s+(?:\d+|a|one|two|three|several|many)\s+(?:days?|weeks?|months?|years?)",
     r"\d{1,2}(?:st|nd|rd|th)",
     r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)",
+    r"now|right\s+now|currently|at\s+the\s+moment|at\s+present|just\s+now|earlier\s+today",
+    r"(?:\d+|a|one|two|three|four|five|several|a\s+few|few)\s+(?:hours?|days?|weeks?|months?"
+    r"|years?)",
 )
 
 # A request or question: what the reporter wants done.
@@ -335,6 +359,29 @@ REQUEST = _words(
     r"how",
     r"asap",
     r"immediately",
+    r"would\s+like",
+    r"wish",
+    r"urge",
+    r"demand",
+    r"suggest",
+    r"propose",
+    r"(?:can|could|would|will)\s+(?:you|the|someone|somebody|anyone|they|it|this|these)",
+    r"send",
+    r"check",
+    r"inspect",
+    r"investigate",
+    r"evacuate",
+    r"rescue",
+    r"rebuild",
+    r"restore",
+    r"resurface",
+    r"collect",
+    r"unblock",
+    r"dredge",
+    r"trim",
+    r"prune",
+    r"install",
+    r"provide",
 )
 
 
@@ -417,6 +464,19 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"blabur",  # Javanese
         r"caah",  # Sundanese
         r"banjir bandang",
+        # English, the product's second language. Not what is named for floods: "flood
+        # light" (a lamp), "flood gate", "flood control", "flood relief".
+        r"flood(?:s|ed|ing|water|waters)?(?!\s*-?\s*(?:lights?|lamps?|gates?|plains?|control"
+        r"|prevention|defen[cs]es?|barriers?|walls?|canals?|channels?|mitigation|insurance"
+        r"|relief|prone|risk|zones?|maps?)(?!\w))",
+        r"flash\s+flood\w*",
+        r"under\s?water",
+        r"submerged",
+        r"inundated",
+        r"(?:knee|waist|chest|neck|shoulder|thigh)(?:\s*-\s*|\s+)(?:deep|high)",
+        r"(?:river|stream|canal|drain|gutter|sewer|ditch|dam|reservoir|sea|water)\w*\s+(?:\w+\s+){0,3}"
+        r"(?:overflow\w*|burst\s+(?:its|their)\s+banks?)",
+        r"overflowing\s+(?:river|stream|canal|dam|reservoir)s?",
     ),
     "fire": _words(
         # Not the fire brigade ("pemadam kebakaran"), nor rubbish or straw "dibakar"
@@ -429,6 +489,18 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"kobong",  # Javanese
         r"kebakar",
         r"kahuruan",  # Sundanese
+        # English: "fire" alone is too often the fire brigade, a fire exit or being fired.
+        r"on\s+fire|ablaze|in\s+flames|caught\s+fire|catching\s+fire|burn(?:t|ed|ing)\s+down",
+        r"(?:forest|bush|wild|grass|peat|land|house|building|market|factory|warehouse|shop"
+        r"|electrical|kitchen)\s?fires?",
+        r"(?:a|the|big|huge|large)\s+fire\s+(?:\w+\s+)?(?:broke\s+out|is\s+(?:burning|spreading)"
+        r"|spread\w*|destroyed|burn\w*)",
+        r"fire\s+broke\s+out",
+        r"there\s+is\s+a\s+fire",
+        r"blaze",
+        r"(?:houses?|homes?|buildings?|markets?|shops?|kiosks?|stalls?|factory|factories"
+        r"|warehouses?|schools?|cars?|forests?|roofs?)\s+(?:is\s+|are\s+)?(?:still\s+)?burning",
+        r"short[-\s]circuit",
     ),
     "fallen_tree": _words(
         r"pohon\s+(?:\w+\s+)?(?:tumbang|roboh|rubuh|ambruk|patah|rebah|jatuh|nyaris tumbang)",
@@ -438,6 +510,13 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         # A branch that broke counts when it fell on something, not "satu dahan patah dan
         # hampir mengenai pengendara" (a tree to prune).
         r"dahan\s+(?:\w+\s+)?patah\s+(?:\w+\s+){0,2}(?:menimpa|menutup\w*|melintang)",
+        # English: "a fallen tree", "the big tree fell onto the road"; not its leaves.
+        r"(?:fallen|falling|uprooted|toppled|collapsed)\s+(?:\w+\s+)?trees?",
+        r"trees?\s+(?:(?!leaves|leaf|fruits?|seeds?|flowers?|branch\w*)\w+\s+)?(?:has\s+|have\s+"
+        r"|had\s+)?(?:fell|fallen|collapsed|toppled|uprooted|come\s+down|came\s+down"
+        r"|blown\s+down|blew\s+down|crashed)",
+        r"(?:branch|bough|limb)(?:es|s)?\s+(?:\w+\s+)?(?:fell|fallen|broke\s+off)\s+(?:\w+\s+){0,2}"
+        r"(?:on|onto|across|blocking|over)",
     ),
     "collapsed_bridge": _words(
         # A bridge named with the regencies it links: "Jembatan X penghubung Kab. A dan B".
@@ -446,6 +525,10 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:putus|ambruk|ambrol|roboh|rubuh|runtuh|amblas|hanyut)\w*\s+(?:\w+\s+)?jembatan",
         r"kreteg\s+(?:\w+\s+)?(?:ambrol|putus|ambruk)",  # Javanese
         r"sasak\s+(?:\w+\s+)?(?:ambruk|rubuh|runtuh|putus)",  # Sundanese
+        # English.
+        r"bridges?\s+(?:[\w.]+\s+){0,4}(?:has\s+|have\s+)?(?:collapsed|caved\s+in|washed\s+away"
+        r"|swept\s+away|gave\s+way|fell\s+down|snapped|broke\s+(?:apart|in\s+two))",
+        r"(?:collapsed|collapsing|washed[-\s]out|washed[-\s]away)\s+(?:\w+\s+)?bridges?",
     ),
     "landslide": _words(
         r"longsor\w*",
@@ -455,6 +538,11 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         # terbawa arus"), not of "gugur gunung" (communal work).
         r"(?:tanah|tebing|talud|plengsengan|rumah|dapur)\w*\s+(?:\w+\s+){0,2}(?:gugur|tergerus)",
         # Not "urug": Sundanese for a landslide, but Indonesian for earth fill.
+        # English.
+        r"landslides?|land\s?slips?|mudslides?|rock\s?falls?|sinkholes?",
+        r"(?:ground|land|hillside|slope|cliff|embankment|retaining\s+wall)s?\s+(?:\w+\s+){0,2}"
+        r"(?:subsided|subsiding|sank|sinking|collapsed|gave\s+way|caved\s+in|slid|sliding"
+        r"|cracked|cracking)",
     ),
     "medical": _words(
         r"gawat darurat",
@@ -489,6 +577,21 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"ditolak rumah sakit",
         r"ditolak rs",
         r"ditolak rsud",
+        # English. Not "can't breathe" (mostly of dust and smoke, as "sesak napas").
+        r"medical\s+emergency",
+        r"unconscious|passed\s+out|fainted|not\s+breathing|stopped\s+breathing",
+        r"heart\s+attack|(?:had|having|suffered)\s+a\s+stroke",
+        r"(?:having\s+(?:a\s+)?|had\s+a\s+)seizures?|convulsing|convulsions",
+        r"(?:heavy|severe|serious)\s+bleeding|bleeding\s+(?:heavily|badly|profusely)",
+        r"critical\s+condition",
+        r"(?:is|are)\s+drowning|(?:man|woman|person|child|boy|girl|people)\s+(?:\w+\s+)?drowned",
+        r"food\s+poisoning|(?:was|were|got|been)\s+poisoned|overdose",
+        r"(?:seriously|badly|severely|critically)\s+(?:injured|hurt|wounded)",
+        r"serious\s+injur(?:y|ies)|fatalit(?:y|ies)|loss\s+of\s+life",
+        r"(?:hospital|clinic|puskesmas|emergency\s+room|er|doctor|midwife)s?\s+(?:\w+\s+){0,2}"
+        r"(?:refused|refuses|won't|would\s+not|will\s+not)\s+(?:to\s+)?(?:treat|admit|accept|help)",
+        r"turned\s+away\s+(?:by|from)\s+(?:the\s+)?(?:hospital|clinic|puskesmas|emergency)",
+        r"(?:her|my\s+wife's)\s+waters?\s+(?:has\s+|have\s+)?broken?",
     ),
     # A live cable down or a person touching one; not telephone or internet cables.
     "electric": _words(
@@ -498,6 +601,16 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:roboh|rubuh|tumbang|ambruk)\w*\s+(?:\w+\s+)?tiang\s+(?:listrik|pln)",
         r"bertegangan|beraliran listrik|nyetrum|kesetrum|kesetrom|tersetrum|tersengat listrik",
         r"kesengat listrik",
+        # English.
+        r"(?:power|electric(?:al|ity)?|live|high[-\s]voltage|pln)\s+(?:cables?|lines?|wires?)\s+"
+        r"(?:\w+\s+){0,4}(?:down|fell|fallen|snapped|broke\w*|hanging|dangling|sparking"
+        r"|on\s+fire|burning|across)",
+        r"(?:fallen|downed|snapped|dangling)\s+(?:power|electric(?:al)?|pln)\s+(?:cables?|lines?"
+        r"|wires?)",
+        r"live\s+(?:power\s+|electric(?:al)?\s+)?(?:cables?|wires?)",
+        r"(?:electric(?:ity)?|power|utility|lamp)\s+(?:poles?|posts?)\s+(?:\w+\s+){0,3}(?:fell"
+        r"|fallen|collapsed|toppled|down|broke\w*)",
+        r"electrocuted|electric\s+shock|(?:is|are|was)\s+electrified",
     ),
     # Someone threatened, assaulted or abused now.
     "person_in_danger": _words(
@@ -510,6 +623,18 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"kdrt|kekerasan dalam rumah tangga",
         r"(?:pelecehan|kekerasan)\s+seksual|dicabuli|pencabulan|diperkosa|pemerkosaan",
         r"(?:mau|ingin|akan|hendak|mencoba|percobaan)\s+bunuh diri",
+        # English.
+        r"threaten(?:ed|ing|s)?\s+to\s+(?:kill|stab|shoot|hurt|harm|burn)",
+        r"(?:death|murder)\s+threats?",
+        r"threaten(?:ed|ing|s)?\s+(?:\w+\s+){0,2}with\s+(?:a\s+)?(?:knife|machete|gun|weapon"
+        r"|sword|sickle)",
+        r"beaten\s+up|assaulted|tortured|kidnapped|abducted|held\s+(?:captive|hostage)|raped"
+        r"|molested",
+        r"domestic\s+(?:violence|abuse)|sexual(?:ly)?\s+(?:violence|abuse|abused|assault"
+        r"|assaulted|harassment|harassed)",
+        r"suicidal|(?:attempt\w*|commit|going\s+to)\s+suicide"
+        r"|(?:wants?|trying|tried|going|threaten\w*)\s+to\s+kill\s+(?:himself|herself|themselves"
+        r"|myself)",
     ),
     # A person missing: "anak saya hilang sejak tadi pagi", "nenek kami belum pulang".
     "missing_person": _words(
@@ -529,6 +654,13 @@ URGENCY_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|masih)\s+)?(?:hilang|belum pulang|tidak pulang|belum kembali|belum ditemukan"
         r"|tidak ditemukan)",
         r"orang hilang",
+        # English: "my son is missing", "grandfather has not come home since yesterday".
+        r"(?:child|children|son|daughter|kid|boy|girl|baby|toddler|mother|father|mum|mom|dad"
+        r"|grandmother|grandfather|grandma|grandpa|husband|wife|brother|sister|neighbou?r"
+        r"|fisherman|fishermen|hiker|climber)s?\s+(?:(?:is|are|has|have|been|was|were|went|gone"
+        r"|still|not|since)\s+){0,3}(?:missing|disappeared|not\s+(?:come|came|returned)\s+home"
+        r"|not\s+returned|never\s+came\s+home|not\s+been\s+found)",
+        r"missing\s+(?:person|persons|people|child|children|boy|girl)",
     ),
 }
 # What goes missing of a person but is not the person: "Kartu KIS ibu saya hilang", "nama
@@ -537,14 +669,17 @@ _THING_OF_A_PERSON = re.compile(
     r"(?<!\w)(?:kartu|ktp|e-ktp|kk|kis|kip|kks|pkh|nik|nisn|nama|data|status|kepesertaan|bpjs"
     r"|jkn|bantuan|bansos|dokumen|berkas|surat|akta|akte|ijazah|sertifikat|buku|rapor|raport"
     r"|uang|dana|gaji|tabungan|rekening|nomor|no|nomer|hp|ponsel|dompet|motor|sepeda|mobil"
-    r"|ternak|hak)(?:\s+[\w-]+){0,2}\s+$",
+    r"|ternak|hak|card|id|name|data|documents?|certificates?|passport|money|salary|wallet"
+    r"|phone|motorbike|bike|car|benefits?|aid|records?|account)(?:\s+[\w-]+){0,2}\s+$",
     re.IGNORECASE,
 )
 _LOST_FROM_A_LIST = re.compile(
     r"^\s*(?:dari\s+(?:\w+\s+)?(?:daftar|data|dtks|sistem|aplikasi|database|basis|list"
     r"|kepesertaan|penerima|kk|dapodik)|hak\w*|datanya|namanya"
     # "tidak ditemukan dengan yang punya motor": not brought together with someone.
-    r"|dengan|dgn)(?!\w)",
+    r"|dengan|dgn"
+    r"|from\s+(?:the\s+)?(?:\w+\s+)?(?:list|data|database|system|register|registry|records?"
+    r"|app))(?!\w)",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[.,!?;:\n()]")
@@ -560,15 +695,49 @@ def _a_thing_lost(text: str, match: re.Match[str]) -> bool:
     )
 
 
+# Figures of speech: a flood of something that is not water ("banjir informasi hoaks",
+# "kebanjiran pesanan", "a flood of complaints", "flooded with calls"), a fire of the
+# heart ("kebakaran jenggot": panic, "terbakar emosi").
+_FIGURATIVE_AFTER = {
+    "flood": re.compile(
+        r"^\s+(?:(?:of|with)\s+(?!(?:\w+\s+)?(?:water|mud|sewage|seawater|sea\s+water|rain\w*"
+        r"|debris|rubbish|garbage|waste)(?!\w))"
+        r"|(?:informasi|info|hoaks|hoax|berita|kabar|pesanan|order\w*|pembeli|pelanggan"
+        r"|penumpang|pengunjung|wisatawan|turis|tamu|pendaftar|peminat|pelamar|lamaran|komentar"
+        r"|kritik|pujian|keluhan|protes|laporan|aduan|pengaduan|pertanyaan|iklan|spam|pesan"
+        r"|telepon|telpon|panggilan|produk|barang|impor|diskon|promo|hadiah|rezeki|rejeki"
+        r"|air\s+mata|uang|dana|proyek|tawaran|undangan|job|kerjaan|pekerjaan|tugas|notifikasi"
+        r"|dukungan|ucapan|doa|cahaya|keringat|darah|massa|demo|peserta)(?!\w))",
+        re.IGNORECASE,
+    ),
+    "fire": re.compile(
+        r"^\s*-?\s*(?:jenggot\w*|(?:api\s+|oleh\s+)?(?:emosi|amarah|cemburu|semangat|gairah"
+        r"|rindu|asmara|dendam|birahi)(?!\w))",
+        re.IGNORECASE,
+    ),
+}
+
+
+def _said_figuratively(flag: str) -> Callable[[str, re.Match[str]], bool]:
+    """Whether a match of `flag` is a figure of speech, by the words right after it."""
+    figure = _FIGURATIVE_AFTER[flag]
+    return lambda text, match: bool(figure.search(text[match.end() : match.end() + 40]))
+
+
 # Look-alikes of a flag's words, read around each match.
-_LOOKALIKES = {"missing_person": _a_thing_lost}
+_LOOKALIKES = {
+    "missing_person": _a_thing_lost,
+    "flood": _said_figuratively("flood"),
+    "fire": _said_figuratively("fire"),
+}
 URGENCY_ORDER = tuple(URGENCY_PATTERNS)
 
 
-def _text_of(report_or_text) -> str:
+def _text_of(report_or_text) -> tuple[str, str]:
+    """A report's (title, body); a text is all body."""
     if isinstance(report_or_text, str):
-        return report_or_text
-    return f"{report_or_text.title}\n{report_or_text.body}"
+        return "", report_or_text
+    return report_or_text.title, report_or_text.body
 
 
 # An event a report fears, denies or recalls is not happening now: "perbaiki sebelum ada
@@ -581,14 +750,24 @@ _NOT_HAPPENING = re.compile(
     r"|dikhawatirkan|ditakutkan|takutnya|takut|mencegah|antisipasi|pernah"
     r"|(?:bisa|dapat)\s+(?:menimbulkan|menyebabkan|mengakibatkan|memakan)|berisiko|beresiko"
     r"|menghindari|waktu\s+itu"
+    r"|before|prevent|to\s+avoid|avoid|prone\s+to|(?:at|high)\s+risk\s+of|risk\s+of|danger\s+of"
+    r"|threat\s+of|afraid|fear|feared|worried|worry|concerned|could\s+(?:cause|lead\s+to"
+    r"|result\s+in)|may\s+(?:cause|lead\s+to)|used\s+to|in\s+the\s+past"
     # "Dulu" is a memory ("dulu saat pasar kebakaran"), but "first" when a plea goes
     # on: "tolong dibantu dulu pak, kebakaran …", "ditangani dulu ya".
     r"|(?:dulu|dahulu|dlu)(?!\w)(?!\s*(?:pak|pk|bpk|bu|ibu|mas|mbak|kak|ya|yah|yaa|dong|deh|lah"
     r"|[,.!?])(?!\w)))"
     # …unless the text turns to now in between: "dulu tidak, sekarang banjir".
-    r"(?!\w)(?:(?!(?:sekarang|skrg|skarang|kini|saat\s+ini|hari\s+ini|malam\s+ini|tadi)(?!\w))"
-    r"[^.!?;*\n]){0,40}"
+    r"(?!\w)(?:(?!(?<!\w)(?:sekarang|skrg|skarang|kini|saat\s+ini|hari\s+ini|malam\s+ini|tadi"
+    r"|now|today|tonight|currently|this\s+morning)(?!\w))[^.!?;*\n]){0,40}"
     r"|(?:belum|blm|tidak|tdk|tak|bukan)\s+(?:ada|terjadi|kena|terkena)(?!\w)[^.,!?;*\n]{0,12}"
+    # A wish for what should not happen (again): "saya tidak mau banjir lagi", "jangan
+    # sampai", "we don't want another flood".
+    r"|(?:tidak|tdk|tak|gak|ga|nggak|ndak|enggak)\s+(?:mau|ingin|pengen|pingin)(?:\s+\w+){0,2}\s+"
+    r"|(?:jangan|jgn)(?:\s+\w+){0,2}\s+"
+    r"|(?:don't|do\s+not|doesn't|does\s+not)\s+want\s+(?:\w+\s+){0,3}"
+    r"|(?:no|not|never|nobody|without)\s+(?:(?:been|be|was|were|is|are|any|a|an|the|yet|there"
+    r"|has|have|had|more|one|serious|major)\s+){0,3}"
     r"|(?:tidak|tdk|tak|gak|nggak|bebas)\s+)$",
     re.IGNORECASE,
 )
@@ -601,11 +780,18 @@ _NOT_HAPPENING = re.compile(
 _HABIT_BEFORE = re.compile(
     r"(?:(?<!\w)(?:(?:setiap|tiap|stiap)(?!\s+(?:jam|menit|detik|saat)(?!\w))|kalau|kalo|klo"
     r"|jika|jikalau|apabila|pabila|bila|ketika|manakala|musim\s+hujan"
-    r"|(?:pas|saat|waktu)\s+(?:turun\s+)?hujan)(?!\w)"
-    r"(?!\s+(?:bisa|boleh|memungkinkan|mungkin|(?:tidak|tdk|gak|ga|nggak|tak)\s+salah)(?!\w))"
+    r"|(?:pas|saat|waktu)\s+(?:turun\s+)?hujan"
+    r"|every\s+time|each\s+time|whenever|if|when\s+it\s+rains|(?:in|during)\s+(?:the\s+)?rainy"
+    r"\s+season)(?!\w)"
+    r"(?!\s+(?:bisa|boleh|memungkinkan|mungkin|(?:tidak|tdk|gak|ga|nggak|tak)\s+salah|possible"
+    r"|you\s+can|you\s+could)(?!\w))"
     r"(?:[\s,]+[\w/-]+){0,4}[\s,]+"
     r"|(?<!\w)(?:selalu|slalu|sealu|sering|seringnya|seringkali|sering\s+kali|kerap|langganan"
-    r"|bolak-balik|bolak\s+balik)(?:\s+[\w-]+){0,2}\s+"
+    r"|bolak-balik|bolak\s+balik|always|often|usually|frequently|regularly|keeps?|constantly"
+    r"|repeatedly)(?:\s+[\w-]+){0,2}\s+"
+    # English "can", "could", "might" right before it: "could flood", "may be flooded"; not
+    # "3 May" (a date).
+    r"|(?<!\w)(?<!\d\s)(?:can|could|might|may|would|going\s+to)(?!\s+not)(?:\s+[\w-]+){0,2}\s+"
     # "Bisa" right before it, in the same clause: "bisa banjir", "bisa terjadi longsor".
     r"|(?<!\w)(?<!tidak\s)(?<!tdk\s)(?<!tak\s)(?<!gak\s)(?<!ga\s)(?<!nggak\s)(?<!belum\s)"
     r"(?<!blm\s)(?<!hanya\s)(?<!cuma\s)(?<!cuman\s)(?<!kalau\s)(?<!kalo\s)(?<!klo\s)"
@@ -623,9 +809,15 @@ _SAID_NOW = re.compile(
     r"|sedang|sdg|berlangsung|masih|belum\s+surut|(?:sudah|sdh|sejak)\s+(?:\w+\s+){0,2}jam"
     r"|sejak\s+(?:subuh|pagi|siang|sore|malam|dini\s+hari)"
     r"|(?:keadaan|kondisi|situasi|sangat)\s+darurat|darurat\s*!|tolong\s*!"
-    r"|(?:mohon|mhn|minta|tolong|tlg)\s+(?:\w+\s+){0,2}(?:dievakuasi|evakuasi|ditolong|pertolongan))"
+    r"|(?:mohon|mhn|minta|tolong|tlg)\s+(?:\w+\s+){0,2}(?:dievakuasi|evakuasi|ditolong|pertolongan)"
+    r"|(?<!until\s)(?<!till\s)(?<!up\sto\s)(?:right\s+now|now|today|tonight)|currently"
+    r"|at\s+the\s+moment|at\s+present|this\s+(?:morning|afternoon|evening)|just\s+now|ongoing"
+    r"|still\s+(?:\w+\s+)?(?:flooded|under\s?water|submerged|rising|burning|on\s+fire|blocking"
+    r"|missing|trapped)|(?:since|for)\s+(?:\w+\s+){0,2}hours?|help\s*!|emergency\s*!"
+    r"|please\s+(?:\w+\s+){0,2}(?:evacuate|rescue|help\s+us))"
     # "Sekarang setiap hujan selalu banjir", "masih sering banjir": a habit that holds now.
-    r"(?!\w)(?!(?:\s+\w+){0,2}\s+(?:setiap|tiap|selalu|sering\w*|kerap|langganan|saja|sj)(?!\w))",
+    r"(?!\w)(?!(?:\s+\w+){0,2}\s+(?:setiap|tiap|selalu|sering\w*|kerap|langganan|saja|sj|every"
+    r"|always|often|usually|whenever)(?!\w))",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?;*\n](?!\d)")
@@ -646,7 +838,8 @@ def _sentence_around(text: str, start: int, end: int) -> str:
 # kemarin sudah surut" (not "padahal dulu tidak pernah": the flood is now).
 _FEARED_INSIDE = re.compile(
     r"(?<!\w)(?:rawan|takut|khawatir|dikhawatirkan|ditakutkan|berpotensi|bisa|dapat|akan"
-    r"|selalu|sering|setiap|tiap)(?!\w)",
+    r"|selalu|sering|setiap|tiap|could|might|may|can|prone|risk|afraid|worried|always|often"
+    r"|every)(?!\w)",
     re.IGNORECASE,
 )
 # The event right after a word that puts it in the past ("pasca banjir", "setelah
@@ -659,18 +852,30 @@ _PAST_OR_AID_BEFORE = re.compile(
     # "pencegah banjir", "program penanggulangan banjir".
     r"|(?<!\w)(?:pencegah|pencegahan|penahan|penanggulangan|menanggulangi|pengendali"
     r"|pengendalian|mitigasi)\s+(?:bencana\s+)?"
-    r"|(?<!\w)(?:bantuan|bansos|santunan)\s+(?:\w+\s+){0,2}korban\s+)$",
+    r"|(?<!\w)(?:bantuan|bansos|santunan)\s+(?:\w+\s+){0,2}korban\s+"
+    # English: "after the flood", "aid for the victims of the fire".
+    r"|(?<!\w)(?:after|following|post)(?:\s*-\s*|\s+)(?:the\s+)?(?:\w+\s+and\s+)?"
+    r"|(?<!\w)(?:aid|relief|assistance|compensation|donations?)\s+(?:for|to)\s+(?:the\s+)?"
+    r"(?:\w+\s+){0,3})$",
     re.IGNORECASE,
 )
 _PAST_AFTER = re.compile(
-    r"^[^.!?;\n]{0,25}?(?<!\w)(?:tahun\s+lalu|tahun\s+kemarin|(?:sudah|telah|udah|sdh)\s+surut)"
+    r"^[^.!?;\n]{0,25}?(?<!\w)(?:tahun\s+lalu|tahun\s+kemarin|(?:sudah|telah|udah|sdh)\s+surut"
+    r"|last\s+(?:year|month)|(?:has|have|had)\s+(?:already\s+)?(?:receded|subsided|gone\s+down)"
+    r"|(?:\d+|a|one|two|three|four|five|several|few)\s+(?:weeks?|months?|years?)\s+ago)"
     r"(?!\w)",
     re.IGNORECASE,
 )
 # An event that comes with the rainy season is a habit: "banjir setiap hujan".
 _HABIT_AFTER = re.compile(
     r"^[^.!?;\n]{0,20}?(?<!\w)(?:(?:setiap|tiap|stiap)\s+(?:kali\s+)?(?:turun\s+)?(?:hujan|tahun"
-    r"|musim)|(?:kalau|kalo|jika|bila|apabila|saat|ketika)\s+(?:ada\s+)?hujan|musim\s+hujan)(?!\w)",
+    r"|musim)|(?:kalau|kalo|jika|bila|apabila|saat|ketika)\s+(?:ada\s+)?hujan|musim\s+hujan"
+    r"|every\s+(?:time\s+(?:it\s+)?rains?|rainy\s+season|year|rain)|each\s+(?:year|rainy\s+season"
+    r"|time\s+it\s+rains)|whenever\s+it\s+rains|when(?:ever)?\s+(?:it\s+rains|there\s+is\s+"
+    r"(?:heavy\s+)?rain)|(?:in|during)\s+(?:the\s+)?rainy\s+season|if\s+it\s+rains"
+    # What is to come: "banjir lagi tahun depan", "flooding again next year".
+    r"|(?:tahun|musim|bulan|minggu|pekan)\s+(?:depan|mendatang)|next\s+(?:year|season|month"
+    r"|week|rainy\s+season)|in\s+the\s+future)(?!\w)",
     re.IGNORECASE,
 )
 # A date after the event says when it happened: "korban kebakaran tanggal 30 Juli",
@@ -714,7 +919,8 @@ _PLAIN_DATE_AFTER = re.compile(
 # An emergency is reported within days.
 RECENT_DAYS = 7
 _YEAR_AFTER = re.compile(
-    r"^[^.!?;\n]{0,25}?(?<!\w)(?:tahun|thn|th)\.?\s*(?P<year>(?:19|20)\d\d)(?!\w)", re.IGNORECASE
+    r"^[^.!?;\n]{0,25}?(?<!\w)(?:tahun|thn|th|in)\.?\s*(?P<year>(?:19|20)\d\d)(?!\w)",
+    re.IGNORECASE,
 )
 
 
@@ -779,6 +985,12 @@ _DATE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(r"[,!?;:\n()]|\.(?!\d)")
+# In English: "Last year the bridge collapsed", "Two months ago a tree fell", "In 2025 …".
+_LONG_AGO_BEFORE = re.compile(
+    r"(?<!\w)(?:last\s+(?:year|month)|(?:\d+|a|one|two|three|four|five|several|few|a\s+few)\s+"
+    rf"(?:weeks?|months?|years?)\s+ago|in\s+(?P<year>{_YEAR}))(?!\w)",
+    re.IGNORECASE,
+)
 
 
 def _dated_long_ago_before(text: str, start: int, today: datetime.date) -> bool:
@@ -786,6 +998,8 @@ def _dated_long_ago_before(text: str, start: int, today: datetime.date) -> bool:
     clause, puts it before the last week."""
     begin = max(0, start - 60)
     begin = max((m.end() for m in _CLAUSE_BREAK.finditer(text, begin, start)), default=begin)
+    if english := _LONG_AGO_BEFORE.search(text, begin, start):
+        return not english["year"] or int(english["year"]) < today.year
     # The nearest one dates the event.
     found = next(reversed(list(_DATE_BEFORE.finditer(text, begin, start))), None)
     if found is None or found["since"]:
@@ -816,7 +1030,9 @@ def _month_before(day: datetime.date) -> datetime.date:
 _STILL_NOW_AFTER = re.compile(
     r"^[^!?\n]{0,100}?(?<!\w)(?:setinggi|sedalam|kedalaman|ketinggian\s+air|belum\s+surut"
     r"|blm\s+surut|masih\s+(?:\w+\s+){0,2}(?:tergenang|terendam|setinggi|menggenangi|banjir"
-    r"|meluap|naik))(?!\w)",
+    r"|meluap|naik)|(?:knee|waist|chest|neck)(?:\s*-\s*|\s+)(?:deep|high)"
+    r"|still\s+(?:\w+\s+){0,2}(?:flooded|under\s?water|submerged|rising)"
+    r"|(?:has|have)\s+not\s+(?:yet\s+)?(?:receded|subsided)|not\s+yet\s+(?:receded|subsided))(?!\w)",
     re.IGNORECASE,
 )
 
@@ -841,22 +1057,85 @@ def _habit_or_long_ago(text: str, match: re.Match[str], today: datetime.date) ->
     return bool(governed) and not _SAID_NOW.search(_DATED_YESTERDAY.sub(" ", sentence))
 
 
-def _happening(text: str, flag: str, today: datetime.date) -> re.Match[str] | None:
-    """The first mention of the event as happening now, if any."""
+def _said_happening(text: str, match: re.Match[str], flag: str, today: datetime.date) -> bool:
+    """Whether a mention of the event (`match`) tells of it as happening now."""
     lookalike = _LOOKALIKES.get(flag)
+    return not (
+        (lookalike and lookalike(text, match))
+        or _NOT_HAPPENING.search(text, max(0, match.start() - 60), match.start())
+        or _past_or_aid(text, match)
+        or _FEARED_INSIDE.search(match.group(0))
+        or _PAST_AFTER.search(text[match.end() : match.end() + 40])
+        or _habit_or_long_ago(text, match, today)
+    )
+
+
+def _mentions(text: str, flag: str, body_start: int) -> Iterator[re.Match[str]]:
+    """The mentions of the event in the title (`text[:body_start]`) on its own, then those
+    in the body: a title's words do not run on into the body's ("Saluran meluap
+    sekarang" / "Saluran meluap setiap hujan" are two mentions, not one)."""
+    pattern = URGENCY_PATTERNS[flag]
+    title_end = max(0, body_start - 1)
+    yield from pattern.finditer(text, 0, title_end)
+    yield from (match for match in pattern.finditer(text) if match.end() > title_end)
+
+
+def _happening(
+    text: str, flag: str, today: datetime.date, body_start: int = 0
+) -> Iterator[re.Match[str]]:
+    """The mentions of the event as happening now."""
+    return (
+        match
+        for match in _mentions(text, flag, body_start)
+        if _said_happening(text, match, flag, today)
+    )
+
+
+def _title_stands(
+    text: str, match: re.Match[str], flag: str, today: datetime.date, body_start: int
+) -> bool:
+    """Whether an event the title names (`match`, in `text[:body_start]`) is happening.
+
+    A title is a few words: "Saluran meluap" says nothing of when. When the body speaks
+    of the same event — in the flag's words, or in the word that names the event in the
+    title ("meluap") — it tells: "meluap setiap hujan" is a drain that overflows each
+    rainy day, not an emergency now. The title stands when the body says nothing of the
+    event, tells of it as happening, or the title itself says it is happening now
+    ("Banjir setinggi 1 meter", "Kebakaran sekarang")."""
+    event_word = match.group(0).split()[-1]
+    mentions = [
+        *URGENCY_PATTERNS[flag].finditer(text, body_start),
+        *re.compile(rf"(?<!\w){re.escape(event_word)}(?!\w)", re.IGNORECASE).finditer(
+            text, body_start
+        ),
+    ]
+    return (
+        not mentions
+        or bool(_SAID_NOW.search(_DATED_YESTERDAY.sub(" ", text[:body_start])))
+        or bool(_STILL_NOW_AFTER.search(text[match.end() : body_start]))
+        or any(_said_happening(text, mention, flag, today) for mention in mentions)
+    )
+
+
+def _first_happening(
+    text: str, flag: str, today: datetime.date, body_start: int
+) -> re.Match[str] | None:
     return next(
         (
             match
-            for match in URGENCY_PATTERNS[flag].finditer(text)
-            if not (lookalike and lookalike(text, match))
-            and not _NOT_HAPPENING.search(text, max(0, match.start() - 60), match.start())
-            and not _past_or_aid(text, match)
-            and not _FEARED_INSIDE.search(match.group(0))
-            and not _PAST_AFTER.search(text[match.end() : match.end() + 40])
-            and not _habit_or_long_ago(text, match, today)
+            for match in _happening(text, flag, today, body_start)
+            if match.end() >= body_start or _title_stands(text, match, flag, today, body_start)
         ),
         None,
     )
+
+
+def _reasons(title: str, body: str, today: datetime.date) -> dict[str, str]:
+    """Each urgency flag (in `URGENCY_ORDER`) with the words that raised it."""
+    text = f"{title}\n{body}" if title.strip() else body
+    body_start = len(text) - len(body)
+    found = {flag: _first_happening(text, flag, today, body_start) for flag in URGENCY_PATTERNS}
+    return {flag: " ".join(match.group(0).split()) for flag, match in found.items() if match}
 
 
 def _day_of(report_or_text, on: datetime.date | None) -> datetime.date:
@@ -870,7 +1149,9 @@ def urgency(report_or_text, *, on: datetime.date | None = None) -> list[str]:
     """Urgency flags found in a report (or text), in a fixed order: `URGENCY_ORDER`.
 
     A flag needs the event as happening: one the text fears, denies or recalls
-    ("sebelum ada korban jiwa", "rawan banjir", "pernah kebakaran") does not count.
+    ("sebelum ada korban jiwa", "rawan banjir", "pernah kebakaran"), nor a figure of
+    speech ("kebakaran jenggot"). A report's title is read with its body, which may tell
+    that what the title names recurs ("meluap setiap hujan"); a text is all body.
     `on` is the day the text was written (a report's day of submission, else today):
     a date it gives tells whether the event is recent.
     """
@@ -880,10 +1161,7 @@ def urgency(report_or_text, *, on: datetime.date | None = None) -> list[str]:
 def urgency_reasons(report_or_text, *, on: datetime.date | None = None) -> dict[str, str]:
     """Each urgency flag (in `URGENCY_ORDER`) with the words that raised it, to tell
     officers why a report is flagged."""
-    text = _text_of(report_or_text)
-    today = _day_of(report_or_text, on)
-    found = {flag: _happening(text, flag, today) for flag in URGENCY_PATTERNS}
-    return {flag: " ".join(match.group(0).split()) for flag, match in found.items() if match}
+    return _reasons(*_text_of(report_or_text), _day_of(report_or_text, on))
 
 
 def urgency_labels() -> dict[str, str]:
@@ -1128,8 +1406,8 @@ def urgency_and_abuse(
     that inboxes sort and filter on them: of its text and the reporter's `answers` to
     questions, which may tell what the report did not ("air sudah setinggi 1 meter").
     `on` is the day the report was submitted (today when not given)."""
+    flags = list(_reasons(title, "\n".join([body, *answers]), on or timezone.localdate()))
     text = "\n".join([title, body, *answers])
-    flags = urgency(text, on=on)
     return {"urgency_flags": flags, "is_urgent": bool(flags), "is_abusive": is_abusive(text)}
 
 
@@ -1140,7 +1418,8 @@ def report_flags(report, answers: Sequence[str] = ()) -> dict:
     labels = urgency_labels()
     text = "\n".join([report.title, report.body, *answers])
     day = timezone.localdate(report.submitted_at)
-    reasons = {} if report.urgency_set_by_hand else urgency_reasons(text, on=day)
+    said = "\n".join([report.body, *answers])
+    reasons = {} if report.urgency_set_by_hand else _reasons(report.title, said, day)
     return {
         "urgency": [
             (flag, labels[flag], reasons.get(flag, ""))
