@@ -14,8 +14,8 @@ from aduan.api.models import ApiKey, Scope
 from aduan.organizations.access import Access
 from aduan.organizations.models import Organization, Region, RoutingRule
 from aduan.reports import lifecycle
-from aduan.triage import training
-from aduan.triage.classifier import ConfidenceMap, TextClassifier
+from aduan.triage import suggest, training
+from aduan.triage.classifier import MAX_CONFIDENCE, ConfidenceMap, TextClassifier
 from aduan.triage.models import TriageModel
 from aduan.triage.suggest import (
     SOURCE_MODEL,
@@ -45,6 +45,7 @@ TRAFFIC = [
     ("Terminal semrawut", "Bus ngetem di luar terminal, lalu lintas jadi macet tiap pagi."),
 ]
 NEW_TRAFFIC = ("Lampu merah mati", "Lampu lalu lintas perempatan pasar mati, macet dan semrawut.")
+MIXED = ("Jalan dan lampu", "Jalan berlubang dan lampu lalu lintas mati")
 
 
 @pytest.fixture(autouse=True)
@@ -166,10 +167,12 @@ def test_a_national_admin_is_offered_the_agency_above_the_predicted_unit(world):
     report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1])[0]
     suggestions = suggest_organizations(report, Access.of(world.national_admin))
     assert suggestions[0].target == world.agency
-    assert suggestions[0].confidence == pytest.approx(1.0)  # both units add up at the agency
+    # Both units add up at the agency, to certainty, which no suggestion shows.
+    assert suggestions[0].confidence == pytest.approx(MAX_CONFIDENCE)
 
 
-def test_the_confidence_shown_is_the_chance_of_being_right_the_model_measured(world):
+def test_the_confidence_shown_is_the_chance_of_being_right_the_model_measured(world, monkeypatch):
+    monkeypatch.setattr(suggest, "MIN_CONFIDENCE", 0.0)  # the unlikely second one too
     add_history(world)
     training.train(TriageModel.Kind.ORGANIZATION)
     report = waiting_at_agency(world)
@@ -180,7 +183,9 @@ def test_the_confidence_shown_is_the_chance_of_being_right_the_model_measured(wo
     assert len(shares) == 2
     national = Access.of(world.national_admin)
     new = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1])[0]
-    agency_shares = [s.confidence for s in suggest_organizations(new, national)]
+    # Both units are the agency's: all of the model's distribution (shown as 0.99).
+    assert [s.confidence for s in suggest_organizations(new, national)] == [MAX_CONFIDENCE]
+    agency_shares = [1.0]
     # As a model fitted on a large history would have measured: flat distributions are
     # more often right than their shares say.
     model.confidence_map_ = ConfidenceMap(slope=0.6, first=0.9, intercept=-0.25)
@@ -219,6 +224,37 @@ def test_a_national_admin_is_offered_the_agency_whose_jurisdiction_covers_the_pl
     assert suggest_organizations(here, access)[0].target == world.agency
     nowhere = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1])[0]
     assert suggest_organizations(nowhere, access)[0].target == world.agency
+
+
+def test_an_agency_outside_its_declared_jurisdiction_is_never_offered(world, client):
+    _mine, village = regions_of_two_agencies(world)
+    add_history(world)  # every past report went to the agency's units
+    training.train(TriageModel.Kind.ORGANIZATION)
+    there = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1], region=village)[0]
+
+    offered = suggest_organizations(there, Access.of(world.national_admin))
+
+    assert [s.target for s in offered] == [world.other_agency]
+    listed = [s["slug"] for s in api_get(client, world.national, there).json()["organizations"]]
+    assert listed == [world.other_agency.slug]
+
+
+def test_a_suggestion_right_less_than_one_time_in_ten_gets_no_button(world, client):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    # A map that shows the first suggestion at 0.8 and the others at 0.05.
+    logit = lambda p: float(np.log(p / (1 - p)))  # noqa: E731
+    live_model(TriageModel.Kind.ORGANIZATION).confidence_map_ = ConfidenceMap(
+        slope=0.001, first=logit(0.8) - logit(0.05), intercept=logit(0.05)
+    )
+
+    html = report_page(client, world.agency_admin, report).content.decode()
+
+    assert f'name="accept" value="{world.unit_b.pk}"' in html
+    assert f'name="accept" value="{world.unit_a.pk}"' not in html
+    listed = [s["slug"] for s in api_get(client, world.agency, report).json()["organizations"]]
+    assert listed == [world.unit_b.slug]
 
 
 def test_a_report_without_a_region_is_weighed_by_the_place_its_words_name(world):
@@ -402,6 +438,59 @@ def test_the_organization_that_passed_the_report_back_is_not_suggested_again(wor
     assert world.unit_b in form.fields["organization"].queryset  # still a choice
 
 
+def test_a_passing_back_makes_no_other_unit_likelier(world, client, monkeypatch):
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    access = Access.of(world.agency_admin)
+    monkeypatch.setattr(suggest, "MIN_CONFIDENCE", 0.0)  # to see how unlikely unit A is
+    before = confidence_of(suggest_organizations(report, access), world.unit_a)
+    lifecycle.dispatch(report, as_user(world.agency_admin), world.unit_b)
+    lifecycle.not_our_remit(report, as_user(world.liaison_b), "Lampu itu milik provinsi.")
+    report.refresh_from_db()
+
+    # Unit B said where the report does not belong, not that unit A is now its place.
+    after = suggest_organizations(report, access)
+    assert [s.target for s in after] == [world.unit_a]
+    assert after[0].confidence == pytest.approx(before) and before < 0.1
+    monkeypatch.undo()
+    # Right less than one time in ten: no button, and the card says there is none.
+    assert suggest_organizations(report, access) == []
+    html = report_page(client, world.agency_admin, report).content.decode()
+    assert 'data-suggestions="none"' in html and 'name="accept"' not in html
+    assert api_get(client, world.agency, report).json()["organizations"] == []
+    # The admins' routing rule is still offered, as the rule it is.
+    RoutingRule.objects.create(category=world.potholes, organization=world.unit_a)
+    assert [(s.target, s.source) for s in suggest_organizations(report, access)] == [
+        (world.unit_a, SOURCE_ROUTING_RULE)
+    ]
+
+
+def test_a_not_our_remit_for_a_like_report_makes_no_other_unit_likelier(world, monkeypatch):
+    monkeypatch.setattr(suggest, "MIN_CONFIDENCE", 0.0)
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    report = waiting_at_agency(world)
+    access = Access.of(world.agency_admin)
+    before = {s.target: s.confidence for s in suggest_organizations(report, access)}
+    bounced = dispatched(world, "Lampu lalu lintas mati lagi", NEW_TRAFFIC[1], world.unit_b)
+    lifecycle.not_our_remit(bounced, as_user(world.liaison_b), "Lampu itu milik provinsi.")
+
+    recent = {s.target: s.confidence for s in suggest_organizations(report, access)}
+    assert recent[world.unit_b] < before[world.unit_b]
+    assert recent[world.unit_a] == pytest.approx(before[world.unit_a])
+
+    # Learnt by the next model as its own example: the same, against that model.
+    training.train(TriageModel.Kind.ORGANIZATION)
+    model = live_model(TriageModel.Kind.ORGANIZATION)
+    learned = {s.target: s.confidence for s in suggest_organizations(report, access)}
+    monkeypatch.setattr(model, "negatives", None)
+    monkeypatch.setattr(suggest, "_recent", lambda model: (None, []))
+    unlowered = {s.target: s.confidence for s in suggest_organizations(report, access)}
+    assert learned[world.unit_b] < unlowered[world.unit_b]
+    assert learned[world.unit_a] == pytest.approx(unlowered[world.unit_a])
+
+
 def test_a_new_agencys_rule_is_suggested_though_the_model_never_saw_its_units(world):
     add_history(world)
     training.train(TriageModel.Kind.ORGANIZATION)
@@ -438,7 +527,7 @@ def test_categories_are_suggested_from_verified_reports(world):
         report = submit(world, title=title, body=body, category=world.roads)[0]
         lifecycle.dispatch(report, as_user(world.national_admin), world.agency)
     training.train(TriageModel.Kind.CATEGORY)
-    report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1], category=None)[0]
+    report = submit(world, title=MIXED[0], body=MIXED[1], category=None)[0]
     suggestions = suggest_categories(report)
     assert [s.target for s in suggestions] == [world.roads, world.potholes]
 
@@ -452,9 +541,35 @@ def category_history(world) -> None:
     training.train(TriageModel.Kind.CATEGORY)
 
 
-def test_the_dispatch_form_preselects_the_likeliest_category_when_none_is_set(world, client):
+def test_a_category_right_less_than_one_time_in_ten_is_not_offered(world, monkeypatch):
     category_history(world)
     report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1], category=None)[0]
+    monkeypatch.setattr(suggest, "MIN_CONFIDENCE", 0.0)
+    everything = suggest_categories(report)
+    assert [s.target for s in everything] == [world.roads, world.potholes]
+    assert everything[1].confidence < 0.1
+    monkeypatch.undo()
+
+    assert [s.target for s in suggest_categories(report)] == [world.roads]
+
+
+def test_no_confidence_claims_certainty(world, client):
+    category_history(world)
+    # Only the traffic texts were filed under the parent category: a clear traffic
+    # report is that category's to the last digit of the model's distribution.
+    report = submit(world, title=NEW_TRAFFIC[0], body=NEW_TRAFFIC[1] * 3, category=None)[0]
+    model = live_model(TriageModel.Kind.CATEGORY)
+    model.confidence_map_ = ConfidenceMap(slope=5.0, first=3.0, intercept=2.0)
+    assert model.confidences([0.999999]) == [MAX_CONFIDENCE]
+    first = suggest_categories(report)[0]
+    assert (first.confidence, first.percent) == (MAX_CONFIDENCE, 99)
+    html = report_page(client, world.national_admin, report).content.decode()
+    assert "100%" not in html and 'data-confidence="0.990">99%' in html
+
+
+def test_the_dispatch_form_preselects_the_likeliest_category_when_none_is_set(world, client):
+    category_history(world)
+    report = submit(world, title=MIXED[0], body=MIXED[1], category=None)[0]
     response = report_page(client, world.national_admin, report)
     form = next(f for f in response.context["action_forms"] if f.action == "dispatch")
     assert form.initial["category"] == world.roads.pk
@@ -527,8 +642,11 @@ def test_the_national_offer_weighs_agencies_by_their_jurisdiction(world):
     def agencies(region):
         return [pk for pk, _share in offer.ranked(classes, proba, region)]
 
-    assert agencies(village.code) == [world.other_agency.pk, world.agency.pk]
-    assert agencies(mine.code) == [world.agency.pk, world.other_agency.pk]
+    # An agency whose declared jurisdiction leaves out the place is not offered there;
+    # what the model gave it still counts, so the others are not the likelier for it.
+    assert agencies(village.code) == [world.other_agency.pk]
+    assert agencies(mine.code) == [world.agency.pk]
+    assert sum(share for _pk, share in offer.ranked(classes, proba, village.code)) < 1
     # Without a place the shares are the model's, added up at each agency.
     assert offer.ranked(classes, proba, None) == [
         (world.agency.pk, pytest.approx(0.7)),
@@ -537,8 +655,7 @@ def test_the_national_offer_weighs_agencies_by_their_jurisdiction(world):
     # An agency whose jurisdiction covers the place is offered though the model never
     # saw it, as on the verification screen.
     only_mine = offer.ranked(classes[:1], proba[:1], village.code)
-    assert [pk for pk, _share in only_mine] == [world.other_agency.pk, world.agency.pk]
-    assert sum(share for _pk, share in only_mine) == pytest.approx(1.0)
+    assert [pk for pk, _share in only_mine] == [world.other_agency.pk]
 
 
 def test_an_agency_admin_is_offered_the_units_of_their_own_agency(world):
@@ -578,9 +695,9 @@ def test_organization_models_are_measured_on_what_national_admins_are_offered(wo
     model = training.train(TriageModel.Kind.ORGANIZATION)
     metrics = model.metrics
     assert metrics["n_test"] > 0
-    assert (metrics["group_top1"], metrics["offered_top1"]) == (1.0, 0.0)
-    assert metrics["offered_top3"] == 1.0  # the regency is still second
-    assert model.agency_figures == (0.0, 1.0)
+    # The regency is not offered at all: its jurisdiction leaves out the village.
+    assert (metrics["group_top1"], metrics["offered_top1"], metrics["offered_top3"]) == (1.0, 0, 0)
+    assert model.agency_figures == (0.0, 0.0)
 
 
 def test_too_little_history_trains_no_model(world):

@@ -66,6 +66,9 @@ SCORE_CHUNK = 1_000  # reports scored at once (their labels-wide arrays stay sma
 # characters took 40 ms to score, 10,000 take 13 ms).
 TEXT_CHARS = 10_000
 NAME_WEIGHT = 1.0  # a label's name counts as one report of that label
+# No suggestion is certain: a few hundred held-out reports cannot show a chance above
+# this, and a model without a map shows its share, which reaches 1 for a lone label.
+MAX_CONFIDENCE = 0.99
 NEGATIVE_PENALTY = 0.6  # how far a near-identical "not our remit" lowers a score
 HELD_OUT_AT_MOST = 5_000  # held-out reports a retraining measures and calibrates on
 TEMPERATURES = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 3.0)
@@ -602,11 +605,12 @@ class TextClassifier:
         distribution (best first): see `ConfidenceMap`. `offered`: the shares are of
         what the caller of `train_for_serving` offers (its map, when it has one). The
         shares themselves from a model without a map (too little held out, or a model
-        file from before)."""
+        file from before). Never above `MAX_CONFIDENCE`."""
         mapping = getattr(self, "confidence_map_", None)
         if offered:
             mapping = getattr(self, "offered_map_", None) or mapping
-        return mapping(shares) if mapping else [float(s) for s in shares]
+        confidences = mapping(shares) if mapping else [float(s) for s in shares]
+        return [min(c, MAX_CONFIDENCE) for c in confidences]
 
     def remember_negatives(self, texts: Sequence[str], labels: Sequence) -> None:
         """Keep "not our remit" examples: `labels[i]` declined `texts[i]`."""
@@ -617,9 +621,13 @@ class TextClassifier:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return self.predict_proba_matrix(self.features.transform(texts))
 
-    def predict_proba_matrix(self, matrix: sp.csr_matrix) -> np.ndarray:
+    def predict_proba_matrix(self, matrix: sp.csr_matrix, *, lowered: bool = True) -> np.ndarray:
+        """Each row's distribution over the labels. `lowered`: with the "not our remit"
+        examples' penalty, the rows renormalized (the figures rank by it); without, as
+        calibrated — the suggestions lower the declining organizations themselves
+        without raising the others (`aduan.triage.suggest`)."""
         proba = _softmax_in_place(self._log_blend(matrix), self.temperature)
-        if self.negatives is not None:
+        if lowered and self.negatives is not None:
             proba = self._apply_negatives(matrix, proba)
         return proba
 

@@ -44,6 +44,9 @@ from aduan.triage.training import (
 log = logging.getLogger(__name__)
 TOP = 3
 MIN_SHARE = 0.02  # an organization less likely than this is not worth a button
+# Nor is a suggestion right less than one time in ten: a flat list of near-random units
+# is no help, and its buttons invite a wrong dispatch.
+MIN_CONFIDENCE = 0.1
 CANDIDATES = 25  # model labels looked at before mapping them to dispatch targets
 
 SOURCE_MODEL = "model"
@@ -132,14 +135,17 @@ def live_model_problem(kind: str) -> UnusableModel | None:
     return loaded.problem if loaded else None
 
 
-def _distribution(kind: str, report: Report) -> tuple[list[tuple[int, float]], object]:
+def _distribution(
+    kind: str, report: Report, *, lowered: bool = True
+) -> tuple[list[tuple[int, float]], object]:
     """The live model's likeliest labels for `report` with their probability, and the
-    model (both empty/None while there is none, or when it fails on this report)."""
+    model (both empty/None while there is none, or when it fails on this report).
+    `lowered`: with the model's "not our remit" penalty (`predict_proba_matrix`)."""
     model = live_model(kind)
     if model is None:
         return [], None
     try:
-        proba = model.predict_proba_matrix(_features(report, model))[0]
+        proba = model.predict_proba_matrix(_features(report, model), lowered=lowered)[0]
     except Exception:  # a broken model must not keep an admin from dispatching
         log.exception("Triage model of %s failed on report %s", kind, report.pk)
         return [], None
@@ -168,10 +174,11 @@ def _confident(
     confidences = model.confidences([share for _, share, _ in shown], offered=agencies)
     # A routing rule's target lifted into the list holds a share the rule gave it, not
     # one the model measured: it shows as the rule it is, without a chance.
-    return [
+    suggestions = [
         Suggestion(target, None if source == SOURCE_ROUTING_RULE else confidence, source)
         for (target, _, source), confidence in zip(shown, confidences, strict=True)
     ]
+    return [s for s in suggestions if s.confidence is None or s.confidence >= MIN_CONFIDENCE]
 
 
 def suggest_categories(report: Report, k: int = TOP) -> list[Suggestion]:
@@ -205,7 +212,9 @@ def suggest_for_targets(
 ) -> list[Suggestion]:
     """`categories`: the report's category suggestions when the caller has them
     already (they choose the routing rule of a report without a category)."""
-    ranked, model = _distribution(TriageModel.Kind.ORGANIZATION, report)
+    # Calibrated without the "not our remit" penalty: the declining organizations are
+    # lowered below, and what they lose is nobody else's gain.
+    ranked, model = _distribution(TriageModel.Kind.ORGANIZATION, report, lowered=False)
     declined = declined_by(report)
     rule = _rule_target(report, targets, agencies_only, categories)
     if rule is not None and rule.pk in declined:
@@ -213,34 +222,45 @@ def suggest_for_targets(
     if not ranked:
         return [Suggestion(rule, None, SOURCE_ROUTING_RULE)] if rule else []
     alike = _declined_alike(report, model)
-    ranked = _lower_recently_declined(ranked, alike.get("recent", {}))
     if rule is not None and _declined_for_such(rule, alike):
         rule = None
     holder = report.organization_id
     allowed = targets | Organization.objects.filter(pk=holder) if holder else targets
-    scores = _at_dispatch_level(ranked, allowed, agencies_only)
+    scores, kept = _at_dispatch_level(ranked, allowed, agencies_only, _kept_after(alike))
+    outside: set[int] = set()
     if place_code(report):
-        scores = _weigh_by_jurisdiction(scores, place_code(report), allowed, agencies_only)
-    # An organization that passed this report back as not its remit has said it is not
-    # the one: suggesting it again sends the report round in a circle.
-    for pk in declined:
-        scores.pop(pk, None)
-    # Where the report waits now is not a suggestion, but what the model gives it counts:
-    # alternatives to a report that is where the model expects it look unlikely.
-    held = scores.pop(holder, (None, 0.0))[1] if holder else 0.0
-    lifted = _lift_rule_target(scores, rule, held)
+        scores, kept, outside = _weigh_by_jurisdiction(
+            scores, kept, place_code(report), allowed, agencies_only
+        )
     # The officer chooses among their targets: a target's share is the model's
-    # probability given that the report goes to one of them (an agency admin looking at
-    # a report in their inbox asks "which of my units", not "which of all units in the
-    # country"); the confidence shown is the chance of being right such a share has.
-    total = sum(p for _, p in scores.values()) + held or 1.0
-    ordered = sorted(scores.values(), key=lambda item: -item[1])[:k]
-    shown = [
-        (org, p / total, SOURCE_ROUTING_RULE if org.pk == lifted else SOURCE_MODEL)
-        for org, p in ordered
-        if p / total >= MIN_SHARE
-    ]
-    return _confident(model, shown, agencies=agencies_only)
+    # probability given that the report goes to one of them or stays with its holder (an
+    # agency admin looking at a report in their inbox asks "which of my units", not
+    # "which of all units in the country"); the confidence shown is the chance of being
+    # right such a share has. The total is taken before anything is lowered or left
+    # out: an organization passing the report back says where it does not belong, not
+    # that the others the model found unlikely are now likely.
+    lifted = _lift_rule_target(scores, kept, rule, sum(p for _, p in scores.values()))
+    # Not offered: where the report waits now (it is already there), an organization
+    # that passed it back as not its remit (suggesting it again sends the report round
+    # in a circle), or one whose declared jurisdiction leaves out the report's place.
+    hidden = {holder, *declined, *outside} - {lifted}
+    shown = _best_shares(scores, kept, hidden, k)
+    return _confident(
+        model,
+        [
+            (org, share, SOURCE_ROUTING_RULE if org.pk == lifted else SOURCE_MODEL)
+            for org, share in shown
+        ],
+        agencies=agencies_only,
+    )
+
+
+def _best_shares(scores: dict, kept: dict[int, float], hidden: set, k: int) -> list[tuple]:
+    """The `k` targets that keep most, but the `hidden` ones, with what they keep as a
+    share of all `scores` (hidden ones included); none below `MIN_SHARE`."""
+    total = sum(p for _, p in scores.values()) or 1.0
+    best = sorted((pk for pk in kept if pk not in hidden), key=lambda pk: -kept[pk])[:k]
+    return [(scores[pk][0], kept[pk] / total) for pk in best if kept[pk] / total >= MIN_SHARE]
 
 
 # The officers' own routing rule for the report's category and place is evidence too:
@@ -309,19 +329,23 @@ def _place_for_rules(report: Report) -> Region | None:
     return served[0] if len(served) == 1 else None
 
 
-def _lift_rule_target(scores: dict, rule: Organization | None, held: float) -> int | None:
-    """Give the rule's organization its share of the other candidates' total, the
-    report's holder (`held`) included; returns its pk when that lifted it. When the
-    model gives the others nothing (a new agency's units it never saw), the rule's
-    organization is the whole list."""
+def _lift_rule_target(
+    scores: dict, kept: dict[int, float], rule: Organization | None, total: float
+) -> int | None:
+    """Give the rule's organization its share of the other candidates' `total` (of
+    `scores`, the report's holder and the organizations that passed it back included),
+    in `scores` and in what it keeps once lowered (`kept`); returns its pk when that
+    lifted it. When the model gives the others nothing (a new agency's units it never
+    saw), the rule's organization is the whole list."""
     if rule is None:
         return None
-    others = sum(p for pk, (_, p) in scores.items() if pk != rule.pk) + held
-    current = scores.get(rule.pk, (rule, 0.0))[1]
+    own = scores.get(rule.pk, (rule, 0.0))[1]
+    others = total - own
     floor = RULE_SHARE * others if others > 0 else 1.0
-    if current >= floor:
+    if kept.get(rule.pk, 0.0) >= floor:
         return None
-    scores[rule.pk] = (rule, floor)
+    scores[rule.pk] = (rule, max(own, floor))
+    kept[rule.pk] = floor
     return rule.pk
 
 
@@ -382,18 +406,17 @@ def _recent(model) -> tuple:
     return matrix, labels
 
 
-def _lower_recently_declined(ranked, recent: dict[int, float]) -> list[tuple[int, float]]:
-    """`ranked` with the organizations that declined a report like this one since the
-    model was trained lowered as the model lowers those it learned of."""
-    if not recent:
-        return ranked
-    lowered = [
-        (pk, p * (1 - NEGATIVE_PENALTY * min(max(recent.get(pk, 0.0), 0.0), 1.0)))
-        for pk, p in ranked
-    ]
-    total = sum(p for _, p in ranked) or 1.0
-    scale = total / (sum(p for _, p in lowered) or 1.0)
-    return sorted(((pk, p * scale) for pk, p in lowered), key=lambda item: -item[1])
+def _kept_after(alike: dict[str, dict[int, float]]) -> dict[int, float]:
+    """What each organization keeps of its probability after the "not our remit" it
+    gave to reports like this one (organization pk → factor; 1 for any other): the
+    model's own examples and those given since it was trained lower it alike, each by
+    1 − `NEGATIVE_PENALTY` × the closest one's cosine similarity."""
+    kept: dict[int, float] = {}
+    for similarities in alike.values():
+        for pk, similarity in similarities.items():
+            penalty = NEGATIVE_PENALTY * min(max(similarity, 0.0), 1.0)
+            kept[pk] = kept.get(pk, 1.0) * (1 - penalty)
+    return kept
 
 
 def _declined_for_such(rule: Organization, alike: dict[str, dict[int, float]]) -> bool:
@@ -431,25 +454,31 @@ def _dispatch_levels(pks, targets, agencies_only: bool) -> dict[int, Organizatio
     }
 
 
-def _at_dispatch_level(ranked, targets, agencies_only: bool) -> dict[int, tuple]:
+def _at_dispatch_level(
+    ranked, targets, agencies_only: bool, kept: Mapping[int, float]
+) -> tuple[dict[int, tuple], dict[int, float]]:
     """Sum the probabilities of predicted organizations onto the dispatch targets that
-    stand for them (`_dispatch_levels`)."""
+    stand for them (`_dispatch_levels`): target pk → (target, probability), and target
+    pk → what it keeps of it once each organization is lowered by its `kept` factor."""
     if not ranked:
-        return {}
+        return {}, {}
     level = _dispatch_levels([pk for pk, _ in ranked], targets, agencies_only)
     scores: dict[int, tuple] = {}
     totals: dict[int, float] = defaultdict(float)
+    lowered: dict[int, float] = defaultdict(float)
     for pk, probability in ranked:
         target = level.get(pk)
         if target is not None:
             totals[target.pk] += probability
+            lowered[target.pk] += probability * kept.get(pk, 1.0)
             scores[target.pk] = (target, totals[target.pk])
-    return scores
+    return scores, dict(lowered)
 
 
 # How much a declared jurisdiction weighs on the model's probabilities. A regency's
 # office does not handle a pothole in another regency, however alike the texts; the
 # model learns places only from what it has seen dispatched, jurisdictions say it outright.
+# Such a target is never offered; what is left of its probability counts in the shares.
 OUTSIDE_JURISDICTION = 0.002
 # A target whose jurisdiction covers the report's region but which the model never saw
 # (a newly connected agency) still gets a place among the suggestions; the nearer its
@@ -457,9 +486,13 @@ OUTSIDE_JURISDICTION = 0.002
 JURISDICTION_FLOOR = 0.02
 
 
-def _weigh_by_jurisdiction(scores: dict, region_code: str, targets, agencies_only: bool):
+def _weigh_by_jurisdiction(
+    scores: dict, kept: dict[int, float], region_code: str, targets, agencies_only: bool
+) -> tuple[dict, dict[int, float], set[int]]:
     """Lower the targets whose declared regions leave out `region_code`, and add those
-    that cover it; targets that declare no region are left as the model ranked them."""
+    that cover it; targets that declare no region are left as the model ranked them.
+    Returns the weighed `scores`, what each target keeps of its own once lowered (as
+    it kept of the model's in `kept`), and the targets outside their jurisdiction."""
     covering = targets.filter(regions__code__in=region_ancestor_codes(region_code)).distinct()
     if agencies_only:
         covering = covering.agencies()
@@ -469,8 +502,29 @@ def _weigh_by_jurisdiction(scores: dict, region_code: str, targets, agencies_onl
     links = Organization.regions.through.objects.filter(organization_id__in=list(scores))
     for org_id, code in links.values_list("organization_id", "region_id"):
         declared[org_id].add(code)
-    weighed = jurisdiction_weights({pk: p for pk, (_, p) in scores.items()}, region_code, declared)
-    return {pk: (scores[pk][0], probability) for pk, probability in weighed.items()}
+    probabilities = {pk: p for pk, (_, p) in scores.items()}
+    weighed = jurisdiction_weights(probabilities, region_code, declared)
+    kept = {
+        pk: weight * (kept.get(pk, 0.0) / probabilities[pk] if probabilities[pk] else 1.0)
+        for pk, weight in weighed.items()
+    }
+    scores = {pk: (scores[pk][0], weight) for pk, weight in weighed.items()}
+    return scores, kept, outside_jurisdiction(declared, region_code)
+
+
+def outside_jurisdiction(declared: Mapping[int, set[str]], region_code: str) -> set[int]:
+    """The organizations whose declared regions (`declared`, pk → region codes) leave
+    out `region_code`: none of them is the report's region or above it, nor below it
+    (a report that names only a wider region than theirs, a regency and not the
+    village, is undecided)."""
+    above = set(region_ancestor_codes(region_code))
+    return {
+        pk
+        for pk, codes in declared.items()
+        if codes
+        and not codes & above
+        and not any(code.startswith(region_code + ".") for code in codes)
+    }
 
 
 def jurisdiction_weights(
@@ -480,16 +534,16 @@ def jurisdiction_weights(
     organization declares (`declared`, pk → region codes; none: left as it is)."""
     depth = len(region_code.split("."))
     above = set(region_ancestor_codes(region_code))
+    outside = outside_jurisdiction(
+        {pk: declared.get(pk, set()) for pk in probabilities}, region_code
+    )
     weighed = {}
     for pk, probability in probabilities.items():
-        codes = declared.get(pk)
-        if codes and codes & above:
-            nearest = max(len(c.split(".")) for c in codes & above)
+        covered = declared.get(pk, set()) & above
+        if covered:
+            nearest = max(len(c.split(".")) for c in covered)
             probability = max(probability, JURISDICTION_FLOOR * nearest / depth)
-        # Covered: a declared region is the report's or above it. Undecided: the report
-        # names only a wider region than the declared one (a regency, not the village).
-        undecided = codes and any(c.startswith(region_code + ".") for c in codes)
-        if codes and not (codes & above) and not undecided:
+        if pk in outside:
             probability *= OUTSIDE_JURISDICTION
         weighed[pk] = probability
     return weighed
@@ -529,7 +583,7 @@ class NationalOffer:
                 for pk in self.covering.get(code, ()):
                     scores.setdefault(pk, 0.0)
             scores = jurisdiction_weights(scores, region_code, self.declared)
-        return _shares(scores)
+        return _shares(*self._offerable(scores, region_code))
 
     def among_units(self, classes, proba, label: int, region_code: str | None):
         """What the admin of the agency of `label` (a unit the report went to) is
@@ -545,7 +599,20 @@ class NationalOffer:
         if region_code:
             scores = jurisdiction_weights(scores, region_code, self.declared)
         held = scores.pop(agency, 0.0)
-        return _shares(scores, held)
+        offerable, passed = self._offerable(scores, region_code)
+        return _shares(offerable, held + passed)
+
+    def _offerable(self, scores: dict[int, float], region_code: str | None):
+        """`scores` without the organizations outside their jurisdiction (never
+        offered, as in `suggest_for_targets`), and those organizations' total, which
+        still counts in the shares."""
+        if not region_code:
+            return scores, 0.0
+        outside = outside_jurisdiction(
+            {pk: self.declared.get(pk, set()) for pk in scores}, region_code
+        )
+        kept = {pk: p for pk, p in scores.items() if pk not in outside}
+        return kept, sum(p for pk, p in scores.items() if pk in outside)
 
     def _columns_by_agency(self, classes) -> dict[int, np.ndarray]:
         """The columns of `classes` grouped by their agency (kept for the last classes)."""

@@ -50,14 +50,13 @@ def test_an_admin_routes_with_two_clicks_and_merges_a_duplicate(world, new_page,
         suggested = card.locator("[data-suggestions=organization] li").first
         assert suggested.get_attribute("data-suggestion") == str(world.unit_b.pk)
         category = card.locator("select[name=category]")
-        card.locator(
-            f"[data-suggestions=category] button[data-value='{world.potholes.pk}']"
-        ).click()
-        assert category.input_value() == str(world.potholes.pk)
+        category.select_option(str(world.potholes.pk))  # the admin hesitates
+        card.locator(f"[data-suggestions=category] button[data-value='{world.roads.pk}']").click()
+        assert category.input_value() == str(world.roads.pk)
         with admin.expect_navigation():
             suggested.locator("button[name=accept]").click()
         first.refresh_from_db()
-        assert (first.organization, first.category) == (world.unit_b, world.potholes)
+        assert (first.organization, first.category) == (world.unit_b, world.roads)
 
         copy = submit(
             world,
