@@ -241,6 +241,54 @@ def test_an_escalated_report_is_marked(world, late):
     assert html.count('data-flag="escalated"') == 3
 
 
+def _escalated_mark(client, report) -> bool:
+    page = client.get(reverse("workspace:report", args=[report.tracking_code]))
+    return 'data-flag="escalated"' in page.content.decode()
+
+
+def test_a_fresh_dispatch_clears_the_escalated_mark_until_the_new_unit_is_late_too(
+    world, late, clock
+):
+    scan()
+    moved = late["a_old"]
+    moved.refresh_from_db()
+    client = english(world.supervisor)
+    assert moved.is_escalated and _escalated_mark(client, moved)
+
+    clock.move_to(TUESDAY_AFTER + datetime.timedelta(hours=1))
+    lifecycle.dispatch(moved, as_user(world.agency_admin), world.unit_b)
+
+    moved.refresh_from_db()
+    assert moved.escalated_at is not None  # the escalation is kept, only no longer current
+    assert not moved.is_escalated and not _escalated_mark(client, moved)
+    # A week later unit B is late with it too: listed, but not escalated until the scan says so.
+    clock.move_to(TUESDAY_AFTER + datetime.timedelta(days=8))
+    unit_b = client.get(OVERDUE_URL, {"unit": world.unit_b.pk}).content.decode()
+    row = unit_b.split(f'data-code="{moved.tracking_code}"')[1].split("</tr>")[0]
+    assert 'data-flag="escalated"' not in row
+    scan()
+    unit_b = client.get(OVERDUE_URL, {"unit": world.unit_b.pk}).content.decode()
+    row = unit_b.split(f'data-code="{moved.tracking_code}"')[1].split("</tr>")[0]
+    assert 'data-flag="escalated"' in row
+
+
+def test_an_archived_or_completed_report_is_no_longer_marked_escalated(world, late):
+    scan()
+    archived, completed = late["b"], late["a_new"]
+    archived.refresh_from_db()
+    completed.refresh_from_db()
+    lifecycle.archive(
+        archived, as_user(world.agency_admin), "out_of_scope", "Bukan urusan pemerintah daerah."
+    )
+    lifecycle.complete(completed, as_user(world.liaison_a), "Jalan sudah ditambal.")
+
+    client = english(world.agency_admin)
+    for report in (archived, completed):
+        report.refresh_from_db()
+        assert report.escalated_at is not None
+        assert not report.is_escalated and not _escalated_mark(client, report)
+
+
 def test_sending_a_reminder_from_the_list_confirms_and_records_it(world, late):
     client = english(world.supervisor)
     url = reverse("workspace:overdue_remind", args=[world.unit_a.pk])
@@ -250,10 +298,70 @@ def test_sending_a_reminder_from_the_list_confirms_and_records_it(world, late):
     reminder = SupervisorReminder.objects.get()
     assert reminder.message == "Tolong dipercepat."
     assert f'data-reminder="{reminder.pk}"' in html
-    again = client.post(url, {"back_to_unit": "1"}, follow=True)
-    assert again.redirect_chain[-1][0].endswith(f"?unit={world.unit_a.pk}")
-    assert "A reminder was already sent at 10:00" in again.content.decode()
+    back = client.post(url, {"back_to_unit": "1"})
+    assert back.status_code == 400  # within the hour: refused (see below), not redirected
     assert SupervisorReminder.objects.count() == 1
+
+
+def _remind_form(html: str, unit) -> str:
+    return html.split(f'data-remind="{unit.pk}"')[1].split("</form>")[0]
+
+
+def test_a_reminder_refused_within_the_hour_keeps_the_message_and_says_why_by_the_form(world, late):
+    client = english(world.supervisor)
+    url = reverse("workspace:overdue_remind", args=[world.unit_a.pk])
+    client.post(url, {"message": "Tolong dipercepat."})
+    typed = "Sudah seminggu, mohon kabari saya hari ini & jangan ditunda lagi."
+
+    response = client.post(url, {"message": typed})
+
+    assert response.status_code == 400
+    form = _remind_form(response.content.decode(), world.unit_a)
+    assert "A reminder was already sent at 10:00. You can send another an hour later." in form
+    assert (
+        "Sudah seminggu, mohon kabari saya hari ini &amp; jangan ditunda lagi.</textarea>" in form
+    )
+    assert f'aria-describedby="remind-error-{world.unit_a.pk}"' in form
+    # The unit's own page, with its late reports, so the supervisor can wait or go on.
+    assert response.context["unit"] == world.unit_a
+    assert _codes(response.content.decode()) == [
+        late["a_old"].tracking_code,
+        late["a_new"].tracking_code,
+    ]
+    assert SupervisorReminder.objects.count() == 1
+
+
+def test_a_message_over_1000_characters_is_sent_back_whole_with_the_error_by_the_field(world, late):
+    client = english(world.supervisor)
+    url = reverse("workspace:overdue_remind", args=[world.unit_b.pk])
+    long = "Mohon segera. " * 80  # 1,120 characters
+
+    response = client.post(url, {"message": long})
+
+    assert response.status_code == 400
+    form = _remind_form(response.content.decode(), world.unit_b)
+    assert f">{long}</textarea>" in form
+    assert 'aria-invalid="true"' in form
+    error = form.split(f'id="remind-message-{world.unit_b.pk}-error"')[1]
+    assert "at most 1000 characters" in error
+    assert not SupervisorReminder.objects.exists()
+
+
+def test_a_reminder_to_a_unit_with_nothing_late_is_refused_on_its_page(world, clock):
+    at_unit_b(world)  # on time
+    response = english(world.supervisor).post(
+        reverse("workspace:overdue_remind", args=[world.unit_b.pk]), {"message": "Cek ya."}
+    )
+    assert response.status_code == 400
+    form = _remind_form(response.content.decode(), world.unit_b)
+    assert "has no overdue reports; no reminder was sent." in form
+    assert "Cek ya.</textarea>" in form
+
+
+def test_someone_who_may_not_remind_is_refused_whatever_the_message(world, late):
+    url = reverse("workspace:overdue_remind", args=[world.unit_a.pk])
+    for user in (world.liaison_a, world.other_admin):
+        assert english(user).post(url, {"message": "x" * 1001}).status_code == 403
 
 
 def test_the_list_costs_the_same_queries_for_more_late_reports_and_units(world, clock):

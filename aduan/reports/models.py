@@ -482,6 +482,16 @@ class Report(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def is_escalated(self) -> bool:
+        """Whether an escalation is current: the report is open and was escalated after
+        its latest dispatch. A fresh dispatch hands it to someone new, and a report
+        completed, closed or archived has nothing left to press; `escalated_at` keeps the
+        moment all the same (the timeline keeps every escalation)."""
+        if self.escalated_at is None or not self.is_open:
+            return False
+        return self.dispatched_at is None or self.escalated_at > self.dispatched_at
+
+    @property
     def is_public_duplicate(self) -> bool:
         """A duplicate merged after it was published (verified, not confidential): its
         page stays public and says where the problem is handled, since its followers'

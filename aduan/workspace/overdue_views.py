@@ -183,12 +183,19 @@ def _recent_reminders(scope, unit: Organization | None) -> list[SupervisorRemind
 def overdue(request):
     access = Access.of(request.user)
     scope = overdue_scope(access)
-    unit = _chosen_unit(request, scope)
+    return _overdue_page(request, access, scope, _chosen_unit(request, scope))
+
+
+def _overdue_page(
+    request, access: Access, scope, unit: Organization | None, *, refused=None, status=200
+):
+    """The list of every unit's late reports, or one unit's in full; `refused` is a
+    reminder form sent back, shown with its errors and the text as typed."""
     now = timezone.now()
     reports = _in_scope(overdue_reports(Report.objects.visible_to(request.user), now), scope)
     if unit is not None:
         reports = reports.handled_by(unit)
-    context = {"unit": unit}
+    context = {"unit": unit, "remind_form": refused}
     if unit is None:
         page, groups = _groups(reports, request.GET.get("page"), access)
         shown = _oldest_per_group(reports, groups)
@@ -207,28 +214,33 @@ def overdue(request):
         )
     _late_clocks(shown, now)
     context["reminders"] = _recent_reminders(scope, unit)
-    return render(request, "workspace/overdue.html", context)
+    return render(request, "workspace/overdue.html", context, status=status)
 
 
 @require_POST
 @staff_required
 def overdue_remind(request, pk: int):
-    """Send one unit a reminder of its overdue reports; the outcome shows as a message."""
+    """Send one unit a reminder of its overdue reports and say so on the page sent back
+    to. A refused reminder (too long a message, sent within the hour, nothing late) shows
+    the unit's page again with the error beside the form and the message as typed."""
     unit = get_object_or_404(Organization, pk=pk)
+    access = Access.of(request.user)
+    if not can_remind(access, unit):
+        raise PermissionDenied(_("You may only remind units below your own organization."))
     form = ReminderForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The message is too long (at most 1000 characters)."))
-    else:
+    if form.is_valid():
         try:
             reminder = remind_unit(unit, request.user, form.cleaned_data["message"])
         except ReminderRefused as refusal:
-            messages.error(request, str(refusal))
+            form.add_error(None, str(refusal))
         else:
             _confirm_reminder(request, unit, reminder.report_count)
-    target = reverse("workspace:overdue")
-    if request.POST.get("back_to_unit"):
-        target += f"?unit={unit.pk}"
-    return redirect(target)
+            target = reverse("workspace:overdue")
+            if request.POST.get("back_to_unit"):
+                target += f"?unit={unit.pk}"
+            return redirect(target)
+    scope = overdue_scope(access)
+    return _overdue_page(request, access, scope, unit, refused=form, status=400)
 
 
 def _confirm_reminder(request, unit: Organization, count: int) -> None:

@@ -46,3 +46,12 @@ def test_a_regent_drills_from_the_dashboard_to_a_late_unit_and_reminds_it(world,
     reminder = SupervisorReminder.objects.get()
     assert (reminder.organization, reminder.sent_by) == (world.unit_a, world.supervisor)
     assert "Jembatan desa mohon diprioritaskan." in reminder.message
+    # Pressed again within the hour: refused beside the form, the new message still there.
+    form = regent.locator(f"form[data-remind='{world.unit_a.pk}']")
+    form.locator("[name=message]").fill("Sekali lagi: jembatan desa.")
+    with regent.expect_navigation():
+        form.locator("button[type=submit]").click()
+    form = regent.locator(f"form[data-remind='{world.unit_a.pk}']")
+    assert form.locator("[name=message]").input_value() == "Sekali lagi: jembatan desa."
+    assert "Pengingat sudah dikirim pada pukul" in form.locator("[role=alert]").inner_text()
+    assert SupervisorReminder.objects.count() == 1
