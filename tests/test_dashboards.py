@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -238,18 +239,58 @@ def test_a_custom_period_is_compared_with_the_days_just_before(client, world, da
     assert rows["received"]["current"] == 2  # R1 and R3; R2 came on the 9th
 
 
-def last_whole_month() -> Period:
-    before = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
-    return Period.month(before.year, before.month)
-
-
-def test_a_malformed_period_shows_an_error_and_the_last_whole_month(client, world):
+def test_a_malformed_period_shows_an_error_and_no_figures(client, world):
     response = page(client, world.national_admin, month="2026-13")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors
-    assert response.context["period"] == last_whole_month()
-    response = page(client, world.national_admin, start="2026-02-01", end="2026-01-01")
-    assert response.context["form"].errors
+    html = response.content.decode()
+    assert 'value="2026-13"' in html and 'aria-invalid="true"' in html
+    assert "data-refused" in html and 'data-key="received"' not in html
+
+
+def test_a_reversed_period_keeps_the_days_typed_and_shows_no_other_periods_figures(
+    client, world, dated
+):
+    response = page(client, world.national_admin, start="2026-11-30", end="2026-11-01")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    range_form = html.split('id="period-range-error"')[1].split("</form>")[0]
+    assert "Tanggal awal tidak boleh setelah tanggal akhir." in range_form
+    assert 'name="start" value="2026-11-30"' in range_form
+    assert 'name="end" value="2026-11-01"' in range_form
+    # Not last month's figures under the error, as if they answered the question.
+    assert "period" not in response.context
+    assert 'data-key="received"' not in html and "monev-league" not in html
+    assert "data-refused" in html
+    assert client.get(reverse("monev:export_csv"), {"start": "2026-11-30", "end": "2026-11-01"})[
+        "Content-Type"
+    ].startswith("text/plain")
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"month": "2030-01"}, "This month has not begun yet: choose 2026-03 or an earlier month."),
+        ({"start": "2026-03-20", "end": "2026-04-10"}, "This period has not begun yet"),
+    ],
+)
+def test_a_period_that_has_not_begun_is_refused_not_shown_as_zeros(client, world, params, error):
+    client.cookies["django_language"] = "en"
+    with time_machine.travel(datetime.datetime(2026, 3, 16, 9, tzinfo=WIB), tick=False):
+        response = page(client, world.national_admin, **params)
+        export = client.get(reverse("monev:export_xlsx"), params)
+    assert response.status_code == 400 and export.status_code == 400
+    assert error in response.content.decode()
+    assert 'data-key="received"' not in response.content.decode()
+
+
+def test_the_running_month_and_a_period_ending_later_are_still_shown(client, world):
+    with time_machine.travel(datetime.datetime(2026, 3, 16, 9, tzinfo=WIB), tick=False):
+        month = page(client, world.national_admin, month="2026-03")
+        days = page(client, world.national_admin, start="2026-03-01", end="2026-03-31")
+    assert month.status_code == days.status_code == 200
+    assert month.context["period"] == Period(datetime.date(2026, 3, 1), datetime.date(2026, 3, 16))
 
 
 def test_the_breakdowns_are_labelled(client, world, dated):
@@ -499,11 +540,11 @@ def test_a_period_outside_the_years_aduan_reckons_with_is_an_error_not_a_crash(
     client, world, params
 ):
     response = page(client, world.national_admin, **params)
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = str(response.context["form"].errors)
     assert "Pilih tanggal antara tahun 2000 dan 2100." in errors
     assert "memerlukan tanggal awal dan tanggal akhir" not in errors  # both were given
-    assert response.context["period"] == last_whole_month()
+    assert "period" not in response.context
 
 
 def test_an_auditor_who_also_administers_its_own_body_lists_no_other_agencys_reports(client, world):

@@ -80,7 +80,7 @@ def test_the_csv_export_holds_the_key_figures_with_the_previous_month(client, wo
     previous = metrics.summary(world.agency, DECEMBER)
     figures = by_key(next(rows for title, rows in sections.items() if "received" in str(rows)))
     received = list(figures["received"].values())
-    assert received[3:] == [str(current["received"]), str(previous["received"]), "1"]
+    assert received[3:6] == [str(current["received"]), str(previous["received"]), "1"]
     rate = list(figures["follow_up_rate"].values())
     assert float(rate[3]) == pytest.approx(current["follow_up_rate"])  # 0.5
     assert float(rate[4]) == pytest.approx(previous["follow_up_rate"])  # 1.0
@@ -88,6 +88,35 @@ def test_the_csv_export_holds_the_key_figures_with_the_previous_month(client, wo
     assert rate[2] == "share"
     # A figure with nothing to measure is an empty cell, not a zero.
     assert list(figures["within_deadline_verification"].values())[3] == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "header", "names"),
+    [
+        ("id", "Satuan", ["jumlah", "proporsi (1 = 100%)", "hari kerja", "jam", "bintang (1–5)"]),
+        ("en", "Unit of measure", ["number", "share (1 = 100%)", "working days", "hours"]),
+    ],
+)
+def test_the_key_figures_name_their_unit_in_the_exports_language_beside_the_stable_code(
+    client, world, dated, language, header, names
+):
+    client.cookies["django_language"] = language
+    response = download(client, world.agency_admin, "monev:export_csv", month="2026-01")
+    figures = next(rows for rows in csv_sections(response).values() if "received" in str(rows))
+    # The columns programs read keep their place and their codes in every language.
+    assert [row[1] for row in figures[1:3]] == ["received", "verified"]
+    assert {row[2] for row in figures[1:]} == {"count", "share", "working_days", "hours", "rating"}
+    assert figures[0][6] == header
+    named = {row[2]: row[6] for row in figures[1:]}
+    assert [named[code] for code in ("count", "share", "working_days", "hours", "rating")][
+        : len(names)
+    ] == names
+    book = openpyxl.load_workbook(
+        io.BytesIO(download(client, world.agency_admin, "monev:export_xlsx").content)
+    )
+    sheet = book.worksheets[1]
+    assert next(sheet.iter_rows(max_row=1))[6].value == header
+    assert {row[6].value for row in sheet.iter_rows(min_row=2)} >= set(names)
 
 
 def test_the_csv_export_holds_the_trend_breakdowns_and_league_table(client, world, dated):

@@ -70,20 +70,43 @@ def _about(data: dict) -> Table:
     )
 
 
+def unit_names() -> dict[str, str]:
+    """Each unit code's name in the current language."""
+    return {
+        "count": pgettext("unit of measure", "number"),
+        "share": pgettext("unit of measure", "share (1 = 100%)"),
+        "working_days": pgettext("unit of measure", "working days"),
+        "hours": pgettext("unit of measure", "hours"),
+        "rating": pgettext("unit of measure", "stars (1 to 5)"),
+    }
+
+
 def _key_figures(data: dict) -> Table:
+    # The key and the unit code stay the same in every language, for programs that read
+    # the file; the unit's name, for people, comes last so no column moves.
+    names = unit_names()
     return Table(
         _("Key figures"),
         [
             _("Figure"),
             _("Key"),
-            _("Unit of measure"),
+            _("Unit code"),
             _("Current period"),
             _("Previous period"),
             # The change between the periods, not the verb "Change" of the edit columns.
             pgettext("recap", "Change"),
+            _("Unit of measure"),
         ],
         [
-            [row["label"], row["key"], row["unit"], row["current"], row["previous"], row["change"]]
+            [
+                row["label"],
+                row["key"],
+                row["unit"],
+                row["current"],
+                row["previous"],
+                row["change"],
+                names.get(row["unit"], row["unit"]),
+            ]
             for row in data["key_figures"]
         ],
         unit_column=2,

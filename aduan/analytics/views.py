@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -112,11 +112,17 @@ def chosen_organization(request, access: Access) -> Organization | None:
 
 
 class PeriodForm(forms.Form):
-    """A month (YYYY-MM) or a custom range of days; empty means the last whole month."""
+    """A month (YYYY-MM) or a custom range of days; empty means the last whole month.
+    A period that begins after `today` is refused: it has no figures yet, and zeros
+    would read as a month in which nothing was reported."""
 
     month = forms.CharField(label=gettext_lazy("Month"), required=False)
     start = dates.DateField(label=gettext_lazy("First day"), required=False)
     end = dates.DateField(label=gettext_lazy("Last day"), required=False)
+
+    def __init__(self, *args, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
 
     def clean_month(self) -> tuple[int, int] | None:
         raw = self.cleaned_data["month"].strip()
@@ -127,6 +133,11 @@ class PeriodForm(forms.Form):
             raise ValidationError(_("Enter a month as YYYY-MM."))
         if not dates.FIRST_YEAR <= int(match[1]) <= dates.LAST_YEAR:
             raise ValidationError(dates.outside_years_message())
+        if (int(match[1]), int(match[2])) > (self.today.year, self.today.month):
+            raise ValidationError(
+                _("This month has not begun yet: choose %(month)s or an earlier month.")
+                % {"month": f"{self.today:%Y-%m}"}
+            )
         return int(match[1]), int(match[2])
 
     def clean(self) -> dict:
@@ -141,19 +152,28 @@ class PeriodForm(forms.Form):
                 raise ValidationError(_("The first day must not be after the last day."))
             if (end - start).days >= LONGEST_PERIOD_DAYS:
                 raise ValidationError(_("A period may span at most three years."))
+            if start > self.today:
+                raise ValidationError(
+                    _("This period has not begun yet: its first day is after today.")
+                )
         return data
 
-    def period(self, today: datetime.date) -> Period:
+    @property
+    def refused(self) -> bool:
+        """Whether a period was asked for and is wrong: no figures answer it."""
+        return self.is_bound and not self.is_valid()
+
+    def period(self) -> Period:
         """The chosen period; the running month only up to today (so that it is compared
         with the same days of the month before); the last whole month, as the monthly
-        recap, when the form is empty or invalid."""
+        recap, when none was asked for. Call only when the form is not `refused`."""
         if self.is_bound and self.is_valid():
             data = self.cleaned_data
             if data.get("start"):
                 return Period(data["start"], data["end"])
             if data.get("month"):
-                return month_up_to(*data["month"], today)
-        return last_whole_month(today)
+                return month_up_to(*data["month"], self.today)
+        return last_whole_month(self.today)
 
 
 def last_whole_month(today: datetime.date) -> Period:
@@ -493,12 +513,13 @@ def _trail(org: Organization | None, access: Access) -> list[Organization]:
     return [a for a in above if any(root.contains(a) for root in roots)]
 
 
-def _scope(request) -> tuple[Access, Organization | None, PeriodForm, Period]:
+def _scope(request) -> tuple[Access, Organization | None, PeriodForm]:
     access = Access.of(request.user)
     org = chosen_organization(request, access)
-    form = PeriodForm(request.GET if _asks_for_period(request) else None)
-    period = form.period(timezone.localdate())
-    return access, org, form, period
+    form = PeriodForm(
+        request.GET if _asks_for_period(request) else None, today=timezone.localdate()
+    )
+    return access, org, form
 
 
 def _asks_for_period(request) -> bool:
@@ -511,7 +532,10 @@ def _asks_for_period(request) -> bool:
 @monev_required
 @reads_from_replica
 def dashboard(request):
-    access, org, form, period = _scope(request)
+    access, org, form = _scope(request)
+    if form.refused:
+        return _refused_period(request, access, org, form)
+    period = form.period()
     now = timezone.now()
     data = collect(org, period, access, now)
     shows_reports = lists_reports(access, org)
@@ -543,6 +567,22 @@ def dashboard(request):
     return render(request, "analytics/dashboard.html", context)
 
 
+def _refused_period(request, access: Access, org: Organization | None, form: PeriodForm):
+    """The page with the period's error beside the fields as typed, and no figures: those
+    of another period would read as the answer."""
+    context = {
+        "organization": org,
+        "form": form,
+        "refused": True,
+        "trail": _trail(org, access),
+        "month_value": form["month"].value() or "",
+        "start_value": form["start"].value() or "",
+        "end_value": form["end"].value() or "",
+        "this_month": f"{form.today:%Y-%m}",
+    }
+    return render(request, "analytics/dashboard.html", context, status=400)
+
+
 def _period_kind(period: Period, today: datetime.date) -> dict:
     """What the page says about its period: the default (the last whole month), a month,
     the running month so far, or a custom range; and the running month's value for the
@@ -555,10 +595,12 @@ def _period_kind(period: Period, today: datetime.date) -> dict:
         kind = "month"
     else:
         kind = "so_far" if so_far else "custom"
+    custom = kind == "custom"
     return {
         "period_kind": kind,
         "month_value": f"{period.start:%Y-%m}",
-        "is_month": kind != "custom",
+        "start_value": f"{period.start:%Y-%m-%d}" if custom else "",
+        "end_value": f"{period.end:%Y-%m-%d}" if custom else "",
         "this_month": f"{today:%Y-%m}",
     }
 
@@ -566,8 +608,13 @@ def _period_kind(period: Period, today: datetime.date) -> dict:
 @monev_required
 @reads_from_replica
 def dashboard_export(request, fmt: str):
-    """The figures of the dashboard with the same ?org and period, as CSV or XLSX."""
-    access, org, _form, period = _scope(request)
+    """The figures of the dashboard with the same ?org and period, as CSV or XLSX; a
+    period the page would refuse is refused here too (400), not answered with another."""
+    access, org, form = _scope(request)
+    if form.refused:
+        errors = [str(e) for errors in form.errors.values() for e in errors]
+        return HttpResponseBadRequest(" ".join(errors), content_type="text/plain; charset=utf-8")
+    period = form.period()
     data = collect(org, period, access, timezone.now())
     tables = exports.dashboard_tables(data)
     return exports.respond(tables, fmt, exports.filename("monev", org, period, fmt))
@@ -580,7 +627,7 @@ def dashboard_export(request, fmt: str):
 @reads_from_replica
 def overdue_export(request, fmt: str):
     """Every overdue report of the organization's subtree, oldest deadline first."""
-    access, org, _form, period = _scope(request)
+    access, org, _form = _scope(request)
     if not lists_reports(access, org):
         raise PermissionDenied(
             _("Lists of reports are shown to admins, liaison officers and supervisors.")
