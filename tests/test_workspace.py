@@ -640,6 +640,74 @@ def test_response_template_fills_the_textarea_without_javascript(world, cases, c
     assert "Tim kami dijadwalkan minggu ini.</textarea>" in filled.content.decode()
 
 
+def test_without_javascript_a_template_is_added_after_what_was_written_and_nothing_is_sent(
+    world, cases, client_for
+):
+    template = ResponseTemplate.objects.create(
+        organization=world.agency, title="Jadwal", body="Tim kami dijadwalkan minggu ini."
+    )
+    report = cases["at_a"]
+    seen = report.version
+    events = report.events.count()
+    client = client_for(world.liaison_a)
+
+    response = client.post(
+        _action_url(report, "respond"),
+        {
+            "version": seen,
+            "message": "Terima kasih atas laporan Anda & fotonya.",
+            "use_template": template.pk,
+            "insert_template": "1",
+        },
+    )
+
+    assert response.status_code == 200
+    form = response.content.decode().split('data-action="respond"')[1].split("</form>")[0]
+    assert (
+        ">\nTerima kasih atas laporan Anda &amp; fotonya.\n\nTim kami dijadwalkan minggu ini."
+        "</textarea>"
+    ) in form
+    assert "data-template-added" in form
+    assert f'name="version" value="{seen}"' in form  # a colleague's change is still caught
+    report.refresh_from_db()
+    assert report.events.count() == events and report.status == Status.DISPATCHED
+
+
+def test_without_javascript_a_template_fills_an_empty_response_without_a_note(
+    world, cases, client_for
+):
+    template = ResponseTemplate.objects.create(
+        organization=world.agency, title="Jadwal", body="Tim kami dijadwalkan minggu ini."
+    )
+    report = cases["at_a"]
+    client = client_for(world.liaison_a)
+    data = {"version": report.version, "use_template": template.pk, "insert_template": "1"}
+
+    response = client.post(_action_url(report, "respond"), data)
+
+    form = response.content.decode().split('data-action="respond"')[1].split("</form>")[0]
+    assert ">\nTim kami dijadwalkan minggu ini.</textarea>" in form
+    assert "data-template-added" not in form
+    # Pressed again, the template is not added twice.
+    data["message"] = "Tim kami dijadwalkan minggu ini."
+    again = client.post(_action_url(report, "respond"), data).content.decode()
+    assert again.count("Tim kami dijadwalkan minggu ini.</textarea>") == 1
+    assert "Tim kami dijadwalkan minggu ini.\n\nTim kami" not in again
+
+
+def test_the_template_button_is_refused_to_those_who_may_not_respond(world, cases, client_for):
+    template = ResponseTemplate.objects.create(
+        organization=world.agency, title="Jadwal", body="Tim kami dijadwalkan minggu ini."
+    )
+    report = cases["at_a"]
+    data = {"version": report.version, "use_template": template.pk, "insert_template": "1"}
+    assert client_for(world.liaison_b).post(_action_url(report, "respond"), data).status_code == 404
+    assert (
+        client_for(world.supervisor).post(_action_url(report, "respond"), data).status_code == 403
+    )
+    assert client_for(world.outsider).post(_action_url(report, "respond"), data).status_code == 403
+
+
 # --- Actions through the view -------------------------------------------------------
 
 
@@ -1034,6 +1102,27 @@ def test_manual_entry_keeps_the_typed_text_and_explains_each_error(world, client
     assert letter.status_code == 400
     assert set(letter.context["form"].errors) == {"channel_reference"}
     assert not Report.objects.exists()
+
+
+def test_a_refused_manual_entry_lists_its_errors_at_the_top_linked_to_the_fields(world, client_for):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = client_for(world.liaison_a).post(
+        reverse("workspace:manual_entry"),
+        _entry(channel_reference="", received_on=tomorrow.isoformat(), channel="web"),
+    )
+    html = response.content.decode()
+    summary = html.split("data-error-summary>")[1].split("</div>")[0]
+    # Above the form, so a phone shows it first; site.js gives it the focus.
+    assert html.index("data-error-summary") < html.index('enctype="multipart/form-data"')
+    assert 'tabindex="-1"' in html.split("data-error-summary")[0].rsplit("<div", 1)[1]
+    assert "Please correct the marked fields below." in summary
+    assert 'href="#id_channel"' in summary and 'href="#id_received_on"' in summary
+    assert "The date received cannot be in the future." in summary
+    assert 'id="id_received_on"' in html  # the links lead somewhere
+    assert (
+        "data-error-summary"
+        not in client_for(world.liaison_a).get(reverse("workspace:manual_entry")).content.decode()
+    )
 
 
 def test_an_anonymous_manual_entry_hides_the_reporter_from_the_page(world, client_for):

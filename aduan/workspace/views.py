@@ -11,6 +11,7 @@ import io
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.forms import FileField
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -459,6 +460,10 @@ def report_action(request, code: str, action: str):
     form_class = ACTION_FORMS.get(action)
     if form_class is None:
         raise Http404("No such action")
+    if request.POST.get("insert_template") and getattr(form_class, "uses_templates", False):
+        if action not in allowed_actions(report, Actor(user=request.user)):
+            raise PermissionDenied(_("You may not take this action on this report."))
+        return _render_report(request, report, bound=_with_template(request, report, form_class))
     version = _posted_version(request)
     if version is not None and version != report.version:
         return _refuse_stale(request, report, form_class)
@@ -483,6 +488,31 @@ def report_action(request, code: str, action: str):
         return _render_report(request, report, bound=form, status=400)
     # (the reply form's verdict picks the action taken)
     return _after_action(request, report, getattr(event, "action", action))
+
+
+def _with_template(request, report: Report, form_class):
+    """The "Use template" button pressed without JavaScript, which cannot ask before
+    replacing: the form comes back unsent with the chosen template after what was
+    written (or in its place when nothing was), everything else as typed and the version
+    first seen, so a colleague's change made meanwhile is still caught when it is sent."""
+    template = {str(t.pk): t for t in queries.templates_for_report(report)}.get(
+        request.POST.get("use_template", "")
+    )
+    blank = form_class(report=report, user=request.user)
+    typed = {
+        name: field.widget.value_from_datadict(request.POST, {}, blank.add_prefix(name))
+        for name, field in blank.fields.items()
+        if not isinstance(field, FileField)
+    }
+    typed = {name: value for name, value in typed.items() if value not in (None, "")}
+    written = (typed.get("message") or "").strip()
+    added = False
+    if template is not None and template.body.strip() not in written:
+        typed["message"] = f"{written}\n\n{template.body}" if written else template.body
+        added = bool(written)
+    form = form_class(report=report, user=request.user, initial=typed)
+    form.template_added = added
+    return form
 
 
 def _after_action(request, report: Report, action: str):

@@ -226,6 +226,65 @@ def test_a_refused_report_form_puts_the_reader_on_the_list_of_what_to_correct(wo
     assert page.input_value("[name=body]") == "Terlalu pendek"
 
 
+def test_a_refused_manual_entry_puts_the_officer_on_the_list_of_what_to_correct(world, new_page):
+    page = _phone(new_page, world.liaison_a)
+    page.goto("/kantor/lapor-manual/")
+    page.fill("#id_title", "Jembatan desa retak")
+    with page.expect_navigation():
+        page.click("#workspace-content form button[type=submit]")
+
+    assert _focused(page) == "|summary"
+    summary = page.locator("[data-error-summary]")
+    assert summary.is_visible() and summary.bounding_box()["y"] < PHONE["height"]
+    summary.locator("a[href='#id_body']").click()
+    assert page.evaluate("document.activeElement.id") == "id_body"
+    assert page.input_value("#id_title") == "Jembatan desa retak"
+
+
+# The headings of a table that are narrower than their longest word: cut inside a word.
+CUT_HEADINGS = """(selector) => {
+  const ruler = document.createElement("canvas").getContext("2d");
+  const cut = [];
+  document.querySelectorAll(selector).forEach((cell) => {
+    const style = getComputedStyle(cell);
+    ruler.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const words = cell.textContent.trim().split(/\\s+/).filter(Boolean);
+    const longest = Math.max(0, ...words.map((word) => ruler.measureText(word).width));
+    const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (room + 1 < longest) cut.push(cell.textContent.trim());
+  });
+  return cut;
+}"""
+
+
+def test_tables_of_figures_wrap_their_headings_by_word_and_scroll_in_their_box_on_a_phone(
+    world, new_page, settings, tmp_path
+):
+    from aduan.analytics.facts import rebuild_facts
+    from aduan.triage import training
+    from aduan.triage.models import TriageModel
+    from tests.test_triage_suggest import add_history
+
+    settings.STATE_DIR = tmp_path
+    settings.TRIAGE_MIN_SAMPLES = 4
+    add_history(world)
+    training.train(TriageModel.Kind.ORGANIZATION)
+    rebuild_facts()
+    page = _phone(new_page, world.national_admin)
+
+    for path, table in [
+        (f"/kantor/monev/?org={world.agency.pk}", "table.monev-league"),
+        ("/kantor/triase/", "section[data-kind] table"),
+    ]:
+        page.goto(path)
+        assert page.locator(table).count(), path
+        assert page.evaluate(CUT_HEADINGS, f"{table} th") == [], path
+        # Wider than the screen, the table scrolls in its own box, not the page.
+        assert _overflow(page) <= 0, path
+        box = page.locator(table).first.locator("xpath=..")
+        assert box.evaluate("b => b.scrollWidth > b.clientWidth"), path
+
+
 def test_a_refused_dispatch_lands_on_its_form_with_the_cursor_in_the_field(world, new_page):
     report, _ = submit(world, reporter=world.citizen)
     page = _phone(new_page, world.national_admin)
@@ -253,12 +312,36 @@ def test_choosing_a_template_never_overwrites_what_the_officer_wrote(world, new_
     assert message.input_value() == "Tim kami sudah ke lokasi."  # …but not the text
 
     page.once("dialog", lambda dialog: dialog.dismiss())
-    page.locator("form.ws-template-picker button[type=submit]").first.click()
+    page.locator("#action-respond button[data-template-insert]").click()
     assert message.input_value() == "Tim kami sudah ke lokasi."
 
     page.once("dialog", lambda dialog: dialog.accept())
-    page.locator("form.ws-template-picker button[type=submit]").first.click()
+    page.locator("#action-respond button[data-template-insert]").click()
     assert message.input_value() == TEMPLATE
+
+
+def test_without_javascript_a_template_is_added_after_what_the_officer_wrote(world, new_page):
+    report, _ = submit(world, reporter=world.citizen)
+    advance(world, report, Status.DISPATCHED)
+    template = ResponseTemplate.objects.create(
+        organization=world.unit_a, title="Sedang", body=TEMPLATE
+    )
+    page = new_page(java_script_enabled=False)
+    page.set_viewport_size(PHONE)
+    sign_in(page, world.liaison_a.email, PASSWORD)
+    page.goto(f"/kantor/laporan/{report.tracking_code}/")
+    page.fill("#id_respond_message", "Tim kami sudah ke lokasi.")
+    page.select_option("#template-respond", str(template.pk))
+    with page.expect_navigation():
+        page.locator("#action-respond button[data-template-insert]").click()
+
+    assert page.input_value("#id_respond_message") == f"Tim kami sudah ke lokasi.\n\n{TEMPLATE}"
+    assert page.locator("#action-respond [data-template-added]").count() == 1
+    with page.expect_navigation():
+        page.locator("#action-respond form button.btn:not(.secondary)").click()
+    report.refresh_from_db()
+    assert report.status == Status.IN_PROGRESS
+    assert report.events.filter(message__startswith="Tim kami sudah ke lokasi.").count() == 1
 
 
 def test_the_notification_bell_is_a_target_a_thumb_can_hit_on_a_phone(world, new_page):

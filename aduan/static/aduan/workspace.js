@@ -25,3 +25,30 @@ document.querySelectorAll("input[data-select-all]").forEach(function (all) {
     boxes.forEach(function (box) { box.checked = all.checked; });
   });
 });
+
+// "Use template" on a report's response forms (<button data-template-insert="select id">).
+// Without this script the button sends the form back with the template added after what
+// was written; with it the template goes in here, and replaces written text only when
+// the officer agrees. It goes in when the button is pressed, not when the choice
+// changes: arrowing through the list must not replace what the officer wrote.
+(function () {
+  var source = document.getElementById("response-templates");
+  if (!source) { return; }
+  var bodies = JSON.parse(source.textContent);
+  document.querySelectorAll("button[data-template-insert]").forEach(function (button) {
+    var select = document.getElementById(button.getAttribute("data-template-insert"));
+    button.addEventListener("click", function (event) {
+      if (!select) { return; }
+      if (!select.value) { event.preventDefault(); select.focus(); return; }  // none chosen
+      var target = document.getElementById(select.getAttribute("data-template-target"));
+      var body = bodies[select.value];
+      if (!target || body === undefined) { return; }
+      event.preventDefault();
+      var written = target.value.trim();
+      if (written && written !== body.trim() && !window.confirm(button.getAttribute("data-confirm-replace"))) { return; }
+      target.value = body;
+      target.dispatchEvent(new Event("input", { bubbles: true }));
+      target.focus();
+    });
+  });
+})();
