@@ -124,6 +124,15 @@ def test_reporter_clocks_say_what_happens_automatically(cal):
     assert soon.text == "closes automatically within a working day"
 
 
+def test_in_indonesian_a_report_awaiting_the_reply_is_closed_automatically_not_selesai(cal):
+    # "Selesai" is the status's name; the clock says what happens: it is closed (ditutup).
+    with translation.override("id"):
+        reply = countdown(at(30), Clock.REPORTER_REPLY, now=at(23), cal=cal)
+        soon = countdown(at(23, 18), Clock.REPORTER_REPLY, now=at(23, 9), cal=cal)
+    assert reply.text == "ditutup otomatis dalam 5 hari kerja"
+    assert soon.text == "ditutup otomatis dalam waktu kurang dari satu hari kerja"
+
+
 def test_the_organizations_time_zone_decides_what_counts_as_a_working_day(cal):
     # Friday 23:00 in Jakarta is already Saturday 01:00 in Jayapura.
     now = at(27, 23)
