@@ -21,7 +21,7 @@ from aduan.lib.env import (
     env_secret,
     env_str,
 )
-from aduan.system.logformat import logging_config
+from aduan.system.logformat import LOG_LEVELS, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(env_str("ADUAN_STATE_DIR", str(BASE_DIR / "var")))
@@ -308,6 +308,10 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# The folder Django's file backend (django.core.mail.backends.filebased.EmailBackend)
+# writes each email into; without one that backend fails every email (aduan.W013).
+if env_str("EMAIL_FILE_PATH", ""):
+    EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "")
 # Real email providers through django-anymail, e.g. EMAIL_BACKEND=
 # anymail.backends.mailgun.EmailBackend with ANYMAIL_MAILGUN_API_KEY=... in the environment.
 ANYMAIL = {
@@ -358,6 +362,18 @@ ADUAN_LEAGUE_WINDOW_DAYS = env_int("ADUAN_LEAGUE_WINDOW_DAYS", 90)
 # Dashboards show figures computed at most this long ago; the scan recomputes the ones
 # people look at before that (aduan/analytics/snapshots.py).
 ADUAN_FIGURES_MAX_AGE_SECONDS = env_int("ADUAN_FIGURES_MAX_AGE_SECONDS", 600)
+
+# Suggestion models learned from the installation's own dispatches (aduan/triage/training.py,
+# docs/triage.md): when a retraining is due, what it learns from, which versions are kept.
+TRIAGE_MIN_SAMPLES = env_int("TRIAGE_MIN_SAMPLES", 20)
+TRIAGE_MAX_REPORTS = env_int("TRIAGE_MAX_REPORTS", 100_000)
+TRIAGE_RETRAIN_AFTER_LABELS = env_int("TRIAGE_RETRAIN_AFTER_LABELS", 200)
+TRIAGE_RETRAIN_EVERY_DAYS = env_int("TRIAGE_RETRAIN_EVERY_DAYS", 7)
+TRIAGE_AUTO_PROMOTE = env_bool("TRIAGE_AUTO_PROMOTE", True)
+TRIAGE_KEEP_VERSIONS = env_int("TRIAGE_KEEP_VERSIONS", 5)
+TRIAGE_RETRAIN_GUARD_SECONDS = env_int("TRIAGE_RETRAIN_GUARD_SECONDS", 3600)
+TRIAGE_RETRAIN_STALE_SECONDS = env_int("TRIAGE_RETRAIN_STALE_SECONDS", 300)
+TRIAGE_FIRST_MODEL_GRACE_HOURS = env_int("TRIAGE_FIRST_MODEL_GRACE_HOURS", 24)
 
 # Outbound webhooks and forwarding to an uplink: attempts before a call is marked failed
 # (30 s doubling to 6 h between them: 12 attempts span about a day and a half), and
@@ -456,6 +472,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # One line per record with time, level and logger (LOG_FORMAT=json: one JSON object).
+# LOG_LEVEL in any case ("debug", "INFO"); anything else stops the process naming it.
 LOGGING = logging_config(
-    env_str("LOG_LEVEL", "INFO"), env_choice("LOG_FORMAT", ("text", "json"), "text")
+    env_choice("LOG_LEVEL", LOG_LEVELS, "info").upper(),
+    env_choice("LOG_FORMAT", ("text", "json"), "text"),
 )

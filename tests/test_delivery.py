@@ -208,6 +208,9 @@ def test_an_unreachable_gateway_is_retried_and_each_failed_attempt_logged(settin
     [record] = [r for r in caplog.records if r.name == "aduan.lib.leasing"]
     assert f"Notification {row.pk}: attempt 1 of" in record.getMessage()
     assert "127.0.0.1" in record.getMessage()
+    # The next attempt in the zone of the record's own time (WIB), not in UTC.
+    local = row.next_attempt_at.astimezone().isoformat(timespec="seconds")
+    assert f"next at {local}: " in record.getMessage() and local.endswith("+07:00")
 
 
 # --- Leases -------------------------------------------------------------------------

@@ -71,3 +71,56 @@ def test_a_request_for_a_foreign_host_is_one_warning_without_a_traceback():
         in (lines[0])
     )
     assert "Traceback" not in result.stderr
+
+
+def test_log_level_is_read_in_any_case():
+    debug = "import logging; logging.getLogger('aduan.example').debug('Rincian')"
+    assert " DEBUG aduan.example Rincian" in _run(debug, LOG_LEVEL="debug").stderr
+    assert _run(debug, LOG_LEVEL="Warning").stderr == ""
+    assert "Antrean penuh" in _run(LOG_ONE, LOG_LEVEL=" warning ").stderr
+
+
+def test_an_unknown_log_level_stops_the_process_naming_the_variable():
+    environment = {k: v for k, v in os.environ.items() if k != "LOG_FORMAT"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env={**environment, "LOG_LEVEL": "verbose"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert (
+        "LOG_LEVEL must be one of debug, info, warning, error, critical, got 'verbose'"
+        in result.stderr
+    )
+    assert "Unable to configure root logger" not in result.stderr
+
+
+def test_a_refused_page_is_one_warning_without_a_traceback(world, client_for, caplog):
+    from django.urls import reverse
+
+    url = reverse("workspace:export_xlsx")
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert client_for(world.outsider).get(url).status_code == 403
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert record.getMessage() == f"Forbidden (Permission denied): {url}"
+    assert "Traceback" not in caplog.text
+
+
+def test_a_server_error_keeps_its_traceback():
+    import logging
+
+    from aduan.system.logformat import NoTracebackForClientErrors
+
+    try:
+        raise ZeroDivisionError("division by zero")
+    except ZeroDivisionError:
+        failure = sys.exc_info()
+    quiet = NoTracebackForClientErrors()
+    for status, kept in ((500, True), (403, False), (400, False)):
+        record = logging.LogRecord("django.request", logging.ERROR, "", 0, "x", (), failure)
+        record.status_code = status
+        assert quiet.filter(record) and (record.exc_info is not None) == kept

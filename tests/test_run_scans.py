@@ -19,7 +19,7 @@ def test_one_pass_escalates_what_is_overdue_and_says_so_in_the_log(world, caplog
         report, _ = submit(world, reporter=world.citizen)
         advance(world, report, Status.DISPATCHED)
     with caplog.at_level("INFO", logger="aduan.deadlines.management.commands.run_scans"):
-        call_command("run_scans", at="2026-12-02T09:00", stdout=io.StringIO())
+        call_command("run_scans", at="2026-12-02T09:00", verbosity=0, stdout=io.StringIO())
     [summary] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Scan pass")]
     assert "escalated 1" in summary
     assert ReportEvent.objects.filter(report=report, action="escalate").count() == 1
@@ -27,12 +27,64 @@ def test_one_pass_escalates_what_is_overdue_and_says_so_in_the_log(world, caplog
     assert first.overdue_at is not None
 
 
-def test_a_pass_with_nothing_to_do_is_quiet(world, caplog):
+def test_one_pass_prints_one_line_of_what_it_did_for_the_cron_mail(world, caplog):
+    with time_machine.travel(MONDAY, tick=False):
+        report, _ = submit(world, reporter=world.citizen)
+        advance(world, report, Status.DISPATCHED)
     out = io.StringIO()
     with caplog.at_level("INFO"):
-        call_command("run_scans", stdout=out)
+        call_command("run_scans", at="2026-12-02T09:00", stdout=out)
+    [line] = out.getvalue().splitlines()
+    assert line.startswith("Scan pass: deadlines: ") and "escalated 1" in line
+    # Printed, not logged as well: cron would mail it twice.
+    assert not [r for r in caplog.records if r.getMessage().startswith("Scan pass")]
+
+
+def test_a_pass_with_nothing_to_do_says_so_in_one_line(world):
+    out = io.StringIO()
+    call_command("run_scans", stdout=out)
+    [line] = out.getvalue().splitlines()
+    assert "reminded 0, overdue 0, escalated 0" in line and "messages re-queued: 0" in line
+
+
+def test_a_pass_with_nothing_to_do_is_quiet_at_verbosity_zero(world, caplog):
+    out = io.StringIO()
+    with caplog.at_level("INFO"):
+        call_command("run_scans", verbosity=0, stdout=out)
     assert out.getvalue() == ""
     assert not [r for r in caplog.records if r.getMessage().startswith("Scan pass")]
+
+
+def test_run_scans_skips_the_system_checks_that_made_each_cron_run_slow(world):
+    from django.core import checks
+    from django.core.management.base import SystemCheckError
+
+    from aduan.deadlines.management.commands.run_scans import Command
+
+    checked = []
+
+    def failing_check(app_configs, **kwargs):
+        checked.append(True)
+        return [checks.Error("always fails", id="tests.E001")]
+
+    checks.register(failing_check)
+    try:
+        # As `manage.py run_scans` runs it (call_command skips the checks by default).
+        Command().execute(
+            skip_checks=False,
+            force_color=False,
+            no_color=False,
+            verbosity=1,
+            at=None,
+            loop=0,
+            stdout=io.StringIO(),
+        )
+        assert checked == []
+        with pytest.raises(SystemCheckError):  # a command that does run them
+            call_command("showmigrations", skip_checks=False, stdout=io.StringIO())
+        assert checked == [True]
+    finally:
+        checks.registry.registry.registered_checks.discard(failing_check)
 
 
 def test_a_moment_that_is_not_a_date_is_refused():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -272,3 +273,128 @@ def test_an_smtp_relay_is_configured_from_the_environment():
         EMAIL_HOST_USER="lapor",
     )
     assert found == dict(zip(names, ["mail.kab-contoh.go.id", 587, True, "lapor"], strict=True))
+
+
+def test_the_deploy_check_warns_of_a_file_mail_backend_without_a_folder(settings, tmp_path):
+    settings.EMAIL_BACKEND = checks.FILE_EMAIL
+    settings.DEFAULT_FROM_EMAIL = "LaporBup <noreply@kab-contoh.go.id>"
+    settings.ADUAN_SITE_URL = "https://lapor.kab-contoh.go.id"
+    del settings.EMAIL_FILE_PATH
+    [warning] = checks.check_mail_and_site_address(None)
+    assert warning.id == "aduan.W013" and "EMAIL_FILE_PATH" in warning.msg
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    assert checks.check_mail_and_site_address(None) == []
+
+
+def test_the_file_mail_backend_writes_into_the_folder_from_the_environment(tmp_path):
+    assert _settings("EMAIL_FILE_PATH") == {"EMAIL_FILE_PATH": None}
+    found = _settings("EMAIL_FILE_PATH", EMAIL_FILE_PATH=str(tmp_path / "mail"))
+    assert found == {"EMAIL_FILE_PATH": str(tmp_path / "mail")}
+
+
+def test_the_deploy_check_warns_of_webhooks_allowed_over_http_or_to_private_networks(settings):
+    settings.ADUAN_WEBHOOKS_ALLOW_HTTP = settings.ADUAN_WEBHOOKS_ALLOW_PRIVATE = False
+    assert checks.check_webhook_addresses(None) == []
+    settings.ADUAN_WEBHOOKS_ALLOW_HTTP = True
+    assert [w.id for w in checks.check_webhook_addresses(None)] == ["aduan.W011"]
+    settings.ADUAN_WEBHOOKS_ALLOW_PRIVATE = True
+    assert [w.id for w in checks.check_webhook_addresses(None)] == ["aduan.W011", "aduan.W012"]
+    settings.ADUAN_WEBHOOKS_ALLOW_HTTP = False
+    [warning] = checks.check_webhook_addresses(None)
+    assert warning.id == "aduan.W012" and "ADUAN_WEBHOOKS_ALLOW_PRIVATE is on" in warning.msg
+
+
+def test_check_deploy_names_the_webhook_switches_left_on(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        env={
+            **os.environ,
+            "ADUAN_STATE_DIR": str(tmp_path),
+            "ADUAN_WEBHOOKS_ALLOW_HTTP": "1",
+            "ADUAN_WEBHOOKS_ALLOW_PRIVATE": "yes",
+        },
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+    )
+    assert "aduan.W011" in result.stderr and "aduan.W012" in result.stderr
+
+
+# --- Suggestion models (docs/triage.md) --------------------------------------------------
+
+TRIAGE = {
+    "TRIAGE_MIN_SAMPLES": 20,
+    "TRIAGE_MAX_REPORTS": 100_000,
+    "TRIAGE_RETRAIN_AFTER_LABELS": 200,
+    "TRIAGE_RETRAIN_EVERY_DAYS": 7,
+    "TRIAGE_AUTO_PROMOTE": True,
+    "TRIAGE_KEEP_VERSIONS": 5,
+    "TRIAGE_RETRAIN_GUARD_SECONDS": 3600,
+    "TRIAGE_RETRAIN_STALE_SECONDS": 300,
+    "TRIAGE_FIRST_MODEL_GRACE_HOURS": 24,
+}
+
+
+def test_triage_settings_keep_their_defaults_without_the_environment():
+    assert _settings(*TRIAGE) == TRIAGE
+
+
+def test_triage_settings_are_read_from_the_environment():
+    found = _settings(
+        *TRIAGE,
+        TRIAGE_AUTO_PROMOTE="False",
+        TRIAGE_MIN_SAMPLES="50",
+        TRIAGE_KEEP_VERSIONS="2",
+        TRIAGE_RETRAIN_EVERY_DAYS="1",
+    )
+    assert found == {
+        **TRIAGE,
+        "TRIAGE_AUTO_PROMOTE": False,
+        "TRIAGE_MIN_SAMPLES": 50,
+        "TRIAGE_KEEP_VERSIONS": 2,
+        "TRIAGE_RETRAIN_EVERY_DAYS": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TRIAGE_AUTO_PROMOTE", "nanti", "TRIAGE_AUTO_PROMOTE must be a boolean"),
+        ("TRIAGE_MIN_SAMPLES", "dua puluh", "TRIAGE_MIN_SAMPLES must be an integer"),
+    ],
+)
+def test_a_mistyped_triage_setting_stops_the_process_naming_it(tmp_path, name, value, message):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env={**os.environ, "ADUAN_STATE_DIR": str(tmp_path), name: value},
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and message in result.stderr
+
+
+# --- Every variable documented -------------------------------------------------------------
+
+
+def _variables_read_by_settings() -> set[str]:
+    """The environment variables aduan/settings.py reads: through the env_* helpers, or
+    os.environ directly."""
+    source = (django_settings.BASE_DIR / "aduan" / "settings.py").read_text()
+    helpers = re.findall(r"\benv_[a-z]+\(\s*\"([A-Z][A-Z0-9_]*)\"", source)
+    direct = re.findall(r"os\.environ(?:\.get\(|\[)\s*\"([A-Z][A-Z0-9_]*)\"", source)
+    prefixes = re.findall(r"key\.startswith\(\"([A-Z][A-Z0-9_]*_)\"\)", source)
+    return set(helpers) | set(direct) | {f"{prefix}*" for prefix in prefixes}
+
+
+def test_the_settings_file_is_parsed_for_the_variables_it_reads():
+    found = _variables_read_by_settings()
+    assert {"DATABASE_URL", "LOG_LEVEL", "TRIAGE_AUTO_PROMOTE", "ANYMAIL_*"} <= found
+    assert len(found) > 90
+
+
+def test_every_variable_the_settings_read_is_in_the_configuration_table():
+    text = (django_settings.BASE_DIR / "docs" / "operations.md").read_text()
+    table = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]*\*?)`", table))
+    assert _variables_read_by_settings() - documented == set()

@@ -30,6 +30,7 @@ from aduan.notifications.models import Medium
 from aduan.reports.attachments import IMAGE_TYPES, AttachmentError, CleanFile, clean_upload
 from aduan.reports.lifecycle import TransitionError
 from aduan.reports.models import Report
+from aduan.system.logformat import log_moment
 
 State = WhatsAppMedia.State
 MAX_ATTEMPTS = 6
@@ -243,7 +244,7 @@ def _failed(row: WhatsAppMedia, exc: MediaError) -> str:
     WhatsAppMedia.objects.filter(pk=row.pk, state=State.PENDING).update(
         next_attempt_at=retry_at, error=str(exc)[:300]
     )
-    logger.warning("WhatsApp photo %s: %s; retrying at %s", row.pk, exc, retry_at.isoformat())
+    logger.warning("WhatsApp photo %s: %s; retrying at %s", row.pk, exc, log_moment(retry_at))
     enqueue_downloads([row.pk], run_after=retry_at)
     return "retry"
 

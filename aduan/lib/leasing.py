@@ -28,6 +28,8 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aduan.system.logformat import log_moment
+
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 30
@@ -194,7 +196,7 @@ class LeasedQueue:
                 row.pk,
                 row.attempts,
                 self.max_attempts(),
-                next_attempt_at.isoformat(timespec="seconds"),
+                log_moment(next_attempt_at),
                 error,
             )
         else:

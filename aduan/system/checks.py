@@ -1,9 +1,9 @@
 """System checks for settings that are wrong in a way Django cannot see by itself.
 
 `manage.py check --deploy` runs the deploy-tagged ones (run it on every host before it
-serves); the others run before every management command, `migrate` and `start`
-included, so a mistyped setting stops the process with its name instead of failing
-later inside a request.
+serves); the others run before every management command, `migrate`, `start` and
+`run_worker` included (not `run_scans`, started by cron every minute), so a mistyped
+setting stops the process with its name instead of failing later inside a request.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ def check_static_files_collected(app_configs, **kwargs) -> list[Warning]:
 
 
 CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
+FILE_EMAIL = "django.core.mail.backends.filebased.EmailBackend"
 
 
 @register(Tags.security, deploy=True)
@@ -147,6 +148,15 @@ def _mail_backend_problems() -> list[Warning]:
     fails every message in the worker, silently, as a retried fault."""
     from django.utils.module_loading import import_string
 
+    if settings.EMAIL_BACKEND == FILE_EMAIL and not getattr(settings, "EMAIL_FILE_PATH", None):
+        return [
+            Warning(
+                "EMAIL_BACKEND is the file backend but EMAIL_FILE_PATH is not set: every "
+                "email would fail.",
+                hint="Set EMAIL_FILE_PATH to the folder the emails are written into.",
+                id="aduan.W013",
+            )
+        ]
     try:
         import_string(settings.EMAIL_BACKEND)
     except ImportError as exc:
@@ -197,3 +207,33 @@ def check_proxy_addresses(app_configs, **kwargs) -> list[Warning]:
             id="aduan.W006",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def check_webhook_addresses(app_configs, **kwargs) -> list[Warning]:
+    """The switches that let agency admins point webhooks at plain http or at private
+    addresses are for closed networks and tests: left on in production, calls with
+    reports' details may travel unencrypted, or an agency admin may make this server
+    call its own services and the office network."""
+    found = []
+    if getattr(settings, "ADUAN_WEBHOOKS_ALLOW_HTTP", False):
+        found.append(
+            Warning(
+                "ADUAN_WEBHOOKS_ALLOW_HTTP is on: agency admins may enter plain-http webhook "
+                "URLs, whose calls with reports' details can be read and altered on the way.",
+                hint="Turn it off unless every connected system is on a closed network "
+                "(docs/operations.md).",
+                id="aduan.W011",
+            )
+        )
+    if getattr(settings, "ADUAN_WEBHOOKS_ALLOW_PRIVATE", False):
+        found.append(
+            Warning(
+                "ADUAN_WEBHOOKS_ALLOW_PRIVATE is on: an agency admin may point a webhook at "
+                "this server's own services or at addresses in its private network.",
+                hint="Turn it off unless a connected system sits on the same intranet "
+                "(docs/operations.md).",
+                id="aduan.W012",
+            )
+        )
+    return found

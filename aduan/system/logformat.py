@@ -11,6 +11,8 @@ import json
 import logging
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+# The levels LOG_LEVEL may name, in any case.
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 def iso_time(record: logging.LogRecord) -> str:
@@ -18,6 +20,12 @@ def iso_time(record: logging.LogRecord) -> str:
     read without guessing the zone (the server's zone, WIB, is not UTC)."""
     moment = datetime.datetime.fromtimestamp(record.created).astimezone()
     return moment.isoformat(timespec="milliseconds")
+
+
+def log_moment(moment: datetime.datetime) -> str:
+    """A moment named inside a log message ("next at …"), in the zone of the record's
+    own time (the process's, which Django sets to TIME_ZONE), never UTC beside it."""
+    return moment.astimezone().isoformat(timespec="seconds")
 
 
 class IsoFormatter(logging.Formatter):
@@ -33,6 +41,18 @@ class QuietHealthChecks(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         request = getattr(record, "request", None)
         return getattr(request, "path", "") != "/healthz"
+
+
+class NoTracebackForClientErrors(logging.Filter):
+    """A refused request (403 for a page the visitor may not open, 400) is the client's
+    doing, not a fault to debug: Django's warning line says which page; the traceback it
+    adds for each would bury the errors that matter."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -82,6 +102,9 @@ def logging_config(level: str, style: str) -> dict:
         "filters": {
             "brief_warning": {"()": "aduan.system.logformat.BriefWarning"},
             "quiet_health_checks": {"()": "aduan.system.logformat.QuietHealthChecks"},
+            "no_traceback_for_client_errors": {
+                "()": "aduan.system.logformat.NoTracebackForClientErrors"
+            },
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "console"}},
         "root": {"handlers": ["console"], "level": level},
@@ -89,6 +112,8 @@ def logging_config(level: str, style: str) -> dict:
             "django.db.backends": {"level": "WARNING"},
             "axes": {"level": "WARNING"},
             "django.security.DisallowedHost": {"filters": ["brief_warning"]},
-            "django.request": {"filters": ["quiet_health_checks"]},
+            "django.request": {
+                "filters": ["quiet_health_checks", "no_traceback_for_client_errors"]
+            },
         },
     }

@@ -7,7 +7,8 @@ Labels come from what officers did, never from what a model said:
   negative example for the organization that said it;
 - category: the category of every report an admin verified.
 
-Settings (read when used, with these defaults):
+Settings (environment variables of the same name, read by aduan/settings.py; looked up
+when used, with these defaults):
 - TRIAGE_MIN_SAMPLES = 20: fewer labelled reports train no model (routing rules serve);
 - TRIAGE_MAX_REPORTS = 100_000: the newest reports a model learns from;
 - TRIAGE_RETRAIN_AFTER_LABELS = 200: new dispatches that make a retraining due;

@@ -1,13 +1,15 @@
 """Run the periodic work: deadline scan, daily digests, and the outbox sweep.
 
 Safe on several hosts at once: every step claims what it acts on (see the modules).
-`--loop N` repeats every N seconds until stopped; without it, one pass (for cron).
+`--loop N` repeats every N seconds until stopped, logging the passes that did something;
+without it, one pass (for cron) that prints one line of what it did (none with -v 0).
 """
 
 import datetime
 import logging
 import signal
 import threading
+from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
@@ -22,7 +24,7 @@ from aduan.channels.importing import forget_old_import_files, requeue_stalled_im
 from aduan.channels.media import retry_media_downloads
 from aduan.channels.whatsapp import end_idle_conversations
 from aduan.deadlines.digests import send_digests
-from aduan.deadlines.scan import scan
+from aduan.deadlines.scan import ScanResult, scan
 from aduan.lib.tasks import forget_old_task_results
 from aduan.notifications.delivery import sweep_outbox
 from aduan.notifications.tasks import requeue_stalled_announcements
@@ -34,11 +36,41 @@ from aduan.webhooks import forwarding, outbound
 logger = logging.getLogger(__name__)
 
 
+@dataclass
+class Summary:
+    """What one pass did."""
+
+    deadlines: ScanResult
+    digests: int
+    messages: int
+    calls: int
+    facts: int
+    channels: int
+
+    @property
+    def did_something(self) -> bool:
+        return bool(
+            self.deadlines.batches or self.digests or self.messages or self.calls or self.channels
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"Scan pass: deadlines: {self.deadlines}; digests: {self.digests}; messages "
+            f"re-queued: {self.messages}; webhook calls re-queued: {self.calls}; report facts "
+            f"refreshed: {self.facts}; conversations ended, photos and imports re-queued: "
+            f"{self.channels}"
+        )
+
+
 class Command(BaseCommand):
     help = (
         "Remind, escalate and close by deadline, send daily digests, retry messages "
         "and webhook calls."
     )
+    # Cron starts it every minute or so: Django's system checks would take most of each
+    # run (loading every view and the suggestion models' libraries) and check nothing it
+    # uses; `check --deploy`, `migrate` and `run_worker` still run them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", type=float, default=0, help="Repeat every N seconds.")
@@ -56,20 +88,25 @@ class Command(BaseCommand):
                 at = timezone.make_aware(at)
         self.verbosity = options["verbosity"]
         if not options["loop"]:
-            self.run_once(at)
+            summary = self.run_once(at)
+            if self.verbosity >= 1:
+                # Cron mails what a command prints: one line per run, even a quiet one.
+                self.stdout.write(str(summary))
+            else:
+                self.log_pass(summary)
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         while not stop.is_set():
             close_old_connections()
             try:
-                self.run_once(at)
+                self.log_pass(self.run_once(at))
             except Exception:
                 # A database restart or a bad row must not end the loop: log, retry later.
                 logger.exception("The periodic scan failed; trying again in %s s", options["loop"])
             stop.wait(options["loop"])
 
-    def run_once(self, at: datetime.datetime | None) -> None:
+    def run_once(self, at: datetime.datetime | None) -> Summary:
         now = at or timezone.now()
         result = scan(now)
         digests = send_digests(now)
@@ -97,16 +134,10 @@ class Command(BaseCommand):
         retrain_if_due(now)
         # Last: a pass that fails on the way leaves the heartbeat stale (/healthz?check=all).
         record_scan_pass()
-        if result.batches or digests or swept or calls or channels or self.verbosity > 1:
-            # Through the log configuration (LOG_FORMAT), with the time and its offset.
-            logger.info(
-                "Scan pass: deadlines: %s; digests: %s; messages re-queued: %s; webhook calls "
-                "re-queued: %s; report facts refreshed: %s; conversations ended, photos and "
-                "imports re-queued: %s",
-                result,
-                digests,
-                swept,
-                calls,
-                facts,
-                channels,
-            )
+        return Summary(result, digests, swept, calls, facts, channels)
+
+    def log_pass(self, summary: Summary) -> None:
+        """Through the log configuration (LOG_FORMAT), with the time and its offset; a
+        pass that did nothing only at -v 2."""
+        if summary.did_something or self.verbosity > 1:
+            logger.info("%s", summary)
