@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -138,13 +139,41 @@ def test_a_wrong_password_moves_nothing_and_keeps_the_address_typed(
     assert mailoutbox == []
 
 
-def test_another_accounts_address_is_refused(world, client_for, django_capture_on_commit_callbacks):
-    client = client_for(world.citizen)
+def test_asking_for_another_accounts_address_answers_as_for_a_free_one(
+    world, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Anyone can sign up and sign in at once: this page must not tell who has an account
+    # any more than the sign-up form does (aduan.accounts.signup).
+    taken = _ask_email_change(
+        client_for(world.citizen), django_capture_on_commit_callbacks, world.outsider.email
+    )
+    said_taken = _said(taken)
+    other = Client()
+    other.force_login(world.liaison_a)
+    other.cookies["django_language"] = "en"
+    free = _ask_email_change(other, django_capture_on_commit_callbacks, "bebas@mail.id")
 
-    response = _ask_email_change(client, django_capture_on_commit_callbacks, world.outsider.email)
+    assert taken.status_code == free.status_code == 302
+    assert taken["Location"] == free["Location"]
+    said_free = [text.replace("bebas@mail.id", world.outsider.email) for text in _said(free)]
+    assert said_free and said_taken == said_free
 
-    assert response.status_code == 400
-    assert "An account with this email already exists." in response.content.decode()
+
+def _said(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def test_the_owner_of_an_address_asked_for_hears_of_it_and_gets_no_link(world, mailoutbox):
+    assert send_email_change.call(world.citizen.pk, world.outsider.email.upper()) == "taken"
+
+    [notice] = mailoutbox
+    assert notice.to == [world.outsider.email]
+    assert "sudah memiliki akun, jadi tidak ada yang diubah" in notice.body
+    assert reverse("accounts:login") in notice.body
+    assert "/akun/email/" not in notice.body  # no link that moves an account
+    assert world.citizen.email not in notice.body  # nor who asked
+    world.citizen.refresh_from_db()
+    assert world.citizen.email == "warga@example.id"
 
 
 def test_an_address_taken_before_the_link_is_opened_is_not_given_twice(

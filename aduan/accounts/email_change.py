@@ -172,6 +172,23 @@ def send_change_link(user, new_email: str) -> None:
     email_account(user, "email_change", context, to=new_email)
 
 
+def tell_taken_address(owner) -> None:
+    """Tell the account `owner` that another account asked for its address (the page
+    did not say the address is taken, as sign-up does not: `aduan.accounts.signup`), at
+    most once every SEND_EVERY_SECONDS; a deactivated account is told nothing. It is
+    not told which account asked."""
+    from aduan.notifications.outbox import absolute
+
+    if not owner.is_active:
+        return
+    if cache.add(f"aduan:email-change-taken:{owner.pk}", True, SEND_EVERY_SECONDS):
+        context = {
+            "sign_in": absolute(reverse("accounts:login")),
+            "reset": absolute(reverse("accounts:password_reset")),
+        }
+        email_account(owner, "email_change_taken", context)
+
+
 def send_changed_notice(user, old_email: str) -> None:
     """Tell the old address that the account now uses another one (partly hidden: if
     someone else took the account, its owner learns that, not where to write to them)."""

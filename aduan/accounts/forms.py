@@ -208,8 +208,8 @@ class EmailChangeForm(CurrentPasswordForm):
         email = refuse_reserved(self.cleaned_data["new_email"].strip().lower())
         if email == self.user.email.lower():
             raise forms.ValidationError(_("This is already the account's address."))
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this email already exists."))
+        # Whether another account has it is not said here, as at sign-up: the link is
+        # not sent there, its owner is told instead (`email_change.send_taken_notice`).
         return email
 
 

@@ -31,13 +31,18 @@ def send_password_reset(user_pk: int) -> str:
 
 @task()
 def send_email_change(user_pk: int, new_email: str) -> str:
-    """Send the link that moves the account to `new_email`; a retry sends it again."""
-    from aduan.accounts.email_change import send_change_link
+    """Send the link that moves the account to `new_email`; a retry sends it again.
+    When another account has the address, its owner is told instead (no link)."""
+    from aduan.accounts.email_change import send_change_link, tell_taken_address
     from aduan.accounts.models import User
 
     user = User.objects.filter(pk=user_pk, is_active=True).first()
     if user is None or user.email.lower() == new_email.lower():
         return "nothing to do"
+    owner = User.objects.filter(email__iexact=new_email).first()
+    if owner is not None:
+        tell_taken_address(owner)
+        return "taken"
     send_change_link(user, new_email)
     return "sent"
 
