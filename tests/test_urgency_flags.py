@@ -345,6 +345,7 @@ def test_english_lookalikes_habits_fears_and_past_events_are_not_urgent(text):
         "Suami terbakar api cemburu tiap malam.",
         "The office has been flooded with complaints about the new fees.",
         "A flood of hoax messages is spreading in the village group.",
+        "The office is flooded with angry complaints about dirty water.",
     ],
 )
 def test_figures_of_speech_are_not_urgent(text):
@@ -377,6 +378,9 @@ def test_a_wish_or_a_fear_for_next_time_is_not_urgent(text):
         ("pohon tumbang menutup jalan", "fallen_tree"),
         ("Warga tidak mau mengungsi padahal rumah terendam setinggi dada.", "flood"),
         ("Our village is flooded with water, it is knee-deep and rising.", "flood"),
+        # The water described: still water, not a figure of speech.
+        ("Our houses are flooded with dirty brown water since this morning.", "flood"),
+        ("The market is flooded with thick black mud now.", "flood"),
     ],
 )
 def test_emergencies_beside_those_words_stay_urgent(text, flag):

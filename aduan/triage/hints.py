@@ -700,7 +700,10 @@ def _a_thing_lost(text: str, match: re.Match[str]) -> bool:
 # heart ("kebakaran jenggot": panic, "terbakar emosi").
 _FIGURATIVE_AFTER = {
     "flood": re.compile(
-        r"^\s+(?:(?:of|with)\s+(?!(?:\w+\s+)?(?:water|mud|sewage|seawater|sea\s+water|rain\w*"
+        # Water described with a few words ("flooded with dirty brown water") is water; a
+        # flood of complaints "about dirty water" is not.
+        r"^\s+(?:(?:of|with)\s+(?!(?:(?!(?:about|regarding|concerning|over|on|of|from)\s)"
+        r"[\w-]+\s+){0,3}(?:water|mud|sewage|seawater|sea\s+water|rain\w*"
         r"|debris|rubbish|garbage|waste)(?!\w))"
         r"|(?:informasi|info|hoaks|hoax|berita|kabar|pesanan|order\w*|pembeli|pelanggan"
         r"|penumpang|pengunjung|wisatawan|turis|tamu|pendaftar|peminat|pelamar|lamaran|komentar"
