@@ -113,6 +113,26 @@ def test_a_citizen_lands_on_the_home_page_and_an_officer_in_the_back_office(worl
     assert asked["Location"] == "/laporan/"  # where they asked to go comes first
 
 
+def test_an_operator_without_a_role_lands_in_the_django_admin_and_finds_it_in_the_menu(
+    world, client
+):
+    operator = User.objects.create_superuser(
+        email="operator@example.id", password=PASSWORD, full_name="Operator"
+    )
+
+    landed = _sign_in(client, operator.email, PASSWORD)
+
+    assert landed["Location"] == reverse("admin:index")
+    assert client.get(landed["Location"]).status_code == 200
+    menu = client.get(reverse("portal:home")).content.decode()
+    assert f'href="{reverse("admin:index")}"' in menu
+    assert reverse("workspace:inbox") not in menu  # no role: the back office would refuse
+    client.logout()
+    citizens = _sign_in(client, world.citizen.email, PASSWORD)
+    assert citizens["Location"] == reverse("portal:home")
+    assert reverse("admin:index") not in client.get(reverse("portal:home")).content.decode()
+
+
 def test_the_back_office_is_the_first_link_of_an_officers_menu(world, client_for):
     menu = client_for(world.liaison_a).get(reverse("portal:home")).content.decode()
     nav = menu[menu.index('<ul class="nav">') :]

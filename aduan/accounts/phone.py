@@ -124,9 +124,9 @@ def send_code(user: User, medium: str = "") -> None:
         _forget_messages(user)  # an earlier code no longer works
         with translation.override(user.language or settings.LANGUAGE_CODE):
             text = _(
-                "Your Aduan code is %(code)s. It confirms this number for your account and "
+                "Your %(site)s code is %(code)s. It confirms this number for your account and "
                 "works for %(minutes)d minutes. Do not give it to anyone."
-            ) % {"code": code, "minutes": CODE_LIFETIME.seconds // 60}
+            ) % {"site": settings.SITE_NAME, "code": code, "minutes": CODE_LIFETIME.seconds // 60}
             # The outbox delivers it, with retries, like every text message, while the
             # code works (`message_is_live`); sent at `now`, as the code was made.
             send_secret(SecretKind.PHONE_CODE, user, medium=code_medium(medium), text=text, at=now)

@@ -51,7 +51,7 @@ from aduan.accounts.password_reset import after_reset
 from aduan.accounts.tasks import send_email_confirmation, send_password_changed_notice
 from aduan.lib.ratelimits import limited
 from aduan.lib.tasks import enqueue_with_transaction
-from aduan.organizations.access import is_officer
+from aduan.organizations.access import Access
 from aduan.reports.models import Status
 
 
@@ -63,9 +63,13 @@ class SignInView(LoginView):
 
     def get_default_redirect_url(self) -> str:
         # Officers sign in to work: without a `next`, their first page is the back office,
-        # not the citizens' home page.
-        if is_officer(self.signing_in or self.request.user):
+        # not the citizens' home page. An operator with no role in any organization (the
+        # first superuser) would find the back office closed: theirs is the Django admin.
+        user = self.signing_in or self.request.user
+        if Access.of(user).is_staff:
             return reverse("workspace:inbox")
+        if user.is_staff:
+            return reverse("admin:index")
         return super().get_default_redirect_url()
 
     def form_valid(self, form):

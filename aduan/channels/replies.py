@@ -218,7 +218,7 @@ def answer(
         if not subject and report is not None:
             # The code in the subject threads the sender's reply to this answer.
             subject = _("Your message about report %(code)s") % {"code": report.tracking_code}
-        subject = subject or _("Your message to Aduan")
+        subject = subject or _("Your message to %(site)s") % {"site": settings.SITE_NAME}
     _row, created = Notification.objects.get_or_create(
         key=key,
         defaults={

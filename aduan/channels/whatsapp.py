@@ -246,7 +246,11 @@ def _converse(phone: str, message_id: str, content: dict) -> str:
                 % {"code": sent.tracking_code},
             )
             return "already_sent"
-    greeting = _("Welcome to Aduan, the public-service complaint service.") if starts else ""
+    greeting = ""
+    if starts:
+        greeting = _("Welcome to %(site)s, the public-service complaint service.") % {
+            "site": settings.SITE_NAME
+        }
     result = _take(conversation, content)
     if greeting and result == "short":
         result = "ok"  # a first "halo" is a greeting, not a too-short description

@@ -36,7 +36,8 @@ def discovery() -> dict:
     url = settings.SITE_URL + reverse("open311:root")
     return {
         "changeset": CHANGESET,
-        "contact": _("Aduan complaint office, %(site)s") % {"site": settings.SITE_URL},
+        "contact": _("%(name)s complaint office, %(site)s")
+        % {"name": settings.SITE_NAME, "site": settings.SITE_URL},
         "key_service": settings.SITE_URL + reverse("workspace:apikeys"),
         "endpoints": [
             {

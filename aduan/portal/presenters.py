@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -63,7 +64,7 @@ def _who(event: ReportEvent, report: Report, is_reporter: bool) -> str:
     if event.actor_organization_id:
         return event.actor_organization.name
     if event.action in SYSTEM_ACTIONS:
-        return _("Aduan (automatic)")
+        return _("%(site)s (automatic)") % {"site": settings.SITE_NAME}
     return _("Complaint office")
 
 

@@ -4,6 +4,7 @@ and robots.txt."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -39,7 +40,8 @@ class PublicReportsFeed(Feed):
         return form
 
     def title(self, form: FeedFilterForm) -> str:
-        return _("Public reports")
+        # A feed reader lists feeds by their title alone: it says whose reports these are.
+        return _("Public reports · %(site)s") % {"site": settings.SITE_NAME}
 
     def subtitle(self, form: FeedFilterForm) -> str:
         return _("The newest public reports, with personal data masked.")
