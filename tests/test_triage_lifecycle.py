@@ -343,6 +343,42 @@ def test_switching_to_a_version_whose_file_is_missing_is_refused_by_the_command(
     assert _live_version() == 2
 
 
+def test_the_command_speaks_english_in_an_indonesian_installation(world):
+    add_history(world)
+    out = io.StringIO()
+    with translation.override("id"):
+        for _run in range(2):
+            call_command("retrain_triage", "--kind", ORGANIZATION, stdout=out)
+        call_command("retrain_triage", "--make-live", "organization", "1", stdout=out)
+        call_command("retrain_triage", "--list", stdout=out)
+    said = [line for line in out.getvalue().splitlines() if not line.startswith("organization:")]
+    assert said[0].startswith("organization v1 (live): ")
+    assert said[1].startswith("organization v2 (live): ")
+    assert said[2] == "organization v1 is live."
+    assert [line.split()[:3] for line in said[3:]] == [
+        ["organization", "v2", said[3].split()[2]],  # its training date
+        ["organization", "v1", "live"],
+    ]
+    assert "instansi" not in out.getvalue()
+
+
+def test_a_refusal_of_the_command_is_in_english_in_an_indonesian_installation(
+    two_versions_the_first_gone,
+):
+    first, _second = two_versions_the_first_gone
+    with translation.override("id"), pytest.raises(CommandError) as refused:
+        call_command("retrain_triage", "--make-live", "organization", "1")
+    assert str(refused.value) == (
+        f"organization v1 cannot be made live: the file {first.file} is missing."
+    )
+
+
+def test_the_list_says_when_there_is_no_model_yet(db):
+    out = io.StringIO()
+    call_command("retrain_triage", "--list", stdout=out)
+    assert out.getvalue().startswith("No suggestion model yet: the routing rules suggest")
+
+
 def test_switching_to_a_version_whose_file_does_not_load_is_refused_on_the_page(
     client, world, two_versions_the_first_gone
 ):

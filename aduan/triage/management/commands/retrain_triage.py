@@ -11,7 +11,7 @@ python manage.py retrain_triage --make-live organization 3
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aduan.triage import training
 from aduan.triage.models import TriageModel
@@ -58,7 +58,7 @@ class Command(BaseCommand):
                 continue
             if row is not None:
                 live = " (live)" if row.is_live else ""
-                self.stdout.write(f"{row}{live}: {row.n_samples} reports, {row.metrics}")
+                self.stdout.write(f"{_named(row)}{live}: {row.n_samples} reports, {row.metrics}")
         if busy:
             raise CommandError(
                 "; ".join(
@@ -84,7 +84,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Enqueued: {', '.join(kinds)}.")
 
     def _list(self):
-        for row in TriageModel.objects.all():
+        rows = list(TriageModel.objects.all())
+        if not rows:
+            self.stdout.write(
+                "No suggestion model yet: the routing rules suggest until one is trained "
+                "(retrain_triage, or the scan once enough reports are dispatched)."
+            )
+        for row in rows:
             live = "live" if row.is_live else "    "
             trained = timezone.localtime(row.trained_at)
             self.stdout.write(
@@ -103,10 +109,17 @@ class Command(BaseCommand):
         if row is None:
             raise CommandError(f"No {kind} model with version {version}.")
         try:
-            row.make_live()
+            # Its reasons are translated for the back office; the command speaks English.
+            with translation.override("en"):
+                row.make_live()
         except training.UnusableModel as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"{row} is live.")
+        self.stdout.write(f"{_named(row)} is live.")
+
+
+def _named(row: TriageModel) -> str:
+    """ "organization v3", as --kind and --make-live take it (`str(row)` is translated)."""
+    return f"{row.kind} v{row.version}"
 
 
 def _when(moment) -> str:
