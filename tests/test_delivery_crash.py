@@ -86,8 +86,9 @@ def test_the_delivery_benchmark_drains_the_outbox_with_real_workers():
     call_command("benchmark", delivery=30, delivery_workers=2, stdout=out, stderr=io.StringIO())
 
     lines = out.getvalue().strip().splitlines()
-    assert all(re.fullmatch(r"[a-z0-9_]+: \d+(\.\d+)? [a-z]+", line) for line in lines), lines
+    assert all(re.fullmatch(r"[a-z0-9_]+: \d+(\.\d+)? [a-z]+(/s)?", line) for line in lines), lines
     assert "delivery_messages: 30 messages" in lines
+    assert re.search(r"^delivery_sent_per_second: \d+(\.\d+)? messages/s$", out.getvalue(), re.M)
     assert "delivery_unsent: 0 messages" in lines
     assert "delivery_failed: 0 messages" in lines
     assert "delivery_gateway_requests: 30 requests" in lines

@@ -262,6 +262,10 @@ def _load(base: str, secret: str, prefix: str, clients: int, seconds: float, ser
         post(prefix.rstrip("-") + f"w-{index}", 0)
         ready.wait()
         go.wait()
+        # While the others warmed up, gunicorn may have closed this idle connection (its
+        # keep-alive is 2 s): the first timed request would fail on it (status 0). A new
+        # connection costs a handshake on the loopback.
+        connection.close()
         mine = results[index]
         n = 0
         while time.perf_counter() < deadline[0]:

@@ -195,7 +195,7 @@ def drain(
         "delivery_messages": (count, "messages"),
         "delivery_workers": (workers, "workers"),
         "delivery_seconds": (round(elapsed, 2), "s"),
-        "delivery_sent_per_second": (round(done / elapsed, 1) if elapsed else 0, "messages"),
+        "delivery_sent_per_second": (round(done / elapsed, 1) if elapsed else 0, "messages/s"),
         "delivery_failed": (failed, "messages"),
         "delivery_unsent": (count - done, "messages"),
         "delivery_gateway_requests": (requests, "requests"),
