@@ -77,6 +77,7 @@ def test_log_level_is_read_in_any_case():
     debug = "import logging; logging.getLogger('aduan.example').debug('Rincian')"
     assert " DEBUG aduan.example Rincian" in _run(debug, LOG_LEVEL="debug").stderr
     assert _run(debug, LOG_LEVEL="Warning").stderr == ""
+    assert _run(debug, LOG_LEVEL="WARN").stderr == ""  # as logging itself spells it too
     assert "Antrean penuh" in _run(LOG_ONE, LOG_LEVEL=" warning ").stderr
 
 
@@ -92,7 +93,7 @@ def test_an_unknown_log_level_stops_the_process_naming_the_variable():
     )
     assert result.returncode != 0
     assert (
-        "LOG_LEVEL must be one of debug, info, warning, error, critical, got 'verbose'"
+        "LOG_LEVEL must be one of debug, info, warning, warn, error, critical, got 'verbose'"
         in result.stderr
     )
     assert "Unable to configure root logger" not in result.stderr

@@ -124,6 +124,18 @@ def test_nilai_while_the_verdict_is_awaited_asks_for_it_with_the_stars_and_makes
     assert Report.objects.count() == 1
 
 
+def test_stars_without_what_is_still_wrong_are_asked_again_with_the_stars(
+    world, uplink, client, receiver
+):
+    report = completed_there_by_sms(world, uplink, client, receiver)
+
+    answer = sms(client, id="gw-verdict", text="BELUM PUAS NILAI 2").json()
+
+    assert answer == {"result": "explain", "tracking_code": report.tracking_code}
+    assert not verdicts(report).exists()
+    assert "BELUM PUAS NILAI 2" in last_reply()
+
+
 def test_stars_go_there_once_however_they_are_sent_again(world, uplink, client, receiver):
     report = completed_there_by_sms(world, uplink, client, receiver)
     sms(client, id="gw-verdict", text="BELUM PUAS NILAI 2 lampu masih mati")

@@ -286,6 +286,12 @@ def _verdict_there(mine, kind: str, message: str) -> FollowUp | None:
         if not judged.waiting:
             return FollowUp("given_before", judged.report, _GIVEN_BEFORE % judged.said())
         if kind == "not_satisfied" and not message:
+            if stars:  # asked again with the stars, or they would be lost
+                reply = _(
+                    "Report %(code)s: tell us what is still not resolved. Reply: BELUM PUAS "
+                    "NILAI %(stars)s followed by what is still wrong."
+                )
+                return FollowUp("explain", judged.report, reply % judged.said(stars=stars[1]))
             return _acted(judged.report, kind, None, message)  # asks what is still wrong
         return _give_verdict_there(judged, kind, message, stars and int(stars.group(1)))
 

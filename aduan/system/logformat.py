@@ -12,7 +12,7 @@ import logging
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # The levels LOG_LEVEL may name, in any case.
-LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+LOG_LEVELS = ("debug", "info", "warning", "warn", "error", "critical")  # "warn": as logging
 
 
 def iso_time(record: logging.LogRecord) -> str:
