@@ -1408,9 +1408,9 @@ def test_the_reporters_page_asks_whether_a_verdict_is_awaited_once(world, uplink
     assert len(asking) - len(before) <= 4
 
 
-def test_an_email_reporter_answers_the_uplinks_completion_by_replying_to_its_email(
-    world, uplink, client, receiver, settings
-):
+def emailed_report_completed_there(world, uplink, client, receiver, settings):
+    """A report sent by email, forwarded to `uplink` and completed there; returns it
+    with a function that posts the reporter's reply to the completion email."""
     from aduan.notifications.adapters import message_id_for
     from aduan.notifications.models import Medium
     from tests.test_inbound_email import AUTH, inbound
@@ -1424,14 +1424,25 @@ def test_an_email_reporter_answers_the_uplinks_completion_by_replying_to_its_ema
     forwarding.deliver([item.pk])
     report = complete_there(client, uplink, report)
     completed = Notification.objects.get(report=report, kind=Kind.COMPLETED, medium=Medium.EMAIL)
-    reply = inbound(
-        message_id="<m9@mail.example.id>",
-        subject="Re: Laporan telah selesai ditindaklanjuti",
-        text="Belum puas, saluran di depan SD masih tersumbat.",
-        headers=[{"Name": "In-Reply-To", "Value": message_id_for(completed)}],
-    )
 
-    assert email(client, reply).status_code == 200
+    def reply(text: str):
+        answer = inbound(
+            message_id="<m9@mail.example.id>",
+            subject="Re: Laporan telah selesai ditindaklanjuti",
+            text=text,
+            headers=[{"Name": "In-Reply-To", "Value": message_id_for(completed)}],
+        )
+        return email(client, answer)
+
+    return report, reply
+
+
+def test_an_email_reporter_answers_the_uplinks_completion_by_replying_to_its_email(
+    world, uplink, client, receiver, settings
+):
+    report, reply = emailed_report_completed_there(world, uplink, client, receiver, settings)
+
+    assert reply("Belum puas, saluran di depan SD masih tersumbat.").status_code == 200
 
     verdict = report.events.get(action=Action.REMOTE_VERDICT)
     assert verdict.data["satisfied"] is False

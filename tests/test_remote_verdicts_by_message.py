@@ -9,12 +9,12 @@ import json
 
 import pytest
 
-from aduan.notifications.models import Kind, Medium, Notification
+from aduan.notifications.models import Medium, Notification
 from aduan.reports.lifecycle import Action
 from aduan.reports.models import Report
 from aduan.webhooks import forwarding
 from tests.personas import advance, as_user
-from tests.test_forwarding import complete_there, remote_answer
+from tests.test_forwarding import complete_there, emailed_report_completed_there, remote_answer
 from tests.test_inbound_followups import wa
 from tests.test_inbound_sms import post as sms
 
@@ -209,27 +209,10 @@ def test_the_reporter_of_another_report_naming_this_one_gives_no_verdict(
 
 
 def test_an_email_reply_gives_the_stars_with_the_verdict(world, uplink, client, receiver, settings):
-    from aduan.notifications.adapters import message_id_for
-    from tests.test_inbound_email import AUTH, inbound
-    from tests.test_inbound_email import post as email
+    report, reply = emailed_report_completed_there(world, uplink, client, receiver, settings)
 
-    settings.ANYMAIL = {"WEBHOOK_SECRET": AUTH}
-    email(client, inbound())
-    report = advance(world, Report.objects.get(), "dispatched")
-    item = forwarding.forward(report, as_user(world.agency_admin), uplink)
-    receiver.answers = [remote_answer()]
-    forwarding.deliver([item.pk])
-    report = complete_there(client, uplink, report)
-    completed = Notification.objects.get(report=report, kind=Kind.COMPLETED, medium=Medium.EMAIL)
-    reply = inbound(
-        message_id="<m9@mail.example.id>",
-        subject="Re: Laporan telah selesai ditindaklanjuti",
-        text="Puas, nilai 5. Terima kasih.",
-        headers=[{"Name": "In-Reply-To", "Value": message_id_for(completed)}],
-    )
-
-    assert email(client, reply).status_code == 200
-    assert email(client, reply).status_code == 200  # retried by the provider
+    assert reply("Puas, nilai 5. Terima kasih.").status_code == 200
+    assert reply("Puas, nilai 5. Terima kasih.").status_code == 200  # retried by the provider
 
     verdict = verdicts(report).get()
     assert verdict.data == {"uplink": "nasional", "satisfied": True, "stars": 5}

@@ -177,16 +177,12 @@ def tell_taken_address(owner) -> None:
     did not say the address is taken, as sign-up does not: `aduan.accounts.signup`), at
     most once every SEND_EVERY_SECONDS; a deactivated account is told nothing. It is
     not told which account asked."""
-    from aduan.notifications.outbox import absolute
+    from aduan.accounts.signup import ways_back_in
 
     if not owner.is_active:
         return
     if cache.add(f"aduan:email-change-taken:{owner.pk}", True, SEND_EVERY_SECONDS):
-        context = {
-            "sign_in": absolute(reverse("accounts:login")),
-            "reset": absolute(reverse("accounts:password_reset")),
-        }
-        email_account(owner, "email_change_taken", context)
+        email_account(owner, "email_change_taken", ways_back_in())
 
 
 def send_changed_notice(user, old_email: str) -> None:

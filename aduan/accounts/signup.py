@@ -62,10 +62,15 @@ def tell_owner(user) -> None:
 def send_notice(user) -> None:
     """Email the account that someone tried to sign up with its address, in the
     account's language."""
+    email_account(user, "sign_up_attempt", ways_back_in())
+
+
+def ways_back_in() -> dict:
+    """The links in a notice to an account whose address someone else typed: to sign in,
+    or to choose a new password."""
     from aduan.notifications.outbox import absolute
 
-    context = {
+    return {
         "sign_in": absolute(reverse("accounts:login")),
         "reset": absolute(reverse("accounts:password_reset")),
     }
-    email_account(user, "sign_up_attempt", context)
